@@ -1,0 +1,1 @@
+"""Build pipeline that turns the published Sage spec into the generated client."""

@@ -1,0 +1,71 @@
+"""Step 5: run openapi-python-client (in process, pinned) with our templates and extension."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from openapi_python_client import Project
+from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser.errors import GeneratorError
+
+from . import extension
+from .spec import PROJECT_ROOT
+
+OVERLAYS = PROJECT_ROOT / "overlays"
+TEMPLATES = OVERLAYS / "templates"
+CONFIG_FILE = OVERLAYS / "openapi-python-client.yaml"
+PACKAGE_NAME = "sage_accounting"
+
+
+class CodegenError(RuntimeError):
+    """openapi-python-client could not generate everything the spec describes."""
+
+
+def _describe(error: GeneratorError) -> str:
+    return f"{error.level.value}: {error.header}: {error.detail or ''}".strip()
+
+
+def generate_package(
+    document: dict[str, Any],
+    package_dir: Path,
+    *,
+    templates: Path = TEMPLATES,
+    config_file: Path = CONFIG_FILE,
+) -> None:
+    """Render the client package for `document` into `package_dir` (which must not exist).
+
+    Any warning of openapi-python-client (a skipped endpoint or model) is an error here:
+    the client must cover every operation and schema.
+    """
+    extension.install()
+    config = Config.from_sources(
+        ConfigFile.load_from_path(config_file),
+        MetaType.NONE,
+        document_source=Path("sage-accounting.openapi.json"),
+        file_encoding="utf-8",
+        overwrite=False,
+        output_path=package_dir,
+    )
+    data = GeneratorData.from_dict(document, config=config)
+    if isinstance(data, GeneratorError):
+        raise CodegenError(_describe(data))
+    project = Project(openapi=data, config=config, custom_template_path=templates)
+    # "upstream/..." names the stock templates, so an override can reuse their macros
+    # instead of copying them.
+    project.env.loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(templates)),
+            PrefixLoader({"upstream": PackageLoader("openapi_python_client")}),
+            PackageLoader("openapi_python_client"),
+        ]
+    )
+    with contextlib.redirect_stdout(io.StringIO()):
+        errors = project.build()
+    if errors:
+        listing = "\n".join(f"  - {_describe(error)}" for error in errors)
+        raise CodegenError(f"openapi-python-client reported {len(errors)} problem(s):\n{listing}")

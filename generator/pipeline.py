@@ -1,0 +1,116 @@
+"""The whole pipeline: spec -> OpenAPI 3 -> merged -> patched -> package -> generated/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from openapi_spec_validator import validate
+
+from . import codegen, errata, output
+from .convert import convert
+from .merge import merge
+from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
+
+GENERATED = PROJECT_ROOT / "generated"
+MERGED_TITLE = "Sage Business Cloud Accounting API v3.1"
+OVERLAY_PACKAGE = codegen.OVERLAYS / "package"
+
+
+@dataclass
+class BuildResult:
+    documents: list[SpecDocument]
+    spec: dict[str, Any]
+    errata_counts: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def patched_spec(
+    spec_dir: Path = DEFAULT_SPEC_DIR,
+    *,
+    accept_new_spec: bool = False,
+    pins_file: Path = PINS_FILE,
+    log: Callable[[str], None] = print,
+) -> BuildResult:
+    """Steps 1-4: load and verify, convert, merge, patch; the result validates as OpenAPI 3."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    documents = load_documents(spec_dir, pins_file=pins_file, accept_new_spec=accept_new_spec)
+    for doc in documents:
+        log(f"spec: {doc.path.name} sha256 {doc.pin.sha256} (pinned)")
+    timings["load"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    converted = [convert(doc.data) for doc in documents]
+    merged = merge(converted, title=MERGED_TITLE)
+    timings["convert+merge"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    spec, counts = errata.apply_errata(merged)
+    for erratum in errata.ERRATA:
+        log(f"erratum {erratum.name}: {counts[erratum.name]} place(s) changed")
+    validate(spec)
+    timings["errata+validate"] = time.perf_counter() - started
+    return BuildResult(documents=documents, spec=spec, errata_counts=counts, timings=timings)
+
+
+def render(result: BuildResult, out_root: Path) -> None:
+    """Steps 5-6: write the generated tree (package and patched spec) into `out_root`."""
+    started = time.perf_counter()
+    package_dir = out_root / codegen.PACKAGE_NAME
+    codegen.generate_package(result.spec, package_dir)
+    result.timings["openapi-python-client"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    overlay_sources = output.copy_overlay_modules(OVERLAY_PACKAGE, package_dir)
+    generator_name = f"openapi-python-client {version('openapi-python-client')}"
+    output.stamp(
+        package_dir,
+        output.header_line(result.documents, generator_name, None),
+        overlay_sources,
+        output.header_line(result.documents, "overlay", "{source}"),
+    )
+    spec = dict(result.spec)
+    spec["info"] = {
+        **spec["info"],
+        "x-generated-by": output.header_line(result.documents, "errata", "spec/pins.json")[2:],
+    }
+    (out_root / "openapi.json").write_text(
+        json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    output.format_tree(out_root)
+    result.timings["overlays+format"] = time.perf_counter() - started
+
+
+def run(
+    *,
+    spec_dir: Path = DEFAULT_SPEC_DIR,
+    accept_new_spec: bool = False,
+    check: bool = False,
+    target: Path = GENERATED,
+    log: Callable[[str], None] = print,
+) -> list[str]:
+    """Regenerate `target` (or, with `check`, only report how it differs). Returns differences."""
+    result = patched_spec(spec_dir, accept_new_spec=accept_new_spec, log=log)
+    scratch_parent = PROJECT_ROOT / "build"
+    scratch_parent.mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="pipeline-", dir=scratch_parent))
+    try:
+        out_root = scratch / "generated"
+        out_root.mkdir()
+        render(result, out_root)
+        diffs = output.differences(target, out_root)
+        if not check:
+            output.replace_tree(out_root, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for step, seconds in result.timings.items():
+        log(f"time {step}: {seconds:.2f}s")
+    return diffs

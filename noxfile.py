@@ -1,0 +1,74 @@
+"""Every workflow of sage-accounting: generate, tests, lint, typecheck, bench.
+
+Tool versions come from the dependency groups of pyproject.toml, pinned exactly.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests"]
+
+PYTHON = "3.11"
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+LINT_PATHS = ["generator", "overlays", "generated", "tests", "noxfile.py"]
+
+
+def _install_groups(session: nox.Session, *groups: str) -> None:
+    requirements: list[str] = []
+    for group in groups:
+        requirements.extend(nox.project.dependency_groups(PYPROJECT, group))
+    session.install(*sorted(set(requirements)))
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from the pinned spec (`-- --check` only reports drift)."""
+    _install_groups(session, "generate")
+    session.run("python", "-m", "generator", *session.posargs)
+
+
+def _lint(session: nox.Session) -> None:
+    session.run("ruff", "check", *LINT_PATHS)
+    session.run("ruff", "format", "--check", *LINT_PATHS)
+
+
+def _typecheck(session: nox.Session) -> None:
+    session.run("mypy")
+    # Overlay modules are checked where they are written too, against the generated package.
+    session.run("mypy", "overlays/package", env={"MYPYPATH": "generated"})
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check on all code, generated included."""
+    _install_groups(session, "lint")
+    _lint(session)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on generator/, overlays/, generated/, tests/."""
+    _install_groups(session, "typecheck")
+    _typecheck(session)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The drift check, lint, typecheck, then pytest (extra args go to pytest)."""
+    _install_groups(session, "test", "typecheck", "lint")
+    session.install("-e", ".", "--no-deps")
+    session.run("python", "-m", "generator", "--check")
+    _lint(session)
+    _typecheck(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, printed as ratios against baselines measured in the same run."""
+    _install_groups(session, "test")
+    session.install("-e", ".", "--no-deps")
+    session.run("python", "-m", "benchmarks", *session.posargs)

@@ -1,0 +1,38 @@
+"""How Sage writes values on the wire, and back: exact decimals, no binary float."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def loads_json(content: bytes | str) -> Any:
+    """Decode a JSON body; non-integer numbers become `Decimal`, never `float`."""
+    return json.loads(content, parse_float=Decimal)
+
+
+def decimal_from_wire(value: object) -> Decimal:
+    """Read a money or quantity value: a numeric string ("367.09") or a JSON number."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not a decimal number: {value!r}") from None
+        if not result.is_finite():
+            raise ValueError(f"not a finite decimal number: {value!r}")
+        return result
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Only reached when a caller decoded JSON with floats; repr is the shortest exact spelling.
+        return Decimal(repr(value))
+    raise TypeError(f"expected a decimal number or numeric string, got {type(value).__name__}")
+
+
+def decimal_to_wire(value: Decimal | int | str) -> str:
+    """Write a money or quantity value with exactly its digits, never in exponent form."""
+    exact = decimal_from_wire(value)
+    return format(exact, "f")
