@@ -1,4 +1,4 @@
-"""Command line of the pipeline: `python -m generator [--check] [--spec-dir PATH] [--accept-new-spec]`."""
+"""The pipeline's command line: see `python -m generator --help`."""
 
 from __future__ import annotations
 

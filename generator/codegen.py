@@ -13,7 +13,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from . import extension
+from . import extension, wire_code
 from .spec import PROJECT_ROOT
 
 OVERLAYS = PROJECT_ROOT / "overlays"
@@ -64,6 +64,7 @@ def generate_package(
             PackageLoader("openapi_python_client"),
         ]
     )
+    project.env.globals.update(wire_code.TEMPLATE_GLOBALS)
     with contextlib.redirect_stdout(io.StringIO()):
         errors = project.build()
     if errors:

@@ -209,26 +209,65 @@ def decimal_numbers(doc: Document) -> int:
     return changed
 
 
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("$", "").split("_"))
+
+
+def _is_inline_object(schema: dict[str, Any]) -> bool:
+    return "$ref" not in schema and bool(schema.get("properties") or schema.get("enum"))
+
+
+def hoist_inline_objects(doc: Document) -> int:
+    """Inline objects and enums get a schema name, so they can be null and keep a readable name."""
+    schemas = doc["components"]["schemas"]
+    changed = 0
+    pending = list(schemas.items())
+    while pending:
+        owner, schema = pending.pop(0)
+        for prop_name, prop in schema.get("properties", {}).items():
+            target, suffix = prop, ""
+            if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+                target, suffix = prop["items"], "Item"
+            if not _is_inline_object(target):
+                continue
+            name = f"{owner}{_pascal(prop_name)}{suffix}"
+            if name in schemas:
+                raise ValueError(f"{owner}.{prop_name}: schema name {name!r} is already taken")
+            hoisted = dict(target)
+            schemas[name] = hoisted
+            pending.append((name, hoisted))
+            ref = _schema_ref(name)
+            if suffix:
+                prop["items"] = ref
+            else:
+                description = prop.get("description")
+                schema["properties"][prop_name] = (
+                    {**ref, "description": description} if description else ref
+                )
+            changed += 1
+    return changed
+
+
 def nullable_properties(doc: Document) -> int:
     """The live API sends null for empty fields; a model that refuses null crashes on real data."""
     changed = 0
     for name, root in doc["components"]["schemas"].items():
         if name.endswith("List") and "$items" in root.get("properties", {}):
             continue  # our own envelopes say exactly what may be null
-        for node in schema_nodes(root):
-            for prop_name, prop in list(node.get("properties", {}).items()):
-                if prop.get("nullable") is True:
-                    continue
-                if "$ref" in prop:
-                    extra = {k: v for k, v in prop.items() if k != "$ref"}
-                    node["properties"][prop_name] = {
-                        "oneOf": [{"$ref": prop["$ref"]}],
-                        "nullable": True,
-                        **extra,
-                    }
-                else:
-                    prop["nullable"] = True
-                changed += 1
+        required = set(root.get("required", []))
+        for prop_name, prop in list(root.get("properties", {}).items()):
+            if prop_name in required or prop.get("nullable") is True:
+                continue
+            if "$ref" in prop:
+                extra = {k: v for k, v in prop.items() if k != "$ref"}
+                root["properties"][prop_name] = {
+                    "oneOf": [{"$ref": prop["$ref"]}],
+                    "nullable": True,
+                    **extra,
+                }
+            else:
+                prop["nullable"] = True
+            changed += 1
     return changed
 
 
@@ -286,6 +325,7 @@ ERRATA: tuple[Erratum, ...] = tuple(
         attachment_file_download,
         array_items,
         decimal_numbers,
+        hoist_inline_objects,
         nullable_properties,
     )
 )

@@ -109,7 +109,8 @@ def _check_extension_points() -> None:
     params = list(inspect.signature(builder).parameters)
     if params != wanted:
         raise ExtensionPointChanged(
-            f"_string_based_property takes {params}, expected {wanted}: update generator/extension.py"
+            f"_string_based_property takes {params}, expected {wanted}: "
+            "update generator/extension.py"
         )
     source = getattr(_responses, "JSON_SOURCE", None)
     if not isinstance(source, dict) or "attribute" not in source:
@@ -135,13 +136,11 @@ def _string_based_property(
             example=data.example,
         )
     assert _original_string_based_property is not None
-    return _original_string_based_property(
-        name=name, required=required, data=data, config=config
-    )
+    return _original_string_based_property(name=name, required=required, data=data, config=config)
 
 
 def install() -> None:
     """Teach openapi-python-client's parser Decimal. Idempotent."""
     _check_extension_points()
-    _properties._string_based_property = _string_based_property  # type: ignore[assignment]
+    _properties._string_based_property = _string_based_property
     _responses.JSON_SOURCE["attribute"] = JSON_ATTRIBUTE

@@ -65,6 +65,8 @@ def merge(documents: Sequence[Mapping[str, Any]], *, title: str) -> dict[str, An
 def _add(target: dict[str, Any], key: str, value: Any, label: str, where: str) -> None:
     if key in target:
         if target[key] != value:
-            raise MergeConflict(f"{label} is defined differently in {where} and an earlier document")
+            raise MergeConflict(
+                f"{label} is defined differently in {where} and an earlier document"
+            )
         return
     target[key] = copy.deepcopy(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,3 +37,10 @@ def decimal_to_wire(value: Decimal | int | str) -> str:
     """Write a money or quantity value with exactly its digits, never in exponent form."""
     exact = decimal_from_wire(value)
     return format(exact, "f")
+
+
+def datetime_from_wire(value: str) -> datetime.datetime:
+    """Read an ISO 8601 date-time; Python 3.10's parser needs "+00:00" where Sage writes "Z"."""
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    return datetime.datetime.fromisoformat(value)

@@ -67,7 +67,7 @@ def test_accepting_a_new_spec_rewrites_the_pin(spec_copy: tuple[Path, Path]) -> 
 
 
 def test_missing_spec_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="sage-accounting-v3.1-accounts.swagger.json"):
+    with pytest.raises(SpecError, match=r"sage-accounting-v3\.1-accounts\.swagger\.json"):
         load_documents(tmp_path)
 
 

@@ -164,322 +164,316 @@ if TYPE_CHECKING:
     from .payment_allocation import PaymentAllocation as PaymentAllocation
     from .payment_on_account import PaymentOnAccount as PaymentOnAccount
     from .post_addresses import PostAddresses as PostAddresses
-    from .post_addresses_address_type_0 import (
-        PostAddressesAddressType0 as PostAddressesAddressType0,
-    )
+    from .post_addresses_address import PostAddressesAddress as PostAddressesAddress
     from .post_analysis_type_categories import (
         PostAnalysisTypeCategories as PostAnalysisTypeCategories,
     )
-    from .post_analysis_type_categories_analysis_type_category_type_0 import (
-        PostAnalysisTypeCategoriesAnalysisTypeCategoryType0 as PostAnalysisTypeCategoriesAnalysisTypeCategoryType0,
+    from .post_analysis_type_categories_analysis_type_category import (
+        PostAnalysisTypeCategoriesAnalysisTypeCategory as PostAnalysisTypeCategoriesAnalysisTypeCategory,
     )
     from .post_attachments import PostAttachments as PostAttachments
-    from .post_attachments_attachment_type_0 import (
-        PostAttachmentsAttachmentType0 as PostAttachmentsAttachmentType0,
-    )
+    from .post_attachments_attachment import PostAttachmentsAttachment as PostAttachmentsAttachment
     from .post_bank_accounts import PostBankAccounts as PostBankAccounts
-    from .post_bank_accounts_bank_account_type_0 import (
-        PostBankAccountsBankAccountType0 as PostBankAccountsBankAccountType0,
+    from .post_bank_accounts_bank_account import (
+        PostBankAccountsBankAccount as PostBankAccountsBankAccount,
     )
-    from .post_bank_accounts_bank_account_type_0_bank_account_details_type_0 import (
-        PostBankAccountsBankAccountType0BankAccountDetailsType0 as PostBankAccountsBankAccountType0BankAccountDetailsType0,
+    from .post_bank_accounts_bank_account_bank_account_details import (
+        PostBankAccountsBankAccountBankAccountDetails as PostBankAccountsBankAccountBankAccountDetails,
     )
-    from .post_bank_accounts_bank_account_type_0_journal_code_type_0 import (
-        PostBankAccountsBankAccountType0JournalCodeType0 as PostBankAccountsBankAccountType0JournalCodeType0,
+    from .post_bank_accounts_bank_account_journal_code import (
+        PostBankAccountsBankAccountJournalCode as PostBankAccountsBankAccountJournalCode,
     )
-    from .post_bank_accounts_bank_account_type_0_main_address_type_0 import (
-        PostBankAccountsBankAccountType0MainAddressType0 as PostBankAccountsBankAccountType0MainAddressType0,
+    from .post_bank_accounts_bank_account_main_address import (
+        PostBankAccountsBankAccountMainAddress as PostBankAccountsBankAccountMainAddress,
     )
-    from .post_bank_accounts_bank_account_type_0_main_contact_person_type_0 import (
-        PostBankAccountsBankAccountType0MainContactPersonType0 as PostBankAccountsBankAccountType0MainContactPersonType0,
+    from .post_bank_accounts_bank_account_main_contact_person import (
+        PostBankAccountsBankAccountMainContactPerson as PostBankAccountsBankAccountMainContactPerson,
     )
     from .post_bank_deposits import PostBankDeposits as PostBankDeposits
-    from .post_bank_deposits_bank_deposit_type_0 import (
-        PostBankDepositsBankDepositType0 as PostBankDepositsBankDepositType0,
+    from .post_bank_deposits_bank_deposit import (
+        PostBankDepositsBankDeposit as PostBankDepositsBankDeposit,
     )
     from .post_bank_opening_balances import PostBankOpeningBalances as PostBankOpeningBalances
-    from .post_bank_opening_balances_bank_opening_balance_type_0 import (
-        PostBankOpeningBalancesBankOpeningBalanceType0 as PostBankOpeningBalancesBankOpeningBalanceType0,
+    from .post_bank_opening_balances_bank_opening_balance import (
+        PostBankOpeningBalancesBankOpeningBalance as PostBankOpeningBalancesBankOpeningBalance,
     )
     from .post_bank_reconciliations import PostBankReconciliations as PostBankReconciliations
-    from .post_bank_reconciliations_bank_reconciliation_type_0 import (
-        PostBankReconciliationsBankReconciliationType0 as PostBankReconciliationsBankReconciliationType0,
+    from .post_bank_reconciliations_bank_reconciliation import (
+        PostBankReconciliationsBankReconciliation as PostBankReconciliationsBankReconciliation,
     )
     from .post_bank_transfers import PostBankTransfers as PostBankTransfers
-    from .post_bank_transfers_bank_transfer_type_0 import (
-        PostBankTransfersBankTransferType0 as PostBankTransfersBankTransferType0,
+    from .post_bank_transfers_bank_transfer import (
+        PostBankTransfersBankTransfer as PostBankTransfersBankTransfer,
     )
     from .post_business_exchange_rates import PostBusinessExchangeRates as PostBusinessExchangeRates
-    from .post_business_exchange_rates_business_exchange_rate_type_0 import (
-        PostBusinessExchangeRatesBusinessExchangeRateType0 as PostBusinessExchangeRatesBusinessExchangeRateType0,
+    from .post_business_exchange_rates_business_exchange_rate import (
+        PostBusinessExchangeRatesBusinessExchangeRate as PostBusinessExchangeRatesBusinessExchangeRate,
     )
     from .post_contact_allocations import PostContactAllocations as PostContactAllocations
-    from .post_contact_allocations_contact_allocation_type_0 import (
-        PostContactAllocationsContactAllocationType0 as PostContactAllocationsContactAllocationType0,
+    from .post_contact_allocations_contact_allocation import (
+        PostContactAllocationsContactAllocation as PostContactAllocationsContactAllocation,
     )
-    from .post_contact_allocations_contact_allocation_type_0_allocated_artefacts_type_0_item import (
-        PostContactAllocationsContactAllocationType0AllocatedArtefactsType0Item as PostContactAllocationsContactAllocationType0AllocatedArtefactsType0Item,
+    from .post_contact_allocations_contact_allocation_allocated_artefacts_item import (
+        PostContactAllocationsContactAllocationAllocatedArtefactsItem as PostContactAllocationsContactAllocationAllocatedArtefactsItem,
     )
     from .post_contact_opening_balances import (
         PostContactOpeningBalances as PostContactOpeningBalances,
     )
-    from .post_contact_opening_balances_contact_opening_balance_type_0 import (
-        PostContactOpeningBalancesContactOpeningBalanceType0 as PostContactOpeningBalancesContactOpeningBalanceType0,
+    from .post_contact_opening_balances_contact_opening_balance import (
+        PostContactOpeningBalancesContactOpeningBalance as PostContactOpeningBalancesContactOpeningBalance,
     )
     from .post_contact_payments import PostContactPayments as PostContactPayments
-    from .post_contact_payments_contact_payment_type_0 import (
-        PostContactPaymentsContactPaymentType0 as PostContactPaymentsContactPaymentType0,
+    from .post_contact_payments_contact_payment import (
+        PostContactPaymentsContactPayment as PostContactPaymentsContactPayment,
     )
-    from .post_contact_payments_contact_payment_type_0_allocated_artefacts_type_0_item import (
-        PostContactPaymentsContactPaymentType0AllocatedArtefactsType0Item as PostContactPaymentsContactPaymentType0AllocatedArtefactsType0Item,
+    from .post_contact_payments_contact_payment_allocated_artefacts_item import (
+        PostContactPaymentsContactPaymentAllocatedArtefactsItem as PostContactPaymentsContactPaymentAllocatedArtefactsItem,
     )
-    from .post_contact_payments_contact_payment_type_0_payment_on_account_type_0 import (
-        PostContactPaymentsContactPaymentType0PaymentOnAccountType0 as PostContactPaymentsContactPaymentType0PaymentOnAccountType0,
+    from .post_contact_payments_contact_payment_payment_on_account import (
+        PostContactPaymentsContactPaymentPaymentOnAccount as PostContactPaymentsContactPaymentPaymentOnAccount,
     )
     from .post_contact_persons import PostContactPersons as PostContactPersons
-    from .post_contact_persons_contact_person_type_0 import (
-        PostContactPersonsContactPersonType0 as PostContactPersonsContactPersonType0,
+    from .post_contact_persons_contact_person import (
+        PostContactPersonsContactPerson as PostContactPersonsContactPerson,
     )
     from .post_contacts import PostContacts as PostContacts
-    from .post_contacts_contact_type_0 import PostContactsContactType0 as PostContactsContactType0
-    from .post_contacts_contact_type_0_bank_account_details_type_0 import (
-        PostContactsContactType0BankAccountDetailsType0 as PostContactsContactType0BankAccountDetailsType0,
+    from .post_contacts_contact import PostContactsContact as PostContactsContact
+    from .post_contacts_contact_bank_account_details import (
+        PostContactsContactBankAccountDetails as PostContactsContactBankAccountDetails,
     )
-    from .post_contacts_contact_type_0_credit_terms import (
-        PostContactsContactType0CreditTerms as PostContactsContactType0CreditTerms,
+    from .post_contacts_contact_credit_terms import (
+        PostContactsContactCreditTerms as PostContactsContactCreditTerms,
     )
-    from .post_contacts_contact_type_0_delivery_address_type_0 import (
-        PostContactsContactType0DeliveryAddressType0 as PostContactsContactType0DeliveryAddressType0,
+    from .post_contacts_contact_delivery_address import (
+        PostContactsContactDeliveryAddress as PostContactsContactDeliveryAddress,
     )
-    from .post_contacts_contact_type_0_main_address_type_0 import (
-        PostContactsContactType0MainAddressType0 as PostContactsContactType0MainAddressType0,
+    from .post_contacts_contact_main_address import (
+        PostContactsContactMainAddress as PostContactsContactMainAddress,
     )
-    from .post_contacts_contact_type_0_main_contact_person_type_0 import (
-        PostContactsContactType0MainContactPersonType0 as PostContactsContactType0MainContactPersonType0,
+    from .post_contacts_contact_main_contact_person import (
+        PostContactsContactMainContactPerson as PostContactsContactMainContactPerson,
     )
-    from .post_contacts_contact_type_0_tax_treatment_type_0 import (
-        PostContactsContactType0TaxTreatmentType0 as PostContactsContactType0TaxTreatmentType0,
+    from .post_contacts_contact_tax_treatment import (
+        PostContactsContactTaxTreatment as PostContactsContactTaxTreatment,
     )
     from .post_hosted_artefact_payment_settings import (
         PostHostedArtefactPaymentSettings as PostHostedArtefactPaymentSettings,
     )
-    from .post_hosted_artefact_payment_settings_hosted_artefact_payment_setting_type_0 import (
-        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0 as PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0,
+    from .post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
+        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting as PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
     )
     from .post_journal_codes import PostJournalCodes as PostJournalCodes
-    from .post_journal_codes_journal_code_type_0 import (
-        PostJournalCodesJournalCodeType0 as PostJournalCodesJournalCodeType0,
+    from .post_journal_codes_journal_code import (
+        PostJournalCodesJournalCode as PostJournalCodesJournalCode,
     )
     from .post_journals import PostJournals as PostJournals
-    from .post_journals_journal_type_0 import PostJournalsJournalType0 as PostJournalsJournalType0
-    from .post_journals_journal_type_0_journal_code_type_0 import (
-        PostJournalsJournalType0JournalCodeType0 as PostJournalsJournalType0JournalCodeType0,
+    from .post_journals_journal import PostJournalsJournal as PostJournalsJournal
+    from .post_journals_journal_journal_code import (
+        PostJournalsJournalJournalCode as PostJournalsJournalJournalCode,
     )
-    from .post_journals_journal_type_0_journal_lines_type_0_item import (
-        PostJournalsJournalType0JournalLinesType0Item as PostJournalsJournalType0JournalLinesType0Item,
+    from .post_journals_journal_journal_lines_item import (
+        PostJournalsJournalJournalLinesItem as PostJournalsJournalJournalLinesItem,
     )
     from .post_ledger_account_opening_balances import (
         PostLedgerAccountOpeningBalances as PostLedgerAccountOpeningBalances,
     )
-    from .post_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0 as PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
+    from .post_ledger_account_opening_balances_ledger_account_opening_balance import (
+        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance as PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
     from .post_ledger_accounts import PostLedgerAccounts as PostLedgerAccounts
-    from .post_ledger_accounts_ledger_account_type_0 import (
-        PostLedgerAccountsLedgerAccountType0 as PostLedgerAccountsLedgerAccountType0,
+    from .post_ledger_accounts_ledger_account import (
+        PostLedgerAccountsLedgerAccount as PostLedgerAccountsLedgerAccount,
     )
     from .post_migration_tax_returns import PostMigrationTaxReturns as PostMigrationTaxReturns
-    from .post_migration_tax_returns_migration_tax_return_type_0 import (
-        PostMigrationTaxReturnsMigrationTaxReturnType0 as PostMigrationTaxReturnsMigrationTaxReturnType0,
+    from .post_migration_tax_returns_migration_tax_return import (
+        PostMigrationTaxReturnsMigrationTaxReturn as PostMigrationTaxReturnsMigrationTaxReturn,
     )
-    from .post_migration_tax_returns_migration_tax_return_type_0_gb_type_0 import (
-        PostMigrationTaxReturnsMigrationTaxReturnType0GbType0 as PostMigrationTaxReturnsMigrationTaxReturnType0GbType0,
+    from .post_migration_tax_returns_migration_tax_return_gb import (
+        PostMigrationTaxReturnsMigrationTaxReturnGb as PostMigrationTaxReturnsMigrationTaxReturnGb,
     )
-    from .post_migration_tax_returns_migration_tax_return_type_0_ie_type_0 import (
-        PostMigrationTaxReturnsMigrationTaxReturnType0IeType0 as PostMigrationTaxReturnsMigrationTaxReturnType0IeType0,
+    from .post_migration_tax_returns_migration_tax_return_ie import (
+        PostMigrationTaxReturnsMigrationTaxReturnIe as PostMigrationTaxReturnsMigrationTaxReturnIe,
     )
     from .post_opening_balance_journals import (
         PostOpeningBalanceJournals as PostOpeningBalanceJournals,
     )
-    from .post_opening_balance_journals_opening_balance_journal_type_0 import (
-        PostOpeningBalanceJournalsOpeningBalanceJournalType0 as PostOpeningBalanceJournalsOpeningBalanceJournalType0,
+    from .post_opening_balance_journals_opening_balance_journal import (
+        PostOpeningBalanceJournalsOpeningBalanceJournal as PostOpeningBalanceJournalsOpeningBalanceJournal,
     )
-    from .post_opening_balance_journals_opening_balance_journal_type_0_journal_lines_type_0_item import (
-        PostOpeningBalanceJournalsOpeningBalanceJournalType0JournalLinesType0Item as PostOpeningBalanceJournalsOpeningBalanceJournalType0JournalLinesType0Item,
+    from .post_opening_balance_journals_opening_balance_journal_journal_lines_item import (
+        PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem as PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem,
     )
     from .post_other_payments import PostOtherPayments as PostOtherPayments
-    from .post_other_payments_other_payment_type_0 import (
-        PostOtherPaymentsOtherPaymentType0 as PostOtherPaymentsOtherPaymentType0,
+    from .post_other_payments_other_payment import (
+        PostOtherPaymentsOtherPayment as PostOtherPaymentsOtherPayment,
     )
-    from .post_other_payments_other_payment_type_0_payment_lines_type_0_item import (
-        PostOtherPaymentsOtherPaymentType0PaymentLinesType0Item as PostOtherPaymentsOtherPaymentType0PaymentLinesType0Item,
+    from .post_other_payments_other_payment_payment_lines_item import (
+        PostOtherPaymentsOtherPaymentPaymentLinesItem as PostOtherPaymentsOtherPaymentPaymentLinesItem,
     )
     from .post_product_sales_price_types import (
         PostProductSalesPriceTypes as PostProductSalesPriceTypes,
     )
-    from .post_product_sales_price_types_product_sales_price_type_type_0 import (
-        PostProductSalesPriceTypesProductSalesPriceTypeType0 as PostProductSalesPriceTypesProductSalesPriceTypeType0,
+    from .post_product_sales_price_types_product_sales_price_type import (
+        PostProductSalesPriceTypesProductSalesPriceType as PostProductSalesPriceTypesProductSalesPriceType,
     )
     from .post_products import PostProducts as PostProducts
-    from .post_products_product_type_0 import PostProductsProductType0 as PostProductsProductType0
-    from .post_products_product_type_0_sales_prices_type_0_item import (
-        PostProductsProductType0SalesPricesType0Item as PostProductsProductType0SalesPricesType0Item,
+    from .post_products_product import PostProductsProduct as PostProductsProduct
+    from .post_products_product_sales_prices_item import (
+        PostProductsProductSalesPricesItem as PostProductsProductSalesPricesItem,
     )
     from .post_purchase_corrective_invoices import (
         PostPurchaseCorrectiveInvoices as PostPurchaseCorrectiveInvoices,
     )
-    from .post_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0 as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
+    from .post_purchase_corrective_invoices_purchase_corrective_invoice import (
+        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
-    from .post_purchase_corrective_invoices_purchase_corrective_invoice_type_0_invoice_lines_type_0_item import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item,
+    from .post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item import (
+        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem,
     )
-    from .post_purchase_corrective_invoices_purchase_corrective_invoice_type_0_tax_analysis_type_0_item import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item,
+    from .post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item import (
+        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem as PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem,
     )
     from .post_purchase_credit_notes import PostPurchaseCreditNotes as PostPurchaseCreditNotes
-    from .post_purchase_credit_notes_purchase_credit_note_type_0 import (
-        PostPurchaseCreditNotesPurchaseCreditNoteType0 as PostPurchaseCreditNotesPurchaseCreditNoteType0,
+    from .post_purchase_credit_notes_purchase_credit_note import (
+        PostPurchaseCreditNotesPurchaseCreditNote as PostPurchaseCreditNotesPurchaseCreditNote,
     )
-    from .post_purchase_credit_notes_purchase_credit_note_type_0_credit_note_lines_type_0_item import (
-        PostPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item as PostPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item,
+    from .post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item import (
+        PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem as PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem,
     )
-    from .post_purchase_credit_notes_purchase_credit_note_type_0_tax_analysis_type_0_item import (
-        PostPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item as PostPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item,
+    from .post_purchase_credit_notes_purchase_credit_note_tax_analysis_item import (
+        PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem as PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem,
     )
     from .post_purchase_invoices import PostPurchaseInvoices as PostPurchaseInvoices
-    from .post_purchase_invoices_purchase_invoice_type_0 import (
-        PostPurchaseInvoicesPurchaseInvoiceType0 as PostPurchaseInvoicesPurchaseInvoiceType0,
+    from .post_purchase_invoices_purchase_invoice import (
+        PostPurchaseInvoicesPurchaseInvoice as PostPurchaseInvoicesPurchaseInvoice,
     )
-    from .post_purchase_invoices_purchase_invoice_type_0_invoice_lines_type_0_item import (
-        PostPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item as PostPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item,
+    from .post_purchase_invoices_purchase_invoice_invoice_lines_item import (
+        PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem as PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem,
     )
-    from .post_purchase_invoices_purchase_invoice_type_0_tax_analysis_type_0_item import (
-        PostPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item as PostPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item,
+    from .post_purchase_invoices_purchase_invoice_tax_analysis_item import (
+        PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem as PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem,
     )
     from .post_purchase_quick_entries import PostPurchaseQuickEntries as PostPurchaseQuickEntries
-    from .post_purchase_quick_entries_purchase_quick_entry_type_0 import (
-        PostPurchaseQuickEntriesPurchaseQuickEntryType0 as PostPurchaseQuickEntriesPurchaseQuickEntryType0,
+    from .post_purchase_quick_entries_purchase_quick_entry import (
+        PostPurchaseQuickEntriesPurchaseQuickEntry as PostPurchaseQuickEntriesPurchaseQuickEntry,
     )
-    from .post_purchase_quick_entries_purchase_quick_entry_type_0_analysis_type_categories_type_0_item import (
-        PostPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item as PostPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item,
+    from .post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item import (
+        PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem as PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem,
     )
     from .post_sales_corrective_invoices import (
         PostSalesCorrectiveInvoices as PostSalesCorrectiveInvoices,
     )
-    from .post_sales_corrective_invoices_sales_corrective_invoice_type_0 import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0 as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0,
+    from .post_sales_corrective_invoices_sales_corrective_invoice import (
+        PostSalesCorrectiveInvoicesSalesCorrectiveInvoice as PostSalesCorrectiveInvoicesSalesCorrectiveInvoice,
     )
-    from .post_sales_corrective_invoices_sales_corrective_invoice_type_0_delivery_address_type_0 import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0 as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0,
+    from .post_sales_corrective_invoices_sales_corrective_invoice_delivery_address import (
+        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress,
     )
-    from .post_sales_corrective_invoices_sales_corrective_invoice_type_0_invoice_lines_type_0_item import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item,
+    from .post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item import (
+        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem,
     )
-    from .post_sales_corrective_invoices_sales_corrective_invoice_type_0_main_address_type_0 import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0 as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0,
+    from .post_sales_corrective_invoices_sales_corrective_invoice_main_address import (
+        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress,
     )
-    from .post_sales_corrective_invoices_sales_corrective_invoice_type_0_tax_analysis_type_0_item import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item,
+    from .post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item import (
+        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem as PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem,
     )
     from .post_sales_credit_notes import PostSalesCreditNotes as PostSalesCreditNotes
-    from .post_sales_credit_notes_sales_credit_note_type_0 import (
-        PostSalesCreditNotesSalesCreditNoteType0 as PostSalesCreditNotesSalesCreditNoteType0,
+    from .post_sales_credit_notes_sales_credit_note import (
+        PostSalesCreditNotesSalesCreditNote as PostSalesCreditNotesSalesCreditNote,
     )
-    from .post_sales_credit_notes_sales_credit_note_type_0_credit_note_lines_type_0_item import (
-        PostSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item as PostSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item,
+    from .post_sales_credit_notes_sales_credit_note_credit_note_lines_item import (
+        PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem as PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem,
     )
-    from .post_sales_credit_notes_sales_credit_note_type_0_delivery_address_type_0 import (
-        PostSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0 as PostSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0,
+    from .post_sales_credit_notes_sales_credit_note_delivery_address import (
+        PostSalesCreditNotesSalesCreditNoteDeliveryAddress as PostSalesCreditNotesSalesCreditNoteDeliveryAddress,
     )
-    from .post_sales_credit_notes_sales_credit_note_type_0_main_address_type_0 import (
-        PostSalesCreditNotesSalesCreditNoteType0MainAddressType0 as PostSalesCreditNotesSalesCreditNoteType0MainAddressType0,
+    from .post_sales_credit_notes_sales_credit_note_main_address import (
+        PostSalesCreditNotesSalesCreditNoteMainAddress as PostSalesCreditNotesSalesCreditNoteMainAddress,
     )
-    from .post_sales_credit_notes_sales_credit_note_type_0_tax_analysis_type_0_item import (
-        PostSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item as PostSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item,
+    from .post_sales_credit_notes_sales_credit_note_tax_analysis_item import (
+        PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem as PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem,
     )
     from .post_sales_estimates import PostSalesEstimates as PostSalesEstimates
-    from .post_sales_estimates_sales_estimate_type_0 import (
-        PostSalesEstimatesSalesEstimateType0 as PostSalesEstimatesSalesEstimateType0,
+    from .post_sales_estimates_sales_estimate import (
+        PostSalesEstimatesSalesEstimate as PostSalesEstimatesSalesEstimate,
     )
-    from .post_sales_estimates_sales_estimate_type_0_delivery_address_type_0 import (
-        PostSalesEstimatesSalesEstimateType0DeliveryAddressType0 as PostSalesEstimatesSalesEstimateType0DeliveryAddressType0,
+    from .post_sales_estimates_sales_estimate_delivery_address import (
+        PostSalesEstimatesSalesEstimateDeliveryAddress as PostSalesEstimatesSalesEstimateDeliveryAddress,
     )
-    from .post_sales_estimates_sales_estimate_type_0_estimate_lines_type_0_item import (
-        PostSalesEstimatesSalesEstimateType0EstimateLinesType0Item as PostSalesEstimatesSalesEstimateType0EstimateLinesType0Item,
+    from .post_sales_estimates_sales_estimate_estimate_lines_item import (
+        PostSalesEstimatesSalesEstimateEstimateLinesItem as PostSalesEstimatesSalesEstimateEstimateLinesItem,
     )
-    from .post_sales_estimates_sales_estimate_type_0_main_address_type_0 import (
-        PostSalesEstimatesSalesEstimateType0MainAddressType0 as PostSalesEstimatesSalesEstimateType0MainAddressType0,
+    from .post_sales_estimates_sales_estimate_main_address import (
+        PostSalesEstimatesSalesEstimateMainAddress as PostSalesEstimatesSalesEstimateMainAddress,
     )
-    from .post_sales_estimates_sales_estimate_type_0_tax_analysis_type_0_item import (
-        PostSalesEstimatesSalesEstimateType0TaxAnalysisType0Item as PostSalesEstimatesSalesEstimateType0TaxAnalysisType0Item,
+    from .post_sales_estimates_sales_estimate_tax_analysis_item import (
+        PostSalesEstimatesSalesEstimateTaxAnalysisItem as PostSalesEstimatesSalesEstimateTaxAnalysisItem,
     )
     from .post_sales_invoices import PostSalesInvoices as PostSalesInvoices
-    from .post_sales_invoices_sales_invoice_type_0 import (
-        PostSalesInvoicesSalesInvoiceType0 as PostSalesInvoicesSalesInvoiceType0,
+    from .post_sales_invoices_sales_invoice import (
+        PostSalesInvoicesSalesInvoice as PostSalesInvoicesSalesInvoice,
     )
-    from .post_sales_invoices_sales_invoice_type_0_delivery_address_type_0 import (
-        PostSalesInvoicesSalesInvoiceType0DeliveryAddressType0 as PostSalesInvoicesSalesInvoiceType0DeliveryAddressType0,
+    from .post_sales_invoices_sales_invoice_delivery_address import (
+        PostSalesInvoicesSalesInvoiceDeliveryAddress as PostSalesInvoicesSalesInvoiceDeliveryAddress,
     )
-    from .post_sales_invoices_sales_invoice_type_0_invoice_lines_type_0_item import (
-        PostSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item as PostSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item,
+    from .post_sales_invoices_sales_invoice_invoice_lines_item import (
+        PostSalesInvoicesSalesInvoiceInvoiceLinesItem as PostSalesInvoicesSalesInvoiceInvoiceLinesItem,
     )
-    from .post_sales_invoices_sales_invoice_type_0_main_address_type_0 import (
-        PostSalesInvoicesSalesInvoiceType0MainAddressType0 as PostSalesInvoicesSalesInvoiceType0MainAddressType0,
+    from .post_sales_invoices_sales_invoice_main_address import (
+        PostSalesInvoicesSalesInvoiceMainAddress as PostSalesInvoicesSalesInvoiceMainAddress,
     )
-    from .post_sales_invoices_sales_invoice_type_0_recurring_invoice_type_0 import (
-        PostSalesInvoicesSalesInvoiceType0RecurringInvoiceType0 as PostSalesInvoicesSalesInvoiceType0RecurringInvoiceType0,
+    from .post_sales_invoices_sales_invoice_recurring_invoice import (
+        PostSalesInvoicesSalesInvoiceRecurringInvoice as PostSalesInvoicesSalesInvoiceRecurringInvoice,
     )
-    from .post_sales_invoices_sales_invoice_type_0_tax_analysis_type_0_item import (
-        PostSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item as PostSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item,
+    from .post_sales_invoices_sales_invoice_tax_analysis_item import (
+        PostSalesInvoicesSalesInvoiceTaxAnalysisItem as PostSalesInvoicesSalesInvoiceTaxAnalysisItem,
     )
     from .post_sales_quick_entries import PostSalesQuickEntries as PostSalesQuickEntries
-    from .post_sales_quick_entries_sales_quick_entry_type_0 import (
-        PostSalesQuickEntriesSalesQuickEntryType0 as PostSalesQuickEntriesSalesQuickEntryType0,
+    from .post_sales_quick_entries_sales_quick_entry import (
+        PostSalesQuickEntriesSalesQuickEntry as PostSalesQuickEntriesSalesQuickEntry,
     )
-    from .post_sales_quick_entries_sales_quick_entry_type_0_analysis_type_categories_type_0_item import (
-        PostSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item as PostSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item,
+    from .post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item import (
+        PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem as PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem,
     )
     from .post_sales_quotes import PostSalesQuotes as PostSalesQuotes
-    from .post_sales_quotes_sales_quote_type_0 import (
-        PostSalesQuotesSalesQuoteType0 as PostSalesQuotesSalesQuoteType0,
+    from .post_sales_quotes_sales_quote import (
+        PostSalesQuotesSalesQuote as PostSalesQuotesSalesQuote,
     )
-    from .post_sales_quotes_sales_quote_type_0_delivery_address_type_0 import (
-        PostSalesQuotesSalesQuoteType0DeliveryAddressType0 as PostSalesQuotesSalesQuoteType0DeliveryAddressType0,
+    from .post_sales_quotes_sales_quote_delivery_address import (
+        PostSalesQuotesSalesQuoteDeliveryAddress as PostSalesQuotesSalesQuoteDeliveryAddress,
     )
-    from .post_sales_quotes_sales_quote_type_0_main_address_type_0 import (
-        PostSalesQuotesSalesQuoteType0MainAddressType0 as PostSalesQuotesSalesQuoteType0MainAddressType0,
+    from .post_sales_quotes_sales_quote_main_address import (
+        PostSalesQuotesSalesQuoteMainAddress as PostSalesQuotesSalesQuoteMainAddress,
     )
-    from .post_sales_quotes_sales_quote_type_0_quote_lines_type_0_item import (
-        PostSalesQuotesSalesQuoteType0QuoteLinesType0Item as PostSalesQuotesSalesQuoteType0QuoteLinesType0Item,
+    from .post_sales_quotes_sales_quote_quote_lines_item import (
+        PostSalesQuotesSalesQuoteQuoteLinesItem as PostSalesQuotesSalesQuoteQuoteLinesItem,
     )
-    from .post_sales_quotes_sales_quote_type_0_tax_analysis_type_0_item import (
-        PostSalesQuotesSalesQuoteType0TaxAnalysisType0Item as PostSalesQuotesSalesQuoteType0TaxAnalysisType0Item,
+    from .post_sales_quotes_sales_quote_tax_analysis_item import (
+        PostSalesQuotesSalesQuoteTaxAnalysisItem as PostSalesQuotesSalesQuoteTaxAnalysisItem,
     )
     from .post_service_rate_types import PostServiceRateTypes as PostServiceRateTypes
-    from .post_service_rate_types_service_rate_type_type_0 import (
-        PostServiceRateTypesServiceRateTypeType0 as PostServiceRateTypesServiceRateTypeType0,
+    from .post_service_rate_types_service_rate_type import (
+        PostServiceRateTypesServiceRateType as PostServiceRateTypesServiceRateType,
     )
     from .post_services import PostServices as PostServices
-    from .post_services_service_type_0 import PostServicesServiceType0 as PostServicesServiceType0
-    from .post_services_service_type_0_sales_rates_type_0_item import (
-        PostServicesServiceType0SalesRatesType0Item as PostServicesServiceType0SalesRatesType0Item,
+    from .post_services_service import PostServicesService as PostServicesService
+    from .post_services_service_sales_rates_item import (
+        PostServicesServiceSalesRatesItem as PostServicesServiceSalesRatesItem,
     )
     from .post_stock_items import PostStockItems as PostStockItems
-    from .post_stock_items_stock_item_type_0 import (
-        PostStockItemsStockItemType0 as PostStockItemsStockItemType0,
-    )
-    from .post_stock_items_stock_item_type_0_sales_prices_type_0_item import (
-        PostStockItemsStockItemType0SalesPricesType0Item as PostStockItemsStockItemType0SalesPricesType0Item,
+    from .post_stock_items_stock_item import PostStockItemsStockItem as PostStockItemsStockItem
+    from .post_stock_items_stock_item_sales_prices_item import (
+        PostStockItemsStockItemSalesPricesItem as PostStockItemsStockItemSalesPricesItem,
     )
     from .post_stock_movements import PostStockMovements as PostStockMovements
-    from .post_stock_movements_stock_movement_type_0 import (
-        PostStockMovementsStockMovementType0 as PostStockMovementsStockMovementType0,
+    from .post_stock_movements_stock_movement import (
+        PostStockMovementsStockMovement as PostStockMovementsStockMovement,
     )
     from .post_tax_rates import PostTaxRates as PostTaxRates
-    from .post_tax_rates_tax_rate_type_0 import PostTaxRatesTaxRateType0 as PostTaxRatesTaxRateType0
-    from .post_tax_rates_tax_rate_type_0_component_tax_rate_type_0_item import (
-        PostTaxRatesTaxRateType0ComponentTaxRateType0Item as PostTaxRatesTaxRateType0ComponentTaxRateType0Item,
+    from .post_tax_rates_tax_rate import PostTaxRatesTaxRate as PostTaxRatesTaxRate
+    from .post_tax_rates_tax_rate_component_tax_rate_item import (
+        PostTaxRatesTaxRateComponentTaxRateItem as PostTaxRatesTaxRateComponentTaxRateItem,
     )
     from .print_contact_details import PrintContactDetails as PrintContactDetails
     from .print_statements import PrintStatements as PrintStatements
@@ -506,353 +500,341 @@ if TYPE_CHECKING:
     from .purchase_quick_entry import PurchaseQuickEntry as PurchaseQuickEntry
     from .purchase_quick_entry_list import PurchaseQuickEntryList as PurchaseQuickEntryList
     from .put_addresses import PutAddresses as PutAddresses
-    from .put_addresses_address_type_0 import PutAddressesAddressType0 as PutAddressesAddressType0
+    from .put_addresses_address import PutAddressesAddress as PutAddressesAddress
     from .put_analysis_type_categories import PutAnalysisTypeCategories as PutAnalysisTypeCategories
-    from .put_analysis_type_categories_analysis_type_category_type_0 import (
-        PutAnalysisTypeCategoriesAnalysisTypeCategoryType0 as PutAnalysisTypeCategoriesAnalysisTypeCategoryType0,
+    from .put_analysis_type_categories_analysis_type_category import (
+        PutAnalysisTypeCategoriesAnalysisTypeCategory as PutAnalysisTypeCategoriesAnalysisTypeCategory,
     )
     from .put_analysis_types import PutAnalysisTypes as PutAnalysisTypes
-    from .put_analysis_types_analysis_type_type_0 import (
-        PutAnalysisTypesAnalysisTypeType0 as PutAnalysisTypesAnalysisTypeType0,
+    from .put_analysis_types_analysis_type import (
+        PutAnalysisTypesAnalysisType as PutAnalysisTypesAnalysisType,
     )
-    from .put_analysis_types_analysis_type_type_0_analysis_type_categories_type_0_item import (
-        PutAnalysisTypesAnalysisTypeType0AnalysisTypeCategoriesType0Item as PutAnalysisTypesAnalysisTypeType0AnalysisTypeCategoriesType0Item,
+    from .put_analysis_types_analysis_type_analysis_type_categories_item import (
+        PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem as PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem,
     )
     from .put_attachments import PutAttachments as PutAttachments
-    from .put_attachments_attachment_type_0 import (
-        PutAttachmentsAttachmentType0 as PutAttachmentsAttachmentType0,
-    )
+    from .put_attachments_attachment import PutAttachmentsAttachment as PutAttachmentsAttachment
     from .put_bank_accounts import PutBankAccounts as PutBankAccounts
-    from .put_bank_accounts_bank_account_type_0 import (
-        PutBankAccountsBankAccountType0 as PutBankAccountsBankAccountType0,
+    from .put_bank_accounts_bank_account import (
+        PutBankAccountsBankAccount as PutBankAccountsBankAccount,
     )
-    from .put_bank_accounts_bank_account_type_0_bank_account_details_type_0 import (
-        PutBankAccountsBankAccountType0BankAccountDetailsType0 as PutBankAccountsBankAccountType0BankAccountDetailsType0,
+    from .put_bank_accounts_bank_account_bank_account_details import (
+        PutBankAccountsBankAccountBankAccountDetails as PutBankAccountsBankAccountBankAccountDetails,
     )
-    from .put_bank_accounts_bank_account_type_0_journal_code_type_0 import (
-        PutBankAccountsBankAccountType0JournalCodeType0 as PutBankAccountsBankAccountType0JournalCodeType0,
+    from .put_bank_accounts_bank_account_journal_code import (
+        PutBankAccountsBankAccountJournalCode as PutBankAccountsBankAccountJournalCode,
     )
-    from .put_bank_accounts_bank_account_type_0_main_address_type_0 import (
-        PutBankAccountsBankAccountType0MainAddressType0 as PutBankAccountsBankAccountType0MainAddressType0,
+    from .put_bank_accounts_bank_account_main_address import (
+        PutBankAccountsBankAccountMainAddress as PutBankAccountsBankAccountMainAddress,
     )
-    from .put_bank_accounts_bank_account_type_0_main_contact_person_type_0 import (
-        PutBankAccountsBankAccountType0MainContactPersonType0 as PutBankAccountsBankAccountType0MainContactPersonType0,
+    from .put_bank_accounts_bank_account_main_contact_person import (
+        PutBankAccountsBankAccountMainContactPerson as PutBankAccountsBankAccountMainContactPerson,
     )
     from .put_bank_opening_balances import PutBankOpeningBalances as PutBankOpeningBalances
-    from .put_bank_opening_balances_bank_opening_balance_type_0 import (
-        PutBankOpeningBalancesBankOpeningBalanceType0 as PutBankOpeningBalancesBankOpeningBalanceType0,
+    from .put_bank_opening_balances_bank_opening_balance import (
+        PutBankOpeningBalancesBankOpeningBalance as PutBankOpeningBalancesBankOpeningBalance,
     )
     from .put_bank_reconciliations import PutBankReconciliations as PutBankReconciliations
-    from .put_bank_reconciliations_bank_reconciliation_type_0 import (
-        PutBankReconciliationsBankReconciliationType0 as PutBankReconciliationsBankReconciliationType0,
+    from .put_bank_reconciliations_bank_reconciliation import (
+        PutBankReconciliationsBankReconciliation as PutBankReconciliationsBankReconciliation,
     )
     from .put_bank_transfers import PutBankTransfers as PutBankTransfers
-    from .put_bank_transfers_bank_transfer_type_0 import (
-        PutBankTransfersBankTransferType0 as PutBankTransfersBankTransferType0,
+    from .put_bank_transfers_bank_transfer import (
+        PutBankTransfersBankTransfer as PutBankTransfersBankTransfer,
     )
     from .put_business_exchange_rates import PutBusinessExchangeRates as PutBusinessExchangeRates
-    from .put_business_exchange_rates_business_exchange_rate_type_0 import (
-        PutBusinessExchangeRatesBusinessExchangeRateType0 as PutBusinessExchangeRatesBusinessExchangeRateType0,
+    from .put_business_exchange_rates_business_exchange_rate import (
+        PutBusinessExchangeRatesBusinessExchangeRate as PutBusinessExchangeRatesBusinessExchangeRate,
     )
     from .put_business_settings import PutBusinessSettings as PutBusinessSettings
-    from .put_business_settings_business_settings_type_0 import (
-        PutBusinessSettingsBusinessSettingsType0 as PutBusinessSettingsBusinessSettingsType0,
+    from .put_business_settings_business_settings import (
+        PutBusinessSettingsBusinessSettings as PutBusinessSettingsBusinessSettings,
     )
-    from .put_business_settings_business_settings_type_0_default_ledger_accounts_type_0 import (
-        PutBusinessSettingsBusinessSettingsType0DefaultLedgerAccountsType0 as PutBusinessSettingsBusinessSettingsType0DefaultLedgerAccountsType0,
+    from .put_business_settings_business_settings_default_ledger_accounts import (
+        PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts as PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts,
     )
     from .put_businesses import PutBusinesses as PutBusinesses
-    from .put_businesses_business_type_0 import (
-        PutBusinessesBusinessType0 as PutBusinessesBusinessType0,
-    )
+    from .put_businesses_business import PutBusinessesBusiness as PutBusinessesBusiness
     from .put_cis_settings import PutCisSettings as PutCisSettings
-    from .put_cis_settings_cis_settings_type_0 import (
-        PutCisSettingsCisSettingsType0 as PutCisSettingsCisSettingsType0,
+    from .put_cis_settings_cis_settings import (
+        PutCisSettingsCisSettings as PutCisSettingsCisSettings,
     )
     from .put_contact_allocations import PutContactAllocations as PutContactAllocations
-    from .put_contact_allocations_contact_allocation_type_0 import (
-        PutContactAllocationsContactAllocationType0 as PutContactAllocationsContactAllocationType0,
+    from .put_contact_allocations_contact_allocation import (
+        PutContactAllocationsContactAllocation as PutContactAllocationsContactAllocation,
     )
-    from .put_contact_allocations_contact_allocation_type_0_allocated_artefacts_type_0_item import (
-        PutContactAllocationsContactAllocationType0AllocatedArtefactsType0Item as PutContactAllocationsContactAllocationType0AllocatedArtefactsType0Item,
+    from .put_contact_allocations_contact_allocation_allocated_artefacts_item import (
+        PutContactAllocationsContactAllocationAllocatedArtefactsItem as PutContactAllocationsContactAllocationAllocatedArtefactsItem,
     )
     from .put_contact_opening_balances import PutContactOpeningBalances as PutContactOpeningBalances
-    from .put_contact_opening_balances_contact_opening_balance_type_0 import (
-        PutContactOpeningBalancesContactOpeningBalanceType0 as PutContactOpeningBalancesContactOpeningBalanceType0,
+    from .put_contact_opening_balances_contact_opening_balance import (
+        PutContactOpeningBalancesContactOpeningBalance as PutContactOpeningBalancesContactOpeningBalance,
     )
     from .put_contact_payments import PutContactPayments as PutContactPayments
-    from .put_contact_payments_contact_payment_type_0 import (
-        PutContactPaymentsContactPaymentType0 as PutContactPaymentsContactPaymentType0,
+    from .put_contact_payments_contact_payment import (
+        PutContactPaymentsContactPayment as PutContactPaymentsContactPayment,
     )
-    from .put_contact_payments_contact_payment_type_0_allocated_artefacts_type_0_item import (
-        PutContactPaymentsContactPaymentType0AllocatedArtefactsType0Item as PutContactPaymentsContactPaymentType0AllocatedArtefactsType0Item,
+    from .put_contact_payments_contact_payment_allocated_artefacts_item import (
+        PutContactPaymentsContactPaymentAllocatedArtefactsItem as PutContactPaymentsContactPaymentAllocatedArtefactsItem,
     )
-    from .put_contact_payments_contact_payment_type_0_payment_on_account_type_0 import (
-        PutContactPaymentsContactPaymentType0PaymentOnAccountType0 as PutContactPaymentsContactPaymentType0PaymentOnAccountType0,
+    from .put_contact_payments_contact_payment_payment_on_account import (
+        PutContactPaymentsContactPaymentPaymentOnAccount as PutContactPaymentsContactPaymentPaymentOnAccount,
     )
     from .put_contact_persons import PutContactPersons as PutContactPersons
-    from .put_contact_persons_contact_person_type_0 import (
-        PutContactPersonsContactPersonType0 as PutContactPersonsContactPersonType0,
+    from .put_contact_persons_contact_person import (
+        PutContactPersonsContactPerson as PutContactPersonsContactPerson,
     )
     from .put_contacts import PutContacts as PutContacts
-    from .put_contacts_contact_type_0 import PutContactsContactType0 as PutContactsContactType0
-    from .put_contacts_contact_type_0_bank_account_details_type_0 import (
-        PutContactsContactType0BankAccountDetailsType0 as PutContactsContactType0BankAccountDetailsType0,
+    from .put_contacts_contact import PutContactsContact as PutContactsContact
+    from .put_contacts_contact_bank_account_details import (
+        PutContactsContactBankAccountDetails as PutContactsContactBankAccountDetails,
     )
-    from .put_contacts_contact_type_0_credit_terms import (
-        PutContactsContactType0CreditTerms as PutContactsContactType0CreditTerms,
+    from .put_contacts_contact_credit_terms import (
+        PutContactsContactCreditTerms as PutContactsContactCreditTerms,
     )
-    from .put_contacts_contact_type_0_delivery_address_type_0 import (
-        PutContactsContactType0DeliveryAddressType0 as PutContactsContactType0DeliveryAddressType0,
+    from .put_contacts_contact_delivery_address import (
+        PutContactsContactDeliveryAddress as PutContactsContactDeliveryAddress,
     )
-    from .put_contacts_contact_type_0_main_address_type_0 import (
-        PutContactsContactType0MainAddressType0 as PutContactsContactType0MainAddressType0,
+    from .put_contacts_contact_main_address import (
+        PutContactsContactMainAddress as PutContactsContactMainAddress,
     )
-    from .put_contacts_contact_type_0_main_contact_person_type_0 import (
-        PutContactsContactType0MainContactPersonType0 as PutContactsContactType0MainContactPersonType0,
+    from .put_contacts_contact_main_contact_person import (
+        PutContactsContactMainContactPerson as PutContactsContactMainContactPerson,
     )
-    from .put_contacts_contact_type_0_tax_treatment_type_0 import (
-        PutContactsContactType0TaxTreatmentType0 as PutContactsContactType0TaxTreatmentType0,
+    from .put_contacts_contact_tax_treatment import (
+        PutContactsContactTaxTreatment as PutContactsContactTaxTreatment,
     )
     from .put_datev_settings import PutDatevSettings as PutDatevSettings
-    from .put_datev_settings_datev_settings_type_0 import (
-        PutDatevSettingsDatevSettingsType0 as PutDatevSettingsDatevSettingsType0,
+    from .put_datev_settings_datev_settings import (
+        PutDatevSettingsDatevSettings as PutDatevSettingsDatevSettings,
     )
     from .put_email_settings import PutEmailSettings as PutEmailSettings
-    from .put_email_settings_email_settings_type_0 import (
-        PutEmailSettingsEmailSettingsType0 as PutEmailSettingsEmailSettingsType0,
+    from .put_email_settings_email_settings import (
+        PutEmailSettingsEmailSettings as PutEmailSettingsEmailSettings,
     )
-    from .put_email_settings_email_settings_type_0_default_messages_type_0_item import (
-        PutEmailSettingsEmailSettingsType0DefaultMessagesType0Item as PutEmailSettingsEmailSettingsType0DefaultMessagesType0Item,
+    from .put_email_settings_email_settings_default_messages_item import (
+        PutEmailSettingsEmailSettingsDefaultMessagesItem as PutEmailSettingsEmailSettingsDefaultMessagesItem,
     )
     from .put_financial_settings import PutFinancialSettings as PutFinancialSettings
-    from .put_financial_settings_financial_settings_type_0 import (
-        PutFinancialSettingsFinancialSettingsType0 as PutFinancialSettingsFinancialSettingsType0,
+    from .put_financial_settings_financial_settings import (
+        PutFinancialSettingsFinancialSettings as PutFinancialSettingsFinancialSettings,
     )
     from .put_invoice_settings import PutInvoiceSettings as PutInvoiceSettings
-    from .put_invoice_settings_invoice_settings_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0 as PutInvoiceSettingsInvoiceSettingsType0,
+    from .put_invoice_settings_invoice_settings import (
+        PutInvoiceSettingsInvoiceSettings as PutInvoiceSettingsInvoiceSettings,
     )
-    from .put_invoice_settings_invoice_settings_type_0_customer_credit_terms import (
-        PutInvoiceSettingsInvoiceSettingsType0CustomerCreditTerms as PutInvoiceSettingsInvoiceSettingsType0CustomerCreditTerms,
+    from .put_invoice_settings_invoice_settings_customer_credit_terms import (
+        PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms as PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms,
     )
-    from .put_invoice_settings_invoice_settings_type_0_document_headings_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0DocumentHeadingsType0 as PutInvoiceSettingsInvoiceSettingsType0DocumentHeadingsType0,
+    from .put_invoice_settings_invoice_settings_document_headings import (
+        PutInvoiceSettingsInvoiceSettingsDocumentHeadings as PutInvoiceSettingsInvoiceSettingsDocumentHeadings,
     )
-    from .put_invoice_settings_invoice_settings_type_0_footer_details_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0FooterDetailsType0 as PutInvoiceSettingsInvoiceSettingsType0FooterDetailsType0,
+    from .put_invoice_settings_invoice_settings_footer_details import (
+        PutInvoiceSettingsInvoiceSettingsFooterDetails as PutInvoiceSettingsInvoiceSettingsFooterDetails,
     )
-    from .put_invoice_settings_invoice_settings_type_0_line_item_titles_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0LineItemTitlesType0 as PutInvoiceSettingsInvoiceSettingsType0LineItemTitlesType0,
+    from .put_invoice_settings_invoice_settings_line_item_titles import (
+        PutInvoiceSettingsInvoiceSettingsLineItemTitles as PutInvoiceSettingsInvoiceSettingsLineItemTitles,
     )
-    from .put_invoice_settings_invoice_settings_type_0_print_contact_details_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0PrintContactDetailsType0 as PutInvoiceSettingsInvoiceSettingsType0PrintContactDetailsType0,
+    from .put_invoice_settings_invoice_settings_print_contact_details import (
+        PutInvoiceSettingsInvoiceSettingsPrintContactDetails as PutInvoiceSettingsInvoiceSettingsPrintContactDetails,
     )
-    from .put_invoice_settings_invoice_settings_type_0_print_statements_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0PrintStatementsType0 as PutInvoiceSettingsInvoiceSettingsType0PrintStatementsType0,
+    from .put_invoice_settings_invoice_settings_print_statements import (
+        PutInvoiceSettingsInvoiceSettingsPrintStatements as PutInvoiceSettingsInvoiceSettingsPrintStatements,
     )
-    from .put_invoice_settings_invoice_settings_type_0_vendor_credit_terms import (
-        PutInvoiceSettingsInvoiceSettingsType0VendorCreditTerms as PutInvoiceSettingsInvoiceSettingsType0VendorCreditTerms,
+    from .put_invoice_settings_invoice_settings_vendor_credit_terms import (
+        PutInvoiceSettingsInvoiceSettingsVendorCreditTerms as PutInvoiceSettingsInvoiceSettingsVendorCreditTerms,
     )
     from .put_journal_codes import PutJournalCodes as PutJournalCodes
-    from .put_journal_codes_journal_code_type_0 import (
-        PutJournalCodesJournalCodeType0 as PutJournalCodesJournalCodeType0,
+    from .put_journal_codes_journal_code import (
+        PutJournalCodesJournalCode as PutJournalCodesJournalCode,
     )
     from .put_ledger_account_opening_balances import (
         PutLedgerAccountOpeningBalances as PutLedgerAccountOpeningBalances,
     )
-    from .put_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0 as PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
+    from .put_ledger_account_opening_balances_ledger_account_opening_balance import (
+        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance as PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
     from .put_ledger_accounts import PutLedgerAccounts as PutLedgerAccounts
-    from .put_ledger_accounts_ledger_account_type_0 import (
-        PutLedgerAccountsLedgerAccountType0 as PutLedgerAccountsLedgerAccountType0,
+    from .put_ledger_accounts_ledger_account import (
+        PutLedgerAccountsLedgerAccount as PutLedgerAccountsLedgerAccount,
     )
     from .put_migrations import PutMigrations as PutMigrations
-    from .put_migrations_migrations_type_0 import (
-        PutMigrationsMigrationsType0 as PutMigrationsMigrationsType0,
-    )
+    from .put_migrations_migrations import PutMigrationsMigrations as PutMigrationsMigrations
     from .put_other_payments import PutOtherPayments as PutOtherPayments
-    from .put_other_payments_other_payment_type_0 import (
-        PutOtherPaymentsOtherPaymentType0 as PutOtherPaymentsOtherPaymentType0,
+    from .put_other_payments_other_payment import (
+        PutOtherPaymentsOtherPayment as PutOtherPaymentsOtherPayment,
     )
-    from .put_other_payments_other_payment_type_0_payment_lines_type_0_item import (
-        PutOtherPaymentsOtherPaymentType0PaymentLinesType0Item as PutOtherPaymentsOtherPaymentType0PaymentLinesType0Item,
+    from .put_other_payments_other_payment_payment_lines_item import (
+        PutOtherPaymentsOtherPaymentPaymentLinesItem as PutOtherPaymentsOtherPaymentPaymentLinesItem,
     )
     from .put_product_sales_price_types import (
         PutProductSalesPriceTypes as PutProductSalesPriceTypes,
     )
-    from .put_product_sales_price_types_product_sales_price_type_type_0 import (
-        PutProductSalesPriceTypesProductSalesPriceTypeType0 as PutProductSalesPriceTypesProductSalesPriceTypeType0,
+    from .put_product_sales_price_types_product_sales_price_type import (
+        PutProductSalesPriceTypesProductSalesPriceType as PutProductSalesPriceTypesProductSalesPriceType,
     )
     from .put_products import PutProducts as PutProducts
-    from .put_products_product_type_0 import PutProductsProductType0 as PutProductsProductType0
-    from .put_products_product_type_0_sales_prices_type_0_item import (
-        PutProductsProductType0SalesPricesType0Item as PutProductsProductType0SalesPricesType0Item,
+    from .put_products_product import PutProductsProduct as PutProductsProduct
+    from .put_products_product_sales_prices_item import (
+        PutProductsProductSalesPricesItem as PutProductsProductSalesPricesItem,
     )
     from .put_purchase_corrective_invoices import (
         PutPurchaseCorrectiveInvoices as PutPurchaseCorrectiveInvoices,
     )
-    from .put_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0 as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
+    from .put_purchase_corrective_invoices_purchase_corrective_invoice import (
+        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
-    from .put_purchase_corrective_invoices_purchase_corrective_invoice_type_0_invoice_lines_type_0_item import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item,
+    from .put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item import (
+        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem,
     )
-    from .put_purchase_corrective_invoices_purchase_corrective_invoice_type_0_tax_analysis_type_0_item import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item,
+    from .put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item import (
+        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem as PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem,
     )
     from .put_purchase_credit_notes import PutPurchaseCreditNotes as PutPurchaseCreditNotes
-    from .put_purchase_credit_notes_purchase_credit_note_type_0 import (
-        PutPurchaseCreditNotesPurchaseCreditNoteType0 as PutPurchaseCreditNotesPurchaseCreditNoteType0,
+    from .put_purchase_credit_notes_purchase_credit_note import (
+        PutPurchaseCreditNotesPurchaseCreditNote as PutPurchaseCreditNotesPurchaseCreditNote,
     )
-    from .put_purchase_credit_notes_purchase_credit_note_type_0_credit_note_lines_type_0_item import (
-        PutPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item as PutPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item,
+    from .put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item import (
+        PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem as PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem,
     )
-    from .put_purchase_credit_notes_purchase_credit_note_type_0_tax_analysis_type_0_item import (
-        PutPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item as PutPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item,
+    from .put_purchase_credit_notes_purchase_credit_note_tax_analysis_item import (
+        PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem as PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem,
     )
     from .put_purchase_invoices import PutPurchaseInvoices as PutPurchaseInvoices
-    from .put_purchase_invoices_purchase_invoice_type_0 import (
-        PutPurchaseInvoicesPurchaseInvoiceType0 as PutPurchaseInvoicesPurchaseInvoiceType0,
+    from .put_purchase_invoices_purchase_invoice import (
+        PutPurchaseInvoicesPurchaseInvoice as PutPurchaseInvoicesPurchaseInvoice,
     )
-    from .put_purchase_invoices_purchase_invoice_type_0_invoice_lines_type_0_item import (
-        PutPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item as PutPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item,
+    from .put_purchase_invoices_purchase_invoice_invoice_lines_item import (
+        PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem as PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem,
     )
-    from .put_purchase_invoices_purchase_invoice_type_0_tax_analysis_type_0_item import (
-        PutPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item as PutPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item,
+    from .put_purchase_invoices_purchase_invoice_tax_analysis_item import (
+        PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem as PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem,
     )
     from .put_purchase_quick_entries import PutPurchaseQuickEntries as PutPurchaseQuickEntries
-    from .put_purchase_quick_entries_purchase_quick_entry_type_0 import (
-        PutPurchaseQuickEntriesPurchaseQuickEntryType0 as PutPurchaseQuickEntriesPurchaseQuickEntryType0,
+    from .put_purchase_quick_entries_purchase_quick_entry import (
+        PutPurchaseQuickEntriesPurchaseQuickEntry as PutPurchaseQuickEntriesPurchaseQuickEntry,
     )
-    from .put_purchase_quick_entries_purchase_quick_entry_type_0_analysis_type_categories_type_0_item import (
-        PutPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item as PutPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item,
+    from .put_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item import (
+        PutPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem as PutPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem,
     )
     from .put_sales_corrective_invoices import (
         PutSalesCorrectiveInvoices as PutSalesCorrectiveInvoices,
     )
-    from .put_sales_corrective_invoices_sales_corrective_invoice_type_0 import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0 as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0,
+    from .put_sales_corrective_invoices_sales_corrective_invoice import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoice as PutSalesCorrectiveInvoicesSalesCorrectiveInvoice,
     )
-    from .put_sales_corrective_invoices_sales_corrective_invoice_type_0_delivery_address_type_0 import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0 as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0,
+    from .put_sales_corrective_invoices_sales_corrective_invoice_delivery_address import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress,
     )
-    from .put_sales_corrective_invoices_sales_corrective_invoice_type_0_invoice_lines_type_0_item import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item,
+    from .put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem,
     )
-    from .put_sales_corrective_invoices_sales_corrective_invoice_type_0_main_address_type_0 import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0 as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0,
+    from .put_sales_corrective_invoices_sales_corrective_invoice_main_address import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress,
     )
-    from .put_sales_corrective_invoices_sales_corrective_invoice_type_0_tax_analysis_type_0_item import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item,
+    from .put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem as PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem,
     )
     from .put_sales_credit_notes import PutSalesCreditNotes as PutSalesCreditNotes
-    from .put_sales_credit_notes_sales_credit_note_type_0 import (
-        PutSalesCreditNotesSalesCreditNoteType0 as PutSalesCreditNotesSalesCreditNoteType0,
+    from .put_sales_credit_notes_sales_credit_note import (
+        PutSalesCreditNotesSalesCreditNote as PutSalesCreditNotesSalesCreditNote,
     )
-    from .put_sales_credit_notes_sales_credit_note_type_0_credit_note_lines_type_0_item import (
-        PutSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item as PutSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item,
+    from .put_sales_credit_notes_sales_credit_note_credit_note_lines_item import (
+        PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem as PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem,
     )
-    from .put_sales_credit_notes_sales_credit_note_type_0_delivery_address_type_0 import (
-        PutSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0 as PutSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0,
+    from .put_sales_credit_notes_sales_credit_note_delivery_address import (
+        PutSalesCreditNotesSalesCreditNoteDeliveryAddress as PutSalesCreditNotesSalesCreditNoteDeliveryAddress,
     )
-    from .put_sales_credit_notes_sales_credit_note_type_0_main_address_type_0 import (
-        PutSalesCreditNotesSalesCreditNoteType0MainAddressType0 as PutSalesCreditNotesSalesCreditNoteType0MainAddressType0,
+    from .put_sales_credit_notes_sales_credit_note_main_address import (
+        PutSalesCreditNotesSalesCreditNoteMainAddress as PutSalesCreditNotesSalesCreditNoteMainAddress,
     )
-    from .put_sales_credit_notes_sales_credit_note_type_0_tax_analysis_type_0_item import (
-        PutSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item as PutSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item,
+    from .put_sales_credit_notes_sales_credit_note_tax_analysis_item import (
+        PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem as PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem,
     )
     from .put_sales_estimates import PutSalesEstimates as PutSalesEstimates
-    from .put_sales_estimates_sales_estimate_type_0 import (
-        PutSalesEstimatesSalesEstimateType0 as PutSalesEstimatesSalesEstimateType0,
+    from .put_sales_estimates_sales_estimate import (
+        PutSalesEstimatesSalesEstimate as PutSalesEstimatesSalesEstimate,
     )
-    from .put_sales_estimates_sales_estimate_type_0_delivery_address_type_0 import (
-        PutSalesEstimatesSalesEstimateType0DeliveryAddressType0 as PutSalesEstimatesSalesEstimateType0DeliveryAddressType0,
+    from .put_sales_estimates_sales_estimate_delivery_address import (
+        PutSalesEstimatesSalesEstimateDeliveryAddress as PutSalesEstimatesSalesEstimateDeliveryAddress,
     )
-    from .put_sales_estimates_sales_estimate_type_0_estimate_lines_type_0_item import (
-        PutSalesEstimatesSalesEstimateType0EstimateLinesType0Item as PutSalesEstimatesSalesEstimateType0EstimateLinesType0Item,
+    from .put_sales_estimates_sales_estimate_estimate_lines_item import (
+        PutSalesEstimatesSalesEstimateEstimateLinesItem as PutSalesEstimatesSalesEstimateEstimateLinesItem,
     )
-    from .put_sales_estimates_sales_estimate_type_0_main_address_type_0 import (
-        PutSalesEstimatesSalesEstimateType0MainAddressType0 as PutSalesEstimatesSalesEstimateType0MainAddressType0,
+    from .put_sales_estimates_sales_estimate_main_address import (
+        PutSalesEstimatesSalesEstimateMainAddress as PutSalesEstimatesSalesEstimateMainAddress,
     )
-    from .put_sales_estimates_sales_estimate_type_0_tax_analysis_type_0_item import (
-        PutSalesEstimatesSalesEstimateType0TaxAnalysisType0Item as PutSalesEstimatesSalesEstimateType0TaxAnalysisType0Item,
+    from .put_sales_estimates_sales_estimate_tax_analysis_item import (
+        PutSalesEstimatesSalesEstimateTaxAnalysisItem as PutSalesEstimatesSalesEstimateTaxAnalysisItem,
     )
     from .put_sales_invoices import PutSalesInvoices as PutSalesInvoices
-    from .put_sales_invoices_sales_invoice_type_0 import (
-        PutSalesInvoicesSalesInvoiceType0 as PutSalesInvoicesSalesInvoiceType0,
+    from .put_sales_invoices_sales_invoice import (
+        PutSalesInvoicesSalesInvoice as PutSalesInvoicesSalesInvoice,
     )
-    from .put_sales_invoices_sales_invoice_type_0_delivery_address_type_0 import (
-        PutSalesInvoicesSalesInvoiceType0DeliveryAddressType0 as PutSalesInvoicesSalesInvoiceType0DeliveryAddressType0,
+    from .put_sales_invoices_sales_invoice_delivery_address import (
+        PutSalesInvoicesSalesInvoiceDeliveryAddress as PutSalesInvoicesSalesInvoiceDeliveryAddress,
     )
-    from .put_sales_invoices_sales_invoice_type_0_invoice_lines_type_0_item import (
-        PutSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item as PutSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item,
+    from .put_sales_invoices_sales_invoice_invoice_lines_item import (
+        PutSalesInvoicesSalesInvoiceInvoiceLinesItem as PutSalesInvoicesSalesInvoiceInvoiceLinesItem,
     )
-    from .put_sales_invoices_sales_invoice_type_0_main_address_type_0 import (
-        PutSalesInvoicesSalesInvoiceType0MainAddressType0 as PutSalesInvoicesSalesInvoiceType0MainAddressType0,
+    from .put_sales_invoices_sales_invoice_main_address import (
+        PutSalesInvoicesSalesInvoiceMainAddress as PutSalesInvoicesSalesInvoiceMainAddress,
     )
-    from .put_sales_invoices_sales_invoice_type_0_recurring_invoice_type_0 import (
-        PutSalesInvoicesSalesInvoiceType0RecurringInvoiceType0 as PutSalesInvoicesSalesInvoiceType0RecurringInvoiceType0,
+    from .put_sales_invoices_sales_invoice_recurring_invoice import (
+        PutSalesInvoicesSalesInvoiceRecurringInvoice as PutSalesInvoicesSalesInvoiceRecurringInvoice,
     )
-    from .put_sales_invoices_sales_invoice_type_0_tax_analysis_type_0_item import (
-        PutSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item as PutSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item,
+    from .put_sales_invoices_sales_invoice_tax_analysis_item import (
+        PutSalesInvoicesSalesInvoiceTaxAnalysisItem as PutSalesInvoicesSalesInvoiceTaxAnalysisItem,
     )
     from .put_sales_quick_entries import PutSalesQuickEntries as PutSalesQuickEntries
-    from .put_sales_quick_entries_sales_quick_entry_type_0 import (
-        PutSalesQuickEntriesSalesQuickEntryType0 as PutSalesQuickEntriesSalesQuickEntryType0,
+    from .put_sales_quick_entries_sales_quick_entry import (
+        PutSalesQuickEntriesSalesQuickEntry as PutSalesQuickEntriesSalesQuickEntry,
     )
-    from .put_sales_quick_entries_sales_quick_entry_type_0_analysis_type_categories_type_0_item import (
-        PutSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item as PutSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item,
+    from .put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item import (
+        PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem as PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem,
     )
     from .put_sales_quotes import PutSalesQuotes as PutSalesQuotes
-    from .put_sales_quotes_sales_quote_type_0 import (
-        PutSalesQuotesSalesQuoteType0 as PutSalesQuotesSalesQuoteType0,
+    from .put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote as PutSalesQuotesSalesQuote
+    from .put_sales_quotes_sales_quote_delivery_address import (
+        PutSalesQuotesSalesQuoteDeliveryAddress as PutSalesQuotesSalesQuoteDeliveryAddress,
     )
-    from .put_sales_quotes_sales_quote_type_0_delivery_address_type_0 import (
-        PutSalesQuotesSalesQuoteType0DeliveryAddressType0 as PutSalesQuotesSalesQuoteType0DeliveryAddressType0,
+    from .put_sales_quotes_sales_quote_main_address import (
+        PutSalesQuotesSalesQuoteMainAddress as PutSalesQuotesSalesQuoteMainAddress,
     )
-    from .put_sales_quotes_sales_quote_type_0_main_address_type_0 import (
-        PutSalesQuotesSalesQuoteType0MainAddressType0 as PutSalesQuotesSalesQuoteType0MainAddressType0,
+    from .put_sales_quotes_sales_quote_quote_lines_item import (
+        PutSalesQuotesSalesQuoteQuoteLinesItem as PutSalesQuotesSalesQuoteQuoteLinesItem,
     )
-    from .put_sales_quotes_sales_quote_type_0_quote_lines_type_0_item import (
-        PutSalesQuotesSalesQuoteType0QuoteLinesType0Item as PutSalesQuotesSalesQuoteType0QuoteLinesType0Item,
-    )
-    from .put_sales_quotes_sales_quote_type_0_tax_analysis_type_0_item import (
-        PutSalesQuotesSalesQuoteType0TaxAnalysisType0Item as PutSalesQuotesSalesQuoteType0TaxAnalysisType0Item,
+    from .put_sales_quotes_sales_quote_tax_analysis_item import (
+        PutSalesQuotesSalesQuoteTaxAnalysisItem as PutSalesQuotesSalesQuoteTaxAnalysisItem,
     )
     from .put_service_rate_types import PutServiceRateTypes as PutServiceRateTypes
-    from .put_service_rate_types_service_rate_type_type_0 import (
-        PutServiceRateTypesServiceRateTypeType0 as PutServiceRateTypesServiceRateTypeType0,
+    from .put_service_rate_types_service_rate_type import (
+        PutServiceRateTypesServiceRateType as PutServiceRateTypesServiceRateType,
     )
     from .put_services import PutServices as PutServices
-    from .put_services_service_type_0 import PutServicesServiceType0 as PutServicesServiceType0
-    from .put_services_service_type_0_sales_rates_type_0_item import (
-        PutServicesServiceType0SalesRatesType0Item as PutServicesServiceType0SalesRatesType0Item,
+    from .put_services_service import PutServicesService as PutServicesService
+    from .put_services_service_sales_rates_item import (
+        PutServicesServiceSalesRatesItem as PutServicesServiceSalesRatesItem,
     )
     from .put_stock_items import PutStockItems as PutStockItems
-    from .put_stock_items_stock_item_type_0 import (
-        PutStockItemsStockItemType0 as PutStockItemsStockItemType0,
-    )
-    from .put_stock_items_stock_item_type_0_sales_prices_type_0_item import (
-        PutStockItemsStockItemType0SalesPricesType0Item as PutStockItemsStockItemType0SalesPricesType0Item,
+    from .put_stock_items_stock_item import PutStockItemsStockItem as PutStockItemsStockItem
+    from .put_stock_items_stock_item_sales_prices_item import (
+        PutStockItemsStockItemSalesPricesItem as PutStockItemsStockItemSalesPricesItem,
     )
     from .put_stock_movements import PutStockMovements as PutStockMovements
-    from .put_stock_movements_stock_movement_type_0 import (
-        PutStockMovementsStockMovementType0 as PutStockMovementsStockMovementType0,
+    from .put_stock_movements_stock_movement import (
+        PutStockMovementsStockMovement as PutStockMovementsStockMovement,
     )
     from .put_tax_profiles import PutTaxProfiles as PutTaxProfiles
-    from .put_tax_profiles_tax_profile_type_0 import (
-        PutTaxProfilesTaxProfileType0 as PutTaxProfilesTaxProfileType0,
-    )
-    from .put_tax_profiles_tax_profile_type_0_address_region_type_0 import (
-        PutTaxProfilesTaxProfileType0AddressRegionType0 as PutTaxProfilesTaxProfileType0AddressRegionType0,
+    from .put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile as PutTaxProfilesTaxProfile
+    from .put_tax_profiles_tax_profile_address_region import (
+        PutTaxProfilesTaxProfileAddressRegion as PutTaxProfilesTaxProfileAddressRegion,
     )
     from .put_tax_rates import PutTaxRates as PutTaxRates
-    from .put_tax_rates_tax_rate_type_0 import PutTaxRatesTaxRateType0 as PutTaxRatesTaxRateType0
+    from .put_tax_rates_tax_rate import PutTaxRatesTaxRate as PutTaxRatesTaxRate
     from .put_user import PutUser as PutUser
-    from .put_user_user_type_0 import PutUserUserType0 as PutUserUserType0
-    from .put_user_user_type_0_locale import PutUserUserType0Locale as PutUserUserType0Locale
+    from .put_user_user import PutUserUser as PutUserUser
+    from .put_user_user_locale import PutUserUserLocale as PutUserUserLocale
     from .quick_entry import QuickEntry as QuickEntry
     from .quick_entry_list import QuickEntryList as QuickEntryList
     from .quote_status import QuoteStatus as QuoteStatus
@@ -1030,135 +1012,135 @@ _MODULES: dict[str, str] = {
     "PaymentAllocation": "payment_allocation",
     "PaymentOnAccount": "payment_on_account",
     "PostAddresses": "post_addresses",
-    "PostAddressesAddressType0": "post_addresses_address_type_0",
+    "PostAddressesAddress": "post_addresses_address",
     "PostAnalysisTypeCategories": "post_analysis_type_categories",
-    "PostAnalysisTypeCategoriesAnalysisTypeCategoryType0": "post_analysis_type_categories_analysis_type_category_type_0",
+    "PostAnalysisTypeCategoriesAnalysisTypeCategory": "post_analysis_type_categories_analysis_type_category",
     "PostAttachments": "post_attachments",
-    "PostAttachmentsAttachmentType0": "post_attachments_attachment_type_0",
+    "PostAttachmentsAttachment": "post_attachments_attachment",
     "PostBankAccounts": "post_bank_accounts",
-    "PostBankAccountsBankAccountType0": "post_bank_accounts_bank_account_type_0",
-    "PostBankAccountsBankAccountType0BankAccountDetailsType0": "post_bank_accounts_bank_account_type_0_bank_account_details_type_0",
-    "PostBankAccountsBankAccountType0JournalCodeType0": "post_bank_accounts_bank_account_type_0_journal_code_type_0",
-    "PostBankAccountsBankAccountType0MainAddressType0": "post_bank_accounts_bank_account_type_0_main_address_type_0",
-    "PostBankAccountsBankAccountType0MainContactPersonType0": "post_bank_accounts_bank_account_type_0_main_contact_person_type_0",
+    "PostBankAccountsBankAccount": "post_bank_accounts_bank_account",
+    "PostBankAccountsBankAccountBankAccountDetails": "post_bank_accounts_bank_account_bank_account_details",
+    "PostBankAccountsBankAccountJournalCode": "post_bank_accounts_bank_account_journal_code",
+    "PostBankAccountsBankAccountMainAddress": "post_bank_accounts_bank_account_main_address",
+    "PostBankAccountsBankAccountMainContactPerson": "post_bank_accounts_bank_account_main_contact_person",
     "PostBankDeposits": "post_bank_deposits",
-    "PostBankDepositsBankDepositType0": "post_bank_deposits_bank_deposit_type_0",
+    "PostBankDepositsBankDeposit": "post_bank_deposits_bank_deposit",
     "PostBankOpeningBalances": "post_bank_opening_balances",
-    "PostBankOpeningBalancesBankOpeningBalanceType0": "post_bank_opening_balances_bank_opening_balance_type_0",
+    "PostBankOpeningBalancesBankOpeningBalance": "post_bank_opening_balances_bank_opening_balance",
     "PostBankReconciliations": "post_bank_reconciliations",
-    "PostBankReconciliationsBankReconciliationType0": "post_bank_reconciliations_bank_reconciliation_type_0",
+    "PostBankReconciliationsBankReconciliation": "post_bank_reconciliations_bank_reconciliation",
     "PostBankTransfers": "post_bank_transfers",
-    "PostBankTransfersBankTransferType0": "post_bank_transfers_bank_transfer_type_0",
+    "PostBankTransfersBankTransfer": "post_bank_transfers_bank_transfer",
     "PostBusinessExchangeRates": "post_business_exchange_rates",
-    "PostBusinessExchangeRatesBusinessExchangeRateType0": "post_business_exchange_rates_business_exchange_rate_type_0",
+    "PostBusinessExchangeRatesBusinessExchangeRate": "post_business_exchange_rates_business_exchange_rate",
     "PostContactAllocations": "post_contact_allocations",
-    "PostContactAllocationsContactAllocationType0": "post_contact_allocations_contact_allocation_type_0",
-    "PostContactAllocationsContactAllocationType0AllocatedArtefactsType0Item": "post_contact_allocations_contact_allocation_type_0_allocated_artefacts_type_0_item",
+    "PostContactAllocationsContactAllocation": "post_contact_allocations_contact_allocation",
+    "PostContactAllocationsContactAllocationAllocatedArtefactsItem": "post_contact_allocations_contact_allocation_allocated_artefacts_item",
     "PostContactOpeningBalances": "post_contact_opening_balances",
-    "PostContactOpeningBalancesContactOpeningBalanceType0": "post_contact_opening_balances_contact_opening_balance_type_0",
+    "PostContactOpeningBalancesContactOpeningBalance": "post_contact_opening_balances_contact_opening_balance",
     "PostContactPayments": "post_contact_payments",
-    "PostContactPaymentsContactPaymentType0": "post_contact_payments_contact_payment_type_0",
-    "PostContactPaymentsContactPaymentType0AllocatedArtefactsType0Item": "post_contact_payments_contact_payment_type_0_allocated_artefacts_type_0_item",
-    "PostContactPaymentsContactPaymentType0PaymentOnAccountType0": "post_contact_payments_contact_payment_type_0_payment_on_account_type_0",
+    "PostContactPaymentsContactPayment": "post_contact_payments_contact_payment",
+    "PostContactPaymentsContactPaymentAllocatedArtefactsItem": "post_contact_payments_contact_payment_allocated_artefacts_item",
+    "PostContactPaymentsContactPaymentPaymentOnAccount": "post_contact_payments_contact_payment_payment_on_account",
     "PostContactPersons": "post_contact_persons",
-    "PostContactPersonsContactPersonType0": "post_contact_persons_contact_person_type_0",
+    "PostContactPersonsContactPerson": "post_contact_persons_contact_person",
     "PostContacts": "post_contacts",
-    "PostContactsContactType0": "post_contacts_contact_type_0",
-    "PostContactsContactType0BankAccountDetailsType0": "post_contacts_contact_type_0_bank_account_details_type_0",
-    "PostContactsContactType0CreditTerms": "post_contacts_contact_type_0_credit_terms",
-    "PostContactsContactType0DeliveryAddressType0": "post_contacts_contact_type_0_delivery_address_type_0",
-    "PostContactsContactType0MainAddressType0": "post_contacts_contact_type_0_main_address_type_0",
-    "PostContactsContactType0MainContactPersonType0": "post_contacts_contact_type_0_main_contact_person_type_0",
-    "PostContactsContactType0TaxTreatmentType0": "post_contacts_contact_type_0_tax_treatment_type_0",
+    "PostContactsContact": "post_contacts_contact",
+    "PostContactsContactBankAccountDetails": "post_contacts_contact_bank_account_details",
+    "PostContactsContactCreditTerms": "post_contacts_contact_credit_terms",
+    "PostContactsContactDeliveryAddress": "post_contacts_contact_delivery_address",
+    "PostContactsContactMainAddress": "post_contacts_contact_main_address",
+    "PostContactsContactMainContactPerson": "post_contacts_contact_main_contact_person",
+    "PostContactsContactTaxTreatment": "post_contacts_contact_tax_treatment",
     "PostHostedArtefactPaymentSettings": "post_hosted_artefact_payment_settings",
-    "PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0": "post_hosted_artefact_payment_settings_hosted_artefact_payment_setting_type_0",
+    "PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting": "post_hosted_artefact_payment_settings_hosted_artefact_payment_setting",
     "PostJournalCodes": "post_journal_codes",
-    "PostJournalCodesJournalCodeType0": "post_journal_codes_journal_code_type_0",
+    "PostJournalCodesJournalCode": "post_journal_codes_journal_code",
     "PostJournals": "post_journals",
-    "PostJournalsJournalType0": "post_journals_journal_type_0",
-    "PostJournalsJournalType0JournalCodeType0": "post_journals_journal_type_0_journal_code_type_0",
-    "PostJournalsJournalType0JournalLinesType0Item": "post_journals_journal_type_0_journal_lines_type_0_item",
+    "PostJournalsJournal": "post_journals_journal",
+    "PostJournalsJournalJournalCode": "post_journals_journal_journal_code",
+    "PostJournalsJournalJournalLinesItem": "post_journals_journal_journal_lines_item",
     "PostLedgerAccountOpeningBalances": "post_ledger_account_opening_balances",
-    "PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0": "post_ledger_account_opening_balances_ledger_account_opening_balance_type_0",
+    "PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance": "post_ledger_account_opening_balances_ledger_account_opening_balance",
     "PostLedgerAccounts": "post_ledger_accounts",
-    "PostLedgerAccountsLedgerAccountType0": "post_ledger_accounts_ledger_account_type_0",
+    "PostLedgerAccountsLedgerAccount": "post_ledger_accounts_ledger_account",
     "PostMigrationTaxReturns": "post_migration_tax_returns",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0": "post_migration_tax_returns_migration_tax_return_type_0",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0GbType0": "post_migration_tax_returns_migration_tax_return_type_0_gb_type_0",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0IeType0": "post_migration_tax_returns_migration_tax_return_type_0_ie_type_0",
+    "PostMigrationTaxReturnsMigrationTaxReturn": "post_migration_tax_returns_migration_tax_return",
+    "PostMigrationTaxReturnsMigrationTaxReturnGb": "post_migration_tax_returns_migration_tax_return_gb",
+    "PostMigrationTaxReturnsMigrationTaxReturnIe": "post_migration_tax_returns_migration_tax_return_ie",
     "PostOpeningBalanceJournals": "post_opening_balance_journals",
-    "PostOpeningBalanceJournalsOpeningBalanceJournalType0": "post_opening_balance_journals_opening_balance_journal_type_0",
-    "PostOpeningBalanceJournalsOpeningBalanceJournalType0JournalLinesType0Item": "post_opening_balance_journals_opening_balance_journal_type_0_journal_lines_type_0_item",
+    "PostOpeningBalanceJournalsOpeningBalanceJournal": "post_opening_balance_journals_opening_balance_journal",
+    "PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem": "post_opening_balance_journals_opening_balance_journal_journal_lines_item",
     "PostOtherPayments": "post_other_payments",
-    "PostOtherPaymentsOtherPaymentType0": "post_other_payments_other_payment_type_0",
-    "PostOtherPaymentsOtherPaymentType0PaymentLinesType0Item": "post_other_payments_other_payment_type_0_payment_lines_type_0_item",
+    "PostOtherPaymentsOtherPayment": "post_other_payments_other_payment",
+    "PostOtherPaymentsOtherPaymentPaymentLinesItem": "post_other_payments_other_payment_payment_lines_item",
     "PostProducts": "post_products",
     "PostProductSalesPriceTypes": "post_product_sales_price_types",
-    "PostProductSalesPriceTypesProductSalesPriceTypeType0": "post_product_sales_price_types_product_sales_price_type_type_0",
-    "PostProductsProductType0": "post_products_product_type_0",
-    "PostProductsProductType0SalesPricesType0Item": "post_products_product_type_0_sales_prices_type_0_item",
+    "PostProductSalesPriceTypesProductSalesPriceType": "post_product_sales_price_types_product_sales_price_type",
+    "PostProductsProduct": "post_products_product",
+    "PostProductsProductSalesPricesItem": "post_products_product_sales_prices_item",
     "PostPurchaseCorrectiveInvoices": "post_purchase_corrective_invoices",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0": "post_purchase_corrective_invoices_purchase_corrective_invoice_type_0",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item": "post_purchase_corrective_invoices_purchase_corrective_invoice_type_0_invoice_lines_type_0_item",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item": "post_purchase_corrective_invoices_purchase_corrective_invoice_type_0_tax_analysis_type_0_item",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice": "post_purchase_corrective_invoices_purchase_corrective_invoice",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem": "post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem": "post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item",
     "PostPurchaseCreditNotes": "post_purchase_credit_notes",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0": "post_purchase_credit_notes_purchase_credit_note_type_0",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item": "post_purchase_credit_notes_purchase_credit_note_type_0_credit_note_lines_type_0_item",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item": "post_purchase_credit_notes_purchase_credit_note_type_0_tax_analysis_type_0_item",
+    "PostPurchaseCreditNotesPurchaseCreditNote": "post_purchase_credit_notes_purchase_credit_note",
+    "PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem": "post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item",
+    "PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem": "post_purchase_credit_notes_purchase_credit_note_tax_analysis_item",
     "PostPurchaseInvoices": "post_purchase_invoices",
-    "PostPurchaseInvoicesPurchaseInvoiceType0": "post_purchase_invoices_purchase_invoice_type_0",
-    "PostPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item": "post_purchase_invoices_purchase_invoice_type_0_invoice_lines_type_0_item",
-    "PostPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item": "post_purchase_invoices_purchase_invoice_type_0_tax_analysis_type_0_item",
+    "PostPurchaseInvoicesPurchaseInvoice": "post_purchase_invoices_purchase_invoice",
+    "PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem": "post_purchase_invoices_purchase_invoice_invoice_lines_item",
+    "PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem": "post_purchase_invoices_purchase_invoice_tax_analysis_item",
     "PostPurchaseQuickEntries": "post_purchase_quick_entries",
-    "PostPurchaseQuickEntriesPurchaseQuickEntryType0": "post_purchase_quick_entries_purchase_quick_entry_type_0",
-    "PostPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item": "post_purchase_quick_entries_purchase_quick_entry_type_0_analysis_type_categories_type_0_item",
+    "PostPurchaseQuickEntriesPurchaseQuickEntry": "post_purchase_quick_entries_purchase_quick_entry",
+    "PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem": "post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item",
     "PostSalesCorrectiveInvoices": "post_sales_corrective_invoices",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0": "post_sales_corrective_invoices_sales_corrective_invoice_type_0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0": "post_sales_corrective_invoices_sales_corrective_invoice_type_0_delivery_address_type_0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item": "post_sales_corrective_invoices_sales_corrective_invoice_type_0_invoice_lines_type_0_item",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0": "post_sales_corrective_invoices_sales_corrective_invoice_type_0_main_address_type_0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item": "post_sales_corrective_invoices_sales_corrective_invoice_type_0_tax_analysis_type_0_item",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoice": "post_sales_corrective_invoices_sales_corrective_invoice",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress": "post_sales_corrective_invoices_sales_corrective_invoice_delivery_address",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem": "post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress": "post_sales_corrective_invoices_sales_corrective_invoice_main_address",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem": "post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item",
     "PostSalesCreditNotes": "post_sales_credit_notes",
-    "PostSalesCreditNotesSalesCreditNoteType0": "post_sales_credit_notes_sales_credit_note_type_0",
-    "PostSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item": "post_sales_credit_notes_sales_credit_note_type_0_credit_note_lines_type_0_item",
-    "PostSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0": "post_sales_credit_notes_sales_credit_note_type_0_delivery_address_type_0",
-    "PostSalesCreditNotesSalesCreditNoteType0MainAddressType0": "post_sales_credit_notes_sales_credit_note_type_0_main_address_type_0",
-    "PostSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item": "post_sales_credit_notes_sales_credit_note_type_0_tax_analysis_type_0_item",
+    "PostSalesCreditNotesSalesCreditNote": "post_sales_credit_notes_sales_credit_note",
+    "PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem": "post_sales_credit_notes_sales_credit_note_credit_note_lines_item",
+    "PostSalesCreditNotesSalesCreditNoteDeliveryAddress": "post_sales_credit_notes_sales_credit_note_delivery_address",
+    "PostSalesCreditNotesSalesCreditNoteMainAddress": "post_sales_credit_notes_sales_credit_note_main_address",
+    "PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem": "post_sales_credit_notes_sales_credit_note_tax_analysis_item",
     "PostSalesEstimates": "post_sales_estimates",
-    "PostSalesEstimatesSalesEstimateType0": "post_sales_estimates_sales_estimate_type_0",
-    "PostSalesEstimatesSalesEstimateType0DeliveryAddressType0": "post_sales_estimates_sales_estimate_type_0_delivery_address_type_0",
-    "PostSalesEstimatesSalesEstimateType0EstimateLinesType0Item": "post_sales_estimates_sales_estimate_type_0_estimate_lines_type_0_item",
-    "PostSalesEstimatesSalesEstimateType0MainAddressType0": "post_sales_estimates_sales_estimate_type_0_main_address_type_0",
-    "PostSalesEstimatesSalesEstimateType0TaxAnalysisType0Item": "post_sales_estimates_sales_estimate_type_0_tax_analysis_type_0_item",
+    "PostSalesEstimatesSalesEstimate": "post_sales_estimates_sales_estimate",
+    "PostSalesEstimatesSalesEstimateDeliveryAddress": "post_sales_estimates_sales_estimate_delivery_address",
+    "PostSalesEstimatesSalesEstimateEstimateLinesItem": "post_sales_estimates_sales_estimate_estimate_lines_item",
+    "PostSalesEstimatesSalesEstimateMainAddress": "post_sales_estimates_sales_estimate_main_address",
+    "PostSalesEstimatesSalesEstimateTaxAnalysisItem": "post_sales_estimates_sales_estimate_tax_analysis_item",
     "PostSalesInvoices": "post_sales_invoices",
-    "PostSalesInvoicesSalesInvoiceType0": "post_sales_invoices_sales_invoice_type_0",
-    "PostSalesInvoicesSalesInvoiceType0DeliveryAddressType0": "post_sales_invoices_sales_invoice_type_0_delivery_address_type_0",
-    "PostSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item": "post_sales_invoices_sales_invoice_type_0_invoice_lines_type_0_item",
-    "PostSalesInvoicesSalesInvoiceType0MainAddressType0": "post_sales_invoices_sales_invoice_type_0_main_address_type_0",
-    "PostSalesInvoicesSalesInvoiceType0RecurringInvoiceType0": "post_sales_invoices_sales_invoice_type_0_recurring_invoice_type_0",
-    "PostSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item": "post_sales_invoices_sales_invoice_type_0_tax_analysis_type_0_item",
+    "PostSalesInvoicesSalesInvoice": "post_sales_invoices_sales_invoice",
+    "PostSalesInvoicesSalesInvoiceDeliveryAddress": "post_sales_invoices_sales_invoice_delivery_address",
+    "PostSalesInvoicesSalesInvoiceInvoiceLinesItem": "post_sales_invoices_sales_invoice_invoice_lines_item",
+    "PostSalesInvoicesSalesInvoiceMainAddress": "post_sales_invoices_sales_invoice_main_address",
+    "PostSalesInvoicesSalesInvoiceRecurringInvoice": "post_sales_invoices_sales_invoice_recurring_invoice",
+    "PostSalesInvoicesSalesInvoiceTaxAnalysisItem": "post_sales_invoices_sales_invoice_tax_analysis_item",
     "PostSalesQuickEntries": "post_sales_quick_entries",
-    "PostSalesQuickEntriesSalesQuickEntryType0": "post_sales_quick_entries_sales_quick_entry_type_0",
-    "PostSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item": "post_sales_quick_entries_sales_quick_entry_type_0_analysis_type_categories_type_0_item",
+    "PostSalesQuickEntriesSalesQuickEntry": "post_sales_quick_entries_sales_quick_entry",
+    "PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem": "post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item",
     "PostSalesQuotes": "post_sales_quotes",
-    "PostSalesQuotesSalesQuoteType0": "post_sales_quotes_sales_quote_type_0",
-    "PostSalesQuotesSalesQuoteType0DeliveryAddressType0": "post_sales_quotes_sales_quote_type_0_delivery_address_type_0",
-    "PostSalesQuotesSalesQuoteType0MainAddressType0": "post_sales_quotes_sales_quote_type_0_main_address_type_0",
-    "PostSalesQuotesSalesQuoteType0QuoteLinesType0Item": "post_sales_quotes_sales_quote_type_0_quote_lines_type_0_item",
-    "PostSalesQuotesSalesQuoteType0TaxAnalysisType0Item": "post_sales_quotes_sales_quote_type_0_tax_analysis_type_0_item",
+    "PostSalesQuotesSalesQuote": "post_sales_quotes_sales_quote",
+    "PostSalesQuotesSalesQuoteDeliveryAddress": "post_sales_quotes_sales_quote_delivery_address",
+    "PostSalesQuotesSalesQuoteMainAddress": "post_sales_quotes_sales_quote_main_address",
+    "PostSalesQuotesSalesQuoteQuoteLinesItem": "post_sales_quotes_sales_quote_quote_lines_item",
+    "PostSalesQuotesSalesQuoteTaxAnalysisItem": "post_sales_quotes_sales_quote_tax_analysis_item",
     "PostServiceRateTypes": "post_service_rate_types",
-    "PostServiceRateTypesServiceRateTypeType0": "post_service_rate_types_service_rate_type_type_0",
+    "PostServiceRateTypesServiceRateType": "post_service_rate_types_service_rate_type",
     "PostServices": "post_services",
-    "PostServicesServiceType0": "post_services_service_type_0",
-    "PostServicesServiceType0SalesRatesType0Item": "post_services_service_type_0_sales_rates_type_0_item",
+    "PostServicesService": "post_services_service",
+    "PostServicesServiceSalesRatesItem": "post_services_service_sales_rates_item",
     "PostStockItems": "post_stock_items",
-    "PostStockItemsStockItemType0": "post_stock_items_stock_item_type_0",
-    "PostStockItemsStockItemType0SalesPricesType0Item": "post_stock_items_stock_item_type_0_sales_prices_type_0_item",
+    "PostStockItemsStockItem": "post_stock_items_stock_item",
+    "PostStockItemsStockItemSalesPricesItem": "post_stock_items_stock_item_sales_prices_item",
     "PostStockMovements": "post_stock_movements",
-    "PostStockMovementsStockMovementType0": "post_stock_movements_stock_movement_type_0",
+    "PostStockMovementsStockMovement": "post_stock_movements_stock_movement",
     "PostTaxRates": "post_tax_rates",
-    "PostTaxRatesTaxRateType0": "post_tax_rates_tax_rate_type_0",
-    "PostTaxRatesTaxRateType0ComponentTaxRateType0Item": "post_tax_rates_tax_rate_type_0_component_tax_rate_type_0_item",
+    "PostTaxRatesTaxRate": "post_tax_rates_tax_rate",
+    "PostTaxRatesTaxRateComponentTaxRateItem": "post_tax_rates_tax_rate_component_tax_rate_item",
     "PrintContactDetails": "print_contact_details",
     "PrintStatements": "print_statements",
     "Product": "product",
@@ -1178,153 +1160,153 @@ _MODULES: dict[str, str] = {
     "PurchaseQuickEntry": "purchase_quick_entry",
     "PurchaseQuickEntryList": "purchase_quick_entry_list",
     "PutAddresses": "put_addresses",
-    "PutAddressesAddressType0": "put_addresses_address_type_0",
+    "PutAddressesAddress": "put_addresses_address",
     "PutAnalysisTypeCategories": "put_analysis_type_categories",
-    "PutAnalysisTypeCategoriesAnalysisTypeCategoryType0": "put_analysis_type_categories_analysis_type_category_type_0",
+    "PutAnalysisTypeCategoriesAnalysisTypeCategory": "put_analysis_type_categories_analysis_type_category",
     "PutAnalysisTypes": "put_analysis_types",
-    "PutAnalysisTypesAnalysisTypeType0": "put_analysis_types_analysis_type_type_0",
-    "PutAnalysisTypesAnalysisTypeType0AnalysisTypeCategoriesType0Item": "put_analysis_types_analysis_type_type_0_analysis_type_categories_type_0_item",
+    "PutAnalysisTypesAnalysisType": "put_analysis_types_analysis_type",
+    "PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem": "put_analysis_types_analysis_type_analysis_type_categories_item",
     "PutAttachments": "put_attachments",
-    "PutAttachmentsAttachmentType0": "put_attachments_attachment_type_0",
+    "PutAttachmentsAttachment": "put_attachments_attachment",
     "PutBankAccounts": "put_bank_accounts",
-    "PutBankAccountsBankAccountType0": "put_bank_accounts_bank_account_type_0",
-    "PutBankAccountsBankAccountType0BankAccountDetailsType0": "put_bank_accounts_bank_account_type_0_bank_account_details_type_0",
-    "PutBankAccountsBankAccountType0JournalCodeType0": "put_bank_accounts_bank_account_type_0_journal_code_type_0",
-    "PutBankAccountsBankAccountType0MainAddressType0": "put_bank_accounts_bank_account_type_0_main_address_type_0",
-    "PutBankAccountsBankAccountType0MainContactPersonType0": "put_bank_accounts_bank_account_type_0_main_contact_person_type_0",
+    "PutBankAccountsBankAccount": "put_bank_accounts_bank_account",
+    "PutBankAccountsBankAccountBankAccountDetails": "put_bank_accounts_bank_account_bank_account_details",
+    "PutBankAccountsBankAccountJournalCode": "put_bank_accounts_bank_account_journal_code",
+    "PutBankAccountsBankAccountMainAddress": "put_bank_accounts_bank_account_main_address",
+    "PutBankAccountsBankAccountMainContactPerson": "put_bank_accounts_bank_account_main_contact_person",
     "PutBankOpeningBalances": "put_bank_opening_balances",
-    "PutBankOpeningBalancesBankOpeningBalanceType0": "put_bank_opening_balances_bank_opening_balance_type_0",
+    "PutBankOpeningBalancesBankOpeningBalance": "put_bank_opening_balances_bank_opening_balance",
     "PutBankReconciliations": "put_bank_reconciliations",
-    "PutBankReconciliationsBankReconciliationType0": "put_bank_reconciliations_bank_reconciliation_type_0",
+    "PutBankReconciliationsBankReconciliation": "put_bank_reconciliations_bank_reconciliation",
     "PutBankTransfers": "put_bank_transfers",
-    "PutBankTransfersBankTransferType0": "put_bank_transfers_bank_transfer_type_0",
+    "PutBankTransfersBankTransfer": "put_bank_transfers_bank_transfer",
     "PutBusinesses": "put_businesses",
-    "PutBusinessesBusinessType0": "put_businesses_business_type_0",
+    "PutBusinessesBusiness": "put_businesses_business",
     "PutBusinessExchangeRates": "put_business_exchange_rates",
-    "PutBusinessExchangeRatesBusinessExchangeRateType0": "put_business_exchange_rates_business_exchange_rate_type_0",
+    "PutBusinessExchangeRatesBusinessExchangeRate": "put_business_exchange_rates_business_exchange_rate",
     "PutBusinessSettings": "put_business_settings",
-    "PutBusinessSettingsBusinessSettingsType0": "put_business_settings_business_settings_type_0",
-    "PutBusinessSettingsBusinessSettingsType0DefaultLedgerAccountsType0": "put_business_settings_business_settings_type_0_default_ledger_accounts_type_0",
+    "PutBusinessSettingsBusinessSettings": "put_business_settings_business_settings",
+    "PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts": "put_business_settings_business_settings_default_ledger_accounts",
     "PutCisSettings": "put_cis_settings",
-    "PutCisSettingsCisSettingsType0": "put_cis_settings_cis_settings_type_0",
+    "PutCisSettingsCisSettings": "put_cis_settings_cis_settings",
     "PutContactAllocations": "put_contact_allocations",
-    "PutContactAllocationsContactAllocationType0": "put_contact_allocations_contact_allocation_type_0",
-    "PutContactAllocationsContactAllocationType0AllocatedArtefactsType0Item": "put_contact_allocations_contact_allocation_type_0_allocated_artefacts_type_0_item",
+    "PutContactAllocationsContactAllocation": "put_contact_allocations_contact_allocation",
+    "PutContactAllocationsContactAllocationAllocatedArtefactsItem": "put_contact_allocations_contact_allocation_allocated_artefacts_item",
     "PutContactOpeningBalances": "put_contact_opening_balances",
-    "PutContactOpeningBalancesContactOpeningBalanceType0": "put_contact_opening_balances_contact_opening_balance_type_0",
+    "PutContactOpeningBalancesContactOpeningBalance": "put_contact_opening_balances_contact_opening_balance",
     "PutContactPayments": "put_contact_payments",
-    "PutContactPaymentsContactPaymentType0": "put_contact_payments_contact_payment_type_0",
-    "PutContactPaymentsContactPaymentType0AllocatedArtefactsType0Item": "put_contact_payments_contact_payment_type_0_allocated_artefacts_type_0_item",
-    "PutContactPaymentsContactPaymentType0PaymentOnAccountType0": "put_contact_payments_contact_payment_type_0_payment_on_account_type_0",
+    "PutContactPaymentsContactPayment": "put_contact_payments_contact_payment",
+    "PutContactPaymentsContactPaymentAllocatedArtefactsItem": "put_contact_payments_contact_payment_allocated_artefacts_item",
+    "PutContactPaymentsContactPaymentPaymentOnAccount": "put_contact_payments_contact_payment_payment_on_account",
     "PutContactPersons": "put_contact_persons",
-    "PutContactPersonsContactPersonType0": "put_contact_persons_contact_person_type_0",
+    "PutContactPersonsContactPerson": "put_contact_persons_contact_person",
     "PutContacts": "put_contacts",
-    "PutContactsContactType0": "put_contacts_contact_type_0",
-    "PutContactsContactType0BankAccountDetailsType0": "put_contacts_contact_type_0_bank_account_details_type_0",
-    "PutContactsContactType0CreditTerms": "put_contacts_contact_type_0_credit_terms",
-    "PutContactsContactType0DeliveryAddressType0": "put_contacts_contact_type_0_delivery_address_type_0",
-    "PutContactsContactType0MainAddressType0": "put_contacts_contact_type_0_main_address_type_0",
-    "PutContactsContactType0MainContactPersonType0": "put_contacts_contact_type_0_main_contact_person_type_0",
-    "PutContactsContactType0TaxTreatmentType0": "put_contacts_contact_type_0_tax_treatment_type_0",
+    "PutContactsContact": "put_contacts_contact",
+    "PutContactsContactBankAccountDetails": "put_contacts_contact_bank_account_details",
+    "PutContactsContactCreditTerms": "put_contacts_contact_credit_terms",
+    "PutContactsContactDeliveryAddress": "put_contacts_contact_delivery_address",
+    "PutContactsContactMainAddress": "put_contacts_contact_main_address",
+    "PutContactsContactMainContactPerson": "put_contacts_contact_main_contact_person",
+    "PutContactsContactTaxTreatment": "put_contacts_contact_tax_treatment",
     "PutDatevSettings": "put_datev_settings",
-    "PutDatevSettingsDatevSettingsType0": "put_datev_settings_datev_settings_type_0",
+    "PutDatevSettingsDatevSettings": "put_datev_settings_datev_settings",
     "PutEmailSettings": "put_email_settings",
-    "PutEmailSettingsEmailSettingsType0": "put_email_settings_email_settings_type_0",
-    "PutEmailSettingsEmailSettingsType0DefaultMessagesType0Item": "put_email_settings_email_settings_type_0_default_messages_type_0_item",
+    "PutEmailSettingsEmailSettings": "put_email_settings_email_settings",
+    "PutEmailSettingsEmailSettingsDefaultMessagesItem": "put_email_settings_email_settings_default_messages_item",
     "PutFinancialSettings": "put_financial_settings",
-    "PutFinancialSettingsFinancialSettingsType0": "put_financial_settings_financial_settings_type_0",
+    "PutFinancialSettingsFinancialSettings": "put_financial_settings_financial_settings",
     "PutInvoiceSettings": "put_invoice_settings",
-    "PutInvoiceSettingsInvoiceSettingsType0": "put_invoice_settings_invoice_settings_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0CustomerCreditTerms": "put_invoice_settings_invoice_settings_type_0_customer_credit_terms",
-    "PutInvoiceSettingsInvoiceSettingsType0DocumentHeadingsType0": "put_invoice_settings_invoice_settings_type_0_document_headings_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0FooterDetailsType0": "put_invoice_settings_invoice_settings_type_0_footer_details_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0LineItemTitlesType0": "put_invoice_settings_invoice_settings_type_0_line_item_titles_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0PrintContactDetailsType0": "put_invoice_settings_invoice_settings_type_0_print_contact_details_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0PrintStatementsType0": "put_invoice_settings_invoice_settings_type_0_print_statements_type_0",
-    "PutInvoiceSettingsInvoiceSettingsType0VendorCreditTerms": "put_invoice_settings_invoice_settings_type_0_vendor_credit_terms",
+    "PutInvoiceSettingsInvoiceSettings": "put_invoice_settings_invoice_settings",
+    "PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms": "put_invoice_settings_invoice_settings_customer_credit_terms",
+    "PutInvoiceSettingsInvoiceSettingsDocumentHeadings": "put_invoice_settings_invoice_settings_document_headings",
+    "PutInvoiceSettingsInvoiceSettingsFooterDetails": "put_invoice_settings_invoice_settings_footer_details",
+    "PutInvoiceSettingsInvoiceSettingsLineItemTitles": "put_invoice_settings_invoice_settings_line_item_titles",
+    "PutInvoiceSettingsInvoiceSettingsPrintContactDetails": "put_invoice_settings_invoice_settings_print_contact_details",
+    "PutInvoiceSettingsInvoiceSettingsPrintStatements": "put_invoice_settings_invoice_settings_print_statements",
+    "PutInvoiceSettingsInvoiceSettingsVendorCreditTerms": "put_invoice_settings_invoice_settings_vendor_credit_terms",
     "PutJournalCodes": "put_journal_codes",
-    "PutJournalCodesJournalCodeType0": "put_journal_codes_journal_code_type_0",
+    "PutJournalCodesJournalCode": "put_journal_codes_journal_code",
     "PutLedgerAccountOpeningBalances": "put_ledger_account_opening_balances",
-    "PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0": "put_ledger_account_opening_balances_ledger_account_opening_balance_type_0",
+    "PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance": "put_ledger_account_opening_balances_ledger_account_opening_balance",
     "PutLedgerAccounts": "put_ledger_accounts",
-    "PutLedgerAccountsLedgerAccountType0": "put_ledger_accounts_ledger_account_type_0",
+    "PutLedgerAccountsLedgerAccount": "put_ledger_accounts_ledger_account",
     "PutMigrations": "put_migrations",
-    "PutMigrationsMigrationsType0": "put_migrations_migrations_type_0",
+    "PutMigrationsMigrations": "put_migrations_migrations",
     "PutOtherPayments": "put_other_payments",
-    "PutOtherPaymentsOtherPaymentType0": "put_other_payments_other_payment_type_0",
-    "PutOtherPaymentsOtherPaymentType0PaymentLinesType0Item": "put_other_payments_other_payment_type_0_payment_lines_type_0_item",
+    "PutOtherPaymentsOtherPayment": "put_other_payments_other_payment",
+    "PutOtherPaymentsOtherPaymentPaymentLinesItem": "put_other_payments_other_payment_payment_lines_item",
     "PutProducts": "put_products",
     "PutProductSalesPriceTypes": "put_product_sales_price_types",
-    "PutProductSalesPriceTypesProductSalesPriceTypeType0": "put_product_sales_price_types_product_sales_price_type_type_0",
-    "PutProductsProductType0": "put_products_product_type_0",
-    "PutProductsProductType0SalesPricesType0Item": "put_products_product_type_0_sales_prices_type_0_item",
+    "PutProductSalesPriceTypesProductSalesPriceType": "put_product_sales_price_types_product_sales_price_type",
+    "PutProductsProduct": "put_products_product",
+    "PutProductsProductSalesPricesItem": "put_products_product_sales_prices_item",
     "PutPurchaseCorrectiveInvoices": "put_purchase_corrective_invoices",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0": "put_purchase_corrective_invoices_purchase_corrective_invoice_type_0",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item": "put_purchase_corrective_invoices_purchase_corrective_invoice_type_0_invoice_lines_type_0_item",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item": "put_purchase_corrective_invoices_purchase_corrective_invoice_type_0_tax_analysis_type_0_item",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice": "put_purchase_corrective_invoices_purchase_corrective_invoice",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem": "put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem": "put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item",
     "PutPurchaseCreditNotes": "put_purchase_credit_notes",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0": "put_purchase_credit_notes_purchase_credit_note_type_0",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item": "put_purchase_credit_notes_purchase_credit_note_type_0_credit_note_lines_type_0_item",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item": "put_purchase_credit_notes_purchase_credit_note_type_0_tax_analysis_type_0_item",
+    "PutPurchaseCreditNotesPurchaseCreditNote": "put_purchase_credit_notes_purchase_credit_note",
+    "PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem": "put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item",
+    "PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem": "put_purchase_credit_notes_purchase_credit_note_tax_analysis_item",
     "PutPurchaseInvoices": "put_purchase_invoices",
-    "PutPurchaseInvoicesPurchaseInvoiceType0": "put_purchase_invoices_purchase_invoice_type_0",
-    "PutPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item": "put_purchase_invoices_purchase_invoice_type_0_invoice_lines_type_0_item",
-    "PutPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item": "put_purchase_invoices_purchase_invoice_type_0_tax_analysis_type_0_item",
+    "PutPurchaseInvoicesPurchaseInvoice": "put_purchase_invoices_purchase_invoice",
+    "PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem": "put_purchase_invoices_purchase_invoice_invoice_lines_item",
+    "PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem": "put_purchase_invoices_purchase_invoice_tax_analysis_item",
     "PutPurchaseQuickEntries": "put_purchase_quick_entries",
-    "PutPurchaseQuickEntriesPurchaseQuickEntryType0": "put_purchase_quick_entries_purchase_quick_entry_type_0",
-    "PutPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item": "put_purchase_quick_entries_purchase_quick_entry_type_0_analysis_type_categories_type_0_item",
+    "PutPurchaseQuickEntriesPurchaseQuickEntry": "put_purchase_quick_entries_purchase_quick_entry",
+    "PutPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem": "put_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item",
     "PutSalesCorrectiveInvoices": "put_sales_corrective_invoices",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0": "put_sales_corrective_invoices_sales_corrective_invoice_type_0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0": "put_sales_corrective_invoices_sales_corrective_invoice_type_0_delivery_address_type_0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item": "put_sales_corrective_invoices_sales_corrective_invoice_type_0_invoice_lines_type_0_item",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0": "put_sales_corrective_invoices_sales_corrective_invoice_type_0_main_address_type_0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item": "put_sales_corrective_invoices_sales_corrective_invoice_type_0_tax_analysis_type_0_item",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoice": "put_sales_corrective_invoices_sales_corrective_invoice",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress": "put_sales_corrective_invoices_sales_corrective_invoice_delivery_address",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem": "put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress": "put_sales_corrective_invoices_sales_corrective_invoice_main_address",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem": "put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item",
     "PutSalesCreditNotes": "put_sales_credit_notes",
-    "PutSalesCreditNotesSalesCreditNoteType0": "put_sales_credit_notes_sales_credit_note_type_0",
-    "PutSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item": "put_sales_credit_notes_sales_credit_note_type_0_credit_note_lines_type_0_item",
-    "PutSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0": "put_sales_credit_notes_sales_credit_note_type_0_delivery_address_type_0",
-    "PutSalesCreditNotesSalesCreditNoteType0MainAddressType0": "put_sales_credit_notes_sales_credit_note_type_0_main_address_type_0",
-    "PutSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item": "put_sales_credit_notes_sales_credit_note_type_0_tax_analysis_type_0_item",
+    "PutSalesCreditNotesSalesCreditNote": "put_sales_credit_notes_sales_credit_note",
+    "PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem": "put_sales_credit_notes_sales_credit_note_credit_note_lines_item",
+    "PutSalesCreditNotesSalesCreditNoteDeliveryAddress": "put_sales_credit_notes_sales_credit_note_delivery_address",
+    "PutSalesCreditNotesSalesCreditNoteMainAddress": "put_sales_credit_notes_sales_credit_note_main_address",
+    "PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem": "put_sales_credit_notes_sales_credit_note_tax_analysis_item",
     "PutSalesEstimates": "put_sales_estimates",
-    "PutSalesEstimatesSalesEstimateType0": "put_sales_estimates_sales_estimate_type_0",
-    "PutSalesEstimatesSalesEstimateType0DeliveryAddressType0": "put_sales_estimates_sales_estimate_type_0_delivery_address_type_0",
-    "PutSalesEstimatesSalesEstimateType0EstimateLinesType0Item": "put_sales_estimates_sales_estimate_type_0_estimate_lines_type_0_item",
-    "PutSalesEstimatesSalesEstimateType0MainAddressType0": "put_sales_estimates_sales_estimate_type_0_main_address_type_0",
-    "PutSalesEstimatesSalesEstimateType0TaxAnalysisType0Item": "put_sales_estimates_sales_estimate_type_0_tax_analysis_type_0_item",
+    "PutSalesEstimatesSalesEstimate": "put_sales_estimates_sales_estimate",
+    "PutSalesEstimatesSalesEstimateDeliveryAddress": "put_sales_estimates_sales_estimate_delivery_address",
+    "PutSalesEstimatesSalesEstimateEstimateLinesItem": "put_sales_estimates_sales_estimate_estimate_lines_item",
+    "PutSalesEstimatesSalesEstimateMainAddress": "put_sales_estimates_sales_estimate_main_address",
+    "PutSalesEstimatesSalesEstimateTaxAnalysisItem": "put_sales_estimates_sales_estimate_tax_analysis_item",
     "PutSalesInvoices": "put_sales_invoices",
-    "PutSalesInvoicesSalesInvoiceType0": "put_sales_invoices_sales_invoice_type_0",
-    "PutSalesInvoicesSalesInvoiceType0DeliveryAddressType0": "put_sales_invoices_sales_invoice_type_0_delivery_address_type_0",
-    "PutSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item": "put_sales_invoices_sales_invoice_type_0_invoice_lines_type_0_item",
-    "PutSalesInvoicesSalesInvoiceType0MainAddressType0": "put_sales_invoices_sales_invoice_type_0_main_address_type_0",
-    "PutSalesInvoicesSalesInvoiceType0RecurringInvoiceType0": "put_sales_invoices_sales_invoice_type_0_recurring_invoice_type_0",
-    "PutSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item": "put_sales_invoices_sales_invoice_type_0_tax_analysis_type_0_item",
+    "PutSalesInvoicesSalesInvoice": "put_sales_invoices_sales_invoice",
+    "PutSalesInvoicesSalesInvoiceDeliveryAddress": "put_sales_invoices_sales_invoice_delivery_address",
+    "PutSalesInvoicesSalesInvoiceInvoiceLinesItem": "put_sales_invoices_sales_invoice_invoice_lines_item",
+    "PutSalesInvoicesSalesInvoiceMainAddress": "put_sales_invoices_sales_invoice_main_address",
+    "PutSalesInvoicesSalesInvoiceRecurringInvoice": "put_sales_invoices_sales_invoice_recurring_invoice",
+    "PutSalesInvoicesSalesInvoiceTaxAnalysisItem": "put_sales_invoices_sales_invoice_tax_analysis_item",
     "PutSalesQuickEntries": "put_sales_quick_entries",
-    "PutSalesQuickEntriesSalesQuickEntryType0": "put_sales_quick_entries_sales_quick_entry_type_0",
-    "PutSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item": "put_sales_quick_entries_sales_quick_entry_type_0_analysis_type_categories_type_0_item",
+    "PutSalesQuickEntriesSalesQuickEntry": "put_sales_quick_entries_sales_quick_entry",
+    "PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem": "put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item",
     "PutSalesQuotes": "put_sales_quotes",
-    "PutSalesQuotesSalesQuoteType0": "put_sales_quotes_sales_quote_type_0",
-    "PutSalesQuotesSalesQuoteType0DeliveryAddressType0": "put_sales_quotes_sales_quote_type_0_delivery_address_type_0",
-    "PutSalesQuotesSalesQuoteType0MainAddressType0": "put_sales_quotes_sales_quote_type_0_main_address_type_0",
-    "PutSalesQuotesSalesQuoteType0QuoteLinesType0Item": "put_sales_quotes_sales_quote_type_0_quote_lines_type_0_item",
-    "PutSalesQuotesSalesQuoteType0TaxAnalysisType0Item": "put_sales_quotes_sales_quote_type_0_tax_analysis_type_0_item",
+    "PutSalesQuotesSalesQuote": "put_sales_quotes_sales_quote",
+    "PutSalesQuotesSalesQuoteDeliveryAddress": "put_sales_quotes_sales_quote_delivery_address",
+    "PutSalesQuotesSalesQuoteMainAddress": "put_sales_quotes_sales_quote_main_address",
+    "PutSalesQuotesSalesQuoteQuoteLinesItem": "put_sales_quotes_sales_quote_quote_lines_item",
+    "PutSalesQuotesSalesQuoteTaxAnalysisItem": "put_sales_quotes_sales_quote_tax_analysis_item",
     "PutServiceRateTypes": "put_service_rate_types",
-    "PutServiceRateTypesServiceRateTypeType0": "put_service_rate_types_service_rate_type_type_0",
+    "PutServiceRateTypesServiceRateType": "put_service_rate_types_service_rate_type",
     "PutServices": "put_services",
-    "PutServicesServiceType0": "put_services_service_type_0",
-    "PutServicesServiceType0SalesRatesType0Item": "put_services_service_type_0_sales_rates_type_0_item",
+    "PutServicesService": "put_services_service",
+    "PutServicesServiceSalesRatesItem": "put_services_service_sales_rates_item",
     "PutStockItems": "put_stock_items",
-    "PutStockItemsStockItemType0": "put_stock_items_stock_item_type_0",
-    "PutStockItemsStockItemType0SalesPricesType0Item": "put_stock_items_stock_item_type_0_sales_prices_type_0_item",
+    "PutStockItemsStockItem": "put_stock_items_stock_item",
+    "PutStockItemsStockItemSalesPricesItem": "put_stock_items_stock_item_sales_prices_item",
     "PutStockMovements": "put_stock_movements",
-    "PutStockMovementsStockMovementType0": "put_stock_movements_stock_movement_type_0",
+    "PutStockMovementsStockMovement": "put_stock_movements_stock_movement",
     "PutTaxProfiles": "put_tax_profiles",
-    "PutTaxProfilesTaxProfileType0": "put_tax_profiles_tax_profile_type_0",
-    "PutTaxProfilesTaxProfileType0AddressRegionType0": "put_tax_profiles_tax_profile_type_0_address_region_type_0",
+    "PutTaxProfilesTaxProfile": "put_tax_profiles_tax_profile",
+    "PutTaxProfilesTaxProfileAddressRegion": "put_tax_profiles_tax_profile_address_region",
     "PutTaxRates": "put_tax_rates",
-    "PutTaxRatesTaxRateType0": "put_tax_rates_tax_rate_type_0",
+    "PutTaxRatesTaxRate": "put_tax_rates_tax_rate",
     "PutUser": "put_user",
-    "PutUserUserType0": "put_user_user_type_0",
-    "PutUserUserType0Locale": "put_user_user_type_0_locale",
+    "PutUserUser": "put_user_user",
+    "PutUserUserLocale": "put_user_user_locale",
     "QuickEntry": "quick_entry",
     "QuickEntryList": "quick_entry_list",
     "QuoteStatus": "quote_status",
@@ -1501,135 +1483,135 @@ __all__ = (
     "PaymentAllocation",
     "PaymentOnAccount",
     "PostAddresses",
-    "PostAddressesAddressType0",
+    "PostAddressesAddress",
     "PostAnalysisTypeCategories",
-    "PostAnalysisTypeCategoriesAnalysisTypeCategoryType0",
+    "PostAnalysisTypeCategoriesAnalysisTypeCategory",
     "PostAttachments",
-    "PostAttachmentsAttachmentType0",
+    "PostAttachmentsAttachment",
     "PostBankAccounts",
-    "PostBankAccountsBankAccountType0",
-    "PostBankAccountsBankAccountType0BankAccountDetailsType0",
-    "PostBankAccountsBankAccountType0JournalCodeType0",
-    "PostBankAccountsBankAccountType0MainAddressType0",
-    "PostBankAccountsBankAccountType0MainContactPersonType0",
+    "PostBankAccountsBankAccount",
+    "PostBankAccountsBankAccountBankAccountDetails",
+    "PostBankAccountsBankAccountJournalCode",
+    "PostBankAccountsBankAccountMainAddress",
+    "PostBankAccountsBankAccountMainContactPerson",
     "PostBankDeposits",
-    "PostBankDepositsBankDepositType0",
+    "PostBankDepositsBankDeposit",
     "PostBankOpeningBalances",
-    "PostBankOpeningBalancesBankOpeningBalanceType0",
+    "PostBankOpeningBalancesBankOpeningBalance",
     "PostBankReconciliations",
-    "PostBankReconciliationsBankReconciliationType0",
+    "PostBankReconciliationsBankReconciliation",
     "PostBankTransfers",
-    "PostBankTransfersBankTransferType0",
+    "PostBankTransfersBankTransfer",
     "PostBusinessExchangeRates",
-    "PostBusinessExchangeRatesBusinessExchangeRateType0",
+    "PostBusinessExchangeRatesBusinessExchangeRate",
     "PostContactAllocations",
-    "PostContactAllocationsContactAllocationType0",
-    "PostContactAllocationsContactAllocationType0AllocatedArtefactsType0Item",
+    "PostContactAllocationsContactAllocation",
+    "PostContactAllocationsContactAllocationAllocatedArtefactsItem",
     "PostContactOpeningBalances",
-    "PostContactOpeningBalancesContactOpeningBalanceType0",
+    "PostContactOpeningBalancesContactOpeningBalance",
     "PostContactPayments",
-    "PostContactPaymentsContactPaymentType0",
-    "PostContactPaymentsContactPaymentType0AllocatedArtefactsType0Item",
-    "PostContactPaymentsContactPaymentType0PaymentOnAccountType0",
+    "PostContactPaymentsContactPayment",
+    "PostContactPaymentsContactPaymentAllocatedArtefactsItem",
+    "PostContactPaymentsContactPaymentPaymentOnAccount",
     "PostContactPersons",
-    "PostContactPersonsContactPersonType0",
+    "PostContactPersonsContactPerson",
     "PostContacts",
-    "PostContactsContactType0",
-    "PostContactsContactType0BankAccountDetailsType0",
-    "PostContactsContactType0CreditTerms",
-    "PostContactsContactType0DeliveryAddressType0",
-    "PostContactsContactType0MainAddressType0",
-    "PostContactsContactType0MainContactPersonType0",
-    "PostContactsContactType0TaxTreatmentType0",
+    "PostContactsContact",
+    "PostContactsContactBankAccountDetails",
+    "PostContactsContactCreditTerms",
+    "PostContactsContactDeliveryAddress",
+    "PostContactsContactMainAddress",
+    "PostContactsContactMainContactPerson",
+    "PostContactsContactTaxTreatment",
     "PostHostedArtefactPaymentSettings",
-    "PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0",
+    "PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting",
     "PostJournalCodes",
-    "PostJournalCodesJournalCodeType0",
+    "PostJournalCodesJournalCode",
     "PostJournals",
-    "PostJournalsJournalType0",
-    "PostJournalsJournalType0JournalCodeType0",
-    "PostJournalsJournalType0JournalLinesType0Item",
+    "PostJournalsJournal",
+    "PostJournalsJournalJournalCode",
+    "PostJournalsJournalJournalLinesItem",
     "PostLedgerAccountOpeningBalances",
-    "PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0",
+    "PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance",
     "PostLedgerAccounts",
-    "PostLedgerAccountsLedgerAccountType0",
+    "PostLedgerAccountsLedgerAccount",
     "PostMigrationTaxReturns",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0GbType0",
-    "PostMigrationTaxReturnsMigrationTaxReturnType0IeType0",
+    "PostMigrationTaxReturnsMigrationTaxReturn",
+    "PostMigrationTaxReturnsMigrationTaxReturnGb",
+    "PostMigrationTaxReturnsMigrationTaxReturnIe",
     "PostOpeningBalanceJournals",
-    "PostOpeningBalanceJournalsOpeningBalanceJournalType0",
-    "PostOpeningBalanceJournalsOpeningBalanceJournalType0JournalLinesType0Item",
+    "PostOpeningBalanceJournalsOpeningBalanceJournal",
+    "PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem",
     "PostOtherPayments",
-    "PostOtherPaymentsOtherPaymentType0",
-    "PostOtherPaymentsOtherPaymentType0PaymentLinesType0Item",
+    "PostOtherPaymentsOtherPayment",
+    "PostOtherPaymentsOtherPaymentPaymentLinesItem",
     "PostProducts",
     "PostProductSalesPriceTypes",
-    "PostProductSalesPriceTypesProductSalesPriceTypeType0",
-    "PostProductsProductType0",
-    "PostProductsProductType0SalesPricesType0Item",
+    "PostProductSalesPriceTypesProductSalesPriceType",
+    "PostProductsProduct",
+    "PostProductsProductSalesPricesItem",
     "PostPurchaseCorrectiveInvoices",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item",
-    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem",
+    "PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem",
     "PostPurchaseCreditNotes",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item",
-    "PostPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item",
+    "PostPurchaseCreditNotesPurchaseCreditNote",
+    "PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem",
+    "PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem",
     "PostPurchaseInvoices",
-    "PostPurchaseInvoicesPurchaseInvoiceType0",
-    "PostPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item",
-    "PostPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item",
+    "PostPurchaseInvoicesPurchaseInvoice",
+    "PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem",
+    "PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem",
     "PostPurchaseQuickEntries",
-    "PostPurchaseQuickEntriesPurchaseQuickEntryType0",
-    "PostPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item",
+    "PostPurchaseQuickEntriesPurchaseQuickEntry",
+    "PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem",
     "PostSalesCorrectiveInvoices",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0",
-    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoice",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress",
+    "PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem",
     "PostSalesCreditNotes",
-    "PostSalesCreditNotesSalesCreditNoteType0",
-    "PostSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item",
-    "PostSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0",
-    "PostSalesCreditNotesSalesCreditNoteType0MainAddressType0",
-    "PostSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item",
+    "PostSalesCreditNotesSalesCreditNote",
+    "PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem",
+    "PostSalesCreditNotesSalesCreditNoteDeliveryAddress",
+    "PostSalesCreditNotesSalesCreditNoteMainAddress",
+    "PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem",
     "PostSalesEstimates",
-    "PostSalesEstimatesSalesEstimateType0",
-    "PostSalesEstimatesSalesEstimateType0DeliveryAddressType0",
-    "PostSalesEstimatesSalesEstimateType0EstimateLinesType0Item",
-    "PostSalesEstimatesSalesEstimateType0MainAddressType0",
-    "PostSalesEstimatesSalesEstimateType0TaxAnalysisType0Item",
+    "PostSalesEstimatesSalesEstimate",
+    "PostSalesEstimatesSalesEstimateDeliveryAddress",
+    "PostSalesEstimatesSalesEstimateEstimateLinesItem",
+    "PostSalesEstimatesSalesEstimateMainAddress",
+    "PostSalesEstimatesSalesEstimateTaxAnalysisItem",
     "PostSalesInvoices",
-    "PostSalesInvoicesSalesInvoiceType0",
-    "PostSalesInvoicesSalesInvoiceType0DeliveryAddressType0",
-    "PostSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item",
-    "PostSalesInvoicesSalesInvoiceType0MainAddressType0",
-    "PostSalesInvoicesSalesInvoiceType0RecurringInvoiceType0",
-    "PostSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item",
+    "PostSalesInvoicesSalesInvoice",
+    "PostSalesInvoicesSalesInvoiceDeliveryAddress",
+    "PostSalesInvoicesSalesInvoiceInvoiceLinesItem",
+    "PostSalesInvoicesSalesInvoiceMainAddress",
+    "PostSalesInvoicesSalesInvoiceRecurringInvoice",
+    "PostSalesInvoicesSalesInvoiceTaxAnalysisItem",
     "PostSalesQuickEntries",
-    "PostSalesQuickEntriesSalesQuickEntryType0",
-    "PostSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item",
+    "PostSalesQuickEntriesSalesQuickEntry",
+    "PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem",
     "PostSalesQuotes",
-    "PostSalesQuotesSalesQuoteType0",
-    "PostSalesQuotesSalesQuoteType0DeliveryAddressType0",
-    "PostSalesQuotesSalesQuoteType0MainAddressType0",
-    "PostSalesQuotesSalesQuoteType0QuoteLinesType0Item",
-    "PostSalesQuotesSalesQuoteType0TaxAnalysisType0Item",
+    "PostSalesQuotesSalesQuote",
+    "PostSalesQuotesSalesQuoteDeliveryAddress",
+    "PostSalesQuotesSalesQuoteMainAddress",
+    "PostSalesQuotesSalesQuoteQuoteLinesItem",
+    "PostSalesQuotesSalesQuoteTaxAnalysisItem",
     "PostServiceRateTypes",
-    "PostServiceRateTypesServiceRateTypeType0",
+    "PostServiceRateTypesServiceRateType",
     "PostServices",
-    "PostServicesServiceType0",
-    "PostServicesServiceType0SalesRatesType0Item",
+    "PostServicesService",
+    "PostServicesServiceSalesRatesItem",
     "PostStockItems",
-    "PostStockItemsStockItemType0",
-    "PostStockItemsStockItemType0SalesPricesType0Item",
+    "PostStockItemsStockItem",
+    "PostStockItemsStockItemSalesPricesItem",
     "PostStockMovements",
-    "PostStockMovementsStockMovementType0",
+    "PostStockMovementsStockMovement",
     "PostTaxRates",
-    "PostTaxRatesTaxRateType0",
-    "PostTaxRatesTaxRateType0ComponentTaxRateType0Item",
+    "PostTaxRatesTaxRate",
+    "PostTaxRatesTaxRateComponentTaxRateItem",
     "PrintContactDetails",
     "PrintStatements",
     "Product",
@@ -1649,153 +1631,153 @@ __all__ = (
     "PurchaseQuickEntry",
     "PurchaseQuickEntryList",
     "PutAddresses",
-    "PutAddressesAddressType0",
+    "PutAddressesAddress",
     "PutAnalysisTypeCategories",
-    "PutAnalysisTypeCategoriesAnalysisTypeCategoryType0",
+    "PutAnalysisTypeCategoriesAnalysisTypeCategory",
     "PutAnalysisTypes",
-    "PutAnalysisTypesAnalysisTypeType0",
-    "PutAnalysisTypesAnalysisTypeType0AnalysisTypeCategoriesType0Item",
+    "PutAnalysisTypesAnalysisType",
+    "PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem",
     "PutAttachments",
-    "PutAttachmentsAttachmentType0",
+    "PutAttachmentsAttachment",
     "PutBankAccounts",
-    "PutBankAccountsBankAccountType0",
-    "PutBankAccountsBankAccountType0BankAccountDetailsType0",
-    "PutBankAccountsBankAccountType0JournalCodeType0",
-    "PutBankAccountsBankAccountType0MainAddressType0",
-    "PutBankAccountsBankAccountType0MainContactPersonType0",
+    "PutBankAccountsBankAccount",
+    "PutBankAccountsBankAccountBankAccountDetails",
+    "PutBankAccountsBankAccountJournalCode",
+    "PutBankAccountsBankAccountMainAddress",
+    "PutBankAccountsBankAccountMainContactPerson",
     "PutBankOpeningBalances",
-    "PutBankOpeningBalancesBankOpeningBalanceType0",
+    "PutBankOpeningBalancesBankOpeningBalance",
     "PutBankReconciliations",
-    "PutBankReconciliationsBankReconciliationType0",
+    "PutBankReconciliationsBankReconciliation",
     "PutBankTransfers",
-    "PutBankTransfersBankTransferType0",
+    "PutBankTransfersBankTransfer",
     "PutBusinesses",
-    "PutBusinessesBusinessType0",
+    "PutBusinessesBusiness",
     "PutBusinessExchangeRates",
-    "PutBusinessExchangeRatesBusinessExchangeRateType0",
+    "PutBusinessExchangeRatesBusinessExchangeRate",
     "PutBusinessSettings",
-    "PutBusinessSettingsBusinessSettingsType0",
-    "PutBusinessSettingsBusinessSettingsType0DefaultLedgerAccountsType0",
+    "PutBusinessSettingsBusinessSettings",
+    "PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts",
     "PutCisSettings",
-    "PutCisSettingsCisSettingsType0",
+    "PutCisSettingsCisSettings",
     "PutContactAllocations",
-    "PutContactAllocationsContactAllocationType0",
-    "PutContactAllocationsContactAllocationType0AllocatedArtefactsType0Item",
+    "PutContactAllocationsContactAllocation",
+    "PutContactAllocationsContactAllocationAllocatedArtefactsItem",
     "PutContactOpeningBalances",
-    "PutContactOpeningBalancesContactOpeningBalanceType0",
+    "PutContactOpeningBalancesContactOpeningBalance",
     "PutContactPayments",
-    "PutContactPaymentsContactPaymentType0",
-    "PutContactPaymentsContactPaymentType0AllocatedArtefactsType0Item",
-    "PutContactPaymentsContactPaymentType0PaymentOnAccountType0",
+    "PutContactPaymentsContactPayment",
+    "PutContactPaymentsContactPaymentAllocatedArtefactsItem",
+    "PutContactPaymentsContactPaymentPaymentOnAccount",
     "PutContactPersons",
-    "PutContactPersonsContactPersonType0",
+    "PutContactPersonsContactPerson",
     "PutContacts",
-    "PutContactsContactType0",
-    "PutContactsContactType0BankAccountDetailsType0",
-    "PutContactsContactType0CreditTerms",
-    "PutContactsContactType0DeliveryAddressType0",
-    "PutContactsContactType0MainAddressType0",
-    "PutContactsContactType0MainContactPersonType0",
-    "PutContactsContactType0TaxTreatmentType0",
+    "PutContactsContact",
+    "PutContactsContactBankAccountDetails",
+    "PutContactsContactCreditTerms",
+    "PutContactsContactDeliveryAddress",
+    "PutContactsContactMainAddress",
+    "PutContactsContactMainContactPerson",
+    "PutContactsContactTaxTreatment",
     "PutDatevSettings",
-    "PutDatevSettingsDatevSettingsType0",
+    "PutDatevSettingsDatevSettings",
     "PutEmailSettings",
-    "PutEmailSettingsEmailSettingsType0",
-    "PutEmailSettingsEmailSettingsType0DefaultMessagesType0Item",
+    "PutEmailSettingsEmailSettings",
+    "PutEmailSettingsEmailSettingsDefaultMessagesItem",
     "PutFinancialSettings",
-    "PutFinancialSettingsFinancialSettingsType0",
+    "PutFinancialSettingsFinancialSettings",
     "PutInvoiceSettings",
-    "PutInvoiceSettingsInvoiceSettingsType0",
-    "PutInvoiceSettingsInvoiceSettingsType0CustomerCreditTerms",
-    "PutInvoiceSettingsInvoiceSettingsType0DocumentHeadingsType0",
-    "PutInvoiceSettingsInvoiceSettingsType0FooterDetailsType0",
-    "PutInvoiceSettingsInvoiceSettingsType0LineItemTitlesType0",
-    "PutInvoiceSettingsInvoiceSettingsType0PrintContactDetailsType0",
-    "PutInvoiceSettingsInvoiceSettingsType0PrintStatementsType0",
-    "PutInvoiceSettingsInvoiceSettingsType0VendorCreditTerms",
+    "PutInvoiceSettingsInvoiceSettings",
+    "PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms",
+    "PutInvoiceSettingsInvoiceSettingsDocumentHeadings",
+    "PutInvoiceSettingsInvoiceSettingsFooterDetails",
+    "PutInvoiceSettingsInvoiceSettingsLineItemTitles",
+    "PutInvoiceSettingsInvoiceSettingsPrintContactDetails",
+    "PutInvoiceSettingsInvoiceSettingsPrintStatements",
+    "PutInvoiceSettingsInvoiceSettingsVendorCreditTerms",
     "PutJournalCodes",
-    "PutJournalCodesJournalCodeType0",
+    "PutJournalCodesJournalCode",
     "PutLedgerAccountOpeningBalances",
-    "PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0",
+    "PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance",
     "PutLedgerAccounts",
-    "PutLedgerAccountsLedgerAccountType0",
+    "PutLedgerAccountsLedgerAccount",
     "PutMigrations",
-    "PutMigrationsMigrationsType0",
+    "PutMigrationsMigrations",
     "PutOtherPayments",
-    "PutOtherPaymentsOtherPaymentType0",
-    "PutOtherPaymentsOtherPaymentType0PaymentLinesType0Item",
+    "PutOtherPaymentsOtherPayment",
+    "PutOtherPaymentsOtherPaymentPaymentLinesItem",
     "PutProducts",
     "PutProductSalesPriceTypes",
-    "PutProductSalesPriceTypesProductSalesPriceTypeType0",
-    "PutProductsProductType0",
-    "PutProductsProductType0SalesPricesType0Item",
+    "PutProductSalesPriceTypesProductSalesPriceType",
+    "PutProductsProduct",
+    "PutProductsProductSalesPricesItem",
     "PutPurchaseCorrectiveInvoices",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0InvoiceLinesType0Item",
-    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0TaxAnalysisType0Item",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem",
+    "PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem",
     "PutPurchaseCreditNotes",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0CreditNoteLinesType0Item",
-    "PutPurchaseCreditNotesPurchaseCreditNoteType0TaxAnalysisType0Item",
+    "PutPurchaseCreditNotesPurchaseCreditNote",
+    "PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem",
+    "PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem",
     "PutPurchaseInvoices",
-    "PutPurchaseInvoicesPurchaseInvoiceType0",
-    "PutPurchaseInvoicesPurchaseInvoiceType0InvoiceLinesType0Item",
-    "PutPurchaseInvoicesPurchaseInvoiceType0TaxAnalysisType0Item",
+    "PutPurchaseInvoicesPurchaseInvoice",
+    "PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem",
+    "PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem",
     "PutPurchaseQuickEntries",
-    "PutPurchaseQuickEntriesPurchaseQuickEntryType0",
-    "PutPurchaseQuickEntriesPurchaseQuickEntryType0AnalysisTypeCategoriesType0Item",
+    "PutPurchaseQuickEntriesPurchaseQuickEntry",
+    "PutPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem",
     "PutSalesCorrectiveInvoices",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0DeliveryAddressType0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0InvoiceLinesType0Item",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0MainAddressType0",
-    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0TaxAnalysisType0Item",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoice",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress",
+    "PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem",
     "PutSalesCreditNotes",
-    "PutSalesCreditNotesSalesCreditNoteType0",
-    "PutSalesCreditNotesSalesCreditNoteType0CreditNoteLinesType0Item",
-    "PutSalesCreditNotesSalesCreditNoteType0DeliveryAddressType0",
-    "PutSalesCreditNotesSalesCreditNoteType0MainAddressType0",
-    "PutSalesCreditNotesSalesCreditNoteType0TaxAnalysisType0Item",
+    "PutSalesCreditNotesSalesCreditNote",
+    "PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem",
+    "PutSalesCreditNotesSalesCreditNoteDeliveryAddress",
+    "PutSalesCreditNotesSalesCreditNoteMainAddress",
+    "PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem",
     "PutSalesEstimates",
-    "PutSalesEstimatesSalesEstimateType0",
-    "PutSalesEstimatesSalesEstimateType0DeliveryAddressType0",
-    "PutSalesEstimatesSalesEstimateType0EstimateLinesType0Item",
-    "PutSalesEstimatesSalesEstimateType0MainAddressType0",
-    "PutSalesEstimatesSalesEstimateType0TaxAnalysisType0Item",
+    "PutSalesEstimatesSalesEstimate",
+    "PutSalesEstimatesSalesEstimateDeliveryAddress",
+    "PutSalesEstimatesSalesEstimateEstimateLinesItem",
+    "PutSalesEstimatesSalesEstimateMainAddress",
+    "PutSalesEstimatesSalesEstimateTaxAnalysisItem",
     "PutSalesInvoices",
-    "PutSalesInvoicesSalesInvoiceType0",
-    "PutSalesInvoicesSalesInvoiceType0DeliveryAddressType0",
-    "PutSalesInvoicesSalesInvoiceType0InvoiceLinesType0Item",
-    "PutSalesInvoicesSalesInvoiceType0MainAddressType0",
-    "PutSalesInvoicesSalesInvoiceType0RecurringInvoiceType0",
-    "PutSalesInvoicesSalesInvoiceType0TaxAnalysisType0Item",
+    "PutSalesInvoicesSalesInvoice",
+    "PutSalesInvoicesSalesInvoiceDeliveryAddress",
+    "PutSalesInvoicesSalesInvoiceInvoiceLinesItem",
+    "PutSalesInvoicesSalesInvoiceMainAddress",
+    "PutSalesInvoicesSalesInvoiceRecurringInvoice",
+    "PutSalesInvoicesSalesInvoiceTaxAnalysisItem",
     "PutSalesQuickEntries",
-    "PutSalesQuickEntriesSalesQuickEntryType0",
-    "PutSalesQuickEntriesSalesQuickEntryType0AnalysisTypeCategoriesType0Item",
+    "PutSalesQuickEntriesSalesQuickEntry",
+    "PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem",
     "PutSalesQuotes",
-    "PutSalesQuotesSalesQuoteType0",
-    "PutSalesQuotesSalesQuoteType0DeliveryAddressType0",
-    "PutSalesQuotesSalesQuoteType0MainAddressType0",
-    "PutSalesQuotesSalesQuoteType0QuoteLinesType0Item",
-    "PutSalesQuotesSalesQuoteType0TaxAnalysisType0Item",
+    "PutSalesQuotesSalesQuote",
+    "PutSalesQuotesSalesQuoteDeliveryAddress",
+    "PutSalesQuotesSalesQuoteMainAddress",
+    "PutSalesQuotesSalesQuoteQuoteLinesItem",
+    "PutSalesQuotesSalesQuoteTaxAnalysisItem",
     "PutServiceRateTypes",
-    "PutServiceRateTypesServiceRateTypeType0",
+    "PutServiceRateTypesServiceRateType",
     "PutServices",
-    "PutServicesServiceType0",
-    "PutServicesServiceType0SalesRatesType0Item",
+    "PutServicesService",
+    "PutServicesServiceSalesRatesItem",
     "PutStockItems",
-    "PutStockItemsStockItemType0",
-    "PutStockItemsStockItemType0SalesPricesType0Item",
+    "PutStockItemsStockItem",
+    "PutStockItemsStockItemSalesPricesItem",
     "PutStockMovements",
-    "PutStockMovementsStockMovementType0",
+    "PutStockMovementsStockMovement",
     "PutTaxProfiles",
-    "PutTaxProfilesTaxProfileType0",
-    "PutTaxProfilesTaxProfileType0AddressRegionType0",
+    "PutTaxProfilesTaxProfile",
+    "PutTaxProfilesTaxProfileAddressRegion",
     "PutTaxRates",
-    "PutTaxRatesTaxRateType0",
+    "PutTaxRatesTaxRate",
     "PutUser",
-    "PutUserUserType0",
-    "PutUserUserType0Locale",
+    "PutUserUser",
+    "PutUserUserLocale",
     "QuickEntry",
     "QuickEntryList",
     "QuoteStatus",

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -30,30 +32,31 @@ class Address:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Contacts`: Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            address_line_1 (None | str | Unset): The first line of the address
-            address_line_2 (None | str | Unset): The second line of the address
-            city (None | str | Unset): The address town/city
-            postal_code (None | str | Unset): The address postal code/zipcode
-            country (Base | None | Unset): The address country
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            bank_account (Base | None | Unset): The related bank account of the address, if the address belongs to a bank
-                account.
-            contact (Base | None | Unset): The related contact of the address, if the address belongs to a contact.
-            address_type (Base | None | Unset): Defines the nature of the address (Shipping, Billing, Head Office
-                etc.).<br>Start defaults to "Sales" for Customers and "Purchasing" for Vendors
-            name (None | str | Unset): The custom name of the address
-            region (None | str | Unset): The address state/province/region
-            country_group (Base | None | Unset): Country group allows countries to be filtered for selection.<br>Set it to
-                e.g. EU if the address is within the EEC.
-            is_main_address (bool | None | Unset): Specifies the address as the contact's main address. Only a single
-                address can exist for a contact in Start so this is always true when returned by the API but cannot be seen in
-                the UI
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        address_line_1 (None | str | Unset): The first line of the address
+        address_line_2 (None | str | Unset): The second line of the address
+        city (None | str | Unset): The address town/city
+        postal_code (None | str | Unset): The address postal code/zipcode
+        country (Base | None | Unset): The address country
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        bank_account (Base | None | Unset): The related bank account of the address, if the address
+            belongs to a bank account.
+        contact (Base | None | Unset): The related contact of the address, if the address belongs to
+            a contact.
+        address_type (Base | None | Unset): Defines the nature of the address (Shipping, Billing,
+            Head Office etc.).<br>Start defaults to "Sales" for Customers and "Purchasing" for Vendors
+        name (None | str | Unset): The custom name of the address
+        region (None | str | Unset): The address state/province/region
+        country_group (Base | None | Unset): Country group allows countries to be filtered for
+            selection.<br>Set it to e.g. EU if the address is within the EEC.
+        is_main_address (bool | None | Unset): Specifies the address as the contact's main address.
+            Only a single address can exist for a contact in Start so this is always true when returned
+            by the API but cannot be seen in the UI
     """
 
     id: None | str | Unset = UNSET
@@ -77,432 +80,116 @@ class Address:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        address_line_1: None | str | Unset
-        if isinstance(self.address_line_1, Unset):
-            address_line_1 = UNSET
-        else:
-            address_line_1 = self.address_line_1
-
-        address_line_2: None | str | Unset
-        if isinstance(self.address_line_2, Unset):
-            address_line_2 = UNSET
-        else:
-            address_line_2 = self.address_line_2
-
-        city: None | str | Unset
-        if isinstance(self.city, Unset):
-            city = UNSET
-        else:
-            city = self.city
-
-        postal_code: None | str | Unset
-        if isinstance(self.postal_code, Unset):
-            postal_code = UNSET
-        else:
-            postal_code = self.postal_code
-
-        country: dict[str, Any] | None | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        elif isinstance(self.country, Base):
-            country = self.country.to_dict()
-        else:
-            country = self.country
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        bank_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account, Unset):
-            bank_account = UNSET
-        elif isinstance(self.bank_account, Base):
-            bank_account = self.bank_account.to_dict()
-        else:
-            bank_account = self.bank_account
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Base):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        address_type: dict[str, Any] | None | Unset
-        if isinstance(self.address_type, Unset):
-            address_type = UNSET
-        elif isinstance(self.address_type, Base):
-            address_type = self.address_type.to_dict()
-        else:
-            address_type = self.address_type
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        region: None | str | Unset
-        if isinstance(self.region, Unset):
-            region = UNSET
-        else:
-            region = self.region
-
-        country_group: dict[str, Any] | None | Unset
-        if isinstance(self.country_group, Unset):
-            country_group = UNSET
-        elif isinstance(self.country_group, Base):
-            country_group = self.country_group.to_dict()
-        else:
-            country_group = self.country_group
-
-        is_main_address: bool | None | Unset
-        if isinstance(self.is_main_address, Unset):
-            is_main_address = UNSET
-        else:
-            is_main_address = self.is_main_address
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if address_line_1 is not UNSET:
-            field_dict["address_line_1"] = address_line_1
-        if address_line_2 is not UNSET:
-            field_dict["address_line_2"] = address_line_2
-        if city is not UNSET:
-            field_dict["city"] = city
-        if postal_code is not UNSET:
-            field_dict["postal_code"] = postal_code
-        if country is not UNSET:
-            field_dict["country"] = country
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if bank_account is not UNSET:
-            field_dict["bank_account"] = bank_account
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if address_type is not UNSET:
-            field_dict["address_type"] = address_type
-        if name is not UNSET:
-            field_dict["name"] = name
-        if region is not UNSET:
-            field_dict["region"] = region
-        if country_group is not UNSET:
-            field_dict["country_group"] = country_group
-        if is_main_address is not UNSET:
-            field_dict["is_main_address"] = is_main_address
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.address_line_1, Unset):
+            field_dict["address_line_1"] = self.address_line_1
+        if not isinstance(self.address_line_2, Unset):
+            field_dict["address_line_2"] = self.address_line_2
+        if not isinstance(self.city, Unset):
+            field_dict["city"] = self.city
+        if not isinstance(self.postal_code, Unset):
+            field_dict["postal_code"] = self.postal_code
+        if not isinstance(self.country, Unset):
+            field_dict["country"] = None if self.country is None else self.country.to_dict()
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.bank_account, Unset):
+            field_dict["bank_account"] = (
+                None if self.bank_account is None else self.bank_account.to_dict()
+            )
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.address_type, Unset):
+            field_dict["address_type"] = (
+                None if self.address_type is None else self.address_type.to_dict()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.region, Unset):
+            field_dict["region"] = self.region
+        if not isinstance(self.country_group, Unset):
+            field_dict["country_group"] = (
+                None if self.country_group is None else self.country_group.to_dict()
+            )
+        if not isinstance(self.is_main_address, Unset):
+            field_dict["is_main_address"] = self.is_main_address
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_address_line_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_1 = _parse_address_line_1(d.pop("address_line_1", UNSET))
-
-        def _parse_address_line_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_2 = _parse_address_line_2(d.pop("address_line_2", UNSET))
-
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        city = _parse_city(d.pop("city", UNSET))
-
-        def _parse_postal_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal_code = _parse_postal_code(d.pop("postal_code", UNSET))
-
-        def _parse_country(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_type_0 = Base.from_dict(data)
-
-                return country_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_bank_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_0 = Base.from_dict(data)
-
-                return bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_account = _parse_bank_account(d.pop("bank_account", UNSET))
-
-        def _parse_contact(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Base.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_address_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_type_0 = Base.from_dict(data)
-
-                return address_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        address_type = _parse_address_type(d.pop("address_type", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_country_group(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_group_type_0 = Base.from_dict(data)
-
-                return country_group_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        country_group = _parse_country_group(d.pop("country_group", UNSET))
-
-        def _parse_is_main_address(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_main_address = _parse_is_main_address(d.pop("is_main_address", UNSET))
-
-        address = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            address_line_1=address_line_1,
-            address_line_2=address_line_2,
-            city=city,
-            postal_code=postal_code,
-            country=country,
-            deleted_at=deleted_at,
-            created_at=created_at,
-            updated_at=updated_at,
-            bank_account=bank_account,
-            contact=contact,
-            address_type=address_type,
-            name=name,
-            region=region,
-            country_group=country_group,
-            is_main_address=is_main_address,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            address_line_1=d.pop("address_line_1", UNSET),
+            address_line_2=d.pop("address_line_2", UNSET),
+            city=d.pop("city", UNSET),
+            postal_code=d.pop("postal_code", UNSET),
+            country=(
+                _v0
+                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            bank_account=(
+                _v0
+                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            address_type=(
+                _v0
+                if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            region=d.pop("region", UNSET),
+            country_group=(
+                _v0
+                if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            is_main_address=d.pop("is_main_address", UNSET),
         )
-
-        address.additional_properties = d
-        return address
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

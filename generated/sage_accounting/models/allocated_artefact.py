@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import generic as _m_generic
 
 if TYPE_CHECKING:
     from ..models.generic import Generic
@@ -33,99 +34,35 @@ class AllocatedArtefact:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.generic import Generic  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        artefact: dict[str, Any] | None | Unset
-        if isinstance(self.artefact, Unset):
-            artefact = UNSET
-        elif isinstance(self.artefact, Generic):
-            artefact = self.artefact.to_dict()
-        else:
-            artefact = self.artefact
-
-        amount: None | str | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        elif isinstance(self.amount, Decimal):
-            amount = decimal_to_wire(self.amount)
-        else:
-            amount = self.amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if artefact is not UNSET:
-            field_dict["artefact"] = artefact
-        if amount is not UNSET:
-            field_dict["amount"] = amount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.artefact, Unset):
+            field_dict["artefact"] = None if self.artefact is None else self.artefact.to_dict()
+        if not isinstance(self.amount, Unset):
+            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.generic import Generic  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_artefact(data: object) -> Generic | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                artefact_type_0 = Generic.from_dict(data)
-
-                return artefact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Generic | None | Unset, data)
-
-        artefact = _parse_artefact(d.pop("artefact", UNSET))
-
-        def _parse_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                amount_type_0 = decimal_from_wire(data)
-
-                return amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        allocated_artefact = cls(
-            id=id,
-            artefact=artefact,
-            amount=amount,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            artefact=(
+                _v0
+                if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
+                else _m_generic.Generic.from_dict(_v0)
+            ),
+            amount=(
+                _v0
+                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        allocated_artefact.additional_properties = d
-        return allocated_artefact
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import analysis_type_category as _m_analysis_type_category
 
 if TYPE_CHECKING:
     from ..models.analysis_type_category import AnalysisTypeCategory
@@ -27,19 +29,20 @@ class AnalysisType:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Settings`: Full
+    Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            active_areas (list[Any] | None | Unset): The areas for which the analysis type is available
-            analysis_type_level (list[Any] | None | Unset): The analysis type level
-            analysis_type_categories (list[AnalysisTypeCategory] | None | Unset): The analysis type categories for the
-                analysis type
-            name (None | str | Unset): The name of the analysis type
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        active_areas (list[Any] | None | Unset): The areas for which the analysis type is available
+        analysis_type_level (list[Any] | None | Unset): The analysis type level
+        analysis_type_categories (list[AnalysisTypeCategory] | None | Unset): The analysis type
+            categories for the analysis type
+        name (None | str | Unset): The name of the analysis type
     """
 
     id: None | str | Unset = UNSET
@@ -54,256 +57,65 @@ class AnalysisType:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        active_areas: list[Any] | None | Unset
-        if isinstance(self.active_areas, Unset):
-            active_areas = UNSET
-        elif isinstance(self.active_areas, list):
-            active_areas = self.active_areas
-
-        else:
-            active_areas = self.active_areas
-
-        analysis_type_level: list[Any] | None | Unset
-        if isinstance(self.analysis_type_level, Unset):
-            analysis_type_level = UNSET
-        elif isinstance(self.analysis_type_level, list):
-            analysis_type_level = self.analysis_type_level
-
-        else:
-            analysis_type_level = self.analysis_type_level
-
-        analysis_type_categories: list[dict[str, Any]] | None | Unset
-        if isinstance(self.analysis_type_categories, Unset):
-            analysis_type_categories = UNSET
-        elif isinstance(self.analysis_type_categories, list):
-            analysis_type_categories = []
-            for analysis_type_categories_type_0_item_data in self.analysis_type_categories:
-                analysis_type_categories_type_0_item = (
-                    analysis_type_categories_type_0_item_data.to_dict()
-                )
-                analysis_type_categories.append(analysis_type_categories_type_0_item)
-
-        else:
-            analysis_type_categories = self.analysis_type_categories
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if active_areas is not UNSET:
-            field_dict["active_areas"] = active_areas
-        if analysis_type_level is not UNSET:
-            field_dict["analysis_type_level"] = analysis_type_level
-        if analysis_type_categories is not UNSET:
-            field_dict["analysis_type_categories"] = analysis_type_categories
-        if name is not UNSET:
-            field_dict["name"] = name
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.active_areas, Unset):
+            field_dict["active_areas"] = self.active_areas
+        if not isinstance(self.analysis_type_level, Unset):
+            field_dict["analysis_type_level"] = self.analysis_type_level
+        if not isinstance(self.analysis_type_categories, Unset):
+            field_dict["analysis_type_categories"] = (
+                None
+                if self.analysis_type_categories is None
+                else [_i0.to_dict() for _i0 in self.analysis_type_categories]
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type_category import AnalysisTypeCategory  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_active_areas(data: object) -> list[Any] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                active_areas_type_0 = cast(list[Any], data)
-
-                return active_areas_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None | Unset, data)
-
-        active_areas = _parse_active_areas(d.pop("active_areas", UNSET))
-
-        def _parse_analysis_type_level(data: object) -> list[Any] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_level_type_0 = cast(list[Any], data)
-
-                return analysis_type_level_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None | Unset, data)
-
-        analysis_type_level = _parse_analysis_type_level(d.pop("analysis_type_level", UNSET))
-
-        def _parse_analysis_type_categories(
-            data: object,
-        ) -> list[AnalysisTypeCategory] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_categories_type_0 = []
-                _analysis_type_categories_type_0 = data
-                for analysis_type_categories_type_0_item_data in _analysis_type_categories_type_0:
-                    analysis_type_categories_type_0_item = AnalysisTypeCategory.from_dict(
-                        analysis_type_categories_type_0_item_data
-                    )
-
-                    analysis_type_categories_type_0.append(analysis_type_categories_type_0_item)
-
-                return analysis_type_categories_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AnalysisTypeCategory] | None | Unset, data)
-
-        analysis_type_categories = _parse_analysis_type_categories(
-            d.pop("analysis_type_categories", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            active_areas=d.pop("active_areas", UNSET),
+            analysis_type_level=d.pop("analysis_type_level", UNSET),
+            analysis_type_categories=(
+                _v0
+                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else [_m_analysis_type_category.AnalysisTypeCategory.from_dict(_i0) for _i0 in _v0]
+            ),
+            name=d.pop("name", UNSET),
         )
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        analysis_type = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            active_areas=active_areas,
-            analysis_type_level=analysis_type_level,
-            analysis_type_categories=analysis_type_categories,
-            name=name,
-        )
-
-        analysis_type.additional_properties = d
-        return analysis_type
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import analysis_type as _m_analysis_type
 
 if TYPE_CHECKING:
     from ..models.analysis_type import AnalysisType
@@ -33,107 +34,36 @@ class AnalysisTypeLineItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.analysis_type import AnalysisType  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        analysis_type: dict[str, Any] | None | Unset
-        if isinstance(self.analysis_type, Unset):
-            analysis_type = UNSET
-        elif isinstance(self.analysis_type, AnalysisType):
-            analysis_type = self.analysis_type.to_dict()
-        else:
-            analysis_type = self.analysis_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if analysis_type is not UNSET:
-            field_dict["analysis_type"] = analysis_type
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.analysis_type, Unset):
+            field_dict["analysis_type"] = (
+                None if self.analysis_type is None else self.analysis_type.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type import AnalysisType  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_analysis_type(data: object) -> AnalysisType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                analysis_type_type_0 = AnalysisType.from_dict(data)
-
-                return analysis_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AnalysisType | None | Unset, data)
-
-        analysis_type = _parse_analysis_type(d.pop("analysis_type", UNSET))
-
-        analysis_type_line_item = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            analysis_type=analysis_type,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            analysis_type=(
+                _v0
+                if (_v0 := d.pop("analysis_type", UNSET)) is None or _v0 is UNSET
+                else _m_analysis_type.AnalysisType.from_dict(_v0)
+            ),
         )
-
-        analysis_type_line_item.additional_properties = d
-        return analysis_type_line_item
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

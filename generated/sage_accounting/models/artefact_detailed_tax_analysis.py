@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import (
+    artefact_detailed_tax_analysis_breakdown as _m_artefact_detailed_tax_analysis_breakdown,
+)
 
 if TYPE_CHECKING:
     from ..models.artefact_detailed_tax_analysis_breakdown import (
@@ -24,20 +27,25 @@ T = TypeVar("T", bound="ArtefactDetailedTaxAnalysis")
 class ArtefactDetailedTaxAnalysis:
     """
     Attributes:
-        tax_rates_breakdown (ArtefactDetailedTaxAnalysisBreakdown | None | Unset): The breakdown of tax rates and their
-            totals
+        tax_rates_breakdown (ArtefactDetailedTaxAnalysisBreakdown | None | Unset): The breakdown of
+            tax rates and their totals
         total_net (Decimal | None | Unset): The total net amount for all tax rates
         total_tax (Decimal | None | Unset): The total tax amount for all tax rates
         total (Decimal | None | Unset): The total amount for all tax rates
-        total_goods_amount (Decimal | None | Unset): The total amount relating to goods for all tax rates
-        total_services_amount (Decimal | None | Unset): The total amount relating to services for all tax rates
-        base_currency_total_net (Decimal | None | Unset): The base currency total net amount for all tax rates
-        base_currency_total_tax (Decimal | None | Unset): The base currency total tax amount for all tax rates
-        base_currency_total (Decimal | None | Unset): The total base currency amount for all tax rates
-        base_currency_total_goods_amount (Decimal | None | Unset): The total base currency amount relating to goods for
+        total_goods_amount (Decimal | None | Unset): The total amount relating to goods for all tax
+            rates
+        total_services_amount (Decimal | None | Unset): The total amount relating to services for
             all tax rates
-        base_currency_total_services_amount (Decimal | None | Unset): The total base currency amount relating to
-            services for all tax rates
+        base_currency_total_net (Decimal | None | Unset): The base currency total net amount for all
+            tax rates
+        base_currency_total_tax (Decimal | None | Unset): The base currency total tax amount for all
+            tax rates
+        base_currency_total (Decimal | None | Unset): The total base currency amount for all tax
+            rates
+        base_currency_total_goods_amount (Decimal | None | Unset): The total base currency amount
+            relating to goods for all tax rates
+        base_currency_total_services_amount (Decimal | None | Unset): The total base currency amount
+            relating to services for all tax rates
         total_retailer_tax (Decimal | None | Unset): The total retailer tax amount for all tax rates
     """
 
@@ -56,379 +64,143 @@ class ArtefactDetailedTaxAnalysis:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.artefact_detailed_tax_analysis_breakdown import (
-            ArtefactDetailedTaxAnalysisBreakdown,  # noqa: PLC0415
-        )
-
-        tax_rates_breakdown: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rates_breakdown, Unset):
-            tax_rates_breakdown = UNSET
-        elif isinstance(self.tax_rates_breakdown, ArtefactDetailedTaxAnalysisBreakdown):
-            tax_rates_breakdown = self.tax_rates_breakdown.to_dict()
-        else:
-            tax_rates_breakdown = self.tax_rates_breakdown
-
-        total_net: None | str | Unset
-        if isinstance(self.total_net, Unset):
-            total_net = UNSET
-        elif isinstance(self.total_net, Decimal):
-            total_net = decimal_to_wire(self.total_net)
-        else:
-            total_net = self.total_net
-
-        total_tax: None | str | Unset
-        if isinstance(self.total_tax, Unset):
-            total_tax = UNSET
-        elif isinstance(self.total_tax, Decimal):
-            total_tax = decimal_to_wire(self.total_tax)
-        else:
-            total_tax = self.total_tax
-
-        total: None | str | Unset
-        if isinstance(self.total, Unset):
-            total = UNSET
-        elif isinstance(self.total, Decimal):
-            total = decimal_to_wire(self.total)
-        else:
-            total = self.total
-
-        total_goods_amount: None | str | Unset
-        if isinstance(self.total_goods_amount, Unset):
-            total_goods_amount = UNSET
-        elif isinstance(self.total_goods_amount, Decimal):
-            total_goods_amount = decimal_to_wire(self.total_goods_amount)
-        else:
-            total_goods_amount = self.total_goods_amount
-
-        total_services_amount: None | str | Unset
-        if isinstance(self.total_services_amount, Unset):
-            total_services_amount = UNSET
-        elif isinstance(self.total_services_amount, Decimal):
-            total_services_amount = decimal_to_wire(self.total_services_amount)
-        else:
-            total_services_amount = self.total_services_amount
-
-        base_currency_total_net: None | str | Unset
-        if isinstance(self.base_currency_total_net, Unset):
-            base_currency_total_net = UNSET
-        elif isinstance(self.base_currency_total_net, Decimal):
-            base_currency_total_net = decimal_to_wire(self.base_currency_total_net)
-        else:
-            base_currency_total_net = self.base_currency_total_net
-
-        base_currency_total_tax: None | str | Unset
-        if isinstance(self.base_currency_total_tax, Unset):
-            base_currency_total_tax = UNSET
-        elif isinstance(self.base_currency_total_tax, Decimal):
-            base_currency_total_tax = decimal_to_wire(self.base_currency_total_tax)
-        else:
-            base_currency_total_tax = self.base_currency_total_tax
-
-        base_currency_total: None | str | Unset
-        if isinstance(self.base_currency_total, Unset):
-            base_currency_total = UNSET
-        elif isinstance(self.base_currency_total, Decimal):
-            base_currency_total = decimal_to_wire(self.base_currency_total)
-        else:
-            base_currency_total = self.base_currency_total
-
-        base_currency_total_goods_amount: None | str | Unset
-        if isinstance(self.base_currency_total_goods_amount, Unset):
-            base_currency_total_goods_amount = UNSET
-        elif isinstance(self.base_currency_total_goods_amount, Decimal):
-            base_currency_total_goods_amount = decimal_to_wire(
-                self.base_currency_total_goods_amount
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.tax_rates_breakdown, Unset):
+            field_dict["tax_rates_breakdown"] = (
+                None if self.tax_rates_breakdown is None else self.tax_rates_breakdown.to_dict()
             )
-        else:
-            base_currency_total_goods_amount = self.base_currency_total_goods_amount
-
-        base_currency_total_services_amount: None | str | Unset
-        if isinstance(self.base_currency_total_services_amount, Unset):
-            base_currency_total_services_amount = UNSET
-        elif isinstance(self.base_currency_total_services_amount, Decimal):
-            base_currency_total_services_amount = decimal_to_wire(
-                self.base_currency_total_services_amount
+        if not isinstance(self.total_net, Unset):
+            field_dict["total_net"] = (
+                None if self.total_net is None else decimal_to_wire(self.total_net)
             )
-        else:
-            base_currency_total_services_amount = self.base_currency_total_services_amount
-
-        total_retailer_tax: None | str | Unset
-        if isinstance(self.total_retailer_tax, Unset):
-            total_retailer_tax = UNSET
-        elif isinstance(self.total_retailer_tax, Decimal):
-            total_retailer_tax = decimal_to_wire(self.total_retailer_tax)
-        else:
-            total_retailer_tax = self.total_retailer_tax
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tax_rates_breakdown is not UNSET:
-            field_dict["tax_rates_breakdown"] = tax_rates_breakdown
-        if total_net is not UNSET:
-            field_dict["total_net"] = total_net
-        if total_tax is not UNSET:
-            field_dict["total_tax"] = total_tax
-        if total is not UNSET:
-            field_dict["total"] = total
-        if total_goods_amount is not UNSET:
-            field_dict["total_goods_amount"] = total_goods_amount
-        if total_services_amount is not UNSET:
-            field_dict["total_services_amount"] = total_services_amount
-        if base_currency_total_net is not UNSET:
-            field_dict["base_currency_total_net"] = base_currency_total_net
-        if base_currency_total_tax is not UNSET:
-            field_dict["base_currency_total_tax"] = base_currency_total_tax
-        if base_currency_total is not UNSET:
-            field_dict["base_currency_total"] = base_currency_total
-        if base_currency_total_goods_amount is not UNSET:
-            field_dict["base_currency_total_goods_amount"] = base_currency_total_goods_amount
-        if base_currency_total_services_amount is not UNSET:
-            field_dict["base_currency_total_services_amount"] = base_currency_total_services_amount
-        if total_retailer_tax is not UNSET:
-            field_dict["total_retailer_tax"] = total_retailer_tax
-
+        if not isinstance(self.total_tax, Unset):
+            field_dict["total_tax"] = (
+                None if self.total_tax is None else decimal_to_wire(self.total_tax)
+            )
+        if not isinstance(self.total, Unset):
+            field_dict["total"] = None if self.total is None else decimal_to_wire(self.total)
+        if not isinstance(self.total_goods_amount, Unset):
+            field_dict["total_goods_amount"] = (
+                None
+                if self.total_goods_amount is None
+                else decimal_to_wire(self.total_goods_amount)
+            )
+        if not isinstance(self.total_services_amount, Unset):
+            field_dict["total_services_amount"] = (
+                None
+                if self.total_services_amount is None
+                else decimal_to_wire(self.total_services_amount)
+            )
+        if not isinstance(self.base_currency_total_net, Unset):
+            field_dict["base_currency_total_net"] = (
+                None
+                if self.base_currency_total_net is None
+                else decimal_to_wire(self.base_currency_total_net)
+            )
+        if not isinstance(self.base_currency_total_tax, Unset):
+            field_dict["base_currency_total_tax"] = (
+                None
+                if self.base_currency_total_tax is None
+                else decimal_to_wire(self.base_currency_total_tax)
+            )
+        if not isinstance(self.base_currency_total, Unset):
+            field_dict["base_currency_total"] = (
+                None
+                if self.base_currency_total is None
+                else decimal_to_wire(self.base_currency_total)
+            )
+        if not isinstance(self.base_currency_total_goods_amount, Unset):
+            field_dict["base_currency_total_goods_amount"] = (
+                None
+                if self.base_currency_total_goods_amount is None
+                else decimal_to_wire(self.base_currency_total_goods_amount)
+            )
+        if not isinstance(self.base_currency_total_services_amount, Unset):
+            field_dict["base_currency_total_services_amount"] = (
+                None
+                if self.base_currency_total_services_amount is None
+                else decimal_to_wire(self.base_currency_total_services_amount)
+            )
+        if not isinstance(self.total_retailer_tax, Unset):
+            field_dict["total_retailer_tax"] = (
+                None
+                if self.total_retailer_tax is None
+                else decimal_to_wire(self.total_retailer_tax)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.artefact_detailed_tax_analysis_breakdown import (
-            ArtefactDetailedTaxAnalysisBreakdown,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_tax_rates_breakdown(
-            data: object,
-        ) -> ArtefactDetailedTaxAnalysisBreakdown | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rates_breakdown_type_0 = ArtefactDetailedTaxAnalysisBreakdown.from_dict(data)
-
-                return tax_rates_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtefactDetailedTaxAnalysisBreakdown | None | Unset, data)
-
-        tax_rates_breakdown = _parse_tax_rates_breakdown(d.pop("tax_rates_breakdown", UNSET))
-
-        def _parse_total_net(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_net_type_0 = decimal_from_wire(data)
-
-                return total_net_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_net = _parse_total_net(d.pop("total_net", UNSET))
-
-        def _parse_total_tax(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_tax_type_0 = decimal_from_wire(data)
-
-                return total_tax_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_tax = _parse_total_tax(d.pop("total_tax", UNSET))
-
-        def _parse_total(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_type_0 = decimal_from_wire(data)
-
-                return total_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
-
-        def _parse_total_goods_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_goods_amount_type_0 = decimal_from_wire(data)
-
-                return total_goods_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_goods_amount = _parse_total_goods_amount(d.pop("total_goods_amount", UNSET))
-
-        def _parse_total_services_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_services_amount_type_0 = decimal_from_wire(data)
-
-                return total_services_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_services_amount = _parse_total_services_amount(d.pop("total_services_amount", UNSET))
-
-        def _parse_base_currency_total_net(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_net_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_net_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_net = _parse_base_currency_total_net(
-            d.pop("base_currency_total_net", UNSET)
+        obj = cls(
+            tax_rates_breakdown=(
+                _v0
+                if (_v0 := d.pop("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
+                else _m_artefact_detailed_tax_analysis_breakdown.ArtefactDetailedTaxAnalysisBreakdown.from_dict(
+                    _v0
+                )
+            ),
+            total_net=(
+                _v0
+                if (_v0 := d.pop("total_net", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_tax=(
+                _v0
+                if (_v0 := d.pop("total_tax", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total=(
+                _v0
+                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_goods_amount=(
+                _v0
+                if (_v0 := d.pop("total_goods_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_services_amount=(
+                _v0
+                if (_v0 := d.pop("total_services_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_net=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_net", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_tax=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total=(
+                _v0
+                if (_v0 := d.pop("base_currency_total", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_goods_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_goods_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_services_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_services_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_retailer_tax=(
+                _v0
+                if (_v0 := d.pop("total_retailer_tax", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        def _parse_base_currency_total_tax(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_tax_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_tax_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_tax = _parse_base_currency_total_tax(
-            d.pop("base_currency_total_tax", UNSET)
-        )
-
-        def _parse_base_currency_total(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total = _parse_base_currency_total(d.pop("base_currency_total", UNSET))
-
-        def _parse_base_currency_total_goods_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_goods_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_goods_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_goods_amount = _parse_base_currency_total_goods_amount(
-            d.pop("base_currency_total_goods_amount", UNSET)
-        )
-
-        def _parse_base_currency_total_services_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_services_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_services_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_services_amount = _parse_base_currency_total_services_amount(
-            d.pop("base_currency_total_services_amount", UNSET)
-        )
-
-        def _parse_total_retailer_tax(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_retailer_tax_type_0 = decimal_from_wire(data)
-
-                return total_retailer_tax_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_retailer_tax = _parse_total_retailer_tax(d.pop("total_retailer_tax", UNSET))
-
-        artefact_detailed_tax_analysis = cls(
-            tax_rates_breakdown=tax_rates_breakdown,
-            total_net=total_net,
-            total_tax=total_tax,
-            total=total,
-            total_goods_amount=total_goods_amount,
-            total_services_amount=total_services_amount,
-            base_currency_total_net=base_currency_total_net,
-            base_currency_total_tax=base_currency_total_tax,
-            base_currency_total=base_currency_total,
-            base_currency_total_goods_amount=base_currency_total_goods_amount,
-            base_currency_total_services_amount=base_currency_total_services_amount,
-            total_retailer_tax=total_retailer_tax,
-        )
-
-        artefact_detailed_tax_analysis.additional_properties = d
-        return artefact_detailed_tax_analysis
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import tax_rate as _m_tax_rate
 
 if TYPE_CHECKING:
     from ..models.tax_rate import TaxRate
@@ -30,14 +31,18 @@ class ArtefactDetailedTaxAnalysisBreakdown:
         retail_tax_amount (Decimal | None | Unset): The retailer tax amount for the tax rate
         total_amount (Decimal | None | Unset): The total amount for the tax rate
         goods_amount (Decimal | None | Unset): The total amount for the tax rate relating to goods
-        services_amount (Decimal | None | Unset): The total amount for the tax rate relating to services
-        base_currency_net_amount (Decimal | None | Unset): The base currency net amount for the tax rate
-        base_currency_tax_amount (Decimal | None | Unset): The base currency tax amount for the tax rate
-        base_currency_total_amount (Decimal | None | Unset): The base currency total amount for the tax rate
-        base_currency_goods_amount (Decimal | None | Unset): The total base currency amount for the tax rate relating to
-            goods
-        base_currency_services_amount (Decimal | None | Unset): The total base currency amount for the tax rate relating
-            to services
+        services_amount (Decimal | None | Unset): The total amount for the tax rate relating to
+            services
+        base_currency_net_amount (Decimal | None | Unset): The base currency net amount for the tax
+            rate
+        base_currency_tax_amount (Decimal | None | Unset): The base currency tax amount for the tax
+            rate
+        base_currency_total_amount (Decimal | None | Unset): The base currency total amount for the
+            tax rate
+        base_currency_goods_amount (Decimal | None | Unset): The total base currency amount for the
+            tax rate relating to goods
+        base_currency_services_amount (Decimal | None | Unset): The total base currency amount for
+            the tax rate relating to services
     """
 
     tax_rate: None | TaxRate | Unset = UNSET
@@ -57,417 +62,146 @@ class ArtefactDetailedTaxAnalysisBreakdown:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.tax_rate import TaxRate  # noqa: PLC0415
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, TaxRate):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        percentage: None | str | Unset
-        if isinstance(self.percentage, Unset):
-            percentage = UNSET
-        elif isinstance(self.percentage, Decimal):
-            percentage = decimal_to_wire(self.percentage)
-        else:
-            percentage = self.percentage
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        retail_tax_amount: None | str | Unset
-        if isinstance(self.retail_tax_amount, Unset):
-            retail_tax_amount = UNSET
-        elif isinstance(self.retail_tax_amount, Decimal):
-            retail_tax_amount = decimal_to_wire(self.retail_tax_amount)
-        else:
-            retail_tax_amount = self.retail_tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        goods_amount: None | str | Unset
-        if isinstance(self.goods_amount, Unset):
-            goods_amount = UNSET
-        elif isinstance(self.goods_amount, Decimal):
-            goods_amount = decimal_to_wire(self.goods_amount)
-        else:
-            goods_amount = self.goods_amount
-
-        services_amount: None | str | Unset
-        if isinstance(self.services_amount, Unset):
-            services_amount = UNSET
-        elif isinstance(self.services_amount, Decimal):
-            services_amount = decimal_to_wire(self.services_amount)
-        else:
-            services_amount = self.services_amount
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        base_currency_goods_amount: None | str | Unset
-        if isinstance(self.base_currency_goods_amount, Unset):
-            base_currency_goods_amount = UNSET
-        elif isinstance(self.base_currency_goods_amount, Decimal):
-            base_currency_goods_amount = decimal_to_wire(self.base_currency_goods_amount)
-        else:
-            base_currency_goods_amount = self.base_currency_goods_amount
-
-        base_currency_services_amount: None | str | Unset
-        if isinstance(self.base_currency_services_amount, Unset):
-            base_currency_services_amount = UNSET
-        elif isinstance(self.base_currency_services_amount, Decimal):
-            base_currency_services_amount = decimal_to_wire(self.base_currency_services_amount)
-        else:
-            base_currency_services_amount = self.base_currency_services_amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if name is not UNSET:
-            field_dict["name"] = name
-        if percentage is not UNSET:
-            field_dict["percentage"] = percentage
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if retail_tax_amount is not UNSET:
-            field_dict["retail_tax_amount"] = retail_tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if goods_amount is not UNSET:
-            field_dict["goods_amount"] = goods_amount
-        if services_amount is not UNSET:
-            field_dict["services_amount"] = services_amount
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if base_currency_goods_amount is not UNSET:
-            field_dict["base_currency_goods_amount"] = base_currency_goods_amount
-        if base_currency_services_amount is not UNSET:
-            field_dict["base_currency_services_amount"] = base_currency_services_amount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.percentage, Unset):
+            field_dict["percentage"] = (
+                None if self.percentage is None else decimal_to_wire(self.percentage)
+            )
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.retail_tax_amount, Unset):
+            field_dict["retail_tax_amount"] = (
+                None if self.retail_tax_amount is None else decimal_to_wire(self.retail_tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.goods_amount, Unset):
+            field_dict["goods_amount"] = (
+                None if self.goods_amount is None else decimal_to_wire(self.goods_amount)
+            )
+        if not isinstance(self.services_amount, Unset):
+            field_dict["services_amount"] = (
+                None if self.services_amount is None else decimal_to_wire(self.services_amount)
+            )
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.base_currency_goods_amount, Unset):
+            field_dict["base_currency_goods_amount"] = (
+                None
+                if self.base_currency_goods_amount is None
+                else decimal_to_wire(self.base_currency_goods_amount)
+            )
+        if not isinstance(self.base_currency_services_amount, Unset):
+            field_dict["base_currency_services_amount"] = (
+                None
+                if self.base_currency_services_amount is None
+                else decimal_to_wire(self.base_currency_services_amount)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tax_rate import TaxRate  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_tax_rate(data: object) -> None | TaxRate | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = TaxRate.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaxRate | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                percentage_type_0 = decimal_from_wire(data)
-
-                return percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        percentage = _parse_percentage(d.pop("percentage", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_retail_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                retail_tax_amount_type_0 = decimal_from_wire(data)
-
-                return retail_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        retail_tax_amount = _parse_retail_tax_amount(d.pop("retail_tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_goods_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                goods_amount_type_0 = decimal_from_wire(data)
-
-                return goods_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        goods_amount = _parse_goods_amount(d.pop("goods_amount", UNSET))
-
-        def _parse_services_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                services_amount_type_0 = decimal_from_wire(data)
-
-                return services_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        services_amount = _parse_services_amount(d.pop("services_amount", UNSET))
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
+        obj = cls(
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_tax_rate.TaxRate.from_dict(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            percentage=(
+                _v0
+                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            retail_tax_amount=(
+                _v0
+                if (_v0 := d.pop("retail_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            goods_amount=(
+                _v0
+                if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            services_amount=(
+                _v0
+                if (_v0 := d.pop("services_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_goods_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_goods_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_services_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_services_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_base_currency_goods_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_goods_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_goods_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_goods_amount = _parse_base_currency_goods_amount(
-            d.pop("base_currency_goods_amount", UNSET)
-        )
-
-        def _parse_base_currency_services_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_services_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_services_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_services_amount = _parse_base_currency_services_amount(
-            d.pop("base_currency_services_amount", UNSET)
-        )
-
-        artefact_detailed_tax_analysis_breakdown = cls(
-            tax_rate=tax_rate,
-            name=name,
-            percentage=percentage,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            retail_tax_amount=retail_tax_amount,
-            total_amount=total_amount,
-            goods_amount=goods_amount,
-            services_amount=services_amount,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_total_amount=base_currency_total_amount,
-            base_currency_goods_amount=base_currency_goods_amount,
-            base_currency_services_amount=base_currency_services_amount,
-        )
-
-        artefact_detailed_tax_analysis_breakdown.additional_properties = d
-        return artefact_detailed_tax_analysis_breakdown
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -31,24 +33,26 @@ class Attachment:
     * Area: `Sales`: Read Only, Restricted Access, Full Access
     * Area: `Purchases`: Read Only, Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            file (None | str | Unset): The base64 encoded representation of the file
-            mime_type (None | str | Unset): The mime type of the attachment
-            description (None | str | Unset): The description of the attachment
-            file_extension (None | str | Unset): The file extension of the attachment
-            transaction (Base | None | Unset): The transaction the attachment belongs to
-            file_size (int | None | Unset): The file size of the attachment in Bytes
-            file_name (None | str | Unset): The file name of the attachment
-            file_path (None | str | Unset): The file path of the attachment
-            attachment_context_type (Base | None | Unset): The context type of the attachment
-            attachment_context (Base | None | Unset): The context of the attachment
-            is_public (bool | None | Unset): Flag to determine whether the attachment should be visible to customers
-            created_at (datetime.datetime | None | Unset): The datetime when the attachment was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the attachment was last updated
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        file (None | str | Unset): The base64 encoded representation of the file
+        mime_type (None | str | Unset): The mime type of the attachment
+        description (None | str | Unset): The description of the attachment
+        file_extension (None | str | Unset): The file extension of the attachment
+        transaction (Base | None | Unset): The transaction the attachment belongs to
+        file_size (int | None | Unset): The file size of the attachment in Bytes
+        file_name (None | str | Unset): The file name of the attachment
+        file_path (None | str | Unset): The file path of the attachment
+        attachment_context_type (Base | None | Unset): The context type of the attachment
+        attachment_context (Base | None | Unset): The context of the attachment
+        is_public (bool | None | Unset): Flag to determine whether the attachment should be visible
+            to customers
+        created_at (datetime.datetime | None | Unset): The datetime when the attachment was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the attachment was last
+            updated
     """
 
     id: None | str | Unset = UNSET
@@ -71,396 +75,107 @@ class Attachment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        file: None | str | Unset
-        if isinstance(self.file, Unset):
-            file = UNSET
-        else:
-            file = self.file
-
-        mime_type: None | str | Unset
-        if isinstance(self.mime_type, Unset):
-            mime_type = UNSET
-        else:
-            mime_type = self.mime_type
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        file_extension: None | str | Unset
-        if isinstance(self.file_extension, Unset):
-            file_extension = UNSET
-        else:
-            file_extension = self.file_extension
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Base):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        file_size: int | None | Unset
-        if isinstance(self.file_size, Unset):
-            file_size = UNSET
-        else:
-            file_size = self.file_size
-
-        file_name: None | str | Unset
-        if isinstance(self.file_name, Unset):
-            file_name = UNSET
-        else:
-            file_name = self.file_name
-
-        file_path: None | str | Unset
-        if isinstance(self.file_path, Unset):
-            file_path = UNSET
-        else:
-            file_path = self.file_path
-
-        attachment_context_type: dict[str, Any] | None | Unset
-        if isinstance(self.attachment_context_type, Unset):
-            attachment_context_type = UNSET
-        elif isinstance(self.attachment_context_type, Base):
-            attachment_context_type = self.attachment_context_type.to_dict()
-        else:
-            attachment_context_type = self.attachment_context_type
-
-        attachment_context: dict[str, Any] | None | Unset
-        if isinstance(self.attachment_context, Unset):
-            attachment_context = UNSET
-        elif isinstance(self.attachment_context, Base):
-            attachment_context = self.attachment_context.to_dict()
-        else:
-            attachment_context = self.attachment_context
-
-        is_public: bool | None | Unset
-        if isinstance(self.is_public, Unset):
-            is_public = UNSET
-        else:
-            is_public = self.is_public
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if file is not UNSET:
-            field_dict["file"] = file
-        if mime_type is not UNSET:
-            field_dict["mime_type"] = mime_type
-        if description is not UNSET:
-            field_dict["description"] = description
-        if file_extension is not UNSET:
-            field_dict["file_extension"] = file_extension
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if file_size is not UNSET:
-            field_dict["file_size"] = file_size
-        if file_name is not UNSET:
-            field_dict["file_name"] = file_name
-        if file_path is not UNSET:
-            field_dict["$file_path"] = file_path
-        if attachment_context_type is not UNSET:
-            field_dict["attachment_context_type"] = attachment_context_type
-        if attachment_context is not UNSET:
-            field_dict["attachment_context"] = attachment_context
-        if is_public is not UNSET:
-            field_dict["is_public"] = is_public
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.file, Unset):
+            field_dict["file"] = self.file
+        if not isinstance(self.mime_type, Unset):
+            field_dict["mime_type"] = self.mime_type
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.file_extension, Unset):
+            field_dict["file_extension"] = self.file_extension
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
+            )
+        if not isinstance(self.file_size, Unset):
+            field_dict["file_size"] = self.file_size
+        if not isinstance(self.file_name, Unset):
+            field_dict["file_name"] = self.file_name
+        if not isinstance(self.file_path, Unset):
+            field_dict["$file_path"] = self.file_path
+        if not isinstance(self.attachment_context_type, Unset):
+            field_dict["attachment_context_type"] = (
+                None
+                if self.attachment_context_type is None
+                else self.attachment_context_type.to_dict()
+            )
+        if not isinstance(self.attachment_context, Unset):
+            field_dict["attachment_context"] = (
+                None if self.attachment_context is None else self.attachment_context.to_dict()
+            )
+        if not isinstance(self.is_public, Unset):
+            field_dict["is_public"] = self.is_public
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_file(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        file = _parse_file(d.pop("file", UNSET))
-
-        def _parse_mime_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mime_type = _parse_mime_type(d.pop("mime_type", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_file_extension(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        file_extension = _parse_file_extension(d.pop("file_extension", UNSET))
-
-        def _parse_transaction(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Base.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_file_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        file_size = _parse_file_size(d.pop("file_size", UNSET))
-
-        def _parse_file_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        file_name = _parse_file_name(d.pop("file_name", UNSET))
-
-        def _parse_file_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        file_path = _parse_file_path(d.pop("$file_path", UNSET))
-
-        def _parse_attachment_context_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attachment_context_type_type_0 = Base.from_dict(data)
-
-                return attachment_context_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        attachment_context_type = _parse_attachment_context_type(
-            d.pop("attachment_context_type", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            file=d.pop("file", UNSET),
+            mime_type=d.pop("mime_type", UNSET),
+            description=d.pop("description", UNSET),
+            file_extension=d.pop("file_extension", UNSET),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            file_size=d.pop("file_size", UNSET),
+            file_name=d.pop("file_name", UNSET),
+            file_path=d.pop("$file_path", UNSET),
+            attachment_context_type=(
+                _v0
+                if (_v0 := d.pop("attachment_context_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            attachment_context=(
+                _v0
+                if (_v0 := d.pop("attachment_context", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            is_public=d.pop("is_public", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
         )
-
-        def _parse_attachment_context(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attachment_context_type_0 = Base.from_dict(data)
-
-                return attachment_context_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        attachment_context = _parse_attachment_context(d.pop("attachment_context", UNSET))
-
-        def _parse_is_public(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_public = _parse_is_public(d.pop("is_public", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        attachment = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            deleted_at=deleted_at,
-            file=file,
-            mime_type=mime_type,
-            description=description,
-            file_extension=file_extension,
-            transaction=transaction,
-            file_size=file_size,
-            file_name=file_name,
-            file_path=file_path,
-            attachment_context_type=attachment_context_type,
-            attachment_context=attachment_context,
-            is_public=is_public,
-            created_at=created_at,
-            updated_at=updated_at,
-        )
-
-        attachment.additional_properties = d
-        return attachment
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import address as _m_address
+from . import bank_account_contact as _m_bank_account_contact
+from . import bank_account_details as _m_bank_account_details
+from . import base as _m_base
+from . import journal_code as _m_journal_code
 
 if TYPE_CHECKING:
     from ..models.address import Address
@@ -33,37 +38,41 @@ class BankAccount:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Bank`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Bank`: Full
+    Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            bank_account_details (BankAccountDetails | None | Unset): The account details for the bank account
-            ledger_account (Base | None | Unset): The ledger account for the bank account
-            bank_account_type (Base | None | Unset): The bank account type for the bank account
-            balance (Decimal | None | Unset): The bank account balance
-            main_address (Address | None | Unset): The main address for the bank account
-            main_contact_person (BankAccountContact | None | Unset): The main contact for the bank account
-            nominal_code (int | None | Unset): The nominal code of the bank account
-            editable (bool | None | Unset): Indicates whether or not the bank account can be edited
-            deletable (bool | None | Unset): Indicates whether or not the bank account can be deleted
-            journal_code (JournalCode | None | Unset): The journal code of the bank account (France only)
-            default_payment_method (Base | None | Unset): The default payment method of the bank account
-            gifi_code (int | None | Unset): The GIFI code of the bank ledger account'
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        bank_account_details (BankAccountDetails | None | Unset): The account details for the bank
+            account
+        ledger_account (Base | None | Unset): The ledger account for the bank account
+        bank_account_type (Base | None | Unset): The bank account type for the bank account
+        balance (Decimal | None | Unset): The bank account balance
+        main_address (Address | None | Unset): The main address for the bank account
+        main_contact_person (BankAccountContact | None | Unset): The main contact for the bank
+            account
+        nominal_code (int | None | Unset): The nominal code of the bank account
+        editable (bool | None | Unset): Indicates whether or not the bank account can be edited
+        deletable (bool | None | Unset): Indicates whether or not the bank account can be deleted
+        journal_code (JournalCode | None | Unset): The journal code of the bank account (France
+            only)
+        default_payment_method (Base | None | Unset): The default payment method of the bank account
+        gifi_code (int | None | Unset): The GIFI code of the bank ledger account'
 
-                GIFI is short for The General Index of Financial Information and it lets the CRA validate tax information
-                electronically instead of manually.
-                Information from financial statements is categorized under the appropriate 4-digit-long GIFI code and entered on
-                corporate income tax returns.
-                GIFI is needed when filing a T2 income tax return.
+            GIFI is short for The General Index of Financial Information and it lets the CRA validate
+            tax information electronically instead of manually.
+            Information from financial statements is categorized under the appropriate 4-digit-long GIFI
+            code and entered on corporate income tax returns.
+            GIFI is needed when filing a T2 income tax return.
 
-                _Canada only_
-            is_active (bool | None | Unset): Indicates whether the Bank account is active or inactive.
-            currency (Base | None | Unset): The currency for the bank account
+            _Canada only_
+        is_active (bool | None | Unset): Indicates whether the Bank account is active or inactive.
+        currency (Base | None | Unset): The currency for the bank account
     """
 
     id: None | str | Unset = UNSET
@@ -89,518 +98,148 @@ class BankAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.address import Address  # noqa: PLC0415
-        from ..models.bank_account_contact import BankAccountContact  # noqa: PLC0415
-        from ..models.bank_account_details import BankAccountDetails  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.journal_code import JournalCode  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        bank_account_details: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account_details, Unset):
-            bank_account_details = UNSET
-        elif isinstance(self.bank_account_details, BankAccountDetails):
-            bank_account_details = self.bank_account_details.to_dict()
-        else:
-            bank_account_details = self.bank_account_details
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, Base):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        bank_account_type: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account_type, Unset):
-            bank_account_type = UNSET
-        elif isinstance(self.bank_account_type, Base):
-            bank_account_type = self.bank_account_type.to_dict()
-        else:
-            bank_account_type = self.bank_account_type
-
-        balance: None | str | Unset
-        if isinstance(self.balance, Unset):
-            balance = UNSET
-        elif isinstance(self.balance, Decimal):
-            balance = decimal_to_wire(self.balance)
-        else:
-            balance = self.balance
-
-        main_address: dict[str, Any] | None | Unset
-        if isinstance(self.main_address, Unset):
-            main_address = UNSET
-        elif isinstance(self.main_address, Address):
-            main_address = self.main_address.to_dict()
-        else:
-            main_address = self.main_address
-
-        main_contact_person: dict[str, Any] | None | Unset
-        if isinstance(self.main_contact_person, Unset):
-            main_contact_person = UNSET
-        elif isinstance(self.main_contact_person, BankAccountContact):
-            main_contact_person = self.main_contact_person.to_dict()
-        else:
-            main_contact_person = self.main_contact_person
-
-        nominal_code: int | None | Unset
-        if isinstance(self.nominal_code, Unset):
-            nominal_code = UNSET
-        else:
-            nominal_code = self.nominal_code
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        journal_code: dict[str, Any] | None | Unset
-        if isinstance(self.journal_code, Unset):
-            journal_code = UNSET
-        elif isinstance(self.journal_code, JournalCode):
-            journal_code = self.journal_code.to_dict()
-        else:
-            journal_code = self.journal_code
-
-        default_payment_method: dict[str, Any] | None | Unset
-        if isinstance(self.default_payment_method, Unset):
-            default_payment_method = UNSET
-        elif isinstance(self.default_payment_method, Base):
-            default_payment_method = self.default_payment_method.to_dict()
-        else:
-            default_payment_method = self.default_payment_method
-
-        gifi_code: int | None | Unset
-        if isinstance(self.gifi_code, Unset):
-            gifi_code = UNSET
-        else:
-            gifi_code = self.gifi_code
-
-        is_active: bool | None | Unset
-        if isinstance(self.is_active, Unset):
-            is_active = UNSET
-        else:
-            is_active = self.is_active
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if bank_account_details is not UNSET:
-            field_dict["bank_account_details"] = bank_account_details
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if bank_account_type is not UNSET:
-            field_dict["bank_account_type"] = bank_account_type
-        if balance is not UNSET:
-            field_dict["balance"] = balance
-        if main_address is not UNSET:
-            field_dict["main_address"] = main_address
-        if main_contact_person is not UNSET:
-            field_dict["main_contact_person"] = main_contact_person
-        if nominal_code is not UNSET:
-            field_dict["nominal_code"] = nominal_code
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if journal_code is not UNSET:
-            field_dict["journal_code"] = journal_code
-        if default_payment_method is not UNSET:
-            field_dict["default_payment_method"] = default_payment_method
-        if gifi_code is not UNSET:
-            field_dict["gifi_code"] = gifi_code
-        if is_active is not UNSET:
-            field_dict["is_active"] = is_active
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.bank_account_details, Unset):
+            field_dict["bank_account_details"] = (
+                None if self.bank_account_details is None else self.bank_account_details.to_dict()
+            )
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.bank_account_type, Unset):
+            field_dict["bank_account_type"] = (
+                None if self.bank_account_type is None else self.bank_account_type.to_dict()
+            )
+        if not isinstance(self.balance, Unset):
+            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+        if not isinstance(self.main_address, Unset):
+            field_dict["main_address"] = (
+                None if self.main_address is None else self.main_address.to_dict()
+            )
+        if not isinstance(self.main_contact_person, Unset):
+            field_dict["main_contact_person"] = (
+                None if self.main_contact_person is None else self.main_contact_person.to_dict()
+            )
+        if not isinstance(self.nominal_code, Unset):
+            field_dict["nominal_code"] = self.nominal_code
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.journal_code, Unset):
+            field_dict["journal_code"] = (
+                None if self.journal_code is None else self.journal_code.to_dict()
+            )
+        if not isinstance(self.default_payment_method, Unset):
+            field_dict["default_payment_method"] = (
+                None
+                if self.default_payment_method is None
+                else self.default_payment_method.to_dict()
+            )
+        if not isinstance(self.gifi_code, Unset):
+            field_dict["gifi_code"] = self.gifi_code
+        if not isinstance(self.is_active, Unset):
+            field_dict["is_active"] = self.is_active
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.address import Address  # noqa: PLC0415
-        from ..models.bank_account_contact import BankAccountContact  # noqa: PLC0415
-        from ..models.bank_account_details import BankAccountDetails  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.journal_code import JournalCode  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_bank_account_details(data: object) -> BankAccountDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_details_type_0 = BankAccountDetails.from_dict(data)
-
-                return bank_account_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BankAccountDetails | None | Unset, data)
-
-        bank_account_details = _parse_bank_account_details(d.pop("bank_account_details", UNSET))
-
-        def _parse_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_bank_account_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_type_0 = Base.from_dict(data)
-
-                return bank_account_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_account_type = _parse_bank_account_type(d.pop("bank_account_type", UNSET))
-
-        def _parse_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                balance_type_0 = decimal_from_wire(data)
-
-                return balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        balance = _parse_balance(d.pop("balance", UNSET))
-
-        def _parse_main_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_address_type_0 = Address.from_dict(data)
-
-                return main_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
-
-        main_address = _parse_main_address(d.pop("main_address", UNSET))
-
-        def _parse_main_contact_person(data: object) -> BankAccountContact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_contact_person_type_0 = BankAccountContact.from_dict(data)
-
-                return main_contact_person_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BankAccountContact | None | Unset, data)
-
-        main_contact_person = _parse_main_contact_person(d.pop("main_contact_person", UNSET))
-
-        def _parse_nominal_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        nominal_code = _parse_nominal_code(d.pop("nominal_code", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_journal_code(data: object) -> JournalCode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                journal_code_type_0 = JournalCode.from_dict(data)
-
-                return journal_code_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(JournalCode | None | Unset, data)
-
-        journal_code = _parse_journal_code(d.pop("journal_code", UNSET))
-
-        def _parse_default_payment_method(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                default_payment_method_type_0 = Base.from_dict(data)
-
-                return default_payment_method_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        default_payment_method = _parse_default_payment_method(
-            d.pop("default_payment_method", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            bank_account_details=(
+                _v0
+                if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _m_bank_account_details.BankAccountDetails.from_dict(_v0)
+            ),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            bank_account_type=(
+                _v0
+                if (_v0 := d.pop("bank_account_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            balance=(
+                _v0
+                if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            main_address=(
+                _v0
+                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                else _m_address.Address.from_dict(_v0)
+            ),
+            main_contact_person=(
+                _v0
+                if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _m_bank_account_contact.BankAccountContact.from_dict(_v0)
+            ),
+            nominal_code=d.pop("nominal_code", UNSET),
+            editable=d.pop("editable", UNSET),
+            deletable=d.pop("deletable", UNSET),
+            journal_code=(
+                _v0
+                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                else _m_journal_code.JournalCode.from_dict(_v0)
+            ),
+            default_payment_method=(
+                _v0
+                if (_v0 := d.pop("default_payment_method", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            gifi_code=d.pop("gifi_code", UNSET),
+            is_active=d.pop("is_active", UNSET),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        def _parse_gifi_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        gifi_code = _parse_gifi_code(d.pop("gifi_code", UNSET))
-
-        def _parse_is_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_active = _parse_is_active(d.pop("is_active", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        bank_account = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            deleted_at=deleted_at,
-            bank_account_details=bank_account_details,
-            ledger_account=ledger_account,
-            bank_account_type=bank_account_type,
-            balance=balance,
-            main_address=main_address,
-            main_contact_person=main_contact_person,
-            nominal_code=nominal_code,
-            editable=editable,
-            deletable=deletable,
-            journal_code=journal_code,
-            default_payment_method=default_payment_method,
-            gifi_code=gifi_code,
-            is_active=is_active,
-            currency=currency,
-        )
-
-        bank_account.additional_properties = d
-        return bank_account
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

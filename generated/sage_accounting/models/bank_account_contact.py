@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -33,129 +33,36 @@ class BankAccountContact:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        job_title: None | str | Unset
-        if isinstance(self.job_title, Unset):
-            job_title = UNSET
-        else:
-            job_title = self.job_title
-
-        telephone: None | str | Unset
-        if isinstance(self.telephone, Unset):
-            telephone = UNSET
-        else:
-            telephone = self.telephone
-
-        mobile: None | str | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        fax: None | str | Unset
-        if isinstance(self.fax, Unset):
-            fax = UNSET
-        else:
-            fax = self.fax
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if name is not UNSET:
-            field_dict["name"] = name
-        if job_title is not UNSET:
-            field_dict["job_title"] = job_title
-        if telephone is not UNSET:
-            field_dict["telephone"] = telephone
-        if mobile is not UNSET:
-            field_dict["mobile"] = mobile
-        if email is not UNSET:
-            field_dict["email"] = email
-        if fax is not UNSET:
-            field_dict["fax"] = fax
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.job_title, Unset):
+            field_dict["job_title"] = self.job_title
+        if not isinstance(self.telephone, Unset):
+            field_dict["telephone"] = self.telephone
+        if not isinstance(self.mobile, Unset):
+            field_dict["mobile"] = self.mobile
+        if not isinstance(self.email, Unset):
+            field_dict["email"] = self.email
+        if not isinstance(self.fax, Unset):
+            field_dict["fax"] = self.fax
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_job_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        job_title = _parse_job_title(d.pop("job_title", UNSET))
-
-        def _parse_telephone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        telephone = _parse_telephone(d.pop("telephone", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_fax(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fax = _parse_fax(d.pop("fax", UNSET))
-
-        bank_account_contact = cls(
-            name=name,
-            job_title=job_title,
-            telephone=telephone,
-            mobile=mobile,
-            email=email,
-            fax=fax,
+        obj = cls(
+            name=d.pop("name", UNSET),
+            job_title=d.pop("job_title", UNSET),
+            telephone=d.pop("telephone", UNSET),
+            mobile=d.pop("mobile", UNSET),
+            email=d.pop("email", UNSET),
+            fax=d.pop("fax", UNSET),
         )
-
-        bank_account_contact.additional_properties = d
-        return bank_account_contact
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,111 +31,33 @@ class BankAccountDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        account_name: None | str | Unset
-        if isinstance(self.account_name, Unset):
-            account_name = UNSET
-        else:
-            account_name = self.account_name
-
-        account_number: None | str | Unset
-        if isinstance(self.account_number, Unset):
-            account_number = UNSET
-        else:
-            account_number = self.account_number
-
-        sort_code: None | str | Unset
-        if isinstance(self.sort_code, Unset):
-            sort_code = UNSET
-        else:
-            sort_code = self.sort_code
-
-        bic: None | str | Unset
-        if isinstance(self.bic, Unset):
-            bic = UNSET
-        else:
-            bic = self.bic
-
-        iban: None | str | Unset
-        if isinstance(self.iban, Unset):
-            iban = UNSET
-        else:
-            iban = self.iban
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if account_name is not UNSET:
-            field_dict["account_name"] = account_name
-        if account_number is not UNSET:
-            field_dict["account_number"] = account_number
-        if sort_code is not UNSET:
-            field_dict["sort_code"] = sort_code
-        if bic is not UNSET:
-            field_dict["bic"] = bic
-        if iban is not UNSET:
-            field_dict["iban"] = iban
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.account_name, Unset):
+            field_dict["account_name"] = self.account_name
+        if not isinstance(self.account_number, Unset):
+            field_dict["account_number"] = self.account_number
+        if not isinstance(self.sort_code, Unset):
+            field_dict["sort_code"] = self.sort_code
+        if not isinstance(self.bic, Unset):
+            field_dict["bic"] = self.bic
+        if not isinstance(self.iban, Unset):
+            field_dict["iban"] = self.iban
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_account_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        account_name = _parse_account_name(d.pop("account_name", UNSET))
-
-        def _parse_account_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        account_number = _parse_account_number(d.pop("account_number", UNSET))
-
-        def _parse_sort_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sort_code = _parse_sort_code(d.pop("sort_code", UNSET))
-
-        def _parse_bic(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        bic = _parse_bic(d.pop("bic", UNSET))
-
-        def _parse_iban(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        iban = _parse_iban(d.pop("iban", UNSET))
-
-        bank_account_details = cls(
-            account_name=account_name,
-            account_number=account_number,
-            sort_code=sort_code,
-            bic=bic,
-            iban=iban,
+        obj = cls(
+            account_name=d.pop("account_name", UNSET),
+            account_number=d.pop("account_number", UNSET),
+            sort_code=d.pop("sort_code", UNSET),
+            bic=d.pop("bic", UNSET),
+            iban=d.pop("iban", UNSET),
         )
-
-        bank_account_details.additional_properties = d
-        return bank_account_details
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

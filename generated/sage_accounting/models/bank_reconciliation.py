@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import bank_reconciliation_status as _m_bank_reconciliation_status
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.bank_reconciliation_status import BankReconciliationStatus
@@ -30,26 +32,29 @@ class BankReconciliation:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Bank`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Bank`: Full
+    Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            bank_account (Base | None | Unset): The bank account the reconciliation relates to
-            statement_date (datetime.date | None | Unset): The date of the bank reconciliation
-            statement_end_balance (Decimal | None | Unset): The statement end balance for the reconciliation
-            reference (None | str | Unset): A reference for the bank reconciliation
-            total_received (Decimal | None | Unset): The total amount received
-            total_paid (Decimal | None | Unset): The total amount paid
-            starting_balance (Decimal | None | Unset): The starting balance of the bank reconciliation
-            closing_balance (Decimal | None | Unset): The closing balance of the bank reconciliation
-            reconciled_balance (Decimal | None | Unset): The reconciled balance of the bank reconciliation
-            balance_difference (Decimal | None | Unset): The difference between the statement end balance and the reconciled
-                balance
-            status (BankReconciliationStatus | None | Unset): The status of the bank reconciliation
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        bank_account (Base | None | Unset): The bank account the reconciliation relates to
+        statement_date (datetime.date | None | Unset): The date of the bank reconciliation
+        statement_end_balance (Decimal | None | Unset): The statement end balance for the
+            reconciliation
+        reference (None | str | Unset): A reference for the bank reconciliation
+        total_received (Decimal | None | Unset): The total amount received
+        total_paid (Decimal | None | Unset): The total amount paid
+        starting_balance (Decimal | None | Unset): The starting balance of the bank reconciliation
+        closing_balance (Decimal | None | Unset): The closing balance of the bank reconciliation
+        reconciled_balance (Decimal | None | Unset): The reconciled balance of the bank
+            reconciliation
+        balance_difference (Decimal | None | Unset): The difference between the statement end
+            balance and the reconciled balance
+        status (BankReconciliationStatus | None | Unset): The status of the bank reconciliation
     """
 
     id: None | str | Unset = UNSET
@@ -71,437 +76,142 @@ class BankReconciliation:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.bank_reconciliation_status import BankReconciliationStatus  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        bank_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account, Unset):
-            bank_account = UNSET
-        elif isinstance(self.bank_account, Base):
-            bank_account = self.bank_account.to_dict()
-        else:
-            bank_account = self.bank_account
-
-        statement_date: None | str | Unset
-        if isinstance(self.statement_date, Unset):
-            statement_date = UNSET
-        elif isinstance(self.statement_date, datetime.date):
-            statement_date = self.statement_date.isoformat()
-        else:
-            statement_date = self.statement_date
-
-        statement_end_balance: None | str | Unset
-        if isinstance(self.statement_end_balance, Unset):
-            statement_end_balance = UNSET
-        elif isinstance(self.statement_end_balance, Decimal):
-            statement_end_balance = decimal_to_wire(self.statement_end_balance)
-        else:
-            statement_end_balance = self.statement_end_balance
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        total_received: None | str | Unset
-        if isinstance(self.total_received, Unset):
-            total_received = UNSET
-        elif isinstance(self.total_received, Decimal):
-            total_received = decimal_to_wire(self.total_received)
-        else:
-            total_received = self.total_received
-
-        total_paid: None | str | Unset
-        if isinstance(self.total_paid, Unset):
-            total_paid = UNSET
-        elif isinstance(self.total_paid, Decimal):
-            total_paid = decimal_to_wire(self.total_paid)
-        else:
-            total_paid = self.total_paid
-
-        starting_balance: None | str | Unset
-        if isinstance(self.starting_balance, Unset):
-            starting_balance = UNSET
-        elif isinstance(self.starting_balance, Decimal):
-            starting_balance = decimal_to_wire(self.starting_balance)
-        else:
-            starting_balance = self.starting_balance
-
-        closing_balance: None | str | Unset
-        if isinstance(self.closing_balance, Unset):
-            closing_balance = UNSET
-        elif isinstance(self.closing_balance, Decimal):
-            closing_balance = decimal_to_wire(self.closing_balance)
-        else:
-            closing_balance = self.closing_balance
-
-        reconciled_balance: None | str | Unset
-        if isinstance(self.reconciled_balance, Unset):
-            reconciled_balance = UNSET
-        elif isinstance(self.reconciled_balance, Decimal):
-            reconciled_balance = decimal_to_wire(self.reconciled_balance)
-        else:
-            reconciled_balance = self.reconciled_balance
-
-        balance_difference: None | str | Unset
-        if isinstance(self.balance_difference, Unset):
-            balance_difference = UNSET
-        elif isinstance(self.balance_difference, Decimal):
-            balance_difference = decimal_to_wire(self.balance_difference)
-        else:
-            balance_difference = self.balance_difference
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, BankReconciliationStatus):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if bank_account is not UNSET:
-            field_dict["bank_account"] = bank_account
-        if statement_date is not UNSET:
-            field_dict["statement_date"] = statement_date
-        if statement_end_balance is not UNSET:
-            field_dict["statement_end_balance"] = statement_end_balance
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if total_received is not UNSET:
-            field_dict["total_received"] = total_received
-        if total_paid is not UNSET:
-            field_dict["total_paid"] = total_paid
-        if starting_balance is not UNSET:
-            field_dict["starting_balance"] = starting_balance
-        if closing_balance is not UNSET:
-            field_dict["closing_balance"] = closing_balance
-        if reconciled_balance is not UNSET:
-            field_dict["reconciled_balance"] = reconciled_balance
-        if balance_difference is not UNSET:
-            field_dict["balance_difference"] = balance_difference
-        if status is not UNSET:
-            field_dict["status"] = status
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.bank_account, Unset):
+            field_dict["bank_account"] = (
+                None if self.bank_account is None else self.bank_account.to_dict()
+            )
+        if not isinstance(self.statement_date, Unset):
+            field_dict["statement_date"] = (
+                None if self.statement_date is None else self.statement_date.isoformat()
+            )
+        if not isinstance(self.statement_end_balance, Unset):
+            field_dict["statement_end_balance"] = (
+                None
+                if self.statement_end_balance is None
+                else decimal_to_wire(self.statement_end_balance)
+            )
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.total_received, Unset):
+            field_dict["total_received"] = (
+                None if self.total_received is None else decimal_to_wire(self.total_received)
+            )
+        if not isinstance(self.total_paid, Unset):
+            field_dict["total_paid"] = (
+                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+            )
+        if not isinstance(self.starting_balance, Unset):
+            field_dict["starting_balance"] = (
+                None if self.starting_balance is None else decimal_to_wire(self.starting_balance)
+            )
+        if not isinstance(self.closing_balance, Unset):
+            field_dict["closing_balance"] = (
+                None if self.closing_balance is None else decimal_to_wire(self.closing_balance)
+            )
+        if not isinstance(self.reconciled_balance, Unset):
+            field_dict["reconciled_balance"] = (
+                None
+                if self.reconciled_balance is None
+                else decimal_to_wire(self.reconciled_balance)
+            )
+        if not isinstance(self.balance_difference, Unset):
+            field_dict["balance_difference"] = (
+                None
+                if self.balance_difference is None
+                else decimal_to_wire(self.balance_difference)
+            )
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.bank_reconciliation_status import BankReconciliationStatus  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_bank_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_0 = Base.from_dict(data)
-
-                return bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_account = _parse_bank_account(d.pop("bank_account", UNSET))
-
-        def _parse_statement_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                statement_date_type_0 = datetime.date.fromisoformat(data)
-
-                return statement_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        statement_date = _parse_statement_date(d.pop("statement_date", UNSET))
-
-        def _parse_statement_end_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                statement_end_balance_type_0 = decimal_from_wire(data)
-
-                return statement_end_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        statement_end_balance = _parse_statement_end_balance(d.pop("statement_end_balance", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_total_received(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_received_type_0 = decimal_from_wire(data)
-
-                return total_received_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_received = _parse_total_received(d.pop("total_received", UNSET))
-
-        def _parse_total_paid(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_paid_type_0 = decimal_from_wire(data)
-
-                return total_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_paid = _parse_total_paid(d.pop("total_paid", UNSET))
-
-        def _parse_starting_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                starting_balance_type_0 = decimal_from_wire(data)
-
-                return starting_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        starting_balance = _parse_starting_balance(d.pop("starting_balance", UNSET))
-
-        def _parse_closing_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                closing_balance_type_0 = decimal_from_wire(data)
-
-                return closing_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        closing_balance = _parse_closing_balance(d.pop("closing_balance", UNSET))
-
-        def _parse_reconciled_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                reconciled_balance_type_0 = decimal_from_wire(data)
-
-                return reconciled_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        reconciled_balance = _parse_reconciled_balance(d.pop("reconciled_balance", UNSET))
-
-        def _parse_balance_difference(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                balance_difference_type_0 = decimal_from_wire(data)
-
-                return balance_difference_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        balance_difference = _parse_balance_difference(d.pop("balance_difference", UNSET))
-
-        def _parse_status(data: object) -> BankReconciliationStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = BankReconciliationStatus.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BankReconciliationStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        bank_reconciliation = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            bank_account=bank_account,
-            statement_date=statement_date,
-            statement_end_balance=statement_end_balance,
-            reference=reference,
-            total_received=total_received,
-            total_paid=total_paid,
-            starting_balance=starting_balance,
-            closing_balance=closing_balance,
-            reconciled_balance=reconciled_balance,
-            balance_difference=balance_difference,
-            status=status,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            bank_account=(
+                _v0
+                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            statement_date=(
+                _v0
+                if (_v0 := d.pop("statement_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            statement_end_balance=(
+                _v0
+                if (_v0 := d.pop("statement_end_balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            total_received=(
+                _v0
+                if (_v0 := d.pop("total_received", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_paid=(
+                _v0
+                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            starting_balance=(
+                _v0
+                if (_v0 := d.pop("starting_balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            closing_balance=(
+                _v0
+                if (_v0 := d.pop("closing_balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            reconciled_balance=(
+                _v0
+                if (_v0 := d.pop("reconciled_balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            balance_difference=(
+                _v0
+                if (_v0 := d.pop("balance_difference", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_bank_reconciliation_status.BankReconciliationStatus.from_dict(_v0)
+            ),
         )
-
-        bank_reconciliation.additional_properties = d
-        return bank_reconciliation
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import country as _m_country
+from . import subscription as _m_subscription
 
 if TYPE_CHECKING:
     from ..models.country import Country
@@ -63,385 +66,93 @@ class Business:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.country import Country  # noqa: PLC0415
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        address_line_1: None | str | Unset
-        if isinstance(self.address_line_1, Unset):
-            address_line_1 = UNSET
-        else:
-            address_line_1 = self.address_line_1
-
-        address_line_2: None | str | Unset
-        if isinstance(self.address_line_2, Unset):
-            address_line_2 = UNSET
-        else:
-            address_line_2 = self.address_line_2
-
-        city: None | str | Unset
-        if isinstance(self.city, Unset):
-            city = UNSET
-        else:
-            city = self.city
-
-        postal_code: None | str | Unset
-        if isinstance(self.postal_code, Unset):
-            postal_code = UNSET
-        else:
-            postal_code = self.postal_code
-
-        country: dict[str, Any] | None | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        elif isinstance(self.country, Country):
-            country = self.country.to_dict()
-        else:
-            country = self.country
-
-        region: None | str | Unset
-        if isinstance(self.region, Unset):
-            region = UNSET
-        else:
-            region = self.region
-
-        telephone: None | str | Unset
-        if isinstance(self.telephone, Unset):
-            telephone = UNSET
-        else:
-            telephone = self.telephone
-
-        mobile: None | str | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        website: None | str | Unset
-        if isinstance(self.website, Unset):
-            website = UNSET
-        else:
-            website = self.website
-
-        is_demo: bool | None | Unset
-        if isinstance(self.is_demo, Unset):
-            is_demo = UNSET
-        else:
-            is_demo = self.is_demo
-
-        ni_based: bool | None | Unset
-        if isinstance(self.ni_based, Unset):
-            ni_based = UNSET
-        else:
-            ni_based = self.ni_based
-
-        subscriptions: list[dict[str, Any]] | None | Unset
-        if isinstance(self.subscriptions, Unset):
-            subscriptions = UNSET
-        elif isinstance(self.subscriptions, list):
-            subscriptions = []
-            for subscriptions_type_0_item_data in self.subscriptions:
-                subscriptions_type_0_item = subscriptions_type_0_item_data.to_dict()
-                subscriptions.append(subscriptions_type_0_item)
-
-        else:
-            subscriptions = self.subscriptions
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if id is not UNSET:
-            field_dict["id"] = id
-        if name is not UNSET:
-            field_dict["name"] = name
-        if address_line_1 is not UNSET:
-            field_dict["address_line_1"] = address_line_1
-        if address_line_2 is not UNSET:
-            field_dict["address_line_2"] = address_line_2
-        if city is not UNSET:
-            field_dict["city"] = city
-        if postal_code is not UNSET:
-            field_dict["postal_code"] = postal_code
-        if country is not UNSET:
-            field_dict["country"] = country
-        if region is not UNSET:
-            field_dict["region"] = region
-        if telephone is not UNSET:
-            field_dict["telephone"] = telephone
-        if mobile is not UNSET:
-            field_dict["mobile"] = mobile
-        if website is not UNSET:
-            field_dict["website"] = website
-        if is_demo is not UNSET:
-            field_dict["is_demo"] = is_demo
-        if ni_based is not UNSET:
-            field_dict["ni_based"] = ni_based
-        if subscriptions is not UNSET:
-            field_dict["subscriptions"] = subscriptions
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.address_line_1, Unset):
+            field_dict["address_line_1"] = self.address_line_1
+        if not isinstance(self.address_line_2, Unset):
+            field_dict["address_line_2"] = self.address_line_2
+        if not isinstance(self.city, Unset):
+            field_dict["city"] = self.city
+        if not isinstance(self.postal_code, Unset):
+            field_dict["postal_code"] = self.postal_code
+        if not isinstance(self.country, Unset):
+            field_dict["country"] = None if self.country is None else self.country.to_dict()
+        if not isinstance(self.region, Unset):
+            field_dict["region"] = self.region
+        if not isinstance(self.telephone, Unset):
+            field_dict["telephone"] = self.telephone
+        if not isinstance(self.mobile, Unset):
+            field_dict["mobile"] = self.mobile
+        if not isinstance(self.website, Unset):
+            field_dict["website"] = self.website
+        if not isinstance(self.is_demo, Unset):
+            field_dict["is_demo"] = self.is_demo
+        if not isinstance(self.ni_based, Unset):
+            field_dict["ni_based"] = self.ni_based
+        if not isinstance(self.subscriptions, Unset):
+            field_dict["subscriptions"] = (
+                None
+                if self.subscriptions is None
+                else [_i0.to_dict() for _i0 in self.subscriptions]
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.country import Country  # noqa: PLC0415
-        from ..models.subscription import Subscription  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_address_line_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_1 = _parse_address_line_1(d.pop("address_line_1", UNSET))
-
-        def _parse_address_line_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_2 = _parse_address_line_2(d.pop("address_line_2", UNSET))
-
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        city = _parse_city(d.pop("city", UNSET))
-
-        def _parse_postal_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal_code = _parse_postal_code(d.pop("postal_code", UNSET))
-
-        def _parse_country(data: object) -> Country | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_type_0 = Country.from_dict(data)
-
-                return country_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Country | None | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_telephone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        telephone = _parse_telephone(d.pop("telephone", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_website(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        website = _parse_website(d.pop("website", UNSET))
-
-        def _parse_is_demo(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_demo = _parse_is_demo(d.pop("is_demo", UNSET))
-
-        def _parse_ni_based(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ni_based = _parse_ni_based(d.pop("ni_based", UNSET))
-
-        def _parse_subscriptions(data: object) -> list[Subscription] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                subscriptions_type_0 = []
-                _subscriptions_type_0 = data
-                for subscriptions_type_0_item_data in _subscriptions_type_0:
-                    subscriptions_type_0_item = Subscription.from_dict(
-                        subscriptions_type_0_item_data
-                    )
-
-                    subscriptions_type_0.append(subscriptions_type_0_item)
-
-                return subscriptions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Subscription] | None | Unset, data)
-
-        subscriptions = _parse_subscriptions(d.pop("subscriptions", UNSET))
-
-        business = cls(
-            created_at=created_at,
-            updated_at=updated_at,
-            displayed_as=displayed_as,
-            id=id,
-            name=name,
-            address_line_1=address_line_1,
-            address_line_2=address_line_2,
-            city=city,
-            postal_code=postal_code,
-            country=country,
-            region=region,
-            telephone=telephone,
-            mobile=mobile,
-            website=website,
-            is_demo=is_demo,
-            ni_based=ni_based,
-            subscriptions=subscriptions,
+        obj = cls(
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            displayed_as=d.pop("displayed_as", UNSET),
+            id=d.pop("id", UNSET),
+            name=d.pop("name", UNSET),
+            address_line_1=d.pop("address_line_1", UNSET),
+            address_line_2=d.pop("address_line_2", UNSET),
+            city=d.pop("city", UNSET),
+            postal_code=d.pop("postal_code", UNSET),
+            country=(
+                _v0
+                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                else _m_country.Country.from_dict(_v0)
+            ),
+            region=d.pop("region", UNSET),
+            telephone=d.pop("telephone", UNSET),
+            mobile=d.pop("mobile", UNSET),
+            website=d.pop("website", UNSET),
+            is_demo=d.pop("is_demo", UNSET),
+            ni_based=d.pop("ni_based", UNSET),
+            subscriptions=(
+                _v0
+                if (_v0 := d.pop("subscriptions", UNSET)) is None or _v0 is UNSET
+                else [_m_subscription.Subscription.from_dict(_i0) for _i0 in _v0]
+            ),
         )
-
-        business.additional_properties = d
-        return business
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

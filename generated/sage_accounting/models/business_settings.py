@@ -4,13 +4,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import business_activity_type as _m_business_activity_type
+from . import business_type as _m_business_type
+from . import default_ledger_accounts as _m_default_ledger_accounts
+from . import legal_form_type as _m_legal_form_type
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -33,26 +38,31 @@ class BusinessSettings:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Settings`: Full
+    Access
 
-        Attributes:
-            path (None | str | Unset): The path for the resource
-            siret (None | str | Unset): SIRET Number (France only)
-            management_centre_member (bool | None | Unset): Member of Approved Management Centres (France only)
-            rcs_number (None | str | Unset): RCS Number (France only)
-            share_capital (Decimal | None | Unset): Share Capital (France only)
-            business_activity_type (BusinessActivityType | None | Unset): Business Activity Type (France only)
-            legal_form_type (LegalFormType | None | Unset): Legal Form Business Type (France only)
-            auxiliary_accounts_visible (bool | None | Unset): Auxiliary Accounts Visible (France & Spain only)
-            default_ledger_accounts (DefaultLedgerAccounts | None | Unset): The default ledger accounts for the business
-            business_type (BusinessType | None | Unset): The type of the business
-            country_of_registration (Base | None | Unset): One of the political entities identified by ["ENGLAND_AND_WALES",
-                "WALES", "SCOTLAND", "NORTHERN_IRELAND", "REPUBLIC_OF_IRELAND"]. Only for businesses registered on the British
-                Isles
-            business_created_at (datetime.datetime | None | Unset): The timestamp on which the business was created. This
-                can be the timestamp of the initial creation or the latest business reset.
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            wizard_complete (bool | None | Unset): Quick Start Wizard completion
+    Attributes:
+        path (None | str | Unset): The path for the resource
+        siret (None | str | Unset): SIRET Number (France only)
+        management_centre_member (bool | None | Unset): Member of Approved Management Centres
+            (France only)
+        rcs_number (None | str | Unset): RCS Number (France only)
+        share_capital (Decimal | None | Unset): Share Capital (France only)
+        business_activity_type (BusinessActivityType | None | Unset): Business Activity Type (France
+            only)
+        legal_form_type (LegalFormType | None | Unset): Legal Form Business Type (France only)
+        auxiliary_accounts_visible (bool | None | Unset): Auxiliary Accounts Visible (France & Spain
+            only)
+        default_ledger_accounts (DefaultLedgerAccounts | None | Unset): The default ledger accounts
+            for the business
+        business_type (BusinessType | None | Unset): The type of the business
+        country_of_registration (Base | None | Unset): One of the political entities identified by
+            ["ENGLAND_AND_WALES", "WALES", "SCOTLAND", "NORTHERN_IRELAND", "REPUBLIC_OF_IRELAND"]. Only
+            for businesses registered on the British Isles
+        business_created_at (datetime.datetime | None | Unset): The timestamp on which the business
+            was created. This can be the timestamp of the initial creation or the latest business reset.
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        wizard_complete (bool | None | Unset): Quick Start Wizard completion
     """
 
     path: None | str | Unset = UNSET
@@ -72,379 +82,114 @@ class BusinessSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.business_activity_type import BusinessActivityType  # noqa: PLC0415
-        from ..models.business_type import BusinessType  # noqa: PLC0415
-        from ..models.default_ledger_accounts import DefaultLedgerAccounts  # noqa: PLC0415
-        from ..models.legal_form_type import LegalFormType  # noqa: PLC0415
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        siret: None | str | Unset
-        if isinstance(self.siret, Unset):
-            siret = UNSET
-        else:
-            siret = self.siret
-
-        management_centre_member: bool | None | Unset
-        if isinstance(self.management_centre_member, Unset):
-            management_centre_member = UNSET
-        else:
-            management_centre_member = self.management_centre_member
-
-        rcs_number: None | str | Unset
-        if isinstance(self.rcs_number, Unset):
-            rcs_number = UNSET
-        else:
-            rcs_number = self.rcs_number
-
-        share_capital: None | str | Unset
-        if isinstance(self.share_capital, Unset):
-            share_capital = UNSET
-        elif isinstance(self.share_capital, Decimal):
-            share_capital = decimal_to_wire(self.share_capital)
-        else:
-            share_capital = self.share_capital
-
-        business_activity_type: dict[str, Any] | None | Unset
-        if isinstance(self.business_activity_type, Unset):
-            business_activity_type = UNSET
-        elif isinstance(self.business_activity_type, BusinessActivityType):
-            business_activity_type = self.business_activity_type.to_dict()
-        else:
-            business_activity_type = self.business_activity_type
-
-        legal_form_type: dict[str, Any] | None | Unset
-        if isinstance(self.legal_form_type, Unset):
-            legal_form_type = UNSET
-        elif isinstance(self.legal_form_type, LegalFormType):
-            legal_form_type = self.legal_form_type.to_dict()
-        else:
-            legal_form_type = self.legal_form_type
-
-        auxiliary_accounts_visible: bool | None | Unset
-        if isinstance(self.auxiliary_accounts_visible, Unset):
-            auxiliary_accounts_visible = UNSET
-        else:
-            auxiliary_accounts_visible = self.auxiliary_accounts_visible
-
-        default_ledger_accounts: dict[str, Any] | None | Unset
-        if isinstance(self.default_ledger_accounts, Unset):
-            default_ledger_accounts = UNSET
-        elif isinstance(self.default_ledger_accounts, DefaultLedgerAccounts):
-            default_ledger_accounts = self.default_ledger_accounts.to_dict()
-        else:
-            default_ledger_accounts = self.default_ledger_accounts
-
-        business_type: dict[str, Any] | None | Unset
-        if isinstance(self.business_type, Unset):
-            business_type = UNSET
-        elif isinstance(self.business_type, BusinessType):
-            business_type = self.business_type.to_dict()
-        else:
-            business_type = self.business_type
-
-        country_of_registration: dict[str, Any] | None | Unset
-        if isinstance(self.country_of_registration, Unset):
-            country_of_registration = UNSET
-        elif isinstance(self.country_of_registration, Base):
-            country_of_registration = self.country_of_registration.to_dict()
-        else:
-            country_of_registration = self.country_of_registration
-
-        business_created_at: None | str | Unset
-        if isinstance(self.business_created_at, Unset):
-            business_created_at = UNSET
-        elif isinstance(self.business_created_at, datetime.datetime):
-            business_created_at = self.business_created_at.isoformat()
-
-        else:
-            business_created_at = self.business_created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        wizard_complete: bool | None | Unset
-        if isinstance(self.wizard_complete, Unset):
-            wizard_complete = UNSET
-        else:
-            wizard_complete = self.wizard_complete
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if siret is not UNSET:
-            field_dict["siret"] = siret
-        if management_centre_member is not UNSET:
-            field_dict["management_centre_member"] = management_centre_member
-        if rcs_number is not UNSET:
-            field_dict["rcs_number"] = rcs_number
-        if share_capital is not UNSET:
-            field_dict["share_capital"] = share_capital
-        if business_activity_type is not UNSET:
-            field_dict["business_activity_type"] = business_activity_type
-        if legal_form_type is not UNSET:
-            field_dict["legal_form_type"] = legal_form_type
-        if auxiliary_accounts_visible is not UNSET:
-            field_dict["auxiliary_accounts_visible"] = auxiliary_accounts_visible
-        if default_ledger_accounts is not UNSET:
-            field_dict["default_ledger_accounts"] = default_ledger_accounts
-        if business_type is not UNSET:
-            field_dict["business_type"] = business_type
-        if country_of_registration is not UNSET:
-            field_dict["country_of_registration"] = country_of_registration
-        if business_created_at is not UNSET:
-            field_dict["business_created_at"] = business_created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if wizard_complete is not UNSET:
-            field_dict["wizard_complete"] = wizard_complete
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.siret, Unset):
+            field_dict["siret"] = self.siret
+        if not isinstance(self.management_centre_member, Unset):
+            field_dict["management_centre_member"] = self.management_centre_member
+        if not isinstance(self.rcs_number, Unset):
+            field_dict["rcs_number"] = self.rcs_number
+        if not isinstance(self.share_capital, Unset):
+            field_dict["share_capital"] = (
+                None if self.share_capital is None else decimal_to_wire(self.share_capital)
+            )
+        if not isinstance(self.business_activity_type, Unset):
+            field_dict["business_activity_type"] = (
+                None
+                if self.business_activity_type is None
+                else self.business_activity_type.to_dict()
+            )
+        if not isinstance(self.legal_form_type, Unset):
+            field_dict["legal_form_type"] = (
+                None if self.legal_form_type is None else self.legal_form_type.to_dict()
+            )
+        if not isinstance(self.auxiliary_accounts_visible, Unset):
+            field_dict["auxiliary_accounts_visible"] = self.auxiliary_accounts_visible
+        if not isinstance(self.default_ledger_accounts, Unset):
+            field_dict["default_ledger_accounts"] = (
+                None
+                if self.default_ledger_accounts is None
+                else self.default_ledger_accounts.to_dict()
+            )
+        if not isinstance(self.business_type, Unset):
+            field_dict["business_type"] = (
+                None if self.business_type is None else self.business_type.to_dict()
+            )
+        if not isinstance(self.country_of_registration, Unset):
+            field_dict["country_of_registration"] = (
+                None
+                if self.country_of_registration is None
+                else self.country_of_registration.to_dict()
+            )
+        if not isinstance(self.business_created_at, Unset):
+            field_dict["business_created_at"] = (
+                None if self.business_created_at is None else self.business_created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.wizard_complete, Unset):
+            field_dict["wizard_complete"] = self.wizard_complete
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.business_activity_type import BusinessActivityType  # noqa: PLC0415
-        from ..models.business_type import BusinessType  # noqa: PLC0415
-        from ..models.default_ledger_accounts import DefaultLedgerAccounts  # noqa: PLC0415
-        from ..models.legal_form_type import LegalFormType  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_siret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        siret = _parse_siret(d.pop("siret", UNSET))
-
-        def _parse_management_centre_member(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        management_centre_member = _parse_management_centre_member(
-            d.pop("management_centre_member", UNSET)
+        obj = cls(
+            path=d.pop("$path", UNSET),
+            siret=d.pop("siret", UNSET),
+            management_centre_member=d.pop("management_centre_member", UNSET),
+            rcs_number=d.pop("rcs_number", UNSET),
+            share_capital=(
+                _v0
+                if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            business_activity_type=(
+                _v0
+                if (_v0 := d.pop("business_activity_type", UNSET)) is None or _v0 is UNSET
+                else _m_business_activity_type.BusinessActivityType.from_dict(_v0)
+            ),
+            legal_form_type=(
+                _v0
+                if (_v0 := d.pop("legal_form_type", UNSET)) is None or _v0 is UNSET
+                else _m_legal_form_type.LegalFormType.from_dict(_v0)
+            ),
+            auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
+            default_ledger_accounts=(
+                _v0
+                if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
+                else _m_default_ledger_accounts.DefaultLedgerAccounts.from_dict(_v0)
+            ),
+            business_type=(
+                _v0
+                if (_v0 := d.pop("business_type", UNSET)) is None or _v0 is UNSET
+                else _m_business_type.BusinessType.from_dict(_v0)
+            ),
+            country_of_registration=(
+                _v0
+                if (_v0 := d.pop("country_of_registration", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            business_created_at=(
+                _v0
+                if (_v0 := d.pop("business_created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            wizard_complete=d.pop("wizard_complete", UNSET),
         )
-
-        def _parse_rcs_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rcs_number = _parse_rcs_number(d.pop("rcs_number", UNSET))
-
-        def _parse_share_capital(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                share_capital_type_0 = decimal_from_wire(data)
-
-                return share_capital_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        share_capital = _parse_share_capital(d.pop("share_capital", UNSET))
-
-        def _parse_business_activity_type(data: object) -> BusinessActivityType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                business_activity_type_type_0 = BusinessActivityType.from_dict(data)
-
-                return business_activity_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BusinessActivityType | None | Unset, data)
-
-        business_activity_type = _parse_business_activity_type(
-            d.pop("business_activity_type", UNSET)
-        )
-
-        def _parse_legal_form_type(data: object) -> LegalFormType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                legal_form_type_type_0 = LegalFormType.from_dict(data)
-
-                return legal_form_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LegalFormType | None | Unset, data)
-
-        legal_form_type = _parse_legal_form_type(d.pop("legal_form_type", UNSET))
-
-        def _parse_auxiliary_accounts_visible(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        auxiliary_accounts_visible = _parse_auxiliary_accounts_visible(
-            d.pop("auxiliary_accounts_visible", UNSET)
-        )
-
-        def _parse_default_ledger_accounts(data: object) -> DefaultLedgerAccounts | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                default_ledger_accounts_type_0 = DefaultLedgerAccounts.from_dict(data)
-
-                return default_ledger_accounts_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DefaultLedgerAccounts | None | Unset, data)
-
-        default_ledger_accounts = _parse_default_ledger_accounts(
-            d.pop("default_ledger_accounts", UNSET)
-        )
-
-        def _parse_business_type(data: object) -> BusinessType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                business_type_type_0 = BusinessType.from_dict(data)
-
-                return business_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BusinessType | None | Unset, data)
-
-        business_type = _parse_business_type(d.pop("business_type", UNSET))
-
-        def _parse_country_of_registration(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_of_registration_type_0 = Base.from_dict(data)
-
-                return country_of_registration_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        country_of_registration = _parse_country_of_registration(
-            d.pop("country_of_registration", UNSET)
-        )
-
-        def _parse_business_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                business_created_at_type_0 = datetime.datetime.fromisoformat(
-                    data.replace("Z", "+00:00")
-                )
-
-                return business_created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        business_created_at = _parse_business_created_at(d.pop("business_created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_wizard_complete(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        wizard_complete = _parse_wizard_complete(d.pop("wizard_complete", UNSET))
-
-        business_settings = cls(
-            path=path,
-            siret=siret,
-            management_centre_member=management_centre_member,
-            rcs_number=rcs_number,
-            share_capital=share_capital,
-            business_activity_type=business_activity_type,
-            legal_form_type=legal_form_type,
-            auxiliary_accounts_visible=auxiliary_accounts_visible,
-            default_ledger_accounts=default_ledger_accounts,
-            business_type=business_type,
-            country_of_registration=country_of_registration,
-            business_created_at=business_created_at,
-            updated_at=updated_at,
-            wizard_complete=wizard_complete,
-        )
-
-        business_settings.additional_properties = d
-        return business_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -29,17 +30,17 @@ class CisSettings:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            path (None | str | Unset): The path for the resource
-            unique_tax_reference (None | str | Unset): Unique Tax Reference, format should match ########## (10 digits) e.g.
-                1234567890
-            contractor (bool | None | Unset): Contractor status
-            subcontractor (bool | None | Unset): Subcontractor status
-            accounts_office_reference (None | str | Unset): Accounts Office Reference, format should match ###PX????????
-                e.g. 123PA1234567A or 123PA12345678
-            paye_reference (None | str | Unset): PAYE Reference, format should match ###/X?##### e.g. 123/A45678 or
-                123/AB45678
-            tax_rate (Base | None | Unset): The CIS deduction tax rate
+    Attributes:
+        path (None | str | Unset): The path for the resource
+        unique_tax_reference (None | str | Unset): Unique Tax Reference, format should match
+            ########## (10 digits) e.g. 1234567890
+        contractor (bool | None | Unset): Contractor status
+        subcontractor (bool | None | Unset): Subcontractor status
+        accounts_office_reference (None | str | Unset): Accounts Office Reference, format should
+            match ###PX???????? e.g. 123PA1234567A or 123PA12345678
+        paye_reference (None | str | Unset): PAYE Reference, format should match ###/X?##### e.g.
+            123/A45678 or 123/AB45678
+        tax_rate (Base | None | Unset): The CIS deduction tax rate
     """
 
     path: None | str | Unset = UNSET
@@ -52,163 +53,43 @@ class CisSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        unique_tax_reference: None | str | Unset
-        if isinstance(self.unique_tax_reference, Unset):
-            unique_tax_reference = UNSET
-        else:
-            unique_tax_reference = self.unique_tax_reference
-
-        contractor: bool | None | Unset
-        if isinstance(self.contractor, Unset):
-            contractor = UNSET
-        else:
-            contractor = self.contractor
-
-        subcontractor: bool | None | Unset
-        if isinstance(self.subcontractor, Unset):
-            subcontractor = UNSET
-        else:
-            subcontractor = self.subcontractor
-
-        accounts_office_reference: None | str | Unset
-        if isinstance(self.accounts_office_reference, Unset):
-            accounts_office_reference = UNSET
-        else:
-            accounts_office_reference = self.accounts_office_reference
-
-        paye_reference: None | str | Unset
-        if isinstance(self.paye_reference, Unset):
-            paye_reference = UNSET
-        else:
-            paye_reference = self.paye_reference
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if unique_tax_reference is not UNSET:
-            field_dict["unique_tax_reference"] = unique_tax_reference
-        if contractor is not UNSET:
-            field_dict["contractor"] = contractor
-        if subcontractor is not UNSET:
-            field_dict["subcontractor"] = subcontractor
-        if accounts_office_reference is not UNSET:
-            field_dict["accounts_office_reference"] = accounts_office_reference
-        if paye_reference is not UNSET:
-            field_dict["paye_reference"] = paye_reference
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.unique_tax_reference, Unset):
+            field_dict["unique_tax_reference"] = self.unique_tax_reference
+        if not isinstance(self.contractor, Unset):
+            field_dict["contractor"] = self.contractor
+        if not isinstance(self.subcontractor, Unset):
+            field_dict["subcontractor"] = self.subcontractor
+        if not isinstance(self.accounts_office_reference, Unset):
+            field_dict["accounts_office_reference"] = self.accounts_office_reference
+        if not isinstance(self.paye_reference, Unset):
+            field_dict["paye_reference"] = self.paye_reference
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_unique_tax_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        unique_tax_reference = _parse_unique_tax_reference(d.pop("unique_tax_reference", UNSET))
-
-        def _parse_contractor(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        contractor = _parse_contractor(d.pop("contractor", UNSET))
-
-        def _parse_subcontractor(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        subcontractor = _parse_subcontractor(d.pop("subcontractor", UNSET))
-
-        def _parse_accounts_office_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        accounts_office_reference = _parse_accounts_office_reference(
-            d.pop("accounts_office_reference", UNSET)
+        obj = cls(
+            path=d.pop("$path", UNSET),
+            unique_tax_reference=d.pop("unique_tax_reference", UNSET),
+            contractor=d.pop("contractor", UNSET),
+            subcontractor=d.pop("subcontractor", UNSET),
+            accounts_office_reference=d.pop("accounts_office_reference", UNSET),
+            paye_reference=d.pop("paye_reference", UNSET),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        def _parse_paye_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        paye_reference = _parse_paye_reference(d.pop("paye_reference", UNSET))
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        cis_settings = cls(
-            path=path,
-            unique_tax_reference=unique_tax_reference,
-            contractor=contractor,
-            subcontractor=subcontractor,
-            accounts_office_reference=accounts_office_reference,
-            paye_reference=paye_reference,
-            tax_rate=tax_rate,
-        )
-
-        cis_settings.additional_properties = d
-        return cis_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import coa_group_type as _m_coa_group_type
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -26,26 +29,30 @@ class CoaAccount:
     * Accounting Standard: 🇬🇧, 🇮🇪
     * Accounting Start: 🇨🇦, 🇪🇸, 🇫🇷, 🇬🇧, 🇮🇪, 🇺🇸
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            ledger_account_group (CoaGroupType | None | Unset): The ledger account group for the account
-            name (None | str | Unset): The name for the COA account
-            control_name (None | str | Unset): The system control name for the COA account.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        ledger_account_group (CoaGroupType | None | Unset): The ledger account group for the account
+        name (None | str | Unset): The name for the COA account
+        control_name (None | str | Unset): The system control name for the COA account.
 
-                System control names are used in Accounting to identify the correct ledger account for booking taxes
-                etc.
-            nominal_code (int | None | Unset): The nominal code of the COA account
-            ledger_account_type (Base | None | Unset): The ledger account type for the COA account
-            ledger_account_classification (Base | None | Unset): The ledger account classification for the COA account
-            tax_rate (Base | None | Unset): The default tax rate for the COA account
-            fixed_tax_rate (bool | None | Unset): Indicates whether the default tax rate is fixed or may be changed per
-                transaction
-            cis_materials (bool | None | Unset): Indicates whether the COA account is flagged for CIS Materials
-            cis_labour (bool | None | Unset): Indicates whether the COA account is flagged for CIS Labour
+            System control names are used in Accounting to identify the correct ledger account for
+            booking taxes
+            etc.
+        nominal_code (int | None | Unset): The nominal code of the COA account
+        ledger_account_type (Base | None | Unset): The ledger account type for the COA account
+        ledger_account_classification (Base | None | Unset): The ledger account classification for
+            the COA account
+        tax_rate (Base | None | Unset): The default tax rate for the COA account
+        fixed_tax_rate (bool | None | Unset): Indicates whether the default tax rate is fixed or may
+            be changed per transaction
+        cis_materials (bool | None | Unset): Indicates whether the COA account is flagged for CIS
+            Materials
+        cis_labour (bool | None | Unset): Indicates whether the COA account is flagged for CIS
+            Labour
     """
 
     id: None | str | Unset = UNSET
@@ -66,361 +73,99 @@ class CoaAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.coa_group_type import CoaGroupType  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        ledger_account_group: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_group, Unset):
-            ledger_account_group = UNSET
-        elif isinstance(self.ledger_account_group, CoaGroupType):
-            ledger_account_group = self.ledger_account_group.to_dict()
-        else:
-            ledger_account_group = self.ledger_account_group
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        control_name: None | str | Unset
-        if isinstance(self.control_name, Unset):
-            control_name = UNSET
-        else:
-            control_name = self.control_name
-
-        nominal_code: int | None | Unset
-        if isinstance(self.nominal_code, Unset):
-            nominal_code = UNSET
-        else:
-            nominal_code = self.nominal_code
-
-        ledger_account_type: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_type, Unset):
-            ledger_account_type = UNSET
-        elif isinstance(self.ledger_account_type, Base):
-            ledger_account_type = self.ledger_account_type.to_dict()
-        else:
-            ledger_account_type = self.ledger_account_type
-
-        ledger_account_classification: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_classification, Unset):
-            ledger_account_classification = UNSET
-        elif isinstance(self.ledger_account_classification, Base):
-            ledger_account_classification = self.ledger_account_classification.to_dict()
-        else:
-            ledger_account_classification = self.ledger_account_classification
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        fixed_tax_rate: bool | None | Unset
-        if isinstance(self.fixed_tax_rate, Unset):
-            fixed_tax_rate = UNSET
-        else:
-            fixed_tax_rate = self.fixed_tax_rate
-
-        cis_materials: bool | None | Unset
-        if isinstance(self.cis_materials, Unset):
-            cis_materials = UNSET
-        else:
-            cis_materials = self.cis_materials
-
-        cis_labour: bool | None | Unset
-        if isinstance(self.cis_labour, Unset):
-            cis_labour = UNSET
-        else:
-            cis_labour = self.cis_labour
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if ledger_account_group is not UNSET:
-            field_dict["ledger_account_group"] = ledger_account_group
-        if name is not UNSET:
-            field_dict["name"] = name
-        if control_name is not UNSET:
-            field_dict["control_name"] = control_name
-        if nominal_code is not UNSET:
-            field_dict["nominal_code"] = nominal_code
-        if ledger_account_type is not UNSET:
-            field_dict["ledger_account_type"] = ledger_account_type
-        if ledger_account_classification is not UNSET:
-            field_dict["ledger_account_classification"] = ledger_account_classification
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if fixed_tax_rate is not UNSET:
-            field_dict["fixed_tax_rate"] = fixed_tax_rate
-        if cis_materials is not UNSET:
-            field_dict["cis_materials"] = cis_materials
-        if cis_labour is not UNSET:
-            field_dict["cis_labour"] = cis_labour
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.ledger_account_group, Unset):
+            field_dict["ledger_account_group"] = (
+                None if self.ledger_account_group is None else self.ledger_account_group.to_dict()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.control_name, Unset):
+            field_dict["control_name"] = self.control_name
+        if not isinstance(self.nominal_code, Unset):
+            field_dict["nominal_code"] = self.nominal_code
+        if not isinstance(self.ledger_account_type, Unset):
+            field_dict["ledger_account_type"] = (
+                None if self.ledger_account_type is None else self.ledger_account_type.to_dict()
+            )
+        if not isinstance(self.ledger_account_classification, Unset):
+            field_dict["ledger_account_classification"] = (
+                None
+                if self.ledger_account_classification is None
+                else self.ledger_account_classification.to_dict()
+            )
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.fixed_tax_rate, Unset):
+            field_dict["fixed_tax_rate"] = self.fixed_tax_rate
+        if not isinstance(self.cis_materials, Unset):
+            field_dict["cis_materials"] = self.cis_materials
+        if not isinstance(self.cis_labour, Unset):
+            field_dict["cis_labour"] = self.cis_labour
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.coa_group_type import CoaGroupType  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_ledger_account_group(data: object) -> CoaGroupType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_group_type_0 = CoaGroupType.from_dict(data)
-
-                return ledger_account_group_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CoaGroupType | None | Unset, data)
-
-        ledger_account_group = _parse_ledger_account_group(d.pop("ledger_account_group", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_control_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        control_name = _parse_control_name(d.pop("control_name", UNSET))
-
-        def _parse_nominal_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        nominal_code = _parse_nominal_code(d.pop("nominal_code", UNSET))
-
-        def _parse_ledger_account_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account_type = _parse_ledger_account_type(d.pop("ledger_account_type", UNSET))
-
-        def _parse_ledger_account_classification(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_classification_type_0 = Base.from_dict(data)
-
-                return ledger_account_classification_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account_classification = _parse_ledger_account_classification(
-            d.pop("ledger_account_classification", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            ledger_account_group=(
+                _v0
+                if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
+                else _m_coa_group_type.CoaGroupType.from_dict(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            control_name=d.pop("control_name", UNSET),
+            nominal_code=d.pop("nominal_code", UNSET),
+            ledger_account_type=(
+                _v0
+                if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            ledger_account_classification=(
+                _v0
+                if (_v0 := d.pop("ledger_account_classification", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
+            cis_materials=d.pop("cis_materials", UNSET),
+            cis_labour=d.pop("cis_labour", UNSET),
         )
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_fixed_tax_rate(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        fixed_tax_rate = _parse_fixed_tax_rate(d.pop("fixed_tax_rate", UNSET))
-
-        def _parse_cis_materials(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cis_materials = _parse_cis_materials(d.pop("cis_materials", UNSET))
-
-        def _parse_cis_labour(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cis_labour = _parse_cis_labour(d.pop("cis_labour", UNSET))
-
-        coa_account = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            ledger_account_group=ledger_account_group,
-            name=name,
-            control_name=control_name,
-            nominal_code=nominal_code,
-            ledger_account_type=ledger_account_type,
-            ledger_account_classification=ledger_account_classification,
-            tax_rate=tax_rate,
-            fixed_tax_rate=fixed_tax_rate,
-            cis_materials=cis_materials,
-            cis_labour=cis_labour,
-        )
-
-        coa_account.additional_properties = d
-        return coa_account
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -25,14 +27,14 @@ class CoaTemplate:
     * Accounting Standard: 🇬🇧, 🇮🇪
     * Accounting Start: 🇨🇦, 🇪🇸, 🇫🇷, 🇬🇧, 🇮🇪, 🇺🇸
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            name (None | str | Unset): The name for the COA template
-            country (Base | None | Unset): The country the COA template relates to
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        name (None | str | Unset): The name for the COA template
+        country (Base | None | Unset): The country the COA template relates to
     """
 
     id: None | str | Unset = UNSET
@@ -45,183 +47,55 @@ class CoaTemplate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        country: dict[str, Any] | None | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        elif isinstance(self.country, Base):
-            country = self.country.to_dict()
-        else:
-            country = self.country
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if name is not UNSET:
-            field_dict["name"] = name
-        if country is not UNSET:
-            field_dict["country"] = country
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.country, Unset):
+            field_dict["country"] = None if self.country is None else self.country.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_country(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_type_0 = Base.from_dict(data)
-
-                return country_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        coa_template = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            name=name,
-            country=country,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            country=(
+                _v0
+                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        coa_template.additional_properties = d
-        return coa_template
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

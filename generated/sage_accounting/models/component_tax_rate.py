@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import tax_rate_percentage as _m_tax_rate_percentage
 
 if TYPE_CHECKING:
     from ..models.tax_rate_percentage import TaxRatePercentage
@@ -31,12 +32,15 @@ class ComponentTaxRate:
         name (None | str | Unset): The name of the tax rate
         agency (None | str | Unset): The agency name (US Only)
         percentage (Decimal | None | Unset): The current tax rate percentage
-        percentages (list[TaxRatePercentage] | None | Unset): The tax rate percentage and date ranges they apply to
-        is_visible (bool | None | Unset): Indicates whether the tax rate is displayed in the application
+        percentages (list[TaxRatePercentage] | None | Unset): The tax rate percentage and date
+            ranges they apply to
+        is_visible (bool | None | Unset): Indicates whether the tax rate is displayed in the
+            application
         retailer (bool | None | Unset): Indicates if tax rate is a retailer rate or not
         editable (bool | None | Unset): Indicates whether a tax rate can be edited
         deletable (bool | None | Unset): Indicates whether a tax rate can be deleted
-        is_combined_rate (bool | None | Unset): Indicates whether the tax rate is made up of component tax rates
+        is_combined_rate (bool | None | Unset): Indicates whether the tax rate is made up of
+            component tax rates
     """
 
     id: None | str | Unset = UNSET
@@ -56,328 +60,84 @@ class ComponentTaxRate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        agency: None | str | Unset
-        if isinstance(self.agency, Unset):
-            agency = UNSET
-        else:
-            agency = self.agency
-
-        percentage: None | str | Unset
-        if isinstance(self.percentage, Unset):
-            percentage = UNSET
-        elif isinstance(self.percentage, Decimal):
-            percentage = decimal_to_wire(self.percentage)
-        else:
-            percentage = self.percentage
-
-        percentages: list[dict[str, Any]] | None | Unset
-        if isinstance(self.percentages, Unset):
-            percentages = UNSET
-        elif isinstance(self.percentages, list):
-            percentages = []
-            for percentages_type_0_item_data in self.percentages:
-                percentages_type_0_item = percentages_type_0_item_data.to_dict()
-                percentages.append(percentages_type_0_item)
-
-        else:
-            percentages = self.percentages
-
-        is_visible: bool | None | Unset
-        if isinstance(self.is_visible, Unset):
-            is_visible = UNSET
-        else:
-            is_visible = self.is_visible
-
-        retailer: bool | None | Unset
-        if isinstance(self.retailer, Unset):
-            retailer = UNSET
-        else:
-            retailer = self.retailer
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        is_combined_rate: bool | None | Unset
-        if isinstance(self.is_combined_rate, Unset):
-            is_combined_rate = UNSET
-        else:
-            is_combined_rate = self.is_combined_rate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if name is not UNSET:
-            field_dict["name"] = name
-        if agency is not UNSET:
-            field_dict["agency"] = agency
-        if percentage is not UNSET:
-            field_dict["percentage"] = percentage
-        if percentages is not UNSET:
-            field_dict["percentages"] = percentages
-        if is_visible is not UNSET:
-            field_dict["is_visible"] = is_visible
-        if retailer is not UNSET:
-            field_dict["retailer"] = retailer
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if is_combined_rate is not UNSET:
-            field_dict["is_combined_rate"] = is_combined_rate
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.agency, Unset):
+            field_dict["agency"] = self.agency
+        if not isinstance(self.percentage, Unset):
+            field_dict["percentage"] = (
+                None if self.percentage is None else decimal_to_wire(self.percentage)
+            )
+        if not isinstance(self.percentages, Unset):
+            field_dict["percentages"] = (
+                None if self.percentages is None else [_i0.to_dict() for _i0 in self.percentages]
+            )
+        if not isinstance(self.is_visible, Unset):
+            field_dict["is_visible"] = self.is_visible
+        if not isinstance(self.retailer, Unset):
+            field_dict["retailer"] = self.retailer
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.is_combined_rate, Unset):
+            field_dict["is_combined_rate"] = self.is_combined_rate
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tax_rate_percentage import TaxRatePercentage  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_agency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        agency = _parse_agency(d.pop("agency", UNSET))
-
-        def _parse_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                percentage_type_0 = decimal_from_wire(data)
-
-                return percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        percentage = _parse_percentage(d.pop("percentage", UNSET))
-
-        def _parse_percentages(data: object) -> list[TaxRatePercentage] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                percentages_type_0 = []
-                _percentages_type_0 = data
-                for percentages_type_0_item_data in _percentages_type_0:
-                    percentages_type_0_item = TaxRatePercentage.from_dict(
-                        percentages_type_0_item_data
-                    )
-
-                    percentages_type_0.append(percentages_type_0_item)
-
-                return percentages_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxRatePercentage] | None | Unset, data)
-
-        percentages = _parse_percentages(d.pop("percentages", UNSET))
-
-        def _parse_is_visible(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_visible = _parse_is_visible(d.pop("is_visible", UNSET))
-
-        def _parse_retailer(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        retailer = _parse_retailer(d.pop("retailer", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_is_combined_rate(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_combined_rate = _parse_is_combined_rate(d.pop("is_combined_rate", UNSET))
-
-        component_tax_rate = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            name=name,
-            agency=agency,
-            percentage=percentage,
-            percentages=percentages,
-            is_visible=is_visible,
-            retailer=retailer,
-            editable=editable,
-            deletable=deletable,
-            is_combined_rate=is_combined_rate,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            agency=d.pop("agency", UNSET),
+            percentage=(
+                _v0
+                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            percentages=(
+                _v0
+                if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_rate_percentage.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
+            ),
+            is_visible=d.pop("is_visible", UNSET),
+            retailer=d.pop("retailer", UNSET),
+            editable=d.pop("editable", UNSET),
+            deletable=d.pop("deletable", UNSET),
+            is_combined_rate=d.pop("is_combined_rate", UNSET),
         )
-
-        component_tax_rate.additional_properties = d
-        return component_tax_rate
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,14 +4,23 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..models.contact_credit_terms import ContactCreditTerms
 from ..types import UNSET, Unset
+from . import address as _m_address
+from . import bank_account_details as _m_bank_account_details
+from . import base as _m_base
+from . import contact_cis_settings as _m_contact_cis_settings
+from . import contact_credit_terms as _m_contact_credit_terms
+from . import contact_person as _m_contact_person
+from . import contact_tax_treatment as _m_contact_tax_treatment
+from . import ledger_account as _m_ledger_account
+from . import link as _m_link
 
 if TYPE_CHECKING:
     from ..models.address import Address
@@ -40,92 +49,103 @@ class Contact:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Contacts`: Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            links (list[Link] | None | Unset): Links for the resource
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            balance (Decimal | None | Unset): The contact balance
-            contact_types (list[Base] | None | Unset): The type of the contact. It has to be either CUSTOMER or VENDOR
-            name (None | str | Unset): The contact's full name or business name
-            reference (None | str | Unset): Unique reference for the contact
-            default_sales_ledger_account (LedgerAccount | None | Unset): The default sales ledger account for the contact
-                <br><i>Customers only</i>
-            default_sales_tax_rate (Base | None | Unset): The default sales tax rate for the contact <br><i>Customers
-                only</i>
-            default_purchase_ledger_account (LedgerAccount | None | Unset): The default purchase ledger account for the
-                contact <br><i>Vendors only</i>
-            tax_number (None | str | Unset): The VAT registration number of the contact. The format will be validated.
-            notes (None | str | Unset): The notes for the contact
-            locale (None | str | Unset): The locale for the contact
-            main_address (Address | None | Unset): The main address associated with the contact
-            delivery_address (Address | None | Unset): The delivery address <br><i>Customers only</i>
-            main_contact_person (ContactPerson | None | Unset): The main contact person of the contact.
-            bank_account_details (BankAccountDetails | None | Unset): The account details for the contact's bank account
-            credit_limit (Decimal | None | Unset): Custom credit limit amount for the contact <br><i>not applicable to
-                Start</i>
-            credit_days (int | None | Unset): Custom credit days for the contact.<br>
-                If returned as null in a GET response, you may want to GET /invoice_settings
-                and use 'customer_credit_days'/'vendor_credit_days' as default/fallback according
-                to your use case.
-            credit_terms (ContactCreditTerms | Unset): Credit terms options determine how invoice due dates are calculated.
-                Options include: end of next month, a delay of supplier credit_days and immediately.
-                Only: month_end_invoice, date_from_invoice, immediate_invoice, month_end_payment,
-                date_from_payment, immediate_payment are valid values.
-                If returned as null in a GET response, you may want to GET /invoice_settings
-                and use 'customer_credit_terms'/'vendor_credit_terms' as default.
-            credit_terms_and_conditions (None | str | Unset): Custom terms and conditions for the contact. If set will
-                override global /invoice_settings
-                default terms and conditions.
-                <br><i>Customers only</i>
-            product_sales_price_type (Base | None | Unset): All default product_sales_price_type defaults.
-                <a
-                  href="https://developer.sage.com/api/accounting/guides/inventory/#product-sales-prices--service-rates"
-                  target="_blank">Learn more about sales price types
-                </a>
-                <br><i>Customers only, not applicable to Start<i>
-            source_guid (None | str | Unset): Used when importing contacts from external sources
-            currency (Base | None | Unset): The currency that the contact trades in <br><i>not applicable to Start</i>
-            aux_reference (None | str | Unset): Auxiliary reference. Used for German "Kreditorennummer" and
-                "Debitorennummer".
-                <br>
-                <a href="https://developer.sage.com/accounting/reference/settings/#tag/Datev-Settings">
-                  See Datev Settings endpoint reference
-                </a>
-            registered_number (None | str | Unset): The registered number of the contact's business. Only used for German
-                businesses and represents the "Steuernummer" there (not the "USt-ID").
-            deletable (bool | None | Unset): Indicates whether the contact can be deleted successfully
-            tax_treatment (ContactTaxTreatment | None | Unset): The tax treatment - indicates which tax rules to apply for a
-                contact
-            email (None | str | Unset): The email address for the given contact
-            tax_calculation (None | str | Unset): <b>France:</b> The tax calculation method used to define tax
-                treatment <i>Vendors only</i>
-                <br>
-                <b>Spain:</b> Defines if contact is a retailer and tax is subject
-                to Recargo de Equivalencia <i>Customers only</i>
-                <b>United Kingdom:</b> Defines if contact tax treatment is domestic reverse
-                charge <i>Customers & Suppliers</i>
-            auxiliary_account (None | str | Unset): Auxiliary account - used when auxiliary accounting is enabled in
-                business settings.
-                <br><i>Available only in Spain and France</i>
-            gdpr_obfuscated (bool | None | Unset): General Data Protection Regulation (GDPR) came into effect on 25th May
-                2018. It introduces new rules for how business owners manage their contacts' personal data. When this field
-                returns 'true', means that the contact has been requested to be obfuscated and you can not create any artifact
-                (sales invoices, purchase invoices, ...) but you can still check previously created artifacts.
-            system (bool | None | Unset): Identifies a contact as being a system contact used for processing specific
-                transaction types and reserved specifically for those transaction types such as tax return payments/refunds.
-            has_unfinished_recurring_invoices (bool | None | Unset): Indicates whether the contact is associated with any
-                unfinished recurring invoices
-            cis_registered (bool | None | Unset): Identifies a contact as being registered as CIS.<br><i>only applicable to
-                UK business</i>
-            ni_based (bool | None | Unset): Identifies a contact as being based in Northern Ireland.
-            is_active (bool | None | Unset): Identifies a contact as being active
-            gb_based (bool | None | Unset): Identifies a contact as being based in Great Britain.
-            cis_settings (ContactCisSettings | None | Unset): The CIS Settings for the contact
-            destination_vat_blocking (bool | None | Unset): Identifies a contact should be blocked due to destination vat
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        links (list[Link] | None | Unset): Links for the resource
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        balance (Decimal | None | Unset): The contact balance
+        contact_types (list[Base] | None | Unset): The type of the contact. It has to be either
+            CUSTOMER or VENDOR
+        name (None | str | Unset): The contact's full name or business name
+        reference (None | str | Unset): Unique reference for the contact
+        default_sales_ledger_account (LedgerAccount | None | Unset): The default sales ledger
+            account for the contact <br><i>Customers only</i>
+        default_sales_tax_rate (Base | None | Unset): The default sales tax rate for the contact
+            <br><i>Customers only</i>
+        default_purchase_ledger_account (LedgerAccount | None | Unset): The default purchase ledger
+            account for the contact <br><i>Vendors only</i>
+        tax_number (None | str | Unset): The VAT registration number of the contact. The format will
+            be validated.
+        notes (None | str | Unset): The notes for the contact
+        locale (None | str | Unset): The locale for the contact
+        main_address (Address | None | Unset): The main address associated with the contact
+        delivery_address (Address | None | Unset): The delivery address <br><i>Customers only</i>
+        main_contact_person (ContactPerson | None | Unset): The main contact person of the contact.
+        bank_account_details (BankAccountDetails | None | Unset): The account details for the
+            contact's bank account
+        credit_limit (Decimal | None | Unset): Custom credit limit amount for the contact <br><i>not
+            applicable to Start</i>
+        credit_days (int | None | Unset): Custom credit days for the contact.<br>
+            If returned as null in a GET response, you may want to GET /invoice_settings
+            and use 'customer_credit_days'/'vendor_credit_days' as default/fallback according
+            to your use case.
+        credit_terms (ContactCreditTerms | None | Unset): Credit terms options determine how invoice
+            due dates are calculated.
+            Options include: end of next month, a delay of supplier credit_days and immediately.
+            Only: month_end_invoice, date_from_invoice, immediate_invoice, month_end_payment,
+            date_from_payment, immediate_payment are valid values.
+            If returned as null in a GET response, you may want to GET /invoice_settings
+            and use 'customer_credit_terms'/'vendor_credit_terms' as default.
+        credit_terms_and_conditions (None | str | Unset): Custom terms and conditions for the
+            contact. If set will override global /invoice_settings
+            default terms and conditions.
+            <br><i>Customers only</i>
+        product_sales_price_type (Base | None | Unset): All default product_sales_price_type
+            defaults.
+            <a
+              href="https://developer.sage.com/api/accounting/guides/inventory/#product-sales-prices--
+            service-rates"
+              target="_blank">Learn more about sales price types
+            </a>
+            <br><i>Customers only, not applicable to Start<i>
+        source_guid (None | str | Unset): Used when importing contacts from external sources
+        currency (Base | None | Unset): The currency that the contact trades in <br><i>not
+            applicable to Start</i>
+        aux_reference (None | str | Unset): Auxiliary reference. Used for German "Kreditorennummer"
+            and "Debitorennummer".
+            <br>
+            <a href="https://developer.sage.com/accounting/reference/settings/#tag/Datev-Settings">
+              See Datev Settings endpoint reference
+            </a>
+        registered_number (None | str | Unset): The registered number of the contact's business.
+            Only used for German businesses and represents the "Steuernummer" there (not the "USt-ID").
+        deletable (bool | None | Unset): Indicates whether the contact can be deleted successfully
+        tax_treatment (ContactTaxTreatment | None | Unset): The tax treatment - indicates which tax
+            rules to apply for a contact
+        email (None | str | Unset): The email address for the given contact
+        tax_calculation (None | str | Unset): <b>France:</b> The tax calculation method used to
+            define tax
+            treatment <i>Vendors only</i>
+            <br>
+            <b>Spain:</b> Defines if contact is a retailer and tax is subject
+            to Recargo de Equivalencia <i>Customers only</i>
+            <b>United Kingdom:</b> Defines if contact tax treatment is domestic reverse
+            charge <i>Customers & Suppliers</i>
+        auxiliary_account (None | str | Unset): Auxiliary account - used when auxiliary accounting
+            is enabled in business settings.
+            <br><i>Available only in Spain and France</i>
+        gdpr_obfuscated (bool | None | Unset): General Data Protection Regulation (GDPR) came into
+            effect on 25th May 2018. It introduces new rules for how business owners manage their
+            contacts' personal data. When this field returns 'true', means that the contact has been
+            requested to be obfuscated and you can not create any artifact (sales invoices, purchase
+            invoices, ...) but you can still check previously created artifacts.
+        system (bool | None | Unset): Identifies a contact as being a system contact used for
+            processing specific transaction types and reserved specifically for those transaction types
+            such as tax return payments/refunds.
+        has_unfinished_recurring_invoices (bool | None | Unset): Indicates whether the contact is
+            associated with any unfinished recurring invoices
+        cis_registered (bool | None | Unset): Identifies a contact as being registered as
+            CIS.<br><i>only applicable to UK business</i>
+        ni_based (bool | None | Unset): Identifies a contact as being based in Northern Ireland.
+        is_active (bool | None | Unset): Identifies a contact as being active
+        gb_based (bool | None | Unset): Identifies a contact as being based in Great Britain.
+        cis_settings (ContactCisSettings | None | Unset): The CIS Settings for the contact
+        destination_vat_blocking (bool | None | Unset): Identifies a contact should be blocked due
+            to destination vat
     """
 
     id: None | str | Unset = UNSET
@@ -151,7 +171,7 @@ class Contact:
     bank_account_details: BankAccountDetails | None | Unset = UNSET
     credit_limit: Decimal | None | Unset = UNSET
     credit_days: int | None | Unset = UNSET
-    credit_terms: ContactCreditTerms | Unset = UNSET
+    credit_terms: ContactCreditTerms | None | Unset = UNSET
     credit_terms_and_conditions: None | str | Unset = UNSET
     product_sales_price_type: Base | None | Unset = UNSET
     source_guid: None | str | Unset = UNSET
@@ -175,1041 +195,270 @@ class Contact:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.address import Address  # noqa: PLC0415
-        from ..models.bank_account_details import BankAccountDetails  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact_cis_settings import ContactCisSettings  # noqa: PLC0415
-        from ..models.contact_person import ContactPerson  # noqa: PLC0415
-        from ..models.contact_tax_treatment import ContactTaxTreatment  # noqa: PLC0415
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        balance: None | str | Unset
-        if isinstance(self.balance, Unset):
-            balance = UNSET
-        elif isinstance(self.balance, Decimal):
-            balance = decimal_to_wire(self.balance)
-        else:
-            balance = self.balance
-
-        contact_types: list[dict[str, Any]] | None | Unset
-        if isinstance(self.contact_types, Unset):
-            contact_types = UNSET
-        elif isinstance(self.contact_types, list):
-            contact_types = []
-            for contact_types_type_0_item_data in self.contact_types:
-                contact_types_type_0_item = contact_types_type_0_item_data.to_dict()
-                contact_types.append(contact_types_type_0_item)
-
-        else:
-            contact_types = self.contact_types
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        default_sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.default_sales_ledger_account, Unset):
-            default_sales_ledger_account = UNSET
-        elif isinstance(self.default_sales_ledger_account, LedgerAccount):
-            default_sales_ledger_account = self.default_sales_ledger_account.to_dict()
-        else:
-            default_sales_ledger_account = self.default_sales_ledger_account
-
-        default_sales_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.default_sales_tax_rate, Unset):
-            default_sales_tax_rate = UNSET
-        elif isinstance(self.default_sales_tax_rate, Base):
-            default_sales_tax_rate = self.default_sales_tax_rate.to_dict()
-        else:
-            default_sales_tax_rate = self.default_sales_tax_rate
-
-        default_purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.default_purchase_ledger_account, Unset):
-            default_purchase_ledger_account = UNSET
-        elif isinstance(self.default_purchase_ledger_account, LedgerAccount):
-            default_purchase_ledger_account = self.default_purchase_ledger_account.to_dict()
-        else:
-            default_purchase_ledger_account = self.default_purchase_ledger_account
-
-        tax_number: None | str | Unset
-        if isinstance(self.tax_number, Unset):
-            tax_number = UNSET
-        else:
-            tax_number = self.tax_number
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        locale: None | str | Unset
-        if isinstance(self.locale, Unset):
-            locale = UNSET
-        else:
-            locale = self.locale
-
-        main_address: dict[str, Any] | None | Unset
-        if isinstance(self.main_address, Unset):
-            main_address = UNSET
-        elif isinstance(self.main_address, Address):
-            main_address = self.main_address.to_dict()
-        else:
-            main_address = self.main_address
-
-        delivery_address: dict[str, Any] | None | Unset
-        if isinstance(self.delivery_address, Unset):
-            delivery_address = UNSET
-        elif isinstance(self.delivery_address, Address):
-            delivery_address = self.delivery_address.to_dict()
-        else:
-            delivery_address = self.delivery_address
-
-        main_contact_person: dict[str, Any] | None | Unset
-        if isinstance(self.main_contact_person, Unset):
-            main_contact_person = UNSET
-        elif isinstance(self.main_contact_person, ContactPerson):
-            main_contact_person = self.main_contact_person.to_dict()
-        else:
-            main_contact_person = self.main_contact_person
-
-        bank_account_details: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account_details, Unset):
-            bank_account_details = UNSET
-        elif isinstance(self.bank_account_details, BankAccountDetails):
-            bank_account_details = self.bank_account_details.to_dict()
-        else:
-            bank_account_details = self.bank_account_details
-
-        credit_limit: None | str | Unset
-        if isinstance(self.credit_limit, Unset):
-            credit_limit = UNSET
-        elif isinstance(self.credit_limit, Decimal):
-            credit_limit = decimal_to_wire(self.credit_limit)
-        else:
-            credit_limit = self.credit_limit
-
-        credit_days: int | None | Unset
-        if isinstance(self.credit_days, Unset):
-            credit_days = UNSET
-        else:
-            credit_days = self.credit_days
-
-        credit_terms: str | Unset = UNSET
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.balance, Unset):
+            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+        if not isinstance(self.contact_types, Unset):
+            field_dict["contact_types"] = (
+                None
+                if self.contact_types is None
+                else [_i0.to_dict() for _i0 in self.contact_types]
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.default_sales_ledger_account, Unset):
+            field_dict["default_sales_ledger_account"] = (
+                None
+                if self.default_sales_ledger_account is None
+                else self.default_sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.default_sales_tax_rate, Unset):
+            field_dict["default_sales_tax_rate"] = (
+                None
+                if self.default_sales_tax_rate is None
+                else self.default_sales_tax_rate.to_dict()
+            )
+        if not isinstance(self.default_purchase_ledger_account, Unset):
+            field_dict["default_purchase_ledger_account"] = (
+                None
+                if self.default_purchase_ledger_account is None
+                else self.default_purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.tax_number, Unset):
+            field_dict["tax_number"] = self.tax_number
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.locale, Unset):
+            field_dict["locale"] = self.locale
+        if not isinstance(self.main_address, Unset):
+            field_dict["main_address"] = (
+                None if self.main_address is None else self.main_address.to_dict()
+            )
+        if not isinstance(self.delivery_address, Unset):
+            field_dict["delivery_address"] = (
+                None if self.delivery_address is None else self.delivery_address.to_dict()
+            )
+        if not isinstance(self.main_contact_person, Unset):
+            field_dict["main_contact_person"] = (
+                None if self.main_contact_person is None else self.main_contact_person.to_dict()
+            )
+        if not isinstance(self.bank_account_details, Unset):
+            field_dict["bank_account_details"] = (
+                None if self.bank_account_details is None else self.bank_account_details.to_dict()
+            )
+        if not isinstance(self.credit_limit, Unset):
+            field_dict["credit_limit"] = (
+                None if self.credit_limit is None else decimal_to_wire(self.credit_limit)
+            )
+        if not isinstance(self.credit_days, Unset):
+            field_dict["credit_days"] = self.credit_days
         if not isinstance(self.credit_terms, Unset):
-            credit_terms = self.credit_terms.value
-
-        credit_terms_and_conditions: None | str | Unset
-        if isinstance(self.credit_terms_and_conditions, Unset):
-            credit_terms_and_conditions = UNSET
-        else:
-            credit_terms_and_conditions = self.credit_terms_and_conditions
-
-        product_sales_price_type: dict[str, Any] | None | Unset
-        if isinstance(self.product_sales_price_type, Unset):
-            product_sales_price_type = UNSET
-        elif isinstance(self.product_sales_price_type, Base):
-            product_sales_price_type = self.product_sales_price_type.to_dict()
-        else:
-            product_sales_price_type = self.product_sales_price_type
-
-        source_guid: None | str | Unset
-        if isinstance(self.source_guid, Unset):
-            source_guid = UNSET
-        else:
-            source_guid = self.source_guid
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        aux_reference: None | str | Unset
-        if isinstance(self.aux_reference, Unset):
-            aux_reference = UNSET
-        else:
-            aux_reference = self.aux_reference
-
-        registered_number: None | str | Unset
-        if isinstance(self.registered_number, Unset):
-            registered_number = UNSET
-        else:
-            registered_number = self.registered_number
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        tax_treatment: dict[str, Any] | None | Unset
-        if isinstance(self.tax_treatment, Unset):
-            tax_treatment = UNSET
-        elif isinstance(self.tax_treatment, ContactTaxTreatment):
-            tax_treatment = self.tax_treatment.to_dict()
-        else:
-            tax_treatment = self.tax_treatment
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        tax_calculation: None | str | Unset
-        if isinstance(self.tax_calculation, Unset):
-            tax_calculation = UNSET
-        else:
-            tax_calculation = self.tax_calculation
-
-        auxiliary_account: None | str | Unset
-        if isinstance(self.auxiliary_account, Unset):
-            auxiliary_account = UNSET
-        else:
-            auxiliary_account = self.auxiliary_account
-
-        gdpr_obfuscated: bool | None | Unset
-        if isinstance(self.gdpr_obfuscated, Unset):
-            gdpr_obfuscated = UNSET
-        else:
-            gdpr_obfuscated = self.gdpr_obfuscated
-
-        system: bool | None | Unset
-        if isinstance(self.system, Unset):
-            system = UNSET
-        else:
-            system = self.system
-
-        has_unfinished_recurring_invoices: bool | None | Unset
-        if isinstance(self.has_unfinished_recurring_invoices, Unset):
-            has_unfinished_recurring_invoices = UNSET
-        else:
-            has_unfinished_recurring_invoices = self.has_unfinished_recurring_invoices
-
-        cis_registered: bool | None | Unset
-        if isinstance(self.cis_registered, Unset):
-            cis_registered = UNSET
-        else:
-            cis_registered = self.cis_registered
-
-        ni_based: bool | None | Unset
-        if isinstance(self.ni_based, Unset):
-            ni_based = UNSET
-        else:
-            ni_based = self.ni_based
-
-        is_active: bool | None | Unset
-        if isinstance(self.is_active, Unset):
-            is_active = UNSET
-        else:
-            is_active = self.is_active
-
-        gb_based: bool | None | Unset
-        if isinstance(self.gb_based, Unset):
-            gb_based = UNSET
-        else:
-            gb_based = self.gb_based
-
-        cis_settings: dict[str, Any] | None | Unset
-        if isinstance(self.cis_settings, Unset):
-            cis_settings = UNSET
-        elif isinstance(self.cis_settings, ContactCisSettings):
-            cis_settings = self.cis_settings.to_dict()
-        else:
-            cis_settings = self.cis_settings
-
-        destination_vat_blocking: bool | None | Unset
-        if isinstance(self.destination_vat_blocking, Unset):
-            destination_vat_blocking = UNSET
-        else:
-            destination_vat_blocking = self.destination_vat_blocking
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if links is not UNSET:
-            field_dict["links"] = links
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if balance is not UNSET:
-            field_dict["balance"] = balance
-        if contact_types is not UNSET:
-            field_dict["contact_types"] = contact_types
-        if name is not UNSET:
-            field_dict["name"] = name
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if default_sales_ledger_account is not UNSET:
-            field_dict["default_sales_ledger_account"] = default_sales_ledger_account
-        if default_sales_tax_rate is not UNSET:
-            field_dict["default_sales_tax_rate"] = default_sales_tax_rate
-        if default_purchase_ledger_account is not UNSET:
-            field_dict["default_purchase_ledger_account"] = default_purchase_ledger_account
-        if tax_number is not UNSET:
-            field_dict["tax_number"] = tax_number
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if locale is not UNSET:
-            field_dict["locale"] = locale
-        if main_address is not UNSET:
-            field_dict["main_address"] = main_address
-        if delivery_address is not UNSET:
-            field_dict["delivery_address"] = delivery_address
-        if main_contact_person is not UNSET:
-            field_dict["main_contact_person"] = main_contact_person
-        if bank_account_details is not UNSET:
-            field_dict["bank_account_details"] = bank_account_details
-        if credit_limit is not UNSET:
-            field_dict["credit_limit"] = credit_limit
-        if credit_days is not UNSET:
-            field_dict["credit_days"] = credit_days
-        if credit_terms is not UNSET:
-            field_dict["credit_terms"] = credit_terms
-        if credit_terms_and_conditions is not UNSET:
-            field_dict["credit_terms_and_conditions"] = credit_terms_and_conditions
-        if product_sales_price_type is not UNSET:
-            field_dict["product_sales_price_type"] = product_sales_price_type
-        if source_guid is not UNSET:
-            field_dict["source_guid"] = source_guid
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if aux_reference is not UNSET:
-            field_dict["aux_reference"] = aux_reference
-        if registered_number is not UNSET:
-            field_dict["registered_number"] = registered_number
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if tax_treatment is not UNSET:
-            field_dict["tax_treatment"] = tax_treatment
-        if email is not UNSET:
-            field_dict["email"] = email
-        if tax_calculation is not UNSET:
-            field_dict["tax_calculation"] = tax_calculation
-        if auxiliary_account is not UNSET:
-            field_dict["auxiliary_account"] = auxiliary_account
-        if gdpr_obfuscated is not UNSET:
-            field_dict["gdpr_obfuscated"] = gdpr_obfuscated
-        if system is not UNSET:
-            field_dict["system"] = system
-        if has_unfinished_recurring_invoices is not UNSET:
-            field_dict["has_unfinished_recurring_invoices"] = has_unfinished_recurring_invoices
-        if cis_registered is not UNSET:
-            field_dict["cis_registered"] = cis_registered
-        if ni_based is not UNSET:
-            field_dict["ni_based"] = ni_based
-        if is_active is not UNSET:
-            field_dict["is_active"] = is_active
-        if gb_based is not UNSET:
-            field_dict["gb_based"] = gb_based
-        if cis_settings is not UNSET:
-            field_dict["cis_settings"] = cis_settings
-        if destination_vat_blocking is not UNSET:
-            field_dict["destination_vat_blocking"] = destination_vat_blocking
-
+            field_dict["credit_terms"] = (
+                None if self.credit_terms is None else self.credit_terms.value
+            )
+        if not isinstance(self.credit_terms_and_conditions, Unset):
+            field_dict["credit_terms_and_conditions"] = self.credit_terms_and_conditions
+        if not isinstance(self.product_sales_price_type, Unset):
+            field_dict["product_sales_price_type"] = (
+                None
+                if self.product_sales_price_type is None
+                else self.product_sales_price_type.to_dict()
+            )
+        if not isinstance(self.source_guid, Unset):
+            field_dict["source_guid"] = self.source_guid
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.aux_reference, Unset):
+            field_dict["aux_reference"] = self.aux_reference
+        if not isinstance(self.registered_number, Unset):
+            field_dict["registered_number"] = self.registered_number
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.tax_treatment, Unset):
+            field_dict["tax_treatment"] = (
+                None if self.tax_treatment is None else self.tax_treatment.to_dict()
+            )
+        if not isinstance(self.email, Unset):
+            field_dict["email"] = self.email
+        if not isinstance(self.tax_calculation, Unset):
+            field_dict["tax_calculation"] = self.tax_calculation
+        if not isinstance(self.auxiliary_account, Unset):
+            field_dict["auxiliary_account"] = self.auxiliary_account
+        if not isinstance(self.gdpr_obfuscated, Unset):
+            field_dict["gdpr_obfuscated"] = self.gdpr_obfuscated
+        if not isinstance(self.system, Unset):
+            field_dict["system"] = self.system
+        if not isinstance(self.has_unfinished_recurring_invoices, Unset):
+            field_dict["has_unfinished_recurring_invoices"] = self.has_unfinished_recurring_invoices
+        if not isinstance(self.cis_registered, Unset):
+            field_dict["cis_registered"] = self.cis_registered
+        if not isinstance(self.ni_based, Unset):
+            field_dict["ni_based"] = self.ni_based
+        if not isinstance(self.is_active, Unset):
+            field_dict["is_active"] = self.is_active
+        if not isinstance(self.gb_based, Unset):
+            field_dict["gb_based"] = self.gb_based
+        if not isinstance(self.cis_settings, Unset):
+            field_dict["cis_settings"] = (
+                None if self.cis_settings is None else self.cis_settings.to_dict()
+            )
+        if not isinstance(self.destination_vat_blocking, Unset):
+            field_dict["destination_vat_blocking"] = self.destination_vat_blocking
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.address import Address  # noqa: PLC0415
-        from ..models.bank_account_details import BankAccountDetails  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact_cis_settings import ContactCisSettings  # noqa: PLC0415
-        from ..models.contact_person import ContactPerson  # noqa: PLC0415
-        from ..models.contact_tax_treatment import ContactTaxTreatment  # noqa: PLC0415
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                balance_type_0 = decimal_from_wire(data)
-
-                return balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        balance = _parse_balance(d.pop("balance", UNSET))
-
-        def _parse_contact_types(data: object) -> list[Base] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                contact_types_type_0 = []
-                _contact_types_type_0 = data
-                for contact_types_type_0_item_data in _contact_types_type_0:
-                    contact_types_type_0_item = Base.from_dict(contact_types_type_0_item_data)
-
-                    contact_types_type_0.append(contact_types_type_0_item)
-
-                return contact_types_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Base] | None | Unset, data)
-
-        contact_types = _parse_contact_types(d.pop("contact_types", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_default_sales_ledger_account(data: object) -> LedgerAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                default_sales_ledger_account_type_0 = LedgerAccount.from_dict(data)
-
-                return default_sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccount | None | Unset, data)
-
-        default_sales_ledger_account = _parse_default_sales_ledger_account(
-            d.pop("default_sales_ledger_account", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            balance=(
+                _v0
+                if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            contact_types=(
+                _v0
+                if (_v0 := d.pop("contact_types", UNSET)) is None or _v0 is UNSET
+                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+            ),
+            name=d.pop("name", UNSET),
+            reference=d.pop("reference", UNSET),
+            default_sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("default_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+            ),
+            default_sales_tax_rate=(
+                _v0
+                if (_v0 := d.pop("default_sales_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            default_purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("default_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+            ),
+            tax_number=d.pop("tax_number", UNSET),
+            notes=d.pop("notes", UNSET),
+            locale=d.pop("locale", UNSET),
+            main_address=(
+                _v0
+                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                else _m_address.Address.from_dict(_v0)
+            ),
+            delivery_address=(
+                _v0
+                if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _m_address.Address.from_dict(_v0)
+            ),
+            main_contact_person=(
+                _v0
+                if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _m_contact_person.ContactPerson.from_dict(_v0)
+            ),
+            bank_account_details=(
+                _v0
+                if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _m_bank_account_details.BankAccountDetails.from_dict(_v0)
+            ),
+            credit_limit=(
+                _v0
+                if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            credit_days=d.pop("credit_days", UNSET),
+            credit_terms=(
+                _v0
+                if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
+                else _m_contact_credit_terms.ContactCreditTerms(_v0)
+            ),
+            credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
+            product_sales_price_type=(
+                _v0
+                if (_v0 := d.pop("product_sales_price_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            source_guid=d.pop("source_guid", UNSET),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            aux_reference=d.pop("aux_reference", UNSET),
+            registered_number=d.pop("registered_number", UNSET),
+            deletable=d.pop("deletable", UNSET),
+            tax_treatment=(
+                _v0
+                if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
+                else _m_contact_tax_treatment.ContactTaxTreatment.from_dict(_v0)
+            ),
+            email=d.pop("email", UNSET),
+            tax_calculation=d.pop("tax_calculation", UNSET),
+            auxiliary_account=d.pop("auxiliary_account", UNSET),
+            gdpr_obfuscated=d.pop("gdpr_obfuscated", UNSET),
+            system=d.pop("system", UNSET),
+            has_unfinished_recurring_invoices=d.pop("has_unfinished_recurring_invoices", UNSET),
+            cis_registered=d.pop("cis_registered", UNSET),
+            ni_based=d.pop("ni_based", UNSET),
+            is_active=d.pop("is_active", UNSET),
+            gb_based=d.pop("gb_based", UNSET),
+            cis_settings=(
+                _v0
+                if (_v0 := d.pop("cis_settings", UNSET)) is None or _v0 is UNSET
+                else _m_contact_cis_settings.ContactCisSettings.from_dict(_v0)
+            ),
+            destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
         )
-
-        def _parse_default_sales_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                default_sales_tax_rate_type_0 = Base.from_dict(data)
-
-                return default_sales_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        default_sales_tax_rate = _parse_default_sales_tax_rate(
-            d.pop("default_sales_tax_rate", UNSET)
-        )
-
-        def _parse_default_purchase_ledger_account(data: object) -> LedgerAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                default_purchase_ledger_account_type_0 = LedgerAccount.from_dict(data)
-
-                return default_purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccount | None | Unset, data)
-
-        default_purchase_ledger_account = _parse_default_purchase_ledger_account(
-            d.pop("default_purchase_ledger_account", UNSET)
-        )
-
-        def _parse_tax_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_number = _parse_tax_number(d.pop("tax_number", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_locale(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        locale = _parse_locale(d.pop("locale", UNSET))
-
-        def _parse_main_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_address_type_0 = Address.from_dict(data)
-
-                return main_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
-
-        main_address = _parse_main_address(d.pop("main_address", UNSET))
-
-        def _parse_delivery_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                delivery_address_type_0 = Address.from_dict(data)
-
-                return delivery_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
-
-        delivery_address = _parse_delivery_address(d.pop("delivery_address", UNSET))
-
-        def _parse_main_contact_person(data: object) -> ContactPerson | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_contact_person_type_0 = ContactPerson.from_dict(data)
-
-                return main_contact_person_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactPerson | None | Unset, data)
-
-        main_contact_person = _parse_main_contact_person(d.pop("main_contact_person", UNSET))
-
-        def _parse_bank_account_details(data: object) -> BankAccountDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_details_type_0 = BankAccountDetails.from_dict(data)
-
-                return bank_account_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BankAccountDetails | None | Unset, data)
-
-        bank_account_details = _parse_bank_account_details(d.pop("bank_account_details", UNSET))
-
-        def _parse_credit_limit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                credit_limit_type_0 = decimal_from_wire(data)
-
-                return credit_limit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        credit_limit = _parse_credit_limit(d.pop("credit_limit", UNSET))
-
-        def _parse_credit_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        credit_days = _parse_credit_days(d.pop("credit_days", UNSET))
-
-        _credit_terms = d.pop("credit_terms", UNSET)
-        credit_terms: ContactCreditTerms | Unset
-        if isinstance(_credit_terms, Unset):
-            credit_terms = UNSET
-        else:
-            credit_terms = ContactCreditTerms(_credit_terms)
-
-        def _parse_credit_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        credit_terms_and_conditions = _parse_credit_terms_and_conditions(
-            d.pop("credit_terms_and_conditions", UNSET)
-        )
-
-        def _parse_product_sales_price_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_sales_price_type_type_0 = Base.from_dict(data)
-
-                return product_sales_price_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        product_sales_price_type = _parse_product_sales_price_type(
-            d.pop("product_sales_price_type", UNSET)
-        )
-
-        def _parse_source_guid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_guid = _parse_source_guid(d.pop("source_guid", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_aux_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        aux_reference = _parse_aux_reference(d.pop("aux_reference", UNSET))
-
-        def _parse_registered_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        registered_number = _parse_registered_number(d.pop("registered_number", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_tax_treatment(data: object) -> ContactTaxTreatment | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_treatment_type_0 = ContactTaxTreatment.from_dict(data)
-
-                return tax_treatment_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactTaxTreatment | None | Unset, data)
-
-        tax_treatment = _parse_tax_treatment(d.pop("tax_treatment", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_tax_calculation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_calculation = _parse_tax_calculation(d.pop("tax_calculation", UNSET))
-
-        def _parse_auxiliary_account(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auxiliary_account = _parse_auxiliary_account(d.pop("auxiliary_account", UNSET))
-
-        def _parse_gdpr_obfuscated(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        gdpr_obfuscated = _parse_gdpr_obfuscated(d.pop("gdpr_obfuscated", UNSET))
-
-        def _parse_system(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        system = _parse_system(d.pop("system", UNSET))
-
-        def _parse_has_unfinished_recurring_invoices(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_unfinished_recurring_invoices = _parse_has_unfinished_recurring_invoices(
-            d.pop("has_unfinished_recurring_invoices", UNSET)
-        )
-
-        def _parse_cis_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cis_registered = _parse_cis_registered(d.pop("cis_registered", UNSET))
-
-        def _parse_ni_based(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ni_based = _parse_ni_based(d.pop("ni_based", UNSET))
-
-        def _parse_is_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_active = _parse_is_active(d.pop("is_active", UNSET))
-
-        def _parse_gb_based(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        gb_based = _parse_gb_based(d.pop("gb_based", UNSET))
-
-        def _parse_cis_settings(data: object) -> ContactCisSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                cis_settings_type_0 = ContactCisSettings.from_dict(data)
-
-                return cis_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactCisSettings | None | Unset, data)
-
-        cis_settings = _parse_cis_settings(d.pop("cis_settings", UNSET))
-
-        def _parse_destination_vat_blocking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_vat_blocking = _parse_destination_vat_blocking(
-            d.pop("destination_vat_blocking", UNSET)
-        )
-
-        contact = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            links=links,
-            deleted_at=deleted_at,
-            balance=balance,
-            contact_types=contact_types,
-            name=name,
-            reference=reference,
-            default_sales_ledger_account=default_sales_ledger_account,
-            default_sales_tax_rate=default_sales_tax_rate,
-            default_purchase_ledger_account=default_purchase_ledger_account,
-            tax_number=tax_number,
-            notes=notes,
-            locale=locale,
-            main_address=main_address,
-            delivery_address=delivery_address,
-            main_contact_person=main_contact_person,
-            bank_account_details=bank_account_details,
-            credit_limit=credit_limit,
-            credit_days=credit_days,
-            credit_terms=credit_terms,
-            credit_terms_and_conditions=credit_terms_and_conditions,
-            product_sales_price_type=product_sales_price_type,
-            source_guid=source_guid,
-            currency=currency,
-            aux_reference=aux_reference,
-            registered_number=registered_number,
-            deletable=deletable,
-            tax_treatment=tax_treatment,
-            email=email,
-            tax_calculation=tax_calculation,
-            auxiliary_account=auxiliary_account,
-            gdpr_obfuscated=gdpr_obfuscated,
-            system=system,
-            has_unfinished_recurring_invoices=has_unfinished_recurring_invoices,
-            cis_registered=cis_registered,
-            ni_based=ni_based,
-            is_active=is_active,
-            gb_based=gb_based,
-            cis_settings=cis_settings,
-            destination_vat_blocking=destination_vat_blocking,
-        )
-
-        contact.additional_properties = d
-        return contact
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

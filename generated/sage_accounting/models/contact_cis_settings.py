@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import contact_cis_deduction_rate as _m_contact_cis_deduction_rate
 
 if TYPE_CHECKING:
     from ..models.contact_cis_deduction_rate import ContactCisDeductionRate
@@ -21,8 +22,10 @@ class ContactCisSettings:
     """
     Attributes:
         registered_cis_name (None | str | Unset): the CIS name for the Contact
-        subcontractor_verification_number (None | str | Unset): The CIS Verification number for the contact
-        deduction_rate (ContactCisDeductionRate | None | Unset): The CIS Deduction rate for the contact
+        subcontractor_verification_number (None | str | Unset): The CIS Verification number for the
+            contact
+        deduction_rate (ContactCisDeductionRate | None | Unset): The CIS Deduction rate for the
+            contact
     """
 
     registered_cis_name: None | str | Unset = UNSET
@@ -31,91 +34,33 @@ class ContactCisSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.contact_cis_deduction_rate import ContactCisDeductionRate  # noqa: PLC0415
-
-        registered_cis_name: None | str | Unset
-        if isinstance(self.registered_cis_name, Unset):
-            registered_cis_name = UNSET
-        else:
-            registered_cis_name = self.registered_cis_name
-
-        subcontractor_verification_number: None | str | Unset
-        if isinstance(self.subcontractor_verification_number, Unset):
-            subcontractor_verification_number = UNSET
-        else:
-            subcontractor_verification_number = self.subcontractor_verification_number
-
-        deduction_rate: dict[str, Any] | None | Unset
-        if isinstance(self.deduction_rate, Unset):
-            deduction_rate = UNSET
-        elif isinstance(self.deduction_rate, ContactCisDeductionRate):
-            deduction_rate = self.deduction_rate.to_dict()
-        else:
-            deduction_rate = self.deduction_rate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if registered_cis_name is not UNSET:
-            field_dict["registered_cis_name"] = registered_cis_name
-        if subcontractor_verification_number is not UNSET:
-            field_dict["subcontractor_verification_number"] = subcontractor_verification_number
-        if deduction_rate is not UNSET:
-            field_dict["deduction_rate"] = deduction_rate
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.registered_cis_name, Unset):
+            field_dict["registered_cis_name"] = self.registered_cis_name
+        if not isinstance(self.subcontractor_verification_number, Unset):
+            field_dict["subcontractor_verification_number"] = self.subcontractor_verification_number
+        if not isinstance(self.deduction_rate, Unset):
+            field_dict["deduction_rate"] = (
+                None if self.deduction_rate is None else self.deduction_rate.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.contact_cis_deduction_rate import ContactCisDeductionRate  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_registered_cis_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        registered_cis_name = _parse_registered_cis_name(d.pop("registered_cis_name", UNSET))
-
-        def _parse_subcontractor_verification_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subcontractor_verification_number = _parse_subcontractor_verification_number(
-            d.pop("subcontractor_verification_number", UNSET)
+        obj = cls(
+            registered_cis_name=d.pop("registered_cis_name", UNSET),
+            subcontractor_verification_number=d.pop("subcontractor_verification_number", UNSET),
+            deduction_rate=(
+                _v0
+                if (_v0 := d.pop("deduction_rate", UNSET)) is None or _v0 is UNSET
+                else _m_contact_cis_deduction_rate.ContactCisDeductionRate.from_dict(_v0)
+            ),
         )
-
-        def _parse_deduction_rate(data: object) -> ContactCisDeductionRate | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                deduction_rate_type_0 = ContactCisDeductionRate.from_dict(data)
-
-                return deduction_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactCisDeductionRate | None | Unset, data)
-
-        deduction_rate = _parse_deduction_rate(d.pop("deduction_rate", UNSET))
-
-        contact_cis_settings = cls(
-            registered_cis_name=registered_cis_name,
-            subcontractor_verification_number=subcontractor_verification_number,
-            deduction_rate=deduction_rate,
-        )
-
-        contact_cis_settings.additional_properties = d
-        return contact_cis_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import tax_breakdown as _m_tax_breakdown
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -29,36 +31,39 @@ class ContactOpeningBalance:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the areas `Settings`, `Sales`, and
-    `Purchases`: Full Access
+    Requires the authenticated user to have any of the following roles in the areas `Settings`,
+    `Sales`, and `Purchases`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            transaction (Base | None | Unset): The transaction for the item
-            transaction_type (Base | None | Unset): The transaction type of the contact opening balance
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            contact_opening_balance_type (Base | None | Unset): The type of contact opening balance e.g. invoice or credit
-                note
-            contact (Base | None | Unset): The contact the opening balance relates to
-            date (datetime.date | None | Unset): The date of the opening balance
-            reference (None | str | Unset): The reference for the opening balance
-            details (None | str | Unset): A description of the opening balance
-            net_amount (Decimal | None | Unset): The net amount of the opening balance
-            tax_rate (Base | None | Unset): The tax rate for the opening balance
-            tax_amount (Decimal | None | Unset): The tax amount of the opening balance
-            tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the opening balance
-            total_amount (Decimal | None | Unset): The total amount of the opening balance
-            currency (Base | None | Unset): The currency for the opening balance
-            exchange_rate (Decimal | None | Unset): The exchange rate for the opening balance
-            base_currency_net_amount (Decimal | None | Unset): The net amount of the opening balance in base currency
-            base_currency_tax_amount (Decimal | None | Unset): The tax amount of the opening balance in base currency
-            base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the opening balance in
-                base currency
-            base_currency_total_amount (Decimal | None | Unset): The total amount of the opening balance in base currency
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        transaction (Base | None | Unset): The transaction for the item
+        transaction_type (Base | None | Unset): The transaction type of the contact opening balance
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        contact_opening_balance_type (Base | None | Unset): The type of contact opening balance e.g.
+            invoice or credit note
+        contact (Base | None | Unset): The contact the opening balance relates to
+        date (datetime.date | None | Unset): The date of the opening balance
+        reference (None | str | Unset): The reference for the opening balance
+        details (None | str | Unset): A description of the opening balance
+        net_amount (Decimal | None | Unset): The net amount of the opening balance
+        tax_rate (Base | None | Unset): The tax rate for the opening balance
+        tax_amount (Decimal | None | Unset): The tax amount of the opening balance
+        tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the opening balance
+        total_amount (Decimal | None | Unset): The total amount of the opening balance
+        currency (Base | None | Unset): The currency for the opening balance
+        exchange_rate (Decimal | None | Unset): The exchange rate for the opening balance
+        base_currency_net_amount (Decimal | None | Unset): The net amount of the opening balance in
+            base currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount of the opening balance in
+            base currency
+        base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the
+            opening balance in base currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount of the opening balance
+            in base currency
     """
 
     id: None | str | Unset = UNSET
@@ -88,689 +93,208 @@ class ContactOpeningBalance:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Base):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        contact_opening_balance_type: dict[str, Any] | None | Unset
-        if isinstance(self.contact_opening_balance_type, Unset):
-            contact_opening_balance_type = UNSET
-        elif isinstance(self.contact_opening_balance_type, Base):
-            contact_opening_balance_type = self.contact_opening_balance_type.to_dict()
-        else:
-            contact_opening_balance_type = self.contact_opening_balance_type
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Base):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_breakdown, Unset):
-            tax_breakdown = UNSET
-        elif isinstance(self.tax_breakdown, list):
-            tax_breakdown = []
-            for tax_breakdown_type_0_item_data in self.tax_breakdown:
-                tax_breakdown_type_0_item = tax_breakdown_type_0_item_data.to_dict()
-                tax_breakdown.append(tax_breakdown_type_0_item)
-
-        else:
-            tax_breakdown = self.tax_breakdown
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        exchange_rate: None | str | Unset
-        if isinstance(self.exchange_rate, Unset):
-            exchange_rate = UNSET
-        elif isinstance(self.exchange_rate, Decimal):
-            exchange_rate = decimal_to_wire(self.exchange_rate)
-        else:
-            exchange_rate = self.exchange_rate
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.base_currency_tax_breakdown, Unset):
-            base_currency_tax_breakdown = UNSET
-        elif isinstance(self.base_currency_tax_breakdown, list):
-            base_currency_tax_breakdown = []
-            for base_currency_tax_breakdown_type_0_item_data in self.base_currency_tax_breakdown:
-                base_currency_tax_breakdown_type_0_item = (
-                    base_currency_tax_breakdown_type_0_item_data.to_dict()
-                )
-                base_currency_tax_breakdown.append(base_currency_tax_breakdown_type_0_item)
-
-        else:
-            base_currency_tax_breakdown = self.base_currency_tax_breakdown
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if contact_opening_balance_type is not UNSET:
-            field_dict["contact_opening_balance_type"] = contact_opening_balance_type
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if date is not UNSET:
-            field_dict["date"] = date
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if details is not UNSET:
-            field_dict["details"] = details
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if tax_breakdown is not UNSET:
-            field_dict["tax_breakdown"] = tax_breakdown
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if exchange_rate is not UNSET:
-            field_dict["exchange_rate"] = exchange_rate
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_tax_breakdown is not UNSET:
-            field_dict["base_currency_tax_breakdown"] = base_currency_tax_breakdown
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
+            )
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.contact_opening_balance_type, Unset):
+            field_dict["contact_opening_balance_type"] = (
+                None
+                if self.contact_opening_balance_type is None
+                else self.contact_opening_balance_type.to_dict()
+            )
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.tax_breakdown, Unset):
+            field_dict["tax_breakdown"] = (
+                None
+                if self.tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.tax_breakdown]
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.exchange_rate, Unset):
+            field_dict["exchange_rate"] = (
+                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+            )
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_tax_breakdown, Unset):
+            field_dict["base_currency_tax_breakdown"] = (
+                None
+                if self.base_currency_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.base_currency_tax_breakdown]
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_transaction(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Base.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_contact_opening_balance_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_opening_balance_type_type_0 = Base.from_dict(data)
-
-                return contact_opening_balance_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact_opening_balance_type = _parse_contact_opening_balance_type(
-            d.pop("contact_opening_balance_type", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            contact_opening_balance_type=(
+                _v0
+                if (_v0 := d.pop("contact_opening_balance_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            details=d.pop("details", UNSET),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate=(
+                _v0
+                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        def _parse_contact(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Base.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_breakdown_type_0 = []
-                _tax_breakdown_type_0 = data
-                for tax_breakdown_type_0_item_data in _tax_breakdown_type_0:
-                    tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        tax_breakdown_type_0_item_data
-                    )
-
-                    tax_breakdown_type_0.append(tax_breakdown_type_0_item)
-
-                return tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        tax_breakdown = _parse_tax_breakdown(d.pop("tax_breakdown", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                exchange_rate_type_0 = decimal_from_wire(data)
-
-                return exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        exchange_rate = _parse_exchange_rate(d.pop("exchange_rate", UNSET))
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                base_currency_tax_breakdown_type_0 = []
-                _base_currency_tax_breakdown_type_0 = data
-                for (
-                    base_currency_tax_breakdown_type_0_item_data
-                ) in _base_currency_tax_breakdown_type_0:
-                    base_currency_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        base_currency_tax_breakdown_type_0_item_data
-                    )
-
-                    base_currency_tax_breakdown_type_0.append(
-                        base_currency_tax_breakdown_type_0_item
-                    )
-
-                return base_currency_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        base_currency_tax_breakdown = _parse_base_currency_tax_breakdown(
-            d.pop("base_currency_tax_breakdown", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        contact_opening_balance = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            transaction=transaction,
-            transaction_type=transaction_type,
-            deleted_at=deleted_at,
-            contact_opening_balance_type=contact_opening_balance_type,
-            contact=contact,
-            date=date,
-            reference=reference,
-            details=details,
-            net_amount=net_amount,
-            tax_rate=tax_rate,
-            tax_amount=tax_amount,
-            tax_breakdown=tax_breakdown,
-            total_amount=total_amount,
-            currency=currency,
-            exchange_rate=exchange_rate,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_tax_breakdown=base_currency_tax_breakdown,
-            base_currency_total_amount=base_currency_total_amount,
-        )
-
-        contact_opening_balance.additional_properties = d
-        return contact_opening_balance
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import contact_person_type as _m_contact_person_type
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -31,28 +34,30 @@ class ContactPerson:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Contacts`: Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            contact_person_types (list[ContactPersonType] | None | Unset): The contact person types for the contact person.
-                Get possible types by retrieving
-                <a href="https://developer.sage.com/accounting/reference/contacts/#operation/getContactPersonTypes">
-                  all available contact person types
-                </a>.
-            name (None | str | Unset): The name of the contact person
-            job_title (None | str | Unset): The job title of the contact person
-            telephone (None | str | Unset): The telephone number of the contact person
-            mobile (None | str | Unset): The mobile number of the contact person
-            email (None | str | Unset): The email address of the contact person
-            fax (None | str | Unset): The fax number of the contact person
-            is_main_contact (bool | None | Unset): Indicates whether this is the main contact person. Per contact, only one
-                main contact can be selected.
-            address (Base | None | Unset): The address of the contact person
-            is_preferred_contact (bool | None | Unset): Indicates whether this contact person is a preferred contact
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        contact_person_types (list[ContactPersonType] | None | Unset): The contact person types for
+            the contact person. Get possible types by retrieving
+            <a href="https://developer.sage.com/accounting/reference/contacts/#operation/getContactPerso
+            nTypes">
+              all available contact person types
+            </a>.
+        name (None | str | Unset): The name of the contact person
+        job_title (None | str | Unset): The job title of the contact person
+        telephone (None | str | Unset): The telephone number of the contact person
+        mobile (None | str | Unset): The mobile number of the contact person
+        email (None | str | Unset): The email address of the contact person
+        fax (None | str | Unset): The fax number of the contact person
+        is_main_contact (bool | None | Unset): Indicates whether this is the main contact person.
+            Per contact, only one main contact can be selected.
+        address (Base | None | Unset): The address of the contact person
+        is_preferred_contact (bool | None | Unset): Indicates whether this contact person is a
+            preferred contact
     """
 
     id: None | str | Unset = UNSET
@@ -74,378 +79,96 @@ class ContactPerson:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        contact_person_types: list[dict[str, Any]] | None | Unset
-        if isinstance(self.contact_person_types, Unset):
-            contact_person_types = UNSET
-        elif isinstance(self.contact_person_types, list):
-            contact_person_types = []
-            for contact_person_types_type_0_item_data in self.contact_person_types:
-                contact_person_types_type_0_item = contact_person_types_type_0_item_data.to_dict()
-                contact_person_types.append(contact_person_types_type_0_item)
-
-        else:
-            contact_person_types = self.contact_person_types
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        job_title: None | str | Unset
-        if isinstance(self.job_title, Unset):
-            job_title = UNSET
-        else:
-            job_title = self.job_title
-
-        telephone: None | str | Unset
-        if isinstance(self.telephone, Unset):
-            telephone = UNSET
-        else:
-            telephone = self.telephone
-
-        mobile: None | str | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        fax: None | str | Unset
-        if isinstance(self.fax, Unset):
-            fax = UNSET
-        else:
-            fax = self.fax
-
-        is_main_contact: bool | None | Unset
-        if isinstance(self.is_main_contact, Unset):
-            is_main_contact = UNSET
-        else:
-            is_main_contact = self.is_main_contact
-
-        address: dict[str, Any] | None | Unset
-        if isinstance(self.address, Unset):
-            address = UNSET
-        elif isinstance(self.address, Base):
-            address = self.address.to_dict()
-        else:
-            address = self.address
-
-        is_preferred_contact: bool | None | Unset
-        if isinstance(self.is_preferred_contact, Unset):
-            is_preferred_contact = UNSET
-        else:
-            is_preferred_contact = self.is_preferred_contact
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if contact_person_types is not UNSET:
-            field_dict["contact_person_types"] = contact_person_types
-        if name is not UNSET:
-            field_dict["name"] = name
-        if job_title is not UNSET:
-            field_dict["job_title"] = job_title
-        if telephone is not UNSET:
-            field_dict["telephone"] = telephone
-        if mobile is not UNSET:
-            field_dict["mobile"] = mobile
-        if email is not UNSET:
-            field_dict["email"] = email
-        if fax is not UNSET:
-            field_dict["fax"] = fax
-        if is_main_contact is not UNSET:
-            field_dict["is_main_contact"] = is_main_contact
-        if address is not UNSET:
-            field_dict["address"] = address
-        if is_preferred_contact is not UNSET:
-            field_dict["is_preferred_contact"] = is_preferred_contact
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.contact_person_types, Unset):
+            field_dict["contact_person_types"] = (
+                None
+                if self.contact_person_types is None
+                else [_i0.to_dict() for _i0 in self.contact_person_types]
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.job_title, Unset):
+            field_dict["job_title"] = self.job_title
+        if not isinstance(self.telephone, Unset):
+            field_dict["telephone"] = self.telephone
+        if not isinstance(self.mobile, Unset):
+            field_dict["mobile"] = self.mobile
+        if not isinstance(self.email, Unset):
+            field_dict["email"] = self.email
+        if not isinstance(self.fax, Unset):
+            field_dict["fax"] = self.fax
+        if not isinstance(self.is_main_contact, Unset):
+            field_dict["is_main_contact"] = self.is_main_contact
+        if not isinstance(self.address, Unset):
+            field_dict["address"] = None if self.address is None else self.address.to_dict()
+        if not isinstance(self.is_preferred_contact, Unset):
+            field_dict["is_preferred_contact"] = self.is_preferred_contact
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact_person_type import ContactPersonType  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_contact_person_types(data: object) -> list[ContactPersonType] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                contact_person_types_type_0 = []
-                _contact_person_types_type_0 = data
-                for contact_person_types_type_0_item_data in _contact_person_types_type_0:
-                    contact_person_types_type_0_item = ContactPersonType.from_dict(
-                        contact_person_types_type_0_item_data
-                    )
-
-                    contact_person_types_type_0.append(contact_person_types_type_0_item)
-
-                return contact_person_types_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ContactPersonType] | None | Unset, data)
-
-        contact_person_types = _parse_contact_person_types(d.pop("contact_person_types", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_job_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        job_title = _parse_job_title(d.pop("job_title", UNSET))
-
-        def _parse_telephone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        telephone = _parse_telephone(d.pop("telephone", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_fax(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fax = _parse_fax(d.pop("fax", UNSET))
-
-        def _parse_is_main_contact(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_main_contact = _parse_is_main_contact(d.pop("is_main_contact", UNSET))
-
-        def _parse_address(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_0 = Base.from_dict(data)
-
-                return address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        address = _parse_address(d.pop("address", UNSET))
-
-        def _parse_is_preferred_contact(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_preferred_contact = _parse_is_preferred_contact(d.pop("is_preferred_contact", UNSET))
-
-        contact_person = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            deleted_at=deleted_at,
-            contact_person_types=contact_person_types,
-            name=name,
-            job_title=job_title,
-            telephone=telephone,
-            mobile=mobile,
-            email=email,
-            fax=fax,
-            is_main_contact=is_main_contact,
-            address=address,
-            is_preferred_contact=is_preferred_contact,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            contact_person_types=(
+                _v0
+                if (_v0 := d.pop("contact_person_types", UNSET)) is None or _v0 is UNSET
+                else [_m_contact_person_type.ContactPersonType.from_dict(_i0) for _i0 in _v0]
+            ),
+            name=d.pop("name", UNSET),
+            job_title=d.pop("job_title", UNSET),
+            telephone=d.pop("telephone", UNSET),
+            mobile=d.pop("mobile", UNSET),
+            email=d.pop("email", UNSET),
+            fax=d.pop("fax", UNSET),
+            is_main_contact=d.pop("is_main_contact", UNSET),
+            address=(
+                _v0
+                if (_v0 := d.pop("address", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            is_preferred_contact=d.pop("is_preferred_contact", UNSET),
         )
-
-        contact_person.additional_properties = d
-        return contact_person
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

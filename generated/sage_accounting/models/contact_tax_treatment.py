@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,13 +16,16 @@ T = TypeVar("T", bound="ContactTaxTreatment")
 class ContactTaxTreatment:
     """
     Attributes:
-        home_tax (bool | None | Unset): Indicates a contact where home country tax rules should be applied
-        eu_tax_registered (bool | None | Unset): Indicates a contact where EC tax rules should be applied
-        eu_not_tax_registered (bool | None | Unset): Indicates an EU contact without a tax number - home tax rules
+        home_tax (bool | None | Unset): Indicates a contact where home country tax rules should be
+            applied
+        eu_tax_registered (bool | None | Unset): Indicates a contact where EC tax rules should be
+            applied
+        eu_not_tax_registered (bool | None | Unset): Indicates an EU contact without a tax number -
+            home tax rules should be applied
+        rest_of_world_tax (bool | None | Unset): Indicates a contact where rest of world tax rules
             should be applied
-        rest_of_world_tax (bool | None | Unset): Indicates a contact where rest of world tax rules should be applied
-        is_importer (bool | None | Unset): Indicates a contact where import rules should be appliedOnly used for
-            suppliers and FR, ES, IE and UK businesses
+        is_importer (bool | None | Unset): Indicates a contact where import rules should be
+            appliedOnly used for suppliers and FR, ES, IE and UK businesses
     """
 
     home_tax: bool | None | Unset = UNSET
@@ -33,111 +36,33 @@ class ContactTaxTreatment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        home_tax: bool | None | Unset
-        if isinstance(self.home_tax, Unset):
-            home_tax = UNSET
-        else:
-            home_tax = self.home_tax
-
-        eu_tax_registered: bool | None | Unset
-        if isinstance(self.eu_tax_registered, Unset):
-            eu_tax_registered = UNSET
-        else:
-            eu_tax_registered = self.eu_tax_registered
-
-        eu_not_tax_registered: bool | None | Unset
-        if isinstance(self.eu_not_tax_registered, Unset):
-            eu_not_tax_registered = UNSET
-        else:
-            eu_not_tax_registered = self.eu_not_tax_registered
-
-        rest_of_world_tax: bool | None | Unset
-        if isinstance(self.rest_of_world_tax, Unset):
-            rest_of_world_tax = UNSET
-        else:
-            rest_of_world_tax = self.rest_of_world_tax
-
-        is_importer: bool | None | Unset
-        if isinstance(self.is_importer, Unset):
-            is_importer = UNSET
-        else:
-            is_importer = self.is_importer
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if home_tax is not UNSET:
-            field_dict["home_tax"] = home_tax
-        if eu_tax_registered is not UNSET:
-            field_dict["eu_tax_registered"] = eu_tax_registered
-        if eu_not_tax_registered is not UNSET:
-            field_dict["eu_not_tax_registered"] = eu_not_tax_registered
-        if rest_of_world_tax is not UNSET:
-            field_dict["rest_of_world_tax"] = rest_of_world_tax
-        if is_importer is not UNSET:
-            field_dict["is_importer"] = is_importer
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.home_tax, Unset):
+            field_dict["home_tax"] = self.home_tax
+        if not isinstance(self.eu_tax_registered, Unset):
+            field_dict["eu_tax_registered"] = self.eu_tax_registered
+        if not isinstance(self.eu_not_tax_registered, Unset):
+            field_dict["eu_not_tax_registered"] = self.eu_not_tax_registered
+        if not isinstance(self.rest_of_world_tax, Unset):
+            field_dict["rest_of_world_tax"] = self.rest_of_world_tax
+        if not isinstance(self.is_importer, Unset):
+            field_dict["is_importer"] = self.is_importer
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_home_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        home_tax = _parse_home_tax(d.pop("home_tax", UNSET))
-
-        def _parse_eu_tax_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        eu_tax_registered = _parse_eu_tax_registered(d.pop("eu_tax_registered", UNSET))
-
-        def _parse_eu_not_tax_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        eu_not_tax_registered = _parse_eu_not_tax_registered(d.pop("eu_not_tax_registered", UNSET))
-
-        def _parse_rest_of_world_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        rest_of_world_tax = _parse_rest_of_world_tax(d.pop("rest_of_world_tax", UNSET))
-
-        def _parse_is_importer(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_importer = _parse_is_importer(d.pop("is_importer", UNSET))
-
-        contact_tax_treatment = cls(
-            home_tax=home_tax,
-            eu_tax_registered=eu_tax_registered,
-            eu_not_tax_registered=eu_not_tax_registered,
-            rest_of_world_tax=rest_of_world_tax,
-            is_importer=is_importer,
+        obj = cls(
+            home_tax=d.pop("home_tax", UNSET),
+            eu_tax_registered=d.pop("eu_tax_registered", UNSET),
+            eu_not_tax_registered=d.pop("eu_not_tax_registered", UNSET),
+            rest_of_world_tax=d.pop("rest_of_world_tax", UNSET),
+            is_importer=d.pop("is_importer", UNSET),
         )
-
-        contact_tax_treatment.additional_properties = d
-        return contact_tax_treatment
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DatevSettings")
@@ -21,13 +22,13 @@ class DatevSettings:
     * Accounting Standard: 🇩🇪
     * Accounting Start: 🇩🇪
 
-        Attributes:
-            path (None | str | Unset): The api path for this item
-            tax_consultant_number (int | None | Unset): Registration number of the Accountant
-            client_number (int | None | Unset): The users registration number
-            next_customer_number (int | None | Unset): The next unique customer number
-            next_supplier_number (int | None | Unset): The next unique supplier number
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+    Attributes:
+        path (None | str | Unset): The api path for this item
+        tax_consultant_number (int | None | Unset): Registration number of the Accountant
+        client_number (int | None | Unset): The users registration number
+        next_customer_number (int | None | Unset): The next unique customer number
+        next_supplier_number (int | None | Unset): The next unique supplier number
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
     """
 
     path: None | str | Unset = UNSET
@@ -39,140 +40,42 @@ class DatevSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        tax_consultant_number: int | None | Unset
-        if isinstance(self.tax_consultant_number, Unset):
-            tax_consultant_number = UNSET
-        else:
-            tax_consultant_number = self.tax_consultant_number
-
-        client_number: int | None | Unset
-        if isinstance(self.client_number, Unset):
-            client_number = UNSET
-        else:
-            client_number = self.client_number
-
-        next_customer_number: int | None | Unset
-        if isinstance(self.next_customer_number, Unset):
-            next_customer_number = UNSET
-        else:
-            next_customer_number = self.next_customer_number
-
-        next_supplier_number: int | None | Unset
-        if isinstance(self.next_supplier_number, Unset):
-            next_supplier_number = UNSET
-        else:
-            next_supplier_number = self.next_supplier_number
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if tax_consultant_number is not UNSET:
-            field_dict["tax_consultant_number"] = tax_consultant_number
-        if client_number is not UNSET:
-            field_dict["client_number"] = client_number
-        if next_customer_number is not UNSET:
-            field_dict["next_customer_number"] = next_customer_number
-        if next_supplier_number is not UNSET:
-            field_dict["next_supplier_number"] = next_supplier_number
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.tax_consultant_number, Unset):
+            field_dict["tax_consultant_number"] = self.tax_consultant_number
+        if not isinstance(self.client_number, Unset):
+            field_dict["client_number"] = self.client_number
+        if not isinstance(self.next_customer_number, Unset):
+            field_dict["next_customer_number"] = self.next_customer_number
+        if not isinstance(self.next_supplier_number, Unset):
+            field_dict["next_supplier_number"] = self.next_supplier_number
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_tax_consultant_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tax_consultant_number = _parse_tax_consultant_number(d.pop("tax_consultant_number", UNSET))
-
-        def _parse_client_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        client_number = _parse_client_number(d.pop("client_number", UNSET))
-
-        def _parse_next_customer_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_customer_number = _parse_next_customer_number(d.pop("next_customer_number", UNSET))
-
-        def _parse_next_supplier_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_supplier_number = _parse_next_supplier_number(d.pop("next_supplier_number", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        datev_settings = cls(
-            path=path,
-            tax_consultant_number=tax_consultant_number,
-            client_number=client_number,
-            next_customer_number=next_customer_number,
-            next_supplier_number=next_supplier_number,
-            updated_at=updated_at,
+        obj = cls(
+            path=d.pop("$path", UNSET),
+            tax_consultant_number=d.pop("tax_consultant_number", UNSET),
+            client_number=d.pop("client_number", UNSET),
+            next_customer_number=d.pop("next_customer_number", UNSET),
+            next_supplier_number=d.pop("next_supplier_number", UNSET),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
         )
-
-        datev_settings.additional_properties = d
-        return datev_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

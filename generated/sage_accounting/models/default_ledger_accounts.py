@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -20,28 +21,40 @@ T = TypeVar("T", bound="DefaultLedgerAccounts")
 class DefaultLedgerAccounts:
     """
     Attributes:
-        bank_charges_ledger_account (Base | None | Unset): The default ledger account for bank charges
-        bank_interest_received_ledger_account (Base | None | Unset): The default ledger account for bank interest
-            received
-        bank_interest_charges_paid_ledger_account (Base | None | Unset): The default ledger account for bank interest
-            charges paid
-        exchange_rate_gains_ledger_account (Base | None | Unset): The default ledger account for exchange rate gains
-        exchange_rate_losses_ledger_account (Base | None | Unset): The default ledger account for exchange rate losses
+        bank_charges_ledger_account (Base | None | Unset): The default ledger account for bank
+            charges
+        bank_interest_received_ledger_account (Base | None | Unset): The default ledger account for
+            bank interest received
+        bank_interest_charges_paid_ledger_account (Base | None | Unset): The default ledger account
+            for bank interest charges paid
+        exchange_rate_gains_ledger_account (Base | None | Unset): The default ledger account for
+            exchange rate gains
+        exchange_rate_losses_ledger_account (Base | None | Unset): The default ledger account for
+            exchange rate losses
         sales_ledger_account (Base | None | Unset): The default ledger account for sales
-        sales_discount_ledger_account (Base | None | Unset): The default ledger account for sales discounts
+        sales_discount_ledger_account (Base | None | Unset): The default ledger account for sales
+            discounts
         purchase_ledger_account (Base | None | Unset): The default ledger account for purchases
-        purchase_discount_ledger_account (Base | None | Unset): The default ledger account for purchase discounts
-        product_sales_ledger_account (Base | None | Unset): The default sales ledger account for products
-        product_purchase_ledger_account (Base | None | Unset): The default purchase ledger account for products
-        service_sales_ledger_account (Base | None | Unset): The default sales ledger account for services
-        service_purchase_ledger_account (Base | None | Unset): The default purchase ledger account for services
-        stock_purchase_ledger_account (Base | None | Unset): The default purchase ledger account for stock
-        other_receipt_ledger_account (Base | None | Unset): The default ledger account for other receipts
-        other_payment_ledger_account (Base | None | Unset): The default ledger account for other payments
-        customer_receipt_discount_ledger_account (Base | None | Unset): The default ledger account for customer receipt
-            discounts
-        vendor_payment_discount_ledger_account (Base | None | Unset): The default ledger account for vendor payment
-            discounts
+        purchase_discount_ledger_account (Base | None | Unset): The default ledger account for
+            purchase discounts
+        product_sales_ledger_account (Base | None | Unset): The default sales ledger account for
+            products
+        product_purchase_ledger_account (Base | None | Unset): The default purchase ledger account
+            for products
+        service_sales_ledger_account (Base | None | Unset): The default sales ledger account for
+            services
+        service_purchase_ledger_account (Base | None | Unset): The default purchase ledger account
+            for services
+        stock_purchase_ledger_account (Base | None | Unset): The default purchase ledger account for
+            stock
+        other_receipt_ledger_account (Base | None | Unset): The default ledger account for other
+            receipts
+        other_payment_ledger_account (Base | None | Unset): The default ledger account for other
+            payments
+        customer_receipt_discount_ledger_account (Base | None | Unset): The default ledger account
+            for customer receipt discounts
+        vendor_payment_discount_ledger_account (Base | None | Unset): The default ledger account for
+            vendor payment discounts
         carriage_ledger_account (Base | None | Unset): The default ledger account for carriage
     """
 
@@ -67,613 +80,231 @@ class DefaultLedgerAccounts:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        bank_charges_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_charges_ledger_account, Unset):
-            bank_charges_ledger_account = UNSET
-        elif isinstance(self.bank_charges_ledger_account, Base):
-            bank_charges_ledger_account = self.bank_charges_ledger_account.to_dict()
-        else:
-            bank_charges_ledger_account = self.bank_charges_ledger_account
-
-        bank_interest_received_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_interest_received_ledger_account, Unset):
-            bank_interest_received_ledger_account = UNSET
-        elif isinstance(self.bank_interest_received_ledger_account, Base):
-            bank_interest_received_ledger_account = (
-                self.bank_interest_received_ledger_account.to_dict()
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.bank_charges_ledger_account, Unset):
+            field_dict["bank_charges_ledger_account"] = (
+                None
+                if self.bank_charges_ledger_account is None
+                else self.bank_charges_ledger_account.to_dict()
             )
-        else:
-            bank_interest_received_ledger_account = self.bank_interest_received_ledger_account
-
-        bank_interest_charges_paid_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_interest_charges_paid_ledger_account, Unset):
-            bank_interest_charges_paid_ledger_account = UNSET
-        elif isinstance(self.bank_interest_charges_paid_ledger_account, Base):
-            bank_interest_charges_paid_ledger_account = (
-                self.bank_interest_charges_paid_ledger_account.to_dict()
-            )
-        else:
-            bank_interest_charges_paid_ledger_account = (
-                self.bank_interest_charges_paid_ledger_account
-            )
-
-        exchange_rate_gains_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.exchange_rate_gains_ledger_account, Unset):
-            exchange_rate_gains_ledger_account = UNSET
-        elif isinstance(self.exchange_rate_gains_ledger_account, Base):
-            exchange_rate_gains_ledger_account = self.exchange_rate_gains_ledger_account.to_dict()
-        else:
-            exchange_rate_gains_ledger_account = self.exchange_rate_gains_ledger_account
-
-        exchange_rate_losses_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.exchange_rate_losses_ledger_account, Unset):
-            exchange_rate_losses_ledger_account = UNSET
-        elif isinstance(self.exchange_rate_losses_ledger_account, Base):
-            exchange_rate_losses_ledger_account = self.exchange_rate_losses_ledger_account.to_dict()
-        else:
-            exchange_rate_losses_ledger_account = self.exchange_rate_losses_ledger_account
-
-        sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.sales_ledger_account, Unset):
-            sales_ledger_account = UNSET
-        elif isinstance(self.sales_ledger_account, Base):
-            sales_ledger_account = self.sales_ledger_account.to_dict()
-        else:
-            sales_ledger_account = self.sales_ledger_account
-
-        sales_discount_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.sales_discount_ledger_account, Unset):
-            sales_discount_ledger_account = UNSET
-        elif isinstance(self.sales_discount_ledger_account, Base):
-            sales_discount_ledger_account = self.sales_discount_ledger_account.to_dict()
-        else:
-            sales_discount_ledger_account = self.sales_discount_ledger_account
-
-        purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_ledger_account, Unset):
-            purchase_ledger_account = UNSET
-        elif isinstance(self.purchase_ledger_account, Base):
-            purchase_ledger_account = self.purchase_ledger_account.to_dict()
-        else:
-            purchase_ledger_account = self.purchase_ledger_account
-
-        purchase_discount_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_discount_ledger_account, Unset):
-            purchase_discount_ledger_account = UNSET
-        elif isinstance(self.purchase_discount_ledger_account, Base):
-            purchase_discount_ledger_account = self.purchase_discount_ledger_account.to_dict()
-        else:
-            purchase_discount_ledger_account = self.purchase_discount_ledger_account
-
-        product_sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.product_sales_ledger_account, Unset):
-            product_sales_ledger_account = UNSET
-        elif isinstance(self.product_sales_ledger_account, Base):
-            product_sales_ledger_account = self.product_sales_ledger_account.to_dict()
-        else:
-            product_sales_ledger_account = self.product_sales_ledger_account
-
-        product_purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.product_purchase_ledger_account, Unset):
-            product_purchase_ledger_account = UNSET
-        elif isinstance(self.product_purchase_ledger_account, Base):
-            product_purchase_ledger_account = self.product_purchase_ledger_account.to_dict()
-        else:
-            product_purchase_ledger_account = self.product_purchase_ledger_account
-
-        service_sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.service_sales_ledger_account, Unset):
-            service_sales_ledger_account = UNSET
-        elif isinstance(self.service_sales_ledger_account, Base):
-            service_sales_ledger_account = self.service_sales_ledger_account.to_dict()
-        else:
-            service_sales_ledger_account = self.service_sales_ledger_account
-
-        service_purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.service_purchase_ledger_account, Unset):
-            service_purchase_ledger_account = UNSET
-        elif isinstance(self.service_purchase_ledger_account, Base):
-            service_purchase_ledger_account = self.service_purchase_ledger_account.to_dict()
-        else:
-            service_purchase_ledger_account = self.service_purchase_ledger_account
-
-        stock_purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.stock_purchase_ledger_account, Unset):
-            stock_purchase_ledger_account = UNSET
-        elif isinstance(self.stock_purchase_ledger_account, Base):
-            stock_purchase_ledger_account = self.stock_purchase_ledger_account.to_dict()
-        else:
-            stock_purchase_ledger_account = self.stock_purchase_ledger_account
-
-        other_receipt_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.other_receipt_ledger_account, Unset):
-            other_receipt_ledger_account = UNSET
-        elif isinstance(self.other_receipt_ledger_account, Base):
-            other_receipt_ledger_account = self.other_receipt_ledger_account.to_dict()
-        else:
-            other_receipt_ledger_account = self.other_receipt_ledger_account
-
-        other_payment_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.other_payment_ledger_account, Unset):
-            other_payment_ledger_account = UNSET
-        elif isinstance(self.other_payment_ledger_account, Base):
-            other_payment_ledger_account = self.other_payment_ledger_account.to_dict()
-        else:
-            other_payment_ledger_account = self.other_payment_ledger_account
-
-        customer_receipt_discount_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.customer_receipt_discount_ledger_account, Unset):
-            customer_receipt_discount_ledger_account = UNSET
-        elif isinstance(self.customer_receipt_discount_ledger_account, Base):
-            customer_receipt_discount_ledger_account = (
-                self.customer_receipt_discount_ledger_account.to_dict()
-            )
-        else:
-            customer_receipt_discount_ledger_account = self.customer_receipt_discount_ledger_account
-
-        vendor_payment_discount_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.vendor_payment_discount_ledger_account, Unset):
-            vendor_payment_discount_ledger_account = UNSET
-        elif isinstance(self.vendor_payment_discount_ledger_account, Base):
-            vendor_payment_discount_ledger_account = (
-                self.vendor_payment_discount_ledger_account.to_dict()
-            )
-        else:
-            vendor_payment_discount_ledger_account = self.vendor_payment_discount_ledger_account
-
-        carriage_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.carriage_ledger_account, Unset):
-            carriage_ledger_account = UNSET
-        elif isinstance(self.carriage_ledger_account, Base):
-            carriage_ledger_account = self.carriage_ledger_account.to_dict()
-        else:
-            carriage_ledger_account = self.carriage_ledger_account
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if bank_charges_ledger_account is not UNSET:
-            field_dict["bank_charges_ledger_account"] = bank_charges_ledger_account
-        if bank_interest_received_ledger_account is not UNSET:
+        if not isinstance(self.bank_interest_received_ledger_account, Unset):
             field_dict["bank_interest_received_ledger_account"] = (
-                bank_interest_received_ledger_account
+                None
+                if self.bank_interest_received_ledger_account is None
+                else self.bank_interest_received_ledger_account.to_dict()
             )
-        if bank_interest_charges_paid_ledger_account is not UNSET:
+        if not isinstance(self.bank_interest_charges_paid_ledger_account, Unset):
             field_dict["bank_interest_charges_paid_ledger_account"] = (
-                bank_interest_charges_paid_ledger_account
+                None
+                if self.bank_interest_charges_paid_ledger_account is None
+                else self.bank_interest_charges_paid_ledger_account.to_dict()
             )
-        if exchange_rate_gains_ledger_account is not UNSET:
-            field_dict["exchange_rate_gains_ledger_account"] = exchange_rate_gains_ledger_account
-        if exchange_rate_losses_ledger_account is not UNSET:
-            field_dict["exchange_rate_losses_ledger_account"] = exchange_rate_losses_ledger_account
-        if sales_ledger_account is not UNSET:
-            field_dict["sales_ledger_account"] = sales_ledger_account
-        if sales_discount_ledger_account is not UNSET:
-            field_dict["sales_discount_ledger_account"] = sales_discount_ledger_account
-        if purchase_ledger_account is not UNSET:
-            field_dict["purchase_ledger_account"] = purchase_ledger_account
-        if purchase_discount_ledger_account is not UNSET:
-            field_dict["purchase_discount_ledger_account"] = purchase_discount_ledger_account
-        if product_sales_ledger_account is not UNSET:
-            field_dict["product_sales_ledger_account"] = product_sales_ledger_account
-        if product_purchase_ledger_account is not UNSET:
-            field_dict["product_purchase_ledger_account"] = product_purchase_ledger_account
-        if service_sales_ledger_account is not UNSET:
-            field_dict["service_sales_ledger_account"] = service_sales_ledger_account
-        if service_purchase_ledger_account is not UNSET:
-            field_dict["service_purchase_ledger_account"] = service_purchase_ledger_account
-        if stock_purchase_ledger_account is not UNSET:
-            field_dict["stock_purchase_ledger_account"] = stock_purchase_ledger_account
-        if other_receipt_ledger_account is not UNSET:
-            field_dict["other_receipt_ledger_account"] = other_receipt_ledger_account
-        if other_payment_ledger_account is not UNSET:
-            field_dict["other_payment_ledger_account"] = other_payment_ledger_account
-        if customer_receipt_discount_ledger_account is not UNSET:
+        if not isinstance(self.exchange_rate_gains_ledger_account, Unset):
+            field_dict["exchange_rate_gains_ledger_account"] = (
+                None
+                if self.exchange_rate_gains_ledger_account is None
+                else self.exchange_rate_gains_ledger_account.to_dict()
+            )
+        if not isinstance(self.exchange_rate_losses_ledger_account, Unset):
+            field_dict["exchange_rate_losses_ledger_account"] = (
+                None
+                if self.exchange_rate_losses_ledger_account is None
+                else self.exchange_rate_losses_ledger_account.to_dict()
+            )
+        if not isinstance(self.sales_ledger_account, Unset):
+            field_dict["sales_ledger_account"] = (
+                None if self.sales_ledger_account is None else self.sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.sales_discount_ledger_account, Unset):
+            field_dict["sales_discount_ledger_account"] = (
+                None
+                if self.sales_discount_ledger_account is None
+                else self.sales_discount_ledger_account.to_dict()
+            )
+        if not isinstance(self.purchase_ledger_account, Unset):
+            field_dict["purchase_ledger_account"] = (
+                None
+                if self.purchase_ledger_account is None
+                else self.purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.purchase_discount_ledger_account, Unset):
+            field_dict["purchase_discount_ledger_account"] = (
+                None
+                if self.purchase_discount_ledger_account is None
+                else self.purchase_discount_ledger_account.to_dict()
+            )
+        if not isinstance(self.product_sales_ledger_account, Unset):
+            field_dict["product_sales_ledger_account"] = (
+                None
+                if self.product_sales_ledger_account is None
+                else self.product_sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.product_purchase_ledger_account, Unset):
+            field_dict["product_purchase_ledger_account"] = (
+                None
+                if self.product_purchase_ledger_account is None
+                else self.product_purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.service_sales_ledger_account, Unset):
+            field_dict["service_sales_ledger_account"] = (
+                None
+                if self.service_sales_ledger_account is None
+                else self.service_sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.service_purchase_ledger_account, Unset):
+            field_dict["service_purchase_ledger_account"] = (
+                None
+                if self.service_purchase_ledger_account is None
+                else self.service_purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.stock_purchase_ledger_account, Unset):
+            field_dict["stock_purchase_ledger_account"] = (
+                None
+                if self.stock_purchase_ledger_account is None
+                else self.stock_purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.other_receipt_ledger_account, Unset):
+            field_dict["other_receipt_ledger_account"] = (
+                None
+                if self.other_receipt_ledger_account is None
+                else self.other_receipt_ledger_account.to_dict()
+            )
+        if not isinstance(self.other_payment_ledger_account, Unset):
+            field_dict["other_payment_ledger_account"] = (
+                None
+                if self.other_payment_ledger_account is None
+                else self.other_payment_ledger_account.to_dict()
+            )
+        if not isinstance(self.customer_receipt_discount_ledger_account, Unset):
             field_dict["customer_receipt_discount_ledger_account"] = (
-                customer_receipt_discount_ledger_account
+                None
+                if self.customer_receipt_discount_ledger_account is None
+                else self.customer_receipt_discount_ledger_account.to_dict()
             )
-        if vendor_payment_discount_ledger_account is not UNSET:
+        if not isinstance(self.vendor_payment_discount_ledger_account, Unset):
             field_dict["vendor_payment_discount_ledger_account"] = (
-                vendor_payment_discount_ledger_account
+                None
+                if self.vendor_payment_discount_ledger_account is None
+                else self.vendor_payment_discount_ledger_account.to_dict()
             )
-        if carriage_ledger_account is not UNSET:
-            field_dict["carriage_ledger_account"] = carriage_ledger_account
-
+        if not isinstance(self.carriage_ledger_account, Unset):
+            field_dict["carriage_ledger_account"] = (
+                None
+                if self.carriage_ledger_account is None
+                else self.carriage_ledger_account.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_charges_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_charges_ledger_account_type_0 = Base.from_dict(data)
-
-                return bank_charges_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_charges_ledger_account = _parse_bank_charges_ledger_account(
-            d.pop("bank_charges_ledger_account", UNSET)
+        obj = cls(
+            bank_charges_ledger_account=(
+                _v0
+                if (_v0 := d.pop("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            bank_interest_received_ledger_account=(
+                _v0
+                if (_v0 := d.pop("bank_interest_received_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            bank_interest_charges_paid_ledger_account=(
+                _v0
+                if (_v0 := d.pop("bank_interest_charges_paid_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate_gains_ledger_account=(
+                _v0
+                if (_v0 := d.pop("exchange_rate_gains_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate_losses_ledger_account=(
+                _v0
+                if (_v0 := d.pop("exchange_rate_losses_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_discount_ledger_account=(
+                _v0
+                if (_v0 := d.pop("sales_discount_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            purchase_discount_ledger_account=(
+                _v0
+                if (_v0 := d.pop("purchase_discount_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            product_sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            product_purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("product_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            service_sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            service_purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("service_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            stock_purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("stock_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            other_receipt_ledger_account=(
+                _v0
+                if (_v0 := d.pop("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            other_payment_ledger_account=(
+                _v0
+                if (_v0 := d.pop("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            customer_receipt_discount_ledger_account=(
+                _v0
+                if (_v0 := d.pop("customer_receipt_discount_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            vendor_payment_discount_ledger_account=(
+                _v0
+                if (_v0 := d.pop("vendor_payment_discount_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            carriage_ledger_account=(
+                _v0
+                if (_v0 := d.pop("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        def _parse_bank_interest_received_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_interest_received_ledger_account_type_0 = Base.from_dict(data)
-
-                return bank_interest_received_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_interest_received_ledger_account = _parse_bank_interest_received_ledger_account(
-            d.pop("bank_interest_received_ledger_account", UNSET)
-        )
-
-        def _parse_bank_interest_charges_paid_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_interest_charges_paid_ledger_account_type_0 = Base.from_dict(data)
-
-                return bank_interest_charges_paid_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_interest_charges_paid_ledger_account = (
-            _parse_bank_interest_charges_paid_ledger_account(
-                d.pop("bank_interest_charges_paid_ledger_account", UNSET)
-            )
-        )
-
-        def _parse_exchange_rate_gains_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                exchange_rate_gains_ledger_account_type_0 = Base.from_dict(data)
-
-                return exchange_rate_gains_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        exchange_rate_gains_ledger_account = _parse_exchange_rate_gains_ledger_account(
-            d.pop("exchange_rate_gains_ledger_account", UNSET)
-        )
-
-        def _parse_exchange_rate_losses_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                exchange_rate_losses_ledger_account_type_0 = Base.from_dict(data)
-
-                return exchange_rate_losses_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        exchange_rate_losses_ledger_account = _parse_exchange_rate_losses_ledger_account(
-            d.pop("exchange_rate_losses_ledger_account", UNSET)
-        )
-
-        def _parse_sales_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_ledger_account_type_0 = Base.from_dict(data)
-
-                return sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_ledger_account = _parse_sales_ledger_account(d.pop("sales_ledger_account", UNSET))
-
-        def _parse_sales_discount_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_discount_ledger_account_type_0 = Base.from_dict(data)
-
-                return sales_discount_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_discount_ledger_account = _parse_sales_discount_ledger_account(
-            d.pop("sales_discount_ledger_account", UNSET)
-        )
-
-        def _parse_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_ledger_account = _parse_purchase_ledger_account(
-            d.pop("purchase_ledger_account", UNSET)
-        )
-
-        def _parse_purchase_discount_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_discount_ledger_account_type_0 = Base.from_dict(data)
-
-                return purchase_discount_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_discount_ledger_account = _parse_purchase_discount_ledger_account(
-            d.pop("purchase_discount_ledger_account", UNSET)
-        )
-
-        def _parse_product_sales_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_sales_ledger_account_type_0 = Base.from_dict(data)
-
-                return product_sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        product_sales_ledger_account = _parse_product_sales_ledger_account(
-            d.pop("product_sales_ledger_account", UNSET)
-        )
-
-        def _parse_product_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return product_purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        product_purchase_ledger_account = _parse_product_purchase_ledger_account(
-            d.pop("product_purchase_ledger_account", UNSET)
-        )
-
-        def _parse_service_sales_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_sales_ledger_account_type_0 = Base.from_dict(data)
-
-                return service_sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        service_sales_ledger_account = _parse_service_sales_ledger_account(
-            d.pop("service_sales_ledger_account", UNSET)
-        )
-
-        def _parse_service_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return service_purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        service_purchase_ledger_account = _parse_service_purchase_ledger_account(
-            d.pop("service_purchase_ledger_account", UNSET)
-        )
-
-        def _parse_stock_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                stock_purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return stock_purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        stock_purchase_ledger_account = _parse_stock_purchase_ledger_account(
-            d.pop("stock_purchase_ledger_account", UNSET)
-        )
-
-        def _parse_other_receipt_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                other_receipt_ledger_account_type_0 = Base.from_dict(data)
-
-                return other_receipt_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        other_receipt_ledger_account = _parse_other_receipt_ledger_account(
-            d.pop("other_receipt_ledger_account", UNSET)
-        )
-
-        def _parse_other_payment_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                other_payment_ledger_account_type_0 = Base.from_dict(data)
-
-                return other_payment_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        other_payment_ledger_account = _parse_other_payment_ledger_account(
-            d.pop("other_payment_ledger_account", UNSET)
-        )
-
-        def _parse_customer_receipt_discount_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_receipt_discount_ledger_account_type_0 = Base.from_dict(data)
-
-                return customer_receipt_discount_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        customer_receipt_discount_ledger_account = _parse_customer_receipt_discount_ledger_account(
-            d.pop("customer_receipt_discount_ledger_account", UNSET)
-        )
-
-        def _parse_vendor_payment_discount_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                vendor_payment_discount_ledger_account_type_0 = Base.from_dict(data)
-
-                return vendor_payment_discount_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        vendor_payment_discount_ledger_account = _parse_vendor_payment_discount_ledger_account(
-            d.pop("vendor_payment_discount_ledger_account", UNSET)
-        )
-
-        def _parse_carriage_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                carriage_ledger_account_type_0 = Base.from_dict(data)
-
-                return carriage_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        carriage_ledger_account = _parse_carriage_ledger_account(
-            d.pop("carriage_ledger_account", UNSET)
-        )
-
-        default_ledger_accounts = cls(
-            bank_charges_ledger_account=bank_charges_ledger_account,
-            bank_interest_received_ledger_account=bank_interest_received_ledger_account,
-            bank_interest_charges_paid_ledger_account=bank_interest_charges_paid_ledger_account,
-            exchange_rate_gains_ledger_account=exchange_rate_gains_ledger_account,
-            exchange_rate_losses_ledger_account=exchange_rate_losses_ledger_account,
-            sales_ledger_account=sales_ledger_account,
-            sales_discount_ledger_account=sales_discount_ledger_account,
-            purchase_ledger_account=purchase_ledger_account,
-            purchase_discount_ledger_account=purchase_discount_ledger_account,
-            product_sales_ledger_account=product_sales_ledger_account,
-            product_purchase_ledger_account=product_purchase_ledger_account,
-            service_sales_ledger_account=service_sales_ledger_account,
-            service_purchase_ledger_account=service_purchase_ledger_account,
-            stock_purchase_ledger_account=stock_purchase_ledger_account,
-            other_receipt_ledger_account=other_receipt_ledger_account,
-            other_payment_ledger_account=other_payment_ledger_account,
-            customer_receipt_discount_ledger_account=customer_receipt_discount_ledger_account,
-            vendor_payment_discount_ledger_account=vendor_payment_discount_ledger_account,
-            carriage_ledger_account=carriage_ledger_account,
-        )
-
-        default_ledger_accounts.additional_properties = d
-        return default_ledger_accounts
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,7 +16,8 @@ T = TypeVar("T", bound="DefaultMessages")
 class DefaultMessages:
     """
     Attributes:
-        message_type (None | str | Unset): The message type defined against a given message (example of this is invoice)
+        message_type (None | str | Unset): The message type defined against a given message (example
+            of this is invoice)
         locale (None | str | Unset): The locale for a given message
         message (None | str | Unset): The message for a given message type and locale
     """
@@ -27,75 +28,27 @@ class DefaultMessages:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        message_type: None | str | Unset
-        if isinstance(self.message_type, Unset):
-            message_type = UNSET
-        else:
-            message_type = self.message_type
-
-        locale: None | str | Unset
-        if isinstance(self.locale, Unset):
-            locale = UNSET
-        else:
-            locale = self.locale
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if message_type is not UNSET:
-            field_dict["message_type"] = message_type
-        if locale is not UNSET:
-            field_dict["locale"] = locale
-        if message is not UNSET:
-            field_dict["message"] = message
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.message_type, Unset):
+            field_dict["message_type"] = self.message_type
+        if not isinstance(self.locale, Unset):
+            field_dict["locale"] = self.locale
+        if not isinstance(self.message, Unset):
+            field_dict["message"] = self.message
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_message_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message_type = _parse_message_type(d.pop("message_type", UNSET))
-
-        def _parse_locale(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        locale = _parse_locale(d.pop("locale", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
-        default_messages = cls(
-            message_type=message_type,
-            locale=locale,
-            message=message,
+        obj = cls(
+            message_type=d.pop("message_type", UNSET),
+            locale=d.pop("locale", UNSET),
+            message=d.pop("message", UNSET),
         )
-
-        default_messages.additional_properties = d
-        return default_messages
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import default_messages as _m_default_messages
 
 if TYPE_CHECKING:
     from ..models.default_messages import DefaultMessages
@@ -27,16 +29,17 @@ class EmailSettings:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Settings`: Full
+    Access
 
-        Attributes:
-            default_messages (list[DefaultMessages] | None | Unset): The default email messages for the businesses per
-                message type and locale.
-            pdf_attached (bool | None | Unset): Indicates whether PDFs are always attached as part of sending emails for a
-                business
-            send_bcc (bool | None | Unset): Indicates whether the user should always be sent a copy when sending a document
-                via email
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+    Attributes:
+        default_messages (list[DefaultMessages] | None | Unset): The default email messages for the
+            businesses per message type and locale.
+        pdf_attached (bool | None | Unset): Indicates whether PDFs are always attached as part of
+            sending emails for a business
+        send_bcc (bool | None | Unset): Indicates whether the user should always be sent a copy when
+            sending a document via email
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
     """
 
     default_messages: list[DefaultMessages] | None | Unset = UNSET
@@ -46,127 +49,44 @@ class EmailSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        default_messages: list[dict[str, Any]] | None | Unset
-        if isinstance(self.default_messages, Unset):
-            default_messages = UNSET
-        elif isinstance(self.default_messages, list):
-            default_messages = []
-            for default_messages_type_0_item_data in self.default_messages:
-                default_messages_type_0_item = default_messages_type_0_item_data.to_dict()
-                default_messages.append(default_messages_type_0_item)
-
-        else:
-            default_messages = self.default_messages
-
-        pdf_attached: bool | None | Unset
-        if isinstance(self.pdf_attached, Unset):
-            pdf_attached = UNSET
-        else:
-            pdf_attached = self.pdf_attached
-
-        send_bcc: bool | None | Unset
-        if isinstance(self.send_bcc, Unset):
-            send_bcc = UNSET
-        else:
-            send_bcc = self.send_bcc
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if default_messages is not UNSET:
-            field_dict["default_messages"] = default_messages
-        if pdf_attached is not UNSET:
-            field_dict["pdf_attached"] = pdf_attached
-        if send_bcc is not UNSET:
-            field_dict["send_bcc"] = send_bcc
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.default_messages, Unset):
+            field_dict["default_messages"] = (
+                None
+                if self.default_messages is None
+                else [_i0.to_dict() for _i0 in self.default_messages]
+            )
+        if not isinstance(self.pdf_attached, Unset):
+            field_dict["pdf_attached"] = self.pdf_attached
+        if not isinstance(self.send_bcc, Unset):
+            field_dict["send_bcc"] = self.send_bcc
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.default_messages import DefaultMessages  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_default_messages(data: object) -> list[DefaultMessages] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                default_messages_type_0 = []
-                _default_messages_type_0 = data
-                for default_messages_type_0_item_data in _default_messages_type_0:
-                    default_messages_type_0_item = DefaultMessages.from_dict(
-                        default_messages_type_0_item_data
-                    )
-
-                    default_messages_type_0.append(default_messages_type_0_item)
-
-                return default_messages_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[DefaultMessages] | None | Unset, data)
-
-        default_messages = _parse_default_messages(d.pop("default_messages", UNSET))
-
-        def _parse_pdf_attached(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pdf_attached = _parse_pdf_attached(d.pop("pdf_attached", UNSET))
-
-        def _parse_send_bcc(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        send_bcc = _parse_send_bcc(d.pop("send_bcc", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        email_settings = cls(
-            default_messages=default_messages,
-            pdf_attached=pdf_attached,
-            send_bcc=send_bcc,
-            updated_at=updated_at,
+        obj = cls(
+            default_messages=(
+                _v0
+                if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
+                else [_m_default_messages.DefaultMessages.from_dict(_i0) for _i0 in _v0]
+            ),
+            pdf_attached=d.pop("pdf_attached", UNSET),
+            send_bcc=d.pop("send_bcc", UNSET),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
         )
-
-        email_settings.additional_properties = d
-        return email_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

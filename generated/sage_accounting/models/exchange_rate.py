@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -27,15 +28,15 @@ class ExchangeRate:
     * Accounting Standard: 🇬🇧, 🇮🇪
     * Accounting Start: 🇨🇦, 🇪🇸, 🇫🇷, 🇬🇧, 🇮🇪, 🇺🇸
 
-        Attributes:
-            displayed_as (None | str | Unset): Display text for the item
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            rate (Decimal | None | Unset): The exchange rate
-            inverse_rate (Decimal | None | Unset): The inverse exchange rate
-            base_currency (Base | None | Unset): The base currency for the business
-            currency (Base | None | Unset): The foreign currency
+    Attributes:
+        displayed_as (None | str | Unset): Display text for the item
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        rate (Decimal | None | Unset): The exchange rate
+        inverse_rate (Decimal | None | Unset): The inverse exchange rate
+        base_currency (Base | None | Unset): The base currency for the business
+        currency (Base | None | Unset): The foreign currency
     """
 
     displayed_as: None | str | Unset = UNSET
@@ -49,231 +50,74 @@ class ExchangeRate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        rate: None | str | Unset
-        if isinstance(self.rate, Unset):
-            rate = UNSET
-        elif isinstance(self.rate, Decimal):
-            rate = decimal_to_wire(self.rate)
-        else:
-            rate = self.rate
-
-        inverse_rate: None | str | Unset
-        if isinstance(self.inverse_rate, Unset):
-            inverse_rate = UNSET
-        elif isinstance(self.inverse_rate, Decimal):
-            inverse_rate = decimal_to_wire(self.inverse_rate)
-        else:
-            inverse_rate = self.inverse_rate
-
-        base_currency: dict[str, Any] | None | Unset
-        if isinstance(self.base_currency, Unset):
-            base_currency = UNSET
-        elif isinstance(self.base_currency, Base):
-            base_currency = self.base_currency.to_dict()
-        else:
-            base_currency = self.base_currency
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if rate is not UNSET:
-            field_dict["rate"] = rate
-        if inverse_rate is not UNSET:
-            field_dict["inverse_rate"] = inverse_rate
-        if base_currency is not UNSET:
-            field_dict["base_currency"] = base_currency
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.rate, Unset):
+            field_dict["rate"] = None if self.rate is None else decimal_to_wire(self.rate)
+        if not isinstance(self.inverse_rate, Unset):
+            field_dict["inverse_rate"] = (
+                None if self.inverse_rate is None else decimal_to_wire(self.inverse_rate)
+            )
+        if not isinstance(self.base_currency, Unset):
+            field_dict["base_currency"] = (
+                None if self.base_currency is None else self.base_currency.to_dict()
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                rate_type_0 = decimal_from_wire(data)
-
-                return rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_inverse_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                inverse_rate_type_0 = decimal_from_wire(data)
-
-                return inverse_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        inverse_rate = _parse_inverse_rate(d.pop("inverse_rate", UNSET))
-
-        def _parse_base_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                base_currency_type_0 = Base.from_dict(data)
-
-                return base_currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        base_currency = _parse_base_currency(d.pop("base_currency", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        exchange_rate = cls(
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            rate=rate,
-            inverse_rate=inverse_rate,
-            base_currency=base_currency,
-            currency=currency,
+        obj = cls(
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            rate=(
+                _v0
+                if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            inverse_rate=(
+                _v0
+                if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency=(
+                _v0
+                if (_v0 := d.pop("base_currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        exchange_rate.additional_properties = d
-        return exchange_rate
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

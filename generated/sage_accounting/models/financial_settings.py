@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import tax_scheme as _m_tax_scheme
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -33,35 +35,43 @@ class FinancialSettings:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            path (None | str | Unset): The api path for this item
-            year_end_date (datetime.date | None | Unset): The financial year end date of the business
-            year_end_lockdown_date (datetime.date | None | Unset): The year end lockdown date of the business
-            accounting_type (None | str | Unset): Indicates the accounting type of a business, it can be accrual or cash
-                based
-            accounts_start_date (datetime.date | None | Unset): The accounts start date of the business
-            base_currency (Base | None | Unset): The base currency of the business
-            multi_currency_enabled (bool | None | Unset): Indicates whether multi-currency is enabled for the business
-            use_live_exchange_rates (bool | None | Unset): Indicates whether to use live or business defined exchange rates
-            mtd_activation_status (None | str | Unset): Indicates the UK Making Tax Digital for VAT activation status
-            mtd_connected (bool | None | Unset): Indicates whether UK Making Tax Digital for VAT is currently connected
-            mtd_authenticated_date (datetime.date | None | Unset): Indicates when a UK business enabled UK Making Tax
-                Digital for VAT, nil if not enabled or non-uk
-            tax_scheme (None | TaxScheme | Unset): The tax scheme of the business
-            tax_return_frequency (Base | None | Unset): The tax return frequency
-            tax_number (None | str | Unset): The tax number
-            general_tax_number (None | str | Unset): The number for various tax report submissions
-            tax_office (Base | None | Unset): The tax office details
-            default_irpf_rate (Decimal | None | Unset): The default IRPF rate
-            flat_rate_tax_percentage (Decimal | None | Unset): The tax percentage that applies to flat rate tax schemes.
-            recoverable_percentage (Decimal | None | Unset): The partial recoverable tax rate (Canada only)
-            sales_tax_calculation (None | str | Unset): The method of collection for tax on sales. Allowed values -
-                "invoice", "cash".
-            purchase_tax_calculation (None | str | Unset): The method of collection for tax on purchases. Allowed values -
-                "invoice", "cash".
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            postponed_accounting (bool | None | Unset): Indicates whether to use postponed accounting or not
-            destination_vat (bool | None | Unset): Indicates whether to use destination vat or not
+    Attributes:
+        path (None | str | Unset): The api path for this item
+        year_end_date (datetime.date | None | Unset): The financial year end date of the business
+        year_end_lockdown_date (datetime.date | None | Unset): The year end lockdown date of the
+            business
+        accounting_type (None | str | Unset): Indicates the accounting type of a business, it can be
+            accrual or cash based
+        accounts_start_date (datetime.date | None | Unset): The accounts start date of the business
+        base_currency (Base | None | Unset): The base currency of the business
+        multi_currency_enabled (bool | None | Unset): Indicates whether multi-currency is enabled
+            for the business
+        use_live_exchange_rates (bool | None | Unset): Indicates whether to use live or business
+            defined exchange rates
+        mtd_activation_status (None | str | Unset): Indicates the UK Making Tax Digital for VAT
+            activation status
+        mtd_connected (bool | None | Unset): Indicates whether UK Making Tax Digital for VAT is
+            currently connected
+        mtd_authenticated_date (datetime.date | None | Unset): Indicates when a UK business enabled
+            UK Making Tax Digital for VAT, nil if not enabled or non-uk
+        tax_scheme (None | TaxScheme | Unset): The tax scheme of the business
+        tax_return_frequency (Base | None | Unset): The tax return frequency
+        tax_number (None | str | Unset): The tax number
+        general_tax_number (None | str | Unset): The number for various tax report submissions
+        tax_office (Base | None | Unset): The tax office details
+        default_irpf_rate (Decimal | None | Unset): The default IRPF rate
+        flat_rate_tax_percentage (Decimal | None | Unset): The tax percentage that applies to flat
+            rate tax schemes.
+        recoverable_percentage (Decimal | None | Unset): The partial recoverable tax rate (Canada
+            only)
+        sales_tax_calculation (None | str | Unset): The method of collection for tax on sales.
+            Allowed values - "invoice", "cash".
+        purchase_tax_calculation (None | str | Unset): The method of collection for tax on
+            purchases. Allowed values - "invoice", "cash".
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        postponed_accounting (bool | None | Unset): Indicates whether to use postponed accounting or
+            not
+        destination_vat (bool | None | Unset): Indicates whether to use destination vat or not
     """
 
     path: None | str | Unset = UNSET
@@ -91,594 +101,170 @@ class FinancialSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.tax_scheme import TaxScheme  # noqa: PLC0415
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        year_end_date: None | str | Unset
-        if isinstance(self.year_end_date, Unset):
-            year_end_date = UNSET
-        elif isinstance(self.year_end_date, datetime.date):
-            year_end_date = self.year_end_date.isoformat()
-        else:
-            year_end_date = self.year_end_date
-
-        year_end_lockdown_date: None | str | Unset
-        if isinstance(self.year_end_lockdown_date, Unset):
-            year_end_lockdown_date = UNSET
-        elif isinstance(self.year_end_lockdown_date, datetime.date):
-            year_end_lockdown_date = self.year_end_lockdown_date.isoformat()
-        else:
-            year_end_lockdown_date = self.year_end_lockdown_date
-
-        accounting_type: None | str | Unset
-        if isinstance(self.accounting_type, Unset):
-            accounting_type = UNSET
-        else:
-            accounting_type = self.accounting_type
-
-        accounts_start_date: None | str | Unset
-        if isinstance(self.accounts_start_date, Unset):
-            accounts_start_date = UNSET
-        elif isinstance(self.accounts_start_date, datetime.date):
-            accounts_start_date = self.accounts_start_date.isoformat()
-        else:
-            accounts_start_date = self.accounts_start_date
-
-        base_currency: dict[str, Any] | None | Unset
-        if isinstance(self.base_currency, Unset):
-            base_currency = UNSET
-        elif isinstance(self.base_currency, Base):
-            base_currency = self.base_currency.to_dict()
-        else:
-            base_currency = self.base_currency
-
-        multi_currency_enabled: bool | None | Unset
-        if isinstance(self.multi_currency_enabled, Unset):
-            multi_currency_enabled = UNSET
-        else:
-            multi_currency_enabled = self.multi_currency_enabled
-
-        use_live_exchange_rates: bool | None | Unset
-        if isinstance(self.use_live_exchange_rates, Unset):
-            use_live_exchange_rates = UNSET
-        else:
-            use_live_exchange_rates = self.use_live_exchange_rates
-
-        mtd_activation_status: None | str | Unset
-        if isinstance(self.mtd_activation_status, Unset):
-            mtd_activation_status = UNSET
-        else:
-            mtd_activation_status = self.mtd_activation_status
-
-        mtd_connected: bool | None | Unset
-        if isinstance(self.mtd_connected, Unset):
-            mtd_connected = UNSET
-        else:
-            mtd_connected = self.mtd_connected
-
-        mtd_authenticated_date: None | str | Unset
-        if isinstance(self.mtd_authenticated_date, Unset):
-            mtd_authenticated_date = UNSET
-        elif isinstance(self.mtd_authenticated_date, datetime.date):
-            mtd_authenticated_date = self.mtd_authenticated_date.isoformat()
-        else:
-            mtd_authenticated_date = self.mtd_authenticated_date
-
-        tax_scheme: dict[str, Any] | None | Unset
-        if isinstance(self.tax_scheme, Unset):
-            tax_scheme = UNSET
-        elif isinstance(self.tax_scheme, TaxScheme):
-            tax_scheme = self.tax_scheme.to_dict()
-        else:
-            tax_scheme = self.tax_scheme
-
-        tax_return_frequency: dict[str, Any] | None | Unset
-        if isinstance(self.tax_return_frequency, Unset):
-            tax_return_frequency = UNSET
-        elif isinstance(self.tax_return_frequency, Base):
-            tax_return_frequency = self.tax_return_frequency.to_dict()
-        else:
-            tax_return_frequency = self.tax_return_frequency
-
-        tax_number: None | str | Unset
-        if isinstance(self.tax_number, Unset):
-            tax_number = UNSET
-        else:
-            tax_number = self.tax_number
-
-        general_tax_number: None | str | Unset
-        if isinstance(self.general_tax_number, Unset):
-            general_tax_number = UNSET
-        else:
-            general_tax_number = self.general_tax_number
-
-        tax_office: dict[str, Any] | None | Unset
-        if isinstance(self.tax_office, Unset):
-            tax_office = UNSET
-        elif isinstance(self.tax_office, Base):
-            tax_office = self.tax_office.to_dict()
-        else:
-            tax_office = self.tax_office
-
-        default_irpf_rate: None | str | Unset
-        if isinstance(self.default_irpf_rate, Unset):
-            default_irpf_rate = UNSET
-        elif isinstance(self.default_irpf_rate, Decimal):
-            default_irpf_rate = decimal_to_wire(self.default_irpf_rate)
-        else:
-            default_irpf_rate = self.default_irpf_rate
-
-        flat_rate_tax_percentage: None | str | Unset
-        if isinstance(self.flat_rate_tax_percentage, Unset):
-            flat_rate_tax_percentage = UNSET
-        elif isinstance(self.flat_rate_tax_percentage, Decimal):
-            flat_rate_tax_percentage = decimal_to_wire(self.flat_rate_tax_percentage)
-        else:
-            flat_rate_tax_percentage = self.flat_rate_tax_percentage
-
-        recoverable_percentage: None | str | Unset
-        if isinstance(self.recoverable_percentage, Unset):
-            recoverable_percentage = UNSET
-        elif isinstance(self.recoverable_percentage, Decimal):
-            recoverable_percentage = decimal_to_wire(self.recoverable_percentage)
-        else:
-            recoverable_percentage = self.recoverable_percentage
-
-        sales_tax_calculation: None | str | Unset
-        if isinstance(self.sales_tax_calculation, Unset):
-            sales_tax_calculation = UNSET
-        else:
-            sales_tax_calculation = self.sales_tax_calculation
-
-        purchase_tax_calculation: None | str | Unset
-        if isinstance(self.purchase_tax_calculation, Unset):
-            purchase_tax_calculation = UNSET
-        else:
-            purchase_tax_calculation = self.purchase_tax_calculation
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        postponed_accounting: bool | None | Unset
-        if isinstance(self.postponed_accounting, Unset):
-            postponed_accounting = UNSET
-        else:
-            postponed_accounting = self.postponed_accounting
-
-        destination_vat: bool | None | Unset
-        if isinstance(self.destination_vat, Unset):
-            destination_vat = UNSET
-        else:
-            destination_vat = self.destination_vat
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if year_end_date is not UNSET:
-            field_dict["year_end_date"] = year_end_date
-        if year_end_lockdown_date is not UNSET:
-            field_dict["year_end_lockdown_date"] = year_end_lockdown_date
-        if accounting_type is not UNSET:
-            field_dict["accounting_type"] = accounting_type
-        if accounts_start_date is not UNSET:
-            field_dict["accounts_start_date"] = accounts_start_date
-        if base_currency is not UNSET:
-            field_dict["base_currency"] = base_currency
-        if multi_currency_enabled is not UNSET:
-            field_dict["multi_currency_enabled"] = multi_currency_enabled
-        if use_live_exchange_rates is not UNSET:
-            field_dict["use_live_exchange_rates"] = use_live_exchange_rates
-        if mtd_activation_status is not UNSET:
-            field_dict["mtd_activation_status"] = mtd_activation_status
-        if mtd_connected is not UNSET:
-            field_dict["mtd_connected"] = mtd_connected
-        if mtd_authenticated_date is not UNSET:
-            field_dict["mtd_authenticated_date"] = mtd_authenticated_date
-        if tax_scheme is not UNSET:
-            field_dict["tax_scheme"] = tax_scheme
-        if tax_return_frequency is not UNSET:
-            field_dict["tax_return_frequency"] = tax_return_frequency
-        if tax_number is not UNSET:
-            field_dict["tax_number"] = tax_number
-        if general_tax_number is not UNSET:
-            field_dict["general_tax_number"] = general_tax_number
-        if tax_office is not UNSET:
-            field_dict["tax_office"] = tax_office
-        if default_irpf_rate is not UNSET:
-            field_dict["default_irpf_rate"] = default_irpf_rate
-        if flat_rate_tax_percentage is not UNSET:
-            field_dict["flat_rate_tax_percentage"] = flat_rate_tax_percentage
-        if recoverable_percentage is not UNSET:
-            field_dict["recoverable_percentage"] = recoverable_percentage
-        if sales_tax_calculation is not UNSET:
-            field_dict["sales_tax_calculation"] = sales_tax_calculation
-        if purchase_tax_calculation is not UNSET:
-            field_dict["purchase_tax_calculation"] = purchase_tax_calculation
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if postponed_accounting is not UNSET:
-            field_dict["postponed_accounting"] = postponed_accounting
-        if destination_vat is not UNSET:
-            field_dict["destination_vat"] = destination_vat
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.year_end_date, Unset):
+            field_dict["year_end_date"] = (
+                None if self.year_end_date is None else self.year_end_date.isoformat()
+            )
+        if not isinstance(self.year_end_lockdown_date, Unset):
+            field_dict["year_end_lockdown_date"] = (
+                None
+                if self.year_end_lockdown_date is None
+                else self.year_end_lockdown_date.isoformat()
+            )
+        if not isinstance(self.accounting_type, Unset):
+            field_dict["accounting_type"] = self.accounting_type
+        if not isinstance(self.accounts_start_date, Unset):
+            field_dict["accounts_start_date"] = (
+                None if self.accounts_start_date is None else self.accounts_start_date.isoformat()
+            )
+        if not isinstance(self.base_currency, Unset):
+            field_dict["base_currency"] = (
+                None if self.base_currency is None else self.base_currency.to_dict()
+            )
+        if not isinstance(self.multi_currency_enabled, Unset):
+            field_dict["multi_currency_enabled"] = self.multi_currency_enabled
+        if not isinstance(self.use_live_exchange_rates, Unset):
+            field_dict["use_live_exchange_rates"] = self.use_live_exchange_rates
+        if not isinstance(self.mtd_activation_status, Unset):
+            field_dict["mtd_activation_status"] = self.mtd_activation_status
+        if not isinstance(self.mtd_connected, Unset):
+            field_dict["mtd_connected"] = self.mtd_connected
+        if not isinstance(self.mtd_authenticated_date, Unset):
+            field_dict["mtd_authenticated_date"] = (
+                None
+                if self.mtd_authenticated_date is None
+                else self.mtd_authenticated_date.isoformat()
+            )
+        if not isinstance(self.tax_scheme, Unset):
+            field_dict["tax_scheme"] = (
+                None if self.tax_scheme is None else self.tax_scheme.to_dict()
+            )
+        if not isinstance(self.tax_return_frequency, Unset):
+            field_dict["tax_return_frequency"] = (
+                None if self.tax_return_frequency is None else self.tax_return_frequency.to_dict()
+            )
+        if not isinstance(self.tax_number, Unset):
+            field_dict["tax_number"] = self.tax_number
+        if not isinstance(self.general_tax_number, Unset):
+            field_dict["general_tax_number"] = self.general_tax_number
+        if not isinstance(self.tax_office, Unset):
+            field_dict["tax_office"] = (
+                None if self.tax_office is None else self.tax_office.to_dict()
+            )
+        if not isinstance(self.default_irpf_rate, Unset):
+            field_dict["default_irpf_rate"] = (
+                None if self.default_irpf_rate is None else decimal_to_wire(self.default_irpf_rate)
+            )
+        if not isinstance(self.flat_rate_tax_percentage, Unset):
+            field_dict["flat_rate_tax_percentage"] = (
+                None
+                if self.flat_rate_tax_percentage is None
+                else decimal_to_wire(self.flat_rate_tax_percentage)
+            )
+        if not isinstance(self.recoverable_percentage, Unset):
+            field_dict["recoverable_percentage"] = (
+                None
+                if self.recoverable_percentage is None
+                else decimal_to_wire(self.recoverable_percentage)
+            )
+        if not isinstance(self.sales_tax_calculation, Unset):
+            field_dict["sales_tax_calculation"] = self.sales_tax_calculation
+        if not isinstance(self.purchase_tax_calculation, Unset):
+            field_dict["purchase_tax_calculation"] = self.purchase_tax_calculation
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.postponed_accounting, Unset):
+            field_dict["postponed_accounting"] = self.postponed_accounting
+        if not isinstance(self.destination_vat, Unset):
+            field_dict["destination_vat"] = self.destination_vat
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.tax_scheme import TaxScheme  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_year_end_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                year_end_date_type_0 = datetime.date.fromisoformat(data)
-
-                return year_end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        year_end_date = _parse_year_end_date(d.pop("year_end_date", UNSET))
-
-        def _parse_year_end_lockdown_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                year_end_lockdown_date_type_0 = datetime.date.fromisoformat(data)
-
-                return year_end_lockdown_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        year_end_lockdown_date = _parse_year_end_lockdown_date(
-            d.pop("year_end_lockdown_date", UNSET)
+        obj = cls(
+            path=d.pop("$path", UNSET),
+            year_end_date=(
+                _v0
+                if (_v0 := d.pop("year_end_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            year_end_lockdown_date=(
+                _v0
+                if (_v0 := d.pop("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            accounting_type=d.pop("accounting_type", UNSET),
+            accounts_start_date=(
+                _v0
+                if (_v0 := d.pop("accounts_start_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            base_currency=(
+                _v0
+                if (_v0 := d.pop("base_currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            multi_currency_enabled=d.pop("multi_currency_enabled", UNSET),
+            use_live_exchange_rates=d.pop("use_live_exchange_rates", UNSET),
+            mtd_activation_status=d.pop("mtd_activation_status", UNSET),
+            mtd_connected=d.pop("mtd_connected", UNSET),
+            mtd_authenticated_date=(
+                _v0
+                if (_v0 := d.pop("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            tax_scheme=(
+                _v0
+                if (_v0 := d.pop("tax_scheme", UNSET)) is None or _v0 is UNSET
+                else _m_tax_scheme.TaxScheme.from_dict(_v0)
+            ),
+            tax_return_frequency=(
+                _v0
+                if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_number=d.pop("tax_number", UNSET),
+            general_tax_number=d.pop("general_tax_number", UNSET),
+            tax_office=(
+                _v0
+                if (_v0 := d.pop("tax_office", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            default_irpf_rate=(
+                _v0
+                if (_v0 := d.pop("default_irpf_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            flat_rate_tax_percentage=(
+                _v0
+                if (_v0 := d.pop("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            recoverable_percentage=(
+                _v0
+                if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            sales_tax_calculation=d.pop("sales_tax_calculation", UNSET),
+            purchase_tax_calculation=d.pop("purchase_tax_calculation", UNSET),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            postponed_accounting=d.pop("postponed_accounting", UNSET),
+            destination_vat=d.pop("destination_vat", UNSET),
         )
-
-        def _parse_accounting_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        accounting_type = _parse_accounting_type(d.pop("accounting_type", UNSET))
-
-        def _parse_accounts_start_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                accounts_start_date_type_0 = datetime.date.fromisoformat(data)
-
-                return accounts_start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        accounts_start_date = _parse_accounts_start_date(d.pop("accounts_start_date", UNSET))
-
-        def _parse_base_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                base_currency_type_0 = Base.from_dict(data)
-
-                return base_currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        base_currency = _parse_base_currency(d.pop("base_currency", UNSET))
-
-        def _parse_multi_currency_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        multi_currency_enabled = _parse_multi_currency_enabled(
-            d.pop("multi_currency_enabled", UNSET)
-        )
-
-        def _parse_use_live_exchange_rates(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_live_exchange_rates = _parse_use_live_exchange_rates(
-            d.pop("use_live_exchange_rates", UNSET)
-        )
-
-        def _parse_mtd_activation_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mtd_activation_status = _parse_mtd_activation_status(d.pop("mtd_activation_status", UNSET))
-
-        def _parse_mtd_connected(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        mtd_connected = _parse_mtd_connected(d.pop("mtd_connected", UNSET))
-
-        def _parse_mtd_authenticated_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mtd_authenticated_date_type_0 = datetime.date.fromisoformat(data)
-
-                return mtd_authenticated_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        mtd_authenticated_date = _parse_mtd_authenticated_date(
-            d.pop("mtd_authenticated_date", UNSET)
-        )
-
-        def _parse_tax_scheme(data: object) -> None | TaxScheme | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_scheme_type_0 = TaxScheme.from_dict(data)
-
-                return tax_scheme_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaxScheme | Unset, data)
-
-        tax_scheme = _parse_tax_scheme(d.pop("tax_scheme", UNSET))
-
-        def _parse_tax_return_frequency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_return_frequency_type_0 = Base.from_dict(data)
-
-                return tax_return_frequency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_return_frequency = _parse_tax_return_frequency(d.pop("tax_return_frequency", UNSET))
-
-        def _parse_tax_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_number = _parse_tax_number(d.pop("tax_number", UNSET))
-
-        def _parse_general_tax_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        general_tax_number = _parse_general_tax_number(d.pop("general_tax_number", UNSET))
-
-        def _parse_tax_office(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_office_type_0 = Base.from_dict(data)
-
-                return tax_office_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_office = _parse_tax_office(d.pop("tax_office", UNSET))
-
-        def _parse_default_irpf_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                default_irpf_rate_type_0 = decimal_from_wire(data)
-
-                return default_irpf_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        default_irpf_rate = _parse_default_irpf_rate(d.pop("default_irpf_rate", UNSET))
-
-        def _parse_flat_rate_tax_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                flat_rate_tax_percentage_type_0 = decimal_from_wire(data)
-
-                return flat_rate_tax_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        flat_rate_tax_percentage = _parse_flat_rate_tax_percentage(
-            d.pop("flat_rate_tax_percentage", UNSET)
-        )
-
-        def _parse_recoverable_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                recoverable_percentage_type_0 = decimal_from_wire(data)
-
-                return recoverable_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        recoverable_percentage = _parse_recoverable_percentage(
-            d.pop("recoverable_percentage", UNSET)
-        )
-
-        def _parse_sales_tax_calculation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_tax_calculation = _parse_sales_tax_calculation(d.pop("sales_tax_calculation", UNSET))
-
-        def _parse_purchase_tax_calculation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        purchase_tax_calculation = _parse_purchase_tax_calculation(
-            d.pop("purchase_tax_calculation", UNSET)
-        )
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_postponed_accounting(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        postponed_accounting = _parse_postponed_accounting(d.pop("postponed_accounting", UNSET))
-
-        def _parse_destination_vat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_vat = _parse_destination_vat(d.pop("destination_vat", UNSET))
-
-        financial_settings = cls(
-            path=path,
-            year_end_date=year_end_date,
-            year_end_lockdown_date=year_end_lockdown_date,
-            accounting_type=accounting_type,
-            accounts_start_date=accounts_start_date,
-            base_currency=base_currency,
-            multi_currency_enabled=multi_currency_enabled,
-            use_live_exchange_rates=use_live_exchange_rates,
-            mtd_activation_status=mtd_activation_status,
-            mtd_connected=mtd_connected,
-            mtd_authenticated_date=mtd_authenticated_date,
-            tax_scheme=tax_scheme,
-            tax_return_frequency=tax_return_frequency,
-            tax_number=tax_number,
-            general_tax_number=general_tax_number,
-            tax_office=tax_office,
-            default_irpf_rate=default_irpf_rate,
-            flat_rate_tax_percentage=flat_rate_tax_percentage,
-            recoverable_percentage=recoverable_percentage,
-            sales_tax_calculation=sales_tax_calculation,
-            purchase_tax_calculation=purchase_tax_calculation,
-            updated_at=updated_at,
-            postponed_accounting=postponed_accounting,
-            destination_vat=destination_vat,
-        )
-
-        financial_settings.additional_properties = d
-        return financial_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

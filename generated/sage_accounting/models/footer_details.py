@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,75 +27,27 @@ class FooterDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        column_1: None | str | Unset
-        if isinstance(self.column_1, Unset):
-            column_1 = UNSET
-        else:
-            column_1 = self.column_1
-
-        column_2: None | str | Unset
-        if isinstance(self.column_2, Unset):
-            column_2 = UNSET
-        else:
-            column_2 = self.column_2
-
-        column_3: None | str | Unset
-        if isinstance(self.column_3, Unset):
-            column_3 = UNSET
-        else:
-            column_3 = self.column_3
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if column_1 is not UNSET:
-            field_dict["column_1"] = column_1
-        if column_2 is not UNSET:
-            field_dict["column_2"] = column_2
-        if column_3 is not UNSET:
-            field_dict["column_3"] = column_3
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.column_1, Unset):
+            field_dict["column_1"] = self.column_1
+        if not isinstance(self.column_2, Unset):
+            field_dict["column_2"] = self.column_2
+        if not isinstance(self.column_3, Unset):
+            field_dict["column_3"] = self.column_3
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_column_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        column_1 = _parse_column_1(d.pop("column_1", UNSET))
-
-        def _parse_column_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        column_2 = _parse_column_2(d.pop("column_2", UNSET))
-
-        def _parse_column_3(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        column_3 = _parse_column_3(d.pop("column_3", UNSET))
-
-        footer_details = cls(
-            column_1=column_1,
-            column_2=column_2,
-            column_3=column_3,
+        obj = cls(
+            column_1=d.pop("column_1", UNSET),
+            column_2=d.pop("column_2", UNSET),
+            column_3=d.pop("column_3", UNSET),
         )
-
-        footer_details.additional_properties = d
-        return footer_details
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -41,273 +41,81 @@ class GBBoxData:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        box_1: None | str | Unset
-        if isinstance(self.box_1, Unset):
-            box_1 = UNSET
-        elif isinstance(self.box_1, Decimal):
-            box_1 = decimal_to_wire(self.box_1)
-        else:
-            box_1 = self.box_1
-
-        box_2: None | str | Unset
-        if isinstance(self.box_2, Unset):
-            box_2 = UNSET
-        elif isinstance(self.box_2, Decimal):
-            box_2 = decimal_to_wire(self.box_2)
-        else:
-            box_2 = self.box_2
-
-        box_3: None | str | Unset
-        if isinstance(self.box_3, Unset):
-            box_3 = UNSET
-        elif isinstance(self.box_3, Decimal):
-            box_3 = decimal_to_wire(self.box_3)
-        else:
-            box_3 = self.box_3
-
-        box_4: None | str | Unset
-        if isinstance(self.box_4, Unset):
-            box_4 = UNSET
-        elif isinstance(self.box_4, Decimal):
-            box_4 = decimal_to_wire(self.box_4)
-        else:
-            box_4 = self.box_4
-
-        box_5: None | str | Unset
-        if isinstance(self.box_5, Unset):
-            box_5 = UNSET
-        elif isinstance(self.box_5, Decimal):
-            box_5 = decimal_to_wire(self.box_5)
-        else:
-            box_5 = self.box_5
-
-        box_6: None | str | Unset
-        if isinstance(self.box_6, Unset):
-            box_6 = UNSET
-        elif isinstance(self.box_6, Decimal):
-            box_6 = decimal_to_wire(self.box_6)
-        else:
-            box_6 = self.box_6
-
-        box_7: None | str | Unset
-        if isinstance(self.box_7, Unset):
-            box_7 = UNSET
-        elif isinstance(self.box_7, Decimal):
-            box_7 = decimal_to_wire(self.box_7)
-        else:
-            box_7 = self.box_7
-
-        box_8: None | str | Unset
-        if isinstance(self.box_8, Unset):
-            box_8 = UNSET
-        elif isinstance(self.box_8, Decimal):
-            box_8 = decimal_to_wire(self.box_8)
-        else:
-            box_8 = self.box_8
-
-        box_9: None | str | Unset
-        if isinstance(self.box_9, Unset):
-            box_9 = UNSET
-        elif isinstance(self.box_9, Decimal):
-            box_9 = decimal_to_wire(self.box_9)
-        else:
-            box_9 = self.box_9
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if box_1 is not UNSET:
-            field_dict["box_1"] = box_1
-        if box_2 is not UNSET:
-            field_dict["box_2"] = box_2
-        if box_3 is not UNSET:
-            field_dict["box_3"] = box_3
-        if box_4 is not UNSET:
-            field_dict["box_4"] = box_4
-        if box_5 is not UNSET:
-            field_dict["box_5"] = box_5
-        if box_6 is not UNSET:
-            field_dict["box_6"] = box_6
-        if box_7 is not UNSET:
-            field_dict["box_7"] = box_7
-        if box_8 is not UNSET:
-            field_dict["box_8"] = box_8
-        if box_9 is not UNSET:
-            field_dict["box_9"] = box_9
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.box_1, Unset):
+            field_dict["box_1"] = None if self.box_1 is None else decimal_to_wire(self.box_1)
+        if not isinstance(self.box_2, Unset):
+            field_dict["box_2"] = None if self.box_2 is None else decimal_to_wire(self.box_2)
+        if not isinstance(self.box_3, Unset):
+            field_dict["box_3"] = None if self.box_3 is None else decimal_to_wire(self.box_3)
+        if not isinstance(self.box_4, Unset):
+            field_dict["box_4"] = None if self.box_4 is None else decimal_to_wire(self.box_4)
+        if not isinstance(self.box_5, Unset):
+            field_dict["box_5"] = None if self.box_5 is None else decimal_to_wire(self.box_5)
+        if not isinstance(self.box_6, Unset):
+            field_dict["box_6"] = None if self.box_6 is None else decimal_to_wire(self.box_6)
+        if not isinstance(self.box_7, Unset):
+            field_dict["box_7"] = None if self.box_7 is None else decimal_to_wire(self.box_7)
+        if not isinstance(self.box_8, Unset):
+            field_dict["box_8"] = None if self.box_8 is None else decimal_to_wire(self.box_8)
+        if not isinstance(self.box_9, Unset):
+            field_dict["box_9"] = None if self.box_9 is None else decimal_to_wire(self.box_9)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_box_1(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_1_type_0 = decimal_from_wire(data)
-
-                return box_1_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_1 = _parse_box_1(d.pop("box_1", UNSET))
-
-        def _parse_box_2(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_2_type_0 = decimal_from_wire(data)
-
-                return box_2_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_2 = _parse_box_2(d.pop("box_2", UNSET))
-
-        def _parse_box_3(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_3_type_0 = decimal_from_wire(data)
-
-                return box_3_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_3 = _parse_box_3(d.pop("box_3", UNSET))
-
-        def _parse_box_4(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_4_type_0 = decimal_from_wire(data)
-
-                return box_4_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_4 = _parse_box_4(d.pop("box_4", UNSET))
-
-        def _parse_box_5(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_5_type_0 = decimal_from_wire(data)
-
-                return box_5_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_5 = _parse_box_5(d.pop("box_5", UNSET))
-
-        def _parse_box_6(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_6_type_0 = decimal_from_wire(data)
-
-                return box_6_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_6 = _parse_box_6(d.pop("box_6", UNSET))
-
-        def _parse_box_7(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_7_type_0 = decimal_from_wire(data)
-
-                return box_7_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_7 = _parse_box_7(d.pop("box_7", UNSET))
-
-        def _parse_box_8(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_8_type_0 = decimal_from_wire(data)
-
-                return box_8_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_8 = _parse_box_8(d.pop("box_8", UNSET))
-
-        def _parse_box_9(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_9_type_0 = decimal_from_wire(data)
-
-                return box_9_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_9 = _parse_box_9(d.pop("box_9", UNSET))
-
-        gb_box_data = cls(
-            box_1=box_1,
-            box_2=box_2,
-            box_3=box_3,
-            box_4=box_4,
-            box_5=box_5,
-            box_6=box_6,
-            box_7=box_7,
-            box_8=box_8,
-            box_9=box_9,
+        obj = cls(
+            box_1=(
+                _v0
+                if (_v0 := d.pop("box_1", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_2=(
+                _v0
+                if (_v0 := d.pop("box_2", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_3=(
+                _v0
+                if (_v0 := d.pop("box_3", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_4=(
+                _v0
+                if (_v0 := d.pop("box_4", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_5=(
+                _v0
+                if (_v0 := d.pop("box_5", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_6=(
+                _v0
+                if (_v0 := d.pop("box_6", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_7=(
+                _v0
+                if (_v0 := d.pop("box_7", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_8=(
+                _v0
+                if (_v0 := d.pop("box_8", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_9=(
+                _v0
+                if (_v0 := d.pop("box_9", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        gb_box_data.additional_properties = d
-        return gb_box_data
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,15 +22,16 @@ class HostedArtefactPaymentSetting:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Sales`: Full Access, Restricted
-    Access
+    Requires the authenticated user to have any of the following roles in the area `Sales`: Full
+    Access, Restricted Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            object_guid (None | str | Unset): The sageone_guid of the object you are disabling card payments for.
-            disable_payment (bool | None | Unset): The flag to disable online payments.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        object_guid (None | str | Unset): The sageone_guid of the object you are disabling card
+            payments for.
+        disable_payment (bool | None | Unset): The flag to disable online payments.
     """
 
     id: None | str | Unset = UNSET
@@ -41,111 +42,33 @@ class HostedArtefactPaymentSetting:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        object_guid: None | str | Unset
-        if isinstance(self.object_guid, Unset):
-            object_guid = UNSET
-        else:
-            object_guid = self.object_guid
-
-        disable_payment: bool | None | Unset
-        if isinstance(self.disable_payment, Unset):
-            disable_payment = UNSET
-        else:
-            disable_payment = self.disable_payment
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if object_guid is not UNSET:
-            field_dict["object_guid"] = object_guid
-        if disable_payment is not UNSET:
-            field_dict["disable_payment"] = disable_payment
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.object_guid, Unset):
+            field_dict["object_guid"] = self.object_guid
+        if not isinstance(self.disable_payment, Unset):
+            field_dict["disable_payment"] = self.disable_payment
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_object_guid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        object_guid = _parse_object_guid(d.pop("object_guid", UNSET))
-
-        def _parse_disable_payment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_payment = _parse_disable_payment(d.pop("disable_payment", UNSET))
-
-        hosted_artefact_payment_setting = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            object_guid=object_guid,
-            disable_payment=disable_payment,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            object_guid=d.pop("object_guid", UNSET),
+            disable_payment=d.pop("disable_payment", UNSET),
         )
-
-        hosted_artefact_payment_setting.additional_properties = d
-        return hosted_artefact_payment_setting
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

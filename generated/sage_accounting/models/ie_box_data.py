@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,245 +39,74 @@ class IEBoxData:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        box_t1: None | str | Unset
-        if isinstance(self.box_t1, Unset):
-            box_t1 = UNSET
-        elif isinstance(self.box_t1, Decimal):
-            box_t1 = decimal_to_wire(self.box_t1)
-        else:
-            box_t1 = self.box_t1
-
-        box_t2: None | str | Unset
-        if isinstance(self.box_t2, Unset):
-            box_t2 = UNSET
-        elif isinstance(self.box_t2, Decimal):
-            box_t2 = decimal_to_wire(self.box_t2)
-        else:
-            box_t2 = self.box_t2
-
-        box_t3: None | str | Unset
-        if isinstance(self.box_t3, Unset):
-            box_t3 = UNSET
-        elif isinstance(self.box_t3, Decimal):
-            box_t3 = decimal_to_wire(self.box_t3)
-        else:
-            box_t3 = self.box_t3
-
-        box_t4: None | str | Unset
-        if isinstance(self.box_t4, Unset):
-            box_t4 = UNSET
-        elif isinstance(self.box_t4, Decimal):
-            box_t4 = decimal_to_wire(self.box_t4)
-        else:
-            box_t4 = self.box_t4
-
-        box_e1: None | str | Unset
-        if isinstance(self.box_e1, Unset):
-            box_e1 = UNSET
-        elif isinstance(self.box_e1, Decimal):
-            box_e1 = decimal_to_wire(self.box_e1)
-        else:
-            box_e1 = self.box_e1
-
-        box_e2: None | str | Unset
-        if isinstance(self.box_e2, Unset):
-            box_e2 = UNSET
-        elif isinstance(self.box_e2, Decimal):
-            box_e2 = decimal_to_wire(self.box_e2)
-        else:
-            box_e2 = self.box_e2
-
-        box_es1: None | str | Unset
-        if isinstance(self.box_es1, Unset):
-            box_es1 = UNSET
-        elif isinstance(self.box_es1, Decimal):
-            box_es1 = decimal_to_wire(self.box_es1)
-        else:
-            box_es1 = self.box_es1
-
-        box_es2: None | str | Unset
-        if isinstance(self.box_es2, Unset):
-            box_es2 = UNSET
-        elif isinstance(self.box_es2, Decimal):
-            box_es2 = decimal_to_wire(self.box_es2)
-        else:
-            box_es2 = self.box_es2
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if box_t1 is not UNSET:
-            field_dict["box_T1"] = box_t1
-        if box_t2 is not UNSET:
-            field_dict["box_T2"] = box_t2
-        if box_t3 is not UNSET:
-            field_dict["box_T3"] = box_t3
-        if box_t4 is not UNSET:
-            field_dict["box_T4"] = box_t4
-        if box_e1 is not UNSET:
-            field_dict["box_E1"] = box_e1
-        if box_e2 is not UNSET:
-            field_dict["box_E2"] = box_e2
-        if box_es1 is not UNSET:
-            field_dict["box_ES1"] = box_es1
-        if box_es2 is not UNSET:
-            field_dict["box_ES2"] = box_es2
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.box_t1, Unset):
+            field_dict["box_T1"] = None if self.box_t1 is None else decimal_to_wire(self.box_t1)
+        if not isinstance(self.box_t2, Unset):
+            field_dict["box_T2"] = None if self.box_t2 is None else decimal_to_wire(self.box_t2)
+        if not isinstance(self.box_t3, Unset):
+            field_dict["box_T3"] = None if self.box_t3 is None else decimal_to_wire(self.box_t3)
+        if not isinstance(self.box_t4, Unset):
+            field_dict["box_T4"] = None if self.box_t4 is None else decimal_to_wire(self.box_t4)
+        if not isinstance(self.box_e1, Unset):
+            field_dict["box_E1"] = None if self.box_e1 is None else decimal_to_wire(self.box_e1)
+        if not isinstance(self.box_e2, Unset):
+            field_dict["box_E2"] = None if self.box_e2 is None else decimal_to_wire(self.box_e2)
+        if not isinstance(self.box_es1, Unset):
+            field_dict["box_ES1"] = None if self.box_es1 is None else decimal_to_wire(self.box_es1)
+        if not isinstance(self.box_es2, Unset):
+            field_dict["box_ES2"] = None if self.box_es2 is None else decimal_to_wire(self.box_es2)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_box_t1(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_t1_type_0 = decimal_from_wire(data)
-
-                return box_t1_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_t1 = _parse_box_t1(d.pop("box_T1", UNSET))
-
-        def _parse_box_t2(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_t2_type_0 = decimal_from_wire(data)
-
-                return box_t2_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_t2 = _parse_box_t2(d.pop("box_T2", UNSET))
-
-        def _parse_box_t3(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_t3_type_0 = decimal_from_wire(data)
-
-                return box_t3_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_t3 = _parse_box_t3(d.pop("box_T3", UNSET))
-
-        def _parse_box_t4(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_t4_type_0 = decimal_from_wire(data)
-
-                return box_t4_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_t4 = _parse_box_t4(d.pop("box_T4", UNSET))
-
-        def _parse_box_e1(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_e1_type_0 = decimal_from_wire(data)
-
-                return box_e1_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_e1 = _parse_box_e1(d.pop("box_E1", UNSET))
-
-        def _parse_box_e2(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_e2_type_0 = decimal_from_wire(data)
-
-                return box_e2_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_e2 = _parse_box_e2(d.pop("box_E2", UNSET))
-
-        def _parse_box_es1(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_es1_type_0 = decimal_from_wire(data)
-
-                return box_es1_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_es1 = _parse_box_es1(d.pop("box_ES1", UNSET))
-
-        def _parse_box_es2(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                box_es2_type_0 = decimal_from_wire(data)
-
-                return box_es2_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        box_es2 = _parse_box_es2(d.pop("box_ES2", UNSET))
-
-        ie_box_data = cls(
-            box_t1=box_t1,
-            box_t2=box_t2,
-            box_t3=box_t3,
-            box_t4=box_t4,
-            box_e1=box_e1,
-            box_e2=box_e2,
-            box_es1=box_es1,
-            box_es2=box_es2,
+        obj = cls(
+            box_t1=(
+                _v0
+                if (_v0 := d.pop("box_T1", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_t2=(
+                _v0
+                if (_v0 := d.pop("box_T2", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_t3=(
+                _v0
+                if (_v0 := d.pop("box_T3", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_t4=(
+                _v0
+                if (_v0 := d.pop("box_T4", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_e1=(
+                _v0
+                if (_v0 := d.pop("box_E1", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_e2=(
+                _v0
+                if (_v0 := d.pop("box_E2", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_es1=(
+                _v0
+                if (_v0 := d.pop("box_ES1", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            box_es2=(
+                _v0
+                if (_v0 := d.pop("box_ES2", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        ie_box_data.additional_properties = d
-        return ie_box_data
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

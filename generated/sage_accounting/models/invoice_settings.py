@@ -4,15 +4,24 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..models.invoice_settings_customer_credit_terms import InvoiceSettingsCustomerCreditTerms
 from ..models.invoice_settings_vendor_credit_terms import InvoiceSettingsVendorCreditTerms
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import contact as _m_contact
+from . import footer_details as _m_footer_details
+from . import invoice_settings_customer_credit_terms as _m_invoice_settings_customer_credit_terms
+from . import invoice_settings_document_headings as _m_invoice_settings_document_headings
+from . import invoice_settings_line_item_titles as _m_invoice_settings_line_item_titles
+from . import invoice_settings_vendor_credit_terms as _m_invoice_settings_vendor_credit_terms
+from . import print_contact_details as _m_print_contact_details
+from . import print_statements as _m_print_statements
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -40,79 +49,93 @@ class InvoiceSettings:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            path (None | str | Unset): The path for the resource
-            next_invoice_number (int | None | Unset): The next invoice number
-            next_credit_note_number (int | None | Unset): The next credit note number
-            separate_invoice_credit_note_numbering (bool | None | Unset): Indicates whether to use separate or combined
-                number sequences for invoices and credit notes
-            sales_invoice_number_prefix (None | str | Unset): The prefix to use for sales invoices
-            sales_credit_note_number_prefix (None | str | Unset): The prefix to use for sales credit notes
-            invoice_terms_and_conditions (None | str | Unset): The default terms and conditions to include on invoices
-            default_note_on_invoice (None | str | Unset): The default notes to include on invoices
-            default_note_on_credit_note (None | str | Unset): The default notes to include on credit notes
-            default_note_on_estimate (None | str | Unset): The default notes to include on estimates
-            default_note_on_quote (None | str | Unset): The default notes to include on quotes
-            next_quote_number (int | None | Unset): The next quote number
-            quote_number_prefix (None | str | Unset): The prefix to use for sales quotes
-            estimate_number_prefix (None | str | Unset): The prefix to use for sales estimates
-            quote_default_days_to_expiry (int | None | Unset): The default number of days before quotes expire
-            estimate_default_days_to_expiry (int | None | Unset): The default number of days before estimates expire
-            quote_terms_and_conditions (None | str | Unset): The default terms and conditions to include on quotes
-            estimate_terms_and_conditions (None | str | Unset): The default terms and conditions to include on estimates
-            delivery_note_terms_and_conditions (None | str | Unset): The default terms and conditions to include on delivery
-                notes
-            delivery_note_show_signature (bool | None | Unset): Indicates whether to include the signature lines on delivery
-                notes
-            delivery_note_show_picked (bool | None | Unset): Indicates whether to include the picked column on delivery
-                notes
-            delivery_note_show_notes (bool | None | Unset): Indicates whether to include the document notes on delivery
-                notes
-            delivery_note_show_contact_details (bool | None | Unset): Indicates whether to include contact details on
-                delivery notes
-            quick_entry_prefix (None | str | Unset): The prefix to use for quick entries
-            late_payment_percentage (Decimal | None | Unset): The percentage charge applied to late payment of invoices
-                (France only)
-            prompt_payment_percentage (Decimal | None | Unset): The percentage applied to late payment of invoices (France
-                only)
-            show_auto_entrepreneur (bool | None | Unset): Indicates whether to include auto entrepreneur details on invoices
-                (France only)
-            show_insurance (bool | None | Unset): Indicates whether to include insurance details on invoices (France only)
-            insurer (Contact | None | Unset): The insurer of the business (France only)
-            insurance_area (None | str | Unset): The insurance area to be displayed on invoices (France only)
-            insurance_type (None | str | Unset): The insurance type to be displayed on invoices (France only)
-            insurance_text (None | str | Unset): The insurance mention to be displayed on invoices (France only)
-            payment_bank_account (Base | None | Unset): The default payment bank account
-            sales_corrective_invoice_number_prefix (None | str | Unset): The sales corrective invoice number prefix (Spain
-                only)
-            next_sales_corrective_invoice_number (int | None | Unset): The next sales corrective invoice number
-            document_headings (InvoiceSettingsDocumentHeadings | None | Unset): The customisable document headings used on
-                printed documents
-            line_item_titles (InvoiceSettingsLineItemTitles | None | Unset): The customisable line item column headings
-            footer_details (FooterDetails | None | Unset): The pdf footer details
-            print_contact_details (None | PrintContactDetails | Unset): Print settings for contact details
-            print_statements (None | PrintStatements | Unset): Print settings for statements
-            customer_credit_days (int | None | Unset): The default delay within which the business' customer has to pay an
-                invoice
-                Prefer the (customer) contact's attribute 'credit_days' over this setting
-                to calculate an invoice's date of payment; only if null, use this as default.
-            vendor_credit_days (int | None | Unset): The default delay within which the business has to pay any vendor's
-                invoice
-                Prefer the specific (vendor) contact's attribute 'credit_days' over this setting;
-                only if null, use this as default.
-            customer_credit_terms (InvoiceSettingsCustomerCreditTerms | Unset): The default credit terms options determine
-                how invoice due dates are calculated.
-                Options include: end of next month, a delay of customer credit_days and immediately.
-                Only: month_end_invoice, date_from_invoice, immediate_invoice are valid values.
-                Prefer the (customer) contact's credit terms over this setting
-                to calculate an invoice's date of payment; only if null, use this as default.
-            vendor_credit_terms (InvoiceSettingsVendorCreditTerms | Unset): The default credit terms options determine how
-                invoice due dates are calculated.
-                Options include: end of next month, a delay of supplier credit_days and immediately.
-                Only: month_end_payment, date_from_payment, immediate_payment are valid values.
-                Prefer the (vendor) contact's credit terms over this setting
-                to calculate an invoice's date of payment; only if null, use this as default.
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+    Attributes:
+        path (None | str | Unset): The path for the resource
+        next_invoice_number (int | None | Unset): The next invoice number
+        next_credit_note_number (int | None | Unset): The next credit note number
+        separate_invoice_credit_note_numbering (bool | None | Unset): Indicates whether to use
+            separate or combined number sequences for invoices and credit notes
+        sales_invoice_number_prefix (None | str | Unset): The prefix to use for sales invoices
+        sales_credit_note_number_prefix (None | str | Unset): The prefix to use for sales credit
+            notes
+        invoice_terms_and_conditions (None | str | Unset): The default terms and conditions to
+            include on invoices
+        default_note_on_invoice (None | str | Unset): The default notes to include on invoices
+        default_note_on_credit_note (None | str | Unset): The default notes to include on credit
+            notes
+        default_note_on_estimate (None | str | Unset): The default notes to include on estimates
+        default_note_on_quote (None | str | Unset): The default notes to include on quotes
+        next_quote_number (int | None | Unset): The next quote number
+        quote_number_prefix (None | str | Unset): The prefix to use for sales quotes
+        estimate_number_prefix (None | str | Unset): The prefix to use for sales estimates
+        quote_default_days_to_expiry (int | None | Unset): The default number of days before quotes
+            expire
+        estimate_default_days_to_expiry (int | None | Unset): The default number of days before
+            estimates expire
+        quote_terms_and_conditions (None | str | Unset): The default terms and conditions to include
+            on quotes
+        estimate_terms_and_conditions (None | str | Unset): The default terms and conditions to
+            include on estimates
+        delivery_note_terms_and_conditions (None | str | Unset): The default terms and conditions to
+            include on delivery notes
+        delivery_note_show_signature (bool | None | Unset): Indicates whether to include the
+            signature lines on delivery notes
+        delivery_note_show_picked (bool | None | Unset): Indicates whether to include the picked
+            column on delivery notes
+        delivery_note_show_notes (bool | None | Unset): Indicates whether to include the document
+            notes on delivery notes
+        delivery_note_show_contact_details (bool | None | Unset): Indicates whether to include
+            contact details on delivery notes
+        quick_entry_prefix (None | str | Unset): The prefix to use for quick entries
+        late_payment_percentage (Decimal | None | Unset): The percentage charge applied to late
+            payment of invoices (France only)
+        prompt_payment_percentage (Decimal | None | Unset): The percentage applied to late payment
+            of invoices (France only)
+        show_auto_entrepreneur (bool | None | Unset): Indicates whether to include auto entrepreneur
+            details on invoices (France only)
+        show_insurance (bool | None | Unset): Indicates whether to include insurance details on
+            invoices (France only)
+        insurer (Contact | None | Unset): The insurer of the business (France only)
+        insurance_area (None | str | Unset): The insurance area to be displayed on invoices (France
+            only)
+        insurance_type (None | str | Unset): The insurance type to be displayed on invoices (France
+            only)
+        insurance_text (None | str | Unset): The insurance mention to be displayed on invoices
+            (France only)
+        payment_bank_account (Base | None | Unset): The default payment bank account
+        sales_corrective_invoice_number_prefix (None | str | Unset): The sales corrective invoice
+            number prefix (Spain only)
+        next_sales_corrective_invoice_number (int | None | Unset): The next sales corrective invoice
+            number
+        document_headings (InvoiceSettingsDocumentHeadings | None | Unset): The customisable
+            document headings used on printed documents
+        line_item_titles (InvoiceSettingsLineItemTitles | None | Unset): The customisable line item
+            column headings
+        footer_details (FooterDetails | None | Unset): The pdf footer details
+        print_contact_details (None | PrintContactDetails | Unset): Print settings for contact
+            details
+        print_statements (None | PrintStatements | Unset): Print settings for statements
+        customer_credit_days (int | None | Unset): The default delay within which the business'
+            customer has to pay an invoice
+            Prefer the (customer) contact's attribute 'credit_days' over this setting
+            to calculate an invoice's date of payment; only if null, use this as default.
+        vendor_credit_days (int | None | Unset): The default delay within which the business has to
+            pay any vendor's invoice
+            Prefer the specific (vendor) contact's attribute 'credit_days' over this setting;
+            only if null, use this as default.
+        customer_credit_terms (InvoiceSettingsCustomerCreditTerms | None | Unset): The default
+            credit terms options determine how invoice due dates are calculated.
+            Options include: end of next month, a delay of customer credit_days and immediately.
+            Only: month_end_invoice, date_from_invoice, immediate_invoice are valid values.
+            Prefer the (customer) contact's credit terms over this setting
+            to calculate an invoice's date of payment; only if null, use this as default.
+        vendor_credit_terms (InvoiceSettingsVendorCreditTerms | None | Unset): The default credit
+            terms options determine how invoice due dates are calculated.
+            Options include: end of next month, a delay of supplier credit_days and immediately.
+            Only: month_end_payment, date_from_payment, immediate_payment are valid values.
+            Prefer the (vendor) contact's credit terms over this setting
+            to calculate an invoice's date of payment; only if null, use this as default.
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
     """
 
     path: None | str | Unset = UNSET
@@ -157,1000 +180,255 @@ class InvoiceSettings:
     print_statements: None | PrintStatements | Unset = UNSET
     customer_credit_days: int | None | Unset = UNSET
     vendor_credit_days: int | None | Unset = UNSET
-    customer_credit_terms: InvoiceSettingsCustomerCreditTerms | Unset = UNSET
-    vendor_credit_terms: InvoiceSettingsVendorCreditTerms | Unset = UNSET
+    customer_credit_terms: InvoiceSettingsCustomerCreditTerms | None | Unset = UNSET
+    vendor_credit_terms: InvoiceSettingsVendorCreditTerms | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.footer_details import FooterDetails  # noqa: PLC0415
-        from ..models.invoice_settings_document_headings import InvoiceSettingsDocumentHeadings  # noqa: PLC0415
-        from ..models.invoice_settings_line_item_titles import InvoiceSettingsLineItemTitles  # noqa: PLC0415
-        from ..models.print_contact_details import PrintContactDetails  # noqa: PLC0415
-        from ..models.print_statements import PrintStatements  # noqa: PLC0415
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        next_invoice_number: int | None | Unset
-        if isinstance(self.next_invoice_number, Unset):
-            next_invoice_number = UNSET
-        else:
-            next_invoice_number = self.next_invoice_number
-
-        next_credit_note_number: int | None | Unset
-        if isinstance(self.next_credit_note_number, Unset):
-            next_credit_note_number = UNSET
-        else:
-            next_credit_note_number = self.next_credit_note_number
-
-        separate_invoice_credit_note_numbering: bool | None | Unset
-        if isinstance(self.separate_invoice_credit_note_numbering, Unset):
-            separate_invoice_credit_note_numbering = UNSET
-        else:
-            separate_invoice_credit_note_numbering = self.separate_invoice_credit_note_numbering
-
-        sales_invoice_number_prefix: None | str | Unset
-        if isinstance(self.sales_invoice_number_prefix, Unset):
-            sales_invoice_number_prefix = UNSET
-        else:
-            sales_invoice_number_prefix = self.sales_invoice_number_prefix
-
-        sales_credit_note_number_prefix: None | str | Unset
-        if isinstance(self.sales_credit_note_number_prefix, Unset):
-            sales_credit_note_number_prefix = UNSET
-        else:
-            sales_credit_note_number_prefix = self.sales_credit_note_number_prefix
-
-        invoice_terms_and_conditions: None | str | Unset
-        if isinstance(self.invoice_terms_and_conditions, Unset):
-            invoice_terms_and_conditions = UNSET
-        else:
-            invoice_terms_and_conditions = self.invoice_terms_and_conditions
-
-        default_note_on_invoice: None | str | Unset
-        if isinstance(self.default_note_on_invoice, Unset):
-            default_note_on_invoice = UNSET
-        else:
-            default_note_on_invoice = self.default_note_on_invoice
-
-        default_note_on_credit_note: None | str | Unset
-        if isinstance(self.default_note_on_credit_note, Unset):
-            default_note_on_credit_note = UNSET
-        else:
-            default_note_on_credit_note = self.default_note_on_credit_note
-
-        default_note_on_estimate: None | str | Unset
-        if isinstance(self.default_note_on_estimate, Unset):
-            default_note_on_estimate = UNSET
-        else:
-            default_note_on_estimate = self.default_note_on_estimate
-
-        default_note_on_quote: None | str | Unset
-        if isinstance(self.default_note_on_quote, Unset):
-            default_note_on_quote = UNSET
-        else:
-            default_note_on_quote = self.default_note_on_quote
-
-        next_quote_number: int | None | Unset
-        if isinstance(self.next_quote_number, Unset):
-            next_quote_number = UNSET
-        else:
-            next_quote_number = self.next_quote_number
-
-        quote_number_prefix: None | str | Unset
-        if isinstance(self.quote_number_prefix, Unset):
-            quote_number_prefix = UNSET
-        else:
-            quote_number_prefix = self.quote_number_prefix
-
-        estimate_number_prefix: None | str | Unset
-        if isinstance(self.estimate_number_prefix, Unset):
-            estimate_number_prefix = UNSET
-        else:
-            estimate_number_prefix = self.estimate_number_prefix
-
-        quote_default_days_to_expiry: int | None | Unset
-        if isinstance(self.quote_default_days_to_expiry, Unset):
-            quote_default_days_to_expiry = UNSET
-        else:
-            quote_default_days_to_expiry = self.quote_default_days_to_expiry
-
-        estimate_default_days_to_expiry: int | None | Unset
-        if isinstance(self.estimate_default_days_to_expiry, Unset):
-            estimate_default_days_to_expiry = UNSET
-        else:
-            estimate_default_days_to_expiry = self.estimate_default_days_to_expiry
-
-        quote_terms_and_conditions: None | str | Unset
-        if isinstance(self.quote_terms_and_conditions, Unset):
-            quote_terms_and_conditions = UNSET
-        else:
-            quote_terms_and_conditions = self.quote_terms_and_conditions
-
-        estimate_terms_and_conditions: None | str | Unset
-        if isinstance(self.estimate_terms_and_conditions, Unset):
-            estimate_terms_and_conditions = UNSET
-        else:
-            estimate_terms_and_conditions = self.estimate_terms_and_conditions
-
-        delivery_note_terms_and_conditions: None | str | Unset
-        if isinstance(self.delivery_note_terms_and_conditions, Unset):
-            delivery_note_terms_and_conditions = UNSET
-        else:
-            delivery_note_terms_and_conditions = self.delivery_note_terms_and_conditions
-
-        delivery_note_show_signature: bool | None | Unset
-        if isinstance(self.delivery_note_show_signature, Unset):
-            delivery_note_show_signature = UNSET
-        else:
-            delivery_note_show_signature = self.delivery_note_show_signature
-
-        delivery_note_show_picked: bool | None | Unset
-        if isinstance(self.delivery_note_show_picked, Unset):
-            delivery_note_show_picked = UNSET
-        else:
-            delivery_note_show_picked = self.delivery_note_show_picked
-
-        delivery_note_show_notes: bool | None | Unset
-        if isinstance(self.delivery_note_show_notes, Unset):
-            delivery_note_show_notes = UNSET
-        else:
-            delivery_note_show_notes = self.delivery_note_show_notes
-
-        delivery_note_show_contact_details: bool | None | Unset
-        if isinstance(self.delivery_note_show_contact_details, Unset):
-            delivery_note_show_contact_details = UNSET
-        else:
-            delivery_note_show_contact_details = self.delivery_note_show_contact_details
-
-        quick_entry_prefix: None | str | Unset
-        if isinstance(self.quick_entry_prefix, Unset):
-            quick_entry_prefix = UNSET
-        else:
-            quick_entry_prefix = self.quick_entry_prefix
-
-        late_payment_percentage: None | str | Unset
-        if isinstance(self.late_payment_percentage, Unset):
-            late_payment_percentage = UNSET
-        elif isinstance(self.late_payment_percentage, Decimal):
-            late_payment_percentage = decimal_to_wire(self.late_payment_percentage)
-        else:
-            late_payment_percentage = self.late_payment_percentage
-
-        prompt_payment_percentage: None | str | Unset
-        if isinstance(self.prompt_payment_percentage, Unset):
-            prompt_payment_percentage = UNSET
-        elif isinstance(self.prompt_payment_percentage, Decimal):
-            prompt_payment_percentage = decimal_to_wire(self.prompt_payment_percentage)
-        else:
-            prompt_payment_percentage = self.prompt_payment_percentage
-
-        show_auto_entrepreneur: bool | None | Unset
-        if isinstance(self.show_auto_entrepreneur, Unset):
-            show_auto_entrepreneur = UNSET
-        else:
-            show_auto_entrepreneur = self.show_auto_entrepreneur
-
-        show_insurance: bool | None | Unset
-        if isinstance(self.show_insurance, Unset):
-            show_insurance = UNSET
-        else:
-            show_insurance = self.show_insurance
-
-        insurer: dict[str, Any] | None | Unset
-        if isinstance(self.insurer, Unset):
-            insurer = UNSET
-        elif isinstance(self.insurer, Contact):
-            insurer = self.insurer.to_dict()
-        else:
-            insurer = self.insurer
-
-        insurance_area: None | str | Unset
-        if isinstance(self.insurance_area, Unset):
-            insurance_area = UNSET
-        else:
-            insurance_area = self.insurance_area
-
-        insurance_type: None | str | Unset
-        if isinstance(self.insurance_type, Unset):
-            insurance_type = UNSET
-        else:
-            insurance_type = self.insurance_type
-
-        insurance_text: None | str | Unset
-        if isinstance(self.insurance_text, Unset):
-            insurance_text = UNSET
-        else:
-            insurance_text = self.insurance_text
-
-        payment_bank_account: dict[str, Any] | None | Unset
-        if isinstance(self.payment_bank_account, Unset):
-            payment_bank_account = UNSET
-        elif isinstance(self.payment_bank_account, Base):
-            payment_bank_account = self.payment_bank_account.to_dict()
-        else:
-            payment_bank_account = self.payment_bank_account
-
-        sales_corrective_invoice_number_prefix: None | str | Unset
-        if isinstance(self.sales_corrective_invoice_number_prefix, Unset):
-            sales_corrective_invoice_number_prefix = UNSET
-        else:
-            sales_corrective_invoice_number_prefix = self.sales_corrective_invoice_number_prefix
-
-        next_sales_corrective_invoice_number: int | None | Unset
-        if isinstance(self.next_sales_corrective_invoice_number, Unset):
-            next_sales_corrective_invoice_number = UNSET
-        else:
-            next_sales_corrective_invoice_number = self.next_sales_corrective_invoice_number
-
-        document_headings: dict[str, Any] | None | Unset
-        if isinstance(self.document_headings, Unset):
-            document_headings = UNSET
-        elif isinstance(self.document_headings, InvoiceSettingsDocumentHeadings):
-            document_headings = self.document_headings.to_dict()
-        else:
-            document_headings = self.document_headings
-
-        line_item_titles: dict[str, Any] | None | Unset
-        if isinstance(self.line_item_titles, Unset):
-            line_item_titles = UNSET
-        elif isinstance(self.line_item_titles, InvoiceSettingsLineItemTitles):
-            line_item_titles = self.line_item_titles.to_dict()
-        else:
-            line_item_titles = self.line_item_titles
-
-        footer_details: dict[str, Any] | None | Unset
-        if isinstance(self.footer_details, Unset):
-            footer_details = UNSET
-        elif isinstance(self.footer_details, FooterDetails):
-            footer_details = self.footer_details.to_dict()
-        else:
-            footer_details = self.footer_details
-
-        print_contact_details: dict[str, Any] | None | Unset
-        if isinstance(self.print_contact_details, Unset):
-            print_contact_details = UNSET
-        elif isinstance(self.print_contact_details, PrintContactDetails):
-            print_contact_details = self.print_contact_details.to_dict()
-        else:
-            print_contact_details = self.print_contact_details
-
-        print_statements: dict[str, Any] | None | Unset
-        if isinstance(self.print_statements, Unset):
-            print_statements = UNSET
-        elif isinstance(self.print_statements, PrintStatements):
-            print_statements = self.print_statements.to_dict()
-        else:
-            print_statements = self.print_statements
-
-        customer_credit_days: int | None | Unset
-        if isinstance(self.customer_credit_days, Unset):
-            customer_credit_days = UNSET
-        else:
-            customer_credit_days = self.customer_credit_days
-
-        vendor_credit_days: int | None | Unset
-        if isinstance(self.vendor_credit_days, Unset):
-            vendor_credit_days = UNSET
-        else:
-            vendor_credit_days = self.vendor_credit_days
-
-        customer_credit_terms: str | Unset = UNSET
-        if not isinstance(self.customer_credit_terms, Unset):
-            customer_credit_terms = self.customer_credit_terms.value
-
-        vendor_credit_terms: str | Unset = UNSET
-        if not isinstance(self.vendor_credit_terms, Unset):
-            vendor_credit_terms = self.vendor_credit_terms.value
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if next_invoice_number is not UNSET:
-            field_dict["next_invoice_number"] = next_invoice_number
-        if next_credit_note_number is not UNSET:
-            field_dict["next_credit_note_number"] = next_credit_note_number
-        if separate_invoice_credit_note_numbering is not UNSET:
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.next_invoice_number, Unset):
+            field_dict["next_invoice_number"] = self.next_invoice_number
+        if not isinstance(self.next_credit_note_number, Unset):
+            field_dict["next_credit_note_number"] = self.next_credit_note_number
+        if not isinstance(self.separate_invoice_credit_note_numbering, Unset):
             field_dict["separate_invoice_credit_note_numbering"] = (
-                separate_invoice_credit_note_numbering
+                self.separate_invoice_credit_note_numbering
             )
-        if sales_invoice_number_prefix is not UNSET:
-            field_dict["sales_invoice_number_prefix"] = sales_invoice_number_prefix
-        if sales_credit_note_number_prefix is not UNSET:
-            field_dict["sales_credit_note_number_prefix"] = sales_credit_note_number_prefix
-        if invoice_terms_and_conditions is not UNSET:
-            field_dict["invoice_terms_and_conditions"] = invoice_terms_and_conditions
-        if default_note_on_invoice is not UNSET:
-            field_dict["default_note_on_invoice"] = default_note_on_invoice
-        if default_note_on_credit_note is not UNSET:
-            field_dict["default_note_on_credit_note"] = default_note_on_credit_note
-        if default_note_on_estimate is not UNSET:
-            field_dict["default_note_on_estimate"] = default_note_on_estimate
-        if default_note_on_quote is not UNSET:
-            field_dict["default_note_on_quote"] = default_note_on_quote
-        if next_quote_number is not UNSET:
-            field_dict["next_quote_number"] = next_quote_number
-        if quote_number_prefix is not UNSET:
-            field_dict["quote_number_prefix"] = quote_number_prefix
-        if estimate_number_prefix is not UNSET:
-            field_dict["estimate_number_prefix"] = estimate_number_prefix
-        if quote_default_days_to_expiry is not UNSET:
-            field_dict["quote_default_days_to_expiry"] = quote_default_days_to_expiry
-        if estimate_default_days_to_expiry is not UNSET:
-            field_dict["estimate_default_days_to_expiry"] = estimate_default_days_to_expiry
-        if quote_terms_and_conditions is not UNSET:
-            field_dict["quote_terms_and_conditions"] = quote_terms_and_conditions
-        if estimate_terms_and_conditions is not UNSET:
-            field_dict["estimate_terms_and_conditions"] = estimate_terms_and_conditions
-        if delivery_note_terms_and_conditions is not UNSET:
-            field_dict["delivery_note_terms_and_conditions"] = delivery_note_terms_and_conditions
-        if delivery_note_show_signature is not UNSET:
-            field_dict["delivery_note_show_signature"] = delivery_note_show_signature
-        if delivery_note_show_picked is not UNSET:
-            field_dict["delivery_note_show_picked"] = delivery_note_show_picked
-        if delivery_note_show_notes is not UNSET:
-            field_dict["delivery_note_show_notes"] = delivery_note_show_notes
-        if delivery_note_show_contact_details is not UNSET:
-            field_dict["delivery_note_show_contact_details"] = delivery_note_show_contact_details
-        if quick_entry_prefix is not UNSET:
-            field_dict["quick_entry_prefix"] = quick_entry_prefix
-        if late_payment_percentage is not UNSET:
-            field_dict["late_payment_percentage"] = late_payment_percentage
-        if prompt_payment_percentage is not UNSET:
-            field_dict["prompt_payment_percentage"] = prompt_payment_percentage
-        if show_auto_entrepreneur is not UNSET:
-            field_dict["show_auto_entrepreneur"] = show_auto_entrepreneur
-        if show_insurance is not UNSET:
-            field_dict["show_insurance"] = show_insurance
-        if insurer is not UNSET:
-            field_dict["insurer"] = insurer
-        if insurance_area is not UNSET:
-            field_dict["insurance_area"] = insurance_area
-        if insurance_type is not UNSET:
-            field_dict["insurance_type"] = insurance_type
-        if insurance_text is not UNSET:
-            field_dict["insurance_text"] = insurance_text
-        if payment_bank_account is not UNSET:
-            field_dict["payment_bank_account"] = payment_bank_account
-        if sales_corrective_invoice_number_prefix is not UNSET:
+        if not isinstance(self.sales_invoice_number_prefix, Unset):
+            field_dict["sales_invoice_number_prefix"] = self.sales_invoice_number_prefix
+        if not isinstance(self.sales_credit_note_number_prefix, Unset):
+            field_dict["sales_credit_note_number_prefix"] = self.sales_credit_note_number_prefix
+        if not isinstance(self.invoice_terms_and_conditions, Unset):
+            field_dict["invoice_terms_and_conditions"] = self.invoice_terms_and_conditions
+        if not isinstance(self.default_note_on_invoice, Unset):
+            field_dict["default_note_on_invoice"] = self.default_note_on_invoice
+        if not isinstance(self.default_note_on_credit_note, Unset):
+            field_dict["default_note_on_credit_note"] = self.default_note_on_credit_note
+        if not isinstance(self.default_note_on_estimate, Unset):
+            field_dict["default_note_on_estimate"] = self.default_note_on_estimate
+        if not isinstance(self.default_note_on_quote, Unset):
+            field_dict["default_note_on_quote"] = self.default_note_on_quote
+        if not isinstance(self.next_quote_number, Unset):
+            field_dict["next_quote_number"] = self.next_quote_number
+        if not isinstance(self.quote_number_prefix, Unset):
+            field_dict["quote_number_prefix"] = self.quote_number_prefix
+        if not isinstance(self.estimate_number_prefix, Unset):
+            field_dict["estimate_number_prefix"] = self.estimate_number_prefix
+        if not isinstance(self.quote_default_days_to_expiry, Unset):
+            field_dict["quote_default_days_to_expiry"] = self.quote_default_days_to_expiry
+        if not isinstance(self.estimate_default_days_to_expiry, Unset):
+            field_dict["estimate_default_days_to_expiry"] = self.estimate_default_days_to_expiry
+        if not isinstance(self.quote_terms_and_conditions, Unset):
+            field_dict["quote_terms_and_conditions"] = self.quote_terms_and_conditions
+        if not isinstance(self.estimate_terms_and_conditions, Unset):
+            field_dict["estimate_terms_and_conditions"] = self.estimate_terms_and_conditions
+        if not isinstance(self.delivery_note_terms_and_conditions, Unset):
+            field_dict["delivery_note_terms_and_conditions"] = (
+                self.delivery_note_terms_and_conditions
+            )
+        if not isinstance(self.delivery_note_show_signature, Unset):
+            field_dict["delivery_note_show_signature"] = self.delivery_note_show_signature
+        if not isinstance(self.delivery_note_show_picked, Unset):
+            field_dict["delivery_note_show_picked"] = self.delivery_note_show_picked
+        if not isinstance(self.delivery_note_show_notes, Unset):
+            field_dict["delivery_note_show_notes"] = self.delivery_note_show_notes
+        if not isinstance(self.delivery_note_show_contact_details, Unset):
+            field_dict["delivery_note_show_contact_details"] = (
+                self.delivery_note_show_contact_details
+            )
+        if not isinstance(self.quick_entry_prefix, Unset):
+            field_dict["quick_entry_prefix"] = self.quick_entry_prefix
+        if not isinstance(self.late_payment_percentage, Unset):
+            field_dict["late_payment_percentage"] = (
+                None
+                if self.late_payment_percentage is None
+                else decimal_to_wire(self.late_payment_percentage)
+            )
+        if not isinstance(self.prompt_payment_percentage, Unset):
+            field_dict["prompt_payment_percentage"] = (
+                None
+                if self.prompt_payment_percentage is None
+                else decimal_to_wire(self.prompt_payment_percentage)
+            )
+        if not isinstance(self.show_auto_entrepreneur, Unset):
+            field_dict["show_auto_entrepreneur"] = self.show_auto_entrepreneur
+        if not isinstance(self.show_insurance, Unset):
+            field_dict["show_insurance"] = self.show_insurance
+        if not isinstance(self.insurer, Unset):
+            field_dict["insurer"] = None if self.insurer is None else self.insurer.to_dict()
+        if not isinstance(self.insurance_area, Unset):
+            field_dict["insurance_area"] = self.insurance_area
+        if not isinstance(self.insurance_type, Unset):
+            field_dict["insurance_type"] = self.insurance_type
+        if not isinstance(self.insurance_text, Unset):
+            field_dict["insurance_text"] = self.insurance_text
+        if not isinstance(self.payment_bank_account, Unset):
+            field_dict["payment_bank_account"] = (
+                None if self.payment_bank_account is None else self.payment_bank_account.to_dict()
+            )
+        if not isinstance(self.sales_corrective_invoice_number_prefix, Unset):
             field_dict["sales_corrective_invoice_number_prefix"] = (
-                sales_corrective_invoice_number_prefix
+                self.sales_corrective_invoice_number_prefix
             )
-        if next_sales_corrective_invoice_number is not UNSET:
+        if not isinstance(self.next_sales_corrective_invoice_number, Unset):
             field_dict["next_sales_corrective_invoice_number"] = (
-                next_sales_corrective_invoice_number
+                self.next_sales_corrective_invoice_number
             )
-        if document_headings is not UNSET:
-            field_dict["document_headings"] = document_headings
-        if line_item_titles is not UNSET:
-            field_dict["line_item_titles"] = line_item_titles
-        if footer_details is not UNSET:
-            field_dict["footer_details"] = footer_details
-        if print_contact_details is not UNSET:
-            field_dict["print_contact_details"] = print_contact_details
-        if print_statements is not UNSET:
-            field_dict["print_statements"] = print_statements
-        if customer_credit_days is not UNSET:
-            field_dict["customer_credit_days"] = customer_credit_days
-        if vendor_credit_days is not UNSET:
-            field_dict["vendor_credit_days"] = vendor_credit_days
-        if customer_credit_terms is not UNSET:
-            field_dict["customer_credit_terms"] = customer_credit_terms
-        if vendor_credit_terms is not UNSET:
-            field_dict["vendor_credit_terms"] = vendor_credit_terms
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-
+        if not isinstance(self.document_headings, Unset):
+            field_dict["document_headings"] = (
+                None if self.document_headings is None else self.document_headings.to_dict()
+            )
+        if not isinstance(self.line_item_titles, Unset):
+            field_dict["line_item_titles"] = (
+                None if self.line_item_titles is None else self.line_item_titles.to_dict()
+            )
+        if not isinstance(self.footer_details, Unset):
+            field_dict["footer_details"] = (
+                None if self.footer_details is None else self.footer_details.to_dict()
+            )
+        if not isinstance(self.print_contact_details, Unset):
+            field_dict["print_contact_details"] = (
+                None if self.print_contact_details is None else self.print_contact_details.to_dict()
+            )
+        if not isinstance(self.print_statements, Unset):
+            field_dict["print_statements"] = (
+                None if self.print_statements is None else self.print_statements.to_dict()
+            )
+        if not isinstance(self.customer_credit_days, Unset):
+            field_dict["customer_credit_days"] = self.customer_credit_days
+        if not isinstance(self.vendor_credit_days, Unset):
+            field_dict["vendor_credit_days"] = self.vendor_credit_days
+        if not isinstance(self.customer_credit_terms, Unset):
+            field_dict["customer_credit_terms"] = (
+                None if self.customer_credit_terms is None else self.customer_credit_terms.value
+            )
+        if not isinstance(self.vendor_credit_terms, Unset):
+            field_dict["vendor_credit_terms"] = (
+                None if self.vendor_credit_terms is None else self.vendor_credit_terms.value
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.footer_details import FooterDetails  # noqa: PLC0415
-        from ..models.invoice_settings_document_headings import InvoiceSettingsDocumentHeadings  # noqa: PLC0415
-        from ..models.invoice_settings_line_item_titles import InvoiceSettingsLineItemTitles  # noqa: PLC0415
-        from ..models.print_contact_details import PrintContactDetails  # noqa: PLC0415
-        from ..models.print_statements import PrintStatements  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_next_invoice_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_invoice_number = _parse_next_invoice_number(d.pop("next_invoice_number", UNSET))
-
-        def _parse_next_credit_note_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_credit_note_number = _parse_next_credit_note_number(
-            d.pop("next_credit_note_number", UNSET)
+        obj = cls(
+            path=d.pop("$path", UNSET),
+            next_invoice_number=d.pop("next_invoice_number", UNSET),
+            next_credit_note_number=d.pop("next_credit_note_number", UNSET),
+            separate_invoice_credit_note_numbering=d.pop(
+                "separate_invoice_credit_note_numbering", UNSET
+            ),
+            sales_invoice_number_prefix=d.pop("sales_invoice_number_prefix", UNSET),
+            sales_credit_note_number_prefix=d.pop("sales_credit_note_number_prefix", UNSET),
+            invoice_terms_and_conditions=d.pop("invoice_terms_and_conditions", UNSET),
+            default_note_on_invoice=d.pop("default_note_on_invoice", UNSET),
+            default_note_on_credit_note=d.pop("default_note_on_credit_note", UNSET),
+            default_note_on_estimate=d.pop("default_note_on_estimate", UNSET),
+            default_note_on_quote=d.pop("default_note_on_quote", UNSET),
+            next_quote_number=d.pop("next_quote_number", UNSET),
+            quote_number_prefix=d.pop("quote_number_prefix", UNSET),
+            estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
+            quote_default_days_to_expiry=d.pop("quote_default_days_to_expiry", UNSET),
+            estimate_default_days_to_expiry=d.pop("estimate_default_days_to_expiry", UNSET),
+            quote_terms_and_conditions=d.pop("quote_terms_and_conditions", UNSET),
+            estimate_terms_and_conditions=d.pop("estimate_terms_and_conditions", UNSET),
+            delivery_note_terms_and_conditions=d.pop("delivery_note_terms_and_conditions", UNSET),
+            delivery_note_show_signature=d.pop("delivery_note_show_signature", UNSET),
+            delivery_note_show_picked=d.pop("delivery_note_show_picked", UNSET),
+            delivery_note_show_notes=d.pop("delivery_note_show_notes", UNSET),
+            delivery_note_show_contact_details=d.pop("delivery_note_show_contact_details", UNSET),
+            quick_entry_prefix=d.pop("quick_entry_prefix", UNSET),
+            late_payment_percentage=(
+                _v0
+                if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            prompt_payment_percentage=(
+                _v0
+                if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
+            show_insurance=d.pop("show_insurance", UNSET),
+            insurer=(
+                _v0
+                if (_v0 := d.pop("insurer", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            insurance_area=d.pop("insurance_area", UNSET),
+            insurance_type=d.pop("insurance_type", UNSET),
+            insurance_text=d.pop("insurance_text", UNSET),
+            payment_bank_account=(
+                _v0
+                if (_v0 := d.pop("payment_bank_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_corrective_invoice_number_prefix=d.pop(
+                "sales_corrective_invoice_number_prefix", UNSET
+            ),
+            next_sales_corrective_invoice_number=d.pop(
+                "next_sales_corrective_invoice_number", UNSET
+            ),
+            document_headings=(
+                _v0
+                if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
+                else _m_invoice_settings_document_headings.InvoiceSettingsDocumentHeadings.from_dict(
+                    _v0
+                )
+            ),
+            line_item_titles=(
+                _v0
+                if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
+                else _m_invoice_settings_line_item_titles.InvoiceSettingsLineItemTitles.from_dict(
+                    _v0
+                )
+            ),
+            footer_details=(
+                _v0
+                if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
+                else _m_footer_details.FooterDetails.from_dict(_v0)
+            ),
+            print_contact_details=(
+                _v0
+                if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
+                else _m_print_contact_details.PrintContactDetails.from_dict(_v0)
+            ),
+            print_statements=(
+                _v0
+                if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
+                else _m_print_statements.PrintStatements.from_dict(_v0)
+            ),
+            customer_credit_days=d.pop("customer_credit_days", UNSET),
+            vendor_credit_days=d.pop("vendor_credit_days", UNSET),
+            customer_credit_terms=(
+                _v0
+                if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
+                else _m_invoice_settings_customer_credit_terms.InvoiceSettingsCustomerCreditTerms(
+                    _v0
+                )
+            ),
+            vendor_credit_terms=(
+                _v0
+                if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
+                else _m_invoice_settings_vendor_credit_terms.InvoiceSettingsVendorCreditTerms(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
         )
-
-        def _parse_separate_invoice_credit_note_numbering(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        separate_invoice_credit_note_numbering = _parse_separate_invoice_credit_note_numbering(
-            d.pop("separate_invoice_credit_note_numbering", UNSET)
-        )
-
-        def _parse_sales_invoice_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_invoice_number_prefix = _parse_sales_invoice_number_prefix(
-            d.pop("sales_invoice_number_prefix", UNSET)
-        )
-
-        def _parse_sales_credit_note_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_credit_note_number_prefix = _parse_sales_credit_note_number_prefix(
-            d.pop("sales_credit_note_number_prefix", UNSET)
-        )
-
-        def _parse_invoice_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        invoice_terms_and_conditions = _parse_invoice_terms_and_conditions(
-            d.pop("invoice_terms_and_conditions", UNSET)
-        )
-
-        def _parse_default_note_on_invoice(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_note_on_invoice = _parse_default_note_on_invoice(
-            d.pop("default_note_on_invoice", UNSET)
-        )
-
-        def _parse_default_note_on_credit_note(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_note_on_credit_note = _parse_default_note_on_credit_note(
-            d.pop("default_note_on_credit_note", UNSET)
-        )
-
-        def _parse_default_note_on_estimate(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_note_on_estimate = _parse_default_note_on_estimate(
-            d.pop("default_note_on_estimate", UNSET)
-        )
-
-        def _parse_default_note_on_quote(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_note_on_quote = _parse_default_note_on_quote(d.pop("default_note_on_quote", UNSET))
-
-        def _parse_next_quote_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_quote_number = _parse_next_quote_number(d.pop("next_quote_number", UNSET))
-
-        def _parse_quote_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        quote_number_prefix = _parse_quote_number_prefix(d.pop("quote_number_prefix", UNSET))
-
-        def _parse_estimate_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        estimate_number_prefix = _parse_estimate_number_prefix(
-            d.pop("estimate_number_prefix", UNSET)
-        )
-
-        def _parse_quote_default_days_to_expiry(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        quote_default_days_to_expiry = _parse_quote_default_days_to_expiry(
-            d.pop("quote_default_days_to_expiry", UNSET)
-        )
-
-        def _parse_estimate_default_days_to_expiry(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        estimate_default_days_to_expiry = _parse_estimate_default_days_to_expiry(
-            d.pop("estimate_default_days_to_expiry", UNSET)
-        )
-
-        def _parse_quote_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        quote_terms_and_conditions = _parse_quote_terms_and_conditions(
-            d.pop("quote_terms_and_conditions", UNSET)
-        )
-
-        def _parse_estimate_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        estimate_terms_and_conditions = _parse_estimate_terms_and_conditions(
-            d.pop("estimate_terms_and_conditions", UNSET)
-        )
-
-        def _parse_delivery_note_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        delivery_note_terms_and_conditions = _parse_delivery_note_terms_and_conditions(
-            d.pop("delivery_note_terms_and_conditions", UNSET)
-        )
-
-        def _parse_delivery_note_show_signature(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        delivery_note_show_signature = _parse_delivery_note_show_signature(
-            d.pop("delivery_note_show_signature", UNSET)
-        )
-
-        def _parse_delivery_note_show_picked(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        delivery_note_show_picked = _parse_delivery_note_show_picked(
-            d.pop("delivery_note_show_picked", UNSET)
-        )
-
-        def _parse_delivery_note_show_notes(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        delivery_note_show_notes = _parse_delivery_note_show_notes(
-            d.pop("delivery_note_show_notes", UNSET)
-        )
-
-        def _parse_delivery_note_show_contact_details(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        delivery_note_show_contact_details = _parse_delivery_note_show_contact_details(
-            d.pop("delivery_note_show_contact_details", UNSET)
-        )
-
-        def _parse_quick_entry_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        quick_entry_prefix = _parse_quick_entry_prefix(d.pop("quick_entry_prefix", UNSET))
-
-        def _parse_late_payment_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                late_payment_percentage_type_0 = decimal_from_wire(data)
-
-                return late_payment_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        late_payment_percentage = _parse_late_payment_percentage(
-            d.pop("late_payment_percentage", UNSET)
-        )
-
-        def _parse_prompt_payment_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                prompt_payment_percentage_type_0 = decimal_from_wire(data)
-
-                return prompt_payment_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        prompt_payment_percentage = _parse_prompt_payment_percentage(
-            d.pop("prompt_payment_percentage", UNSET)
-        )
-
-        def _parse_show_auto_entrepreneur(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_auto_entrepreneur = _parse_show_auto_entrepreneur(
-            d.pop("show_auto_entrepreneur", UNSET)
-        )
-
-        def _parse_show_insurance(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_insurance = _parse_show_insurance(d.pop("show_insurance", UNSET))
-
-        def _parse_insurer(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                insurer_type_0 = Contact.from_dict(data)
-
-                return insurer_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        insurer = _parse_insurer(d.pop("insurer", UNSET))
-
-        def _parse_insurance_area(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        insurance_area = _parse_insurance_area(d.pop("insurance_area", UNSET))
-
-        def _parse_insurance_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        insurance_type = _parse_insurance_type(d.pop("insurance_type", UNSET))
-
-        def _parse_insurance_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        insurance_text = _parse_insurance_text(d.pop("insurance_text", UNSET))
-
-        def _parse_payment_bank_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                payment_bank_account_type_0 = Base.from_dict(data)
-
-                return payment_bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        payment_bank_account = _parse_payment_bank_account(d.pop("payment_bank_account", UNSET))
-
-        def _parse_sales_corrective_invoice_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_corrective_invoice_number_prefix = _parse_sales_corrective_invoice_number_prefix(
-            d.pop("sales_corrective_invoice_number_prefix", UNSET)
-        )
-
-        def _parse_next_sales_corrective_invoice_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_sales_corrective_invoice_number = _parse_next_sales_corrective_invoice_number(
-            d.pop("next_sales_corrective_invoice_number", UNSET)
-        )
-
-        def _parse_document_headings(
-            data: object,
-        ) -> InvoiceSettingsDocumentHeadings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                document_headings_type_0 = InvoiceSettingsDocumentHeadings.from_dict(data)
-
-                return document_headings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(InvoiceSettingsDocumentHeadings | None | Unset, data)
-
-        document_headings = _parse_document_headings(d.pop("document_headings", UNSET))
-
-        def _parse_line_item_titles(data: object) -> InvoiceSettingsLineItemTitles | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                line_item_titles_type_0 = InvoiceSettingsLineItemTitles.from_dict(data)
-
-                return line_item_titles_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(InvoiceSettingsLineItemTitles | None | Unset, data)
-
-        line_item_titles = _parse_line_item_titles(d.pop("line_item_titles", UNSET))
-
-        def _parse_footer_details(data: object) -> FooterDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                footer_details_type_0 = FooterDetails.from_dict(data)
-
-                return footer_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FooterDetails | None | Unset, data)
-
-        footer_details = _parse_footer_details(d.pop("footer_details", UNSET))
-
-        def _parse_print_contact_details(data: object) -> None | PrintContactDetails | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                print_contact_details_type_0 = PrintContactDetails.from_dict(data)
-
-                return print_contact_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PrintContactDetails | Unset, data)
-
-        print_contact_details = _parse_print_contact_details(d.pop("print_contact_details", UNSET))
-
-        def _parse_print_statements(data: object) -> None | PrintStatements | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                print_statements_type_0 = PrintStatements.from_dict(data)
-
-                return print_statements_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PrintStatements | Unset, data)
-
-        print_statements = _parse_print_statements(d.pop("print_statements", UNSET))
-
-        def _parse_customer_credit_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        customer_credit_days = _parse_customer_credit_days(d.pop("customer_credit_days", UNSET))
-
-        def _parse_vendor_credit_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        vendor_credit_days = _parse_vendor_credit_days(d.pop("vendor_credit_days", UNSET))
-
-        _customer_credit_terms = d.pop("customer_credit_terms", UNSET)
-        customer_credit_terms: InvoiceSettingsCustomerCreditTerms | Unset
-        if isinstance(_customer_credit_terms, Unset):
-            customer_credit_terms = UNSET
-        else:
-            customer_credit_terms = InvoiceSettingsCustomerCreditTerms(_customer_credit_terms)
-
-        _vendor_credit_terms = d.pop("vendor_credit_terms", UNSET)
-        vendor_credit_terms: InvoiceSettingsVendorCreditTerms | Unset
-        if isinstance(_vendor_credit_terms, Unset):
-            vendor_credit_terms = UNSET
-        else:
-            vendor_credit_terms = InvoiceSettingsVendorCreditTerms(_vendor_credit_terms)
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        invoice_settings = cls(
-            path=path,
-            next_invoice_number=next_invoice_number,
-            next_credit_note_number=next_credit_note_number,
-            separate_invoice_credit_note_numbering=separate_invoice_credit_note_numbering,
-            sales_invoice_number_prefix=sales_invoice_number_prefix,
-            sales_credit_note_number_prefix=sales_credit_note_number_prefix,
-            invoice_terms_and_conditions=invoice_terms_and_conditions,
-            default_note_on_invoice=default_note_on_invoice,
-            default_note_on_credit_note=default_note_on_credit_note,
-            default_note_on_estimate=default_note_on_estimate,
-            default_note_on_quote=default_note_on_quote,
-            next_quote_number=next_quote_number,
-            quote_number_prefix=quote_number_prefix,
-            estimate_number_prefix=estimate_number_prefix,
-            quote_default_days_to_expiry=quote_default_days_to_expiry,
-            estimate_default_days_to_expiry=estimate_default_days_to_expiry,
-            quote_terms_and_conditions=quote_terms_and_conditions,
-            estimate_terms_and_conditions=estimate_terms_and_conditions,
-            delivery_note_terms_and_conditions=delivery_note_terms_and_conditions,
-            delivery_note_show_signature=delivery_note_show_signature,
-            delivery_note_show_picked=delivery_note_show_picked,
-            delivery_note_show_notes=delivery_note_show_notes,
-            delivery_note_show_contact_details=delivery_note_show_contact_details,
-            quick_entry_prefix=quick_entry_prefix,
-            late_payment_percentage=late_payment_percentage,
-            prompt_payment_percentage=prompt_payment_percentage,
-            show_auto_entrepreneur=show_auto_entrepreneur,
-            show_insurance=show_insurance,
-            insurer=insurer,
-            insurance_area=insurance_area,
-            insurance_type=insurance_type,
-            insurance_text=insurance_text,
-            payment_bank_account=payment_bank_account,
-            sales_corrective_invoice_number_prefix=sales_corrective_invoice_number_prefix,
-            next_sales_corrective_invoice_number=next_sales_corrective_invoice_number,
-            document_headings=document_headings,
-            line_item_titles=line_item_titles,
-            footer_details=footer_details,
-            print_contact_details=print_contact_details,
-            print_statements=print_statements,
-            customer_credit_days=customer_credit_days,
-            vendor_credit_days=vendor_credit_days,
-            customer_credit_terms=customer_credit_terms,
-            vendor_credit_terms=vendor_credit_terms,
-            updated_at=updated_at,
-        )
-
-        invoice_settings.additional_properties = d
-        return invoice_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

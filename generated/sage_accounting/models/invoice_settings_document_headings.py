@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,7 +18,8 @@ class InvoiceSettingsDocumentHeadings:
     Attributes:
         sales_invoice (None | str | Unset): The customisable sales invoice document header
         sales_credit_note (None | str | Unset): The customisable sales credit note document header
-        sales_corrective_invoice (None | str | Unset): The customisable sales corrective invoice document header
+        sales_corrective_invoice (None | str | Unset): The customisable sales corrective invoice
+            document header
         sales_quote (None | str | Unset): The customisable sales quote document header
         sales_estimate (None | str | Unset): The customisable sales estimate document header
         pro_forma (None | str | Unset): The customisable pro forma document header
@@ -39,185 +40,45 @@ class InvoiceSettingsDocumentHeadings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sales_invoice: None | str | Unset
-        if isinstance(self.sales_invoice, Unset):
-            sales_invoice = UNSET
-        else:
-            sales_invoice = self.sales_invoice
-
-        sales_credit_note: None | str | Unset
-        if isinstance(self.sales_credit_note, Unset):
-            sales_credit_note = UNSET
-        else:
-            sales_credit_note = self.sales_credit_note
-
-        sales_corrective_invoice: None | str | Unset
-        if isinstance(self.sales_corrective_invoice, Unset):
-            sales_corrective_invoice = UNSET
-        else:
-            sales_corrective_invoice = self.sales_corrective_invoice
-
-        sales_quote: None | str | Unset
-        if isinstance(self.sales_quote, Unset):
-            sales_quote = UNSET
-        else:
-            sales_quote = self.sales_quote
-
-        sales_estimate: None | str | Unset
-        if isinstance(self.sales_estimate, Unset):
-            sales_estimate = UNSET
-        else:
-            sales_estimate = self.sales_estimate
-
-        pro_forma: None | str | Unset
-        if isinstance(self.pro_forma, Unset):
-            pro_forma = UNSET
-        else:
-            pro_forma = self.pro_forma
-
-        remittance_advice: None | str | Unset
-        if isinstance(self.remittance_advice, Unset):
-            remittance_advice = UNSET
-        else:
-            remittance_advice = self.remittance_advice
-
-        statement: None | str | Unset
-        if isinstance(self.statement, Unset):
-            statement = UNSET
-        else:
-            statement = self.statement
-
-        delivery_note: None | str | Unset
-        if isinstance(self.delivery_note, Unset):
-            delivery_note = UNSET
-        else:
-            delivery_note = self.delivery_note
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sales_invoice is not UNSET:
-            field_dict["sales_invoice"] = sales_invoice
-        if sales_credit_note is not UNSET:
-            field_dict["sales_credit_note"] = sales_credit_note
-        if sales_corrective_invoice is not UNSET:
-            field_dict["sales_corrective_invoice"] = sales_corrective_invoice
-        if sales_quote is not UNSET:
-            field_dict["sales_quote"] = sales_quote
-        if sales_estimate is not UNSET:
-            field_dict["sales_estimate"] = sales_estimate
-        if pro_forma is not UNSET:
-            field_dict["pro_forma"] = pro_forma
-        if remittance_advice is not UNSET:
-            field_dict["remittance_advice"] = remittance_advice
-        if statement is not UNSET:
-            field_dict["statement"] = statement
-        if delivery_note is not UNSET:
-            field_dict["delivery_note"] = delivery_note
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.sales_invoice, Unset):
+            field_dict["sales_invoice"] = self.sales_invoice
+        if not isinstance(self.sales_credit_note, Unset):
+            field_dict["sales_credit_note"] = self.sales_credit_note
+        if not isinstance(self.sales_corrective_invoice, Unset):
+            field_dict["sales_corrective_invoice"] = self.sales_corrective_invoice
+        if not isinstance(self.sales_quote, Unset):
+            field_dict["sales_quote"] = self.sales_quote
+        if not isinstance(self.sales_estimate, Unset):
+            field_dict["sales_estimate"] = self.sales_estimate
+        if not isinstance(self.pro_forma, Unset):
+            field_dict["pro_forma"] = self.pro_forma
+        if not isinstance(self.remittance_advice, Unset):
+            field_dict["remittance_advice"] = self.remittance_advice
+        if not isinstance(self.statement, Unset):
+            field_dict["statement"] = self.statement
+        if not isinstance(self.delivery_note, Unset):
+            field_dict["delivery_note"] = self.delivery_note
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_invoice(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_invoice = _parse_sales_invoice(d.pop("sales_invoice", UNSET))
-
-        def _parse_sales_credit_note(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_credit_note = _parse_sales_credit_note(d.pop("sales_credit_note", UNSET))
-
-        def _parse_sales_corrective_invoice(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_corrective_invoice = _parse_sales_corrective_invoice(
-            d.pop("sales_corrective_invoice", UNSET)
+        obj = cls(
+            sales_invoice=d.pop("sales_invoice", UNSET),
+            sales_credit_note=d.pop("sales_credit_note", UNSET),
+            sales_corrective_invoice=d.pop("sales_corrective_invoice", UNSET),
+            sales_quote=d.pop("sales_quote", UNSET),
+            sales_estimate=d.pop("sales_estimate", UNSET),
+            pro_forma=d.pop("pro_forma", UNSET),
+            remittance_advice=d.pop("remittance_advice", UNSET),
+            statement=d.pop("statement", UNSET),
+            delivery_note=d.pop("delivery_note", UNSET),
         )
-
-        def _parse_sales_quote(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_quote = _parse_sales_quote(d.pop("sales_quote", UNSET))
-
-        def _parse_sales_estimate(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sales_estimate = _parse_sales_estimate(d.pop("sales_estimate", UNSET))
-
-        def _parse_pro_forma(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pro_forma = _parse_pro_forma(d.pop("pro_forma", UNSET))
-
-        def _parse_remittance_advice(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remittance_advice = _parse_remittance_advice(d.pop("remittance_advice", UNSET))
-
-        def _parse_statement(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        statement = _parse_statement(d.pop("statement", UNSET))
-
-        def _parse_delivery_note(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        delivery_note = _parse_delivery_note(d.pop("delivery_note", UNSET))
-
-        invoice_settings_document_headings = cls(
-            sales_invoice=sales_invoice,
-            sales_credit_note=sales_credit_note,
-            sales_corrective_invoice=sales_corrective_invoice,
-            sales_quote=sales_quote,
-            sales_estimate=sales_estimate,
-            pro_forma=pro_forma,
-            remittance_advice=remittance_advice,
-            statement=statement,
-            delivery_note=delivery_note,
-        )
-
-        invoice_settings_document_headings.additional_properties = d
-        return invoice_settings_document_headings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,93 +29,30 @@ class InvoiceSettingsLineItemTitles:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        unit_price: None | str | Unset
-        if isinstance(self.unit_price, Unset):
-            unit_price = UNSET
-        else:
-            unit_price = self.unit_price
-
-        quantity: None | str | Unset
-        if isinstance(self.quantity, Unset):
-            quantity = UNSET
-        else:
-            quantity = self.quantity
-
-        discount: None | str | Unset
-        if isinstance(self.discount, Unset):
-            discount = UNSET
-        else:
-            discount = self.discount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if description is not UNSET:
-            field_dict["description"] = description
-        if unit_price is not UNSET:
-            field_dict["unit_price"] = unit_price
-        if quantity is not UNSET:
-            field_dict["quantity"] = quantity
-        if discount is not UNSET:
-            field_dict["discount"] = discount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.unit_price, Unset):
+            field_dict["unit_price"] = self.unit_price
+        if not isinstance(self.quantity, Unset):
+            field_dict["quantity"] = self.quantity
+        if not isinstance(self.discount, Unset):
+            field_dict["discount"] = self.discount
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_unit_price(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        unit_price = _parse_unit_price(d.pop("unit_price", UNSET))
-
-        def _parse_quantity(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        quantity = _parse_quantity(d.pop("quantity", UNSET))
-
-        def _parse_discount(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        discount = _parse_discount(d.pop("discount", UNSET))
-
-        invoice_settings_line_item_titles = cls(
-            description=description,
-            unit_price=unit_price,
-            quantity=quantity,
-            discount=discount,
+        obj = cls(
+            description=d.pop("description", UNSET),
+            unit_price=d.pop("unit_price", UNSET),
+            quantity=d.pop("quantity", UNSET),
+            discount=d.pop("discount", UNSET),
         )
-
-        invoice_settings_line_item_titles.additional_properties = d
-        return invoice_settings_line_item_titles
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import journal_code_type as _m_journal_code_type
 
 if TYPE_CHECKING:
     from ..models.journal_code_type import JournalCodeType
@@ -30,24 +32,28 @@ class JournalCode:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            name (None | str | Unset): The name of the journal code
-            code (None | str | Unset): The code of the journal code
-            journal_code_type (JournalCodeType | None | Unset): The journal code type of the journal code
-            control_name (None | str | Unset): The control name of the journal code
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        name (None | str | Unset): The name of the journal code
+        code (None | str | Unset): The code of the journal code
+        journal_code_type (JournalCodeType | None | Unset): The journal code type of the journal
+            code
+        control_name (None | str | Unset): The control name of the journal code
 
-                Control names are identifiers for a journal codes with a specific meaning. Some examples are `AC` for
-                purchases, `VE` for sales, `OD` for other transactions and `REPBAL` for opening balances.
-            reserved (bool | None | Unset): Indicates whether the journal code is reserved.
+            Control names are identifiers for a journal codes with a specific meaning. Some examples are
+            `AC` for
+            purchases, `VE` for sales, `OD` for other transactions and `REPBAL` for opening balances.
+        reserved (bool | None | Unset): Indicates whether the journal code is reserved.
 
-                Reserved journal codes cannot be deleted. A journal code is reserved when it has a control name.
-                Please note that journal codes can also not be deleted when there is any journal that is using
-                the code.
+            Reserved journal codes cannot be deleted. A journal code is reserved when it has a control
+            name.
+            Please note that journal codes can also not be deleted when there is any journal that is
+            using
+            the code.
     """
 
     id: None | str | Unset = UNSET
@@ -63,237 +69,66 @@ class JournalCode:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.journal_code_type import JournalCodeType  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        code: None | str | Unset
-        if isinstance(self.code, Unset):
-            code = UNSET
-        else:
-            code = self.code
-
-        journal_code_type: dict[str, Any] | None | Unset
-        if isinstance(self.journal_code_type, Unset):
-            journal_code_type = UNSET
-        elif isinstance(self.journal_code_type, JournalCodeType):
-            journal_code_type = self.journal_code_type.to_dict()
-        else:
-            journal_code_type = self.journal_code_type
-
-        control_name: None | str | Unset
-        if isinstance(self.control_name, Unset):
-            control_name = UNSET
-        else:
-            control_name = self.control_name
-
-        reserved: bool | None | Unset
-        if isinstance(self.reserved, Unset):
-            reserved = UNSET
-        else:
-            reserved = self.reserved
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if name is not UNSET:
-            field_dict["name"] = name
-        if code is not UNSET:
-            field_dict["code"] = code
-        if journal_code_type is not UNSET:
-            field_dict["journal_code_type"] = journal_code_type
-        if control_name is not UNSET:
-            field_dict["control_name"] = control_name
-        if reserved is not UNSET:
-            field_dict["reserved"] = reserved
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.code, Unset):
+            field_dict["code"] = self.code
+        if not isinstance(self.journal_code_type, Unset):
+            field_dict["journal_code_type"] = (
+                None if self.journal_code_type is None else self.journal_code_type.to_dict()
+            )
+        if not isinstance(self.control_name, Unset):
+            field_dict["control_name"] = self.control_name
+        if not isinstance(self.reserved, Unset):
+            field_dict["reserved"] = self.reserved
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.journal_code_type import JournalCodeType  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
-
-        def _parse_journal_code_type(data: object) -> JournalCodeType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                journal_code_type_type_0 = JournalCodeType.from_dict(data)
-
-                return journal_code_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(JournalCodeType | None | Unset, data)
-
-        journal_code_type = _parse_journal_code_type(d.pop("journal_code_type", UNSET))
-
-        def _parse_control_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        control_name = _parse_control_name(d.pop("control_name", UNSET))
-
-        def _parse_reserved(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        reserved = _parse_reserved(d.pop("reserved", UNSET))
-
-        journal_code = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            name=name,
-            code=code,
-            journal_code_type=journal_code_type,
-            control_name=control_name,
-            reserved=reserved,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            code=d.pop("code", UNSET),
+            journal_code_type=(
+                _v0
+                if (_v0 := d.pop("journal_code_type", UNSET)) is None or _v0 is UNSET
+                else _m_journal_code_type.JournalCodeType.from_dict(_v0)
+            ),
+            control_name=d.pop("control_name", UNSET),
+            reserved=d.pop("reserved", UNSET),
         )
-
-        journal_code.additional_properties = d
-        return journal_code
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

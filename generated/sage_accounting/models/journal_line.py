@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import analysis_type_line_item as _m_analysis_type_line_item
+from . import ledger_account as _m_ledger_account
 
 if TYPE_CHECKING:
     from ..models.analysis_type_line_item import AnalysisTypeLineItem
@@ -28,15 +30,19 @@ class JournalLine:
         details (None | str | Unset): A description of the journal line
         debit (Decimal | None | Unset): The debit amount of the journal line
         credit (Decimal | None | Unset): The credit amount of the journal line
-        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types information
-        include_on_tax_return (bool | None | Unset): Indicates whether the journal line should affect the tax return
-        tax_reconciled (bool | None | Unset): Indicates if the journal line is tax reconciled or not.
+        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types
+            information
+        include_on_tax_return (bool | None | Unset): Indicates whether the journal line should
+            affect the tax return
+        tax_reconciled (bool | None | Unset): Indicates if the journal line is tax reconciled or
+            not.
         cleared (bool | None | Unset): Indicates if the journal line is cleared or not.
 
             Will be true when a journal item has been matched with a bank feed or statement.
-        bank_reconciled (bool | None | Unset): Indicates if the journal line is bank reconciled or not.
-        journal_line_foreign_currency (None | str | Unset): Indicates if the journal line is with a foreign currency
-            bank account.
+        bank_reconciled (bool | None | Unset): Indicates if the journal line is bank reconciled or
+            not.
+        journal_line_foreign_currency (None | str | Unset): Indicates if the journal line is with a
+            foreign currency bank account.
     """
 
     id: None | str | Unset = UNSET
@@ -53,283 +59,73 @@ class JournalLine:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, LedgerAccount):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        debit: None | str | Unset
-        if isinstance(self.debit, Unset):
-            debit = UNSET
-        elif isinstance(self.debit, Decimal):
-            debit = decimal_to_wire(self.debit)
-        else:
-            debit = self.debit
-
-        credit: None | str | Unset
-        if isinstance(self.credit, Unset):
-            credit = UNSET
-        elif isinstance(self.credit, Decimal):
-            credit = decimal_to_wire(self.credit)
-        else:
-            credit = self.credit
-
-        analysis_type_categories: list[dict[str, Any]] | None | Unset
-        if isinstance(self.analysis_type_categories, Unset):
-            analysis_type_categories = UNSET
-        elif isinstance(self.analysis_type_categories, list):
-            analysis_type_categories = []
-            for analysis_type_categories_type_0_item_data in self.analysis_type_categories:
-                analysis_type_categories_type_0_item = (
-                    analysis_type_categories_type_0_item_data.to_dict()
-                )
-                analysis_type_categories.append(analysis_type_categories_type_0_item)
-
-        else:
-            analysis_type_categories = self.analysis_type_categories
-
-        include_on_tax_return: bool | None | Unset
-        if isinstance(self.include_on_tax_return, Unset):
-            include_on_tax_return = UNSET
-        else:
-            include_on_tax_return = self.include_on_tax_return
-
-        tax_reconciled: bool | None | Unset
-        if isinstance(self.tax_reconciled, Unset):
-            tax_reconciled = UNSET
-        else:
-            tax_reconciled = self.tax_reconciled
-
-        cleared: bool | None | Unset
-        if isinstance(self.cleared, Unset):
-            cleared = UNSET
-        else:
-            cleared = self.cleared
-
-        bank_reconciled: bool | None | Unset
-        if isinstance(self.bank_reconciled, Unset):
-            bank_reconciled = UNSET
-        else:
-            bank_reconciled = self.bank_reconciled
-
-        journal_line_foreign_currency: None | str | Unset
-        if isinstance(self.journal_line_foreign_currency, Unset):
-            journal_line_foreign_currency = UNSET
-        else:
-            journal_line_foreign_currency = self.journal_line_foreign_currency
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if details is not UNSET:
-            field_dict["details"] = details
-        if debit is not UNSET:
-            field_dict["debit"] = debit
-        if credit is not UNSET:
-            field_dict["credit"] = credit
-        if analysis_type_categories is not UNSET:
-            field_dict["analysis_type_categories"] = analysis_type_categories
-        if include_on_tax_return is not UNSET:
-            field_dict["include_on_tax_return"] = include_on_tax_return
-        if tax_reconciled is not UNSET:
-            field_dict["tax_reconciled"] = tax_reconciled
-        if cleared is not UNSET:
-            field_dict["cleared"] = cleared
-        if bank_reconciled is not UNSET:
-            field_dict["bank_reconciled"] = bank_reconciled
-        if journal_line_foreign_currency is not UNSET:
-            field_dict["journal_line_foreign_currency"] = journal_line_foreign_currency
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.debit, Unset):
+            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+        if not isinstance(self.credit, Unset):
+            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+        if not isinstance(self.analysis_type_categories, Unset):
+            field_dict["analysis_type_categories"] = (
+                None
+                if self.analysis_type_categories is None
+                else [_i0.to_dict() for _i0 in self.analysis_type_categories]
+            )
+        if not isinstance(self.include_on_tax_return, Unset):
+            field_dict["include_on_tax_return"] = self.include_on_tax_return
+        if not isinstance(self.tax_reconciled, Unset):
+            field_dict["tax_reconciled"] = self.tax_reconciled
+        if not isinstance(self.cleared, Unset):
+            field_dict["cleared"] = self.cleared
+        if not isinstance(self.bank_reconciled, Unset):
+            field_dict["bank_reconciled"] = self.bank_reconciled
+        if not isinstance(self.journal_line_foreign_currency, Unset):
+            field_dict["journal_line_foreign_currency"] = self.journal_line_foreign_currency
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type_line_item import AnalysisTypeLineItem  # noqa: PLC0415
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_ledger_account(data: object) -> LedgerAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = LedgerAccount.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccount | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_debit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                debit_type_0 = decimal_from_wire(data)
-
-                return debit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        debit = _parse_debit(d.pop("debit", UNSET))
-
-        def _parse_credit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                credit_type_0 = decimal_from_wire(data)
-
-                return credit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        credit = _parse_credit(d.pop("credit", UNSET))
-
-        def _parse_analysis_type_categories(
-            data: object,
-        ) -> list[AnalysisTypeLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_categories_type_0 = []
-                _analysis_type_categories_type_0 = data
-                for analysis_type_categories_type_0_item_data in _analysis_type_categories_type_0:
-                    analysis_type_categories_type_0_item = AnalysisTypeLineItem.from_dict(
-                        analysis_type_categories_type_0_item_data
-                    )
-
-                    analysis_type_categories_type_0.append(analysis_type_categories_type_0_item)
-
-                return analysis_type_categories_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AnalysisTypeLineItem] | None | Unset, data)
-
-        analysis_type_categories = _parse_analysis_type_categories(
-            d.pop("analysis_type_categories", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+            ),
+            details=d.pop("details", UNSET),
+            debit=(
+                _v0
+                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            credit=(
+                _v0
+                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            analysis_type_categories=(
+                _v0
+                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            include_on_tax_return=d.pop("include_on_tax_return", UNSET),
+            tax_reconciled=d.pop("tax_reconciled", UNSET),
+            cleared=d.pop("cleared", UNSET),
+            bank_reconciled=d.pop("bank_reconciled", UNSET),
+            journal_line_foreign_currency=d.pop("journal_line_foreign_currency", UNSET),
         )
-
-        def _parse_include_on_tax_return(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        include_on_tax_return = _parse_include_on_tax_return(d.pop("include_on_tax_return", UNSET))
-
-        def _parse_tax_reconciled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_reconciled = _parse_tax_reconciled(d.pop("tax_reconciled", UNSET))
-
-        def _parse_cleared(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cleared = _parse_cleared(d.pop("cleared", UNSET))
-
-        def _parse_bank_reconciled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        bank_reconciled = _parse_bank_reconciled(d.pop("bank_reconciled", UNSET))
-
-        def _parse_journal_line_foreign_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        journal_line_foreign_currency = _parse_journal_line_foreign_currency(
-            d.pop("journal_line_foreign_currency", UNSET)
-        )
-
-        journal_line = cls(
-            id=id,
-            ledger_account=ledger_account,
-            details=details,
-            debit=debit,
-            credit=credit,
-            analysis_type_categories=analysis_type_categories,
-            include_on_tax_return=include_on_tax_return,
-            tax_reconciled=tax_reconciled,
-            cleared=cleared,
-            bank_reconciled=bank_reconciled,
-            journal_line_foreign_currency=journal_line_foreign_currency,
-        )
-
-        journal_line.additional_properties = d
-        return journal_line
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import coa_group_type as _m_coa_group_type
+from . import ledger_account as _m_ledger_account
+from . import ledger_account_balance_details as _m_ledger_account_balance_details
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -34,74 +38,87 @@ class LedgerAccount:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            ledger_account_group (CoaGroupType | None | Unset): The ledger account group for the account
-            name (None | str | Unset): The name for the ledger account.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        ledger_account_group (CoaGroupType | None | Unset): The ledger account group for the account
+        name (None | str | Unset): The name for the ledger account.
 
-                Changes to this field do not propagate to other resources, namely not to the name of the associated
-                bank_account (unlike the behaviour of the UI).
-            display_name (None | str | Unset): The display name for the ledger account
-            visible_scopes (list[str] | None | Unset): The visible scopes for the ledger account.
+            Changes to this field do not propagate to other resources, namely not to the name of the
+            associated
+            bank_account (unlike the behaviour of the UI).
+        display_name (None | str | Unset): The display name for the ledger account
+        visible_scopes (list[str] | None | Unset): The visible scopes for the ledger account.
 
-                This indicates in which of the UI's areas the ledger account is displayed and available for user
-                selection. Possible entries in this array are `bank`, `sales`, `purchasing`, `other_payment`,
-                `other_receipt`, `reporting`, `journals`, `sales_eu`, `sales_row`, `purchasing_eu`, `purchasing_row`
-                and `purchasing_hrc`.
-            included_in_chart (bool | None | Unset): Indicates whether the ledger account is included in the chart of
-                accounts
-            nominal_code (int | None | Unset): The nominal code of the ledger account
-            ledger_account_type (Base | None | Unset): The ledger account type for the ledger account
-            ledger_account_classification (Base | None | Unset): The ledger account classification for the ledger account
-            tax_rate (Base | None | Unset): The default tax rate for the ledger account
-            fixed_tax_rate (bool | None | Unset): Indicates whether the default tax rate is fixed or may be changed per
-                transaction
-            visible_in_banking (bool | None | Unset): Indicates whether the ledger account is displayed in the banking area
-                of the application
-            visible_in_expenses (bool | None | Unset): Indicates whether the ledger account is displayed in the purchases
-                area of the application
-            visible_in_journals (bool | None | Unset): Indicates whether the ledger account is displayed in the journals
-                area of the application
-            visible_in_other_payments (bool | None | Unset): Indicates whether the ledger account is displayed in the other
-                payments area of the application
-            visible_in_other_receipts (bool | None | Unset): Indicates whether the ledger account is displayed in the other
-                receipts area of the application
-            visible_in_reporting (bool | None | Unset): Indicates whether the ledger account is displayed in the reporting
-                area of the application
-            visible_in_sales (bool | None | Unset): Indicates whether the ledger account is displayed in the sales area of
-                the application
-            balance_details (LedgerAccountBalanceDetails | None | Unset): The ledger account balance details for the date
-                range provided
-            is_control_account (bool | None | Unset): Indicates whether the ledger account is a control account.
+            This indicates in which of the UI's areas the ledger account is displayed and available for
+            user
+            selection. Possible entries in this array are `bank`, `sales`, `purchasing`,
+            `other_payment`,
+            `other_receipt`, `reporting`, `journals`, `sales_eu`, `sales_row`, `purchasing_eu`,
+            `purchasing_row`
+            and `purchasing_hrc`.
+        included_in_chart (bool | None | Unset): Indicates whether the ledger account is included in
+            the chart of accounts
+        nominal_code (int | None | Unset): The nominal code of the ledger account
+        ledger_account_type (Base | None | Unset): The ledger account type for the ledger account
+        ledger_account_classification (Base | None | Unset): The ledger account classification for
+            the ledger account
+        tax_rate (Base | None | Unset): The default tax rate for the ledger account
+        fixed_tax_rate (bool | None | Unset): Indicates whether the default tax rate is fixed or may
+            be changed per transaction
+        visible_in_banking (bool | None | Unset): Indicates whether the ledger account is displayed
+            in the banking area of the application
+        visible_in_expenses (bool | None | Unset): Indicates whether the ledger account is displayed
+            in the purchases area of the application
+        visible_in_journals (bool | None | Unset): Indicates whether the ledger account is displayed
+            in the journals area of the application
+        visible_in_other_payments (bool | None | Unset): Indicates whether the ledger account is
+            displayed in the other payments area of the application
+        visible_in_other_receipts (bool | None | Unset): Indicates whether the ledger account is
+            displayed in the other receipts area of the application
+        visible_in_reporting (bool | None | Unset): Indicates whether the ledger account is
+            displayed in the reporting area of the application
+        visible_in_sales (bool | None | Unset): Indicates whether the ledger account is displayed in
+            the sales area of the application
+        balance_details (LedgerAccountBalanceDetails | None | Unset): The ledger account balance
+            details for the date range provided
+        is_control_account (bool | None | Unset): Indicates whether the ledger account is a control
+            account.
 
-                Control accounts cannot be removed. See also `control_name`.
-            control_name (None | str | Unset): The control name for the ledger account.
+            Control accounts cannot be removed. See also `control_name`.
+        control_name (None | str | Unset): The control name for the ledger account.
 
-                This is used internally by Accounting to identify the correct ledger account for booking taxes etc.
-                You cannot add ledger accounts with control name and you cannot modify the control name of existing
-                ledger accounts.
-            display_formatted (None | str | Unset): The display name formatted based on coa_list_order in settings
-            tax_recoverable (bool | None | Unset): Indicates that transactions posted to this ledger account have part
-                recoverable taxes (Canada only)
-            recoverable_percentage (Decimal | None | Unset): The partial recoverable tax rate (Canada only)
-            non_recoverable_ledger_account (LedgerAccount | None | Unset): The non-recoverable ledger account (Canada Only)
-            cis_materials (bool | None | Unset): Indicates whether the ledger account is flagged for CIS Materials
-            tax_instalment (bool | None | Unset): Indicates whether the ledger account is flagged for Tax Intalment (Canada
-                only)
-            cis_labour (bool | None | Unset): Indicates whether the ledger account is flagged for CIS Labour
-            gifi_code (int | None | Unset): The GIFI code of the ledger account.
+            This is used internally by Accounting to identify the correct ledger account for booking
+            taxes etc.
+            You cannot add ledger accounts with control name and you cannot modify the control name of
+            existing
+            ledger accounts.
+        display_formatted (None | str | Unset): The display name formatted based on coa_list_order
+            in settings
+        tax_recoverable (bool | None | Unset): Indicates that transactions posted to this ledger
+            account have part recoverable taxes (Canada only)
+        recoverable_percentage (Decimal | None | Unset): The partial recoverable tax rate (Canada
+            only)
+        non_recoverable_ledger_account (LedgerAccount | None | Unset): The non-recoverable ledger
+            account (Canada Only)
+        cis_materials (bool | None | Unset): Indicates whether the ledger account is flagged for CIS
+            Materials
+        tax_instalment (bool | None | Unset): Indicates whether the ledger account is flagged for
+            Tax Intalment (Canada only)
+        cis_labour (bool | None | Unset): Indicates whether the ledger account is flagged for CIS
+            Labour
+        gifi_code (int | None | Unset): The GIFI code of the ledger account.
 
-                GIFI is short for The General Index of Financial Information and it lets the CRA validate tax information
-                electronically instead of manually.
-                Information from financial statements is categorized under the appropriate 4-digit-long GIFI code and entered on
-                corporate income tax returns.
-                GIFI is needed when filing a T2 income tax return.
+            GIFI is short for The General Index of Financial Information and it lets the CRA validate
+            tax information electronically instead of manually.
+            Information from financial statements is categorized under the appropriate 4-digit-long GIFI
+            code and entered on corporate income tax returns.
+            GIFI is needed when filing a T2 income tax return.
 
-                _Canada only_
+            _Canada only_
     """
 
     id: None | str | Unset = UNSET
@@ -140,736 +157,175 @@ class LedgerAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.coa_group_type import CoaGroupType  # noqa: PLC0415
-        from ..models.ledger_account_balance_details import LedgerAccountBalanceDetails  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        ledger_account_group: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_group, Unset):
-            ledger_account_group = UNSET
-        elif isinstance(self.ledger_account_group, CoaGroupType):
-            ledger_account_group = self.ledger_account_group.to_dict()
-        else:
-            ledger_account_group = self.ledger_account_group
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        visible_scopes: list[str] | None | Unset
-        if isinstance(self.visible_scopes, Unset):
-            visible_scopes = UNSET
-        elif isinstance(self.visible_scopes, list):
-            visible_scopes = self.visible_scopes
-
-        else:
-            visible_scopes = self.visible_scopes
-
-        included_in_chart: bool | None | Unset
-        if isinstance(self.included_in_chart, Unset):
-            included_in_chart = UNSET
-        else:
-            included_in_chart = self.included_in_chart
-
-        nominal_code: int | None | Unset
-        if isinstance(self.nominal_code, Unset):
-            nominal_code = UNSET
-        else:
-            nominal_code = self.nominal_code
-
-        ledger_account_type: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_type, Unset):
-            ledger_account_type = UNSET
-        elif isinstance(self.ledger_account_type, Base):
-            ledger_account_type = self.ledger_account_type.to_dict()
-        else:
-            ledger_account_type = self.ledger_account_type
-
-        ledger_account_classification: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account_classification, Unset):
-            ledger_account_classification = UNSET
-        elif isinstance(self.ledger_account_classification, Base):
-            ledger_account_classification = self.ledger_account_classification.to_dict()
-        else:
-            ledger_account_classification = self.ledger_account_classification
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        fixed_tax_rate: bool | None | Unset
-        if isinstance(self.fixed_tax_rate, Unset):
-            fixed_tax_rate = UNSET
-        else:
-            fixed_tax_rate = self.fixed_tax_rate
-
-        visible_in_banking: bool | None | Unset
-        if isinstance(self.visible_in_banking, Unset):
-            visible_in_banking = UNSET
-        else:
-            visible_in_banking = self.visible_in_banking
-
-        visible_in_expenses: bool | None | Unset
-        if isinstance(self.visible_in_expenses, Unset):
-            visible_in_expenses = UNSET
-        else:
-            visible_in_expenses = self.visible_in_expenses
-
-        visible_in_journals: bool | None | Unset
-        if isinstance(self.visible_in_journals, Unset):
-            visible_in_journals = UNSET
-        else:
-            visible_in_journals = self.visible_in_journals
-
-        visible_in_other_payments: bool | None | Unset
-        if isinstance(self.visible_in_other_payments, Unset):
-            visible_in_other_payments = UNSET
-        else:
-            visible_in_other_payments = self.visible_in_other_payments
-
-        visible_in_other_receipts: bool | None | Unset
-        if isinstance(self.visible_in_other_receipts, Unset):
-            visible_in_other_receipts = UNSET
-        else:
-            visible_in_other_receipts = self.visible_in_other_receipts
-
-        visible_in_reporting: bool | None | Unset
-        if isinstance(self.visible_in_reporting, Unset):
-            visible_in_reporting = UNSET
-        else:
-            visible_in_reporting = self.visible_in_reporting
-
-        visible_in_sales: bool | None | Unset
-        if isinstance(self.visible_in_sales, Unset):
-            visible_in_sales = UNSET
-        else:
-            visible_in_sales = self.visible_in_sales
-
-        balance_details: dict[str, Any] | None | Unset
-        if isinstance(self.balance_details, Unset):
-            balance_details = UNSET
-        elif isinstance(self.balance_details, LedgerAccountBalanceDetails):
-            balance_details = self.balance_details.to_dict()
-        else:
-            balance_details = self.balance_details
-
-        is_control_account: bool | None | Unset
-        if isinstance(self.is_control_account, Unset):
-            is_control_account = UNSET
-        else:
-            is_control_account = self.is_control_account
-
-        control_name: None | str | Unset
-        if isinstance(self.control_name, Unset):
-            control_name = UNSET
-        else:
-            control_name = self.control_name
-
-        display_formatted: None | str | Unset
-        if isinstance(self.display_formatted, Unset):
-            display_formatted = UNSET
-        else:
-            display_formatted = self.display_formatted
-
-        tax_recoverable: bool | None | Unset
-        if isinstance(self.tax_recoverable, Unset):
-            tax_recoverable = UNSET
-        else:
-            tax_recoverable = self.tax_recoverable
-
-        recoverable_percentage: None | str | Unset
-        if isinstance(self.recoverable_percentage, Unset):
-            recoverable_percentage = UNSET
-        elif isinstance(self.recoverable_percentage, Decimal):
-            recoverable_percentage = decimal_to_wire(self.recoverable_percentage)
-        else:
-            recoverable_percentage = self.recoverable_percentage
-
-        non_recoverable_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.non_recoverable_ledger_account, Unset):
-            non_recoverable_ledger_account = UNSET
-        elif isinstance(self.non_recoverable_ledger_account, LedgerAccount):
-            non_recoverable_ledger_account = self.non_recoverable_ledger_account.to_dict()
-        else:
-            non_recoverable_ledger_account = self.non_recoverable_ledger_account
-
-        cis_materials: bool | None | Unset
-        if isinstance(self.cis_materials, Unset):
-            cis_materials = UNSET
-        else:
-            cis_materials = self.cis_materials
-
-        tax_instalment: bool | None | Unset
-        if isinstance(self.tax_instalment, Unset):
-            tax_instalment = UNSET
-        else:
-            tax_instalment = self.tax_instalment
-
-        cis_labour: bool | None | Unset
-        if isinstance(self.cis_labour, Unset):
-            cis_labour = UNSET
-        else:
-            cis_labour = self.cis_labour
-
-        gifi_code: int | None | Unset
-        if isinstance(self.gifi_code, Unset):
-            gifi_code = UNSET
-        else:
-            gifi_code = self.gifi_code
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if ledger_account_group is not UNSET:
-            field_dict["ledger_account_group"] = ledger_account_group
-        if name is not UNSET:
-            field_dict["name"] = name
-        if display_name is not UNSET:
-            field_dict["display_name"] = display_name
-        if visible_scopes is not UNSET:
-            field_dict["visible_scopes"] = visible_scopes
-        if included_in_chart is not UNSET:
-            field_dict["included_in_chart"] = included_in_chart
-        if nominal_code is not UNSET:
-            field_dict["nominal_code"] = nominal_code
-        if ledger_account_type is not UNSET:
-            field_dict["ledger_account_type"] = ledger_account_type
-        if ledger_account_classification is not UNSET:
-            field_dict["ledger_account_classification"] = ledger_account_classification
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if fixed_tax_rate is not UNSET:
-            field_dict["fixed_tax_rate"] = fixed_tax_rate
-        if visible_in_banking is not UNSET:
-            field_dict["visible_in_banking"] = visible_in_banking
-        if visible_in_expenses is not UNSET:
-            field_dict["visible_in_expenses"] = visible_in_expenses
-        if visible_in_journals is not UNSET:
-            field_dict["visible_in_journals"] = visible_in_journals
-        if visible_in_other_payments is not UNSET:
-            field_dict["visible_in_other_payments"] = visible_in_other_payments
-        if visible_in_other_receipts is not UNSET:
-            field_dict["visible_in_other_receipts"] = visible_in_other_receipts
-        if visible_in_reporting is not UNSET:
-            field_dict["visible_in_reporting"] = visible_in_reporting
-        if visible_in_sales is not UNSET:
-            field_dict["visible_in_sales"] = visible_in_sales
-        if balance_details is not UNSET:
-            field_dict["balance_details"] = balance_details
-        if is_control_account is not UNSET:
-            field_dict["is_control_account"] = is_control_account
-        if control_name is not UNSET:
-            field_dict["control_name"] = control_name
-        if display_formatted is not UNSET:
-            field_dict["display_formatted"] = display_formatted
-        if tax_recoverable is not UNSET:
-            field_dict["tax_recoverable"] = tax_recoverable
-        if recoverable_percentage is not UNSET:
-            field_dict["recoverable_percentage"] = recoverable_percentage
-        if non_recoverable_ledger_account is not UNSET:
-            field_dict["non_recoverable_ledger_account"] = non_recoverable_ledger_account
-        if cis_materials is not UNSET:
-            field_dict["cis_materials"] = cis_materials
-        if tax_instalment is not UNSET:
-            field_dict["tax_instalment"] = tax_instalment
-        if cis_labour is not UNSET:
-            field_dict["cis_labour"] = cis_labour
-        if gifi_code is not UNSET:
-            field_dict["gifi_code"] = gifi_code
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.ledger_account_group, Unset):
+            field_dict["ledger_account_group"] = (
+                None if self.ledger_account_group is None else self.ledger_account_group.to_dict()
+            )
+        if not isinstance(self.name, Unset):
+            field_dict["name"] = self.name
+        if not isinstance(self.display_name, Unset):
+            field_dict["display_name"] = self.display_name
+        if not isinstance(self.visible_scopes, Unset):
+            field_dict["visible_scopes"] = self.visible_scopes
+        if not isinstance(self.included_in_chart, Unset):
+            field_dict["included_in_chart"] = self.included_in_chart
+        if not isinstance(self.nominal_code, Unset):
+            field_dict["nominal_code"] = self.nominal_code
+        if not isinstance(self.ledger_account_type, Unset):
+            field_dict["ledger_account_type"] = (
+                None if self.ledger_account_type is None else self.ledger_account_type.to_dict()
+            )
+        if not isinstance(self.ledger_account_classification, Unset):
+            field_dict["ledger_account_classification"] = (
+                None
+                if self.ledger_account_classification is None
+                else self.ledger_account_classification.to_dict()
+            )
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.fixed_tax_rate, Unset):
+            field_dict["fixed_tax_rate"] = self.fixed_tax_rate
+        if not isinstance(self.visible_in_banking, Unset):
+            field_dict["visible_in_banking"] = self.visible_in_banking
+        if not isinstance(self.visible_in_expenses, Unset):
+            field_dict["visible_in_expenses"] = self.visible_in_expenses
+        if not isinstance(self.visible_in_journals, Unset):
+            field_dict["visible_in_journals"] = self.visible_in_journals
+        if not isinstance(self.visible_in_other_payments, Unset):
+            field_dict["visible_in_other_payments"] = self.visible_in_other_payments
+        if not isinstance(self.visible_in_other_receipts, Unset):
+            field_dict["visible_in_other_receipts"] = self.visible_in_other_receipts
+        if not isinstance(self.visible_in_reporting, Unset):
+            field_dict["visible_in_reporting"] = self.visible_in_reporting
+        if not isinstance(self.visible_in_sales, Unset):
+            field_dict["visible_in_sales"] = self.visible_in_sales
+        if not isinstance(self.balance_details, Unset):
+            field_dict["balance_details"] = (
+                None if self.balance_details is None else self.balance_details.to_dict()
+            )
+        if not isinstance(self.is_control_account, Unset):
+            field_dict["is_control_account"] = self.is_control_account
+        if not isinstance(self.control_name, Unset):
+            field_dict["control_name"] = self.control_name
+        if not isinstance(self.display_formatted, Unset):
+            field_dict["display_formatted"] = self.display_formatted
+        if not isinstance(self.tax_recoverable, Unset):
+            field_dict["tax_recoverable"] = self.tax_recoverable
+        if not isinstance(self.recoverable_percentage, Unset):
+            field_dict["recoverable_percentage"] = (
+                None
+                if self.recoverable_percentage is None
+                else decimal_to_wire(self.recoverable_percentage)
+            )
+        if not isinstance(self.non_recoverable_ledger_account, Unset):
+            field_dict["non_recoverable_ledger_account"] = (
+                None
+                if self.non_recoverable_ledger_account is None
+                else self.non_recoverable_ledger_account.to_dict()
+            )
+        if not isinstance(self.cis_materials, Unset):
+            field_dict["cis_materials"] = self.cis_materials
+        if not isinstance(self.tax_instalment, Unset):
+            field_dict["tax_instalment"] = self.tax_instalment
+        if not isinstance(self.cis_labour, Unset):
+            field_dict["cis_labour"] = self.cis_labour
+        if not isinstance(self.gifi_code, Unset):
+            field_dict["gifi_code"] = self.gifi_code
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.coa_group_type import CoaGroupType  # noqa: PLC0415
-        from ..models.ledger_account_balance_details import LedgerAccountBalanceDetails  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_ledger_account_group(data: object) -> CoaGroupType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_group_type_0 = CoaGroupType.from_dict(data)
-
-                return ledger_account_group_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CoaGroupType | None | Unset, data)
-
-        ledger_account_group = _parse_ledger_account_group(d.pop("ledger_account_group", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_name = _parse_display_name(d.pop("display_name", UNSET))
-
-        def _parse_visible_scopes(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                visible_scopes_type_0 = cast(list[str], data)
-
-                return visible_scopes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        visible_scopes = _parse_visible_scopes(d.pop("visible_scopes", UNSET))
-
-        def _parse_included_in_chart(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        included_in_chart = _parse_included_in_chart(d.pop("included_in_chart", UNSET))
-
-        def _parse_nominal_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        nominal_code = _parse_nominal_code(d.pop("nominal_code", UNSET))
-
-        def _parse_ledger_account_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account_type = _parse_ledger_account_type(d.pop("ledger_account_type", UNSET))
-
-        def _parse_ledger_account_classification(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_classification_type_0 = Base.from_dict(data)
-
-                return ledger_account_classification_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account_classification = _parse_ledger_account_classification(
-            d.pop("ledger_account_classification", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            ledger_account_group=(
+                _v0
+                if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
+                else _m_coa_group_type.CoaGroupType.from_dict(_v0)
+            ),
+            name=d.pop("name", UNSET),
+            display_name=d.pop("display_name", UNSET),
+            visible_scopes=d.pop("visible_scopes", UNSET),
+            included_in_chart=d.pop("included_in_chart", UNSET),
+            nominal_code=d.pop("nominal_code", UNSET),
+            ledger_account_type=(
+                _v0
+                if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            ledger_account_classification=(
+                _v0
+                if (_v0 := d.pop("ledger_account_classification", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
+            visible_in_banking=d.pop("visible_in_banking", UNSET),
+            visible_in_expenses=d.pop("visible_in_expenses", UNSET),
+            visible_in_journals=d.pop("visible_in_journals", UNSET),
+            visible_in_other_payments=d.pop("visible_in_other_payments", UNSET),
+            visible_in_other_receipts=d.pop("visible_in_other_receipts", UNSET),
+            visible_in_reporting=d.pop("visible_in_reporting", UNSET),
+            visible_in_sales=d.pop("visible_in_sales", UNSET),
+            balance_details=(
+                _v0
+                if (_v0 := d.pop("balance_details", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account_balance_details.LedgerAccountBalanceDetails.from_dict(_v0)
+            ),
+            is_control_account=d.pop("is_control_account", UNSET),
+            control_name=d.pop("control_name", UNSET),
+            display_formatted=d.pop("display_formatted", UNSET),
+            tax_recoverable=d.pop("tax_recoverable", UNSET),
+            recoverable_percentage=(
+                _v0
+                if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            non_recoverable_ledger_account=(
+                _v0
+                if (_v0 := d.pop("non_recoverable_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+            ),
+            cis_materials=d.pop("cis_materials", UNSET),
+            tax_instalment=d.pop("tax_instalment", UNSET),
+            cis_labour=d.pop("cis_labour", UNSET),
+            gifi_code=d.pop("gifi_code", UNSET),
         )
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_fixed_tax_rate(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        fixed_tax_rate = _parse_fixed_tax_rate(d.pop("fixed_tax_rate", UNSET))
-
-        def _parse_visible_in_banking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_banking = _parse_visible_in_banking(d.pop("visible_in_banking", UNSET))
-
-        def _parse_visible_in_expenses(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_expenses = _parse_visible_in_expenses(d.pop("visible_in_expenses", UNSET))
-
-        def _parse_visible_in_journals(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_journals = _parse_visible_in_journals(d.pop("visible_in_journals", UNSET))
-
-        def _parse_visible_in_other_payments(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_other_payments = _parse_visible_in_other_payments(
-            d.pop("visible_in_other_payments", UNSET)
-        )
-
-        def _parse_visible_in_other_receipts(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_other_receipts = _parse_visible_in_other_receipts(
-            d.pop("visible_in_other_receipts", UNSET)
-        )
-
-        def _parse_visible_in_reporting(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_reporting = _parse_visible_in_reporting(d.pop("visible_in_reporting", UNSET))
-
-        def _parse_visible_in_sales(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        visible_in_sales = _parse_visible_in_sales(d.pop("visible_in_sales", UNSET))
-
-        def _parse_balance_details(data: object) -> LedgerAccountBalanceDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                balance_details_type_0 = LedgerAccountBalanceDetails.from_dict(data)
-
-                return balance_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccountBalanceDetails | None | Unset, data)
-
-        balance_details = _parse_balance_details(d.pop("balance_details", UNSET))
-
-        def _parse_is_control_account(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_control_account = _parse_is_control_account(d.pop("is_control_account", UNSET))
-
-        def _parse_control_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        control_name = _parse_control_name(d.pop("control_name", UNSET))
-
-        def _parse_display_formatted(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_formatted = _parse_display_formatted(d.pop("display_formatted", UNSET))
-
-        def _parse_tax_recoverable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_recoverable = _parse_tax_recoverable(d.pop("tax_recoverable", UNSET))
-
-        def _parse_recoverable_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                recoverable_percentage_type_0 = decimal_from_wire(data)
-
-                return recoverable_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        recoverable_percentage = _parse_recoverable_percentage(
-            d.pop("recoverable_percentage", UNSET)
-        )
-
-        def _parse_non_recoverable_ledger_account(data: object) -> LedgerAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                non_recoverable_ledger_account_type_0 = LedgerAccount.from_dict(data)
-
-                return non_recoverable_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccount | None | Unset, data)
-
-        non_recoverable_ledger_account = _parse_non_recoverable_ledger_account(
-            d.pop("non_recoverable_ledger_account", UNSET)
-        )
-
-        def _parse_cis_materials(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cis_materials = _parse_cis_materials(d.pop("cis_materials", UNSET))
-
-        def _parse_tax_instalment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_instalment = _parse_tax_instalment(d.pop("tax_instalment", UNSET))
-
-        def _parse_cis_labour(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cis_labour = _parse_cis_labour(d.pop("cis_labour", UNSET))
-
-        def _parse_gifi_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        gifi_code = _parse_gifi_code(d.pop("gifi_code", UNSET))
-
-        ledger_account = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            ledger_account_group=ledger_account_group,
-            name=name,
-            display_name=display_name,
-            visible_scopes=visible_scopes,
-            included_in_chart=included_in_chart,
-            nominal_code=nominal_code,
-            ledger_account_type=ledger_account_type,
-            ledger_account_classification=ledger_account_classification,
-            tax_rate=tax_rate,
-            fixed_tax_rate=fixed_tax_rate,
-            visible_in_banking=visible_in_banking,
-            visible_in_expenses=visible_in_expenses,
-            visible_in_journals=visible_in_journals,
-            visible_in_other_payments=visible_in_other_payments,
-            visible_in_other_receipts=visible_in_other_receipts,
-            visible_in_reporting=visible_in_reporting,
-            visible_in_sales=visible_in_sales,
-            balance_details=balance_details,
-            is_control_account=is_control_account,
-            control_name=control_name,
-            display_formatted=display_formatted,
-            tax_recoverable=tax_recoverable,
-            recoverable_percentage=recoverable_percentage,
-            non_recoverable_ledger_account=non_recoverable_ledger_account,
-            cis_materials=cis_materials,
-            tax_instalment=tax_instalment,
-            cis_labour=cis_labour,
-            gifi_code=gifi_code,
-        )
-
-        ledger_account.additional_properties = d
-        return ledger_account
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

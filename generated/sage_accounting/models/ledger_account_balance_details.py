@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,159 +35,50 @@ class LedgerAccountBalanceDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        balance: None | str | Unset
-        if isinstance(self.balance, Unset):
-            balance = UNSET
-        elif isinstance(self.balance, Decimal):
-            balance = decimal_to_wire(self.balance)
-        else:
-            balance = self.balance
-
-        credit_or_debit: None | str | Unset
-        if isinstance(self.credit_or_debit, Unset):
-            credit_or_debit = UNSET
-        else:
-            credit_or_debit = self.credit_or_debit
-
-        credits_: None | str | Unset
-        if isinstance(self.credits_, Unset):
-            credits_ = UNSET
-        elif isinstance(self.credits_, Decimal):
-            credits_ = decimal_to_wire(self.credits_)
-        else:
-            credits_ = self.credits_
-
-        debits: None | str | Unset
-        if isinstance(self.debits, Unset):
-            debits = UNSET
-        elif isinstance(self.debits, Decimal):
-            debits = decimal_to_wire(self.debits)
-        else:
-            debits = self.debits
-
-        from_date: None | str | Unset
-        if isinstance(self.from_date, Unset):
-            from_date = UNSET
-        else:
-            from_date = self.from_date
-
-        to_date: None | str | Unset
-        if isinstance(self.to_date, Unset):
-            to_date = UNSET
-        else:
-            to_date = self.to_date
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if balance is not UNSET:
-            field_dict["balance"] = balance
-        if credit_or_debit is not UNSET:
-            field_dict["credit_or_debit"] = credit_or_debit
-        if credits_ is not UNSET:
-            field_dict["credits"] = credits_
-        if debits is not UNSET:
-            field_dict["debits"] = debits
-        if from_date is not UNSET:
-            field_dict["from_date"] = from_date
-        if to_date is not UNSET:
-            field_dict["to_date"] = to_date
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.balance, Unset):
+            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+        if not isinstance(self.credit_or_debit, Unset):
+            field_dict["credit_or_debit"] = self.credit_or_debit
+        if not isinstance(self.credits_, Unset):
+            field_dict["credits"] = (
+                None if self.credits_ is None else decimal_to_wire(self.credits_)
+            )
+        if not isinstance(self.debits, Unset):
+            field_dict["debits"] = None if self.debits is None else decimal_to_wire(self.debits)
+        if not isinstance(self.from_date, Unset):
+            field_dict["from_date"] = self.from_date
+        if not isinstance(self.to_date, Unset):
+            field_dict["to_date"] = self.to_date
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_balance(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                balance_type_0 = decimal_from_wire(data)
-
-                return balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        balance = _parse_balance(d.pop("balance", UNSET))
-
-        def _parse_credit_or_debit(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        credit_or_debit = _parse_credit_or_debit(d.pop("credit_or_debit", UNSET))
-
-        def _parse_credits_(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                credits_type_0 = decimal_from_wire(data)
-
-                return credits_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        credits_ = _parse_credits_(d.pop("credits", UNSET))
-
-        def _parse_debits(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                debits_type_0 = decimal_from_wire(data)
-
-                return debits_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        debits = _parse_debits(d.pop("debits", UNSET))
-
-        def _parse_from_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        from_date = _parse_from_date(d.pop("from_date", UNSET))
-
-        def _parse_to_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_date = _parse_to_date(d.pop("to_date", UNSET))
-
-        ledger_account_balance_details = cls(
-            balance=balance,
-            credit_or_debit=credit_or_debit,
-            credits_=credits_,
-            debits=debits,
-            from_date=from_date,
-            to_date=to_date,
+        obj = cls(
+            balance=(
+                _v0
+                if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            credit_or_debit=d.pop("credit_or_debit", UNSET),
+            credits_=(
+                _v0
+                if (_v0 := d.pop("credits", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            debits=(
+                _v0
+                if (_v0 := d.pop("debits", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            from_date=d.pop("from_date", UNSET),
+            to_date=d.pop("to_date", UNSET),
         )
-
-        ledger_account_balance_details.additional_properties = d
-        return ledger_account_balance_details
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import contact as _m_contact
+from . import journal_code as _m_journal_code
+from . import ledger_account as _m_ledger_account
+from . import tax_rate as _m_tax_rate
+from . import transaction as _m_transaction
 
 if TYPE_CHECKING:
     from ..models.contact import Contact
@@ -33,24 +38,26 @@ class LedgerEntry:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Journals`: Read Only, Full Access
+    Requires the authenticated user to have any of the following roles in the area `Journals`: Read
+    Only, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            date (datetime.date | None | Unset): The date of the ledger entry
-            credit (Decimal | None | Unset): The credit amount of the ledger entry
-            debit (Decimal | None | Unset): The debit amount of the ledger entry
-            ledger_account (LedgerAccount | None | Unset): The ledger account of the ledger entry
-            transaction (None | Transaction | Unset): The ledger entry transaction record
-            contact (Contact | None | Unset): The contact for the ledger entry
-            deleted (bool | None | Unset): Indicates whether the ledger entry has been deleted or not
-            tax_rate (None | TaxRate | Unset): The ledger entry tax rate
-            description (None | str | Unset): The ledger entry description
-            journal_code (JournalCode | None | Unset): The journal code of the ledger entry (France only)
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        date (datetime.date | None | Unset): The date of the ledger entry
+        credit (Decimal | None | Unset): The credit amount of the ledger entry
+        debit (Decimal | None | Unset): The debit amount of the ledger entry
+        ledger_account (LedgerAccount | None | Unset): The ledger account of the ledger entry
+        transaction (None | Transaction | Unset): The ledger entry transaction record
+        contact (Contact | None | Unset): The contact for the ledger entry
+        deleted (bool | None | Unset): Indicates whether the ledger entry has been deleted or not
+        tax_rate (None | TaxRate | Unset): The ledger entry tax rate
+        description (None | str | Unset): The ledger entry description
+        journal_code (JournalCode | None | Unset): The journal code of the ledger entry (France
+            only)
     """
 
     id: None | str | Unset = UNSET
@@ -71,405 +78,113 @@ class LedgerEntry:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.journal_code import JournalCode  # noqa: PLC0415
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-        from ..models.tax_rate import TaxRate  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        credit: None | str | Unset
-        if isinstance(self.credit, Unset):
-            credit = UNSET
-        elif isinstance(self.credit, Decimal):
-            credit = decimal_to_wire(self.credit)
-        else:
-            credit = self.credit
-
-        debit: None | str | Unset
-        if isinstance(self.debit, Unset):
-            debit = UNSET
-        elif isinstance(self.debit, Decimal):
-            debit = decimal_to_wire(self.debit)
-        else:
-            debit = self.debit
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, LedgerAccount):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Transaction):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Contact):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        deleted: bool | None | Unset
-        if isinstance(self.deleted, Unset):
-            deleted = UNSET
-        else:
-            deleted = self.deleted
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, TaxRate):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        journal_code: dict[str, Any] | None | Unset
-        if isinstance(self.journal_code, Unset):
-            journal_code = UNSET
-        elif isinstance(self.journal_code, JournalCode):
-            journal_code = self.journal_code.to_dict()
-        else:
-            journal_code = self.journal_code
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if date is not UNSET:
-            field_dict["date"] = date
-        if credit is not UNSET:
-            field_dict["credit"] = credit
-        if debit is not UNSET:
-            field_dict["debit"] = debit
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if deleted is not UNSET:
-            field_dict["deleted"] = deleted
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if description is not UNSET:
-            field_dict["description"] = description
-        if journal_code is not UNSET:
-            field_dict["journal_code"] = journal_code
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.credit, Unset):
+            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+        if not isinstance(self.debit, Unset):
+            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
+            )
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.deleted, Unset):
+            field_dict["deleted"] = self.deleted
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.journal_code, Unset):
+            field_dict["journal_code"] = (
+                None if self.journal_code is None else self.journal_code.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.journal_code import JournalCode  # noqa: PLC0415
-        from ..models.ledger_account import LedgerAccount  # noqa: PLC0415
-        from ..models.tax_rate import TaxRate  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_credit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                credit_type_0 = decimal_from_wire(data)
-
-                return credit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        credit = _parse_credit(d.pop("credit", UNSET))
-
-        def _parse_debit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                debit_type_0 = decimal_from_wire(data)
-
-                return debit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        debit = _parse_debit(d.pop("debit", UNSET))
-
-        def _parse_ledger_account(data: object) -> LedgerAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = LedgerAccount.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(LedgerAccount | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_transaction(data: object) -> None | Transaction | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Transaction.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Transaction | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_contact(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Contact.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_deleted(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deleted = _parse_deleted(d.pop("deleted", UNSET))
-
-        def _parse_tax_rate(data: object) -> None | TaxRate | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = TaxRate.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaxRate | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_journal_code(data: object) -> JournalCode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                journal_code_type_0 = JournalCode.from_dict(data)
-
-                return journal_code_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(JournalCode | None | Unset, data)
-
-        journal_code = _parse_journal_code(d.pop("journal_code", UNSET))
-
-        ledger_entry = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            date=date,
-            credit=credit,
-            debit=debit,
-            ledger_account=ledger_account,
-            transaction=transaction,
-            contact=contact,
-            deleted=deleted,
-            tax_rate=tax_rate,
-            description=description,
-            journal_code=journal_code,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            credit=(
+                _v0
+                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            debit=(
+                _v0
+                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+            ),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_transaction.Transaction.from_dict(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            deleted=d.pop("deleted", UNSET),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_tax_rate.TaxRate.from_dict(_v0)
+            ),
+            description=d.pop("description", UNSET),
+            journal_code=(
+                _v0
+                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                else _m_journal_code.JournalCode.from_dict(_v0)
+            ),
         )
-
-        ledger_entry.additional_properties = d
-        return ledger_entry
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

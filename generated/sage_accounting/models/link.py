@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,75 +27,27 @@ class Link:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        href: None | str | Unset
-        if isinstance(self.href, Unset):
-            href = UNSET
-        else:
-            href = self.href
-
-        rel: None | str | Unset
-        if isinstance(self.rel, Unset):
-            rel = UNSET
-        else:
-            rel = self.rel
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if href is not UNSET:
-            field_dict["href"] = href
-        if rel is not UNSET:
-            field_dict["rel"] = rel
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.href, Unset):
+            field_dict["href"] = self.href
+        if not isinstance(self.rel, Unset):
+            field_dict["rel"] = self.rel
+        if not isinstance(self.type_, Unset):
+            field_dict["type"] = self.type_
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_href(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        href = _parse_href(d.pop("href", UNSET))
-
-        def _parse_rel(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rel = _parse_rel(d.pop("rel", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        link = cls(
-            href=href,
-            rel=rel,
-            type_=type_,
+        obj = cls(
+            href=d.pop("href", UNSET),
+            rel=d.pop("rel", UNSET),
+            type_=d.pop("type", UNSET),
         )
-
-        link.additional_properties = d
-        return link
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import migration_status as _m_migration_status
 
 if TYPE_CHECKING:
     from ..models.migration_status import MigrationStatus
@@ -30,18 +32,19 @@ class Migration:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the migration
-            path (None | str | Unset): The api path for this item
-            status (MigrationStatus | None | Unset): The status of the migration
-            started_at (datetime.datetime | None | Unset): The date/time the migration started
-            completed_at (datetime.datetime | None | Unset): The date/time the migration completed
-            source_product (None | str | Unset): The source product for the migration
-            source_product_version (None | str | Unset): The source product version for the migration
-            source_license (None | str | Unset): The source product license for the migration
-            source_tool (None | str | Unset): The source product extract tool for the migration
-            source_tool_version (None | str | Unset): The source product extract tool version for the migration
-            schema_id (None | str | Unset): The schema id used for the migration
+    Attributes:
+        id (None | str | Unset): The unique identifier for the migration
+        path (None | str | Unset): The api path for this item
+        status (MigrationStatus | None | Unset): The status of the migration
+        started_at (datetime.datetime | None | Unset): The date/time the migration started
+        completed_at (datetime.datetime | None | Unset): The date/time the migration completed
+        source_product (None | str | Unset): The source product for the migration
+        source_product_version (None | str | Unset): The source product version for the migration
+        source_license (None | str | Unset): The source product license for the migration
+        source_tool (None | str | Unset): The source product extract tool for the migration
+        source_tool_version (None | str | Unset): The source product extract tool version for the
+            migration
+        schema_id (None | str | Unset): The schema id used for the migration
     """
 
     id: None | str | Unset = UNSET
@@ -58,257 +61,67 @@ class Migration:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.migration_status import MigrationStatus  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, MigrationStatus):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        started_at: None | str | Unset
-        if isinstance(self.started_at, Unset):
-            started_at = UNSET
-        elif isinstance(self.started_at, datetime.datetime):
-            started_at = self.started_at.isoformat()
-
-        else:
-            started_at = self.started_at
-
-        completed_at: None | str | Unset
-        if isinstance(self.completed_at, Unset):
-            completed_at = UNSET
-        elif isinstance(self.completed_at, datetime.datetime):
-            completed_at = self.completed_at.isoformat()
-
-        else:
-            completed_at = self.completed_at
-
-        source_product: None | str | Unset
-        if isinstance(self.source_product, Unset):
-            source_product = UNSET
-        else:
-            source_product = self.source_product
-
-        source_product_version: None | str | Unset
-        if isinstance(self.source_product_version, Unset):
-            source_product_version = UNSET
-        else:
-            source_product_version = self.source_product_version
-
-        source_license: None | str | Unset
-        if isinstance(self.source_license, Unset):
-            source_license = UNSET
-        else:
-            source_license = self.source_license
-
-        source_tool: None | str | Unset
-        if isinstance(self.source_tool, Unset):
-            source_tool = UNSET
-        else:
-            source_tool = self.source_tool
-
-        source_tool_version: None | str | Unset
-        if isinstance(self.source_tool_version, Unset):
-            source_tool_version = UNSET
-        else:
-            source_tool_version = self.source_tool_version
-
-        schema_id: None | str | Unset
-        if isinstance(self.schema_id, Unset):
-            schema_id = UNSET
-        else:
-            schema_id = self.schema_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if status is not UNSET:
-            field_dict["status"] = status
-        if started_at is not UNSET:
-            field_dict["started_at"] = started_at
-        if completed_at is not UNSET:
-            field_dict["completed_at"] = completed_at
-        if source_product is not UNSET:
-            field_dict["source_product"] = source_product
-        if source_product_version is not UNSET:
-            field_dict["source_product_version"] = source_product_version
-        if source_license is not UNSET:
-            field_dict["source_license"] = source_license
-        if source_tool is not UNSET:
-            field_dict["source_tool"] = source_tool
-        if source_tool_version is not UNSET:
-            field_dict["source_tool_version"] = source_tool_version
-        if schema_id is not UNSET:
-            field_dict["schema_id"] = schema_id
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.started_at, Unset):
+            field_dict["started_at"] = (
+                None if self.started_at is None else self.started_at.isoformat()
+            )
+        if not isinstance(self.completed_at, Unset):
+            field_dict["completed_at"] = (
+                None if self.completed_at is None else self.completed_at.isoformat()
+            )
+        if not isinstance(self.source_product, Unset):
+            field_dict["source_product"] = self.source_product
+        if not isinstance(self.source_product_version, Unset):
+            field_dict["source_product_version"] = self.source_product_version
+        if not isinstance(self.source_license, Unset):
+            field_dict["source_license"] = self.source_license
+        if not isinstance(self.source_tool, Unset):
+            field_dict["source_tool"] = self.source_tool
+        if not isinstance(self.source_tool_version, Unset):
+            field_dict["source_tool_version"] = self.source_tool_version
+        if not isinstance(self.schema_id, Unset):
+            field_dict["schema_id"] = self.schema_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.migration_status import MigrationStatus  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_status(data: object) -> MigrationStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = MigrationStatus.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MigrationStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                started_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return started_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        started_at = _parse_started_at(d.pop("started_at", UNSET))
-
-        def _parse_completed_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                completed_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return completed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
-
-        def _parse_source_product(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_product = _parse_source_product(d.pop("source_product", UNSET))
-
-        def _parse_source_product_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_product_version = _parse_source_product_version(
-            d.pop("source_product_version", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            path=d.pop("$path", UNSET),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_migration_status.MigrationStatus.from_dict(_v0)
+            ),
+            started_at=(
+                _v0
+                if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            completed_at=(
+                _v0
+                if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            source_product=d.pop("source_product", UNSET),
+            source_product_version=d.pop("source_product_version", UNSET),
+            source_license=d.pop("source_license", UNSET),
+            source_tool=d.pop("source_tool", UNSET),
+            source_tool_version=d.pop("source_tool_version", UNSET),
+            schema_id=d.pop("schema_id", UNSET),
         )
-
-        def _parse_source_license(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_license = _parse_source_license(d.pop("source_license", UNSET))
-
-        def _parse_source_tool(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_tool = _parse_source_tool(d.pop("source_tool", UNSET))
-
-        def _parse_source_tool_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_tool_version = _parse_source_tool_version(d.pop("source_tool_version", UNSET))
-
-        def _parse_schema_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        schema_id = _parse_schema_id(d.pop("schema_id", UNSET))
-
-        migration = cls(
-            id=id,
-            path=path,
-            status=status,
-            started_at=started_at,
-            completed_at=completed_at,
-            source_product=source_product,
-            source_product_version=source_product_version,
-            source_license=source_license,
-            source_tool=source_tool,
-            source_tool_version=source_tool_version,
-            schema_id=schema_id,
-        )
-
-        migration.additional_properties = d
-        return migration
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import gb_box_data as _m_gb_box_data
+from . import ie_box_data as _m_ie_box_data
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -31,20 +34,21 @@ class MigrationTaxReturn:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Statutory Reporting`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Statutory
+    Reporting`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            from_date (datetime.date | None | Unset): The start date of the tax return
-            to_date (datetime.date | None | Unset): The end date of the tax return
-            tax_return_frequency (Base | None | Unset): The tax return submission frequency
-            total_amount (Decimal | None | Unset): The total of the tax return
-            gb (GBBoxData | None | Unset): The tax return data
-            ie (IEBoxData | None | Unset): The tax return data
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        from_date (datetime.date | None | Unset): The start date of the tax return
+        to_date (datetime.date | None | Unset): The end date of the tax return
+        tax_return_frequency (Base | None | Unset): The tax return submission frequency
+        total_amount (Decimal | None | Unset): The total of the tax return
+        gb (GBBoxData | None | Unset): The tax return data
+        ie (IEBoxData | None | Unset): The tax return data
     """
 
     id: None | str | Unset = UNSET
@@ -61,309 +65,91 @@ class MigrationTaxReturn:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.gb_box_data import GBBoxData  # noqa: PLC0415
-        from ..models.ie_box_data import IEBoxData  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        from_date: None | str | Unset
-        if isinstance(self.from_date, Unset):
-            from_date = UNSET
-        elif isinstance(self.from_date, datetime.date):
-            from_date = self.from_date.isoformat()
-        else:
-            from_date = self.from_date
-
-        to_date: None | str | Unset
-        if isinstance(self.to_date, Unset):
-            to_date = UNSET
-        elif isinstance(self.to_date, datetime.date):
-            to_date = self.to_date.isoformat()
-        else:
-            to_date = self.to_date
-
-        tax_return_frequency: dict[str, Any] | None | Unset
-        if isinstance(self.tax_return_frequency, Unset):
-            tax_return_frequency = UNSET
-        elif isinstance(self.tax_return_frequency, Base):
-            tax_return_frequency = self.tax_return_frequency.to_dict()
-        else:
-            tax_return_frequency = self.tax_return_frequency
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        gb: dict[str, Any] | None | Unset
-        if isinstance(self.gb, Unset):
-            gb = UNSET
-        elif isinstance(self.gb, GBBoxData):
-            gb = self.gb.to_dict()
-        else:
-            gb = self.gb
-
-        ie: dict[str, Any] | None | Unset
-        if isinstance(self.ie, Unset):
-            ie = UNSET
-        elif isinstance(self.ie, IEBoxData):
-            ie = self.ie.to_dict()
-        else:
-            ie = self.ie
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if from_date is not UNSET:
-            field_dict["from_date"] = from_date
-        if to_date is not UNSET:
-            field_dict["to_date"] = to_date
-        if tax_return_frequency is not UNSET:
-            field_dict["tax_return_frequency"] = tax_return_frequency
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if gb is not UNSET:
-            field_dict["gb"] = gb
-        if ie is not UNSET:
-            field_dict["ie"] = ie
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.from_date, Unset):
+            field_dict["from_date"] = None if self.from_date is None else self.from_date.isoformat()
+        if not isinstance(self.to_date, Unset):
+            field_dict["to_date"] = None if self.to_date is None else self.to_date.isoformat()
+        if not isinstance(self.tax_return_frequency, Unset):
+            field_dict["tax_return_frequency"] = (
+                None if self.tax_return_frequency is None else self.tax_return_frequency.to_dict()
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.gb, Unset):
+            field_dict["gb"] = None if self.gb is None else self.gb.to_dict()
+        if not isinstance(self.ie, Unset):
+            field_dict["ie"] = None if self.ie is None else self.ie.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.gb_box_data import GBBoxData  # noqa: PLC0415
-        from ..models.ie_box_data import IEBoxData  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_from_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                from_date_type_0 = datetime.date.fromisoformat(data)
-
-                return from_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        from_date = _parse_from_date(d.pop("from_date", UNSET))
-
-        def _parse_to_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                to_date_type_0 = datetime.date.fromisoformat(data)
-
-                return to_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        to_date = _parse_to_date(d.pop("to_date", UNSET))
-
-        def _parse_tax_return_frequency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_return_frequency_type_0 = Base.from_dict(data)
-
-                return tax_return_frequency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_return_frequency = _parse_tax_return_frequency(d.pop("tax_return_frequency", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_gb(data: object) -> GBBoxData | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                gb_type_0 = GBBoxData.from_dict(data)
-
-                return gb_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(GBBoxData | None | Unset, data)
-
-        gb = _parse_gb(d.pop("gb", UNSET))
-
-        def _parse_ie(data: object) -> IEBoxData | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ie_type_0 = IEBoxData.from_dict(data)
-
-                return ie_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IEBoxData | None | Unset, data)
-
-        ie = _parse_ie(d.pop("ie", UNSET))
-
-        migration_tax_return = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            from_date=from_date,
-            to_date=to_date,
-            tax_return_frequency=tax_return_frequency,
-            total_amount=total_amount,
-            gb=gb,
-            ie=ie,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            from_date=(
+                _v0
+                if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            to_date=(
+                _v0
+                if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            tax_return_frequency=(
+                _v0
+                if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            gb=(
+                _v0
+                if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
+                else _m_gb_box_data.GBBoxData.from_dict(_v0)
+            ),
+            ie=(
+                _v0
+                if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
+                else _m_ie_box_data.IEBoxData.from_dict(_v0)
+            ),
         )
-
-        migration_tax_return.additional_properties = d
-        return migration_tax_return
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import other_payment_line_item as _m_other_payment_line_item
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -30,45 +32,47 @@ class OtherPayment:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Bank`: Restricted Access, Full
-    Access
+    Requires the authenticated user to have any of the following roles in the area `Bank`:
+    Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            transaction (Base | None | Unset): The transaction for the item
-            transaction_type (Base | None | Unset): The transaction type of the payment
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            base_currency_total_itc_amount (Decimal | None | Unset): The total amount of input tax credit in base currency
-                for the
-                                     Other Payment (Canada only)
-            total_itc_amount (Decimal | None | Unset): The total amount of input tax credit for the Other Payment (Canada
-                only)
-            base_currency_total_itr_amount (Decimal | None | Unset): The total amount of input tax refund in base currency
-                for the
-                                     Other Payment (Canada only)
-            total_itr_amount (Decimal | None | Unset): The total amount of input tax refund for the Other Payment (Canada
-                only)
-            part_recoverable (bool | None | Unset): Indicates if the Other Payment is part recoverable or not (Canada only)
-            payment_method (Base | None | Unset): The payment method of the payment
-            contact (Base | None | Unset): The contact of the payment
-            bank_account (Base | None | Unset): The bank account of the payment
-            tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
-            date (datetime.date | None | Unset): The date of the payment
-            net_amount (Decimal | None | Unset): The net amount of the payment
-            tax_amount (Decimal | None | Unset): The tax amount of the payment
-            total_amount (Decimal | None | Unset): The total amount of the payment
-            reference (None | str | Unset): A reference of the payment
-                Note: An upper length limit of 25 or 40 characters is imposed conditionally and may not apply in every request.
-                A hard upper limit of 255 characters is imposed by the storage layer, though.
-            payment_lines (list[OtherPaymentLineItem] | None | Unset): The payment lines of the payment
-            editable (bool | None | Unset): Indicates whether or not the payment can be edited
-            deletable (bool | None | Unset): Indicates whether or not the payment can be deleted
-            withholding_tax_rate (Decimal | None | Unset): IRPF withheld tax rate
-            withholding_tax_amount (Decimal | None | Unset): IRPF withheld tax amount
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        transaction (Base | None | Unset): The transaction for the item
+        transaction_type (Base | None | Unset): The transaction type of the payment
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        base_currency_total_itc_amount (Decimal | None | Unset): The total amount of input tax
+            credit in base currency for the
+                                 Other Payment (Canada only)
+        total_itc_amount (Decimal | None | Unset): The total amount of input tax credit for the
+            Other Payment (Canada only)
+        base_currency_total_itr_amount (Decimal | None | Unset): The total amount of input tax
+            refund in base currency for the
+                                 Other Payment (Canada only)
+        total_itr_amount (Decimal | None | Unset): The total amount of input tax refund for the
+            Other Payment (Canada only)
+        part_recoverable (bool | None | Unset): Indicates if the Other Payment is part recoverable
+            or not (Canada only)
+        payment_method (Base | None | Unset): The payment method of the payment
+        contact (Base | None | Unset): The contact of the payment
+        bank_account (Base | None | Unset): The bank account of the payment
+        tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
+        date (datetime.date | None | Unset): The date of the payment
+        net_amount (Decimal | None | Unset): The net amount of the payment
+        tax_amount (Decimal | None | Unset): The tax amount of the payment
+        total_amount (Decimal | None | Unset): The total amount of the payment
+        reference (None | str | Unset): A reference of the payment
+            Note: An upper length limit of 25 or 40 characters is imposed conditionally and may not
+            apply in every request. A hard upper limit of 255 characters is imposed by the storage
+            layer, though.
+        payment_lines (list[OtherPaymentLineItem] | None | Unset): The payment lines of the payment
+        editable (bool | None | Unset): Indicates whether or not the payment can be edited
+        deletable (bool | None | Unset): Indicates whether or not the payment can be deleted
+        withholding_tax_rate (Decimal | None | Unset): IRPF withheld tax rate
+        withholding_tax_amount (Decimal | None | Unset): IRPF withheld tax amount
     """
 
     id: None | str | Unset = UNSET
@@ -101,732 +105,225 @@ class OtherPayment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Base):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        base_currency_total_itc_amount: None | str | Unset
-        if isinstance(self.base_currency_total_itc_amount, Unset):
-            base_currency_total_itc_amount = UNSET
-        elif isinstance(self.base_currency_total_itc_amount, Decimal):
-            base_currency_total_itc_amount = decimal_to_wire(self.base_currency_total_itc_amount)
-        else:
-            base_currency_total_itc_amount = self.base_currency_total_itc_amount
-
-        total_itc_amount: None | str | Unset
-        if isinstance(self.total_itc_amount, Unset):
-            total_itc_amount = UNSET
-        elif isinstance(self.total_itc_amount, Decimal):
-            total_itc_amount = decimal_to_wire(self.total_itc_amount)
-        else:
-            total_itc_amount = self.total_itc_amount
-
-        base_currency_total_itr_amount: None | str | Unset
-        if isinstance(self.base_currency_total_itr_amount, Unset):
-            base_currency_total_itr_amount = UNSET
-        elif isinstance(self.base_currency_total_itr_amount, Decimal):
-            base_currency_total_itr_amount = decimal_to_wire(self.base_currency_total_itr_amount)
-        else:
-            base_currency_total_itr_amount = self.base_currency_total_itr_amount
-
-        total_itr_amount: None | str | Unset
-        if isinstance(self.total_itr_amount, Unset):
-            total_itr_amount = UNSET
-        elif isinstance(self.total_itr_amount, Decimal):
-            total_itr_amount = decimal_to_wire(self.total_itr_amount)
-        else:
-            total_itr_amount = self.total_itr_amount
-
-        part_recoverable: bool | None | Unset
-        if isinstance(self.part_recoverable, Unset):
-            part_recoverable = UNSET
-        else:
-            part_recoverable = self.part_recoverable
-
-        payment_method: dict[str, Any] | None | Unset
-        if isinstance(self.payment_method, Unset):
-            payment_method = UNSET
-        elif isinstance(self.payment_method, Base):
-            payment_method = self.payment_method.to_dict()
-        else:
-            payment_method = self.payment_method
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Base):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        bank_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account, Unset):
-            bank_account = UNSET
-        elif isinstance(self.bank_account, Base):
-            bank_account = self.bank_account.to_dict()
-        else:
-            bank_account = self.bank_account
-
-        tax_address_region: dict[str, Any] | None | Unset
-        if isinstance(self.tax_address_region, Unset):
-            tax_address_region = UNSET
-        elif isinstance(self.tax_address_region, Base):
-            tax_address_region = self.tax_address_region.to_dict()
-        else:
-            tax_address_region = self.tax_address_region
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        payment_lines: list[dict[str, Any]] | None | Unset
-        if isinstance(self.payment_lines, Unset):
-            payment_lines = UNSET
-        elif isinstance(self.payment_lines, list):
-            payment_lines = []
-            for payment_lines_type_0_item_data in self.payment_lines:
-                payment_lines_type_0_item = payment_lines_type_0_item_data.to_dict()
-                payment_lines.append(payment_lines_type_0_item)
-
-        else:
-            payment_lines = self.payment_lines
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        withholding_tax_rate: None | str | Unset
-        if isinstance(self.withholding_tax_rate, Unset):
-            withholding_tax_rate = UNSET
-        elif isinstance(self.withholding_tax_rate, Decimal):
-            withholding_tax_rate = decimal_to_wire(self.withholding_tax_rate)
-        else:
-            withholding_tax_rate = self.withholding_tax_rate
-
-        withholding_tax_amount: None | str | Unset
-        if isinstance(self.withholding_tax_amount, Unset):
-            withholding_tax_amount = UNSET
-        elif isinstance(self.withholding_tax_amount, Decimal):
-            withholding_tax_amount = decimal_to_wire(self.withholding_tax_amount)
-        else:
-            withholding_tax_amount = self.withholding_tax_amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if base_currency_total_itc_amount is not UNSET:
-            field_dict["base_currency_total_itc_amount"] = base_currency_total_itc_amount
-        if total_itc_amount is not UNSET:
-            field_dict["total_itc_amount"] = total_itc_amount
-        if base_currency_total_itr_amount is not UNSET:
-            field_dict["base_currency_total_itr_amount"] = base_currency_total_itr_amount
-        if total_itr_amount is not UNSET:
-            field_dict["total_itr_amount"] = total_itr_amount
-        if part_recoverable is not UNSET:
-            field_dict["part_recoverable"] = part_recoverable
-        if payment_method is not UNSET:
-            field_dict["payment_method"] = payment_method
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if bank_account is not UNSET:
-            field_dict["bank_account"] = bank_account
-        if tax_address_region is not UNSET:
-            field_dict["tax_address_region"] = tax_address_region
-        if date is not UNSET:
-            field_dict["date"] = date
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if payment_lines is not UNSET:
-            field_dict["payment_lines"] = payment_lines
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if withholding_tax_rate is not UNSET:
-            field_dict["withholding_tax_rate"] = withholding_tax_rate
-        if withholding_tax_amount is not UNSET:
-            field_dict["withholding_tax_amount"] = withholding_tax_amount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
+            )
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.base_currency_total_itc_amount, Unset):
+            field_dict["base_currency_total_itc_amount"] = (
+                None
+                if self.base_currency_total_itc_amount is None
+                else decimal_to_wire(self.base_currency_total_itc_amount)
+            )
+        if not isinstance(self.total_itc_amount, Unset):
+            field_dict["total_itc_amount"] = (
+                None if self.total_itc_amount is None else decimal_to_wire(self.total_itc_amount)
+            )
+        if not isinstance(self.base_currency_total_itr_amount, Unset):
+            field_dict["base_currency_total_itr_amount"] = (
+                None
+                if self.base_currency_total_itr_amount is None
+                else decimal_to_wire(self.base_currency_total_itr_amount)
+            )
+        if not isinstance(self.total_itr_amount, Unset):
+            field_dict["total_itr_amount"] = (
+                None if self.total_itr_amount is None else decimal_to_wire(self.total_itr_amount)
+            )
+        if not isinstance(self.part_recoverable, Unset):
+            field_dict["part_recoverable"] = self.part_recoverable
+        if not isinstance(self.payment_method, Unset):
+            field_dict["payment_method"] = (
+                None if self.payment_method is None else self.payment_method.to_dict()
+            )
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.bank_account, Unset):
+            field_dict["bank_account"] = (
+                None if self.bank_account is None else self.bank_account.to_dict()
+            )
+        if not isinstance(self.tax_address_region, Unset):
+            field_dict["tax_address_region"] = (
+                None if self.tax_address_region is None else self.tax_address_region.to_dict()
+            )
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.payment_lines, Unset):
+            field_dict["payment_lines"] = (
+                None
+                if self.payment_lines is None
+                else [_i0.to_dict() for _i0 in self.payment_lines]
+            )
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.withholding_tax_rate, Unset):
+            field_dict["withholding_tax_rate"] = (
+                None
+                if self.withholding_tax_rate is None
+                else decimal_to_wire(self.withholding_tax_rate)
+            )
+        if not isinstance(self.withholding_tax_amount, Unset):
+            field_dict["withholding_tax_amount"] = (
+                None
+                if self.withholding_tax_amount is None
+                else decimal_to_wire(self.withholding_tax_amount)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.other_payment_line_item import OtherPaymentLineItem  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_transaction(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Base.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_base_currency_total_itc_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_itc_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_itc_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_itc_amount = _parse_base_currency_total_itc_amount(
-            d.pop("base_currency_total_itc_amount", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            base_currency_total_itc_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_itc_amount=(
+                _v0
+                if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_itr_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_itr_amount=(
+                _v0
+                if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            part_recoverable=d.pop("part_recoverable", UNSET),
+            payment_method=(
+                _v0
+                if (_v0 := d.pop("payment_method", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            bank_account=(
+                _v0
+                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_address_region=(
+                _v0
+                if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            payment_lines=(
+                _v0
+                if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
+                else [_m_other_payment_line_item.OtherPaymentLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            editable=d.pop("editable", UNSET),
+            deletable=d.pop("deletable", UNSET),
+            withholding_tax_rate=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        def _parse_total_itc_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_itc_amount_type_0 = decimal_from_wire(data)
-
-                return total_itc_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_itc_amount = _parse_total_itc_amount(d.pop("total_itc_amount", UNSET))
-
-        def _parse_base_currency_total_itr_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_itr_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_itr_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_itr_amount = _parse_base_currency_total_itr_amount(
-            d.pop("base_currency_total_itr_amount", UNSET)
-        )
-
-        def _parse_total_itr_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_itr_amount_type_0 = decimal_from_wire(data)
-
-                return total_itr_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_itr_amount = _parse_total_itr_amount(d.pop("total_itr_amount", UNSET))
-
-        def _parse_part_recoverable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        part_recoverable = _parse_part_recoverable(d.pop("part_recoverable", UNSET))
-
-        def _parse_payment_method(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                payment_method_type_0 = Base.from_dict(data)
-
-                return payment_method_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        payment_method = _parse_payment_method(d.pop("payment_method", UNSET))
-
-        def _parse_contact(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Base.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_bank_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_0 = Base.from_dict(data)
-
-                return bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        bank_account = _parse_bank_account(d.pop("bank_account", UNSET))
-
-        def _parse_tax_address_region(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_address_region_type_0 = Base.from_dict(data)
-
-                return tax_address_region_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_address_region = _parse_tax_address_region(d.pop("tax_address_region", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_payment_lines(data: object) -> list[OtherPaymentLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                payment_lines_type_0 = []
-                _payment_lines_type_0 = data
-                for payment_lines_type_0_item_data in _payment_lines_type_0:
-                    payment_lines_type_0_item = OtherPaymentLineItem.from_dict(
-                        payment_lines_type_0_item_data
-                    )
-
-                    payment_lines_type_0.append(payment_lines_type_0_item)
-
-                return payment_lines_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[OtherPaymentLineItem] | None | Unset, data)
-
-        payment_lines = _parse_payment_lines(d.pop("payment_lines", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_withholding_tax_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_rate_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_rate = _parse_withholding_tax_rate(d.pop("withholding_tax_rate", UNSET))
-
-        def _parse_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_amount = _parse_withholding_tax_amount(
-            d.pop("withholding_tax_amount", UNSET)
-        )
-
-        other_payment = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            transaction=transaction,
-            transaction_type=transaction_type,
-            deleted_at=deleted_at,
-            base_currency_total_itc_amount=base_currency_total_itc_amount,
-            total_itc_amount=total_itc_amount,
-            base_currency_total_itr_amount=base_currency_total_itr_amount,
-            total_itr_amount=total_itr_amount,
-            part_recoverable=part_recoverable,
-            payment_method=payment_method,
-            contact=contact,
-            bank_account=bank_account,
-            tax_address_region=tax_address_region,
-            date=date,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            total_amount=total_amount,
-            reference=reference,
-            payment_lines=payment_lines,
-            editable=editable,
-            deletable=deletable,
-            withholding_tax_rate=withholding_tax_rate,
-            withholding_tax_amount=withholding_tax_amount,
-        )
-
-        other_payment.additional_properties = d
-        return other_payment
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

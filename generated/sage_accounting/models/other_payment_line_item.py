@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import analysis_type_line_item as _m_analysis_type_line_item
+from . import base as _m_base
+from . import tax_breakdown as _m_tax_breakdown
 
 if TYPE_CHECKING:
     from ..models.analysis_type_line_item import AnalysisTypeLineItem
@@ -26,7 +29,8 @@ class OtherPaymentLineItem:
     Attributes:
         id (None | str | Unset): The unique identifier for the item
         displayed_as (None | str | Unset): The name of the resource
-        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types information
+        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types
+            information
         ledger_account (Base | None | Unset): The ledger account of the payment line
         details (None | str | Unset): The details of the payment line
         tax_rate (Base | None | Unset): The tax rate of the payment line
@@ -34,11 +38,13 @@ class OtherPaymentLineItem:
         tax_amount (Decimal | None | Unset): The tax amount of the payment line
         total_amount (Decimal | None | Unset): The total amount of the payment line
         tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the payment line
-        is_purchase_for_resale (bool | None | Unset): Identifies whether the line item is for resale. (Ireland only)
+        is_purchase_for_resale (bool | None | Unset): Identifies whether the line item is for
+            resale. (Ireland only)
         trade_of_asset (bool | None | Unset): Whether the line item is marked as trade of asset.
         gst_amount (Decimal | None | Unset): The gst or hst tax amount for the other payment
         pst_amount (Decimal | None | Unset): The pst or qst tax amount for the other payment
-        tax_recoverable (bool | None | Unset): Indicates if the other payment is tax recoverable or not
+        tax_recoverable (bool | None | Unset): Indicates if the other payment is tax recoverable or
+            not
     """
 
     id: None | str | Unset = UNSET
@@ -59,417 +65,119 @@ class OtherPaymentLineItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        analysis_type_categories: list[dict[str, Any]] | None | Unset
-        if isinstance(self.analysis_type_categories, Unset):
-            analysis_type_categories = UNSET
-        elif isinstance(self.analysis_type_categories, list):
-            analysis_type_categories = []
-            for analysis_type_categories_type_0_item_data in self.analysis_type_categories:
-                analysis_type_categories_type_0_item = (
-                    analysis_type_categories_type_0_item_data.to_dict()
-                )
-                analysis_type_categories.append(analysis_type_categories_type_0_item)
-
-        else:
-            analysis_type_categories = self.analysis_type_categories
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, Base):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_breakdown, Unset):
-            tax_breakdown = UNSET
-        elif isinstance(self.tax_breakdown, list):
-            tax_breakdown = []
-            for tax_breakdown_type_0_item_data in self.tax_breakdown:
-                tax_breakdown_type_0_item = tax_breakdown_type_0_item_data.to_dict()
-                tax_breakdown.append(tax_breakdown_type_0_item)
-
-        else:
-            tax_breakdown = self.tax_breakdown
-
-        is_purchase_for_resale: bool | None | Unset
-        if isinstance(self.is_purchase_for_resale, Unset):
-            is_purchase_for_resale = UNSET
-        else:
-            is_purchase_for_resale = self.is_purchase_for_resale
-
-        trade_of_asset: bool | None | Unset
-        if isinstance(self.trade_of_asset, Unset):
-            trade_of_asset = UNSET
-        else:
-            trade_of_asset = self.trade_of_asset
-
-        gst_amount: None | str | Unset
-        if isinstance(self.gst_amount, Unset):
-            gst_amount = UNSET
-        elif isinstance(self.gst_amount, Decimal):
-            gst_amount = decimal_to_wire(self.gst_amount)
-        else:
-            gst_amount = self.gst_amount
-
-        pst_amount: None | str | Unset
-        if isinstance(self.pst_amount, Unset):
-            pst_amount = UNSET
-        elif isinstance(self.pst_amount, Decimal):
-            pst_amount = decimal_to_wire(self.pst_amount)
-        else:
-            pst_amount = self.pst_amount
-
-        tax_recoverable: bool | None | Unset
-        if isinstance(self.tax_recoverable, Unset):
-            tax_recoverable = UNSET
-        else:
-            tax_recoverable = self.tax_recoverable
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if analysis_type_categories is not UNSET:
-            field_dict["analysis_type_categories"] = analysis_type_categories
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if details is not UNSET:
-            field_dict["details"] = details
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if tax_breakdown is not UNSET:
-            field_dict["tax_breakdown"] = tax_breakdown
-        if is_purchase_for_resale is not UNSET:
-            field_dict["is_purchase_for_resale"] = is_purchase_for_resale
-        if trade_of_asset is not UNSET:
-            field_dict["trade_of_asset"] = trade_of_asset
-        if gst_amount is not UNSET:
-            field_dict["gst_amount"] = gst_amount
-        if pst_amount is not UNSET:
-            field_dict["pst_amount"] = pst_amount
-        if tax_recoverable is not UNSET:
-            field_dict["tax_recoverable"] = tax_recoverable
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.analysis_type_categories, Unset):
+            field_dict["analysis_type_categories"] = (
+                None
+                if self.analysis_type_categories is None
+                else [_i0.to_dict() for _i0 in self.analysis_type_categories]
+            )
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.tax_breakdown, Unset):
+            field_dict["tax_breakdown"] = (
+                None
+                if self.tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.tax_breakdown]
+            )
+        if not isinstance(self.is_purchase_for_resale, Unset):
+            field_dict["is_purchase_for_resale"] = self.is_purchase_for_resale
+        if not isinstance(self.trade_of_asset, Unset):
+            field_dict["trade_of_asset"] = self.trade_of_asset
+        if not isinstance(self.gst_amount, Unset):
+            field_dict["gst_amount"] = (
+                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+            )
+        if not isinstance(self.pst_amount, Unset):
+            field_dict["pst_amount"] = (
+                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+            )
+        if not isinstance(self.tax_recoverable, Unset):
+            field_dict["tax_recoverable"] = self.tax_recoverable
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type_line_item import AnalysisTypeLineItem  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_analysis_type_categories(
-            data: object,
-        ) -> list[AnalysisTypeLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_categories_type_0 = []
-                _analysis_type_categories_type_0 = data
-                for analysis_type_categories_type_0_item_data in _analysis_type_categories_type_0:
-                    analysis_type_categories_type_0_item = AnalysisTypeLineItem.from_dict(
-                        analysis_type_categories_type_0_item_data
-                    )
-
-                    analysis_type_categories_type_0.append(analysis_type_categories_type_0_item)
-
-                return analysis_type_categories_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AnalysisTypeLineItem] | None | Unset, data)
-
-        analysis_type_categories = _parse_analysis_type_categories(
-            d.pop("analysis_type_categories", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            analysis_type_categories=(
+                _v0
+                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            details=d.pop("details", UNSET),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
+            trade_of_asset=d.pop("trade_of_asset", UNSET),
+            gst_amount=(
+                _v0
+                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            pst_amount=(
+                _v0
+                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
-
-        def _parse_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_breakdown_type_0 = []
-                _tax_breakdown_type_0 = data
-                for tax_breakdown_type_0_item_data in _tax_breakdown_type_0:
-                    tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        tax_breakdown_type_0_item_data
-                    )
-
-                    tax_breakdown_type_0.append(tax_breakdown_type_0_item)
-
-                return tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        tax_breakdown = _parse_tax_breakdown(d.pop("tax_breakdown", UNSET))
-
-        def _parse_is_purchase_for_resale(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_purchase_for_resale = _parse_is_purchase_for_resale(
-            d.pop("is_purchase_for_resale", UNSET)
-        )
-
-        def _parse_trade_of_asset(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        trade_of_asset = _parse_trade_of_asset(d.pop("trade_of_asset", UNSET))
-
-        def _parse_gst_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                gst_amount_type_0 = decimal_from_wire(data)
-
-                return gst_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        gst_amount = _parse_gst_amount(d.pop("gst_amount", UNSET))
-
-        def _parse_pst_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                pst_amount_type_0 = decimal_from_wire(data)
-
-                return pst_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        pst_amount = _parse_pst_amount(d.pop("pst_amount", UNSET))
-
-        def _parse_tax_recoverable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_recoverable = _parse_tax_recoverable(d.pop("tax_recoverable", UNSET))
-
-        other_payment_line_item = cls(
-            id=id,
-            displayed_as=displayed_as,
-            analysis_type_categories=analysis_type_categories,
-            ledger_account=ledger_account,
-            details=details,
-            tax_rate=tax_rate,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            total_amount=total_amount,
-            tax_breakdown=tax_breakdown,
-            is_purchase_for_resale=is_purchase_for_resale,
-            trade_of_asset=trade_of_asset,
-            gst_amount=gst_amount,
-            pst_amount=pst_amount,
-            tax_recoverable=tax_recoverable,
-        )
-
-        other_payment_line_item.additional_properties = d
-        return other_payment_line_item
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

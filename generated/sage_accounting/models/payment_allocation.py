@@ -4,13 +4,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import contact_allocation as _m_contact_allocation
+from . import contact_payment as _m_contact_payment
+from . import generic as _m_generic
+from . import link as _m_link
 
 if TYPE_CHECKING:
     from ..models.contact_allocation import ContactAllocation
@@ -55,325 +59,90 @@ class PaymentAllocation:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.contact_allocation import ContactAllocation  # noqa: PLC0415
-        from ..models.contact_payment import ContactPayment  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        amount: None | str | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        elif isinstance(self.amount, Decimal):
-            amount = decimal_to_wire(self.amount)
-        else:
-            amount = self.amount
-
-        discount: None | str | Unset
-        if isinstance(self.discount, Unset):
-            discount = UNSET
-        elif isinstance(self.discount, Decimal):
-            discount = decimal_to_wire(self.discount)
-        else:
-            discount = self.discount
-
-        stripe_transaction_id: None | str | Unset
-        if isinstance(self.stripe_transaction_id, Unset):
-            stripe_transaction_id = UNSET
-        else:
-            stripe_transaction_id = self.stripe_transaction_id
-
-        contact_allocation: dict[str, Any] | None | Unset
-        if isinstance(self.contact_allocation, Unset):
-            contact_allocation = UNSET
-        elif isinstance(self.contact_allocation, ContactAllocation):
-            contact_allocation = self.contact_allocation.to_dict()
-        else:
-            contact_allocation = self.contact_allocation
-
-        artefact: dict[str, Any] | None | Unset
-        if isinstance(self.artefact, Unset):
-            artefact = UNSET
-        elif isinstance(self.artefact, Generic):
-            artefact = self.artefact.to_dict()
-        else:
-            artefact = self.artefact
-
-        contact_payment: dict[str, Any] | None | Unset
-        if isinstance(self.contact_payment, Unset):
-            contact_payment = UNSET
-        elif isinstance(self.contact_payment, ContactPayment):
-            contact_payment = self.contact_payment.to_dict()
-        else:
-            contact_payment = self.contact_payment
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        negative_payment: bool | None | Unset
-        if isinstance(self.negative_payment, Unset):
-            negative_payment = UNSET
-        else:
-            negative_payment = self.negative_payment
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if links is not UNSET:
-            field_dict["links"] = links
-        if date is not UNSET:
-            field_dict["date"] = date
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if amount is not UNSET:
-            field_dict["amount"] = amount
-        if discount is not UNSET:
-            field_dict["discount"] = discount
-        if stripe_transaction_id is not UNSET:
-            field_dict["stripe_transaction_id"] = stripe_transaction_id
-        if contact_allocation is not UNSET:
-            field_dict["contact_allocation"] = contact_allocation
-        if artefact is not UNSET:
-            field_dict["artefact"] = artefact
-        if contact_payment is not UNSET:
-            field_dict["contact_payment"] = contact_payment
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if negative_payment is not UNSET:
-            field_dict["negative_payment"] = negative_payment
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
+            )
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.type_, Unset):
+            field_dict["type"] = self.type_
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.amount, Unset):
+            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+        if not isinstance(self.discount, Unset):
+            field_dict["discount"] = (
+                None if self.discount is None else decimal_to_wire(self.discount)
+            )
+        if not isinstance(self.stripe_transaction_id, Unset):
+            field_dict["stripe_transaction_id"] = self.stripe_transaction_id
+        if not isinstance(self.contact_allocation, Unset):
+            field_dict["contact_allocation"] = (
+                None if self.contact_allocation is None else self.contact_allocation.to_dict()
+            )
+        if not isinstance(self.artefact, Unset):
+            field_dict["artefact"] = None if self.artefact is None else self.artefact.to_dict()
+        if not isinstance(self.contact_payment, Unset):
+            field_dict["contact_payment"] = (
+                None if self.contact_payment is None else self.contact_payment.to_dict()
+            )
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.negative_payment, Unset):
+            field_dict["negative_payment"] = self.negative_payment
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.contact_allocation import ContactAllocation  # noqa: PLC0415
-        from ..models.contact_payment import ContactPayment  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                amount_type_0 = decimal_from_wire(data)
-
-                return amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        def _parse_discount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                discount_type_0 = decimal_from_wire(data)
-
-                return discount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        discount = _parse_discount(d.pop("discount", UNSET))
-
-        def _parse_stripe_transaction_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stripe_transaction_id = _parse_stripe_transaction_id(d.pop("stripe_transaction_id", UNSET))
-
-        def _parse_contact_allocation(data: object) -> ContactAllocation | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_allocation_type_0 = ContactAllocation.from_dict(data)
-
-                return contact_allocation_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactAllocation | None | Unset, data)
-
-        contact_allocation = _parse_contact_allocation(d.pop("contact_allocation", UNSET))
-
-        def _parse_artefact(data: object) -> Generic | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                artefact_type_0 = Generic.from_dict(data)
-
-                return artefact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Generic | None | Unset, data)
-
-        artefact = _parse_artefact(d.pop("artefact", UNSET))
-
-        def _parse_contact_payment(data: object) -> ContactPayment | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_payment_type_0 = ContactPayment.from_dict(data)
-
-                return contact_payment_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContactPayment | None | Unset, data)
-
-        contact_payment = _parse_contact_payment(d.pop("contact_payment", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_negative_payment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        negative_payment = _parse_negative_payment(d.pop("negative_payment", UNSET))
-
-        payment_allocation = cls(
-            links=links,
-            date=date,
-            type_=type_,
-            reference=reference,
-            amount=amount,
-            discount=discount,
-            stripe_transaction_id=stripe_transaction_id,
-            contact_allocation=contact_allocation,
-            artefact=artefact,
-            contact_payment=contact_payment,
-            displayed_as=displayed_as,
-            negative_payment=negative_payment,
+        obj = cls(
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            type_=d.pop("type", UNSET),
+            reference=d.pop("reference", UNSET),
+            amount=(
+                _v0
+                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            discount=(
+                _v0
+                if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            stripe_transaction_id=d.pop("stripe_transaction_id", UNSET),
+            contact_allocation=(
+                _v0
+                if (_v0 := d.pop("contact_allocation", UNSET)) is None or _v0 is UNSET
+                else _m_contact_allocation.ContactAllocation.from_dict(_v0)
+            ),
+            artefact=(
+                _v0
+                if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
+                else _m_generic.Generic.from_dict(_v0)
+            ),
+            contact_payment=(
+                _v0
+                if (_v0 := d.pop("contact_payment", UNSET)) is None or _v0 is UNSET
+                else _m_contact_payment.ContactPayment.from_dict(_v0)
+            ),
+            displayed_as=d.pop("displayed_as", UNSET),
+            negative_payment=d.pop("negative_payment", UNSET),
         )
-
-        payment_allocation.additional_properties = d
-        return payment_allocation
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_addresses_address as _m_post_addresses_address
+
 if TYPE_CHECKING:
-    from ..models.post_addresses_address_type_0 import PostAddressesAddressType0
+    from ..models.post_addresses_address import PostAddressesAddress
 
 
 T = TypeVar("T", bound="PostAddresses")
@@ -19,58 +21,27 @@ class PostAddresses:
     """Creates a Address
 
     Attributes:
-        address (None | PostAddressesAddressType0):
+        address (PostAddressesAddress):
     """
 
-    address: None | PostAddressesAddressType0
+    address: PostAddressesAddress
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_addresses_address_type_0 import PostAddressesAddressType0  # noqa: PLC0415
-
-        address: dict[str, Any] | None
-        if isinstance(self.address, PostAddressesAddressType0):
-            address = self.address.to_dict()
-        else:
-            address = self.address
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "address": address,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["address"] = self.address.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_addresses_address_type_0 import PostAddressesAddressType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_address(data: object) -> None | PostAddressesAddressType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_0 = PostAddressesAddressType0.from_dict(data)
-
-                return address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostAddressesAddressType0, data)
-
-        address = _parse_address(d.pop("address"))
-
-        post_addresses = cls(
-            address=address,
+        obj = cls(
+            address=_m_post_addresses_address.PostAddressesAddress.from_dict(d.pop("address")),
         )
-
-        post_addresses.additional_properties = d
-        return post_addresses
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

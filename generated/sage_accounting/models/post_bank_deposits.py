@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_bank_deposits_bank_deposit as _m_post_bank_deposits_bank_deposit
+
 if TYPE_CHECKING:
-    from ..models.post_bank_deposits_bank_deposit_type_0 import PostBankDepositsBankDepositType0
+    from ..models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
 
 
 T = TypeVar("T", bound="PostBankDeposits")
@@ -19,58 +21,29 @@ class PostBankDeposits:
     """Creates a Bank Deposit
 
     Attributes:
-        bank_deposit (None | PostBankDepositsBankDepositType0):
+        bank_deposit (PostBankDepositsBankDeposit):
     """
 
-    bank_deposit: None | PostBankDepositsBankDepositType0
+    bank_deposit: PostBankDepositsBankDeposit
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_bank_deposits_bank_deposit_type_0 import PostBankDepositsBankDepositType0  # noqa: PLC0415
-
-        bank_deposit: dict[str, Any] | None
-        if isinstance(self.bank_deposit, PostBankDepositsBankDepositType0):
-            bank_deposit = self.bank_deposit.to_dict()
-        else:
-            bank_deposit = self.bank_deposit
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "bank_deposit": bank_deposit,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["bank_deposit"] = self.bank_deposit.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_bank_deposits_bank_deposit_type_0 import PostBankDepositsBankDepositType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_deposit(data: object) -> None | PostBankDepositsBankDepositType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_deposit_type_0 = PostBankDepositsBankDepositType0.from_dict(data)
-
-                return bank_deposit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostBankDepositsBankDepositType0, data)
-
-        bank_deposit = _parse_bank_deposit(d.pop("bank_deposit"))
-
-        post_bank_deposits = cls(
-            bank_deposit=bank_deposit,
+        obj = cls(
+            bank_deposit=_m_post_bank_deposits_bank_deposit.PostBankDepositsBankDeposit.from_dict(
+                d.pop("bank_deposit")
+            ),
         )
-
-        post_bank_deposits.additional_properties = d
-        return post_bank_deposits
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_bank_reconciliations_bank_reconciliation as _m_post_bank_reconciliations_bank_reconciliation,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_bank_reconciliations_bank_reconciliation_type_0 import (
-        PostBankReconciliationsBankReconciliationType0,
+    from ..models.post_bank_reconciliations_bank_reconciliation import (
+        PostBankReconciliationsBankReconciliation,
     )
 
 
@@ -21,66 +25,29 @@ class PostBankReconciliations:
     """Creates a Bank Reconciliation
 
     Attributes:
-        bank_reconciliation (None | PostBankReconciliationsBankReconciliationType0):
+        bank_reconciliation (PostBankReconciliationsBankReconciliation):
     """
 
-    bank_reconciliation: None | PostBankReconciliationsBankReconciliationType0
+    bank_reconciliation: PostBankReconciliationsBankReconciliation
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_bank_reconciliations_bank_reconciliation_type_0 import (
-            PostBankReconciliationsBankReconciliationType0,  # noqa: PLC0415
-        )
-
-        bank_reconciliation: dict[str, Any] | None
-        if isinstance(self.bank_reconciliation, PostBankReconciliationsBankReconciliationType0):
-            bank_reconciliation = self.bank_reconciliation.to_dict()
-        else:
-            bank_reconciliation = self.bank_reconciliation
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "bank_reconciliation": bank_reconciliation,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["bank_reconciliation"] = self.bank_reconciliation.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_bank_reconciliations_bank_reconciliation_type_0 import (
-            PostBankReconciliationsBankReconciliationType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_reconciliation(
-            data: object,
-        ) -> None | PostBankReconciliationsBankReconciliationType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_reconciliation_type_0 = (
-                    PostBankReconciliationsBankReconciliationType0.from_dict(data)
-                )
-
-                return bank_reconciliation_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostBankReconciliationsBankReconciliationType0, data)
-
-        bank_reconciliation = _parse_bank_reconciliation(d.pop("bank_reconciliation"))
-
-        post_bank_reconciliations = cls(
-            bank_reconciliation=bank_reconciliation,
+        obj = cls(
+            bank_reconciliation=_m_post_bank_reconciliations_bank_reconciliation.PostBankReconciliationsBankReconciliation.from_dict(
+                d.pop("bank_reconciliation")
+            ),
         )
-
-        post_bank_reconciliations.additional_properties = d
-        return post_bank_reconciliations
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_business_exchange_rates_business_exchange_rate as _m_post_business_exchange_rates_business_exchange_rate,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_business_exchange_rates_business_exchange_rate_type_0 import (
-        PostBusinessExchangeRatesBusinessExchangeRateType0,
+    from ..models.post_business_exchange_rates_business_exchange_rate import (
+        PostBusinessExchangeRatesBusinessExchangeRate,
     )
 
 
@@ -21,68 +25,29 @@ class PostBusinessExchangeRates:
     """Creates a Business Exchange Rate
 
     Attributes:
-        business_exchange_rate (None | PostBusinessExchangeRatesBusinessExchangeRateType0):
+        business_exchange_rate (PostBusinessExchangeRatesBusinessExchangeRate):
     """
 
-    business_exchange_rate: None | PostBusinessExchangeRatesBusinessExchangeRateType0
+    business_exchange_rate: PostBusinessExchangeRatesBusinessExchangeRate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_business_exchange_rates_business_exchange_rate_type_0 import (
-            PostBusinessExchangeRatesBusinessExchangeRateType0,  # noqa: PLC0415
-        )
-
-        business_exchange_rate: dict[str, Any] | None
-        if isinstance(
-            self.business_exchange_rate, PostBusinessExchangeRatesBusinessExchangeRateType0
-        ):
-            business_exchange_rate = self.business_exchange_rate.to_dict()
-        else:
-            business_exchange_rate = self.business_exchange_rate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "business_exchange_rate": business_exchange_rate,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["business_exchange_rate"] = self.business_exchange_rate.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_business_exchange_rates_business_exchange_rate_type_0 import (
-            PostBusinessExchangeRatesBusinessExchangeRateType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_business_exchange_rate(
-            data: object,
-        ) -> None | PostBusinessExchangeRatesBusinessExchangeRateType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                business_exchange_rate_type_0 = (
-                    PostBusinessExchangeRatesBusinessExchangeRateType0.from_dict(data)
-                )
-
-                return business_exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostBusinessExchangeRatesBusinessExchangeRateType0, data)
-
-        business_exchange_rate = _parse_business_exchange_rate(d.pop("business_exchange_rate"))
-
-        post_business_exchange_rates = cls(
-            business_exchange_rate=business_exchange_rate,
+        obj = cls(
+            business_exchange_rate=_m_post_business_exchange_rates_business_exchange_rate.PostBusinessExchangeRatesBusinessExchangeRate.from_dict(
+                d.pop("business_exchange_rate")
+            ),
         )
-
-        post_business_exchange_rates.additional_properties = d
-        return post_business_exchange_rates
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

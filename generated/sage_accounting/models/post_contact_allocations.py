@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_contact_allocations_contact_allocation as _m_post_contact_allocations_contact_allocation,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_contact_allocations_contact_allocation_type_0 import (
-        PostContactAllocationsContactAllocationType0,
+    from ..models.post_contact_allocations_contact_allocation import (
+        PostContactAllocationsContactAllocation,
     )
 
 
@@ -21,66 +25,29 @@ class PostContactAllocations:
     """Creates a Contact Allocation
 
     Attributes:
-        contact_allocation (None | PostContactAllocationsContactAllocationType0):
+        contact_allocation (PostContactAllocationsContactAllocation):
     """
 
-    contact_allocation: None | PostContactAllocationsContactAllocationType0
+    contact_allocation: PostContactAllocationsContactAllocation
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_contact_allocations_contact_allocation_type_0 import (
-            PostContactAllocationsContactAllocationType0,  # noqa: PLC0415
-        )
-
-        contact_allocation: dict[str, Any] | None
-        if isinstance(self.contact_allocation, PostContactAllocationsContactAllocationType0):
-            contact_allocation = self.contact_allocation.to_dict()
-        else:
-            contact_allocation = self.contact_allocation
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "contact_allocation": contact_allocation,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["contact_allocation"] = self.contact_allocation.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_contact_allocations_contact_allocation_type_0 import (
-            PostContactAllocationsContactAllocationType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_contact_allocation(
-            data: object,
-        ) -> None | PostContactAllocationsContactAllocationType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_allocation_type_0 = PostContactAllocationsContactAllocationType0.from_dict(
-                    data
-                )
-
-                return contact_allocation_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostContactAllocationsContactAllocationType0, data)
-
-        contact_allocation = _parse_contact_allocation(d.pop("contact_allocation"))
-
-        post_contact_allocations = cls(
-            contact_allocation=contact_allocation,
+        obj = cls(
+            contact_allocation=_m_post_contact_allocations_contact_allocation.PostContactAllocationsContactAllocation.from_dict(
+                d.pop("contact_allocation")
+            ),
         )
-
-        post_contact_allocations.additional_properties = d
-        return post_contact_allocations
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_contact_opening_balances_contact_opening_balance as _m_post_contact_opening_balances_contact_opening_balance,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_contact_opening_balances_contact_opening_balance_type_0 import (
-        PostContactOpeningBalancesContactOpeningBalanceType0,
+    from ..models.post_contact_opening_balances_contact_opening_balance import (
+        PostContactOpeningBalancesContactOpeningBalance,
     )
 
 
@@ -21,68 +25,29 @@ class PostContactOpeningBalances:
     """Creates a Contact Opening Balance
 
     Attributes:
-        contact_opening_balance (None | PostContactOpeningBalancesContactOpeningBalanceType0):
+        contact_opening_balance (PostContactOpeningBalancesContactOpeningBalance):
     """
 
-    contact_opening_balance: None | PostContactOpeningBalancesContactOpeningBalanceType0
+    contact_opening_balance: PostContactOpeningBalancesContactOpeningBalance
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_contact_opening_balances_contact_opening_balance_type_0 import (
-            PostContactOpeningBalancesContactOpeningBalanceType0,  # noqa: PLC0415
-        )
-
-        contact_opening_balance: dict[str, Any] | None
-        if isinstance(
-            self.contact_opening_balance, PostContactOpeningBalancesContactOpeningBalanceType0
-        ):
-            contact_opening_balance = self.contact_opening_balance.to_dict()
-        else:
-            contact_opening_balance = self.contact_opening_balance
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "contact_opening_balance": contact_opening_balance,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["contact_opening_balance"] = self.contact_opening_balance.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_contact_opening_balances_contact_opening_balance_type_0 import (
-            PostContactOpeningBalancesContactOpeningBalanceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_contact_opening_balance(
-            data: object,
-        ) -> None | PostContactOpeningBalancesContactOpeningBalanceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_opening_balance_type_0 = (
-                    PostContactOpeningBalancesContactOpeningBalanceType0.from_dict(data)
-                )
-
-                return contact_opening_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostContactOpeningBalancesContactOpeningBalanceType0, data)
-
-        contact_opening_balance = _parse_contact_opening_balance(d.pop("contact_opening_balance"))
-
-        post_contact_opening_balances = cls(
-            contact_opening_balance=contact_opening_balance,
+        obj = cls(
+            contact_opening_balance=_m_post_contact_opening_balances_contact_opening_balance.PostContactOpeningBalancesContactOpeningBalance.from_dict(
+                d.pop("contact_opening_balance")
+            ),
         )
-
-        post_contact_opening_balances.additional_properties = d
-        return post_contact_opening_balances
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

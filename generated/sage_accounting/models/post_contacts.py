@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_contacts_contact as _m_post_contacts_contact
+
 if TYPE_CHECKING:
-    from ..models.post_contacts_contact_type_0 import PostContactsContactType0
+    from ..models.post_contacts_contact import PostContactsContact
 
 
 T = TypeVar("T", bound="PostContacts")
@@ -19,58 +21,27 @@ class PostContacts:
     """Creates a Contact
 
     Attributes:
-        contact (None | PostContactsContactType0):
+        contact (PostContactsContact):
     """
 
-    contact: None | PostContactsContactType0
+    contact: PostContactsContact
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_contacts_contact_type_0 import PostContactsContactType0  # noqa: PLC0415
-
-        contact: dict[str, Any] | None
-        if isinstance(self.contact, PostContactsContactType0):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "contact": contact,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["contact"] = self.contact.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_contacts_contact_type_0 import PostContactsContactType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_contact(data: object) -> None | PostContactsContactType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = PostContactsContactType0.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostContactsContactType0, data)
-
-        contact = _parse_contact(d.pop("contact"))
-
-        post_contacts = cls(
-            contact=contact,
+        obj = cls(
+            contact=_m_post_contacts_contact.PostContactsContact.from_dict(d.pop("contact")),
         )
-
-        post_contacts.additional_properties = d
-        return post_contacts
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_hosted_artefact_payment_settings_hosted_artefact_payment_setting as _m_post_hosted_artefact_payment_settings_hosted_artefact_payment_setting,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting_type_0 import (
-        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0,
+    from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
+        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
     )
 
 
@@ -21,77 +25,32 @@ class PostHostedArtefactPaymentSettings:
     """Creates a Hosted Artefact Payment Setting
 
     Attributes:
-        hosted_artefact_payment_setting (None | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0):
+        hosted_artefact_payment_setting
+            (PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting):
     """
 
-    hosted_artefact_payment_setting: (
-        None | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0
-    )
+    hosted_artefact_payment_setting: PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting_type_0 import (
-            PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0,  # noqa: PLC0415
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["hosted_artefact_payment_setting"] = (
+            self.hosted_artefact_payment_setting.to_dict()
         )
-
-        hosted_artefact_payment_setting: dict[str, Any] | None
-        if isinstance(
-            self.hosted_artefact_payment_setting,
-            PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0,
-        ):
-            hosted_artefact_payment_setting = self.hosted_artefact_payment_setting.to_dict()
-        else:
-            hosted_artefact_payment_setting = self.hosted_artefact_payment_setting
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "hosted_artefact_payment_setting": hosted_artefact_payment_setting,
-            }
-        )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting_type_0 import (
-            PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_hosted_artefact_payment_setting(
-            data: object,
-        ) -> None | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                hosted_artefact_payment_setting_type_0 = (
-                    PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0.from_dict(
-                        data
-                    )
-                )
-
-                return hosted_artefact_payment_setting_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                None | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSettingType0, data
-            )
-
-        hosted_artefact_payment_setting = _parse_hosted_artefact_payment_setting(
-            d.pop("hosted_artefact_payment_setting")
+        obj = cls(
+            hosted_artefact_payment_setting=_m_post_hosted_artefact_payment_settings_hosted_artefact_payment_setting.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting.from_dict(
+                d.pop("hosted_artefact_payment_setting")
+            ),
         )
-
-        post_hosted_artefact_payment_settings = cls(
-            hosted_artefact_payment_setting=hosted_artefact_payment_setting,
-        )
-
-        post_hosted_artefact_payment_settings.additional_properties = d
-        return post_hosted_artefact_payment_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_journal_codes_journal_code as _m_post_journal_codes_journal_code
+
 if TYPE_CHECKING:
-    from ..models.post_journal_codes_journal_code_type_0 import PostJournalCodesJournalCodeType0
+    from ..models.post_journal_codes_journal_code import PostJournalCodesJournalCode
 
 
 T = TypeVar("T", bound="PostJournalCodes")
@@ -19,58 +21,29 @@ class PostJournalCodes:
     """Creates a Journal Code
 
     Attributes:
-        journal_code (None | PostJournalCodesJournalCodeType0):
+        journal_code (PostJournalCodesJournalCode):
     """
 
-    journal_code: None | PostJournalCodesJournalCodeType0
+    journal_code: PostJournalCodesJournalCode
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_journal_codes_journal_code_type_0 import PostJournalCodesJournalCodeType0  # noqa: PLC0415
-
-        journal_code: dict[str, Any] | None
-        if isinstance(self.journal_code, PostJournalCodesJournalCodeType0):
-            journal_code = self.journal_code.to_dict()
-        else:
-            journal_code = self.journal_code
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "journal_code": journal_code,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["journal_code"] = self.journal_code.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_journal_codes_journal_code_type_0 import PostJournalCodesJournalCodeType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_journal_code(data: object) -> None | PostJournalCodesJournalCodeType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                journal_code_type_0 = PostJournalCodesJournalCodeType0.from_dict(data)
-
-                return journal_code_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostJournalCodesJournalCodeType0, data)
-
-        journal_code = _parse_journal_code(d.pop("journal_code"))
-
-        post_journal_codes = cls(
-            journal_code=journal_code,
+        obj = cls(
+            journal_code=_m_post_journal_codes_journal_code.PostJournalCodesJournalCode.from_dict(
+                d.pop("journal_code")
+            ),
         )
-
-        post_journal_codes.additional_properties = d
-        return post_journal_codes
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

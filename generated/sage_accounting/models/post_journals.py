@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_journals_journal as _m_post_journals_journal
+
 if TYPE_CHECKING:
-    from ..models.post_journals_journal_type_0 import PostJournalsJournalType0
+    from ..models.post_journals_journal import PostJournalsJournal
 
 
 T = TypeVar("T", bound="PostJournals")
@@ -19,58 +21,27 @@ class PostJournals:
     """Creates a Journal
 
     Attributes:
-        journal (None | PostJournalsJournalType0):
+        journal (PostJournalsJournal):
     """
 
-    journal: None | PostJournalsJournalType0
+    journal: PostJournalsJournal
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_journals_journal_type_0 import PostJournalsJournalType0  # noqa: PLC0415
-
-        journal: dict[str, Any] | None
-        if isinstance(self.journal, PostJournalsJournalType0):
-            journal = self.journal.to_dict()
-        else:
-            journal = self.journal
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "journal": journal,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["journal"] = self.journal.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_journals_journal_type_0 import PostJournalsJournalType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_journal(data: object) -> None | PostJournalsJournalType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                journal_type_0 = PostJournalsJournalType0.from_dict(data)
-
-                return journal_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostJournalsJournalType0, data)
-
-        journal = _parse_journal(d.pop("journal"))
-
-        post_journals = cls(
-            journal=journal,
+        obj = cls(
+            journal=_m_post_journals_journal.PostJournalsJournal.from_dict(d.pop("journal")),
         )
-
-        post_journals.additional_properties = d
-        return post_journals
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_ledger_account_opening_balances_ledger_account_opening_balance as _m_post_ledger_account_opening_balances_ledger_account_opening_balance,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
+    from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
+        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
 
 
@@ -21,75 +25,30 @@ class PostLedgerAccountOpeningBalances:
     """Creates a Ledger Account Opening Balance
 
     Attributes:
-        ledger_account_opening_balance (None | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0):
+        ledger_account_opening_balance
+            (PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance):
     """
 
-    ledger_account_opening_balance: (
-        None | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0
-    )
+    ledger_account_opening_balance: PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-            PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,  # noqa: PLC0415
-        )
-
-        ledger_account_opening_balance: dict[str, Any] | None
-        if isinstance(
-            self.ledger_account_opening_balance,
-            PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
-        ):
-            ledger_account_opening_balance = self.ledger_account_opening_balance.to_dict()
-        else:
-            ledger_account_opening_balance = self.ledger_account_opening_balance
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "ledger_account_opening_balance": ledger_account_opening_balance,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["ledger_account_opening_balance"] = self.ledger_account_opening_balance.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-            PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_ledger_account_opening_balance(
-            data: object,
-        ) -> None | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_opening_balance_type_0 = (
-                    PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0.from_dict(data)
-                )
-
-                return ledger_account_opening_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                None | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0, data
-            )
-
-        ledger_account_opening_balance = _parse_ledger_account_opening_balance(
-            d.pop("ledger_account_opening_balance")
+        obj = cls(
+            ledger_account_opening_balance=_m_post_ledger_account_opening_balances_ledger_account_opening_balance.PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
+                d.pop("ledger_account_opening_balance")
+            ),
         )
-
-        post_ledger_account_opening_balances = cls(
-            ledger_account_opening_balance=ledger_account_opening_balance,
-        )
-
-        post_ledger_account_opening_balances.additional_properties = d
-        return post_ledger_account_opening_balances
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

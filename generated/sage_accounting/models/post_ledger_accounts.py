@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_ledger_accounts_ledger_account as _m_post_ledger_accounts_ledger_account
+
 if TYPE_CHECKING:
-    from ..models.post_ledger_accounts_ledger_account_type_0 import (
-        PostLedgerAccountsLedgerAccountType0,
-    )
+    from ..models.post_ledger_accounts_ledger_account import PostLedgerAccountsLedgerAccount
 
 
 T = TypeVar("T", bound="PostLedgerAccounts")
@@ -21,62 +21,29 @@ class PostLedgerAccounts:
     """Creates a Ledger Account
 
     Attributes:
-        ledger_account (None | PostLedgerAccountsLedgerAccountType0):
+        ledger_account (PostLedgerAccountsLedgerAccount):
     """
 
-    ledger_account: None | PostLedgerAccountsLedgerAccountType0
+    ledger_account: PostLedgerAccountsLedgerAccount
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_ledger_accounts_ledger_account_type_0 import (
-            PostLedgerAccountsLedgerAccountType0,  # noqa: PLC0415
-        )
-
-        ledger_account: dict[str, Any] | None
-        if isinstance(self.ledger_account, PostLedgerAccountsLedgerAccountType0):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "ledger_account": ledger_account,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["ledger_account"] = self.ledger_account.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_ledger_accounts_ledger_account_type_0 import (
-            PostLedgerAccountsLedgerAccountType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_ledger_account(data: object) -> None | PostLedgerAccountsLedgerAccountType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = PostLedgerAccountsLedgerAccountType0.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostLedgerAccountsLedgerAccountType0, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account"))
-
-        post_ledger_accounts = cls(
-            ledger_account=ledger_account,
+        obj = cls(
+            ledger_account=_m_post_ledger_accounts_ledger_account.PostLedgerAccountsLedgerAccount.from_dict(
+                d.pop("ledger_account")
+            ),
         )
-
-        post_ledger_accounts.additional_properties = d
-        return post_ledger_accounts
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

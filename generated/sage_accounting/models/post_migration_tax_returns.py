@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_migration_tax_returns_migration_tax_return as _m_post_migration_tax_returns_migration_tax_return,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_migration_tax_returns_migration_tax_return_type_0 import (
-        PostMigrationTaxReturnsMigrationTaxReturnType0,
+    from ..models.post_migration_tax_returns_migration_tax_return import (
+        PostMigrationTaxReturnsMigrationTaxReturn,
     )
 
 
@@ -21,66 +25,29 @@ class PostMigrationTaxReturns:
     """Creates a Migration Tax Return
 
     Attributes:
-        migration_tax_return (None | PostMigrationTaxReturnsMigrationTaxReturnType0):
+        migration_tax_return (PostMigrationTaxReturnsMigrationTaxReturn):
     """
 
-    migration_tax_return: None | PostMigrationTaxReturnsMigrationTaxReturnType0
+    migration_tax_return: PostMigrationTaxReturnsMigrationTaxReturn
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_migration_tax_returns_migration_tax_return_type_0 import (
-            PostMigrationTaxReturnsMigrationTaxReturnType0,  # noqa: PLC0415
-        )
-
-        migration_tax_return: dict[str, Any] | None
-        if isinstance(self.migration_tax_return, PostMigrationTaxReturnsMigrationTaxReturnType0):
-            migration_tax_return = self.migration_tax_return.to_dict()
-        else:
-            migration_tax_return = self.migration_tax_return
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "migration_tax_return": migration_tax_return,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["migration_tax_return"] = self.migration_tax_return.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_migration_tax_returns_migration_tax_return_type_0 import (
-            PostMigrationTaxReturnsMigrationTaxReturnType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_migration_tax_return(
-            data: object,
-        ) -> None | PostMigrationTaxReturnsMigrationTaxReturnType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                migration_tax_return_type_0 = (
-                    PostMigrationTaxReturnsMigrationTaxReturnType0.from_dict(data)
-                )
-
-                return migration_tax_return_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostMigrationTaxReturnsMigrationTaxReturnType0, data)
-
-        migration_tax_return = _parse_migration_tax_return(d.pop("migration_tax_return"))
-
-        post_migration_tax_returns = cls(
-            migration_tax_return=migration_tax_return,
+        obj = cls(
+            migration_tax_return=_m_post_migration_tax_returns_migration_tax_return.PostMigrationTaxReturnsMigrationTaxReturn.from_dict(
+                d.pop("migration_tax_return")
+            ),
         )
-
-        post_migration_tax_returns.additional_properties = d
-        return post_migration_tax_returns
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

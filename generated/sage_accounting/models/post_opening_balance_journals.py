@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_opening_balance_journals_opening_balance_journal as _m_post_opening_balance_journals_opening_balance_journal,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_opening_balance_journals_opening_balance_journal_type_0 import (
-        PostOpeningBalanceJournalsOpeningBalanceJournalType0,
+    from ..models.post_opening_balance_journals_opening_balance_journal import (
+        PostOpeningBalanceJournalsOpeningBalanceJournal,
     )
 
 
@@ -21,68 +25,29 @@ class PostOpeningBalanceJournals:
     """Creates a Opening Balance Journal
 
     Attributes:
-        opening_balance_journal (None | PostOpeningBalanceJournalsOpeningBalanceJournalType0):
+        opening_balance_journal (PostOpeningBalanceJournalsOpeningBalanceJournal):
     """
 
-    opening_balance_journal: None | PostOpeningBalanceJournalsOpeningBalanceJournalType0
+    opening_balance_journal: PostOpeningBalanceJournalsOpeningBalanceJournal
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_opening_balance_journals_opening_balance_journal_type_0 import (
-            PostOpeningBalanceJournalsOpeningBalanceJournalType0,  # noqa: PLC0415
-        )
-
-        opening_balance_journal: dict[str, Any] | None
-        if isinstance(
-            self.opening_balance_journal, PostOpeningBalanceJournalsOpeningBalanceJournalType0
-        ):
-            opening_balance_journal = self.opening_balance_journal.to_dict()
-        else:
-            opening_balance_journal = self.opening_balance_journal
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "opening_balance_journal": opening_balance_journal,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["opening_balance_journal"] = self.opening_balance_journal.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_opening_balance_journals_opening_balance_journal_type_0 import (
-            PostOpeningBalanceJournalsOpeningBalanceJournalType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_opening_balance_journal(
-            data: object,
-        ) -> None | PostOpeningBalanceJournalsOpeningBalanceJournalType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                opening_balance_journal_type_0 = (
-                    PostOpeningBalanceJournalsOpeningBalanceJournalType0.from_dict(data)
-                )
-
-                return opening_balance_journal_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostOpeningBalanceJournalsOpeningBalanceJournalType0, data)
-
-        opening_balance_journal = _parse_opening_balance_journal(d.pop("opening_balance_journal"))
-
-        post_opening_balance_journals = cls(
-            opening_balance_journal=opening_balance_journal,
+        obj = cls(
+            opening_balance_journal=_m_post_opening_balance_journals_opening_balance_journal.PostOpeningBalanceJournalsOpeningBalanceJournal.from_dict(
+                d.pop("opening_balance_journal")
+            ),
         )
-
-        post_opening_balance_journals.additional_properties = d
-        return post_opening_balance_journals
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

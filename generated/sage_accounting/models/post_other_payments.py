@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_other_payments_other_payment as _m_post_other_payments_other_payment
+
 if TYPE_CHECKING:
-    from ..models.post_other_payments_other_payment_type_0 import PostOtherPaymentsOtherPaymentType0
+    from ..models.post_other_payments_other_payment import PostOtherPaymentsOtherPayment
 
 
 T = TypeVar("T", bound="PostOtherPayments")
@@ -19,62 +21,29 @@ class PostOtherPayments:
     """Creates a Other Payment
 
     Attributes:
-        other_payment (None | PostOtherPaymentsOtherPaymentType0):
+        other_payment (PostOtherPaymentsOtherPayment):
     """
 
-    other_payment: None | PostOtherPaymentsOtherPaymentType0
+    other_payment: PostOtherPaymentsOtherPayment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_other_payments_other_payment_type_0 import (
-            PostOtherPaymentsOtherPaymentType0,  # noqa: PLC0415
-        )
-
-        other_payment: dict[str, Any] | None
-        if isinstance(self.other_payment, PostOtherPaymentsOtherPaymentType0):
-            other_payment = self.other_payment.to_dict()
-        else:
-            other_payment = self.other_payment
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "other_payment": other_payment,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["other_payment"] = self.other_payment.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_other_payments_other_payment_type_0 import (
-            PostOtherPaymentsOtherPaymentType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_other_payment(data: object) -> None | PostOtherPaymentsOtherPaymentType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                other_payment_type_0 = PostOtherPaymentsOtherPaymentType0.from_dict(data)
-
-                return other_payment_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostOtherPaymentsOtherPaymentType0, data)
-
-        other_payment = _parse_other_payment(d.pop("other_payment"))
-
-        post_other_payments = cls(
-            other_payment=other_payment,
+        obj = cls(
+            other_payment=_m_post_other_payments_other_payment.PostOtherPaymentsOtherPayment.from_dict(
+                d.pop("other_payment")
+            ),
         )
-
-        post_other_payments.additional_properties = d
-        return post_other_payments
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_products_product as _m_post_products_product
+
 if TYPE_CHECKING:
-    from ..models.post_products_product_type_0 import PostProductsProductType0
+    from ..models.post_products_product import PostProductsProduct
 
 
 T = TypeVar("T", bound="PostProducts")
@@ -19,58 +21,27 @@ class PostProducts:
     """Creates a Product
 
     Attributes:
-        product (None | PostProductsProductType0):
+        product (PostProductsProduct):
     """
 
-    product: None | PostProductsProductType0
+    product: PostProductsProduct
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_products_product_type_0 import PostProductsProductType0  # noqa: PLC0415
-
-        product: dict[str, Any] | None
-        if isinstance(self.product, PostProductsProductType0):
-            product = self.product.to_dict()
-        else:
-            product = self.product
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "product": product,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["product"] = self.product.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_products_product_type_0 import PostProductsProductType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_product(data: object) -> None | PostProductsProductType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_type_0 = PostProductsProductType0.from_dict(data)
-
-                return product_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostProductsProductType0, data)
-
-        product = _parse_product(d.pop("product"))
-
-        post_products = cls(
-            product=product,
+        obj = cls(
+            product=_m_post_products_product.PostProductsProduct.from_dict(d.pop("product")),
         )
-
-        post_products.additional_properties = d
-        return post_products
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

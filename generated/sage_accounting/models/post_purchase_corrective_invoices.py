@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_purchase_corrective_invoices_purchase_corrective_invoice as _m_post_purchase_corrective_invoices_purchase_corrective_invoice,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
+    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
+        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
 
 
@@ -21,71 +25,29 @@ class PostPurchaseCorrectiveInvoices:
     """Creates a Purchase Corrective Invoice
 
     Attributes:
-        purchase_corrective_invoice (None | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0):
+        purchase_corrective_invoice (PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice):
     """
 
-    purchase_corrective_invoice: None | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0
+    purchase_corrective_invoice: PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-            PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
-        purchase_corrective_invoice: dict[str, Any] | None
-        if isinstance(
-            self.purchase_corrective_invoice,
-            PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
-        ):
-            purchase_corrective_invoice = self.purchase_corrective_invoice.to_dict()
-        else:
-            purchase_corrective_invoice = self.purchase_corrective_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_corrective_invoice": purchase_corrective_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_corrective_invoice"] = self.purchase_corrective_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-            PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_corrective_invoice(
-            data: object,
-        ) -> None | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_corrective_invoice_type_0 = (
-                    PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0.from_dict(data)
-                )
-
-                return purchase_corrective_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0, data)
-
-        purchase_corrective_invoice = _parse_purchase_corrective_invoice(
-            d.pop("purchase_corrective_invoice")
+        obj = cls(
+            purchase_corrective_invoice=_m_post_purchase_corrective_invoices_purchase_corrective_invoice.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice.from_dict(
+                d.pop("purchase_corrective_invoice")
+            ),
         )
-
-        post_purchase_corrective_invoices = cls(
-            purchase_corrective_invoice=purchase_corrective_invoice,
-        )
-
-        post_purchase_corrective_invoices.additional_properties = d
-        return post_purchase_corrective_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

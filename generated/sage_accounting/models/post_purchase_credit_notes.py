@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_purchase_credit_notes_purchase_credit_note as _m_post_purchase_credit_notes_purchase_credit_note,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_purchase_credit_notes_purchase_credit_note_type_0 import (
-        PostPurchaseCreditNotesPurchaseCreditNoteType0,
+    from ..models.post_purchase_credit_notes_purchase_credit_note import (
+        PostPurchaseCreditNotesPurchaseCreditNote,
     )
 
 
@@ -21,66 +25,29 @@ class PostPurchaseCreditNotes:
     """Creates a Purchase Credit Note
 
     Attributes:
-        purchase_credit_note (None | PostPurchaseCreditNotesPurchaseCreditNoteType0):
+        purchase_credit_note (PostPurchaseCreditNotesPurchaseCreditNote):
     """
 
-    purchase_credit_note: None | PostPurchaseCreditNotesPurchaseCreditNoteType0
+    purchase_credit_note: PostPurchaseCreditNotesPurchaseCreditNote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_purchase_credit_notes_purchase_credit_note_type_0 import (
-            PostPurchaseCreditNotesPurchaseCreditNoteType0,  # noqa: PLC0415
-        )
-
-        purchase_credit_note: dict[str, Any] | None
-        if isinstance(self.purchase_credit_note, PostPurchaseCreditNotesPurchaseCreditNoteType0):
-            purchase_credit_note = self.purchase_credit_note.to_dict()
-        else:
-            purchase_credit_note = self.purchase_credit_note
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_credit_note": purchase_credit_note,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_credit_note"] = self.purchase_credit_note.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_purchase_credit_notes_purchase_credit_note_type_0 import (
-            PostPurchaseCreditNotesPurchaseCreditNoteType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_credit_note(
-            data: object,
-        ) -> None | PostPurchaseCreditNotesPurchaseCreditNoteType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_credit_note_type_0 = (
-                    PostPurchaseCreditNotesPurchaseCreditNoteType0.from_dict(data)
-                )
-
-                return purchase_credit_note_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostPurchaseCreditNotesPurchaseCreditNoteType0, data)
-
-        purchase_credit_note = _parse_purchase_credit_note(d.pop("purchase_credit_note"))
-
-        post_purchase_credit_notes = cls(
-            purchase_credit_note=purchase_credit_note,
+        obj = cls(
+            purchase_credit_note=_m_post_purchase_credit_notes_purchase_credit_note.PostPurchaseCreditNotesPurchaseCreditNote.from_dict(
+                d.pop("purchase_credit_note")
+            ),
         )
-
-        post_purchase_credit_notes.additional_properties = d
-        return post_purchase_credit_notes
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_purchase_quick_entries_purchase_quick_entry as _m_post_purchase_quick_entries_purchase_quick_entry,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_purchase_quick_entries_purchase_quick_entry_type_0 import (
-        PostPurchaseQuickEntriesPurchaseQuickEntryType0,
+    from ..models.post_purchase_quick_entries_purchase_quick_entry import (
+        PostPurchaseQuickEntriesPurchaseQuickEntry,
     )
 
 
@@ -21,66 +25,29 @@ class PostPurchaseQuickEntries:
     """Creates a Purchase Quick Entry
 
     Attributes:
-        purchase_quick_entry (None | PostPurchaseQuickEntriesPurchaseQuickEntryType0):
+        purchase_quick_entry (PostPurchaseQuickEntriesPurchaseQuickEntry):
     """
 
-    purchase_quick_entry: None | PostPurchaseQuickEntriesPurchaseQuickEntryType0
+    purchase_quick_entry: PostPurchaseQuickEntriesPurchaseQuickEntry
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_purchase_quick_entries_purchase_quick_entry_type_0 import (
-            PostPurchaseQuickEntriesPurchaseQuickEntryType0,  # noqa: PLC0415
-        )
-
-        purchase_quick_entry: dict[str, Any] | None
-        if isinstance(self.purchase_quick_entry, PostPurchaseQuickEntriesPurchaseQuickEntryType0):
-            purchase_quick_entry = self.purchase_quick_entry.to_dict()
-        else:
-            purchase_quick_entry = self.purchase_quick_entry
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_quick_entry": purchase_quick_entry,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_quick_entry"] = self.purchase_quick_entry.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_purchase_quick_entries_purchase_quick_entry_type_0 import (
-            PostPurchaseQuickEntriesPurchaseQuickEntryType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_quick_entry(
-            data: object,
-        ) -> None | PostPurchaseQuickEntriesPurchaseQuickEntryType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_quick_entry_type_0 = (
-                    PostPurchaseQuickEntriesPurchaseQuickEntryType0.from_dict(data)
-                )
-
-                return purchase_quick_entry_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostPurchaseQuickEntriesPurchaseQuickEntryType0, data)
-
-        purchase_quick_entry = _parse_purchase_quick_entry(d.pop("purchase_quick_entry"))
-
-        post_purchase_quick_entries = cls(
-            purchase_quick_entry=purchase_quick_entry,
+        obj = cls(
+            purchase_quick_entry=_m_post_purchase_quick_entries_purchase_quick_entry.PostPurchaseQuickEntriesPurchaseQuickEntry.from_dict(
+                d.pop("purchase_quick_entry")
+            ),
         )
-
-        post_purchase_quick_entries.additional_properties = d
-        return post_purchase_quick_entries
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

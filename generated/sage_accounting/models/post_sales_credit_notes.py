@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_sales_credit_notes_sales_credit_note as _m_post_sales_credit_notes_sales_credit_note,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_sales_credit_notes_sales_credit_note_type_0 import (
-        PostSalesCreditNotesSalesCreditNoteType0,
+    from ..models.post_sales_credit_notes_sales_credit_note import (
+        PostSalesCreditNotesSalesCreditNote,
     )
 
 
@@ -21,64 +25,29 @@ class PostSalesCreditNotes:
     """Creates a Sales Credit Note
 
     Attributes:
-        sales_credit_note (None | PostSalesCreditNotesSalesCreditNoteType0):
+        sales_credit_note (PostSalesCreditNotesSalesCreditNote):
     """
 
-    sales_credit_note: None | PostSalesCreditNotesSalesCreditNoteType0
+    sales_credit_note: PostSalesCreditNotesSalesCreditNote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_sales_credit_notes_sales_credit_note_type_0 import (
-            PostSalesCreditNotesSalesCreditNoteType0,  # noqa: PLC0415
-        )
-
-        sales_credit_note: dict[str, Any] | None
-        if isinstance(self.sales_credit_note, PostSalesCreditNotesSalesCreditNoteType0):
-            sales_credit_note = self.sales_credit_note.to_dict()
-        else:
-            sales_credit_note = self.sales_credit_note
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_credit_note": sales_credit_note,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_credit_note"] = self.sales_credit_note.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_sales_credit_notes_sales_credit_note_type_0 import (
-            PostSalesCreditNotesSalesCreditNoteType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_credit_note(
-            data: object,
-        ) -> None | PostSalesCreditNotesSalesCreditNoteType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_credit_note_type_0 = PostSalesCreditNotesSalesCreditNoteType0.from_dict(data)
-
-                return sales_credit_note_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostSalesCreditNotesSalesCreditNoteType0, data)
-
-        sales_credit_note = _parse_sales_credit_note(d.pop("sales_credit_note"))
-
-        post_sales_credit_notes = cls(
-            sales_credit_note=sales_credit_note,
+        obj = cls(
+            sales_credit_note=_m_post_sales_credit_notes_sales_credit_note.PostSalesCreditNotesSalesCreditNote.from_dict(
+                d.pop("sales_credit_note")
+            ),
         )
-
-        post_sales_credit_notes.additional_properties = d
-        return post_sales_credit_notes
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_sales_estimates_sales_estimate as _m_post_sales_estimates_sales_estimate
+
 if TYPE_CHECKING:
-    from ..models.post_sales_estimates_sales_estimate_type_0 import (
-        PostSalesEstimatesSalesEstimateType0,
-    )
+    from ..models.post_sales_estimates_sales_estimate import PostSalesEstimatesSalesEstimate
 
 
 T = TypeVar("T", bound="PostSalesEstimates")
@@ -21,62 +21,29 @@ class PostSalesEstimates:
     """Creates a Sales Estimate
 
     Attributes:
-        sales_estimate (None | PostSalesEstimatesSalesEstimateType0):
+        sales_estimate (PostSalesEstimatesSalesEstimate):
     """
 
-    sales_estimate: None | PostSalesEstimatesSalesEstimateType0
+    sales_estimate: PostSalesEstimatesSalesEstimate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_sales_estimates_sales_estimate_type_0 import (
-            PostSalesEstimatesSalesEstimateType0,  # noqa: PLC0415
-        )
-
-        sales_estimate: dict[str, Any] | None
-        if isinstance(self.sales_estimate, PostSalesEstimatesSalesEstimateType0):
-            sales_estimate = self.sales_estimate.to_dict()
-        else:
-            sales_estimate = self.sales_estimate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_estimate": sales_estimate,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_estimate"] = self.sales_estimate.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_sales_estimates_sales_estimate_type_0 import (
-            PostSalesEstimatesSalesEstimateType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_estimate(data: object) -> None | PostSalesEstimatesSalesEstimateType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_estimate_type_0 = PostSalesEstimatesSalesEstimateType0.from_dict(data)
-
-                return sales_estimate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostSalesEstimatesSalesEstimateType0, data)
-
-        sales_estimate = _parse_sales_estimate(d.pop("sales_estimate"))
-
-        post_sales_estimates = cls(
-            sales_estimate=sales_estimate,
+        obj = cls(
+            sales_estimate=_m_post_sales_estimates_sales_estimate.PostSalesEstimatesSalesEstimate.from_dict(
+                d.pop("sales_estimate")
+            ),
         )
-
-        post_sales_estimates.additional_properties = d
-        return post_sales_estimates
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_sales_invoices_sales_invoice as _m_post_sales_invoices_sales_invoice
+
 if TYPE_CHECKING:
-    from ..models.post_sales_invoices_sales_invoice_type_0 import PostSalesInvoicesSalesInvoiceType0
+    from ..models.post_sales_invoices_sales_invoice import PostSalesInvoicesSalesInvoice
 
 
 T = TypeVar("T", bound="PostSalesInvoices")
@@ -19,62 +21,29 @@ class PostSalesInvoices:
     """Creates a Sales Invoice
 
     Attributes:
-        sales_invoice (None | PostSalesInvoicesSalesInvoiceType0):
+        sales_invoice (PostSalesInvoicesSalesInvoice):
     """
 
-    sales_invoice: None | PostSalesInvoicesSalesInvoiceType0
+    sales_invoice: PostSalesInvoicesSalesInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_sales_invoices_sales_invoice_type_0 import (
-            PostSalesInvoicesSalesInvoiceType0,  # noqa: PLC0415
-        )
-
-        sales_invoice: dict[str, Any] | None
-        if isinstance(self.sales_invoice, PostSalesInvoicesSalesInvoiceType0):
-            sales_invoice = self.sales_invoice.to_dict()
-        else:
-            sales_invoice = self.sales_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_invoice": sales_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_invoice"] = self.sales_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_sales_invoices_sales_invoice_type_0 import (
-            PostSalesInvoicesSalesInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_invoice(data: object) -> None | PostSalesInvoicesSalesInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_invoice_type_0 = PostSalesInvoicesSalesInvoiceType0.from_dict(data)
-
-                return sales_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostSalesInvoicesSalesInvoiceType0, data)
-
-        sales_invoice = _parse_sales_invoice(d.pop("sales_invoice"))
-
-        post_sales_invoices = cls(
-            sales_invoice=sales_invoice,
+        obj = cls(
+            sales_invoice=_m_post_sales_invoices_sales_invoice.PostSalesInvoicesSalesInvoice.from_dict(
+                d.pop("sales_invoice")
+            ),
         )
-
-        post_sales_invoices.additional_properties = d
-        return post_sales_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_sales_quick_entries_sales_quick_entry as _m_post_sales_quick_entries_sales_quick_entry,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_sales_quick_entries_sales_quick_entry_type_0 import (
-        PostSalesQuickEntriesSalesQuickEntryType0,
+    from ..models.post_sales_quick_entries_sales_quick_entry import (
+        PostSalesQuickEntriesSalesQuickEntry,
     )
 
 
@@ -21,64 +25,29 @@ class PostSalesQuickEntries:
     """Creates a Sales Quick Entry
 
     Attributes:
-        sales_quick_entry (None | PostSalesQuickEntriesSalesQuickEntryType0):
+        sales_quick_entry (PostSalesQuickEntriesSalesQuickEntry):
     """
 
-    sales_quick_entry: None | PostSalesQuickEntriesSalesQuickEntryType0
+    sales_quick_entry: PostSalesQuickEntriesSalesQuickEntry
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_sales_quick_entries_sales_quick_entry_type_0 import (
-            PostSalesQuickEntriesSalesQuickEntryType0,  # noqa: PLC0415
-        )
-
-        sales_quick_entry: dict[str, Any] | None
-        if isinstance(self.sales_quick_entry, PostSalesQuickEntriesSalesQuickEntryType0):
-            sales_quick_entry = self.sales_quick_entry.to_dict()
-        else:
-            sales_quick_entry = self.sales_quick_entry
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_quick_entry": sales_quick_entry,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_quick_entry"] = self.sales_quick_entry.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_sales_quick_entries_sales_quick_entry_type_0 import (
-            PostSalesQuickEntriesSalesQuickEntryType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_quick_entry(
-            data: object,
-        ) -> None | PostSalesQuickEntriesSalesQuickEntryType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_quick_entry_type_0 = PostSalesQuickEntriesSalesQuickEntryType0.from_dict(data)
-
-                return sales_quick_entry_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostSalesQuickEntriesSalesQuickEntryType0, data)
-
-        sales_quick_entry = _parse_sales_quick_entry(d.pop("sales_quick_entry"))
-
-        post_sales_quick_entries = cls(
-            sales_quick_entry=sales_quick_entry,
+        obj = cls(
+            sales_quick_entry=_m_post_sales_quick_entries_sales_quick_entry.PostSalesQuickEntriesSalesQuickEntry.from_dict(
+                d.pop("sales_quick_entry")
+            ),
         )
-
-        post_sales_quick_entries.additional_properties = d
-        return post_sales_quick_entries
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_sales_quotes_sales_quote as _m_post_sales_quotes_sales_quote
+
 if TYPE_CHECKING:
-    from ..models.post_sales_quotes_sales_quote_type_0 import PostSalesQuotesSalesQuoteType0
+    from ..models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
 
 
 T = TypeVar("T", bound="PostSalesQuotes")
@@ -19,58 +21,29 @@ class PostSalesQuotes:
     """Creates a Sales Quote
 
     Attributes:
-        sales_quote (None | PostSalesQuotesSalesQuoteType0):
+        sales_quote (PostSalesQuotesSalesQuote):
     """
 
-    sales_quote: None | PostSalesQuotesSalesQuoteType0
+    sales_quote: PostSalesQuotesSalesQuote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_sales_quotes_sales_quote_type_0 import PostSalesQuotesSalesQuoteType0  # noqa: PLC0415
-
-        sales_quote: dict[str, Any] | None
-        if isinstance(self.sales_quote, PostSalesQuotesSalesQuoteType0):
-            sales_quote = self.sales_quote.to_dict()
-        else:
-            sales_quote = self.sales_quote
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_quote": sales_quote,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_quote"] = self.sales_quote.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_sales_quotes_sales_quote_type_0 import PostSalesQuotesSalesQuoteType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_quote(data: object) -> None | PostSalesQuotesSalesQuoteType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_quote_type_0 = PostSalesQuotesSalesQuoteType0.from_dict(data)
-
-                return sales_quote_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostSalesQuotesSalesQuoteType0, data)
-
-        sales_quote = _parse_sales_quote(d.pop("sales_quote"))
-
-        post_sales_quotes = cls(
-            sales_quote=sales_quote,
+        obj = cls(
+            sales_quote=_m_post_sales_quotes_sales_quote.PostSalesQuotesSalesQuote.from_dict(
+                d.pop("sales_quote")
+            ),
         )
-
-        post_sales_quotes.additional_properties = d
-        return post_sales_quotes
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    post_service_rate_types_service_rate_type as _m_post_service_rate_types_service_rate_type,
+)
+
 if TYPE_CHECKING:
-    from ..models.post_service_rate_types_service_rate_type_type_0 import (
-        PostServiceRateTypesServiceRateTypeType0,
+    from ..models.post_service_rate_types_service_rate_type import (
+        PostServiceRateTypesServiceRateType,
     )
 
 
@@ -21,64 +25,29 @@ class PostServiceRateTypes:
     """Creates a Service Rate Type
 
     Attributes:
-        service_rate_type (None | PostServiceRateTypesServiceRateTypeType0):
+        service_rate_type (PostServiceRateTypesServiceRateType):
     """
 
-    service_rate_type: None | PostServiceRateTypesServiceRateTypeType0
+    service_rate_type: PostServiceRateTypesServiceRateType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_service_rate_types_service_rate_type_type_0 import (
-            PostServiceRateTypesServiceRateTypeType0,  # noqa: PLC0415
-        )
-
-        service_rate_type: dict[str, Any] | None
-        if isinstance(self.service_rate_type, PostServiceRateTypesServiceRateTypeType0):
-            service_rate_type = self.service_rate_type.to_dict()
-        else:
-            service_rate_type = self.service_rate_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "service_rate_type": service_rate_type,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["service_rate_type"] = self.service_rate_type.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_service_rate_types_service_rate_type_type_0 import (
-            PostServiceRateTypesServiceRateTypeType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_service_rate_type(
-            data: object,
-        ) -> None | PostServiceRateTypesServiceRateTypeType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_rate_type_type_0 = PostServiceRateTypesServiceRateTypeType0.from_dict(data)
-
-                return service_rate_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostServiceRateTypesServiceRateTypeType0, data)
-
-        service_rate_type = _parse_service_rate_type(d.pop("service_rate_type"))
-
-        post_service_rate_types = cls(
-            service_rate_type=service_rate_type,
+        obj = cls(
+            service_rate_type=_m_post_service_rate_types_service_rate_type.PostServiceRateTypesServiceRateType.from_dict(
+                d.pop("service_rate_type")
+            ),
         )
-
-        post_service_rate_types.additional_properties = d
-        return post_service_rate_types
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_services_service as _m_post_services_service
+
 if TYPE_CHECKING:
-    from ..models.post_services_service_type_0 import PostServicesServiceType0
+    from ..models.post_services_service import PostServicesService
 
 
 T = TypeVar("T", bound="PostServices")
@@ -19,58 +21,27 @@ class PostServices:
     """Creates a Service
 
     Attributes:
-        service (None | PostServicesServiceType0):
+        service (PostServicesService):
     """
 
-    service: None | PostServicesServiceType0
+    service: PostServicesService
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_services_service_type_0 import PostServicesServiceType0  # noqa: PLC0415
-
-        service: dict[str, Any] | None
-        if isinstance(self.service, PostServicesServiceType0):
-            service = self.service.to_dict()
-        else:
-            service = self.service
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "service": service,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["service"] = self.service.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_services_service_type_0 import PostServicesServiceType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_service(data: object) -> None | PostServicesServiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_type_0 = PostServicesServiceType0.from_dict(data)
-
-                return service_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostServicesServiceType0, data)
-
-        service = _parse_service(d.pop("service"))
-
-        post_services = cls(
-            service=service,
+        obj = cls(
+            service=_m_post_services_service.PostServicesService.from_dict(d.pop("service")),
         )
-
-        post_services.additional_properties = d
-        return post_services
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

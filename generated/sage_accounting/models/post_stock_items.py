@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_stock_items_stock_item as _m_post_stock_items_stock_item
+
 if TYPE_CHECKING:
-    from ..models.post_stock_items_stock_item_type_0 import PostStockItemsStockItemType0
+    from ..models.post_stock_items_stock_item import PostStockItemsStockItem
 
 
 T = TypeVar("T", bound="PostStockItems")
@@ -19,58 +21,29 @@ class PostStockItems:
     """Creates a Stock Item
 
     Attributes:
-        stock_item (None | PostStockItemsStockItemType0):
+        stock_item (PostStockItemsStockItem):
     """
 
-    stock_item: None | PostStockItemsStockItemType0
+    stock_item: PostStockItemsStockItem
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_stock_items_stock_item_type_0 import PostStockItemsStockItemType0  # noqa: PLC0415
-
-        stock_item: dict[str, Any] | None
-        if isinstance(self.stock_item, PostStockItemsStockItemType0):
-            stock_item = self.stock_item.to_dict()
-        else:
-            stock_item = self.stock_item
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "stock_item": stock_item,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["stock_item"] = self.stock_item.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_stock_items_stock_item_type_0 import PostStockItemsStockItemType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_stock_item(data: object) -> None | PostStockItemsStockItemType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                stock_item_type_0 = PostStockItemsStockItemType0.from_dict(data)
-
-                return stock_item_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostStockItemsStockItemType0, data)
-
-        stock_item = _parse_stock_item(d.pop("stock_item"))
-
-        post_stock_items = cls(
-            stock_item=stock_item,
+        obj = cls(
+            stock_item=_m_post_stock_items_stock_item.PostStockItemsStockItem.from_dict(
+                d.pop("stock_item")
+            ),
         )
-
-        post_stock_items.additional_properties = d
-        return post_stock_items
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

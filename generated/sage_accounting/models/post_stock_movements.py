@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import post_stock_movements_stock_movement as _m_post_stock_movements_stock_movement
+
 if TYPE_CHECKING:
-    from ..models.post_stock_movements_stock_movement_type_0 import (
-        PostStockMovementsStockMovementType0,
-    )
+    from ..models.post_stock_movements_stock_movement import PostStockMovementsStockMovement
 
 
 T = TypeVar("T", bound="PostStockMovements")
@@ -21,62 +21,29 @@ class PostStockMovements:
     """Creates a Stock Movement
 
     Attributes:
-        stock_movement (None | PostStockMovementsStockMovementType0):
+        stock_movement (PostStockMovementsStockMovement):
     """
 
-    stock_movement: None | PostStockMovementsStockMovementType0
+    stock_movement: PostStockMovementsStockMovement
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_stock_movements_stock_movement_type_0 import (
-            PostStockMovementsStockMovementType0,  # noqa: PLC0415
-        )
-
-        stock_movement: dict[str, Any] | None
-        if isinstance(self.stock_movement, PostStockMovementsStockMovementType0):
-            stock_movement = self.stock_movement.to_dict()
-        else:
-            stock_movement = self.stock_movement
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "stock_movement": stock_movement,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["stock_movement"] = self.stock_movement.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_stock_movements_stock_movement_type_0 import (
-            PostStockMovementsStockMovementType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_stock_movement(data: object) -> None | PostStockMovementsStockMovementType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                stock_movement_type_0 = PostStockMovementsStockMovementType0.from_dict(data)
-
-                return stock_movement_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PostStockMovementsStockMovementType0, data)
-
-        stock_movement = _parse_stock_movement(d.pop("stock_movement"))
-
-        post_stock_movements = cls(
-            stock_movement=stock_movement,
+        obj = cls(
+            stock_movement=_m_post_stock_movements_stock_movement.PostStockMovementsStockMovement.from_dict(
+                d.pop("stock_movement")
+            ),
         )
-
-        post_stock_movements.additional_properties = d
-        return post_stock_movements
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

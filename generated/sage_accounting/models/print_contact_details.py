@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,14 +16,17 @@ T = TypeVar("T", bound="PrintContactDetails")
 class PrintContactDetails:
     """
     Attributes:
-        business_name (bool | None | Unset): Indicates whether business name is printed on the invoice
+        business_name (bool | None | Unset): Indicates whether business name is printed on the
+            invoice
         website (bool | None | Unset): Indicates whether website is printed on the invoice
         telephone (bool | None | Unset): Indicates whether telephone is printed on the invoice
         mobile (bool | None | Unset): Indicates whether mobile is printed on the invoice
-        email_address (bool | None | Unset): Indicates whether email address is printed on the invoice
+        email_address (bool | None | Unset): Indicates whether email address is printed on the
+            invoice
         due_date (bool | None | Unset): Indicates whether due date is printed on the invoice
-        default_delivery_address (None | str | Unset): Indicates which contact address is used for the delivery address
-            of the invoice. Valid options are: INVOICE_ADDRESS, CONTACT_DELIVERY_ADDRESS, NONE.
+        default_delivery_address (None | str | Unset): Indicates which contact address is used for
+            the delivery address of the invoice. Valid options are: INVOICE_ADDRESS,
+            CONTACT_DELIVERY_ADDRESS, NONE.
     """
 
     business_name: bool | None | Unset = UNSET
@@ -36,149 +39,39 @@ class PrintContactDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        business_name: bool | None | Unset
-        if isinstance(self.business_name, Unset):
-            business_name = UNSET
-        else:
-            business_name = self.business_name
-
-        website: bool | None | Unset
-        if isinstance(self.website, Unset):
-            website = UNSET
-        else:
-            website = self.website
-
-        telephone: bool | None | Unset
-        if isinstance(self.telephone, Unset):
-            telephone = UNSET
-        else:
-            telephone = self.telephone
-
-        mobile: bool | None | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        email_address: bool | None | Unset
-        if isinstance(self.email_address, Unset):
-            email_address = UNSET
-        else:
-            email_address = self.email_address
-
-        due_date: bool | None | Unset
-        if isinstance(self.due_date, Unset):
-            due_date = UNSET
-        else:
-            due_date = self.due_date
-
-        default_delivery_address: None | str | Unset
-        if isinstance(self.default_delivery_address, Unset):
-            default_delivery_address = UNSET
-        else:
-            default_delivery_address = self.default_delivery_address
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if business_name is not UNSET:
-            field_dict["business_name"] = business_name
-        if website is not UNSET:
-            field_dict["website"] = website
-        if telephone is not UNSET:
-            field_dict["telephone"] = telephone
-        if mobile is not UNSET:
-            field_dict["mobile"] = mobile
-        if email_address is not UNSET:
-            field_dict["email_address"] = email_address
-        if due_date is not UNSET:
-            field_dict["due_date"] = due_date
-        if default_delivery_address is not UNSET:
-            field_dict["default_delivery_address"] = default_delivery_address
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.business_name, Unset):
+            field_dict["business_name"] = self.business_name
+        if not isinstance(self.website, Unset):
+            field_dict["website"] = self.website
+        if not isinstance(self.telephone, Unset):
+            field_dict["telephone"] = self.telephone
+        if not isinstance(self.mobile, Unset):
+            field_dict["mobile"] = self.mobile
+        if not isinstance(self.email_address, Unset):
+            field_dict["email_address"] = self.email_address
+        if not isinstance(self.due_date, Unset):
+            field_dict["due_date"] = self.due_date
+        if not isinstance(self.default_delivery_address, Unset):
+            field_dict["default_delivery_address"] = self.default_delivery_address
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_business_name(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        business_name = _parse_business_name(d.pop("business_name", UNSET))
-
-        def _parse_website(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        website = _parse_website(d.pop("website", UNSET))
-
-        def _parse_telephone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        telephone = _parse_telephone(d.pop("telephone", UNSET))
-
-        def _parse_mobile(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_email_address(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        email_address = _parse_email_address(d.pop("email_address", UNSET))
-
-        def _parse_due_date(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        due_date = _parse_due_date(d.pop("due_date", UNSET))
-
-        def _parse_default_delivery_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_delivery_address = _parse_default_delivery_address(
-            d.pop("default_delivery_address", UNSET)
+        obj = cls(
+            business_name=d.pop("business_name", UNSET),
+            website=d.pop("website", UNSET),
+            telephone=d.pop("telephone", UNSET),
+            mobile=d.pop("mobile", UNSET),
+            email_address=d.pop("email_address", UNSET),
+            due_date=d.pop("due_date", UNSET),
+            default_delivery_address=d.pop("default_delivery_address", UNSET),
         )
-
-        print_contact_details = cls(
-            business_name=business_name,
-            website=website,
-            telephone=telephone,
-            mobile=mobile,
-            email_address=email_address,
-            due_date=due_date,
-            default_delivery_address=default_delivery_address,
-        )
-
-        print_contact_details.additional_properties = d
-        return print_contact_details
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

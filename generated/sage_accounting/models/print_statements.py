@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,9 +16,10 @@ T = TypeVar("T", bound="PrintStatements")
 class PrintStatements:
     """
     Attributes:
-        days_overdue (bool | None | Unset): Indicates whether days of overdue are printed in the contact's statement
-        table_of_balances (bool | None | Unset): Indicates whether table of balances is printed in the contact's
-            statement
+        days_overdue (bool | None | Unset): Indicates whether days of overdue are printed in the
+            contact's statement
+        table_of_balances (bool | None | Unset): Indicates whether table of balances is printed in
+            the contact's statement
     """
 
     days_overdue: bool | None | Unset = UNSET
@@ -26,57 +27,24 @@ class PrintStatements:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        days_overdue: bool | None | Unset
-        if isinstance(self.days_overdue, Unset):
-            days_overdue = UNSET
-        else:
-            days_overdue = self.days_overdue
-
-        table_of_balances: bool | None | Unset
-        if isinstance(self.table_of_balances, Unset):
-            table_of_balances = UNSET
-        else:
-            table_of_balances = self.table_of_balances
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if days_overdue is not UNSET:
-            field_dict["days_overdue"] = days_overdue
-        if table_of_balances is not UNSET:
-            field_dict["table_of_balances"] = table_of_balances
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.days_overdue, Unset):
+            field_dict["days_overdue"] = self.days_overdue
+        if not isinstance(self.table_of_balances, Unset):
+            field_dict["table_of_balances"] = self.table_of_balances
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_days_overdue(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        days_overdue = _parse_days_overdue(d.pop("days_overdue", UNSET))
-
-        def _parse_table_of_balances(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        table_of_balances = _parse_table_of_balances(d.pop("table_of_balances", UNSET))
-
-        print_statements = cls(
-            days_overdue=days_overdue,
-            table_of_balances=table_of_balances,
+        obj = cls(
+            days_overdue=d.pop("days_overdue", UNSET),
+            table_of_balances=d.pop("table_of_balances", UNSET),
         )
-
-        print_statements.additional_properties = d
-        return print_statements
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

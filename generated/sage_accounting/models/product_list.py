@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from . import product as _m_product
 
 if TYPE_CHECKING:
     from ..models.product import Product
@@ -21,9 +23,10 @@ class ProductList:
     Attributes:
         total (int): Number of records in the whole list.
         page (int): This page's number, from 1.
-        next_ (None | str): The next page: a path relative to the API root or an absolute URL; null on the last page.
-        back (None | str): The previous page: a path relative to the API root or an absolute URL; null on the first
-            page.
+        next_ (None | str): The next page: a path relative to the API root or an absolute URL; null
+            on the last page.
+        back (None | str): The previous page: a path relative to the API root or an absolute URL;
+            null on the first page.
         items_per_page (int): Page size of this list.
         items (list[Product]):
     """
@@ -37,81 +40,30 @@ class ProductList:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        total = self.total
-
-        page = self.page
-
-        next_: None | str
-        next_ = self.next_
-
-        back: None | str
-        back = self.back
-
-        items_per_page = self.items_per_page
-
-        items = []
-        for items_item_data in self.items:
-            items_item = items_item_data.to_dict()
-            items.append(items_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "$total": total,
-                "$page": page,
-                "$next": next_,
-                "$back": back,
-                "$items_per_page": items_per_page,
-                "$items": items,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["$total"] = self.total
+        field_dict["$page"] = self.page
+        field_dict["$next"] = self.next_
+        field_dict["$back"] = self.back
+        field_dict["$items_per_page"] = self.items_per_page
+        field_dict["$items"] = [_i0.to_dict() for _i0 in self.items]
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.product import Product  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        total = d.pop("$total")
-
-        page = d.pop("$page")
-
-        def _parse_next_(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        next_ = _parse_next_(d.pop("$next"))
-
-        def _parse_back(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        back = _parse_back(d.pop("$back"))
-
-        items_per_page = d.pop("$items_per_page")
-
-        items = []
-        _items = d.pop("$items")
-        for items_item_data in _items:
-            items_item = Product.from_dict(items_item_data)
-
-            items.append(items_item)
-
-        product_list = cls(
-            total=total,
-            page=page,
-            next_=next_,
-            back=back,
-            items_per_page=items_per_page,
-            items=items,
+        obj = cls(
+            total=d.pop("$total"),
+            page=d.pop("$page"),
+            next_=d.pop("$next"),
+            back=d.pop("$back"),
+            items_per_page=d.pop("$items_per_page"),
+            items=[_m_product.Product.from_dict(_i0) for _i0 in d.pop("$items")],
         )
-
-        product_list.additional_properties = d
-        return product_list
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

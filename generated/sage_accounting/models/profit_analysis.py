@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import profit_breakdown as _m_profit_breakdown
 
 if TYPE_CHECKING:
     from ..models.profit_breakdown import ProfitBreakdown
@@ -29,92 +30,36 @@ class ProfitAnalysis:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.profit_breakdown import ProfitBreakdown  # noqa: PLC0415
-
-        total: dict[str, Any] | None | Unset
-        if isinstance(self.total, Unset):
-            total = UNSET
-        elif isinstance(self.total, ProfitBreakdown):
-            total = self.total.to_dict()
-        else:
-            total = self.total
-
-        line_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.line_breakdown, Unset):
-            line_breakdown = UNSET
-        elif isinstance(self.line_breakdown, list):
-            line_breakdown = []
-            for line_breakdown_type_0_item_data in self.line_breakdown:
-                line_breakdown_type_0_item = line_breakdown_type_0_item_data.to_dict()
-                line_breakdown.append(line_breakdown_type_0_item)
-
-        else:
-            line_breakdown = self.line_breakdown
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if total is not UNSET:
-            field_dict["total"] = total
-        if line_breakdown is not UNSET:
-            field_dict["line_breakdown"] = line_breakdown
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.total, Unset):
+            field_dict["total"] = None if self.total is None else self.total.to_dict()
+        if not isinstance(self.line_breakdown, Unset):
+            field_dict["line_breakdown"] = (
+                None
+                if self.line_breakdown is None
+                else [_i0.to_dict() for _i0 in self.line_breakdown]
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.profit_breakdown import ProfitBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_total(data: object) -> None | ProfitBreakdown | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                total_type_0 = ProfitBreakdown.from_dict(data)
-
-                return total_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ProfitBreakdown | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
-
-        def _parse_line_breakdown(data: object) -> list[ProfitBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                line_breakdown_type_0 = []
-                _line_breakdown_type_0 = data
-                for line_breakdown_type_0_item_data in _line_breakdown_type_0:
-                    line_breakdown_type_0_item = ProfitBreakdown.from_dict(
-                        line_breakdown_type_0_item_data
-                    )
-
-                    line_breakdown_type_0.append(line_breakdown_type_0_item)
-
-                return line_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ProfitBreakdown] | None | Unset, data)
-
-        line_breakdown = _parse_line_breakdown(d.pop("line_breakdown", UNSET))
-
-        profit_analysis = cls(
-            total=total,
-            line_breakdown=line_breakdown,
+        obj = cls(
+            total=(
+                _v0
+                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                else _m_profit_breakdown.ProfitBreakdown.from_dict(_v0)
+            ),
+            line_breakdown=(
+                _v0
+                if (_v0 := d.pop("line_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_profit_breakdown.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
         )
-
-        profit_analysis.additional_properties = d
-        return profit_analysis
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

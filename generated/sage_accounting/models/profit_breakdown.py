@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -33,151 +33,55 @@ class ProfitBreakdown:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        total_cost: None | str | Unset
-        if isinstance(self.total_cost, Unset):
-            total_cost = UNSET
-        elif isinstance(self.total_cost, Decimal):
-            total_cost = decimal_to_wire(self.total_cost)
-        else:
-            total_cost = self.total_cost
-
-        total_sale: None | str | Unset
-        if isinstance(self.total_sale, Unset):
-            total_sale = UNSET
-        elif isinstance(self.total_sale, Decimal):
-            total_sale = decimal_to_wire(self.total_sale)
-        else:
-            total_sale = self.total_sale
-
-        profit: None | str | Unset
-        if isinstance(self.profit, Unset):
-            profit = UNSET
-        elif isinstance(self.profit, Decimal):
-            profit = decimal_to_wire(self.profit)
-        else:
-            profit = self.profit
-
-        profit_percentage: None | str | Unset
-        if isinstance(self.profit_percentage, Unset):
-            profit_percentage = UNSET
-        elif isinstance(self.profit_percentage, Decimal):
-            profit_percentage = decimal_to_wire(self.profit_percentage)
-        else:
-            profit_percentage = self.profit_percentage
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if description is not UNSET:
-            field_dict["description"] = description
-        if total_cost is not UNSET:
-            field_dict["total_cost"] = total_cost
-        if total_sale is not UNSET:
-            field_dict["total_sale"] = total_sale
-        if profit is not UNSET:
-            field_dict["profit"] = profit
-        if profit_percentage is not UNSET:
-            field_dict["profit_percentage"] = profit_percentage
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.total_cost, Unset):
+            field_dict["total_cost"] = (
+                None if self.total_cost is None else decimal_to_wire(self.total_cost)
+            )
+        if not isinstance(self.total_sale, Unset):
+            field_dict["total_sale"] = (
+                None if self.total_sale is None else decimal_to_wire(self.total_sale)
+            )
+        if not isinstance(self.profit, Unset):
+            field_dict["profit"] = None if self.profit is None else decimal_to_wire(self.profit)
+        if not isinstance(self.profit_percentage, Unset):
+            field_dict["profit_percentage"] = (
+                None if self.profit_percentage is None else decimal_to_wire(self.profit_percentage)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_total_cost(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_cost_type_0 = decimal_from_wire(data)
-
-                return total_cost_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_cost = _parse_total_cost(d.pop("total_cost", UNSET))
-
-        def _parse_total_sale(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_sale_type_0 = decimal_from_wire(data)
-
-                return total_sale_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_sale = _parse_total_sale(d.pop("total_sale", UNSET))
-
-        def _parse_profit(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                profit_type_0 = decimal_from_wire(data)
-
-                return profit_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        profit = _parse_profit(d.pop("profit", UNSET))
-
-        def _parse_profit_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                profit_percentage_type_0 = decimal_from_wire(data)
-
-                return profit_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        profit_percentage = _parse_profit_percentage(d.pop("profit_percentage", UNSET))
-
-        profit_breakdown = cls(
-            description=description,
-            total_cost=total_cost,
-            total_sale=total_sale,
-            profit=profit,
-            profit_percentage=profit_percentage,
+        obj = cls(
+            description=d.pop("description", UNSET),
+            total_cost=(
+                _v0
+                if (_v0 := d.pop("total_cost", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_sale=(
+                _v0
+                if (_v0 := d.pop("total_sale", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            profit=(
+                _v0
+                if (_v0 := d.pop("profit", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            profit_percentage=(
+                _v0
+                if (_v0 := d.pop("profit_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        profit_breakdown.additional_properties = d
-        return profit_breakdown
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

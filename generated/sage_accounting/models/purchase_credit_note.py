@@ -4,13 +4,21 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
+from . import artefact_tax_analysis as _m_artefact_tax_analysis
+from . import base as _m_base
+from . import contact as _m_contact
+from . import link as _m_link
+from . import payment_allocation as _m_payment_allocation
+from . import purchase_credit_note_line_item as _m_purchase_credit_note_line_item
+from . import transaction as _m_transaction
 
 if TYPE_CHECKING:
     from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
@@ -34,94 +42,110 @@ class PurchaseCreditNote:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Purchases`: Full Access, Restricted
-    Access
+    Requires the authenticated user to have any of the following roles in the area `Purchases`: Full
+    Access, Restricted Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            links (list[Link] | None | Unset): Links for the resource
-            editable (bool | None | Unset): Indicates whether artefact can be edited
-            vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is applied to the artefact.
-                Only used for a UK business.
-            transaction (None | Transaction | Unset): The transaction record for the purchase credit note
-            transaction_type (Base | None | Unset): The transaction type of the item
-            postponed_accounting (bool | None | Unset): Indicates whether postponed accounting rules are applied to the
-                artefact. Only used for UK and IE accounting businesses, where the vendor is flagged as importer
-            import_ (bool | None | Unset): Indicates whether import rules are applied to the artefact. Only used for UK, IE,
-                FR and ES Accounting businesses, where the vendor is flagged as importer.
-            vat_exempt_consignment (bool | None | Unset): Indicates whether vat exempt import is applied to the artefact.
-                Only used for a UK business, where the artefact has the consignment checkbox selected.
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            is_cis (bool | None | Unset): Identifies an artefact as CIS (Construction Industry Scheme) applicable - UK only
-            cis_applicable_amount (Decimal | None | Unset): The total amount of CIS deductible labour - only applicable in
-                UK
-            base_currency_cis_applicable_amount (Decimal | None | Unset): The total amount of CIS deductible labour in the
-                base currency - only applicable in UK
-            total_after_cis_deduction (Decimal | None | Unset): The total of the artefact with the total of CIS deducted -
-                only applicable in UK
-            base_currency_total_after_cis_deduction (Decimal | None | Unset): The total of the artefact with the total of
-                CIS deducted in the base currency - only applicable in UK
-            has_cis_labour (bool | None | Unset): Identifies an artefact as having CIS Labour line items
-            has_cis_materials (bool | None | Unset): Identifies an artefact as having CIS Materials line items
-            contact (Contact | None | Unset): The contact the purchase credit note relates to
-            base_currency_total_itc_amount (Decimal | None | Unset): The total amount of input tax credit in base currency
-                for the
-                                     purchase credit note (Canada only)
-            total_itc_amount (Decimal | None | Unset): The total amount of input tax credit for the purchase credit note
-                (Canada only)
-            base_currency_total_itr_amount (Decimal | None | Unset): The total amount of input tax refund in base currency
-                for the
-                                     purchase credit note (Canada only)
-            total_itr_amount (Decimal | None | Unset): The total amount of input tax refund for the purchase credit note
-                (Canada only)
-            part_recoverable (bool | None | Unset): Indicates if the purchase credit note is part recoverable or not (Canada
-                only)
-            contact_name (None | str | Unset): The name of the contact when the credit note was created
-            contact_reference (None | str | Unset): The reference of the contact when the credit note was created
-            date (datetime.date | None | Unset): The date of the credit note
-            original_invoice_date (datetime.date | None | Unset): The date of the original invoice
-            reference (None | str | Unset): The reference for the credit note
-            vendor_reference (None | str | Unset): The vendor reference for the credit note
-            notes (None | str | Unset): credit note notes
-            total_quantity (Decimal | None | Unset): The total quantity of the credit note
-            net_amount (Decimal | None | Unset): The net amount of the credit note
-            tax_amount (Decimal | None | Unset): The tax amount of the credit note
-            total_amount (Decimal | None | Unset): The total amount of the credit note
-            payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments and allocations
-            payments_allocations_total_discount (Decimal | None | Unset): The total discount of all payments and allocations
-            total_paid (Decimal | None | Unset): The total paid amount of the credit note including any payments,
-                allocations and discounts
-            outstanding_amount (Decimal | None | Unset): The outstanding amount of the credit note
-            currency (Base | None | Unset): The currency for the credit note
-            exchange_rate (Decimal | None | Unset): The exchange rate for the credit note
-            inverse_exchange_rate (None | str | Unset): The inverse exchange rate for the credit note
-            base_currency_net_amount (Decimal | None | Unset): The net amount of the credit note in base currency
-            base_currency_tax_amount (Decimal | None | Unset): The tax amount of the credit note in base currency
-            base_currency_total_amount (Decimal | None | Unset): The total amount of the credit note in base currency
-            base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the credit note in base
-                currency
-            status (Base | None | Unset): The status of the credit note
-            void_reason (None | str | Unset): The reason the credit note was voided
-            credit_note_lines (list[PurchaseCreditNoteLineItem] | None | Unset): The credit note lines of the credit note
-            tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The credit note tax analysis
-            detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
-            payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and allocations
-            last_paid (datetime.date | None | Unset): The date of the last payment
-            tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
-            tax_reconciled (bool | None | Unset): Indicates if the purchase credit note is tax reconciled or not.
-            migrated (bool | None | Unset): Indicates if the purchase credit note was migrated from another system.
-            tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for this purchase credit
-                note, returns invoice or cash.
-            withholding_tax_rate (Decimal | None | Unset): The withheld Tax Rate - only applicable in UK (CIS subcontractor
-                tax rate)
-            withholding_tax_amount (Decimal | None | Unset): The withheld Tax Amount - only applicable in UK (CIS
-                subcontractor tax)
-            base_currency_withholding_tax_amount (Decimal | None | Unset): The withheld Tax Amount in the base currency -
-                only applicable in UK (CIS subcontractor tax)
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        links (list[Link] | None | Unset): Links for the resource
+        editable (bool | None | Unset): Indicates whether artefact can be edited
+        vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is
+            applied to the artefact. Only used for a UK business.
+        transaction (None | Transaction | Unset): The transaction record for the purchase credit
+            note
+        transaction_type (Base | None | Unset): The transaction type of the item
+        postponed_accounting (bool | None | Unset): Indicates whether postponed accounting rules are
+            applied to the artefact. Only used for UK and IE accounting businesses, where the vendor is
+            flagged as importer
+        import_ (bool | None | Unset): Indicates whether import rules are applied to the artefact.
+            Only used for UK, IE, FR and ES Accounting businesses, where the vendor is flagged as
+            importer.
+        vat_exempt_consignment (bool | None | Unset): Indicates whether vat exempt import is applied
+            to the artefact. Only used for a UK business, where the artefact has the consignment
+            checkbox selected.
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        is_cis (bool | None | Unset): Identifies an artefact as CIS (Construction Industry Scheme)
+            applicable - UK only
+        cis_applicable_amount (Decimal | None | Unset): The total amount of CIS deductible labour -
+            only applicable in UK
+        base_currency_cis_applicable_amount (Decimal | None | Unset): The total amount of CIS
+            deductible labour in the base currency - only applicable in UK
+        total_after_cis_deduction (Decimal | None | Unset): The total of the artefact with the total
+            of CIS deducted - only applicable in UK
+        base_currency_total_after_cis_deduction (Decimal | None | Unset): The total of the artefact
+            with the total of CIS deducted in the base currency - only applicable in UK
+        has_cis_labour (bool | None | Unset): Identifies an artefact as having CIS Labour line items
+        has_cis_materials (bool | None | Unset): Identifies an artefact as having CIS Materials line
+            items
+        contact (Contact | None | Unset): The contact the purchase credit note relates to
+        base_currency_total_itc_amount (Decimal | None | Unset): The total amount of input tax
+            credit in base currency for the
+                                 purchase credit note (Canada only)
+        total_itc_amount (Decimal | None | Unset): The total amount of input tax credit for the
+            purchase credit note (Canada only)
+        base_currency_total_itr_amount (Decimal | None | Unset): The total amount of input tax
+            refund in base currency for the
+                                 purchase credit note (Canada only)
+        total_itr_amount (Decimal | None | Unset): The total amount of input tax refund for the
+            purchase credit note (Canada only)
+        part_recoverable (bool | None | Unset): Indicates if the purchase credit note is part
+            recoverable or not (Canada only)
+        contact_name (None | str | Unset): The name of the contact when the credit note was created
+        contact_reference (None | str | Unset): The reference of the contact when the credit note
+            was created
+        date (datetime.date | None | Unset): The date of the credit note
+        original_invoice_date (datetime.date | None | Unset): The date of the original invoice
+        reference (None | str | Unset): The reference for the credit note
+        vendor_reference (None | str | Unset): The vendor reference for the credit note
+        notes (None | str | Unset): credit note notes
+        total_quantity (Decimal | None | Unset): The total quantity of the credit note
+        net_amount (Decimal | None | Unset): The net amount of the credit note
+        tax_amount (Decimal | None | Unset): The tax amount of the credit note
+        total_amount (Decimal | None | Unset): The total amount of the credit note
+        payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments
+            and allocations
+        payments_allocations_total_discount (Decimal | None | Unset): The total discount of all
+            payments and allocations
+        total_paid (Decimal | None | Unset): The total paid amount of the credit note including any
+            payments, allocations and discounts
+        outstanding_amount (Decimal | None | Unset): The outstanding amount of the credit note
+        currency (Base | None | Unset): The currency for the credit note
+        exchange_rate (Decimal | None | Unset): The exchange rate for the credit note
+        inverse_exchange_rate (None | str | Unset): The inverse exchange rate for the credit note
+        base_currency_net_amount (Decimal | None | Unset): The net amount of the credit note in base
+            currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount of the credit note in base
+            currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount of the credit note in
+            base currency
+        base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the
+            credit note in base currency
+        status (Base | None | Unset): The status of the credit note
+        void_reason (None | str | Unset): The reason the credit note was voided
+        credit_note_lines (list[PurchaseCreditNoteLineItem] | None | Unset): The credit note lines
+            of the credit note
+        tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The credit note tax analysis
+        detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
+        payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and
+            allocations
+        last_paid (datetime.date | None | Unset): The date of the last payment
+        tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
+        tax_reconciled (bool | None | Unset): Indicates if the purchase credit note is tax
+            reconciled or not.
+        migrated (bool | None | Unset): Indicates if the purchase credit note was migrated from
+            another system.
+        tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for
+            this purchase credit note, returns invoice or cash.
+        withholding_tax_rate (Decimal | None | Unset): The withheld Tax Rate - only applicable in UK
+            (CIS subcontractor tax rate)
+        withholding_tax_amount (Decimal | None | Unset): The withheld Tax Amount - only applicable
+            in UK (CIS subcontractor tax)
+        base_currency_withholding_tax_amount (Decimal | None | Unset): The withheld Tax Amount in
+            the base currency - only applicable in UK (CIS subcontractor tax)
     """
 
     id: None | str | Unset = UNSET
@@ -190,1674 +214,489 @@ class PurchaseCreditNote:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        vat_reverse_charge: bool | None | Unset
-        if isinstance(self.vat_reverse_charge, Unset):
-            vat_reverse_charge = UNSET
-        else:
-            vat_reverse_charge = self.vat_reverse_charge
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Transaction):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        postponed_accounting: bool | None | Unset
-        if isinstance(self.postponed_accounting, Unset):
-            postponed_accounting = UNSET
-        else:
-            postponed_accounting = self.postponed_accounting
-
-        import_: bool | None | Unset
-        if isinstance(self.import_, Unset):
-            import_ = UNSET
-        else:
-            import_ = self.import_
-
-        vat_exempt_consignment: bool | None | Unset
-        if isinstance(self.vat_exempt_consignment, Unset):
-            vat_exempt_consignment = UNSET
-        else:
-            vat_exempt_consignment = self.vat_exempt_consignment
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        is_cis: bool | None | Unset
-        if isinstance(self.is_cis, Unset):
-            is_cis = UNSET
-        else:
-            is_cis = self.is_cis
-
-        cis_applicable_amount: None | str | Unset
-        if isinstance(self.cis_applicable_amount, Unset):
-            cis_applicable_amount = UNSET
-        elif isinstance(self.cis_applicable_amount, Decimal):
-            cis_applicable_amount = decimal_to_wire(self.cis_applicable_amount)
-        else:
-            cis_applicable_amount = self.cis_applicable_amount
-
-        base_currency_cis_applicable_amount: None | str | Unset
-        if isinstance(self.base_currency_cis_applicable_amount, Unset):
-            base_currency_cis_applicable_amount = UNSET
-        elif isinstance(self.base_currency_cis_applicable_amount, Decimal):
-            base_currency_cis_applicable_amount = decimal_to_wire(
-                self.base_currency_cis_applicable_amount
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
             )
-        else:
-            base_currency_cis_applicable_amount = self.base_currency_cis_applicable_amount
-
-        total_after_cis_deduction: None | str | Unset
-        if isinstance(self.total_after_cis_deduction, Unset):
-            total_after_cis_deduction = UNSET
-        elif isinstance(self.total_after_cis_deduction, Decimal):
-            total_after_cis_deduction = decimal_to_wire(self.total_after_cis_deduction)
-        else:
-            total_after_cis_deduction = self.total_after_cis_deduction
-
-        base_currency_total_after_cis_deduction: None | str | Unset
-        if isinstance(self.base_currency_total_after_cis_deduction, Unset):
-            base_currency_total_after_cis_deduction = UNSET
-        elif isinstance(self.base_currency_total_after_cis_deduction, Decimal):
-            base_currency_total_after_cis_deduction = decimal_to_wire(
-                self.base_currency_total_after_cis_deduction
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
             )
-        else:
-            base_currency_total_after_cis_deduction = self.base_currency_total_after_cis_deduction
-
-        has_cis_labour: bool | None | Unset
-        if isinstance(self.has_cis_labour, Unset):
-            has_cis_labour = UNSET
-        else:
-            has_cis_labour = self.has_cis_labour
-
-        has_cis_materials: bool | None | Unset
-        if isinstance(self.has_cis_materials, Unset):
-            has_cis_materials = UNSET
-        else:
-            has_cis_materials = self.has_cis_materials
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Contact):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        base_currency_total_itc_amount: None | str | Unset
-        if isinstance(self.base_currency_total_itc_amount, Unset):
-            base_currency_total_itc_amount = UNSET
-        elif isinstance(self.base_currency_total_itc_amount, Decimal):
-            base_currency_total_itc_amount = decimal_to_wire(self.base_currency_total_itc_amount)
-        else:
-            base_currency_total_itc_amount = self.base_currency_total_itc_amount
-
-        total_itc_amount: None | str | Unset
-        if isinstance(self.total_itc_amount, Unset):
-            total_itc_amount = UNSET
-        elif isinstance(self.total_itc_amount, Decimal):
-            total_itc_amount = decimal_to_wire(self.total_itc_amount)
-        else:
-            total_itc_amount = self.total_itc_amount
-
-        base_currency_total_itr_amount: None | str | Unset
-        if isinstance(self.base_currency_total_itr_amount, Unset):
-            base_currency_total_itr_amount = UNSET
-        elif isinstance(self.base_currency_total_itr_amount, Decimal):
-            base_currency_total_itr_amount = decimal_to_wire(self.base_currency_total_itr_amount)
-        else:
-            base_currency_total_itr_amount = self.base_currency_total_itr_amount
-
-        total_itr_amount: None | str | Unset
-        if isinstance(self.total_itr_amount, Unset):
-            total_itr_amount = UNSET
-        elif isinstance(self.total_itr_amount, Decimal):
-            total_itr_amount = decimal_to_wire(self.total_itr_amount)
-        else:
-            total_itr_amount = self.total_itr_amount
-
-        part_recoverable: bool | None | Unset
-        if isinstance(self.part_recoverable, Unset):
-            part_recoverable = UNSET
-        else:
-            part_recoverable = self.part_recoverable
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        contact_reference: None | str | Unset
-        if isinstance(self.contact_reference, Unset):
-            contact_reference = UNSET
-        else:
-            contact_reference = self.contact_reference
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        original_invoice_date: None | str | Unset
-        if isinstance(self.original_invoice_date, Unset):
-            original_invoice_date = UNSET
-        elif isinstance(self.original_invoice_date, datetime.date):
-            original_invoice_date = self.original_invoice_date.isoformat()
-        else:
-            original_invoice_date = self.original_invoice_date
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        vendor_reference: None | str | Unset
-        if isinstance(self.vendor_reference, Unset):
-            vendor_reference = UNSET
-        else:
-            vendor_reference = self.vendor_reference
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        total_quantity: None | str | Unset
-        if isinstance(self.total_quantity, Unset):
-            total_quantity = UNSET
-        elif isinstance(self.total_quantity, Decimal):
-            total_quantity = decimal_to_wire(self.total_quantity)
-        else:
-            total_quantity = self.total_quantity
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        payments_allocations_total_amount: None | str | Unset
-        if isinstance(self.payments_allocations_total_amount, Unset):
-            payments_allocations_total_amount = UNSET
-        elif isinstance(self.payments_allocations_total_amount, Decimal):
-            payments_allocations_total_amount = decimal_to_wire(
-                self.payments_allocations_total_amount
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
             )
-        else:
-            payments_allocations_total_amount = self.payments_allocations_total_amount
-
-        payments_allocations_total_discount: None | str | Unset
-        if isinstance(self.payments_allocations_total_discount, Unset):
-            payments_allocations_total_discount = UNSET
-        elif isinstance(self.payments_allocations_total_discount, Decimal):
-            payments_allocations_total_discount = decimal_to_wire(
-                self.payments_allocations_total_discount
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.vat_reverse_charge, Unset):
+            field_dict["vat_reverse_charge"] = self.vat_reverse_charge
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
             )
-        else:
-            payments_allocations_total_discount = self.payments_allocations_total_discount
-
-        total_paid: None | str | Unset
-        if isinstance(self.total_paid, Unset):
-            total_paid = UNSET
-        elif isinstance(self.total_paid, Decimal):
-            total_paid = decimal_to_wire(self.total_paid)
-        else:
-            total_paid = self.total_paid
-
-        outstanding_amount: None | str | Unset
-        if isinstance(self.outstanding_amount, Unset):
-            outstanding_amount = UNSET
-        elif isinstance(self.outstanding_amount, Decimal):
-            outstanding_amount = decimal_to_wire(self.outstanding_amount)
-        else:
-            outstanding_amount = self.outstanding_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        exchange_rate: None | str | Unset
-        if isinstance(self.exchange_rate, Unset):
-            exchange_rate = UNSET
-        elif isinstance(self.exchange_rate, Decimal):
-            exchange_rate = decimal_to_wire(self.exchange_rate)
-        else:
-            exchange_rate = self.exchange_rate
-
-        inverse_exchange_rate: None | str | Unset
-        if isinstance(self.inverse_exchange_rate, Unset):
-            inverse_exchange_rate = UNSET
-        else:
-            inverse_exchange_rate = self.inverse_exchange_rate
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        base_currency_outstanding_amount: None | str | Unset
-        if isinstance(self.base_currency_outstanding_amount, Unset):
-            base_currency_outstanding_amount = UNSET
-        elif isinstance(self.base_currency_outstanding_amount, Decimal):
-            base_currency_outstanding_amount = decimal_to_wire(
-                self.base_currency_outstanding_amount
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
             )
-        else:
-            base_currency_outstanding_amount = self.base_currency_outstanding_amount
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, Base):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        void_reason: None | str | Unset
-        if isinstance(self.void_reason, Unset):
-            void_reason = UNSET
-        else:
-            void_reason = self.void_reason
-
-        credit_note_lines: list[dict[str, Any]] | None | Unset
-        if isinstance(self.credit_note_lines, Unset):
-            credit_note_lines = UNSET
-        elif isinstance(self.credit_note_lines, list):
-            credit_note_lines = []
-            for credit_note_lines_type_0_item_data in self.credit_note_lines:
-                credit_note_lines_type_0_item = credit_note_lines_type_0_item_data.to_dict()
-                credit_note_lines.append(credit_note_lines_type_0_item)
-
-        else:
-            credit_note_lines = self.credit_note_lines
-
-        tax_analysis: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_analysis, Unset):
-            tax_analysis = UNSET
-        elif isinstance(self.tax_analysis, list):
-            tax_analysis = []
-            for tax_analysis_type_0_item_data in self.tax_analysis:
-                tax_analysis_type_0_item = tax_analysis_type_0_item_data.to_dict()
-                tax_analysis.append(tax_analysis_type_0_item)
-
-        else:
-            tax_analysis = self.tax_analysis
-
-        detailed_tax_analysis: dict[str, Any] | None | Unset
-        if isinstance(self.detailed_tax_analysis, Unset):
-            detailed_tax_analysis = UNSET
-        elif isinstance(self.detailed_tax_analysis, ArtefactDetailedTaxAnalysis):
-            detailed_tax_analysis = self.detailed_tax_analysis.to_dict()
-        else:
-            detailed_tax_analysis = self.detailed_tax_analysis
-
-        payments_allocations: list[dict[str, Any]] | None | Unset
-        if isinstance(self.payments_allocations, Unset):
-            payments_allocations = UNSET
-        elif isinstance(self.payments_allocations, list):
-            payments_allocations = []
-            for payments_allocations_type_0_item_data in self.payments_allocations:
-                payments_allocations_type_0_item = payments_allocations_type_0_item_data.to_dict()
-                payments_allocations.append(payments_allocations_type_0_item)
-
-        else:
-            payments_allocations = self.payments_allocations
-
-        last_paid: None | str | Unset
-        if isinstance(self.last_paid, Unset):
-            last_paid = UNSET
-        elif isinstance(self.last_paid, datetime.date):
-            last_paid = self.last_paid.isoformat()
-        else:
-            last_paid = self.last_paid
-
-        tax_address_region: dict[str, Any] | None | Unset
-        if isinstance(self.tax_address_region, Unset):
-            tax_address_region = UNSET
-        elif isinstance(self.tax_address_region, Base):
-            tax_address_region = self.tax_address_region.to_dict()
-        else:
-            tax_address_region = self.tax_address_region
-
-        tax_reconciled: bool | None | Unset
-        if isinstance(self.tax_reconciled, Unset):
-            tax_reconciled = UNSET
-        else:
-            tax_reconciled = self.tax_reconciled
-
-        migrated: bool | None | Unset
-        if isinstance(self.migrated, Unset):
-            migrated = UNSET
-        else:
-            migrated = self.migrated
-
-        tax_calculation_method: None | str | Unset
-        if isinstance(self.tax_calculation_method, Unset):
-            tax_calculation_method = UNSET
-        else:
-            tax_calculation_method = self.tax_calculation_method
-
-        withholding_tax_rate: None | str | Unset
-        if isinstance(self.withholding_tax_rate, Unset):
-            withholding_tax_rate = UNSET
-        elif isinstance(self.withholding_tax_rate, Decimal):
-            withholding_tax_rate = decimal_to_wire(self.withholding_tax_rate)
-        else:
-            withholding_tax_rate = self.withholding_tax_rate
-
-        withholding_tax_amount: None | str | Unset
-        if isinstance(self.withholding_tax_amount, Unset):
-            withholding_tax_amount = UNSET
-        elif isinstance(self.withholding_tax_amount, Decimal):
-            withholding_tax_amount = decimal_to_wire(self.withholding_tax_amount)
-        else:
-            withholding_tax_amount = self.withholding_tax_amount
-
-        base_currency_withholding_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_withholding_tax_amount, Unset):
-            base_currency_withholding_tax_amount = UNSET
-        elif isinstance(self.base_currency_withholding_tax_amount, Decimal):
-            base_currency_withholding_tax_amount = decimal_to_wire(
-                self.base_currency_withholding_tax_amount
+        if not isinstance(self.postponed_accounting, Unset):
+            field_dict["postponed_accounting"] = self.postponed_accounting
+        if not isinstance(self.import_, Unset):
+            field_dict["import"] = self.import_
+        if not isinstance(self.vat_exempt_consignment, Unset):
+            field_dict["vat_exempt_consignment"] = self.vat_exempt_consignment
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
             )
-        else:
-            base_currency_withholding_tax_amount = self.base_currency_withholding_tax_amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if links is not UNSET:
-            field_dict["links"] = links
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if vat_reverse_charge is not UNSET:
-            field_dict["vat_reverse_charge"] = vat_reverse_charge
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if postponed_accounting is not UNSET:
-            field_dict["postponed_accounting"] = postponed_accounting
-        if import_ is not UNSET:
-            field_dict["import"] = import_
-        if vat_exempt_consignment is not UNSET:
-            field_dict["vat_exempt_consignment"] = vat_exempt_consignment
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if is_cis is not UNSET:
-            field_dict["is_cis"] = is_cis
-        if cis_applicable_amount is not UNSET:
-            field_dict["cis_applicable_amount"] = cis_applicable_amount
-        if base_currency_cis_applicable_amount is not UNSET:
-            field_dict["base_currency_cis_applicable_amount"] = base_currency_cis_applicable_amount
-        if total_after_cis_deduction is not UNSET:
-            field_dict["total_after_cis_deduction"] = total_after_cis_deduction
-        if base_currency_total_after_cis_deduction is not UNSET:
+        if not isinstance(self.is_cis, Unset):
+            field_dict["is_cis"] = self.is_cis
+        if not isinstance(self.cis_applicable_amount, Unset):
+            field_dict["cis_applicable_amount"] = (
+                None
+                if self.cis_applicable_amount is None
+                else decimal_to_wire(self.cis_applicable_amount)
+            )
+        if not isinstance(self.base_currency_cis_applicable_amount, Unset):
+            field_dict["base_currency_cis_applicable_amount"] = (
+                None
+                if self.base_currency_cis_applicable_amount is None
+                else decimal_to_wire(self.base_currency_cis_applicable_amount)
+            )
+        if not isinstance(self.total_after_cis_deduction, Unset):
+            field_dict["total_after_cis_deduction"] = (
+                None
+                if self.total_after_cis_deduction is None
+                else decimal_to_wire(self.total_after_cis_deduction)
+            )
+        if not isinstance(self.base_currency_total_after_cis_deduction, Unset):
             field_dict["base_currency_total_after_cis_deduction"] = (
-                base_currency_total_after_cis_deduction
+                None
+                if self.base_currency_total_after_cis_deduction is None
+                else decimal_to_wire(self.base_currency_total_after_cis_deduction)
             )
-        if has_cis_labour is not UNSET:
-            field_dict["has_cis_labour"] = has_cis_labour
-        if has_cis_materials is not UNSET:
-            field_dict["has_cis_materials"] = has_cis_materials
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if base_currency_total_itc_amount is not UNSET:
-            field_dict["base_currency_total_itc_amount"] = base_currency_total_itc_amount
-        if total_itc_amount is not UNSET:
-            field_dict["total_itc_amount"] = total_itc_amount
-        if base_currency_total_itr_amount is not UNSET:
-            field_dict["base_currency_total_itr_amount"] = base_currency_total_itr_amount
-        if total_itr_amount is not UNSET:
-            field_dict["total_itr_amount"] = total_itr_amount
-        if part_recoverable is not UNSET:
-            field_dict["part_recoverable"] = part_recoverable
-        if contact_name is not UNSET:
-            field_dict["contact_name"] = contact_name
-        if contact_reference is not UNSET:
-            field_dict["contact_reference"] = contact_reference
-        if date is not UNSET:
-            field_dict["date"] = date
-        if original_invoice_date is not UNSET:
-            field_dict["original_invoice_date"] = original_invoice_date
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if vendor_reference is not UNSET:
-            field_dict["vendor_reference"] = vendor_reference
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if total_quantity is not UNSET:
-            field_dict["total_quantity"] = total_quantity
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if payments_allocations_total_amount is not UNSET:
-            field_dict["payments_allocations_total_amount"] = payments_allocations_total_amount
-        if payments_allocations_total_discount is not UNSET:
-            field_dict["payments_allocations_total_discount"] = payments_allocations_total_discount
-        if total_paid is not UNSET:
-            field_dict["total_paid"] = total_paid
-        if outstanding_amount is not UNSET:
-            field_dict["outstanding_amount"] = outstanding_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if exchange_rate is not UNSET:
-            field_dict["exchange_rate"] = exchange_rate
-        if inverse_exchange_rate is not UNSET:
-            field_dict["inverse_exchange_rate"] = inverse_exchange_rate
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if base_currency_outstanding_amount is not UNSET:
-            field_dict["base_currency_outstanding_amount"] = base_currency_outstanding_amount
-        if status is not UNSET:
-            field_dict["status"] = status
-        if void_reason is not UNSET:
-            field_dict["void_reason"] = void_reason
-        if credit_note_lines is not UNSET:
-            field_dict["credit_note_lines"] = credit_note_lines
-        if tax_analysis is not UNSET:
-            field_dict["tax_analysis"] = tax_analysis
-        if detailed_tax_analysis is not UNSET:
-            field_dict["detailed_tax_analysis"] = detailed_tax_analysis
-        if payments_allocations is not UNSET:
-            field_dict["payments_allocations"] = payments_allocations
-        if last_paid is not UNSET:
-            field_dict["last_paid"] = last_paid
-        if tax_address_region is not UNSET:
-            field_dict["tax_address_region"] = tax_address_region
-        if tax_reconciled is not UNSET:
-            field_dict["tax_reconciled"] = tax_reconciled
-        if migrated is not UNSET:
-            field_dict["migrated"] = migrated
-        if tax_calculation_method is not UNSET:
-            field_dict["tax_calculation_method"] = tax_calculation_method
-        if withholding_tax_rate is not UNSET:
-            field_dict["withholding_tax_rate"] = withholding_tax_rate
-        if withholding_tax_amount is not UNSET:
-            field_dict["withholding_tax_amount"] = withholding_tax_amount
-        if base_currency_withholding_tax_amount is not UNSET:
+        if not isinstance(self.has_cis_labour, Unset):
+            field_dict["has_cis_labour"] = self.has_cis_labour
+        if not isinstance(self.has_cis_materials, Unset):
+            field_dict["has_cis_materials"] = self.has_cis_materials
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.base_currency_total_itc_amount, Unset):
+            field_dict["base_currency_total_itc_amount"] = (
+                None
+                if self.base_currency_total_itc_amount is None
+                else decimal_to_wire(self.base_currency_total_itc_amount)
+            )
+        if not isinstance(self.total_itc_amount, Unset):
+            field_dict["total_itc_amount"] = (
+                None if self.total_itc_amount is None else decimal_to_wire(self.total_itc_amount)
+            )
+        if not isinstance(self.base_currency_total_itr_amount, Unset):
+            field_dict["base_currency_total_itr_amount"] = (
+                None
+                if self.base_currency_total_itr_amount is None
+                else decimal_to_wire(self.base_currency_total_itr_amount)
+            )
+        if not isinstance(self.total_itr_amount, Unset):
+            field_dict["total_itr_amount"] = (
+                None if self.total_itr_amount is None else decimal_to_wire(self.total_itr_amount)
+            )
+        if not isinstance(self.part_recoverable, Unset):
+            field_dict["part_recoverable"] = self.part_recoverable
+        if not isinstance(self.contact_name, Unset):
+            field_dict["contact_name"] = self.contact_name
+        if not isinstance(self.contact_reference, Unset):
+            field_dict["contact_reference"] = self.contact_reference
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.original_invoice_date, Unset):
+            field_dict["original_invoice_date"] = (
+                None
+                if self.original_invoice_date is None
+                else self.original_invoice_date.isoformat()
+            )
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.vendor_reference, Unset):
+            field_dict["vendor_reference"] = self.vendor_reference
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.total_quantity, Unset):
+            field_dict["total_quantity"] = (
+                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+            )
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_amount, Unset):
+            field_dict["payments_allocations_total_amount"] = (
+                None
+                if self.payments_allocations_total_amount is None
+                else decimal_to_wire(self.payments_allocations_total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_discount, Unset):
+            field_dict["payments_allocations_total_discount"] = (
+                None
+                if self.payments_allocations_total_discount is None
+                else decimal_to_wire(self.payments_allocations_total_discount)
+            )
+        if not isinstance(self.total_paid, Unset):
+            field_dict["total_paid"] = (
+                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+            )
+        if not isinstance(self.outstanding_amount, Unset):
+            field_dict["outstanding_amount"] = (
+                None
+                if self.outstanding_amount is None
+                else decimal_to_wire(self.outstanding_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.exchange_rate, Unset):
+            field_dict["exchange_rate"] = (
+                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+            )
+        if not isinstance(self.inverse_exchange_rate, Unset):
+            field_dict["inverse_exchange_rate"] = self.inverse_exchange_rate
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.base_currency_outstanding_amount, Unset):
+            field_dict["base_currency_outstanding_amount"] = (
+                None
+                if self.base_currency_outstanding_amount is None
+                else decimal_to_wire(self.base_currency_outstanding_amount)
+            )
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.void_reason, Unset):
+            field_dict["void_reason"] = self.void_reason
+        if not isinstance(self.credit_note_lines, Unset):
+            field_dict["credit_note_lines"] = (
+                None
+                if self.credit_note_lines is None
+                else [_i0.to_dict() for _i0 in self.credit_note_lines]
+            )
+        if not isinstance(self.tax_analysis, Unset):
+            field_dict["tax_analysis"] = (
+                None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
+            )
+        if not isinstance(self.detailed_tax_analysis, Unset):
+            field_dict["detailed_tax_analysis"] = (
+                None if self.detailed_tax_analysis is None else self.detailed_tax_analysis.to_dict()
+            )
+        if not isinstance(self.payments_allocations, Unset):
+            field_dict["payments_allocations"] = (
+                None
+                if self.payments_allocations is None
+                else [_i0.to_dict() for _i0 in self.payments_allocations]
+            )
+        if not isinstance(self.last_paid, Unset):
+            field_dict["last_paid"] = None if self.last_paid is None else self.last_paid.isoformat()
+        if not isinstance(self.tax_address_region, Unset):
+            field_dict["tax_address_region"] = (
+                None if self.tax_address_region is None else self.tax_address_region.to_dict()
+            )
+        if not isinstance(self.tax_reconciled, Unset):
+            field_dict["tax_reconciled"] = self.tax_reconciled
+        if not isinstance(self.migrated, Unset):
+            field_dict["migrated"] = self.migrated
+        if not isinstance(self.tax_calculation_method, Unset):
+            field_dict["tax_calculation_method"] = self.tax_calculation_method
+        if not isinstance(self.withholding_tax_rate, Unset):
+            field_dict["withholding_tax_rate"] = (
+                None
+                if self.withholding_tax_rate is None
+                else decimal_to_wire(self.withholding_tax_rate)
+            )
+        if not isinstance(self.withholding_tax_amount, Unset):
+            field_dict["withholding_tax_amount"] = (
+                None
+                if self.withholding_tax_amount is None
+                else decimal_to_wire(self.withholding_tax_amount)
+            )
+        if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                base_currency_withholding_tax_amount
+                None
+                if self.base_currency_withholding_tax_amount is None
+                else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.artefact_tax_analysis import ArtefactTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-        from ..models.payment_allocation import PaymentAllocation  # noqa: PLC0415
-        from ..models.purchase_credit_note_line_item import PurchaseCreditNoteLineItem  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_vat_reverse_charge(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vat_reverse_charge = _parse_vat_reverse_charge(d.pop("vat_reverse_charge", UNSET))
-
-        def _parse_transaction(data: object) -> None | Transaction | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Transaction.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Transaction | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_postponed_accounting(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        postponed_accounting = _parse_postponed_accounting(d.pop("postponed_accounting", UNSET))
-
-        def _parse_import_(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        import_ = _parse_import_(d.pop("import", UNSET))
-
-        def _parse_vat_exempt_consignment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vat_exempt_consignment = _parse_vat_exempt_consignment(
-            d.pop("vat_exempt_consignment", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            editable=d.pop("editable", UNSET),
+            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_transaction.Transaction.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            postponed_accounting=d.pop("postponed_accounting", UNSET),
+            import_=d.pop("import", UNSET),
+            vat_exempt_consignment=d.pop("vat_exempt_consignment", UNSET),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            is_cis=d.pop("is_cis", UNSET),
+            cis_applicable_amount=(
+                _v0
+                if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_cis_applicable_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_after_cis_deduction=(
+                _v0
+                if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_after_cis_deduction=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            has_cis_labour=d.pop("has_cis_labour", UNSET),
+            has_cis_materials=d.pop("has_cis_materials", UNSET),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            base_currency_total_itc_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_itc_amount=(
+                _v0
+                if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_itr_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_itr_amount=(
+                _v0
+                if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            part_recoverable=d.pop("part_recoverable", UNSET),
+            contact_name=d.pop("contact_name", UNSET),
+            contact_reference=d.pop("contact_reference", UNSET),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            original_invoice_date=(
+                _v0
+                if (_v0 := d.pop("original_invoice_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            vendor_reference=d.pop("vendor_reference", UNSET),
+            notes=d.pop("notes", UNSET),
+            total_quantity=(
+                _v0
+                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_amount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_discount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_paid=(
+                _v0
+                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate=(
+                _v0
+                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            void_reason=d.pop("void_reason", UNSET),
+            credit_note_lines=(
+                _v0
+                if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
+                else [
+                    _m_purchase_credit_note_line_item.PurchaseCreditNoteLineItem.from_dict(_i0)
+                    for _i0 in _v0
+                ]
+            ),
+            tax_analysis=(
+                _v0
+                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+            ),
+            detailed_tax_analysis=(
+                _v0
+                if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+            ),
+            payments_allocations=(
+                _v0
+                if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+            ),
+            last_paid=(
+                _v0
+                if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            tax_address_region=(
+                _v0
+                if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_reconciled=d.pop("tax_reconciled", UNSET),
+            migrated=d.pop("migrated", UNSET),
+            tax_calculation_method=d.pop("tax_calculation_method", UNSET),
+            withholding_tax_rate=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_is_cis(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_cis = _parse_is_cis(d.pop("is_cis", UNSET))
-
-        def _parse_cis_applicable_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                cis_applicable_amount_type_0 = decimal_from_wire(data)
-
-                return cis_applicable_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        cis_applicable_amount = _parse_cis_applicable_amount(d.pop("cis_applicable_amount", UNSET))
-
-        def _parse_base_currency_cis_applicable_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_cis_applicable_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_cis_applicable_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_cis_applicable_amount = _parse_base_currency_cis_applicable_amount(
-            d.pop("base_currency_cis_applicable_amount", UNSET)
-        )
-
-        def _parse_total_after_cis_deduction(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_after_cis_deduction_type_0 = decimal_from_wire(data)
-
-                return total_after_cis_deduction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_after_cis_deduction = _parse_total_after_cis_deduction(
-            d.pop("total_after_cis_deduction", UNSET)
-        )
-
-        def _parse_base_currency_total_after_cis_deduction(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_after_cis_deduction_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_after_cis_deduction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_after_cis_deduction = _parse_base_currency_total_after_cis_deduction(
-            d.pop("base_currency_total_after_cis_deduction", UNSET)
-        )
-
-        def _parse_has_cis_labour(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_cis_labour = _parse_has_cis_labour(d.pop("has_cis_labour", UNSET))
-
-        def _parse_has_cis_materials(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_cis_materials = _parse_has_cis_materials(d.pop("has_cis_materials", UNSET))
-
-        def _parse_contact(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Contact.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_base_currency_total_itc_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_itc_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_itc_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_itc_amount = _parse_base_currency_total_itc_amount(
-            d.pop("base_currency_total_itc_amount", UNSET)
-        )
-
-        def _parse_total_itc_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_itc_amount_type_0 = decimal_from_wire(data)
-
-                return total_itc_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_itc_amount = _parse_total_itc_amount(d.pop("total_itc_amount", UNSET))
-
-        def _parse_base_currency_total_itr_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_itr_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_itr_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_itr_amount = _parse_base_currency_total_itr_amount(
-            d.pop("base_currency_total_itr_amount", UNSET)
-        )
-
-        def _parse_total_itr_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_itr_amount_type_0 = decimal_from_wire(data)
-
-                return total_itr_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_itr_amount = _parse_total_itr_amount(d.pop("total_itr_amount", UNSET))
-
-        def _parse_part_recoverable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        part_recoverable = _parse_part_recoverable(d.pop("part_recoverable", UNSET))
-
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_name = _parse_contact_name(d.pop("contact_name", UNSET))
-
-        def _parse_contact_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_reference = _parse_contact_reference(d.pop("contact_reference", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_original_invoice_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                original_invoice_date_type_0 = datetime.date.fromisoformat(data)
-
-                return original_invoice_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        original_invoice_date = _parse_original_invoice_date(d.pop("original_invoice_date", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_vendor_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vendor_reference = _parse_vendor_reference(d.pop("vendor_reference", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_total_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_quantity_type_0 = decimal_from_wire(data)
-
-                return total_quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_quantity = _parse_total_quantity(d.pop("total_quantity", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_payments_allocations_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_amount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_amount = _parse_payments_allocations_total_amount(
-            d.pop("payments_allocations_total_amount", UNSET)
-        )
-
-        def _parse_payments_allocations_total_discount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_discount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_discount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_discount = _parse_payments_allocations_total_discount(
-            d.pop("payments_allocations_total_discount", UNSET)
-        )
-
-        def _parse_total_paid(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_paid_type_0 = decimal_from_wire(data)
-
-                return total_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_paid = _parse_total_paid(d.pop("total_paid", UNSET))
-
-        def _parse_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        outstanding_amount = _parse_outstanding_amount(d.pop("outstanding_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                exchange_rate_type_0 = decimal_from_wire(data)
-
-                return exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        exchange_rate = _parse_exchange_rate(d.pop("exchange_rate", UNSET))
-
-        def _parse_inverse_exchange_rate(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        inverse_exchange_rate = _parse_inverse_exchange_rate(d.pop("inverse_exchange_rate", UNSET))
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_base_currency_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_outstanding_amount = _parse_base_currency_outstanding_amount(
-            d.pop("base_currency_outstanding_amount", UNSET)
-        )
-
-        def _parse_status(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = Base.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_void_reason(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        void_reason = _parse_void_reason(d.pop("void_reason", UNSET))
-
-        def _parse_credit_note_lines(
-            data: object,
-        ) -> list[PurchaseCreditNoteLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                credit_note_lines_type_0 = []
-                _credit_note_lines_type_0 = data
-                for credit_note_lines_type_0_item_data in _credit_note_lines_type_0:
-                    credit_note_lines_type_0_item = PurchaseCreditNoteLineItem.from_dict(
-                        credit_note_lines_type_0_item_data
-                    )
-
-                    credit_note_lines_type_0.append(credit_note_lines_type_0_item)
-
-                return credit_note_lines_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[PurchaseCreditNoteLineItem] | None | Unset, data)
-
-        credit_note_lines = _parse_credit_note_lines(d.pop("credit_note_lines", UNSET))
-
-        def _parse_tax_analysis(data: object) -> list[ArtefactTaxAnalysis] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_analysis_type_0 = []
-                _tax_analysis_type_0 = data
-                for tax_analysis_type_0_item_data in _tax_analysis_type_0:
-                    tax_analysis_type_0_item = ArtefactTaxAnalysis.from_dict(
-                        tax_analysis_type_0_item_data
-                    )
-
-                    tax_analysis_type_0.append(tax_analysis_type_0_item)
-
-                return tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ArtefactTaxAnalysis] | None | Unset, data)
-
-        tax_analysis = _parse_tax_analysis(d.pop("tax_analysis", UNSET))
-
-        def _parse_detailed_tax_analysis(
-            data: object,
-        ) -> ArtefactDetailedTaxAnalysis | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                detailed_tax_analysis_type_0 = ArtefactDetailedTaxAnalysis.from_dict(data)
-
-                return detailed_tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtefactDetailedTaxAnalysis | None | Unset, data)
-
-        detailed_tax_analysis = _parse_detailed_tax_analysis(d.pop("detailed_tax_analysis", UNSET))
-
-        def _parse_payments_allocations(data: object) -> list[PaymentAllocation] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                payments_allocations_type_0 = []
-                _payments_allocations_type_0 = data
-                for payments_allocations_type_0_item_data in _payments_allocations_type_0:
-                    payments_allocations_type_0_item = PaymentAllocation.from_dict(
-                        payments_allocations_type_0_item_data
-                    )
-
-                    payments_allocations_type_0.append(payments_allocations_type_0_item)
-
-                return payments_allocations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[PaymentAllocation] | None | Unset, data)
-
-        payments_allocations = _parse_payments_allocations(d.pop("payments_allocations", UNSET))
-
-        def _parse_last_paid(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_paid_type_0 = datetime.date.fromisoformat(data)
-
-                return last_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        last_paid = _parse_last_paid(d.pop("last_paid", UNSET))
-
-        def _parse_tax_address_region(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_address_region_type_0 = Base.from_dict(data)
-
-                return tax_address_region_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_address_region = _parse_tax_address_region(d.pop("tax_address_region", UNSET))
-
-        def _parse_tax_reconciled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_reconciled = _parse_tax_reconciled(d.pop("tax_reconciled", UNSET))
-
-        def _parse_migrated(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        migrated = _parse_migrated(d.pop("migrated", UNSET))
-
-        def _parse_tax_calculation_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_calculation_method = _parse_tax_calculation_method(
-            d.pop("tax_calculation_method", UNSET)
-        )
-
-        def _parse_withholding_tax_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_rate_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_rate = _parse_withholding_tax_rate(d.pop("withholding_tax_rate", UNSET))
-
-        def _parse_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_amount = _parse_withholding_tax_amount(
-            d.pop("withholding_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_withholding_tax_amount = _parse_base_currency_withholding_tax_amount(
-            d.pop("base_currency_withholding_tax_amount", UNSET)
-        )
-
-        purchase_credit_note = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            links=links,
-            editable=editable,
-            vat_reverse_charge=vat_reverse_charge,
-            transaction=transaction,
-            transaction_type=transaction_type,
-            postponed_accounting=postponed_accounting,
-            import_=import_,
-            vat_exempt_consignment=vat_exempt_consignment,
-            deleted_at=deleted_at,
-            is_cis=is_cis,
-            cis_applicable_amount=cis_applicable_amount,
-            base_currency_cis_applicable_amount=base_currency_cis_applicable_amount,
-            total_after_cis_deduction=total_after_cis_deduction,
-            base_currency_total_after_cis_deduction=base_currency_total_after_cis_deduction,
-            has_cis_labour=has_cis_labour,
-            has_cis_materials=has_cis_materials,
-            contact=contact,
-            base_currency_total_itc_amount=base_currency_total_itc_amount,
-            total_itc_amount=total_itc_amount,
-            base_currency_total_itr_amount=base_currency_total_itr_amount,
-            total_itr_amount=total_itr_amount,
-            part_recoverable=part_recoverable,
-            contact_name=contact_name,
-            contact_reference=contact_reference,
-            date=date,
-            original_invoice_date=original_invoice_date,
-            reference=reference,
-            vendor_reference=vendor_reference,
-            notes=notes,
-            total_quantity=total_quantity,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            total_amount=total_amount,
-            payments_allocations_total_amount=payments_allocations_total_amount,
-            payments_allocations_total_discount=payments_allocations_total_discount,
-            total_paid=total_paid,
-            outstanding_amount=outstanding_amount,
-            currency=currency,
-            exchange_rate=exchange_rate,
-            inverse_exchange_rate=inverse_exchange_rate,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_total_amount=base_currency_total_amount,
-            base_currency_outstanding_amount=base_currency_outstanding_amount,
-            status=status,
-            void_reason=void_reason,
-            credit_note_lines=credit_note_lines,
-            tax_analysis=tax_analysis,
-            detailed_tax_analysis=detailed_tax_analysis,
-            payments_allocations=payments_allocations,
-            last_paid=last_paid,
-            tax_address_region=tax_address_region,
-            tax_reconciled=tax_reconciled,
-            migrated=migrated,
-            tax_calculation_method=tax_calculation_method,
-            withholding_tax_rate=withholding_tax_rate,
-            withholding_tax_amount=withholding_tax_amount,
-            base_currency_withholding_tax_amount=base_currency_withholding_tax_amount,
-        )
-
-        purchase_credit_note.additional_properties = d
-        return purchase_credit_note
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import analysis_type_line_item as _m_analysis_type_line_item
+from . import base as _m_base
+from . import payment_allocation as _m_payment_allocation
+from . import tax_breakdown as _m_tax_breakdown
 
 if TYPE_CHECKING:
     from ..models.analysis_type_line_item import AnalysisTypeLineItem
@@ -31,52 +35,61 @@ class PurchaseQuickEntry:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Purchases`: Full Access, Restricted
-    Access
+    Requires the authenticated user to have any of the following roles in the area `Purchases`: Full
+    Access, Restricted Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            transaction (Base | None | Unset): The transaction for the item
-            transaction_type (Base | None | Unset): The transaction type of the item
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types information
-            quick_entry_type (Base | None | Unset): The type of quick entry e.g. invoice or credit note
-            contact_name (None | str | Unset): The name of the contact when the quick entry was created
-            contact_reference (None | str | Unset): The reference of the contact when the quick entry was created
-            contact (Base | None | Unset): The contact the quick entry relates to
-            date (datetime.date | None | Unset): The date of the quick entry
-            due_date (datetime.date | None | Unset): The due date of the quick entry
-            reference (None | str | Unset): The reference for the quick entry
-            ledger_account (Base | None | Unset): The associated ledger account
-            details (None | str | Unset): A description of the quick entry
-            net_amount (Decimal | None | Unset): The net amount of the quick entry
-            tax_rate (Base | None | Unset): The tax rate for the quick entry
-            tax_amount (Decimal | None | Unset): The tax amount of the quick entry
-            tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the quick entry
-            total_amount (Decimal | None | Unset): The total amount of the quick entry
-            outstanding_amount (Decimal | None | Unset): The outstanding amount of the quick entry
-            currency (Base | None | Unset): The currency for the quick entry
-            exchange_rate (Decimal | None | Unset): The exchange rate for the quick entry
-            inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the quick entry
-            base_currency_net_amount (Decimal | None | Unset): The net amount of the quick entry in base currency
-            base_currency_tax_amount (Decimal | None | Unset): The tax amount of the quick entry in base currency
-            base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the quick entry in base
-                currency
-            base_currency_total_amount (Decimal | None | Unset): The total amount of the quick entry in base currency
-            base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the quick entry in base
-                currency
-            status (Base | None | Unset): The status of the quick entry
-            payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and allocations
-            tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
-            migrated (bool | None | Unset): Indicates if the quick entry was migrated from another system.
-            trade_of_asset (bool | None | Unset): Whether the quick entry is marked as trade of asset.
-            gst_amount (Decimal | None | Unset): The gst or hst tax amount for the purchase quick entry
-            pst_amount (Decimal | None | Unset): The pst or qst tax amount for the purchase quick entry
-            tax_recoverable (bool | None | Unset): Indicates if the purchase quick entry is tax recoverable or not
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        transaction (Base | None | Unset): The transaction for the item
+        transaction_type (Base | None | Unset): The transaction type of the item
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types
+            information
+        quick_entry_type (Base | None | Unset): The type of quick entry e.g. invoice or credit note
+        contact_name (None | str | Unset): The name of the contact when the quick entry was created
+        contact_reference (None | str | Unset): The reference of the contact when the quick entry
+            was created
+        contact (Base | None | Unset): The contact the quick entry relates to
+        date (datetime.date | None | Unset): The date of the quick entry
+        due_date (datetime.date | None | Unset): The due date of the quick entry
+        reference (None | str | Unset): The reference for the quick entry
+        ledger_account (Base | None | Unset): The associated ledger account
+        details (None | str | Unset): A description of the quick entry
+        net_amount (Decimal | None | Unset): The net amount of the quick entry
+        tax_rate (Base | None | Unset): The tax rate for the quick entry
+        tax_amount (Decimal | None | Unset): The tax amount of the quick entry
+        tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the quick entry
+        total_amount (Decimal | None | Unset): The total amount of the quick entry
+        outstanding_amount (Decimal | None | Unset): The outstanding amount of the quick entry
+        currency (Base | None | Unset): The currency for the quick entry
+        exchange_rate (Decimal | None | Unset): The exchange rate for the quick entry
+        inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the quick
+            entry
+        base_currency_net_amount (Decimal | None | Unset): The net amount of the quick entry in base
+            currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount of the quick entry in base
+            currency
+        base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the
+            quick entry in base currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount of the quick entry in
+            base currency
+        base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the
+            quick entry in base currency
+        status (Base | None | Unset): The status of the quick entry
+        payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and
+            allocations
+        tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
+        migrated (bool | None | Unset): Indicates if the quick entry was migrated from another
+            system.
+        trade_of_asset (bool | None | Unset): Whether the quick entry is marked as trade of asset.
+        gst_amount (Decimal | None | Unset): The gst or hst tax amount for the purchase quick entry
+        pst_amount (Decimal | None | Unset): The pst or qst tax amount for the purchase quick entry
+        tax_recoverable (bool | None | Unset): Indicates if the purchase quick entry is tax
+            recoverable or not
     """
 
     id: None | str | Unset = UNSET
@@ -122,1119 +135,326 @@ class PurchaseQuickEntry:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Base):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        analysis_type_categories: list[dict[str, Any]] | None | Unset
-        if isinstance(self.analysis_type_categories, Unset):
-            analysis_type_categories = UNSET
-        elif isinstance(self.analysis_type_categories, list):
-            analysis_type_categories = []
-            for analysis_type_categories_type_0_item_data in self.analysis_type_categories:
-                analysis_type_categories_type_0_item = (
-                    analysis_type_categories_type_0_item_data.to_dict()
-                )
-                analysis_type_categories.append(analysis_type_categories_type_0_item)
-
-        else:
-            analysis_type_categories = self.analysis_type_categories
-
-        quick_entry_type: dict[str, Any] | None | Unset
-        if isinstance(self.quick_entry_type, Unset):
-            quick_entry_type = UNSET
-        elif isinstance(self.quick_entry_type, Base):
-            quick_entry_type = self.quick_entry_type.to_dict()
-        else:
-            quick_entry_type = self.quick_entry_type
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        contact_reference: None | str | Unset
-        if isinstance(self.contact_reference, Unset):
-            contact_reference = UNSET
-        else:
-            contact_reference = self.contact_reference
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Base):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        due_date: None | str | Unset
-        if isinstance(self.due_date, Unset):
-            due_date = UNSET
-        elif isinstance(self.due_date, datetime.date):
-            due_date = self.due_date.isoformat()
-        else:
-            due_date = self.due_date
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, Base):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_breakdown, Unset):
-            tax_breakdown = UNSET
-        elif isinstance(self.tax_breakdown, list):
-            tax_breakdown = []
-            for tax_breakdown_type_0_item_data in self.tax_breakdown:
-                tax_breakdown_type_0_item = tax_breakdown_type_0_item_data.to_dict()
-                tax_breakdown.append(tax_breakdown_type_0_item)
-
-        else:
-            tax_breakdown = self.tax_breakdown
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        outstanding_amount: None | str | Unset
-        if isinstance(self.outstanding_amount, Unset):
-            outstanding_amount = UNSET
-        elif isinstance(self.outstanding_amount, Decimal):
-            outstanding_amount = decimal_to_wire(self.outstanding_amount)
-        else:
-            outstanding_amount = self.outstanding_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        exchange_rate: None | str | Unset
-        if isinstance(self.exchange_rate, Unset):
-            exchange_rate = UNSET
-        elif isinstance(self.exchange_rate, Decimal):
-            exchange_rate = decimal_to_wire(self.exchange_rate)
-        else:
-            exchange_rate = self.exchange_rate
-
-        inverse_exchange_rate: None | str | Unset
-        if isinstance(self.inverse_exchange_rate, Unset):
-            inverse_exchange_rate = UNSET
-        elif isinstance(self.inverse_exchange_rate, Decimal):
-            inverse_exchange_rate = decimal_to_wire(self.inverse_exchange_rate)
-        else:
-            inverse_exchange_rate = self.inverse_exchange_rate
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.base_currency_tax_breakdown, Unset):
-            base_currency_tax_breakdown = UNSET
-        elif isinstance(self.base_currency_tax_breakdown, list):
-            base_currency_tax_breakdown = []
-            for base_currency_tax_breakdown_type_0_item_data in self.base_currency_tax_breakdown:
-                base_currency_tax_breakdown_type_0_item = (
-                    base_currency_tax_breakdown_type_0_item_data.to_dict()
-                )
-                base_currency_tax_breakdown.append(base_currency_tax_breakdown_type_0_item)
-
-        else:
-            base_currency_tax_breakdown = self.base_currency_tax_breakdown
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        base_currency_outstanding_amount: None | str | Unset
-        if isinstance(self.base_currency_outstanding_amount, Unset):
-            base_currency_outstanding_amount = UNSET
-        elif isinstance(self.base_currency_outstanding_amount, Decimal):
-            base_currency_outstanding_amount = decimal_to_wire(
-                self.base_currency_outstanding_amount
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
             )
-        else:
-            base_currency_outstanding_amount = self.base_currency_outstanding_amount
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, Base):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        payments_allocations: list[dict[str, Any]] | None | Unset
-        if isinstance(self.payments_allocations, Unset):
-            payments_allocations = UNSET
-        elif isinstance(self.payments_allocations, list):
-            payments_allocations = []
-            for payments_allocations_type_0_item_data in self.payments_allocations:
-                payments_allocations_type_0_item = payments_allocations_type_0_item_data.to_dict()
-                payments_allocations.append(payments_allocations_type_0_item)
-
-        else:
-            payments_allocations = self.payments_allocations
-
-        tax_address_region: dict[str, Any] | None | Unset
-        if isinstance(self.tax_address_region, Unset):
-            tax_address_region = UNSET
-        elif isinstance(self.tax_address_region, Base):
-            tax_address_region = self.tax_address_region.to_dict()
-        else:
-            tax_address_region = self.tax_address_region
-
-        migrated: bool | None | Unset
-        if isinstance(self.migrated, Unset):
-            migrated = UNSET
-        else:
-            migrated = self.migrated
-
-        trade_of_asset: bool | None | Unset
-        if isinstance(self.trade_of_asset, Unset):
-            trade_of_asset = UNSET
-        else:
-            trade_of_asset = self.trade_of_asset
-
-        gst_amount: None | str | Unset
-        if isinstance(self.gst_amount, Unset):
-            gst_amount = UNSET
-        elif isinstance(self.gst_amount, Decimal):
-            gst_amount = decimal_to_wire(self.gst_amount)
-        else:
-            gst_amount = self.gst_amount
-
-        pst_amount: None | str | Unset
-        if isinstance(self.pst_amount, Unset):
-            pst_amount = UNSET
-        elif isinstance(self.pst_amount, Decimal):
-            pst_amount = decimal_to_wire(self.pst_amount)
-        else:
-            pst_amount = self.pst_amount
-
-        tax_recoverable: bool | None | Unset
-        if isinstance(self.tax_recoverable, Unset):
-            tax_recoverable = UNSET
-        else:
-            tax_recoverable = self.tax_recoverable
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if analysis_type_categories is not UNSET:
-            field_dict["analysis_type_categories"] = analysis_type_categories
-        if quick_entry_type is not UNSET:
-            field_dict["quick_entry_type"] = quick_entry_type
-        if contact_name is not UNSET:
-            field_dict["contact_name"] = contact_name
-        if contact_reference is not UNSET:
-            field_dict["contact_reference"] = contact_reference
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if date is not UNSET:
-            field_dict["date"] = date
-        if due_date is not UNSET:
-            field_dict["due_date"] = due_date
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if details is not UNSET:
-            field_dict["details"] = details
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if tax_breakdown is not UNSET:
-            field_dict["tax_breakdown"] = tax_breakdown
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if outstanding_amount is not UNSET:
-            field_dict["outstanding_amount"] = outstanding_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if exchange_rate is not UNSET:
-            field_dict["exchange_rate"] = exchange_rate
-        if inverse_exchange_rate is not UNSET:
-            field_dict["inverse_exchange_rate"] = inverse_exchange_rate
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_tax_breakdown is not UNSET:
-            field_dict["base_currency_tax_breakdown"] = base_currency_tax_breakdown
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if base_currency_outstanding_amount is not UNSET:
-            field_dict["base_currency_outstanding_amount"] = base_currency_outstanding_amount
-        if status is not UNSET:
-            field_dict["status"] = status
-        if payments_allocations is not UNSET:
-            field_dict["payments_allocations"] = payments_allocations
-        if tax_address_region is not UNSET:
-            field_dict["tax_address_region"] = tax_address_region
-        if migrated is not UNSET:
-            field_dict["migrated"] = migrated
-        if trade_of_asset is not UNSET:
-            field_dict["trade_of_asset"] = trade_of_asset
-        if gst_amount is not UNSET:
-            field_dict["gst_amount"] = gst_amount
-        if pst_amount is not UNSET:
-            field_dict["pst_amount"] = pst_amount
-        if tax_recoverable is not UNSET:
-            field_dict["tax_recoverable"] = tax_recoverable
-
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
+            )
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.analysis_type_categories, Unset):
+            field_dict["analysis_type_categories"] = (
+                None
+                if self.analysis_type_categories is None
+                else [_i0.to_dict() for _i0 in self.analysis_type_categories]
+            )
+        if not isinstance(self.quick_entry_type, Unset):
+            field_dict["quick_entry_type"] = (
+                None if self.quick_entry_type is None else self.quick_entry_type.to_dict()
+            )
+        if not isinstance(self.contact_name, Unset):
+            field_dict["contact_name"] = self.contact_name
+        if not isinstance(self.contact_reference, Unset):
+            field_dict["contact_reference"] = self.contact_reference
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.due_date, Unset):
+            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.tax_breakdown, Unset):
+            field_dict["tax_breakdown"] = (
+                None
+                if self.tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.tax_breakdown]
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.outstanding_amount, Unset):
+            field_dict["outstanding_amount"] = (
+                None
+                if self.outstanding_amount is None
+                else decimal_to_wire(self.outstanding_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.exchange_rate, Unset):
+            field_dict["exchange_rate"] = (
+                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+            )
+        if not isinstance(self.inverse_exchange_rate, Unset):
+            field_dict["inverse_exchange_rate"] = (
+                None
+                if self.inverse_exchange_rate is None
+                else decimal_to_wire(self.inverse_exchange_rate)
+            )
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_tax_breakdown, Unset):
+            field_dict["base_currency_tax_breakdown"] = (
+                None
+                if self.base_currency_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.base_currency_tax_breakdown]
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.base_currency_outstanding_amount, Unset):
+            field_dict["base_currency_outstanding_amount"] = (
+                None
+                if self.base_currency_outstanding_amount is None
+                else decimal_to_wire(self.base_currency_outstanding_amount)
+            )
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.payments_allocations, Unset):
+            field_dict["payments_allocations"] = (
+                None
+                if self.payments_allocations is None
+                else [_i0.to_dict() for _i0 in self.payments_allocations]
+            )
+        if not isinstance(self.tax_address_region, Unset):
+            field_dict["tax_address_region"] = (
+                None if self.tax_address_region is None else self.tax_address_region.to_dict()
+            )
+        if not isinstance(self.migrated, Unset):
+            field_dict["migrated"] = self.migrated
+        if not isinstance(self.trade_of_asset, Unset):
+            field_dict["trade_of_asset"] = self.trade_of_asset
+        if not isinstance(self.gst_amount, Unset):
+            field_dict["gst_amount"] = (
+                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+            )
+        if not isinstance(self.pst_amount, Unset):
+            field_dict["pst_amount"] = (
+                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+            )
+        if not isinstance(self.tax_recoverable, Unset):
+            field_dict["tax_recoverable"] = self.tax_recoverable
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type_line_item import AnalysisTypeLineItem  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.payment_allocation import PaymentAllocation  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_transaction(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Base.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_analysis_type_categories(
-            data: object,
-        ) -> list[AnalysisTypeLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_categories_type_0 = []
-                _analysis_type_categories_type_0 = data
-                for analysis_type_categories_type_0_item_data in _analysis_type_categories_type_0:
-                    analysis_type_categories_type_0_item = AnalysisTypeLineItem.from_dict(
-                        analysis_type_categories_type_0_item_data
-                    )
-
-                    analysis_type_categories_type_0.append(analysis_type_categories_type_0_item)
-
-                return analysis_type_categories_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AnalysisTypeLineItem] | None | Unset, data)
-
-        analysis_type_categories = _parse_analysis_type_categories(
-            d.pop("analysis_type_categories", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            analysis_type_categories=(
+                _v0
+                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            quick_entry_type=(
+                _v0
+                if (_v0 := d.pop("quick_entry_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            contact_name=d.pop("contact_name", UNSET),
+            contact_reference=d.pop("contact_reference", UNSET),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            due_date=(
+                _v0
+                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            details=d.pop("details", UNSET),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate=(
+                _v0
+                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            inverse_exchange_rate=(
+                _v0
+                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            payments_allocations=(
+                _v0
+                if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+            ),
+            tax_address_region=(
+                _v0
+                if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            migrated=d.pop("migrated", UNSET),
+            trade_of_asset=d.pop("trade_of_asset", UNSET),
+            gst_amount=(
+                _v0
+                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            pst_amount=(
+                _v0
+                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
-
-        def _parse_quick_entry_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                quick_entry_type_type_0 = Base.from_dict(data)
-
-                return quick_entry_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        quick_entry_type = _parse_quick_entry_type(d.pop("quick_entry_type", UNSET))
-
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_name = _parse_contact_name(d.pop("contact_name", UNSET))
-
-        def _parse_contact_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_reference = _parse_contact_reference(d.pop("contact_reference", UNSET))
-
-        def _parse_contact(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Base.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_due_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                due_date_type_0 = datetime.date.fromisoformat(data)
-
-                return due_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        due_date = _parse_due_date(d.pop("due_date", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_breakdown_type_0 = []
-                _tax_breakdown_type_0 = data
-                for tax_breakdown_type_0_item_data in _tax_breakdown_type_0:
-                    tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        tax_breakdown_type_0_item_data
-                    )
-
-                    tax_breakdown_type_0.append(tax_breakdown_type_0_item)
-
-                return tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        tax_breakdown = _parse_tax_breakdown(d.pop("tax_breakdown", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        outstanding_amount = _parse_outstanding_amount(d.pop("outstanding_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                exchange_rate_type_0 = decimal_from_wire(data)
-
-                return exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        exchange_rate = _parse_exchange_rate(d.pop("exchange_rate", UNSET))
-
-        def _parse_inverse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                inverse_exchange_rate_type_0 = decimal_from_wire(data)
-
-                return inverse_exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        inverse_exchange_rate = _parse_inverse_exchange_rate(d.pop("inverse_exchange_rate", UNSET))
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                base_currency_tax_breakdown_type_0 = []
-                _base_currency_tax_breakdown_type_0 = data
-                for (
-                    base_currency_tax_breakdown_type_0_item_data
-                ) in _base_currency_tax_breakdown_type_0:
-                    base_currency_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        base_currency_tax_breakdown_type_0_item_data
-                    )
-
-                    base_currency_tax_breakdown_type_0.append(
-                        base_currency_tax_breakdown_type_0_item
-                    )
-
-                return base_currency_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        base_currency_tax_breakdown = _parse_base_currency_tax_breakdown(
-            d.pop("base_currency_tax_breakdown", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_base_currency_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_outstanding_amount = _parse_base_currency_outstanding_amount(
-            d.pop("base_currency_outstanding_amount", UNSET)
-        )
-
-        def _parse_status(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = Base.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_payments_allocations(data: object) -> list[PaymentAllocation] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                payments_allocations_type_0 = []
-                _payments_allocations_type_0 = data
-                for payments_allocations_type_0_item_data in _payments_allocations_type_0:
-                    payments_allocations_type_0_item = PaymentAllocation.from_dict(
-                        payments_allocations_type_0_item_data
-                    )
-
-                    payments_allocations_type_0.append(payments_allocations_type_0_item)
-
-                return payments_allocations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[PaymentAllocation] | None | Unset, data)
-
-        payments_allocations = _parse_payments_allocations(d.pop("payments_allocations", UNSET))
-
-        def _parse_tax_address_region(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_address_region_type_0 = Base.from_dict(data)
-
-                return tax_address_region_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_address_region = _parse_tax_address_region(d.pop("tax_address_region", UNSET))
-
-        def _parse_migrated(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        migrated = _parse_migrated(d.pop("migrated", UNSET))
-
-        def _parse_trade_of_asset(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        trade_of_asset = _parse_trade_of_asset(d.pop("trade_of_asset", UNSET))
-
-        def _parse_gst_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                gst_amount_type_0 = decimal_from_wire(data)
-
-                return gst_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        gst_amount = _parse_gst_amount(d.pop("gst_amount", UNSET))
-
-        def _parse_pst_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                pst_amount_type_0 = decimal_from_wire(data)
-
-                return pst_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        pst_amount = _parse_pst_amount(d.pop("pst_amount", UNSET))
-
-        def _parse_tax_recoverable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_recoverable = _parse_tax_recoverable(d.pop("tax_recoverable", UNSET))
-
-        purchase_quick_entry = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            transaction=transaction,
-            transaction_type=transaction_type,
-            deleted_at=deleted_at,
-            analysis_type_categories=analysis_type_categories,
-            quick_entry_type=quick_entry_type,
-            contact_name=contact_name,
-            contact_reference=contact_reference,
-            contact=contact,
-            date=date,
-            due_date=due_date,
-            reference=reference,
-            ledger_account=ledger_account,
-            details=details,
-            net_amount=net_amount,
-            tax_rate=tax_rate,
-            tax_amount=tax_amount,
-            tax_breakdown=tax_breakdown,
-            total_amount=total_amount,
-            outstanding_amount=outstanding_amount,
-            currency=currency,
-            exchange_rate=exchange_rate,
-            inverse_exchange_rate=inverse_exchange_rate,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_tax_breakdown=base_currency_tax_breakdown,
-            base_currency_total_amount=base_currency_total_amount,
-            base_currency_outstanding_amount=base_currency_outstanding_amount,
-            status=status,
-            payments_allocations=payments_allocations,
-            tax_address_region=tax_address_region,
-            migrated=migrated,
-            trade_of_asset=trade_of_asset,
-            gst_amount=gst_amount,
-            pst_amount=pst_amount,
-            tax_recoverable=tax_recoverable,
-        )
-
-        purchase_quick_entry.additional_properties = d
-        return purchase_quick_entry
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_addresses_address as _m_put_addresses_address
+
 if TYPE_CHECKING:
-    from ..models.put_addresses_address_type_0 import PutAddressesAddressType0
+    from ..models.put_addresses_address import PutAddressesAddress
 
 
 T = TypeVar("T", bound="PutAddresses")
@@ -19,58 +21,27 @@ class PutAddresses:
     """Updates a Address
 
     Attributes:
-        address (None | PutAddressesAddressType0):
+        address (PutAddressesAddress):
     """
 
-    address: None | PutAddressesAddressType0
+    address: PutAddressesAddress
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_addresses_address_type_0 import PutAddressesAddressType0  # noqa: PLC0415
-
-        address: dict[str, Any] | None
-        if isinstance(self.address, PutAddressesAddressType0):
-            address = self.address.to_dict()
-        else:
-            address = self.address
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "address": address,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["address"] = self.address.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_addresses_address_type_0 import PutAddressesAddressType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_address(data: object) -> None | PutAddressesAddressType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_0 = PutAddressesAddressType0.from_dict(data)
-
-                return address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutAddressesAddressType0, data)
-
-        address = _parse_address(d.pop("address"))
-
-        put_addresses = cls(
-            address=address,
+        obj = cls(
+            address=_m_put_addresses_address.PutAddressesAddress.from_dict(d.pop("address")),
         )
-
-        put_addresses.additional_properties = d
-        return put_addresses
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_analysis_type_categories_analysis_type_category as _m_put_analysis_type_categories_analysis_type_category,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_analysis_type_categories_analysis_type_category_type_0 import (
-        PutAnalysisTypeCategoriesAnalysisTypeCategoryType0,
+    from ..models.put_analysis_type_categories_analysis_type_category import (
+        PutAnalysisTypeCategoriesAnalysisTypeCategory,
     )
 
 
@@ -21,68 +25,29 @@ class PutAnalysisTypeCategories:
     """Updates a Analysis Type Category
 
     Attributes:
-        analysis_type_category (None | PutAnalysisTypeCategoriesAnalysisTypeCategoryType0):
+        analysis_type_category (PutAnalysisTypeCategoriesAnalysisTypeCategory):
     """
 
-    analysis_type_category: None | PutAnalysisTypeCategoriesAnalysisTypeCategoryType0
+    analysis_type_category: PutAnalysisTypeCategoriesAnalysisTypeCategory
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_analysis_type_categories_analysis_type_category_type_0 import (
-            PutAnalysisTypeCategoriesAnalysisTypeCategoryType0,  # noqa: PLC0415
-        )
-
-        analysis_type_category: dict[str, Any] | None
-        if isinstance(
-            self.analysis_type_category, PutAnalysisTypeCategoriesAnalysisTypeCategoryType0
-        ):
-            analysis_type_category = self.analysis_type_category.to_dict()
-        else:
-            analysis_type_category = self.analysis_type_category
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "analysis_type_category": analysis_type_category,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["analysis_type_category"] = self.analysis_type_category.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_analysis_type_categories_analysis_type_category_type_0 import (
-            PutAnalysisTypeCategoriesAnalysisTypeCategoryType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_analysis_type_category(
-            data: object,
-        ) -> None | PutAnalysisTypeCategoriesAnalysisTypeCategoryType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                analysis_type_category_type_0 = (
-                    PutAnalysisTypeCategoriesAnalysisTypeCategoryType0.from_dict(data)
-                )
-
-                return analysis_type_category_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutAnalysisTypeCategoriesAnalysisTypeCategoryType0, data)
-
-        analysis_type_category = _parse_analysis_type_category(d.pop("analysis_type_category"))
-
-        put_analysis_type_categories = cls(
-            analysis_type_category=analysis_type_category,
+        obj = cls(
+            analysis_type_category=_m_put_analysis_type_categories_analysis_type_category.PutAnalysisTypeCategoriesAnalysisTypeCategory.from_dict(
+                d.pop("analysis_type_category")
+            ),
         )
-
-        put_analysis_type_categories.additional_properties = d
-        return put_analysis_type_categories
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

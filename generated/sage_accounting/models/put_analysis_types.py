@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_analysis_types_analysis_type as _m_put_analysis_types_analysis_type
+
 if TYPE_CHECKING:
-    from ..models.put_analysis_types_analysis_type_type_0 import PutAnalysisTypesAnalysisTypeType0
+    from ..models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
 
 
 T = TypeVar("T", bound="PutAnalysisTypes")
@@ -19,62 +21,29 @@ class PutAnalysisTypes:
     """Updates a Analysis Type
 
     Attributes:
-        analysis_type (None | PutAnalysisTypesAnalysisTypeType0):
+        analysis_type (PutAnalysisTypesAnalysisType):
     """
 
-    analysis_type: None | PutAnalysisTypesAnalysisTypeType0
+    analysis_type: PutAnalysisTypesAnalysisType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_analysis_types_analysis_type_type_0 import (
-            PutAnalysisTypesAnalysisTypeType0,  # noqa: PLC0415
-        )
-
-        analysis_type: dict[str, Any] | None
-        if isinstance(self.analysis_type, PutAnalysisTypesAnalysisTypeType0):
-            analysis_type = self.analysis_type.to_dict()
-        else:
-            analysis_type = self.analysis_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "analysis_type": analysis_type,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["analysis_type"] = self.analysis_type.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_analysis_types_analysis_type_type_0 import (
-            PutAnalysisTypesAnalysisTypeType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_analysis_type(data: object) -> None | PutAnalysisTypesAnalysisTypeType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                analysis_type_type_0 = PutAnalysisTypesAnalysisTypeType0.from_dict(data)
-
-                return analysis_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutAnalysisTypesAnalysisTypeType0, data)
-
-        analysis_type = _parse_analysis_type(d.pop("analysis_type"))
-
-        put_analysis_types = cls(
-            analysis_type=analysis_type,
+        obj = cls(
+            analysis_type=_m_put_analysis_types_analysis_type.PutAnalysisTypesAnalysisType.from_dict(
+                d.pop("analysis_type")
+            ),
         )
-
-        put_analysis_types.additional_properties = d
-        return put_analysis_types
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_attachments_attachment as _m_put_attachments_attachment
+
 if TYPE_CHECKING:
-    from ..models.put_attachments_attachment_type_0 import PutAttachmentsAttachmentType0
+    from ..models.put_attachments_attachment import PutAttachmentsAttachment
 
 
 T = TypeVar("T", bound="PutAttachments")
@@ -19,58 +21,29 @@ class PutAttachments:
     """Updates a Attachment
 
     Attributes:
-        attachment (None | PutAttachmentsAttachmentType0):
+        attachment (PutAttachmentsAttachment):
     """
 
-    attachment: None | PutAttachmentsAttachmentType0
+    attachment: PutAttachmentsAttachment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_attachments_attachment_type_0 import PutAttachmentsAttachmentType0  # noqa: PLC0415
-
-        attachment: dict[str, Any] | None
-        if isinstance(self.attachment, PutAttachmentsAttachmentType0):
-            attachment = self.attachment.to_dict()
-        else:
-            attachment = self.attachment
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "attachment": attachment,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["attachment"] = self.attachment.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_attachments_attachment_type_0 import PutAttachmentsAttachmentType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_attachment(data: object) -> None | PutAttachmentsAttachmentType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attachment_type_0 = PutAttachmentsAttachmentType0.from_dict(data)
-
-                return attachment_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutAttachmentsAttachmentType0, data)
-
-        attachment = _parse_attachment(d.pop("attachment"))
-
-        put_attachments = cls(
-            attachment=attachment,
+        obj = cls(
+            attachment=_m_put_attachments_attachment.PutAttachmentsAttachment.from_dict(
+                d.pop("attachment")
+            ),
         )
-
-        put_attachments.additional_properties = d
-        return put_attachments
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

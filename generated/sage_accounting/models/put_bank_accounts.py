@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_bank_accounts_bank_account as _m_put_bank_accounts_bank_account
+
 if TYPE_CHECKING:
-    from ..models.put_bank_accounts_bank_account_type_0 import PutBankAccountsBankAccountType0
+    from ..models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
 
 
 T = TypeVar("T", bound="PutBankAccounts")
@@ -19,58 +21,29 @@ class PutBankAccounts:
     """Updates a Bank Account
 
     Attributes:
-        bank_account (None | PutBankAccountsBankAccountType0):
+        bank_account (PutBankAccountsBankAccount):
     """
 
-    bank_account: None | PutBankAccountsBankAccountType0
+    bank_account: PutBankAccountsBankAccount
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_bank_accounts_bank_account_type_0 import PutBankAccountsBankAccountType0  # noqa: PLC0415
-
-        bank_account: dict[str, Any] | None
-        if isinstance(self.bank_account, PutBankAccountsBankAccountType0):
-            bank_account = self.bank_account.to_dict()
-        else:
-            bank_account = self.bank_account
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "bank_account": bank_account,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["bank_account"] = self.bank_account.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_bank_accounts_bank_account_type_0 import PutBankAccountsBankAccountType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_account(data: object) -> None | PutBankAccountsBankAccountType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_0 = PutBankAccountsBankAccountType0.from_dict(data)
-
-                return bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutBankAccountsBankAccountType0, data)
-
-        bank_account = _parse_bank_account(d.pop("bank_account"))
-
-        put_bank_accounts = cls(
-            bank_account=bank_account,
+        obj = cls(
+            bank_account=_m_put_bank_accounts_bank_account.PutBankAccountsBankAccount.from_dict(
+                d.pop("bank_account")
+            ),
         )
-
-        put_bank_accounts.additional_properties = d
-        return put_bank_accounts
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

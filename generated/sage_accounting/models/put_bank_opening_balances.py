@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_bank_opening_balances_bank_opening_balance as _m_put_bank_opening_balances_bank_opening_balance,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_bank_opening_balances_bank_opening_balance_type_0 import (
-        PutBankOpeningBalancesBankOpeningBalanceType0,
+    from ..models.put_bank_opening_balances_bank_opening_balance import (
+        PutBankOpeningBalancesBankOpeningBalance,
     )
 
 
@@ -21,66 +25,29 @@ class PutBankOpeningBalances:
     """Updates a Bank Opening Balance
 
     Attributes:
-        bank_opening_balance (None | PutBankOpeningBalancesBankOpeningBalanceType0):
+        bank_opening_balance (PutBankOpeningBalancesBankOpeningBalance):
     """
 
-    bank_opening_balance: None | PutBankOpeningBalancesBankOpeningBalanceType0
+    bank_opening_balance: PutBankOpeningBalancesBankOpeningBalance
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_bank_opening_balances_bank_opening_balance_type_0 import (
-            PutBankOpeningBalancesBankOpeningBalanceType0,  # noqa: PLC0415
-        )
-
-        bank_opening_balance: dict[str, Any] | None
-        if isinstance(self.bank_opening_balance, PutBankOpeningBalancesBankOpeningBalanceType0):
-            bank_opening_balance = self.bank_opening_balance.to_dict()
-        else:
-            bank_opening_balance = self.bank_opening_balance
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "bank_opening_balance": bank_opening_balance,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["bank_opening_balance"] = self.bank_opening_balance.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_bank_opening_balances_bank_opening_balance_type_0 import (
-            PutBankOpeningBalancesBankOpeningBalanceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_opening_balance(
-            data: object,
-        ) -> None | PutBankOpeningBalancesBankOpeningBalanceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_opening_balance_type_0 = (
-                    PutBankOpeningBalancesBankOpeningBalanceType0.from_dict(data)
-                )
-
-                return bank_opening_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutBankOpeningBalancesBankOpeningBalanceType0, data)
-
-        bank_opening_balance = _parse_bank_opening_balance(d.pop("bank_opening_balance"))
-
-        put_bank_opening_balances = cls(
-            bank_opening_balance=bank_opening_balance,
+        obj = cls(
+            bank_opening_balance=_m_put_bank_opening_balances_bank_opening_balance.PutBankOpeningBalancesBankOpeningBalance.from_dict(
+                d.pop("bank_opening_balance")
+            ),
         )
-
-        put_bank_opening_balances.additional_properties = d
-        return put_bank_opening_balances
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_bank_transfers_bank_transfer as _m_put_bank_transfers_bank_transfer
+
 if TYPE_CHECKING:
-    from ..models.put_bank_transfers_bank_transfer_type_0 import PutBankTransfersBankTransferType0
+    from ..models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
 
 
 T = TypeVar("T", bound="PutBankTransfers")
@@ -19,62 +21,29 @@ class PutBankTransfers:
     """Updates a Bank Transfer
 
     Attributes:
-        bank_transfer (None | PutBankTransfersBankTransferType0):
+        bank_transfer (PutBankTransfersBankTransfer):
     """
 
-    bank_transfer: None | PutBankTransfersBankTransferType0
+    bank_transfer: PutBankTransfersBankTransfer
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_bank_transfers_bank_transfer_type_0 import (
-            PutBankTransfersBankTransferType0,  # noqa: PLC0415
-        )
-
-        bank_transfer: dict[str, Any] | None
-        if isinstance(self.bank_transfer, PutBankTransfersBankTransferType0):
-            bank_transfer = self.bank_transfer.to_dict()
-        else:
-            bank_transfer = self.bank_transfer
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "bank_transfer": bank_transfer,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["bank_transfer"] = self.bank_transfer.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_bank_transfers_bank_transfer_type_0 import (
-            PutBankTransfersBankTransferType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_bank_transfer(data: object) -> None | PutBankTransfersBankTransferType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_transfer_type_0 = PutBankTransfersBankTransferType0.from_dict(data)
-
-                return bank_transfer_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutBankTransfersBankTransferType0, data)
-
-        bank_transfer = _parse_bank_transfer(d.pop("bank_transfer"))
-
-        put_bank_transfers = cls(
-            bank_transfer=bank_transfer,
+        obj = cls(
+            bank_transfer=_m_put_bank_transfers_bank_transfer.PutBankTransfersBankTransfer.from_dict(
+                d.pop("bank_transfer")
+            ),
         )
-
-        put_bank_transfers.additional_properties = d
-        return put_bank_transfers
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

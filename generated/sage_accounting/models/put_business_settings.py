@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_business_settings_business_settings as _m_put_business_settings_business_settings
+
 if TYPE_CHECKING:
-    from ..models.put_business_settings_business_settings_type_0 import (
-        PutBusinessSettingsBusinessSettingsType0,
-    )
+    from ..models.put_business_settings_business_settings import PutBusinessSettingsBusinessSettings
 
 
 T = TypeVar("T", bound="PutBusinessSettings")
@@ -21,64 +21,29 @@ class PutBusinessSettings:
     """Updates a Business Settings
 
     Attributes:
-        business_settings (None | PutBusinessSettingsBusinessSettingsType0):
+        business_settings (PutBusinessSettingsBusinessSettings):
     """
 
-    business_settings: None | PutBusinessSettingsBusinessSettingsType0
+    business_settings: PutBusinessSettingsBusinessSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_business_settings_business_settings_type_0 import (
-            PutBusinessSettingsBusinessSettingsType0,  # noqa: PLC0415
-        )
-
-        business_settings: dict[str, Any] | None
-        if isinstance(self.business_settings, PutBusinessSettingsBusinessSettingsType0):
-            business_settings = self.business_settings.to_dict()
-        else:
-            business_settings = self.business_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "business_settings": business_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["business_settings"] = self.business_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_business_settings_business_settings_type_0 import (
-            PutBusinessSettingsBusinessSettingsType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_business_settings(
-            data: object,
-        ) -> None | PutBusinessSettingsBusinessSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                business_settings_type_0 = PutBusinessSettingsBusinessSettingsType0.from_dict(data)
-
-                return business_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutBusinessSettingsBusinessSettingsType0, data)
-
-        business_settings = _parse_business_settings(d.pop("business_settings"))
-
-        put_business_settings = cls(
-            business_settings=business_settings,
+        obj = cls(
+            business_settings=_m_put_business_settings_business_settings.PutBusinessSettingsBusinessSettings.from_dict(
+                d.pop("business_settings")
+            ),
         )
-
-        put_business_settings.additional_properties = d
-        return put_business_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import put_businesses_business as _m_put_businesses_business
 
 if TYPE_CHECKING:
-    from ..models.put_businesses_business_type_0 import PutBusinessesBusinessType0
+    from ..models.put_businesses_business import PutBusinessesBusiness
 
 
 T = TypeVar("T", bound="PutBusinesses")
@@ -21,60 +22,32 @@ class PutBusinesses:
     """Updates a Business
 
     Attributes:
-        business (None | PutBusinessesBusinessType0 | Unset):
+        business (None | PutBusinessesBusiness | Unset):
     """
 
-    business: None | PutBusinessesBusinessType0 | Unset = UNSET
+    business: None | PutBusinessesBusiness | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_businesses_business_type_0 import PutBusinessesBusinessType0  # noqa: PLC0415
-
-        business: dict[str, Any] | None | Unset
-        if isinstance(self.business, Unset):
-            business = UNSET
-        elif isinstance(self.business, PutBusinessesBusinessType0):
-            business = self.business.to_dict()
-        else:
-            business = self.business
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if business is not UNSET:
-            field_dict["business"] = business
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.business, Unset):
+            field_dict["business"] = None if self.business is None else self.business.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_businesses_business_type_0 import PutBusinessesBusinessType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_business(data: object) -> None | PutBusinessesBusinessType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                business_type_0 = PutBusinessesBusinessType0.from_dict(data)
-
-                return business_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutBusinessesBusinessType0 | Unset, data)
-
-        business = _parse_business(d.pop("business", UNSET))
-
-        put_businesses = cls(
-            business=business,
+        obj = cls(
+            business=(
+                _v0
+                if (_v0 := d.pop("business", UNSET)) is None or _v0 is UNSET
+                else _m_put_businesses_business.PutBusinessesBusiness.from_dict(_v0)
+            ),
         )
-
-        put_businesses.additional_properties = d
-        return put_businesses
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_cis_settings_cis_settings as _m_put_cis_settings_cis_settings
+
 if TYPE_CHECKING:
-    from ..models.put_cis_settings_cis_settings_type_0 import PutCisSettingsCisSettingsType0
+    from ..models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
 
 
 T = TypeVar("T", bound="PutCisSettings")
@@ -19,58 +21,29 @@ class PutCisSettings:
     """Updates a Cis Settings
 
     Attributes:
-        cis_settings (None | PutCisSettingsCisSettingsType0):
+        cis_settings (PutCisSettingsCisSettings):
     """
 
-    cis_settings: None | PutCisSettingsCisSettingsType0
+    cis_settings: PutCisSettingsCisSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_cis_settings_cis_settings_type_0 import PutCisSettingsCisSettingsType0  # noqa: PLC0415
-
-        cis_settings: dict[str, Any] | None
-        if isinstance(self.cis_settings, PutCisSettingsCisSettingsType0):
-            cis_settings = self.cis_settings.to_dict()
-        else:
-            cis_settings = self.cis_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "cis_settings": cis_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["cis_settings"] = self.cis_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_cis_settings_cis_settings_type_0 import PutCisSettingsCisSettingsType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_cis_settings(data: object) -> None | PutCisSettingsCisSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                cis_settings_type_0 = PutCisSettingsCisSettingsType0.from_dict(data)
-
-                return cis_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutCisSettingsCisSettingsType0, data)
-
-        cis_settings = _parse_cis_settings(d.pop("cis_settings"))
-
-        put_cis_settings = cls(
-            cis_settings=cis_settings,
+        obj = cls(
+            cis_settings=_m_put_cis_settings_cis_settings.PutCisSettingsCisSettings.from_dict(
+                d.pop("cis_settings")
+            ),
         )
-
-        put_cis_settings.additional_properties = d
-        return put_cis_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

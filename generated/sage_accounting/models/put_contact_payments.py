@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_contact_payments_contact_payment as _m_put_contact_payments_contact_payment
+
 if TYPE_CHECKING:
-    from ..models.put_contact_payments_contact_payment_type_0 import (
-        PutContactPaymentsContactPaymentType0,
-    )
+    from ..models.put_contact_payments_contact_payment import PutContactPaymentsContactPayment
 
 
 T = TypeVar("T", bound="PutContactPayments")
@@ -21,62 +21,29 @@ class PutContactPayments:
     """Updates a Contact Payment
 
     Attributes:
-        contact_payment (None | PutContactPaymentsContactPaymentType0):
+        contact_payment (PutContactPaymentsContactPayment):
     """
 
-    contact_payment: None | PutContactPaymentsContactPaymentType0
+    contact_payment: PutContactPaymentsContactPayment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_contact_payments_contact_payment_type_0 import (
-            PutContactPaymentsContactPaymentType0,  # noqa: PLC0415
-        )
-
-        contact_payment: dict[str, Any] | None
-        if isinstance(self.contact_payment, PutContactPaymentsContactPaymentType0):
-            contact_payment = self.contact_payment.to_dict()
-        else:
-            contact_payment = self.contact_payment
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "contact_payment": contact_payment,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["contact_payment"] = self.contact_payment.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_contact_payments_contact_payment_type_0 import (
-            PutContactPaymentsContactPaymentType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_contact_payment(data: object) -> None | PutContactPaymentsContactPaymentType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_payment_type_0 = PutContactPaymentsContactPaymentType0.from_dict(data)
-
-                return contact_payment_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutContactPaymentsContactPaymentType0, data)
-
-        contact_payment = _parse_contact_payment(d.pop("contact_payment"))
-
-        put_contact_payments = cls(
-            contact_payment=contact_payment,
+        obj = cls(
+            contact_payment=_m_put_contact_payments_contact_payment.PutContactPaymentsContactPayment.from_dict(
+                d.pop("contact_payment")
+            ),
         )
-
-        put_contact_payments.additional_properties = d
-        return put_contact_payments
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

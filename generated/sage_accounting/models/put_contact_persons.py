@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_contact_persons_contact_person as _m_put_contact_persons_contact_person
+
 if TYPE_CHECKING:
-    from ..models.put_contact_persons_contact_person_type_0 import (
-        PutContactPersonsContactPersonType0,
-    )
+    from ..models.put_contact_persons_contact_person import PutContactPersonsContactPerson
 
 
 T = TypeVar("T", bound="PutContactPersons")
@@ -21,62 +21,29 @@ class PutContactPersons:
     """Updates a Contact Person
 
     Attributes:
-        contact_person (None | PutContactPersonsContactPersonType0):
+        contact_person (PutContactPersonsContactPerson):
     """
 
-    contact_person: None | PutContactPersonsContactPersonType0
+    contact_person: PutContactPersonsContactPerson
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_contact_persons_contact_person_type_0 import (
-            PutContactPersonsContactPersonType0,  # noqa: PLC0415
-        )
-
-        contact_person: dict[str, Any] | None
-        if isinstance(self.contact_person, PutContactPersonsContactPersonType0):
-            contact_person = self.contact_person.to_dict()
-        else:
-            contact_person = self.contact_person
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "contact_person": contact_person,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["contact_person"] = self.contact_person.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_contact_persons_contact_person_type_0 import (
-            PutContactPersonsContactPersonType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_contact_person(data: object) -> None | PutContactPersonsContactPersonType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_person_type_0 = PutContactPersonsContactPersonType0.from_dict(data)
-
-                return contact_person_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutContactPersonsContactPersonType0, data)
-
-        contact_person = _parse_contact_person(d.pop("contact_person"))
-
-        put_contact_persons = cls(
-            contact_person=contact_person,
+        obj = cls(
+            contact_person=_m_put_contact_persons_contact_person.PutContactPersonsContactPerson.from_dict(
+                d.pop("contact_person")
+            ),
         )
-
-        put_contact_persons.additional_properties = d
-        return put_contact_persons
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

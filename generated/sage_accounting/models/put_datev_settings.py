@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_datev_settings_datev_settings as _m_put_datev_settings_datev_settings
+
 if TYPE_CHECKING:
-    from ..models.put_datev_settings_datev_settings_type_0 import PutDatevSettingsDatevSettingsType0
+    from ..models.put_datev_settings_datev_settings import PutDatevSettingsDatevSettings
 
 
 T = TypeVar("T", bound="PutDatevSettings")
@@ -19,62 +21,29 @@ class PutDatevSettings:
     """Updates a Datev Settings
 
     Attributes:
-        datev_settings (None | PutDatevSettingsDatevSettingsType0):
+        datev_settings (PutDatevSettingsDatevSettings):
     """
 
-    datev_settings: None | PutDatevSettingsDatevSettingsType0
+    datev_settings: PutDatevSettingsDatevSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_datev_settings_datev_settings_type_0 import (
-            PutDatevSettingsDatevSettingsType0,  # noqa: PLC0415
-        )
-
-        datev_settings: dict[str, Any] | None
-        if isinstance(self.datev_settings, PutDatevSettingsDatevSettingsType0):
-            datev_settings = self.datev_settings.to_dict()
-        else:
-            datev_settings = self.datev_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "datev_settings": datev_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["datev_settings"] = self.datev_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_datev_settings_datev_settings_type_0 import (
-            PutDatevSettingsDatevSettingsType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_datev_settings(data: object) -> None | PutDatevSettingsDatevSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                datev_settings_type_0 = PutDatevSettingsDatevSettingsType0.from_dict(data)
-
-                return datev_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutDatevSettingsDatevSettingsType0, data)
-
-        datev_settings = _parse_datev_settings(d.pop("datev_settings"))
-
-        put_datev_settings = cls(
-            datev_settings=datev_settings,
+        obj = cls(
+            datev_settings=_m_put_datev_settings_datev_settings.PutDatevSettingsDatevSettings.from_dict(
+                d.pop("datev_settings")
+            ),
         )
-
-        put_datev_settings.additional_properties = d
-        return put_datev_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

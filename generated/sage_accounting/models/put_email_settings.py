@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_email_settings_email_settings as _m_put_email_settings_email_settings
+
 if TYPE_CHECKING:
-    from ..models.put_email_settings_email_settings_type_0 import PutEmailSettingsEmailSettingsType0
+    from ..models.put_email_settings_email_settings import PutEmailSettingsEmailSettings
 
 
 T = TypeVar("T", bound="PutEmailSettings")
@@ -19,62 +21,29 @@ class PutEmailSettings:
     """Updates a Email Settings
 
     Attributes:
-        email_settings (None | PutEmailSettingsEmailSettingsType0):
+        email_settings (PutEmailSettingsEmailSettings):
     """
 
-    email_settings: None | PutEmailSettingsEmailSettingsType0
+    email_settings: PutEmailSettingsEmailSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_email_settings_email_settings_type_0 import (
-            PutEmailSettingsEmailSettingsType0,  # noqa: PLC0415
-        )
-
-        email_settings: dict[str, Any] | None
-        if isinstance(self.email_settings, PutEmailSettingsEmailSettingsType0):
-            email_settings = self.email_settings.to_dict()
-        else:
-            email_settings = self.email_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "email_settings": email_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["email_settings"] = self.email_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_email_settings_email_settings_type_0 import (
-            PutEmailSettingsEmailSettingsType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_email_settings(data: object) -> None | PutEmailSettingsEmailSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                email_settings_type_0 = PutEmailSettingsEmailSettingsType0.from_dict(data)
-
-                return email_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutEmailSettingsEmailSettingsType0, data)
-
-        email_settings = _parse_email_settings(d.pop("email_settings"))
-
-        put_email_settings = cls(
-            email_settings=email_settings,
+        obj = cls(
+            email_settings=_m_put_email_settings_email_settings.PutEmailSettingsEmailSettings.from_dict(
+                d.pop("email_settings")
+            ),
         )
-
-        put_email_settings.additional_properties = d
-        return put_email_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

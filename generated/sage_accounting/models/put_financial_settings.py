@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_financial_settings_financial_settings as _m_put_financial_settings_financial_settings,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_financial_settings_financial_settings_type_0 import (
-        PutFinancialSettingsFinancialSettingsType0,
+    from ..models.put_financial_settings_financial_settings import (
+        PutFinancialSettingsFinancialSettings,
     )
 
 
@@ -21,66 +25,29 @@ class PutFinancialSettings:
     """Updates a Financial Settings
 
     Attributes:
-        financial_settings (None | PutFinancialSettingsFinancialSettingsType0):
+        financial_settings (PutFinancialSettingsFinancialSettings):
     """
 
-    financial_settings: None | PutFinancialSettingsFinancialSettingsType0
+    financial_settings: PutFinancialSettingsFinancialSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_financial_settings_financial_settings_type_0 import (
-            PutFinancialSettingsFinancialSettingsType0,  # noqa: PLC0415
-        )
-
-        financial_settings: dict[str, Any] | None
-        if isinstance(self.financial_settings, PutFinancialSettingsFinancialSettingsType0):
-            financial_settings = self.financial_settings.to_dict()
-        else:
-            financial_settings = self.financial_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "financial_settings": financial_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["financial_settings"] = self.financial_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_financial_settings_financial_settings_type_0 import (
-            PutFinancialSettingsFinancialSettingsType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_financial_settings(
-            data: object,
-        ) -> None | PutFinancialSettingsFinancialSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                financial_settings_type_0 = PutFinancialSettingsFinancialSettingsType0.from_dict(
-                    data
-                )
-
-                return financial_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutFinancialSettingsFinancialSettingsType0, data)
-
-        financial_settings = _parse_financial_settings(d.pop("financial_settings"))
-
-        put_financial_settings = cls(
-            financial_settings=financial_settings,
+        obj = cls(
+            financial_settings=_m_put_financial_settings_financial_settings.PutFinancialSettingsFinancialSettings.from_dict(
+                d.pop("financial_settings")
+            ),
         )
-
-        put_financial_settings.additional_properties = d
-        return put_financial_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_invoice_settings_invoice_settings as _m_put_invoice_settings_invoice_settings
+
 if TYPE_CHECKING:
-    from ..models.put_invoice_settings_invoice_settings_type_0 import (
-        PutInvoiceSettingsInvoiceSettingsType0,
-    )
+    from ..models.put_invoice_settings_invoice_settings import PutInvoiceSettingsInvoiceSettings
 
 
 T = TypeVar("T", bound="PutInvoiceSettings")
@@ -21,62 +21,29 @@ class PutInvoiceSettings:
     """Updates a Invoice Settings
 
     Attributes:
-        invoice_settings (None | PutInvoiceSettingsInvoiceSettingsType0):
+        invoice_settings (PutInvoiceSettingsInvoiceSettings):
     """
 
-    invoice_settings: None | PutInvoiceSettingsInvoiceSettingsType0
+    invoice_settings: PutInvoiceSettingsInvoiceSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_invoice_settings_invoice_settings_type_0 import (
-            PutInvoiceSettingsInvoiceSettingsType0,  # noqa: PLC0415
-        )
-
-        invoice_settings: dict[str, Any] | None
-        if isinstance(self.invoice_settings, PutInvoiceSettingsInvoiceSettingsType0):
-            invoice_settings = self.invoice_settings.to_dict()
-        else:
-            invoice_settings = self.invoice_settings
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "invoice_settings": invoice_settings,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["invoice_settings"] = self.invoice_settings.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_invoice_settings_invoice_settings_type_0 import (
-            PutInvoiceSettingsInvoiceSettingsType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_invoice_settings(data: object) -> None | PutInvoiceSettingsInvoiceSettingsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                invoice_settings_type_0 = PutInvoiceSettingsInvoiceSettingsType0.from_dict(data)
-
-                return invoice_settings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutInvoiceSettingsInvoiceSettingsType0, data)
-
-        invoice_settings = _parse_invoice_settings(d.pop("invoice_settings"))
-
-        put_invoice_settings = cls(
-            invoice_settings=invoice_settings,
+        obj = cls(
+            invoice_settings=_m_put_invoice_settings_invoice_settings.PutInvoiceSettingsInvoiceSettings.from_dict(
+                d.pop("invoice_settings")
+            ),
         )
-
-        put_invoice_settings.additional_properties = d
-        return put_invoice_settings
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

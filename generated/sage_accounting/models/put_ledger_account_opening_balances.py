@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_ledger_account_opening_balances_ledger_account_opening_balance as _m_put_ledger_account_opening_balances_ledger_account_opening_balance,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
+    from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
+        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
 
 
@@ -21,75 +25,29 @@ class PutLedgerAccountOpeningBalances:
     """Updates a Ledger Account Opening Balance
 
     Attributes:
-        ledger_account_opening_balance (None | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0):
+        ledger_account_opening_balance (PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance):
     """
 
-    ledger_account_opening_balance: (
-        None | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0
-    )
+    ledger_account_opening_balance: PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-            PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,  # noqa: PLC0415
-        )
-
-        ledger_account_opening_balance: dict[str, Any] | None
-        if isinstance(
-            self.ledger_account_opening_balance,
-            PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,
-        ):
-            ledger_account_opening_balance = self.ledger_account_opening_balance.to_dict()
-        else:
-            ledger_account_opening_balance = self.ledger_account_opening_balance
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "ledger_account_opening_balance": ledger_account_opening_balance,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["ledger_account_opening_balance"] = self.ledger_account_opening_balance.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance_type_0 import (
-            PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_ledger_account_opening_balance(
-            data: object,
-        ) -> None | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_opening_balance_type_0 = (
-                    PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0.from_dict(data)
-                )
-
-                return ledger_account_opening_balance_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                None | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalanceType0, data
-            )
-
-        ledger_account_opening_balance = _parse_ledger_account_opening_balance(
-            d.pop("ledger_account_opening_balance")
+        obj = cls(
+            ledger_account_opening_balance=_m_put_ledger_account_opening_balances_ledger_account_opening_balance.PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
+                d.pop("ledger_account_opening_balance")
+            ),
         )
-
-        put_ledger_account_opening_balances = cls(
-            ledger_account_opening_balance=ledger_account_opening_balance,
-        )
-
-        put_ledger_account_opening_balances.additional_properties = d
-        return put_ledger_account_opening_balances
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_migrations_migrations as _m_put_migrations_migrations
+
 if TYPE_CHECKING:
-    from ..models.put_migrations_migrations_type_0 import PutMigrationsMigrationsType0
+    from ..models.put_migrations_migrations import PutMigrationsMigrations
 
 
 T = TypeVar("T", bound="PutMigrations")
@@ -19,58 +21,29 @@ class PutMigrations:
     """Updates a Migrations
 
     Attributes:
-        migrations (None | PutMigrationsMigrationsType0):
+        migrations (PutMigrationsMigrations):
     """
 
-    migrations: None | PutMigrationsMigrationsType0
+    migrations: PutMigrationsMigrations
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_migrations_migrations_type_0 import PutMigrationsMigrationsType0  # noqa: PLC0415
-
-        migrations: dict[str, Any] | None
-        if isinstance(self.migrations, PutMigrationsMigrationsType0):
-            migrations = self.migrations.to_dict()
-        else:
-            migrations = self.migrations
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "migrations": migrations,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["migrations"] = self.migrations.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_migrations_migrations_type_0 import PutMigrationsMigrationsType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_migrations(data: object) -> None | PutMigrationsMigrationsType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                migrations_type_0 = PutMigrationsMigrationsType0.from_dict(data)
-
-                return migrations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutMigrationsMigrationsType0, data)
-
-        migrations = _parse_migrations(d.pop("migrations"))
-
-        put_migrations = cls(
-            migrations=migrations,
+        obj = cls(
+            migrations=_m_put_migrations_migrations.PutMigrationsMigrations.from_dict(
+                d.pop("migrations")
+            ),
         )
-
-        put_migrations.additional_properties = d
-        return put_migrations
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

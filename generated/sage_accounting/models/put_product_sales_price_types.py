@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_product_sales_price_types_product_sales_price_type as _m_put_product_sales_price_types_product_sales_price_type,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_product_sales_price_types_product_sales_price_type_type_0 import (
-        PutProductSalesPriceTypesProductSalesPriceTypeType0,
+    from ..models.put_product_sales_price_types_product_sales_price_type import (
+        PutProductSalesPriceTypesProductSalesPriceType,
     )
 
 
@@ -21,70 +25,29 @@ class PutProductSalesPriceTypes:
     """Updates a Product Sales Price Type
 
     Attributes:
-        product_sales_price_type (None | PutProductSalesPriceTypesProductSalesPriceTypeType0):
+        product_sales_price_type (PutProductSalesPriceTypesProductSalesPriceType):
     """
 
-    product_sales_price_type: None | PutProductSalesPriceTypesProductSalesPriceTypeType0
+    product_sales_price_type: PutProductSalesPriceTypesProductSalesPriceType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_product_sales_price_types_product_sales_price_type_type_0 import (
-            PutProductSalesPriceTypesProductSalesPriceTypeType0,  # noqa: PLC0415
-        )
-
-        product_sales_price_type: dict[str, Any] | None
-        if isinstance(
-            self.product_sales_price_type, PutProductSalesPriceTypesProductSalesPriceTypeType0
-        ):
-            product_sales_price_type = self.product_sales_price_type.to_dict()
-        else:
-            product_sales_price_type = self.product_sales_price_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "product_sales_price_type": product_sales_price_type,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["product_sales_price_type"] = self.product_sales_price_type.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_product_sales_price_types_product_sales_price_type_type_0 import (
-            PutProductSalesPriceTypesProductSalesPriceTypeType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_product_sales_price_type(
-            data: object,
-        ) -> None | PutProductSalesPriceTypesProductSalesPriceTypeType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_sales_price_type_type_0 = (
-                    PutProductSalesPriceTypesProductSalesPriceTypeType0.from_dict(data)
-                )
-
-                return product_sales_price_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutProductSalesPriceTypesProductSalesPriceTypeType0, data)
-
-        product_sales_price_type = _parse_product_sales_price_type(
-            d.pop("product_sales_price_type")
+        obj = cls(
+            product_sales_price_type=_m_put_product_sales_price_types_product_sales_price_type.PutProductSalesPriceTypesProductSalesPriceType.from_dict(
+                d.pop("product_sales_price_type")
+            ),
         )
-
-        put_product_sales_price_types = cls(
-            product_sales_price_type=product_sales_price_type,
-        )
-
-        put_product_sales_price_types.additional_properties = d
-        return put_product_sales_price_types
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_products_product as _m_put_products_product
+
 if TYPE_CHECKING:
-    from ..models.put_products_product_type_0 import PutProductsProductType0
+    from ..models.put_products_product import PutProductsProduct
 
 
 T = TypeVar("T", bound="PutProducts")
@@ -19,58 +21,27 @@ class PutProducts:
     """Updates a Product
 
     Attributes:
-        product (None | PutProductsProductType0):
+        product (PutProductsProduct):
     """
 
-    product: None | PutProductsProductType0
+    product: PutProductsProduct
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_products_product_type_0 import PutProductsProductType0  # noqa: PLC0415
-
-        product: dict[str, Any] | None
-        if isinstance(self.product, PutProductsProductType0):
-            product = self.product.to_dict()
-        else:
-            product = self.product
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "product": product,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["product"] = self.product.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_products_product_type_0 import PutProductsProductType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_product(data: object) -> None | PutProductsProductType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_type_0 = PutProductsProductType0.from_dict(data)
-
-                return product_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutProductsProductType0, data)
-
-        product = _parse_product(d.pop("product"))
-
-        put_products = cls(
-            product=product,
+        obj = cls(
+            product=_m_put_products_product.PutProductsProduct.from_dict(d.pop("product")),
         )
-
-        put_products.additional_properties = d
-        return put_products
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

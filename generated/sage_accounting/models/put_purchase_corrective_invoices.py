@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_purchase_corrective_invoices_purchase_corrective_invoice as _m_put_purchase_corrective_invoices_purchase_corrective_invoice,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
+    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
+        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
 
 
@@ -21,71 +25,29 @@ class PutPurchaseCorrectiveInvoices:
     """Updates a Purchase Corrective Invoice
 
     Attributes:
-        purchase_corrective_invoice (None | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0):
+        purchase_corrective_invoice (PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice):
     """
 
-    purchase_corrective_invoice: None | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0
+    purchase_corrective_invoice: PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
-        purchase_corrective_invoice: dict[str, Any] | None
-        if isinstance(
-            self.purchase_corrective_invoice,
-            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,
-        ):
-            purchase_corrective_invoice = self.purchase_corrective_invoice.to_dict()
-        else:
-            purchase_corrective_invoice = self.purchase_corrective_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_corrective_invoice": purchase_corrective_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_corrective_invoice"] = self.purchase_corrective_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice_type_0 import (
-            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_corrective_invoice(
-            data: object,
-        ) -> None | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_corrective_invoice_type_0 = (
-                    PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0.from_dict(data)
-                )
-
-                return purchase_corrective_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceType0, data)
-
-        purchase_corrective_invoice = _parse_purchase_corrective_invoice(
-            d.pop("purchase_corrective_invoice")
+        obj = cls(
+            purchase_corrective_invoice=_m_put_purchase_corrective_invoices_purchase_corrective_invoice.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice.from_dict(
+                d.pop("purchase_corrective_invoice")
+            ),
         )
-
-        put_purchase_corrective_invoices = cls(
-            purchase_corrective_invoice=purchase_corrective_invoice,
-        )
-
-        put_purchase_corrective_invoices.additional_properties = d
-        return put_purchase_corrective_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_purchase_credit_notes_purchase_credit_note as _m_put_purchase_credit_notes_purchase_credit_note,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_purchase_credit_notes_purchase_credit_note_type_0 import (
-        PutPurchaseCreditNotesPurchaseCreditNoteType0,
+    from ..models.put_purchase_credit_notes_purchase_credit_note import (
+        PutPurchaseCreditNotesPurchaseCreditNote,
     )
 
 
@@ -21,66 +25,29 @@ class PutPurchaseCreditNotes:
     """Updates a Purchase Credit Note
 
     Attributes:
-        purchase_credit_note (None | PutPurchaseCreditNotesPurchaseCreditNoteType0):
+        purchase_credit_note (PutPurchaseCreditNotesPurchaseCreditNote):
     """
 
-    purchase_credit_note: None | PutPurchaseCreditNotesPurchaseCreditNoteType0
+    purchase_credit_note: PutPurchaseCreditNotesPurchaseCreditNote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_purchase_credit_notes_purchase_credit_note_type_0 import (
-            PutPurchaseCreditNotesPurchaseCreditNoteType0,  # noqa: PLC0415
-        )
-
-        purchase_credit_note: dict[str, Any] | None
-        if isinstance(self.purchase_credit_note, PutPurchaseCreditNotesPurchaseCreditNoteType0):
-            purchase_credit_note = self.purchase_credit_note.to_dict()
-        else:
-            purchase_credit_note = self.purchase_credit_note
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_credit_note": purchase_credit_note,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_credit_note"] = self.purchase_credit_note.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_purchase_credit_notes_purchase_credit_note_type_0 import (
-            PutPurchaseCreditNotesPurchaseCreditNoteType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_credit_note(
-            data: object,
-        ) -> None | PutPurchaseCreditNotesPurchaseCreditNoteType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_credit_note_type_0 = (
-                    PutPurchaseCreditNotesPurchaseCreditNoteType0.from_dict(data)
-                )
-
-                return purchase_credit_note_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutPurchaseCreditNotesPurchaseCreditNoteType0, data)
-
-        purchase_credit_note = _parse_purchase_credit_note(d.pop("purchase_credit_note"))
-
-        put_purchase_credit_notes = cls(
-            purchase_credit_note=purchase_credit_note,
+        obj = cls(
+            purchase_credit_note=_m_put_purchase_credit_notes_purchase_credit_note.PutPurchaseCreditNotesPurchaseCreditNote.from_dict(
+                d.pop("purchase_credit_note")
+            ),
         )
-
-        put_purchase_credit_notes.additional_properties = d
-        return put_purchase_credit_notes
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_purchase_invoices_purchase_invoice as _m_put_purchase_invoices_purchase_invoice
+
 if TYPE_CHECKING:
-    from ..models.put_purchase_invoices_purchase_invoice_type_0 import (
-        PutPurchaseInvoicesPurchaseInvoiceType0,
-    )
+    from ..models.put_purchase_invoices_purchase_invoice import PutPurchaseInvoicesPurchaseInvoice
 
 
 T = TypeVar("T", bound="PutPurchaseInvoices")
@@ -21,62 +21,29 @@ class PutPurchaseInvoices:
     """Updates a Purchase Invoice
 
     Attributes:
-        purchase_invoice (None | PutPurchaseInvoicesPurchaseInvoiceType0):
+        purchase_invoice (PutPurchaseInvoicesPurchaseInvoice):
     """
 
-    purchase_invoice: None | PutPurchaseInvoicesPurchaseInvoiceType0
+    purchase_invoice: PutPurchaseInvoicesPurchaseInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_purchase_invoices_purchase_invoice_type_0 import (
-            PutPurchaseInvoicesPurchaseInvoiceType0,  # noqa: PLC0415
-        )
-
-        purchase_invoice: dict[str, Any] | None
-        if isinstance(self.purchase_invoice, PutPurchaseInvoicesPurchaseInvoiceType0):
-            purchase_invoice = self.purchase_invoice.to_dict()
-        else:
-            purchase_invoice = self.purchase_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "purchase_invoice": purchase_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["purchase_invoice"] = self.purchase_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_purchase_invoices_purchase_invoice_type_0 import (
-            PutPurchaseInvoicesPurchaseInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_purchase_invoice(data: object) -> None | PutPurchaseInvoicesPurchaseInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_invoice_type_0 = PutPurchaseInvoicesPurchaseInvoiceType0.from_dict(data)
-
-                return purchase_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutPurchaseInvoicesPurchaseInvoiceType0, data)
-
-        purchase_invoice = _parse_purchase_invoice(d.pop("purchase_invoice"))
-
-        put_purchase_invoices = cls(
-            purchase_invoice=purchase_invoice,
+        obj = cls(
+            purchase_invoice=_m_put_purchase_invoices_purchase_invoice.PutPurchaseInvoicesPurchaseInvoice.from_dict(
+                d.pop("purchase_invoice")
+            ),
         )
-
-        put_purchase_invoices.additional_properties = d
-        return put_purchase_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

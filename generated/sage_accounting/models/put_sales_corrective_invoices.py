@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_sales_corrective_invoices_sales_corrective_invoice as _m_put_sales_corrective_invoices_sales_corrective_invoice,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice_type_0 import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0,
+    from ..models.put_sales_corrective_invoices_sales_corrective_invoice import (
+        PutSalesCorrectiveInvoicesSalesCorrectiveInvoice,
     )
 
 
@@ -21,70 +25,29 @@ class PutSalesCorrectiveInvoices:
     """Updates a Sales Corrective Invoice
 
     Attributes:
-        sales_corrective_invoice (None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0):
+        sales_corrective_invoice (PutSalesCorrectiveInvoicesSalesCorrectiveInvoice):
     """
 
-    sales_corrective_invoice: None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0
+    sales_corrective_invoice: PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_sales_corrective_invoices_sales_corrective_invoice_type_0 import (
-            PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
-        sales_corrective_invoice: dict[str, Any] | None
-        if isinstance(
-            self.sales_corrective_invoice, PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0
-        ):
-            sales_corrective_invoice = self.sales_corrective_invoice.to_dict()
-        else:
-            sales_corrective_invoice = self.sales_corrective_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_corrective_invoice": sales_corrective_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_corrective_invoice"] = self.sales_corrective_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_sales_corrective_invoices_sales_corrective_invoice_type_0 import (
-            PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_corrective_invoice(
-            data: object,
-        ) -> None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_corrective_invoice_type_0 = (
-                    PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0.from_dict(data)
-                )
-
-                return sales_corrective_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceType0, data)
-
-        sales_corrective_invoice = _parse_sales_corrective_invoice(
-            d.pop("sales_corrective_invoice")
+        obj = cls(
+            sales_corrective_invoice=_m_put_sales_corrective_invoices_sales_corrective_invoice.PutSalesCorrectiveInvoicesSalesCorrectiveInvoice.from_dict(
+                d.pop("sales_corrective_invoice")
+            ),
         )
-
-        put_sales_corrective_invoices = cls(
-            sales_corrective_invoice=sales_corrective_invoice,
-        )
-
-        put_sales_corrective_invoices.additional_properties = d
-        return put_sales_corrective_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_sales_invoices_sales_invoice as _m_put_sales_invoices_sales_invoice
+
 if TYPE_CHECKING:
-    from ..models.put_sales_invoices_sales_invoice_type_0 import PutSalesInvoicesSalesInvoiceType0
+    from ..models.put_sales_invoices_sales_invoice import PutSalesInvoicesSalesInvoice
 
 
 T = TypeVar("T", bound="PutSalesInvoices")
@@ -19,62 +21,29 @@ class PutSalesInvoices:
     """Updates a Sales Invoice
 
     Attributes:
-        sales_invoice (None | PutSalesInvoicesSalesInvoiceType0):
+        sales_invoice (PutSalesInvoicesSalesInvoice):
     """
 
-    sales_invoice: None | PutSalesInvoicesSalesInvoiceType0
+    sales_invoice: PutSalesInvoicesSalesInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_sales_invoices_sales_invoice_type_0 import (
-            PutSalesInvoicesSalesInvoiceType0,  # noqa: PLC0415
-        )
-
-        sales_invoice: dict[str, Any] | None
-        if isinstance(self.sales_invoice, PutSalesInvoicesSalesInvoiceType0):
-            sales_invoice = self.sales_invoice.to_dict()
-        else:
-            sales_invoice = self.sales_invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_invoice": sales_invoice,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_invoice"] = self.sales_invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_sales_invoices_sales_invoice_type_0 import (
-            PutSalesInvoicesSalesInvoiceType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_invoice(data: object) -> None | PutSalesInvoicesSalesInvoiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_invoice_type_0 = PutSalesInvoicesSalesInvoiceType0.from_dict(data)
-
-                return sales_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutSalesInvoicesSalesInvoiceType0, data)
-
-        sales_invoice = _parse_sales_invoice(d.pop("sales_invoice"))
-
-        put_sales_invoices = cls(
-            sales_invoice=sales_invoice,
+        obj = cls(
+            sales_invoice=_m_put_sales_invoices_sales_invoice.PutSalesInvoicesSalesInvoice.from_dict(
+                d.pop("sales_invoice")
+            ),
         )
-
-        put_sales_invoices.additional_properties = d
-        return put_sales_invoices
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

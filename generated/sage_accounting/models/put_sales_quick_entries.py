@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import (
+    put_sales_quick_entries_sales_quick_entry as _m_put_sales_quick_entries_sales_quick_entry,
+)
+
 if TYPE_CHECKING:
-    from ..models.put_sales_quick_entries_sales_quick_entry_type_0 import (
-        PutSalesQuickEntriesSalesQuickEntryType0,
+    from ..models.put_sales_quick_entries_sales_quick_entry import (
+        PutSalesQuickEntriesSalesQuickEntry,
     )
 
 
@@ -21,64 +25,29 @@ class PutSalesQuickEntries:
     """Updates a Sales Quick Entry
 
     Attributes:
-        sales_quick_entry (None | PutSalesQuickEntriesSalesQuickEntryType0):
+        sales_quick_entry (PutSalesQuickEntriesSalesQuickEntry):
     """
 
-    sales_quick_entry: None | PutSalesQuickEntriesSalesQuickEntryType0
+    sales_quick_entry: PutSalesQuickEntriesSalesQuickEntry
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_sales_quick_entries_sales_quick_entry_type_0 import (
-            PutSalesQuickEntriesSalesQuickEntryType0,  # noqa: PLC0415
-        )
-
-        sales_quick_entry: dict[str, Any] | None
-        if isinstance(self.sales_quick_entry, PutSalesQuickEntriesSalesQuickEntryType0):
-            sales_quick_entry = self.sales_quick_entry.to_dict()
-        else:
-            sales_quick_entry = self.sales_quick_entry
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "sales_quick_entry": sales_quick_entry,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["sales_quick_entry"] = self.sales_quick_entry.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_sales_quick_entries_sales_quick_entry_type_0 import (
-            PutSalesQuickEntriesSalesQuickEntryType0,  # noqa: PLC0415
-        )
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_sales_quick_entry(
-            data: object,
-        ) -> None | PutSalesQuickEntriesSalesQuickEntryType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_quick_entry_type_0 = PutSalesQuickEntriesSalesQuickEntryType0.from_dict(data)
-
-                return sales_quick_entry_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutSalesQuickEntriesSalesQuickEntryType0, data)
-
-        sales_quick_entry = _parse_sales_quick_entry(d.pop("sales_quick_entry"))
-
-        put_sales_quick_entries = cls(
-            sales_quick_entry=sales_quick_entry,
+        obj = cls(
+            sales_quick_entry=_m_put_sales_quick_entries_sales_quick_entry.PutSalesQuickEntriesSalesQuickEntry.from_dict(
+                d.pop("sales_quick_entry")
+            ),
         )
-
-        put_sales_quick_entries.additional_properties = d
-        return put_sales_quick_entries
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

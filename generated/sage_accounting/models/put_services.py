@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_services_service as _m_put_services_service
+
 if TYPE_CHECKING:
-    from ..models.put_services_service_type_0 import PutServicesServiceType0
+    from ..models.put_services_service import PutServicesService
 
 
 T = TypeVar("T", bound="PutServices")
@@ -19,58 +21,27 @@ class PutServices:
     """Updates a Service
 
     Attributes:
-        service (None | PutServicesServiceType0):
+        service (PutServicesService):
     """
 
-    service: None | PutServicesServiceType0
+    service: PutServicesService
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_services_service_type_0 import PutServicesServiceType0  # noqa: PLC0415
-
-        service: dict[str, Any] | None
-        if isinstance(self.service, PutServicesServiceType0):
-            service = self.service.to_dict()
-        else:
-            service = self.service
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "service": service,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["service"] = self.service.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_services_service_type_0 import PutServicesServiceType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_service(data: object) -> None | PutServicesServiceType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_type_0 = PutServicesServiceType0.from_dict(data)
-
-                return service_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutServicesServiceType0, data)
-
-        service = _parse_service(d.pop("service"))
-
-        put_services = cls(
-            service=service,
+        obj = cls(
+            service=_m_put_services_service.PutServicesService.from_dict(d.pop("service")),
         )
-
-        put_services.additional_properties = d
-        return put_services
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_tax_profiles_tax_profile as _m_put_tax_profiles_tax_profile
+
 if TYPE_CHECKING:
-    from ..models.put_tax_profiles_tax_profile_type_0 import PutTaxProfilesTaxProfileType0
+    from ..models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
 
 
 T = TypeVar("T", bound="PutTaxProfiles")
@@ -19,58 +21,29 @@ class PutTaxProfiles:
     """Updates a Tax Profile
 
     Attributes:
-        tax_profile (None | PutTaxProfilesTaxProfileType0):
+        tax_profile (PutTaxProfilesTaxProfile):
     """
 
-    tax_profile: None | PutTaxProfilesTaxProfileType0
+    tax_profile: PutTaxProfilesTaxProfile
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_tax_profiles_tax_profile_type_0 import PutTaxProfilesTaxProfileType0  # noqa: PLC0415
-
-        tax_profile: dict[str, Any] | None
-        if isinstance(self.tax_profile, PutTaxProfilesTaxProfileType0):
-            tax_profile = self.tax_profile.to_dict()
-        else:
-            tax_profile = self.tax_profile
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "tax_profile": tax_profile,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["tax_profile"] = self.tax_profile.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_tax_profiles_tax_profile_type_0 import PutTaxProfilesTaxProfileType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_tax_profile(data: object) -> None | PutTaxProfilesTaxProfileType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_profile_type_0 = PutTaxProfilesTaxProfileType0.from_dict(data)
-
-                return tax_profile_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutTaxProfilesTaxProfileType0, data)
-
-        tax_profile = _parse_tax_profile(d.pop("tax_profile"))
-
-        put_tax_profiles = cls(
-            tax_profile=tax_profile,
+        obj = cls(
+            tax_profile=_m_put_tax_profiles_tax_profile.PutTaxProfilesTaxProfile.from_dict(
+                d.pop("tax_profile")
+            ),
         )
-
-        put_tax_profiles.additional_properties = d
-        return put_tax_profiles
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from . import put_tax_rates_tax_rate as _m_put_tax_rates_tax_rate
+
 if TYPE_CHECKING:
-    from ..models.put_tax_rates_tax_rate_type_0 import PutTaxRatesTaxRateType0
+    from ..models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
 
 
 T = TypeVar("T", bound="PutTaxRates")
@@ -19,58 +21,27 @@ class PutTaxRates:
     """Updates a Tax Rate (US only)
 
     Attributes:
-        tax_rate (None | PutTaxRatesTaxRateType0):
+        tax_rate (PutTaxRatesTaxRate):
     """
 
-    tax_rate: None | PutTaxRatesTaxRateType0
+    tax_rate: PutTaxRatesTaxRate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_tax_rates_tax_rate_type_0 import PutTaxRatesTaxRateType0  # noqa: PLC0415
-
-        tax_rate: dict[str, Any] | None
-        if isinstance(self.tax_rate, PutTaxRatesTaxRateType0):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "tax_rate": tax_rate,
-            }
-        )
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["tax_rate"] = self.tax_rate.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_tax_rates_tax_rate_type_0 import PutTaxRatesTaxRateType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_tax_rate(data: object) -> None | PutTaxRatesTaxRateType0:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = PutTaxRatesTaxRateType0.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutTaxRatesTaxRateType0, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate"))
-
-        put_tax_rates = cls(
-            tax_rate=tax_rate,
+        obj = cls(
+            tax_rate=_m_put_tax_rates_tax_rate.PutTaxRatesTaxRate.from_dict(d.pop("tax_rate")),
         )
-
-        put_tax_rates.additional_properties = d
-        return put_tax_rates
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

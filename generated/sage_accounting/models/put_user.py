@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import put_user_user as _m_put_user_user
 
 if TYPE_CHECKING:
-    from ..models.put_user_user_type_0 import PutUserUserType0
+    from ..models.put_user_user import PutUserUser
 
 
 T = TypeVar("T", bound="PutUser")
@@ -21,60 +22,32 @@ class PutUser:
     """Updates the User
 
     Attributes:
-        user (None | PutUserUserType0 | Unset):
+        user (None | PutUserUser | Unset):
     """
 
-    user: None | PutUserUserType0 | Unset = UNSET
+    user: None | PutUserUser | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.put_user_user_type_0 import PutUserUserType0  # noqa: PLC0415
-
-        user: dict[str, Any] | None | Unset
-        if isinstance(self.user, Unset):
-            user = UNSET
-        elif isinstance(self.user, PutUserUserType0):
-            user = self.user.to_dict()
-        else:
-            user = self.user
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if user is not UNSET:
-            field_dict["user"] = user
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.user, Unset):
+            field_dict["user"] = None if self.user is None else self.user.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.put_user_user_type_0 import PutUserUserType0  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_user(data: object) -> None | PutUserUserType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                user_type_0 = PutUserUserType0.from_dict(data)
-
-                return user_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PutUserUserType0 | Unset, data)
-
-        user = _parse_user(d.pop("user", UNSET))
-
-        put_user = cls(
-            user=user,
+        obj = cls(
+            user=(
+                _v0
+                if (_v0 := d.pop("user", UNSET)) is None or _v0 is UNSET
+                else _m_put_user_user.PutUserUser.from_dict(_v0)
+            ),
         )
-
-        put_user.additional_properties = d
-        return put_user
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

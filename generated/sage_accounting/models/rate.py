@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -44,211 +45,64 @@ class Rate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        rate_name: None | str | Unset
-        if isinstance(self.rate_name, Unset):
-            rate_name = UNSET
-        else:
-            rate_name = self.rate_name
-
-        rate: None | str | Unset
-        if isinstance(self.rate, Unset):
-            rate = UNSET
-        elif isinstance(self.rate, Decimal):
-            rate = decimal_to_wire(self.rate)
-        else:
-            rate = self.rate
-
-        rate_includes_tax: bool | None | Unset
-        if isinstance(self.rate_includes_tax, Unset):
-            rate_includes_tax = UNSET
-        else:
-            rate_includes_tax = self.rate_includes_tax
-
-        service_rate_type: dict[str, Any] | None | Unset
-        if isinstance(self.service_rate_type, Unset):
-            service_rate_type = UNSET
-        elif isinstance(self.service_rate_type, Base):
-            service_rate_type = self.service_rate_type.to_dict()
-        else:
-            service_rate_type = self.service_rate_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if rate_name is not UNSET:
-            field_dict["rate_name"] = rate_name
-        if rate is not UNSET:
-            field_dict["rate"] = rate
-        if rate_includes_tax is not UNSET:
-            field_dict["rate_includes_tax"] = rate_includes_tax
-        if service_rate_type is not UNSET:
-            field_dict["service_rate_type"] = service_rate_type
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.rate_name, Unset):
+            field_dict["rate_name"] = self.rate_name
+        if not isinstance(self.rate, Unset):
+            field_dict["rate"] = None if self.rate is None else decimal_to_wire(self.rate)
+        if not isinstance(self.rate_includes_tax, Unset):
+            field_dict["rate_includes_tax"] = self.rate_includes_tax
+        if not isinstance(self.service_rate_type, Unset):
+            field_dict["service_rate_type"] = (
+                None if self.service_rate_type is None else self.service_rate_type.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_rate_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rate_name = _parse_rate_name(d.pop("rate_name", UNSET))
-
-        def _parse_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                rate_type_0 = decimal_from_wire(data)
-
-                return rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_rate_includes_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        rate_includes_tax = _parse_rate_includes_tax(d.pop("rate_includes_tax", UNSET))
-
-        def _parse_service_rate_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_rate_type_type_0 = Base.from_dict(data)
-
-                return service_rate_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        service_rate_type = _parse_service_rate_type(d.pop("service_rate_type", UNSET))
-
-        rate = cls(
-            id=id,
-            displayed_as=displayed_as,
-            created_at=created_at,
-            updated_at=updated_at,
-            rate_name=rate_name,
-            rate=rate,
-            rate_includes_tax=rate_includes_tax,
-            service_rate_type=service_rate_type,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            rate_name=d.pop("rate_name", UNSET),
+            rate=(
+                _v0
+                if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            rate_includes_tax=d.pop("rate_includes_tax", UNSET),
+            service_rate_type=(
+                _v0
+                if (_v0 := d.pop("service_rate_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        rate.additional_properties = d
-        return rate
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

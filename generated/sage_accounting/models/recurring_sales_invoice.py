@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import link as _m_link
 
 if TYPE_CHECKING:
     from ..models.link import Link
@@ -41,188 +42,48 @@ class RecurringSalesInvoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        frequency: int | None | Unset
-        if isinstance(self.frequency, Unset):
-            frequency = UNSET
-        else:
-            frequency = self.frequency
-
-        on_week_day: int | None | Unset
-        if isinstance(self.on_week_day, Unset):
-            on_week_day = UNSET
-        else:
-            on_week_day = self.on_week_day
-
-        on_day_number: int | None | Unset
-        if isinstance(self.on_day_number, Unset):
-            on_day_number = UNSET
-        else:
-            on_day_number = self.on_day_number
-
-        recurrence_type: None | str | Unset
-        if isinstance(self.recurrence_type, Unset):
-            recurrence_type = UNSET
-        else:
-            recurrence_type = self.recurrence_type
-
-        recurrence_status_identifier: None | str | Unset
-        if isinstance(self.recurrence_status_identifier, Unset):
-            recurrence_status_identifier = UNSET
-        else:
-            recurrence_status_identifier = self.recurrence_status_identifier
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if links is not UNSET:
-            field_dict["links"] = links
-        if frequency is not UNSET:
-            field_dict["frequency"] = frequency
-        if on_week_day is not UNSET:
-            field_dict["on_week_day"] = on_week_day
-        if on_day_number is not UNSET:
-            field_dict["on_day_number"] = on_day_number
-        if recurrence_type is not UNSET:
-            field_dict["recurrence_type"] = recurrence_type
-        if recurrence_status_identifier is not UNSET:
-            field_dict["recurrence_status_identifier"] = recurrence_status_identifier
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
+            )
+        if not isinstance(self.frequency, Unset):
+            field_dict["frequency"] = self.frequency
+        if not isinstance(self.on_week_day, Unset):
+            field_dict["on_week_day"] = self.on_week_day
+        if not isinstance(self.on_day_number, Unset):
+            field_dict["on_day_number"] = self.on_day_number
+        if not isinstance(self.recurrence_type, Unset):
+            field_dict["recurrence_type"] = self.recurrence_type
+        if not isinstance(self.recurrence_status_identifier, Unset):
+            field_dict["recurrence_status_identifier"] = self.recurrence_status_identifier
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.link import Link  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_frequency(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        frequency = _parse_frequency(d.pop("frequency", UNSET))
-
-        def _parse_on_week_day(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        on_week_day = _parse_on_week_day(d.pop("on_week_day", UNSET))
-
-        def _parse_on_day_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        on_day_number = _parse_on_day_number(d.pop("on_day_number", UNSET))
-
-        def _parse_recurrence_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recurrence_type = _parse_recurrence_type(d.pop("recurrence_type", UNSET))
-
-        def _parse_recurrence_status_identifier(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recurrence_status_identifier = _parse_recurrence_status_identifier(
-            d.pop("recurrence_status_identifier", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            frequency=d.pop("frequency", UNSET),
+            on_week_day=d.pop("on_week_day", UNSET),
+            on_day_number=d.pop("on_day_number", UNSET),
+            recurrence_type=d.pop("recurrence_type", UNSET),
+            recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
         )
-
-        recurring_sales_invoice = cls(
-            id=id,
-            displayed_as=displayed_as,
-            links=links,
-            frequency=frequency,
-            on_week_day=on_week_day,
-            on_day_number=on_day_number,
-            recurrence_type=recurrence_type,
-            recurrence_status_identifier=recurrence_status_identifier,
-        )
-
-        recurring_sales_invoice.additional_properties = d
-        return recurring_sales_invoice
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

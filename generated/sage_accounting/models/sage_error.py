@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,93 +30,30 @@ class SageError:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        severity: None | str | Unset
-        if isinstance(self.severity, Unset):
-            severity = UNSET
-        else:
-            severity = self.severity
-
-        data_code: None | str | Unset
-        if isinstance(self.data_code, Unset):
-            data_code = UNSET
-        else:
-            data_code = self.data_code
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        source: None | str | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
-        else:
-            source = self.source
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if severity is not UNSET:
-            field_dict["$severity"] = severity
-        if data_code is not UNSET:
-            field_dict["$dataCode"] = data_code
-        if message is not UNSET:
-            field_dict["$message"] = message
-        if source is not UNSET:
-            field_dict["$source"] = source
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.severity, Unset):
+            field_dict["$severity"] = self.severity
+        if not isinstance(self.data_code, Unset):
+            field_dict["$dataCode"] = self.data_code
+        if not isinstance(self.message, Unset):
+            field_dict["$message"] = self.message
+        if not isinstance(self.source, Unset):
+            field_dict["$source"] = self.source
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_severity(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        severity = _parse_severity(d.pop("$severity", UNSET))
-
-        def _parse_data_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        data_code = _parse_data_code(d.pop("$dataCode", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("$message", UNSET))
-
-        def _parse_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source = _parse_source(d.pop("$source", UNSET))
-
-        sage_error = cls(
-            severity=severity,
-            data_code=data_code,
-            message=message,
-            source=source,
+        obj = cls(
+            severity=d.pop("$severity", UNSET),
+            data_code=d.pop("$dataCode", UNSET),
+            message=d.pop("$message", UNSET),
+            source=d.pop("$source", UNSET),
         )
-
-        sage_error.additional_properties = d
-        return sage_error
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

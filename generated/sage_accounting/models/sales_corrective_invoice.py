@@ -4,13 +4,24 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
+from . import artefact_tax_analysis as _m_artefact_tax_analysis
+from . import base as _m_base
+from . import contact as _m_contact
+from . import generic as _m_generic
+from . import link as _m_link
+from . import payment_allocation as _m_payment_allocation
+from . import sales_artefact_address as _m_sales_artefact_address
+from . import sales_invoice_line_item as _m_sales_invoice_line_item
+from . import tax_breakdown as _m_tax_breakdown
+from . import transaction as _m_transaction
 
 if TYPE_CHECKING:
     from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
@@ -39,94 +50,115 @@ class SalesCorrectiveInvoice:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Sales`: Full Access
+    Requires the authenticated user to have any of the following roles in the area `Sales`: Full
+    Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            links (list[Link] | None | Unset): Links for the resource
-            editable (bool | None | Unset): Indicates whether artefact can be edited
-            vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is applied to the artefact.
-                Only used for a UK business.
-            tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for this sales invoice,
-                returns invoice, cash or retailer.
-            destination_consignment (bool | None | Unset): Indicates whether consignment checkbox for destination VAT is
-                checked on the artefact. Only used for an UK business, where destination VAT was enabled in the settings.
-            destination_vat_rates_in_use (bool | None | Unset): Indicates whether destination vat rates are in use
-            transaction (None | Transaction | Unset): The transaction record for the sales corrective invoice
-            transaction_type (Base | None | Unset): The transaction type of the item
-            contact (Contact | None | Unset): The contact the sales corrective invoice relates to
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            invoice_number_prefix (None | str | Unset): The invoice number prefix
-            invoice_number (None | str | Unset): The generated invoice number
-            contact_name (None | str | Unset): The name of the contact when the invoice was created
-            contact_reference (None | str | Unset): The reference of the contact when the invoice was created
-            date (datetime.date | None | Unset): The date of the invoice
-            due_date (datetime.date | None | Unset): The due date of the invoice
-            reference (None | str | Unset): The reference for the invoice
-            main_address_free_form (None | str | Unset): The free-form main address of the invoice
-                Note: An upper length limit of 500 characters is imposed conditionally and may not apply in every request. A
-                hard upper limit of 65535 characters is imposed by the storage layer, though.
-            main_address (None | SalesArtefactAddress | Unset): The main address of the invoice
-            delivery_address_free_form (None | str | Unset): The free-form delivery address of the invoice
-                Note: An upper length limit of 500 characters is imposed conditionally and may not apply in every request. A
-                hard upper limit of 65535 characters is imposed by the storage layer, though.
-            delivery_address (None | SalesArtefactAddress | Unset): The delivery address of the invoice
-            notes (None | str | Unset): Invoice notes
-            terms_and_conditions (None | str | Unset): Invoice terms and conditions
-            shipping_net_amount (Decimal | None | Unset): The net shipping amount
-            shipping_tax_rate (Base | None | Unset): The shipping tax rate
-            shipping_tax_amount (Decimal | None | Unset): The tax shipping amount. NOTE: This is not required for POST/PUT
-                requests as the shipping tax is calculated based on the shipping_net_amount and the shipping_tax_rate.
-            shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for the invoice
-            shipping_total_amount (Decimal | None | Unset): The total shipping amount
-            total_quantity (Decimal | None | Unset): The total quantity of the invoice
-            net_amount (Decimal | None | Unset): The net amount of the invoice
-            tax_amount (Decimal | None | Unset): The tax amount of the invoice
-            total_amount (Decimal | None | Unset): The total amount of the invoice
-            payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments and allocations
-            payments_allocations_total_discount (Decimal | None | Unset): The total discount of all payments and allocations
-            total_paid (Decimal | None | Unset): The total paid amount of the invoice including any payments, allocations
-                and discounts
-            outstanding_amount (Decimal | None | Unset): The outstanding amount of the invoice
-            currency (Base | None | Unset): The currency for the invoice
-            exchange_rate (Decimal | None | Unset): The exchange rate for the invoice
-            inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the invoice
-            base_currency_shipping_net_amount (Decimal | None | Unset): The net shipping amount in base currency
-            base_currency_shipping_tax_amount (Decimal | None | Unset): The tax shipping amount in base currency
-            base_currency_shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for the
-                invoice in base currency
-            base_currency_shipping_total_amount (Decimal | None | Unset): The total shipping amount in base currency
-            total_discount_amount (Decimal | None | Unset): The discount amount on the invoice
-            base_currency_total_discount_amount (Decimal | None | Unset): The discount amount on the invoice in base
-                currency
-            base_currency_net_amount (Decimal | None | Unset): The net amount of the invoice in base currency
-            base_currency_tax_amount (Decimal | None | Unset): The tax amount of the invoice in base currency
-            base_currency_total_amount (Decimal | None | Unset): The total amount of the invoice in base currency
-            base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the invoice in base
-                currency
-            status (Base | None | Unset): The status of the invoice
-            sent (bool | None | Unset): Indicates whether the invoice has been sent
-            sent_by_email (bool | None | Unset): Indicates whether the invoice has been emailed
-            void_reason (None | str | Unset): The reason the invoice was voided
-            invoice_lines (list[SalesInvoiceLineItem] | None | Unset): The invoice lines of the invoice
-            tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The invoice tax analysis
-            detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
-            payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and allocations
-            last_paid (datetime.date | None | Unset): The date of the last payment
-            withholding_tax_rate (Decimal | None | Unset): IRPF Witheld Tax Rate (Spain only)
-            withholding_tax_amount (Decimal | None | Unset): IRPF Witheld Tax Amount (Spain only)
-            base_currency_withholding_tax_amount (Decimal | None | Unset): IRPF Witheld Tax Amount (Spain only) in the base
-                currency
-            corrective_reason_code (Base | None | Unset): The reason for the corrective invoice
-            original_invoice (Generic | None | Unset): The original invoice associated with the correction.
-            original_invoice_number (None | str | Unset): The number relating to the original invoice
-            original_invoice_date (None | str | Unset): The Invoice date relating to the original invoice
-            details (None | str | Unset): The corrective invoice details
-            tax_reconciled (bool | None | Unset): Indicates if the artefact is tax reconciled or not.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        links (list[Link] | None | Unset): Links for the resource
+        editable (bool | None | Unset): Indicates whether artefact can be edited
+        vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is
+            applied to the artefact. Only used for a UK business.
+        tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for
+            this sales invoice, returns invoice, cash or retailer.
+        destination_consignment (bool | None | Unset): Indicates whether consignment checkbox for
+            destination VAT is checked on the artefact. Only used for an UK business, where destination
+            VAT was enabled in the settings.
+        destination_vat_rates_in_use (bool | None | Unset): Indicates whether destination vat rates
+            are in use
+        transaction (None | Transaction | Unset): The transaction record for the sales corrective
+            invoice
+        transaction_type (Base | None | Unset): The transaction type of the item
+        contact (Contact | None | Unset): The contact the sales corrective invoice relates to
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        invoice_number_prefix (None | str | Unset): The invoice number prefix
+        invoice_number (None | str | Unset): The generated invoice number
+        contact_name (None | str | Unset): The name of the contact when the invoice was created
+        contact_reference (None | str | Unset): The reference of the contact when the invoice was
+            created
+        date (datetime.date | None | Unset): The date of the invoice
+        due_date (datetime.date | None | Unset): The due date of the invoice
+        reference (None | str | Unset): The reference for the invoice
+        main_address_free_form (None | str | Unset): The free-form main address of the invoice
+            Note: An upper length limit of 500 characters is imposed conditionally and may not apply in
+            every request. A hard upper limit of 65535 characters is imposed by the storage layer,
+            though.
+        main_address (None | SalesArtefactAddress | Unset): The main address of the invoice
+        delivery_address_free_form (None | str | Unset): The free-form delivery address of the
+            invoice
+            Note: An upper length limit of 500 characters is imposed conditionally and may not apply in
+            every request. A hard upper limit of 65535 characters is imposed by the storage layer,
+            though.
+        delivery_address (None | SalesArtefactAddress | Unset): The delivery address of the invoice
+        notes (None | str | Unset): Invoice notes
+        terms_and_conditions (None | str | Unset): Invoice terms and conditions
+        shipping_net_amount (Decimal | None | Unset): The net shipping amount
+        shipping_tax_rate (Base | None | Unset): The shipping tax rate
+        shipping_tax_amount (Decimal | None | Unset): The tax shipping amount. NOTE: This is not
+            required for POST/PUT requests as the shipping tax is calculated based on the
+            shipping_net_amount and the shipping_tax_rate.
+        shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for
+            the invoice
+        shipping_total_amount (Decimal | None | Unset): The total shipping amount
+        total_quantity (Decimal | None | Unset): The total quantity of the invoice
+        net_amount (Decimal | None | Unset): The net amount of the invoice
+        tax_amount (Decimal | None | Unset): The tax amount of the invoice
+        total_amount (Decimal | None | Unset): The total amount of the invoice
+        payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments
+            and allocations
+        payments_allocations_total_discount (Decimal | None | Unset): The total discount of all
+            payments and allocations
+        total_paid (Decimal | None | Unset): The total paid amount of the invoice including any
+            payments, allocations and discounts
+        outstanding_amount (Decimal | None | Unset): The outstanding amount of the invoice
+        currency (Base | None | Unset): The currency for the invoice
+        exchange_rate (Decimal | None | Unset): The exchange rate for the invoice
+        inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the invoice
+        base_currency_shipping_net_amount (Decimal | None | Unset): The net shipping amount in base
+            currency
+        base_currency_shipping_tax_amount (Decimal | None | Unset): The tax shipping amount in base
+            currency
+        base_currency_shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax
+            breakdown for the invoice in base currency
+        base_currency_shipping_total_amount (Decimal | None | Unset): The total shipping amount in
+            base currency
+        total_discount_amount (Decimal | None | Unset): The discount amount on the invoice
+        base_currency_total_discount_amount (Decimal | None | Unset): The discount amount on the
+            invoice in base currency
+        base_currency_net_amount (Decimal | None | Unset): The net amount of the invoice in base
+            currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount of the invoice in base
+            currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount of the invoice in base
+            currency
+        base_currency_outstanding_amount (Decimal | None | Unset): The outstanding amount of the
+            invoice in base currency
+        status (Base | None | Unset): The status of the invoice
+        sent (bool | None | Unset): Indicates whether the invoice has been sent
+        sent_by_email (bool | None | Unset): Indicates whether the invoice has been emailed
+        void_reason (None | str | Unset): The reason the invoice was voided
+        invoice_lines (list[SalesInvoiceLineItem] | None | Unset): The invoice lines of the invoice
+        tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The invoice tax analysis
+        detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
+        payments_allocations (list[PaymentAllocation] | None | Unset): The associated payments and
+            allocations
+        last_paid (datetime.date | None | Unset): The date of the last payment
+        withholding_tax_rate (Decimal | None | Unset): IRPF Witheld Tax Rate (Spain only)
+        withholding_tax_amount (Decimal | None | Unset): IRPF Witheld Tax Amount (Spain only)
+        base_currency_withholding_tax_amount (Decimal | None | Unset): IRPF Witheld Tax Amount
+            (Spain only) in the base currency
+        corrective_reason_code (Base | None | Unset): The reason for the corrective invoice
+        original_invoice (Generic | None | Unset): The original invoice associated with the
+            correction.
+        original_invoice_number (None | str | Unset): The number relating to the original invoice
+        original_invoice_date (None | str | Unset): The Invoice date relating to the original
+            invoice
+        details (None | str | Unset): The corrective invoice details
+        tax_reconciled (bool | None | Unset): Indicates if the artefact is tax reconciled or not.
     """
 
     id: None | str | Unset = UNSET
@@ -204,1961 +236,566 @@ class SalesCorrectiveInvoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-        from ..models.sales_artefact_address import SalesArtefactAddress  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        vat_reverse_charge: bool | None | Unset
-        if isinstance(self.vat_reverse_charge, Unset):
-            vat_reverse_charge = UNSET
-        else:
-            vat_reverse_charge = self.vat_reverse_charge
-
-        tax_calculation_method: None | str | Unset
-        if isinstance(self.tax_calculation_method, Unset):
-            tax_calculation_method = UNSET
-        else:
-            tax_calculation_method = self.tax_calculation_method
-
-        destination_consignment: bool | None | Unset
-        if isinstance(self.destination_consignment, Unset):
-            destination_consignment = UNSET
-        else:
-            destination_consignment = self.destination_consignment
-
-        destination_vat_rates_in_use: bool | None | Unset
-        if isinstance(self.destination_vat_rates_in_use, Unset):
-            destination_vat_rates_in_use = UNSET
-        else:
-            destination_vat_rates_in_use = self.destination_vat_rates_in_use
-
-        transaction: dict[str, Any] | None | Unset
-        if isinstance(self.transaction, Unset):
-            transaction = UNSET
-        elif isinstance(self.transaction, Transaction):
-            transaction = self.transaction.to_dict()
-        else:
-            transaction = self.transaction
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Contact):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        invoice_number_prefix: None | str | Unset
-        if isinstance(self.invoice_number_prefix, Unset):
-            invoice_number_prefix = UNSET
-        else:
-            invoice_number_prefix = self.invoice_number_prefix
-
-        invoice_number: None | str | Unset
-        if isinstance(self.invoice_number, Unset):
-            invoice_number = UNSET
-        else:
-            invoice_number = self.invoice_number
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        contact_reference: None | str | Unset
-        if isinstance(self.contact_reference, Unset):
-            contact_reference = UNSET
-        else:
-            contact_reference = self.contact_reference
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        due_date: None | str | Unset
-        if isinstance(self.due_date, Unset):
-            due_date = UNSET
-        elif isinstance(self.due_date, datetime.date):
-            due_date = self.due_date.isoformat()
-        else:
-            due_date = self.due_date
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        main_address_free_form: None | str | Unset
-        if isinstance(self.main_address_free_form, Unset):
-            main_address_free_form = UNSET
-        else:
-            main_address_free_form = self.main_address_free_form
-
-        main_address: dict[str, Any] | None | Unset
-        if isinstance(self.main_address, Unset):
-            main_address = UNSET
-        elif isinstance(self.main_address, SalesArtefactAddress):
-            main_address = self.main_address.to_dict()
-        else:
-            main_address = self.main_address
-
-        delivery_address_free_form: None | str | Unset
-        if isinstance(self.delivery_address_free_form, Unset):
-            delivery_address_free_form = UNSET
-        else:
-            delivery_address_free_form = self.delivery_address_free_form
-
-        delivery_address: dict[str, Any] | None | Unset
-        if isinstance(self.delivery_address, Unset):
-            delivery_address = UNSET
-        elif isinstance(self.delivery_address, SalesArtefactAddress):
-            delivery_address = self.delivery_address.to_dict()
-        else:
-            delivery_address = self.delivery_address
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        terms_and_conditions: None | str | Unset
-        if isinstance(self.terms_and_conditions, Unset):
-            terms_and_conditions = UNSET
-        else:
-            terms_and_conditions = self.terms_and_conditions
-
-        shipping_net_amount: None | str | Unset
-        if isinstance(self.shipping_net_amount, Unset):
-            shipping_net_amount = UNSET
-        elif isinstance(self.shipping_net_amount, Decimal):
-            shipping_net_amount = decimal_to_wire(self.shipping_net_amount)
-        else:
-            shipping_net_amount = self.shipping_net_amount
-
-        shipping_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.shipping_tax_rate, Unset):
-            shipping_tax_rate = UNSET
-        elif isinstance(self.shipping_tax_rate, Base):
-            shipping_tax_rate = self.shipping_tax_rate.to_dict()
-        else:
-            shipping_tax_rate = self.shipping_tax_rate
-
-        shipping_tax_amount: None | str | Unset
-        if isinstance(self.shipping_tax_amount, Unset):
-            shipping_tax_amount = UNSET
-        elif isinstance(self.shipping_tax_amount, Decimal):
-            shipping_tax_amount = decimal_to_wire(self.shipping_tax_amount)
-        else:
-            shipping_tax_amount = self.shipping_tax_amount
-
-        shipping_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.shipping_tax_breakdown, Unset):
-            shipping_tax_breakdown = UNSET
-        elif isinstance(self.shipping_tax_breakdown, list):
-            shipping_tax_breakdown = []
-            for shipping_tax_breakdown_type_0_item_data in self.shipping_tax_breakdown:
-                shipping_tax_breakdown_type_0_item = (
-                    shipping_tax_breakdown_type_0_item_data.to_dict()
-                )
-                shipping_tax_breakdown.append(shipping_tax_breakdown_type_0_item)
-
-        else:
-            shipping_tax_breakdown = self.shipping_tax_breakdown
-
-        shipping_total_amount: None | str | Unset
-        if isinstance(self.shipping_total_amount, Unset):
-            shipping_total_amount = UNSET
-        elif isinstance(self.shipping_total_amount, Decimal):
-            shipping_total_amount = decimal_to_wire(self.shipping_total_amount)
-        else:
-            shipping_total_amount = self.shipping_total_amount
-
-        total_quantity: None | str | Unset
-        if isinstance(self.total_quantity, Unset):
-            total_quantity = UNSET
-        elif isinstance(self.total_quantity, Decimal):
-            total_quantity = decimal_to_wire(self.total_quantity)
-        else:
-            total_quantity = self.total_quantity
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        payments_allocations_total_amount: None | str | Unset
-        if isinstance(self.payments_allocations_total_amount, Unset):
-            payments_allocations_total_amount = UNSET
-        elif isinstance(self.payments_allocations_total_amount, Decimal):
-            payments_allocations_total_amount = decimal_to_wire(
-                self.payments_allocations_total_amount
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
             )
-        else:
-            payments_allocations_total_amount = self.payments_allocations_total_amount
-
-        payments_allocations_total_discount: None | str | Unset
-        if isinstance(self.payments_allocations_total_discount, Unset):
-            payments_allocations_total_discount = UNSET
-        elif isinstance(self.payments_allocations_total_discount, Decimal):
-            payments_allocations_total_discount = decimal_to_wire(
-                self.payments_allocations_total_discount
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
             )
-        else:
-            payments_allocations_total_discount = self.payments_allocations_total_discount
-
-        total_paid: None | str | Unset
-        if isinstance(self.total_paid, Unset):
-            total_paid = UNSET
-        elif isinstance(self.total_paid, Decimal):
-            total_paid = decimal_to_wire(self.total_paid)
-        else:
-            total_paid = self.total_paid
-
-        outstanding_amount: None | str | Unset
-        if isinstance(self.outstanding_amount, Unset):
-            outstanding_amount = UNSET
-        elif isinstance(self.outstanding_amount, Decimal):
-            outstanding_amount = decimal_to_wire(self.outstanding_amount)
-        else:
-            outstanding_amount = self.outstanding_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        exchange_rate: None | str | Unset
-        if isinstance(self.exchange_rate, Unset):
-            exchange_rate = UNSET
-        elif isinstance(self.exchange_rate, Decimal):
-            exchange_rate = decimal_to_wire(self.exchange_rate)
-        else:
-            exchange_rate = self.exchange_rate
-
-        inverse_exchange_rate: None | str | Unset
-        if isinstance(self.inverse_exchange_rate, Unset):
-            inverse_exchange_rate = UNSET
-        elif isinstance(self.inverse_exchange_rate, Decimal):
-            inverse_exchange_rate = decimal_to_wire(self.inverse_exchange_rate)
-        else:
-            inverse_exchange_rate = self.inverse_exchange_rate
-
-        base_currency_shipping_net_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_net_amount, Unset):
-            base_currency_shipping_net_amount = UNSET
-        elif isinstance(self.base_currency_shipping_net_amount, Decimal):
-            base_currency_shipping_net_amount = decimal_to_wire(
-                self.base_currency_shipping_net_amount
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
             )
-        else:
-            base_currency_shipping_net_amount = self.base_currency_shipping_net_amount
-
-        base_currency_shipping_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_tax_amount, Unset):
-            base_currency_shipping_tax_amount = UNSET
-        elif isinstance(self.base_currency_shipping_tax_amount, Decimal):
-            base_currency_shipping_tax_amount = decimal_to_wire(
-                self.base_currency_shipping_tax_amount
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.vat_reverse_charge, Unset):
+            field_dict["vat_reverse_charge"] = self.vat_reverse_charge
+        if not isinstance(self.tax_calculation_method, Unset):
+            field_dict["tax_calculation_method"] = self.tax_calculation_method
+        if not isinstance(self.destination_consignment, Unset):
+            field_dict["destination_consignment"] = self.destination_consignment
+        if not isinstance(self.destination_vat_rates_in_use, Unset):
+            field_dict["destination_vat_rates_in_use"] = self.destination_vat_rates_in_use
+        if not isinstance(self.transaction, Unset):
+            field_dict["transaction"] = (
+                None if self.transaction is None else self.transaction.to_dict()
             )
-        else:
-            base_currency_shipping_tax_amount = self.base_currency_shipping_tax_amount
-
-        base_currency_shipping_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.base_currency_shipping_tax_breakdown, Unset):
-            base_currency_shipping_tax_breakdown = UNSET
-        elif isinstance(self.base_currency_shipping_tax_breakdown, list):
-            base_currency_shipping_tax_breakdown = []
-            for (
-                base_currency_shipping_tax_breakdown_type_0_item_data
-            ) in self.base_currency_shipping_tax_breakdown:
-                base_currency_shipping_tax_breakdown_type_0_item = (
-                    base_currency_shipping_tax_breakdown_type_0_item_data.to_dict()
-                )
-                base_currency_shipping_tax_breakdown.append(
-                    base_currency_shipping_tax_breakdown_type_0_item
-                )
-
-        else:
-            base_currency_shipping_tax_breakdown = self.base_currency_shipping_tax_breakdown
-
-        base_currency_shipping_total_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_total_amount, Unset):
-            base_currency_shipping_total_amount = UNSET
-        elif isinstance(self.base_currency_shipping_total_amount, Decimal):
-            base_currency_shipping_total_amount = decimal_to_wire(
-                self.base_currency_shipping_total_amount
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
             )
-        else:
-            base_currency_shipping_total_amount = self.base_currency_shipping_total_amount
-
-        total_discount_amount: None | str | Unset
-        if isinstance(self.total_discount_amount, Unset):
-            total_discount_amount = UNSET
-        elif isinstance(self.total_discount_amount, Decimal):
-            total_discount_amount = decimal_to_wire(self.total_discount_amount)
-        else:
-            total_discount_amount = self.total_discount_amount
-
-        base_currency_total_discount_amount: None | str | Unset
-        if isinstance(self.base_currency_total_discount_amount, Unset):
-            base_currency_total_discount_amount = UNSET
-        elif isinstance(self.base_currency_total_discount_amount, Decimal):
-            base_currency_total_discount_amount = decimal_to_wire(
-                self.base_currency_total_discount_amount
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
             )
-        else:
-            base_currency_total_discount_amount = self.base_currency_total_discount_amount
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        base_currency_outstanding_amount: None | str | Unset
-        if isinstance(self.base_currency_outstanding_amount, Unset):
-            base_currency_outstanding_amount = UNSET
-        elif isinstance(self.base_currency_outstanding_amount, Decimal):
-            base_currency_outstanding_amount = decimal_to_wire(
-                self.base_currency_outstanding_amount
+        if not isinstance(self.invoice_number_prefix, Unset):
+            field_dict["invoice_number_prefix"] = self.invoice_number_prefix
+        if not isinstance(self.invoice_number, Unset):
+            field_dict["invoice_number"] = self.invoice_number
+        if not isinstance(self.contact_name, Unset):
+            field_dict["contact_name"] = self.contact_name
+        if not isinstance(self.contact_reference, Unset):
+            field_dict["contact_reference"] = self.contact_reference
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.due_date, Unset):
+            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.main_address_free_form, Unset):
+            field_dict["main_address_free_form"] = self.main_address_free_form
+        if not isinstance(self.main_address, Unset):
+            field_dict["main_address"] = (
+                None if self.main_address is None else self.main_address.to_dict()
             )
-        else:
-            base_currency_outstanding_amount = self.base_currency_outstanding_amount
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, Base):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        sent: bool | None | Unset
-        if isinstance(self.sent, Unset):
-            sent = UNSET
-        else:
-            sent = self.sent
-
-        sent_by_email: bool | None | Unset
-        if isinstance(self.sent_by_email, Unset):
-            sent_by_email = UNSET
-        else:
-            sent_by_email = self.sent_by_email
-
-        void_reason: None | str | Unset
-        if isinstance(self.void_reason, Unset):
-            void_reason = UNSET
-        else:
-            void_reason = self.void_reason
-
-        invoice_lines: list[dict[str, Any]] | None | Unset
-        if isinstance(self.invoice_lines, Unset):
-            invoice_lines = UNSET
-        elif isinstance(self.invoice_lines, list):
-            invoice_lines = []
-            for invoice_lines_type_0_item_data in self.invoice_lines:
-                invoice_lines_type_0_item = invoice_lines_type_0_item_data.to_dict()
-                invoice_lines.append(invoice_lines_type_0_item)
-
-        else:
-            invoice_lines = self.invoice_lines
-
-        tax_analysis: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_analysis, Unset):
-            tax_analysis = UNSET
-        elif isinstance(self.tax_analysis, list):
-            tax_analysis = []
-            for tax_analysis_type_0_item_data in self.tax_analysis:
-                tax_analysis_type_0_item = tax_analysis_type_0_item_data.to_dict()
-                tax_analysis.append(tax_analysis_type_0_item)
-
-        else:
-            tax_analysis = self.tax_analysis
-
-        detailed_tax_analysis: dict[str, Any] | None | Unset
-        if isinstance(self.detailed_tax_analysis, Unset):
-            detailed_tax_analysis = UNSET
-        elif isinstance(self.detailed_tax_analysis, ArtefactDetailedTaxAnalysis):
-            detailed_tax_analysis = self.detailed_tax_analysis.to_dict()
-        else:
-            detailed_tax_analysis = self.detailed_tax_analysis
-
-        payments_allocations: list[dict[str, Any]] | None | Unset
-        if isinstance(self.payments_allocations, Unset):
-            payments_allocations = UNSET
-        elif isinstance(self.payments_allocations, list):
-            payments_allocations = []
-            for payments_allocations_type_0_item_data in self.payments_allocations:
-                payments_allocations_type_0_item = payments_allocations_type_0_item_data.to_dict()
-                payments_allocations.append(payments_allocations_type_0_item)
-
-        else:
-            payments_allocations = self.payments_allocations
-
-        last_paid: None | str | Unset
-        if isinstance(self.last_paid, Unset):
-            last_paid = UNSET
-        elif isinstance(self.last_paid, datetime.date):
-            last_paid = self.last_paid.isoformat()
-        else:
-            last_paid = self.last_paid
-
-        withholding_tax_rate: None | str | Unset
-        if isinstance(self.withholding_tax_rate, Unset):
-            withholding_tax_rate = UNSET
-        elif isinstance(self.withholding_tax_rate, Decimal):
-            withholding_tax_rate = decimal_to_wire(self.withholding_tax_rate)
-        else:
-            withholding_tax_rate = self.withholding_tax_rate
-
-        withholding_tax_amount: None | str | Unset
-        if isinstance(self.withholding_tax_amount, Unset):
-            withholding_tax_amount = UNSET
-        elif isinstance(self.withholding_tax_amount, Decimal):
-            withholding_tax_amount = decimal_to_wire(self.withholding_tax_amount)
-        else:
-            withholding_tax_amount = self.withholding_tax_amount
-
-        base_currency_withholding_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_withholding_tax_amount, Unset):
-            base_currency_withholding_tax_amount = UNSET
-        elif isinstance(self.base_currency_withholding_tax_amount, Decimal):
-            base_currency_withholding_tax_amount = decimal_to_wire(
-                self.base_currency_withholding_tax_amount
+        if not isinstance(self.delivery_address_free_form, Unset):
+            field_dict["delivery_address_free_form"] = self.delivery_address_free_form
+        if not isinstance(self.delivery_address, Unset):
+            field_dict["delivery_address"] = (
+                None if self.delivery_address is None else self.delivery_address.to_dict()
             )
-        else:
-            base_currency_withholding_tax_amount = self.base_currency_withholding_tax_amount
-
-        corrective_reason_code: dict[str, Any] | None | Unset
-        if isinstance(self.corrective_reason_code, Unset):
-            corrective_reason_code = UNSET
-        elif isinstance(self.corrective_reason_code, Base):
-            corrective_reason_code = self.corrective_reason_code.to_dict()
-        else:
-            corrective_reason_code = self.corrective_reason_code
-
-        original_invoice: dict[str, Any] | None | Unset
-        if isinstance(self.original_invoice, Unset):
-            original_invoice = UNSET
-        elif isinstance(self.original_invoice, Generic):
-            original_invoice = self.original_invoice.to_dict()
-        else:
-            original_invoice = self.original_invoice
-
-        original_invoice_number: None | str | Unset
-        if isinstance(self.original_invoice_number, Unset):
-            original_invoice_number = UNSET
-        else:
-            original_invoice_number = self.original_invoice_number
-
-        original_invoice_date: None | str | Unset
-        if isinstance(self.original_invoice_date, Unset):
-            original_invoice_date = UNSET
-        else:
-            original_invoice_date = self.original_invoice_date
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        tax_reconciled: bool | None | Unset
-        if isinstance(self.tax_reconciled, Unset):
-            tax_reconciled = UNSET
-        else:
-            tax_reconciled = self.tax_reconciled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if links is not UNSET:
-            field_dict["links"] = links
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if vat_reverse_charge is not UNSET:
-            field_dict["vat_reverse_charge"] = vat_reverse_charge
-        if tax_calculation_method is not UNSET:
-            field_dict["tax_calculation_method"] = tax_calculation_method
-        if destination_consignment is not UNSET:
-            field_dict["destination_consignment"] = destination_consignment
-        if destination_vat_rates_in_use is not UNSET:
-            field_dict["destination_vat_rates_in_use"] = destination_vat_rates_in_use
-        if transaction is not UNSET:
-            field_dict["transaction"] = transaction
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if invoice_number_prefix is not UNSET:
-            field_dict["invoice_number_prefix"] = invoice_number_prefix
-        if invoice_number is not UNSET:
-            field_dict["invoice_number"] = invoice_number
-        if contact_name is not UNSET:
-            field_dict["contact_name"] = contact_name
-        if contact_reference is not UNSET:
-            field_dict["contact_reference"] = contact_reference
-        if date is not UNSET:
-            field_dict["date"] = date
-        if due_date is not UNSET:
-            field_dict["due_date"] = due_date
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if main_address_free_form is not UNSET:
-            field_dict["main_address_free_form"] = main_address_free_form
-        if main_address is not UNSET:
-            field_dict["main_address"] = main_address
-        if delivery_address_free_form is not UNSET:
-            field_dict["delivery_address_free_form"] = delivery_address_free_form
-        if delivery_address is not UNSET:
-            field_dict["delivery_address"] = delivery_address
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if terms_and_conditions is not UNSET:
-            field_dict["terms_and_conditions"] = terms_and_conditions
-        if shipping_net_amount is not UNSET:
-            field_dict["shipping_net_amount"] = shipping_net_amount
-        if shipping_tax_rate is not UNSET:
-            field_dict["shipping_tax_rate"] = shipping_tax_rate
-        if shipping_tax_amount is not UNSET:
-            field_dict["shipping_tax_amount"] = shipping_tax_amount
-        if shipping_tax_breakdown is not UNSET:
-            field_dict["shipping_tax_breakdown"] = shipping_tax_breakdown
-        if shipping_total_amount is not UNSET:
-            field_dict["shipping_total_amount"] = shipping_total_amount
-        if total_quantity is not UNSET:
-            field_dict["total_quantity"] = total_quantity
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if payments_allocations_total_amount is not UNSET:
-            field_dict["payments_allocations_total_amount"] = payments_allocations_total_amount
-        if payments_allocations_total_discount is not UNSET:
-            field_dict["payments_allocations_total_discount"] = payments_allocations_total_discount
-        if total_paid is not UNSET:
-            field_dict["total_paid"] = total_paid
-        if outstanding_amount is not UNSET:
-            field_dict["outstanding_amount"] = outstanding_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if exchange_rate is not UNSET:
-            field_dict["exchange_rate"] = exchange_rate
-        if inverse_exchange_rate is not UNSET:
-            field_dict["inverse_exchange_rate"] = inverse_exchange_rate
-        if base_currency_shipping_net_amount is not UNSET:
-            field_dict["base_currency_shipping_net_amount"] = base_currency_shipping_net_amount
-        if base_currency_shipping_tax_amount is not UNSET:
-            field_dict["base_currency_shipping_tax_amount"] = base_currency_shipping_tax_amount
-        if base_currency_shipping_tax_breakdown is not UNSET:
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.terms_and_conditions, Unset):
+            field_dict["terms_and_conditions"] = self.terms_and_conditions
+        if not isinstance(self.shipping_net_amount, Unset):
+            field_dict["shipping_net_amount"] = (
+                None
+                if self.shipping_net_amount is None
+                else decimal_to_wire(self.shipping_net_amount)
+            )
+        if not isinstance(self.shipping_tax_rate, Unset):
+            field_dict["shipping_tax_rate"] = (
+                None if self.shipping_tax_rate is None else self.shipping_tax_rate.to_dict()
+            )
+        if not isinstance(self.shipping_tax_amount, Unset):
+            field_dict["shipping_tax_amount"] = (
+                None
+                if self.shipping_tax_amount is None
+                else decimal_to_wire(self.shipping_tax_amount)
+            )
+        if not isinstance(self.shipping_tax_breakdown, Unset):
+            field_dict["shipping_tax_breakdown"] = (
+                None
+                if self.shipping_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.shipping_tax_breakdown]
+            )
+        if not isinstance(self.shipping_total_amount, Unset):
+            field_dict["shipping_total_amount"] = (
+                None
+                if self.shipping_total_amount is None
+                else decimal_to_wire(self.shipping_total_amount)
+            )
+        if not isinstance(self.total_quantity, Unset):
+            field_dict["total_quantity"] = (
+                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+            )
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_amount, Unset):
+            field_dict["payments_allocations_total_amount"] = (
+                None
+                if self.payments_allocations_total_amount is None
+                else decimal_to_wire(self.payments_allocations_total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_discount, Unset):
+            field_dict["payments_allocations_total_discount"] = (
+                None
+                if self.payments_allocations_total_discount is None
+                else decimal_to_wire(self.payments_allocations_total_discount)
+            )
+        if not isinstance(self.total_paid, Unset):
+            field_dict["total_paid"] = (
+                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+            )
+        if not isinstance(self.outstanding_amount, Unset):
+            field_dict["outstanding_amount"] = (
+                None
+                if self.outstanding_amount is None
+                else decimal_to_wire(self.outstanding_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.exchange_rate, Unset):
+            field_dict["exchange_rate"] = (
+                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+            )
+        if not isinstance(self.inverse_exchange_rate, Unset):
+            field_dict["inverse_exchange_rate"] = (
+                None
+                if self.inverse_exchange_rate is None
+                else decimal_to_wire(self.inverse_exchange_rate)
+            )
+        if not isinstance(self.base_currency_shipping_net_amount, Unset):
+            field_dict["base_currency_shipping_net_amount"] = (
+                None
+                if self.base_currency_shipping_net_amount is None
+                else decimal_to_wire(self.base_currency_shipping_net_amount)
+            )
+        if not isinstance(self.base_currency_shipping_tax_amount, Unset):
+            field_dict["base_currency_shipping_tax_amount"] = (
+                None
+                if self.base_currency_shipping_tax_amount is None
+                else decimal_to_wire(self.base_currency_shipping_tax_amount)
+            )
+        if not isinstance(self.base_currency_shipping_tax_breakdown, Unset):
             field_dict["base_currency_shipping_tax_breakdown"] = (
-                base_currency_shipping_tax_breakdown
+                None
+                if self.base_currency_shipping_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.base_currency_shipping_tax_breakdown]
             )
-        if base_currency_shipping_total_amount is not UNSET:
-            field_dict["base_currency_shipping_total_amount"] = base_currency_shipping_total_amount
-        if total_discount_amount is not UNSET:
-            field_dict["total_discount_amount"] = total_discount_amount
-        if base_currency_total_discount_amount is not UNSET:
-            field_dict["base_currency_total_discount_amount"] = base_currency_total_discount_amount
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if base_currency_outstanding_amount is not UNSET:
-            field_dict["base_currency_outstanding_amount"] = base_currency_outstanding_amount
-        if status is not UNSET:
-            field_dict["status"] = status
-        if sent is not UNSET:
-            field_dict["sent"] = sent
-        if sent_by_email is not UNSET:
-            field_dict["sent_by_email"] = sent_by_email
-        if void_reason is not UNSET:
-            field_dict["void_reason"] = void_reason
-        if invoice_lines is not UNSET:
-            field_dict["invoice_lines"] = invoice_lines
-        if tax_analysis is not UNSET:
-            field_dict["tax_analysis"] = tax_analysis
-        if detailed_tax_analysis is not UNSET:
-            field_dict["detailed_tax_analysis"] = detailed_tax_analysis
-        if payments_allocations is not UNSET:
-            field_dict["payments_allocations"] = payments_allocations
-        if last_paid is not UNSET:
-            field_dict["last_paid"] = last_paid
-        if withholding_tax_rate is not UNSET:
-            field_dict["withholding_tax_rate"] = withholding_tax_rate
-        if withholding_tax_amount is not UNSET:
-            field_dict["withholding_tax_amount"] = withholding_tax_amount
-        if base_currency_withholding_tax_amount is not UNSET:
+        if not isinstance(self.base_currency_shipping_total_amount, Unset):
+            field_dict["base_currency_shipping_total_amount"] = (
+                None
+                if self.base_currency_shipping_total_amount is None
+                else decimal_to_wire(self.base_currency_shipping_total_amount)
+            )
+        if not isinstance(self.total_discount_amount, Unset):
+            field_dict["total_discount_amount"] = (
+                None
+                if self.total_discount_amount is None
+                else decimal_to_wire(self.total_discount_amount)
+            )
+        if not isinstance(self.base_currency_total_discount_amount, Unset):
+            field_dict["base_currency_total_discount_amount"] = (
+                None
+                if self.base_currency_total_discount_amount is None
+                else decimal_to_wire(self.base_currency_total_discount_amount)
+            )
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.base_currency_outstanding_amount, Unset):
+            field_dict["base_currency_outstanding_amount"] = (
+                None
+                if self.base_currency_outstanding_amount is None
+                else decimal_to_wire(self.base_currency_outstanding_amount)
+            )
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.sent, Unset):
+            field_dict["sent"] = self.sent
+        if not isinstance(self.sent_by_email, Unset):
+            field_dict["sent_by_email"] = self.sent_by_email
+        if not isinstance(self.void_reason, Unset):
+            field_dict["void_reason"] = self.void_reason
+        if not isinstance(self.invoice_lines, Unset):
+            field_dict["invoice_lines"] = (
+                None
+                if self.invoice_lines is None
+                else [_i0.to_dict() for _i0 in self.invoice_lines]
+            )
+        if not isinstance(self.tax_analysis, Unset):
+            field_dict["tax_analysis"] = (
+                None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
+            )
+        if not isinstance(self.detailed_tax_analysis, Unset):
+            field_dict["detailed_tax_analysis"] = (
+                None if self.detailed_tax_analysis is None else self.detailed_tax_analysis.to_dict()
+            )
+        if not isinstance(self.payments_allocations, Unset):
+            field_dict["payments_allocations"] = (
+                None
+                if self.payments_allocations is None
+                else [_i0.to_dict() for _i0 in self.payments_allocations]
+            )
+        if not isinstance(self.last_paid, Unset):
+            field_dict["last_paid"] = None if self.last_paid is None else self.last_paid.isoformat()
+        if not isinstance(self.withholding_tax_rate, Unset):
+            field_dict["withholding_tax_rate"] = (
+                None
+                if self.withholding_tax_rate is None
+                else decimal_to_wire(self.withholding_tax_rate)
+            )
+        if not isinstance(self.withholding_tax_amount, Unset):
+            field_dict["withholding_tax_amount"] = (
+                None
+                if self.withholding_tax_amount is None
+                else decimal_to_wire(self.withholding_tax_amount)
+            )
+        if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                base_currency_withholding_tax_amount
+                None
+                if self.base_currency_withholding_tax_amount is None
+                else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
-        if corrective_reason_code is not UNSET:
-            field_dict["corrective_reason_code"] = corrective_reason_code
-        if original_invoice is not UNSET:
-            field_dict["original_invoice"] = original_invoice
-        if original_invoice_number is not UNSET:
-            field_dict["original_invoice_number"] = original_invoice_number
-        if original_invoice_date is not UNSET:
-            field_dict["original_invoice_date"] = original_invoice_date
-        if details is not UNSET:
-            field_dict["details"] = details
-        if tax_reconciled is not UNSET:
-            field_dict["tax_reconciled"] = tax_reconciled
-
+        if not isinstance(self.corrective_reason_code, Unset):
+            field_dict["corrective_reason_code"] = (
+                None
+                if self.corrective_reason_code is None
+                else self.corrective_reason_code.to_dict()
+            )
+        if not isinstance(self.original_invoice, Unset):
+            field_dict["original_invoice"] = (
+                None if self.original_invoice is None else self.original_invoice.to_dict()
+            )
+        if not isinstance(self.original_invoice_number, Unset):
+            field_dict["original_invoice_number"] = self.original_invoice_number
+        if not isinstance(self.original_invoice_date, Unset):
+            field_dict["original_invoice_date"] = self.original_invoice_date
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.tax_reconciled, Unset):
+            field_dict["tax_reconciled"] = self.tax_reconciled
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.artefact_tax_analysis import ArtefactTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-        from ..models.payment_allocation import PaymentAllocation  # noqa: PLC0415
-        from ..models.sales_artefact_address import SalesArtefactAddress  # noqa: PLC0415
-        from ..models.sales_invoice_line_item import SalesInvoiceLineItem  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-        from ..models.transaction import Transaction  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_vat_reverse_charge(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vat_reverse_charge = _parse_vat_reverse_charge(d.pop("vat_reverse_charge", UNSET))
-
-        def _parse_tax_calculation_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_calculation_method = _parse_tax_calculation_method(
-            d.pop("tax_calculation_method", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            editable=d.pop("editable", UNSET),
+            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+            tax_calculation_method=d.pop("tax_calculation_method", UNSET),
+            destination_consignment=d.pop("destination_consignment", UNSET),
+            destination_vat_rates_in_use=d.pop("destination_vat_rates_in_use", UNSET),
+            transaction=(
+                _v0
+                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                else _m_transaction.Transaction.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            invoice_number_prefix=d.pop("invoice_number_prefix", UNSET),
+            invoice_number=d.pop("invoice_number", UNSET),
+            contact_name=d.pop("contact_name", UNSET),
+            contact_reference=d.pop("contact_reference", UNSET),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            due_date=(
+                _v0
+                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            main_address_free_form=d.pop("main_address_free_form", UNSET),
+            main_address=(
+                _v0
+                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+            ),
+            delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
+            delivery_address=(
+                _v0
+                if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+            ),
+            notes=d.pop("notes", UNSET),
+            terms_and_conditions=d.pop("terms_and_conditions", UNSET),
+            shipping_net_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            shipping_tax_rate=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            shipping_tax_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            shipping_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            shipping_total_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_quantity=(
+                _v0
+                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_amount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_discount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_paid=(
+                _v0
+                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate=(
+                _v0
+                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            inverse_exchange_rate=(
+                _v0
+                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
+                or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            base_currency_shipping_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_discount_amount=(
+                _v0
+                if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_discount_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sent=d.pop("sent", UNSET),
+            sent_by_email=d.pop("sent_by_email", UNSET),
+            void_reason=d.pop("void_reason", UNSET),
+            invoice_lines=(
+                _v0
+                if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
+                else [_m_sales_invoice_line_item.SalesInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            tax_analysis=(
+                _v0
+                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+            ),
+            detailed_tax_analysis=(
+                _v0
+                if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+            ),
+            payments_allocations=(
+                _v0
+                if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+            ),
+            last_paid=(
+                _v0
+                if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            withholding_tax_rate=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            corrective_reason_code=(
+                _v0
+                if (_v0 := d.pop("corrective_reason_code", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            original_invoice=(
+                _v0
+                if (_v0 := d.pop("original_invoice", UNSET)) is None or _v0 is UNSET
+                else _m_generic.Generic.from_dict(_v0)
+            ),
+            original_invoice_number=d.pop("original_invoice_number", UNSET),
+            original_invoice_date=d.pop("original_invoice_date", UNSET),
+            details=d.pop("details", UNSET),
+            tax_reconciled=d.pop("tax_reconciled", UNSET),
         )
-
-        def _parse_destination_consignment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_consignment = _parse_destination_consignment(
-            d.pop("destination_consignment", UNSET)
-        )
-
-        def _parse_destination_vat_rates_in_use(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_vat_rates_in_use = _parse_destination_vat_rates_in_use(
-            d.pop("destination_vat_rates_in_use", UNSET)
-        )
-
-        def _parse_transaction(data: object) -> None | Transaction | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_0 = Transaction.from_dict(data)
-
-                return transaction_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Transaction | Unset, data)
-
-        transaction = _parse_transaction(d.pop("transaction", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_contact(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Contact.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_invoice_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        invoice_number_prefix = _parse_invoice_number_prefix(d.pop("invoice_number_prefix", UNSET))
-
-        def _parse_invoice_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        invoice_number = _parse_invoice_number(d.pop("invoice_number", UNSET))
-
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_name = _parse_contact_name(d.pop("contact_name", UNSET))
-
-        def _parse_contact_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_reference = _parse_contact_reference(d.pop("contact_reference", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_due_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                due_date_type_0 = datetime.date.fromisoformat(data)
-
-                return due_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        due_date = _parse_due_date(d.pop("due_date", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_main_address_free_form(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        main_address_free_form = _parse_main_address_free_form(
-            d.pop("main_address_free_form", UNSET)
-        )
-
-        def _parse_main_address(data: object) -> None | SalesArtefactAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_address_type_0 = SalesArtefactAddress.from_dict(data)
-
-                return main_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SalesArtefactAddress | Unset, data)
-
-        main_address = _parse_main_address(d.pop("main_address", UNSET))
-
-        def _parse_delivery_address_free_form(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        delivery_address_free_form = _parse_delivery_address_free_form(
-            d.pop("delivery_address_free_form", UNSET)
-        )
-
-        def _parse_delivery_address(data: object) -> None | SalesArtefactAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                delivery_address_type_0 = SalesArtefactAddress.from_dict(data)
-
-                return delivery_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SalesArtefactAddress | Unset, data)
-
-        delivery_address = _parse_delivery_address(d.pop("delivery_address", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        terms_and_conditions = _parse_terms_and_conditions(d.pop("terms_and_conditions", UNSET))
-
-        def _parse_shipping_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_net_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_net_amount = _parse_shipping_net_amount(d.pop("shipping_net_amount", UNSET))
-
-        def _parse_shipping_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_tax_rate_type_0 = Base.from_dict(data)
-
-                return shipping_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        shipping_tax_rate = _parse_shipping_tax_rate(d.pop("shipping_tax_rate", UNSET))
-
-        def _parse_shipping_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_tax_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_tax_amount = _parse_shipping_tax_amount(d.pop("shipping_tax_amount", UNSET))
-
-        def _parse_shipping_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shipping_tax_breakdown_type_0 = []
-                _shipping_tax_breakdown_type_0 = data
-                for shipping_tax_breakdown_type_0_item_data in _shipping_tax_breakdown_type_0:
-                    shipping_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        shipping_tax_breakdown_type_0_item_data
-                    )
-
-                    shipping_tax_breakdown_type_0.append(shipping_tax_breakdown_type_0_item)
-
-                return shipping_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        shipping_tax_breakdown = _parse_shipping_tax_breakdown(
-            d.pop("shipping_tax_breakdown", UNSET)
-        )
-
-        def _parse_shipping_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_total_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_total_amount = _parse_shipping_total_amount(d.pop("shipping_total_amount", UNSET))
-
-        def _parse_total_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_quantity_type_0 = decimal_from_wire(data)
-
-                return total_quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_quantity = _parse_total_quantity(d.pop("total_quantity", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_payments_allocations_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_amount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_amount = _parse_payments_allocations_total_amount(
-            d.pop("payments_allocations_total_amount", UNSET)
-        )
-
-        def _parse_payments_allocations_total_discount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_discount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_discount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_discount = _parse_payments_allocations_total_discount(
-            d.pop("payments_allocations_total_discount", UNSET)
-        )
-
-        def _parse_total_paid(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_paid_type_0 = decimal_from_wire(data)
-
-                return total_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_paid = _parse_total_paid(d.pop("total_paid", UNSET))
-
-        def _parse_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        outstanding_amount = _parse_outstanding_amount(d.pop("outstanding_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                exchange_rate_type_0 = decimal_from_wire(data)
-
-                return exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        exchange_rate = _parse_exchange_rate(d.pop("exchange_rate", UNSET))
-
-        def _parse_inverse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                inverse_exchange_rate_type_0 = decimal_from_wire(data)
-
-                return inverse_exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        inverse_exchange_rate = _parse_inverse_exchange_rate(d.pop("inverse_exchange_rate", UNSET))
-
-        def _parse_base_currency_shipping_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_net_amount = _parse_base_currency_shipping_net_amount(
-            d.pop("base_currency_shipping_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_shipping_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_tax_amount = _parse_base_currency_shipping_tax_amount(
-            d.pop("base_currency_shipping_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_shipping_tax_breakdown(
-            data: object,
-        ) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                base_currency_shipping_tax_breakdown_type_0 = []
-                _base_currency_shipping_tax_breakdown_type_0 = data
-                for (
-                    base_currency_shipping_tax_breakdown_type_0_item_data
-                ) in _base_currency_shipping_tax_breakdown_type_0:
-                    base_currency_shipping_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        base_currency_shipping_tax_breakdown_type_0_item_data
-                    )
-
-                    base_currency_shipping_tax_breakdown_type_0.append(
-                        base_currency_shipping_tax_breakdown_type_0_item
-                    )
-
-                return base_currency_shipping_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        base_currency_shipping_tax_breakdown = _parse_base_currency_shipping_tax_breakdown(
-            d.pop("base_currency_shipping_tax_breakdown", UNSET)
-        )
-
-        def _parse_base_currency_shipping_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_total_amount = _parse_base_currency_shipping_total_amount(
-            d.pop("base_currency_shipping_total_amount", UNSET)
-        )
-
-        def _parse_total_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_discount_amount_type_0 = decimal_from_wire(data)
-
-                return total_discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_discount_amount = _parse_total_discount_amount(d.pop("total_discount_amount", UNSET))
-
-        def _parse_base_currency_total_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_discount_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_discount_amount = _parse_base_currency_total_discount_amount(
-            d.pop("base_currency_total_discount_amount", UNSET)
-        )
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_base_currency_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_outstanding_amount = _parse_base_currency_outstanding_amount(
-            d.pop("base_currency_outstanding_amount", UNSET)
-        )
-
-        def _parse_status(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = Base.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_sent(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sent = _parse_sent(d.pop("sent", UNSET))
-
-        def _parse_sent_by_email(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sent_by_email = _parse_sent_by_email(d.pop("sent_by_email", UNSET))
-
-        def _parse_void_reason(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        void_reason = _parse_void_reason(d.pop("void_reason", UNSET))
-
-        def _parse_invoice_lines(data: object) -> list[SalesInvoiceLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                invoice_lines_type_0 = []
-                _invoice_lines_type_0 = data
-                for invoice_lines_type_0_item_data in _invoice_lines_type_0:
-                    invoice_lines_type_0_item = SalesInvoiceLineItem.from_dict(
-                        invoice_lines_type_0_item_data
-                    )
-
-                    invoice_lines_type_0.append(invoice_lines_type_0_item)
-
-                return invoice_lines_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[SalesInvoiceLineItem] | None | Unset, data)
-
-        invoice_lines = _parse_invoice_lines(d.pop("invoice_lines", UNSET))
-
-        def _parse_tax_analysis(data: object) -> list[ArtefactTaxAnalysis] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_analysis_type_0 = []
-                _tax_analysis_type_0 = data
-                for tax_analysis_type_0_item_data in _tax_analysis_type_0:
-                    tax_analysis_type_0_item = ArtefactTaxAnalysis.from_dict(
-                        tax_analysis_type_0_item_data
-                    )
-
-                    tax_analysis_type_0.append(tax_analysis_type_0_item)
-
-                return tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ArtefactTaxAnalysis] | None | Unset, data)
-
-        tax_analysis = _parse_tax_analysis(d.pop("tax_analysis", UNSET))
-
-        def _parse_detailed_tax_analysis(
-            data: object,
-        ) -> ArtefactDetailedTaxAnalysis | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                detailed_tax_analysis_type_0 = ArtefactDetailedTaxAnalysis.from_dict(data)
-
-                return detailed_tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtefactDetailedTaxAnalysis | None | Unset, data)
-
-        detailed_tax_analysis = _parse_detailed_tax_analysis(d.pop("detailed_tax_analysis", UNSET))
-
-        def _parse_payments_allocations(data: object) -> list[PaymentAllocation] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                payments_allocations_type_0 = []
-                _payments_allocations_type_0 = data
-                for payments_allocations_type_0_item_data in _payments_allocations_type_0:
-                    payments_allocations_type_0_item = PaymentAllocation.from_dict(
-                        payments_allocations_type_0_item_data
-                    )
-
-                    payments_allocations_type_0.append(payments_allocations_type_0_item)
-
-                return payments_allocations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[PaymentAllocation] | None | Unset, data)
-
-        payments_allocations = _parse_payments_allocations(d.pop("payments_allocations", UNSET))
-
-        def _parse_last_paid(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_paid_type_0 = datetime.date.fromisoformat(data)
-
-                return last_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        last_paid = _parse_last_paid(d.pop("last_paid", UNSET))
-
-        def _parse_withholding_tax_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_rate_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_rate = _parse_withholding_tax_rate(d.pop("withholding_tax_rate", UNSET))
-
-        def _parse_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_amount = _parse_withholding_tax_amount(
-            d.pop("withholding_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_withholding_tax_amount = _parse_base_currency_withholding_tax_amount(
-            d.pop("base_currency_withholding_tax_amount", UNSET)
-        )
-
-        def _parse_corrective_reason_code(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                corrective_reason_code_type_0 = Base.from_dict(data)
-
-                return corrective_reason_code_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        corrective_reason_code = _parse_corrective_reason_code(
-            d.pop("corrective_reason_code", UNSET)
-        )
-
-        def _parse_original_invoice(data: object) -> Generic | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                original_invoice_type_0 = Generic.from_dict(data)
-
-                return original_invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Generic | None | Unset, data)
-
-        original_invoice = _parse_original_invoice(d.pop("original_invoice", UNSET))
-
-        def _parse_original_invoice_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        original_invoice_number = _parse_original_invoice_number(
-            d.pop("original_invoice_number", UNSET)
-        )
-
-        def _parse_original_invoice_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        original_invoice_date = _parse_original_invoice_date(d.pop("original_invoice_date", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_tax_reconciled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_reconciled = _parse_tax_reconciled(d.pop("tax_reconciled", UNSET))
-
-        sales_corrective_invoice = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            links=links,
-            editable=editable,
-            vat_reverse_charge=vat_reverse_charge,
-            tax_calculation_method=tax_calculation_method,
-            destination_consignment=destination_consignment,
-            destination_vat_rates_in_use=destination_vat_rates_in_use,
-            transaction=transaction,
-            transaction_type=transaction_type,
-            contact=contact,
-            deleted_at=deleted_at,
-            invoice_number_prefix=invoice_number_prefix,
-            invoice_number=invoice_number,
-            contact_name=contact_name,
-            contact_reference=contact_reference,
-            date=date,
-            due_date=due_date,
-            reference=reference,
-            main_address_free_form=main_address_free_form,
-            main_address=main_address,
-            delivery_address_free_form=delivery_address_free_form,
-            delivery_address=delivery_address,
-            notes=notes,
-            terms_and_conditions=terms_and_conditions,
-            shipping_net_amount=shipping_net_amount,
-            shipping_tax_rate=shipping_tax_rate,
-            shipping_tax_amount=shipping_tax_amount,
-            shipping_tax_breakdown=shipping_tax_breakdown,
-            shipping_total_amount=shipping_total_amount,
-            total_quantity=total_quantity,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            total_amount=total_amount,
-            payments_allocations_total_amount=payments_allocations_total_amount,
-            payments_allocations_total_discount=payments_allocations_total_discount,
-            total_paid=total_paid,
-            outstanding_amount=outstanding_amount,
-            currency=currency,
-            exchange_rate=exchange_rate,
-            inverse_exchange_rate=inverse_exchange_rate,
-            base_currency_shipping_net_amount=base_currency_shipping_net_amount,
-            base_currency_shipping_tax_amount=base_currency_shipping_tax_amount,
-            base_currency_shipping_tax_breakdown=base_currency_shipping_tax_breakdown,
-            base_currency_shipping_total_amount=base_currency_shipping_total_amount,
-            total_discount_amount=total_discount_amount,
-            base_currency_total_discount_amount=base_currency_total_discount_amount,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_total_amount=base_currency_total_amount,
-            base_currency_outstanding_amount=base_currency_outstanding_amount,
-            status=status,
-            sent=sent,
-            sent_by_email=sent_by_email,
-            void_reason=void_reason,
-            invoice_lines=invoice_lines,
-            tax_analysis=tax_analysis,
-            detailed_tax_analysis=detailed_tax_analysis,
-            payments_allocations=payments_allocations,
-            last_paid=last_paid,
-            withholding_tax_rate=withholding_tax_rate,
-            withholding_tax_amount=withholding_tax_amount,
-            base_currency_withholding_tax_amount=base_currency_withholding_tax_amount,
-            corrective_reason_code=corrective_reason_code,
-            original_invoice=original_invoice,
-            original_invoice_number=original_invoice_number,
-            original_invoice_date=original_invoice_date,
-            details=details,
-            tax_reconciled=tax_reconciled,
-        )
-
-        sales_corrective_invoice.additional_properties = d
-        return sales_corrective_invoice
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,24 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
+from . import artefact_tax_analysis as _m_artefact_tax_analysis
+from . import base as _m_base
+from . import contact as _m_contact
+from . import generic as _m_generic
+from . import link as _m_link
+from . import profit_analysis as _m_profit_analysis
+from . import quote_status as _m_quote_status
+from . import sales_artefact_address as _m_sales_artefact_address
+from . import sales_quote_line_item as _m_sales_quote_line_item
+from . import tax_breakdown as _m_tax_breakdown
 
 if TYPE_CHECKING:
     from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
@@ -37,84 +48,101 @@ class SalesEstimate:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Sales`: Full Access, Restricted
-    Access
+    Requires the authenticated user to have any of the following roles in the area `Sales`: Full
+    Access, Restricted Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            links (list[Link] | None | Unset): Links for the resource
-            editable (bool | None | Unset): Indicates whether artefact can be edited
-            vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is applied to the artefact.
-                Only used for a UK business.
-            tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for this sales invoice,
-                returns invoice, cash or retailer.
-            destination_consignment (bool | None | Unset): Indicates whether consignment checkbox for destination VAT is
-                checked on the artefact. Only used for an UK business, where destination VAT was enabled in the settings.
-            destination_vat_rates_in_use (bool | None | Unset): Indicates whether destination vat rates are in use
-            contact (Contact | None | Unset): The contact the estimate relates to
-            estimate_number_prefix (None | str | Unset): The estimate number prefix
-            estimate_number (None | str | Unset): The generated estimate number
-            contact_name (None | str | Unset): The name of the contact when the estimate was created
-            contact_reference (None | str | Unset): The reference of the contact when the estimate was created
-            date (datetime.date | None | Unset): The date of the estimate
-            expiry_date (datetime.date | None | Unset): The expiry date of the estimate
-            reference (None | str | Unset): The reference for the estimate
-            main_address_free_form (None | str | Unset): The free-form main address of the estimate
-                Note: An upper length limit of 500 characters is imposed conditionally and may not apply in every request. A
-                hard upper limit of 65535 characters is imposed by the storage layer, though.
-            main_address (None | SalesArtefactAddress | Unset): The main address of the estimate
-            delivery_address_free_form (None | str | Unset): The free-form delivery address of the estimate
-                Note: An upper length limit of 500 characters is imposed conditionally and may not apply in every request. A
-                hard upper limit of 65535 characters is imposed by the storage layer, though.
-            delivery_address (None | SalesArtefactAddress | Unset): The delivery address of the estimate
-            notes (None | str | Unset): Estimate notes
-            terms_and_conditions (None | str | Unset): Estimate terms and conditions
-            shipping_net_amount (Decimal | None | Unset): The net shipping amount
-            shipping_tax_rate (Base | None | Unset): The shipping tax rate
-            shipping_tax_amount (Decimal | None | Unset): The tax shipping amount. NOTE: This is not required for POST/PUT
-                requests as the shipping tax is calculated based on the shipping_net_amount and the shipping_tax_rate.
-            shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for the estimate
-            shipping_total_amount (Decimal | None | Unset): The total shipping amount
-            net_amount (Decimal | None | Unset): The net amount of the estimate
-            tax_amount (Decimal | None | Unset): The tax amount of the estimate
-            total_amount (Decimal | None | Unset): The total amount of the estimate
-            currency (Base | None | Unset): The currency for the estimate
-            exchange_rate (Decimal | None | Unset): The exchange rate for the estimate
-            inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the estimate
-            base_currency_shipping_net_amount (Decimal | None | Unset): The net shipping amount in base currency
-            base_currency_shipping_tax_amount (Decimal | None | Unset): The tax shipping amount in base currency
-            base_currency_shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for the
-                estimate in base currency
-            base_currency_shipping_total_amount (Decimal | None | Unset): The total shipping amount in base currency
-            total_quantity (Decimal | None | Unset): The total quantity of the estimate
-            total_discount_amount (Decimal | None | Unset): The discount amount on the  estimate
-            base_currency_total_discount_amount (Decimal | None | Unset): The discount amount on the  estimate in base
-                currency
-            base_currency_net_amount (Decimal | None | Unset): The net amount of the estimate in base currency
-            base_currency_tax_amount (Decimal | None | Unset): The tax amount of the estimate in base currency
-            base_currency_total_amount (Decimal | None | Unset): The total amount of the estimate in base currency
-            payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments and allocations
-            payments_allocations_total_discount (Decimal | None | Unset): The total discount of all payments and allocations
-            total_paid (Decimal | None | Unset): The total paid amount of the estimate including any payments, allocations
-                and discounts
-            status (None | QuoteStatus | Unset): The status of the estimate
-            sent (bool | None | Unset): Indicates whether the estimate has been sent
-            sent_by_email (bool | None | Unset): Indicates whether the estimate has been emailed
-            estimate_lines (list[SalesQuoteLineItem] | None | Unset): The estimate lines of the estimate
-            tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The estimate tax analysis
-            detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
-            tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
-            withholding_tax_rate (Decimal | None | Unset): IRPF withheld Tax Rate (Spain only)
-            withholding_tax_amount (Decimal | None | Unset): IRPF withheld Tax Amount (Spain only)
-            base_currency_withholding_tax_amount (Decimal | None | Unset): IRPF withheld Tax Amount (Spain only) in the base
-                currency
-            profit_analysis (None | ProfitAnalysis | Unset): Breakdown of profit per line
-            tax_reconciled (bool | None | Unset): Indicates if the quote/estimate is tax reconciled or not.
-            invoice (Generic | None | Unset): The invoice associated with the estimate.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        links (list[Link] | None | Unset): Links for the resource
+        editable (bool | None | Unset): Indicates whether artefact can be edited
+        vat_reverse_charge (bool | None | Unset): Indicates whether Domestic Reverser Charge is
+            applied to the artefact. Only used for a UK business.
+        tax_calculation_method (None | str | Unset): The tax calculation method, if applicable, for
+            this sales invoice, returns invoice, cash or retailer.
+        destination_consignment (bool | None | Unset): Indicates whether consignment checkbox for
+            destination VAT is checked on the artefact. Only used for an UK business, where destination
+            VAT was enabled in the settings.
+        destination_vat_rates_in_use (bool | None | Unset): Indicates whether destination vat rates
+            are in use
+        contact (Contact | None | Unset): The contact the estimate relates to
+        estimate_number_prefix (None | str | Unset): The estimate number prefix
+        estimate_number (None | str | Unset): The generated estimate number
+        contact_name (None | str | Unset): The name of the contact when the estimate was created
+        contact_reference (None | str | Unset): The reference of the contact when the estimate was
+            created
+        date (datetime.date | None | Unset): The date of the estimate
+        expiry_date (datetime.date | None | Unset): The expiry date of the estimate
+        reference (None | str | Unset): The reference for the estimate
+        main_address_free_form (None | str | Unset): The free-form main address of the estimate
+            Note: An upper length limit of 500 characters is imposed conditionally and may not apply in
+            every request. A hard upper limit of 65535 characters is imposed by the storage layer,
+            though.
+        main_address (None | SalesArtefactAddress | Unset): The main address of the estimate
+        delivery_address_free_form (None | str | Unset): The free-form delivery address of the
+            estimate
+            Note: An upper length limit of 500 characters is imposed conditionally and may not apply in
+            every request. A hard upper limit of 65535 characters is imposed by the storage layer,
+            though.
+        delivery_address (None | SalesArtefactAddress | Unset): The delivery address of the estimate
+        notes (None | str | Unset): Estimate notes
+        terms_and_conditions (None | str | Unset): Estimate terms and conditions
+        shipping_net_amount (Decimal | None | Unset): The net shipping amount
+        shipping_tax_rate (Base | None | Unset): The shipping tax rate
+        shipping_tax_amount (Decimal | None | Unset): The tax shipping amount. NOTE: This is not
+            required for POST/PUT requests as the shipping tax is calculated based on the
+            shipping_net_amount and the shipping_tax_rate.
+        shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax breakdown for
+            the estimate
+        shipping_total_amount (Decimal | None | Unset): The total shipping amount
+        net_amount (Decimal | None | Unset): The net amount of the estimate
+        tax_amount (Decimal | None | Unset): The tax amount of the estimate
+        total_amount (Decimal | None | Unset): The total amount of the estimate
+        currency (Base | None | Unset): The currency for the estimate
+        exchange_rate (Decimal | None | Unset): The exchange rate for the estimate
+        inverse_exchange_rate (Decimal | None | Unset): The inverse exchange rate for the estimate
+        base_currency_shipping_net_amount (Decimal | None | Unset): The net shipping amount in base
+            currency
+        base_currency_shipping_tax_amount (Decimal | None | Unset): The tax shipping amount in base
+            currency
+        base_currency_shipping_tax_breakdown (list[TaxBreakdown] | None | Unset): The shipping tax
+            breakdown for the  estimate in base currency
+        base_currency_shipping_total_amount (Decimal | None | Unset): The total shipping amount in
+            base currency
+        total_quantity (Decimal | None | Unset): The total quantity of the estimate
+        total_discount_amount (Decimal | None | Unset): The discount amount on the  estimate
+        base_currency_total_discount_amount (Decimal | None | Unset): The discount amount on the
+            estimate in base currency
+        base_currency_net_amount (Decimal | None | Unset): The net amount of the estimate in base
+            currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount of the estimate in base
+            currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount of the estimate in
+            base currency
+        payments_allocations_total_amount (Decimal | None | Unset): The total amount of all payments
+            and allocations
+        payments_allocations_total_discount (Decimal | None | Unset): The total discount of all
+            payments and allocations
+        total_paid (Decimal | None | Unset): The total paid amount of the estimate including any
+            payments, allocations and discounts
+        status (None | QuoteStatus | Unset): The status of the estimate
+        sent (bool | None | Unset): Indicates whether the estimate has been sent
+        sent_by_email (bool | None | Unset): Indicates whether the estimate has been emailed
+        estimate_lines (list[SalesQuoteLineItem] | None | Unset): The estimate lines of the estimate
+        tax_analysis (list[ArtefactTaxAnalysis] | None | Unset): The estimate tax analysis
+        detailed_tax_analysis (ArtefactDetailedTaxAnalysis | None | Unset):
+        tax_address_region (Base | None | Unset): The address region for tax purposes (Canada only)
+        withholding_tax_rate (Decimal | None | Unset): IRPF withheld Tax Rate (Spain only)
+        withholding_tax_amount (Decimal | None | Unset): IRPF withheld Tax Amount (Spain only)
+        base_currency_withholding_tax_amount (Decimal | None | Unset): IRPF withheld Tax Amount
+            (Spain only) in the base currency
+        profit_analysis (None | ProfitAnalysis | Unset): Breakdown of profit per line
+        tax_reconciled (bool | None | Unset): Indicates if the quote/estimate is tax reconciled or
+            not.
+        invoice (Generic | None | Unset): The invoice associated with the estimate.
     """
 
     id: None | str | Unset = UNSET
@@ -182,1704 +210,494 @@ class SalesEstimate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-        from ..models.profit_analysis import ProfitAnalysis  # noqa: PLC0415
-        from ..models.quote_status import QuoteStatus  # noqa: PLC0415
-        from ..models.sales_artefact_address import SalesArtefactAddress  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        editable: bool | None | Unset
-        if isinstance(self.editable, Unset):
-            editable = UNSET
-        else:
-            editable = self.editable
-
-        vat_reverse_charge: bool | None | Unset
-        if isinstance(self.vat_reverse_charge, Unset):
-            vat_reverse_charge = UNSET
-        else:
-            vat_reverse_charge = self.vat_reverse_charge
-
-        tax_calculation_method: None | str | Unset
-        if isinstance(self.tax_calculation_method, Unset):
-            tax_calculation_method = UNSET
-        else:
-            tax_calculation_method = self.tax_calculation_method
-
-        destination_consignment: bool | None | Unset
-        if isinstance(self.destination_consignment, Unset):
-            destination_consignment = UNSET
-        else:
-            destination_consignment = self.destination_consignment
-
-        destination_vat_rates_in_use: bool | None | Unset
-        if isinstance(self.destination_vat_rates_in_use, Unset):
-            destination_vat_rates_in_use = UNSET
-        else:
-            destination_vat_rates_in_use = self.destination_vat_rates_in_use
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Contact):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        estimate_number_prefix: None | str | Unset
-        if isinstance(self.estimate_number_prefix, Unset):
-            estimate_number_prefix = UNSET
-        else:
-            estimate_number_prefix = self.estimate_number_prefix
-
-        estimate_number: None | str | Unset
-        if isinstance(self.estimate_number, Unset):
-            estimate_number = UNSET
-        else:
-            estimate_number = self.estimate_number
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        contact_reference: None | str | Unset
-        if isinstance(self.contact_reference, Unset):
-            contact_reference = UNSET
-        else:
-            contact_reference = self.contact_reference
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        expiry_date: None | str | Unset
-        if isinstance(self.expiry_date, Unset):
-            expiry_date = UNSET
-        elif isinstance(self.expiry_date, datetime.date):
-            expiry_date = self.expiry_date.isoformat()
-        else:
-            expiry_date = self.expiry_date
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        main_address_free_form: None | str | Unset
-        if isinstance(self.main_address_free_form, Unset):
-            main_address_free_form = UNSET
-        else:
-            main_address_free_form = self.main_address_free_form
-
-        main_address: dict[str, Any] | None | Unset
-        if isinstance(self.main_address, Unset):
-            main_address = UNSET
-        elif isinstance(self.main_address, SalesArtefactAddress):
-            main_address = self.main_address.to_dict()
-        else:
-            main_address = self.main_address
-
-        delivery_address_free_form: None | str | Unset
-        if isinstance(self.delivery_address_free_form, Unset):
-            delivery_address_free_form = UNSET
-        else:
-            delivery_address_free_form = self.delivery_address_free_form
-
-        delivery_address: dict[str, Any] | None | Unset
-        if isinstance(self.delivery_address, Unset):
-            delivery_address = UNSET
-        elif isinstance(self.delivery_address, SalesArtefactAddress):
-            delivery_address = self.delivery_address.to_dict()
-        else:
-            delivery_address = self.delivery_address
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        terms_and_conditions: None | str | Unset
-        if isinstance(self.terms_and_conditions, Unset):
-            terms_and_conditions = UNSET
-        else:
-            terms_and_conditions = self.terms_and_conditions
-
-        shipping_net_amount: None | str | Unset
-        if isinstance(self.shipping_net_amount, Unset):
-            shipping_net_amount = UNSET
-        elif isinstance(self.shipping_net_amount, Decimal):
-            shipping_net_amount = decimal_to_wire(self.shipping_net_amount)
-        else:
-            shipping_net_amount = self.shipping_net_amount
-
-        shipping_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.shipping_tax_rate, Unset):
-            shipping_tax_rate = UNSET
-        elif isinstance(self.shipping_tax_rate, Base):
-            shipping_tax_rate = self.shipping_tax_rate.to_dict()
-        else:
-            shipping_tax_rate = self.shipping_tax_rate
-
-        shipping_tax_amount: None | str | Unset
-        if isinstance(self.shipping_tax_amount, Unset):
-            shipping_tax_amount = UNSET
-        elif isinstance(self.shipping_tax_amount, Decimal):
-            shipping_tax_amount = decimal_to_wire(self.shipping_tax_amount)
-        else:
-            shipping_tax_amount = self.shipping_tax_amount
-
-        shipping_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.shipping_tax_breakdown, Unset):
-            shipping_tax_breakdown = UNSET
-        elif isinstance(self.shipping_tax_breakdown, list):
-            shipping_tax_breakdown = []
-            for shipping_tax_breakdown_type_0_item_data in self.shipping_tax_breakdown:
-                shipping_tax_breakdown_type_0_item = (
-                    shipping_tax_breakdown_type_0_item_data.to_dict()
-                )
-                shipping_tax_breakdown.append(shipping_tax_breakdown_type_0_item)
-
-        else:
-            shipping_tax_breakdown = self.shipping_tax_breakdown
-
-        shipping_total_amount: None | str | Unset
-        if isinstance(self.shipping_total_amount, Unset):
-            shipping_total_amount = UNSET
-        elif isinstance(self.shipping_total_amount, Decimal):
-            shipping_total_amount = decimal_to_wire(self.shipping_total_amount)
-        else:
-            shipping_total_amount = self.shipping_total_amount
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        exchange_rate: None | str | Unset
-        if isinstance(self.exchange_rate, Unset):
-            exchange_rate = UNSET
-        elif isinstance(self.exchange_rate, Decimal):
-            exchange_rate = decimal_to_wire(self.exchange_rate)
-        else:
-            exchange_rate = self.exchange_rate
-
-        inverse_exchange_rate: None | str | Unset
-        if isinstance(self.inverse_exchange_rate, Unset):
-            inverse_exchange_rate = UNSET
-        elif isinstance(self.inverse_exchange_rate, Decimal):
-            inverse_exchange_rate = decimal_to_wire(self.inverse_exchange_rate)
-        else:
-            inverse_exchange_rate = self.inverse_exchange_rate
-
-        base_currency_shipping_net_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_net_amount, Unset):
-            base_currency_shipping_net_amount = UNSET
-        elif isinstance(self.base_currency_shipping_net_amount, Decimal):
-            base_currency_shipping_net_amount = decimal_to_wire(
-                self.base_currency_shipping_net_amount
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
             )
-        else:
-            base_currency_shipping_net_amount = self.base_currency_shipping_net_amount
-
-        base_currency_shipping_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_tax_amount, Unset):
-            base_currency_shipping_tax_amount = UNSET
-        elif isinstance(self.base_currency_shipping_tax_amount, Decimal):
-            base_currency_shipping_tax_amount = decimal_to_wire(
-                self.base_currency_shipping_tax_amount
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
             )
-        else:
-            base_currency_shipping_tax_amount = self.base_currency_shipping_tax_amount
-
-        base_currency_shipping_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.base_currency_shipping_tax_breakdown, Unset):
-            base_currency_shipping_tax_breakdown = UNSET
-        elif isinstance(self.base_currency_shipping_tax_breakdown, list):
-            base_currency_shipping_tax_breakdown = []
-            for (
-                base_currency_shipping_tax_breakdown_type_0_item_data
-            ) in self.base_currency_shipping_tax_breakdown:
-                base_currency_shipping_tax_breakdown_type_0_item = (
-                    base_currency_shipping_tax_breakdown_type_0_item_data.to_dict()
-                )
-                base_currency_shipping_tax_breakdown.append(
-                    base_currency_shipping_tax_breakdown_type_0_item
-                )
-
-        else:
-            base_currency_shipping_tax_breakdown = self.base_currency_shipping_tax_breakdown
-
-        base_currency_shipping_total_amount: None | str | Unset
-        if isinstance(self.base_currency_shipping_total_amount, Unset):
-            base_currency_shipping_total_amount = UNSET
-        elif isinstance(self.base_currency_shipping_total_amount, Decimal):
-            base_currency_shipping_total_amount = decimal_to_wire(
-                self.base_currency_shipping_total_amount
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
             )
-        else:
-            base_currency_shipping_total_amount = self.base_currency_shipping_total_amount
-
-        total_quantity: None | str | Unset
-        if isinstance(self.total_quantity, Unset):
-            total_quantity = UNSET
-        elif isinstance(self.total_quantity, Decimal):
-            total_quantity = decimal_to_wire(self.total_quantity)
-        else:
-            total_quantity = self.total_quantity
-
-        total_discount_amount: None | str | Unset
-        if isinstance(self.total_discount_amount, Unset):
-            total_discount_amount = UNSET
-        elif isinstance(self.total_discount_amount, Decimal):
-            total_discount_amount = decimal_to_wire(self.total_discount_amount)
-        else:
-            total_discount_amount = self.total_discount_amount
-
-        base_currency_total_discount_amount: None | str | Unset
-        if isinstance(self.base_currency_total_discount_amount, Unset):
-            base_currency_total_discount_amount = UNSET
-        elif isinstance(self.base_currency_total_discount_amount, Decimal):
-            base_currency_total_discount_amount = decimal_to_wire(
-                self.base_currency_total_discount_amount
+        if not isinstance(self.editable, Unset):
+            field_dict["editable"] = self.editable
+        if not isinstance(self.vat_reverse_charge, Unset):
+            field_dict["vat_reverse_charge"] = self.vat_reverse_charge
+        if not isinstance(self.tax_calculation_method, Unset):
+            field_dict["tax_calculation_method"] = self.tax_calculation_method
+        if not isinstance(self.destination_consignment, Unset):
+            field_dict["destination_consignment"] = self.destination_consignment
+        if not isinstance(self.destination_vat_rates_in_use, Unset):
+            field_dict["destination_vat_rates_in_use"] = self.destination_vat_rates_in_use
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.estimate_number_prefix, Unset):
+            field_dict["estimate_number_prefix"] = self.estimate_number_prefix
+        if not isinstance(self.estimate_number, Unset):
+            field_dict["estimate_number"] = self.estimate_number
+        if not isinstance(self.contact_name, Unset):
+            field_dict["contact_name"] = self.contact_name
+        if not isinstance(self.contact_reference, Unset):
+            field_dict["contact_reference"] = self.contact_reference
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.expiry_date, Unset):
+            field_dict["expiry_date"] = (
+                None if self.expiry_date is None else self.expiry_date.isoformat()
             )
-        else:
-            base_currency_total_discount_amount = self.base_currency_total_discount_amount
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        payments_allocations_total_amount: None | str | Unset
-        if isinstance(self.payments_allocations_total_amount, Unset):
-            payments_allocations_total_amount = UNSET
-        elif isinstance(self.payments_allocations_total_amount, Decimal):
-            payments_allocations_total_amount = decimal_to_wire(
-                self.payments_allocations_total_amount
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.main_address_free_form, Unset):
+            field_dict["main_address_free_form"] = self.main_address_free_form
+        if not isinstance(self.main_address, Unset):
+            field_dict["main_address"] = (
+                None if self.main_address is None else self.main_address.to_dict()
             )
-        else:
-            payments_allocations_total_amount = self.payments_allocations_total_amount
-
-        payments_allocations_total_discount: None | str | Unset
-        if isinstance(self.payments_allocations_total_discount, Unset):
-            payments_allocations_total_discount = UNSET
-        elif isinstance(self.payments_allocations_total_discount, Decimal):
-            payments_allocations_total_discount = decimal_to_wire(
-                self.payments_allocations_total_discount
+        if not isinstance(self.delivery_address_free_form, Unset):
+            field_dict["delivery_address_free_form"] = self.delivery_address_free_form
+        if not isinstance(self.delivery_address, Unset):
+            field_dict["delivery_address"] = (
+                None if self.delivery_address is None else self.delivery_address.to_dict()
             )
-        else:
-            payments_allocations_total_discount = self.payments_allocations_total_discount
-
-        total_paid: None | str | Unset
-        if isinstance(self.total_paid, Unset):
-            total_paid = UNSET
-        elif isinstance(self.total_paid, Decimal):
-            total_paid = decimal_to_wire(self.total_paid)
-        else:
-            total_paid = self.total_paid
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, QuoteStatus):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        sent: bool | None | Unset
-        if isinstance(self.sent, Unset):
-            sent = UNSET
-        else:
-            sent = self.sent
-
-        sent_by_email: bool | None | Unset
-        if isinstance(self.sent_by_email, Unset):
-            sent_by_email = UNSET
-        else:
-            sent_by_email = self.sent_by_email
-
-        estimate_lines: list[dict[str, Any]] | None | Unset
-        if isinstance(self.estimate_lines, Unset):
-            estimate_lines = UNSET
-        elif isinstance(self.estimate_lines, list):
-            estimate_lines = []
-            for estimate_lines_type_0_item_data in self.estimate_lines:
-                estimate_lines_type_0_item = estimate_lines_type_0_item_data.to_dict()
-                estimate_lines.append(estimate_lines_type_0_item)
-
-        else:
-            estimate_lines = self.estimate_lines
-
-        tax_analysis: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_analysis, Unset):
-            tax_analysis = UNSET
-        elif isinstance(self.tax_analysis, list):
-            tax_analysis = []
-            for tax_analysis_type_0_item_data in self.tax_analysis:
-                tax_analysis_type_0_item = tax_analysis_type_0_item_data.to_dict()
-                tax_analysis.append(tax_analysis_type_0_item)
-
-        else:
-            tax_analysis = self.tax_analysis
-
-        detailed_tax_analysis: dict[str, Any] | None | Unset
-        if isinstance(self.detailed_tax_analysis, Unset):
-            detailed_tax_analysis = UNSET
-        elif isinstance(self.detailed_tax_analysis, ArtefactDetailedTaxAnalysis):
-            detailed_tax_analysis = self.detailed_tax_analysis.to_dict()
-        else:
-            detailed_tax_analysis = self.detailed_tax_analysis
-
-        tax_address_region: dict[str, Any] | None | Unset
-        if isinstance(self.tax_address_region, Unset):
-            tax_address_region = UNSET
-        elif isinstance(self.tax_address_region, Base):
-            tax_address_region = self.tax_address_region.to_dict()
-        else:
-            tax_address_region = self.tax_address_region
-
-        withholding_tax_rate: None | str | Unset
-        if isinstance(self.withholding_tax_rate, Unset):
-            withholding_tax_rate = UNSET
-        elif isinstance(self.withholding_tax_rate, Decimal):
-            withholding_tax_rate = decimal_to_wire(self.withholding_tax_rate)
-        else:
-            withholding_tax_rate = self.withholding_tax_rate
-
-        withholding_tax_amount: None | str | Unset
-        if isinstance(self.withholding_tax_amount, Unset):
-            withholding_tax_amount = UNSET
-        elif isinstance(self.withholding_tax_amount, Decimal):
-            withholding_tax_amount = decimal_to_wire(self.withholding_tax_amount)
-        else:
-            withholding_tax_amount = self.withholding_tax_amount
-
-        base_currency_withholding_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_withholding_tax_amount, Unset):
-            base_currency_withholding_tax_amount = UNSET
-        elif isinstance(self.base_currency_withholding_tax_amount, Decimal):
-            base_currency_withholding_tax_amount = decimal_to_wire(
-                self.base_currency_withholding_tax_amount
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.terms_and_conditions, Unset):
+            field_dict["terms_and_conditions"] = self.terms_and_conditions
+        if not isinstance(self.shipping_net_amount, Unset):
+            field_dict["shipping_net_amount"] = (
+                None
+                if self.shipping_net_amount is None
+                else decimal_to_wire(self.shipping_net_amount)
             )
-        else:
-            base_currency_withholding_tax_amount = self.base_currency_withholding_tax_amount
-
-        profit_analysis: dict[str, Any] | None | Unset
-        if isinstance(self.profit_analysis, Unset):
-            profit_analysis = UNSET
-        elif isinstance(self.profit_analysis, ProfitAnalysis):
-            profit_analysis = self.profit_analysis.to_dict()
-        else:
-            profit_analysis = self.profit_analysis
-
-        tax_reconciled: bool | None | Unset
-        if isinstance(self.tax_reconciled, Unset):
-            tax_reconciled = UNSET
-        else:
-            tax_reconciled = self.tax_reconciled
-
-        invoice: dict[str, Any] | None | Unset
-        if isinstance(self.invoice, Unset):
-            invoice = UNSET
-        elif isinstance(self.invoice, Generic):
-            invoice = self.invoice.to_dict()
-        else:
-            invoice = self.invoice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if links is not UNSET:
-            field_dict["links"] = links
-        if editable is not UNSET:
-            field_dict["editable"] = editable
-        if vat_reverse_charge is not UNSET:
-            field_dict["vat_reverse_charge"] = vat_reverse_charge
-        if tax_calculation_method is not UNSET:
-            field_dict["tax_calculation_method"] = tax_calculation_method
-        if destination_consignment is not UNSET:
-            field_dict["destination_consignment"] = destination_consignment
-        if destination_vat_rates_in_use is not UNSET:
-            field_dict["destination_vat_rates_in_use"] = destination_vat_rates_in_use
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if estimate_number_prefix is not UNSET:
-            field_dict["estimate_number_prefix"] = estimate_number_prefix
-        if estimate_number is not UNSET:
-            field_dict["estimate_number"] = estimate_number
-        if contact_name is not UNSET:
-            field_dict["contact_name"] = contact_name
-        if contact_reference is not UNSET:
-            field_dict["contact_reference"] = contact_reference
-        if date is not UNSET:
-            field_dict["date"] = date
-        if expiry_date is not UNSET:
-            field_dict["expiry_date"] = expiry_date
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if main_address_free_form is not UNSET:
-            field_dict["main_address_free_form"] = main_address_free_form
-        if main_address is not UNSET:
-            field_dict["main_address"] = main_address
-        if delivery_address_free_form is not UNSET:
-            field_dict["delivery_address_free_form"] = delivery_address_free_form
-        if delivery_address is not UNSET:
-            field_dict["delivery_address"] = delivery_address
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if terms_and_conditions is not UNSET:
-            field_dict["terms_and_conditions"] = terms_and_conditions
-        if shipping_net_amount is not UNSET:
-            field_dict["shipping_net_amount"] = shipping_net_amount
-        if shipping_tax_rate is not UNSET:
-            field_dict["shipping_tax_rate"] = shipping_tax_rate
-        if shipping_tax_amount is not UNSET:
-            field_dict["shipping_tax_amount"] = shipping_tax_amount
-        if shipping_tax_breakdown is not UNSET:
-            field_dict["shipping_tax_breakdown"] = shipping_tax_breakdown
-        if shipping_total_amount is not UNSET:
-            field_dict["shipping_total_amount"] = shipping_total_amount
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if exchange_rate is not UNSET:
-            field_dict["exchange_rate"] = exchange_rate
-        if inverse_exchange_rate is not UNSET:
-            field_dict["inverse_exchange_rate"] = inverse_exchange_rate
-        if base_currency_shipping_net_amount is not UNSET:
-            field_dict["base_currency_shipping_net_amount"] = base_currency_shipping_net_amount
-        if base_currency_shipping_tax_amount is not UNSET:
-            field_dict["base_currency_shipping_tax_amount"] = base_currency_shipping_tax_amount
-        if base_currency_shipping_tax_breakdown is not UNSET:
+        if not isinstance(self.shipping_tax_rate, Unset):
+            field_dict["shipping_tax_rate"] = (
+                None if self.shipping_tax_rate is None else self.shipping_tax_rate.to_dict()
+            )
+        if not isinstance(self.shipping_tax_amount, Unset):
+            field_dict["shipping_tax_amount"] = (
+                None
+                if self.shipping_tax_amount is None
+                else decimal_to_wire(self.shipping_tax_amount)
+            )
+        if not isinstance(self.shipping_tax_breakdown, Unset):
+            field_dict["shipping_tax_breakdown"] = (
+                None
+                if self.shipping_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.shipping_tax_breakdown]
+            )
+        if not isinstance(self.shipping_total_amount, Unset):
+            field_dict["shipping_total_amount"] = (
+                None
+                if self.shipping_total_amount is None
+                else decimal_to_wire(self.shipping_total_amount)
+            )
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.exchange_rate, Unset):
+            field_dict["exchange_rate"] = (
+                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+            )
+        if not isinstance(self.inverse_exchange_rate, Unset):
+            field_dict["inverse_exchange_rate"] = (
+                None
+                if self.inverse_exchange_rate is None
+                else decimal_to_wire(self.inverse_exchange_rate)
+            )
+        if not isinstance(self.base_currency_shipping_net_amount, Unset):
+            field_dict["base_currency_shipping_net_amount"] = (
+                None
+                if self.base_currency_shipping_net_amount is None
+                else decimal_to_wire(self.base_currency_shipping_net_amount)
+            )
+        if not isinstance(self.base_currency_shipping_tax_amount, Unset):
+            field_dict["base_currency_shipping_tax_amount"] = (
+                None
+                if self.base_currency_shipping_tax_amount is None
+                else decimal_to_wire(self.base_currency_shipping_tax_amount)
+            )
+        if not isinstance(self.base_currency_shipping_tax_breakdown, Unset):
             field_dict["base_currency_shipping_tax_breakdown"] = (
-                base_currency_shipping_tax_breakdown
+                None
+                if self.base_currency_shipping_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.base_currency_shipping_tax_breakdown]
             )
-        if base_currency_shipping_total_amount is not UNSET:
-            field_dict["base_currency_shipping_total_amount"] = base_currency_shipping_total_amount
-        if total_quantity is not UNSET:
-            field_dict["total_quantity"] = total_quantity
-        if total_discount_amount is not UNSET:
-            field_dict["total_discount_amount"] = total_discount_amount
-        if base_currency_total_discount_amount is not UNSET:
-            field_dict["base_currency_total_discount_amount"] = base_currency_total_discount_amount
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if payments_allocations_total_amount is not UNSET:
-            field_dict["payments_allocations_total_amount"] = payments_allocations_total_amount
-        if payments_allocations_total_discount is not UNSET:
-            field_dict["payments_allocations_total_discount"] = payments_allocations_total_discount
-        if total_paid is not UNSET:
-            field_dict["total_paid"] = total_paid
-        if status is not UNSET:
-            field_dict["status"] = status
-        if sent is not UNSET:
-            field_dict["sent"] = sent
-        if sent_by_email is not UNSET:
-            field_dict["sent_by_email"] = sent_by_email
-        if estimate_lines is not UNSET:
-            field_dict["estimate_lines"] = estimate_lines
-        if tax_analysis is not UNSET:
-            field_dict["tax_analysis"] = tax_analysis
-        if detailed_tax_analysis is not UNSET:
-            field_dict["detailed_tax_analysis"] = detailed_tax_analysis
-        if tax_address_region is not UNSET:
-            field_dict["tax_address_region"] = tax_address_region
-        if withholding_tax_rate is not UNSET:
-            field_dict["withholding_tax_rate"] = withholding_tax_rate
-        if withholding_tax_amount is not UNSET:
-            field_dict["withholding_tax_amount"] = withholding_tax_amount
-        if base_currency_withholding_tax_amount is not UNSET:
+        if not isinstance(self.base_currency_shipping_total_amount, Unset):
+            field_dict["base_currency_shipping_total_amount"] = (
+                None
+                if self.base_currency_shipping_total_amount is None
+                else decimal_to_wire(self.base_currency_shipping_total_amount)
+            )
+        if not isinstance(self.total_quantity, Unset):
+            field_dict["total_quantity"] = (
+                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+            )
+        if not isinstance(self.total_discount_amount, Unset):
+            field_dict["total_discount_amount"] = (
+                None
+                if self.total_discount_amount is None
+                else decimal_to_wire(self.total_discount_amount)
+            )
+        if not isinstance(self.base_currency_total_discount_amount, Unset):
+            field_dict["base_currency_total_discount_amount"] = (
+                None
+                if self.base_currency_total_discount_amount is None
+                else decimal_to_wire(self.base_currency_total_discount_amount)
+            )
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_amount, Unset):
+            field_dict["payments_allocations_total_amount"] = (
+                None
+                if self.payments_allocations_total_amount is None
+                else decimal_to_wire(self.payments_allocations_total_amount)
+            )
+        if not isinstance(self.payments_allocations_total_discount, Unset):
+            field_dict["payments_allocations_total_discount"] = (
+                None
+                if self.payments_allocations_total_discount is None
+                else decimal_to_wire(self.payments_allocations_total_discount)
+            )
+        if not isinstance(self.total_paid, Unset):
+            field_dict["total_paid"] = (
+                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+            )
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.sent, Unset):
+            field_dict["sent"] = self.sent
+        if not isinstance(self.sent_by_email, Unset):
+            field_dict["sent_by_email"] = self.sent_by_email
+        if not isinstance(self.estimate_lines, Unset):
+            field_dict["estimate_lines"] = (
+                None
+                if self.estimate_lines is None
+                else [_i0.to_dict() for _i0 in self.estimate_lines]
+            )
+        if not isinstance(self.tax_analysis, Unset):
+            field_dict["tax_analysis"] = (
+                None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
+            )
+        if not isinstance(self.detailed_tax_analysis, Unset):
+            field_dict["detailed_tax_analysis"] = (
+                None if self.detailed_tax_analysis is None else self.detailed_tax_analysis.to_dict()
+            )
+        if not isinstance(self.tax_address_region, Unset):
+            field_dict["tax_address_region"] = (
+                None if self.tax_address_region is None else self.tax_address_region.to_dict()
+            )
+        if not isinstance(self.withholding_tax_rate, Unset):
+            field_dict["withholding_tax_rate"] = (
+                None
+                if self.withholding_tax_rate is None
+                else decimal_to_wire(self.withholding_tax_rate)
+            )
+        if not isinstance(self.withholding_tax_amount, Unset):
+            field_dict["withholding_tax_amount"] = (
+                None
+                if self.withholding_tax_amount is None
+                else decimal_to_wire(self.withholding_tax_amount)
+            )
+        if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                base_currency_withholding_tax_amount
+                None
+                if self.base_currency_withholding_tax_amount is None
+                else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
-        if profit_analysis is not UNSET:
-            field_dict["profit_analysis"] = profit_analysis
-        if tax_reconciled is not UNSET:
-            field_dict["tax_reconciled"] = tax_reconciled
-        if invoice is not UNSET:
-            field_dict["invoice"] = invoice
-
+        if not isinstance(self.profit_analysis, Unset):
+            field_dict["profit_analysis"] = (
+                None if self.profit_analysis is None else self.profit_analysis.to_dict()
+            )
+        if not isinstance(self.tax_reconciled, Unset):
+            field_dict["tax_reconciled"] = self.tax_reconciled
+        if not isinstance(self.invoice, Unset):
+            field_dict["invoice"] = None if self.invoice is None else self.invoice.to_dict()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis  # noqa: PLC0415
-        from ..models.artefact_tax_analysis import ArtefactTaxAnalysis  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.generic import Generic  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-        from ..models.profit_analysis import ProfitAnalysis  # noqa: PLC0415
-        from ..models.quote_status import QuoteStatus  # noqa: PLC0415
-        from ..models.sales_artefact_address import SalesArtefactAddress  # noqa: PLC0415
-        from ..models.sales_quote_line_item import SalesQuoteLineItem  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_editable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        editable = _parse_editable(d.pop("editable", UNSET))
-
-        def _parse_vat_reverse_charge(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vat_reverse_charge = _parse_vat_reverse_charge(d.pop("vat_reverse_charge", UNSET))
-
-        def _parse_tax_calculation_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_calculation_method = _parse_tax_calculation_method(
-            d.pop("tax_calculation_method", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            editable=d.pop("editable", UNSET),
+            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+            tax_calculation_method=d.pop("tax_calculation_method", UNSET),
+            destination_consignment=d.pop("destination_consignment", UNSET),
+            destination_vat_rates_in_use=d.pop("destination_vat_rates_in_use", UNSET),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
+            estimate_number=d.pop("estimate_number", UNSET),
+            contact_name=d.pop("contact_name", UNSET),
+            contact_reference=d.pop("contact_reference", UNSET),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            expiry_date=(
+                _v0
+                if (_v0 := d.pop("expiry_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            reference=d.pop("reference", UNSET),
+            main_address_free_form=d.pop("main_address_free_form", UNSET),
+            main_address=(
+                _v0
+                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+            ),
+            delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
+            delivery_address=(
+                _v0
+                if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+            ),
+            notes=d.pop("notes", UNSET),
+            terms_and_conditions=d.pop("terms_and_conditions", UNSET),
+            shipping_net_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            shipping_tax_rate=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            shipping_tax_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            shipping_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            shipping_total_amount=(
+                _v0
+                if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            exchange_rate=(
+                _v0
+                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            inverse_exchange_rate=(
+                _v0
+                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_shipping_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
+                or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            base_currency_shipping_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_quantity=(
+                _v0
+                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_discount_amount=(
+                _v0
+                if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_discount_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_amount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            payments_allocations_total_discount=(
+                _v0
+                if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_paid=(
+                _v0
+                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_quote_status.QuoteStatus.from_dict(_v0)
+            ),
+            sent=d.pop("sent", UNSET),
+            sent_by_email=d.pop("sent_by_email", UNSET),
+            estimate_lines=(
+                _v0
+                if (_v0 := d.pop("estimate_lines", UNSET)) is None or _v0 is UNSET
+                else [_m_sales_quote_line_item.SalesQuoteLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            tax_analysis=(
+                _v0
+                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+            ),
+            detailed_tax_analysis=(
+                _v0
+                if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+            ),
+            tax_address_region=(
+                _v0
+                if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            withholding_tax_rate=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_withholding_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            profit_analysis=(
+                _v0
+                if (_v0 := d.pop("profit_analysis", UNSET)) is None or _v0 is UNSET
+                else _m_profit_analysis.ProfitAnalysis.from_dict(_v0)
+            ),
+            tax_reconciled=d.pop("tax_reconciled", UNSET),
+            invoice=(
+                _v0
+                if (_v0 := d.pop("invoice", UNSET)) is None or _v0 is UNSET
+                else _m_generic.Generic.from_dict(_v0)
+            ),
         )
-
-        def _parse_destination_consignment(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_consignment = _parse_destination_consignment(
-            d.pop("destination_consignment", UNSET)
-        )
-
-        def _parse_destination_vat_rates_in_use(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        destination_vat_rates_in_use = _parse_destination_vat_rates_in_use(
-            d.pop("destination_vat_rates_in_use", UNSET)
-        )
-
-        def _parse_contact(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Contact.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_estimate_number_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        estimate_number_prefix = _parse_estimate_number_prefix(
-            d.pop("estimate_number_prefix", UNSET)
-        )
-
-        def _parse_estimate_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        estimate_number = _parse_estimate_number(d.pop("estimate_number", UNSET))
-
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_name = _parse_contact_name(d.pop("contact_name", UNSET))
-
-        def _parse_contact_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_reference = _parse_contact_reference(d.pop("contact_reference", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_expiry_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expiry_date_type_0 = datetime.date.fromisoformat(data)
-
-                return expiry_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        expiry_date = _parse_expiry_date(d.pop("expiry_date", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_main_address_free_form(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        main_address_free_form = _parse_main_address_free_form(
-            d.pop("main_address_free_form", UNSET)
-        )
-
-        def _parse_main_address(data: object) -> None | SalesArtefactAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                main_address_type_0 = SalesArtefactAddress.from_dict(data)
-
-                return main_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SalesArtefactAddress | Unset, data)
-
-        main_address = _parse_main_address(d.pop("main_address", UNSET))
-
-        def _parse_delivery_address_free_form(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        delivery_address_free_form = _parse_delivery_address_free_form(
-            d.pop("delivery_address_free_form", UNSET)
-        )
-
-        def _parse_delivery_address(data: object) -> None | SalesArtefactAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                delivery_address_type_0 = SalesArtefactAddress.from_dict(data)
-
-                return delivery_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SalesArtefactAddress | Unset, data)
-
-        delivery_address = _parse_delivery_address(d.pop("delivery_address", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_terms_and_conditions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        terms_and_conditions = _parse_terms_and_conditions(d.pop("terms_and_conditions", UNSET))
-
-        def _parse_shipping_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_net_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_net_amount = _parse_shipping_net_amount(d.pop("shipping_net_amount", UNSET))
-
-        def _parse_shipping_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_tax_rate_type_0 = Base.from_dict(data)
-
-                return shipping_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        shipping_tax_rate = _parse_shipping_tax_rate(d.pop("shipping_tax_rate", UNSET))
-
-        def _parse_shipping_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_tax_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_tax_amount = _parse_shipping_tax_amount(d.pop("shipping_tax_amount", UNSET))
-
-        def _parse_shipping_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shipping_tax_breakdown_type_0 = []
-                _shipping_tax_breakdown_type_0 = data
-                for shipping_tax_breakdown_type_0_item_data in _shipping_tax_breakdown_type_0:
-                    shipping_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        shipping_tax_breakdown_type_0_item_data
-                    )
-
-                    shipping_tax_breakdown_type_0.append(shipping_tax_breakdown_type_0_item)
-
-                return shipping_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        shipping_tax_breakdown = _parse_shipping_tax_breakdown(
-            d.pop("shipping_tax_breakdown", UNSET)
-        )
-
-        def _parse_shipping_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                shipping_total_amount_type_0 = decimal_from_wire(data)
-
-                return shipping_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        shipping_total_amount = _parse_shipping_total_amount(d.pop("shipping_total_amount", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                exchange_rate_type_0 = decimal_from_wire(data)
-
-                return exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        exchange_rate = _parse_exchange_rate(d.pop("exchange_rate", UNSET))
-
-        def _parse_inverse_exchange_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                inverse_exchange_rate_type_0 = decimal_from_wire(data)
-
-                return inverse_exchange_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        inverse_exchange_rate = _parse_inverse_exchange_rate(d.pop("inverse_exchange_rate", UNSET))
-
-        def _parse_base_currency_shipping_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_net_amount = _parse_base_currency_shipping_net_amount(
-            d.pop("base_currency_shipping_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_shipping_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_tax_amount = _parse_base_currency_shipping_tax_amount(
-            d.pop("base_currency_shipping_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_shipping_tax_breakdown(
-            data: object,
-        ) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                base_currency_shipping_tax_breakdown_type_0 = []
-                _base_currency_shipping_tax_breakdown_type_0 = data
-                for (
-                    base_currency_shipping_tax_breakdown_type_0_item_data
-                ) in _base_currency_shipping_tax_breakdown_type_0:
-                    base_currency_shipping_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        base_currency_shipping_tax_breakdown_type_0_item_data
-                    )
-
-                    base_currency_shipping_tax_breakdown_type_0.append(
-                        base_currency_shipping_tax_breakdown_type_0_item
-                    )
-
-                return base_currency_shipping_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        base_currency_shipping_tax_breakdown = _parse_base_currency_shipping_tax_breakdown(
-            d.pop("base_currency_shipping_tax_breakdown", UNSET)
-        )
-
-        def _parse_base_currency_shipping_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_shipping_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_shipping_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_shipping_total_amount = _parse_base_currency_shipping_total_amount(
-            d.pop("base_currency_shipping_total_amount", UNSET)
-        )
-
-        def _parse_total_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_quantity_type_0 = decimal_from_wire(data)
-
-                return total_quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_quantity = _parse_total_quantity(d.pop("total_quantity", UNSET))
-
-        def _parse_total_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_discount_amount_type_0 = decimal_from_wire(data)
-
-                return total_discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_discount_amount = _parse_total_discount_amount(d.pop("total_discount_amount", UNSET))
-
-        def _parse_base_currency_total_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_discount_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_discount_amount = _parse_base_currency_total_discount_amount(
-            d.pop("base_currency_total_discount_amount", UNSET)
-        )
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_payments_allocations_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_amount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_amount = _parse_payments_allocations_total_amount(
-            d.pop("payments_allocations_total_amount", UNSET)
-        )
-
-        def _parse_payments_allocations_total_discount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                payments_allocations_total_discount_type_0 = decimal_from_wire(data)
-
-                return payments_allocations_total_discount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        payments_allocations_total_discount = _parse_payments_allocations_total_discount(
-            d.pop("payments_allocations_total_discount", UNSET)
-        )
-
-        def _parse_total_paid(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_paid_type_0 = decimal_from_wire(data)
-
-                return total_paid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_paid = _parse_total_paid(d.pop("total_paid", UNSET))
-
-        def _parse_status(data: object) -> None | QuoteStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = QuoteStatus.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | QuoteStatus | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_sent(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sent = _parse_sent(d.pop("sent", UNSET))
-
-        def _parse_sent_by_email(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sent_by_email = _parse_sent_by_email(d.pop("sent_by_email", UNSET))
-
-        def _parse_estimate_lines(data: object) -> list[SalesQuoteLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                estimate_lines_type_0 = []
-                _estimate_lines_type_0 = data
-                for estimate_lines_type_0_item_data in _estimate_lines_type_0:
-                    estimate_lines_type_0_item = SalesQuoteLineItem.from_dict(
-                        estimate_lines_type_0_item_data
-                    )
-
-                    estimate_lines_type_0.append(estimate_lines_type_0_item)
-
-                return estimate_lines_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[SalesQuoteLineItem] | None | Unset, data)
-
-        estimate_lines = _parse_estimate_lines(d.pop("estimate_lines", UNSET))
-
-        def _parse_tax_analysis(data: object) -> list[ArtefactTaxAnalysis] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_analysis_type_0 = []
-                _tax_analysis_type_0 = data
-                for tax_analysis_type_0_item_data in _tax_analysis_type_0:
-                    tax_analysis_type_0_item = ArtefactTaxAnalysis.from_dict(
-                        tax_analysis_type_0_item_data
-                    )
-
-                    tax_analysis_type_0.append(tax_analysis_type_0_item)
-
-                return tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ArtefactTaxAnalysis] | None | Unset, data)
-
-        tax_analysis = _parse_tax_analysis(d.pop("tax_analysis", UNSET))
-
-        def _parse_detailed_tax_analysis(
-            data: object,
-        ) -> ArtefactDetailedTaxAnalysis | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                detailed_tax_analysis_type_0 = ArtefactDetailedTaxAnalysis.from_dict(data)
-
-                return detailed_tax_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtefactDetailedTaxAnalysis | None | Unset, data)
-
-        detailed_tax_analysis = _parse_detailed_tax_analysis(d.pop("detailed_tax_analysis", UNSET))
-
-        def _parse_tax_address_region(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_address_region_type_0 = Base.from_dict(data)
-
-                return tax_address_region_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_address_region = _parse_tax_address_region(d.pop("tax_address_region", UNSET))
-
-        def _parse_withholding_tax_rate(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_rate_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_rate = _parse_withholding_tax_rate(d.pop("withholding_tax_rate", UNSET))
-
-        def _parse_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        withholding_tax_amount = _parse_withholding_tax_amount(
-            d.pop("withholding_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_withholding_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_withholding_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_withholding_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_withholding_tax_amount = _parse_base_currency_withholding_tax_amount(
-            d.pop("base_currency_withholding_tax_amount", UNSET)
-        )
-
-        def _parse_profit_analysis(data: object) -> None | ProfitAnalysis | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                profit_analysis_type_0 = ProfitAnalysis.from_dict(data)
-
-                return profit_analysis_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ProfitAnalysis | Unset, data)
-
-        profit_analysis = _parse_profit_analysis(d.pop("profit_analysis", UNSET))
-
-        def _parse_tax_reconciled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_reconciled = _parse_tax_reconciled(d.pop("tax_reconciled", UNSET))
-
-        def _parse_invoice(data: object) -> Generic | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                invoice_type_0 = Generic.from_dict(data)
-
-                return invoice_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Generic | None | Unset, data)
-
-        invoice = _parse_invoice(d.pop("invoice", UNSET))
-
-        sales_estimate = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            links=links,
-            editable=editable,
-            vat_reverse_charge=vat_reverse_charge,
-            tax_calculation_method=tax_calculation_method,
-            destination_consignment=destination_consignment,
-            destination_vat_rates_in_use=destination_vat_rates_in_use,
-            contact=contact,
-            estimate_number_prefix=estimate_number_prefix,
-            estimate_number=estimate_number,
-            contact_name=contact_name,
-            contact_reference=contact_reference,
-            date=date,
-            expiry_date=expiry_date,
-            reference=reference,
-            main_address_free_form=main_address_free_form,
-            main_address=main_address,
-            delivery_address_free_form=delivery_address_free_form,
-            delivery_address=delivery_address,
-            notes=notes,
-            terms_and_conditions=terms_and_conditions,
-            shipping_net_amount=shipping_net_amount,
-            shipping_tax_rate=shipping_tax_rate,
-            shipping_tax_amount=shipping_tax_amount,
-            shipping_tax_breakdown=shipping_tax_breakdown,
-            shipping_total_amount=shipping_total_amount,
-            net_amount=net_amount,
-            tax_amount=tax_amount,
-            total_amount=total_amount,
-            currency=currency,
-            exchange_rate=exchange_rate,
-            inverse_exchange_rate=inverse_exchange_rate,
-            base_currency_shipping_net_amount=base_currency_shipping_net_amount,
-            base_currency_shipping_tax_amount=base_currency_shipping_tax_amount,
-            base_currency_shipping_tax_breakdown=base_currency_shipping_tax_breakdown,
-            base_currency_shipping_total_amount=base_currency_shipping_total_amount,
-            total_quantity=total_quantity,
-            total_discount_amount=total_discount_amount,
-            base_currency_total_discount_amount=base_currency_total_discount_amount,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_total_amount=base_currency_total_amount,
-            payments_allocations_total_amount=payments_allocations_total_amount,
-            payments_allocations_total_discount=payments_allocations_total_discount,
-            total_paid=total_paid,
-            status=status,
-            sent=sent,
-            sent_by_email=sent_by_email,
-            estimate_lines=estimate_lines,
-            tax_analysis=tax_analysis,
-            detailed_tax_analysis=detailed_tax_analysis,
-            tax_address_region=tax_address_region,
-            withholding_tax_rate=withholding_tax_rate,
-            withholding_tax_amount=withholding_tax_amount,
-            base_currency_withholding_tax_amount=base_currency_withholding_tax_amount,
-            profit_analysis=profit_analysis,
-            tax_reconciled=tax_reconciled,
-            invoice=invoice,
-        )
-
-        sales_estimate.additional_properties = d
-        return sales_estimate
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -29,7 +30,8 @@ class SalesPrice:
         updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
         price_name (None | str | Unset): The name of the product sales price
         price (Decimal | None | Unset): The sales price amount
-        price_includes_tax (bool | None | Unset): Indicates whether the sales price already includes tax
+        price_includes_tax (bool | None | Unset): Indicates whether the sales price already includes
+            tax
         product_sales_price_type (Base | None | Unset): The product sales price type
     """
 
@@ -44,213 +46,66 @@ class SalesPrice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        price_name: None | str | Unset
-        if isinstance(self.price_name, Unset):
-            price_name = UNSET
-        else:
-            price_name = self.price_name
-
-        price: None | str | Unset
-        if isinstance(self.price, Unset):
-            price = UNSET
-        elif isinstance(self.price, Decimal):
-            price = decimal_to_wire(self.price)
-        else:
-            price = self.price
-
-        price_includes_tax: bool | None | Unset
-        if isinstance(self.price_includes_tax, Unset):
-            price_includes_tax = UNSET
-        else:
-            price_includes_tax = self.price_includes_tax
-
-        product_sales_price_type: dict[str, Any] | None | Unset
-        if isinstance(self.product_sales_price_type, Unset):
-            product_sales_price_type = UNSET
-        elif isinstance(self.product_sales_price_type, Base):
-            product_sales_price_type = self.product_sales_price_type.to_dict()
-        else:
-            product_sales_price_type = self.product_sales_price_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if price_name is not UNSET:
-            field_dict["price_name"] = price_name
-        if price is not UNSET:
-            field_dict["price"] = price
-        if price_includes_tax is not UNSET:
-            field_dict["price_includes_tax"] = price_includes_tax
-        if product_sales_price_type is not UNSET:
-            field_dict["product_sales_price_type"] = product_sales_price_type
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.price_name, Unset):
+            field_dict["price_name"] = self.price_name
+        if not isinstance(self.price, Unset):
+            field_dict["price"] = None if self.price is None else decimal_to_wire(self.price)
+        if not isinstance(self.price_includes_tax, Unset):
+            field_dict["price_includes_tax"] = self.price_includes_tax
+        if not isinstance(self.product_sales_price_type, Unset):
+            field_dict["product_sales_price_type"] = (
+                None
+                if self.product_sales_price_type is None
+                else self.product_sales_price_type.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_price_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        price_name = _parse_price_name(d.pop("price_name", UNSET))
-
-        def _parse_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                price_type_0 = decimal_from_wire(data)
-
-                return price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_price_includes_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        price_includes_tax = _parse_price_includes_tax(d.pop("price_includes_tax", UNSET))
-
-        def _parse_product_sales_price_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_sales_price_type_type_0 = Base.from_dict(data)
-
-                return product_sales_price_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        product_sales_price_type = _parse_product_sales_price_type(
-            d.pop("product_sales_price_type", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            price_name=d.pop("price_name", UNSET),
+            price=(
+                _v0
+                if (_v0 := d.pop("price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            price_includes_tax=d.pop("price_includes_tax", UNSET),
+            product_sales_price_type=(
+                _v0
+                if (_v0 := d.pop("product_sales_price_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
         )
-
-        sales_price = cls(
-            id=id,
-            displayed_as=displayed_as,
-            created_at=created_at,
-            updated_at=updated_at,
-            price_name=price_name,
-            price=price,
-            price_includes_tax=price_includes_tax,
-            product_sales_price_type=product_sales_price_type,
-        )
-
-        sales_price.additional_properties = d
-        return sales_price
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

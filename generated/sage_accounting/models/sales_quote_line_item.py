@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import analysis_type_line_item as _m_analysis_type_line_item
+from . import base as _m_base
+from . import eu_sales_description as _m_eu_sales_description
+from . import product as _m_product
+from . import service as _m_service
+from . import tax_breakdown as _m_tax_breakdown
 
 if TYPE_CHECKING:
     from ..models.analysis_type_line_item import AnalysisTypeLineItem
@@ -29,7 +35,8 @@ class SalesQuoteLineItem:
     Attributes:
         id (None | str | Unset): The unique identifier for the item
         displayed_as (None | str | Unset): The name of the resource
-        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types information
+        analysis_type_categories (list[AnalysisTypeLineItem] | None | Unset): The analysis types
+            information
         description (None | str | Unset): The description for the quote line
         product (None | Product | Unset): The product the quote line relates to
         service (None | Service | Unset): The service the quote line relates to
@@ -39,25 +46,32 @@ class SalesQuoteLineItem:
         unit_price (Decimal | None | Unset): The unit price for the quote line
         net_amount (Decimal | None | Unset): The net amount for the quote line
         tax_rate (Base | None | Unset): The tax rate for the quote line
-        tax_amount (Decimal | None | Unset): The tax amount for the quote line". This attribute is required in v3.1,
-            unless the tax rate is of a "zero", "exempt" or "no_tax" type. Then the tax_amount is infered as 0.0. In v3,
-            this attribute is optional, but you should still set, as it defaults to 0.0 in any case. This is not what you
-            want for tax rates with a percentage > 0.0.
+        tax_amount (Decimal | None | Unset): The tax amount for the quote line". This attribute is
+            required in v3.1, unless the tax rate is of a "zero", "exempt" or "no_tax" type. Then the
+            tax_amount is infered as 0.0. In v3, this attribute is optional, but you should still set,
+            as it defaults to 0.0 in any case. This is not what you want for tax rates with a percentage
+            > 0.0.
         tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the quote line
         total_amount (Decimal | None | Unset): The total amount for the quote line
-        base_currency_unit_price (Decimal | None | Unset): The unit price for the quote line in base currency
-        unit_price_includes_tax (bool | None | Unset): Defines whether the unit price includes tax
-        base_currency_net_amount (Decimal | None | Unset): The net amount for the quote line in base currency
-        base_currency_tax_amount (Decimal | None | Unset): The tax amount for the quote line in base currency
-        base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the quote line in base
+        base_currency_unit_price (Decimal | None | Unset): The unit price for the quote line in base
             currency
-        base_currency_total_amount (Decimal | None | Unset): The total amount for the quote line in base currency
-        eu_goods_services_type (Base | None | Unset): Indicates goods and related services or standalone services as
-            required for Import/Export and EU entry.
+        unit_price_includes_tax (bool | None | Unset): Defines whether the unit price includes tax
+        base_currency_net_amount (Decimal | None | Unset): The net amount for the quote line in base
+            currency
+        base_currency_tax_amount (Decimal | None | Unset): The tax amount for the quote line in base
+            currency
+        base_currency_tax_breakdown (list[TaxBreakdown] | None | Unset): The tax breakdown for the
+            quote line in base currency
+        base_currency_total_amount (Decimal | None | Unset): The total amount for the quote line in
+            base currency
+        eu_goods_services_type (Base | None | Unset): Indicates goods and related services or
+            standalone services as required for Import/Export and EU entry.
         discount_amount (Decimal | None | Unset): The discount amount for the quote line
-        base_currency_discount_amount (Decimal | None | Unset): The discount amount for the quote line in base currency
+        base_currency_discount_amount (Decimal | None | Unset): The discount amount for the quote
+            line in base currency
         discount_percentage (Decimal | None | Unset): The discount percentage for the quote line
-        eu_sales_description (EuSalesDescription | None | Unset): The EU sales description for the quote line
+        eu_sales_description (EuSalesDescription | None | Unset): The EU sales description for the
+            quote line
     """
 
     id: None | str | Unset = UNSET
@@ -89,772 +103,236 @@ class SalesQuoteLineItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.eu_sales_description import EuSalesDescription  # noqa: PLC0415
-        from ..models.product import Product  # noqa: PLC0415
-        from ..models.service import Service  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        analysis_type_categories: list[dict[str, Any]] | None | Unset
-        if isinstance(self.analysis_type_categories, Unset):
-            analysis_type_categories = UNSET
-        elif isinstance(self.analysis_type_categories, list):
-            analysis_type_categories = []
-            for analysis_type_categories_type_0_item_data in self.analysis_type_categories:
-                analysis_type_categories_type_0_item = (
-                    analysis_type_categories_type_0_item_data.to_dict()
-                )
-                analysis_type_categories.append(analysis_type_categories_type_0_item)
-
-        else:
-            analysis_type_categories = self.analysis_type_categories
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        product: dict[str, Any] | None | Unset
-        if isinstance(self.product, Unset):
-            product = UNSET
-        elif isinstance(self.product, Product):
-            product = self.product.to_dict()
-        else:
-            product = self.product
-
-        service: dict[str, Any] | None | Unset
-        if isinstance(self.service, Unset):
-            service = UNSET
-        elif isinstance(self.service, Service):
-            service = self.service.to_dict()
-        else:
-            service = self.service
-
-        ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.ledger_account, Unset):
-            ledger_account = UNSET
-        elif isinstance(self.ledger_account, Base):
-            ledger_account = self.ledger_account.to_dict()
-        else:
-            ledger_account = self.ledger_account
-
-        trade_of_asset: bool | None | Unset
-        if isinstance(self.trade_of_asset, Unset):
-            trade_of_asset = UNSET
-        else:
-            trade_of_asset = self.trade_of_asset
-
-        quantity: None | str | Unset
-        if isinstance(self.quantity, Unset):
-            quantity = UNSET
-        elif isinstance(self.quantity, Decimal):
-            quantity = decimal_to_wire(self.quantity)
-        else:
-            quantity = self.quantity
-
-        unit_price: None | str | Unset
-        if isinstance(self.unit_price, Unset):
-            unit_price = UNSET
-        elif isinstance(self.unit_price, Decimal):
-            unit_price = decimal_to_wire(self.unit_price)
-        else:
-            unit_price = self.unit_price
-
-        net_amount: None | str | Unset
-        if isinstance(self.net_amount, Unset):
-            net_amount = UNSET
-        elif isinstance(self.net_amount, Decimal):
-            net_amount = decimal_to_wire(self.net_amount)
-        else:
-            net_amount = self.net_amount
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        tax_amount: None | str | Unset
-        if isinstance(self.tax_amount, Unset):
-            tax_amount = UNSET
-        elif isinstance(self.tax_amount, Decimal):
-            tax_amount = decimal_to_wire(self.tax_amount)
-        else:
-            tax_amount = self.tax_amount
-
-        tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_breakdown, Unset):
-            tax_breakdown = UNSET
-        elif isinstance(self.tax_breakdown, list):
-            tax_breakdown = []
-            for tax_breakdown_type_0_item_data in self.tax_breakdown:
-                tax_breakdown_type_0_item = tax_breakdown_type_0_item_data.to_dict()
-                tax_breakdown.append(tax_breakdown_type_0_item)
-
-        else:
-            tax_breakdown = self.tax_breakdown
-
-        total_amount: None | str | Unset
-        if isinstance(self.total_amount, Unset):
-            total_amount = UNSET
-        elif isinstance(self.total_amount, Decimal):
-            total_amount = decimal_to_wire(self.total_amount)
-        else:
-            total_amount = self.total_amount
-
-        base_currency_unit_price: None | str | Unset
-        if isinstance(self.base_currency_unit_price, Unset):
-            base_currency_unit_price = UNSET
-        elif isinstance(self.base_currency_unit_price, Decimal):
-            base_currency_unit_price = decimal_to_wire(self.base_currency_unit_price)
-        else:
-            base_currency_unit_price = self.base_currency_unit_price
-
-        unit_price_includes_tax: bool | None | Unset
-        if isinstance(self.unit_price_includes_tax, Unset):
-            unit_price_includes_tax = UNSET
-        else:
-            unit_price_includes_tax = self.unit_price_includes_tax
-
-        base_currency_net_amount: None | str | Unset
-        if isinstance(self.base_currency_net_amount, Unset):
-            base_currency_net_amount = UNSET
-        elif isinstance(self.base_currency_net_amount, Decimal):
-            base_currency_net_amount = decimal_to_wire(self.base_currency_net_amount)
-        else:
-            base_currency_net_amount = self.base_currency_net_amount
-
-        base_currency_tax_amount: None | str | Unset
-        if isinstance(self.base_currency_tax_amount, Unset):
-            base_currency_tax_amount = UNSET
-        elif isinstance(self.base_currency_tax_amount, Decimal):
-            base_currency_tax_amount = decimal_to_wire(self.base_currency_tax_amount)
-        else:
-            base_currency_tax_amount = self.base_currency_tax_amount
-
-        base_currency_tax_breakdown: list[dict[str, Any]] | None | Unset
-        if isinstance(self.base_currency_tax_breakdown, Unset):
-            base_currency_tax_breakdown = UNSET
-        elif isinstance(self.base_currency_tax_breakdown, list):
-            base_currency_tax_breakdown = []
-            for base_currency_tax_breakdown_type_0_item_data in self.base_currency_tax_breakdown:
-                base_currency_tax_breakdown_type_0_item = (
-                    base_currency_tax_breakdown_type_0_item_data.to_dict()
-                )
-                base_currency_tax_breakdown.append(base_currency_tax_breakdown_type_0_item)
-
-        else:
-            base_currency_tax_breakdown = self.base_currency_tax_breakdown
-
-        base_currency_total_amount: None | str | Unset
-        if isinstance(self.base_currency_total_amount, Unset):
-            base_currency_total_amount = UNSET
-        elif isinstance(self.base_currency_total_amount, Decimal):
-            base_currency_total_amount = decimal_to_wire(self.base_currency_total_amount)
-        else:
-            base_currency_total_amount = self.base_currency_total_amount
-
-        eu_goods_services_type: dict[str, Any] | None | Unset
-        if isinstance(self.eu_goods_services_type, Unset):
-            eu_goods_services_type = UNSET
-        elif isinstance(self.eu_goods_services_type, Base):
-            eu_goods_services_type = self.eu_goods_services_type.to_dict()
-        else:
-            eu_goods_services_type = self.eu_goods_services_type
-
-        discount_amount: None | str | Unset
-        if isinstance(self.discount_amount, Unset):
-            discount_amount = UNSET
-        elif isinstance(self.discount_amount, Decimal):
-            discount_amount = decimal_to_wire(self.discount_amount)
-        else:
-            discount_amount = self.discount_amount
-
-        base_currency_discount_amount: None | str | Unset
-        if isinstance(self.base_currency_discount_amount, Unset):
-            base_currency_discount_amount = UNSET
-        elif isinstance(self.base_currency_discount_amount, Decimal):
-            base_currency_discount_amount = decimal_to_wire(self.base_currency_discount_amount)
-        else:
-            base_currency_discount_amount = self.base_currency_discount_amount
-
-        discount_percentage: None | str | Unset
-        if isinstance(self.discount_percentage, Unset):
-            discount_percentage = UNSET
-        elif isinstance(self.discount_percentage, Decimal):
-            discount_percentage = decimal_to_wire(self.discount_percentage)
-        else:
-            discount_percentage = self.discount_percentage
-
-        eu_sales_description: dict[str, Any] | None | Unset
-        if isinstance(self.eu_sales_description, Unset):
-            eu_sales_description = UNSET
-        elif isinstance(self.eu_sales_description, EuSalesDescription):
-            eu_sales_description = self.eu_sales_description.to_dict()
-        else:
-            eu_sales_description = self.eu_sales_description
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if analysis_type_categories is not UNSET:
-            field_dict["analysis_type_categories"] = analysis_type_categories
-        if description is not UNSET:
-            field_dict["description"] = description
-        if product is not UNSET:
-            field_dict["product"] = product
-        if service is not UNSET:
-            field_dict["service"] = service
-        if ledger_account is not UNSET:
-            field_dict["ledger_account"] = ledger_account
-        if trade_of_asset is not UNSET:
-            field_dict["trade_of_asset"] = trade_of_asset
-        if quantity is not UNSET:
-            field_dict["quantity"] = quantity
-        if unit_price is not UNSET:
-            field_dict["unit_price"] = unit_price
-        if net_amount is not UNSET:
-            field_dict["net_amount"] = net_amount
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if tax_amount is not UNSET:
-            field_dict["tax_amount"] = tax_amount
-        if tax_breakdown is not UNSET:
-            field_dict["tax_breakdown"] = tax_breakdown
-        if total_amount is not UNSET:
-            field_dict["total_amount"] = total_amount
-        if base_currency_unit_price is not UNSET:
-            field_dict["base_currency_unit_price"] = base_currency_unit_price
-        if unit_price_includes_tax is not UNSET:
-            field_dict["unit_price_includes_tax"] = unit_price_includes_tax
-        if base_currency_net_amount is not UNSET:
-            field_dict["base_currency_net_amount"] = base_currency_net_amount
-        if base_currency_tax_amount is not UNSET:
-            field_dict["base_currency_tax_amount"] = base_currency_tax_amount
-        if base_currency_tax_breakdown is not UNSET:
-            field_dict["base_currency_tax_breakdown"] = base_currency_tax_breakdown
-        if base_currency_total_amount is not UNSET:
-            field_dict["base_currency_total_amount"] = base_currency_total_amount
-        if eu_goods_services_type is not UNSET:
-            field_dict["eu_goods_services_type"] = eu_goods_services_type
-        if discount_amount is not UNSET:
-            field_dict["discount_amount"] = discount_amount
-        if base_currency_discount_amount is not UNSET:
-            field_dict["base_currency_discount_amount"] = base_currency_discount_amount
-        if discount_percentage is not UNSET:
-            field_dict["discount_percentage"] = discount_percentage
-        if eu_sales_description is not UNSET:
-            field_dict["eu_sales_description"] = eu_sales_description
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.analysis_type_categories, Unset):
+            field_dict["analysis_type_categories"] = (
+                None
+                if self.analysis_type_categories is None
+                else [_i0.to_dict() for _i0 in self.analysis_type_categories]
+            )
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.product, Unset):
+            field_dict["product"] = None if self.product is None else self.product.to_dict()
+        if not isinstance(self.service, Unset):
+            field_dict["service"] = None if self.service is None else self.service.to_dict()
+        if not isinstance(self.ledger_account, Unset):
+            field_dict["ledger_account"] = (
+                None if self.ledger_account is None else self.ledger_account.to_dict()
+            )
+        if not isinstance(self.trade_of_asset, Unset):
+            field_dict["trade_of_asset"] = self.trade_of_asset
+        if not isinstance(self.quantity, Unset):
+            field_dict["quantity"] = (
+                None if self.quantity is None else decimal_to_wire(self.quantity)
+            )
+        if not isinstance(self.unit_price, Unset):
+            field_dict["unit_price"] = (
+                None if self.unit_price is None else decimal_to_wire(self.unit_price)
+            )
+        if not isinstance(self.net_amount, Unset):
+            field_dict["net_amount"] = (
+                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+            )
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.tax_amount, Unset):
+            field_dict["tax_amount"] = (
+                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+            )
+        if not isinstance(self.tax_breakdown, Unset):
+            field_dict["tax_breakdown"] = (
+                None
+                if self.tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.tax_breakdown]
+            )
+        if not isinstance(self.total_amount, Unset):
+            field_dict["total_amount"] = (
+                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+            )
+        if not isinstance(self.base_currency_unit_price, Unset):
+            field_dict["base_currency_unit_price"] = (
+                None
+                if self.base_currency_unit_price is None
+                else decimal_to_wire(self.base_currency_unit_price)
+            )
+        if not isinstance(self.unit_price_includes_tax, Unset):
+            field_dict["unit_price_includes_tax"] = self.unit_price_includes_tax
+        if not isinstance(self.base_currency_net_amount, Unset):
+            field_dict["base_currency_net_amount"] = (
+                None
+                if self.base_currency_net_amount is None
+                else decimal_to_wire(self.base_currency_net_amount)
+            )
+        if not isinstance(self.base_currency_tax_amount, Unset):
+            field_dict["base_currency_tax_amount"] = (
+                None
+                if self.base_currency_tax_amount is None
+                else decimal_to_wire(self.base_currency_tax_amount)
+            )
+        if not isinstance(self.base_currency_tax_breakdown, Unset):
+            field_dict["base_currency_tax_breakdown"] = (
+                None
+                if self.base_currency_tax_breakdown is None
+                else [_i0.to_dict() for _i0 in self.base_currency_tax_breakdown]
+            )
+        if not isinstance(self.base_currency_total_amount, Unset):
+            field_dict["base_currency_total_amount"] = (
+                None
+                if self.base_currency_total_amount is None
+                else decimal_to_wire(self.base_currency_total_amount)
+            )
+        if not isinstance(self.eu_goods_services_type, Unset):
+            field_dict["eu_goods_services_type"] = (
+                None
+                if self.eu_goods_services_type is None
+                else self.eu_goods_services_type.to_dict()
+            )
+        if not isinstance(self.discount_amount, Unset):
+            field_dict["discount_amount"] = (
+                None if self.discount_amount is None else decimal_to_wire(self.discount_amount)
+            )
+        if not isinstance(self.base_currency_discount_amount, Unset):
+            field_dict["base_currency_discount_amount"] = (
+                None
+                if self.base_currency_discount_amount is None
+                else decimal_to_wire(self.base_currency_discount_amount)
+            )
+        if not isinstance(self.discount_percentage, Unset):
+            field_dict["discount_percentage"] = (
+                None
+                if self.discount_percentage is None
+                else decimal_to_wire(self.discount_percentage)
+            )
+        if not isinstance(self.eu_sales_description, Unset):
+            field_dict["eu_sales_description"] = (
+                None if self.eu_sales_description is None else self.eu_sales_description.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.analysis_type_line_item import AnalysisTypeLineItem  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.eu_sales_description import EuSalesDescription  # noqa: PLC0415
-        from ..models.product import Product  # noqa: PLC0415
-        from ..models.service import Service  # noqa: PLC0415
-        from ..models.tax_breakdown import TaxBreakdown  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_analysis_type_categories(
-            data: object,
-        ) -> list[AnalysisTypeLineItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                analysis_type_categories_type_0 = []
-                _analysis_type_categories_type_0 = data
-                for analysis_type_categories_type_0_item_data in _analysis_type_categories_type_0:
-                    analysis_type_categories_type_0_item = AnalysisTypeLineItem.from_dict(
-                        analysis_type_categories_type_0_item_data
-                    )
-
-                    analysis_type_categories_type_0.append(analysis_type_categories_type_0_item)
-
-                return analysis_type_categories_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AnalysisTypeLineItem] | None | Unset, data)
-
-        analysis_type_categories = _parse_analysis_type_categories(
-            d.pop("analysis_type_categories", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            analysis_type_categories=(
+                _v0
+                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+            ),
+            description=d.pop("description", UNSET),
+            product=(
+                _v0
+                if (_v0 := d.pop("product", UNSET)) is None or _v0 is UNSET
+                else _m_product.Product.from_dict(_v0)
+            ),
+            service=(
+                _v0
+                if (_v0 := d.pop("service", UNSET)) is None or _v0 is UNSET
+                else _m_service.Service.from_dict(_v0)
+            ),
+            ledger_account=(
+                _v0
+                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            trade_of_asset=d.pop("trade_of_asset", UNSET),
+            quantity=(
+                _v0
+                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            unit_price=(
+                _v0
+                if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            net_amount=(
+                _v0
+                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_amount=(
+                _v0
+                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            total_amount=(
+                _v0
+                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_unit_price=(
+                _v0
+                if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
+            base_currency_net_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_tax_breakdown=(
+                _v0
+                if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+            ),
+            base_currency_total_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            eu_goods_services_type=(
+                _v0
+                if (_v0 := d.pop("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            discount_amount=(
+                _v0
+                if (_v0 := d.pop("discount_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            base_currency_discount_amount=(
+                _v0
+                if (_v0 := d.pop("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            discount_percentage=(
+                _v0
+                if (_v0 := d.pop("discount_percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            eu_sales_description=(
+                _v0
+                if (_v0 := d.pop("eu_sales_description", UNSET)) is None or _v0 is UNSET
+                else _m_eu_sales_description.EuSalesDescription.from_dict(_v0)
+            ),
         )
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_product(data: object) -> None | Product | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_type_0 = Product.from_dict(data)
-
-                return product_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Product | Unset, data)
-
-        product = _parse_product(d.pop("product", UNSET))
-
-        def _parse_service(data: object) -> None | Service | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                service_type_0 = Service.from_dict(data)
-
-                return service_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Service | Unset, data)
-
-        service = _parse_service(d.pop("service", UNSET))
-
-        def _parse_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ledger_account_type_0 = Base.from_dict(data)
-
-                return ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        ledger_account = _parse_ledger_account(d.pop("ledger_account", UNSET))
-
-        def _parse_trade_of_asset(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        trade_of_asset = _parse_trade_of_asset(d.pop("trade_of_asset", UNSET))
-
-        def _parse_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                quantity_type_0 = decimal_from_wire(data)
-
-                return quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        quantity = _parse_quantity(d.pop("quantity", UNSET))
-
-        def _parse_unit_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                unit_price_type_0 = decimal_from_wire(data)
-
-                return unit_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        unit_price = _parse_unit_price(d.pop("unit_price", UNSET))
-
-        def _parse_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                net_amount_type_0 = decimal_from_wire(data)
-
-                return net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        net_amount = _parse_net_amount(d.pop("net_amount", UNSET))
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                tax_amount_type_0 = decimal_from_wire(data)
-
-                return tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_breakdown_type_0 = []
-                _tax_breakdown_type_0 = data
-                for tax_breakdown_type_0_item_data in _tax_breakdown_type_0:
-                    tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        tax_breakdown_type_0_item_data
-                    )
-
-                    tax_breakdown_type_0.append(tax_breakdown_type_0_item)
-
-                return tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        tax_breakdown = _parse_tax_breakdown(d.pop("tax_breakdown", UNSET))
-
-        def _parse_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_amount_type_0 = decimal_from_wire(data)
-
-                return total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_amount = _parse_total_amount(d.pop("total_amount", UNSET))
-
-        def _parse_base_currency_unit_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_unit_price_type_0 = decimal_from_wire(data)
-
-                return base_currency_unit_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_unit_price = _parse_base_currency_unit_price(
-            d.pop("base_currency_unit_price", UNSET)
-        )
-
-        def _parse_unit_price_includes_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        unit_price_includes_tax = _parse_unit_price_includes_tax(
-            d.pop("unit_price_includes_tax", UNSET)
-        )
-
-        def _parse_base_currency_net_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_net_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_net_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_net_amount = _parse_base_currency_net_amount(
-            d.pop("base_currency_net_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_tax_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_tax_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_tax_amount = _parse_base_currency_tax_amount(
-            d.pop("base_currency_tax_amount", UNSET)
-        )
-
-        def _parse_base_currency_tax_breakdown(data: object) -> list[TaxBreakdown] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                base_currency_tax_breakdown_type_0 = []
-                _base_currency_tax_breakdown_type_0 = data
-                for (
-                    base_currency_tax_breakdown_type_0_item_data
-                ) in _base_currency_tax_breakdown_type_0:
-                    base_currency_tax_breakdown_type_0_item = TaxBreakdown.from_dict(
-                        base_currency_tax_breakdown_type_0_item_data
-                    )
-
-                    base_currency_tax_breakdown_type_0.append(
-                        base_currency_tax_breakdown_type_0_item
-                    )
-
-                return base_currency_tax_breakdown_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TaxBreakdown] | None | Unset, data)
-
-        base_currency_tax_breakdown = _parse_base_currency_tax_breakdown(
-            d.pop("base_currency_tax_breakdown", UNSET)
-        )
-
-        def _parse_base_currency_total_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_total_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_total_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_total_amount = _parse_base_currency_total_amount(
-            d.pop("base_currency_total_amount", UNSET)
-        )
-
-        def _parse_eu_goods_services_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                eu_goods_services_type_type_0 = Base.from_dict(data)
-
-                return eu_goods_services_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        eu_goods_services_type = _parse_eu_goods_services_type(
-            d.pop("eu_goods_services_type", UNSET)
-        )
-
-        def _parse_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                discount_amount_type_0 = decimal_from_wire(data)
-
-                return discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        discount_amount = _parse_discount_amount(d.pop("discount_amount", UNSET))
-
-        def _parse_base_currency_discount_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                base_currency_discount_amount_type_0 = decimal_from_wire(data)
-
-                return base_currency_discount_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        base_currency_discount_amount = _parse_base_currency_discount_amount(
-            d.pop("base_currency_discount_amount", UNSET)
-        )
-
-        def _parse_discount_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                discount_percentage_type_0 = decimal_from_wire(data)
-
-                return discount_percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        discount_percentage = _parse_discount_percentage(d.pop("discount_percentage", UNSET))
-
-        def _parse_eu_sales_description(data: object) -> EuSalesDescription | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                eu_sales_description_type_0 = EuSalesDescription.from_dict(data)
-
-                return eu_sales_description_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(EuSalesDescription | None | Unset, data)
-
-        eu_sales_description = _parse_eu_sales_description(d.pop("eu_sales_description", UNSET))
-
-        sales_quote_line_item = cls(
-            id=id,
-            displayed_as=displayed_as,
-            analysis_type_categories=analysis_type_categories,
-            description=description,
-            product=product,
-            service=service,
-            ledger_account=ledger_account,
-            trade_of_asset=trade_of_asset,
-            quantity=quantity,
-            unit_price=unit_price,
-            net_amount=net_amount,
-            tax_rate=tax_rate,
-            tax_amount=tax_amount,
-            tax_breakdown=tax_breakdown,
-            total_amount=total_amount,
-            base_currency_unit_price=base_currency_unit_price,
-            unit_price_includes_tax=unit_price_includes_tax,
-            base_currency_net_amount=base_currency_net_amount,
-            base_currency_tax_amount=base_currency_tax_amount,
-            base_currency_tax_breakdown=base_currency_tax_breakdown,
-            base_currency_total_amount=base_currency_total_amount,
-            eu_goods_services_type=eu_goods_services_type,
-            discount_amount=discount_amount,
-            base_currency_discount_amount=base_currency_discount_amount,
-            discount_percentage=discount_percentage,
-            eu_sales_description=eu_sales_description,
-        )
-
-        sales_quote_line_item.additional_properties = d
-        return sales_quote_line_item
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import contact as _m_contact
+from . import rate as _m_rate
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -33,31 +36,31 @@ class Service:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Products & Services`: Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            deletable (bool | None | Unset): Indicates whether the service can be deleted
-            deactivatable (bool | None | Unset): Indicates whether the service can be deactivated
-            used_on_recurring_invoice (bool | None | Unset): Indicates whether the service has been used on a recurring
-                invoice
-            item_code (None | str | Unset): The item code for the service
-            description (None | str | Unset): The service description
-            notes (None | str | Unset): The notes for the service
-            sales_ledger_account (Base | None | Unset): The sales ledger account for the service
-            purchase_ledger_account (Base | None | Unset): The purchase ledger account for the service
-            sales_tax_rate (Base | None | Unset): The sales tax rate for the service
-            purchase_tax_rate (Base | None | Unset): The purchase tax rate for the service
-            sales_rates (list[Rate] | None | Unset): The sales rates for the service
-            source_guid (None | str | Unset): Used when importing services from external sources
-            purchase_description (None | str | Unset): The service purchase description
-            usual_supplier (Contact | None | Unset): The usual supplier for the service
-            active (bool | None | Unset): Indicates whether the service is active
-            cost_price (Decimal | None | Unset): The cost price of the service
-            oss_service (bool | None | Unset): Indicates whether the service is One Stop Shop
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        deletable (bool | None | Unset): Indicates whether the service can be deleted
+        deactivatable (bool | None | Unset): Indicates whether the service can be deactivated
+        used_on_recurring_invoice (bool | None | Unset): Indicates whether the service has been used
+            on a recurring invoice
+        item_code (None | str | Unset): The item code for the service
+        description (None | str | Unset): The service description
+        notes (None | str | Unset): The notes for the service
+        sales_ledger_account (Base | None | Unset): The sales ledger account for the service
+        purchase_ledger_account (Base | None | Unset): The purchase ledger account for the service
+        sales_tax_rate (Base | None | Unset): The sales tax rate for the service
+        purchase_tax_rate (Base | None | Unset): The purchase tax rate for the service
+        sales_rates (list[Rate] | None | Unset): The sales rates for the service
+        source_guid (None | str | Unset): Used when importing services from external sources
+        purchase_description (None | str | Unset): The service purchase description
+        usual_supplier (Contact | None | Unset): The usual supplier for the service
+        active (bool | None | Unset): Indicates whether the service is active
+        cost_price (Decimal | None | Unset): The cost price of the service
+        oss_service (bool | None | Unset): Indicates whether the service is One Stop Shop
     """
 
     id: None | str | Unset = UNSET
@@ -86,558 +89,149 @@ class Service:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        deactivatable: bool | None | Unset
-        if isinstance(self.deactivatable, Unset):
-            deactivatable = UNSET
-        else:
-            deactivatable = self.deactivatable
-
-        used_on_recurring_invoice: bool | None | Unset
-        if isinstance(self.used_on_recurring_invoice, Unset):
-            used_on_recurring_invoice = UNSET
-        else:
-            used_on_recurring_invoice = self.used_on_recurring_invoice
-
-        item_code: None | str | Unset
-        if isinstance(self.item_code, Unset):
-            item_code = UNSET
-        else:
-            item_code = self.item_code
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.sales_ledger_account, Unset):
-            sales_ledger_account = UNSET
-        elif isinstance(self.sales_ledger_account, Base):
-            sales_ledger_account = self.sales_ledger_account.to_dict()
-        else:
-            sales_ledger_account = self.sales_ledger_account
-
-        purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_ledger_account, Unset):
-            purchase_ledger_account = UNSET
-        elif isinstance(self.purchase_ledger_account, Base):
-            purchase_ledger_account = self.purchase_ledger_account.to_dict()
-        else:
-            purchase_ledger_account = self.purchase_ledger_account
-
-        sales_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.sales_tax_rate, Unset):
-            sales_tax_rate = UNSET
-        elif isinstance(self.sales_tax_rate, Base):
-            sales_tax_rate = self.sales_tax_rate.to_dict()
-        else:
-            sales_tax_rate = self.sales_tax_rate
-
-        purchase_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_tax_rate, Unset):
-            purchase_tax_rate = UNSET
-        elif isinstance(self.purchase_tax_rate, Base):
-            purchase_tax_rate = self.purchase_tax_rate.to_dict()
-        else:
-            purchase_tax_rate = self.purchase_tax_rate
-
-        sales_rates: list[dict[str, Any]] | None | Unset
-        if isinstance(self.sales_rates, Unset):
-            sales_rates = UNSET
-        elif isinstance(self.sales_rates, list):
-            sales_rates = []
-            for sales_rates_type_0_item_data in self.sales_rates:
-                sales_rates_type_0_item = sales_rates_type_0_item_data.to_dict()
-                sales_rates.append(sales_rates_type_0_item)
-
-        else:
-            sales_rates = self.sales_rates
-
-        source_guid: None | str | Unset
-        if isinstance(self.source_guid, Unset):
-            source_guid = UNSET
-        else:
-            source_guid = self.source_guid
-
-        purchase_description: None | str | Unset
-        if isinstance(self.purchase_description, Unset):
-            purchase_description = UNSET
-        else:
-            purchase_description = self.purchase_description
-
-        usual_supplier: dict[str, Any] | None | Unset
-        if isinstance(self.usual_supplier, Unset):
-            usual_supplier = UNSET
-        elif isinstance(self.usual_supplier, Contact):
-            usual_supplier = self.usual_supplier.to_dict()
-        else:
-            usual_supplier = self.usual_supplier
-
-        active: bool | None | Unset
-        if isinstance(self.active, Unset):
-            active = UNSET
-        else:
-            active = self.active
-
-        cost_price: None | str | Unset
-        if isinstance(self.cost_price, Unset):
-            cost_price = UNSET
-        elif isinstance(self.cost_price, Decimal):
-            cost_price = decimal_to_wire(self.cost_price)
-        else:
-            cost_price = self.cost_price
-
-        oss_service: bool | None | Unset
-        if isinstance(self.oss_service, Unset):
-            oss_service = UNSET
-        else:
-            oss_service = self.oss_service
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if deactivatable is not UNSET:
-            field_dict["deactivatable"] = deactivatable
-        if used_on_recurring_invoice is not UNSET:
-            field_dict["used_on_recurring_invoice"] = used_on_recurring_invoice
-        if item_code is not UNSET:
-            field_dict["item_code"] = item_code
-        if description is not UNSET:
-            field_dict["description"] = description
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if sales_ledger_account is not UNSET:
-            field_dict["sales_ledger_account"] = sales_ledger_account
-        if purchase_ledger_account is not UNSET:
-            field_dict["purchase_ledger_account"] = purchase_ledger_account
-        if sales_tax_rate is not UNSET:
-            field_dict["sales_tax_rate"] = sales_tax_rate
-        if purchase_tax_rate is not UNSET:
-            field_dict["purchase_tax_rate"] = purchase_tax_rate
-        if sales_rates is not UNSET:
-            field_dict["sales_rates"] = sales_rates
-        if source_guid is not UNSET:
-            field_dict["source_guid"] = source_guid
-        if purchase_description is not UNSET:
-            field_dict["purchase_description"] = purchase_description
-        if usual_supplier is not UNSET:
-            field_dict["usual_supplier"] = usual_supplier
-        if active is not UNSET:
-            field_dict["active"] = active
-        if cost_price is not UNSET:
-            field_dict["cost_price"] = cost_price
-        if oss_service is not UNSET:
-            field_dict["oss_service"] = oss_service
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.deactivatable, Unset):
+            field_dict["deactivatable"] = self.deactivatable
+        if not isinstance(self.used_on_recurring_invoice, Unset):
+            field_dict["used_on_recurring_invoice"] = self.used_on_recurring_invoice
+        if not isinstance(self.item_code, Unset):
+            field_dict["item_code"] = self.item_code
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.sales_ledger_account, Unset):
+            field_dict["sales_ledger_account"] = (
+                None if self.sales_ledger_account is None else self.sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.purchase_ledger_account, Unset):
+            field_dict["purchase_ledger_account"] = (
+                None
+                if self.purchase_ledger_account is None
+                else self.purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.sales_tax_rate, Unset):
+            field_dict["sales_tax_rate"] = (
+                None if self.sales_tax_rate is None else self.sales_tax_rate.to_dict()
+            )
+        if not isinstance(self.purchase_tax_rate, Unset):
+            field_dict["purchase_tax_rate"] = (
+                None if self.purchase_tax_rate is None else self.purchase_tax_rate.to_dict()
+            )
+        if not isinstance(self.sales_rates, Unset):
+            field_dict["sales_rates"] = (
+                None if self.sales_rates is None else [_i0.to_dict() for _i0 in self.sales_rates]
+            )
+        if not isinstance(self.source_guid, Unset):
+            field_dict["source_guid"] = self.source_guid
+        if not isinstance(self.purchase_description, Unset):
+            field_dict["purchase_description"] = self.purchase_description
+        if not isinstance(self.usual_supplier, Unset):
+            field_dict["usual_supplier"] = (
+                None if self.usual_supplier is None else self.usual_supplier.to_dict()
+            )
+        if not isinstance(self.active, Unset):
+            field_dict["active"] = self.active
+        if not isinstance(self.cost_price, Unset):
+            field_dict["cost_price"] = (
+                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+            )
+        if not isinstance(self.oss_service, Unset):
+            field_dict["oss_service"] = self.oss_service
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.rate import Rate  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_deactivatable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deactivatable = _parse_deactivatable(d.pop("deactivatable", UNSET))
-
-        def _parse_used_on_recurring_invoice(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        used_on_recurring_invoice = _parse_used_on_recurring_invoice(
-            d.pop("used_on_recurring_invoice", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deletable=d.pop("deletable", UNSET),
+            deactivatable=d.pop("deactivatable", UNSET),
+            used_on_recurring_invoice=d.pop("used_on_recurring_invoice", UNSET),
+            item_code=d.pop("item_code", UNSET),
+            description=d.pop("description", UNSET),
+            notes=d.pop("notes", UNSET),
+            sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_tax_rate=(
+                _v0
+                if (_v0 := d.pop("sales_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            purchase_tax_rate=(
+                _v0
+                if (_v0 := d.pop("purchase_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_rates=(
+                _v0
+                if (_v0 := d.pop("sales_rates", UNSET)) is None or _v0 is UNSET
+                else [_m_rate.Rate.from_dict(_i0) for _i0 in _v0]
+            ),
+            source_guid=d.pop("source_guid", UNSET),
+            purchase_description=d.pop("purchase_description", UNSET),
+            usual_supplier=(
+                _v0
+                if (_v0 := d.pop("usual_supplier", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            active=d.pop("active", UNSET),
+            cost_price=(
+                _v0
+                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            oss_service=d.pop("oss_service", UNSET),
         )
-
-        def _parse_item_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        item_code = _parse_item_code(d.pop("item_code", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_sales_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_ledger_account_type_0 = Base.from_dict(data)
-
-                return sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_ledger_account = _parse_sales_ledger_account(d.pop("sales_ledger_account", UNSET))
-
-        def _parse_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_ledger_account = _parse_purchase_ledger_account(
-            d.pop("purchase_ledger_account", UNSET)
-        )
-
-        def _parse_sales_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_tax_rate_type_0 = Base.from_dict(data)
-
-                return sales_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_tax_rate = _parse_sales_tax_rate(d.pop("sales_tax_rate", UNSET))
-
-        def _parse_purchase_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_tax_rate_type_0 = Base.from_dict(data)
-
-                return purchase_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_tax_rate = _parse_purchase_tax_rate(d.pop("purchase_tax_rate", UNSET))
-
-        def _parse_sales_rates(data: object) -> list[Rate] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                sales_rates_type_0 = []
-                _sales_rates_type_0 = data
-                for sales_rates_type_0_item_data in _sales_rates_type_0:
-                    sales_rates_type_0_item = Rate.from_dict(sales_rates_type_0_item_data)
-
-                    sales_rates_type_0.append(sales_rates_type_0_item)
-
-                return sales_rates_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Rate] | None | Unset, data)
-
-        sales_rates = _parse_sales_rates(d.pop("sales_rates", UNSET))
-
-        def _parse_source_guid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_guid = _parse_source_guid(d.pop("source_guid", UNSET))
-
-        def _parse_purchase_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        purchase_description = _parse_purchase_description(d.pop("purchase_description", UNSET))
-
-        def _parse_usual_supplier(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usual_supplier_type_0 = Contact.from_dict(data)
-
-                return usual_supplier_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        usual_supplier = _parse_usual_supplier(d.pop("usual_supplier", UNSET))
-
-        def _parse_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        active = _parse_active(d.pop("active", UNSET))
-
-        def _parse_cost_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                cost_price_type_0 = decimal_from_wire(data)
-
-                return cost_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        cost_price = _parse_cost_price(d.pop("cost_price", UNSET))
-
-        def _parse_oss_service(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        oss_service = _parse_oss_service(d.pop("oss_service", UNSET))
-
-        service = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            deleted_at=deleted_at,
-            deletable=deletable,
-            deactivatable=deactivatable,
-            used_on_recurring_invoice=used_on_recurring_invoice,
-            item_code=item_code,
-            description=description,
-            notes=notes,
-            sales_ledger_account=sales_ledger_account,
-            purchase_ledger_account=purchase_ledger_account,
-            sales_tax_rate=sales_tax_rate,
-            purchase_tax_rate=purchase_tax_rate,
-            sales_rates=sales_rates,
-            source_guid=source_guid,
-            purchase_description=purchase_description,
-            usual_supplier=usual_supplier,
-            active=active,
-            cost_price=cost_price,
-            oss_service=oss_service,
-        )
-
-        service.additional_properties = d
-        return service
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

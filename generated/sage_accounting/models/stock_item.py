@@ -4,13 +4,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import contact as _m_contact
+from . import sales_price as _m_sales_price
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -32,46 +35,52 @@ class StockItem:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Products & Services`: Restricted Access, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
-            deletable (bool | None | Unset): Indicates whether the stock item can be deleted
-            deactivatable (bool | None | Unset): Indicates whether the stock item can be deactivated
-            used_on_recurring_invoice (bool | None | Unset): Indicates whether the stock item has been used on a recurring
-                invoice
-            item_code (None | str | Unset): The item code for the stock item
-            description (None | str | Unset): The stock item description
-            notes (None | str | Unset): The notes for the stock item
-            sales_ledger_account (Base | None | Unset): The sales ledger account for the stock item
-            sales_tax_rate (Base | None | Unset): The sales tax rate for the stock item
-            purchase_ledger_account (Base | None | Unset): The purchase ledger account for the stock item
-            usual_supplier (Contact | None | Unset): The usual supplier for the stock item
-            purchase_tax_rate (Base | None | Unset): The purchase tax rate for the stock item
-            cost_price (Decimal | None | Unset): The cost price of the stock item
-            sales_prices (list[SalesPrice] | None | Unset): The sales prices for the stock item
-            source_guid (None | str | Unset): Used when importing stock items from external sources
-            purchase_description (None | str | Unset): The stock item purchase description
-            reorder_level (Decimal | None | Unset): The reorder level for the stock item
-            reorder_quantity (Decimal | None | Unset): The reorder quantity for the stock item
-            location (None | str | Unset): The location for the stock item
-            barcode (None | str | Unset): The barcode for the stock item
-            supplier_part_number (None | str | Unset): The supplier part number for stock item
-            weight (Decimal | None | Unset): The weight of stock item
-            measurement_unit (None | str | Unset): The unit of measure of weight for stock item
-            weight_converted (Decimal | None | Unset): The weight of stock item converted to the lowest unit of measurement
-            active (bool | None | Unset): Indicates whether the stock item is active
-            quantity_in_stock (Decimal | None | Unset): The current quantity of the stock item held by the business
-            last_cost_price (Decimal | None | Unset): The most recent 'purchase invoice' or 'adjustment in' price
-            last_cost_price_stock_value (Decimal | None | Unset): The value of the current stock in terms of the last cost
-                price
-            average_cost_price (Decimal | None | Unset): The average price across all purchases of this stock item
-            average_cost_price_stock_value (Decimal | None | Unset): The value of the current stock in terms of the average
-                cost price
-            cost_price_last_updated (datetime.date | None | Unset): The date on which the last cost price was last updated
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        deleted_at (datetime.datetime | None | Unset): The datetime when the item was deleted
+        deletable (bool | None | Unset): Indicates whether the stock item can be deleted
+        deactivatable (bool | None | Unset): Indicates whether the stock item can be deactivated
+        used_on_recurring_invoice (bool | None | Unset): Indicates whether the stock item has been
+            used on a recurring invoice
+        item_code (None | str | Unset): The item code for the stock item
+        description (None | str | Unset): The stock item description
+        notes (None | str | Unset): The notes for the stock item
+        sales_ledger_account (Base | None | Unset): The sales ledger account for the stock item
+        sales_tax_rate (Base | None | Unset): The sales tax rate for the stock item
+        purchase_ledger_account (Base | None | Unset): The purchase ledger account for the stock
+            item
+        usual_supplier (Contact | None | Unset): The usual supplier for the stock item
+        purchase_tax_rate (Base | None | Unset): The purchase tax rate for the stock item
+        cost_price (Decimal | None | Unset): The cost price of the stock item
+        sales_prices (list[SalesPrice] | None | Unset): The sales prices for the stock item
+        source_guid (None | str | Unset): Used when importing stock items from external sources
+        purchase_description (None | str | Unset): The stock item purchase description
+        reorder_level (Decimal | None | Unset): The reorder level for the stock item
+        reorder_quantity (Decimal | None | Unset): The reorder quantity for the stock item
+        location (None | str | Unset): The location for the stock item
+        barcode (None | str | Unset): The barcode for the stock item
+        supplier_part_number (None | str | Unset): The supplier part number for stock item
+        weight (Decimal | None | Unset): The weight of stock item
+        measurement_unit (None | str | Unset): The unit of measure of weight for stock item
+        weight_converted (Decimal | None | Unset): The weight of stock item converted to the lowest
+            unit of measurement
+        active (bool | None | Unset): Indicates whether the stock item is active
+        quantity_in_stock (Decimal | None | Unset): The current quantity of the stock item held by
+            the business
+        last_cost_price (Decimal | None | Unset): The most recent 'purchase invoice' or 'adjustment
+            in' price
+        last_cost_price_stock_value (Decimal | None | Unset): The value of the current stock in
+            terms of the last cost price
+        average_cost_price (Decimal | None | Unset): The average price across all purchases of this
+            stock item
+        average_cost_price_stock_value (Decimal | None | Unset): The value of the current stock in
+            terms of the average cost price
+        cost_price_last_updated (datetime.date | None | Unset): The date on which the last cost
+            price was last updated
     """
 
     id: None | str | Unset = UNSET
@@ -113,898 +122,254 @@ class StockItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        deleted_at: None | str | Unset
-        if isinstance(self.deleted_at, Unset):
-            deleted_at = UNSET
-        elif isinstance(self.deleted_at, datetime.datetime):
-            deleted_at = self.deleted_at.isoformat()
-
-        else:
-            deleted_at = self.deleted_at
-
-        deletable: bool | None | Unset
-        if isinstance(self.deletable, Unset):
-            deletable = UNSET
-        else:
-            deletable = self.deletable
-
-        deactivatable: bool | None | Unset
-        if isinstance(self.deactivatable, Unset):
-            deactivatable = UNSET
-        else:
-            deactivatable = self.deactivatable
-
-        used_on_recurring_invoice: bool | None | Unset
-        if isinstance(self.used_on_recurring_invoice, Unset):
-            used_on_recurring_invoice = UNSET
-        else:
-            used_on_recurring_invoice = self.used_on_recurring_invoice
-
-        item_code: None | str | Unset
-        if isinstance(self.item_code, Unset):
-            item_code = UNSET
-        else:
-            item_code = self.item_code
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
-
-        sales_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.sales_ledger_account, Unset):
-            sales_ledger_account = UNSET
-        elif isinstance(self.sales_ledger_account, Base):
-            sales_ledger_account = self.sales_ledger_account.to_dict()
-        else:
-            sales_ledger_account = self.sales_ledger_account
-
-        sales_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.sales_tax_rate, Unset):
-            sales_tax_rate = UNSET
-        elif isinstance(self.sales_tax_rate, Base):
-            sales_tax_rate = self.sales_tax_rate.to_dict()
-        else:
-            sales_tax_rate = self.sales_tax_rate
-
-        purchase_ledger_account: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_ledger_account, Unset):
-            purchase_ledger_account = UNSET
-        elif isinstance(self.purchase_ledger_account, Base):
-            purchase_ledger_account = self.purchase_ledger_account.to_dict()
-        else:
-            purchase_ledger_account = self.purchase_ledger_account
-
-        usual_supplier: dict[str, Any] | None | Unset
-        if isinstance(self.usual_supplier, Unset):
-            usual_supplier = UNSET
-        elif isinstance(self.usual_supplier, Contact):
-            usual_supplier = self.usual_supplier.to_dict()
-        else:
-            usual_supplier = self.usual_supplier
-
-        purchase_tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.purchase_tax_rate, Unset):
-            purchase_tax_rate = UNSET
-        elif isinstance(self.purchase_tax_rate, Base):
-            purchase_tax_rate = self.purchase_tax_rate.to_dict()
-        else:
-            purchase_tax_rate = self.purchase_tax_rate
-
-        cost_price: None | str | Unset
-        if isinstance(self.cost_price, Unset):
-            cost_price = UNSET
-        elif isinstance(self.cost_price, Decimal):
-            cost_price = decimal_to_wire(self.cost_price)
-        else:
-            cost_price = self.cost_price
-
-        sales_prices: list[dict[str, Any]] | None | Unset
-        if isinstance(self.sales_prices, Unset):
-            sales_prices = UNSET
-        elif isinstance(self.sales_prices, list):
-            sales_prices = []
-            for sales_prices_type_0_item_data in self.sales_prices:
-                sales_prices_type_0_item = sales_prices_type_0_item_data.to_dict()
-                sales_prices.append(sales_prices_type_0_item)
-
-        else:
-            sales_prices = self.sales_prices
-
-        source_guid: None | str | Unset
-        if isinstance(self.source_guid, Unset):
-            source_guid = UNSET
-        else:
-            source_guid = self.source_guid
-
-        purchase_description: None | str | Unset
-        if isinstance(self.purchase_description, Unset):
-            purchase_description = UNSET
-        else:
-            purchase_description = self.purchase_description
-
-        reorder_level: None | str | Unset
-        if isinstance(self.reorder_level, Unset):
-            reorder_level = UNSET
-        elif isinstance(self.reorder_level, Decimal):
-            reorder_level = decimal_to_wire(self.reorder_level)
-        else:
-            reorder_level = self.reorder_level
-
-        reorder_quantity: None | str | Unset
-        if isinstance(self.reorder_quantity, Unset):
-            reorder_quantity = UNSET
-        elif isinstance(self.reorder_quantity, Decimal):
-            reorder_quantity = decimal_to_wire(self.reorder_quantity)
-        else:
-            reorder_quantity = self.reorder_quantity
-
-        location: None | str | Unset
-        if isinstance(self.location, Unset):
-            location = UNSET
-        else:
-            location = self.location
-
-        barcode: None | str | Unset
-        if isinstance(self.barcode, Unset):
-            barcode = UNSET
-        else:
-            barcode = self.barcode
-
-        supplier_part_number: None | str | Unset
-        if isinstance(self.supplier_part_number, Unset):
-            supplier_part_number = UNSET
-        else:
-            supplier_part_number = self.supplier_part_number
-
-        weight: None | str | Unset
-        if isinstance(self.weight, Unset):
-            weight = UNSET
-        elif isinstance(self.weight, Decimal):
-            weight = decimal_to_wire(self.weight)
-        else:
-            weight = self.weight
-
-        measurement_unit: None | str | Unset
-        if isinstance(self.measurement_unit, Unset):
-            measurement_unit = UNSET
-        else:
-            measurement_unit = self.measurement_unit
-
-        weight_converted: None | str | Unset
-        if isinstance(self.weight_converted, Unset):
-            weight_converted = UNSET
-        elif isinstance(self.weight_converted, Decimal):
-            weight_converted = decimal_to_wire(self.weight_converted)
-        else:
-            weight_converted = self.weight_converted
-
-        active: bool | None | Unset
-        if isinstance(self.active, Unset):
-            active = UNSET
-        else:
-            active = self.active
-
-        quantity_in_stock: None | str | Unset
-        if isinstance(self.quantity_in_stock, Unset):
-            quantity_in_stock = UNSET
-        elif isinstance(self.quantity_in_stock, Decimal):
-            quantity_in_stock = decimal_to_wire(self.quantity_in_stock)
-        else:
-            quantity_in_stock = self.quantity_in_stock
-
-        last_cost_price: None | str | Unset
-        if isinstance(self.last_cost_price, Unset):
-            last_cost_price = UNSET
-        elif isinstance(self.last_cost_price, Decimal):
-            last_cost_price = decimal_to_wire(self.last_cost_price)
-        else:
-            last_cost_price = self.last_cost_price
-
-        last_cost_price_stock_value: None | str | Unset
-        if isinstance(self.last_cost_price_stock_value, Unset):
-            last_cost_price_stock_value = UNSET
-        elif isinstance(self.last_cost_price_stock_value, Decimal):
-            last_cost_price_stock_value = decimal_to_wire(self.last_cost_price_stock_value)
-        else:
-            last_cost_price_stock_value = self.last_cost_price_stock_value
-
-        average_cost_price: None | str | Unset
-        if isinstance(self.average_cost_price, Unset):
-            average_cost_price = UNSET
-        elif isinstance(self.average_cost_price, Decimal):
-            average_cost_price = decimal_to_wire(self.average_cost_price)
-        else:
-            average_cost_price = self.average_cost_price
-
-        average_cost_price_stock_value: None | str | Unset
-        if isinstance(self.average_cost_price_stock_value, Unset):
-            average_cost_price_stock_value = UNSET
-        elif isinstance(self.average_cost_price_stock_value, Decimal):
-            average_cost_price_stock_value = decimal_to_wire(self.average_cost_price_stock_value)
-        else:
-            average_cost_price_stock_value = self.average_cost_price_stock_value
-
-        cost_price_last_updated: None | str | Unset
-        if isinstance(self.cost_price_last_updated, Unset):
-            cost_price_last_updated = UNSET
-        elif isinstance(self.cost_price_last_updated, datetime.date):
-            cost_price_last_updated = self.cost_price_last_updated.isoformat()
-        else:
-            cost_price_last_updated = self.cost_price_last_updated
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if deleted_at is not UNSET:
-            field_dict["deleted_at"] = deleted_at
-        if deletable is not UNSET:
-            field_dict["deletable"] = deletable
-        if deactivatable is not UNSET:
-            field_dict["deactivatable"] = deactivatable
-        if used_on_recurring_invoice is not UNSET:
-            field_dict["used_on_recurring_invoice"] = used_on_recurring_invoice
-        if item_code is not UNSET:
-            field_dict["item_code"] = item_code
-        if description is not UNSET:
-            field_dict["description"] = description
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if sales_ledger_account is not UNSET:
-            field_dict["sales_ledger_account"] = sales_ledger_account
-        if sales_tax_rate is not UNSET:
-            field_dict["sales_tax_rate"] = sales_tax_rate
-        if purchase_ledger_account is not UNSET:
-            field_dict["purchase_ledger_account"] = purchase_ledger_account
-        if usual_supplier is not UNSET:
-            field_dict["usual_supplier"] = usual_supplier
-        if purchase_tax_rate is not UNSET:
-            field_dict["purchase_tax_rate"] = purchase_tax_rate
-        if cost_price is not UNSET:
-            field_dict["cost_price"] = cost_price
-        if sales_prices is not UNSET:
-            field_dict["sales_prices"] = sales_prices
-        if source_guid is not UNSET:
-            field_dict["source_guid"] = source_guid
-        if purchase_description is not UNSET:
-            field_dict["purchase_description"] = purchase_description
-        if reorder_level is not UNSET:
-            field_dict["reorder_level"] = reorder_level
-        if reorder_quantity is not UNSET:
-            field_dict["reorder_quantity"] = reorder_quantity
-        if location is not UNSET:
-            field_dict["location"] = location
-        if barcode is not UNSET:
-            field_dict["barcode"] = barcode
-        if supplier_part_number is not UNSET:
-            field_dict["supplier_part_number"] = supplier_part_number
-        if weight is not UNSET:
-            field_dict["weight"] = weight
-        if measurement_unit is not UNSET:
-            field_dict["measurement_unit"] = measurement_unit
-        if weight_converted is not UNSET:
-            field_dict["weight_converted"] = weight_converted
-        if active is not UNSET:
-            field_dict["active"] = active
-        if quantity_in_stock is not UNSET:
-            field_dict["quantity_in_stock"] = quantity_in_stock
-        if last_cost_price is not UNSET:
-            field_dict["last_cost_price"] = last_cost_price
-        if last_cost_price_stock_value is not UNSET:
-            field_dict["last_cost_price_stock_value"] = last_cost_price_stock_value
-        if average_cost_price is not UNSET:
-            field_dict["average_cost_price"] = average_cost_price
-        if average_cost_price_stock_value is not UNSET:
-            field_dict["average_cost_price_stock_value"] = average_cost_price_stock_value
-        if cost_price_last_updated is not UNSET:
-            field_dict["cost_price_last_updated"] = cost_price_last_updated
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.deleted_at, Unset):
+            field_dict["deleted_at"] = (
+                None if self.deleted_at is None else self.deleted_at.isoformat()
+            )
+        if not isinstance(self.deletable, Unset):
+            field_dict["deletable"] = self.deletable
+        if not isinstance(self.deactivatable, Unset):
+            field_dict["deactivatable"] = self.deactivatable
+        if not isinstance(self.used_on_recurring_invoice, Unset):
+            field_dict["used_on_recurring_invoice"] = self.used_on_recurring_invoice
+        if not isinstance(self.item_code, Unset):
+            field_dict["item_code"] = self.item_code
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.notes, Unset):
+            field_dict["notes"] = self.notes
+        if not isinstance(self.sales_ledger_account, Unset):
+            field_dict["sales_ledger_account"] = (
+                None if self.sales_ledger_account is None else self.sales_ledger_account.to_dict()
+            )
+        if not isinstance(self.sales_tax_rate, Unset):
+            field_dict["sales_tax_rate"] = (
+                None if self.sales_tax_rate is None else self.sales_tax_rate.to_dict()
+            )
+        if not isinstance(self.purchase_ledger_account, Unset):
+            field_dict["purchase_ledger_account"] = (
+                None
+                if self.purchase_ledger_account is None
+                else self.purchase_ledger_account.to_dict()
+            )
+        if not isinstance(self.usual_supplier, Unset):
+            field_dict["usual_supplier"] = (
+                None if self.usual_supplier is None else self.usual_supplier.to_dict()
+            )
+        if not isinstance(self.purchase_tax_rate, Unset):
+            field_dict["purchase_tax_rate"] = (
+                None if self.purchase_tax_rate is None else self.purchase_tax_rate.to_dict()
+            )
+        if not isinstance(self.cost_price, Unset):
+            field_dict["cost_price"] = (
+                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+            )
+        if not isinstance(self.sales_prices, Unset):
+            field_dict["sales_prices"] = (
+                None if self.sales_prices is None else [_i0.to_dict() for _i0 in self.sales_prices]
+            )
+        if not isinstance(self.source_guid, Unset):
+            field_dict["source_guid"] = self.source_guid
+        if not isinstance(self.purchase_description, Unset):
+            field_dict["purchase_description"] = self.purchase_description
+        if not isinstance(self.reorder_level, Unset):
+            field_dict["reorder_level"] = (
+                None if self.reorder_level is None else decimal_to_wire(self.reorder_level)
+            )
+        if not isinstance(self.reorder_quantity, Unset):
+            field_dict["reorder_quantity"] = (
+                None if self.reorder_quantity is None else decimal_to_wire(self.reorder_quantity)
+            )
+        if not isinstance(self.location, Unset):
+            field_dict["location"] = self.location
+        if not isinstance(self.barcode, Unset):
+            field_dict["barcode"] = self.barcode
+        if not isinstance(self.supplier_part_number, Unset):
+            field_dict["supplier_part_number"] = self.supplier_part_number
+        if not isinstance(self.weight, Unset):
+            field_dict["weight"] = None if self.weight is None else decimal_to_wire(self.weight)
+        if not isinstance(self.measurement_unit, Unset):
+            field_dict["measurement_unit"] = self.measurement_unit
+        if not isinstance(self.weight_converted, Unset):
+            field_dict["weight_converted"] = (
+                None if self.weight_converted is None else decimal_to_wire(self.weight_converted)
+            )
+        if not isinstance(self.active, Unset):
+            field_dict["active"] = self.active
+        if not isinstance(self.quantity_in_stock, Unset):
+            field_dict["quantity_in_stock"] = (
+                None if self.quantity_in_stock is None else decimal_to_wire(self.quantity_in_stock)
+            )
+        if not isinstance(self.last_cost_price, Unset):
+            field_dict["last_cost_price"] = (
+                None if self.last_cost_price is None else decimal_to_wire(self.last_cost_price)
+            )
+        if not isinstance(self.last_cost_price_stock_value, Unset):
+            field_dict["last_cost_price_stock_value"] = (
+                None
+                if self.last_cost_price_stock_value is None
+                else decimal_to_wire(self.last_cost_price_stock_value)
+            )
+        if not isinstance(self.average_cost_price, Unset):
+            field_dict["average_cost_price"] = (
+                None
+                if self.average_cost_price is None
+                else decimal_to_wire(self.average_cost_price)
+            )
+        if not isinstance(self.average_cost_price_stock_value, Unset):
+            field_dict["average_cost_price_stock_value"] = (
+                None
+                if self.average_cost_price_stock_value is None
+                else decimal_to_wire(self.average_cost_price_stock_value)
+            )
+        if not isinstance(self.cost_price_last_updated, Unset):
+            field_dict["cost_price_last_updated"] = (
+                None
+                if self.cost_price_last_updated is None
+                else self.cost_price_last_updated.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.contact import Contact  # noqa: PLC0415
-        from ..models.sales_price import SalesPrice  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_deleted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deleted_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return deleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deleted_at = _parse_deleted_at(d.pop("deleted_at", UNSET))
-
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
-
-        def _parse_deactivatable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deactivatable = _parse_deactivatable(d.pop("deactivatable", UNSET))
-
-        def _parse_used_on_recurring_invoice(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        used_on_recurring_invoice = _parse_used_on_recurring_invoice(
-            d.pop("used_on_recurring_invoice", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deleted_at=(
+                _v0
+                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            deletable=d.pop("deletable", UNSET),
+            deactivatable=d.pop("deactivatable", UNSET),
+            used_on_recurring_invoice=d.pop("used_on_recurring_invoice", UNSET),
+            item_code=d.pop("item_code", UNSET),
+            description=d.pop("description", UNSET),
+            notes=d.pop("notes", UNSET),
+            sales_ledger_account=(
+                _v0
+                if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sales_tax_rate=(
+                _v0
+                if (_v0 := d.pop("sales_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            purchase_ledger_account=(
+                _v0
+                if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            usual_supplier=(
+                _v0
+                if (_v0 := d.pop("usual_supplier", UNSET)) is None or _v0 is UNSET
+                else _m_contact.Contact.from_dict(_v0)
+            ),
+            purchase_tax_rate=(
+                _v0
+                if (_v0 := d.pop("purchase_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            cost_price=(
+                _v0
+                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            sales_prices=(
+                _v0
+                if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
+                else [_m_sales_price.SalesPrice.from_dict(_i0) for _i0 in _v0]
+            ),
+            source_guid=d.pop("source_guid", UNSET),
+            purchase_description=d.pop("purchase_description", UNSET),
+            reorder_level=(
+                _v0
+                if (_v0 := d.pop("reorder_level", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            reorder_quantity=(
+                _v0
+                if (_v0 := d.pop("reorder_quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            location=d.pop("location", UNSET),
+            barcode=d.pop("barcode", UNSET),
+            supplier_part_number=d.pop("supplier_part_number", UNSET),
+            weight=(
+                _v0
+                if (_v0 := d.pop("weight", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            measurement_unit=d.pop("measurement_unit", UNSET),
+            weight_converted=(
+                _v0
+                if (_v0 := d.pop("weight_converted", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            active=d.pop("active", UNSET),
+            quantity_in_stock=(
+                _v0
+                if (_v0 := d.pop("quantity_in_stock", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            last_cost_price=(
+                _v0
+                if (_v0 := d.pop("last_cost_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            last_cost_price_stock_value=(
+                _v0
+                if (_v0 := d.pop("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            average_cost_price=(
+                _v0
+                if (_v0 := d.pop("average_cost_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            average_cost_price_stock_value=(
+                _v0
+                if (_v0 := d.pop("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            cost_price_last_updated=(
+                _v0
+                if (_v0 := d.pop("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
         )
-
-        def _parse_item_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        item_code = _parse_item_code(d.pop("item_code", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_sales_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_ledger_account_type_0 = Base.from_dict(data)
-
-                return sales_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_ledger_account = _parse_sales_ledger_account(d.pop("sales_ledger_account", UNSET))
-
-        def _parse_sales_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sales_tax_rate_type_0 = Base.from_dict(data)
-
-                return sales_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        sales_tax_rate = _parse_sales_tax_rate(d.pop("sales_tax_rate", UNSET))
-
-        def _parse_purchase_ledger_account(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_ledger_account_type_0 = Base.from_dict(data)
-
-                return purchase_ledger_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_ledger_account = _parse_purchase_ledger_account(
-            d.pop("purchase_ledger_account", UNSET)
-        )
-
-        def _parse_usual_supplier(data: object) -> Contact | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usual_supplier_type_0 = Contact.from_dict(data)
-
-                return usual_supplier_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Contact | None | Unset, data)
-
-        usual_supplier = _parse_usual_supplier(d.pop("usual_supplier", UNSET))
-
-        def _parse_purchase_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                purchase_tax_rate_type_0 = Base.from_dict(data)
-
-                return purchase_tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        purchase_tax_rate = _parse_purchase_tax_rate(d.pop("purchase_tax_rate", UNSET))
-
-        def _parse_cost_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                cost_price_type_0 = decimal_from_wire(data)
-
-                return cost_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        cost_price = _parse_cost_price(d.pop("cost_price", UNSET))
-
-        def _parse_sales_prices(data: object) -> list[SalesPrice] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                sales_prices_type_0 = []
-                _sales_prices_type_0 = data
-                for sales_prices_type_0_item_data in _sales_prices_type_0:
-                    sales_prices_type_0_item = SalesPrice.from_dict(sales_prices_type_0_item_data)
-
-                    sales_prices_type_0.append(sales_prices_type_0_item)
-
-                return sales_prices_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[SalesPrice] | None | Unset, data)
-
-        sales_prices = _parse_sales_prices(d.pop("sales_prices", UNSET))
-
-        def _parse_source_guid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_guid = _parse_source_guid(d.pop("source_guid", UNSET))
-
-        def _parse_purchase_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        purchase_description = _parse_purchase_description(d.pop("purchase_description", UNSET))
-
-        def _parse_reorder_level(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                reorder_level_type_0 = decimal_from_wire(data)
-
-                return reorder_level_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        reorder_level = _parse_reorder_level(d.pop("reorder_level", UNSET))
-
-        def _parse_reorder_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                reorder_quantity_type_0 = decimal_from_wire(data)
-
-                return reorder_quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        reorder_quantity = _parse_reorder_quantity(d.pop("reorder_quantity", UNSET))
-
-        def _parse_location(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        location = _parse_location(d.pop("location", UNSET))
-
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_supplier_part_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        supplier_part_number = _parse_supplier_part_number(d.pop("supplier_part_number", UNSET))
-
-        def _parse_weight(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                weight_type_0 = decimal_from_wire(data)
-
-                return weight_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_measurement_unit(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        measurement_unit = _parse_measurement_unit(d.pop("measurement_unit", UNSET))
-
-        def _parse_weight_converted(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                weight_converted_type_0 = decimal_from_wire(data)
-
-                return weight_converted_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        weight_converted = _parse_weight_converted(d.pop("weight_converted", UNSET))
-
-        def _parse_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        active = _parse_active(d.pop("active", UNSET))
-
-        def _parse_quantity_in_stock(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                quantity_in_stock_type_0 = decimal_from_wire(data)
-
-                return quantity_in_stock_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        quantity_in_stock = _parse_quantity_in_stock(d.pop("quantity_in_stock", UNSET))
-
-        def _parse_last_cost_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                last_cost_price_type_0 = decimal_from_wire(data)
-
-                return last_cost_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        last_cost_price = _parse_last_cost_price(d.pop("last_cost_price", UNSET))
-
-        def _parse_last_cost_price_stock_value(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                last_cost_price_stock_value_type_0 = decimal_from_wire(data)
-
-                return last_cost_price_stock_value_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        last_cost_price_stock_value = _parse_last_cost_price_stock_value(
-            d.pop("last_cost_price_stock_value", UNSET)
-        )
-
-        def _parse_average_cost_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                average_cost_price_type_0 = decimal_from_wire(data)
-
-                return average_cost_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        average_cost_price = _parse_average_cost_price(d.pop("average_cost_price", UNSET))
-
-        def _parse_average_cost_price_stock_value(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                average_cost_price_stock_value_type_0 = decimal_from_wire(data)
-
-                return average_cost_price_stock_value_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        average_cost_price_stock_value = _parse_average_cost_price_stock_value(
-            d.pop("average_cost_price_stock_value", UNSET)
-        )
-
-        def _parse_cost_price_last_updated(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                cost_price_last_updated_type_0 = datetime.date.fromisoformat(data)
-
-                return cost_price_last_updated_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        cost_price_last_updated = _parse_cost_price_last_updated(
-            d.pop("cost_price_last_updated", UNSET)
-        )
-
-        stock_item = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            deleted_at=deleted_at,
-            deletable=deletable,
-            deactivatable=deactivatable,
-            used_on_recurring_invoice=used_on_recurring_invoice,
-            item_code=item_code,
-            description=description,
-            notes=notes,
-            sales_ledger_account=sales_ledger_account,
-            sales_tax_rate=sales_tax_rate,
-            purchase_ledger_account=purchase_ledger_account,
-            usual_supplier=usual_supplier,
-            purchase_tax_rate=purchase_tax_rate,
-            cost_price=cost_price,
-            sales_prices=sales_prices,
-            source_guid=source_guid,
-            purchase_description=purchase_description,
-            reorder_level=reorder_level,
-            reorder_quantity=reorder_quantity,
-            location=location,
-            barcode=barcode,
-            supplier_part_number=supplier_part_number,
-            weight=weight,
-            measurement_unit=measurement_unit,
-            weight_converted=weight_converted,
-            active=active,
-            quantity_in_stock=quantity_in_stock,
-            last_cost_price=last_cost_price,
-            last_cost_price_stock_value=last_cost_price_stock_value,
-            average_cost_price=average_cost_price,
-            average_cost_price_stock_value=average_cost_price_stock_value,
-            cost_price_last_updated=cost_price_last_updated,
-        )
-
-        stock_item.additional_properties = d
-        return stock_item
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

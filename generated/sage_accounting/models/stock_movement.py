@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import link as _m_link
+from . import stock_item as _m_stock_item
 
 if TYPE_CHECKING:
     from ..models.link import Link
@@ -31,20 +33,20 @@ class StockMovement:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Products & Services`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): Display text for the stock movement
-            path (None | str | Unset): The API path for the resource
-            links (list[Link] | None | Unset): Links for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            movement_number (None | str | Unset): The movement number of the stock movement
-            date (datetime.date | None | Unset): The date the stock movement occurred
-            cost_price (Decimal | None | Unset): The cost per unit of stock purchased
-            quantity (Decimal | None | Unset): The quantity of the goods adjusted
-            details (None | str | Unset): The transaction details of the stock movement
-            reference (None | str | Unset): The reference of the stock movement
-            stock_item (None | StockItem | Unset): The stock item of the stock movement
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): Display text for the stock movement
+        path (None | str | Unset): The API path for the resource
+        links (list[Link] | None | Unset): Links for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        movement_number (None | str | Unset): The movement number of the stock movement
+        date (datetime.date | None | Unset): The date the stock movement occurred
+        cost_price (Decimal | None | Unset): The cost per unit of stock purchased
+        quantity (Decimal | None | Unset): The quantity of the goods adjusted
+        details (None | str | Unset): The transaction details of the stock movement
+        reference (None | str | Unset): The reference of the stock movement
+        stock_item (None | StockItem | Unset): The stock item of the stock movement
     """
 
     id: None | str | Unset = UNSET
@@ -63,341 +65,97 @@ class StockMovement:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.stock_item import StockItem  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        movement_number: None | str | Unset
-        if isinstance(self.movement_number, Unset):
-            movement_number = UNSET
-        else:
-            movement_number = self.movement_number
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        cost_price: None | str | Unset
-        if isinstance(self.cost_price, Unset):
-            cost_price = UNSET
-        elif isinstance(self.cost_price, Decimal):
-            cost_price = decimal_to_wire(self.cost_price)
-        else:
-            cost_price = self.cost_price
-
-        quantity: None | str | Unset
-        if isinstance(self.quantity, Unset):
-            quantity = UNSET
-        elif isinstance(self.quantity, Decimal):
-            quantity = decimal_to_wire(self.quantity)
-        else:
-            quantity = self.quantity
-
-        details: None | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
-        else:
-            details = self.details
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        stock_item: dict[str, Any] | None | Unset
-        if isinstance(self.stock_item, Unset):
-            stock_item = UNSET
-        elif isinstance(self.stock_item, StockItem):
-            stock_item = self.stock_item.to_dict()
-        else:
-            stock_item = self.stock_item
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if links is not UNSET:
-            field_dict["links"] = links
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if movement_number is not UNSET:
-            field_dict["movement_number"] = movement_number
-        if date is not UNSET:
-            field_dict["date"] = date
-        if cost_price is not UNSET:
-            field_dict["cost_price"] = cost_price
-        if quantity is not UNSET:
-            field_dict["quantity"] = quantity
-        if details is not UNSET:
-            field_dict["details"] = details
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if stock_item is not UNSET:
-            field_dict["stock_item"] = stock_item
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
+            )
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.movement_number, Unset):
+            field_dict["movement_number"] = self.movement_number
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.cost_price, Unset):
+            field_dict["cost_price"] = (
+                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+            )
+        if not isinstance(self.quantity, Unset):
+            field_dict["quantity"] = (
+                None if self.quantity is None else decimal_to_wire(self.quantity)
+            )
+        if not isinstance(self.details, Unset):
+            field_dict["details"] = self.details
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.stock_item, Unset):
+            field_dict["stock_item"] = (
+                None if self.stock_item is None else self.stock_item.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.link import Link  # noqa: PLC0415
-        from ..models.stock_item import StockItem  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_movement_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        movement_number = _parse_movement_number(d.pop("movement_number", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_cost_price(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                cost_price_type_0 = decimal_from_wire(data)
-
-                return cost_price_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        cost_price = _parse_cost_price(d.pop("cost_price", UNSET))
-
-        def _parse_quantity(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                quantity_type_0 = decimal_from_wire(data)
-
-                return quantity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        quantity = _parse_quantity(d.pop("quantity", UNSET))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_stock_item(data: object) -> None | StockItem | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                stock_item_type_0 = StockItem.from_dict(data)
-
-                return stock_item_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | StockItem | Unset, data)
-
-        stock_item = _parse_stock_item(d.pop("stock_item", UNSET))
-
-        stock_movement = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            links=links,
-            created_at=created_at,
-            updated_at=updated_at,
-            movement_number=movement_number,
-            date=date,
-            cost_price=cost_price,
-            quantity=quantity,
-            details=details,
-            reference=reference,
-            stock_item=stock_item,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            movement_number=d.pop("movement_number", UNSET),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            cost_price=(
+                _v0
+                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            quantity=(
+                _v0
+                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            details=d.pop("details", UNSET),
+            reference=d.pop("reference", UNSET),
+            stock_item=(
+                _v0
+                if (_v0 := d.pop("stock_item", UNSET)) is None or _v0 is UNSET
+                else _m_stock_item.StockItem.from_dict(_v0)
+            ),
         )
-
-        stock_movement.additional_properties = d
-        return stock_movement
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -33,109 +34,41 @@ class TaxBreakdown:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        tax_rate: dict[str, Any] | None | Unset
-        if isinstance(self.tax_rate, Unset):
-            tax_rate = UNSET
-        elif isinstance(self.tax_rate, Base):
-            tax_rate = self.tax_rate.to_dict()
-        else:
-            tax_rate = self.tax_rate
-
-        percentage: None | str | Unset
-        if isinstance(self.percentage, Unset):
-            percentage = UNSET
-        elif isinstance(self.percentage, Decimal):
-            percentage = decimal_to_wire(self.percentage)
-        else:
-            percentage = self.percentage
-
-        amount: None | str | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        elif isinstance(self.amount, Decimal):
-            amount = decimal_to_wire(self.amount)
-        else:
-            amount = self.amount
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tax_rate is not UNSET:
-            field_dict["tax_rate"] = tax_rate
-        if percentage is not UNSET:
-            field_dict["percentage"] = percentage
-        if amount is not UNSET:
-            field_dict["amount"] = amount
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.tax_rate, Unset):
+            field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
+        if not isinstance(self.percentage, Unset):
+            field_dict["percentage"] = (
+                None if self.percentage is None else decimal_to_wire(self.percentage)
+            )
+        if not isinstance(self.amount, Unset):
+            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_tax_rate(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_rate_type_0 = Base.from_dict(data)
-
-                return tax_rate_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_rate = _parse_tax_rate(d.pop("tax_rate", UNSET))
-
-        def _parse_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                percentage_type_0 = decimal_from_wire(data)
-
-                return percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        percentage = _parse_percentage(d.pop("percentage", UNSET))
-
-        def _parse_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                amount_type_0 = decimal_from_wire(data)
-
-                return amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        tax_breakdown = cls(
-            tax_rate=tax_rate,
-            percentage=percentage,
-            amount=amount,
+        obj = cls(
+            tax_rate=(
+                _v0
+                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            percentage=(
+                _v0
+                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            amount=(
+                _v0
+                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
         )
-
-        tax_breakdown.additional_properties = d
-        return tax_breakdown
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import datetime_from_wire
 from ..types import UNSET, Unset
+from . import address_region as _m_address_region
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.address_region import AddressRegion
@@ -31,19 +34,19 @@ class TaxProfile:
     Requires the authenticated user to have any mentioned role in one of the listed areas:
     * Area: `Settings`: Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            tax_type (Base | None | Unset): The tax type
-            tax_number (None | str | Unset): The tax number
-            tax_number_suffix (None | str | Unset): The tax number suffix
-            collect_tax (bool | None | Unset): Indicates whether tax is collected for this tax type
-            tax_return_frequency (Base | None | Unset): The tax return frequency
-            address_region (AddressRegion | None | Unset): The address region associated with the tax profile. Note: GST/HST
-                is for all regions.
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        tax_type (Base | None | Unset): The tax type
+        tax_number (None | str | Unset): The tax number
+        tax_number_suffix (None | str | Unset): The tax number suffix
+        collect_tax (bool | None | Unset): Indicates whether tax is collected for this tax type
+        tax_return_frequency (Base | None | Unset): The tax return frequency
+        address_region (AddressRegion | None | Unset): The address region associated with the tax
+            profile. Note: GST/HST is for all regions.
     """
 
     id: None | str | Unset = UNSET
@@ -60,277 +63,79 @@ class TaxProfile:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.address_region import AddressRegion  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        tax_type: dict[str, Any] | None | Unset
-        if isinstance(self.tax_type, Unset):
-            tax_type = UNSET
-        elif isinstance(self.tax_type, Base):
-            tax_type = self.tax_type.to_dict()
-        else:
-            tax_type = self.tax_type
-
-        tax_number: None | str | Unset
-        if isinstance(self.tax_number, Unset):
-            tax_number = UNSET
-        else:
-            tax_number = self.tax_number
-
-        tax_number_suffix: None | str | Unset
-        if isinstance(self.tax_number_suffix, Unset):
-            tax_number_suffix = UNSET
-        else:
-            tax_number_suffix = self.tax_number_suffix
-
-        collect_tax: bool | None | Unset
-        if isinstance(self.collect_tax, Unset):
-            collect_tax = UNSET
-        else:
-            collect_tax = self.collect_tax
-
-        tax_return_frequency: dict[str, Any] | None | Unset
-        if isinstance(self.tax_return_frequency, Unset):
-            tax_return_frequency = UNSET
-        elif isinstance(self.tax_return_frequency, Base):
-            tax_return_frequency = self.tax_return_frequency.to_dict()
-        else:
-            tax_return_frequency = self.tax_return_frequency
-
-        address_region: dict[str, Any] | None | Unset
-        if isinstance(self.address_region, Unset):
-            address_region = UNSET
-        elif isinstance(self.address_region, AddressRegion):
-            address_region = self.address_region.to_dict()
-        else:
-            address_region = self.address_region
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if tax_type is not UNSET:
-            field_dict["tax_type"] = tax_type
-        if tax_number is not UNSET:
-            field_dict["tax_number"] = tax_number
-        if tax_number_suffix is not UNSET:
-            field_dict["tax_number_suffix"] = tax_number_suffix
-        if collect_tax is not UNSET:
-            field_dict["collect_tax"] = collect_tax
-        if tax_return_frequency is not UNSET:
-            field_dict["tax_return_frequency"] = tax_return_frequency
-        if address_region is not UNSET:
-            field_dict["address_region"] = address_region
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.tax_type, Unset):
+            field_dict["tax_type"] = None if self.tax_type is None else self.tax_type.to_dict()
+        if not isinstance(self.tax_number, Unset):
+            field_dict["tax_number"] = self.tax_number
+        if not isinstance(self.tax_number_suffix, Unset):
+            field_dict["tax_number_suffix"] = self.tax_number_suffix
+        if not isinstance(self.collect_tax, Unset):
+            field_dict["collect_tax"] = self.collect_tax
+        if not isinstance(self.tax_return_frequency, Unset):
+            field_dict["tax_return_frequency"] = (
+                None if self.tax_return_frequency is None else self.tax_return_frequency.to_dict()
+            )
+        if not isinstance(self.address_region, Unset):
+            field_dict["address_region"] = (
+                None if self.address_region is None else self.address_region.to_dict()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.address_region import AddressRegion  # noqa: PLC0415
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_tax_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_type_type_0 = Base.from_dict(data)
-
-                return tax_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_type = _parse_tax_type(d.pop("tax_type", UNSET))
-
-        def _parse_tax_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_number = _parse_tax_number(d.pop("tax_number", UNSET))
-
-        def _parse_tax_number_suffix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tax_number_suffix = _parse_tax_number_suffix(d.pop("tax_number_suffix", UNSET))
-
-        def _parse_collect_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        collect_tax = _parse_collect_tax(d.pop("collect_tax", UNSET))
-
-        def _parse_tax_return_frequency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_return_frequency_type_0 = Base.from_dict(data)
-
-                return tax_return_frequency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        tax_return_frequency = _parse_tax_return_frequency(d.pop("tax_return_frequency", UNSET))
-
-        def _parse_address_region(data: object) -> AddressRegion | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_region_type_0 = AddressRegion.from_dict(data)
-
-                return address_region_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AddressRegion | None | Unset, data)
-
-        address_region = _parse_address_region(d.pop("address_region", UNSET))
-
-        tax_profile = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            tax_type=tax_type,
-            tax_number=tax_number,
-            tax_number_suffix=tax_number_suffix,
-            collect_tax=collect_tax,
-            tax_return_frequency=tax_return_frequency,
-            address_region=address_region,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            tax_type=(
+                _v0
+                if (_v0 := d.pop("tax_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            tax_number=d.pop("tax_number", UNSET),
+            tax_number_suffix=d.pop("tax_number_suffix", UNSET),
+            collect_tax=d.pop("collect_tax", UNSET),
+            tax_return_frequency=(
+                _v0
+                if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            address_region=(
+                _v0
+                if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
+                else _m_address_region.AddressRegion.from_dict(_v0)
+            ),
         )
-
-        tax_profile.additional_properties = d
-        return tax_profile
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

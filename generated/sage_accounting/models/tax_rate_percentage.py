@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,105 +30,41 @@ class TaxRatePercentage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        percentage: None | str | Unset
-        if isinstance(self.percentage, Unset):
-            percentage = UNSET
-        elif isinstance(self.percentage, Decimal):
-            percentage = decimal_to_wire(self.percentage)
-        else:
-            percentage = self.percentage
-
-        from_date: None | str | Unset
-        if isinstance(self.from_date, Unset):
-            from_date = UNSET
-        elif isinstance(self.from_date, datetime.date):
-            from_date = self.from_date.isoformat()
-        else:
-            from_date = self.from_date
-
-        to_date: None | str | Unset
-        if isinstance(self.to_date, Unset):
-            to_date = UNSET
-        elif isinstance(self.to_date, datetime.date):
-            to_date = self.to_date.isoformat()
-        else:
-            to_date = self.to_date
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if percentage is not UNSET:
-            field_dict["percentage"] = percentage
-        if from_date is not UNSET:
-            field_dict["from_date"] = from_date
-        if to_date is not UNSET:
-            field_dict["to_date"] = to_date
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.percentage, Unset):
+            field_dict["percentage"] = (
+                None if self.percentage is None else decimal_to_wire(self.percentage)
+            )
+        if not isinstance(self.from_date, Unset):
+            field_dict["from_date"] = None if self.from_date is None else self.from_date.isoformat()
+        if not isinstance(self.to_date, Unset):
+            field_dict["to_date"] = None if self.to_date is None else self.to_date.isoformat()
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_percentage(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                percentage_type_0 = decimal_from_wire(data)
-
-                return percentage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        percentage = _parse_percentage(d.pop("percentage", UNSET))
-
-        def _parse_from_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                from_date_type_0 = datetime.date.fromisoformat(data)
-
-                return from_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        from_date = _parse_from_date(d.pop("from_date", UNSET))
-
-        def _parse_to_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                to_date_type_0 = datetime.date.fromisoformat(data)
-
-                return to_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        to_date = _parse_to_date(d.pop("to_date", UNSET))
-
-        tax_rate_percentage = cls(
-            percentage=percentage,
-            from_date=from_date,
-            to_date=to_date,
+        obj = cls(
+            percentage=(
+                _v0
+                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            from_date=(
+                _v0
+                if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            to_date=(
+                _v0
+                if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
         )
-
-        tax_rate_percentage.additional_properties = d
-        return tax_rate_percentage
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import base as _m_base
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -24,14 +25,14 @@ class TaxType:
     * Accounting Standard: 🇬🇧, 🇮🇪
     * Accounting Start: 🇨🇦, 🇪🇸, 🇫🇷, 🇬🇧, 🇮🇪, 🇺🇸
 
-        Attributes:
-            id (None | str | Unset): The tax type id
-            displayed_as (None | str | Unset): Display text for the item
-            path (None | str | Unset): The API path for the resource
-            federal_tax (bool | None | Unset): Indicates whether this is a federal tax type
-            country (Base | None | Unset): The country the tax type relates to
-            address_regions (list[Base] | None | Unset): The address regions the tax type relates to
-            tax_rates (list[Base] | None | Unset): The tax rates related to the tax type
+    Attributes:
+        id (None | str | Unset): The tax type id
+        displayed_as (None | str | Unset): Display text for the item
+        path (None | str | Unset): The API path for the resource
+        federal_tax (bool | None | Unset): Indicates whether this is a federal tax type
+        country (Base | None | Unset): The country the tax type relates to
+        address_regions (list[Base] | None | Unset): The address regions the tax type relates to
+        tax_rates (list[Base] | None | Unset): The tax rates related to the tax type
     """
 
     id: None | str | Unset = UNSET
@@ -44,199 +45,57 @@ class TaxType:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        federal_tax: bool | None | Unset
-        if isinstance(self.federal_tax, Unset):
-            federal_tax = UNSET
-        else:
-            federal_tax = self.federal_tax
-
-        country: dict[str, Any] | None | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        elif isinstance(self.country, Base):
-            country = self.country.to_dict()
-        else:
-            country = self.country
-
-        address_regions: list[dict[str, Any]] | None | Unset
-        if isinstance(self.address_regions, Unset):
-            address_regions = UNSET
-        elif isinstance(self.address_regions, list):
-            address_regions = []
-            for address_regions_type_0_item_data in self.address_regions:
-                address_regions_type_0_item = address_regions_type_0_item_data.to_dict()
-                address_regions.append(address_regions_type_0_item)
-
-        else:
-            address_regions = self.address_regions
-
-        tax_rates: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tax_rates, Unset):
-            tax_rates = UNSET
-        elif isinstance(self.tax_rates, list):
-            tax_rates = []
-            for tax_rates_type_0_item_data in self.tax_rates:
-                tax_rates_type_0_item = tax_rates_type_0_item_data.to_dict()
-                tax_rates.append(tax_rates_type_0_item)
-
-        else:
-            tax_rates = self.tax_rates
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if federal_tax is not UNSET:
-            field_dict["federal_tax"] = federal_tax
-        if country is not UNSET:
-            field_dict["country"] = country
-        if address_regions is not UNSET:
-            field_dict["address_regions"] = address_regions
-        if tax_rates is not UNSET:
-            field_dict["tax_rates"] = tax_rates
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.federal_tax, Unset):
+            field_dict["federal_tax"] = self.federal_tax
+        if not isinstance(self.country, Unset):
+            field_dict["country"] = None if self.country is None else self.country.to_dict()
+        if not isinstance(self.address_regions, Unset):
+            field_dict["address_regions"] = (
+                None
+                if self.address_regions is None
+                else [_i0.to_dict() for _i0 in self.address_regions]
+            )
+        if not isinstance(self.tax_rates, Unset):
+            field_dict["tax_rates"] = (
+                None if self.tax_rates is None else [_i0.to_dict() for _i0 in self.tax_rates]
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_federal_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        federal_tax = _parse_federal_tax(d.pop("federal_tax", UNSET))
-
-        def _parse_country(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                country_type_0 = Base.from_dict(data)
-
-                return country_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_address_regions(data: object) -> list[Base] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                address_regions_type_0 = []
-                _address_regions_type_0 = data
-                for address_regions_type_0_item_data in _address_regions_type_0:
-                    address_regions_type_0_item = Base.from_dict(address_regions_type_0_item_data)
-
-                    address_regions_type_0.append(address_regions_type_0_item)
-
-                return address_regions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Base] | None | Unset, data)
-
-        address_regions = _parse_address_regions(d.pop("address_regions", UNSET))
-
-        def _parse_tax_rates(data: object) -> list[Base] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tax_rates_type_0 = []
-                _tax_rates_type_0 = data
-                for tax_rates_type_0_item_data in _tax_rates_type_0:
-                    tax_rates_type_0_item = Base.from_dict(tax_rates_type_0_item_data)
-
-                    tax_rates_type_0.append(tax_rates_type_0_item)
-
-                return tax_rates_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Base] | None | Unset, data)
-
-        tax_rates = _parse_tax_rates(d.pop("tax_rates", UNSET))
-
-        tax_type = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            federal_tax=federal_tax,
-            country=country,
-            address_regions=address_regions,
-            tax_rates=tax_rates,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            federal_tax=d.pop("federal_tax", UNSET),
+            country=(
+                _v0
+                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            address_regions=(
+                _v0
+                if (_v0 := d.pop("address_regions", UNSET)) is None or _v0 is UNSET
+                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+            ),
+            tax_rates=(
+                _v0
+                if (_v0 := d.pop("tax_rates", UNSET)) is None or _v0 is UNSET
+                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+            ),
         )
-
-        tax_type.additional_properties = d
-        return tax_type
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import transaction_origin as _m_transaction_origin
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -30,25 +32,28 @@ class Transaction:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Journals`: Read Only, Full Access
+    Requires the authenticated user to have any of the following roles in the area `Journals`: Read
+    Only, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unique identifier for the item
-            displayed_as (None | str | Unset): The name of the resource
-            path (None | str | Unset): The API path for the resource
-            created_at (datetime.datetime | None | Unset): The datetime when the item was created
-            updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
-            date (datetime.date | None | Unset): The date of the transaction
-            deleted (bool | None | Unset): Indicates whether the transaction has been deleted
-            reference (None | str | Unset): The transaction reference
-            total (Decimal | None | Unset): The transaction total in the base currency
-            total_in_transaction_currency (Decimal | None | Unset): The transaction total in the transaction's origin's
-                currency. This is null for some origin types.
-            contact (Base | None | Unset): The contact for the transaction
-            transaction_type (Base | None | Unset): The transaction type
-            origin (None | TransactionOrigin | Unset): The original entity that generated the transaction
-            audit_trail_id (None | str | Unset): The original entity that generated the transaction
-            number_of_attachments (None | str | Unset): The number of attachments related to the transaction
+    Attributes:
+        id (None | str | Unset): The unique identifier for the item
+        displayed_as (None | str | Unset): The name of the resource
+        path (None | str | Unset): The API path for the resource
+        created_at (datetime.datetime | None | Unset): The datetime when the item was created
+        updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
+        date (datetime.date | None | Unset): The date of the transaction
+        deleted (bool | None | Unset): Indicates whether the transaction has been deleted
+        reference (None | str | Unset): The transaction reference
+        total (Decimal | None | Unset): The transaction total in the base currency
+        total_in_transaction_currency (Decimal | None | Unset): The transaction total in the
+            transaction's origin's currency. This is null for some origin types.
+        contact (Base | None | Unset): The contact for the transaction
+        transaction_type (Base | None | Unset): The transaction type
+        origin (None | TransactionOrigin | Unset): The original entity that generated the
+            transaction
+        audit_trail_id (None | str | Unset): The original entity that generated the transaction
+        number_of_attachments (None | str | Unset): The number of attachments related to the
+            transaction
     """
 
     id: None | str | Unset = UNSET
@@ -69,381 +74,105 @@ class Transaction:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.transaction_origin import TransactionOrigin  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-
-        else:
-            updated_at = self.updated_at
-
-        date: None | str | Unset
-        if isinstance(self.date, Unset):
-            date = UNSET
-        elif isinstance(self.date, datetime.date):
-            date = self.date.isoformat()
-        else:
-            date = self.date
-
-        deleted: bool | None | Unset
-        if isinstance(self.deleted, Unset):
-            deleted = UNSET
-        else:
-            deleted = self.deleted
-
-        reference: None | str | Unset
-        if isinstance(self.reference, Unset):
-            reference = UNSET
-        else:
-            reference = self.reference
-
-        total: None | str | Unset
-        if isinstance(self.total, Unset):
-            total = UNSET
-        elif isinstance(self.total, Decimal):
-            total = decimal_to_wire(self.total)
-        else:
-            total = self.total
-
-        total_in_transaction_currency: None | str | Unset
-        if isinstance(self.total_in_transaction_currency, Unset):
-            total_in_transaction_currency = UNSET
-        elif isinstance(self.total_in_transaction_currency, Decimal):
-            total_in_transaction_currency = decimal_to_wire(self.total_in_transaction_currency)
-        else:
-            total_in_transaction_currency = self.total_in_transaction_currency
-
-        contact: dict[str, Any] | None | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        elif isinstance(self.contact, Base):
-            contact = self.contact.to_dict()
-        else:
-            contact = self.contact
-
-        transaction_type: dict[str, Any] | None | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        elif isinstance(self.transaction_type, Base):
-            transaction_type = self.transaction_type.to_dict()
-        else:
-            transaction_type = self.transaction_type
-
-        origin: dict[str, Any] | None | Unset
-        if isinstance(self.origin, Unset):
-            origin = UNSET
-        elif isinstance(self.origin, TransactionOrigin):
-            origin = self.origin.to_dict()
-        else:
-            origin = self.origin
-
-        audit_trail_id: None | str | Unset
-        if isinstance(self.audit_trail_id, Unset):
-            audit_trail_id = UNSET
-        else:
-            audit_trail_id = self.audit_trail_id
-
-        number_of_attachments: None | str | Unset
-        if isinstance(self.number_of_attachments, Unset):
-            number_of_attachments = UNSET
-        else:
-            number_of_attachments = self.number_of_attachments
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if date is not UNSET:
-            field_dict["date"] = date
-        if deleted is not UNSET:
-            field_dict["deleted"] = deleted
-        if reference is not UNSET:
-            field_dict["reference"] = reference
-        if total is not UNSET:
-            field_dict["total"] = total
-        if total_in_transaction_currency is not UNSET:
-            field_dict["total_in_transaction_currency"] = total_in_transaction_currency
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if origin is not UNSET:
-            field_dict["origin"] = origin
-        if audit_trail_id is not UNSET:
-            field_dict["audit_trail_id"] = audit_trail_id
-        if number_of_attachments is not UNSET:
-            field_dict["number_of_attachments"] = number_of_attachments
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = (
+                None if self.created_at is None else self.created_at.isoformat()
+            )
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = (
+                None if self.updated_at is None else self.updated_at.isoformat()
+            )
+        if not isinstance(self.date, Unset):
+            field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.deleted, Unset):
+            field_dict["deleted"] = self.deleted
+        if not isinstance(self.reference, Unset):
+            field_dict["reference"] = self.reference
+        if not isinstance(self.total, Unset):
+            field_dict["total"] = None if self.total is None else decimal_to_wire(self.total)
+        if not isinstance(self.total_in_transaction_currency, Unset):
+            field_dict["total_in_transaction_currency"] = (
+                None
+                if self.total_in_transaction_currency is None
+                else decimal_to_wire(self.total_in_transaction_currency)
+            )
+        if not isinstance(self.contact, Unset):
+            field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = (
+                None if self.transaction_type is None else self.transaction_type.to_dict()
+            )
+        if not isinstance(self.origin, Unset):
+            field_dict["origin"] = None if self.origin is None else self.origin.to_dict()
+        if not isinstance(self.audit_trail_id, Unset):
+            field_dict["audit_trail_id"] = self.audit_trail_id
+        if not isinstance(self.number_of_attachments, Unset):
+            field_dict["number_of_attachments"] = self.number_of_attachments
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.transaction_origin import TransactionOrigin  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                updated_at_type_0 = datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
-
-                return updated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_type_0 = datetime.date.fromisoformat(data)
-
-                return date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_deleted(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        deleted = _parse_deleted(d.pop("deleted", UNSET))
-
-        def _parse_reference(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reference = _parse_reference(d.pop("reference", UNSET))
-
-        def _parse_total(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_type_0 = decimal_from_wire(data)
-
-                return total_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
-
-        def _parse_total_in_transaction_currency(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                total_in_transaction_currency_type_0 = decimal_from_wire(data)
-
-                return total_in_transaction_currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        total_in_transaction_currency = _parse_total_in_transaction_currency(
-            d.pop("total_in_transaction_currency", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=(
+                _v0
+                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            updated_at=(
+                _v0
+                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                else datetime_from_wire(_v0)
+            ),
+            date=(
+                _v0
+                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            deleted=d.pop("deleted", UNSET),
+            reference=d.pop("reference", UNSET),
+            total=(
+                _v0
+                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            total_in_transaction_currency=(
+                _v0
+                if (_v0 := d.pop("total_in_transaction_currency", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            contact=(
+                _v0
+                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            transaction_type=(
+                _v0
+                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            origin=(
+                _v0
+                if (_v0 := d.pop("origin", UNSET)) is None or _v0 is UNSET
+                else _m_transaction_origin.TransactionOrigin.from_dict(_v0)
+            ),
+            audit_trail_id=d.pop("audit_trail_id", UNSET),
+            number_of_attachments=d.pop("number_of_attachments", UNSET),
         )
-
-        def _parse_contact(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contact_type_0 = Base.from_dict(data)
-
-                return contact_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        contact = _parse_contact(d.pop("contact", UNSET))
-
-        def _parse_transaction_type(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                transaction_type_type_0 = Base.from_dict(data)
-
-                return transaction_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_origin(data: object) -> None | TransactionOrigin | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                origin_type_0 = TransactionOrigin.from_dict(data)
-
-                return origin_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TransactionOrigin | Unset, data)
-
-        origin = _parse_origin(d.pop("origin", UNSET))
-
-        def _parse_audit_trail_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        audit_trail_id = _parse_audit_trail_id(d.pop("audit_trail_id", UNSET))
-
-        def _parse_number_of_attachments(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number_of_attachments = _parse_number_of_attachments(d.pop("number_of_attachments", UNSET))
-
-        transaction = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            date=date,
-            deleted=deleted,
-            reference=reference,
-            total=total,
-            total_in_transaction_currency=total_in_transaction_currency,
-            contact=contact,
-            transaction_type=transaction_type,
-            origin=origin,
-            audit_trail_id=audit_trail_id,
-            number_of_attachments=number_of_attachments,
-        )
-
-        transaction.additional_properties = d
-        return transaction
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
+from . import base as _m_base
+from . import link as _m_link
 
 if TYPE_CHECKING:
     from ..models.base import Base
@@ -28,42 +30,54 @@ class TransactionOrigin:
         displayed_as (None | str | Unset): The name of the resource
         path (None | str | Unset): The API path for the resource
         links (list[Link] | None | Unset): Links for the resource
-        due_date (datetime.date | None | Unset): The due date of the associated item, e.g. an invoice
-            This attribute is only part of the response when the GET paremeter `expand_origin=true` is set in the request
-            URL. Even then, it is only available on transaction origins found at the following endpoints:
-            ["/contact_opening_balance", "/purchase_corrective_invoice", "/sales_corrective_invoice",
-            "/purchase_credit_note", "/purchase_invoice", "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate",
-            "/sales_invoice", "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
-            opening balances, or journals, which--though possibly origins of a transaction--can never have this attribute.
-        outstanding_amount (Decimal | None | Unset): The outstanding amount of the associated item, e.g. an invoice
-            This attribute is only part of the response when the GET paremeter `expand_origin=true` is set in the request
-            URL. Even then, it is only available on transaction origins found at the following endpoints:
-            ["/contact_opening_balance", "/purchase_corrective_invoice", "/sales_corrective_invoice",
-            "/purchase_credit_note", "/purchase_invoice", "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate",
-            "/sales_invoice", "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
-            opening balances, or journals, which--though possibly origins of a transaction--can never have this attribute.
+        due_date (datetime.date | None | Unset): The due date of the associated item, e.g. an
+            invoice
+            This attribute is only part of the response when the GET paremeter `expand_origin=true` is
+            set in the request URL. Even then, it is only available on transaction origins found at the
+            following endpoints: ["/contact_opening_balance", "/purchase_corrective_invoice",
+            "/sales_corrective_invoice", "/purchase_credit_note", "/purchase_invoice",
+            "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate", "/sales_invoice",
+            "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
+            opening balances, or journals, which--though possibly origins of a transaction--can never
+            have this attribute.
+        outstanding_amount (Decimal | None | Unset): The outstanding amount of the associated item,
+            e.g. an invoice
+            This attribute is only part of the response when the GET paremeter `expand_origin=true` is
+            set in the request URL. Even then, it is only available on transaction origins found at the
+            following endpoints: ["/contact_opening_balance", "/purchase_corrective_invoice",
+            "/sales_corrective_invoice", "/purchase_credit_note", "/purchase_invoice",
+            "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate", "/sales_invoice",
+            "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
+            opening balances, or journals, which--though possibly origins of a transaction--can never
+            have this attribute.
         currency (Base | None | Unset): The currency of the transaction
-            This attribute is only part of the response when the GET paremeter `expand_origin=true` is set in the request
-            URL. Even then, it is only available on transaction origins found at the following endpoints:
-            ["/contact_opening_balance", "/purchase_corrective_invoice", "/sales_corrective_invoice",
-            "/purchase_credit_note", "/purchase_invoice", "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate",
-            "/sales_invoice", "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
-            opening balances, or journals, which--though possibly origins of a transaction--can never have this attribute.
+            This attribute is only part of the response when the GET paremeter `expand_origin=true` is
+            set in the request URL. Even then, it is only available on transaction origins found at the
+            following endpoints: ["/contact_opening_balance", "/purchase_corrective_invoice",
+            "/sales_corrective_invoice", "/purchase_credit_note", "/purchase_invoice",
+            "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate", "/sales_invoice",
+            "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
+            opening balances, or journals, which--though possibly origins of a transaction--can never
+            have this attribute.
         status (Base | None | Unset): The status of the associated item, e.g. an invoice
-            This attribute is only part of the response when the GET paremeter `expand_origin=true` is set in the request
-            URL. Even then, it is only available on transaction origins found at the following endpoints:
-            ["/contact_opening_balance", "/purchase_corrective_invoice", "/sales_corrective_invoice",
-            "/purchase_credit_note", "/purchase_invoice", "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate",
-            "/sales_invoice", "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
-            opening balances, or journals, which--though possibly origins of a transaction--can never have this attribute.
-        sent (bool | None | Unset): Indicates whether the associated item, e.g. an invoice, has been sent. This
-            attribute is only present for sales items (not purchase)
-            This attribute is only part of the response when the GET paremeter `expand_origin=true` is set in the request
-            URL. Even then, it is only available on transaction origins found at the following endpoints:
-            ["/contact_opening_balance", "/purchase_corrective_invoice", "/sales_corrective_invoice",
-            "/purchase_credit_note", "/purchase_invoice", "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate",
-            "/sales_invoice", "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
-            opening balances, or journals, which--though possibly origins of a transaction--can never have this attribute.
+            This attribute is only part of the response when the GET paremeter `expand_origin=true` is
+            set in the request URL. Even then, it is only available on transaction origins found at the
+            following endpoints: ["/contact_opening_balance", "/purchase_corrective_invoice",
+            "/sales_corrective_invoice", "/purchase_credit_note", "/purchase_invoice",
+            "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate", "/sales_invoice",
+            "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
+            opening balances, or journals, which--though possibly origins of a transaction--can never
+            have this attribute.
+        sent (bool | None | Unset): Indicates whether the associated item, e.g. an invoice, has been
+            sent. This attribute is only present for sales items (not purchase)
+            This attribute is only part of the response when the GET paremeter `expand_origin=true` is
+            set in the request URL. Even then, it is only available on transaction origins found at the
+            following endpoints: ["/contact_opening_balance", "/purchase_corrective_invoice",
+            "/sales_corrective_invoice", "/purchase_credit_note", "/purchase_invoice",
+            "/purchase_quick_entry", "/sales_credit_note", "/sales_estimate", "/sales_invoice",
+            "/sales_quick_entry", "/sales_quote"]. There are other resources, e.g. bank transfers, bank
+            opening balances, or journals, which--though possibly origins of a transaction--can never
+            have this attribute.
     """
 
     id: None | str | Unset = UNSET
@@ -78,247 +92,71 @@ class TransactionOrigin:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.base import Base  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
-            links = []
-            for links_type_0_item_data in self.links:
-                links_type_0_item = links_type_0_item_data.to_dict()
-                links.append(links_type_0_item)
-
-        else:
-            links = self.links
-
-        due_date: None | str | Unset
-        if isinstance(self.due_date, Unset):
-            due_date = UNSET
-        elif isinstance(self.due_date, datetime.date):
-            due_date = self.due_date.isoformat()
-        else:
-            due_date = self.due_date
-
-        outstanding_amount: None | str | Unset
-        if isinstance(self.outstanding_amount, Unset):
-            outstanding_amount = UNSET
-        elif isinstance(self.outstanding_amount, Decimal):
-            outstanding_amount = decimal_to_wire(self.outstanding_amount)
-        else:
-            outstanding_amount = self.outstanding_amount
-
-        currency: dict[str, Any] | None | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        elif isinstance(self.currency, Base):
-            currency = self.currency.to_dict()
-        else:
-            currency = self.currency
-
-        status: dict[str, Any] | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, Base):
-            status = self.status.to_dict()
-        else:
-            status = self.status
-
-        sent: bool | None | Unset
-        if isinstance(self.sent, Unset):
-            sent = UNSET
-        else:
-            sent = self.sent
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if links is not UNSET:
-            field_dict["links"] = links
-        if due_date is not UNSET:
-            field_dict["due_date"] = due_date
-        if outstanding_amount is not UNSET:
-            field_dict["outstanding_amount"] = outstanding_amount
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if status is not UNSET:
-            field_dict["status"] = status
-        if sent is not UNSET:
-            field_dict["sent"] = sent
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.links, Unset):
+            field_dict["links"] = (
+                None if self.links is None else [_i0.to_dict() for _i0 in self.links]
+            )
+        if not isinstance(self.due_date, Unset):
+            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+        if not isinstance(self.outstanding_amount, Unset):
+            field_dict["outstanding_amount"] = (
+                None
+                if self.outstanding_amount is None
+                else decimal_to_wire(self.outstanding_amount)
+            )
+        if not isinstance(self.currency, Unset):
+            field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
+        if not isinstance(self.status, Unset):
+            field_dict["status"] = None if self.status is None else self.status.to_dict()
+        if not isinstance(self.sent, Unset):
+            field_dict["sent"] = self.sent
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.base import Base  # noqa: PLC0415
-        from ..models.link import Link  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_links(data: object) -> list[Link] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                links_type_0 = []
-                _links_type_0 = data
-                for links_type_0_item_data in _links_type_0:
-                    links_type_0_item = Link.from_dict(links_type_0_item_data)
-
-                    links_type_0.append(links_type_0_item)
-
-                return links_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Link] | None | Unset, data)
-
-        links = _parse_links(d.pop("links", UNSET))
-
-        def _parse_due_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                due_date_type_0 = datetime.date.fromisoformat(data)
-
-                return due_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        due_date = _parse_due_date(d.pop("due_date", UNSET))
-
-        def _parse_outstanding_amount(data: object) -> Decimal | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, (str, int, Decimal)):
-                    raise TypeError()
-                outstanding_amount_type_0 = decimal_from_wire(data)
-
-                return outstanding_amount_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Decimal | None | Unset, data)
-
-        outstanding_amount = _parse_outstanding_amount(d.pop("outstanding_amount", UNSET))
-
-        def _parse_currency(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                currency_type_0 = Base.from_dict(data)
-
-                return currency_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_status(data: object) -> Base | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = Base.from_dict(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Base | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_sent(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sent = _parse_sent(d.pop("sent", UNSET))
-
-        transaction_origin = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            links=links,
-            due_date=due_date,
-            outstanding_amount=outstanding_amount,
-            currency=currency,
-            status=status,
-            sent=sent,
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            links=(
+                _v0
+                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+            ),
+            due_date=(
+                _v0
+                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                else datetime.date.fromisoformat(_v0)
+            ),
+            outstanding_amount=(
+                _v0
+                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else decimal_from_wire(_v0)
+            ),
+            currency=(
+                _v0
+                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            status=(
+                _v0
+                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                else _m_base.Base.from_dict(_v0)
+            ),
+            sent=d.pop("sent", UNSET),
         )
-
-        transaction_origin.additional_properties = d
-        return transaction_origin
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from . import bank_account as _m_bank_account
 
 if TYPE_CHECKING:
     from ..models.bank_account import BankAccount
@@ -26,20 +27,25 @@ class UnpostedTransaction:
 
     ### Access Control Restrictions
 
-    Requires the authenticated user to have any of the following roles in the area `Journals`: Read Only, Full Access
+    Requires the authenticated user to have any of the following roles in the area `Journals`: Read
+    Only, Full Access
 
-        Attributes:
-            id (None | str | Unset): The unposted transaction id
-            displayed_as (None | str | Unset): Display text for the transaction
-            path (None | str | Unset): The API path for the resource
-            created_at (None | str | Unset): The date when the transaction was created as RFC3339 compliant string
-            updated_at (None | str | Unset): The date when the transaction was updated as RFC3339 compliant string
-            transaction_date (None | str | Unset): The string of the transactions transaction date
-            transaction_type (None | str | Unset): The string of the transactions transaction type
-            description (None | str | Unset): The string of the transactions description
-            bank_account (BankAccount | None | Unset): The bank account
-            amount (None | str | Unset): The string representation of a decimal value of the transactions amount
-            bank_feed_category_name (None | str | Unset): The string of the transactions bank feed category
+    Attributes:
+        id (None | str | Unset): The unposted transaction id
+        displayed_as (None | str | Unset): Display text for the transaction
+        path (None | str | Unset): The API path for the resource
+        created_at (None | str | Unset): The date when the transaction was created as RFC3339
+            compliant string
+        updated_at (None | str | Unset): The date when the transaction was updated as RFC3339
+            compliant string
+        transaction_date (None | str | Unset): The string of the transactions transaction date
+        transaction_type (None | str | Unset): The string of the transactions transaction type
+        description (None | str | Unset): The string of the transactions description
+        bank_account (BankAccount | None | Unset): The bank account
+        amount (None | str | Unset): The string representation of a decimal value of the
+            transactions amount
+        bank_feed_category_name (None | str | Unset): The string of the transactions bank feed
+            category
     """
 
     id: None | str | Unset = UNSET
@@ -56,235 +62,57 @@ class UnpostedTransaction:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.bank_account import BankAccount  # noqa: PLC0415
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        displayed_as: None | str | Unset
-        if isinstance(self.displayed_as, Unset):
-            displayed_as = UNSET
-        else:
-            displayed_as = self.displayed_as
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = self.created_at
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = self.updated_at
-
-        transaction_date: None | str | Unset
-        if isinstance(self.transaction_date, Unset):
-            transaction_date = UNSET
-        else:
-            transaction_date = self.transaction_date
-
-        transaction_type: None | str | Unset
-        if isinstance(self.transaction_type, Unset):
-            transaction_type = UNSET
-        else:
-            transaction_type = self.transaction_type
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        bank_account: dict[str, Any] | None | Unset
-        if isinstance(self.bank_account, Unset):
-            bank_account = UNSET
-        elif isinstance(self.bank_account, BankAccount):
-            bank_account = self.bank_account.to_dict()
-        else:
-            bank_account = self.bank_account
-
-        amount: None | str | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        else:
-            amount = self.amount
-
-        bank_feed_category_name: None | str | Unset
-        if isinstance(self.bank_feed_category_name, Unset):
-            bank_feed_category_name = UNSET
-        else:
-            bank_feed_category_name = self.bank_feed_category_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if displayed_as is not UNSET:
-            field_dict["displayed_as"] = displayed_as
-        if path is not UNSET:
-            field_dict["$path"] = path
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-        if transaction_date is not UNSET:
-            field_dict["transaction_date"] = transaction_date
-        if transaction_type is not UNSET:
-            field_dict["transaction_type"] = transaction_type
-        if description is not UNSET:
-            field_dict["description"] = description
-        if bank_account is not UNSET:
-            field_dict["bank_account"] = bank_account
-        if amount is not UNSET:
-            field_dict["amount"] = amount
-        if bank_feed_category_name is not UNSET:
-            field_dict["bank_feed_category_name"] = bank_feed_category_name
-
+        """This record as JSON-ready data, in Sage's wire format."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if not isinstance(self.id, Unset):
+            field_dict["id"] = self.id
+        if not isinstance(self.displayed_as, Unset):
+            field_dict["displayed_as"] = self.displayed_as
+        if not isinstance(self.path, Unset):
+            field_dict["$path"] = self.path
+        if not isinstance(self.created_at, Unset):
+            field_dict["created_at"] = self.created_at
+        if not isinstance(self.updated_at, Unset):
+            field_dict["updated_at"] = self.updated_at
+        if not isinstance(self.transaction_date, Unset):
+            field_dict["transaction_date"] = self.transaction_date
+        if not isinstance(self.transaction_type, Unset):
+            field_dict["transaction_type"] = self.transaction_type
+        if not isinstance(self.description, Unset):
+            field_dict["description"] = self.description
+        if not isinstance(self.bank_account, Unset):
+            field_dict["bank_account"] = (
+                None if self.bank_account is None else self.bank_account.to_dict()
+            )
+        if not isinstance(self.amount, Unset):
+            field_dict["amount"] = self.amount
+        if not isinstance(self.bank_feed_category_name, Unset):
+            field_dict["bank_feed_category_name"] = self.bank_feed_category_name
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.bank_account import BankAccount  # noqa: PLC0415
-
+        """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_displayed_as(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        displayed_as = _parse_displayed_as(d.pop("displayed_as", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("$path", UNSET))
-
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_updated_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_transaction_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transaction_date = _parse_transaction_date(d.pop("transaction_date", UNSET))
-
-        def _parse_transaction_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transaction_type = _parse_transaction_type(d.pop("transaction_type", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_bank_account(data: object) -> BankAccount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bank_account_type_0 = BankAccount.from_dict(data)
-
-                return bank_account_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BankAccount | None | Unset, data)
-
-        bank_account = _parse_bank_account(d.pop("bank_account", UNSET))
-
-        def _parse_amount(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        def _parse_bank_feed_category_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        bank_feed_category_name = _parse_bank_feed_category_name(
-            d.pop("bank_feed_category_name", UNSET)
+        obj = cls(
+            id=d.pop("id", UNSET),
+            displayed_as=d.pop("displayed_as", UNSET),
+            path=d.pop("$path", UNSET),
+            created_at=d.pop("created_at", UNSET),
+            updated_at=d.pop("updated_at", UNSET),
+            transaction_date=d.pop("transaction_date", UNSET),
+            transaction_type=d.pop("transaction_type", UNSET),
+            description=d.pop("description", UNSET),
+            bank_account=(
+                _v0
+                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                else _m_bank_account.BankAccount.from_dict(_v0)
+            ),
+            amount=d.pop("amount", UNSET),
+            bank_feed_category_name=d.pop("bank_feed_category_name", UNSET),
         )
-
-        unposted_transaction = cls(
-            id=id,
-            displayed_as=displayed_as,
-            path=path,
-            created_at=created_at,
-            updated_at=updated_at,
-            transaction_date=transaction_date,
-            transaction_type=transaction_type,
-            description=description,
-            bank_account=bank_account,
-            amount=amount,
-            bank_feed_category_name=bank_feed_category_name,
-        )
-
-        unposted_transaction.additional_properties = d
-        return unposted_transaction
+        obj.additional_properties = d
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -29,7 +29,6 @@ def _get_kwargs(
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     params["items_per_page"] = items_per_page

@@ -31,13 +31,11 @@ def _get_kwargs(
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     json_deleted_since: str | Unset = UNSET
     if not isinstance(deleted_since, Unset):
         json_deleted_since = deleted_since.isoformat()
-
     params["deleted_since"] = json_deleted_since
 
     params["contact_id"] = contact_id

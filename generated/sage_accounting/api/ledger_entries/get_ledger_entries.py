@@ -32,13 +32,11 @@ def _get_kwargs(
     json_from_date: str | Unset = UNSET
     if not isinstance(from_date, Unset):
         json_from_date = from_date.isoformat()
-
     params["from_date"] = json_from_date
 
     json_to_date: str | Unset = UNSET
     if not isinstance(to_date, Unset):
         json_to_date = to_date.isoformat()
-
     params["to_date"] = json_to_date
 
     params["transaction_id"] = transaction_id
@@ -50,7 +48,6 @@ def _get_kwargs(
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     params["items_per_page"] = items_per_page

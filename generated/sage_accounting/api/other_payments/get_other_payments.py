@@ -38,13 +38,11 @@ def _get_kwargs(
     json_deleted_since: str | Unset = UNSET
     if not isinstance(deleted_since, Unset):
         json_deleted_since = deleted_since.isoformat()
-
     params["deleted_since"] = json_deleted_since
 
     json_from_date: str | Unset = UNSET
     if not isinstance(from_date, Unset):
         json_from_date = from_date.isoformat()
-
     params["from_date"] = json_from_date
 
     params["has_attachments"] = has_attachments
@@ -52,7 +50,6 @@ def _get_kwargs(
     json_to_date: str | Unset = UNSET
     if not isinstance(to_date, Unset):
         json_to_date = to_date.isoformat()
-
     params["to_date"] = json_to_date
 
     params["transaction_type_id"] = transaction_type_id
@@ -60,7 +57,6 @@ def _get_kwargs(
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     params["items_per_page"] = items_per_page

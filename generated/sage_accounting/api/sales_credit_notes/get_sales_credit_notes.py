@@ -43,25 +43,21 @@ def _get_kwargs(
     json_from_date: str | Unset = UNSET
     if not isinstance(from_date, Unset):
         json_from_date = from_date.isoformat()
-
     params["from_date"] = json_from_date
 
     json_to_date: str | Unset = UNSET
     if not isinstance(to_date, Unset):
         json_to_date = to_date.isoformat()
-
     params["to_date"] = json_to_date
 
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     json_deleted_since: str | Unset = UNSET
     if not isinstance(deleted_since, Unset):
         json_deleted_since = deleted_since.isoformat()
-
     params["deleted_since"] = json_deleted_since
 
     params["has_attachments"] = has_attachments

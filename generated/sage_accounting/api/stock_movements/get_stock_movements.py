@@ -33,13 +33,11 @@ def _get_kwargs(
     json_from_date: str | Unset = UNSET
     if not isinstance(from_date, Unset):
         json_from_date = from_date.isoformat()
-
     params["from_date"] = json_from_date
 
     json_to_date: str | Unset = UNSET
     if not isinstance(to_date, Unset):
         json_to_date = to_date.isoformat()
-
     params["to_date"] = json_to_date
 
     params["items_per_page"] = items_per_page

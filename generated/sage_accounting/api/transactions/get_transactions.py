@@ -32,31 +32,26 @@ def _get_kwargs(
     json_updated_or_created_since: str | Unset = UNSET
     if not isinstance(updated_or_created_since, Unset):
         json_updated_or_created_since = updated_or_created_since.isoformat()
-
     params["updated_or_created_since"] = json_updated_or_created_since
 
     json_from_date: str | Unset = UNSET
     if not isinstance(from_date, Unset):
         json_from_date = from_date.isoformat()
-
     params["from_date"] = json_from_date
 
     json_to_date: str | Unset = UNSET
     if not isinstance(to_date, Unset):
         json_to_date = to_date.isoformat()
-
     params["to_date"] = json_to_date
 
     json_updated_from_date: str | Unset = UNSET
     if not isinstance(updated_from_date, Unset):
         json_updated_from_date = updated_from_date.isoformat()
-
     params["updated_from_date"] = json_updated_from_date
 
     json_updated_to_date: str | Unset = UNSET
     if not isinstance(updated_to_date, Unset):
         json_updated_to_date = updated_to_date.isoformat()
-
     params["updated_to_date"] = json_updated_to_date
 
     params["has_attachments"] = has_attachments
