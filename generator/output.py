@@ -8,6 +8,9 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+import jinja2
 
 from .spec import PROJECT_ROOT, SpecDocument
 
@@ -40,17 +43,38 @@ def stamp(root: Path, header: str, overlay_sources: dict[Path, str], overlay_hea
         path.write_text(f"{line}\n{path.read_text(encoding='utf-8')}", encoding="utf-8")
 
 
-def copy_overlay_modules(overlay_package: Path, package_dir: Path) -> dict[Path, str]:
-    """Copy hand-written modules of overlays/package into the package; return their sources."""
+def copy_overlay_modules(
+    overlay_package: Path, package_dir: Path, context: dict[str, Any]
+) -> dict[Path, str]:
+    """Copy overlays/package into the package, rendering `*.jinja` files with `context`.
+
+    Returns the overlay source of each file written, for its header.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(overlay_package)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pyrepr"] = repr  # Python literal of spec data (dicts keep their order)
     sources: dict[Path, str] = {}
     for path in sorted(overlay_package.rglob("*")):
-        if not path.is_file() or path.suffix not in STAMPED_SUFFIXES or "__pycache__" in path.parts:
+        if not path.is_file() or "__pycache__" in path.parts:
             continue
-        target = package_dir / path.relative_to(overlay_package)
+        relative = path.relative_to(overlay_package)
+        rendered = path.suffix == ".jinja"
+        target = package_dir / (relative.with_suffix("") if rendered else relative)
+        if target.suffix not in STAMPED_SUFFIXES:
+            continue
         if target.exists():
             raise FileExistsError(f"overlay {path} would overwrite generated {target}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        if rendered:
+            template = env.get_template(relative.as_posix())
+            target.write_text(template.render(**context), encoding="utf-8")
+        else:
+            shutil.copyfile(path, target)
         sources[target] = path.relative_to(PROJECT_ROOT).as_posix()
     return sources
 

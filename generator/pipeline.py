@@ -69,7 +69,9 @@ def render(result: BuildResult, out_root: Path) -> None:
     result.timings["openapi-python-client"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    overlay_sources = output.copy_overlay_modules(OVERLAY_PACKAGE, package_dir)
+    overlay_sources = output.copy_overlay_modules(
+        OVERLAY_PACKAGE, package_dir, {"spec": result.spec, "documents": result.documents}
+    )
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
     output.stamp(
         package_dir,
