@@ -101,15 +101,16 @@ def tree_files(root: Path) -> set[str]:
     }
 
 
-def differences(expected: Path, actual: Path) -> list[str]:
-    """Relative paths that differ between two trees, each marked added, removed or changed."""
-    want, have = tree_files(expected), tree_files(actual)
+def differences(committed: Path, produced: Path) -> list[str]:
+    """Files of `committed` that differ from `produced`: missing (the pipeline makes it but it
+    is not there), extra (there, but the pipeline no longer makes it) or changed."""
+    have, want = tree_files(committed), tree_files(produced)
     report = [f"missing:  {name}" for name in sorted(want - have)]
     report += [f"extra:    {name}" for name in sorted(have - want)]
     report += [
         f"changed:  {name}"
         for name in sorted(want & have)
-        if not filecmp.cmp(expected / name, actual / name, shallow=False)
+        if not filecmp.cmp(committed / name, produced / name, shallow=False)
     ]
     return sorted(report, key=lambda line: line[10:])
 
