@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openapi_python_client.parser import properties as parser_properties
+from openapi_python_client.parser.errors import PropertyError
 
 from generator import extension
 from generator.pipeline import BuildResult, render
@@ -110,6 +111,6 @@ def test_changed_extension_point_signature_fails_loudly(monkeypatch: pytest.Monk
 
 def test_decimal_defaults_are_exact() -> None:
     value = extension.DecimalProperty.convert_value("0.10")
-    assert value is not None and not isinstance(value, extension.PropertyError)
+    assert value is not None and not isinstance(value, PropertyError)
     assert value.python_code.as_unembedded_code() == 'Decimal("0.10")'
-    assert isinstance(extension.DecimalProperty.convert_value(True), extension.PropertyError)
+    assert isinstance(extension.DecimalProperty.convert_value(True), PropertyError)
