@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from openapi_python_client.parser import properties as parser_properties
 from openapi_python_client.parser.errors import PropertyError
 
 from generator import extension
-from generator.pipeline import BuildResult, render
+from generator.codegen import generate_package
+from generator.output import format_tree
+from generator.pipeline import OVERLAY_PACKAGE
 
 SMALL_SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -58,8 +61,10 @@ SMALL_SPEC: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def small_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("small") / "generated"
-    root.mkdir()
-    render(BuildResult(documents=[], spec=SMALL_SPEC, errata_counts={}), root)
+    package = root / "sage_accounting"
+    generate_package(SMALL_SPEC, package)
+    shutil.copyfile(OVERLAY_PACKAGE / "_wire.py", package / "_wire.py")
+    format_tree(root)
     return root
 
 
