@@ -13,7 +13,7 @@ nox.options.sessions = ["tests"]
 
 PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-LINT_PATHS = ["generator", "overlays", "generated", "tests", "noxfile.py"]
+LINT_PATHS = ["generator", "overlays", "generated", "tests", "benchmarks", "noxfile.py"]
 
 
 def _install_groups(session: nox.Session, *groups: str) -> None:

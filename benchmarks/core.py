@@ -1,0 +1,91 @@
+"""What a benchmark is, what it reports, and the timing helpers they share."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import subprocess
+import time
+import timeit
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the report: our median time against the baseline's median time."""
+
+    name: str
+    ours: Sequence[float]
+    baseline: Sequence[float]
+    baseline_label: str
+    method: str
+    goal: float | None = None
+
+    @property
+    def ours_median(self) -> float:
+        return statistics.median(self.ours)
+
+    @property
+    def baseline_median(self) -> float:
+        return statistics.median(self.baseline)
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_median / self.baseline_median
+
+    @property
+    def goal_met(self) -> bool | None:
+        return None if self.goal is None else self.ratio <= self.goal
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A named measurement; `run` may report several rows."""
+
+    name: str
+    summary: str
+    run: Callable[[Context], list[Result]]
+
+
+class BenchmarkError(RuntimeError):
+    """A benchmarked command failed, so there is nothing meaningful to time."""
+
+
+def run_checked(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ok_codes: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        list(argv), cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
+    )
+    if result.returncode not in ok_codes:
+        raise BenchmarkError(
+            f"{' '.join(argv)} exited with {result.returncode}:\n"
+            f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def time_command(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ok_codes: tuple[int, ...] = (0,)
+) -> float:
+    """Wall-clock seconds of one run of a command."""
+    started = time.perf_counter()
+    run_checked(argv, cwd=cwd, env=env, ok_codes=ok_codes)
+    return time.perf_counter() - started
+
+
+def time_call(function: Callable[[], object], *, repeat: int = 7) -> list[float]:
+    """Seconds per call, once per repetition, like `python -m timeit`.
+
+    Unlike timeit's default the garbage collector stays on: decoding allocates many objects,
+    and the collections that triggers are part of what a caller pays.
+    """
+    timer = timeit.Timer(function, setup=gc.enable)
+    number, _ = timer.autorange()
+    return [total / number for total in timer.repeat(repeat=repeat, number=number)]

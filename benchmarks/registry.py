@@ -1,0 +1,14 @@
+"""Every benchmark, in run order. A new benchmark is a module with a `Benchmark`, listed here."""
+
+from __future__ import annotations
+
+from .core import Benchmark
+from .decode import DECODE
+from .imports import IMPORT_MODEL, IMPORT_PACKAGE
+from .regenerate import REGENERATE
+
+BENCHMARKS: tuple[Benchmark, ...] = (IMPORT_PACKAGE, IMPORT_MODEL, DECODE, REGENERATE)
+
+
+def by_name() -> dict[str, Benchmark]:
+    return {benchmark.name: benchmark for benchmark in BENCHMARKS}
