@@ -7,18 +7,27 @@ Importing this package is cheap: names below load their modules on first use.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+# Not typing.TYPE_CHECKING: importing typing would double the cost of importing this package.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ._client import AsyncSageAccounting as AsyncSageAccounting
+    from ._client import SageAccounting as SageAccounting
+    from ._token import Token as Token
     from .client import AuthenticatedClient as AuthenticatedClient
     from .client import Client as Client
 
 _LAZY: dict[str, str] = {
+    "AsyncSageAccounting": "._client",
     "AuthenticatedClient": ".client",
     "Client": ".client",
+    "SageAccounting": "._client",
+    "Token": "._token",
 }
 
-__all__ = ("AuthenticatedClient", "Client")
+__all__ = ("AsyncSageAccounting", "AuthenticatedClient", "Client", "SageAccounting", "Token")
 
 
 def __getattr__(name: str) -> Any:

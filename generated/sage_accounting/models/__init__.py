@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+# Not typing.TYPE_CHECKING: importing typing would double the cost of importing this package.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .address import Address as Address
     from .address_list import AddressList as AddressList
     from .address_region import AddressRegion as AddressRegion

@@ -1,0 +1,352 @@
+"""`SageAccounting` and `AsyncSageAccounting`: one configured httpx client, auth, businesses.
+
+Both wrap one `httpx.Client` / `httpx.AsyncClient` whose `auth` is `SageAuth`, and a
+generated low-level `Client` on top of it (`.api_client`), so that every generated operation
+runs through the same connection pool, token and business:
+
+    from sage_accounting.api.contacts import get_contacts
+    page = get_contacts.sync(client=sage.api_client)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from sage_accounting._token import Token
+from sage_accounting.auth._flow import SageAuth, TokenManager
+from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL
+from sage_accounting.auth._store import MemoryTokenStore, TokenStore
+from sage_accounting.client import Client
+from sage_accounting.errors import APIStatusError, LoginError
+
+if TYPE_CHECKING:
+    from sage_accounting.models import Business
+    from typing_extensions import Self
+
+API_BASE_URL = "https://api.accounting.sage.com/v3.1"
+
+
+class _Shared:
+    """What a client and its `with_business` children have in common."""
+
+    def __init__(
+        self,
+        *,
+        manager: TokenManager,
+        base_url: str,
+        revoke_url: str,
+        timeout: float | httpx.Timeout,
+    ) -> None:
+        self.manager = manager
+        self.base_url = base_url
+        self.revoke_url = revoke_url
+        self.timeout = timeout
+
+
+def _make_shared(
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    token: Token | None,
+    token_store: TokenStore | None,
+    base_url: str,
+    token_url: str,
+    revoke_url: str,
+    timeout: float | httpx.Timeout,
+    refresh_margin: float,
+    clock: Callable[[], float] | None,
+) -> _Shared:
+    if token is not None and not isinstance(token, Token):
+        raise TypeError(f"token must be a sage_accounting.Token, not {type(token).__name__}")
+    store = token_store if token_store is not None else MemoryTokenStore(token)
+    if token is not None and token_store is not None and token_store.load() is None:
+        token_store.save(token, replaces=None)
+    manager = TokenManager(
+        store=store,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_url=token_url,
+        refresh_margin=refresh_margin,
+        clock=clock or time.time,
+    )
+    return _Shared(
+        manager=manager, base_url=base_url.rstrip("/"), revoke_url=revoke_url, timeout=timeout
+    )
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise APIStatusError.from_response(response)
+
+
+def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
+    manager = shared.manager
+    if not manager.client_id or not manager.client_secret:
+        raise LoginError("revoking needs client_id and client_secret")
+    return httpx.Request(
+        "POST",
+        shared.revoke_url,
+        data={
+            "token": token.refresh_token or token.access_token,
+            "client_id": manager.client_id,
+            "client_secret": manager.client_secret,
+        },
+    )
+
+
+class SageAccounting:
+    """A client of the Sage Accounting API for one connection (one user's consent).
+
+    Pass the token (`token=Token(...)`) or where it lives (`token_store=FileTokenStore(...)`),
+    plus `client_id`/`client_secret` so that it can refresh. `business_id` sends `X-Business`
+    on every API call; `with_business(id)` gives a client for another business that shares
+    the connection pool and the token.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token: Token | None = None,
+        token_store: TokenStore | None = None,
+        business_id: str | None = None,
+        base_url: str = API_BASE_URL,
+        token_url: str = TOKEN_URL,
+        revoke_url: str = REVOKE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        refresh_margin: float = 60.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        shared = _make_shared(
+            client_id=client_id,
+            client_secret=client_secret,
+            token=token,
+            token_store=token_store,
+            base_url=base_url,
+            token_url=token_url,
+            revoke_url=revoke_url,
+            timeout=timeout,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        if http_client is None:
+            http_client = httpx.Client(transport=transport, timeout=timeout)
+            self._owns_http = True
+        else:
+            self._owns_http = False
+        self._setup(shared, http_client, business_id)
+
+    def _setup(self, shared: _Shared, http: httpx.Client, business_id: str | None) -> None:
+        self._shared = shared
+        self.business_id = business_id
+        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
+        http.auth = self._auth
+        http.base_url = httpx.URL(shared.base_url)
+        http.follow_redirects = False  # a redirect must never carry the token elsewhere
+        self._http = http
+        self.api_client = Client(base_url=shared.base_url).set_httpx_client(http)
+
+    def __repr__(self) -> str:
+        return (
+            f"SageAccounting(base_url={self._shared.base_url!r}, business_id={self.business_id!r})"
+        )
+
+    @property
+    def http_client(self) -> httpx.Client:
+        return self._http
+
+    @property
+    def token(self) -> Token | None:
+        """The current token (from the store when this process has none yet)."""
+        manager = self._shared.manager
+        return manager.token if manager.token is not None else manager.store.load()
+
+    @property
+    def token_store(self) -> TokenStore:
+        return self._shared.manager.store
+
+    def with_business(self, business_id: str) -> Self:
+        """A client for `business_id` sharing this one's connection pool, token and limits."""
+        child = object.__new__(type(self))
+        http = httpx.Client(transport=self._http._transport, timeout=self._shared.timeout)
+        child._owns_http = False
+        child._setup(self._shared, http, business_id)
+        return child
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a raw request (path relative to the API root, or an absolute URL)."""
+        return self._http.request(method, url, **kwargs)
+
+    def lead_business(self) -> Business:
+        """The user's lead business (GET /businesses/lead)."""
+        from sage_accounting.models import Business
+
+        response = self._http.get("/businesses/lead")
+        _raise_for_status(response)
+        return Business.from_dict(_json(response))
+
+    def list_businesses(self) -> list[Business]:
+        """Every business the user can reach (GET /businesses)."""
+        from sage_accounting.models import Business
+
+        response = self._http.get("/businesses")
+        _raise_for_status(response)
+        return [Business.from_dict(item) for item in _items(_json(response))]
+
+    def revoke(self) -> None:
+        """Revoke this connection's grant at Sage and forget the stored token."""
+        token = self.token
+        if token is None:
+            return
+        response = self._http.send(_revoke_request(self._shared, token))
+        if response.status_code >= 400:
+            raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
+        self._shared.manager.token = None
+        self._shared.manager.store.delete()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncSageAccounting:
+    """The async twin of `SageAccounting`: the same arguments, with `await`."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token: Token | None = None,
+        token_store: TokenStore | None = None,
+        business_id: str | None = None,
+        base_url: str = API_BASE_URL,
+        token_url: str = TOKEN_URL,
+        revoke_url: str = REVOKE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        refresh_margin: float = 60.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        shared = _make_shared(
+            client_id=client_id,
+            client_secret=client_secret,
+            token=token,
+            token_store=token_store,
+            base_url=base_url,
+            token_url=token_url,
+            revoke_url=revoke_url,
+            timeout=timeout,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        if http_client is None:
+            http_client = httpx.AsyncClient(transport=transport, timeout=timeout)
+            self._owns_http = True
+        else:
+            self._owns_http = False
+        self._setup(shared, http_client, business_id)
+
+    def _setup(self, shared: _Shared, http: httpx.AsyncClient, business_id: str | None) -> None:
+        self._shared = shared
+        self.business_id = business_id
+        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
+        http.auth = self._auth
+        http.base_url = httpx.URL(shared.base_url)
+        http.follow_redirects = False
+        self._http = http
+        self.api_client = Client(base_url=shared.base_url).set_async_httpx_client(http)
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncSageAccounting(base_url={self._shared.base_url!r}, "
+            f"business_id={self.business_id!r})"
+        )
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        return self._http
+
+    @property
+    def token(self) -> Token | None:
+        manager = self._shared.manager
+        return manager.token if manager.token is not None else manager.store.load()
+
+    @property
+    def token_store(self) -> TokenStore:
+        return self._shared.manager.store
+
+    def with_business(self, business_id: str) -> Self:
+        child = object.__new__(type(self))
+        http = httpx.AsyncClient(transport=self._http._transport, timeout=self._shared.timeout)
+        child._owns_http = False
+        child._setup(self._shared, http, business_id)
+        return child
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return await self._http.request(method, url, **kwargs)
+
+    async def lead_business(self) -> Business:
+        from sage_accounting.models import Business
+
+        response = await self._http.get("/businesses/lead")
+        _raise_for_status(response)
+        return Business.from_dict(_json(response))
+
+    async def list_businesses(self) -> list[Business]:
+        from sage_accounting.models import Business
+
+        response = await self._http.get("/businesses")
+        _raise_for_status(response)
+        return [Business.from_dict(item) for item in _items(_json(response))]
+
+    async def revoke(self) -> None:
+        token = self.token
+        if token is None:
+            return
+        response = await self._http.send(_revoke_request(self._shared, token))
+        if response.status_code >= 400:
+            raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
+        self._shared.manager.token = None
+        await self._shared.manager.store.adelete()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _json(response: httpx.Response) -> Any:
+    from sage_accounting._wire import loads_json
+
+    return loads_json(response.content)
+
+
+def _items(data: Any) -> list[Any]:
+    """Items of a list answer: the envelope's `$items`, or a bare array."""
+    if isinstance(data, dict):
+        items = data.get("$items", [])
+        return list(items) if isinstance(items, list) else []
+    return list(data) if isinstance(data, list) else []

@@ -1,0 +1,266 @@
+"""The httpx.Auth flow: a valid bearer token on every API call, refreshed exactly once.
+
+One generator (`_flow`) decides what happens to a request: when to refresh (before a request
+whose token expires within the margin, and once after a 401), and which headers go on it.
+When it needs a fresh token it yields a `_NeedToken` marker; the sync and async drivers answer
+it under their lock (a thread lock or an asyncio lock, then the store's cross-process lock),
+send the token request through the same client, and save the rotated token to the store
+before anything uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+import httpx
+from sage_accounting._token import Token
+from sage_accounting.auth._store import TokenStore
+from sage_accounting.errors import TokenRefreshError
+
+
+class _NeedToken:
+    """Marker the flow yields: give me a usable token; `stale` is the one that failed."""
+
+    __slots__ = ("stale",)
+
+    def __init__(self, stale: str | None) -> None:
+        self.stale = stale
+
+
+class TokenManager:
+    """Token state shared by a client and its `with_business` children."""
+
+    def __init__(
+        self,
+        *,
+        store: TokenStore,
+        client_id: str | None,
+        client_secret: str | None,
+        token_url: str,
+        refresh_margin: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_url = token_url
+        self.refresh_margin = refresh_margin
+        self.clock = clock
+        self.token: Token | None = None  # this process's copy; the store is the truth
+        self.refreshes = 0
+        self.thread_lock = threading.Lock()
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return f"TokenManager(store={self.store!r}, token={self.token!r})"
+
+    def async_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._async_locks.get(loop)
+        if lock is None:
+            lock = self._async_locks[loop] = asyncio.Lock()
+        return lock
+
+    def fresh(self, token: Token | None) -> bool:
+        return token is not None and not token.expires_within(self.refresh_margin, now=self.clock())
+
+    def usable(self, token: Token | None, stale: str | None) -> bool:
+        """Whether a stored token can serve instead of refreshing: not the one that failed."""
+        return self.fresh(token) and token is not None and token.access_token != stale
+
+    def refresh_request(self, token: Token | None) -> httpx.Request:
+        if token is None:
+            raise TokenRefreshError(
+                "no token in the token store: log in first (`sage-accounting login`)",
+                login_required=True,
+            )
+        if not token.refresh_token:
+            raise TokenRefreshError(
+                "the access token expired and there is no refresh token: log in again",
+                login_required=True,
+            )
+        if not self.client_id or not self.client_secret:
+            raise TokenRefreshError(
+                "the access token expired; refreshing it needs client_id and client_secret",
+                login_required=False,
+            )
+        return httpx.Request(
+            "POST",
+            self.token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": token.refresh_token,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+            headers={"Accept": "application/json"},
+        )
+
+    def accept(self, response: httpx.Response, used: Token) -> Token:
+        """The new token from a refresh answer, or TokenRefreshError."""
+        new = token_from_response(response, now=self.clock(), action="refresh")
+        if new.refresh_token is None:
+            # Sage always rotates; if an answer ever omits it, the old one is still the grant.
+            new = Token(
+                access_token=new.access_token,
+                refresh_token=used.refresh_token,
+                expires_at=new.expires_at,
+                refresh_token_expires_at=used.refresh_token_expires_at,
+                scope=new.scope,
+                token_type=new.token_type,
+            )
+        self.refreshes += 1
+        return new
+
+
+def token_from_response(response: httpx.Response, *, now: float, action: str) -> Token:
+    """Parse a token endpoint answer (body already read); errors name Sage's reason only."""
+    try:
+        data: Any = response.json()
+    except ValueError:
+        data = None
+    if response.status_code == 200 and isinstance(data, dict):
+        try:
+            return Token.from_response(data, now=now)
+        except (ValueError, TypeError) as exc:
+            raise TokenRefreshError(
+                f"token {action}: unusable answer: {exc}", login_required=False
+            ) from None
+    reason = data.get("error") if isinstance(data, dict) else None
+    description = data.get("error_description") if isinstance(data, dict) else None
+    detail = f"{reason}" + (f": {description}" if description else "") if reason else "no reason"
+    if reason == "invalid_grant":
+        raise TokenRefreshError(
+            f"token {action} refused ({detail}): the refresh token was already used, revoked "
+            "or has expired; a new login is needed (`sage-accounting login`)",
+            login_required=True,
+        )
+    raise TokenRefreshError(
+        f"token {action} failed with HTTP {response.status_code} ({detail})",
+        login_required=False,
+    )
+
+
+class SageAuth(httpx.Auth):
+    """Puts the bearer token and X-Business on requests to the API origin, and only there."""
+
+    def __init__(self, manager: TokenManager, *, api_base_url: str, business_id: str | None):
+        self.manager = manager
+        base = httpx.URL(api_base_url)
+        self._origin = (base.scheme, base.host, base.port)
+        self._base_path = base.path.rstrip("/") + "/"
+        self.business_id = business_id
+
+    def __repr__(self) -> str:
+        return f"SageAuth(business_id={self.business_id!r})"
+
+    def is_api(self, request: httpx.Request) -> bool:
+        url = request.url
+        return (url.scheme, url.host, url.port) == self._origin and (url.path + "/").startswith(
+            self._base_path
+        )
+
+    def _flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request | _NeedToken, httpx.Response | Token, None]:
+        token = self.manager.token
+        if not self.manager.fresh(token):
+            answer = yield _NeedToken(stale=token.access_token if token else None)
+            assert isinstance(answer, Token)
+            token = answer
+        assert token is not None
+        self._authorize(request, token)
+        response = yield request
+        assert isinstance(response, httpx.Response)
+        if response.status_code == 401:
+            answer = yield _NeedToken(stale=token.access_token)
+            assert isinstance(answer, Token)
+            self._authorize(request, answer)
+            yield request
+
+    def _authorize(self, request: httpx.Request, token: Token) -> None:
+        request.headers["Authorization"] = f"Bearer {token.access_token}"
+        if self.business_id is not None:
+            request.headers["X-Business"] = self.business_id
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        if not self.is_api(request):
+            yield _stripped(request)
+            return
+        flow = self._flow(request)
+        item = next(flow)
+        while True:
+            sent: httpx.Response | Token
+            if isinstance(item, _NeedToken):
+                sent = yield from self._sync_token(item.stale)
+            else:
+                sent = yield item
+            try:
+                item = flow.send(sent)
+            except StopIteration:
+                return
+
+    def _sync_token(self, stale: str | None) -> Generator[httpx.Request, httpx.Response, Token]:
+        manager = self.manager
+        with manager.thread_lock:
+            if manager.token is not None and manager.usable(manager.token, stale):
+                return manager.token  # another thread refreshed while we waited
+            with manager.store.refresh_lock():
+                current = manager.store.load()
+                if current is None or not manager.usable(current, stale):
+                    response = yield manager.refresh_request(current)
+                    response.read()
+                    assert current is not None  # refresh_request refuses None
+                    new = manager.accept(response, current)
+                    current = manager.store.save(new, replaces=current)
+                manager.token = current
+                return current
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not self.is_api(request):
+            yield _stripped(request)
+            return
+        manager = self.manager
+        flow = self._flow(request)
+        item = next(flow)
+        while True:
+            sent: httpx.Response | Token
+            if isinstance(item, _NeedToken):
+                # Async generators cannot delegate with `yield from`: the twin of _sync_token.
+                async with manager.async_lock():
+                    token = manager.token
+                    if token is None or not manager.usable(token, item.stale):
+                        async with manager.store.arefresh_lock():
+                            token = await manager.store.aload()
+                            if token is None or not manager.usable(token, item.stale):
+                                response = yield manager.refresh_request(token)
+                                await response.aread()
+                                assert token is not None  # refresh_request refuses None
+                                new = manager.accept(response, token)
+                                token = await manager.store.asave(new, replaces=token)
+                            manager.token = token
+                sent = token
+            else:
+                sent = yield item
+            try:
+                item = flow.send(sent)
+            except StopIteration:
+                return
+
+
+def _stripped(request: httpx.Request) -> httpx.Request:
+    """A request leaving the API origin (absolute link, other host) carries no credentials."""
+    request.headers.pop("Authorization", None)
+    request.headers.pop("X-Business", None)
+    return request
