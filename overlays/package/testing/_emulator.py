@@ -1,0 +1,276 @@
+"""`SageEmulator`: the pieces put together behind one object."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from sage_accounting.testing._api import Api, LinkStyle
+from sage_accounting.testing._app import App, BudgetScope, Endpoints
+from sage_accounting.testing._clock import Clock, FakeClock
+from sage_accounting.testing._faults import Faults
+from sage_accounting.testing._limits import Limits
+from sage_accounting.testing._oauth import OAuthServer
+from sage_accounting.testing._server import Serving
+from sage_accounting.testing._spec import Spec, load_spec
+from sage_accounting.testing._stats import Stats
+from sage_accounting.testing._store import Business, Store, _BusinessLinks
+from sage_accounting.testing._transport import AsyncEmulatorTransport, EmulatorTransport
+from sage_accounting.testing._values import Values
+
+DEFAULT_CLIENT_ID = "test-client-id"
+DEFAULT_CLIENT_SECRET = "test-client-secret"
+REFRESH_TOKEN_TTL = 31 * 86_400.0
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+@functools.lru_cache(maxsize=1)
+def _shared() -> tuple[Spec, Values]:
+    spec = load_spec()
+    return spec, Values(spec)
+
+
+class SageEmulator:
+    """A stateful fake of the Sage Accounting API v3.1 and its OAuth server, built from the spec.
+
+    Use it in process (`transport`, `async_transport`) or over HTTP (`with fake.serve()`).
+    """
+
+    def __init__(
+        self,
+        seed: int = 1,
+        access_token_ttl: float = 300.0,
+        concurrency_limit: int | None = 150,
+        per_minute: int | None = None,
+        per_day: int | None = None,
+        latency: float = 0.0,
+        links: LinkStyle = "relative",
+        clock: Clock | None = None,
+        *,
+        refresh_token_ttl: float = REFRESH_TOKEN_TTL,
+        budget_scope: BudgetScope = "business",
+        revoke_grant_on_reuse: bool = True,
+        business_name: str = "Example Trading Ltd",
+    ) -> None:
+        self.spec, self._values = _shared()
+        self.seed_value = seed
+        # Any: tests call `fake.clock.advance()` on the default FakeClock, or pass their own.
+        self.clock: Any = clock if clock is not None else FakeClock()
+        self.stats = Stats()
+        self.faults = Faults(seed)
+        self.store = Store(self.spec, self._values, seed, self.clock.now)
+        self.oauth = OAuthServer(
+            now=self.clock.now,
+            stats=self.stats,
+            scopes=self.spec.scopes,
+            user_id=str(self.store.user.get("id", "")),
+            access_token_ttl=access_token_ttl,
+            refresh_token_ttl=refresh_token_ttl,
+            revoke_grant_on_reuse=revoke_grant_on_reuse,
+        )
+        self.client_id, self.client_secret = DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+        self.register_client(self.client_id, self.client_secret)
+        self.limits = Limits(concurrency_limit, per_minute, per_day, self.clock.now)
+        self.endpoints = Endpoints(
+            api_prefix=urllib.parse.urlsplit(self.spec.api_base_url).path.rstrip("/"),
+            token=urllib.parse.urlsplit(self.spec.token_url).path,
+            revoke=urllib.parse.urlsplit(self._real_revoke_url).path,
+            authorize=urllib.parse.urlsplit(self.spec.authorize_url).path,
+        )
+        api = Api(self.spec, self.store, self.stats, self.endpoints.api_prefix, links, seed)
+        self.app = App(
+            endpoints=self.endpoints,
+            api=api,
+            store=self.store,
+            oauth=self.oauth,
+            faults=self.faults,
+            limits=self.limits,
+            stats=self.stats,
+            clock=self.clock,
+            latency=latency,
+            budget_scope=budget_scope,
+        )
+        self._serving: Serving | None = None
+        self._hosts = (
+            frozenset(
+                urllib.parse.urlsplit(url).hostname or ""
+                for url in (self.spec.api_base_url, self.spec.token_url, self.spec.authorize_url)
+            )
+            | _LOCAL_HOSTS
+        )
+        self.add_business(business_name)
+        self.transport: httpx.BaseTransport = EmulatorTransport(
+            self.app.handle, lambda: self._hosts
+        )
+        self.async_transport: httpx.AsyncBaseTransport = AsyncEmulatorTransport(
+            self.app.handle, lambda: self._hosts
+        )
+
+    # --- where it answers --------------------------------------------------------------------
+
+    @property
+    def _real_revoke_url(self) -> str:
+        return self.spec.token_url.rsplit("/", 1)[0] + "/revoke"
+
+    @property
+    def api_base_url(self) -> str:
+        if self._serving is not None:
+            return self._serving.origin + self.endpoints.api_prefix
+        return self.spec.api_base_url
+
+    @property
+    def token_url(self) -> str:
+        if self._serving is not None:
+            return self._serving.origin + self.endpoints.token
+        return self.spec.token_url
+
+    @property
+    def revoke_url(self) -> str:
+        if self._serving is not None:
+            return self._serving.origin + self.endpoints.revoke
+        return self._real_revoke_url
+
+    @property
+    def authorize_url(self) -> str:
+        if self._serving is not None:
+            query = urllib.parse.urlsplit(self.spec.authorize_url).query
+            return self._serving.origin + self.endpoints.authorize + (f"?{query}" if query else "")
+        return self.spec.authorize_url
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve over HTTP on a free port (or `port`) while the block runs; yields the API root."""
+        if self._serving is not None:
+            raise RuntimeError("the emulator is already being served")
+        self._serving = Serving(self.app.handle, host, port)
+        try:
+            yield self.api_base_url
+        finally:
+            serving, self._serving = self._serving, None
+            serving.stop()
+
+    @property
+    def latency(self) -> float:
+        return self.app.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.app.latency = seconds
+
+    # --- OAuth -------------------------------------------------------------------------------
+
+    def register_client(
+        self, client_id: str, client_secret: str, redirect_uris: list[str] | None = None
+    ) -> None:
+        """Register an app; `redirect_uris=None` accepts any redirect URI."""
+        uris = tuple(redirect_uris) if redirect_uris is not None else None
+        self.oauth.register(client_id, client_secret, uris)
+
+    def issue_token(
+        self, scope: str = "full_access", client_id: str | None = None
+    ) -> dict[str, Any]:
+        """What the token endpoint answers after a consent, without the browser."""
+        if scope not in self.spec.scopes:
+            raise ValueError(f"scope must be one of {self.spec.scopes}")
+        return self.oauth.issue(client_id or self.client_id, scope)
+
+    @property
+    def deny_consent(self) -> bool:
+        """When True the authorize endpoint answers `error=access_denied`."""
+        return self.oauth.deny_consent
+
+    @deny_consent.setter
+    def deny_consent(self, deny: bool) -> None:
+        self.oauth.deny_consent = deny
+
+    # --- businesses and records ----------------------------------------------------------------
+
+    @property
+    def lead_business_id(self) -> str:
+        return self.store.lead_business_id
+
+    @property
+    def business_ids(self) -> list[str]:
+        with self.store.lock:
+            return list(self.store.businesses)
+
+    def add_business(self, name: str) -> str:
+        return self.store.add_business(name)
+
+    def seed(
+        self, collection: str, count: int, business_id: str | None = None, *, full: bool = True
+    ) -> list[dict[str, Any]]:
+        """Create `count` valid records of `collection`, the same for the same seed.
+
+        The emulator keeps seeded records lazily (a few hundred bytes each). The answer holds the
+        complete records; for large seeds pass `full=False` to get only `id`, `displayed_as`,
+        `$path`, `created_at` and `updated_at` (a complete contact costs about 8 kB in memory).
+        """
+        business = self._business(business_id)
+        self._collection(collection)
+        added = self.store.seed(business, collection, count)
+        if full:
+            return [self.store.materialize(business, record) for record in added]
+        return [self.store.summary(record) for record in added]
+
+    def records(self, collection: str, business_id: str | None = None) -> list[dict[str, Any]]:
+        """Every live record of `collection`, complete, in creation order."""
+        business = self._business(business_id)
+        self._collection(collection)
+        return [
+            self.store.materialize(business, r) for r in self.store.records(business, collection)
+        ]
+
+    def count(self, collection: str, business_id: str | None = None) -> int:
+        return self.store.count(self._business(business_id), self._collection(collection))
+
+    def example_body(
+        self,
+        collection: str,
+        method: str = "POST",
+        *,
+        minimal: bool = False,
+        wrapped: bool = False,
+        business_id: str | None = None,
+        seed: int = 0,
+    ) -> dict[str, Any]:
+        """A valid request body for creating (POST) or updating (PUT) a record of `collection`.
+
+        Ids of related records point at records of the business where there are some.
+        """
+        spec_collection = self.spec.collections[self._collection(collection)]
+        op = (
+            spec_collection.create_op
+            if method.upper() == "POST"
+            else (spec_collection.update_op or spec_collection.singleton_put)
+        )
+        if op is None or op.body is None:
+            raise ValueError(f"{collection} has no {method.upper()} with a body")
+        business = self._business(business_id)
+        schema, _ = self.spec.resolve(op.body)
+        wrapper, inner = next(iter(schema["properties"].items()))
+        rng = random.Random(f"{self.seed_value}/body/{collection}/{seed}")
+        links = _BusinessLinks(self.store, business, 1 << 62)
+        body = self._values.body(inner, rng, links, minimal)
+        assert isinstance(body, dict)
+        return {wrapper: body} if wrapped else body
+
+    def _business(self, business_id: str | None) -> Business:
+        business = self.store.business(business_id)
+        if business is None:
+            raise KeyError(f"no business {business_id!r}")
+        return business
+
+    def _collection(self, name: str) -> str:
+        collection = self.spec.collections.get(name)
+        if collection is None or name in ("businesses", "user"):
+            raise ValueError(f"{name!r} is not a collection of the spec")
+        return name
+
+    def __repr__(self) -> str:
+        return f"SageEmulator(seed={self.seed_value}, api_base_url={self.api_base_url!r})"
