@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from sage_accounting._resources import AsyncResourcesMixin, ResourcesMixin
 from sage_accounting._token import Token
 from sage_accounting.auth._flow import SageAuth, TokenManager
 from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL
@@ -100,7 +101,7 @@ def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
     )
 
 
-class SageAccounting:
+class SageAccounting(ResourcesMixin):
     """A client of the Sage Accounting API for one connection (one user's consent).
 
     Pass the token (`token=Token(...)`) or where it lives (`token_store=FileTokenStore(...)`),
@@ -226,7 +227,7 @@ class SageAccounting:
         self.close()
 
 
-class AsyncSageAccounting:
+class AsyncSageAccounting(AsyncResourcesMixin):
     """The async twin of `SageAccounting`: the same arguments, with `await`."""
 
     def __init__(
