@@ -94,9 +94,11 @@ class Api:
             return json_response(200, self.store.materialize(business, record))
         if op is collection.update_op:
             return self._write(request, op, lambda fields: self._update(business, record, fields))
+        final = self._project(business, record, op) if op.response is not None else None
         self.store.delete(business, record)
         self.stats_count(self.stats.deleted, collection.name)
-        return Response(204)
+        # Most deletes answer 204; voiding an invoice answers the voided record.
+        return Response(204) if final is None else json_response(op.status, final)
 
     # --- lists -----------------------------------------------------------------------------
 

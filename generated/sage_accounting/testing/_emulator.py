@@ -245,7 +245,7 @@ class SageEmulator:
 
         Ids of related records point at records of the business where there are some.
         """
-        spec_collection = self.spec.collections[self._collection(collection)]
+        spec_collection = self.spec.collections[self._collection(collection, user_level=True)]
         op = (
             spec_collection.create_op
             if method.upper() == "POST"
@@ -268,9 +268,9 @@ class SageEmulator:
             raise KeyError(f"no business {business_id!r}")
         return business
 
-    def _collection(self, name: str) -> str:
+    def _collection(self, name: str, *, user_level: bool = False) -> str:
         collection = self.spec.collections.get(name)
-        if collection is None or name in ("businesses", "user"):
+        if collection is None or (name in ("businesses", "user") and not user_level):
             raise ValueError(f"{name!r} is not a collection of the spec")
         return name
 

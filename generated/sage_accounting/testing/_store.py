@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sage_accounting.testing._clock import iso_datetime
-from sage_accounting.testing._spec import Spec
+from sage_accounting.testing._spec import Spec, ref_name
 from sage_accounting.testing._validate import check
 from sage_accounting.testing._values import NO_LINKS, Identity, Values, display_name, random_id
 
@@ -242,9 +242,9 @@ class Store:
     def _new_record(self, business: Business, collection: str, moment: float) -> Record:
         self._seq += 1
         rng = self._rng(f"{business.id}/{collection}/identity", self._seq)
-        return Record(
-            collection, random_id(rng), self._seq, display_name(rng, self._seq), moment, moment
-        )
+        length = self.values.id_length(self.spec.collections[collection].item_schema)
+        key = random_id(rng, length)
+        return Record(collection, key, self._seq, display_name(rng, self._seq), moment, moment)
 
     def _insert(self, business: Business, record: Record) -> None:
         business.alive.setdefault(record.collection, {})[record.id] = record
@@ -282,7 +282,9 @@ class _Merge:
                 continue
             if name in properties:
                 merged = self._value(name, data.get(name), value, properties[name], depth)
-                if not check(self.spec, merged, properties[name], name):
+                if merged is None and ref_name(properties[name]) is not None:
+                    data.pop(name, None)  # a null nested record is left out, as Sage does
+                elif not check(self.spec, merged, properties[name], name):
                     data[name] = merged
             elif name.endswith("_id") and name[:-3] in properties and isinstance(value, str):
                 data[name[:-3]] = self._link(name[:-3], value)
@@ -311,8 +313,8 @@ class _Merge:
             items: list[Any] = []
             for entry in value:
                 item: dict[str, Any] = {}
-                if "id" in item_resolved.get("properties", {}):
-                    item["id"] = random_id(self.rng)
+                if "id" in item_resolved.get("properties", {}) and item_ref is not None:
+                    item["id"] = random_id(self.rng, self.store.values.id_length(item_ref))
                 if isinstance(entry, dict):
                     self.into(item, entry, item_resolved, depth + 1)
                 items.append(item)
@@ -341,7 +343,9 @@ class _BusinessLinks:
         end = bisect.bisect_left(history, self.before_seq, key=lambda r: r.seq)
         return history[:end]
 
-    def link(self, collection: str | None, hint: str, rng: random.Random) -> dict[str, Any]:
+    def link(
+        self, collection: str | None, hint: str, rng: random.Random, id_length: int = 32
+    ) -> dict[str, Any]:
         candidates = self._candidates(collection)
         if candidates:
             target = candidates[rng.randrange(len(candidates))]
@@ -350,7 +354,7 @@ class _BusinessLinks:
                 "displayed_as": target.display,
                 "$path": f"/{target.collection}/{target.id}",
             }
-        key = random_id(rng)
+        key = random_id(rng, id_length)
         return {
             "id": key,
             "displayed_as": display_name(rng, 0),

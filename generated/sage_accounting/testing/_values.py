@@ -28,9 +28,9 @@ _NOUNS = (
 _EPOCH_DAY = datetime.date(2025, 1, 1)
 
 
-def random_id(rng: random.Random) -> str:
-    """32 hex characters, as Sage's ids."""
-    return f"{rng.getrandbits(128):032x}"
+def random_id(rng: random.Random, length: int = 32) -> str:
+    """32 hex characters, as Sage's ids (fewer where a schema limits the id's length)."""
+    return f"{rng.getrandbits(128):032x}"[:length]
 
 
 def display_name(rng: random.Random, seq: int) -> str:
@@ -61,7 +61,9 @@ def _top_field(name: str, identity: Identity) -> Any:
 class Links(Protocol):
     """Where related records come from: real records of the business when there are some."""
 
-    def link(self, collection: str | None, hint: str, rng: random.Random) -> dict[str, Any]: ...
+    def link(
+        self, collection: str | None, hint: str, rng: random.Random, id_length: int = 32
+    ) -> dict[str, Any]: ...
 
     def pick_id(self, collection: str | None, rng: random.Random) -> str: ...
 
@@ -129,7 +131,8 @@ class Values:
         if kind == "object":
             related, collection = self.related(name, ref)
             if related:
-                return lambda rng, links: links.link(collection, name, rng)
+                length = self.id_length(ref) if ref else 32
+                return lambda rng, links: links.link(collection, name, rng, length)
             if depth >= MAX_DEPTH or ref is None:
                 return lambda rng, links: _OMIT
             return self._embedded(ref, depth + 1)
@@ -143,11 +146,18 @@ class Values:
             return array
         return scalar_maker(name, resolved)
 
+    def id_length(self, schema_name: str) -> int:
+        """How long ids of a schema's records are: 32, or less where the schema says so."""
+        key = self.spec.schema(schema_name).get("properties", {}).get("id", {})
+        return min(32, int(key.get("maxLength", 32)))
+
     def _embedded(self, ref: str, depth: int) -> Maker:
+        length = self.id_length(ref)
+
         def embedded(rng: random.Random, links: Links) -> Any:
             result: dict[str, Any] = {}
             for name, make in self._plan(ref, depth):
-                value = random_id(rng) if name == "id" else make(rng, links)
+                value = random_id(rng, length) if name == "id" else make(rng, links)
                 if value is not _OMIT:
                     result[name] = value
             return result
@@ -268,8 +278,10 @@ _NAMED: tuple[tuple[str, Callable[[random.Random], str]], ...] = (
 
 
 class _NoLinks:
-    def link(self, collection: str | None, hint: str, rng: random.Random) -> dict[str, Any]:
-        key = random_id(rng)
+    def link(
+        self, collection: str | None, hint: str, rng: random.Random, id_length: int = 32
+    ) -> dict[str, Any]:
+        key = random_id(rng, id_length)
         return {"id": key, "displayed_as": display_name(rng, 0), "$path": f"/{hint}/{key}"}
 
     def pick_id(self, collection: str | None, rng: random.Random) -> str:
