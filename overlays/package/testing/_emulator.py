@@ -39,6 +39,17 @@ class SageEmulator:
     """A stateful fake of the Sage Accounting API v3.1 and its OAuth server, built from the spec.
 
     Use it in process (`transport`, `async_transport`) or over HTTP (`with fake.serve()`).
+
+    - `access_token_ttl`: seconds an access token lives; refresh tokens rotate (reusing one
+      answers `invalid_grant`, is counted in `stats.refresh_token_reuse`, and by default
+      revokes the consent it came from: `revoke_grant_on_reuse`).
+    - `concurrency_limit`: API requests processed at once before 429 (`None`: no cap).
+    - `per_minute`, `per_day`: request budgets per business (`budget_scope="app"`: per app),
+      answered with 429 and `Retry-After` on the emulator's clock.
+    - `latency`: seconds added to every answer (real time, while the request is in flight).
+    - `links`: `$next`/`$back` as "relative" paths, "absolute" URLs or a seeded "mixed" draw.
+    - `clock`: anything with `now()`; the default `FakeClock` runs with real time and
+      `fake.clock.advance(seconds)` jumps ahead.
     """
 
     def __init__(

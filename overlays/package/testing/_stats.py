@@ -69,6 +69,17 @@ class Occurrences:
 
 @dataclass
 class Stats:
+    """Counters of `fake.stats`.
+
+    - `requests`: every request in arrival order; `by_path_status[(path, status)]`, `by_status`.
+    - `max_in_flight`: most API requests inside the emulator at once, counted from arrival to
+      answer, including those refused with 429: what clients attempted, whatever the cap.
+    - `refreshes`: successful refresh grants; `refresh_token_reuse`: each reuse (compares
+      equal to its count); `token_calls`: calls of the token endpoint.
+    - `created`, `updated`, `deleted`: records changed, by collection (a change counts even
+      when a fault then hides the answer from the client).
+    """
+
     requests: list[LogEntry] = field(default_factory=list)
     by_path_status: Counter[tuple[str, int]] = field(default_factory=Counter)
     by_status: Counter[int] = field(default_factory=Counter)
