@@ -11,23 +11,42 @@ runs through the same connection pool, token and business:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
+from sage_accounting._limits import Limits, LocalLimits
 from sage_accounting._resources import AsyncResourcesMixin, ResourcesMixin
+from sage_accounting._retry import (
+    POLICY_EXTENSION,
+    AsyncRetryTransport,
+    RetryPolicy,
+    RetryStats,
+    RetryTransport,
+)
 from sage_accounting._token import Token
 from sage_accounting.auth._flow import SageAuth, TokenManager
 from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL
 from sage_accounting.auth._store import MemoryTokenStore, TokenStore
 from sage_accounting.client import Client
-from sage_accounting.errors import APIStatusError, LoginError
+from sage_accounting.errors import LoginError
 
 if TYPE_CHECKING:
     from sage_accounting.models import Business
     from typing_extensions import Self
 
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
+
+
+class _Default:
+    """Marks an argument left out (so that `None` can mean "no limits")."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Any = _Default()
 
 
 class _Shared:
@@ -40,11 +59,16 @@ class _Shared:
         base_url: str,
         revoke_url: str,
         timeout: float | httpx.Timeout,
+        policy: RetryPolicy,
+        limits: Limits | None,
     ) -> None:
         self.manager = manager
         self.base_url = base_url
         self.revoke_url = revoke_url
         self.timeout = timeout
+        self.policy = policy
+        self.limits = limits
+        self.stats = RetryStats()
 
 
 def _make_shared(
@@ -59,6 +83,9 @@ def _make_shared(
     timeout: float | httpx.Timeout,
     refresh_margin: float,
     clock: Callable[[], float] | None,
+    max_retries: int,
+    retry_policy: RetryPolicy | None,
+    limits: Limits | None,
 ) -> _Shared:
     if token is not None and not isinstance(token, Token):
         raise TypeError(f"token must be a sage_accounting.Token, not {type(token).__name__}")
@@ -73,14 +100,18 @@ def _make_shared(
         refresh_margin=refresh_margin,
         clock=clock or time.time,
     )
+    if retry_policy is None:
+        retry_policy = RetryPolicy(max_retries=max_retries)
+    elif max_retries != retry_policy.max_retries and max_retries != RetryPolicy().max_retries:
+        raise ValueError("pass max_retries or retry_policy, not both")
     return _Shared(
-        manager=manager, base_url=base_url.rstrip("/"), revoke_url=revoke_url, timeout=timeout
+        manager=manager,
+        base_url=base_url.rstrip("/"),
+        revoke_url=revoke_url,
+        timeout=timeout,
+        policy=retry_policy,
+        limits=LocalLimits() if limits is DEFAULT else limits,
     )
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    if response.status_code >= 400:
-        raise APIStatusError.from_response(response)
 
 
 def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
@@ -123,6 +154,9 @@ class SageAccounting(ResourcesMixin):
         transport: httpx.BaseTransport | None = None,
         refresh_margin: float = 60.0,
         clock: Callable[[], float] | None = None,
+        max_retries: int = 5,
+        retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = DEFAULT,
     ) -> None:
         shared = _make_shared(
             client_id=client_id,
@@ -135,18 +169,35 @@ class SageAccounting(ResourcesMixin):
             timeout=timeout,
             refresh_margin=refresh_margin,
             clock=clock,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            limits=limits,
         )
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         if http_client is None:
-            http_client = httpx.Client(transport=transport, timeout=timeout)
+            http_client = httpx.Client(timeout=timeout)
             self._owns_http = True
         else:
             self._owns_http = False
+        inner = transport or http_client._transport  # httpx offers no public getter
+        http_client._transport = RetryTransport(
+            inner, policy=shared.policy, limits=shared.limits, stats=shared.stats
+        )
         self._setup(shared, http_client, business_id)
 
-    def _setup(self, shared: _Shared, http: httpx.Client, business_id: str | None) -> None:
+    def _setup(
+        self,
+        shared: _Shared,
+        http: httpx.Client,
+        business_id: str | None,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> None:
         self._shared = shared
+        self._policy = policy or shared.policy
+        self._timeout = timeout or shared.timeout
         self.business_id = business_id
         self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
         http.auth = self._auth
@@ -176,11 +227,38 @@ class SageAccounting(ResourcesMixin):
 
     def with_business(self, business_id: str) -> Self:
         """A client for `business_id` sharing this one's connection pool, token and limits."""
+        return self._child(business_id, self._policy, self._timeout)
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        deadline: float | None = DEFAULT,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Self:
+        """A client for the same business with other retry settings or timeout, e.g. one call:
+        `client.with_options(max_retries=0).contacts.get(key)`."""
+        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
+        return self._child(self.business_id, policy, timeout or self._timeout)
+
+    def _child(
+        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
+    ) -> Self:
         child = object.__new__(type(self))
-        http = httpx.Client(transport=self._http._transport, timeout=self._shared.timeout)
+        http = httpx.Client(
+            transport=self._http._transport,
+            timeout=timeout,
+            event_hooks={"request": [_policy_hook(policy)]},
+        )
         child._owns_http = False
-        child._setup(self._shared, http, business_id)
+        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
         return child
+
+    @property
+    def retry_stats(self) -> RetryStats:
+        """Retries made and throttled waits, for this client and the ones derived from it."""
+        return _stats(self._shared)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a raw request (path relative to the API root, or an absolute URL)."""
@@ -191,7 +269,6 @@ class SageAccounting(ResourcesMixin):
         from sage_accounting.models import Business
 
         response = self._http.get("/businesses/lead")
-        _raise_for_status(response)
         return Business.from_dict(_json(response))
 
     def list_businesses(self) -> list[Business]:
@@ -199,7 +276,6 @@ class SageAccounting(ResourcesMixin):
         from sage_accounting.models import Business
 
         response = self._http.get("/businesses")
-        _raise_for_status(response)
         return [Business.from_dict(item) for item in _items(_json(response))]
 
     def revoke(self) -> None:
@@ -243,6 +319,9 @@ class AsyncSageAccounting(AsyncResourcesMixin):
         transport: httpx.AsyncBaseTransport | None = None,
         refresh_margin: float = 60.0,
         clock: Callable[[], float] | None = None,
+        max_retries: int = 5,
+        retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = DEFAULT,
     ) -> None:
         shared = _make_shared(
             client_id=client_id,
@@ -255,18 +334,35 @@ class AsyncSageAccounting(AsyncResourcesMixin):
             timeout=timeout,
             refresh_margin=refresh_margin,
             clock=clock,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            limits=limits,
         )
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         if http_client is None:
-            http_client = httpx.AsyncClient(transport=transport, timeout=timeout)
+            http_client = httpx.AsyncClient(timeout=timeout)
             self._owns_http = True
         else:
             self._owns_http = False
+        inner = transport or http_client._transport  # httpx offers no public getter
+        http_client._transport = AsyncRetryTransport(
+            inner, policy=shared.policy, limits=shared.limits, stats=shared.stats
+        )
         self._setup(shared, http_client, business_id)
 
-    def _setup(self, shared: _Shared, http: httpx.AsyncClient, business_id: str | None) -> None:
+    def _setup(
+        self,
+        shared: _Shared,
+        http: httpx.AsyncClient,
+        business_id: str | None,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> None:
         self._shared = shared
+        self._policy = policy or shared.policy
+        self._timeout = timeout or shared.timeout
         self.business_id = business_id
         self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
         http.auth = self._auth
@@ -295,11 +391,35 @@ class AsyncSageAccounting(AsyncResourcesMixin):
         return self._shared.manager.store
 
     def with_business(self, business_id: str) -> Self:
+        return self._child(business_id, self._policy, self._timeout)
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        deadline: float | None = DEFAULT,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Self:
+        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
+        return self._child(self.business_id, policy, timeout or self._timeout)
+
+    def _child(
+        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
+    ) -> Self:
         child = object.__new__(type(self))
-        http = httpx.AsyncClient(transport=self._http._transport, timeout=self._shared.timeout)
+        http = httpx.AsyncClient(
+            transport=self._http._transport,
+            timeout=timeout,
+            event_hooks={"request": [_async_policy_hook(policy)]},
+        )
         child._owns_http = False
-        child._setup(self._shared, http, business_id)
+        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
         return child
+
+    @property
+    def retry_stats(self) -> RetryStats:
+        return _stats(self._shared)
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return await self._http.request(method, url, **kwargs)
@@ -308,14 +428,12 @@ class AsyncSageAccounting(AsyncResourcesMixin):
         from sage_accounting.models import Business
 
         response = await self._http.get("/businesses/lead")
-        _raise_for_status(response)
         return Business.from_dict(_json(response))
 
     async def list_businesses(self) -> list[Business]:
         from sage_accounting.models import Business
 
         response = await self._http.get("/businesses")
-        _raise_for_status(response)
         return [Business.from_dict(item) for item in _items(_json(response))]
 
     async def revoke(self) -> None:
@@ -337,6 +455,40 @@ class AsyncSageAccounting(AsyncResourcesMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _evolve_policy(
+    policy: RetryPolicy, max_retries: int | None, retry_post: bool | None, deadline: object
+) -> RetryPolicy:
+    changes: dict[str, Any] = {}
+    if max_retries is not None:
+        changes["max_retries"] = max_retries
+    if retry_post is not None:
+        changes["retry_post"] = retry_post
+    if deadline is not DEFAULT:
+        changes["deadline"] = deadline
+    return attrs.evolve(policy, **changes)
+
+
+def _policy_hook(policy: RetryPolicy) -> Callable[[httpx.Request], None]:
+    def hook(request: httpx.Request) -> None:
+        request.extensions[POLICY_EXTENSION] = policy
+
+    return hook
+
+
+def _async_policy_hook(policy: RetryPolicy) -> Callable[[httpx.Request], Awaitable[None]]:
+    async def hook(request: httpx.Request) -> None:
+        request.extensions[POLICY_EXTENSION] = policy
+
+    return hook
+
+
+def _stats(shared: _Shared) -> RetryStats:
+    limits = shared.limits
+    if isinstance(limits, LocalLimits):
+        shared.stats.throttled_waits = limits.throttled_waits
+    return shared.stats
 
 
 def _json(response: httpx.Response) -> Any:

@@ -27,6 +27,7 @@ def make_client(fake: SageEmulator, **kwargs: object) -> SageAccounting:
         "revoke_url": fake.revoke_url,
         "transport": fake.transport,
         "clock": fake.clock.now,
+        "limits": None,  # these tests are about tokens; limits have their own tests
     }
     if "token" not in kwargs and "token_store" not in kwargs:
         options["token"] = token_of(fake)
@@ -43,6 +44,7 @@ def make_async_client(fake: SageEmulator, **kwargs: object) -> AsyncSageAccounti
         "revoke_url": fake.revoke_url,
         "transport": fake.async_transport,
         "clock": fake.clock.now,
+        "limits": None,
     }
     if "token" not in kwargs and "token_store" not in kwargs:
         options["token"] = token_of(fake)

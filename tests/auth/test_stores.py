@@ -68,7 +68,7 @@ WORKER = textwrap.dedent(
     base_url, token_url, client_id, secret, path, seconds = sys.argv[1:7]
     sage = SageAccounting(client_id=client_id, client_secret=secret, base_url=base_url,
                           token_url=token_url, token_store=FileTokenStore(path),
-                          refresh_margin=0.3)
+                          refresh_margin=0.3, limits=None)
     deadline = time.monotonic() + float(seconds)
     failures = []
 

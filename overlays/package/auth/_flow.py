@@ -1,5 +1,8 @@
 """The httpx.Auth flow: a valid bearer token on every API call, refreshed exactly once.
 
+It also turns an API call's final error status into its typed error (errors.py): the flow is
+the one place that sees the answer after the 401-refresh-resend, for generated operations too.
+
 One generator (`_flow`) decides what happens to a request: when to refresh (before a request
 whose token expires within the margin, and once after a 401), and which headers go on it.
 When it needs a fresh token it yields a `_NeedToken` marker; the sync and async drivers answer
@@ -20,7 +23,7 @@ from typing import Any
 import httpx
 from sage_accounting._token import Token
 from sage_accounting.auth._store import TokenStore
-from sage_accounting.errors import TokenRefreshError
+from sage_accounting.errors import APIStatusError, TokenRefreshError
 
 
 class _NeedToken:
@@ -207,6 +210,7 @@ class SageAuth(httpx.Auth):
             try:
                 item = flow.send(sent)
             except StopIteration:
+                _raise_for_status(sent)
                 return
 
     def _sync_token(self, stale: str | None) -> Generator[httpx.Request, httpx.Response, Token]:
@@ -256,7 +260,17 @@ class SageAuth(httpx.Auth):
             try:
                 item = flow.send(sent)
             except StopIteration:
+                if isinstance(sent, httpx.Response) and sent.status_code >= 400:
+                    await sent.aread()
+                _raise_for_status(sent)
                 return
+
+
+def _raise_for_status(last: httpx.Response | Token) -> None:
+    """An API call that ends in an error status raises its typed error (see errors.py)."""
+    if isinstance(last, httpx.Response) and last.status_code >= 400:
+        last.read()
+        raise APIStatusError.from_response(last)
 
 
 def _stripped(request: httpx.Request) -> httpx.Request:

@@ -1,0 +1,238 @@
+"""Client-side limits: a cap on requests in flight and request budgets, which queue, not fail.
+
+`Limits` is the seam: the retry transport asks it for a slot before every attempt, gives the
+slot back after the answer, and tells it to pause everyone when Sage answers 429 with
+Retry-After. `LocalLimits` counts within one process (all threads and tasks of a client and
+its `with_business` children share it); `sage_accounting.redis.RedisLimits` counts across a
+fleet of processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+BudgetScope = Literal["connection", "business"]
+
+#: Sage's strictest published figures (see the docs: Limits).
+DEFAULT_CONCURRENCY = 150
+DEFAULT_PER_MINUTE = 100
+DEFAULT_PER_DAY = 2500
+
+
+class Limits:
+    """What the retry transport needs of a limiter. Subclass for other backends."""
+
+    def acquire(self, business: str | None) -> None:
+        """Block until a request for `business` may start."""
+        raise NotImplementedError
+
+    async def aacquire(self, business: str | None) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """A request that acquired has finished."""
+        raise NotImplementedError
+
+    async def arelease(self) -> None:
+        self.release()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every new request back for `seconds` (Sage said Retry-After)."""
+        raise NotImplementedError
+
+    async def apause(self, seconds: float) -> None:
+        self.pause(seconds)
+
+
+class LocalLimits(Limits):
+    """Limits within one process. `None` disables a limit.
+
+    Requests wait in arrival order (first come, first served), so that no thread or task
+    starves. Budgets are sliding windows of 60 s and 24 h; with `budget_scope="connection"`
+    (the default, and the strictest reading of Sage's limits) all businesses of a connection
+    share one budget, with `"business"` each business has its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        concurrency: int | None = DEFAULT_CONCURRENCY,
+        per_minute: int | None = DEFAULT_PER_MINUTE,
+        per_day: int | None = DEFAULT_PER_DAY,
+        budget_scope: BudgetScope = "connection",
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[object]] | None = None,
+    ) -> None:
+        for name, value in (
+            ("concurrency", concurrency),
+            ("per_minute", per_minute),
+            ("per_day", per_day),
+        ):
+            if value is not None and (isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name} must be a positive whole number or None, not {value!r}")
+        if budget_scope not in ("connection", "business"):
+            raise ValueError(
+                f"budget_scope must be 'connection' or 'business', not {budget_scope!r}"
+            )
+        self.concurrency = concurrency
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.budget_scope = budget_scope
+        self._clock = clock
+        self._sleep = sleep
+        self._async_sleep = async_sleep or asyncio.sleep
+        self._lock = threading.Condition(threading.Lock())
+        self._queue: collections.deque[int] = collections.deque()
+        self._tickets = 0
+        self._in_flight = 0
+        self._paused_until = 0.0
+        self._windows: dict[str, tuple[collections.deque[float], collections.deque[float]]] = {}
+        self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self.max_in_flight = 0
+        self.throttled_waits = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"LocalLimits(concurrency={self.concurrency}, per_minute={self.per_minute}, "
+            f"per_day={self.per_day}, budget_scope={self.budget_scope!r})"
+        )
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _key(self, business: str | None) -> str:
+        return (business or "") if self.budget_scope == "business" else ""
+
+    def _wait_needed(self, key: str) -> float | None:
+        """0: go now; seconds: wait that long; None: wait for a request to finish."""
+        now = self._clock()
+        wait = max(0.0, self._paused_until - now)
+        minute, day = self._windows.setdefault(key, (collections.deque(), collections.deque()))
+        for window, size, limit in ((minute, 60.0, self.per_minute), (day, 86400.0, self.per_day)):
+            while window and window[0] <= now - size:
+                window.popleft()
+            if limit is not None and len(window) >= limit:
+                wait = max(wait, window[len(window) - limit] + size - now)
+        if wait > 0:
+            return wait
+        if self.concurrency is not None and self._in_flight >= self.concurrency:
+            return None
+        return 0.0
+
+    def _grant(self, key: str) -> None:
+        now = self._clock()
+        minute, day = self._windows[key]
+        minute.append(now)
+        day.append(now)
+        self._in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _try(self, ticket: int, key: str) -> float | None:
+        """Under the lock: grant `ticket` if it is first and allowed; else how to wait."""
+        if self._queue[0] != ticket:
+            return None
+        wait = self._wait_needed(key)
+        if wait == 0.0:
+            self._grant(key)
+            self._queue.popleft()
+            self._wake()
+        return wait
+
+    def _enqueue(self) -> int:
+        ticket = self._tickets
+        self._tickets += 1
+        self._queue.append(ticket)
+        return ticket
+
+    def _abandon(self, ticket: int) -> None:
+        if ticket in self._queue:
+            self._queue.remove(ticket)
+            self._wake()
+
+    def _wake(self) -> None:
+        self._lock.notify_all()
+        waiters, self._async_waiters = self._async_waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    def acquire(self, business: str | None) -> None:
+        key = self._key(business)
+        with self._lock:
+            ticket = self._enqueue()
+            try:
+                counted = False
+                while True:
+                    wait = self._try(ticket, key)
+                    if wait == 0.0:
+                        return
+                    if not counted:
+                        self.throttled_waits += 1
+                        counted = True
+                    if wait is None:
+                        self._lock.wait()
+                    else:
+                        self._lock.release()
+                        try:
+                            self._sleep(wait)
+                        finally:
+                            self._lock.acquire()
+            except BaseException:
+                self._abandon(ticket)
+                raise
+
+    async def aacquire(self, business: str | None) -> None:
+        key = self._key(business)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            ticket = self._enqueue()
+        counted = False
+        try:
+            while True:
+                with self._lock:
+                    wait = self._try(ticket, key)
+                    if wait == 0.0:
+                        return
+                    future: asyncio.Future[None] = loop.create_future()
+                    self._async_waiters.append((loop, future))
+                if not counted:
+                    self.throttled_waits += 1
+                    counted = True
+                if wait is None:
+                    await future
+                else:
+                    await _wait_first(future, self._async_sleep(wait))
+        except BaseException:
+            with self._lock:
+                self._abandon(ticket)
+            raise
+
+    def release(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._wake()
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def _wait_first(future: asyncio.Future[None], sleeping: Awaitable[object]) -> None:
+    """Wake on a release or when the time wait is over, whichever comes first."""
+    sleeper: asyncio.Future[Any] = asyncio.ensure_future(sleeping)
+    either: set[asyncio.Future[Any]] = {future, sleeper}
+    try:
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()

@@ -1,0 +1,293 @@
+"""Retries and limits as an httpx transport: 429s, 5xx and dropped connections are waited out.
+
+What is retried, and for which methods (also in the docs):
+
+| failure                                | GET PUT DELETE | POST PATCH                     |
+|----------------------------------------|----------------|--------------------------------|
+| connect error or connect/pool timeout  | yes            | yes (it was never sent)        |
+| 429 Too Many Requests                  | yes            | yes (Sage did nothing)         |
+| 500, 502, 503, 504                     | yes            | only with `retry_post=True`    |
+| read/write timeout, dropped connection | yes            | only with `retry_post=True`    |
+
+A POST that may have reached Sage is not repeated unless the caller opts in, so a retry never
+creates a record twice. Waits honour `Retry-After` (seconds or an HTTP date), else exponential
+backoff with full jitter, capped; `max_retries` and a total `deadline` bound each call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import httpx
+from sage_accounting._limits import Limits
+from sage_accounting.errors import APIConnectionError, APITimeoutError
+
+logger = logging.getLogger("sage_accounting")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
+#: The request extension carrying a per-call `RetryPolicy` (set by `with_options`).
+POLICY_EXTENSION = "sage_accounting.retry_policy"
+
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How hard to try. `max_retries=0` disables retries."""
+
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    deadline: float | None = 300.0
+    retry_post: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, not {self.max_retries}")
+        if self.deadline is not None and self.deadline <= 0:
+            raise ValueError(f"deadline must be positive or None, not {self.deadline}")
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: anywhere between 0 and the capped exponential step."""
+        return rng.uniform(0.0, min(self.backoff_max, self.backoff_base * (2**attempt)))
+
+    def may_retry_status(self, method: str, status: int) -> bool:
+        if status not in RETRY_STATUSES:
+            return False
+        return status == 429 or method in IDEMPOTENT or self.retry_post
+
+    def may_retry_error(self, method: str, error: Exception) -> bool:
+        if isinstance(error, _NEVER_SENT):
+            return True
+        return isinstance(error, _MAYBE_SENT) and (method in IDEMPOTENT or self.retry_post)
+
+
+def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait, from `Retry-After` (seconds or an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+@attrs.define
+class RetryStats:
+    """Counters of one client (and its children): retries made, throttled waits."""
+
+    retries: int = 0
+    throttled_waits: int = 0
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False, eq=False)
+
+    def count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+
+class _Attempts:
+    """The retry decisions of one call, shared by the sync and async transports."""
+
+    def __init__(self, transport: _RetryCore, request: httpx.Request) -> None:
+        extension = request.extensions.get(POLICY_EXTENSION)
+        self.policy: RetryPolicy = (
+            extension if isinstance(extension, RetryPolicy) else transport.policy
+        )
+        self.core = transport
+        self.method = request.method.upper()
+        self.where = f"{self.method} {request.url.copy_with(query=None)}"
+        self.business = request.headers.get("x-business")
+        self.attempt = 0
+        self.started = transport.clock()
+
+    def _within_deadline(self, wait: float) -> bool:
+        deadline = self.policy.deadline
+        return deadline is None or self.core.clock() + wait - self.started <= deadline
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying this response, or None to hand it back."""
+        status = response.status_code
+        if self.attempt >= self.policy.max_retries or not self.policy.may_retry_status(
+            self.method, status
+        ):
+            return None
+        asked = retry_after(response)
+        wait = asked if asked is not None else self.policy.backoff(self.attempt, self.core.rng)
+        if not self._within_deadline(wait):
+            return None
+        self._log(f"HTTP {status}", wait, asked is not None)
+        return wait
+
+    def after_error(self, error: Exception) -> float | None:
+        if self.attempt >= self.policy.max_retries or not self.policy.may_retry_error(
+            self.method, error
+        ):
+            return None
+        wait = self.policy.backoff(self.attempt, self.core.rng)
+        if not self._within_deadline(wait):
+            return None
+        self._log(type(error).__name__, wait, False)
+        return wait
+
+    def _log(self, reason: str, wait: float, asked: bool) -> None:
+        self.attempt += 1
+        self.core.stats.count_retry()
+        logger.debug(
+            "retry %d/%d of %s after %s: waiting %.2fs%s",
+            self.attempt,
+            self.policy.max_retries,
+            self.where,
+            reason,
+            wait,
+            " (Retry-After)" if asked else "",
+        )
+
+    def give_up(self, error: Exception) -> Exception:
+        tries = f"after {self.attempt + 1} attempt(s)"
+        if isinstance(error, httpx.TimeoutException):
+            return APITimeoutError(
+                f"{self.where}: timed out {tries}", method=self.method, url=self.where
+            )
+        return APIConnectionError(
+            f"{self.where}: {type(error).__name__} {tries}", method=self.method, url=self.where
+        )
+
+
+class _RetryCore:
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy,
+        limits: Limits | None,
+        stats: RetryStats | None,
+        clock: Callable[[], float],
+        rng: random.Random | None,
+    ) -> None:
+        self.policy = policy
+        self.limits = limits
+        self.stats = stats or RetryStats()
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+
+class RetryTransport(httpx.BaseTransport, _RetryCore):
+    """Wraps a transport: limits before each attempt, retries after, typed connection errors."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        _RetryCore.__init__(
+            self, policy=policy or RetryPolicy(), limits=limits, stats=stats, clock=clock, rng=rng
+        )
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = _Attempts(self, request)
+        while True:
+            if self.limits is not None:
+                self.limits.acquire(attempts.business)
+            try:
+                response = self.inner.handle_request(request)
+                response.read()  # the slot is held until the answer is in
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*_NEVER_SENT, *_MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+                response.close()
+                if response.status_code == 429 and self.limits is not None:
+                    self.limits.pause(wait)
+            finally:
+                if self.limits is not None:
+                    self.limits.release()
+            self.sleep(wait)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
+    """The async twin of `RetryTransport`, with the same policy object."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        _RetryCore.__init__(
+            self, policy=policy or RetryPolicy(), limits=limits, stats=stats, clock=clock, rng=rng
+        )
+        self.inner = inner
+        self.sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = _Attempts(self, request)
+        while True:
+            if self.limits is not None:
+                await self.limits.aacquire(attempts.business)
+            try:
+                response = await self.inner.handle_async_request(request)
+                await response.aread()
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*_NEVER_SENT, *_MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+                await response.aclose()
+                if response.status_code == 429 and self.limits is not None:
+                    await self.limits.apause(wait)
+            finally:
+                if self.limits is not None:
+                    await self.limits.arelease()
+            await self.sleep(wait)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
