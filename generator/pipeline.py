@@ -14,7 +14,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from . import codegen, errata, output
+from . import codegen, errata, facade, output
 from .convert import convert
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -70,7 +70,13 @@ def render(result: BuildResult, out_root: Path) -> None:
 
     started = time.perf_counter()
     overlay_sources = output.copy_overlay_modules(
-        OVERLAY_PACKAGE, package_dir, {"spec": result.spec, "documents": result.documents}
+        OVERLAY_PACKAGE,
+        package_dir,
+        {
+            "spec": result.spec,
+            "documents": result.documents,
+            "facade": facade.describe(result.spec),
+        },
     )
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
     output.stamp(

@@ -1,0 +1,149 @@
+"""What every generated resource class stands on: sending, decoding, pagers, delta sync."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from sage_accounting._changes import (
+    AsyncChanges,
+    AsyncDeletedIds,
+    Changes,
+    DeletedIds,
+    make_outcome,
+)
+from sage_accounting._pagination import AsyncPager, Envelope, Pager, Request
+from sage_accounting._progress import ProgressOption
+from sage_accounting._wire import loads_json
+from sage_accounting.errors import APIStatusError
+
+if TYPE_CHECKING:
+    from sage_accounting._client import AsyncSageAccounting, SageAccounting
+
+T = TypeVar("T")
+P = TypeVar("P", bound=Envelope[Any])
+M = TypeVar("M")
+RequestFor = Callable[..., Request]
+
+
+def given(**arguments: Any) -> dict[str, Any]:
+    """The arguments the caller set (None means not set); naive date-times are local time."""
+    chosen: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            value = value.astimezone()  # Sage needs an offset; a naive datetime is local time
+        chosen[name] = value
+    return chosen
+
+
+def as_enum(enum_class: Callable[[Any], M], value: Any) -> M | None:
+    """A query value as the generated enum the operation serialises (None stays None)."""
+    return None if value is None else enum_class(value)
+
+
+def check(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        raise APIStatusError.from_response(response)
+    return response
+
+
+def decode(response: httpx.Response, from_dict: Callable[[Any], M]) -> M:
+    return from_dict(loads_json(response.content))
+
+
+class SyncResource:
+    """One collection of the API on a `SageAccounting` client."""
+
+    def __init__(self, client: SageAccounting) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    def _send(self, request: Request) -> httpx.Response:
+        return check(self._client.http_client.request(**request))
+
+    def _pager(
+        self, request: Request, page: Callable[[Any], P], progress: ProgressOption, label: str
+    ) -> Pager[Any, P]:
+        return Pager(self._send, request, page, progress=progress, label=label)
+
+    def _changes(
+        self,
+        request: RequestFor,
+        page: Callable[[Any], P],
+        since: datetime.datetime | None,
+        *,
+        attributes: str | None,
+        deletes: bool,
+        progress: ProgressOption,
+        label: str,
+    ) -> Changes[Any, P]:
+        since = _aware(since)
+        query = given(updated_or_created_since=since, attributes=attributes)
+        updated: Pager[Any, P] = Pager(
+            self._send, request(**query), page, progress=progress, label=label
+        )
+        updated.first_page()  # its Date header is the sync's start on the server's clock
+        outcome, deleted_since = make_outcome(since, updated.watch, deletes)
+        deleted = None
+        if deleted_since is not None and outcome.deletions is not None:
+            pager: Pager[Any, P] = Pager(self._send, request(deleted_since=deleted_since), page)
+            deleted = DeletedIds(pager, outcome.deletions)
+        return Changes(updated, deleted, outcome)
+
+
+class AsyncResource:
+    """One collection of the API on an `AsyncSageAccounting` client."""
+
+    def __init__(self, client: AsyncSageAccounting) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def _send(self, request: Request) -> httpx.Response:
+        return check(await self._client.http_client.request(**request))
+
+    def _pager(
+        self, request: Request, page: Callable[[Any], P], progress: ProgressOption, label: str
+    ) -> AsyncPager[Any, P]:
+        return AsyncPager(self._send, request, page, progress=progress, label=label)
+
+    async def _changes(
+        self,
+        request: RequestFor,
+        page: Callable[[Any], P],
+        since: datetime.datetime | None,
+        *,
+        attributes: str | None,
+        deletes: bool,
+        progress: ProgressOption,
+        label: str,
+    ) -> AsyncChanges[Any, P]:
+        since = _aware(since)
+        query = given(updated_or_created_since=since, attributes=attributes)
+        updated: AsyncPager[Any, P] = AsyncPager(
+            self._send, request(**query), page, progress=progress, label=label
+        )
+        await updated.first_page()
+        outcome, deleted_since = make_outcome(since, updated.watch, deletes)
+        deleted = None
+        if deleted_since is not None and outcome.deletions is not None:
+            pager: AsyncPager[Any, P] = AsyncPager(
+                self._send, request(deleted_since=deleted_since), page
+            )
+            deleted = AsyncDeletedIds(pager, outcome.deletions)
+        return AsyncChanges(updated, deleted, outcome)
+
+
+def _aware(since: datetime.datetime | None) -> datetime.datetime | None:
+    if since is None:
+        return None
+    if not isinstance(since, datetime.datetime):
+        raise TypeError(f"since must be a datetime (the last watermark), not {since!r}")
+    return since if since.tzinfo is not None else since.astimezone()
