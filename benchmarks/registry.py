@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from .core import Benchmark
 from .decode import DECODE
+from .extract import EXTRACT
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
 from .regenerate import REGENERATE
 
-BENCHMARKS: tuple[Benchmark, ...] = (IMPORT_PACKAGE, IMPORT_MODEL, DECODE, REGENERATE)
+BENCHMARKS: tuple[Benchmark, ...] = (IMPORT_PACKAGE, IMPORT_MODEL, DECODE, EXTRACT, REGENERATE)
 
 
 def by_name() -> dict[str, Benchmark]:

@@ -48,6 +48,10 @@ def sync_start(watch: _Watch) -> datetime.datetime | None:
 
 
 def _deleted_at(item: object) -> datetime.datetime | None:
+    """When a listed deletion happened: the model's field, or the same key kept as extra."""
+    value = getattr(item, "deleted_at", None)
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
     extra = getattr(item, "additional_properties", None)
     value = extra.get("deleted_at") if isinstance(extra, dict) else None
     if not isinstance(value, str):

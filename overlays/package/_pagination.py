@@ -189,9 +189,7 @@ class Pager(Generic[T, P]):
             first = self._take_first()
             progress.start(first.total)
             source = (
-                self._sequential(first)
-                if concurrency == 1
-                else self._parallel(first, concurrency)
+                self._sequential(first) if concurrency == 1 else self._parallel(first, concurrency)
             )
             for page in source:
                 yield page
@@ -319,9 +317,7 @@ class AsyncPager(Generic[T, P]):
             first = await self._take_first()
             progress.start(first.total)
             source = (
-                self._sequential(first)
-                if concurrency == 1
-                else self._parallel(first, concurrency)
+                self._sequential(first) if concurrency == 1 else self._parallel(first, concurrency)
             )
             async for page in source:
                 yield page

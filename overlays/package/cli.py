@@ -1,4 +1,6 @@
-"""The `sage-accounting` command: `login` (browser consent into a token store)."""
+"""The `sage-accounting` command: `login` (browser consent into a token store), `export`
+(a resource as JSON lines or CSV, resumable from the last watermark) and `get` (one path as
+JSON)."""
 
 from __future__ import annotations
 
@@ -115,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     login_cmd.add_argument("--timeout", type=float, default=300.0)
     login_cmd.add_argument("--authorize-url", default=AUTHORIZATION_URL, help=argparse.SUPPRESS)
     login_cmd.add_argument("--token-url", default=TOKEN_URL, help=argparse.SUPPRESS)
+    from sage_accounting._cli_data import add_data_commands
+
+    add_data_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     return parser
 
 
@@ -124,6 +129,10 @@ def main(
     open_browser: Callable[[str], object] | None = None,
 ) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "login":
+        from sage_accounting._cli_data import run_data_command
+
+        return run_data_command(args)
     secret = os.environ.get(args.client_secret_env) or ""
     if not secret and sys.stdin.isatty():
         secret = getpass.getpass("Client secret: ")
