@@ -78,6 +78,10 @@ class TokenManager:
         """Whether a stored token can serve instead of refreshing: not the one that failed."""
         return self.fresh(token) and token is not None and token.access_token != stale
 
+    def can_refresh(self, token: Token | None) -> bool:
+        """Whether a refresh could be tried (else a 401 goes to the caller as it is)."""
+        return bool(token and token.refresh_token and self.client_id and self.client_secret)
+
     def refresh_request(self, token: Token | None) -> httpx.Request:
         if token is None:
             raise TokenRefreshError(
@@ -182,7 +186,7 @@ class SageAuth(httpx.Auth):
         self._authorize(request, token)
         response = yield request
         assert isinstance(response, httpx.Response)
-        if response.status_code == 401:
+        if response.status_code == 401 and self.manager.can_refresh(token):
             answer = yield _NeedToken(stale=token.access_token)
             assert isinstance(answer, Token)
             self._authorize(request, answer)

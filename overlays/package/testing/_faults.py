@@ -148,7 +148,9 @@ class Faults:
                     fault = rule.draw(method)
                     if fault is not None:
                         rule.fired += 1
-                        if method not in MUTATING and fault.when == "after":
+                        # Nothing is changed by a read, and a 429 means Sage did no work.
+                        no_change = method not in MUTATING or fault.kind == "429"
+                        if no_change and fault.when == "after":
                             fault = Fault(
                                 fault.kind, "before", fault.retry_after, fault.slow_seconds
                             )
