@@ -113,6 +113,8 @@ class LocalLimits(Limits):
 
     def _wait_needed(self, key: str) -> float | None:
         """0: go now; seconds: wait that long; None: wait for a request to finish."""
+        if self.concurrency is not None and self._in_flight >= self.concurrency:
+            return None  # first a free slot, then the time: no request still runs when it passes
         now = self._clock()
         wait = max(0.0, self._paused_until - now)
         minute, day = self._windows.setdefault(key, (collections.deque(), collections.deque()))
@@ -121,11 +123,7 @@ class LocalLimits(Limits):
                 window.popleft()
             if limit is not None and len(window) >= limit:
                 wait = max(wait, window[len(window) - limit] + size - now)
-        if wait > 0:
-            return wait
-        if self.concurrency is not None and self._in_flight >= self.concurrency:
-            return None
-        return 0.0
+        return wait
 
     def _grant(self, key: str) -> None:
         now = self._clock()

@@ -49,9 +49,9 @@ def _budget_setup(seed: int) -> tuple[SageEmulator, LocalLimits, FakeClock]:
         with advance:  # waiting threads share one clock: time passes once, not per thread
             clock.advance(seconds)
 
-    limits = LocalLimits(
-        concurrency=None, per_minute=50, per_day=None, clock=clock.now, sleep=sleep
-    )
+    # One request at a time: with a fake clock that jumps a minute at once, a request still on
+    # its way would otherwise land in the emulator's next minute.
+    limits = LocalLimits(concurrency=1, per_minute=50, per_day=None, clock=clock.now, sleep=sleep)
     return fake, limits, clock
 
 
@@ -82,7 +82,7 @@ def test_per_minute_budget_queues_100_tasks() -> None:
         await asyncio.sleep(0)
 
     limits = LocalLimits(
-        concurrency=None, per_minute=50, per_day=None, clock=clock.now, async_sleep=fake_sleep
+        concurrency=1, per_minute=50, per_day=None, clock=clock.now, async_sleep=fake_sleep
     )
 
     async def run() -> list[int]:
