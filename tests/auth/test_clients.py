@@ -1,0 +1,84 @@
+"""The client objects: revoke, a caller's own httpx client, async businesses, closing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from sage_accounting.auth import TokenRefreshError
+from sage_accounting.testing import SageEmulator
+
+from .conftest import make_async_client, make_client
+
+
+def test_revoke_ends_the_connection_and_forgets_the_token(fake: SageEmulator) -> None:
+    sage = make_client(fake)
+    store = sage.token_store
+    sage.revoke()
+    assert store.load() is None and sage.token is None
+    fake.clock.advance(400)
+    with pytest.raises(TokenRefreshError, match="log in"):
+        sage.lead_business()
+
+
+def test_async_revoke(fake: SageEmulator) -> None:
+    async def run() -> None:
+        async with make_async_client(fake) as sage:
+            await sage.revoke()
+            assert sage.token is None
+
+    asyncio.run(run())
+    assert [(e.method, e.path, e.status) for e in fake.stats.requests] == [("POST", "/revoke", 200)]
+
+
+def test_a_callers_own_httpx_client_is_used_and_left_open(fake: SageEmulator) -> None:
+    seen: list[str] = []
+    own = httpx.Client(
+        transport=fake.transport,
+        event_hooks={"request": [lambda request: seen.append(request.url.path)]},
+    )
+    sage = make_client(fake, transport=None, http_client=own)
+    assert sage.lead_business().id == fake.lead_business_id
+    sage.close()
+    assert not own.is_closed  # the caller owns it
+    assert seen == ["/v3.1/businesses/lead"]
+    own.close()
+
+
+def test_async_with_business_shares_token_and_pool(fake: SageEmulator) -> None:
+    other = fake.add_business("Async Second Ltd")
+
+    async def run() -> list[object]:
+        async with make_async_client(fake, business_id=fake.lead_business_id) as sage:
+            child = sage.with_business(other)
+            assert child.http_client._transport is sage.http_client._transport
+            fake.clock.advance(400)
+            leads = await asyncio.gather(sage.lead_business(), child.lead_business())
+            return [lead.id for lead in leads]
+
+    assert asyncio.run(run()) == [fake.lead_business_id] * 2
+    assert fake.stats.refreshes == 1
+    seen = {entry.business for entry in fake.stats.requests if entry.path.endswith("/lead")}
+    assert seen == {fake.lead_business_id, other}
+
+
+def test_async_listing_businesses(fake: SageEmulator) -> None:
+    fake.add_business("Another Ltd")
+
+    async def run() -> int:
+        async with make_async_client(fake) as sage:
+            return len(await sage.list_businesses())
+
+    assert asyncio.run(run()) == 2
+
+
+def test_passing_both_transport_and_client_is_refused(fake: SageEmulator) -> None:
+    with pytest.raises(ValueError, match="http_client or transport"):
+        make_client(fake, http_client=httpx.Client())
+
+
+def test_a_token_of_the_wrong_type_is_refused_naming_it(fake: SageEmulator) -> None:
+    with pytest.raises(TypeError, match="sage_accounting.Token"):
+        make_client(fake, token={"access_token": "x"})
