@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
+
 from sage_accounting._limits import Limits, LocalLimits
 from sage_accounting._resources import AsyncResourcesMixin, ResourcesMixin
 from sage_accounting._retry import (
@@ -33,8 +34,9 @@ from sage_accounting.client import Client
 from sage_accounting.errors import LoginError
 
 if TYPE_CHECKING:
-    from sage_accounting.models import Business
     from typing_extensions import Self
+
+    from sage_accounting.models import Business
 
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
 

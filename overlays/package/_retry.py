@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 import httpx
+
 from sage_accounting._limits import Limits
 from sage_accounting.errors import APIConnectionError, APITimeoutError
 

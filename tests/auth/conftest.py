@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from sage_accounting import AsyncSageAccounting, SageAccounting, Token
 from sage_accounting.testing import SageEmulator
 

@@ -80,5 +80,5 @@ def test_passing_both_transport_and_client_is_refused(fake: SageEmulator) -> Non
 
 
 def test_a_token_of_the_wrong_type_is_refused_naming_it(fake: SageEmulator) -> None:
-    with pytest.raises(TypeError, match="sage_accounting.Token"):
+    with pytest.raises(TypeError, match=r"sage_accounting\.Token"):
         make_client(fake, token={"access_token": "x"})

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from sage_accounting.auth import LoginError, OAuth2Flow
 from sage_accounting.cli import main
 from sage_accounting.testing import SageEmulator

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from sage_accounting import SageAccounting, Token
 from sage_accounting.api.contacts import get_contacts
 from sage_accounting.auth import MemoryTokenStore, TokenRefreshError

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from sage_accounting import Token
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore, OAuth2Flow, TokenRefreshError
 from sage_accounting.testing import SageEmulator

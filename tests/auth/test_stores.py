@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from sage_accounting import Token
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore, TokenStoreError
 from sage_accounting.testing import SageEmulator

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+
 from sage_accounting import AuthenticatedClient
 from sage_accounting._wire import decimal_from_wire, decimal_to_wire, loads_json
 from sage_accounting.api.contacts import get_contacts, post_contacts

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import pytest
+
 from sage_accounting import AsyncSageAccounting, SageAccounting, Token
 from sage_accounting import errors as e
 from sage_accounting.api.contacts import post_contacts

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from sage_accounting._limits import LocalLimits
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._clock import FakeClock

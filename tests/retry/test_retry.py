@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sage_accounting import AsyncSageAccounting, SageAccounting, Token
 from sage_accounting._retry import RetryPolicy, RetryTransport, retry_after
 from sage_accounting.errors import APIConnectionError, APITimeoutError, ServerError

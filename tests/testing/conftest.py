@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from sage_accounting.testing import FakeClock, SageEmulator
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z

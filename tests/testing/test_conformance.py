@@ -17,8 +17,8 @@ import pytest
 from openapi_schema_validator import OAS30Validator, OAS30WriteValidator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
-from sage_accounting.testing import FakeClock, SageEmulator
 
+from sage_accounting.testing import FakeClock, SageEmulator
 from tests.testing.conftest import START
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"

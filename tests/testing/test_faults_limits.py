@@ -7,8 +7,8 @@ import threading
 
 import httpx
 import pytest
-from sage_accounting.testing import FakeClock, Fault, SageEmulator
 
+from sage_accounting.testing import FakeClock, Fault, SageEmulator
 from tests.testing.conftest import api_client
 
 

@@ -6,8 +6,8 @@ import urllib.parse
 
 import httpx
 import pytest
-from sage_accounting.testing import FakeClock, SageEmulator
 
+from sage_accounting.testing import FakeClock, SageEmulator
 from tests.testing.conftest import api_client
 
 

@@ -7,6 +7,7 @@ import urllib.parse
 
 import httpx
 import pytest
+
 from sage_accounting.testing import FakeClock, SageEmulator
 
 REDIRECT = "http://127.0.0.1:8765/callback"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import httpx
+
 from sage_accounting.testing import FakeClock, SageEmulator
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")

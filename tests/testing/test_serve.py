@@ -12,6 +12,7 @@ import urllib.parse
 
 import httpx
 import pytest
+
 from sage_accounting.testing import Fault, SageEmulator
 from sage_accounting.testing.__main__ import main
 

@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 import httpx
+
 from sage_accounting._token import Token
 from sage_accounting.auth._store import TokenStore
 from sage_accounting.errors import APIStatusError, TokenRefreshError

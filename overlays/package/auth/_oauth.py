@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+
 from sage_accounting._token import Token
 from sage_accounting.auth._flow import token_from_response
 from sage_accounting.errors import LoginError

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
 from sage_accounting.testing._api import Api, LinkStyle
 from sage_accounting.testing._app import App, BudgetScope, Endpoints
 from sage_accounting.testing._clock import Clock, FakeClock

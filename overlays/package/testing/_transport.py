@@ -8,6 +8,7 @@ import urllib.parse
 from collections.abc import Callable
 
 import httpx
+
 from sage_accounting.testing._http import Request, Response
 
 Handler = Callable[[Request], Response]
