@@ -24,6 +24,7 @@ REPEAT = 3
 def _run(context: Context) -> list[Result]:
     context.ours_parent()
     import httpx
+
     from sage_accounting import SageAccounting, Token
     from sage_accounting.testing import SageEmulator
 

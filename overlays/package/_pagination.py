@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
+
 from sage_accounting._progress import ProgressOption, Reporter, reporter
 from sage_accounting._wire import loads_json
 

@@ -6,9 +6,9 @@ import importlib.util
 from collections.abc import Iterator
 
 import pytest
+
 from sage_accounting import AsyncSageAccounting, SageAccounting
 from sage_accounting.testing import SageEmulator
-
 from tests.auth.conftest import make_async_client, make_client
 
 CONTACTS = 1234

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+
 from sage_accounting import SageAccounting
 from sage_accounting._changes import EPOCH
 from sage_accounting.testing import FakeClock, SageEmulator

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from sage_accounting.auth._store import FileTokenStore
 from sage_accounting.cli import main
 from sage_accounting.testing import SageEmulator
-
 from tests.auth.conftest import token_of
 
 from .conftest import CONTACTS, sync_client

@@ -6,6 +6,7 @@ import asyncio
 import urllib.parse
 
 import pytest
+
 from sage_accounting import SageAccounting
 from sage_accounting.models import Contact, ContactList
 from sage_accounting.testing import SageEmulator

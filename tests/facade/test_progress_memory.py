@@ -7,6 +7,7 @@ import sys
 import tracemalloc
 
 import pytest
+
 from sage_accounting import SageAccounting
 from sage_accounting.testing import SageEmulator
 

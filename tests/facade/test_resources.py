@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from sage_accounting import SageAccounting
 from sage_accounting._bodies import InvalidBodyError
 from sage_accounting.models import BusinessSettings, Contact, PostContacts, PostContactsContact

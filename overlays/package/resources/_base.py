@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
 from sage_accounting._changes import (
     AsyncChanges,
     AsyncDeletedIds,
