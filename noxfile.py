@@ -1,4 +1,4 @@
-"""Every workflow of sage-accounting: generate, tests, lint, typecheck, bench.
+"""Every workflow of sage-accounting: generate, update-spec, tests, lint, typecheck, bench.
 
 Tool versions come from the dependency groups of pyproject.toml, pinned exactly.
 """
@@ -28,6 +28,13 @@ def generate(session: nox.Session) -> None:
     """Regenerate generated/ from the pinned spec (`-- --check` only reports drift)."""
     _install_groups(session, "generate")
     session.run("python", "-m", "generator", *session.posargs)
+
+
+@nox.session(name="update-spec", python=PYTHON)
+def update_spec(session: nox.Session) -> None:
+    """Review and accept a new spec: `-- --from PATH_OR_URL [--document NAME] [--no-regenerate]`."""
+    _install_groups(session, "generate")
+    session.run("python", "-m", "generator.update_spec", *session.posargs)
 
 
 def _lint(session: nox.Session) -> None:

@@ -12,7 +12,7 @@ from .convert import ConversionError
 from .errata import ErratumDidNothing
 from .merge import MergeConflict
 from .pipeline import GENERATED, run
-from .spec import DEFAULT_SPEC_DIR, SpecError
+from .spec import DEFAULT_SPEC_DIR, PINS_FILE, SpecError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="write nothing; fail listing every file of generated/ that differs from the output",
     )
     parser.add_argument("--target", type=Path, default=GENERATED, help=argparse.SUPPRESS)
+    parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         diffs = run(
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             accept_new_spec=args.accept_new_spec,
             check=args.check,
             target=args.target,
+            pins_file=args.pins,
         )
     except (SpecError, ConversionError, MergeConflict, ErratumDidNothing, CodegenError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -103,10 +103,11 @@ def run(
     accept_new_spec: bool = False,
     check: bool = False,
     target: Path = GENERATED,
+    pins_file: Path = PINS_FILE,
     log: Callable[[str], None] = print,
 ) -> list[str]:
     """Regenerate `target` (or, with `check`, only report how it differs). Returns differences."""
-    result = patched_spec(spec_dir, accept_new_spec=accept_new_spec, log=log)
+    result = patched_spec(spec_dir, accept_new_spec=accept_new_spec, pins_file=pins_file, log=log)
     scratch_parent = PROJECT_ROOT / "build"
     scratch_parent.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="pipeline-", dir=scratch_parent))

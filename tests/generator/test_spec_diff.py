@@ -1,0 +1,660 @@
+"""The spec-change path: the diff of two documents, its report, and `update_spec` end to end.
+
+The real figures below were checked by hand against the two JSON files with a plain-Python
+deep comparison (independent of `spec_diff`): from 2022 to now, Sage only added things, apart
+from two `maxLength` limits dropped from TaxRate, which do not reach the client's types.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from generator.spec import PINS_FILE, SpecHashMismatch, load_documents, load_pins
+from generator.spec_diff import (
+    Change,
+    ChangeKind,
+    SpecVersion,
+    count_by_kind,
+    diff_documents,
+    render_changelog_entry,
+    render_report,
+)
+from generator.update_spec import CHANGELOG_HEADER, main, prepend_changelog, update_spec
+
+ACCOUNTS = "sage-accounting-v3.1-accounts.swagger.json"
+USER_BUSINESSES = "sage-accounting-v3.1-user-businesses.swagger.json"
+HISTORY = "history/sage-accounting-v3.1-accounts.2022.swagger.json"
+SHA_2022 = "e91b686b865b43781bb2822e7a9aa596b350f3533ac710bf01ae73347f4d05a7"
+SHA_CURRENT = "c7c84b109a58778f06d1e042917885e1b8581d7616dbe125939e200eb0655780"
+SHA_USER_BUSINESSES = "4a4e19ca4f75abf1579ebd61e562dc9831b56096032383979680d3d00a57afff"
+
+REAL_COUNTS = {
+    ChangeKind.OPERATION_ADDED: 12,
+    ChangeKind.OPERATION_REMOVED: 0,
+    ChangeKind.PARAMETER_ADDED: 16,
+    ChangeKind.PARAMETER_REMOVED: 0,
+    ChangeKind.PARAMETER_CHANGED: 0,
+    ChangeKind.RESPONSE_CHANGED: 0,
+    ChangeKind.SCHEMA_ADDED: 9,
+    ChangeKind.SCHEMA_REMOVED: 0,
+    ChangeKind.FIELD_ADDED: 116,
+    ChangeKind.FIELD_REMOVED: 0,
+    ChangeKind.FIELD_CHANGED: 0,
+    ChangeKind.ENUM_VALUE_ADDED: 0,
+    ChangeKind.ENUM_VALUE_REMOVED: 0,
+}
+REAL_TOTAL = 153
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _keys(changes: list[Change]) -> set[tuple[ChangeKind, str, bool]]:
+    return {(change.kind, change.location, change.breaking) for change in changes}
+
+
+def _find(changes: list[Change], kind: ChangeKind, location: str) -> Change:
+    matches = [c for c in changes if c.kind is kind and c.location == location]
+    assert len(matches) == 1, (kind, location, matches)
+    return matches[0]
+
+
+# the real documents: 2022 -> current
+
+
+@pytest.fixture(scope="module")
+def real_changes(spec_dir: Path) -> list[Change]:
+    return diff_documents(_load(spec_dir / HISTORY), _load(spec_dir / ACCOUNTS))
+
+
+def test_real_counts_per_kind(real_changes: list[Change]) -> None:
+    assert count_by_kind(real_changes) == REAL_COUNTS
+    assert len(real_changes) == REAL_TOTAL
+    assert not [change for change in real_changes if change.breaking]
+
+
+def test_real_named_examples(real_changes: list[Change]) -> None:
+    added = _find(real_changes, ChangeKind.OPERATION_ADDED, "GET /tax_determinations")
+    assert "`getTaxDeterminations`" in added.detail
+    operations = {c.location for c in real_changes if c.kind is ChangeKind.OPERATION_ADDED}
+    assert {
+        "GET /bank_accounts/{key}/bank_feed",
+        "POST /analysis_type_categories",
+        "PUT /cis_settings",
+        "DELETE /analysis_type_categories/{key}",
+    } <= operations
+    schemas = {c.location for c in real_changes if c.kind is ChangeKind.SCHEMA_ADDED}
+    assert schemas == {
+        "AnalysisType",
+        "AnalysisTypeCategory",
+        "AnalysisTypeLineItem",
+        "CisSettings",
+        "UnpostedTransaction",
+        "postAnalysisTypeCategories",
+        "putAnalysisTypeCategories",
+        "putAnalysisTypes",
+        "putCisSettings",
+    }
+    param = _find(
+        real_changes, ChangeKind.PARAMETER_ADDED, "GET /contacts query:filter_inactive_contacts"
+    )
+    assert param.detail == "boolean, optional"
+    tax_rates = {c.location for c in real_changes if c.location.startswith("GET /tax_rates ")}
+    assert tax_rates == {
+        "GET /tax_rates query:include_destination_vat_rates",
+        "GET /tax_rates query:usage",
+    }
+    assert _find(real_changes, ChangeKind.FIELD_ADDED, "Contact.is_active").detail == (
+        "boolean, optional"
+    )
+    assert _find(real_changes, ChangeKind.FIELD_ADDED, "BankAccount.currency").detail == (
+        "Base, optional"
+    )
+    assert _find(real_changes, ChangeKind.FIELD_ADDED, "QuickEntry.due_date").detail == (
+        "string(date), optional"
+    )
+    # Inside the wrapped request bodies and their line items.
+    assert _find(
+        real_changes, ChangeKind.FIELD_ADDED, "postContacts.contact.credit_terms"
+    ).detail == ("string, optional")
+    nested = "postJournals.journal.journal_lines[].analysis_type_categories"
+    assert _find(real_changes, ChangeKind.FIELD_ADDED, nested).detail == "array<string>, optional"
+    line_items = _find(real_changes, ChangeKind.FIELD_ADDED, "JournalLine.analysis_type_categories")
+    assert line_items.detail == "array<AnalysisTypeLineItem>, optional"
+
+
+def test_real_constraint_only_change_is_not_reported(
+    spec_dir: Path, real_changes: list[Change]
+) -> None:
+    old = _load(spec_dir / HISTORY)["definitions"]["TaxRate"]["properties"]["name"]
+    new = _load(spec_dir / ACCOUNTS)["definitions"]["TaxRate"]["properties"]["name"]
+    assert old.get("maxLength") == 255 and "maxLength" not in new
+    assert not [c for c in real_changes if c.location.startswith("TaxRate.")]
+
+
+def test_real_reverse_direction_is_all_breaking(spec_dir: Path) -> None:
+    changes = diff_documents(_load(spec_dir / ACCOUNTS), _load(spec_dir / HISTORY))
+    counts = count_by_kind(changes)
+    assert counts[ChangeKind.OPERATION_REMOVED] == 12
+    assert counts[ChangeKind.PARAMETER_REMOVED] == 16
+    assert counts[ChangeKind.SCHEMA_REMOVED] == 9
+    assert counts[ChangeKind.FIELD_REMOVED] == 116
+    assert len(changes) == REAL_TOTAL and all(change.breaking for change in changes)
+
+
+# small hand-written documents, one change kind at a time
+
+
+def _swagger(
+    paths: dict[str, Any] | None = None, definitions: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "swagger": "2.0",
+        "info": {"title": "Test", "version": "1"},
+        "paths": paths or {},
+        "definitions": definitions or {},
+    }
+
+
+def _op(
+    op_id: str, *parameters: dict[str, Any], response: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "ok"}
+    if response is not None:
+        ok["schema"] = response
+    return {"operationId": op_id, "parameters": list(parameters), "responses": {"200": ok}}
+
+
+def _query(name: str, kind: str = "string", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "type": kind, **extra}
+
+
+def _body(ref: str) -> dict[str, Any]:
+    return {"name": "body", "in": "body", "required": True, "schema": {"$ref": ref}}
+
+
+def _params(*parameters: dict[str, Any]) -> dict[str, Any]:
+    return _swagger({"/things": {"get": _op("getThings", *parameters)}})
+
+
+def _schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        out["required"] = required
+    return out
+
+
+def _fields(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return _swagger(definitions={"Thing": _schema(properties, required)})
+
+
+def test_identical_documents_have_no_changes(spec_dir: Path) -> None:
+    assert diff_documents(_params(_query("a")), _params(_query("a"))) == []
+    accounts = _load(spec_dir / ACCOUNTS)
+    assert diff_documents(accounts, accounts) == []
+
+
+def test_operations_added_and_removed() -> None:
+    old = _swagger({"/a": {"get": _op("getA")}, "/b": {"get": _op("getB"), "post": _op("postB")}})
+    new = _swagger(
+        {"/a": {"get": _op("getA"), "delete": _op("deleteA")}, "/b": {"get": _op("getB")}}
+    )
+    changes = diff_documents(old, new)
+    assert _keys(changes) == {
+        (ChangeKind.OPERATION_ADDED, "DELETE /a", False),
+        (ChangeKind.OPERATION_REMOVED, "POST /b", True),
+    }
+    assert _find(changes, ChangeKind.OPERATION_REMOVED, "POST /b").detail == "`postB`"
+
+
+def test_parameters_added_and_removed() -> None:
+    old = _params(_query("gone"))
+    new = _params(_query("optional"), _query("needed", required=True))
+    assert _keys(diff_documents(old, new)) == {
+        (ChangeKind.PARAMETER_ADDED, "GET /things query:optional", False),
+        (ChangeKind.PARAMETER_ADDED, "GET /things query:needed", True),
+        (ChangeKind.PARAMETER_REMOVED, "GET /things query:gone", True),
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "breaking", "detail"),
+    [
+        (_query("p"), _query("p", required=True), True, "now required"),
+        (_query("p", required=True), _query("p"), False, "now optional"),
+        (_query("p"), _query("p", "integer"), True, "type string -> integer"),
+        (
+            _query("p", "integer", format="int32"),
+            _query("p", "integer", format="int64"),
+            False,
+            "type integer(int32) -> integer(int64)",
+        ),
+        (_query("p"), _query("p", format="date-time"), True, "type string -> string(date-time)"),
+        (
+            _query("p", "array", items={"type": "string"}),
+            _query("p", "array", items={"type": "integer"}),
+            True,
+            "type array<string> -> array<integer>",
+        ),
+    ],
+)
+def test_parameter_changed(
+    old: dict[str, Any], new: dict[str, Any], breaking: bool, detail: str
+) -> None:
+    changes = diff_documents(_params(old), _params(new))
+    assert changes == [
+        Change(ChangeKind.PARAMETER_CHANGED, "GET /things query:p", breaking, detail)
+    ]
+
+
+def test_parameter_in_another_place_is_another_parameter() -> None:
+    header = {"name": "p", "in": "header", "type": "string"}
+    assert _keys(diff_documents(_params(_query("p")), _params(header))) == {
+        (ChangeKind.PARAMETER_ADDED, "GET /things header:p", False),
+        (ChangeKind.PARAMETER_REMOVED, "GET /things query:p", True),
+    }
+
+
+def test_request_body_is_the_body_parameter() -> None:
+    definitions = {"A": _schema({"x": {"type": "string"}}), "B": _schema({"x": {"type": "string"}})}
+    none = _swagger({"/t": {"post": _op("postT")}}, definitions)
+    a = _swagger({"/t": {"post": _op("postT", _body("#/definitions/A"))}}, definitions)
+    b = _swagger({"/t": {"post": _op("postT", _body("#/definitions/B"))}}, definitions)
+    assert diff_documents(none, a) == [
+        Change(ChangeKind.PARAMETER_ADDED, "POST /t body", True, "A, required")
+    ]
+    assert diff_documents(a, none) == [
+        Change(ChangeKind.PARAMETER_REMOVED, "POST /t body", True, "was A")
+    ]
+    assert diff_documents(a, b) == [
+        Change(ChangeKind.PARAMETER_CHANGED, "POST /t body", True, "type A -> B")
+    ]
+
+
+def test_form_fields_are_fields_of_the_body() -> None:
+    def form(*names: str) -> dict[str, Any]:
+        params = [{"name": n, "in": "formData", "type": "string"} for n in names]
+        op = {**_op("postFile", *params), "consumes": ["multipart/form-data"]}
+        return _swagger({"/file": {"post": op}})
+
+    assert diff_documents(form("a"), form("a", "b")) == [
+        Change(ChangeKind.FIELD_ADDED, "POST /file body.b", False, "string, optional")
+    ]
+
+
+def test_response_changed() -> None:
+    definitions = {"A": _schema({}), "B": _schema({})}
+
+    def returning(schema: dict[str, Any]) -> dict[str, Any]:
+        return _swagger({"/t": {"get": _op("getT", response=schema)}}, definitions)
+
+    one = returning({"$ref": "#/definitions/A"})
+    many = returning({"type": "array", "items": {"$ref": "#/definitions/A"}})
+    other = returning({"$ref": "#/definitions/B"})
+    assert diff_documents(one, many) == [
+        Change(ChangeKind.RESPONSE_CHANGED, "GET /t", True, "200 A -> array<A>")
+    ]
+    assert diff_documents(one, other)[0].breaking
+
+
+def test_schemas_added_and_removed() -> None:
+    old = _swagger(definitions={"Old": _schema({"x": {"type": "string"}})})
+    new = _swagger(definitions={"New": _schema({"y": {"type": "string"}})})
+    # The fields of a new or removed schema are not listed one by one.
+    assert _keys(diff_documents(old, new)) == {
+        (ChangeKind.SCHEMA_ADDED, "New", False),
+        (ChangeKind.SCHEMA_REMOVED, "Old", True),
+    }
+
+
+def test_fields_added_and_removed() -> None:
+    old = _fields({"kept": {"type": "string"}, "gone": {"type": "number"}})
+    new = _fields(
+        {"kept": {"type": "string"}, "extra": {"type": "boolean"}, "must": {"type": "string"}},
+        required=["must"],
+    )
+    changes = diff_documents(old, new)
+    assert _keys(changes) == {
+        (ChangeKind.FIELD_ADDED, "Thing.extra", False),
+        (ChangeKind.FIELD_ADDED, "Thing.must", True),
+        (ChangeKind.FIELD_REMOVED, "Thing.gone", True),
+    }
+    assert _find(changes, ChangeKind.FIELD_REMOVED, "Thing.gone").detail == "was number"
+    assert _find(changes, ChangeKind.FIELD_ADDED, "Thing.must").detail == "string, required"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "breaking", "detail"),
+    [
+        ({"type": "string"}, {"type": "integer"}, True, "type string -> integer"),
+        (
+            {"type": "number"},
+            {"type": "number", "format": "double"},
+            False,
+            "type number -> number(double)",
+        ),
+        (
+            {"type": "string"},
+            {"type": "string", "x-nullable": True},
+            True,
+            "type string -> string | null",
+        ),
+        ({"$ref": "#/definitions/Other"}, {"type": "string"}, True, "type Other -> string"),
+    ],
+)
+def test_field_type_changed(
+    old: dict[str, Any], new: dict[str, Any], breaking: bool, detail: str
+) -> None:
+    other = {"Other": _schema({})}
+    before = _swagger(definitions={"Thing": _schema({"f": old}), **other})
+    after = _swagger(definitions={"Thing": _schema({"f": new}), **other})
+    assert diff_documents(before, after) == [
+        Change(ChangeKind.FIELD_CHANGED, "Thing.f", breaking, detail)
+    ]
+
+
+def test_field_requiredness_changed_both_ways_is_breaking() -> None:
+    optional = _fields({"f": {"type": "string"}})
+    required = _fields({"f": {"type": "string"}}, required=["f"])
+    assert diff_documents(optional, required) == [
+        Change(ChangeKind.FIELD_CHANGED, "Thing.f", True, "now required")
+    ]
+    assert diff_documents(required, optional) == [
+        Change(ChangeKind.FIELD_CHANGED, "Thing.f", True, "now optional")
+    ]
+
+
+def test_nested_inline_objects_and_array_items() -> None:
+    def wrapped(line_fields: dict[str, Any]) -> dict[str, Any]:
+        line = {"type": "array", "items": _schema(line_fields)}
+        return _fields({"thing": _schema({"lines": line})})
+
+    old = wrapped({"a": {"type": "string"}})
+    new = wrapped({"a": {"type": "string"}, "b": {"type": "integer"}})
+    assert diff_documents(old, new) == [
+        Change(ChangeKind.FIELD_ADDED, "Thing.thing.lines[].b", False, "integer, optional")
+    ]
+
+
+def test_enum_values_on_fields_parameters_and_items() -> None:
+    def status(*values: str) -> dict[str, Any]:
+        return {"type": "string", "enum": list(values)}
+
+    old = _fields({"s": status("DRAFT", "VOID"), "tags": {"type": "array", "items": status("a")}})
+    new = _fields(
+        {"s": status("DRAFT", "PAID"), "tags": {"type": "array", "items": status("a", "b")}}
+    )
+    assert diff_documents(old, new) == [
+        Change(ChangeKind.ENUM_VALUE_ADDED, "Thing.s", False, "'PAID'"),
+        Change(ChangeKind.ENUM_VALUE_ADDED, "Thing.tags[]", False, "'b'"),
+        Change(ChangeKind.ENUM_VALUE_REMOVED, "Thing.s", True, "'VOID'"),
+    ]
+    param_old = _params(_query("usage", enum=["sales", "purchase"]))
+    param_new = _params(_query("usage", enum=["sales"]))
+    assert diff_documents(param_old, param_new) == [
+        Change(ChangeKind.ENUM_VALUE_REMOVED, "GET /things query:usage", True, "'purchase'")
+    ]
+
+
+# rendering
+
+
+OLD = SpecVersion("accounts", ACCOUNTS, "Accounts", "3.1", "a" * 64)
+NEW = SpecVersion("accounts", ACCOUNTS, "Accounts", "3.2", "b" * 64)
+MIXED = [
+    Change(ChangeKind.FIELD_ADDED, "Contact.x", False, "string, optional"),
+    Change(ChangeKind.FIELD_ADDED, "Contact.y", False, "integer, optional"),
+    Change(ChangeKind.OPERATION_REMOVED, "GET /old", True, "`getOld`"),
+    Change(ChangeKind.OPERATION_ADDED, "GET /new", False, "`getNew`"),
+]
+
+
+def test_report_lists_hashes_counts_and_breaking_first() -> None:
+    report = render_report(MIXED, OLD, NEW, source="somewhere.json")
+    assert f"`{'a' * 64}`" in report and f"`{'b' * 64}`" in report
+    assert "4 change(s), 1 breaking" in report
+    assert "| field-added | 2 | 0 |" in report
+    assert "| operation-removed | 1 | 1 |" in report
+    breaking = report.index("## Breaking changes")
+    other = report.index("## Other changes")
+    assert breaking < report.index("- **breaking** `GET /old`: `getOld`") < other
+    assert other < report.index("- `Contact.x`: string, optional")
+
+
+def test_changelog_entry_puts_breaking_first_and_groups_additions() -> None:
+    entry = render_changelog_entry(MIXED, OLD, NEW, date="2026-03-01")
+    assert entry.startswith("## Spec accounts 3.2 (2026-03-01)\n")
+    assert "sha256 `aaaaaaaaaaaa` -> `bbbbbbbbbbbb`" in entry
+    assert entry.index("operation-removed: `GET /old`") < entry.index("### Added and changed")
+    assert "- operation-added: `GET /new`: `getNew`" in entry
+    assert "- `Contact`: new fields: `x`, `y`" in entry
+
+
+def test_changelog_is_created_then_prepended(tmp_path: Path) -> None:
+    path = tmp_path / "CHANGELOG.md"
+    prepend_changelog(path, "## first\n\n- one\n")
+    assert path.read_text() == CHANGELOG_HEADER + "\n## first\n\n- one\n"
+    prepend_changelog(path, "## second\n\n- two\n")
+    text = path.read_text()
+    assert text.startswith(CHANGELOG_HEADER)
+    assert text.index("## second") < text.index("## first")
+
+
+# update_spec end to end, on copies of the pins: the real spec/pins.json and generated/ stay
+
+
+@pytest.fixture(autouse=True)
+def real_pins_untouched() -> Iterator[None]:
+    before = PINS_FILE.read_bytes()
+    yield
+    assert PINS_FILE.read_bytes() == before
+
+
+@pytest.fixture()
+def pinned_2022(tmp_path: Path, spec_dir: Path) -> tuple[Path, Path]:
+    """A spec folder and pins as they were with the 2022 Accounts document pinned.
+
+    The folder holds symlinks to the read-only published files, not copies.
+    """
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    os.symlink(spec_dir / HISTORY, folder / ACCOUNTS)
+    os.symlink(spec_dir / USER_BUSINESSES, folder / USER_BUSINESSES)
+    pins = tmp_path / "pins.json"
+    raw = json.loads(PINS_FILE.read_text())
+    for entry in raw["documents"]:
+        if entry["name"] == "accounts":
+            entry["sha256"] = SHA_2022
+    pins.write_text(json.dumps(raw, indent=2) + "\n")
+    return folder, pins
+
+
+def _args(tmp_path: Path, folder: Path, pins: Path) -> list[str]:
+    return [
+        "--spec-dir",
+        str(folder),
+        "--pins",
+        str(pins),
+        "--report",
+        str(tmp_path / "build" / "REPORT.md"),
+        "--changelog",
+        str(tmp_path / "CHANGELOG.md"),
+        "--target",
+        str(tmp_path / "generated"),
+    ]
+
+
+def test_update_from_a_folder_reports_and_repins(
+    tmp_path: Path,
+    spec_dir: Path,
+    pinned_2022: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder, pins = pinned_2022
+    args = ["--from", str(spec_dir), "--no-regenerate", *_args(tmp_path, folder, pins)]
+
+    assert main(args) == 0
+
+    printed = capsys.readouterr().out
+    assert f"old sha256 {SHA_2022} (pinned)" in printed
+    assert f"new sha256 {SHA_CURRENT} ({spec_dir / ACCOUNTS})" in printed
+    report = (tmp_path / "build" / "REPORT.md").read_text()
+    assert report in printed
+    assert f"{REAL_TOTAL} change(s), 0 breaking" in report
+    assert "| operation-added | 12 | 0 |" in report and "| field-added | 116 | 0 |" in report
+    assert "`GET /tax_determinations`: `getTaxDeterminations`" in report
+    repinned = {pin.name: pin.sha256 for pin in load_pins(pins)}
+    assert repinned == {"accounts": SHA_CURRENT, "user-businesses": SHA_USER_BUSINESSES}
+    changelog = (tmp_path / "CHANGELOG.md").read_text()
+    assert changelog.startswith(CHANGELOG_HEADER)
+    assert f"## Spec accounts 3.1 ({datetime.date.today().isoformat()})" in changelog
+    assert "### Breaking\n\n- None." in changelog
+    assert "- `Contact`: new fields: `credit_terms`, `destination_vat_blocking`" in changelog
+    assert not (tmp_path / "generated").exists()
+    # The folder still holds the 2022 document: without the flag the build now refuses it.
+    with pytest.raises(SpecHashMismatch):
+        load_documents(folder, pins_file=pins)
+    assert load_documents(spec_dir, pins_file=pins)[0].pin.sha256 == SHA_CURRENT
+
+
+def test_update_from_a_url_by_title_marks_removals_breaking(
+    tmp_path: Path, spec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = tmp_path / "pins.json"
+    shutil.copyfile(PINS_FILE, pins)
+    url = "https://sage.example/specs/accounts-2022.json"
+    requested: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return httpx.Response(200, content=(spec_dir / HISTORY).read_bytes())
+
+    with httpx.Client(transport=httpx.MockTransport(serve)) as client:
+        status = main(
+            ["--from", url, "--no-regenerate", *_args(tmp_path, spec_dir, pins)],
+            http_client=client,
+        )
+
+    assert status == 0 and requested == [url]
+    assert load_pins(pins)[0].sha256 == SHA_2022
+    report = (tmp_path / "build" / "REPORT.md").read_text()
+    assert f"{REAL_TOTAL} change(s), {REAL_TOTAL} breaking" in report
+    assert "- **breaking** `GET /tax_determinations`: `getTaxDeterminations`" in report
+    changelog = (tmp_path / "CHANGELOG.md").read_text()
+    breaking = changelog.index("### Breaking")
+    assert breaking < changelog.index("- operation-removed: `GET /tax_determinations`")
+    assert "### Added and changed\n\n- None." in changelog
+    assert url in capsys.readouterr().out
+
+
+def test_a_failed_download_changes_nothing(
+    tmp_path: Path, spec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = tmp_path / "pins.json"
+    shutil.copyfile(PINS_FILE, pins)
+    transport = httpx.MockTransport(lambda request: httpx.Response(404))
+    with httpx.Client(transport=transport) as client:
+        status = main(
+            ["--from", "https://sage.example/x.json", *_args(tmp_path, spec_dir, pins)],
+            http_client=client,
+        )
+    assert status == 2
+    assert "cannot download" in capsys.readouterr().err
+    assert pins.read_bytes() == PINS_FILE.read_bytes()
+    assert not (tmp_path / "CHANGELOG.md").exists()
+
+
+def test_document_is_chosen_by_flag_and_unknown_ones_are_refused(
+    tmp_path: Path, spec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = tmp_path / "pins.json"
+    shutil.copyfile(PINS_FILE, pins)
+    renamed = json.loads((spec_dir / HISTORY).read_text())
+    renamed["info"]["title"] = "Something else"
+    source = tmp_path / "new.json"
+    source.write_text(json.dumps(renamed))
+    common = ["--no-regenerate", *_args(tmp_path, spec_dir, pins)]
+
+    assert main(["--from", str(source), *common]) == 2
+    assert "--document" in capsys.readouterr().err
+    assert main(["--from", str(source), "--document", "nope", *common]) == 2
+    assert "not a pinned document" in capsys.readouterr().err
+    assert pins.read_bytes() == PINS_FILE.read_bytes()
+
+    assert main(["--from", str(source), "--document", "accounts", *common]) == 0
+    repinned = load_pins(pins)[0]
+    assert repinned.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert repinned.title == "Something else"
+    assert "| new | Something else | 3.1 |" in (tmp_path / "build" / "REPORT.md").read_text()
+
+
+def test_the_pinned_document_again_is_nothing_to_do(
+    tmp_path: Path, spec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins = tmp_path / "pins.json"
+    shutil.copyfile(PINS_FILE, pins)
+    assert main(["--from", str(spec_dir / ACCOUNTS), *_args(tmp_path, spec_dir, pins)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert not (tmp_path / "build").exists() and not (tmp_path / "CHANGELOG.md").exists()
+
+
+def test_an_unpinned_old_document_is_refused(
+    tmp_path: Path, spec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pins say 2022 but the folder holds the current file: nothing to compare against.
+    pins = tmp_path / "pins.json"
+    raw = json.loads(PINS_FILE.read_text())
+    raw["documents"][0]["sha256"] = SHA_2022
+    pins.write_text(json.dumps(raw))
+    before = pins.read_bytes()
+    newer = json.loads((spec_dir / ACCOUNTS).read_text())
+    newer["info"]["version"] = "3.2"
+    source = tmp_path / ACCOUNTS
+    source.write_text(json.dumps(newer))
+    assert main(["--from", str(source), *_args(tmp_path, spec_dir, pins)]) == 2
+    assert "point --spec-dir at a folder holding the pinned documents" in capsys.readouterr().err
+    assert pins.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_update_regenerates_into_the_target(tmp_path: Path, spec_dir: Path) -> None:
+    pins = tmp_path / "pins.json"
+    shutil.copyfile(PINS_FILE, pins)
+    changed = json.loads((spec_dir / ACCOUNTS).read_text())
+    changed["definitions"]["Contact"]["properties"]["loyalty_tier"] = {"type": "string"}
+    source = tmp_path / "incoming" / ACCOUNTS
+    source.parent.mkdir()
+    source.write_text(json.dumps(changed, indent=1))
+    new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    lines: list[str] = []
+
+    result = update_spec(
+        str(source),
+        spec_dir=spec_dir,
+        pins_file=pins,
+        target=tmp_path / "generated",
+        report_path=tmp_path / "REPORT.md",
+        changelog=tmp_path / "CHANGELOG.md",
+        log=lines.append,
+    )
+
+    assert result.changes == [
+        Change(ChangeKind.FIELD_ADDED, "Contact.loyalty_tier", False, "string, optional")
+    ]
+    assert load_pins(pins)[0].sha256 == new_sha
+    contact = (tmp_path / "generated" / "sage_accounting" / "models" / "contact.py").read_text()
+    assert "loyalty_tier" in contact
+    assert f"accounts={new_sha[:16]}" in contact.split("\n", 1)[0]
+    assert any(line.startswith("  generated/") for line in lines)
