@@ -1,0 +1,185 @@
+"""One Redis URL, its sync client and one async client per event loop, and its errors.
+
+Every call goes through `Connection.call` / `Connection.acall`, which turn any redis-py error
+into `RedisUnavailableError` naming the URL without its password. Timeouts bound every call:
+a connection attempt and each answer wait at most `timeout` seconds, and a failed call is
+repeated once at once (a connection of the pool may have died with a restarted server), so a
+call fails after at most about twice `timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import urllib.parse
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import redis
+import redis.asyncio
+import redis.asyncio.retry
+import redis.backoff
+import redis.exceptions
+import redis.retry
+from sage_accounting.errors import SageAccountingError, TokenStoreError
+
+T = TypeVar("T")
+Arg = str | int | float
+
+DEFAULT_TIMEOUT = 2.0
+
+
+class RedisUnavailableError(SageAccountingError):
+    """Redis could not be reached or refused a command. `url` has no password in it."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class TokenStoreUnavailableError(RedisUnavailableError, TokenStoreError):
+    """The Redis token store could not be read or written (also a `TokenStoreError`)."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (in the authority or a `password=` query) replaced by ***."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{host}" if sep else f"{user}@{host}"
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        query = urllib.parse.urlencode(
+            [(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*"
+        )
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _password(url: str) -> str | None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        return urllib.parse.unquote(parts.password)
+    for key, value in urllib.parse.parse_qsl(parts.query):
+        if key.lower() == "password" and value:
+            return value
+    return None
+
+
+class Connection:
+    """Clients for one Redis URL, created on first use and shared by the stores and limits
+    built on it."""
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if not isinstance(url, str) or "://" not in url:
+            raise ValueError("url must be a Redis URL such as 'redis://host:6379/0'")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout!r}")
+        self._url = url
+        self.url = redact_url(url)
+        self._secret = _password(url)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._client: redis.Redis | None = None
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, redis.asyncio.Redis
+        ] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return f"Connection({self.url!r})"
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "socket_timeout": self.timeout,
+            "socket_connect_timeout": self.timeout,
+            "health_check_interval": 30,
+        }
+
+    @property
+    def client(self) -> redis.Redis:
+        with self._lock:
+            if self._client is None:
+                retry = redis.retry.Retry(redis.backoff.NoBackoff(), 1)
+                self._client = redis.Redis.from_url(self._url, retry=retry, **self._options())
+            return self._client
+
+    @property
+    def async_client(self) -> redis.asyncio.Redis:
+        """The client of the running event loop (asyncio connections belong to one loop)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            client = self._async_clients.get(loop)
+            if client is None:
+                retry = redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1)
+                client = redis.asyncio.Redis.from_url(self._url, retry=retry, **self._options())
+                self._async_clients[loop] = client
+            return client
+
+    def error(
+        self,
+        exc: BaseException,
+        doing: str,
+        kind: type[RedisUnavailableError] = RedisUnavailableError,
+    ) -> RedisUnavailableError:
+        """The typed error for a failed call: the URL without password, redis-py's reason."""
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if self._secret:
+            reason = reason.replace(self._secret, "***")
+        return kind(f"Redis at {self.url} failed while {doing}: {reason}", url=self.url)
+
+    def call(
+        self,
+        function: Callable[[redis.Redis], T],
+        doing: str,
+        kind: type[RedisUnavailableError] = RedisUnavailableError,
+    ) -> T:
+        try:
+            return function(self.client)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise self.error(exc, doing, kind) from None
+
+    async def acall(
+        self,
+        function: Callable[[redis.asyncio.Redis], Awaitable[T]],
+        doing: str,
+        kind: type[RedisUnavailableError] = RedisUnavailableError,
+    ) -> T:
+        try:
+            return await function(self.async_client)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise self.error(exc, doing, kind) from None
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+class Lua:
+    """A server-side script, sent by its SHA1 and loaded again when the server lost it (after a
+    restart: scripts are not persisted)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    def run(self, client: redis.Redis, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+        words = [*keys, *map(str, args)]
+        try:
+            return client.evalsha(self.sha, len(keys), *words)
+        except redis.exceptions.NoScriptError:
+            return client.eval(self.source, len(keys), *words)
+
+    async def arun(
+        self, client: redis.asyncio.Redis, keys: Sequence[str], args: Sequence[Arg]
+    ) -> Any:
+        words = [*keys, *map(str, args)]
+        try:
+            return await client.evalsha(self.sha, len(keys), *words)  # type: ignore[misc]
+        except redis.exceptions.NoScriptError:
+            return await client.eval(self.source, len(keys), *words)  # type: ignore[misc]

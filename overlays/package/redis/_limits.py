@@ -1,0 +1,654 @@
+"""`RedisLimits`: Sage's limits counted once for a whole fleet of processes.
+
+Everything lives under `<namespace>:` and changes only inside server-side scripts, on the
+server's clock (so the machines' clocks do not matter):
+
+- `slots` (sorted set): the requests in flight, each with the moment its lease runs out. A
+  process renews its slots' leases while it runs; a killed process's slots expire.
+- `queue`, `queue:lease`, `queue:blocked` (sorted sets): the waiting requests in arrival order,
+  when each waiter was last seen, and until when a waiter waits for its budget. A waiter takes
+  a free slot only if fewer eligible waiters (not waiting for budget) are ahead of it than
+  there are free slots: first come, first served, and a waiter whose business is out of budget
+  steps aside instead of holding everyone up.
+- `wake:<ticket>` (list): a release pushes to the waiters that may go next; they block on it
+  (BLPOP), and poll every `poll` seconds besides, so a lost wake-up only costs time.
+- `budget:<scope>:minute|day` (hashes of per-bucket counts): sliding windows in 60 buckets each,
+  counted conservatively (a bucket counts until its last moment has left the window).
+- `pause` (string): the moment until which Sage told someone to wait (Retry-After).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import secrets
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal, cast
+
+import redis
+import redis.asyncio
+import redis.exceptions
+from sage_accounting._limits import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PER_DAY,
+    DEFAULT_PER_MINUTE,
+    Limits,
+    LocalLimits,
+)
+from sage_accounting.redis._connection import (
+    DEFAULT_TIMEOUT,
+    Arg,
+    Connection,
+    Lua,
+    RedisUnavailableError,
+)
+
+logger = logging.getLogger("sage_accounting.redis")
+
+BudgetScope = Literal["connection", "business"]
+OnRedisError = Literal["fail", "local"]
+
+#: Sage's published app-wide budget: 15 requests a second on average.
+DEFAULT_APP_PER_DAY = 1_296_000
+
+_COMMON = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function prune(slots, queue, qlease, blocked, now)
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  local dead = redis.call('ZRANGEBYSCORE', qlease, '-inf', now)
+  for _, ticket in ipairs(dead) do
+    redis.call('ZREM', queue, ticket)
+    redis.call('ZREM', qlease, ticket)
+    redis.call('ZREM', blocked, ticket)
+  end
+end
+
+-- Milliseconds until one more request fits the window (0: now).
+local function window_wait(key, window, limit, now)
+  if limit <= 0 then return 0 end
+  local bucket = math.floor(window / 60)
+  local flat = redis.call('HGETALL', key)
+  local live, total = {}, 0
+  for i = 1, #flat, 2 do
+    local start, n = tonumber(flat[i]), tonumber(flat[i + 1])
+    if start + bucket + window <= now then
+      redis.call('HDEL', key, flat[i])
+    else
+      live[#live + 1] = {start, n}
+      total = total + n
+    end
+  end
+  if total < limit then return 0 end
+  table.sort(live, function(a, b) return a[1] < b[1] end)
+  local over = total - limit + 1
+  for _, entry in ipairs(live) do
+    over = over - entry[2]
+    if over <= 0 then return entry[1] + bucket + window - now end
+  end
+  return window
+end
+
+local function window_spend(key, window, limit, now)
+  if limit <= 0 then return end
+  local bucket = math.floor(window / 60)
+  redis.call('HINCRBY', key, now - (now % bucket), 1)
+  redis.call('PEXPIRE', key, window + 2 * bucket)
+end
+
+local function paused(pause, now)
+  local until_ = tonumber(redis.call('GET', pause) or '0')
+  if until_ > now then return until_ - now end
+  return 0
+end
+
+-- Push a wake-up to the first `free` waiters not waiting for budget.
+local function wake(prefix, slots, queue, blocked, pause, concurrency, now)
+  if paused(pause, now) > 0 then return end
+  local free = concurrency - redis.call('ZCARD', slots)
+  if concurrency <= 0 then free = 1 end
+  if free <= 0 then return end
+  local candidates = redis.call('ZRANGE', queue, 0, free + redis.call('ZCARD', blocked) - 1)
+  for _, ticket in ipairs(candidates) do
+    local until_ = redis.call('ZSCORE', blocked, ticket)
+    if not until_ or tonumber(until_) <= now then
+      local box = prefix .. 'wake:' .. ticket
+      redis.call('LPUSH', box, '1')
+      redis.call('PEXPIRE', box, 5000)
+      free = free - 1
+      if free <= 0 then return end
+    end
+  end
+end
+"""
+
+# KEYS: slots queue qlease blocked seq pause app_day scope_minute scope_day
+# ARGV: prefix ticket concurrency slot_lease queue_lease app_per_day per_minute per_day
+# Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees).
+_ACQUIRE = Lua(
+    _COMMON
+    + """
+local slots, queue, qlease, blocked = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local prefix, ticket = ARGV[1], ARGV[2]
+local concurrency = tonumber(ARGV[3])
+local now = now_ms()
+prune(slots, queue, qlease, blocked, now)
+if not redis.call('ZSCORE', queue, ticket) then
+  redis.call('ZADD', queue, redis.call('INCR', KEYS[5]), ticket)
+end
+redis.call('ZADD', qlease, now + tonumber(ARGV[5]), ticket)
+local pause = paused(KEYS[6], now)
+if pause > 0 then return {0, pause} end
+local day, minute = 86400000, 60000
+local wait = math.max(
+  window_wait(KEYS[7], day, tonumber(ARGV[6]), now),
+  window_wait(KEYS[8], minute, tonumber(ARGV[7]), now),
+  window_wait(KEYS[9], day, tonumber(ARGV[8]), now))
+if wait > 0 then
+  redis.call('ZADD', blocked, now + wait, ticket)
+  return {0, wait}
+end
+redis.call('ZREM', blocked, ticket)
+if concurrency > 0 then
+  local free = concurrency - redis.call('ZCARD', slots)
+  if free <= 0 then return {0, -1} end
+  local rank = redis.call('ZRANK', queue, ticket)
+  if rank >= free then
+    local eligible = 0
+    for _, other in ipairs(redis.call('ZRANGE', queue, 0, rank - 1)) do
+      local until_ = redis.call('ZSCORE', blocked, other)
+      if not until_ or tonumber(until_) <= now then
+        eligible = eligible + 1
+        if eligible >= free then return {0, -1} end
+      end
+    end
+  end
+  redis.call('ZADD', slots, now + tonumber(ARGV[4]), ticket)
+end
+window_spend(KEYS[7], day, tonumber(ARGV[6]), now)
+window_spend(KEYS[8], minute, tonumber(ARGV[7]), now)
+window_spend(KEYS[9], day, tonumber(ARGV[8]), now)
+redis.call('ZREM', queue, ticket)
+redis.call('ZREM', qlease, ticket)
+redis.call('DEL', prefix .. 'wake:' .. ticket)
+return {1, 0}
+"""
+)
+
+# KEYS: slots queue qlease blocked pause; ARGV: prefix slot ticket-to-abandon concurrency
+_RELEASE = Lua(
+    _COMMON
+    + """
+local slots, queue, qlease, blocked = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now = now_ms()
+if ARGV[2] ~= '' then redis.call('ZREM', slots, ARGV[2]) end
+if ARGV[3] ~= '' then
+  redis.call('ZREM', queue, ARGV[3])
+  redis.call('ZREM', qlease, ARGV[3])
+  redis.call('ZREM', blocked, ARGV[3])
+  redis.call('DEL', ARGV[1] .. 'wake:' .. ARGV[3])
+end
+prune(slots, queue, qlease, blocked, now)
+wake(ARGV[1], slots, queue, blocked, KEYS[5], tonumber(ARGV[4]), now)
+return 1
+"""
+)
+
+# KEYS: slots; ARGV: lease, slot...
+_RENEW = Lua(
+    _COMMON
+    + """
+local now, renewed = now_ms(), 0
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed
+"""
+)
+
+# KEYS: pause; ARGV: ms
+_PAUSE = Lua(
+    _COMMON
+    + """
+local now = now_ms()
+local until_ = now + tonumber(ARGV[1])
+if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], until_, 'PX', tonumber(ARGV[1]) + 1000)
+end
+return until_
+"""
+)
+
+
+def _blpop(client: redis.Redis, *, box: str, seconds: float) -> object:
+    return client.blpop([box], timeout=seconds)
+
+
+_LOCAL = "local"  # a slot granted by the local fallback
+_NO_SLOT = "none"  # granted without a slot (concurrency=None)
+
+
+class _Shared:
+    """What a `RedisLimits` and its `for_connection` siblings share in one process."""
+
+    def __init__(
+        self, connection: Connection, slots_key: str, lease: float, fallback: LocalLimits
+    ) -> None:
+        self.connection = connection
+        self.slots_key = slots_key
+        self.lease = lease
+        self.fallback = fallback
+        self.lock = threading.Lock()
+        self.held: list[str] = []
+        self.fallback_until = 0.0
+        self.pid = os.getpid()
+        self.heartbeat: threading.Thread | None = None
+
+    def hold(self, slot: str) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # a forked child inherits no slots and no thread
+                self.pid, self.held, self.heartbeat = os.getpid(), [], None
+            self.held.append(slot)
+            if slot not in (_LOCAL, _NO_SLOT) and self.heartbeat is None:
+                self.heartbeat = threading.Thread(
+                    target=self._renew, name="sage-redis-limits", daemon=True
+                )
+                self.heartbeat.start()
+
+    def pop(self) -> str | None:
+        with self.lock:
+            return self.held.pop() if self.held else None
+
+    def _renew(self) -> None:
+        lease_ms = max(1, int(self.lease * 1000))
+        while True:
+            time.sleep(self.lease / 3)
+            with self.lock:
+                slots = [slot for slot in self.held if slot not in (_LOCAL, _NO_SLOT)]
+            if not slots:
+                continue
+            try:
+                renewed = _RENEW.run(self.connection.client, [self.slots_key], [lease_ms, *slots])
+            except (redis.exceptions.RedisError, OSError) as exc:
+                logger.warning(
+                    "Redis at %s: renewing %d slot lease(s) failed (%s)",
+                    self.connection.url,
+                    len(slots),
+                    type(exc).__name__,
+                )
+                continue
+            if renewed < len(slots):
+                logger.warning(
+                    "Redis at %s: %d slot lease(s) ran out while their requests ran",
+                    self.connection.url,
+                    len(slots) - renewed,
+                )
+
+
+class RedisLimits(Limits):
+    """Sage's limits shared by every process that uses the same Redis and `namespace`.
+
+    - `concurrency`: requests in flight across the fleet (Sage: 150 per app).
+    - `app_per_day`: requests a day across the fleet (Sage: 1,296,000 per app).
+    - `per_minute`, `per_day`: budgets per connection (`budget_scope="connection"`, the
+      default: `for_connection(name)` gives each customer's budget) or per business
+      (`"business"`, by the X-Business header). `None` disables a limit.
+    - `lease`: seconds after which the slots of a process that stopped renewing them (killed)
+      return; live processes renew every `lease / 3` seconds.
+    - `on_redis_error`: `"fail"` (the default) raises `RedisUnavailableError` when Redis cannot
+      be reached; `"local"` warns and counts in this process only (a `LocalLimits` with the
+      same settings) until Redis answers again, tried every `retry_redis_after` seconds.
+    - `timeout`: socket timeout of every Redis call; `poll`: seconds between a waiter's checks
+      when no wake-up comes.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "sage",
+        concurrency: int | None = DEFAULT_CONCURRENCY,
+        per_minute: int | None = DEFAULT_PER_MINUTE,
+        per_day: int | None = DEFAULT_PER_DAY,
+        app_per_day: int | None = DEFAULT_APP_PER_DAY,
+        budget_scope: BudgetScope = "connection",
+        connection_name: str = "default",
+        lease: float = 10.0,
+        on_redis_error: OnRedisError = "fail",
+        timeout: float = DEFAULT_TIMEOUT,
+        poll: float = 0.25,
+        retry_redis_after: float = 5.0,
+        _shared: _Shared | None = None,
+    ) -> None:
+        for name, value in (
+            ("concurrency", concurrency),
+            ("per_minute", per_minute),
+            ("per_day", per_day),
+            ("app_per_day", app_per_day),
+        ):
+            if value is not None and (isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name} must be a positive whole number or None, not {value!r}")
+        if budget_scope not in ("connection", "business"):
+            raise ValueError(
+                f"budget_scope must be 'connection' or 'business', not {budget_scope!r}"
+            )
+        if on_redis_error not in ("fail", "local"):
+            raise ValueError(f"on_redis_error must be 'fail' or 'local', not {on_redis_error!r}")
+        if lease <= 0 or poll <= 0 or poll >= timeout:
+            raise ValueError("lease must be positive and poll between 0 and timeout")
+        self.namespace = namespace
+        self.concurrency = concurrency
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.app_per_day = app_per_day
+        self.budget_scope = budget_scope
+        self.connection_name = connection_name
+        self.lease = lease
+        self.on_redis_error = on_redis_error
+        self.poll = poll
+        self.retry_redis_after = retry_redis_after
+        self._shared = _shared or _Shared(
+            Connection(url, timeout=timeout),
+            f"{namespace}:slots",
+            lease,
+            LocalLimits(
+                concurrency=concurrency,
+                per_minute=per_minute,
+                per_day=per_day,
+                budget_scope=budget_scope,
+            ),
+        )
+        self._prefix = f"{namespace}:"
+        self._base_keys = [
+            self._prefix + name
+            for name in ("slots", "queue", "queue:lease", "queue:blocked", "queue:seq", "pause")
+        ]
+        self.throttled_waits = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisLimits({self.url!r}, namespace={self.namespace!r}, "
+            f"concurrency={self.concurrency}, per_minute={self.per_minute}, "
+            f"per_day={self.per_day}, app_per_day={self.app_per_day}, "
+            f"budget_scope={self.budget_scope!r}, on_redis_error={self.on_redis_error!r})"
+        )
+
+    @property
+    def url(self) -> str:
+        """The Redis URL without its password."""
+        return self._shared.connection.url
+
+    def for_connection(self, name: str) -> RedisLimits:
+        """The same fleet-wide cap, with the per-minute and per-day budgets of connection
+        `name` (one per customer's consent), sharing this one's Redis clients."""
+        return RedisLimits(
+            "redis://unused",
+            namespace=self.namespace,
+            concurrency=self.concurrency,
+            per_minute=self.per_minute,
+            per_day=self.per_day,
+            app_per_day=self.app_per_day,
+            budget_scope=self.budget_scope,
+            connection_name=name,
+            lease=self.lease,
+            on_redis_error=self.on_redis_error,
+            timeout=self._shared.connection.timeout,
+            poll=self.poll,
+            retry_redis_after=self.retry_redis_after,
+            _shared=self._shared,
+        )
+
+    # --- what the scripts get -----------------------------------------------------------------
+
+    def _keys(self, business: str | None) -> list[str]:
+        if self.budget_scope == "business":
+            scope = f"business:{business or '-'}"
+        else:
+            scope = f"connection:{self.connection_name}"
+        return [
+            *self._base_keys,
+            self._prefix + "budget:app:day",
+            f"{self._prefix}budget:{scope}:minute",
+            f"{self._prefix}budget:{scope}:day",
+        ]
+
+    def _acquire_args(self, ticket: str) -> list[Arg]:
+        return [
+            self._prefix,
+            ticket,
+            self.concurrency or 0,
+            max(1, int(self.lease * 1000)),
+            max(3000, int(self.poll * 12_000)),
+            self.app_per_day or 0,
+            self.per_minute or 0,
+            self.per_day or 0,
+        ]
+
+    def _release_keys(self) -> list[str]:
+        base = self._base_keys
+        return [base[0], base[1], base[2], base[3], base[5]]
+
+    def _wait_seconds(self, wait_ms: int) -> float:
+        if wait_ms < 0:
+            return self.poll
+        return max(0.001, min(self.poll, wait_ms / 1000))
+
+    # --- falling back -------------------------------------------------------------------------
+
+    def _local_now(self) -> bool:
+        return self.on_redis_error == "local" and time.monotonic() < self._shared.fallback_until
+
+    def _fall_back(self, error: RedisUnavailableError) -> None:
+        message = (
+            f"{error}; counting limits in this process only for {self.retry_redis_after:g}s "
+            "(on_redis_error='local')"
+        )
+        logger.warning("%s", message)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        self._shared.fallback_until = time.monotonic() + self.retry_redis_after
+
+    # --- the Limits seam ----------------------------------------------------------------------
+
+    def acquire(self, business: str | None) -> None:
+        if self._local_now():
+            self._shared.fallback.acquire(business)
+            self._shared.hold(_LOCAL)
+            return
+        try:
+            slot = self._acquire_redis(business)
+        except RedisUnavailableError as error:
+            if self.on_redis_error != "local":
+                raise
+            self._fall_back(error)
+            self._shared.fallback.acquire(business)
+            slot = _LOCAL
+        self._shared.hold(slot)
+
+    def _acquire_redis(self, business: str | None) -> str:
+        connection = self._shared.connection
+        ticket = secrets.token_hex(12)
+        keys, args = self._keys(business), self._acquire_args(ticket)
+        box = f"{self._prefix}wake:{ticket}"
+        try:
+            counted = False
+            while True:
+                granted, wait_ms = connection.call(
+                    lambda client: _ACQUIRE.run(client, keys, args), "acquiring a request slot"
+                )
+                if granted:
+                    return ticket if self.concurrency else _NO_SLOT
+                if not counted:
+                    self.throttled_waits += 1
+                    counted = True
+                seconds = self._wait_seconds(int(wait_ms))
+                waiting = functools.partial(_blpop, box=box, seconds=seconds)
+                connection.call(waiting, "waiting for a slot")
+        except BaseException:
+            self._abandon(ticket)
+            raise
+
+    def _abandon(self, ticket: str) -> None:
+        """Leave the queue (and pass a wake-up on); the queue lease covers a failure here."""
+        with contextlib.suppress(redis.exceptions.RedisError, OSError):
+            _RELEASE.run(
+                self._shared.connection.client,
+                self._release_keys(),
+                [self._prefix, "", ticket, self.concurrency or 0],
+            )
+
+    async def aacquire(self, business: str | None) -> None:
+        if self._local_now():
+            await self._shared.fallback.aacquire(business)
+            self._shared.hold(_LOCAL)
+            return
+        try:
+            slot = await self._aacquire_redis(business)
+        except RedisUnavailableError as error:
+            if self.on_redis_error != "local":
+                raise
+            self._fall_back(error)
+            await self._shared.fallback.aacquire(business)
+            slot = _LOCAL
+        self._shared.hold(slot)
+
+    async def _aacquire_redis(self, business: str | None) -> str:
+        connection = self._shared.connection
+        ticket = secrets.token_hex(12)
+        keys, args = self._keys(business), self._acquire_args(ticket)
+        box = f"{self._prefix}wake:{ticket}"
+
+        async def attempt(client: redis.asyncio.Redis) -> Sequence[int]:
+            answer: Sequence[int] = await _ACQUIRE.arun(client, keys, args)
+            return answer
+
+        try:
+            counted = False
+            while True:
+                granted, wait_ms = await connection.acall(attempt, "acquiring a request slot")
+                if granted:
+                    return ticket if self.concurrency else _NO_SLOT
+                if not counted:
+                    self.throttled_waits += 1
+                    counted = True
+                seconds = self._wait_seconds(int(wait_ms))
+
+                async def wait(client: redis.asyncio.Redis, seconds: float = seconds) -> Any:
+                    return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
+
+                await connection.acall(wait, "waiting for a slot")
+        except BaseException:
+            await self._aabandon(ticket)
+            raise
+
+    async def _aabandon(self, ticket: str) -> None:
+        with contextlib.suppress(redis.exceptions.RedisError, OSError, RuntimeError):
+            await _RELEASE.arun(
+                self._shared.connection.async_client,
+                self._release_keys(),
+                [self._prefix, "", ticket, self.concurrency or 0],
+            )
+
+    def release(self) -> None:
+        slot = self._shared.pop()
+        if slot is None or slot == _NO_SLOT:
+            return
+        if slot == _LOCAL:
+            self._shared.fallback.release()
+            return
+        try:
+            _RELEASE.run(
+                self._shared.connection.client,
+                self._release_keys(),
+                [self._prefix, slot, "", self.concurrency or 0],
+            )
+        except (redis.exceptions.RedisError, OSError) as exc:
+            # Never turn a finished request into an error: the slot's lease frees it.
+            logger.warning(
+                "%s; the slot returns when its lease runs out",
+                self._shared.connection.error(exc, "releasing a request slot"),
+            )
+
+    async def arelease(self) -> None:
+        slot = self._shared.pop()
+        if slot is None or slot == _NO_SLOT:
+            return
+        if slot == _LOCAL:
+            self._shared.fallback.release()
+            return
+        try:
+            await _RELEASE.arun(
+                self._shared.connection.async_client,
+                self._release_keys(),
+                [self._prefix, slot, "", self.concurrency or 0],
+            )
+        except (redis.exceptions.RedisError, OSError) as exc:
+            logger.warning(
+                "%s; the slot returns when its lease runs out",
+                self._shared.connection.error(exc, "releasing a request slot"),
+            )
+
+    def pause(self, seconds: float) -> None:
+        self._shared.fallback.pause(seconds)
+        if self._local_now():
+            return
+        ms = max(1, int(seconds * 1000))
+        try:
+            self._shared.connection.call(
+                lambda client: _PAUSE.run(client, [self._base_keys[5]], [ms]),
+                "pausing the fleet",
+            )
+        except RedisUnavailableError as error:
+            if self.on_redis_error != "local":
+                raise
+            self._fall_back(error)
+
+    async def apause(self, seconds: float) -> None:
+        self._shared.fallback.pause(seconds)
+        if self._local_now():
+            return
+        ms = max(1, int(seconds * 1000))
+
+        async def run(client: redis.asyncio.Redis) -> Any:
+            return await _PAUSE.arun(client, [self._base_keys[5]], [ms])
+
+        try:
+            await self._shared.connection.acall(run, "pausing the fleet")
+        except RedisUnavailableError as error:
+            if self.on_redis_error != "local":
+                raise
+            self._fall_back(error)
+
+    # --- looking in ---------------------------------------------------------------------------
+
+    def fleet_in_flight(self) -> int:
+        """Slots held across the fleet right now (leases not yet run out)."""
+        slots = self._base_keys[0]
+
+        def count(client: redis.Redis) -> int:
+            seconds, micros = cast("tuple[int, int]", client.time())
+            now = seconds * 1000 + micros // 1000
+            return int(cast("int", client.zcount(slots, f"({now}", "+inf")))
+
+        return self._shared.connection.call(count, "counting slots")
+
+    def paused_for(self) -> float:
+        """Seconds the fleet is still paused for (0.0: not paused)."""
+        key = self._base_keys[5]
+
+        def remaining(client: redis.Redis) -> float:
+            until = float(cast("bytes | None", client.get(key)) or 0)
+            seconds, micros = cast("tuple[int, int]", client.time())
+            return max(0.0, (until - (seconds * 1000 + micros / 1000)) / 1000)
+
+        return self._shared.connection.call(remaining, "reading the pause")

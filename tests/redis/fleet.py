@@ -1,0 +1,315 @@
+"""A fleet of worker processes sharing one Sage app, as a Celery or RQ fleet would.
+
+`python -m tests.redis.fleet '<json config>'` is one worker: `threads` threads share one
+`SageAccounting` (token in a `RedisTokenStore`, limits in `RedisLimits` or per process in
+`LocalLimits`). They take page tasks from a Redis list (extract one page of one business's
+contacts, pushing the ids seen), and when none are left create contacts until the deadline,
+pushing the reference of each record created. `run_fleet` starts the workers against a served
+emulator and collects what they pushed. The tests and `benchmarks/fleet.py` both use it.
+
+A worker with `"hog": true` instead takes slots and the refresh lock, says so on stdout and
+sleeps, to be killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+TASKS = "fleet:tasks"
+CREATED = "fleet:created"
+ERRORS = "fleet:errors"
+SEEN = "fleet:seen:"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class FleetConfig:
+    redis_url: str
+    api_base_url: str
+    token_url: str
+    client_id: str
+    client_secret: str
+    businesses: list[str]
+    token_key: str = "sage:token:fleet"
+    namespace: str = "sage:fleet"
+    threads: int = 8
+    seconds: float = 10.0
+    limits: str = "redis"  # or "local": per-process LocalLimits
+    concurrency: int = 20
+    lease: float = 10.0
+    refresh_margin: float = 0.3
+    worker: int = 0
+    hog: bool = False
+
+
+def _client(config: FleetConfig) -> Any:
+    from sage_accounting import SageAccounting
+    from sage_accounting._limits import LocalLimits
+    from sage_accounting._retry import RetryPolicy
+    from sage_accounting.redis import RedisLimits, RedisTokenStore
+
+    limits: Any
+    if config.limits == "redis":
+        limits = RedisLimits(
+            config.redis_url,
+            namespace=config.namespace,
+            concurrency=config.concurrency,
+            per_minute=None,
+            per_day=None,
+            app_per_day=None,
+            lease=config.lease,
+        )
+    else:
+        limits = LocalLimits(concurrency=config.concurrency, per_minute=None, per_day=None)
+    return SageAccounting(
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        base_url=config.api_base_url,
+        token_url=config.token_url,
+        token_store=RedisTokenStore(config.redis_url, key=config.token_key, lease=config.lease),
+        limits=limits,
+        refresh_margin=config.refresh_margin,
+        retry_policy=RetryPolicy(max_retries=20, backoff_base=0.02, backoff_max=0.5, deadline=60),
+        timeout=30.0,
+    )
+
+
+def _retrying(action: Callable[[], None]) -> None:
+    """Run a task again while Redis is unreachable (what a task queue's retry does): the error
+    comes before the request is sent, so nothing is done twice."""
+    from sage_accounting.redis import RedisUnavailableError
+
+    for _ in range(200):
+        try:
+            action()
+            return
+        except RedisUnavailableError:
+            time.sleep(0.1)
+    action()
+
+
+def _work(config: FleetConfig, number: int, deadline: float) -> None:
+    import redis
+
+    results = redis.Redis.from_url(config.redis_url, retry_on_timeout=True)
+    sage = _client(config)
+    clients = {business: sage.with_business(business) for business in config.businesses}
+    made = 0
+    try:
+        while True:
+            task = _retry_redis(lambda: results.lpop(TASKS))
+            if task is None:
+                break
+            business, page = task.decode().split("|")
+
+            def extract(business: str = business, page: str = page) -> None:
+                answer = clients[business].request(
+                    "GET", "/contacts", params={"page": page, "items_per_page": 100}
+                )
+                ids = [item["id"] for item in answer.json()["$items"]]
+                if ids:
+                    _retry_redis(lambda: results.rpush(SEEN + business, *ids))
+
+            _retrying(extract)
+        while time.time() < deadline:
+            business = config.businesses[made % len(config.businesses)]
+            reference = f"W{config.worker}T{number}N{made}"
+            made += 1
+
+            def create(business: str = business, reference: str = reference) -> None:
+                body = {
+                    "contact": {
+                        "name": reference,
+                        "contact_type_ids": ["CUSTOMER"],
+                        "reference": reference,
+                    }
+                }
+                answer = clients[business].request("POST", "/contacts", json=body)
+                if answer.status_code != 201:
+                    raise AssertionError(f"create answered {answer.status_code}")
+                _retry_redis(lambda: results.rpush(CREATED, f"{business}|{reference}"))
+
+            _retrying(create)
+    except Exception:
+        _retry_redis(lambda: results.rpush(ERRORS, traceback.format_exc()))
+        raise
+
+
+def _retry_redis(call: Callable[[], Any]) -> Any:
+    import redis
+
+    for _ in range(200):
+        try:
+            return call()
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    return call()
+
+
+def _hog(config: FleetConfig) -> None:
+    from sage_accounting.redis import RedisLimits, RedisTokenStore
+
+    limits = RedisLimits(
+        config.redis_url,
+        namespace=config.namespace,
+        concurrency=config.concurrency,
+        per_minute=None,
+        per_day=None,
+        app_per_day=None,
+        lease=config.lease,
+    )
+    for _ in range(config.concurrency):
+        limits.acquire(None)
+    store = RedisTokenStore(config.redis_url, key=config.token_key, lease=config.lease)
+    with store.refresh_lock():
+        print("held", flush=True)
+        time.sleep(600)
+
+
+def main(argv: list[str]) -> int:
+    config = FleetConfig(**json.loads(argv[0]))
+    if config.hog:
+        _hog(config)
+        return 0
+    deadline = time.time() + config.seconds
+    failures: list[BaseException] = []
+
+    def thread(number: int) -> None:
+        try:
+            _work(config, number, deadline)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(config.threads)]
+    for each in threads:
+        each.start()
+    for each in threads:
+        each.join()
+    return 1 if failures else 0
+
+
+# --- the parent's side ------------------------------------------------------------------------
+
+
+def worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(ROOT / "generated"), str(ROOT)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def start_worker(config: FleetConfig, **changes: Any) -> subprocess.Popen[str]:
+    options = {**config.__dict__, **changes}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.redis.fleet", json.dumps(options)],
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@dataclass
+class FleetResult:
+    seconds: float
+    exit_codes: list[int]
+    stderr: list[str]
+    errors: list[str]
+    seen: dict[str, list[str]]
+    created: list[str]
+    busy_samples: list[int] = field(default_factory=list)
+
+
+def fill_tasks(redis_url: str, pages: dict[str, int]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(TASKS, CREATED, ERRORS, *(SEEN + business for business in pages))
+    tasks = [f"{business}|{page}" for business, n in pages.items() for page in range(1, n + 1)]
+    if tasks:
+        client.rpush(TASKS, *tasks)
+    client.close()
+
+
+def collect(
+    redis_url: str, businesses: list[str]
+) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+
+    def items(key: str) -> list[str]:
+        return list(cast("list[str]", client.lrange(key, 0, -1)))
+
+    created = items(CREATED)
+    seen = {business: items(SEEN + business) for business in businesses}
+    errors = items(ERRORS)
+    client.close()
+    return created, seen, errors
+
+
+def run_fleet(
+    config: FleetConfig,
+    *,
+    workers: int,
+    pages: dict[str, int],
+    during: Callable[[list[subprocess.Popen[str]]], None] | None = None,
+    sample: Callable[[], int] | None = None,
+) -> FleetResult:
+    """Start `workers` workers, optionally act on them while they run, wait, collect."""
+    fill_tasks(config.redis_url, pages)
+    started = time.monotonic()
+    procs = [start_worker(config, worker=n) for n in range(workers)]
+    samples: list[int] = []
+    stop = threading.Event()
+
+    def sampler() -> None:
+        while not stop.wait(0.002):
+            if sample is not None:
+                samples.append(sample())
+
+    watcher = threading.Thread(target=sampler, daemon=True)
+    watcher.start()
+    try:
+        if during is not None:
+            during(procs)
+        outputs = [proc.communicate(timeout=config.seconds + 90) for proc in procs]
+    finally:
+        stop.set()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    elapsed = time.monotonic() - started
+    created, seen, errors = collect(config.redis_url, config.businesses)
+    return FleetResult(
+        seconds=elapsed,
+        exit_codes=[proc.returncode for proc in procs],
+        stderr=[err[-3000:] for _, err in outputs],
+        errors=errors,
+        seen=seen,
+        created=created,
+        busy_samples=samples,
+    )
+
+
+def iter_lines(proc: subprocess.Popen[str]) -> Iterator[str]:
+    assert proc.stdout is not None
+    yield from iter(proc.stdout.readline, "")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
