@@ -5,6 +5,8 @@ Tool versions come from the dependency groups of pyproject.toml, pinned exactly.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -73,6 +75,15 @@ def tests(session: nox.Session) -> None:
     _lint(session)
     _typecheck(session)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The reference site: guides from docs/ plus pages generated from the spec, into site/."""
+    _install_groups(session, "docs")
+    session.run("python", "-m", "generator.docs", "--out", "build/docs-src")
+    site = str(Path("site").resolve())
+    session.run("mkdocs", "build", "--strict", "-f", "build/docs-src/mkdocs.yml", "-d", site)
 
 
 @nox.session(python=PYTHON)

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from ._client import AsyncSageAccounting as AsyncSageAccounting
     from ._client import SageAccounting as SageAccounting
+    from ._limits import Limits as Limits
+    from ._limits import LocalLimits as LocalLimits
+    from ._retry import RetryPolicy as RetryPolicy
     from ._token import Token as Token
     from .client import AuthenticatedClient as AuthenticatedClient
     from .client import Client as Client
@@ -23,11 +26,23 @@ _LAZY: dict[str, str] = {
     "AsyncSageAccounting": "._client",
     "AuthenticatedClient": ".client",
     "Client": ".client",
+    "Limits": "._limits",
+    "LocalLimits": "._limits",
+    "RetryPolicy": "._retry",
     "SageAccounting": "._client",
     "Token": "._token",
 }
 
-__all__ = ("AsyncSageAccounting", "AuthenticatedClient", "Client", "SageAccounting", "Token")
+__all__ = (
+    "AsyncSageAccounting",
+    "AuthenticatedClient",
+    "Client",
+    "Limits",
+    "LocalLimits",
+    "RetryPolicy",
+    "SageAccounting",
+    "Token",
+)
 
 
 def __getattr__(name: str) -> Any:
