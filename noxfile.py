@@ -35,8 +35,10 @@ def generate(session: nox.Session) -> None:
 @nox.session(name="update-spec", python=PYTHON)
 def update_spec(session: nox.Session) -> None:
     """Review and accept a new spec: `-- --from PATH_OR_URL [--document NAME] [--no-regenerate]`."""
-    _install_groups(session, "generate")
+    _install_groups(session, "docs")
     session.run("python", "-m", "generator.update_spec", *session.posargs)
+    if "--no-regenerate" not in session.posargs:
+        _build_docs(session)
 
 
 def _lint(session: nox.Session) -> None:
@@ -81,6 +83,10 @@ def tests(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The reference site: guides from docs/ plus pages generated from the spec, into site/."""
     _install_groups(session, "docs")
+    _build_docs(session)
+
+
+def _build_docs(session: nox.Session) -> None:
     session.run("python", "-m", "generator.docs", "--out", "build/docs-src")
     site = str(Path("site").resolve())
     session.run("mkdocs", "build", "--strict", "-f", "build/docs-src/mkdocs.yml", "-d", site)
