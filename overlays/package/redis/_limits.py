@@ -494,6 +494,8 @@ class RedisLimits(Limits):
                 seconds = self._wait_seconds(int(wait_ms))
                 waiting = functools.partial(_blpop, box=box, seconds=seconds)
                 connection.call(waiting, "waiting for a slot")
+        except RedisUnavailableError:
+            raise  # the queue lease removes the ticket: another call would only add time
         except BaseException:
             self._abandon(ticket)
             raise
@@ -547,6 +549,8 @@ class RedisLimits(Limits):
                     return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
 
                 await connection.acall(wait, "waiting for a slot")
+        except RedisUnavailableError:
+            raise
         except BaseException:
             await self._aabandon(ticket)
             raise
