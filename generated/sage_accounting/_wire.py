@@ -16,16 +16,20 @@ def loads_json(content: bytes | str) -> Any:
 
 def decimal_from_wire(value: object) -> Decimal:
     """Read a money or quantity value: a numeric string ("367.09") or a JSON number."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, str):
+    if type(value) is str:  # the wire's usual form first: this runs for every money field
         try:
-            result = Decimal(value.strip())
+            result = Decimal(value)  # surrounding whitespace is allowed by Decimal itself
         except InvalidOperation:
             raise ValueError(f"not a decimal number: {value!r}") from None
-        if not result.is_finite():
-            raise ValueError(f"not a finite decimal number: {value!r}")
-        return result
+        if result.is_finite():
+            return result
+        raise ValueError(f"not a finite decimal number: {value!r}")
+    if isinstance(value, Decimal):
+        if value.is_finite():
+            return value
+        raise ValueError(f"not a finite decimal number: {value!r}")
+    if isinstance(value, str):
+        return decimal_from_wire(str(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     if isinstance(value, float):
@@ -42,6 +46,9 @@ def decimal_to_wire(value: Decimal | int | str) -> str:
 
 def datetime_from_wire(value: str) -> datetime.datetime:
     """Read an ISO 8601 date-time; Python 3.10's parser needs "+00:00" where Sage writes "Z"."""
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    return datetime.datetime.fromisoformat(value)
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        if not value.endswith(("Z", "z")):
+            raise
+    return datetime.datetime.fromisoformat(value[:-1] + "+00:00")
