@@ -5,10 +5,18 @@ from __future__ import annotations
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
+from .fleet import FLEET
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
 from .regenerate import REGENERATE
 
-BENCHMARKS: tuple[Benchmark, ...] = (IMPORT_PACKAGE, IMPORT_MODEL, DECODE, EXTRACT, REGENERATE)
+BENCHMARKS: tuple[Benchmark, ...] = (
+    IMPORT_PACKAGE,
+    IMPORT_MODEL,
+    DECODE,
+    EXTRACT,
+    FLEET,
+    REGENERATE,
+)
 
 
 def by_name() -> dict[str, Benchmark]:

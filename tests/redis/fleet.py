@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -98,11 +100,10 @@ def _retrying(action: Callable[[], None]) -> None:
     action()
 
 
-def _work(config: FleetConfig, number: int, deadline: float) -> None:
+def _work(config: FleetConfig, sage: Any, number: int, deadline: float) -> None:
     import redis
 
     results = redis.Redis.from_url(config.redis_url, retry_on_timeout=True)
-    sage = _client(config)
     clients = {business: sage.with_business(business) for business in config.businesses}
     made = 0
     try:
@@ -181,12 +182,13 @@ def main(argv: list[str]) -> int:
     if config.hog:
         _hog(config)
         return 0
+    sage = _client(config)  # one client (token, pool, limits) shared by the threads
     deadline = time.time() + config.seconds
     failures: list[BaseException] = []
 
     def thread(number: int) -> None:
         try:
-            _work(config, number, deadline)
+            _work(config, sage, number, deadline)
         except BaseException as exc:
             failures.append(exc)
 
@@ -199,6 +201,91 @@ def main(argv: list[str]) -> int:
 
 
 # --- the parent's side ------------------------------------------------------------------------
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One redis-server process; `restart()` keeps its port and files (AOF on)."""
+
+    def __init__(self, directory: Path, *, password: str | None = None) -> None:
+        if REDIS_SERVER is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.directory = directory
+        self.port = _free_port()
+        self.password = password
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def argv(self) -> list[str]:
+        assert REDIS_SERVER is not None
+        argv = [
+            REDIS_SERVER,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.directory),
+            "--save", "",
+            "--appendonly", "yes",
+            "--appendfsync", "always",
+            "--daemonize", "no",
+            "--logfile", str(self.directory / "redis.log"),
+        ]  # fmt: skip
+        if self.password:
+            argv += ["--requirepass", self.password]
+        return argv
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.ping():
+                return
+            if self.process.poll() is not None:
+                log = (self.directory / "redis.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}: {log}")
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not answer PING within 10 s")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                if self.password:
+                    sock.sendall(f"AUTH {self.password}\r\n".encode())
+                    sock.recv(64)
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): Redis flushes the append-only file first."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 def worker_env() -> dict[str, str]:

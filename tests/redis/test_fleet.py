@@ -19,8 +19,7 @@ from sage_accounting import SageAccounting, Token
 from sage_accounting.redis import RedisLimits, RedisTokenStore
 from sage_accounting.testing import SageEmulator
 
-from .conftest import RedisServer
-from .fleet import FleetConfig, FleetResult, iter_lines, run_fleet, start_worker
+from .fleet import FleetConfig, FleetResult, RedisServer, iter_lines, run_fleet, start_worker
 
 CAP = 20
 CONTACTS = 1500  # per business: 15 pages of 100

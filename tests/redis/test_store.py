@@ -14,7 +14,7 @@ from sage_accounting import SageAccounting, Token
 from sage_accounting.redis import RedisTokenStore
 from sage_accounting.testing import SageEmulator
 
-from .conftest import RedisServer
+from .fleet import RedisServer
 
 
 def _token(n: int) -> Token:

@@ -62,13 +62,17 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function prune(slots, queue, qlease, blocked, now)
+local function leave_queue(queue, qlease, blocked, info, ticket)
+  redis.call('ZREM', queue, ticket)
+  redis.call('ZREM', qlease, ticket)
+  redis.call('ZREM', blocked, ticket)
+  redis.call('HDEL', info, ticket)
+end
+
+local function prune(slots, queue, qlease, blocked, info, now)
   redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-  local dead = redis.call('ZRANGEBYSCORE', qlease, '-inf', now)
-  for _, ticket in ipairs(dead) do
-    redis.call('ZREM', queue, ticket)
-    redis.call('ZREM', qlease, ticket)
-    redis.call('ZREM', blocked, ticket)
+  for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', qlease, '-inf', now)) do
+    leave_queue(queue, qlease, blocked, info, ticket)
   end
 end
 
@@ -110,48 +114,80 @@ local function paused(pause, now)
   return 0
 end
 
--- Push a wake-up to the first `free` waiters not waiting for budget.
-local function wake(prefix, slots, queue, blocked, pause, concurrency, now)
-  if paused(pause, now) > 0 then return end
+local DAY, MINUTE = 86400000, 60000
+
+-- Budgets of a request: keys app_day, scope_minute, scope_day and their limits.
+local function budget_wait(k, l, now)
+  return math.max(
+    window_wait(k[1], DAY, l[1], now),
+    window_wait(k[2], MINUTE, l[2], now),
+    window_wait(k[3], DAY, l[3], now))
+end
+
+local function budget_spend(k, l, now)
+  window_spend(k[1], DAY, l[1], now)
+  window_spend(k[2], MINUTE, l[2], now)
+  window_spend(k[3], DAY, l[3], now)
+end
+
+-- Hand free slots straight to the first waiters whose budgets allow, and tell them (a waiter
+-- blocks on its box), so a slot changes hands in one round trip.
+local function hand_over(prefix, slots, queue, qlease, blocked, info, pause, concurrency, now)
+  if concurrency <= 0 or paused(pause, now) > 0 then return end
   local free = concurrency - redis.call('ZCARD', slots)
-  if concurrency <= 0 then free = 1 end
   if free <= 0 then return end
   local candidates = redis.call('ZRANGE', queue, 0, free + redis.call('ZCARD', blocked) - 1)
   for _, ticket in ipairs(candidates) do
     local until_ = redis.call('ZSCORE', blocked, ticket)
-    if not until_ or tonumber(until_) <= now then
-      local box = prefix .. 'wake:' .. ticket
-      redis.call('LPUSH', box, '1')
-      redis.call('PEXPIRE', box, 5000)
-      free = free - 1
-      if free <= 0 then return end
+    local raw = redis.call('HGET', info, ticket)
+    if raw and (not until_ or tonumber(until_) <= now) then
+      local f = {}
+      for part in string.gmatch(raw, '[^\\n]+') do f[#f + 1] = part end
+      local k, l = {f[1], f[2], f[3]}, {tonumber(f[4]), tonumber(f[5]), tonumber(f[6])}
+      local wait = budget_wait(k, l, now)
+      if wait > 0 then
+        redis.call('ZADD', blocked, now + wait, ticket)
+      else
+        redis.call('ZADD', slots, now + tonumber(f[7]), ticket)
+        budget_spend(k, l, now)
+        leave_queue(queue, qlease, blocked, info, ticket)
+        local box = prefix .. 'wake:' .. ticket
+        redis.call('LPUSH', box, 'granted')
+        redis.call('PEXPIRE', box, tonumber(f[7]))
+        free = free - 1
+        if free <= 0 then return end
+      end
     end
   end
 end
 """
 
-# KEYS: slots queue qlease blocked seq pause app_day scope_minute scope_day
+# KEYS: slots queue qlease blocked seq pause app_day scope_minute scope_day info
 # ARGV: prefix ticket concurrency slot_lease queue_lease app_per_day per_minute per_day
 # Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees).
 _ACQUIRE = Lua(
     _COMMON
     + """
-local slots, queue, qlease, blocked = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local slots, queue, qlease, blocked, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10]
 local prefix, ticket = ARGV[1], ARGV[2]
 local concurrency = tonumber(ARGV[3])
 local now = now_ms()
-prune(slots, queue, qlease, blocked, now)
+prune(slots, queue, qlease, blocked, info, now)
+if redis.call('ZSCORE', slots, ticket) then  -- a release handed it a slot
+  redis.call('DEL', prefix .. 'wake:' .. ticket)
+  return {1, 0}
+end
 if not redis.call('ZSCORE', queue, ticket) then
   redis.call('ZADD', queue, redis.call('INCR', KEYS[5]), ticket)
+  redis.call('HSET', info, ticket, table.concat(
+    {KEYS[7], KEYS[8], KEYS[9], ARGV[6], ARGV[7], ARGV[8], ARGV[4]}, '\\n'))
 end
 redis.call('ZADD', qlease, now + tonumber(ARGV[5]), ticket)
 local pause = paused(KEYS[6], now)
 if pause > 0 then return {0, pause} end
-local day, minute = 86400000, 60000
-local wait = math.max(
-  window_wait(KEYS[7], day, tonumber(ARGV[6]), now),
-  window_wait(KEYS[8], minute, tonumber(ARGV[7]), now),
-  window_wait(KEYS[9], day, tonumber(ARGV[8]), now))
+local k = {KEYS[7], KEYS[8], KEYS[9]}
+local l = {tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])}
+local wait = budget_wait(k, l, now)
 if wait > 0 then
   redis.call('ZADD', blocked, now + wait, ticket)
   return {0, wait}
@@ -173,31 +209,27 @@ if concurrency > 0 then
   end
   redis.call('ZADD', slots, now + tonumber(ARGV[4]), ticket)
 end
-window_spend(KEYS[7], day, tonumber(ARGV[6]), now)
-window_spend(KEYS[8], minute, tonumber(ARGV[7]), now)
-window_spend(KEYS[9], day, tonumber(ARGV[8]), now)
-redis.call('ZREM', queue, ticket)
-redis.call('ZREM', qlease, ticket)
+budget_spend(k, l, now)
+leave_queue(queue, qlease, blocked, info, ticket)
 redis.call('DEL', prefix .. 'wake:' .. ticket)
 return {1, 0}
 """
 )
 
-# KEYS: slots queue qlease blocked pause; ARGV: prefix slot ticket-to-abandon concurrency
+# KEYS: slots queue qlease blocked pause info; ARGV: prefix slot ticket-to-abandon concurrency
 _RELEASE = Lua(
     _COMMON
     + """
-local slots, queue, qlease, blocked = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local slots, queue, qlease, blocked, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6]
 local now = now_ms()
 if ARGV[2] ~= '' then redis.call('ZREM', slots, ARGV[2]) end
 if ARGV[3] ~= '' then
-  redis.call('ZREM', queue, ARGV[3])
-  redis.call('ZREM', qlease, ARGV[3])
-  redis.call('ZREM', blocked, ARGV[3])
+  redis.call('ZREM', slots, ARGV[3])  -- it may have been handed one while it gave up
+  leave_queue(queue, qlease, blocked, info, ARGV[3])
   redis.call('DEL', ARGV[1] .. 'wake:' .. ARGV[3])
 end
-prune(slots, queue, qlease, blocked, now)
-wake(ARGV[1], slots, queue, blocked, KEYS[5], tonumber(ARGV[4]), now)
+prune(slots, queue, qlease, blocked, info, now)
+hand_over(ARGV[1], slots, queue, qlease, blocked, info, KEYS[5], tonumber(ARGV[4]), now)
 return 1
 """
 )
@@ -372,7 +404,15 @@ class RedisLimits(Limits):
         self._prefix = f"{namespace}:"
         self._base_keys = [
             self._prefix + name
-            for name in ("slots", "queue", "queue:lease", "queue:blocked", "queue:seq", "pause")
+            for name in (
+                "slots",
+                "queue",
+                "queue:lease",
+                "queue:blocked",
+                "queue:seq",
+                "pause",
+                "queue:info",
+            )
         ]
         self.throttled_waits = 0
 
@@ -417,10 +457,11 @@ class RedisLimits(Limits):
         else:
             scope = f"connection:{self.connection_name}"
         return [
-            *self._base_keys,
+            *self._base_keys[:6],
             self._prefix + "budget:app:day",
             f"{self._prefix}budget:{scope}:minute",
             f"{self._prefix}budget:{scope}:day",
+            self._base_keys[6],
         ]
 
     def _acquire_args(self, ticket: str) -> list[Arg]:
@@ -437,7 +478,7 @@ class RedisLimits(Limits):
 
     def _release_keys(self) -> list[str]:
         base = self._base_keys
-        return [base[0], base[1], base[2], base[3], base[5]]
+        return [base[0], base[1], base[2], base[3], base[5], base[6]]
 
     def _wait_seconds(self, wait_ms: int) -> float:
         if wait_ms < 0:
@@ -493,7 +534,8 @@ class RedisLimits(Limits):
                     counted = True
                 seconds = self._wait_seconds(int(wait_ms))
                 waiting = functools.partial(_blpop, box=box, seconds=seconds)
-                connection.call(waiting, "waiting for a slot")
+                if connection.call(waiting, "waiting for a slot") is not None:
+                    return ticket  # a release handed this waiter its slot
         except RedisUnavailableError:
             raise  # the queue lease removes the ticket: another call would only add time
         except BaseException:
@@ -548,7 +590,8 @@ class RedisLimits(Limits):
                 async def wait(client: redis.asyncio.Redis, seconds: float = seconds) -> Any:
                     return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
 
-                await connection.acall(wait, "waiting for a slot")
+                if await connection.acall(wait, "waiting for a slot") is not None:
+                    return ticket
         except RedisUnavailableError:
             raise
         except BaseException:

@@ -1,0 +1,155 @@
+"""A fleet of 6 worker processes x 8 threads against the served emulator (a cap of 20 in flight,
+20 ms per answer): limits shared on Redis against per-process limits, in one run.
+
+Each fleet extracts 3 x 1,500 contacts and then creates contacts for `SECONDS`; its time per
+record (created or extracted) is what the rows compare. Per-process limits come in the two
+ways a fleet gets them wrong: each process allowed the whole cap (a 429 storm) or an even share
+of it (idle capacity when the work is uneven, and no Retry-After shared). The log and the
+method column give records per second, the 429s the emulator answered, and the share of the
+cap in use (the emulator's admitted requests, sampled every 2 ms while the fleet ran).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from pathlib import Path
+
+from .context import Context
+from .core import Benchmark, BenchmarkError, Result
+
+WORKERS = 6
+THREADS = 8
+CAP = 20
+LATENCY = 0.02
+CONTACTS = 1500
+SECONDS = 8.0
+
+
+def _run(context: Context) -> list[Result]:
+    context.ours_parent()
+    from tests.redis.fleet import REDIS_SERVER, RedisServer
+
+    if REDIS_SERVER is None:
+        raise BenchmarkError("redis-server is not installed (apt-get install redis-server)")
+
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sage-bench-redis-") as directory:
+        server = RedisServer(Path(directory))
+        try:
+            for label, limits, concurrency in (
+                ("shared", "redis", CAP),
+                ("per-process-whole-cap", "local", CAP),
+                ("per-process-share", "local", max(1, CAP // WORKERS)),
+            ):
+                figures[label] = _fleet(context, server.url, limits, concurrency, label)
+        finally:
+            server.stop()
+
+    def row(label: str) -> str:
+        f = figures[label]
+        return (
+            f"{label}: {f['records_per_s']:.0f} records/s ({f['requests_per_s']:.0f} requests/s), "
+            f"{f['429s']:.0f} 429s, "
+            f"{f['busy'] * 100:.0f}% of the cap busy"
+        )
+
+    method = (
+        f"{WORKERS} processes x {THREADS} threads, extract 3 x {CONTACTS} contacts then create "
+        f"for {SECONDS:.0f} s; emulator cap {CAP}, {LATENCY * 1000:.0f} ms per answer; "
+        + "; ".join(row(label) for label in figures)
+    )
+    shared = [figures["shared"]["seconds_per_record"]]
+    return [
+        Result(
+            name="fleet-shared-vs-whole-cap",
+            ours=shared,
+            baseline=[figures["per-process-whole-cap"]["seconds_per_record"]],
+            baseline_label=f"LocalLimits(concurrency={CAP}) in each process: a 429 storm",
+            method=method,
+        ),
+        Result(
+            name="fleet-shared-vs-share",
+            ours=shared,
+            baseline=[figures["per-process-share"]["seconds_per_record"]],
+            baseline_label=f"LocalLimits(concurrency={CAP // WORKERS}) in each process",
+            method=method,
+        ),
+    ]
+
+
+def _fleet(
+    context: Context, redis_url: str, limits: str, concurrency: int, label: str
+) -> dict[str, float]:
+    import redis
+
+    from sage_accounting import Token
+    from sage_accounting.redis import RedisTokenStore
+    from sage_accounting.testing import SageEmulator
+    from tests.redis.fleet import FleetConfig, run_fleet
+
+    redis.Redis.from_url(redis_url).flushall()
+    fake = SageEmulator(seed=51, concurrency_limit=CAP, latency=LATENCY)
+    for name in ("Second Ltd", "Third Ltd"):
+        fake.add_business(name)
+    for business in fake.business_ids:
+        fake.seed("contacts", CONTACTS, business_id=business, full=False)
+    with fake.serve():
+        store = RedisTokenStore(redis_url, key="sage:token:fleet")
+        token = Token.from_response(fake.issue_token(), now=fake.clock.now())
+        store.save(token, replaces=None)
+        config = FleetConfig(
+            redis_url=redis_url,
+            api_base_url=fake.api_base_url,
+            token_url=fake.token_url,
+            client_id=fake.client_id,
+            client_secret=fake.client_secret,
+            businesses=fake.business_ids,
+            threads=THREADS,
+            seconds=SECONDS,
+            limits=limits,
+            concurrency=concurrency,
+        )
+        admitted = fake.limits
+        result = run_fleet(
+            config,
+            workers=WORKERS,
+            pages={business: CONTACTS // 100 for business in fake.business_ids},
+            sample=lambda: admitted._admitted,
+        )
+    records = len(result.created) + sum(len(ids) for ids in result.seen.values())
+    times = [entry.time for entry in fake.stats.requests]
+    active = max(times) - min(times) if times else 0.0
+    answered = sum(n for status, n in fake.stats.by_status.items() if 200 <= status < 300)
+    if records == 0 or active <= 0:
+        raise BenchmarkError(f"{label}: the fleet did nothing: {result.stderr}")
+    samples = result.busy_samples
+    # Only while the fleet worked: from its first admitted request to its last.
+    busy = list(samples)
+    while busy and busy[0] == 0:
+        busy.pop(0)
+    while busy and busy[-1] == 0:
+        busy.pop()
+    figures = {
+        "records_per_s": records / active,
+        "requests_per_s": answered / active,
+        "seconds_per_record": active / records,
+        "429s": float(fake.stats.by_status[429]),
+        "busy": (statistics.fmean(busy) / CAP) if busy else 0.0,
+        "errors": float(len(result.errors)),
+    }
+    context.log(
+        f"  fleet {label}: {records} records in {active:.1f}s = {figures['records_per_s']:.0f}/s, "
+        f"{figures['requests_per_s']:.0f} requests/s, "
+        f"{figures['429s']:.0f} 429s, {figures['busy'] * 100:.0f}% of the cap busy, "
+        f"max in flight {fake.stats.max_in_flight}, "
+        f"refresh reuse {fake.stats.refresh_token_reuse.count}, errors {len(result.errors)}"
+    )
+    return figures
+
+
+FLEET = Benchmark(
+    name="fleet",
+    summary="6 processes x 8 threads, cap 20 at 20 ms: limits shared on Redis vs per process",
+    run=_run,
+)
