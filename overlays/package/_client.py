@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 import httpx
@@ -131,7 +131,117 @@ def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
     )
 
 
-class SageAccounting(ResourcesMixin):
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+class _ClientCore(Generic[H]):
+    """What the sync and async clients share; they differ only in how they send."""
+
+    _owns_http: bool
+    _http: H
+
+    def _start(
+        self,
+        shared: _Shared,
+        http_client: H | None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        business_id: str | None,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        self._owns_http = http_client is None
+        http = self._new_http(None, shared.timeout, None) if http_client is None else http_client
+        inner = transport or http._transport  # httpx offers no public getter
+        http._transport = self._retrying(inner, shared)
+        self._setup(shared, http, business_id)
+
+    def _new_http(
+        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
+    ) -> H:
+        raise NotImplementedError
+
+    def _retrying(self, inner: Any, shared: _Shared) -> Any:
+        raise NotImplementedError
+
+    def _api_client(self, base_url: str, http: H) -> Client:
+        raise NotImplementedError
+
+    def _setup(
+        self,
+        shared: _Shared,
+        http: H,
+        business_id: str | None,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> None:
+        self._shared = shared
+        self._policy = policy or shared.policy
+        self._timeout = timeout or shared.timeout
+        self.business_id = business_id
+        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
+        http.auth = self._auth
+        http.base_url = httpx.URL(shared.base_url)
+        http.follow_redirects = False  # a redirect must never carry the token elsewhere
+        self._http = http
+        self.api_client = self._api_client(shared.base_url, http)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._shared.base_url!r}, "
+            f"business_id={self.business_id!r})"
+        )
+
+    @property
+    def http_client(self) -> H:
+        return self._http
+
+    @property
+    def token(self) -> Token | None:
+        """The current token (from the store when this process has none yet)."""
+        manager = self._shared.manager
+        return manager.token if manager.token is not None else manager.store.load()
+
+    @property
+    def token_store(self) -> TokenStore:
+        return self._shared.manager.store
+
+    @property
+    def retry_stats(self) -> RetryStats:
+        """Retries made and throttled waits, for this client and the ones derived from it."""
+        return _stats(self._shared)
+
+    def with_business(self, business_id: str) -> Self:
+        """A client for `business_id` sharing this one's connection pool, token and limits."""
+        return self._child(business_id, self._policy, self._timeout)
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        deadline: float | None = DEFAULT,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Self:
+        """A client for the same business with other retry settings or timeout, e.g. one call:
+        `client.with_options(max_retries=0).contacts.get(key)`."""
+        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
+        return self._child(self.business_id, policy, timeout or self._timeout)
+
+    def _child(
+        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
+    ) -> Self:
+        child = object.__new__(type(self))
+        http = self._new_http(self._http._transport, timeout, policy)
+        child._owns_http = False
+        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
+        return child
+
+    def _forget_token(self) -> None:
+        self._shared.manager.token = None
+
+
+class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
     """A client of the Sage Accounting API for one connection (one user's consent).
 
     Pass the token (`token=Token(...)`) or where it lives (`token_store=FileTokenStore(...)`),
@@ -160,107 +270,20 @@ class SageAccounting(ResourcesMixin):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DEFAULT,
     ) -> None:
-        shared = _make_shared(
-            client_id=client_id,
-            client_secret=client_secret,
-            token=token,
-            token_store=token_store,
-            base_url=base_url,
-            token_url=token_url,
-            revoke_url=revoke_url,
-            timeout=timeout,
-            refresh_margin=refresh_margin,
-            clock=clock,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            limits=limits,
-        )
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        if http_client is None:
-            http_client = httpx.Client(timeout=timeout)
-            self._owns_http = True
-        else:
-            self._owns_http = False
-        inner = transport or http_client._transport  # httpx offers no public getter
-        http_client._transport = RetryTransport(
-            inner, policy=shared.policy, limits=shared.limits, stats=shared.stats
-        )
-        self._setup(shared, http_client, business_id)
+        shared = _make_shared(**_shared_arguments(locals()))
+        self._start(shared, http_client, transport, business_id)
 
-    def _setup(
-        self,
-        shared: _Shared,
-        http: httpx.Client,
-        business_id: str | None,
-        *,
-        policy: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> None:
-        self._shared = shared
-        self._policy = policy or shared.policy
-        self._timeout = timeout or shared.timeout
-        self.business_id = business_id
-        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
-        http.auth = self._auth
-        http.base_url = httpx.URL(shared.base_url)
-        http.follow_redirects = False  # a redirect must never carry the token elsewhere
-        self._http = http
-        self.api_client = Client(base_url=shared.base_url).set_httpx_client(http)
+    def _new_http(
+        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
+    ) -> httpx.Client:
+        hooks = {"request": [_policy_hook(policy)]} if policy is not None else {}
+        return httpx.Client(transport=transport, timeout=timeout, event_hooks=hooks)
 
-    def __repr__(self) -> str:
-        return (
-            f"SageAccounting(base_url={self._shared.base_url!r}, business_id={self.business_id!r})"
-        )
+    def _retrying(self, inner: Any, shared: _Shared) -> Any:
+        return RetryTransport(inner, policy=shared.policy, limits=shared.limits, stats=shared.stats)
 
-    @property
-    def http_client(self) -> httpx.Client:
-        return self._http
-
-    @property
-    def token(self) -> Token | None:
-        """The current token (from the store when this process has none yet)."""
-        manager = self._shared.manager
-        return manager.token if manager.token is not None else manager.store.load()
-
-    @property
-    def token_store(self) -> TokenStore:
-        return self._shared.manager.store
-
-    def with_business(self, business_id: str) -> Self:
-        """A client for `business_id` sharing this one's connection pool, token and limits."""
-        return self._child(business_id, self._policy, self._timeout)
-
-    def with_options(
-        self,
-        *,
-        max_retries: int | None = None,
-        retry_post: bool | None = None,
-        deadline: float | None = DEFAULT,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> Self:
-        """A client for the same business with other retry settings or timeout, e.g. one call:
-        `client.with_options(max_retries=0).contacts.get(key)`."""
-        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
-        return self._child(self.business_id, policy, timeout or self._timeout)
-
-    def _child(
-        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
-    ) -> Self:
-        child = object.__new__(type(self))
-        http = httpx.Client(
-            transport=self._http._transport,
-            timeout=timeout,
-            event_hooks={"request": [_policy_hook(policy)]},
-        )
-        child._owns_http = False
-        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
-        return child
-
-    @property
-    def retry_stats(self) -> RetryStats:
-        """Retries made and throttled waits, for this client and the ones derived from it."""
-        return _stats(self._shared)
+    def _api_client(self, base_url: str, http: httpx.Client) -> Client:
+        return Client(base_url=base_url).set_httpx_client(http)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a raw request (path relative to the API root, or an absolute URL)."""
@@ -268,27 +291,19 @@ class SageAccounting(ResourcesMixin):
 
     def lead_business(self) -> Business:
         """The user's lead business (GET /businesses/lead)."""
-        from sage_accounting.models import Business
-
-        response = self._http.get("/businesses/lead")
-        return Business.from_dict(_json(response))
+        return _business(self._http.get("/businesses/lead"))
 
     def list_businesses(self) -> list[Business]:
         """Every business the user can reach (GET /businesses)."""
-        from sage_accounting.models import Business
-
-        response = self._http.get("/businesses")
-        return [Business.from_dict(item) for item in _items(_json(response))]
+        return _businesses(self._http.get("/businesses"))
 
     def revoke(self) -> None:
         """Revoke this connection's grant at Sage and forget the stored token."""
         token = self.token
         if token is None:
             return
-        response = self._http.send(_revoke_request(self._shared, token))
-        if response.status_code >= 400:
-            raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
-        self._shared.manager.token = None
+        _check_revoked(self._http.send(_revoke_request(self._shared, token)))
+        self._forget_token()
         self._shared.manager.store.delete()
 
     def close(self) -> None:
@@ -302,7 +317,7 @@ class SageAccounting(ResourcesMixin):
         self.close()
 
 
-class AsyncSageAccounting(AsyncResourcesMixin):
+class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
     """The async twin of `SageAccounting`: the same arguments, with `await`."""
 
     def __init__(
@@ -325,127 +340,38 @@ class AsyncSageAccounting(AsyncResourcesMixin):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DEFAULT,
     ) -> None:
-        shared = _make_shared(
-            client_id=client_id,
-            client_secret=client_secret,
-            token=token,
-            token_store=token_store,
-            base_url=base_url,
-            token_url=token_url,
-            revoke_url=revoke_url,
-            timeout=timeout,
-            refresh_margin=refresh_margin,
-            clock=clock,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            limits=limits,
-        )
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        if http_client is None:
-            http_client = httpx.AsyncClient(timeout=timeout)
-            self._owns_http = True
-        else:
-            self._owns_http = False
-        inner = transport or http_client._transport  # httpx offers no public getter
-        http_client._transport = AsyncRetryTransport(
+        shared = _make_shared(**_shared_arguments(locals()))
+        self._start(shared, http_client, transport, business_id)
+
+    def _new_http(
+        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
+    ) -> httpx.AsyncClient:
+        hooks = {"request": [_async_policy_hook(policy)]} if policy is not None else {}
+        return httpx.AsyncClient(transport=transport, timeout=timeout, event_hooks=hooks)
+
+    def _retrying(self, inner: Any, shared: _Shared) -> Any:
+        return AsyncRetryTransport(
             inner, policy=shared.policy, limits=shared.limits, stats=shared.stats
         )
-        self._setup(shared, http_client, business_id)
 
-    def _setup(
-        self,
-        shared: _Shared,
-        http: httpx.AsyncClient,
-        business_id: str | None,
-        *,
-        policy: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> None:
-        self._shared = shared
-        self._policy = policy or shared.policy
-        self._timeout = timeout or shared.timeout
-        self.business_id = business_id
-        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
-        http.auth = self._auth
-        http.base_url = httpx.URL(shared.base_url)
-        http.follow_redirects = False
-        self._http = http
-        self.api_client = Client(base_url=shared.base_url).set_async_httpx_client(http)
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncSageAccounting(base_url={self._shared.base_url!r}, "
-            f"business_id={self.business_id!r})"
-        )
-
-    @property
-    def http_client(self) -> httpx.AsyncClient:
-        return self._http
-
-    @property
-    def token(self) -> Token | None:
-        manager = self._shared.manager
-        return manager.token if manager.token is not None else manager.store.load()
-
-    @property
-    def token_store(self) -> TokenStore:
-        return self._shared.manager.store
-
-    def with_business(self, business_id: str) -> Self:
-        return self._child(business_id, self._policy, self._timeout)
-
-    def with_options(
-        self,
-        *,
-        max_retries: int | None = None,
-        retry_post: bool | None = None,
-        deadline: float | None = DEFAULT,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> Self:
-        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
-        return self._child(self.business_id, policy, timeout or self._timeout)
-
-    def _child(
-        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
-    ) -> Self:
-        child = object.__new__(type(self))
-        http = httpx.AsyncClient(
-            transport=self._http._transport,
-            timeout=timeout,
-            event_hooks={"request": [_async_policy_hook(policy)]},
-        )
-        child._owns_http = False
-        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
-        return child
-
-    @property
-    def retry_stats(self) -> RetryStats:
-        return _stats(self._shared)
+    def _api_client(self, base_url: str, http: httpx.AsyncClient) -> Client:
+        return Client(base_url=base_url).set_async_httpx_client(http)
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return await self._http.request(method, url, **kwargs)
 
     async def lead_business(self) -> Business:
-        from sage_accounting.models import Business
-
-        response = await self._http.get("/businesses/lead")
-        return Business.from_dict(_json(response))
+        return _business(await self._http.get("/businesses/lead"))
 
     async def list_businesses(self) -> list[Business]:
-        from sage_accounting.models import Business
-
-        response = await self._http.get("/businesses")
-        return [Business.from_dict(item) for item in _items(_json(response))]
+        return _businesses(await self._http.get("/businesses"))
 
     async def revoke(self) -> None:
         token = self.token
         if token is None:
             return
-        response = await self._http.send(_revoke_request(self._shared, token))
-        if response.status_code >= 400:
-            raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
-        self._shared.manager.token = None
+        _check_revoked(await self._http.send(_revoke_request(self._shared, token)))
+        self._forget_token()
         await self._shared.manager.store.adelete()
 
     async def aclose(self) -> None:
@@ -457,6 +383,44 @@ class AsyncSageAccounting(AsyncResourcesMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+_SHARED_ARGUMENTS = (
+    "client_id",
+    "client_secret",
+    "token",
+    "token_store",
+    "base_url",
+    "token_url",
+    "revoke_url",
+    "timeout",
+    "refresh_margin",
+    "clock",
+    "max_retries",
+    "retry_policy",
+    "limits",
+)
+
+
+def _shared_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {name: arguments[name] for name in _SHARED_ARGUMENTS}
+
+
+def _business(response: httpx.Response) -> Business:
+    from sage_accounting.models import Business
+
+    return Business.from_dict(_json(response))
+
+
+def _businesses(response: httpx.Response) -> list[Business]:
+    from sage_accounting.models import Business
+
+    return [Business.from_dict(item) for item in _items(_json(response))]
+
+
+def _check_revoked(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
 
 
 def _evolve_policy(
