@@ -10,8 +10,10 @@ server's clock (so the machines' clocks do not matter):
   a free slot only if fewer eligible waiters (not waiting for budget) are ahead of it than
   there are free slots: first come, first served, and a waiter whose business is out of budget
   steps aside instead of holding everyone up.
-- `wake:<ticket>` (list): a release pushes to the waiters that may go next; they block on it
-  (BLPOP), and poll every `poll` seconds besides, so a lost wake-up only costs time.
+- `queue:info` (hash): each waiter's budget keys and limits, so that a release can hand a free
+  slot straight to the first eligible waiter and push to its `wake:<ticket>` list, on which the
+  waiter blocks (BLPOP); waiters also check every `poll` seconds, so a lost wake-up only costs
+  time.
 - `budget:<scope>:minute|day` (hashes of per-bucket counts): sliding windows in 60 buckets each,
   counted conservatively (a bucket counts until its last moment has left the window).
 - `pause` (string): the moment until which Sage told someone to wait (Retry-After).
