@@ -29,10 +29,9 @@ from sage_accounting._retry import (
 )
 from sage_accounting._token import Token
 from sage_accounting.auth._flow import SageAuth, TokenManager
-from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL
+from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from sage_accounting.auth._store import MemoryTokenStore, TokenStore
 from sage_accounting.client import Client
-from sage_accounting.errors import LoginError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -119,17 +118,7 @@ def _make_shared(
 
 def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
     manager = shared.manager
-    if not manager.client_id or not manager.client_secret:
-        raise LoginError("revoking needs client_id and client_secret")
-    return httpx.Request(
-        "POST",
-        shared.revoke_url,
-        data={
-            "token": token.refresh_token or token.access_token,
-            "client_id": manager.client_id,
-            "client_secret": manager.client_secret,
-        },
-    )
+    return revoke_request(shared.revoke_url, manager.client_id, manager.client_secret, token)
 
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
@@ -303,7 +292,7 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
         token = self.token
         if token is None:
             return
-        _check_revoked(self._http.send(_revoke_request(self._shared, token)))
+        check_revoked(self._http.send(_revoke_request(self._shared, token)))
         self._forget_token()
         self._shared.manager.store.delete()
 
@@ -371,7 +360,7 @@ class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
         token = self.token
         if token is None:
             return
-        _check_revoked(await self._http.send(_revoke_request(self._shared, token)))
+        check_revoked(await self._http.send(_revoke_request(self._shared, token)))
         self._forget_token()
         await self._shared.manager.store.adelete()
 
@@ -417,11 +406,6 @@ def _businesses(response: httpx.Response) -> list[Business]:
     from sage_accounting.models import Business
 
     return [Business.from_dict(item) for item in _items(_json(response))]
-
-
-def _check_revoked(response: httpx.Response) -> None:
-    if response.status_code >= 400:
-        raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
 
 
 def _evolve_policy(

@@ -124,15 +124,7 @@ class OAuth2Flow:
         )
 
     def _revoke_request(self, token: Token) -> httpx.Request:
-        return httpx.Request(
-            "POST",
-            self.revoke_url,
-            data={
-                "token": token.refresh_token or token.access_token,
-                "client_id": self.client_id,
-                "client_secret": self._client_secret,
-            },
-        )
+        return revoke_request(self.revoke_url, self.client_id, self._client_secret, token)
 
     def exchange(
         self,
@@ -168,13 +160,13 @@ class OAuth2Flow:
     def revoke(self, token: Token) -> None:
         """Revoke the grant behind `token` at Sage (the refresh token stops working)."""
         with httpx.Client(timeout=self._timeout, transport=self._transport) as http:
-            _check_revoke(http.send(self._revoke_request(token)))
+            check_revoked(http.send(self._revoke_request(token)))
 
     async def arevoke(self, token: Token) -> None:
         async with httpx.AsyncClient(
             timeout=self._timeout, transport=self._async_transport
         ) as http:
-            _check_revoke(await http.send(self._revoke_request(token)))
+            check_revoked(await http.send(self._revoke_request(token)))
 
 
 def _login_token(response: httpx.Response, now: float) -> Token:
@@ -184,6 +176,23 @@ def _login_token(response: httpx.Response, now: float) -> Token:
         raise LoginError(str(exc).replace("a new login is needed", "log in again")) from None
 
 
-def _check_revoke(response: httpx.Response) -> None:
+def revoke_request(
+    revoke_url: str, client_id: str | None, client_secret: str | None, token: Token
+) -> httpx.Request:
+    """Revoking the refresh token ends the whole grant (the access token with it)."""
+    if not client_id or not client_secret:
+        raise LoginError("revoking needs client_id and client_secret")
+    return httpx.Request(
+        "POST",
+        revoke_url,
+        data={
+            "token": token.refresh_token or token.access_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+
+
+def check_revoked(response: httpx.Response) -> None:
     if response.status_code >= 400:
         raise LoginError(f"revoking the token failed with HTTP {response.status_code}")
