@@ -9,8 +9,7 @@ import pytest
 
 from sage_accounting.auth import TokenRefreshError
 from sage_accounting.testing import SageEmulator
-
-from .conftest import make_async_client, make_client
+from tests.clients import make_async_client, make_client
 
 
 def test_revoke_ends_the_connection_and_forgets_the_token(fake: SageEmulator) -> None:

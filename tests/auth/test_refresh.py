@@ -12,8 +12,7 @@ from sage_accounting import SageAccounting, Token
 from sage_accounting.api.contacts import get_contacts
 from sage_accounting.auth import MemoryTokenStore, TokenRefreshError
 from sage_accounting.testing import SageEmulator
-
-from .conftest import make_async_client, make_client, token_of
+from tests.clients import make_async_client, make_client, token_of
 
 
 def test_expiring_token_is_refreshed_before_the_request(fake: SageEmulator) -> None:

@@ -12,8 +12,7 @@ import pytest
 from sage_accounting import Token
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore, OAuth2Flow, TokenRefreshError
 from sage_accounting.testing import SageEmulator
-
-from .conftest import make_client, token_of
+from tests.clients import make_client, token_of
 
 
 class Router(httpx.BaseTransport):

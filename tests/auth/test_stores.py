@@ -15,8 +15,7 @@ import pytest
 from sage_accounting import Token
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore, TokenStoreError
 from sage_accounting.testing import SageEmulator
-
-from .conftest import make_client, token_of
+from tests.clients import make_client, token_of
 
 
 def test_file_store_writes_atomically_with_mode_0600(tmp_path: Path) -> None:

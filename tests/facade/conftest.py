@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 
 import pytest
 
-from sage_accounting import AsyncSageAccounting, SageAccounting
+from sage_accounting import AsyncSageAccounting, RetryPolicy, SageAccounting
 from sage_accounting.testing import SageEmulator
-from tests.auth.conftest import make_async_client, make_client
+from tests.clients import make_async_client, make_client
 
 CONTACTS = 1234
-HAS_RETRIES = importlib.util.find_spec("sage_accounting._retry") is not None
-
-
-def fast_retries() -> dict[str, object]:
-    """Retries that wait milliseconds, where the retry overlay exists."""
-    if not HAS_RETRIES:
-        return {}
-    from sage_accounting._retry import RetryPolicy
-
-    return {"retry_policy": RetryPolicy(max_retries=8, backoff_base=0.001, backoff_max=0.01)}
+FAST_RETRIES = RetryPolicy(max_retries=8, backoff_base=0.001, backoff_max=0.01)
 
 
 def sync_client(fake: SageEmulator) -> SageAccounting:
-    return make_client(fake, **fast_retries())
+    return make_client(fake, retry_policy=FAST_RETRIES)
 
 
 def async_client(fake: SageEmulator) -> AsyncSageAccounting:
-    return make_async_client(fake, **fast_retries())
+    return make_async_client(fake, retry_policy=FAST_RETRIES)
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ import pytest
 from sage_accounting.auth._store import FileTokenStore
 from sage_accounting.cli import main
 from sage_accounting.testing import SageEmulator
-from tests.auth.conftest import token_of
+from tests.clients import token_of
 
 from .conftest import CONTACTS, sync_client
 

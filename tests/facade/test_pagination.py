@@ -12,7 +12,7 @@ from sage_accounting.models import Contact, ContactList
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._faults import FaultKind
 
-from .conftest import CONTACTS, HAS_RETRIES, async_client
+from .conftest import CONTACTS, async_client
 
 FAULTS: tuple[FaultKind, ...] = ("429", "500", "502", "503", "504", "drop")
 
@@ -53,9 +53,6 @@ def test_parallel_extraction_yields_every_record_once_in_page_order(
     assert ids == expected_ids(fake)
 
 
-@pytest.mark.skipif(
-    not HAS_RETRIES, reason="faults need the retry overlay (sage_accounting._retry)"
-)
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_extraction_survives_faults(
     fake: SageEmulator, client: SageAccounting, concurrency: int
@@ -70,8 +67,7 @@ def test_extraction_survives_faults(
 
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_async_extraction_yields_every_record_once(fake: SageEmulator, concurrency: int) -> None:
-    if HAS_RETRIES:
-        inject_faults(fake)
+    inject_faults(fake)
 
     async def extract() -> list[object]:
         async with async_client(fake) as sage:

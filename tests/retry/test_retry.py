@@ -16,39 +16,18 @@ from sage_accounting._retry import RetryPolicy, RetryTransport, retry_after
 from sage_accounting.errors import APIConnectionError, APITimeoutError, ServerError
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._faults import Fault, FaultKind
+from tests.clients import make_async_client, make_client
 
 FAST = RetryPolicy(max_retries=10, backoff_base=0.0005, backoff_max=0.002)
 RETRYABLE: tuple[FaultKind, ...] = ("429", "500", "502", "503", "504", "drop")
 
 
 def _client(fake: SageEmulator, **kwargs: Any) -> SageAccounting:
-    options: dict[str, Any] = {
-        "client_id": fake.client_id,
-        "client_secret": fake.client_secret,
-        "base_url": fake.api_base_url,
-        "token_url": fake.token_url,
-        "transport": fake.transport,
-        "token": Token.from_response(fake.issue_token(), now=fake.clock.now()),
-        "retry_policy": FAST,
-        "limits": None,
-    }
-    options.update(kwargs)
-    return SageAccounting(**options)
+    return make_client(fake, **{"retry_policy": FAST, **kwargs})
 
 
 def _async_client(fake: SageEmulator, **kwargs: Any) -> AsyncSageAccounting:
-    options: dict[str, Any] = {
-        "client_id": fake.client_id,
-        "client_secret": fake.client_secret,
-        "base_url": fake.api_base_url,
-        "token_url": fake.token_url,
-        "transport": fake.async_transport,
-        "token": Token.from_response(fake.issue_token(), now=fake.clock.now()),
-        "retry_policy": FAST,
-        "limits": None,
-    }
-    options.update(kwargs)
-    return AsyncSageAccounting(**options)
+    return make_async_client(fake, **{"retry_policy": FAST, **kwargs})
 
 
 def _all_ids_sync(sage: SageAccounting, per_page: int = 100) -> list[str]:
