@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sage_accounting import SageAccounting, Token
+from sage_accounting import Token
 from sage_accounting.errors import TokenStoreError
 from sage_accounting.redis import RedisLimits, RedisTokenStore, RedisUnavailableError
 from sage_accounting.testing import SageEmulator
+from tests.clients import make_client
 
 from .fleet import REDIS_SERVER, ROOT, RedisServer, worker_env
 
@@ -31,19 +32,6 @@ def silent_port() -> Iterator[int]:
         server.bind(("127.0.0.1", 0))
         server.listen(16)
         yield server.getsockname()[1]
-
-
-def _client(fake: SageEmulator, **options: object) -> SageAccounting:
-    settings: dict[str, object] = {
-        "client_id": fake.client_id,
-        "client_secret": fake.client_secret,
-        "base_url": fake.api_base_url,
-        "token_url": fake.token_url,
-        "transport": fake.transport,
-        "clock": fake.clock.now,
-    }
-    settings.update(options)
-    return SageAccounting(**settings)  # type: ignore[arg-type]
 
 
 def test_a_stopped_redis_is_a_typed_error_naming_the_url(own_redis_server: RedisServer) -> None:
@@ -77,7 +65,7 @@ def test_a_request_through_a_client_fails_closed_by_default(own_redis_server: Re
     fake = SageEmulator(seed=8)
     limits = RedisLimits(own_redis_server.url, namespace="t", timeout=0.5)
     token = Token.from_response(fake.issue_token(), now=fake.clock.now())
-    with _client(fake, token=token, limits=limits) as sage:
+    with make_client(fake, token=token, limits=limits) as sage:
         assert sage.request("GET", "/contacts").status_code == 200
         own_redis_server.stop()
         with pytest.raises(RedisUnavailableError):
@@ -96,7 +84,7 @@ def test_the_local_fallback_warns_and_goes_on(own_redis_server: RedisServer) -> 
         retry_redis_after=0.5,
     )
     token = Token.from_response(fake.issue_token(), now=fake.clock.now())
-    with _client(fake, token=token, limits=limits) as sage:
+    with make_client(fake, token=token, limits=limits) as sage:
         own_redis_server.stop()
         with pytest.warns(RuntimeWarning, match="this process only") as warned:
             assert sage.request("GET", "/contacts").status_code == 200
@@ -128,7 +116,7 @@ def _secrets_never_show(server: RedisServer, caplog: pytest.LogCaptureFixture) -
     limits = RedisLimits(url, namespace="s", timeout=0.5)
     first = Token.from_response(fake.issue_token(), now=fake.clock.now())
     store.save(first, replaces=None)
-    with _client(fake, token_store=store, limits=limits) as sage:
+    with make_client(fake, token_store=store, limits=limits) as sage:
         fake.clock.advance(301)  # refresh through the store
         assert sage.request("GET", "/contacts").status_code == 200
         texts = [repr(store), str(store), repr(limits), repr(sage), repr(sage.token)]
