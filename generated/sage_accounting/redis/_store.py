@@ -179,23 +179,19 @@ class RedisTokenStore(TokenStore):
 
     def save(self, token: Token, *, replaces: Token | None) -> Token:
         args = self._save_args(token, replaces)
-        deadline = time.monotonic() + self.save_timeout
-        pause = 0.05
+        retry = self._save_retry()
         while True:
             try:
                 raw = _SAVE.run(self.connection.client, [self.key], args)
                 break
             except (redis.exceptions.RedisError, OSError) as exc:
-                if time.monotonic() + pause > deadline:
-                    raise self._error(exc, f"saving the token at {self.key!r}") from None
-                logger.warning(
-                    "Redis at %s: saving the token at %r failed (%s); retrying",
-                    self.connection.url,
-                    self.key,
-                    type(exc).__name__,
-                )
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+                time.sleep(retry.pause_after(exc))
+        return self._stored(raw)
+
+    def _save_retry(self) -> _SaveRetry:
+        return _SaveRetry(self, time.monotonic() + self.save_timeout)
+
+    def _stored(self, raw: bytes | str | None) -> Token:
         stored = _decode(raw, f"Redis key {self.key!r}")
         assert stored is not None
         return stored
@@ -219,26 +215,14 @@ class RedisTokenStore(TokenStore):
 
     async def asave(self, token: Token, *, replaces: Token | None) -> Token:
         args = self._save_args(token, replaces)
-        deadline = time.monotonic() + self.save_timeout
-        pause = 0.05
+        retry = self._save_retry()
         while True:
             try:
                 raw = await _SAVE.arun(self.connection.async_client, [self.key], args)
                 break
             except (redis.exceptions.RedisError, OSError) as exc:
-                if time.monotonic() + pause > deadline:
-                    raise self._error(exc, f"saving the token at {self.key!r}") from None
-                logger.warning(
-                    "Redis at %s: saving the token at %r failed (%s); retrying",
-                    self.connection.url,
-                    self.key,
-                    type(exc).__name__,
-                )
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 1.0)
-        stored = _decode(raw, f"Redis key {self.key!r}")
-        assert stored is not None
-        return stored
+                await asyncio.sleep(retry.pause_after(exc))
+        return self._stored(raw)
 
     async def adelete(self) -> None:
         async def delete(client: redis.asyncio.Redis) -> None:
@@ -342,3 +326,26 @@ class RedisTokenStore(TokenStore):
                     self.lock_key,
                 )
                 return
+
+
+class _SaveRetry:
+    """Saving a rotated token is retried until `deadline`: the old refresh token is spent."""
+
+    def __init__(self, store: RedisTokenStore, deadline: float) -> None:
+        self.store = store
+        self.deadline = deadline
+        self.pause = 0.05
+
+    def pause_after(self, exc: Exception) -> float:
+        """How long to wait before the next try; raises once the deadline would pass."""
+        store = self.store
+        if time.monotonic() + self.pause > self.deadline:
+            raise store._error(exc, f"saving the token at {store.key!r}") from None
+        logger.warning(
+            "Redis at %s: saving the token at %r failed (%s); retrying",
+            store.connection.url,
+            store.key,
+            type(exc).__name__,
+        )
+        pause, self.pause = self.pause, min(self.pause * 2, 1.0)
+        return pause
