@@ -296,9 +296,6 @@ def array_items(doc: Document) -> int:
     return changed
 
 
-_METHOD_PREFIX = {"get": "get", "put": "put", "post": "post", "delete": "delete"}
-
-
 def operation_ids(doc: Document) -> int:
     """The User/Businesses document has no operationIds; name them as the Accounts one does."""
     changed = 0
@@ -310,7 +307,7 @@ def operation_ids(doc: Document) -> int:
             "Key" if word == "{key}" else "".join(p.capitalize() for p in word.split("_"))
             for word in words
         )
-        operation["operationId"] = _METHOD_PREFIX.get(method, method) + camel
+        operation["operationId"] = method + camel
         changed += 1
     return changed
 
