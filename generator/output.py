@@ -6,7 +6,7 @@ import filecmp
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,12 @@ def header_line(documents: Iterable[SpecDocument], generator: str, source: str |
     )
 
 
-def stamp(root: Path, header: str, overlay_sources: dict[Path, str], overlay_header: str) -> None:
+def stamp(root: Path, header_for: Callable[[Path], str]) -> None:
     """Put the generated-file header on the first line of every text file under `root`."""
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in STAMPED_SUFFIXES:
             continue
-        line = header
-        if path in overlay_sources:
-            line = overlay_header.replace("{source}", overlay_sources[path])
+        line = header_for(path)
         path.write_text(f"{line}\n{path.read_text(encoding='utf-8')}", encoding="utf-8")
 
 

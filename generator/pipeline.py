@@ -79,11 +79,14 @@ def render(result: BuildResult, out_root: Path) -> None:
         },
     )
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
+    generated_header = output.header_line(result.documents, generator_name, None)
     output.stamp(
         package_dir,
-        output.header_line(result.documents, generator_name, None),
-        overlay_sources,
-        output.header_line(result.documents, "overlay", "{source}"),
+        lambda path: (
+            output.header_line(result.documents, "overlay", overlay_sources[path])
+            if path in overlay_sources
+            else generated_header
+        ),
     )
     spec = dict(result.spec)
     spec["info"] = {
