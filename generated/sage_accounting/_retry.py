@@ -120,10 +120,22 @@ class _Attempts:
         )
         self.core = transport
         self.method = request.method.upper()
-        self.where = f"{self.method} {request.url.copy_with(query=None)}"
+        self.request = request
         self.business = request.headers.get("x-business")
         self.attempt = 0
         self.started = transport.clock()
+
+    @property
+    def url(self) -> str:
+        """The URL without its query (which may name records or filters), for logs and errors.
+
+        Built only when a retry or an error needs it: parsing a URL costs more than the rest
+        of the retry bookkeeping of a call that goes well."""
+        return str(self.request.url.copy_with(query=None))
+
+    @property
+    def where(self) -> str:
+        return f"{self.method} {self.url}"
 
     def _within_deadline(self, wait: float) -> bool:
         deadline = self.policy.deadline
@@ -171,10 +183,10 @@ class _Attempts:
         tries = f"after {self.attempt + 1} attempt(s)"
         if isinstance(error, httpx.TimeoutException):
             return APITimeoutError(
-                f"{self.where}: timed out {tries}", method=self.method, url=self.where
+                f"{self.where}: timed out {tries}", method=self.method, url=self.url
             )
         return APIConnectionError(
-            f"{self.where}: {type(error).__name__} {tries}", method=self.method, url=self.where
+            f"{self.where}: {type(error).__name__} {tries}", method=self.method, url=self.url
         )
 
 

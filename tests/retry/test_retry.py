@@ -230,9 +230,11 @@ def test_connection_errors_become_typed_after_retries(caplog: pytest.LogCaptureF
         httpx.MockTransport(refuse), policy=RetryPolicy(max_retries=3), sleep=lambda s: None
     )
     with httpx.Client(transport=transport) as http, pytest.raises(APIConnectionError) as caught:
-        http.post("https://api.example.test/contacts", json={})
+        http.post("https://api.example.test/contacts?search=Acme", json={})
     assert attempts == 4  # a POST that never left is safe to repeat
-    assert "after 4 attempt(s)" in str(caught.value)
+    error = caught.value
+    assert str(error) == "POST https://api.example.test/contacts: ConnectError after 4 attempt(s)"
+    assert error.method == "POST" and error.url == "https://api.example.test/contacts"
     retry_lines = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
     assert len(retry_lines) == 3 and "ConnectError" in retry_lines[0]
 
