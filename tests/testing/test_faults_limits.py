@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import threading
 
 import httpx
@@ -59,6 +60,47 @@ def test_concurrency_cap_and_max_in_flight() -> None:
     assert fake.stats.max_in_flight == 10
     assert fake.stats.by_path_status[("/contacts", 429)] == 6
     assert fake.stats.in_flight == 0
+
+
+def test_cap_usage_integrates_admitted_requests_over_time() -> None:
+    fake = SageEmulator(seed=1, concurrency_limit=4, latency=0.05)
+    assert fake.cap_usage().share == 0.0 and fake.cap_usage().seconds == 0.0
+    client = api_client(fake)
+    for _ in range(4):  # one at a time: never more than one request inside the cap
+        assert client.get("/contacts").status_code == 200
+    alone = fake.cap_usage()
+    assert alone.concurrency == 4
+    assert alone.busy_seconds >= 4 * 0.05  # each admitted request sleeps its latency inside
+    assert 0.0 < alone.mean_in_flight <= 1.0
+    assert alone.share == pytest.approx(alone.mean_in_flight / 4)
+
+    barrier = threading.Barrier(6)
+
+    def call() -> None:
+        barrier.wait()
+        client.get("/contacts")
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = fake.cap_usage()
+    # The first four to arrive are admitted whatever the timing; each spends its latency inside.
+    assert after.busy_seconds >= alone.busy_seconds + 4 * 0.05
+    assert after.seconds > alone.seconds and after.mean_in_flight <= 4
+    assert fake.limits.admitted == 0
+
+
+def test_every_answer_has_an_http_date_of_the_emulator_clock(clock: FakeClock) -> None:
+    fake = SageEmulator(seed=1, clock=clock)
+    client = api_client(fake)
+    first = client.get("/contacts").headers["Date"]
+    assert email.utils.parsedate_to_datetime(first).timestamp() == int(clock.now())
+    assert first.endswith(" GMT") and first[:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+    clock.advance(86_400 * 40 + 0.5)
+    later = client.get("/contacts").headers["Date"]
+    assert email.utils.parsedate_to_datetime(later).timestamp() == int(clock.now())
 
 
 def test_async_transport_counts_overlapping_requests() -> None:

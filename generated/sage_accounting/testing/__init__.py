@@ -17,6 +17,7 @@ from __future__ import annotations
 from sage_accounting.testing._clock import FakeClock
 from sage_accounting.testing._emulator import SageEmulator
 from sage_accounting.testing._faults import Fault
+from sage_accounting.testing._limits import CapUsage
 from sage_accounting.testing._stats import LogEntry, Stats
 
-__all__ = ["FakeClock", "Fault", "LogEntry", "SageEmulator", "Stats"]
+__all__ = ["CapUsage", "FakeClock", "Fault", "LogEntry", "SageEmulator", "Stats"]

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import datetime
+import email.utils
+import functools
+import math
 import threading
 import time
 from typing import Protocol
@@ -61,6 +64,12 @@ def parse_datetime(text: str) -> float | None:
     return value.timestamp()
 
 
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    return email.utils.formatdate(second, usegmt=True)
+
+
 def http_date(moment: float) -> str:
-    value = datetime.datetime.fromtimestamp(moment, tz=datetime.timezone.utc)
-    return value.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    """An HTTP Date header value (whole seconds, English names whatever the locale); every
+    answer carries one, so each second's text is made once."""
+    return _http_date(math.floor(moment))

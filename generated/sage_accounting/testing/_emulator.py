@@ -16,7 +16,7 @@ from sage_accounting.testing._api import Api, LinkStyle
 from sage_accounting.testing._app import App, BudgetScope, Endpoints
 from sage_accounting.testing._clock import Clock, FakeClock
 from sage_accounting.testing._faults import Faults
-from sage_accounting.testing._limits import Limits
+from sage_accounting.testing._limits import CapUsage, Limits
 from sage_accounting.testing._oauth import OAuthServer
 from sage_accounting.testing._server import Serving
 from sage_accounting.testing._spec import Spec, load_spec
@@ -123,6 +123,11 @@ class SageEmulator:
         self.async_transport: httpx.AsyncBaseTransport = AsyncEmulatorTransport(
             self.app.handle, lambda: self._hosts
         )
+
+    def cap_usage(self) -> CapUsage:
+        """How much of the concurrency cap requests used so far: the integral of requests in
+        flight inside the cap over real time, from the first admission to the last change."""
+        return self.limits.usage()
 
     # --- where it answers --------------------------------------------------------------------
 

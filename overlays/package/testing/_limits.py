@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +14,31 @@ from dataclasses import dataclass
 class Budget:
     limit: int
     window: float  # seconds
+
+
+@dataclass(frozen=True)
+class CapUsage:
+    """Requests in flight inside the cap, integrated over real time.
+
+    `busy_seconds` is the sum of every admitted request's time inside the emulator (the
+    integral of requests in flight); `seconds` runs from the first admission to the last
+    admission or answer. `share` is the mean fraction of the cap in use over those seconds.
+    """
+
+    busy_seconds: float
+    seconds: float
+    concurrency: int | None
+
+    @property
+    def mean_in_flight(self) -> float:
+        return self.busy_seconds / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def share(self) -> float:
+        """The mean share of the cap in use (0.0 without a cap or without traffic)."""
+        if not self.concurrency:
+            return 0.0
+        return self.mean_in_flight / self.concurrency
 
 
 class Limits:
@@ -38,6 +64,9 @@ class Limits:
         self._now = now
         self._lock = threading.Lock()
         self._admitted = 0
+        self._busy = 0.0  # request-seconds spent inside the cap, on the real monotonic clock
+        self._changed: float | None = None  # when `_admitted` last changed
+        self._first: float | None = None  # the first admission
         self._spent: dict[tuple[str, float], collections.deque[float]] = {}
 
     def enter(self) -> bool:
@@ -45,12 +74,33 @@ class Limits:
         with self._lock:
             if self.concurrency is not None and self._admitted >= self.concurrency:
                 return False
-            self._admitted += 1
+            self._count(+1)
             return True
 
     def leave(self) -> None:
         with self._lock:
-            self._admitted -= 1
+            self._count(-1)
+
+    def _count(self, change: int) -> None:
+        moment = time.monotonic()
+        if self._changed is not None:
+            self._busy += self._admitted * (moment - self._changed)
+        if self._first is None:
+            self._first = moment
+        self._changed = moment
+        self._admitted += change
+
+    @property
+    def admitted(self) -> int:
+        """Requests inside the cap right now."""
+        return self._admitted
+
+    def usage(self) -> CapUsage:
+        """How much of the cap was in use from the first admission until the last change."""
+        with self._lock:
+            if self._first is None or self._changed is None:
+                return CapUsage(0.0, 0.0, self.concurrency)
+            return CapUsage(self._busy, self._changed - self._first, self.concurrency)
 
     def spend(self, key: str) -> float | None:
         """Use one request of every budget of `key`; else the seconds until one frees up."""
