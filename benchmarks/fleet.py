@@ -6,12 +6,12 @@ record (created or extracted) is what the rows compare. Per-process limits come 
 ways a fleet gets them wrong: each process allowed the whole cap (a 429 storm) or an even share
 of it (idle capacity when the work is uneven, and no Retry-After shared). The log and the
 method column give records per second, the 429s the emulator answered, and the share of the
-cap in use (the emulator's admitted requests, sampled every 2 ms while the fleet ran).
+cap in use: the emulator's requests in flight inside its cap, integrated over time from the
+fleet's first admitted request to its last answer (`SageEmulator.cap_usage()`).
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 from pathlib import Path
 
@@ -110,32 +110,24 @@ def _fleet(
             limits=limits,
             concurrency=concurrency,
         )
-        admitted = fake.limits
         result = run_fleet(
             config,
             workers=WORKERS,
             pages={business: CONTACTS // 100 for business in fake.business_ids},
-            sample=lambda: admitted._admitted,
         )
+        usage = fake.cap_usage()
     records = len(result.created) + sum(len(ids) for ids in result.seen.values())
     times = [entry.time for entry in fake.stats.requests]
     active = max(times) - min(times) if times else 0.0
     answered = sum(n for status, n in fake.stats.by_status.items() if 200 <= status < 300)
     if records == 0 or active <= 0:
         raise BenchmarkError(f"{label}: the fleet did nothing: {result.stderr}")
-    samples = result.busy_samples
-    # Only while the fleet worked: from its first admitted request to its last.
-    busy = list(samples)
-    while busy and busy[0] == 0:
-        busy.pop(0)
-    while busy and busy[-1] == 0:
-        busy.pop()
     figures = {
         "records_per_s": records / active,
         "requests_per_s": answered / active,
         "seconds_per_record": active / records,
         "429s": float(fake.stats.by_status[429]),
-        "busy": (statistics.fmean(busy) / CAP) if busy else 0.0,
+        "busy": usage.share,
         "errors": float(len(result.errors)),
     }
     context.log(

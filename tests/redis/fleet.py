@@ -4,8 +4,9 @@
 `SageAccounting` (token in a `RedisTokenStore`, limits in `RedisLimits` or per process in
 `LocalLimits`). They take page tasks from a Redis list (extract one page of one business's
 contacts, pushing the ids seen), and when none are left create contacts until the deadline,
-pushing the reference of each record created. `run_fleet` starts the workers against a served
-emulator and collects what they pushed. The tests and `benchmarks/fleet.py` both use it.
+pushing the references of the records created in batches. `run_fleet` starts the workers
+against a served emulator, lets them go together once every one is ready, and collects what
+they pushed. The tests and `benchmarks/fleet.py` both use it.
 
 A worker with `"hog": true` instead takes slots and the refresh lock, says so on stdout and
 sleeps, to be killed.
@@ -23,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,6 +32,9 @@ TASKS = "fleet:tasks"
 CREATED = "fleet:created"
 ERRORS = "fleet:errors"
 SEEN = "fleet:seen:"
+GO = "fleet:go"
+READY = "ready"
+REPORT_EVERY = 50
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -106,6 +110,13 @@ def _work(config: FleetConfig, sage: Any, number: int, deadline: float) -> None:
     results = redis.Redis.from_url(config.redis_url, retry_on_timeout=True)
     clients = {business: sage.with_business(business) for business in config.businesses}
     made = 0
+    created: list[str] = []  # reported in batches: the harness's own Redis calls stay few
+
+    def report() -> None:
+        if created:
+            _retry_redis(lambda: results.rpush(CREATED, *created))
+            created.clear()
+
     try:
         while True:
             task = _retry_redis(lambda: results.lpop(TASKS))
@@ -138,10 +149,14 @@ def _work(config: FleetConfig, sage: Any, number: int, deadline: float) -> None:
                 answer = clients[business].request("POST", "/contacts", json=body)
                 if answer.status_code != 201:
                     raise AssertionError(f"create answered {answer.status_code}")
-                _retry_redis(lambda: results.rpush(CREATED, f"{business}|{reference}"))
+                created.append(f"{business}|{reference}")
 
             _retrying(create)
+            if len(created) >= REPORT_EVERY:
+                report()
+        report()
     except Exception:
+        report()
         _retry_redis(lambda: results.rpush(ERRORS, traceback.format_exc()))
         raise
 
@@ -183,6 +198,12 @@ def main(argv: list[str]) -> int:
         _hog(config)
         return 0
     sage = _client(config)  # one client (token, pool, limits) shared by the threads
+    # Start together: say so once ready, then wait for the parent's word, so that the other
+    # workers' start-up (imports, connections) does not overlap the fleet's work.
+    import redis
+
+    print(READY, flush=True)
+    _retry_redis(lambda: redis.Redis.from_url(config.redis_url).blpop([GO], timeout=60))
     deadline = time.time() + config.seconds
     failures: list[BaseException] = []
 
@@ -317,14 +338,13 @@ class FleetResult:
     errors: list[str]
     seen: dict[str, list[str]]
     created: list[str]
-    busy_samples: list[int] = field(default_factory=list)
 
 
 def fill_tasks(redis_url: str, pages: dict[str, int]) -> None:
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    client.delete(TASKS, CREATED, ERRORS, *(SEEN + business for business in pages))
+    client.delete(TASKS, CREATED, ERRORS, GO, *(SEEN + business for business in pages))
     tasks = [f"{business}|{page}" for business, n in pages.items() for page in range(1, n + 1)]
     if tasks:
         client.rpush(TASKS, *tasks)
@@ -354,28 +374,27 @@ def run_fleet(
     workers: int,
     pages: dict[str, int],
     during: Callable[[list[subprocess.Popen[str]]], None] | None = None,
-    sample: Callable[[], int] | None = None,
 ) -> FleetResult:
-    """Start `workers` workers, optionally act on them while they run, wait, collect."""
+    """Start `workers` workers, let them go together once all are ready, optionally act on
+    them while they run, wait, collect."""
+    import redis
+
     fill_tasks(config.redis_url, pages)
-    started = time.monotonic()
     procs = [start_worker(config, worker=n) for n in range(workers)]
-    samples: list[int] = []
-    stop = threading.Event()
-
-    def sampler() -> None:
-        while not stop.wait(0.002):
-            if sample is not None:
-                samples.append(sample())
-
-    watcher = threading.Thread(target=sampler, daemon=True)
-    watcher.start()
     try:
+        for proc in procs:
+            line = next(iter_lines(proc), "").strip()
+            if line != READY:
+                proc.wait(timeout=30)
+                raise RuntimeError(f"a worker did not start: {line!r}, exit {proc.returncode}")
+        started = time.monotonic()
+        client = redis.Redis.from_url(config.redis_url)
+        client.rpush(GO, *[1] * workers)
+        client.close()
         if during is not None:
             during(procs)
         outputs = [proc.communicate(timeout=config.seconds + 90) for proc in procs]
     finally:
-        stop.set()
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
@@ -389,7 +408,6 @@ def run_fleet(
         errors=errors,
         seen=seen,
         created=created,
-        busy_samples=samples,
     )
 
 
