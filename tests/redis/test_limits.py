@@ -172,6 +172,40 @@ def test_a_pause_holds_the_whole_fleet(redis_url: str) -> None:
     assert time.monotonic() - started >= 0.5
 
 
+def test_a_pause_shorter_than_a_poll_ends_when_it_ends(redis_url: str) -> None:
+    # A waiter checks every `poll` seconds when nothing wakes it; a short pause must not cost
+    # a whole poll (the script tells the waiter to sleep just that long).
+    one, two = _limits(redis_url), _limits(redis_url, poll=1.5, timeout=4.0)
+    one.pause(0.2)
+    started = time.monotonic()
+    two.acquire(None)
+    waited = time.monotonic() - started
+    two.release()
+    assert 0.15 <= waited < 1.0
+    assert two.throttled_waits == 1
+
+
+def test_acquiring_goes_on_after_the_scripts_were_flushed(redis_url: str) -> None:
+    limits = _limits(redis_url, poll=0.2)
+    limits.acquire(None)
+    limits.release()
+    redis.Redis.from_url(redis_url).script_flush()  # as an operator or a restart would
+    limits.acquire(None)
+    assert limits.fleet_in_flight() == 1
+    limits.release()
+    assert limits.fleet_in_flight() == 0
+
+    async def run() -> None:
+        await limits.aacquire(None)
+        redis.Redis.from_url(redis_url).script_flush()
+        await limits.arelease()
+        await limits.aacquire(None)
+        await limits.arelease()
+
+    asyncio.run(run())
+    assert limits.fleet_in_flight() == 0
+
+
 def test_a_429_with_retry_after_pauses_the_other_workers(redis_url: str) -> None:
     fake = SageEmulator(seed=7)
     fake.faults.script(["429"], retry_after=1)

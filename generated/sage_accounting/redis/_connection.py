@@ -86,6 +86,7 @@ class Connection:
         self._secret = _password(url)
         self.timeout = timeout
         self._lock = threading.Lock()
+        self.scripts: set[str] = set()  # SHA1s of the scripts known to be loaded
         self._client: redis.Redis | None = None
         self._async_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, redis.asyncio.Redis
@@ -128,6 +129,7 @@ class Connection:
         kind: type[RedisUnavailableError] = RedisUnavailableError,
     ) -> RedisUnavailableError:
         """The typed error for a failed call: the URL without password, redis-py's reason."""
+        self.scripts.clear()  # a restarted server has lost them
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if self._secret:
             reason = reason.replace(self._secret, "***")
@@ -171,17 +173,41 @@ class Lua:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
     def run(self, client: redis.Redis, keys: Sequence[str], args: Sequence[Arg]) -> Any:
-        words = [*keys, *map(str, args)]
-        try:
-            return client.evalsha(self.sha, len(keys), *words)
-        except redis.exceptions.NoScriptError:
-            return client.eval(self.source, len(keys), *words)
+        return self.run_words(client, len(keys), [*keys, *map(str, args)])
 
     async def arun(
         self, client: redis.asyncio.Redis, keys: Sequence[str], args: Sequence[Arg]
     ) -> Any:
-        words = [*keys, *map(str, args)]
+        return await self.arun_words(client, len(keys), [*keys, *map(str, args)])
+
+    # redis-py sends bytes as they are, though its annotations name only str: hence the
+    # arg-type ignores below.
+
+    def run_words(self, client: redis.Redis, keys: int, words: Sequence[str | bytes]) -> Any:
+        """Run with `keys` keys followed by the arguments, all given as words (bytes prepared
+        once cost less to send than values encoded on every call)."""
         try:
-            return await client.evalsha(self.sha, len(keys), *words)  # type: ignore[misc]
+            return client.evalsha(self.sha, keys, *words)  # type: ignore[arg-type]
         except redis.exceptions.NoScriptError:
-            return await client.eval(self.source, len(keys), *words)  # type: ignore[misc]
+            return client.eval(self.source, keys, *words)  # type: ignore[arg-type]
+
+    async def arun_words(
+        self, client: redis.asyncio.Redis, keys: int, words: Sequence[str | bytes]
+    ) -> Any:
+        try:
+            return await client.evalsha(self.sha, keys, *words)  # type: ignore[arg-type,misc]
+        except redis.exceptions.NoScriptError:
+            return await client.eval(self.source, keys, *words)  # type: ignore[arg-type,misc]
+
+    # A script sent inside a pipeline cannot fall back to EVAL on its own: load it first, once
+    # per connection (a failed call forgets it: the server may have restarted without it).
+
+    def ensure_loaded(self, client: redis.Redis, connection: Connection) -> None:
+        if self.sha not in connection.scripts:
+            client.script_load(self.source)
+            connection.scripts.add(self.sha)
+
+    async def aensure_loaded(self, client: redis.asyncio.Redis, connection: Connection) -> None:
+        if self.sha not in connection.scripts:
+            await client.script_load(self.source)
+            connection.scripts.add(self.sha)

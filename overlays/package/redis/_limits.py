@@ -21,8 +21,8 @@ server's clock (so the machines' clocks do not matter):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import functools
 import logging
 import os
 import secrets
@@ -44,7 +44,6 @@ from sage_accounting._limits import (
 )
 from sage_accounting.redis._connection import (
     DEFAULT_TIMEOUT,
-    Arg,
     Connection,
     Lua,
     RedisUnavailableError,
@@ -165,34 +164,53 @@ end
 """
 
 # KEYS: slots queue qlease blocked seq pause app_day scope_minute scope_day info
-# ARGV: prefix ticket concurrency slot_lease queue_lease app_per_day per_minute per_day
-# Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees).
+_ACQUIRE_KEYS = 10
+# ARGV: prefix concurrency slot_lease queue_lease app_per_day per_minute per_day poll ticket
+# Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees). The client sends
+# a BLPOP on the waiter's box right behind it, in the same round trip, so the script leaves a
+# word there whenever that BLPOP must not block: 'granted', or 'retry' when the wait is
+# shorter than a poll (the client then sleeps that long and asks again).
 _ACQUIRE = Lua(
     _COMMON
     + """
 local slots, queue, qlease, blocked, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10]
-local prefix, ticket = ARGV[1], ARGV[2]
-local concurrency = tonumber(ARGV[3])
+local prefix, ticket = ARGV[1], ARGV[9]
+local concurrency = tonumber(ARGV[2])
+local box = prefix .. 'wake:' .. ticket
 local now = now_ms()
+
+local function answer(word, granted, wait)
+  redis.call('DEL', box)
+  if word then
+    redis.call('LPUSH', box, word)
+    redis.call('PEXPIRE', box, tonumber(ARGV[3]))
+  end
+  return {granted, wait}
+end
+
+local function must_wait(wait)
+  if wait > 0 and wait < tonumber(ARGV[8]) then return answer('retry', 0, wait) end
+  return {0, wait}
+end
+
 prune(slots, queue, qlease, blocked, info, now)
 if redis.call('ZSCORE', slots, ticket) then  -- a release handed it a slot
-  redis.call('DEL', prefix .. 'wake:' .. ticket)
-  return {1, 0}
+  return answer('granted', 1, 0)
 end
 if not redis.call('ZSCORE', queue, ticket) then
   redis.call('ZADD', queue, redis.call('INCR', KEYS[5]), ticket)
   redis.call('HSET', info, ticket, table.concat(
-    {KEYS[7], KEYS[8], KEYS[9], ARGV[6], ARGV[7], ARGV[8], ARGV[4]}, '\\n'))
+    {KEYS[7], KEYS[8], KEYS[9], ARGV[5], ARGV[6], ARGV[7], ARGV[3]}, '\\n'))
 end
-redis.call('ZADD', qlease, now + tonumber(ARGV[5]), ticket)
+redis.call('ZADD', qlease, now + tonumber(ARGV[4]), ticket)
 local pause = paused(KEYS[6], now)
-if pause > 0 then return {0, pause} end
+if pause > 0 then return must_wait(pause) end
 local k = {KEYS[7], KEYS[8], KEYS[9]}
-local l = {tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])}
+local l = {tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])}
 local wait = budget_wait(k, l, now)
 if wait > 0 then
   redis.call('ZADD', blocked, now + wait, ticket)
-  return {0, wait}
+  return must_wait(wait)
 end
 redis.call('ZREM', blocked, ticket)
 if concurrency > 0 then
@@ -209,16 +227,16 @@ if concurrency > 0 then
       end
     end
   end
-  redis.call('ZADD', slots, now + tonumber(ARGV[4]), ticket)
+  redis.call('ZADD', slots, now + tonumber(ARGV[3]), ticket)
 end
 budget_spend(k, l, now)
 leave_queue(queue, qlease, blocked, info, ticket)
-redis.call('DEL', prefix .. 'wake:' .. ticket)
-return {1, 0}
+return answer('granted', 1, 0)
 """
 )
 
 # KEYS: slots queue qlease blocked pause info; ARGV: prefix slot ticket-to-abandon concurrency
+_RELEASE_KEYS = 6
 _RELEASE = Lua(
     _COMMON
     + """
@@ -265,10 +283,7 @@ return until_
 )
 
 
-def _blpop(client: redis.Redis, *, box: str, seconds: float) -> object:
-    return client.blpop([box], timeout=seconds)
-
-
+_ASK_AGAIN = ((0, 0), None)  # an acquire answer that only asks the client to try again
 _LOCAL = "local"  # a slot granted by the local fallback
 _NO_SLOT = "none"  # granted without a slot (concurrency=None)
 
@@ -416,6 +431,24 @@ class RedisLimits(Limits):
                 "queue:info",
             )
         ]
+        base = self._base_keys
+        self._release_keys = [key.encode() for key in (base[0], base[1], base[2], base[3],
+                                                        base[5], base[6])]  # fmt: skip
+        self._concurrency_arg = str(concurrency or 0).encode()
+        self._acquire_args = [
+            str(value).encode()
+            for value in (
+                self._prefix,
+                concurrency or 0,
+                max(1, int(lease * 1000)),  # a slot's lease
+                max(3000, int(poll * 12_000)),  # a waiter's place in the queue, renewed each poll
+                app_per_day or 0,
+                per_minute or 0,
+                per_day or 0,
+                max(1, int(poll * 1000)),
+            )
+        ]
+        self._scope_keys: dict[str, list[bytes]] = {}
         self.throttled_waits = 0
 
     def __repr__(self) -> str:
@@ -453,39 +486,50 @@ class RedisLimits(Limits):
 
     # --- what the scripts get -----------------------------------------------------------------
 
-    def _keys(self, business: str | None) -> list[str]:
-        if self.budget_scope == "business":
-            scope = f"business:{business or '-'}"
-        else:
-            scope = f"connection:{self.connection_name}"
-        return [
-            *self._base_keys[:6],
-            self._prefix + "budget:app:day",
-            f"{self._prefix}budget:{scope}:minute",
-            f"{self._prefix}budget:{scope}:day",
-            self._base_keys[6],
-        ]
+    def _keys(self, business: str | None) -> list[bytes]:
+        """The acquire script's keys for a request of `business`, encoded once per scope."""
+        scope = (
+            f"business:{business or '-'}"
+            if self.budget_scope == "business"
+            else f"connection:{self.connection_name}"
+        )
+        keys = self._scope_keys.get(scope)
+        if keys is None:
+            names = [
+                *self._base_keys[:6],
+                self._prefix + "budget:app:day",
+                f"{self._prefix}budget:{scope}:minute",
+                f"{self._prefix}budget:{scope}:day",
+                self._base_keys[6],
+            ]
+            if len(self._scope_keys) >= 1024:  # many businesses: keep the cache bounded
+                self._scope_keys.clear()
+            keys = self._scope_keys[scope] = [name.encode() for name in names]
+        return keys
 
-    def _acquire_args(self, ticket: str) -> list[Arg]:
-        return [
-            self._prefix,
-            ticket,
-            self.concurrency or 0,
-            max(1, int(self.lease * 1000)),
-            max(3000, int(self.poll * 12_000)),
-            self.app_per_day or 0,
-            self.per_minute or 0,
-            self.per_day or 0,
-        ]
+    def _acquire_words(self, business: str | None, ticket: str) -> tuple[list[bytes], bytes]:
+        """The acquire script's keys and arguments, and the waiter's box."""
+        words = [*self._keys(business), *self._acquire_args, ticket.encode()]
+        return words, f"{self._prefix}wake:{ticket}".encode()
 
-    def _release_keys(self) -> list[str]:
-        base = self._base_keys
-        return [base[0], base[1], base[2], base[3], base[5], base[6]]
+    def _release_words(self, slot: str, abandoned: str) -> list[bytes]:
+        return [*self._release_keys, self._prefix.encode(), slot.encode(), abandoned.encode(),
+                self._concurrency_arg]  # fmt: skip
 
     def _wait_seconds(self, wait_ms: int) -> float:
         if wait_ms < 0:
             return self.poll
         return max(0.001, min(self.poll, wait_ms / 1000))
+
+    def _answer(self, answer: Sequence[Any]) -> tuple[bool, float, bool]:
+        """Read the acquire script's answer and the BLPOP sent behind it: (granted, seconds to
+        sleep before asking again, whether the request had to wait)."""
+        (granted, wait_ms), popped = answer
+        if popped is not None and popped[1] == b"granted":
+            return True, 0.0, not granted  # at once, or handed a slot by a release
+        if popped is not None:  # 'retry': a wait shorter than a poll, slept here
+            return False, self._wait_seconds(int(wait_ms)), True
+        return False, 0.0, True  # the BLPOP waited a whole poll: ask again at once
 
     # --- falling back -------------------------------------------------------------------------
 
@@ -521,23 +565,33 @@ class RedisLimits(Limits):
     def _acquire_redis(self, business: str | None) -> str:
         connection = self._shared.connection
         ticket = secrets.token_hex(12)
-        keys, args = self._keys(business), self._acquire_args(ticket)
-        box = f"{self._prefix}wake:{ticket}"
+        words, box = self._acquire_words(business, ticket)
+
+        def attempt(client: redis.Redis) -> Any:
+            # One round trip: the script, and the wait for a slot behind it (which returns at
+            # once when the script granted one or asked for a short sleep).
+            _ACQUIRE.ensure_loaded(client, connection)
+            pipe = client.pipeline(transaction=False)
+            pipe.evalsha(_ACQUIRE.sha, _ACQUIRE_KEYS, *words)  # type: ignore[arg-type]
+            pipe.blpop([box], timeout=self.poll)
+            try:
+                return pipe.execute()
+            except redis.exceptions.NoScriptError:  # flushed since: load it and ask again
+                connection.scripts.discard(_ACQUIRE.sha)
+                return _ASK_AGAIN
+
         try:
             counted = False
             while True:
-                granted, wait_ms = connection.call(
-                    lambda client: _ACQUIRE.run(client, keys, args), "acquiring a request slot"
-                )
-                if granted:
-                    return ticket if self.concurrency else _NO_SLOT
-                if not counted:
+                answer = connection.call(attempt, "acquiring a request slot")
+                granted, sleep, waited = self._answer(answer)
+                if waited and not counted:
                     self.throttled_waits += 1
                     counted = True
-                seconds = self._wait_seconds(int(wait_ms))
-                waiting = functools.partial(_blpop, box=box, seconds=seconds)
-                if connection.call(waiting, "waiting for a slot") is not None:
-                    return ticket  # a release handed this waiter its slot
+                if granted:
+                    return ticket if self.concurrency else _NO_SLOT
+                if sleep:
+                    time.sleep(sleep)
         except RedisUnavailableError:
             raise  # the queue lease removes the ticket: another call would only add time
         except BaseException:
@@ -547,10 +601,8 @@ class RedisLimits(Limits):
     def _abandon(self, ticket: str) -> None:
         """Leave the queue (and pass a wake-up on); the queue lease covers a failure here."""
         with contextlib.suppress(redis.exceptions.RedisError, OSError):
-            _RELEASE.run(
-                self._shared.connection.client,
-                self._release_keys(),
-                [self._prefix, "", ticket, self.concurrency or 0],
+            _RELEASE.run_words(
+                self._shared.connection.client, _RELEASE_KEYS, self._release_words("", ticket)
             )
 
     async def aacquire(self, business: str | None) -> None:
@@ -571,29 +623,31 @@ class RedisLimits(Limits):
     async def _aacquire_redis(self, business: str | None) -> str:
         connection = self._shared.connection
         ticket = secrets.token_hex(12)
-        keys, args = self._keys(business), self._acquire_args(ticket)
-        box = f"{self._prefix}wake:{ticket}"
+        words, box = self._acquire_words(business, ticket)
 
-        async def attempt(client: redis.asyncio.Redis) -> Sequence[int]:
-            answer: Sequence[int] = await _ACQUIRE.arun(client, keys, args)
-            return answer
+        async def attempt(client: redis.asyncio.Redis) -> Any:
+            await _ACQUIRE.aensure_loaded(client, connection)
+            pipe = client.pipeline(transaction=False)
+            pipe.evalsha(_ACQUIRE.sha, _ACQUIRE_KEYS, *words)  # type: ignore[arg-type]
+            pipe.blpop([box], timeout=self.poll)
+            try:
+                return await pipe.execute()
+            except redis.exceptions.NoScriptError:
+                connection.scripts.discard(_ACQUIRE.sha)
+                return _ASK_AGAIN
 
         try:
             counted = False
             while True:
-                granted, wait_ms = await connection.acall(attempt, "acquiring a request slot")
-                if granted:
-                    return ticket if self.concurrency else _NO_SLOT
-                if not counted:
+                answer = await connection.acall(attempt, "acquiring a request slot")
+                granted, sleep, waited = self._answer(answer)
+                if waited and not counted:
                     self.throttled_waits += 1
                     counted = True
-                seconds = self._wait_seconds(int(wait_ms))
-
-                async def wait(client: redis.asyncio.Redis, seconds: float = seconds) -> Any:
-                    return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
-
-                if await connection.acall(wait, "waiting for a slot") is not None:
-                    return ticket
+                if granted:
+                    return ticket if self.concurrency else _NO_SLOT
+                if sleep:
+                    await asyncio.sleep(sleep)
         except RedisUnavailableError:
             raise
         except BaseException:
@@ -602,10 +656,10 @@ class RedisLimits(Limits):
 
     async def _aabandon(self, ticket: str) -> None:
         with contextlib.suppress(redis.exceptions.RedisError, OSError, RuntimeError):
-            await _RELEASE.arun(
+            await _RELEASE.arun_words(
                 self._shared.connection.async_client,
-                self._release_keys(),
-                [self._prefix, "", ticket, self.concurrency or 0],
+                _RELEASE_KEYS,
+                self._release_words("", ticket),
             )
 
     def release(self) -> None:
@@ -616,10 +670,8 @@ class RedisLimits(Limits):
             self._shared.fallback.release()
             return
         try:
-            _RELEASE.run(
-                self._shared.connection.client,
-                self._release_keys(),
-                [self._prefix, slot, "", self.concurrency or 0],
+            _RELEASE.run_words(
+                self._shared.connection.client, _RELEASE_KEYS, self._release_words(slot, "")
             )
         except (redis.exceptions.RedisError, OSError) as exc:
             # Never turn a finished request into an error: the slot's lease frees it.
@@ -636,10 +688,8 @@ class RedisLimits(Limits):
             self._shared.fallback.release()
             return
         try:
-            await _RELEASE.arun(
-                self._shared.connection.async_client,
-                self._release_keys(),
-                [self._prefix, slot, "", self.concurrency or 0],
+            await _RELEASE.arun_words(
+                self._shared.connection.async_client, _RELEASE_KEYS, self._release_words(slot, "")
             )
         except (redis.exceptions.RedisError, OSError) as exc:
             logger.warning(
