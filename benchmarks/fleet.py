@@ -8,6 +8,12 @@ of it (idle capacity when the work is uneven, and no Retry-After shared). The lo
 method column give records per second, the 429s the emulator answered, and the share of the
 cap in use: the emulator's requests in flight inside its cap, integrated over time from the
 fleet's first admitted request to its last answer (`SageEmulator.cap_usage()`).
+
+A fourth fleet is the control: no limiter at all, and only 20 threads in all (4, 4, 3, 3, 3, 3),
+so exactly the cap's worth of requests can be in flight and nothing coordinates them. What it
+keeps busy is the most this machine can keep busy; each row also gives the share of the
+machine's CPUs in use while the fleet ran, which says when the machine, not the limits, is the
+bound.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ def _run(context: Context) -> list[Result]:
                 ("shared", "redis", CAP),
                 ("per-process-whole-cap", "local", CAP),
                 ("per-process-share", "local", max(1, CAP // WORKERS)),
+                ("ceiling", "none", CAP),
             ):
                 figures[label] = _fleet(context, server.url, limits, concurrency, label)
         finally:
@@ -51,7 +58,7 @@ def _run(context: Context) -> list[Result]:
         return (
             f"{label}: {f['records_per_s']:.0f} records/s ({f['requests_per_s']:.0f} requests/s), "
             f"{f['429s']:.0f} 429s, "
-            f"{f['busy'] * 100:.0f}% of the cap busy"
+            f"{f['busy'] * 100:.0f}% of the cap busy, machine CPU {f['cpu'] * 100:.0f}% busy"
         )
 
     method = (
@@ -75,7 +82,21 @@ def _run(context: Context) -> list[Result]:
             baseline_label=f"LocalLimits(concurrency={CAP // WORKERS}) in each process",
             method=method,
         ),
+        Result(
+            name="fleet-shared-vs-ceiling",
+            ours=shared,
+            baseline=[figures["ceiling"]["seconds_per_record"]],
+            baseline_label=(
+                f"no limiter, {CAP} threads in all: the most this machine can keep in flight"
+            ),
+            method=method,
+        ),
     ]
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """`total` threads over `parts` workers, as evenly as can be: 20 over 6 is 4, 4, 3, 3, 3, 3."""
+    return [total // parts + (1 if n < total % parts else 0) for n in range(parts)]
 
 
 def _fleet(
@@ -114,6 +135,7 @@ def _fleet(
             config,
             workers=WORKERS,
             pages={business: CONTACTS // 100 for business in fake.business_ids},
+            threads=_split(CAP, WORKERS) if limits == "none" else None,
         )
         usage = fake.cap_usage()
     records = len(result.created) + sum(len(ids) for ids in result.seen.values())
@@ -128,12 +150,14 @@ def _fleet(
         "seconds_per_record": active / records,
         "429s": float(fake.stats.by_status[429]),
         "busy": usage.share,
+        "cpu": result.machine_busy if result.machine_busy is not None else float("nan"),
         "errors": float(len(result.errors)),
     }
     context.log(
         f"  fleet {label}: {records} records in {active:.1f}s = {figures['records_per_s']:.0f}/s, "
         f"{figures['requests_per_s']:.0f} requests/s, "
         f"{figures['429s']:.0f} 429s, {figures['busy'] * 100:.0f}% of the cap busy, "
+        f"machine CPU {figures['cpu'] * 100:.0f}% busy, "
         f"max in flight {fake.stats.max_in_flight}, "
         f"refresh reuse {fake.stats.refresh_token_reuse.count}, errors {len(result.errors)}"
     )

@@ -50,7 +50,7 @@ class FleetConfig:
     namespace: str = "sage:fleet"
     threads: int = 8
     seconds: float = 10.0
-    limits: str = "redis"  # or "local": per-process LocalLimits
+    limits: str = "redis"  # or "local": per-process LocalLimits; "none": no limits at all
     concurrency: int = 20
     lease: float = 10.0
     refresh_margin: float = 0.3
@@ -75,8 +75,10 @@ def _client(config: FleetConfig) -> Any:
             app_per_day=None,
             lease=config.lease,
         )
-    else:
+    elif config.limits == "local":
         limits = LocalLimits(concurrency=config.concurrency, per_minute=None, per_day=None)
+    else:
+        limits = None
     return SageAccounting(
         client_id=config.client_id,
         client_secret=config.client_secret,
@@ -338,6 +340,7 @@ class FleetResult:
     errors: list[str]
     seen: dict[str, list[str]]
     created: list[str]
+    machine_busy: float | None = None  # the share of all CPUs in use while the fleet ran
 
 
 def fill_tasks(redis_url: str, pages: dict[str, int]) -> None:
@@ -374,13 +377,17 @@ def run_fleet(
     workers: int,
     pages: dict[str, int],
     during: Callable[[list[subprocess.Popen[str]]], None] | None = None,
+    threads: list[int] | None = None,
 ) -> FleetResult:
-    """Start `workers` workers, let them go together once all are ready, optionally act on
-    them while they run, wait, collect."""
+    """Start `workers` workers (of `threads[n]` threads each when given), let them go together
+    once all are ready, optionally act on them while they run, wait, collect."""
     import redis
 
     fill_tasks(config.redis_url, pages)
-    procs = [start_worker(config, worker=n) for n in range(workers)]
+    procs = [
+        start_worker(config, worker=n, **({"threads": threads[n]} if threads else {}))
+        for n in range(workers)
+    ]
     try:
         for proc in procs:
             line = next(iter_lines(proc), "").strip()
@@ -388,12 +395,14 @@ def run_fleet(
                 proc.wait(timeout=30)
                 raise RuntimeError(f"a worker did not start: {line!r}, exit {proc.returncode}")
         started = time.monotonic()
+        cpu_before = machine_cpu()
         client = redis.Redis.from_url(config.redis_url)
         client.rpush(GO, *[1] * workers)
         client.close()
         if during is not None:
             during(procs)
         outputs = [proc.communicate(timeout=config.seconds + 90) for proc in procs]
+        cpu_after = machine_cpu()
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -408,7 +417,26 @@ def run_fleet(
         errors=errors,
         seen=seen,
         created=created,
+        machine_busy=_busy_share(cpu_before, cpu_after),
     )
+
+
+def machine_cpu() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of every CPU of this machine so far, from /proc/stat (Linux);
+    None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and waiting for I/O
+    return sum(ticks) - idle, sum(ticks)
+
+
+def _busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def iter_lines(proc: subprocess.Popen[str]) -> Iterator[str]:

@@ -47,6 +47,9 @@ from sage_accounting.redis._connection import (
     Connection,
     Lua,
     RedisUnavailableError,
+    exchange,
+    pack,
+    word,
 )
 
 logger = logging.getLogger("sage_accounting.redis")
@@ -435,6 +438,8 @@ class RedisLimits(Limits):
         self._release_keys = [key.encode() for key in (base[0], base[1], base[2], base[3],
                                                         base[5], base[6])]  # fmt: skip
         self._concurrency_arg = str(concurrency or 0).encode()
+        release = [b"EVALSHA", _RELEASE.sha.encode(), b"%d" % _RELEASE_KEYS, *self._release_keys]
+        self._release_head = b"*%d\r\n" % (len(release) + 4) + b"".join(map(word, release))
         self._acquire_args = [
             str(value).encode()
             for value in (
@@ -449,6 +454,8 @@ class RedisLimits(Limits):
             )
         ]
         self._scope_keys: dict[str, list[bytes]] = {}
+        self._packed_heads: dict[str, bytes] = {}  # the acquire command up to the ticket
+        self._poll_arg = repr(float(poll)).encode()
         self.throttled_waits = 0
 
     def __repr__(self) -> str:
@@ -486,13 +493,13 @@ class RedisLimits(Limits):
 
     # --- what the scripts get -----------------------------------------------------------------
 
-    def _keys(self, business: str | None) -> list[bytes]:
-        """The acquire script's keys for a request of `business`, encoded once per scope."""
-        scope = (
-            f"business:{business or '-'}"
-            if self.budget_scope == "business"
-            else f"connection:{self.connection_name}"
-        )
+    def _scope(self, business: str | None) -> str:
+        if self.budget_scope == "business":
+            return f"business:{business or '-'}"
+        return f"connection:{self.connection_name}"
+
+    def _keys(self, scope: str) -> list[bytes]:
+        """The acquire script's keys for requests counted under `scope`, encoded once."""
         keys = self._scope_keys.get(scope)
         if keys is None:
             names = [
@@ -502,15 +509,29 @@ class RedisLimits(Limits):
                 f"{self._prefix}budget:{scope}:day",
                 self._base_keys[6],
             ]
-            if len(self._scope_keys) >= 1024:  # many businesses: keep the cache bounded
+            if len(self._scope_keys) >= 1024:  # many businesses: keep the caches bounded
                 self._scope_keys.clear()
+                self._packed_heads.clear()
             keys = self._scope_keys[scope] = [name.encode() for name in names]
         return keys
 
     def _acquire_words(self, business: str | None, ticket: str) -> tuple[list[bytes], bytes]:
         """The acquire script's keys and arguments, and the waiter's box."""
-        words = [*self._keys(business), *self._acquire_args, ticket.encode()]
+        words = [*self._keys(self._scope(business)), *self._acquire_args, ticket.encode()]
         return words, f"{self._prefix}wake:{ticket}".encode()
+
+    def _acquire_packed(self, business: str | None, ticket: str) -> bytes:
+        """The acquire script and the BLPOP behind it, packed: the constant head once per scope
+        (see `_keys`), the ticket and the box per call."""
+        scope = self._scope(business)
+        head = self._packed_heads.get(scope)
+        if head is None:
+            words = [b"EVALSHA", _ACQUIRE.sha.encode(), b"%d" % _ACQUIRE_KEYS]
+            words += [*self._keys(scope), *self._acquire_args]
+            head = b"*%d\r\n" % (len(words) + 1) + b"".join(map(word, words))
+            self._packed_heads[scope] = head
+        box = f"{self._prefix}wake:{ticket}".encode()
+        return head + word(ticket.encode()) + pack(b"BLPOP", box, self._poll_arg)
 
     def _release_words(self, slot: str, abandoned: str) -> list[bytes]:
         return [*self._release_keys, self._prefix.encode(), slot.encode(), abandoned.encode(),
@@ -565,17 +586,14 @@ class RedisLimits(Limits):
     def _acquire_redis(self, business: str | None) -> str:
         connection = self._shared.connection
         ticket = secrets.token_hex(12)
-        words, box = self._acquire_words(business, ticket)
+        packed = self._acquire_packed(business, ticket)
 
         def attempt(client: redis.Redis) -> Any:
             # One round trip: the script, and the wait for a slot behind it (which returns at
             # once when the script granted one or asked for a short sleep).
             _ACQUIRE.ensure_loaded(client, connection)
-            pipe = client.pipeline(transaction=False)
-            pipe.evalsha(_ACQUIRE.sha, _ACQUIRE_KEYS, *words)  # type: ignore[arg-type]
-            pipe.blpop([box], timeout=self.poll)
             try:
-                return pipe.execute()
+                return exchange(connection, packed, 2, "acquiring a request slot")
             except redis.exceptions.NoScriptError:  # flushed since: load it and ask again
                 connection.scripts.discard(_ACQUIRE.sha)
                 return _ASK_AGAIN
@@ -669,10 +687,17 @@ class RedisLimits(Limits):
         if slot == _LOCAL:
             self._shared.fallback.release()
             return
+        connection = self._shared.connection
+        words = self._release_words(slot, "")
         try:
-            _RELEASE.run_words(
-                self._shared.connection.client, _RELEASE_KEYS, self._release_words(slot, "")
-            )
+            try:
+                exchange(connection, self._release_head + b"".join(map(word, words[6:])), 1,
+                         "releasing a request slot")  # fmt: skip
+            except redis.exceptions.NoScriptError:
+                _RELEASE.run_words(connection.client, _RELEASE_KEYS, words)
+        except RedisUnavailableError as error:
+            # Never turn a finished request into an error: the slot's lease frees it.
+            logger.warning("%s; the slot returns when its lease runs out", error)
         except (redis.exceptions.RedisError, OSError) as exc:
             # Never turn a finished request into an error: the slot's lease frees it.
             logger.warning(
