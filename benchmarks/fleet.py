@@ -41,7 +41,8 @@ def _run(context: Context) -> list[Result]:
 
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="sage-bench-redis-") as directory:
-        server = RedisServer(Path(directory))
+        # Persisted as docs/guides/many-workers.md recommends: AOF, fsync once a second.
+        server = RedisServer(Path(directory), appendfsync="everysec")
         try:
             for label, limits, concurrency in (
                 ("shared", "redis", CAP),

@@ -239,12 +239,15 @@ def _free_port() -> int:
 class RedisServer:
     """One redis-server process; `restart()` keeps its port and files (AOF on)."""
 
-    def __init__(self, directory: Path, *, password: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, password: str | None = None, appendfsync: str = "always"
+    ) -> None:
         if REDIS_SERVER is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.directory = directory
         self.port = _free_port()
         self.password = password
+        self.appendfsync = appendfsync
         self.process: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -262,7 +265,7 @@ class RedisServer:
             "--dir", str(self.directory),
             "--save", "",
             "--appendonly", "yes",
-            "--appendfsync", "always",
+            "--appendfsync", self.appendfsync,
             "--daemonize", "no",
             "--logfile", str(self.directory / "redis.log"),
         ]  # fmt: skip
