@@ -206,6 +206,27 @@ def test_acquiring_goes_on_after_the_scripts_were_flushed(redis_url: str) -> Non
     assert limits.fleet_in_flight() == 0
 
 
+def test_async_waits_cancelled_mid_wait_leave_the_connections_sound(redis_url: str) -> None:
+    holder = _limits(redis_url, concurrency=1)
+    holder.acquire(None)
+    limits = _limits(redis_url, concurrency=1, poll=0.2)
+
+    async def run() -> None:
+        for _ in range(5):  # each cancellation lands while the wait is blocked in Redis
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(limits.aacquire(None), 0.05)
+        assert await limits._shared.connection.async_client.ping()
+        holder.release()
+        await asyncio.wait_for(limits.aacquire(None), 2.0)
+        assert limits.fleet_in_flight() == 1
+        await limits.arelease()
+
+    asyncio.run(run())
+    assert limits.fleet_in_flight() == 0
+    client = redis.Redis.from_url(redis_url)
+    assert client.zcard("t:queue") == 0 and client.keys("t:wake:*") == []
+
+
 def test_a_429_with_retry_after_pauses_the_other_workers(redis_url: str) -> None:
     fake = SageEmulator(seed=7)
     fake.faults.script(["429"], retry_after=1)

@@ -213,6 +213,9 @@ def exchange(connection: Connection, packed: bytes, replies: int, doing: str) ->
         except redis.exceptions.RedisError as exc:
             conn.disconnect()
             raise connection.error(exc, doing) from None
+        except BaseException:  # interrupted: the answers still to come must not reach the next user
+            conn.disconnect()
+            raise
         finally:
             pool.release(pooled)
 
@@ -252,15 +255,11 @@ class Lua:
         except redis.exceptions.NoScriptError:
             return await client.eval(self.source, keys, *words)  # type: ignore[arg-type,misc]
 
-    # A script sent inside a pipeline cannot fall back to EVAL on its own: load it first, once
-    # per connection (a failed call forgets it: the server may have restarted without it).
+    # A script sent ahead of other commands in one round trip cannot fall back to EVAL on its
+    # own: load it first, once per connection (a failed call forgets it: the server may have
+    # restarted without it).
 
     def ensure_loaded(self, client: redis.Redis, connection: Connection) -> None:
         if self.sha not in connection.scripts:
             client.script_load(self.source)
-            connection.scripts.add(self.sha)
-
-    async def aensure_loaded(self, client: redis.asyncio.Redis, connection: Connection) -> None:
-        if self.sha not in connection.scripts:
-            await client.script_load(self.source)
             connection.scripts.add(self.sha)

@@ -21,7 +21,6 @@ server's clock (so the machines' clocks do not matter):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -169,10 +168,12 @@ end
 # KEYS: slots queue qlease blocked seq pause app_day scope_minute scope_day info
 _ACQUIRE_KEYS = 10
 # ARGV: prefix concurrency slot_lease queue_lease app_per_day per_minute per_day poll ticket
-# Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees). The client sends
-# a BLPOP on the waiter's box right behind it, in the same round trip, so the script leaves a
-# word there whenever that BLPOP must not block: 'granted', or 'retry' when the wait is
-# shorter than a poll (the client then sleeps that long and asks again).
+#       followed ('1' or '0')
+# Answers {1, 0} when granted, else {0, ms to wait} (-1: until a slot frees). When `followed`,
+# the client has sent a BLPOP on the waiter's box right behind the script, in the same round
+# trip, so the script leaves a word there whenever that BLPOP must not block: 'granted', or
+# 'retry' when the wait is shorter than a poll (the client then sleeps that long and asks
+# again). Otherwise the client reads the answer first and blocks only when it must.
 _ACQUIRE = Lua(
     _COMMON
     + """
@@ -182,9 +183,11 @@ local concurrency = tonumber(ARGV[2])
 local box = prefix .. 'wake:' .. ticket
 local now = now_ms()
 
+local followed = ARGV[10] == '1'
+
 local function answer(word, granted, wait)
   redis.call('DEL', box)
-  if word then
+  if word and followed then
     redis.call('LPUSH', box, word)
     redis.call('PEXPIRE', box, tonumber(ARGV[3]))
   end
@@ -517,7 +520,7 @@ class RedisLimits(Limits):
 
     def _acquire_words(self, business: str | None, ticket: str) -> tuple[list[bytes], bytes]:
         """The acquire script's keys and arguments, and the waiter's box."""
-        words = [*self._keys(self._scope(business)), *self._acquire_args, ticket.encode()]
+        words = [*self._keys(self._scope(business)), *self._acquire_args, ticket.encode(), b"0"]
         return words, f"{self._prefix}wake:{ticket}".encode()
 
     def _acquire_packed(self, business: str | None, ticket: str) -> bytes:
@@ -528,10 +531,11 @@ class RedisLimits(Limits):
         if head is None:
             words = [b"EVALSHA", _ACQUIRE.sha.encode(), b"%d" % _ACQUIRE_KEYS]
             words += [*self._keys(scope), *self._acquire_args]
-            head = b"*%d\r\n" % (len(words) + 1) + b"".join(map(word, words))
+            head = b"*%d\r\n" % (len(words) + 2) + b"".join(map(word, words))
             self._packed_heads[scope] = head
         box = f"{self._prefix}wake:{ticket}".encode()
-        return head + word(ticket.encode()) + pack(b"BLPOP", box, self._poll_arg)
+        followed = word(ticket.encode()) + word(b"1")
+        return head + followed + pack(b"BLPOP", box, self._poll_arg)
 
     def _release_words(self, slot: str, abandoned: str) -> list[bytes]:
         return [*self._release_keys, self._prefix.encode(), slot.encode(), abandoned.encode(),
@@ -643,29 +647,29 @@ class RedisLimits(Limits):
         ticket = secrets.token_hex(12)
         words, box = self._acquire_words(business, ticket)
 
-        async def attempt(client: redis.asyncio.Redis) -> Any:
-            await _ACQUIRE.aensure_loaded(client, connection)
-            pipe = client.pipeline(transaction=False)
-            pipe.evalsha(_ACQUIRE.sha, _ACQUIRE_KEYS, *words)  # type: ignore[arg-type]
-            pipe.blpop([box], timeout=self.poll)
-            try:
-                return await pipe.execute()
-            except redis.exceptions.NoScriptError:
-                connection.scripts.discard(_ACQUIRE.sha)
-                return _ASK_AGAIN
+        # Two calls, not one pipelined round trip as in the sync twin: a task cancelled while
+        # a pipeline waits would hand its connection back with an answer still to come, which
+        # the connection's next user would read as its own. Single commands are safe.
+        async def ask(client: redis.asyncio.Redis) -> Sequence[int]:
+            answer: Sequence[int] = await _ACQUIRE.arun_words(client, _ACQUIRE_KEYS, words)
+            return answer
 
         try:
             counted = False
             while True:
-                answer = await connection.acall(attempt, "acquiring a request slot")
-                granted, sleep, waited = self._answer(answer)
-                if waited and not counted:
-                    self.throttled_waits += 1
-                    counted = True
+                granted, wait_ms = await connection.acall(ask, "acquiring a request slot")
                 if granted:
                     return ticket if self.concurrency else _NO_SLOT
-                if sleep:
-                    await asyncio.sleep(sleep)
+                if not counted:
+                    self.throttled_waits += 1
+                    counted = True
+                seconds = self._wait_seconds(int(wait_ms))
+
+                async def wait(client: redis.asyncio.Redis, seconds: float = seconds) -> Any:
+                    return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
+
+                if await connection.acall(wait, "waiting for a slot") is not None:
+                    return ticket  # a release handed this waiter its slot
         except RedisUnavailableError:
             raise
         except BaseException:
