@@ -185,6 +185,24 @@ def test_a_pause_shorter_than_a_poll_ends_when_it_ends(redis_url: str) -> None:
     assert two.throttled_waits == 1
 
 
+def test_a_url_that_decodes_answers_works_too(redis_url: str) -> None:
+    limits = _limits(redis_url + "?decode_responses=true", concurrency=1)
+    other = _limits(redis_url + "?decode_responses=true", concurrency=1)
+    limits.acquire(None)
+    assert limits.fleet_in_flight() == 1
+
+    def wait_for_the_slot() -> None:
+        other.acquire(None)
+        other.release()
+
+    waiting = threading.Thread(target=wait_for_the_slot)
+    waiting.start()
+    time.sleep(0.1)
+    limits.release()  # hands the slot to the waiter
+    waiting.join(timeout=5)
+    assert not waiting.is_alive() and other.fleet_in_flight() == 0
+
+
 def test_acquiring_goes_on_after_the_scripts_were_flushed(redis_url: str) -> None:
     limits = _limits(redis_url, poll=0.2)
     limits.acquire(None)

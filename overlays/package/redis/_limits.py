@@ -289,6 +289,7 @@ return until_
 )
 
 
+_GRANTED = (b"granted", "granted")  # as read, whether or not the URL asks to decode answers
 _ASK_AGAIN = ((0, 0), None)  # an acquire answer that only asks the client to try again
 _LOCAL = "local"  # a slot granted by the local fallback
 _NO_SLOT = "none"  # granted without a slot (concurrency=None)
@@ -550,7 +551,7 @@ class RedisLimits(Limits):
         """Read the acquire script's answer and the BLPOP sent behind it: (granted, seconds to
         sleep before asking again, whether the request had to wait)."""
         (granted, wait_ms), popped = answer
-        if popped is not None and popped[1] == b"granted":
+        if popped is not None and popped[1] in _GRANTED:
             return True, 0.0, not granted  # at once, or handed a slot by a release
         if popped is not None:  # 'retry': a wait shorter than a poll, slept here
             return False, self._wait_seconds(int(wait_ms)), True
