@@ -67,7 +67,7 @@ class Limits:
         self._admitted = 0
         self._busy = 0.0  # request-seconds spent inside the cap, on the real monotonic clock
         self._changed: float | None = None  # when `_admitted` last changed
-        self._first: float | None = None  # the first admission
+        self._first = 0.0  # the first admission (set with the first `_changed`)
         self._spent: dict[tuple[str, float], collections.deque[float]] = {}
 
     def enter(self) -> bool:
@@ -84,10 +84,10 @@ class Limits:
 
     def _count(self, change: int) -> None:
         moment = time.monotonic()
-        if self._changed is not None:
-            self._busy += self._admitted * (moment - self._changed)
-        if self._first is None:
+        if self._changed is None:
             self._first = moment
+        else:
+            self._busy += self._admitted * (moment - self._changed)
         self._changed = moment
         self._admitted += change
 
@@ -99,7 +99,7 @@ class Limits:
     def usage(self) -> CapUsage:
         """How much of the cap was in use from the first admission until the last change."""
         with self._lock:
-            if self._first is None or self._changed is None:
+            if self._changed is None:  # nothing admitted yet
                 return CapUsage(0.0, 0.0, self.concurrency)
             return CapUsage(self._busy, self._changed - self._first, self.concurrency)
 

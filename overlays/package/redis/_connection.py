@@ -163,10 +163,15 @@ class Connection:
 
 
 def pack(*words: bytes) -> bytes:
-    """Commands in Redis's wire format (RESP): each `words` tuple is one command. Packing the
-    constant part of a hot command once, and only its changing words per call, costs a fraction
-    of what redis-py's general packing does on every call."""
-    return b"*%d\r\n" % len(words) + b"".join(word(value) for value in words)
+    """One command in Redis's wire format (RESP). Packing the constant part of a hot command
+    once (`head`), and only its changing words per call, costs a fraction of what redis-py's
+    general packing does on every call."""
+    return head(words, following=0)
+
+
+def head(words: Sequence[bytes], *, following: int) -> bytes:
+    """The start of a packed command: `words`, with `following` more words still to come."""
+    return b"*%d\r\n" % (len(words) + following) + b"".join(map(word, words))
 
 
 def word(value: bytes) -> bytes:

@@ -47,6 +47,7 @@ from sage_accounting.redis._connection import (
     Lua,
     RedisUnavailableError,
     exchange,
+    head,
     pack,
     word,
 )
@@ -443,7 +444,7 @@ class RedisLimits(Limits):
                                                         base[5], base[6])]  # fmt: skip
         self._concurrency_arg = str(concurrency or 0).encode()
         release = [b"EVALSHA", _RELEASE.sha.encode(), b"%d" % _RELEASE_KEYS, *self._release_keys]
-        self._release_head = b"*%d\r\n" % (len(release) + 4) + b"".join(map(word, release))
+        self._release_head = head(release, following=4)  # prefix, slot, abandoned, concurrency
         self._acquire_args = [
             str(value).encode()
             for value in (
@@ -528,15 +529,14 @@ class RedisLimits(Limits):
         """The acquire script and the BLPOP behind it, packed: the constant head once per scope
         (see `_keys`), the ticket and the box per call."""
         scope = self._scope(business)
-        head = self._packed_heads.get(scope)
-        if head is None:
+        start = self._packed_heads.get(scope)
+        if start is None:
             words = [b"EVALSHA", _ACQUIRE.sha.encode(), b"%d" % _ACQUIRE_KEYS]
             words += [*self._keys(scope), *self._acquire_args]
-            head = b"*%d\r\n" % (len(words) + 2) + b"".join(map(word, words))
-            self._packed_heads[scope] = head
+            start = self._packed_heads[scope] = head(words, following=2)  # ticket, followed
         box = f"{self._prefix}wake:{ticket}".encode()
         followed = word(ticket.encode()) + word(b"1")
-        return head + followed + pack(b"BLPOP", box, self._poll_arg)
+        return start + followed + pack(b"BLPOP", box, self._poll_arg)
 
     def _release_words(self, slot: str, abandoned: str) -> list[bytes]:
         return [*self._release_keys, self._prefix.encode(), slot.encode(), abandoned.encode(),
@@ -694,21 +694,19 @@ class RedisLimits(Limits):
             return
         connection = self._shared.connection
         words = self._release_words(slot, "")
-        try:
+        packed = self._release_head + b"".join(map(word, words[_RELEASE_KEYS:]))
+
+        def send(client: redis.Redis) -> None:
             try:
-                exchange(connection, self._release_head + b"".join(map(word, words[6:])), 1,
-                         "releasing a request slot")  # fmt: skip
-            except redis.exceptions.NoScriptError:
-                _RELEASE.run_words(connection.client, _RELEASE_KEYS, words)
+                exchange(connection, packed, 1, "releasing a request slot")
+            except redis.exceptions.NoScriptError:  # flushed since: EVAL loads it again
+                _RELEASE.run_words(client, _RELEASE_KEYS, words)
+
+        try:
+            connection.call(send, "releasing a request slot")
         except RedisUnavailableError as error:
             # Never turn a finished request into an error: the slot's lease frees it.
             logger.warning("%s; the slot returns when its lease runs out", error)
-        except (redis.exceptions.RedisError, OSError) as exc:
-            # Never turn a finished request into an error: the slot's lease frees it.
-            logger.warning(
-                "%s; the slot returns when its lease runs out",
-                self._shared.connection.error(exc, "releasing a request slot"),
-            )
 
     async def arelease(self) -> None:
         slot = self._shared.pop()
