@@ -7,6 +7,7 @@ from .decode import DECODE
 from .extract import EXTRACT
 from .fleet import FLEET
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
+from .limits import LIMITS
 from .regenerate import REGENERATE
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -14,6 +15,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     IMPORT_MODEL,
     DECODE,
     EXTRACT,
+    LIMITS,
     FLEET,
     REGENERATE,
 )

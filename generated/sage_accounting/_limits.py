@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -94,7 +95,10 @@ class LocalLimits(Limits):
         self._in_flight = 0
         self._paused_until = 0.0
         self._windows: dict[str, tuple[collections.deque[float], collections.deque[float]]] = {}
-        self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # Only the first waiter can go next, so only it is woken: waking every waiter on each
+        # release costs a context switch per waiter, which with dozens of threads is most of
+        # what the limiter costs.
+        self._wakers: dict[int, Callable[[], object]] = {}  # waiting tickets: how to wake each
         self.max_in_flight = 0
         self.throttled_waits = 0
 
@@ -156,15 +160,17 @@ class LocalLimits(Limits):
             self._wake()
 
     def _wake(self) -> None:
-        self._lock.notify_all()
-        waiters, self._async_waiters = self._async_waiters, []
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_resolve, future)
+        """Under the lock: wake the first waiter, which may go now (a grant wakes the next)."""
+        if self._queue:
+            waker = self._wakers.get(self._queue[0])
+            if waker is not None:
+                waker()
 
     def acquire(self, business: str | None) -> None:
         key = self._key(business)
         with self._lock:
             ticket = self._enqueue()
+            waiter: threading.Condition | None = None
             try:
                 counted = False
                 while True:
@@ -175,7 +181,10 @@ class LocalLimits(Limits):
                         self.throttled_waits += 1
                         counted = True
                     if wait is None:
-                        self._lock.wait()
+                        if waiter is None:
+                            waiter = threading.Condition(self._lock)
+                            self._wakers[ticket] = waiter.notify
+                        waiter.wait()
                     else:
                         self._lock.release()
                         try:
@@ -185,6 +194,8 @@ class LocalLimits(Limits):
             except BaseException:
                 self._abandon(ticket)
                 raise
+            finally:
+                self._wakers.pop(ticket, None)
 
     async def aacquire(self, business: str | None) -> None:
         key = self._key(business)
@@ -199,7 +210,9 @@ class LocalLimits(Limits):
                     if wait == 0.0:
                         return
                     future: asyncio.Future[None] = loop.create_future()
-                    self._async_waiters.append((loop, future))
+                    self._wakers[ticket] = functools.partial(
+                        loop.call_soon_threadsafe, _resolve, future
+                    )
                 if not counted:
                     self.throttled_waits += 1
                     counted = True
@@ -211,6 +224,9 @@ class LocalLimits(Limits):
             with self._lock:
                 self._abandon(ticket)
             raise
+        finally:
+            with self._lock:
+                self._wakers.pop(ticket, None)
 
     def release(self) -> None:
         with self._lock:

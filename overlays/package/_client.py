@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import attrs
 import httpx
@@ -121,6 +121,39 @@ def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
 
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+class _NoCookies(httpx.Cookies):
+    """The jar of the clients built here: it keeps nothing. The API authenticates by bearer
+    token and needs no cookies, and reading every answer's Set-Cookie into urllib's jar is
+    the costliest step of httpx's bookkeeping per request."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        _no_cookies(None, name)
+
+    def update(self, cookies: Any = None) -> None:  # type: ignore[override]
+        _no_cookies(None, cookies)
+
+
+_NO_COOKIES = _NoCookies()
+
+
+def _no_cookies(client: object, cookies: object) -> NoReturn:
+    raise TypeError(
+        "sage_accounting's clients keep no cookies; pass http_client=httpx.Client(...) "
+        "for one that does"
+    )
+
+
+class _HTTPClient(httpx.Client):
+    cookies = property(lambda self: _NO_COOKIES, _no_cookies)
+
+
+class _AsyncHTTPClient(httpx.AsyncClient):
+    cookies = property(lambda self: _NO_COOKIES, _no_cookies)
 
 
 class _ClientCore(Generic[H]):
@@ -266,7 +299,7 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
         self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
     ) -> httpx.Client:
         hooks = {"request": [_policy_hook(policy)]} if policy is not None else {}
-        return httpx.Client(transport=transport, timeout=timeout, event_hooks=hooks)
+        return _HTTPClient(transport=transport, timeout=timeout, event_hooks=hooks)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         return RetryTransport(inner, policy=shared.policy, limits=shared.limits, stats=shared.stats)
@@ -336,7 +369,7 @@ class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
         self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
     ) -> httpx.AsyncClient:
         hooks = {"request": [_async_policy_hook(policy)]} if policy is not None else {}
-        return httpx.AsyncClient(transport=transport, timeout=timeout, event_hooks=hooks)
+        return _AsyncHTTPClient(transport=transport, timeout=timeout, event_hooks=hooks)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         return AsyncRetryTransport(

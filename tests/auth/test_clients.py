@@ -81,3 +81,39 @@ def test_passing_both_transport_and_client_is_refused(fake: SageEmulator) -> Non
 def test_a_token_of_the_wrong_type_is_refused_naming_it(fake: SageEmulator) -> None:
     with pytest.raises(TypeError, match=r"sage_accounting\.Token"):
         make_client(fake, token={"access_token": "x"})
+
+
+def _cookie_setting(fake: SageEmulator, sent: list[str | None]) -> httpx.MockTransport:
+    """The emulator behind a proxy that sets a cookie on every answer."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        response = fake.transport.handle_request(request)
+        response.headers["set-cookie"] = "session=abc; Path=/"
+        return response
+
+    return httpx.MockTransport(handler)
+
+
+def test_the_client_keeps_no_cookies(fake: SageEmulator) -> None:
+    sent: list[str | None] = []
+    sage = make_client(fake, transport=_cookie_setting(fake, sent))
+    child = sage.with_business(fake.lead_business_id)
+    sage.lead_business()
+    sage.lead_business()
+    child.lead_business()
+    assert sent == [None, None, None]
+    assert not sage.http_client.cookies
+    with pytest.raises(TypeError, match="keep no cookies"):
+        sage.http_client.cookies = {"session": "abc"}
+    with pytest.raises(TypeError, match="keep no cookies"):
+        sage.http_client.cookies.set("session", "abc")
+
+    # A caller's own httpx client keeps its own cookie policy.
+    own_sent: list[str | None] = []
+    own = httpx.Client(transport=_cookie_setting(fake, own_sent))
+    mine = make_client(fake, transport=None, http_client=own)
+    mine.lead_business()
+    mine.lead_business()
+    assert own_sent == [None, "session=abc"]
+    own.close()

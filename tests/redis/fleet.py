@@ -380,15 +380,16 @@ def run_fleet(
     workers: int,
     pages: dict[str, int],
     during: Callable[[list[subprocess.Popen[str]]], None] | None = None,
-    threads: list[int] | None = None,
+    per_worker: list[dict[str, Any]] | None = None,
 ) -> FleetResult:
-    """Start `workers` workers (of `threads[n]` threads each when given), let them go together
-    once all are ready, optionally act on them while they run, wait, collect."""
+    """Start `workers` workers (worker n with the config changed by `per_worker[n]` when given,
+    e.g. its own thread count), let them go together once all are ready, optionally act on them
+    while they run, wait, collect."""
     import redis
 
     fill_tasks(config.redis_url, pages)
     procs = [
-        start_worker(config, worker=n, **({"threads": threads[n]} if threads else {}))
+        start_worker(config, worker=n, **(per_worker[n] if per_worker else {}))
         for n in range(workers)
     ]
     try:
