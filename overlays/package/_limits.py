@@ -88,7 +88,7 @@ class LocalLimits(Limits):
         self._clock = clock
         self._sleep = sleep
         self._async_sleep = async_sleep or asyncio.sleep
-        self._lock = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._queue: collections.deque[int] = collections.deque()
         self._tickets = 0
         self._in_flight = 0

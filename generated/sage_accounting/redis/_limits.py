@@ -17,11 +17,17 @@ server's clock (so the machines' clocks do not matter):
   time.
 - `budget:<scope>:minute|day` (hashes of per-bucket counts): sliding windows in 60 buckets each,
   counted conservatively (a bucket counts until its last moment has left the window).
-- `pause` (string): the moment until which Sage told someone to wait (Retry-After).
+- `pause` (string): the moment until which Sage told someone to wait (Retry-After); each new
+  pause is also published on the `pauses` channel, to which every process listens.
+
+Inside a process, threads take turns before Redis sees them: per budget scope, one thread
+waits in the queue above while the others wait in the process's own line, and a thread that
+finishes a request hands its slot to the first of them (see `RedisLimits.handovers`).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -263,6 +269,33 @@ return 1
 """
 )
 
+# A slot freed in one process and handed straight to another of its waiting threads: the new
+# holder checks the pause and its budgets, spends them and renews the slot's lease, in fewer
+# commands than a release and an acquire. When it may not start (paused, out of budget, or the
+# slot's lease ran out), the slot goes back to the fleet's queue and the thread asks as usual.
+# KEYS: the acquire script's; ARGV: its first eight, then the slot. Answers 1 (go) or 0.
+_TAKE_OVER = Lua(
+    _COMMON
+    + """
+local slots, queue, qlease, blocked, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[10]
+local slot = ARGV[9]
+local now = now_ms()
+if tonumber(redis.call('ZSCORE', slots, slot) or '0') > now then
+  local k = {KEYS[7], KEYS[8], KEYS[9]}
+  local l = {tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])}
+  if paused(KEYS[6], now) == 0 and budget_wait(k, l, now) == 0 then
+    redis.call('ZADD', slots, now + tonumber(ARGV[3]), slot)
+    budget_spend(k, l, now)
+    return 1
+  end
+end
+redis.call('ZREM', slots, slot)
+prune(slots, queue, qlease, blocked, info, now)
+hand_over(ARGV[1], slots, queue, qlease, blocked, info, KEYS[6], tonumber(ARGV[2]), now)
+return 0
+"""
+)
+
 # KEYS: slots; ARGV: lease, slot...
 _RENEW = Lua(
     _COMMON
@@ -278,7 +311,7 @@ return renewed
 """
 )
 
-# KEYS: pause; ARGV: ms
+# KEYS: pause, the channel on which processes hear of pauses; ARGV: ms
 _PAUSE = Lua(
     _COMMON
     + """
@@ -286,6 +319,7 @@ local now = now_ms()
 local until_ = now + tonumber(ARGV[1])
 if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
   redis.call('SET', KEYS[1], until_, 'PX', tonumber(ARGV[1]) + 1000)
+  redis.call('PUBLISH', KEYS[2], ARGV[1])
 end
 return until_
 """
@@ -298,61 +332,193 @@ _LOCAL = "local"  # a slot granted by the local fallback
 _NO_SLOT = "none"  # granted without a slot (concurrency=None)
 
 
+class _Waiter:
+    """A thread of this process waiting for a slot to be handed over inside the process."""
+
+    __slots__ = ("outcome", "passes", "ready", "scope", "slot")
+
+    def __init__(self, scope: str, ready: threading.Condition) -> None:
+        self.scope = scope
+        self.ready = ready
+        self.outcome: Literal["slot", "ask"] | None = None  # handed a slot, or asks Redis itself
+        self.slot = ""
+        self.passes = 0
+
+
 class _Shared:
-    """What a `RedisLimits` and its `for_connection` siblings share in one process."""
+    """What a `RedisLimits` and its `for_connection` siblings share in one process.
+
+    Threads of the process take turns locally: of the threads waiting for the same budget
+    scope, only one waits in the fleet's queue on Redis (it "asks"); the others wait here, in
+    arrival order, and a thread finishing a request hands its slot straight to the first of
+    them (up to `handovers` times in a row, then the slot goes back to the fleet's queue, so
+    that other processes' waiters are served in turn).
+    """
 
     def __init__(
-        self, connection: Connection, slots_key: str, lease: float, fallback: LocalLimits
+        self, connection: Connection, namespace: str, lease: float, fallback: LocalLimits
     ) -> None:
         self.connection = connection
-        self.slots_key = slots_key
+        self.slots_key = f"{namespace}:slots"
+        self.pause_key = f"{namespace}:pause"
+        self.pause_channel = f"{namespace}:pauses"
         self.lease = lease
         self.fallback = fallback
         self.lock = threading.Lock()
-        self.held: list[str] = []
+        self.held: list[tuple[str, int]] = []  # slots and how often each was handed over
+        self.waiting: collections.deque[_Waiter] = collections.deque()
+        self.asking: dict[str, int] = {}  # budget scope: threads of this process asking Redis
+        self.threads = threading.local()
         self.fallback_until = 0.0
         self.pid = os.getpid()
         self.heartbeat: threading.Thread | None = None
+        # What the heartbeat thread knows: whether it hears of every pause (subscribed to the
+        # pause channel), until when the fleet is paused, and whether the last renewal found
+        # every slot held here still counted.
+        self.listening = False
+        self.paused_until = 0.0  # time.monotonic()
+        self.leases_ok = True
 
-    def hold(self, slot: str) -> None:
+    def condition(self) -> threading.Condition:
+        """The calling thread's condition on the lock, made once and kept."""
+        ready: threading.Condition | None = getattr(self.threads, "ready", None)
+        if ready is None:
+            ready = self.threads.ready = threading.Condition(self.lock)
+        return ready
+
+    def forked(self) -> None:
+        """Under the lock: a forked child inherits no slots, no waiting threads, no thread."""
+        if self.pid != os.getpid():
+            self.pid, self.held, self.heartbeat = os.getpid(), [], None
+            self.waiting, self.asking = collections.deque(), {}
+            self.listening, self.leases_ok = False, True
+
+    def hold(self, slot: str, passes: int = 0) -> None:
         with self.lock:
-            if self.pid != os.getpid():  # a forked child inherits no slots and no thread
-                self.pid, self.held, self.heartbeat = os.getpid(), [], None
-            self.held.append(slot)
+            self.forked()
+            self.held.append((slot, passes))
             if slot not in (_LOCAL, _NO_SLOT) and self.heartbeat is None:
                 self.heartbeat = threading.Thread(
-                    target=self._renew, name="sage-redis-limits", daemon=True
+                    target=self._beat, name="sage-redis-limits", daemon=True
                 )
                 self.heartbeat.start()
 
-    def pop(self) -> str | None:
+    def pop(self) -> tuple[str, int] | None:
         with self.lock:
             return self.held.pop() if self.held else None
 
+    def hand_over(self, slot: str, passes: int) -> bool:
+        """Give a freed slot to the first thread waiting here, if any."""
+        with self.lock:
+            if not self.waiting:
+                return False
+            waiter = self.waiting.popleft()
+            waiter.slot, waiter.passes, waiter.outcome = slot, passes + 1, "slot"
+            waiter.ready.notify()
+            return True
+
+    def start_asking(self, scope: str) -> None:
+        """Under the lock."""
+        self.asking[scope] = self.asking.get(scope, 0) + 1
+
+    def stop_asking(self, scope: str, *, everyone: bool = False) -> None:
+        """Under the lock: a thread stopped asking Redis. When it was the last one for its
+        scope, the first thread waiting here for that scope asks next; `everyone` (Redis
+        failed) sends every waiting thread to ask for itself, so that each meets the failure
+        within its own time bound instead of one after another."""
+        left = self.asking.get(scope, 0) - 1
+        if left > 0:
+            self.asking[scope] = left
+        else:
+            self.asking.pop(scope, None)
+        for waiter in list(self.waiting):
+            if everyone or (waiter.scope == scope and not self.asking.get(scope)):
+                self.waiting.remove(waiter)
+                waiter.outcome = "ask"
+                self.start_asking(waiter.scope)
+                waiter.ready.notify()
+                if not everyone:
+                    return
+
+    def heard_pause(self, seconds: float) -> None:
+        with self.lock:
+            self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    def may_start_unasked(self) -> bool:
+        """Whether a slot handed over here may start without asking Redis, when no budget is
+        counted: this process hears of every pause and none holds, and every slot held here
+        was still counted at the last renewal."""
+        return self.listening and self.leases_ok and time.monotonic() >= self.paused_until
+
+    def _beat(self) -> None:
+        """Renew the leases of the slots held here every `lease / 3` seconds and, in between,
+        listen for pauses."""
+        every = self.lease / 3
+        due = time.monotonic() + every
+        pubsub: Any = None
+        while True:
+            left = due - time.monotonic()
+            if left > 0:
+                pubsub = self._listen(pubsub, left)
+                continue
+            due = time.monotonic() + every
+            self._renew()
+
+    def _listen(self, pubsub: Any, seconds: float) -> Any:
+        """Wait up to `seconds` for news of a pause; the subscription, once confirmed, reads
+        the pause already set. Returns the subscription to go on with (None: broken)."""
+        try:
+            if pubsub is None:
+                pubsub = self.connection.client.pubsub()  # type: ignore[no-untyped-call]
+                pubsub.subscribe(self.pause_channel)
+            message = pubsub.get_message(timeout=seconds)
+            if message is None:
+                return pubsub
+            if message["type"] == "subscribe":
+                self.heard_pause(self._pause_left())
+                self.listening = True
+            elif message["type"] == "message":
+                self.heard_pause(int(message["data"]) / 1000)
+            return pubsub
+        except (redis.exceptions.RedisError, OSError, ValueError):
+            self.listening = False
+            if pubsub is not None:
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    pubsub.close()
+            time.sleep(min(seconds, 1.0))
+            return None
+
+    def _pause_left(self) -> float:
+        client = self.connection.client
+        until = float(cast("bytes | None", client.get(self.pause_key)) or 0)
+        seconds, micros = cast("tuple[int, int]", client.time())
+        return max(0.0, (until - (seconds * 1000 + micros / 1000)) / 1000)
+
     def _renew(self) -> None:
         lease_ms = max(1, int(self.lease * 1000))
-        while True:
-            time.sleep(self.lease / 3)
-            with self.lock:
-                slots = [slot for slot in self.held if slot not in (_LOCAL, _NO_SLOT)]
-            if not slots:
-                continue
-            try:
-                renewed = _RENEW.run(self.connection.client, [self.slots_key], [lease_ms, *slots])
-            except (redis.exceptions.RedisError, OSError) as exc:
-                logger.warning(
-                    "Redis at %s: renewing %d slot lease(s) failed (%s)",
-                    self.connection.url,
-                    len(slots),
-                    type(exc).__name__,
-                )
-                continue
-            if renewed < len(slots):
-                logger.warning(
-                    "Redis at %s: %d slot lease(s) ran out while their requests ran",
-                    self.connection.url,
-                    len(slots) - renewed,
-                )
+        with self.lock:
+            slots = [slot for slot, _ in self.held if slot not in (_LOCAL, _NO_SLOT)]
+        if not slots:
+            self.leases_ok = True
+            return
+        try:
+            renewed = _RENEW.run(self.connection.client, [self.slots_key], [lease_ms, *slots])
+        except (redis.exceptions.RedisError, OSError) as exc:
+            self.leases_ok = False
+            logger.warning(
+                "Redis at %s: renewing %d slot lease(s) failed (%s)",
+                self.connection.url,
+                len(slots),
+                type(exc).__name__,
+            )
+            return
+        self.leases_ok = renewed == len(slots)
+        if renewed < len(slots):
+            logger.warning(
+                "Redis at %s: %d slot lease(s) ran out while their requests ran",
+                self.connection.url,
+                len(slots) - renewed,
+            )
 
 
 class RedisLimits(Limits):
@@ -370,6 +536,11 @@ class RedisLimits(Limits):
       same settings) until Redis answers again, tried every `retry_redis_after` seconds.
     - `timeout`: socket timeout of every Redis call; `poll`: seconds between a waiter's checks
       when no wake-up comes.
+    - `handovers`: how many times in a row a slot freed in this process may pass straight to
+      another of its waiting threads (the new holder still checks the pause and its budgets)
+      before it goes back to the fleet's queue. A hand-over costs one small script instead of
+      a release, an acquire and a wake-up; 0 sends every slot through the queue, first come,
+      first served across the fleet.
     """
 
     def __init__(
@@ -388,6 +559,7 @@ class RedisLimits(Limits):
         timeout: float = DEFAULT_TIMEOUT,
         poll: float = 0.25,
         retry_redis_after: float = 5.0,
+        handovers: int = 8,
         _shared: _Shared | None = None,
     ) -> None:
         for name, value in (
@@ -406,6 +578,8 @@ class RedisLimits(Limits):
             raise ValueError(f"on_redis_error must be 'fail' or 'local', not {on_redis_error!r}")
         if lease <= 0 or poll <= 0 or poll >= timeout:
             raise ValueError("lease must be positive and poll between 0 and timeout")
+        if isinstance(handovers, bool) or not isinstance(handovers, int) or handovers < 0:
+            raise ValueError(f"handovers must be a whole number, 0 or more, not {handovers!r}")
         self.namespace = namespace
         self.concurrency = concurrency
         self.per_minute = per_minute
@@ -417,9 +591,11 @@ class RedisLimits(Limits):
         self.on_redis_error = on_redis_error
         self.poll = poll
         self.retry_redis_after = retry_redis_after
+        self.handovers = handovers if concurrency else 0
+        self._counts_nothing = per_minute is None and per_day is None and app_per_day is None
         self._shared = _shared or _Shared(
             Connection(url, timeout=timeout),
-            f"{namespace}:slots",
+            namespace,
             lease,
             LocalLimits(
                 concurrency=concurrency,
@@ -462,6 +638,7 @@ class RedisLimits(Limits):
         ]
         self._scope_keys: dict[str, list[bytes]] = {}
         self._packed_heads: dict[str, bytes] = {}  # the acquire command up to the ticket
+        self._take_over_heads: dict[str, bytes] = {}  # the take-over command up to the slot
         self._poll_arg = repr(float(poll)).encode()
         self.throttled_waits = 0
 
@@ -470,7 +647,8 @@ class RedisLimits(Limits):
             f"RedisLimits({self.url!r}, namespace={self.namespace!r}, "
             f"concurrency={self.concurrency}, per_minute={self.per_minute}, "
             f"per_day={self.per_day}, app_per_day={self.app_per_day}, "
-            f"budget_scope={self.budget_scope!r}, on_redis_error={self.on_redis_error!r})"
+            f"budget_scope={self.budget_scope!r}, on_redis_error={self.on_redis_error!r}, "
+            f"handovers={self.handovers})"
         )
 
     @property
@@ -495,6 +673,7 @@ class RedisLimits(Limits):
             timeout=self._shared.connection.timeout,
             poll=self.poll,
             retry_redis_after=self.retry_redis_after,
+            handovers=self.handovers,
             _shared=self._shared,
         )
 
@@ -519,6 +698,7 @@ class RedisLimits(Limits):
             if len(self._scope_keys) >= 1024:  # many businesses: keep the caches bounded
                 self._scope_keys.clear()
                 self._packed_heads.clear()
+                self._take_over_heads.clear()
             keys = self._scope_keys[scope] = [name.encode() for name in names]
         return keys
 
@@ -539,6 +719,16 @@ class RedisLimits(Limits):
         box = f"{self._prefix}wake:{ticket}".encode()
         followed = word(ticket.encode()) + word(b"1")
         return start + followed + pack(b"BLPOP", box, self._poll_arg)
+
+    def _take_over_packed(self, business: str | None, slot: str) -> tuple[bytes, list[bytes]]:
+        """The take-over script packed (its constant head once per scope), and its words."""
+        scope = self._scope(business)
+        words = [*self._keys(scope), *self._acquire_args, slot.encode()]
+        start = self._take_over_heads.get(scope)
+        if start is None:
+            command = [b"EVALSHA", _TAKE_OVER.sha.encode(), b"%d" % _ACQUIRE_KEYS, *words[:-1]]
+            start = self._take_over_heads[scope] = head(command, following=1)  # the slot
+        return start + word(words[-1]), words
 
     def _release_words(self, slot: str, abandoned: str) -> list[bytes]:
         return [*self._release_keys, self._prefix.encode(), slot.encode(), abandoned.encode(),
@@ -581,16 +771,89 @@ class RedisLimits(Limits):
             self._shared.hold(_LOCAL)
             return
         try:
-            slot = self._acquire_redis(business)
+            slot, passes = self._acquire_redis(business)
         except RedisUnavailableError as error:
             if self.on_redis_error != "local":
                 raise
             self._fall_back(error)
             self._shared.fallback.acquire(business)
-            slot = _LOCAL
-        self._shared.hold(slot)
+            slot, passes = _LOCAL, 0
+        self._shared.hold(slot, passes)
 
-    def _acquire_redis(self, business: str | None) -> str:
+    def _acquire_redis(self, business: str | None) -> tuple[str, int]:
+        """A slot (and how often it was handed over): handed over by a thread of this process,
+        or asked of Redis when no other thread here is asking for the same scope already."""
+        if not self.handovers:
+            return self._ask(business), 0
+        shared = self._shared
+        scope = self._scope(business)
+        waiter = None
+        with shared.lock:
+            shared.forked()
+            if shared.asking.get(scope):
+                waiter = _Waiter(scope, shared.condition())
+                shared.waiting.append(waiter)
+                self.throttled_waits += 1
+            else:
+                shared.start_asking(scope)
+        if waiter is not None and self._wait_here(waiter):
+            if self._take_over(business, waiter.slot):
+                return waiter.slot, waiter.passes
+            with shared.lock:  # it went back to the fleet's queue: ask there
+                shared.start_asking(scope)
+        failed = False
+        try:
+            return self._ask(business), 0
+        except RedisUnavailableError:
+            failed = True
+            raise
+        finally:
+            with shared.lock:
+                shared.stop_asking(scope, everyone=failed)
+
+    def _wait_here(self, waiter: _Waiter) -> bool:
+        """Wait in this process's line until handed a slot (True) or told to ask Redis (False;
+        counted as asking by whoever said so)."""
+        shared = self._shared
+        try:
+            with shared.lock:
+                while waiter.outcome is None:
+                    waiter.ready.wait()
+        except BaseException:
+            with shared.lock:
+                if waiter in shared.waiting:
+                    shared.waiting.remove(waiter)
+                elif waiter.outcome == "ask":
+                    shared.stop_asking(waiter.scope)
+            if waiter.outcome == "slot":  # handed one meanwhile: pass it on
+                self._give_back(waiter.slot, waiter.passes)
+            raise
+        return waiter.outcome == "slot"
+
+    def _take_over(self, business: str | None, slot: str) -> bool:
+        """Start on a slot handed over here if the pause and the budgets allow (one script;
+        none when no budget is counted and this process hears of every pause); otherwise the
+        script has put the slot back in the fleet's queue."""
+        if self._counts_nothing and self._shared.may_start_unasked():
+            return True
+        connection = self._shared.connection
+        packed, words = self._take_over_packed(business, slot)
+
+        def send(client: redis.Redis) -> Any:
+            try:
+                return exchange(connection, packed, 1, "taking over a request slot")[0]
+            except redis.exceptions.NoScriptError:  # flushed since: EVAL loads it again
+                return _TAKE_OVER.run_words(client, _ACQUIRE_KEYS, words)
+
+        try:
+            return bool(connection.call(send, "taking over a request slot"))
+        except RedisUnavailableError:
+            raise  # the slot's lease frees it
+        except BaseException:
+            self._release_slot(slot)  # interrupted: the slot may still be held
+            raise
+
+    def _ask(self, business: str | None) -> str:
         connection = self._shared.connection
         ticket = secrets.token_hex(12)
         packed = self._acquire_packed(business, ticket)
@@ -688,12 +951,22 @@ class RedisLimits(Limits):
             )
 
     def release(self) -> None:
-        slot = self._shared.pop()
-        if slot is None or slot == _NO_SLOT:
+        held = self._shared.pop()
+        if held is None or held[0] == _NO_SLOT:
             return
+        slot, passes = held
         if slot == _LOCAL:
             self._shared.fallback.release()
             return
+        self._give_back(slot, passes)
+
+    def _give_back(self, slot: str, passes: int) -> None:
+        """Hand a freed slot to a thread waiting here, or back to the fleet's queue."""
+        if passes < self.handovers and self._shared.hand_over(slot, passes):
+            return
+        self._release_slot(slot)
+
+    def _release_slot(self, slot: str) -> None:
         connection = self._shared.connection
         words = self._release_words(slot, "")
         packed = self._release_head + b"".join(map(word, words[_RELEASE_KEYS:]))
@@ -711,9 +984,10 @@ class RedisLimits(Limits):
             logger.warning("%s; the slot returns when its lease runs out", error)
 
     async def arelease(self) -> None:
-        slot = self._shared.pop()
-        if slot is None or slot == _NO_SLOT:
+        held = self._shared.pop()
+        if held is None or held[0] == _NO_SLOT:
             return
+        slot = held[0]
         if slot == _LOCAL:
             self._shared.fallback.release()
             return
@@ -729,13 +1003,14 @@ class RedisLimits(Limits):
 
     def pause(self, seconds: float) -> None:
         self._shared.fallback.pause(seconds)
+        self._shared.heard_pause(seconds)
         if self._local_now():
             return
         ms = max(1, int(seconds * 1000))
+        keys = [self._shared.pause_key, self._shared.pause_channel]
         try:
             self._shared.connection.call(
-                lambda client: _PAUSE.run(client, [self._base_keys[5]], [ms]),
-                "pausing the fleet",
+                lambda client: _PAUSE.run(client, keys, [ms]), "pausing the fleet"
             )
         except RedisUnavailableError as error:
             if self.on_redis_error != "local":
@@ -744,12 +1019,14 @@ class RedisLimits(Limits):
 
     async def apause(self, seconds: float) -> None:
         self._shared.fallback.pause(seconds)
+        self._shared.heard_pause(seconds)
         if self._local_now():
             return
         ms = max(1, int(seconds * 1000))
+        keys = [self._shared.pause_key, self._shared.pause_channel]
 
         async def run(client: redis.asyncio.Redis) -> Any:
-            return await _PAUSE.arun(client, [self._base_keys[5]], [ms])
+            return await _PAUSE.arun(client, keys, [ms])
 
         try:
             await self._shared.connection.acall(run, "pausing the fleet")
