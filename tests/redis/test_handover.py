@@ -4,6 +4,7 @@ Separate instances stand for separate processes."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 import time
@@ -64,6 +65,72 @@ def test_threads_of_one_process_take_turns_without_asking_redis_each_time(
     assert limits.fleet_in_flight() == 0
     # Nothing is counted but the cap: most turns passed a slot on inside the process.
     assert _evalsha_calls(redis_url) < 150 / 2
+
+
+def test_tasks_of_one_process_take_turns_too(redis_url: str) -> None:
+    limits = _limits(redis_url, concurrency=2)
+    inside, most, turns = [0], [0], [0]
+
+    async def work() -> None:
+        for _ in range(25):
+            await limits.aacquire(None)
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            await asyncio.sleep(0.002)
+            inside[0] -= 1
+            turns[0] += 1
+            await limits.arelease()
+
+    async def run() -> None:
+        await asyncio.gather(*(work() for _ in range(6)))
+
+    redis.Redis.from_url(redis_url).config_resetstat()
+    asyncio.run(run())
+    assert turns[0] == 150 and most[0] == 2
+    assert limits.fleet_in_flight() == 0
+    assert _evalsha_calls(redis_url) < 150 / 2
+
+
+def test_a_thread_hands_its_slot_to_a_task_waiting_in_another_thread(redis_url: str) -> None:
+    limits = _limits(redis_url, concurrency=1, poll=0.1)
+    limits.acquire(None)
+    done: list[str] = []
+
+    async def wait(name: str) -> None:
+        await limits.aacquire(None)
+        done.append(name)
+        await asyncio.sleep(0.01)
+        await limits.arelease()
+
+    async def run() -> None:
+        asking = asyncio.ensure_future(wait("asking"))
+        await asyncio.sleep(0.1)
+        await asyncio.gather(asking, wait("in line"))
+
+    loop = _start(lambda: asyncio.run(run()))
+    time.sleep(0.2)
+    limits.release()  # from this thread to the task waiting in the line
+    loop.join(timeout=5)
+    assert done == ["in line", "asking"]
+    assert limits.fleet_in_flight() == 0
+
+
+def test_a_task_cancelled_while_waiting_here_leaves_nothing_behind(redis_url: str) -> None:
+    limits = _limits(redis_url, concurrency=1, poll=0.1)
+
+    async def run() -> None:
+        await limits.aacquire(None)
+        asking = asyncio.ensure_future(limits.aacquire(None))  # asks Redis
+        await asyncio.sleep(0.05)
+        with pytest.raises(asyncio.TimeoutError):  # waits here, behind it, and gives up
+            await asyncio.wait_for(limits.aacquire(None), 0.1)
+        await limits.arelease()  # nobody waits here any more: the slot goes to the queue
+        await asyncio.wait_for(asking, 2)
+        assert limits.fleet_in_flight() == 1
+        await limits.arelease()
+
+    asyncio.run(run())
+    assert limits.fleet_in_flight() == 0
 
 
 def test_hand_overs_are_bounded_so_other_processes_get_their_turn(redis_url: str) -> None:

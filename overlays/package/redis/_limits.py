@@ -19,22 +19,24 @@ server's clock (so the machines' clocks do not matter):
 - `pause` (string): the moment until which Sage told someone to wait (Retry-After); each new
   pause is also published on the `pauses` channel, to which every process listens.
 
-Inside a process, threads take turns before Redis sees them: per budget scope, one thread
-waits in the queue above while the others wait in the process's own line, and a thread that
+Inside a process, threads and tasks take turns before Redis sees them: per budget scope, one
+waits in the queue above while the others wait in the process's own line, and one that
 finishes a request hands its slot to the first of them (see `RedisLimits.handovers`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import os
 import secrets
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, cast
 
 import redis
@@ -331,24 +333,38 @@ _NO_SLOT = "none"  # granted without a slot (concurrency=None)
 
 
 class _Waiter:
-    """A thread of this process waiting for a slot to be handed over inside the process."""
+    """A thread or task of this process waiting for a slot to be handed over in the process."""
 
-    __slots__ = ("outcome", "passes", "ready", "scope", "slot")
+    __slots__ = ("outcome", "passes", "scope", "slot", "wake")
 
-    def __init__(self, scope: str, ready: threading.Condition) -> None:
+    def __init__(self, scope: str, wake: Callable[[], object]) -> None:
         self.scope = scope
-        self.ready = ready
+        self.wake = wake  # called under the lock once `outcome` is set
         self.outcome: Literal["slot", "ask"] | None = None  # handed a slot, or asks Redis itself
         self.slot = ""
         self.passes = 0
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _woken(waiter: _Waiter) -> bool:
+    """Wake a waiter; False when it can no longer be woken (its event loop has closed)."""
+    try:
+        waiter.wake()
+    except RuntimeError:
+        return False
+    return True
+
+
 class _Shared:
     """What a `RedisLimits` and its `for_connection` siblings share in one process.
 
-    Threads of the process take turns locally: of the threads waiting for the same budget
+    Threads and tasks of the process take turns locally: of those waiting for the same budget
     scope, only one waits in the fleet's queue on Redis (it "asks"); the others wait here, in
-    arrival order, and a thread finishing a request hands its slot straight to the first of
+    arrival order, and one finishing a request hands its slot straight to the first of
     them (up to `handovers` times in a row, then the slot goes back to the fleet's queue, so
     that other processes' waiters are served in turn).
     """
@@ -378,7 +394,8 @@ class _Shared:
         self.leases_ok = True
 
     def condition(self) -> threading.Condition:
-        """The calling thread's condition on the lock, made once and kept."""
+        """The calling thread's condition on the lock, made once and kept (waiting threads
+        are woken by its `notify`)."""
         ready: threading.Condition | None = getattr(self.threads, "ready", None)
         if ready is None:
             ready = self.threads.ready = threading.Condition(self.lock)
@@ -406,14 +423,14 @@ class _Shared:
             return self.held.pop() if self.held else None
 
     def hand_over(self, slot: str, passes: int) -> bool:
-        """Give a freed slot to the first thread waiting here, if any."""
+        """Give a freed slot to the first thread or task waiting here, if any."""
         with self.lock:
-            if not self.waiting:
-                return False
-            waiter = self.waiting.popleft()
-            waiter.slot, waiter.passes, waiter.outcome = slot, passes + 1, "slot"
-            waiter.ready.notify()
-            return True
+            while self.waiting:
+                waiter = self.waiting.popleft()
+                waiter.slot, waiter.passes, waiter.outcome = slot, passes + 1, "slot"
+                if _woken(waiter):
+                    return True
+            return False
 
     def start_asking(self, scope: str) -> None:
         """Under the lock."""
@@ -433,8 +450,9 @@ class _Shared:
             if everyone or (waiter.scope == scope and not self.asking.get(scope)):
                 self.waiting.remove(waiter)
                 waiter.outcome = "ask"
+                if not _woken(waiter):
+                    continue
                 self.start_asking(waiter.scope)
-                waiter.ready.notify()
                 if not everyone:
                     return
 
@@ -535,10 +553,10 @@ class RedisLimits(Limits):
     - `timeout`: socket timeout of every Redis call; `poll`: seconds between a waiter's checks
       when no wake-up comes.
     - `handovers`: how many times in a row a slot freed in this process may pass straight to
-      another of its waiting threads (the new holder still checks the pause and its budgets)
-      before it goes back to the fleet's queue. A hand-over costs one small script instead of
-      a release, an acquire and a wake-up; 0 sends every slot through the queue, first come,
-      first served across the fleet.
+      another of its waiting threads or tasks (the new holder still checks the pause and its
+      budgets) before it goes back to the fleet's queue. A hand-over costs one small script
+      instead of a release, an acquire and a wake-up, and none when no budget is counted; 0
+      sends every slot through the queue, first come, first served across the fleet.
     """
 
     def __init__(
@@ -785,16 +803,18 @@ class RedisLimits(Limits):
             return self._ask(business), 0
         shared = self._shared
         scope = self._scope(business)
-        waiter = None
+        waiter: _Waiter | None = None
+        ready: threading.Condition | None = None
         with shared.lock:
             shared.forked()
             if shared.asking.get(scope):
-                waiter = _Waiter(scope, shared.condition())
+                ready = shared.condition()
+                waiter = _Waiter(scope, ready.notify)
                 shared.waiting.append(waiter)
                 self.throttled_waits += 1
             else:
                 shared.start_asking(scope)
-        if waiter is not None and self._wait_here(waiter):
+        if waiter is not None and ready is not None and self._wait_here(waiter, ready):
             if self._take_over(business, waiter.slot):
                 return waiter.slot, waiter.passes
             with shared.lock:  # it went back to the fleet's queue: ask there
@@ -809,24 +829,29 @@ class RedisLimits(Limits):
             with shared.lock:
                 shared.stop_asking(scope, everyone=failed)
 
-    def _wait_here(self, waiter: _Waiter) -> bool:
+    def _wait_here(self, waiter: _Waiter, ready: threading.Condition) -> bool:
         """Wait in this process's line until handed a slot (True) or told to ask Redis (False;
         counted as asking by whoever said so)."""
-        shared = self._shared
         try:
-            with shared.lock:
+            with self._shared.lock:
                 while waiter.outcome is None:
-                    waiter.ready.wait()
+                    ready.wait()
         except BaseException:
-            with shared.lock:
-                if waiter in shared.waiting:
-                    shared.waiting.remove(waiter)
-                elif waiter.outcome == "ask":
-                    shared.stop_asking(waiter.scope)
-            if waiter.outcome == "slot":  # handed one meanwhile: pass it on
+            if self._leave_line(waiter):  # handed one meanwhile: pass it on
                 self._give_back(waiter.slot, waiter.passes)
             raise
         return waiter.outcome == "slot"
+
+    def _leave_line(self, waiter: _Waiter) -> bool:
+        """A waiter gives up: out of the line, or no longer asking. True when it was handed a
+        slot, which the caller must pass on."""
+        shared = self._shared
+        with shared.lock:
+            if waiter in shared.waiting:
+                shared.waiting.remove(waiter)
+            elif waiter.outcome == "ask":
+                shared.stop_asking(waiter.scope)
+            return waiter.outcome == "slot"
 
     def _take_over(self, business: str | None, slot: str) -> bool:
         """Start on a slot handed over here if the pause and the budgets allow (one script;
@@ -897,16 +922,75 @@ class RedisLimits(Limits):
             self._shared.hold(_LOCAL)
             return
         try:
-            slot = await self._aacquire_redis(business)
+            slot, passes = await self._aacquire_redis(business)
         except RedisUnavailableError as error:
             if self.on_redis_error != "local":
                 raise
             self._fall_back(error)
             await self._shared.fallback.aacquire(business)
-            slot = _LOCAL
-        self._shared.hold(slot)
+            slot, passes = _LOCAL, 0
+        self._shared.hold(slot, passes)
 
-    async def _aacquire_redis(self, business: str | None) -> str:
+    async def _aacquire_redis(self, business: str | None) -> tuple[str, int]:
+        """The async twin of `_acquire_redis`: tasks wait in the same line as threads."""
+        if not self.handovers:
+            return await self._aask(business), 0
+        shared = self._shared
+        scope = self._scope(business)
+        waiter: _Waiter | None = None
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with shared.lock:
+            shared.forked()
+            if shared.asking.get(scope):
+                waiter = _Waiter(
+                    scope, functools.partial(loop.call_soon_threadsafe, _resolve, future)
+                )
+                shared.waiting.append(waiter)
+                self.throttled_waits += 1
+            else:
+                shared.start_asking(scope)
+        if waiter is not None and await self._await_here(waiter, future):
+            if await self._atake_over(business, waiter.slot):
+                return waiter.slot, waiter.passes
+            with shared.lock:
+                shared.start_asking(scope)
+        failed = False
+        try:
+            return await self._aask(business), 0
+        except RedisUnavailableError:
+            failed = True
+            raise
+        finally:
+            with shared.lock:
+                shared.stop_asking(scope, everyone=failed)
+
+    async def _await_here(self, waiter: _Waiter, future: asyncio.Future[None]) -> bool:
+        try:
+            await future
+        except BaseException:
+            if self._leave_line(waiter):
+                await self._agive_back(waiter.slot, waiter.passes)
+            raise
+        return waiter.outcome == "slot"
+
+    async def _atake_over(self, business: str | None, slot: str) -> bool:
+        if self._counts_nothing and self._shared.may_start_unasked():
+            return True
+        _, words = self._take_over_packed(business, slot)
+
+        async def send(client: redis.asyncio.Redis) -> Any:
+            return await _TAKE_OVER.arun_words(client, _ACQUIRE_KEYS, words)
+
+        try:
+            return bool(await self._shared.connection.acall(send, "taking over a request slot"))
+        except RedisUnavailableError:
+            raise
+        except BaseException:
+            await self._arelease_slot(slot)
+            raise
+
+    async def _aask(self, business: str | None) -> str:
         connection = self._shared.connection
         ticket = secrets.token_hex(12)
         words, box = self._acquire_words(business, ticket)
@@ -985,10 +1069,18 @@ class RedisLimits(Limits):
         held = self._shared.pop()
         if held is None or held[0] == _NO_SLOT:
             return
-        slot = held[0]
+        slot, passes = held
         if slot == _LOCAL:
             self._shared.fallback.release()
             return
+        await self._agive_back(slot, passes)
+
+    async def _agive_back(self, slot: str, passes: int) -> None:
+        if passes < self.handovers and self._shared.hand_over(slot, passes):
+            return
+        await self._arelease_slot(slot)
+
+    async def _arelease_slot(self, slot: str) -> None:
         try:
             await _RELEASE.arun_words(
                 self._shared.connection.async_client, _RELEASE_KEYS, self._release_words(slot, "")
