@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -21,7 +21,7 @@ from .test_limits import _limits
 
 
 def _evalsha_calls(url: str) -> int:
-    stats: dict[str, dict[str, int]] = redis.Redis.from_url(url).info("commandstats")  # type: ignore[assignment]
+    stats = cast("dict[str, dict[str, int]]", redis.Redis.from_url(url).info("commandstats"))
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
 
 
@@ -209,13 +209,13 @@ def test_a_slot_handed_over_still_counts_the_budget(redis_url: str) -> None:
     assert sorted(started) == ["asking", "here"]
 
 
-def test_a_pause_holds_threads_handed_a_slot(redis_url: str) -> None:
-    # No budget is counted, so a hand-over asks nothing of Redis: the pause must reach this
-    # process by itself.
-    limits = _limits(redis_url, concurrency=1)
-    elsewhere = _limits(redis_url)
+def _hand_over_during_a_pause(url: str, *, news_travels: float) -> float:
+    """Seconds from another process's pause to the first start of a thread here, when a slot
+    is handed over within the process `news_travels` seconds after the pause."""
+    limits = _limits(url, concurrency=1)
+    elsewhere = _limits(url)
     limits.acquire(None)
-    time.sleep(0.3)  # the process has started listening for pauses
+    time.sleep(0.3)  # the process has started listening for pauses (if it may)
     started: list[float] = []
 
     def wait() -> None:
@@ -229,12 +229,36 @@ def test_a_pause_holds_threads_handed_a_slot(redis_url: str) -> None:
     time.sleep(0.1)
     elsewhere.pause(0.6)
     paused = time.monotonic()
-    time.sleep(0.05)  # news of a pause travels (pub/sub): it reaches the others within moments
-    limits.release()
+    time.sleep(news_travels)
+    limits.release()  # handed to the thread waiting here
     asking.join(timeout=5)
     here.join(timeout=5)
     assert len(started) == 2
-    assert min(started) - paused >= 0.5
+    return min(started) - paused
+
+
+def test_a_pause_holds_threads_handed_a_slot(redis_url: str) -> None:
+    # No budget is counted, so a hand-over asks nothing of Redis: the pause must reach this
+    # process by itself (pub/sub), which takes moments.
+    assert _hand_over_during_a_pause(redis_url, news_travels=0.05) >= 0.5
+
+
+def test_a_user_refused_the_pause_channel_still_pauses(redis_url: str) -> None:
+    admin = redis.Redis.from_url(redis_url)
+    admin.acl_setuser(
+        "limited",
+        enabled=True,
+        passwords=["+pw-limited"],
+        keys=["*"],
+        commands=["+@all"],
+        reset_channels=True,  # no channel at all: no pause news
+    )
+    try:
+        url = redis_url.replace("redis://", "redis://limited:pw-limited@")
+        # The process cannot listen, so each hand-over asks Redis, and sees the pause at once.
+        assert _hand_over_during_a_pause(url, news_travels=0.0) >= 0.5
+    finally:
+        admin.acl_deluser("limited")
 
 
 @pytest.fixture()

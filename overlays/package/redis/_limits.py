@@ -36,7 +36,7 @@ import secrets
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, cast
 
 import redis
@@ -319,7 +319,9 @@ local now = now_ms()
 local until_ = now + tonumber(ARGV[1])
 if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then
   redis.call('SET', KEYS[1], until_, 'PX', tonumber(ARGV[1]) + 1000)
-  redis.call('PUBLISH', KEYS[2], ARGV[1])
+  -- pcall: a server whose ACL refuses the channel still keeps the pause (processes that
+  -- cannot hear of it ask Redis before each hand-over)
+  redis.pcall('PUBLISH', KEYS[2], ARGV[1])
 end
 return until_
 """
@@ -801,33 +803,47 @@ class RedisLimits(Limits):
         or asked of Redis when no other thread here is asking for the same scope already."""
         if not self.handovers:
             return self._ask(business), 0
-        shared = self._shared
         scope = self._scope(business)
-        waiter: _Waiter | None = None
-        ready: threading.Condition | None = None
-        with shared.lock:
-            shared.forked()
-            if shared.asking.get(scope):
-                ready = shared.condition()
-                waiter = _Waiter(scope, ready.notify)
-                shared.waiting.append(waiter)
-                self.throttled_waits += 1
-            else:
-                shared.start_asking(scope)
-        if waiter is not None and ready is not None and self._wait_here(waiter, ready):
+        ready = self._shared.condition()
+        waiter = self._line_up(scope, ready.notify)
+        if waiter is not None and self._wait_here(waiter, ready):
             if self._take_over(business, waiter.slot):
                 return waiter.slot, waiter.passes
-            with shared.lock:  # it went back to the fleet's queue: ask there
+            self._start_asking(scope)  # it went back to the fleet's queue: ask there
+        with self._asking(scope):
+            return self._ask(business), 0
+
+    def _line_up(self, scope: str, wake: Callable[[], object]) -> _Waiter | None:
+        """Wait in this process's line (the waiter returned) when another thread or task of
+        the process already asks Redis for `scope`; otherwise ask (None)."""
+        shared = self._shared
+        with shared.lock:
+            shared.forked()
+            if not shared.asking.get(scope):
                 shared.start_asking(scope)
+                return None
+            waiter = _Waiter(scope, wake)
+            shared.waiting.append(waiter)
+            self.throttled_waits += 1
+            return waiter
+
+    def _start_asking(self, scope: str) -> None:
+        with self._shared.lock:
+            self._shared.start_asking(scope)
+
+    @contextlib.contextmanager
+    def _asking(self, scope: str) -> Iterator[None]:
+        """Around asking Redis: when done, the next in line for `scope` asks; when Redis
+        failed, everyone in line asks for themselves (and meets the failure)."""
         failed = False
         try:
-            return self._ask(business), 0
+            yield
         except RedisUnavailableError:
             failed = True
             raise
         finally:
-            with shared.lock:
-                shared.stop_asking(scope, everyone=failed)
+            with self._shared.lock:
+                self._shared.stop_asking(scope, everyone=failed)
 
     def _wait_here(self, waiter: _Waiter, ready: threading.Condition) -> bool:
         """Wait in this process's line until handed a slot (True) or told to ask Redis (False;
@@ -935,35 +951,18 @@ class RedisLimits(Limits):
         """The async twin of `_acquire_redis`: tasks wait in the same line as threads."""
         if not self.handovers:
             return await self._aask(business), 0
-        shared = self._shared
         scope = self._scope(business)
-        waiter: _Waiter | None = None
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        with shared.lock:
-            shared.forked()
-            if shared.asking.get(scope):
-                waiter = _Waiter(
-                    scope, functools.partial(loop.call_soon_threadsafe, _resolve, future)
-                )
-                shared.waiting.append(waiter)
-                self.throttled_waits += 1
-            else:
-                shared.start_asking(scope)
+        waiter = self._line_up(
+            scope, functools.partial(loop.call_soon_threadsafe, _resolve, future)
+        )
         if waiter is not None and await self._await_here(waiter, future):
             if await self._atake_over(business, waiter.slot):
                 return waiter.slot, waiter.passes
-            with shared.lock:
-                shared.start_asking(scope)
-        failed = False
-        try:
+            self._start_asking(scope)
+        with self._asking(scope):
             return await self._aask(business), 0
-        except RedisUnavailableError:
-            failed = True
-            raise
-        finally:
-            with shared.lock:
-                shared.stop_asking(scope, everyone=failed)
 
     async def _await_here(self, waiter: _Waiter, future: asyncio.Future[None]) -> bool:
         try:
