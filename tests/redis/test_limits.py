@@ -212,6 +212,7 @@ def test_acquiring_goes_on_after_the_scripts_were_flushed(redis_url: str) -> Non
     assert limits.fleet_in_flight() == 1
     limits.release()
     assert limits.fleet_in_flight() == 0
+    assert limits.throttled_waits == 0  # loading the scripts again is no wait for a slot
 
     async def run() -> None:
         await limits.aacquire(None)

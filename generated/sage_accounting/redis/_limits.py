@@ -762,6 +762,8 @@ class RedisLimits(Limits):
     def _answer(self, answer: Sequence[Any]) -> tuple[bool, float, bool]:
         """Read the acquire script's answer and the BLPOP sent behind it: (granted, seconds to
         sleep before asking again, whether the request had to wait)."""
+        if answer is _ASK_AGAIN:  # the scripts had to be loaded again: no wait
+            return False, 0.0, False
         (granted, wait_ms), popped = answer
         if popped is not None and popped[1] in _GRANTED:
             return True, 0.0, not granted  # at once, or handed a slot by a release
