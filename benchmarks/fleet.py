@@ -4,14 +4,15 @@
 Each fleet extracts 3 x 1,500 contacts and then creates contacts for `SECONDS`; its time per
 record (created or extracted) is what the rows compare. Per-process limits come in the two
 ways a fleet gets them wrong: each process allowed the whole cap (a 429 storm) or a fixed share
-of it (4, 4, 3, 3, 3, 3, adding up to the cap: idle capacity when the work is uneven, and no
-Retry-After shared). The log and the
-method column give records per second, the 429s the emulator answered, and the share of the
-cap in use: the emulator's requests in flight inside its cap, integrated over time from the
-fleet's first admitted request to its last answer (`SageEmulator.cap_usage()`).
+of it (4, 4, 3, 3, 3, 3, adding up to the cap: right for even work, idle capacity when the work
+is uneven, and no Retry-After shared). The uneven pair of fleets shows the second: there only
+half the workers have records to create. The log and the method column give records per
+second, the 429s the emulator answered, and the share of the cap in use: the emulator's
+requests in flight inside its cap, integrated over time from the fleet's first admitted
+request to its last answer (`SageEmulator.cap_usage()`).
 
-A fourth fleet is the control: no limiter at all, and only 20 threads in all (4, 4, 3, 3, 3, 3),
-so exactly the cap's worth of requests can be in flight and nothing coordinates them. What it
+The control is a fleet with no limiter at all and only 20 threads in all (4, 4, 3, 3, 3, 3), so
+exactly the cap's worth of requests can be in flight and nothing coordinates them. What it
 keeps busy is the most this machine can keep busy; each row also gives the share of the
 machine's CPUs in use while the fleet ran, which says when the machine, not the limits, is the
 bound.
@@ -58,6 +59,19 @@ def _run(context: Context) -> list[Result]:
             # weighs on each of them alike; the storm is plain from one run.
             order = [("per-process-whole-cap", "local", [{"concurrency": CAP}] * WORKERS)]
             order += fleets * REPEATS
+            # Uneven work: half the workers have nothing to create. A split leaves their share
+            # of the cap idle; shared limits give it to the workers that have work.
+            uneven: list[dict[str, Any]] = [
+                {"seconds": SECONDS if n < WORKERS // 2 else 0.0} for n in range(WORKERS)
+            ]
+            order += [
+                ("uneven-shared", "redis", [{"concurrency": CAP, **u} for u in uneven]),
+                (
+                    "uneven-per-process-share",
+                    "local",
+                    [{"concurrency": n, **u} for n, u in zip(split, uneven, strict=True)],
+                ),
+            ]
             for label, limits, per_worker in order:
                 figures = _fleet(context, server.url, limits, per_worker, label)
                 runs.setdefault(label, []).append(figures)
@@ -100,6 +114,16 @@ def _run(context: Context) -> list[Result]:
             baseline=times("per-process-share"),
             baseline_label=(
                 f"LocalLimits in each process, the cap split between them ({_shares()})"
+            ),
+            method=method,
+        ),
+        Result(
+            name="fleet-uneven-shared-vs-share",
+            ours=times("uneven-shared"),
+            baseline=times("uneven-per-process-share"),
+            baseline_label=(
+                f"the same split ({_shares()}) when only {WORKERS // 2} of the {WORKERS} "
+                "workers have records to create"
             ),
             method=method,
         ),
