@@ -57,7 +57,8 @@ class LocalLimits(Limits):
     Requests wait in arrival order (first come, first served), so that no thread or task
     starves. Budgets are sliding windows of 60 s and 24 h; with `budget_scope="connection"`
     (the default, and the strictest reading of Sage's limits) all businesses of a connection
-    share one budget, with `"business"` each business has its own.
+    share one budget, with `"business"` each business has its own, and a request whose
+    business is out of budget steps aside: the other businesses' requests behind it go on.
     """
 
     def __init__(
@@ -91,6 +92,8 @@ class LocalLimits(Limits):
         self._async_sleep = async_sleep or asyncio.sleep
         self._lock = threading.Lock()
         self._queue: collections.deque[int] = collections.deque()
+        self._waiting_keys: dict[int, str] = {}  # waiting tickets: whose budgets they spend
+        self._out_of_budget: dict[int, float] = {}  # waiting tickets: until when (clock)
         self._tickets = 0
         self._in_flight = 0
         self._paused_until = 0.0
@@ -115,12 +118,9 @@ class LocalLimits(Limits):
     def _key(self, business: str | None) -> str:
         return (business or "") if self.budget_scope == "business" else ""
 
-    def _wait_needed(self, key: str) -> float | None:
-        """0: go now; seconds: wait that long; None: wait for a request to finish."""
-        if self.concurrency is not None and self._in_flight >= self.concurrency:
-            return None  # first a free slot, then the time: no request still runs when it passes
-        now = self._clock()
-        wait = max(0.0, self._paused_until - now)
+    def _budget_wait(self, key: str, now: float) -> float:
+        """Seconds until `key`'s budgets allow one more request (0.0: now)."""
+        wait = 0.0
         minute, day = self._windows.setdefault(key, (collections.deque(), collections.deque()))
         for window, size, limit in ((minute, 60.0, self.per_minute), (day, 86400.0, self.per_day)):
             while window and window[0] <= now - size:
@@ -138,38 +138,76 @@ class LocalLimits(Limits):
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
 
     def _try(self, ticket: int, key: str) -> float | None:
-        """Under the lock: grant `ticket` if it is first and allowed; else how to wait."""
-        if self._queue[0] != ticket:
+        """Under the lock: grant `ticket` if it is first in line (see `_first`), a slot is free
+        and the pause and its budgets allow. Else 0 < seconds to wait, or None: wait to be
+        woken (by a release, or by those ahead moving on)."""
+        if self._first() != ticket:
             return None
-        wait = self._wait_needed(key)
+        if self.concurrency is not None and self._in_flight >= self.concurrency:
+            return None  # first a free slot, then the time: no request still runs when it passes
+        now = self._clock()
+        budget = self._budget_wait(key, now)
+        wait = max(0.0, self._paused_until - now, budget)
         if wait == 0.0:
             self._grant(key)
-            self._queue.popleft()
+            self._leave(ticket)
             self._wake()
+        elif budget > 0.0:
+            self._out_of_budget[ticket] = now + budget
+            self._wake()  # it steps aside: a request with other budgets may go meanwhile
         return wait
 
-    def _enqueue(self) -> int:
+    def _first(self) -> int | None:
+        """Under the lock: the first waiter that may go. Waiting is first come, first served,
+        except that a waiter out of its budget steps aside for those behind it whose budgets
+        are others (with `budget_scope="business"`, another business's request is not held up;
+        behind it, the requests of the same business keep their order)."""
+        if not self._out_of_budget:  # the common case: plain first come, first served
+            return self._queue[0] if self._queue else None
+        now = self._clock()
+        spent: set[str] = set()  # the budgets of waiters ahead that are out of them
+        for ticket in self._queue:
+            key = self._waiting_keys[ticket]
+            if key in spent:
+                continue
+            if self._out_of_budget.get(ticket, 0.0) > now:
+                spent.add(key)
+                continue
+            return ticket
+        return None
+
+    def _enqueue(self, key: str) -> int:
         ticket = self._tickets
         self._tickets += 1
         self._queue.append(ticket)
+        self._waiting_keys[ticket] = key
         return ticket
 
-    def _abandon(self, ticket: int) -> None:
-        if ticket in self._queue:
+    def _leave(self, ticket: int) -> None:
+        if self._queue[0] == ticket:
+            self._queue.popleft()
+        else:
             self._queue.remove(ticket)
+        del self._waiting_keys[ticket]
+        self._out_of_budget.pop(ticket, None)
+
+    def _abandon(self, ticket: int) -> None:
+        if ticket in self._waiting_keys:
+            self._leave(ticket)
             self._wake()
 
     def _wake(self) -> None:
-        """Under the lock: wake the first waiter, which may go now (a grant wakes the next)."""
-        if self._queue:
-            waker = self._wakers.get(self._queue[0])
+        """Under the lock: wake the first waiter that may go (a grant wakes the next)."""
+        first = self._first()
+        if first is not None:
+            waker = self._wakers.get(first)
             if waker is not None:
                 waker()
 
     def acquire(self, business: str | None) -> None:
         key = self._key(business)
         with self._lock:
-            ticket = self._enqueue()
+            ticket = self._enqueue(key)
             waiter: threading.Condition | None = None
             try:
                 counted = False
@@ -201,7 +239,7 @@ class LocalLimits(Limits):
         key = self._key(business)
         loop = asyncio.get_running_loop()
         with self._lock:
-            ticket = self._enqueue()
+            ticket = self._enqueue(key)
         counted = False
         try:
             while True:

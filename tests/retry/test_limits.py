@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -123,6 +125,92 @@ def test_a_429_pauses_every_request_of_the_client() -> None:
     limits.acquire(None)
     limits.acquire("another business")
     assert slept == [30.0]  # the first waited out the pause; the second found it over
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_a_business_out_of_budget_steps_aside_for_another() -> None:
+    now = [1000.0]
+    minute_passes = threading.Event()
+
+    def sleep(seconds: float) -> None:  # the test says when the minute has passed
+        assert minute_passes.wait(10)
+        now[0] += seconds
+
+    limits = LocalLimits(
+        concurrency=5,
+        per_minute=2,
+        per_day=None,
+        budget_scope="business",
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    for _ in range(2):
+        limits.acquire("X")
+        limits.release()
+    order: list[str] = []
+
+    def request(business: str, name: str) -> threading.Thread:
+        def run() -> None:
+            limits.acquire(business)
+            order.append(name)
+            limits.release()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    first_x = request("X", "X1")  # X has spent its minute: it waits
+    _until(lambda: limits.throttled_waits == 1)
+    second_x = request("X", "X2")  # behind it, in the same budget
+    _until(lambda: limits.throttled_waits == 2)
+    request("Y", "Y").join(timeout=5)  # another business is not held up
+    assert order == ["Y"]
+    minute_passes.set()
+    first_x.join(timeout=5)
+    second_x.join(timeout=5)
+    assert order == ["Y", "X1", "X2"]  # X's requests kept their order
+
+
+def test_async_a_business_out_of_budget_steps_aside_for_another() -> None:
+    now = [1000.0]
+
+    async def run() -> list[str]:
+        minute_passes = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:
+            await minute_passes.wait()
+            now[0] += seconds
+
+        limits = LocalLimits(
+            concurrency=5,
+            per_minute=1,
+            per_day=None,
+            budget_scope="business",
+            clock=lambda: now[0],
+            async_sleep=sleep,
+        )
+        order: list[str] = []
+
+        async def request(business: str) -> None:
+            await limits.aacquire(business)
+            order.append(business)
+            await limits.arelease()
+
+        await request("X")
+        waiting = asyncio.ensure_future(request("X"))
+        await asyncio.sleep(0.01)
+        await asyncio.wait_for(request("Y"), 2)  # not held up by X's spent minute
+        minute_passes.set()
+        await asyncio.wait_for(waiting, 2)
+        return order
+
+    assert asyncio.run(run()) == ["X", "Y", "X"]
 
 
 @pytest.mark.parametrize("bad", [{"concurrency": 0}, {"per_minute": -1}, {"budget_scope": "x"}])
