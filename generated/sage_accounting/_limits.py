@@ -129,8 +129,7 @@ class LocalLimits(Limits):
                 wait = max(wait, window[len(window) - limit] + size - now)
         return wait
 
-    def _grant(self, key: str) -> None:
-        now = self._clock()
+    def _grant(self, key: str, now: float) -> None:
         minute, day = self._windows[key]
         minute.append(now)
         day.append(now)
@@ -149,7 +148,7 @@ class LocalLimits(Limits):
         budget = self._budget_wait(key, now)
         wait = max(0.0, self._paused_until - now, budget)
         if wait == 0.0:
-            self._grant(key)
+            self._grant(key, now)
             self._leave(ticket)
             self._wake()
         elif budget > 0.0:

@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from sage_accounting.redis import RedisLimits, RedisUnavailableError
+from tests.waiting import until
 
 from .fleet import RedisServer
 from .test_limits import _limits
@@ -29,13 +30,6 @@ def _start(target: Callable[[], Any]) -> threading.Thread:
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     return thread
-
-
-def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def test_threads_of_one_process_take_turns_without_asking_redis_each_time(
@@ -147,7 +141,7 @@ def test_hand_overs_are_bounded_so_other_processes_get_their_turn(redis_url: str
             busy.release()
 
     threads = [_start(work) for _ in range(3)]  # always a thread waiting here for the slot
-    _until(lambda: len(grants) >= 5)
+    until(lambda: len(grants) >= 5)
     asked_at = len(grants)
     other.acquire(None)  # starves if hand-overs are not bounded
     grants.append("other")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from sage_accounting._limits import LocalLimits
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._clock import FakeClock
+from tests.waiting import until
 
 from .test_retry import _async_client, _client
 
@@ -127,13 +126,6 @@ def test_a_429_pauses_every_request_of_the_client() -> None:
     assert slept == [30.0]  # the first waited out the pause; the second found it over
 
 
-def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
-
-
 def test_a_business_out_of_budget_steps_aside_for_another() -> None:
     now = [1000.0]
     minute_passes = threading.Event()
@@ -166,9 +158,9 @@ def test_a_business_out_of_budget_steps_aside_for_another() -> None:
         return thread
 
     first_x = request("X", "X1")  # X has spent its minute: it waits
-    _until(lambda: limits.throttled_waits == 1)
+    until(lambda: limits.throttled_waits == 1)
     second_x = request("X", "X2")  # behind it, in the same budget
-    _until(lambda: limits.throttled_waits == 2)
+    until(lambda: limits.throttled_waits == 2)
     request("Y", "Y").join(timeout=5)  # another business is not held up
     assert order == ["Y"]
     minute_passes.set()

@@ -48,6 +48,7 @@ from sage_accounting._limits import (
     DEFAULT_PER_MINUTE,
     Limits,
     LocalLimits,
+    _resolve,
 )
 from sage_accounting.redis._connection import (
     DEFAULT_TIMEOUT,
@@ -347,11 +348,6 @@ class _Waiter:
         self.passes = 0
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
 def _woken(waiter: _Waiter) -> bool:
     """Wake a waiter; False when it can no longer be woken (its event loop has closed)."""
     try:
@@ -359,6 +355,13 @@ def _woken(waiter: _Waiter) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _pause_left(client: redis.Redis, key: str) -> float:
+    """Seconds the fleet is still paused for, by the pause key and the server's clock."""
+    until = float(cast("bytes | None", client.get(key)) or 0)
+    seconds, micros = cast("tuple[int, int]", client.time())
+    return max(0.0, (until - (seconds * 1000 + micros / 1000)) / 1000)
 
 
 class _Shared:
@@ -443,13 +446,13 @@ class _Shared:
         scope, the first thread waiting here for that scope asks next; `everyone` (Redis
         failed) sends every waiting thread to ask for itself, so that each meets the failure
         within its own time bound instead of one after another."""
-        left = self.asking.get(scope, 0) - 1
+        left = self.asking.pop(scope, 0) - 1
         if left > 0:
             self.asking[scope] = left
-        else:
-            self.asking.pop(scope, None)
+            if not everyone:
+                return  # another thread still asks for this scope
         for waiter in list(self.waiting):
-            if everyone or (waiter.scope == scope and not self.asking.get(scope)):
+            if everyone or waiter.scope == scope:
                 self.waiting.remove(waiter)
                 waiter.outcome = "ask"
                 if not _woken(waiter):
@@ -493,7 +496,7 @@ class _Shared:
             if message is None:
                 return pubsub
             if message["type"] == "subscribe":
-                self.heard_pause(self._pause_left())
+                self.heard_pause(_pause_left(self.connection.client, self.pause_key))
                 self.listening = True
             elif message["type"] == "message":
                 self.heard_pause(int(message["data"]) / 1000)
@@ -505,12 +508,6 @@ class _Shared:
                     pubsub.close()
             time.sleep(min(seconds, 1.0))
             return None
-
-    def _pause_left(self) -> float:
-        client = self.connection.client
-        until = float(cast("bytes | None", client.get(self.pause_key)) or 0)
-        seconds, micros = cast("tuple[int, int]", client.time())
-        return max(0.0, (until - (seconds * 1000 + micros / 1000)) / 1000)
 
     def _renew(self) -> None:
         lease_ms = max(1, int(self.lease * 1000))
@@ -738,10 +735,14 @@ class RedisLimits(Limits):
         followed = word(ticket.encode()) + word(b"1")
         return start + followed + pack(b"BLPOP", box, self._poll_arg)
 
+    def _take_over_words(self, business: str | None, slot: str) -> list[bytes]:
+        """The take-over script's keys and arguments."""
+        return [*self._keys(self._scope(business)), *self._acquire_args, slot.encode()]
+
     def _take_over_packed(self, business: str | None, slot: str) -> tuple[bytes, list[bytes]]:
         """The take-over script packed (its constant head once per scope), and its words."""
         scope = self._scope(business)
-        words = [*self._keys(scope), *self._acquire_args, slot.encode()]
+        words = self._take_over_words(business, slot)
         start = self._take_over_heads.get(scope)
         if start is None:
             command = [b"EVALSHA", _TAKE_OVER.sha.encode(), b"%d" % _ACQUIRE_KEYS, *words[:-1]]
@@ -978,7 +979,7 @@ class RedisLimits(Limits):
     async def _atake_over(self, business: str | None, slot: str) -> bool:
         if self._counts_nothing and self._shared.may_start_unasked():
             return True
-        _, words = self._take_over_packed(business, slot)
+        words = self._take_over_words(business, slot)
 
         async def send(client: redis.asyncio.Redis) -> Any:
             return await _TAKE_OVER.arun_words(client, _ACQUIRE_KEYS, words)
@@ -1141,11 +1142,7 @@ class RedisLimits(Limits):
 
     def paused_for(self) -> float:
         """Seconds the fleet is still paused for (0.0: not paused)."""
-        key = self._base_keys[5]
-
-        def remaining(client: redis.Redis) -> float:
-            until = float(cast("bytes | None", client.get(key)) or 0)
-            seconds, micros = cast("tuple[int, int]", client.time())
-            return max(0.0, (until - (seconds * 1000 + micros / 1000)) / 1000)
-
-        return self._shared.connection.call(remaining, "reading the pause")
+        key = self._shared.pause_key
+        return self._shared.connection.call(
+            lambda client: _pause_left(client, key), "reading the pause"
+        )
