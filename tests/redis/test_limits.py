@@ -16,6 +16,7 @@ from sage_accounting import SageAccounting, Token
 from sage_accounting._retry import RetryPolicy
 from sage_accounting.redis import RedisLimits
 from sage_accounting.testing import SageEmulator
+from tests.waiting import until
 
 
 def _limits(url: str, **options: Any) -> RedisLimits:
@@ -265,8 +266,9 @@ def test_a_429_with_retry_after_pauses_the_other_workers(redis_url: str) -> None
     first, second = client(), client()
     seen = threading.Thread(target=lambda: first.request("GET", "/contacts"))
     seen.start()
-    while fake.stats.by_status[429] == 0:
-        time.sleep(0.005)
+    # Once the first worker has had its 429 and paused the fleet (the emulator counts the 429
+    # a moment before the worker reads it), the second worker's request must wait.
+    until(lambda: _limits(redis_url).paused_for() > 0)
     started = time.monotonic()
     assert second.request("GET", "/contacts").status_code == 200
     waited = time.monotonic() - started
