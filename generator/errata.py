@@ -106,15 +106,22 @@ def list_envelopes(doc: Document) -> int:
     return changed
 
 
+#: Other spellings of an envelope key that Sage's own guides show: the pagination guide's example
+#: has `$itemsPerPage`, the best-practices guide's `/businesses` example `$items_per_page`.
+ENVELOPE_ALIASES: dict[str, tuple[str, ...]] = {"$items_per_page": ("$itemsPerPage",)}
+
+
 def _envelope_schema(item: str) -> dict[str, Any]:
     link = "a path relative to the API root or an absolute URL"
+    count = {"type": "integer", "nullable": True}
     return {
         "type": "object",
         "description": f"One page of a list of {item} records.",
-        "required": ["$total", "$page", "$next", "$back", "$items_per_page", "$items"],
+        # Only `$items` is sure to come: Sage's guides show envelopes without the other keys.
+        "required": ["$items"],
         "properties": {
-            "$total": {"type": "integer", "description": "Number of records in the whole list."},
-            "$page": {"type": "integer", "description": "This page's number, from 1."},
+            "$total": {**count, "description": "Number of records in the whole list."},
+            "$page": {**count, "description": "This page's number, from 1."},
             "$next": {
                 "type": "string",
                 "nullable": True,
@@ -125,7 +132,11 @@ def _envelope_schema(item: str) -> dict[str, Any]:
                 "nullable": True,
                 "description": f"The previous page: {link}; null on the first page.",
             },
-            "$items_per_page": {"type": "integer", "description": "Page size of this list."},
+            "$items_per_page": {
+                **count,
+                "description": "Page size of this list (sent as `$itemsPerPage` too).",
+                "x-sage-aliases": list(ENVELOPE_ALIASES["$items_per_page"]),
+            },
             "$items": {"type": "array", "items": _schema_ref(item)},
         },
     }

@@ -96,6 +96,8 @@ def _method(
         "body": _body(spec, op),
         "returns": response,
         "changes": None,
+        # A list that takes `deleted_since`: a parallel read asks it whether records went away.
+        "deletions": False,
     }
     if kind == "list":
         names = {p["name"] for p in method["params"]}
@@ -107,6 +109,7 @@ def _method(
             if param["name"] == "items_per_page":
                 size = param["maximum"] or param["default"] or 20
                 param["signature"] = f"items_per_page: int = {size}"
+        method["deletions"] = _DELETED_SINCE in names
         if _CHANGES_SINCE in names:
             method["changes"] = {
                 "deleted": _DELETED_SINCE in names,
@@ -183,7 +186,7 @@ def _code(method: dict[str, Any]) -> None:
         )
         | {(p["enum"]["module"], p["enum"]["class"]) for p in params if p["enum"]}
     )
-    method["annotation"], method["result"] = _result(returns)
+    method["annotation"], method["result"] = _result(returns, optional=method["kind"] == "delete")
     method["assign"] = "" if returns["kind"] == "none" else "response = "
     method["doc"] = _escape(_doc(method, keyword))
 
@@ -200,12 +203,18 @@ def _result_imports(returns: dict[str, Any]) -> set[tuple[str, str]]:
     return set()
 
 
-def _result(returns: dict[str, Any]) -> tuple[str, str]:
-    """The return annotation and the expression (of `response`) that makes the result."""
+def _result(returns: dict[str, Any], *, optional: bool) -> tuple[str, str]:
+    """The return annotation and the expression (of `response`) that makes the result.
+
+    `optional`: no content is a success that returns None (a DELETE answered 204, even where
+    the spec declares the voided record)."""
     if returns["kind"] == "page":
         return f"{returns['item_class']}, {returns['page_class']}", ""
     if returns["kind"] == "model":
-        return returns["model_class"], f"decode(response, {returns['model_class']}.from_dict)"
+        model = returns["model_class"]
+        if optional:
+            return f"{model} | None", f"decode_optional(response, {model}.from_dict)"
+        return model, f"decode(response, {model}.from_dict)"
     if returns["kind"] == "bytes":
         return "bytes", "response.content"
     return "None", "None"

@@ -8,6 +8,12 @@ related models are reached through module objects bound once at import time
 
 The template stays free of logic: it asks these functions for code, and they fail loudly on a
 property kind they do not know, rather than emit something wrong.
+
+Two habits of the live API are handled here too. An empty string where a date, date-time or
+decimal belongs (`"updated_at": ""`) reads as None, and the model remembers it in
+`_wire_blanks`, so `to_dict()` sends back the empty string it got. An envelope key with another
+spelling (`$itemsPerPage` for `$items_per_page`, errata.ENVELOPE_ALIASES) reads into the same
+attribute, and the model remembers the spelling in `_<attribute>_key` for `to_dict()`.
 """
 
 from __future__ import annotations
@@ -28,9 +34,14 @@ from openapi_python_client.parser.properties.none import NoneProperty
 from openapi_python_client.parser.properties.string import StringProperty
 from openapi_python_client.parser.properties.union import UnionProperty
 
+from .errata import ENVELOPE_ALIASES
 from .extension import DecimalProperty
 
 PASS_THROUGH = (StringProperty, IntProperty, BooleanProperty, AnyProperty)
+#: Kinds whose empty string the live API sends for "no value".
+BLANKABLE = (DecimalProperty, DateTimeProperty, DateProperty)
+#: The model attribute that holds the wire names of fields received as "".
+BLANKS_FIELD = "_wire_blanks"
 
 
 class UnsupportedProperty(TypeError):
@@ -51,6 +62,11 @@ def _unwrap(prop: Any) -> tuple[Any, bool]:
 def _label(prop: Any) -> str:
     name = prop.name
     return str(name.get_untrusted_value() if hasattr(name, "get_untrusted_value") else name)
+
+
+def _literal(text: str) -> str:
+    """A Python string literal of `text` (a wire name from the spec)."""
+    return repr(str(text))
 
 
 def _alias(module_name: str) -> str:
@@ -106,8 +122,17 @@ def _read_value(kind: Any, source: str, depth: int) -> str:
     raise UnsupportedProperty(f"{_label(kind)}: cannot read a {type(kind).__name__}")
 
 
-def read(prop: Any, source: str, depth: int = 0) -> str:
-    """Expression reading a property from JSON; null (where allowed) and absence pass through."""
+def blankable(prop: Any) -> bool:
+    """Whether a top-level property reads an empty string as None (and writes it back)."""
+    kind, nullable = _unwrap(prop)
+    return nullable and isinstance(kind, BLANKABLE)
+
+
+def read(prop: Any, source: str, depth: int = 0, blanks: str | None = None) -> str:
+    """Expression reading a property from JSON; null (where allowed) and absence pass through.
+
+    With `blanks` (the name of a list in the generated code), an empty string of a blankable
+    property reads as None and its wire name is noted in that list."""
     kind, nullable = _unwrap(prop)
     if not needs_conversion(kind):
         return source
@@ -118,7 +143,10 @@ def read(prop: Any, source: str, depth: int = 0) -> str:
     if not checks:
         return _read_value(kind, source, depth)
     checks[0] = checks[0].replace(var, f"({var} := {source})", 1)
-    return f"({var} if {' or '.join(checks)} else {_read_value(kind, var, depth)})"
+    value = _read_value(kind, var, depth)
+    if blanks is not None and depth == 0 and blankable(prop):
+        value = f'(note_blank({blanks}, {_literal(_label(prop))}) if {var} == "" else {value})'
+    return f"({var} if {' or '.join(checks)} else {value})"
 
 
 def _write_value(kind: Any, source: str, depth: int) -> str:
@@ -139,13 +167,70 @@ def _write_value(kind: Any, source: str, depth: int) -> str:
     raise UnsupportedProperty(f"{_label(kind)}: cannot write a {type(kind).__name__}")
 
 
-def write(prop: Any, source: str, depth: int = 0) -> str:
-    """Expression writing a property's value (already known not UNSET) as JSON."""
+def write(prop: Any, source: str, depth: int = 0, blanks: str | None = None) -> str:
+    """Expression writing a property's value (already known not UNSET) as JSON.
+
+    With `blanks` (an expression for the set of wire names received as ""), a None of a
+    blankable property is written back as the empty string it was read from."""
     kind, nullable = _unwrap(prop)
     if not needs_conversion(kind):
         return source
     value = _write_value(kind, source, depth)
-    return f"(None if {source} is None else {value})" if nullable else value
+    if not nullable:
+        return value
+    empty = "None"
+    if blanks is not None and depth == 0 and blankable(prop):
+        empty = f'("" if {_literal(_label(prop))} in {blanks} else None)'
+    return f"({empty} if {source} is None else {value})"
+
+
+def model_blankable(model: ModelProperty) -> bool:
+    """Whether the model needs `_wire_blanks`: it has a property that may come as ""."""
+    return any(blankable(p) for p in _properties_of(model))
+
+
+def _properties_of(model: ModelProperty) -> list[Any]:
+    return [*(model.required_properties or []), *(model.optional_properties or [])]
+
+
+def spelling_field(prop: Any) -> str:
+    """The private attribute remembering which spelling of an aliased key came."""
+    return f"_{prop.python_name}_key"
+
+
+def aliased(model: ModelProperty) -> list[dict[str, str]]:
+    """Properties with other wire spellings: their attribute, default spelling and chooser."""
+    found = []
+    for prop in _properties_of(model):
+        others = ENVELOPE_ALIASES.get(_label(prop), ())
+        if not others:
+            continue
+        name = _label(prop)
+        chooser = _literal(name)
+        for other in reversed(others):  # the canonical spelling wins when both came
+            chooser = f"({_literal(other)} if {_literal(other)} in d else {chooser})"
+        found.append(
+            {
+                "field": spelling_field(prop),
+                "default": _literal(name),
+                "choose": f"{_literal(name)} if {_literal(name)} in d else {chooser}",
+            }
+        )
+    return found
+
+
+def key(prop: Any) -> str:
+    """Where from_dict pops the property: its wire name, or the spelling chosen for it."""
+    if _label(prop) in ENVELOPE_ALIASES:
+        return spelling_field(prop)
+    return _literal(_label(prop))
+
+
+def key_out(prop: Any) -> str:
+    """Where to_dict writes the property: its wire name, or the spelling it came in."""
+    if _label(prop) in ENVELOPE_ALIASES:
+        return f"self.{spelling_field(prop)}"
+    return _literal(_label(prop))
 
 
 TEMPLATE_GLOBALS = {
@@ -154,4 +239,9 @@ TEMPLATE_GLOBALS = {
     "wire_related_modules": related_modules,
     "wire_module_import": module_import,
     "wire_needs_conversion": needs_conversion,
+    "wire_model_blankable": model_blankable,
+    "wire_blanks_field": BLANKS_FIELD,
+    "wire_aliased": aliased,
+    "wire_key": key,
+    "wire_key_out": key_out,
 }

@@ -87,6 +87,28 @@ class APITimeoutError(APIConnectionError):
     """No answer in time (after any retries)."""
 
 
+class InvalidResponseError(APIError):
+    """Sage answered with success, but not with what the call needs (e.g. no content where a
+    record was expected). `status_code` is the answer's status."""
+
+    def __init__(self, message: str, *, method: str, url: str, status_code: int) -> None:
+        super().__init__(message, method=method, url=url)
+        self.status_code = status_code
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, problem: str) -> InvalidResponseError:
+        """The error for `response`: names the method, the URL without its query and `problem`."""
+        request = response.request
+        url = _safe_url(request.url.copy_with(query=None))
+        status = response.status_code
+        return cls(
+            f"{request.method} {url}: {problem} (HTTP {status})",
+            method=request.method,
+            url=url,
+            status_code=status,
+        )
+
+
 def _safe_url(url: httpx.URL | str) -> str:
     """The URL without userinfo: credentials never go into an error."""
     import httpx as _httpx
@@ -234,6 +256,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "BadRequestError",
+    "InvalidResponseError",
     "LoginError",
     "MethodNotAllowedError",
     "NotFoundError",

@@ -30,21 +30,17 @@ import datetime
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, TypeVar
 
-from sage_accounting._pagination import AsyncPager, Envelope, Pager, _Watch
+from sage_accounting._pagination import AsyncPager, Pager
+from sage_accounting._reading import Envelope, Watch
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-MARGIN = datetime.timedelta(seconds=1)
 
 
-def sync_start(watch: _Watch) -> datetime.datetime | None:
+def sync_start(watch: Watch) -> datetime.datetime | None:
     """A server time no later than the moment the first list request was read."""
-    if watch.server_date is None:
-        return None
-    seconds = datetime.timedelta(seconds=float(int(watch.first_seconds) + 1))
-    start = watch.server_date.astimezone(datetime.timezone.utc) - seconds - MARGIN
-    return start.replace(microsecond=0)
+    return watch.start
 
 
 def _deleted_at(item: object) -> datetime.datetime | None:
@@ -111,7 +107,7 @@ class _Outcome:
         self.start = start
         self.deletions = deletions
 
-    def watermark(self, updated: _Watch, deleted: _Watch | None) -> datetime.datetime:
+    def watermark(self, updated: Watch, deleted: Watch | None) -> datetime.datetime:
         if not updated.exhausted or (deleted is not None and not deleted.exhausted):
             raise RuntimeError(
                 "read every item of `updated` (and `deleted`) before taking the watermark: "
@@ -176,7 +172,7 @@ class AsyncChanges(Generic[T, P]):
 
 
 def make_outcome(
-    since: datetime.datetime | None, watch: _Watch, deletes: bool
+    since: datetime.datetime | None, watch: Watch, deletes: bool
 ) -> tuple[_Outcome, datetime.datetime | None]:
     """The outcome bookkeeping and the `deleted_since` to ask for (None: no deletions list)."""
     start = sync_start(watch)

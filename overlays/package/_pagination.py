@@ -3,7 +3,8 @@
 `client.contacts.list()` returns a `Pager` (`AsyncPager` on the async client). Iterating it
 follows `$next` (a path relative to the API root or an absolute URL) and holds one page at a
 time; `.all(concurrency=8)` fetches the pages after the first by number, at most `concurrency`
-at once, and still yields items in page order, so memory stays bounded by that window.
+at once, and still yields items in page order, so memory stays bounded by that window (and the
+ids seen). How a read copes with a list that changes while it runs: `_reading.py`.
 """
 
 from __future__ import annotations
@@ -11,90 +12,48 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import email.utils
-import math
+import datetime
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from sage_accounting._progress import ProgressOption, Reporter, reporter
+from sage_accounting._reading import (
+    MAX_CATCH_UP,
+    Envelope,
+    Read,
+    Request,
+    Watch,
+    count,
+    date_header,
+    deletions_request,
+    next_link,
+    next_request,
+    page_request,
+    pages_after_first,
+    server_start,
+)
 from sage_accounting._wire import loads_json
 
+__all__ = ["AsyncPager", "Envelope", "Pager", "Request", "Watch", "page_request"]
+
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-
-
-class Envelope(Protocol[T_co]):
-    """What every generated `*List` model has: one page of a list."""
-
-    @property
-    def items(self) -> Sequence[T_co]: ...
-
-    @property
-    def total(self) -> int: ...
-
-    @property
-    def next_(self) -> str | None: ...
-
-    @property
-    def items_per_page(self) -> int: ...
-
-
 P = TypeVar("P", bound=Envelope[Any])
-Request = dict[str, Any]
 Decode = Callable[[Any], P]
+logger = logging.getLogger("sage_accounting")
+_Watch = Watch  # the name _changes.py knew
 
 
-def page_request(first: Request, number: int, per_page: int) -> Request:
-    """The request of page `number`, made from the first page's request."""
-    params = dict(first.get("params") or {})
-    params["page"] = number
-    params["items_per_page"] = per_page
-    return {**first, "params": params}
-
-
-def next_request(first: Request, link: str) -> Request:
-    """A `$next` link: relative paths resolve against the client's API root, like the spec's."""
-    return {"method": "get", "url": link, "headers": first.get("headers") or {}}
-
-
-class _Watch:
-    """What a traversal saw: the first answer's server time, and whether the list moved."""
-
-    def __init__(self) -> None:
-        self.server_date: datetime | None = None
-        self.first_seconds = 0.0
-        self.first_total: int | None = None
-        self.moved = False
-        self.exhausted = False
-
-    def first(self, response: httpx.Response, seconds: float) -> None:
-        self.server_date = _date_header(response)
-        self.first_seconds = seconds
-
-    def page(self, page: Envelope[Any]) -> None:
-        if self.first_total is None:
-            self.first_total = page.total
-        elif page.total != self.first_total:
-            self.moved = True
-
-
-def _date_header(response: httpx.Response) -> datetime | None:
-    value = response.headers.get("date")
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _pages_after_first(first: Envelope[Any]) -> int:
-    per_page = first.items_per_page or len(first.items) or 1
-    return max(0, math.ceil(first.total / per_page) - 1)
+def _gave_up(label: str) -> None:
+    logger.warning(
+        "%s: the list kept changing over %d passes; records deleted meanwhile may have moved "
+        "past this read (changes() picks them up)",
+        label,
+        MAX_CATCH_UP + 1,
+    )
 
 
 class _Progress:
@@ -127,7 +86,8 @@ class Pager(Generic[T, P]):
     """Every item of a list, fetched page by page as it is iterated.
 
     `for item in pager` follows `$next`; `pager.pages()` yields the page models;
-    `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`.
+    `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`
+    (None where Sage did not send it). Each record (by `id`) comes once.
     """
 
     def __init__(
@@ -138,15 +98,18 @@ class Pager(Generic[T, P]):
         *,
         progress: ProgressOption = None,
         label: str = "records",
+        deletions: bool = False,
     ) -> None:
         self._send = send
         self._request = request
         self._decode = decode
         self._progress = progress
         self._label = label
+        self._deletions = deletions  # the list takes `deleted_since`: a parallel read checks it
         self._first: P | None = None
         self._total: int | None = None
-        self.watch = _Watch()
+        self._fetched_first = False
+        self.watch = Watch()
 
     def __repr__(self) -> str:
         return f"<Pager {self._request.get('url')} total={self._total}>"
@@ -164,15 +127,15 @@ class Pager(Generic[T, P]):
             self.watch.first(response, time.monotonic() - started)
             self._first = self._decode(loads_json(response.content))
             self.watch.page(self._first)
-            self._total = self._first.total
+            self._total = count(self._first.total)
+            self._fetched_first = True
         return self._first
 
     @property
-    def total(self) -> int:
+    def total(self) -> int | None:
         """`$total`: how many records the list holds (fetches the first page if needed)."""
-        if self._total is None:
+        if not self._fetched_first:
             self.first_page()
-        assert self._total is not None
         return self._total
 
     def _take_first(self) -> P:
@@ -188,9 +151,12 @@ class Pager(Generic[T, P]):
         complete = False
         try:
             first = self._take_first()
-            progress.start(first.total)
+            progress.start(count(first.total) or len(first.items))
+            read = Read(self.watch, parallel=concurrency > 1)
             source = (
-                self._sequential(first) if concurrency == 1 else self._parallel(first, concurrency)
+                self._sequential(first, read)
+                if concurrency == 1
+                else self._parallel(first, read, concurrency)
             )
             for page in source:
                 yield page
@@ -200,21 +166,28 @@ class Pager(Generic[T, P]):
         finally:
             progress.finish(complete)
 
-    def _sequential(self, page: P) -> Iterator[P]:
-        yield page
-        while page.next_:
-            page = self._fetch(next_request(self._request, page.next_))
-            yield page
+    def _sequential(self, page: P, read: Read) -> Iterator[P]:
+        read.accept(page, None)
+        yield read.fresh(page)
+        yield from self._follow(page, read)
 
-    def _parallel(self, first: P, concurrency: int) -> Iterator[P]:
-        yield first
-        remaining = _pages_after_first(first)
-        if remaining == 0:
-            yield from self._after(first)
-            return
-        per_page = first.items_per_page
+    def _follow(self, page: P, read: Read) -> Iterator[P]:
+        """The pages after `page`, by `$next`, until the last, an empty or a repeated one."""
+        while read.last_size and (link := read.follow(next_link(page))) is not None:
+            number = count(page.page)
+            page = self._fetch(next_request(self._request, link))
+            if not read.accept(page, None if number is None else number + 1):
+                return
+            yield read.fresh(page)
+
+    def _parallel(self, first: P, read: Read, concurrency: int) -> Iterator[P]:
+        read.accept(first, None)
+        yield read.fresh(first)
+        last = first
+        plan = pages_after_first(first)
+        remaining, per_page = plan if plan is not None else (0, 0)
         numbers = iter(range(2, remaining + 2))
-        window: collections.deque[concurrent.futures.Future[P]] = collections.deque()
+        window: collections.deque[tuple[int, concurrent.futures.Future[P]]] = collections.deque()
         pool = concurrent.futures.ThreadPoolExecutor(concurrency, "sage-pages")
         try:
 
@@ -222,26 +195,48 @@ class Pager(Generic[T, P]):
                 number = next(numbers, None)
                 if number is not None:
                     request = page_request(self._request, number, per_page)
-                    window.append(pool.submit(self._fetch, request))
+                    window.append((number, pool.submit(self._fetch, request)))
 
-            for _ in range(concurrency):
+            for _ in range(min(concurrency, remaining)):
                 submit()
-            last = first
             while window:
-                last = window.popleft().result()
+                number, future = window.popleft()
+                page = future.result()
+                if not read.accept(page, number):
+                    break  # past the end: the pages after it are the last one again
                 submit()
-                yield last
+                last = page
+                yield read.fresh(page)
         finally:
-            for future in window:
+            for _, future in window:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
-        yield from self._after(last)
+        yield from self._follow(last, read)  # pages added meanwhile: reached through `$next`
+        yield from self._catch_up(read)
 
-    def _after(self, page: P) -> Iterator[P]:
-        """Pages added while the numbered pages were read are reached through `$next`."""
-        while page.next_ and page.items:
-            page = self._fetch(next_request(self._request, page.next_))
-            yield page
+    def _catch_up(self, read: Read) -> Iterator[P]:
+        for passes in range(MAX_CATCH_UP + 1):
+            if read.pages <= 1:
+                return  # one page is read at once: nothing could shift
+            moved, start = read.moved, None
+            if self._deletions and read.start is not None:
+                deleted, start = self._deleted_since(read.start)
+                moved = moved or deleted
+            if not moved:
+                return
+            if passes == MAX_CATCH_UP:
+                _gave_up(self._label)
+                return
+            read.new_pass(start)
+            yield from self._sequential(self._fetch(self._request), read)
+
+    def _deleted_since(self, since: datetime.datetime) -> tuple[bool, datetime.datetime | None]:
+        """Whether a record was deleted since `since`, and the server time of asking."""
+        started = time.monotonic()
+        response = self._send(deletions_request(self._request, since))
+        page = self._decode(loads_json(response.content))
+        now = server_start(date_header(response), time.monotonic() - started)
+        return bool(page.items) or bool(count(page.total)), now
 
     def __iter__(self) -> Iterator[T]:
         return self.all(concurrency=1)
@@ -265,15 +260,18 @@ class AsyncPager(Generic[T, P]):
         *,
         progress: ProgressOption = None,
         label: str = "records",
+        deletions: bool = False,
     ) -> None:
         self._send = send
         self._request = request
         self._decode = decode
         self._progress = progress
         self._label = label
+        self._deletions = deletions
         self._first: P | None = None
         self._total: int | None = None
-        self.watch = _Watch()
+        self._fetched_first = False
+        self.watch = Watch()
 
     def __repr__(self) -> str:
         return f"<AsyncPager {self._request.get('url')} total={self._total}>"
@@ -290,18 +288,18 @@ class AsyncPager(Generic[T, P]):
             self.watch.first(response, time.monotonic() - started)
             self._first = self._decode(loads_json(response.content))
             self.watch.page(self._first)
-            self._total = self._first.total
+            self._total = count(self._first.total)
+            self._fetched_first = True
         return self._first
 
     @property
-    def total(self) -> Awaitable[int]:
-        """`await pager.total`: `$total` (fetches the first page if needed)."""
+    def total(self) -> Awaitable[int | None]:
+        """`await pager.total`: `$total` (fetches the first page if needed; None if not sent)."""
         return self._get_total()
 
-    async def _get_total(self) -> int:
-        if self._total is None:
+    async def _get_total(self) -> int | None:
+        if not self._fetched_first:
             await self.first_page()
-        assert self._total is not None
         return self._total
 
     async def _take_first(self) -> P:
@@ -316,9 +314,12 @@ class AsyncPager(Generic[T, P]):
         complete = False
         try:
             first = await self._take_first()
-            progress.start(first.total)
+            progress.start(count(first.total) or len(first.items))
+            read = Read(self.watch, parallel=concurrency > 1)
             source = (
-                self._sequential(first) if concurrency == 1 else self._parallel(first, concurrency)
+                self._sequential(first, read)
+                if concurrency == 1
+                else self._parallel(first, read, concurrency)
             )
             async for page in source:
                 yield page
@@ -328,42 +329,81 @@ class AsyncPager(Generic[T, P]):
         finally:
             progress.finish(complete)
 
-    async def _sequential(self, page: P) -> AsyncIterator[P]:
-        yield page
-        while page.next_:
-            page = await self._fetch(next_request(self._request, page.next_))
+    async def _sequential(self, page: P, read: Read) -> AsyncIterator[P]:
+        read.accept(page, None)
+        yield read.fresh(page)
+        async for later in self._follow(page, read):
+            yield later
+
+    async def _follow(self, page: P, read: Read) -> AsyncIterator[P]:
+        while read.last_size and (link := read.follow(next_link(page))) is not None:
+            number = count(page.page)
+            page = await self._fetch(next_request(self._request, link))
+            if not read.accept(page, None if number is None else number + 1):
+                return
+            yield read.fresh(page)
+
+    async def _parallel(self, first: P, read: Read, concurrency: int) -> AsyncIterator[P]:
+        read.accept(first, None)
+        yield read.fresh(first)
+        last = first
+        plan = pages_after_first(first)
+        remaining, per_page = plan if plan is not None else (0, 0)
+        numbers = iter(range(2, remaining + 2))
+        window: collections.deque[tuple[int, asyncio.Task[P]]] = collections.deque()
+
+        def submit() -> None:
+            number = next(numbers, None)
+            if number is not None:
+                request = page_request(self._request, number, per_page)
+                window.append((number, asyncio.ensure_future(self._fetch(request))))
+
+        try:
+            for _ in range(min(concurrency, remaining)):
+                submit()
+            while window:
+                number, task = window.popleft()
+                page = await task
+                if not read.accept(page, number):
+                    break
+                submit()
+                last = page
+                yield read.fresh(page)
+        finally:
+            for _, task in window:
+                task.cancel()
+            if window:
+                await asyncio.gather(*(task for _, task in window), return_exceptions=True)
+        async for page in self._follow(last, read):
+            yield page
+        async for page in self._catch_up(read):
             yield page
 
-    async def _parallel(self, first: P, concurrency: int) -> AsyncIterator[P]:
-        yield first
-        remaining = _pages_after_first(first)
-        last = first
-        if remaining:
-            per_page = first.items_per_page
-            numbers = iter(range(2, remaining + 2))
-            window: collections.deque[asyncio.Task[P]] = collections.deque()
+    async def _catch_up(self, read: Read) -> AsyncIterator[P]:
+        for passes in range(MAX_CATCH_UP + 1):
+            if read.pages <= 1:
+                return
+            moved, start = read.moved, None
+            if self._deletions and read.start is not None:
+                deleted, start = await self._deleted_since(read.start)
+                moved = moved or deleted
+            if not moved:
+                return
+            if passes == MAX_CATCH_UP:
+                _gave_up(self._label)
+                return
+            read.new_pass(start)
+            async for page in self._sequential(await self._fetch(self._request), read):
+                yield page
 
-            def submit() -> None:
-                number = next(numbers, None)
-                if number is not None:
-                    request = page_request(self._request, number, per_page)
-                    window.append(asyncio.ensure_future(self._fetch(request)))
-
-            try:
-                for _ in range(concurrency):
-                    submit()
-                while window:
-                    last = await window.popleft()
-                    submit()
-                    yield last
-            finally:
-                for task in window:
-                    task.cancel()
-                if window:
-                    await asyncio.gather(*window, return_exceptions=True)
-        while last.next_ and last.items:  # pages added meanwhile: reached through `$next`
-            last = await self._fetch(next_request(self._request, last.next_))
-            yield last
+    async def _deleted_since(
+        self, since: datetime.datetime
+    ) -> tuple[bool, datetime.datetime | None]:
+        started = time.monotonic()
+        response = await self._send(deletions_request(self._request, since))
+        page = self._decode(loads_json(response.content))
+        now = server_start(date_header(response), time.monotonic() - started)
+        return bool(page.items) or bool(count(page.total)), now
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self.all(concurrency=1)

@@ -43,6 +43,15 @@ def decimal_to_wire(value: Decimal | int | str) -> str:
     return format(exact, "f")
 
 
+def note_blank(blanks: list[str], name: str) -> Any:
+    """An empty string came where a date, date-time or decimal belongs: note it, read None.
+
+    The live API sends `""` for some unset values; the model writes it back as it came.
+    (Typed Any, not None, because it is used as the value of a field expression.)"""
+    blanks.append(name)
+    return None
+
+
 def datetime_from_wire(value: str) -> datetime.datetime:
     """Read an ISO 8601 date-time; Python 3.10's parser needs "+00:00" where Sage writes "Z"."""
     try:

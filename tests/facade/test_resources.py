@@ -125,7 +125,7 @@ def test_typed_query_values_are_sent_in_wire_form(
 
 
 def test_async_resources_await(fake: SageEmulator) -> None:
-    async def run() -> tuple[str, int]:
+    async def run() -> tuple[str, int | None]:
         async with async_client(fake) as sage:
             created = await sage.contacts.create(fake.example_body("contacts", minimal=True))
             fetched = await sage.contacts.get(str(created.id))

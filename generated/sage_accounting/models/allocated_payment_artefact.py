@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import generic as _m_generic
 
@@ -34,6 +34,9 @@ class AllocatedPaymentArtefact:
     amount: Decimal | None | Unset = UNSET
     discount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -43,10 +46,16 @@ class AllocatedPaymentArtefact:
         if not isinstance(self.artefact, Unset):
             field_dict["artefact"] = None if self.artefact is None else self.artefact.to_dict()
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         if not isinstance(self.discount, Unset):
             field_dict["discount"] = (
-                None if self.discount is None else decimal_to_wire(self.discount)
+                ("" if "discount" in self._wire_blanks else None)
+                if self.discount is None
+                else decimal_to_wire(self.discount)
             )
         return field_dict
 
@@ -54,6 +63,7 @@ class AllocatedPaymentArtefact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             artefact=(
@@ -64,14 +74,16 @@ class AllocatedPaymentArtefact:
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             discount=(
                 _v0
                 if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

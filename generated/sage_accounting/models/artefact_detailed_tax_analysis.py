@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     artefact_detailed_tax_analysis_breakdown as _m_artefact_detailed_tax_analysis_breakdown,
@@ -62,6 +62,9 @@ class ArtefactDetailedTaxAnalysis:
     base_currency_total_services_amount: Decimal | None | Unset = UNSET
     total_retailer_tax: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -72,59 +75,67 @@ class ArtefactDetailedTaxAnalysis:
             )
         if not isinstance(self.total_net, Unset):
             field_dict["total_net"] = (
-                None if self.total_net is None else decimal_to_wire(self.total_net)
+                ("" if "total_net" in self._wire_blanks else None)
+                if self.total_net is None
+                else decimal_to_wire(self.total_net)
             )
         if not isinstance(self.total_tax, Unset):
             field_dict["total_tax"] = (
-                None if self.total_tax is None else decimal_to_wire(self.total_tax)
+                ("" if "total_tax" in self._wire_blanks else None)
+                if self.total_tax is None
+                else decimal_to_wire(self.total_tax)
             )
         if not isinstance(self.total, Unset):
-            field_dict["total"] = None if self.total is None else decimal_to_wire(self.total)
+            field_dict["total"] = (
+                ("" if "total" in self._wire_blanks else None)
+                if self.total is None
+                else decimal_to_wire(self.total)
+            )
         if not isinstance(self.total_goods_amount, Unset):
             field_dict["total_goods_amount"] = (
-                None
+                ("" if "total_goods_amount" in self._wire_blanks else None)
                 if self.total_goods_amount is None
                 else decimal_to_wire(self.total_goods_amount)
             )
         if not isinstance(self.total_services_amount, Unset):
             field_dict["total_services_amount"] = (
-                None
+                ("" if "total_services_amount" in self._wire_blanks else None)
                 if self.total_services_amount is None
                 else decimal_to_wire(self.total_services_amount)
             )
         if not isinstance(self.base_currency_total_net, Unset):
             field_dict["base_currency_total_net"] = (
-                None
+                ("" if "base_currency_total_net" in self._wire_blanks else None)
                 if self.base_currency_total_net is None
                 else decimal_to_wire(self.base_currency_total_net)
             )
         if not isinstance(self.base_currency_total_tax, Unset):
             field_dict["base_currency_total_tax"] = (
-                None
+                ("" if "base_currency_total_tax" in self._wire_blanks else None)
                 if self.base_currency_total_tax is None
                 else decimal_to_wire(self.base_currency_total_tax)
             )
         if not isinstance(self.base_currency_total, Unset):
             field_dict["base_currency_total"] = (
-                None
+                ("" if "base_currency_total" in self._wire_blanks else None)
                 if self.base_currency_total is None
                 else decimal_to_wire(self.base_currency_total)
             )
         if not isinstance(self.base_currency_total_goods_amount, Unset):
             field_dict["base_currency_total_goods_amount"] = (
-                None
+                ("" if "base_currency_total_goods_amount" in self._wire_blanks else None)
                 if self.base_currency_total_goods_amount is None
                 else decimal_to_wire(self.base_currency_total_goods_amount)
             )
         if not isinstance(self.base_currency_total_services_amount, Unset):
             field_dict["base_currency_total_services_amount"] = (
-                None
+                ("" if "base_currency_total_services_amount" in self._wire_blanks else None)
                 if self.base_currency_total_services_amount is None
                 else decimal_to_wire(self.base_currency_total_services_amount)
             )
         if not isinstance(self.total_retailer_tax, Unset):
             field_dict["total_retailer_tax"] = (
-                None
+                ("" if "total_retailer_tax" in self._wire_blanks else None)
                 if self.total_retailer_tax is None
                 else decimal_to_wire(self.total_retailer_tax)
             )
@@ -134,6 +145,7 @@ class ArtefactDetailedTaxAnalysis:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             tax_rates_breakdown=(
                 _v0
@@ -145,60 +157,94 @@ class ArtefactDetailedTaxAnalysis:
             total_net=(
                 _v0
                 if (_v0 := d.pop("total_net", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_net") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_tax=(
                 _v0
                 if (_v0 := d.pop("total_tax", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_tax") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total=(
                 _v0
                 if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_goods_amount=(
                 _v0
                 if (_v0 := d.pop("total_goods_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_goods_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_services_amount=(
                 _v0
                 if (_v0 := d.pop("total_services_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_services_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_net=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_net", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_net")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_tax=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_tax")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total=(
                 _v0
                 if (_v0 := d.pop("base_currency_total", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_goods_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_goods_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_goods_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_services_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_services_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_services_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_retailer_tax=(
                 _v0
                 if (_v0 := d.pop("total_retailer_tax", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_retailer_tax")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

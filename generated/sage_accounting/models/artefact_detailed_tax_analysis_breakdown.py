@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import tax_rate as _m_tax_rate
 
@@ -60,6 +60,9 @@ class ArtefactDetailedTaxAnalysisBreakdown:
     base_currency_goods_amount: Decimal | None | Unset = UNSET
     base_currency_services_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -70,59 +73,73 @@ class ArtefactDetailedTaxAnalysisBreakdown:
             field_dict["name"] = self.name
         if not isinstance(self.percentage, Unset):
             field_dict["percentage"] = (
-                None if self.percentage is None else decimal_to_wire(self.percentage)
+                ("" if "percentage" in self._wire_blanks else None)
+                if self.percentage is None
+                else decimal_to_wire(self.percentage)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.retail_tax_amount, Unset):
             field_dict["retail_tax_amount"] = (
-                None if self.retail_tax_amount is None else decimal_to_wire(self.retail_tax_amount)
+                ("" if "retail_tax_amount" in self._wire_blanks else None)
+                if self.retail_tax_amount is None
+                else decimal_to_wire(self.retail_tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.goods_amount, Unset):
             field_dict["goods_amount"] = (
-                None if self.goods_amount is None else decimal_to_wire(self.goods_amount)
+                ("" if "goods_amount" in self._wire_blanks else None)
+                if self.goods_amount is None
+                else decimal_to_wire(self.goods_amount)
             )
         if not isinstance(self.services_amount, Unset):
             field_dict["services_amount"] = (
-                None if self.services_amount is None else decimal_to_wire(self.services_amount)
+                ("" if "services_amount" in self._wire_blanks else None)
+                if self.services_amount is None
+                else decimal_to_wire(self.services_amount)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_goods_amount, Unset):
             field_dict["base_currency_goods_amount"] = (
-                None
+                ("" if "base_currency_goods_amount" in self._wire_blanks else None)
                 if self.base_currency_goods_amount is None
                 else decimal_to_wire(self.base_currency_goods_amount)
             )
         if not isinstance(self.base_currency_services_amount, Unset):
             field_dict["base_currency_services_amount"] = (
-                None
+                ("" if "base_currency_services_amount" in self._wire_blanks else None)
                 if self.base_currency_services_amount is None
                 else decimal_to_wire(self.base_currency_services_amount)
             )
@@ -132,6 +149,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             tax_rate=(
                 _v0
@@ -142,64 +160,90 @@ class ArtefactDetailedTaxAnalysisBreakdown:
             percentage=(
                 _v0
                 if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             retail_tax_amount=(
                 _v0
                 if (_v0 := d.pop("retail_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "retail_tax_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             goods_amount=(
                 _v0
                 if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             services_amount=(
                 _v0
                 if (_v0 := d.pop("services_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "services_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_goods_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_goods_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_goods_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_services_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_services_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_services_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import address as _m_address
 from . import bank_account_contact as _m_bank_account_contact
@@ -96,6 +96,9 @@ class BankAccount:
     is_active: bool | None | Unset = UNSET
     currency: Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -108,15 +111,21 @@ class BankAccount:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.bank_account_details, Unset):
             field_dict["bank_account_details"] = (
@@ -131,7 +140,11 @@ class BankAccount:
                 None if self.bank_account_type is None else self.bank_account_type.to_dict()
             )
         if not isinstance(self.balance, Unset):
-            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+            field_dict["balance"] = (
+                ("" if "balance" in self._wire_blanks else None)
+                if self.balance is None
+                else decimal_to_wire(self.balance)
+            )
         if not isinstance(self.main_address, Unset):
             field_dict["main_address"] = (
                 None if self.main_address is None else self.main_address.to_dict()
@@ -168,6 +181,7 @@ class BankAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -175,17 +189,17 @@ class BankAccount:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             bank_account_details=(
                 _v0
@@ -205,7 +219,7 @@ class BankAccount:
             balance=(
                 _v0
                 if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
             ),
             main_address=(
                 _v0
@@ -238,6 +252,8 @@ class BankAccount:
                 else _m_base.Base.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import bank_account as _m_bank_account
 from . import base as _m_base
@@ -71,6 +71,9 @@ class BankDeposit:
     cheque_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -83,11 +86,15 @@ class BankDeposit:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.transaction, Unset):
             field_dict["transaction"] = (
@@ -99,7 +106,9 @@ class BankDeposit:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.from_bank_account, Unset):
             field_dict["from_bank_account"] = (
@@ -110,20 +119,30 @@ class BankDeposit:
                 None if self.to_bank_account is None else self.to_bank_account.to_dict()
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.cash_amount, Unset):
             field_dict["cash_amount"] = (
-                None if self.cash_amount is None else decimal_to_wire(self.cash_amount)
+                ("" if "cash_amount" in self._wire_blanks else None)
+                if self.cash_amount is None
+                else decimal_to_wire(self.cash_amount)
             )
         if not isinstance(self.cheque_amount, Unset):
             field_dict["cheque_amount"] = (
-                None if self.cheque_amount is None else decimal_to_wire(self.cheque_amount)
+                ("" if "cheque_amount" in self._wire_blanks else None)
+                if self.cheque_amount is None
+                else decimal_to_wire(self.cheque_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         return field_dict
 
@@ -131,6 +150,7 @@ class BankDeposit:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -138,12 +158,12 @@ class BankDeposit:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             transaction=(
                 _v0
@@ -158,7 +178,7 @@ class BankDeposit:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             from_bank_account=(
                 _v0
@@ -173,25 +193,27 @@ class BankDeposit:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             reference=d.pop("reference", UNSET),
             cash_amount=(
                 _v0
                 if (_v0 := d.pop("cash_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cash_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             cheque_amount=(
                 _v0
                 if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import bank_account as _m_bank_account
 from . import base as _m_base
@@ -69,6 +69,9 @@ class BankTransfer:
     amount: Decimal | None | Unset = UNSET
     description: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -81,11 +84,15 @@ class BankTransfer:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.transaction, Unset):
             field_dict["transaction"] = (
@@ -97,7 +104,9 @@ class BankTransfer:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.from_bank_account, Unset):
             field_dict["from_bank_account"] = (
@@ -108,11 +117,19 @@ class BankTransfer:
                 None if self.to_bank_account is None else self.to_bank_account.to_dict()
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         if not isinstance(self.description, Unset):
             field_dict["description"] = self.description
         return field_dict
@@ -121,6 +138,7 @@ class BankTransfer:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -128,12 +146,12 @@ class BankTransfer:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             transaction=(
                 _v0
@@ -148,7 +166,7 @@ class BankTransfer:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             from_bank_account=(
                 _v0
@@ -163,16 +181,18 @@ class BankTransfer:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             reference=d.pop("reference", UNSET),
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             description=d.pop("description", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

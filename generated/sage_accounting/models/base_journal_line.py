@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import ledger_account as _m_ledger_account
 
@@ -36,6 +36,9 @@ class BaseJournalLine:
     debit: Decimal | None | Unset = UNSET
     credit: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -49,15 +52,24 @@ class BaseJournalLine:
         if not isinstance(self.details, Unset):
             field_dict["details"] = self.details
         if not isinstance(self.debit, Unset):
-            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+            field_dict["debit"] = (
+                ("" if "debit" in self._wire_blanks else None)
+                if self.debit is None
+                else decimal_to_wire(self.debit)
+            )
         if not isinstance(self.credit, Unset):
-            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+            field_dict["credit"] = (
+                ("" if "credit" in self._wire_blanks else None)
+                if self.credit is None
+                else decimal_to_wire(self.credit)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             ledger_account=(
@@ -69,14 +81,16 @@ class BaseJournalLine:
             debit=(
                 _v0
                 if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit=(
                 _v0
                 if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 
@@ -53,6 +53,9 @@ class BusinessExchangeRate:
     base_currency: Base | None | Unset = UNSET
     currency: Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -63,17 +66,27 @@ class BusinessExchangeRate:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.rate, Unset):
-            field_dict["rate"] = None if self.rate is None else decimal_to_wire(self.rate)
+            field_dict["rate"] = (
+                ("" if "rate" in self._wire_blanks else None)
+                if self.rate is None
+                else decimal_to_wire(self.rate)
+            )
         if not isinstance(self.inverse_rate, Unset):
             field_dict["inverse_rate"] = (
-                None if self.inverse_rate is None else decimal_to_wire(self.inverse_rate)
+                ("" if "inverse_rate" in self._wire_blanks else None)
+                if self.inverse_rate is None
+                else decimal_to_wire(self.inverse_rate)
             )
         if not isinstance(self.base_currency, Unset):
             field_dict["base_currency"] = (
@@ -87,28 +100,29 @@ class BusinessExchangeRate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             displayed_as=d.pop("displayed_as", UNSET),
             path=d.pop("$path", UNSET),
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             rate=(
                 _v0
                 if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency=(
                 _v0
@@ -121,6 +135,8 @@ class BusinessExchangeRate:
                 else _m_base.Base.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 from . import business_activity_type as _m_business_activity_type
@@ -80,6 +80,9 @@ class BusinessSettings:
     updated_at: datetime.datetime | None | Unset = UNSET
     wizard_complete: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -94,7 +97,9 @@ class BusinessSettings:
             field_dict["rcs_number"] = self.rcs_number
         if not isinstance(self.share_capital, Unset):
             field_dict["share_capital"] = (
-                None if self.share_capital is None else decimal_to_wire(self.share_capital)
+                ("" if "share_capital" in self._wire_blanks else None)
+                if self.share_capital is None
+                else decimal_to_wire(self.share_capital)
             )
         if not isinstance(self.business_activity_type, Unset):
             field_dict["business_activity_type"] = (
@@ -126,11 +131,15 @@ class BusinessSettings:
             )
         if not isinstance(self.business_created_at, Unset):
             field_dict["business_created_at"] = (
-                None if self.business_created_at is None else self.business_created_at.isoformat()
+                ("" if "business_created_at" in self._wire_blanks else None)
+                if self.business_created_at is None
+                else self.business_created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.wizard_complete, Unset):
             field_dict["wizard_complete"] = self.wizard_complete
@@ -140,6 +149,7 @@ class BusinessSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             path=d.pop("$path", UNSET),
             siret=d.pop("siret", UNSET),
@@ -148,7 +158,7 @@ class BusinessSettings:
             share_capital=(
                 _v0
                 if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
             ),
             business_activity_type=(
                 _v0
@@ -179,15 +189,21 @@ class BusinessSettings:
             business_created_at=(
                 _v0
                 if (_v0 := d.pop("business_created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (
+                    note_blank(blanks, "business_created_at")
+                    if _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             wizard_complete=d.pop("wizard_complete", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
 from . import business_type as _m_business_type
 
 if TYPE_CHECKING:
@@ -21,47 +22,61 @@ class BusinessTypeList:
     """One page of a list of BusinessType records.
 
     Attributes:
-        total (int): Number of records in the whole list.
-        page (int): This page's number, from 1.
-        next_ (None | str): The next page: a path relative to the API root or an absolute URL; null
-            on the last page.
-        back (None | str): The previous page: a path relative to the API root or an absolute URL;
-            null on the first page.
-        items_per_page (int): Page size of this list.
         items (list[BusinessType]):
+        total (int | None | Unset): Number of records in the whole list.
+        page (int | None | Unset): This page's number, from 1.
+        next_ (None | str | Unset): The next page: a path relative to the API root or an absolute
+            URL; null on the last page.
+        back (None | str | Unset): The previous page: a path relative to the API root or an absolute
+            URL; null on the first page.
+        items_per_page (int | None | Unset): Page size of this list (sent as `$itemsPerPage` too).
     """
 
-    total: int
-    page: int
-    next_: None | str
-    back: None | str
-    items_per_page: int
     items: list[BusinessType]
+    total: int | None | Unset = UNSET
+    page: int | None | Unset = UNSET
+    next_: None | str | Unset = UNSET
+    back: None | str | Unset = UNSET
+    items_per_page: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _items_per_page_key: str = _attrs_field(
+        init=False, default="$items_per_page", eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
-        field_dict["$total"] = self.total
-        field_dict["$page"] = self.page
-        field_dict["$next"] = self.next_
-        field_dict["$back"] = self.back
-        field_dict["$items_per_page"] = self.items_per_page
         field_dict["$items"] = [_i0.to_dict() for _i0 in self.items]
+        if not isinstance(self.total, Unset):
+            field_dict["$total"] = self.total
+        if not isinstance(self.page, Unset):
+            field_dict["$page"] = self.page
+        if not isinstance(self.next_, Unset):
+            field_dict["$next"] = self.next_
+        if not isinstance(self.back, Unset):
+            field_dict["$back"] = self.back
+        if not isinstance(self.items_per_page, Unset):
+            field_dict[self._items_per_page_key] = self.items_per_page
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            total=d.pop("$total"),
-            page=d.pop("$page"),
-            next_=d.pop("$next"),
-            back=d.pop("$back"),
-            items_per_page=d.pop("$items_per_page"),
-            items=[_m_business_type.BusinessType.from_dict(_i0) for _i0 in d.pop("$items")],
+        _items_per_page_key = (
+            "$items_per_page"
+            if "$items_per_page" in d
+            else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
+        obj = cls(
+            items=[_m_business_type.BusinessType.from_dict(_i0) for _i0 in d.pop("$items")],
+            total=d.pop("$total", UNSET),
+            page=d.pop("$page", UNSET),
+            next_=d.pop("$next", UNSET),
+            back=d.pop("$back", UNSET),
+            items_per_page=d.pop(_items_per_page_key, UNSET),
+        )
+        obj._items_per_page_key = _items_per_page_key
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..models.contact_credit_terms import ContactCreditTerms
 from ..types import UNSET, Unset
 from . import address as _m_address
@@ -193,6 +193,9 @@ class Contact:
     cis_settings: ContactCisSettings | None | Unset = UNSET
     destination_vat_blocking: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -205,11 +208,15 @@ class Contact:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -217,10 +224,16 @@ class Contact:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.balance, Unset):
-            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+            field_dict["balance"] = (
+                ("" if "balance" in self._wire_blanks else None)
+                if self.balance is None
+                else decimal_to_wire(self.balance)
+            )
         if not isinstance(self.contact_types, Unset):
             field_dict["contact_types"] = (
                 None
@@ -273,7 +286,9 @@ class Contact:
             )
         if not isinstance(self.credit_limit, Unset):
             field_dict["credit_limit"] = (
-                None if self.credit_limit is None else decimal_to_wire(self.credit_limit)
+                ("" if "credit_limit" in self._wire_blanks else None)
+                if self.credit_limit is None
+                else decimal_to_wire(self.credit_limit)
             )
         if not isinstance(self.credit_days, Unset):
             field_dict["credit_days"] = self.credit_days
@@ -335,6 +350,7 @@ class Contact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -342,12 +358,12 @@ class Contact:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -357,12 +373,12 @@ class Contact:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             balance=(
                 _v0
                 if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
             ),
             contact_types=(
                 _v0
@@ -412,7 +428,7 @@ class Contact:
             credit_limit=(
                 _v0
                 if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit_days=d.pop("credit_days", UNSET),
             credit_terms=(
@@ -457,6 +473,8 @@ class Contact:
             ),
             destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

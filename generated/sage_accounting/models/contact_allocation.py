@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire
+from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
 from . import allocated_artefact as _m_allocated_artefact
 from . import base as _m_base
@@ -64,6 +64,9 @@ class ContactAllocation:
     contact: Base | None | Unset = UNSET
     allocated_artefacts: list[AllocatedArtefact] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -76,11 +79,15 @@ class ContactAllocation:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -96,10 +103,16 @@ class ContactAllocation:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.contact, Unset):
             field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
         if not isinstance(self.allocated_artefacts, Unset):
@@ -114,6 +127,7 @@ class ContactAllocation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -121,12 +135,12 @@ class ContactAllocation:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -146,12 +160,12 @@ class ContactAllocation:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             contact=(
                 _v0
@@ -164,6 +178,8 @@ class ContactAllocation:
                 else [_m_allocated_artefact.AllocatedArtefact.from_dict(_i0) for _i0 in _v0]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

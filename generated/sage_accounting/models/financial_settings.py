@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 from . import tax_scheme as _m_tax_scheme
@@ -99,6 +99,9 @@ class FinancialSettings:
     postponed_accounting: bool | None | Unset = UNSET
     destination_vat: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -107,11 +110,13 @@ class FinancialSettings:
             field_dict["$path"] = self.path
         if not isinstance(self.year_end_date, Unset):
             field_dict["year_end_date"] = (
-                None if self.year_end_date is None else self.year_end_date.isoformat()
+                ("" if "year_end_date" in self._wire_blanks else None)
+                if self.year_end_date is None
+                else self.year_end_date.isoformat()
             )
         if not isinstance(self.year_end_lockdown_date, Unset):
             field_dict["year_end_lockdown_date"] = (
-                None
+                ("" if "year_end_lockdown_date" in self._wire_blanks else None)
                 if self.year_end_lockdown_date is None
                 else self.year_end_lockdown_date.isoformat()
             )
@@ -119,7 +124,9 @@ class FinancialSettings:
             field_dict["accounting_type"] = self.accounting_type
         if not isinstance(self.accounts_start_date, Unset):
             field_dict["accounts_start_date"] = (
-                None if self.accounts_start_date is None else self.accounts_start_date.isoformat()
+                ("" if "accounts_start_date" in self._wire_blanks else None)
+                if self.accounts_start_date is None
+                else self.accounts_start_date.isoformat()
             )
         if not isinstance(self.base_currency, Unset):
             field_dict["base_currency"] = (
@@ -135,7 +142,7 @@ class FinancialSettings:
             field_dict["mtd_connected"] = self.mtd_connected
         if not isinstance(self.mtd_authenticated_date, Unset):
             field_dict["mtd_authenticated_date"] = (
-                None
+                ("" if "mtd_authenticated_date" in self._wire_blanks else None)
                 if self.mtd_authenticated_date is None
                 else self.mtd_authenticated_date.isoformat()
             )
@@ -157,17 +164,19 @@ class FinancialSettings:
             )
         if not isinstance(self.default_irpf_rate, Unset):
             field_dict["default_irpf_rate"] = (
-                None if self.default_irpf_rate is None else decimal_to_wire(self.default_irpf_rate)
+                ("" if "default_irpf_rate" in self._wire_blanks else None)
+                if self.default_irpf_rate is None
+                else decimal_to_wire(self.default_irpf_rate)
             )
         if not isinstance(self.flat_rate_tax_percentage, Unset):
             field_dict["flat_rate_tax_percentage"] = (
-                None
+                ("" if "flat_rate_tax_percentage" in self._wire_blanks else None)
                 if self.flat_rate_tax_percentage is None
                 else decimal_to_wire(self.flat_rate_tax_percentage)
             )
         if not isinstance(self.recoverable_percentage, Unset):
             field_dict["recoverable_percentage"] = (
-                None
+                ("" if "recoverable_percentage" in self._wire_blanks else None)
                 if self.recoverable_percentage is None
                 else decimal_to_wire(self.recoverable_percentage)
             )
@@ -177,7 +186,9 @@ class FinancialSettings:
             field_dict["purchase_tax_calculation"] = self.purchase_tax_calculation
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.postponed_accounting, Unset):
             field_dict["postponed_accounting"] = self.postponed_accounting
@@ -189,23 +200,36 @@ class FinancialSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             path=d.pop("$path", UNSET),
             year_end_date=(
                 _v0
                 if (_v0 := d.pop("year_end_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "year_end_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             year_end_lockdown_date=(
                 _v0
                 if (_v0 := d.pop("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "year_end_lockdown_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             accounting_type=d.pop("accounting_type", UNSET),
             accounts_start_date=(
                 _v0
                 if (_v0 := d.pop("accounts_start_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "accounts_start_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             base_currency=(
                 _v0
@@ -219,7 +243,11 @@ class FinancialSettings:
             mtd_authenticated_date=(
                 _v0
                 if (_v0 := d.pop("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "mtd_authenticated_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             tax_scheme=(
                 _v0
@@ -241,28 +269,40 @@ class FinancialSettings:
             default_irpf_rate=(
                 _v0
                 if (_v0 := d.pop("default_irpf_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "default_irpf_rate") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             flat_rate_tax_percentage=(
                 _v0
                 if (_v0 := d.pop("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "flat_rate_tax_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             recoverable_percentage=(
                 _v0
                 if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             sales_tax_calculation=d.pop("sales_tax_calculation", UNSET),
             purchase_tax_calculation=d.pop("purchase_tax_calculation", UNSET),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             postponed_accounting=d.pop("postponed_accounting", UNSET),
             destination_vat=d.pop("destination_vat", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="IEBoxData")
@@ -37,74 +37,112 @@ class IEBoxData:
     box_es1: Decimal | None | Unset = UNSET
     box_es2: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         if not isinstance(self.box_t1, Unset):
-            field_dict["box_T1"] = None if self.box_t1 is None else decimal_to_wire(self.box_t1)
+            field_dict["box_T1"] = (
+                ("" if "box_T1" in self._wire_blanks else None)
+                if self.box_t1 is None
+                else decimal_to_wire(self.box_t1)
+            )
         if not isinstance(self.box_t2, Unset):
-            field_dict["box_T2"] = None if self.box_t2 is None else decimal_to_wire(self.box_t2)
+            field_dict["box_T2"] = (
+                ("" if "box_T2" in self._wire_blanks else None)
+                if self.box_t2 is None
+                else decimal_to_wire(self.box_t2)
+            )
         if not isinstance(self.box_t3, Unset):
-            field_dict["box_T3"] = None if self.box_t3 is None else decimal_to_wire(self.box_t3)
+            field_dict["box_T3"] = (
+                ("" if "box_T3" in self._wire_blanks else None)
+                if self.box_t3 is None
+                else decimal_to_wire(self.box_t3)
+            )
         if not isinstance(self.box_t4, Unset):
-            field_dict["box_T4"] = None if self.box_t4 is None else decimal_to_wire(self.box_t4)
+            field_dict["box_T4"] = (
+                ("" if "box_T4" in self._wire_blanks else None)
+                if self.box_t4 is None
+                else decimal_to_wire(self.box_t4)
+            )
         if not isinstance(self.box_e1, Unset):
-            field_dict["box_E1"] = None if self.box_e1 is None else decimal_to_wire(self.box_e1)
+            field_dict["box_E1"] = (
+                ("" if "box_E1" in self._wire_blanks else None)
+                if self.box_e1 is None
+                else decimal_to_wire(self.box_e1)
+            )
         if not isinstance(self.box_e2, Unset):
-            field_dict["box_E2"] = None if self.box_e2 is None else decimal_to_wire(self.box_e2)
+            field_dict["box_E2"] = (
+                ("" if "box_E2" in self._wire_blanks else None)
+                if self.box_e2 is None
+                else decimal_to_wire(self.box_e2)
+            )
         if not isinstance(self.box_es1, Unset):
-            field_dict["box_ES1"] = None if self.box_es1 is None else decimal_to_wire(self.box_es1)
+            field_dict["box_ES1"] = (
+                ("" if "box_ES1" in self._wire_blanks else None)
+                if self.box_es1 is None
+                else decimal_to_wire(self.box_es1)
+            )
         if not isinstance(self.box_es2, Unset):
-            field_dict["box_ES2"] = None if self.box_es2 is None else decimal_to_wire(self.box_es2)
+            field_dict["box_ES2"] = (
+                ("" if "box_ES2" in self._wire_blanks else None)
+                if self.box_es2 is None
+                else decimal_to_wire(self.box_es2)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             box_t1=(
                 _v0
                 if (_v0 := d.pop("box_T1", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_T1") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_t2=(
                 _v0
                 if (_v0 := d.pop("box_T2", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_T2") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_t3=(
                 _v0
                 if (_v0 := d.pop("box_T3", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_T3") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_t4=(
                 _v0
                 if (_v0 := d.pop("box_T4", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_T4") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_e1=(
                 _v0
                 if (_v0 := d.pop("box_E1", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_E1") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_e2=(
                 _v0
                 if (_v0 := d.pop("box_E2", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_E2") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_es1=(
                 _v0
                 if (_v0 := d.pop("box_ES1", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_ES1") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_es2=(
                 _v0
                 if (_v0 := d.pop("box_ES2", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_ES2") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

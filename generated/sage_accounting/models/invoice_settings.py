@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..models.invoice_settings_customer_credit_terms import InvoiceSettingsCustomerCreditTerms
 from ..models.invoice_settings_vendor_credit_terms import InvoiceSettingsVendorCreditTerms
 from ..types import UNSET, Unset
@@ -184,6 +184,9 @@ class InvoiceSettings:
     vendor_credit_terms: InvoiceSettingsVendorCreditTerms | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -244,13 +247,13 @@ class InvoiceSettings:
             field_dict["quick_entry_prefix"] = self.quick_entry_prefix
         if not isinstance(self.late_payment_percentage, Unset):
             field_dict["late_payment_percentage"] = (
-                None
+                ("" if "late_payment_percentage" in self._wire_blanks else None)
                 if self.late_payment_percentage is None
                 else decimal_to_wire(self.late_payment_percentage)
             )
         if not isinstance(self.prompt_payment_percentage, Unset):
             field_dict["prompt_payment_percentage"] = (
-                None
+                ("" if "prompt_payment_percentage" in self._wire_blanks else None)
                 if self.prompt_payment_percentage is None
                 else decimal_to_wire(self.prompt_payment_percentage)
             )
@@ -312,7 +315,9 @@ class InvoiceSettings:
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         return field_dict
 
@@ -320,6 +325,7 @@ class InvoiceSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             path=d.pop("$path", UNSET),
             next_invoice_number=d.pop("next_invoice_number", UNSET),
@@ -350,12 +356,20 @@ class InvoiceSettings:
             late_payment_percentage=(
                 _v0
                 if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "late_payment_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             prompt_payment_percentage=(
                 _v0
                 if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "prompt_payment_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
             show_insurance=d.pop("show_insurance", UNSET),
@@ -424,9 +438,11 @@ class InvoiceSettings:
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

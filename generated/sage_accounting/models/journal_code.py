@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire
+from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
 from . import journal_code_type as _m_journal_code_type
 
@@ -67,6 +67,9 @@ class JournalCode:
     control_name: None | str | Unset = UNSET
     reserved: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -79,11 +82,15 @@ class JournalCode:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.name, Unset):
             field_dict["name"] = self.name
@@ -103,6 +110,7 @@ class JournalCode:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -110,12 +118,12 @@ class JournalCode:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             name=d.pop("name", UNSET),
             code=d.pop("code", UNSET),
@@ -127,6 +135,8 @@ class JournalCode:
             control_name=d.pop("control_name", UNSET),
             reserved=d.pop("reserved", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 from . import coa_group_type as _m_coa_group_type
@@ -155,6 +155,9 @@ class LedgerAccount:
     cis_labour: bool | None | Unset = UNSET
     gifi_code: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -167,11 +170,15 @@ class LedgerAccount:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.ledger_account_group, Unset):
             field_dict["ledger_account_group"] = (
@@ -229,7 +236,7 @@ class LedgerAccount:
             field_dict["tax_recoverable"] = self.tax_recoverable
         if not isinstance(self.recoverable_percentage, Unset):
             field_dict["recoverable_percentage"] = (
-                None
+                ("" if "recoverable_percentage" in self._wire_blanks else None)
                 if self.recoverable_percentage is None
                 else decimal_to_wire(self.recoverable_percentage)
             )
@@ -253,6 +260,7 @@ class LedgerAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -260,12 +268,12 @@ class LedgerAccount:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             ledger_account_group=(
                 _v0
@@ -312,7 +320,11 @@ class LedgerAccount:
             recoverable_percentage=(
                 _v0
                 if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             non_recoverable_ledger_account=(
                 _v0
@@ -324,6 +336,8 @@ class LedgerAccount:
             cis_labour=d.pop("cis_labour", UNSET),
             gifi_code=d.pop("gifi_code", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LedgerAccountBalanceDetails")
@@ -33,20 +33,33 @@ class LedgerAccountBalanceDetails:
     from_date: None | str | Unset = UNSET
     to_date: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         if not isinstance(self.balance, Unset):
-            field_dict["balance"] = None if self.balance is None else decimal_to_wire(self.balance)
+            field_dict["balance"] = (
+                ("" if "balance" in self._wire_blanks else None)
+                if self.balance is None
+                else decimal_to_wire(self.balance)
+            )
         if not isinstance(self.credit_or_debit, Unset):
             field_dict["credit_or_debit"] = self.credit_or_debit
         if not isinstance(self.credits_, Unset):
             field_dict["credits"] = (
-                None if self.credits_ is None else decimal_to_wire(self.credits_)
+                ("" if "credits" in self._wire_blanks else None)
+                if self.credits_ is None
+                else decimal_to_wire(self.credits_)
             )
         if not isinstance(self.debits, Unset):
-            field_dict["debits"] = None if self.debits is None else decimal_to_wire(self.debits)
+            field_dict["debits"] = (
+                ("" if "debits" in self._wire_blanks else None)
+                if self.debits is None
+                else decimal_to_wire(self.debits)
+            )
         if not isinstance(self.from_date, Unset):
             field_dict["from_date"] = self.from_date
         if not isinstance(self.to_date, Unset):
@@ -57,26 +70,29 @@ class LedgerAccountBalanceDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             balance=(
                 _v0
                 if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit_or_debit=d.pop("credit_or_debit", UNSET),
             credits_=(
                 _v0
                 if (_v0 := d.pop("credits", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credits") if _v0 == "" else decimal_from_wire(_v0))
             ),
             debits=(
                 _v0
                 if (_v0 := d.pop("debits", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "debits") if _v0 == "" else decimal_from_wire(_v0))
             ),
             from_date=d.pop("from_date", UNSET),
             to_date=d.pop("to_date", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

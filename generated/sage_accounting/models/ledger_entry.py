@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import contact as _m_contact
 from . import journal_code as _m_journal_code
@@ -76,6 +76,9 @@ class LedgerEntry:
     description: None | str | Unset = UNSET
     journal_code: JournalCode | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -88,18 +91,34 @@ class LedgerEntry:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.credit, Unset):
-            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+            field_dict["credit"] = (
+                ("" if "credit" in self._wire_blanks else None)
+                if self.credit is None
+                else decimal_to_wire(self.credit)
+            )
         if not isinstance(self.debit, Unset):
-            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+            field_dict["debit"] = (
+                ("" if "debit" in self._wire_blanks else None)
+                if self.debit is None
+                else decimal_to_wire(self.debit)
+            )
         if not isinstance(self.ledger_account, Unset):
             field_dict["ledger_account"] = (
                 None if self.ledger_account is None else self.ledger_account.to_dict()
@@ -126,6 +145,7 @@ class LedgerEntry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -133,27 +153,27 @@ class LedgerEntry:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             credit=(
                 _v0
                 if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             debit=(
                 _v0
                 if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             ledger_account=(
                 _v0
@@ -183,6 +203,8 @@ class LedgerEntry:
                 else _m_journal_code.JournalCode.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire
+from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
 from . import migration_status as _m_migration_status
 
@@ -59,6 +59,9 @@ class Migration:
     source_tool_version: None | str | Unset = UNSET
     schema_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -71,11 +74,15 @@ class Migration:
             field_dict["status"] = None if self.status is None else self.status.to_dict()
         if not isinstance(self.started_at, Unset):
             field_dict["started_at"] = (
-                None if self.started_at is None else self.started_at.isoformat()
+                ("" if "started_at" in self._wire_blanks else None)
+                if self.started_at is None
+                else self.started_at.isoformat()
             )
         if not isinstance(self.completed_at, Unset):
             field_dict["completed_at"] = (
-                None if self.completed_at is None else self.completed_at.isoformat()
+                ("" if "completed_at" in self._wire_blanks else None)
+                if self.completed_at is None
+                else self.completed_at.isoformat()
             )
         if not isinstance(self.source_product, Unset):
             field_dict["source_product"] = self.source_product
@@ -95,6 +102,7 @@ class Migration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             path=d.pop("$path", UNSET),
@@ -106,12 +114,12 @@ class Migration:
             started_at=(
                 _v0
                 if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             completed_at=(
                 _v0
                 if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             source_product=d.pop("source_product", UNSET),
             source_product_version=d.pop("source_product_version", UNSET),
@@ -120,6 +128,8 @@ class Migration:
             source_tool_version=d.pop("source_tool_version", UNSET),
             schema_id=d.pop("schema_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

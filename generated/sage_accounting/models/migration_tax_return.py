@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 from . import gb_box_data as _m_gb_box_data
@@ -63,6 +63,9 @@ class MigrationTaxReturn:
     gb: GBBoxData | None | Unset = UNSET
     ie: IEBoxData | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -75,23 +78,37 @@ class MigrationTaxReturn:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.from_date, Unset):
-            field_dict["from_date"] = None if self.from_date is None else self.from_date.isoformat()
+            field_dict["from_date"] = (
+                ("" if "from_date" in self._wire_blanks else None)
+                if self.from_date is None
+                else self.from_date.isoformat()
+            )
         if not isinstance(self.to_date, Unset):
-            field_dict["to_date"] = None if self.to_date is None else self.to_date.isoformat()
+            field_dict["to_date"] = (
+                ("" if "to_date" in self._wire_blanks else None)
+                if self.to_date is None
+                else self.to_date.isoformat()
+            )
         if not isinstance(self.tax_return_frequency, Unset):
             field_dict["tax_return_frequency"] = (
                 None if self.tax_return_frequency is None else self.tax_return_frequency.to_dict()
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.gb, Unset):
             field_dict["gb"] = None if self.gb is None else self.gb.to_dict()
@@ -103,6 +120,7 @@ class MigrationTaxReturn:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -110,22 +128,28 @@ class MigrationTaxReturn:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             from_date=(
                 _v0
                 if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "from_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             to_date=(
                 _v0
                 if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "to_date") if _v0 == "" else datetime.date.fromisoformat(_v0)
+                )
             ),
             tax_return_frequency=(
                 _v0
@@ -135,7 +159,7 @@ class MigrationTaxReturn:
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             gb=(
                 _v0
@@ -148,6 +172,8 @@ class MigrationTaxReturn:
                 else _m_ie_box_data.IEBoxData.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import analysis_type_line_item as _m_analysis_type_line_item
 from . import base as _m_base
@@ -63,6 +63,9 @@ class OtherPaymentLineItem:
     pst_amount: Decimal | None | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -87,15 +90,21 @@ class OtherPaymentLineItem:
             field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.tax_breakdown, Unset):
             field_dict["tax_breakdown"] = (
@@ -109,11 +118,15 @@ class OtherPaymentLineItem:
             field_dict["trade_of_asset"] = self.trade_of_asset
         if not isinstance(self.gst_amount, Unset):
             field_dict["gst_amount"] = (
-                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+                ("" if "gst_amount" in self._wire_blanks else None)
+                if self.gst_amount is None
+                else decimal_to_wire(self.gst_amount)
             )
         if not isinstance(self.pst_amount, Unset):
             field_dict["pst_amount"] = (
-                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+                ("" if "pst_amount" in self._wire_blanks else None)
+                if self.pst_amount is None
+                else decimal_to_wire(self.pst_amount)
             )
         if not isinstance(self.tax_recoverable, Unset):
             field_dict["tax_recoverable"] = self.tax_recoverable
@@ -123,6 +136,7 @@ class OtherPaymentLineItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -145,17 +159,17 @@ class OtherPaymentLineItem:
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_breakdown=(
                 _v0
@@ -167,15 +181,17 @@ class OtherPaymentLineItem:
             gst_amount=(
                 _v0
                 if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             pst_amount=(
                 _v0
                 if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import contact_allocation as _m_contact_allocation
 from . import contact_payment as _m_contact_payment
@@ -57,6 +57,9 @@ class PaymentAllocation:
     displayed_as: None | str | Unset = UNSET
     negative_payment: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -66,16 +69,26 @@ class PaymentAllocation:
                 None if self.links is None else [_i0.to_dict() for _i0 in self.links]
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.type_, Unset):
             field_dict["type"] = self.type_
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         if not isinstance(self.discount, Unset):
             field_dict["discount"] = (
-                None if self.discount is None else decimal_to_wire(self.discount)
+                ("" if "discount" in self._wire_blanks else None)
+                if self.discount is None
+                else decimal_to_wire(self.discount)
             )
         if not isinstance(self.stripe_transaction_id, Unset):
             field_dict["stripe_transaction_id"] = self.stripe_transaction_id
@@ -99,6 +112,7 @@ class PaymentAllocation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             links=(
                 _v0
@@ -108,19 +122,19 @@ class PaymentAllocation:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             type_=d.pop("type", UNSET),
             reference=d.pop("reference", UNSET),
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             discount=(
                 _v0
                 if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             stripe_transaction_id=d.pop("stripe_transaction_id", UNSET),
             contact_allocation=(
@@ -141,6 +155,8 @@ class PaymentAllocation:
             displayed_as=d.pop("displayed_as", UNSET),
             negative_payment=d.pop("negative_payment", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankDepositsBankDeposit")
@@ -37,6 +37,9 @@ class PostBankDepositsBankDeposit:
     cheque_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -48,11 +51,15 @@ class PostBankDepositsBankDeposit:
         field_dict["cash_amount"] = decimal_to_wire(self.cash_amount)
         if not isinstance(self.cheque_amount, Unset):
             field_dict["cheque_amount"] = (
-                None if self.cheque_amount is None else decimal_to_wire(self.cheque_amount)
+                ("" if "cheque_amount" in self._wire_blanks else None)
+                if self.cheque_amount is None
+                else decimal_to_wire(self.cheque_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         return field_dict
 
@@ -60,6 +67,7 @@ class PostBankDepositsBankDeposit:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             from_bank_account_id=d.pop("from_bank_account_id"),
             to_bank_account_id=d.pop("to_bank_account_id"),
@@ -69,14 +77,16 @@ class PostBankDepositsBankDeposit:
             cheque_amount=(
                 _v0
                 if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBusinessExchangeRatesBusinessExchangeRate")
@@ -29,6 +29,9 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
     inverse_rate: Decimal | None | Unset = UNSET
     base_currency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -37,7 +40,9 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
         field_dict["rate"] = decimal_to_wire(self.rate)
         if not isinstance(self.inverse_rate, Unset):
             field_dict["inverse_rate"] = (
-                None if self.inverse_rate is None else decimal_to_wire(self.inverse_rate)
+                ("" if "inverse_rate" in self._wire_blanks else None)
+                if self.inverse_rate is None
+                else decimal_to_wire(self.inverse_rate)
             )
         if not isinstance(self.base_currency_id, Unset):
             field_dict["base_currency_id"] = self.base_currency_id
@@ -47,16 +52,19 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             currency_id=d.pop("currency_id"),
             rate=decimal_from_wire(d.pop("rate")),
             inverse_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_id=d.pop("base_currency_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import note_blank
 from ..types import UNSET, Unset
 from . import (
     post_contact_allocations_contact_allocation_allocated_artefacts_item as _m_post_contact_allocations_contact_allocation_allocated_artefacts_item,
@@ -38,6 +39,9 @@ class PostContactAllocationsContactAllocation:
     allocated_artefacts: list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]
     date: datetime.date | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -46,13 +50,18 @@ class PostContactAllocationsContactAllocation:
         field_dict["contact_id"] = self.contact_id
         field_dict["allocated_artefacts"] = [_i0.to_dict() for _i0 in self.allocated_artefacts]
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             transaction_type_id=d.pop("transaction_type_id"),
             contact_id=d.pop("contact_id"),
@@ -65,9 +74,11 @@ class PostContactAllocationsContactAllocation:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

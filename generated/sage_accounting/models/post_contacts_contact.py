@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..models.post_contacts_contact_credit_terms import PostContactsContactCreditTerms
 from ..types import UNSET, Unset
 from . import (
@@ -128,6 +128,9 @@ class PostContactsContact:
     bank_account_details: None | PostContactsContactBankAccountDetails | Unset = UNSET
     tax_treatment: None | PostContactsContactTaxTreatment | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -152,7 +155,9 @@ class PostContactsContact:
             field_dict["locale"] = self.locale
         if not isinstance(self.credit_limit, Unset):
             field_dict["credit_limit"] = (
-                None if self.credit_limit is None else decimal_to_wire(self.credit_limit)
+                ("" if "credit_limit" in self._wire_blanks else None)
+                if self.credit_limit is None
+                else decimal_to_wire(self.credit_limit)
             )
         if not isinstance(self.credit_days, Unset):
             field_dict["credit_days"] = self.credit_days
@@ -204,6 +209,7 @@ class PostContactsContact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             name=d.pop("name"),
             contact_type_ids=d.pop("contact_type_ids"),
@@ -217,7 +223,7 @@ class PostContactsContact:
             credit_limit=(
                 _v0
                 if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit_days=d.pop("credit_days", UNSET),
             credit_terms=(
@@ -270,6 +276,8 @@ class PostContactsContact:
                 )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import post_journals_journal_journal_code as _m_post_journals_journal_journal_code
 from . import (
@@ -45,6 +45,9 @@ class PostJournalsJournal:
     total: Decimal | None | Unset = UNSET
     journal_code: None | PostJournalsJournalJournalCode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -55,7 +58,11 @@ class PostJournalsJournal:
         if not isinstance(self.description, Unset):
             field_dict["description"] = self.description
         if not isinstance(self.total, Unset):
-            field_dict["total"] = None if self.total is None else decimal_to_wire(self.total)
+            field_dict["total"] = (
+                ("" if "total" in self._wire_blanks else None)
+                if self.total is None
+                else decimal_to_wire(self.total)
+            )
         if not isinstance(self.journal_code, Unset):
             field_dict["journal_code"] = (
                 None if self.journal_code is None else self.journal_code.to_dict()
@@ -66,6 +73,7 @@ class PostJournalsJournal:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             date=datetime.date.fromisoformat(d.pop("date")),
             reference=d.pop("reference"),
@@ -79,7 +87,7 @@ class PostJournalsJournal:
             total=(
                 _v0
                 if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
             ),
             journal_code=(
                 _v0
@@ -89,6 +97,8 @@ class PostJournalsJournal:
                 )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

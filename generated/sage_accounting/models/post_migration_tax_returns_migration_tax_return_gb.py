@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturnGb")
@@ -39,81 +39,123 @@ class PostMigrationTaxReturnsMigrationTaxReturnGb:
     box_8: Decimal | None | Unset = UNSET
     box_9: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         if not isinstance(self.box_1, Unset):
-            field_dict["box_1"] = None if self.box_1 is None else decimal_to_wire(self.box_1)
+            field_dict["box_1"] = (
+                ("" if "box_1" in self._wire_blanks else None)
+                if self.box_1 is None
+                else decimal_to_wire(self.box_1)
+            )
         if not isinstance(self.box_2, Unset):
-            field_dict["box_2"] = None if self.box_2 is None else decimal_to_wire(self.box_2)
+            field_dict["box_2"] = (
+                ("" if "box_2" in self._wire_blanks else None)
+                if self.box_2 is None
+                else decimal_to_wire(self.box_2)
+            )
         if not isinstance(self.box_3, Unset):
-            field_dict["box_3"] = None if self.box_3 is None else decimal_to_wire(self.box_3)
+            field_dict["box_3"] = (
+                ("" if "box_3" in self._wire_blanks else None)
+                if self.box_3 is None
+                else decimal_to_wire(self.box_3)
+            )
         if not isinstance(self.box_4, Unset):
-            field_dict["box_4"] = None if self.box_4 is None else decimal_to_wire(self.box_4)
+            field_dict["box_4"] = (
+                ("" if "box_4" in self._wire_blanks else None)
+                if self.box_4 is None
+                else decimal_to_wire(self.box_4)
+            )
         if not isinstance(self.box_5, Unset):
-            field_dict["box_5"] = None if self.box_5 is None else decimal_to_wire(self.box_5)
+            field_dict["box_5"] = (
+                ("" if "box_5" in self._wire_blanks else None)
+                if self.box_5 is None
+                else decimal_to_wire(self.box_5)
+            )
         if not isinstance(self.box_6, Unset):
-            field_dict["box_6"] = None if self.box_6 is None else decimal_to_wire(self.box_6)
+            field_dict["box_6"] = (
+                ("" if "box_6" in self._wire_blanks else None)
+                if self.box_6 is None
+                else decimal_to_wire(self.box_6)
+            )
         if not isinstance(self.box_7, Unset):
-            field_dict["box_7"] = None if self.box_7 is None else decimal_to_wire(self.box_7)
+            field_dict["box_7"] = (
+                ("" if "box_7" in self._wire_blanks else None)
+                if self.box_7 is None
+                else decimal_to_wire(self.box_7)
+            )
         if not isinstance(self.box_8, Unset):
-            field_dict["box_8"] = None if self.box_8 is None else decimal_to_wire(self.box_8)
+            field_dict["box_8"] = (
+                ("" if "box_8" in self._wire_blanks else None)
+                if self.box_8 is None
+                else decimal_to_wire(self.box_8)
+            )
         if not isinstance(self.box_9, Unset):
-            field_dict["box_9"] = None if self.box_9 is None else decimal_to_wire(self.box_9)
+            field_dict["box_9"] = (
+                ("" if "box_9" in self._wire_blanks else None)
+                if self.box_9 is None
+                else decimal_to_wire(self.box_9)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             box_1=(
                 _v0
                 if (_v0 := d.pop("box_1", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_1") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_2=(
                 _v0
                 if (_v0 := d.pop("box_2", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_2") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_3=(
                 _v0
                 if (_v0 := d.pop("box_3", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_3") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_4=(
                 _v0
                 if (_v0 := d.pop("box_4", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_4") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_5=(
                 _v0
                 if (_v0 := d.pop("box_5", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_5") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_6=(
                 _v0
                 if (_v0 := d.pop("box_6", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_6") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_7=(
                 _v0
                 if (_v0 := d.pop("box_7", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_7") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_8=(
                 _v0
                 if (_v0 := d.pop("box_8", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_8") if _v0 == "" else decimal_from_wire(_v0))
             ),
             box_9=(
                 _v0
                 if (_v0 := d.pop("box_9", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "box_9") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import note_blank
 from ..types import UNSET, Unset
 from . import (
     post_opening_balance_journals_opening_balance_journal_journal_lines_item as _m_post_opening_balance_journals_opening_balance_journal_journal_lines_item,
@@ -36,13 +37,20 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         field_dict["journal_lines"] = [_i0.to_dict() for _i0 in self.journal_lines]
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         return field_dict
@@ -51,6 +59,7 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             journal_lines=[
                 _m_post_opening_balance_journals_opening_balance_journal_journal_lines_item.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
@@ -61,10 +70,12 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             reference=d.pop("reference", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

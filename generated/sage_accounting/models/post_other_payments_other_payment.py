@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     post_other_payments_other_payment_payment_lines_item as _m_post_other_payments_other_payment_payment_lines_item,
@@ -75,6 +75,9 @@ class PostOtherPaymentsOtherPayment:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -85,23 +88,27 @@ class PostOtherPaymentsOtherPayment:
         field_dict["payment_lines"] = [_i0.to_dict() for _i0 in self.payment_lines]
         if not isinstance(self.base_currency_total_itc_amount, Unset):
             field_dict["base_currency_total_itc_amount"] = (
-                None
+                ("" if "base_currency_total_itc_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itc_amount is None
                 else decimal_to_wire(self.base_currency_total_itc_amount)
             )
         if not isinstance(self.total_itc_amount, Unset):
             field_dict["total_itc_amount"] = (
-                None if self.total_itc_amount is None else decimal_to_wire(self.total_itc_amount)
+                ("" if "total_itc_amount" in self._wire_blanks else None)
+                if self.total_itc_amount is None
+                else decimal_to_wire(self.total_itc_amount)
             )
         if not isinstance(self.base_currency_total_itr_amount, Unset):
             field_dict["base_currency_total_itr_amount"] = (
-                None
+                ("" if "base_currency_total_itr_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itr_amount is None
                 else decimal_to_wire(self.base_currency_total_itr_amount)
             )
         if not isinstance(self.total_itr_amount, Unset):
             field_dict["total_itr_amount"] = (
-                None if self.total_itr_amount is None else decimal_to_wire(self.total_itr_amount)
+                ("" if "total_itr_amount" in self._wire_blanks else None)
+                if self.total_itr_amount is None
+                else decimal_to_wire(self.total_itr_amount)
             )
         if not isinstance(self.part_recoverable, Unset):
             field_dict["part_recoverable"] = self.part_recoverable
@@ -115,23 +122,27 @@ class PostOtherPaymentsOtherPayment:
             field_dict["tax_address_region_id"] = self.tax_address_region_id
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
@@ -141,6 +152,7 @@ class PostOtherPaymentsOtherPayment:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             transaction_type_id=d.pop("transaction_type_id"),
             date=datetime.date.fromisoformat(d.pop("date")),
@@ -154,22 +166,34 @@ class PostOtherPaymentsOtherPayment:
             base_currency_total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             part_recoverable=d.pop("part_recoverable", UNSET),
             payment_method_id=d.pop("payment_method_id", UNSET),
@@ -179,25 +203,35 @@ class PostOtherPaymentsOtherPayment:
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             reference=d.pop("reference", UNSET),
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

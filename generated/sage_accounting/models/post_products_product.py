@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import post_products_product_sales_prices_item as _m_post_products_product_sales_prices_item
 
@@ -54,6 +54,9 @@ class PostProductsProduct:
     catalog_item_type_id: None | str | Unset = UNSET
     sales_prices: list[PostProductsProductSalesPricesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -73,7 +76,9 @@ class PostProductsProduct:
             field_dict["purchase_tax_rate_id"] = self.purchase_tax_rate_id
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.source_guid, Unset):
             field_dict["source_guid"] = self.source_guid
@@ -93,6 +98,7 @@ class PostProductsProduct:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             description=d.pop("description"),
             sales_ledger_account_id=d.pop("sales_ledger_account_id"),
@@ -105,7 +111,7 @@ class PostProductsProduct:
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             source_guid=d.pop("source_guid", UNSET),
             purchase_description=d.pop("purchase_description", UNSET),
@@ -122,6 +128,8 @@ class PostProductsProduct:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

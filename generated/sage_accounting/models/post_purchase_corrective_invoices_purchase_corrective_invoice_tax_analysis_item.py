@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem")
@@ -34,6 +34,9 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
     goods_amount: Decimal | None | Unset = UNSET
     service_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -42,23 +45,33 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
             field_dict["tax_rate_id"] = self.tax_rate_id
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.goods_amount, Unset):
             field_dict["goods_amount"] = (
-                None if self.goods_amount is None else decimal_to_wire(self.goods_amount)
+                ("" if "goods_amount" in self._wire_blanks else None)
+                if self.goods_amount is None
+                else decimal_to_wire(self.goods_amount)
             )
         if not isinstance(self.service_amount, Unset):
             field_dict["service_amount"] = (
-                None if self.service_amount is None else decimal_to_wire(self.service_amount)
+                ("" if "service_amount" in self._wire_blanks else None)
+                if self.service_amount is None
+                else decimal_to_wire(self.service_amount)
             )
         return field_dict
 
@@ -66,34 +79,37 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             tax_rate_id=d.pop("tax_rate_id", UNSET),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             goods_amount=(
                 _v0
                 if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             service_amount=(
                 _v0
                 if (_v0 := d.pop("service_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "service_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem")
@@ -75,6 +75,9 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
     pst_amount: Decimal | None | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -95,21 +98,27 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
             field_dict["trade_of_asset"] = self.trade_of_asset
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_rate_id, Unset):
             field_dict["tax_rate_id"] = self.tax_rate_id
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.base_currency_unit_price, Unset):
             field_dict["base_currency_unit_price"] = (
-                None
+                ("" if "base_currency_unit_price" in self._wire_blanks else None)
                 if self.base_currency_unit_price is None
                 else decimal_to_wire(self.base_currency_unit_price)
             )
@@ -117,19 +126,19 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
             field_dict["unit_price_includes_tax"] = self.unit_price_includes_tax
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
@@ -137,11 +146,15 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
             field_dict["eu_goods_services_type_id"] = self.eu_goods_services_type_id
         if not isinstance(self.gst_amount, Unset):
             field_dict["gst_amount"] = (
-                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+                ("" if "gst_amount" in self._wire_blanks else None)
+                if self.gst_amount is None
+                else decimal_to_wire(self.gst_amount)
             )
         if not isinstance(self.pst_amount, Unset):
             field_dict["pst_amount"] = (
-                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+                ("" if "pst_amount" in self._wire_blanks else None)
+                if self.pst_amount is None
+                else decimal_to_wire(self.pst_amount)
             )
         if not isinstance(self.tax_recoverable, Unset):
             field_dict["tax_recoverable"] = self.tax_recoverable
@@ -151,6 +164,7 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             description=d.pop("description"),
             ledger_account_id=d.pop("ledger_account_id"),
@@ -164,53 +178,71 @@ class PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem:
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_rate_id=d.pop("tax_rate_id", UNSET),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_unit_price=(
                 _v0
                 if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_unit_price")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             eu_goods_services_type_id=d.pop("eu_goods_services_type_id", UNSET),
             gst_amount=(
                 _v0
                 if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             pst_amount=(
                 _v0
                 if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

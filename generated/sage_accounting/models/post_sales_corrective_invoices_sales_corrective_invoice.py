@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     post_sales_corrective_invoices_sales_corrective_invoice_delivery_address as _m_post_sales_corrective_invoices_sales_corrective_invoice_delivery_address,
@@ -165,6 +165,9 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
         list[PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -184,9 +187,17 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
         if not isinstance(self.contact_reference, Unset):
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.due_date, Unset):
-            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+            field_dict["due_date"] = (
+                ("" if "due_date" in self._wire_blanks else None)
+                if self.due_date is None
+                else self.due_date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.notes, Unset):
@@ -195,7 +206,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             field_dict["terms_and_conditions"] = self.terms_and_conditions
         if not isinstance(self.shipping_net_amount, Unset):
             field_dict["shipping_net_amount"] = (
-                None
+                ("" if "shipping_net_amount" in self._wire_blanks else None)
                 if self.shipping_net_amount is None
                 else decimal_to_wire(self.shipping_net_amount)
             )
@@ -203,89 +214,99 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             field_dict["shipping_tax_rate_id"] = self.shipping_tax_rate_id
         if not isinstance(self.shipping_tax_amount, Unset):
             field_dict["shipping_tax_amount"] = (
-                None
+                ("" if "shipping_tax_amount" in self._wire_blanks else None)
                 if self.shipping_tax_amount is None
                 else decimal_to_wire(self.shipping_tax_amount)
             )
         if not isinstance(self.shipping_total_amount, Unset):
             field_dict["shipping_total_amount"] = (
-                None
+                ("" if "shipping_total_amount" in self._wire_blanks else None)
                 if self.shipping_total_amount is None
                 else decimal_to_wire(self.shipping_total_amount)
             )
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.currency_id, Unset):
             field_dict["currency_id"] = self.currency_id
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = (
-                None
+                ("" if "inverse_exchange_rate" in self._wire_blanks else None)
                 if self.inverse_exchange_rate is None
                 else decimal_to_wire(self.inverse_exchange_rate)
             )
         if not isinstance(self.base_currency_shipping_net_amount, Unset):
             field_dict["base_currency_shipping_net_amount"] = (
-                None
+                ("" if "base_currency_shipping_net_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_net_amount is None
                 else decimal_to_wire(self.base_currency_shipping_net_amount)
             )
         if not isinstance(self.base_currency_shipping_tax_amount, Unset):
             field_dict["base_currency_shipping_tax_amount"] = (
-                None
+                ("" if "base_currency_shipping_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_tax_amount is None
                 else decimal_to_wire(self.base_currency_shipping_tax_amount)
             )
         if not isinstance(self.base_currency_shipping_total_amount, Unset):
             field_dict["base_currency_shipping_total_amount"] = (
-                None
+                ("" if "base_currency_shipping_total_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_total_amount is None
                 else decimal_to_wire(self.base_currency_shipping_total_amount)
             )
         if not isinstance(self.total_discount_amount, Unset):
             field_dict["total_discount_amount"] = (
-                None
+                ("" if "total_discount_amount" in self._wire_blanks else None)
                 if self.total_discount_amount is None
                 else decimal_to_wire(self.total_discount_amount)
             )
         if not isinstance(self.base_currency_total_discount_amount, Unset):
             field_dict["base_currency_total_discount_amount"] = (
-                None
+                ("" if "base_currency_total_discount_amount" in self._wire_blanks else None)
                 if self.base_currency_total_discount_amount is None
                 else decimal_to_wire(self.base_currency_total_discount_amount)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
@@ -295,19 +316,19 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             field_dict["sent"] = self.sent
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -345,6 +366,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
             destination_consignment=d.pop("destination_consignment", UNSET),
@@ -356,12 +378,16 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             due_date=(
                 _v0
                 if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "due_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             notes=d.pop("notes", UNSET),
@@ -369,111 +395,171 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_tax_rate_id=d.pop("shipping_tax_rate_id", UNSET),
             shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_total_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             currency_id=d.pop("currency_id", UNSET),
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status_id=d.pop("status_id", UNSET),
             sent=d.pop("sent", UNSET),
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             corrective_reason_code_id=d.pop("corrective_reason_code_id", UNSET),
             original_invoice_id=d.pop("original_invoice_id", UNSET),
@@ -515,6 +601,8 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import post_services_service_sales_rates_item as _m_post_services_service_sales_rates_item
 
@@ -54,6 +54,9 @@ class PostServicesService:
     oss_service: bool | None | Unset = UNSET
     sales_rates: list[PostServicesServiceSalesRatesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -80,7 +83,9 @@ class PostServicesService:
             field_dict["active"] = self.active
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.oss_service, Unset):
             field_dict["oss_service"] = self.oss_service
@@ -94,6 +99,7 @@ class PostServicesService:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             description=d.pop("description"),
             sales_ledger_account_id=d.pop("sales_ledger_account_id"),
@@ -109,7 +115,7 @@ class PostServicesService:
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             oss_service=d.pop("oss_service", UNSET),
             sales_rates=(
@@ -123,6 +129,8 @@ class PostServicesService:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

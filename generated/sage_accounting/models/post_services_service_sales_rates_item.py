@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostServicesServiceSalesRatesItem")
@@ -29,6 +29,9 @@ class PostServicesServiceSalesRatesItem:
     rate_includes_tax: bool | None | Unset = UNSET
     service_rate_type_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -36,7 +39,11 @@ class PostServicesServiceSalesRatesItem:
         if not isinstance(self.rate_name, Unset):
             field_dict["rate_name"] = self.rate_name
         if not isinstance(self.rate, Unset):
-            field_dict["rate"] = None if self.rate is None else decimal_to_wire(self.rate)
+            field_dict["rate"] = (
+                ("" if "rate" in self._wire_blanks else None)
+                if self.rate is None
+                else decimal_to_wire(self.rate)
+            )
         if not isinstance(self.rate_includes_tax, Unset):
             field_dict["rate_includes_tax"] = self.rate_includes_tax
         if not isinstance(self.service_rate_type_id, Unset):
@@ -47,16 +54,19 @@ class PostServicesServiceSalesRatesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             rate_name=d.pop("rate_name", UNSET),
             rate=(
                 _v0
                 if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             rate_includes_tax=d.pop("rate_includes_tax", UNSET),
             service_rate_type_id=d.pop("service_rate_type_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostTaxRatesTaxRateComponentTaxRateItem")
@@ -27,6 +27,9 @@ class PostTaxRatesTaxRateComponentTaxRateItem:
     agency: None | str | Unset = UNSET
     percentage: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -36,7 +39,9 @@ class PostTaxRatesTaxRateComponentTaxRateItem:
             field_dict["agency"] = self.agency
         if not isinstance(self.percentage, Unset):
             field_dict["percentage"] = (
-                None if self.percentage is None else decimal_to_wire(self.percentage)
+                ("" if "percentage" in self._wire_blanks else None)
+                if self.percentage is None
+                else decimal_to_wire(self.percentage)
             )
         return field_dict
 
@@ -44,15 +49,18 @@ class PostTaxRatesTaxRateComponentTaxRateItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             name=d.pop("name"),
             agency=d.pop("agency", UNSET),
             percentage=(
                 _v0
                 if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProfitBreakdown")
@@ -31,6 +31,9 @@ class ProfitBreakdown:
     profit: Decimal | None | Unset = UNSET
     profit_percentage: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -39,17 +42,27 @@ class ProfitBreakdown:
             field_dict["description"] = self.description
         if not isinstance(self.total_cost, Unset):
             field_dict["total_cost"] = (
-                None if self.total_cost is None else decimal_to_wire(self.total_cost)
+                ("" if "total_cost" in self._wire_blanks else None)
+                if self.total_cost is None
+                else decimal_to_wire(self.total_cost)
             )
         if not isinstance(self.total_sale, Unset):
             field_dict["total_sale"] = (
-                None if self.total_sale is None else decimal_to_wire(self.total_sale)
+                ("" if "total_sale" in self._wire_blanks else None)
+                if self.total_sale is None
+                else decimal_to_wire(self.total_sale)
             )
         if not isinstance(self.profit, Unset):
-            field_dict["profit"] = None if self.profit is None else decimal_to_wire(self.profit)
+            field_dict["profit"] = (
+                ("" if "profit" in self._wire_blanks else None)
+                if self.profit is None
+                else decimal_to_wire(self.profit)
+            )
         if not isinstance(self.profit_percentage, Unset):
             field_dict["profit_percentage"] = (
-                None if self.profit_percentage is None else decimal_to_wire(self.profit_percentage)
+                ("" if "profit_percentage" in self._wire_blanks else None)
+                if self.profit_percentage is None
+                else decimal_to_wire(self.profit_percentage)
             )
         return field_dict
 
@@ -57,29 +70,34 @@ class ProfitBreakdown:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             description=d.pop("description", UNSET),
             total_cost=(
                 _v0
                 if (_v0 := d.pop("total_cost", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_cost") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_sale=(
                 _v0
                 if (_v0 := d.pop("total_sale", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_sale") if _v0 == "" else decimal_from_wire(_v0))
             ),
             profit=(
                 _v0
                 if (_v0 := d.pop("profit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "profit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             profit_percentage=(
                 _v0
                 if (_v0 := d.pop("profit_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "profit_percentage") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

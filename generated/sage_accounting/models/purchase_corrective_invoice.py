@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
 from . import artefact_tax_analysis as _m_artefact_tax_analysis
@@ -167,6 +167,9 @@ class PurchaseCorrectiveInvoice:
     tax_reconciled: bool | None | Unset = UNSET
     import_: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -179,11 +182,15 @@ class PurchaseCorrectiveInvoice:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -205,16 +212,26 @@ class PurchaseCorrectiveInvoice:
             field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.contact_name, Unset):
             field_dict["contact_name"] = self.contact_name
         if not isinstance(self.contact_reference, Unset):
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.due_date, Unset):
-            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+            field_dict["due_date"] = (
+                ("" if "due_date" in self._wire_blanks else None)
+                if self.due_date is None
+                else self.due_date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.vendor_reference, Unset):
@@ -223,39 +240,49 @@ class PurchaseCorrectiveInvoice:
             field_dict["notes"] = self.notes
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.payments_allocations_total_amount, Unset):
             field_dict["payments_allocations_total_amount"] = (
-                None
+                ("" if "payments_allocations_total_amount" in self._wire_blanks else None)
                 if self.payments_allocations_total_amount is None
                 else decimal_to_wire(self.payments_allocations_total_amount)
             )
         if not isinstance(self.payments_allocations_total_discount, Unset):
             field_dict["payments_allocations_total_discount"] = (
-                None
+                ("" if "payments_allocations_total_discount" in self._wire_blanks else None)
                 if self.payments_allocations_total_discount is None
                 else decimal_to_wire(self.payments_allocations_total_discount)
             )
         if not isinstance(self.total_paid, Unset):
             field_dict["total_paid"] = (
-                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+                ("" if "total_paid" in self._wire_blanks else None)
+                if self.total_paid is None
+                else decimal_to_wire(self.total_paid)
             )
         if not isinstance(self.outstanding_amount, Unset):
             field_dict["outstanding_amount"] = (
-                None
+                ("" if "outstanding_amount" in self._wire_blanks else None)
                 if self.outstanding_amount is None
                 else decimal_to_wire(self.outstanding_amount)
             )
@@ -263,31 +290,33 @@ class PurchaseCorrectiveInvoice:
             field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = self.inverse_exchange_rate
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_outstanding_amount, Unset):
             field_dict["base_currency_outstanding_amount"] = (
-                None
+                ("" if "base_currency_outstanding_amount" in self._wire_blanks else None)
                 if self.base_currency_outstanding_amount is None
                 else decimal_to_wire(self.base_currency_outstanding_amount)
             )
@@ -316,22 +345,26 @@ class PurchaseCorrectiveInvoice:
                 else [_i0.to_dict() for _i0 in self.payments_allocations]
             )
         if not isinstance(self.last_paid, Unset):
-            field_dict["last_paid"] = None if self.last_paid is None else self.last_paid.isoformat()
+            field_dict["last_paid"] = (
+                ("" if "last_paid" in self._wire_blanks else None)
+                if self.last_paid is None
+                else self.last_paid.isoformat()
+            )
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -353,6 +386,7 @@ class PurchaseCorrectiveInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -360,12 +394,12 @@ class PurchaseCorrectiveInvoice:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -392,19 +426,23 @@ class PurchaseCorrectiveInvoice:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             contact_name=d.pop("contact_name", UNSET),
             contact_reference=d.pop("contact_reference", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             due_date=(
                 _v0
                 if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "due_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             vendor_reference=d.pop("vendor_reference", UNSET),
@@ -412,44 +450,56 @@ class PurchaseCorrectiveInvoice:
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             payments_allocations_total_amount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             payments_allocations_total_discount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_paid=(
                 _v0
                 if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
             ),
             outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             currency=(
                 _v0
@@ -459,28 +509,44 @@ class PurchaseCorrectiveInvoice:
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status=(
                 _v0
@@ -514,23 +580,39 @@ class PurchaseCorrectiveInvoice:
             last_paid=(
                 _v0
                 if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "last_paid")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             original_invoice=(
                 _v0
@@ -542,6 +624,8 @@ class PurchaseCorrectiveInvoice:
             tax_reconciled=d.pop("tax_reconciled", UNSET),
             import_=d.pop("import", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

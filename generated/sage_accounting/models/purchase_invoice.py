@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
 from . import artefact_tax_analysis as _m_artefact_tax_analysis
@@ -218,6 +218,9 @@ class PurchaseInvoice:
     migrated: bool | None | Unset = UNSET
     tax_calculation_method: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -230,11 +233,15 @@ class PurchaseInvoice:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -260,31 +267,33 @@ class PurchaseInvoice:
             field_dict["vat_exempt_consignment"] = self.vat_exempt_consignment
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.is_cis, Unset):
             field_dict["is_cis"] = self.is_cis
         if not isinstance(self.cis_applicable_amount, Unset):
             field_dict["cis_applicable_amount"] = (
-                None
+                ("" if "cis_applicable_amount" in self._wire_blanks else None)
                 if self.cis_applicable_amount is None
                 else decimal_to_wire(self.cis_applicable_amount)
             )
         if not isinstance(self.base_currency_cis_applicable_amount, Unset):
             field_dict["base_currency_cis_applicable_amount"] = (
-                None
+                ("" if "base_currency_cis_applicable_amount" in self._wire_blanks else None)
                 if self.base_currency_cis_applicable_amount is None
                 else decimal_to_wire(self.base_currency_cis_applicable_amount)
             )
         if not isinstance(self.total_after_cis_deduction, Unset):
             field_dict["total_after_cis_deduction"] = (
-                None
+                ("" if "total_after_cis_deduction" in self._wire_blanks else None)
                 if self.total_after_cis_deduction is None
                 else decimal_to_wire(self.total_after_cis_deduction)
             )
         if not isinstance(self.base_currency_total_after_cis_deduction, Unset):
             field_dict["base_currency_total_after_cis_deduction"] = (
-                None
+                ("" if "base_currency_total_after_cis_deduction" in self._wire_blanks else None)
                 if self.base_currency_total_after_cis_deduction is None
                 else decimal_to_wire(self.base_currency_total_after_cis_deduction)
             )
@@ -296,23 +305,27 @@ class PurchaseInvoice:
             field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
         if not isinstance(self.base_currency_total_itc_amount, Unset):
             field_dict["base_currency_total_itc_amount"] = (
-                None
+                ("" if "base_currency_total_itc_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itc_amount is None
                 else decimal_to_wire(self.base_currency_total_itc_amount)
             )
         if not isinstance(self.total_itc_amount, Unset):
             field_dict["total_itc_amount"] = (
-                None if self.total_itc_amount is None else decimal_to_wire(self.total_itc_amount)
+                ("" if "total_itc_amount" in self._wire_blanks else None)
+                if self.total_itc_amount is None
+                else decimal_to_wire(self.total_itc_amount)
             )
         if not isinstance(self.base_currency_total_itr_amount, Unset):
             field_dict["base_currency_total_itr_amount"] = (
-                None
+                ("" if "base_currency_total_itr_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itr_amount is None
                 else decimal_to_wire(self.base_currency_total_itr_amount)
             )
         if not isinstance(self.total_itr_amount, Unset):
             field_dict["total_itr_amount"] = (
-                None if self.total_itr_amount is None else decimal_to_wire(self.total_itr_amount)
+                ("" if "total_itr_amount" in self._wire_blanks else None)
+                if self.total_itr_amount is None
+                else decimal_to_wire(self.total_itr_amount)
             )
         if not isinstance(self.part_recoverable, Unset):
             field_dict["part_recoverable"] = self.part_recoverable
@@ -321,9 +334,17 @@ class PurchaseInvoice:
         if not isinstance(self.contact_reference, Unset):
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.due_date, Unset):
-            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+            field_dict["due_date"] = (
+                ("" if "due_date" in self._wire_blanks else None)
+                if self.due_date is None
+                else self.due_date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.vendor_reference, Unset):
@@ -332,39 +353,49 @@ class PurchaseInvoice:
             field_dict["notes"] = self.notes
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.payments_allocations_total_amount, Unset):
             field_dict["payments_allocations_total_amount"] = (
-                None
+                ("" if "payments_allocations_total_amount" in self._wire_blanks else None)
                 if self.payments_allocations_total_amount is None
                 else decimal_to_wire(self.payments_allocations_total_amount)
             )
         if not isinstance(self.payments_allocations_total_discount, Unset):
             field_dict["payments_allocations_total_discount"] = (
-                None
+                ("" if "payments_allocations_total_discount" in self._wire_blanks else None)
                 if self.payments_allocations_total_discount is None
                 else decimal_to_wire(self.payments_allocations_total_discount)
             )
         if not isinstance(self.total_paid, Unset):
             field_dict["total_paid"] = (
-                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+                ("" if "total_paid" in self._wire_blanks else None)
+                if self.total_paid is None
+                else decimal_to_wire(self.total_paid)
             )
         if not isinstance(self.outstanding_amount, Unset):
             field_dict["outstanding_amount"] = (
-                None
+                ("" if "outstanding_amount" in self._wire_blanks else None)
                 if self.outstanding_amount is None
                 else decimal_to_wire(self.outstanding_amount)
             )
@@ -372,35 +403,37 @@ class PurchaseInvoice:
             field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = (
-                None
+                ("" if "inverse_exchange_rate" in self._wire_blanks else None)
                 if self.inverse_exchange_rate is None
                 else decimal_to_wire(self.inverse_exchange_rate)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_outstanding_amount, Unset):
             field_dict["base_currency_outstanding_amount"] = (
-                None
+                ("" if "base_currency_outstanding_amount" in self._wire_blanks else None)
                 if self.base_currency_outstanding_amount is None
                 else decimal_to_wire(self.base_currency_outstanding_amount)
             )
@@ -429,26 +462,30 @@ class PurchaseInvoice:
                 else [_i0.to_dict() for _i0 in self.payments_allocations]
             )
         if not isinstance(self.last_paid, Unset):
-            field_dict["last_paid"] = None if self.last_paid is None else self.last_paid.isoformat()
+            field_dict["last_paid"] = (
+                ("" if "last_paid" in self._wire_blanks else None)
+                if self.last_paid is None
+                else self.last_paid.isoformat()
+            )
         if not isinstance(self.tax_address_region, Unset):
             field_dict["tax_address_region"] = (
                 None if self.tax_address_region is None else self.tax_address_region.to_dict()
             )
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -468,6 +505,7 @@ class PurchaseInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -475,12 +513,12 @@ class PurchaseInvoice:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -505,30 +543,46 @@ class PurchaseInvoice:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             is_cis=d.pop("is_cis", UNSET),
             cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             has_cis_labour=d.pop("has_cis_labour", UNSET),
             has_cis_materials=d.pop("has_cis_materials", UNSET),
@@ -540,22 +594,34 @@ class PurchaseInvoice:
             base_currency_total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             part_recoverable=d.pop("part_recoverable", UNSET),
             contact_name=d.pop("contact_name", UNSET),
@@ -563,12 +629,16 @@ class PurchaseInvoice:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             due_date=(
                 _v0
                 if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "due_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             vendor_reference=d.pop("vendor_reference", UNSET),
@@ -576,44 +646,56 @@ class PurchaseInvoice:
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             payments_allocations_total_amount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             payments_allocations_total_discount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_paid=(
                 _v0
                 if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
             ),
             outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             currency=(
                 _v0
@@ -623,32 +705,52 @@ class PurchaseInvoice:
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status=(
                 _v0
@@ -682,7 +784,11 @@ class PurchaseInvoice:
             last_paid=(
                 _v0
                 if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "last_paid")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             tax_address_region=(
                 _v0
@@ -692,18 +798,30 @@ class PurchaseInvoice:
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             corrections=(
                 _v0
@@ -717,6 +835,8 @@ class PurchaseInvoice:
             migrated=d.pop("migrated", UNSET),
             tax_calculation_method=d.pop("tax_calculation_method", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import analysis_type_line_item as _m_analysis_type_line_item
 from . import base as _m_base
@@ -99,6 +99,9 @@ class PurchaseInvoiceLineItem:
     pst_amount: Decimal | None | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -129,21 +132,29 @@ class PurchaseInvoiceLineItem:
             field_dict["trade_of_asset"] = self.trade_of_asset
         if not isinstance(self.quantity, Unset):
             field_dict["quantity"] = (
-                None if self.quantity is None else decimal_to_wire(self.quantity)
+                ("" if "quantity" in self._wire_blanks else None)
+                if self.quantity is None
+                else decimal_to_wire(self.quantity)
             )
         if not isinstance(self.unit_price, Unset):
             field_dict["unit_price"] = (
-                None if self.unit_price is None else decimal_to_wire(self.unit_price)
+                ("" if "unit_price" in self._wire_blanks else None)
+                if self.unit_price is None
+                else decimal_to_wire(self.unit_price)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_rate, Unset):
             field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.tax_breakdown, Unset):
             field_dict["tax_breakdown"] = (
@@ -153,11 +164,13 @@ class PurchaseInvoiceLineItem:
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.base_currency_unit_price, Unset):
             field_dict["base_currency_unit_price"] = (
-                None
+                ("" if "base_currency_unit_price" in self._wire_blanks else None)
                 if self.base_currency_unit_price is None
                 else decimal_to_wire(self.base_currency_unit_price)
             )
@@ -165,13 +178,13 @@ class PurchaseInvoiceLineItem:
             field_dict["unit_price_includes_tax"] = self.unit_price_includes_tax
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
@@ -183,7 +196,7 @@ class PurchaseInvoiceLineItem:
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
@@ -195,11 +208,15 @@ class PurchaseInvoiceLineItem:
             )
         if not isinstance(self.gst_amount, Unset):
             field_dict["gst_amount"] = (
-                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+                ("" if "gst_amount" in self._wire_blanks else None)
+                if self.gst_amount is None
+                else decimal_to_wire(self.gst_amount)
             )
         if not isinstance(self.pst_amount, Unset):
             field_dict["pst_amount"] = (
-                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+                ("" if "pst_amount" in self._wire_blanks else None)
+                if self.pst_amount is None
+                else decimal_to_wire(self.pst_amount)
             )
         if not isinstance(self.tax_recoverable, Unset):
             field_dict["tax_recoverable"] = self.tax_recoverable
@@ -209,6 +226,7 @@ class PurchaseInvoiceLineItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -238,17 +256,17 @@ class PurchaseInvoiceLineItem:
             quantity=(
                 _v0
                 if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             unit_price=(
                 _v0
                 if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_rate=(
                 _v0
@@ -258,7 +276,7 @@ class PurchaseInvoiceLineItem:
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_breakdown=(
                 _v0
@@ -268,23 +286,35 @@ class PurchaseInvoiceLineItem:
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_unit_price=(
                 _v0
                 if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_unit_price")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_breakdown=(
                 _v0
@@ -294,7 +324,11 @@ class PurchaseInvoiceLineItem:
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             eu_goods_services_type=(
                 _v0
@@ -304,15 +338,17 @@ class PurchaseInvoiceLineItem:
             gst_amount=(
                 _v0
                 if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             pst_amount=(
                 _v0
                 if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

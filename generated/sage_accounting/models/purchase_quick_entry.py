@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import analysis_type_line_item as _m_analysis_type_line_item
 from . import base as _m_base
@@ -133,6 +133,9 @@ class PurchaseQuickEntry:
     pst_amount: Decimal | None | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -145,11 +148,15 @@ class PurchaseQuickEntry:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.transaction, Unset):
             field_dict["transaction"] = (
@@ -161,7 +168,9 @@ class PurchaseQuickEntry:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.analysis_type_categories, Unset):
             field_dict["analysis_type_categories"] = (
@@ -180,9 +189,17 @@ class PurchaseQuickEntry:
         if not isinstance(self.contact, Unset):
             field_dict["contact"] = None if self.contact is None else self.contact.to_dict()
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.due_date, Unset):
-            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+            field_dict["due_date"] = (
+                ("" if "due_date" in self._wire_blanks else None)
+                if self.due_date is None
+                else self.due_date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.ledger_account, Unset):
@@ -193,13 +210,17 @@ class PurchaseQuickEntry:
             field_dict["details"] = self.details
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_rate, Unset):
             field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.tax_breakdown, Unset):
             field_dict["tax_breakdown"] = (
@@ -209,11 +230,13 @@ class PurchaseQuickEntry:
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.outstanding_amount, Unset):
             field_dict["outstanding_amount"] = (
-                None
+                ("" if "outstanding_amount" in self._wire_blanks else None)
                 if self.outstanding_amount is None
                 else decimal_to_wire(self.outstanding_amount)
             )
@@ -221,23 +244,25 @@ class PurchaseQuickEntry:
             field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = (
-                None
+                ("" if "inverse_exchange_rate" in self._wire_blanks else None)
                 if self.inverse_exchange_rate is None
                 else decimal_to_wire(self.inverse_exchange_rate)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
@@ -249,13 +274,13 @@ class PurchaseQuickEntry:
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_outstanding_amount, Unset):
             field_dict["base_currency_outstanding_amount"] = (
-                None
+                ("" if "base_currency_outstanding_amount" in self._wire_blanks else None)
                 if self.base_currency_outstanding_amount is None
                 else decimal_to_wire(self.base_currency_outstanding_amount)
             )
@@ -277,11 +302,15 @@ class PurchaseQuickEntry:
             field_dict["trade_of_asset"] = self.trade_of_asset
         if not isinstance(self.gst_amount, Unset):
             field_dict["gst_amount"] = (
-                None if self.gst_amount is None else decimal_to_wire(self.gst_amount)
+                ("" if "gst_amount" in self._wire_blanks else None)
+                if self.gst_amount is None
+                else decimal_to_wire(self.gst_amount)
             )
         if not isinstance(self.pst_amount, Unset):
             field_dict["pst_amount"] = (
-                None if self.pst_amount is None else decimal_to_wire(self.pst_amount)
+                ("" if "pst_amount" in self._wire_blanks else None)
+                if self.pst_amount is None
+                else decimal_to_wire(self.pst_amount)
             )
         if not isinstance(self.tax_recoverable, Unset):
             field_dict["tax_recoverable"] = self.tax_recoverable
@@ -291,6 +320,7 @@ class PurchaseQuickEntry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -298,12 +328,12 @@ class PurchaseQuickEntry:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             transaction=(
                 _v0
@@ -318,7 +348,7 @@ class PurchaseQuickEntry:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             analysis_type_categories=(
                 _v0
@@ -340,12 +370,16 @@ class PurchaseQuickEntry:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             due_date=(
                 _v0
                 if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "due_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             ledger_account=(
@@ -357,7 +391,7 @@ class PurchaseQuickEntry:
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_rate=(
                 _v0
@@ -367,7 +401,7 @@ class PurchaseQuickEntry:
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_breakdown=(
                 _v0
@@ -377,12 +411,16 @@ class PurchaseQuickEntry:
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             currency=(
                 _v0
@@ -392,22 +430,34 @@ class PurchaseQuickEntry:
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_breakdown=(
                 _v0
@@ -417,12 +467,20 @@ class PurchaseQuickEntry:
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status=(
                 _v0
@@ -444,15 +502,17 @@ class PurchaseQuickEntry:
             gst_amount=(
                 _v0
                 if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             pst_amount=(
                 _v0
                 if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_recoverable=d.pop("tax_recoverable", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

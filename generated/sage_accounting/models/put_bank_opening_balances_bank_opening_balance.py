@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankOpeningBalancesBankOpeningBalance")
@@ -32,6 +32,9 @@ class PutBankOpeningBalancesBankOpeningBalance:
     credit: Decimal | None | Unset = UNSET
     transaction_type_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -39,11 +42,23 @@ class PutBankOpeningBalancesBankOpeningBalance:
         if not isinstance(self.bank_account_id, Unset):
             field_dict["bank_account_id"] = self.bank_account_id
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.debit, Unset):
-            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+            field_dict["debit"] = (
+                ("" if "debit" in self._wire_blanks else None)
+                if self.debit is None
+                else decimal_to_wire(self.debit)
+            )
         if not isinstance(self.credit, Unset):
-            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+            field_dict["credit"] = (
+                ("" if "credit" in self._wire_blanks else None)
+                if self.credit is None
+                else decimal_to_wire(self.credit)
+            )
         if not isinstance(self.transaction_type_id, Unset):
             field_dict["transaction_type_id"] = self.transaction_type_id
         return field_dict
@@ -52,25 +67,28 @@ class PutBankOpeningBalancesBankOpeningBalance:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             bank_account_id=d.pop("bank_account_id", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             debit=(
                 _v0
                 if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit=(
                 _v0
                 if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             transaction_type_id=d.pop("transaction_type_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankReconciliationsBankReconciliation")
@@ -47,6 +47,9 @@ class PutBankReconciliationsBankReconciliation:
     balance_difference: Decimal | None | Unset = UNSET
     status_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -55,11 +58,13 @@ class PutBankReconciliationsBankReconciliation:
             field_dict["bank_account_id"] = self.bank_account_id
         if not isinstance(self.statement_date, Unset):
             field_dict["statement_date"] = (
-                None if self.statement_date is None else self.statement_date.isoformat()
+                ("" if "statement_date" in self._wire_blanks else None)
+                if self.statement_date is None
+                else self.statement_date.isoformat()
             )
         if not isinstance(self.statement_end_balance, Unset):
             field_dict["statement_end_balance"] = (
-                None
+                ("" if "statement_end_balance" in self._wire_blanks else None)
                 if self.statement_end_balance is None
                 else decimal_to_wire(self.statement_end_balance)
             )
@@ -67,29 +72,37 @@ class PutBankReconciliationsBankReconciliation:
             field_dict["reference"] = self.reference
         if not isinstance(self.total_received, Unset):
             field_dict["total_received"] = (
-                None if self.total_received is None else decimal_to_wire(self.total_received)
+                ("" if "total_received" in self._wire_blanks else None)
+                if self.total_received is None
+                else decimal_to_wire(self.total_received)
             )
         if not isinstance(self.total_paid, Unset):
             field_dict["total_paid"] = (
-                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+                ("" if "total_paid" in self._wire_blanks else None)
+                if self.total_paid is None
+                else decimal_to_wire(self.total_paid)
             )
         if not isinstance(self.starting_balance, Unset):
             field_dict["starting_balance"] = (
-                None if self.starting_balance is None else decimal_to_wire(self.starting_balance)
+                ("" if "starting_balance" in self._wire_blanks else None)
+                if self.starting_balance is None
+                else decimal_to_wire(self.starting_balance)
             )
         if not isinstance(self.closing_balance, Unset):
             field_dict["closing_balance"] = (
-                None if self.closing_balance is None else decimal_to_wire(self.closing_balance)
+                ("" if "closing_balance" in self._wire_blanks else None)
+                if self.closing_balance is None
+                else decimal_to_wire(self.closing_balance)
             )
         if not isinstance(self.reconciled_balance, Unset):
             field_dict["reconciled_balance"] = (
-                None
+                ("" if "reconciled_balance" in self._wire_blanks else None)
                 if self.reconciled_balance is None
                 else decimal_to_wire(self.reconciled_balance)
             )
         if not isinstance(self.balance_difference, Unset):
             field_dict["balance_difference"] = (
-                None
+                ("" if "balance_difference" in self._wire_blanks else None)
                 if self.balance_difference is None
                 else decimal_to_wire(self.balance_difference)
             )
@@ -101,51 +114,74 @@ class PutBankReconciliationsBankReconciliation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             bank_account_id=d.pop("bank_account_id", UNSET),
             statement_date=(
                 _v0
                 if (_v0 := d.pop("statement_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "statement_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             statement_end_balance=(
                 _v0
                 if (_v0 := d.pop("statement_end_balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "statement_end_balance")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             total_received=(
                 _v0
                 if (_v0 := d.pop("total_received", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_received") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_paid=(
                 _v0
                 if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
             ),
             starting_balance=(
                 _v0
                 if (_v0 := d.pop("starting_balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "starting_balance") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             closing_balance=(
                 _v0
                 if (_v0 := d.pop("closing_balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "closing_balance") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             reconciled_balance=(
                 _v0
                 if (_v0 := d.pop("reconciled_balance", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "reconciled_balance")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             balance_difference=(
                 _v0
                 if (_v0 := d.pop("balance_difference", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "balance_difference")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status_id=d.pop("status_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

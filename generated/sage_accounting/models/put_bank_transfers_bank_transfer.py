@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankTransfersBankTransfer")
@@ -35,6 +35,9 @@ class PutBankTransfersBankTransfer:
     reference: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -44,9 +47,17 @@ class PutBankTransfersBankTransfer:
         if not isinstance(self.to_bank_account_id, Unset):
             field_dict["to_bank_account_id"] = self.to_bank_account_id
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.description, Unset):
@@ -57,22 +68,25 @@ class PutBankTransfersBankTransfer:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             from_bank_account_id=d.pop("from_bank_account_id", UNSET),
             to_bank_account_id=d.pop("to_bank_account_id", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             reference=d.pop("reference", UNSET),
             description=d.pop("description", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

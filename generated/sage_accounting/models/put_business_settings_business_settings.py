@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     put_business_settings_business_settings_default_ledger_accounts as _m_put_business_settings_business_settings_default_ledger_accounts,
@@ -57,6 +57,9 @@ class PutBusinessSettingsBusinessSettings:
         None | PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -69,7 +72,9 @@ class PutBusinessSettingsBusinessSettings:
             field_dict["rcs_number"] = self.rcs_number
         if not isinstance(self.share_capital, Unset):
             field_dict["share_capital"] = (
-                None if self.share_capital is None else decimal_to_wire(self.share_capital)
+                ("" if "share_capital" in self._wire_blanks else None)
+                if self.share_capital is None
+                else decimal_to_wire(self.share_capital)
             )
         if not isinstance(self.business_activity_type_id, Unset):
             field_dict["business_activity_type_id"] = self.business_activity_type_id
@@ -95,6 +100,7 @@ class PutBusinessSettingsBusinessSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             siret=d.pop("siret", UNSET),
             management_centre_member=d.pop("management_centre_member", UNSET),
@@ -102,7 +108,7 @@ class PutBusinessSettingsBusinessSettings:
             share_capital=(
                 _v0
                 if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
             ),
             business_activity_type_id=d.pop("business_activity_type_id", UNSET),
             legal_form_type_id=d.pop("legal_form_type_id", UNSET),
@@ -118,6 +124,8 @@ class PutBusinessSettingsBusinessSettings:
                 )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

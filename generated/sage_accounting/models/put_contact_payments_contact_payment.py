@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     put_contact_payments_contact_payment_allocated_artefacts_item as _m_put_contact_payments_contact_payment_allocated_artefacts_item,
@@ -80,6 +80,9 @@ class PutContactPaymentsContactPayment:
     ) = UNSET
     payment_on_account: None | PutContactPaymentsContactPaymentPaymentOnAccount | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -91,48 +94,60 @@ class PutContactPaymentsContactPayment:
         if not isinstance(self.bank_account_id, Unset):
             field_dict["bank_account_id"] = self.bank_account_id
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.payment_method_id, Unset):
             field_dict["payment_method_id"] = self.payment_method_id
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.currency_id, Unset):
             field_dict["currency_id"] = self.currency_id
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_currency_charge, Unset):
             field_dict["base_currency_currency_charge"] = (
-                None
+                ("" if "base_currency_currency_charge" in self._wire_blanks else None)
                 if self.base_currency_currency_charge is None
                 else decimal_to_wire(self.base_currency_currency_charge)
             )
@@ -156,6 +171,7 @@ class PutContactPaymentsContactPayment:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             transaction_type_id=d.pop("transaction_type_id", UNSET),
             contact_id=d.pop("contact_id", UNSET),
@@ -163,49 +179,65 @@ class PutContactPaymentsContactPayment:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             payment_method_id=d.pop("payment_method_id", UNSET),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             currency_id=d.pop("currency_id", UNSET),
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_currency_charge=(
                 _v0
                 if (_v0 := d.pop("base_currency_currency_charge", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_currency_charge")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             tax_rate_id=d.pop("tax_rate_id", UNSET),
@@ -227,6 +259,8 @@ class PutContactPaymentsContactPayment:
                 )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

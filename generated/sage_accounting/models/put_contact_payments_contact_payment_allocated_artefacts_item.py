@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutContactPaymentsContactPaymentAllocatedArtefactsItem")
@@ -27,6 +27,9 @@ class PutContactPaymentsContactPaymentAllocatedArtefactsItem:
     amount: Decimal | None | Unset = UNSET
     discount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -34,10 +37,16 @@ class PutContactPaymentsContactPaymentAllocatedArtefactsItem:
         if not isinstance(self.artefact_id, Unset):
             field_dict["artefact_id"] = self.artefact_id
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         if not isinstance(self.discount, Unset):
             field_dict["discount"] = (
-                None if self.discount is None else decimal_to_wire(self.discount)
+                ("" if "discount" in self._wire_blanks else None)
+                if self.discount is None
+                else decimal_to_wire(self.discount)
             )
         return field_dict
 
@@ -45,19 +54,22 @@ class PutContactPaymentsContactPaymentAllocatedArtefactsItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             artefact_id=d.pop("artefact_id", UNSET),
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             discount=(
                 _v0
                 if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutFinancialSettingsFinancialSettings")
@@ -78,17 +78,22 @@ class PutFinancialSettingsFinancialSettings:
     postponed_accounting: bool | None | Unset = UNSET
     destination_vat: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         if not isinstance(self.year_end_date, Unset):
             field_dict["year_end_date"] = (
-                None if self.year_end_date is None else self.year_end_date.isoformat()
+                ("" if "year_end_date" in self._wire_blanks else None)
+                if self.year_end_date is None
+                else self.year_end_date.isoformat()
             )
         if not isinstance(self.year_end_lockdown_date, Unset):
             field_dict["year_end_lockdown_date"] = (
-                None
+                ("" if "year_end_lockdown_date" in self._wire_blanks else None)
                 if self.year_end_lockdown_date is None
                 else self.year_end_lockdown_date.isoformat()
             )
@@ -96,7 +101,9 @@ class PutFinancialSettingsFinancialSettings:
             field_dict["accounting_type"] = self.accounting_type
         if not isinstance(self.accounts_start_date, Unset):
             field_dict["accounts_start_date"] = (
-                None if self.accounts_start_date is None else self.accounts_start_date.isoformat()
+                ("" if "accounts_start_date" in self._wire_blanks else None)
+                if self.accounts_start_date is None
+                else self.accounts_start_date.isoformat()
             )
         if not isinstance(self.base_currency_id, Unset):
             field_dict["base_currency_id"] = self.base_currency_id
@@ -110,7 +117,7 @@ class PutFinancialSettingsFinancialSettings:
             field_dict["mtd_connected"] = self.mtd_connected
         if not isinstance(self.mtd_authenticated_date, Unset):
             field_dict["mtd_authenticated_date"] = (
-                None
+                ("" if "mtd_authenticated_date" in self._wire_blanks else None)
                 if self.mtd_authenticated_date is None
                 else self.mtd_authenticated_date.isoformat()
             )
@@ -126,17 +133,19 @@ class PutFinancialSettingsFinancialSettings:
             field_dict["tax_office_id"] = self.tax_office_id
         if not isinstance(self.default_irpf_rate, Unset):
             field_dict["default_irpf_rate"] = (
-                None if self.default_irpf_rate is None else decimal_to_wire(self.default_irpf_rate)
+                ("" if "default_irpf_rate" in self._wire_blanks else None)
+                if self.default_irpf_rate is None
+                else decimal_to_wire(self.default_irpf_rate)
             )
         if not isinstance(self.flat_rate_tax_percentage, Unset):
             field_dict["flat_rate_tax_percentage"] = (
-                None
+                ("" if "flat_rate_tax_percentage" in self._wire_blanks else None)
                 if self.flat_rate_tax_percentage is None
                 else decimal_to_wire(self.flat_rate_tax_percentage)
             )
         if not isinstance(self.recoverable_percentage, Unset):
             field_dict["recoverable_percentage"] = (
-                None
+                ("" if "recoverable_percentage" in self._wire_blanks else None)
                 if self.recoverable_percentage is None
                 else decimal_to_wire(self.recoverable_percentage)
             )
@@ -154,22 +163,35 @@ class PutFinancialSettingsFinancialSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             year_end_date=(
                 _v0
                 if (_v0 := d.pop("year_end_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "year_end_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             year_end_lockdown_date=(
                 _v0
                 if (_v0 := d.pop("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "year_end_lockdown_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             accounting_type=d.pop("accounting_type", UNSET),
             accounts_start_date=(
                 _v0
                 if (_v0 := d.pop("accounts_start_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "accounts_start_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             base_currency_id=d.pop("base_currency_id", UNSET),
             multi_currency_enabled=d.pop("multi_currency_enabled", UNSET),
@@ -179,7 +201,11 @@ class PutFinancialSettingsFinancialSettings:
             mtd_authenticated_date=(
                 _v0
                 if (_v0 := d.pop("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "mtd_authenticated_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             tax_scheme_id=d.pop("tax_scheme_id", UNSET),
             tax_return_frequency_id=d.pop("tax_return_frequency_id", UNSET),
@@ -189,23 +215,35 @@ class PutFinancialSettingsFinancialSettings:
             default_irpf_rate=(
                 _v0
                 if (_v0 := d.pop("default_irpf_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "default_irpf_rate") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             flat_rate_tax_percentage=(
                 _v0
                 if (_v0 := d.pop("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "flat_rate_tax_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             recoverable_percentage=(
                 _v0
                 if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             sales_tax_calculation=d.pop("sales_tax_calculation", UNSET),
             purchase_tax_calculation=d.pop("purchase_tax_calculation", UNSET),
             postponed_accounting=d.pop("postponed_accounting", UNSET),
             destination_vat=d.pop("destination_vat", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

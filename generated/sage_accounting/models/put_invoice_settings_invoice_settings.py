@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..models.put_invoice_settings_invoice_settings_customer_credit_terms import (
     PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms,
 )
@@ -194,6 +194,9 @@ class PutInvoiceSettingsInvoiceSettings:
     )
     print_statements: None | PutInvoiceSettingsInvoiceSettingsPrintStatements | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -252,13 +255,13 @@ class PutInvoiceSettingsInvoiceSettings:
             field_dict["quick_entry_prefix"] = self.quick_entry_prefix
         if not isinstance(self.late_payment_percentage, Unset):
             field_dict["late_payment_percentage"] = (
-                None
+                ("" if "late_payment_percentage" in self._wire_blanks else None)
                 if self.late_payment_percentage is None
                 else decimal_to_wire(self.late_payment_percentage)
             )
         if not isinstance(self.prompt_payment_percentage, Unset):
             field_dict["prompt_payment_percentage"] = (
-                None
+                ("" if "prompt_payment_percentage" in self._wire_blanks else None)
                 if self.prompt_payment_percentage is None
                 else decimal_to_wire(self.prompt_payment_percentage)
             )
@@ -322,6 +325,7 @@ class PutInvoiceSettingsInvoiceSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             next_invoice_number=d.pop("next_invoice_number", UNSET),
             next_credit_note_number=d.pop("next_credit_note_number", UNSET),
@@ -351,12 +355,20 @@ class PutInvoiceSettingsInvoiceSettings:
             late_payment_percentage=(
                 _v0
                 if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "late_payment_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             prompt_payment_percentage=(
                 _v0
                 if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "prompt_payment_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
             show_insurance=d.pop("show_insurance", UNSET),
@@ -423,6 +435,8 @@ class PutInvoiceSettingsInvoiceSettings:
                 )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance")
@@ -29,6 +29,9 @@ class PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
     credit: Decimal | None | Unset = UNSET
     details: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -36,9 +39,17 @@ class PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
         if not isinstance(self.ledger_account_id, Unset):
             field_dict["ledger_account_id"] = self.ledger_account_id
         if not isinstance(self.debit, Unset):
-            field_dict["debit"] = None if self.debit is None else decimal_to_wire(self.debit)
+            field_dict["debit"] = (
+                ("" if "debit" in self._wire_blanks else None)
+                if self.debit is None
+                else decimal_to_wire(self.debit)
+            )
         if not isinstance(self.credit, Unset):
-            field_dict["credit"] = None if self.credit is None else decimal_to_wire(self.credit)
+            field_dict["credit"] = (
+                ("" if "credit" in self._wire_blanks else None)
+                if self.credit is None
+                else decimal_to_wire(self.credit)
+            )
         if not isinstance(self.details, Unset):
             field_dict["details"] = self.details
         return field_dict
@@ -47,20 +58,23 @@ class PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             ledger_account_id=d.pop("ledger_account_id", UNSET),
             debit=(
                 _v0
                 if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             credit=(
                 _v0
                 if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
             ),
             details=d.pop("details", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutLedgerAccountsLedgerAccount")
@@ -98,6 +98,9 @@ class PutLedgerAccountsLedgerAccount:
     cis_labour: bool | None | Unset = UNSET
     gifi_code: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -138,7 +141,7 @@ class PutLedgerAccountsLedgerAccount:
             field_dict["tax_recoverable"] = self.tax_recoverable
         if not isinstance(self.recoverable_percentage, Unset):
             field_dict["recoverable_percentage"] = (
-                None
+                ("" if "recoverable_percentage" in self._wire_blanks else None)
                 if self.recoverable_percentage is None
                 else decimal_to_wire(self.recoverable_percentage)
             )
@@ -156,6 +159,7 @@ class PutLedgerAccountsLedgerAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             ledger_account_type_id=d.pop("ledger_account_type_id", UNSET),
             included_in_chart=d.pop("included_in_chart", UNSET),
@@ -177,13 +181,19 @@ class PutLedgerAccountsLedgerAccount:
             recoverable_percentage=(
                 _v0
                 if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             non_recoverable_ledger_account_id=d.pop("non_recoverable_ledger_account_id", UNSET),
             cis_materials=d.pop("cis_materials", UNSET),
             cis_labour=d.pop("cis_labour", UNSET),
             gifi_code=d.pop("gifi_code", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

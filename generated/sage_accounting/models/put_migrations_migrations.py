@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire
+from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutMigrationsMigrations")
@@ -40,6 +40,9 @@ class PutMigrationsMigrations:
     source_tool_version: None | str | Unset = UNSET
     schema_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -48,11 +51,15 @@ class PutMigrationsMigrations:
             field_dict["status_id"] = self.status_id
         if not isinstance(self.started_at, Unset):
             field_dict["started_at"] = (
-                None if self.started_at is None else self.started_at.isoformat()
+                ("" if "started_at" in self._wire_blanks else None)
+                if self.started_at is None
+                else self.started_at.isoformat()
             )
         if not isinstance(self.completed_at, Unset):
             field_dict["completed_at"] = (
-                None if self.completed_at is None else self.completed_at.isoformat()
+                ("" if "completed_at" in self._wire_blanks else None)
+                if self.completed_at is None
+                else self.completed_at.isoformat()
             )
         if not isinstance(self.source_product, Unset):
             field_dict["source_product"] = self.source_product
@@ -72,17 +79,18 @@ class PutMigrationsMigrations:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             status_id=d.pop("status_id", UNSET),
             started_at=(
                 _v0
                 if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             completed_at=(
                 _v0
                 if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             source_product=d.pop("source_product", UNSET),
             source_product_version=d.pop("source_product_version", UNSET),
@@ -91,6 +99,8 @@ class PutMigrationsMigrations:
             source_tool_version=d.pop("source_tool_version", UNSET),
             schema_id=d.pop("schema_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item as _m_put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item,
@@ -139,6 +139,9 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
         UNSET
     )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -146,7 +149,11 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
         if not isinstance(self.contact_id, Unset):
             field_dict["contact_id"] = self.contact_id
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.vat_reverse_charge, Unset):
             field_dict["vat_reverse_charge"] = self.vat_reverse_charge
         if not isinstance(self.postponed_accounting, Unset):
@@ -155,47 +162,51 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             field_dict["vat_exempt_consignment"] = self.vat_exempt_consignment
         if not isinstance(self.cis_applicable_amount, Unset):
             field_dict["cis_applicable_amount"] = (
-                None
+                ("" if "cis_applicable_amount" in self._wire_blanks else None)
                 if self.cis_applicable_amount is None
                 else decimal_to_wire(self.cis_applicable_amount)
             )
         if not isinstance(self.base_currency_cis_applicable_amount, Unset):
             field_dict["base_currency_cis_applicable_amount"] = (
-                None
+                ("" if "base_currency_cis_applicable_amount" in self._wire_blanks else None)
                 if self.base_currency_cis_applicable_amount is None
                 else decimal_to_wire(self.base_currency_cis_applicable_amount)
             )
         if not isinstance(self.total_after_cis_deduction, Unset):
             field_dict["total_after_cis_deduction"] = (
-                None
+                ("" if "total_after_cis_deduction" in self._wire_blanks else None)
                 if self.total_after_cis_deduction is None
                 else decimal_to_wire(self.total_after_cis_deduction)
             )
         if not isinstance(self.base_currency_total_after_cis_deduction, Unset):
             field_dict["base_currency_total_after_cis_deduction"] = (
-                None
+                ("" if "base_currency_total_after_cis_deduction" in self._wire_blanks else None)
                 if self.base_currency_total_after_cis_deduction is None
                 else decimal_to_wire(self.base_currency_total_after_cis_deduction)
             )
         if not isinstance(self.base_currency_total_itc_amount, Unset):
             field_dict["base_currency_total_itc_amount"] = (
-                None
+                ("" if "base_currency_total_itc_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itc_amount is None
                 else decimal_to_wire(self.base_currency_total_itc_amount)
             )
         if not isinstance(self.total_itc_amount, Unset):
             field_dict["total_itc_amount"] = (
-                None if self.total_itc_amount is None else decimal_to_wire(self.total_itc_amount)
+                ("" if "total_itc_amount" in self._wire_blanks else None)
+                if self.total_itc_amount is None
+                else decimal_to_wire(self.total_itc_amount)
             )
         if not isinstance(self.base_currency_total_itr_amount, Unset):
             field_dict["base_currency_total_itr_amount"] = (
-                None
+                ("" if "base_currency_total_itr_amount" in self._wire_blanks else None)
                 if self.base_currency_total_itr_amount is None
                 else decimal_to_wire(self.base_currency_total_itr_amount)
             )
         if not isinstance(self.total_itr_amount, Unset):
             field_dict["total_itr_amount"] = (
-                None if self.total_itr_amount is None else decimal_to_wire(self.total_itr_amount)
+                ("" if "total_itr_amount" in self._wire_blanks else None)
+                if self.total_itr_amount is None
+                else decimal_to_wire(self.total_itr_amount)
             )
         if not isinstance(self.part_recoverable, Unset):
             field_dict["part_recoverable"] = self.part_recoverable
@@ -205,7 +216,7 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.original_invoice_date, Unset):
             field_dict["original_invoice_date"] = (
-                None
+                ("" if "original_invoice_date" in self._wire_blanks else None)
                 if self.original_invoice_date is None
                 else self.original_invoice_date.isoformat()
             )
@@ -217,43 +228,53 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             field_dict["notes"] = self.notes
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.currency_id, Unset):
             field_dict["currency_id"] = self.currency_id
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = self.inverse_exchange_rate
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
@@ -263,19 +284,19 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             field_dict["tax_address_region_id"] = self.tax_address_region_id
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -295,12 +316,13 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             contact_id=d.pop("contact_id", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
             postponed_accounting=d.pop("postponed_accounting", UNSET),
@@ -308,44 +330,72 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itc_amount=(
                 _v0
                 if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_itr_amount=(
                 _v0
                 if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             part_recoverable=d.pop("part_recoverable", UNSET),
             contact_name=d.pop("contact_name", UNSET),
@@ -353,7 +403,11 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             original_invoice_date=(
                 _v0
                 if (_v0 := d.pop("original_invoice_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "original_invoice_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             vendor_reference=d.pop("vendor_reference", UNSET),
@@ -361,62 +415,86 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             currency_id=d.pop("currency_id", UNSET),
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status_id=d.pop("status_id", UNSET),
             tax_address_region_id=d.pop("tax_address_region_id", UNSET),
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             credit_note_lines=(
                 _v0
@@ -439,6 +517,8 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

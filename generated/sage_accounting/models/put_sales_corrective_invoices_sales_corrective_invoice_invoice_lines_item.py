@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem")
@@ -74,6 +74,9 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
     discount_percentage: Decimal | None | Unset = UNSET
     eu_sales_description_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -92,29 +95,39 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
             field_dict["trade_of_asset"] = self.trade_of_asset
         if not isinstance(self.quantity, Unset):
             field_dict["quantity"] = (
-                None if self.quantity is None else decimal_to_wire(self.quantity)
+                ("" if "quantity" in self._wire_blanks else None)
+                if self.quantity is None
+                else decimal_to_wire(self.quantity)
             )
         if not isinstance(self.unit_price, Unset):
             field_dict["unit_price"] = (
-                None if self.unit_price is None else decimal_to_wire(self.unit_price)
+                ("" if "unit_price" in self._wire_blanks else None)
+                if self.unit_price is None
+                else decimal_to_wire(self.unit_price)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_rate_id, Unset):
             field_dict["tax_rate_id"] = self.tax_rate_id
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.base_currency_unit_price, Unset):
             field_dict["base_currency_unit_price"] = (
-                None
+                ("" if "base_currency_unit_price" in self._wire_blanks else None)
                 if self.base_currency_unit_price is None
                 else decimal_to_wire(self.base_currency_unit_price)
             )
@@ -122,19 +135,19 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
             field_dict["unit_price_includes_tax"] = self.unit_price_includes_tax
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
@@ -142,17 +155,19 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
             field_dict["eu_goods_services_type_id"] = self.eu_goods_services_type_id
         if not isinstance(self.discount_amount, Unset):
             field_dict["discount_amount"] = (
-                None if self.discount_amount is None else decimal_to_wire(self.discount_amount)
+                ("" if "discount_amount" in self._wire_blanks else None)
+                if self.discount_amount is None
+                else decimal_to_wire(self.discount_amount)
             )
         if not isinstance(self.base_currency_discount_amount, Unset):
             field_dict["base_currency_discount_amount"] = (
-                None
+                ("" if "base_currency_discount_amount" in self._wire_blanks else None)
                 if self.base_currency_discount_amount is None
                 else decimal_to_wire(self.base_currency_discount_amount)
             )
         if not isinstance(self.discount_percentage, Unset):
             field_dict["discount_percentage"] = (
-                None
+                ("" if "discount_percentage" in self._wire_blanks else None)
                 if self.discount_percentage is None
                 else decimal_to_wire(self.discount_percentage)
             )
@@ -164,6 +179,7 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             analysis_type_categories=d.pop("analysis_type_categories", UNSET),
             description=d.pop("description", UNSET),
@@ -174,68 +190,96 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem:
             quantity=(
                 _v0
                 if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             unit_price=(
                 _v0
                 if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_rate_id=d.pop("tax_rate_id", UNSET),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_unit_price=(
                 _v0
                 if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_unit_price")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             eu_goods_services_type_id=d.pop("eu_goods_services_type_id", UNSET),
             discount_amount=(
                 _v0
                 if (_v0 := d.pop("discount_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "discount_amount") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             base_currency_discount_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             discount_percentage=(
                 _v0
                 if (_v0 := d.pop("discount_percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "discount_percentage")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             eu_sales_description_id=d.pop("eu_sales_description_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

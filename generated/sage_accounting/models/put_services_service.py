@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import put_services_service_sales_rates_item as _m_put_services_service_sales_rates_item
 
@@ -54,6 +54,9 @@ class PutServicesService:
     oss_service: bool | None | Unset = UNSET
     sales_rates: list[PutServicesServiceSalesRatesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -82,7 +85,9 @@ class PutServicesService:
             field_dict["active"] = self.active
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.oss_service, Unset):
             field_dict["oss_service"] = self.oss_service
@@ -96,6 +101,7 @@ class PutServicesService:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             description=d.pop("description", UNSET),
             sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
@@ -111,7 +117,7 @@ class PutServicesService:
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             oss_service=d.pop("oss_service", UNSET),
             sales_rates=(
@@ -125,6 +131,8 @@ class PutServicesService:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

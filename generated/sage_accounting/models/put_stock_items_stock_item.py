@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import (
     put_stock_items_stock_item_sales_prices_item as _m_put_stock_items_stock_item_sales_prices_item,
@@ -93,6 +93,9 @@ class PutStockItemsStockItem:
     cost_price_last_updated: datetime.date | None | Unset = UNSET
     sales_prices: list[PutStockItemsStockItemSalesPricesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -115,7 +118,9 @@ class PutStockItemsStockItem:
             field_dict["purchase_tax_rate_id"] = self.purchase_tax_rate_id
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.source_guid, Unset):
             field_dict["source_guid"] = self.source_guid
@@ -123,11 +128,15 @@ class PutStockItemsStockItem:
             field_dict["purchase_description"] = self.purchase_description
         if not isinstance(self.reorder_level, Unset):
             field_dict["reorder_level"] = (
-                None if self.reorder_level is None else decimal_to_wire(self.reorder_level)
+                ("" if "reorder_level" in self._wire_blanks else None)
+                if self.reorder_level is None
+                else decimal_to_wire(self.reorder_level)
             )
         if not isinstance(self.reorder_quantity, Unset):
             field_dict["reorder_quantity"] = (
-                None if self.reorder_quantity is None else decimal_to_wire(self.reorder_quantity)
+                ("" if "reorder_quantity" in self._wire_blanks else None)
+                if self.reorder_quantity is None
+                else decimal_to_wire(self.reorder_quantity)
             )
         if not isinstance(self.location, Unset):
             field_dict["location"] = self.location
@@ -136,44 +145,54 @@ class PutStockItemsStockItem:
         if not isinstance(self.supplier_part_number, Unset):
             field_dict["supplier_part_number"] = self.supplier_part_number
         if not isinstance(self.weight, Unset):
-            field_dict["weight"] = None if self.weight is None else decimal_to_wire(self.weight)
+            field_dict["weight"] = (
+                ("" if "weight" in self._wire_blanks else None)
+                if self.weight is None
+                else decimal_to_wire(self.weight)
+            )
         if not isinstance(self.measurement_unit, Unset):
             field_dict["measurement_unit"] = self.measurement_unit
         if not isinstance(self.weight_converted, Unset):
             field_dict["weight_converted"] = (
-                None if self.weight_converted is None else decimal_to_wire(self.weight_converted)
+                ("" if "weight_converted" in self._wire_blanks else None)
+                if self.weight_converted is None
+                else decimal_to_wire(self.weight_converted)
             )
         if not isinstance(self.active, Unset):
             field_dict["active"] = self.active
         if not isinstance(self.quantity_in_stock, Unset):
             field_dict["quantity_in_stock"] = (
-                None if self.quantity_in_stock is None else decimal_to_wire(self.quantity_in_stock)
+                ("" if "quantity_in_stock" in self._wire_blanks else None)
+                if self.quantity_in_stock is None
+                else decimal_to_wire(self.quantity_in_stock)
             )
         if not isinstance(self.last_cost_price, Unset):
             field_dict["last_cost_price"] = (
-                None if self.last_cost_price is None else decimal_to_wire(self.last_cost_price)
+                ("" if "last_cost_price" in self._wire_blanks else None)
+                if self.last_cost_price is None
+                else decimal_to_wire(self.last_cost_price)
             )
         if not isinstance(self.last_cost_price_stock_value, Unset):
             field_dict["last_cost_price_stock_value"] = (
-                None
+                ("" if "last_cost_price_stock_value" in self._wire_blanks else None)
                 if self.last_cost_price_stock_value is None
                 else decimal_to_wire(self.last_cost_price_stock_value)
             )
         if not isinstance(self.average_cost_price, Unset):
             field_dict["average_cost_price"] = (
-                None
+                ("" if "average_cost_price" in self._wire_blanks else None)
                 if self.average_cost_price is None
                 else decimal_to_wire(self.average_cost_price)
             )
         if not isinstance(self.average_cost_price_stock_value, Unset):
             field_dict["average_cost_price_stock_value"] = (
-                None
+                ("" if "average_cost_price_stock_value" in self._wire_blanks else None)
                 if self.average_cost_price_stock_value is None
                 else decimal_to_wire(self.average_cost_price_stock_value)
             )
         if not isinstance(self.cost_price_last_updated, Unset):
             field_dict["cost_price_last_updated"] = (
-                None
+                ("" if "cost_price_last_updated" in self._wire_blanks else None)
                 if self.cost_price_last_updated is None
                 else self.cost_price_last_updated.isoformat()
             )
@@ -187,6 +206,7 @@ class PutStockItemsStockItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             item_code=d.pop("item_code", UNSET),
             description=d.pop("description", UNSET),
@@ -199,19 +219,21 @@ class PutStockItemsStockItem:
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             source_guid=d.pop("source_guid", UNSET),
             purchase_description=d.pop("purchase_description", UNSET),
             reorder_level=(
                 _v0
                 if (_v0 := d.pop("reorder_level", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0))
             ),
             reorder_quantity=(
                 _v0
                 if (_v0 := d.pop("reorder_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "reorder_quantity") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             location=d.pop("location", UNSET),
             barcode=d.pop("barcode", UNSET),
@@ -219,44 +241,66 @@ class PutStockItemsStockItem:
             weight=(
                 _v0
                 if (_v0 := d.pop("weight", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
             ),
             measurement_unit=d.pop("measurement_unit", UNSET),
             weight_converted=(
                 _v0
                 if (_v0 := d.pop("weight_converted", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "weight_converted") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             active=d.pop("active", UNSET),
             quantity_in_stock=(
                 _v0
                 if (_v0 := d.pop("quantity_in_stock", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "quantity_in_stock") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             last_cost_price=(
                 _v0
                 if (_v0 := d.pop("last_cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "last_cost_price") if _v0 == "" else decimal_from_wire(_v0)
+                )
             ),
             last_cost_price_stock_value=(
                 _v0
                 if (_v0 := d.pop("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "last_cost_price_stock_value")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             average_cost_price=(
                 _v0
                 if (_v0 := d.pop("average_cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "average_cost_price")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             average_cost_price_stock_value=(
                 _v0
                 if (_v0 := d.pop("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "average_cost_price_stock_value")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             cost_price_last_updated=(
                 _v0
                 if (_v0 := d.pop("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "cost_price_last_updated")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             sales_prices=(
                 _v0
@@ -269,6 +313,8 @@ class PutStockItemsStockItem:
                 ]
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

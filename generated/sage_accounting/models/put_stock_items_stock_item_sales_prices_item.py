@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockItemsStockItemSalesPricesItem")
@@ -30,6 +30,9 @@ class PutStockItemsStockItemSalesPricesItem:
     price_includes_tax: bool | None | Unset = UNSET
     product_sales_price_type_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -37,7 +40,11 @@ class PutStockItemsStockItemSalesPricesItem:
         if not isinstance(self.price_name, Unset):
             field_dict["price_name"] = self.price_name
         if not isinstance(self.price, Unset):
-            field_dict["price"] = None if self.price is None else decimal_to_wire(self.price)
+            field_dict["price"] = (
+                ("" if "price" in self._wire_blanks else None)
+                if self.price is None
+                else decimal_to_wire(self.price)
+            )
         if not isinstance(self.price_includes_tax, Unset):
             field_dict["price_includes_tax"] = self.price_includes_tax
         if not isinstance(self.product_sales_price_type_id, Unset):
@@ -48,16 +55,19 @@ class PutStockItemsStockItemSalesPricesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             price_name=d.pop("price_name", UNSET),
             price=(
                 _v0
                 if (_v0 := d.pop("price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             price_includes_tax=d.pop("price_includes_tax", UNSET),
             product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

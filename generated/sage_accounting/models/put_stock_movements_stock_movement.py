@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockMovementsStockMovement")
@@ -36,6 +36,9 @@ class PutStockMovementsStockMovement:
     movement_number: None | str | Unset = UNSET
     reference: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -43,14 +46,22 @@ class PutStockMovementsStockMovement:
         if not isinstance(self.stock_item_id, Unset):
             field_dict["stock_item_id"] = self.stock_item_id
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.quantity, Unset):
             field_dict["quantity"] = (
-                None if self.quantity is None else decimal_to_wire(self.quantity)
+                ("" if "quantity" in self._wire_blanks else None)
+                if self.quantity is None
+                else decimal_to_wire(self.quantity)
             )
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.details, Unset):
             field_dict["details"] = self.details
@@ -64,27 +75,30 @@ class PutStockMovementsStockMovement:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             stock_item_id=d.pop("stock_item_id", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             quantity=(
                 _v0
                 if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             details=d.pop("details", UNSET),
             movement_number=d.pop("movement_number", UNSET),
             reference=d.pop("reference", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutTaxRatesTaxRate")
@@ -33,6 +33,9 @@ class PutTaxRatesTaxRate:
     percentage: Decimal | None | Unset = UNSET
     is_visible: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -40,12 +43,18 @@ class PutTaxRatesTaxRate:
         if not isinstance(self.name, Unset):
             field_dict["name"] = self.name
         if not isinstance(self.from_date, Unset):
-            field_dict["from_date"] = None if self.from_date is None else self.from_date.isoformat()
+            field_dict["from_date"] = (
+                ("" if "from_date" in self._wire_blanks else None)
+                if self.from_date is None
+                else self.from_date.isoformat()
+            )
         if not isinstance(self.agency, Unset):
             field_dict["agency"] = self.agency
         if not isinstance(self.percentage, Unset):
             field_dict["percentage"] = (
-                None if self.percentage is None else decimal_to_wire(self.percentage)
+                ("" if "percentage" in self._wire_blanks else None)
+                if self.percentage is None
+                else decimal_to_wire(self.percentage)
             )
         if not isinstance(self.is_visible, Unset):
             field_dict["is_visible"] = self.is_visible
@@ -55,21 +64,24 @@ class PutTaxRatesTaxRate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             name=d.pop("name", UNSET),
             from_date=(
                 _v0
                 if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "from_date") if _v0 == "" else datetime_from_wire(_v0))
             ),
             agency=d.pop("agency", UNSET),
             percentage=(
                 _v0
                 if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
             ),
             is_visible=d.pop("is_visible", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 
@@ -43,6 +43,9 @@ class Rate:
     rate_includes_tax: bool | None | Unset = UNSET
     service_rate_type: Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -53,16 +56,24 @@ class Rate:
             field_dict["displayed_as"] = self.displayed_as
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.rate_name, Unset):
             field_dict["rate_name"] = self.rate_name
         if not isinstance(self.rate, Unset):
-            field_dict["rate"] = None if self.rate is None else decimal_to_wire(self.rate)
+            field_dict["rate"] = (
+                ("" if "rate" in self._wire_blanks else None)
+                if self.rate is None
+                else decimal_to_wire(self.rate)
+            )
         if not isinstance(self.rate_includes_tax, Unset):
             field_dict["rate_includes_tax"] = self.rate_includes_tax
         if not isinstance(self.service_rate_type, Unset):
@@ -75,24 +86,25 @@ class Rate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             rate_name=d.pop("rate_name", UNSET),
             rate=(
                 _v0
                 if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             rate_includes_tax=d.pop("rate_includes_tax", UNSET),
             service_rate_type=(
@@ -101,6 +113,8 @@ class Rate:
                 else _m_base.Base.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
 from . import artefact_tax_analysis as _m_artefact_tax_analysis
@@ -264,6 +264,9 @@ class SalesInvoice:
     tax_reconciled: bool | None | Unset = UNSET
     migrated: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -276,11 +279,15 @@ class SalesInvoice:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -306,31 +313,33 @@ class SalesInvoice:
             )
         if not isinstance(self.deleted_at, Unset):
             field_dict["deleted_at"] = (
-                None if self.deleted_at is None else self.deleted_at.isoformat()
+                ("" if "deleted_at" in self._wire_blanks else None)
+                if self.deleted_at is None
+                else self.deleted_at.isoformat()
             )
         if not isinstance(self.is_cis, Unset):
             field_dict["is_cis"] = self.is_cis
         if not isinstance(self.cis_applicable_amount, Unset):
             field_dict["cis_applicable_amount"] = (
-                None
+                ("" if "cis_applicable_amount" in self._wire_blanks else None)
                 if self.cis_applicable_amount is None
                 else decimal_to_wire(self.cis_applicable_amount)
             )
         if not isinstance(self.base_currency_cis_applicable_amount, Unset):
             field_dict["base_currency_cis_applicable_amount"] = (
-                None
+                ("" if "base_currency_cis_applicable_amount" in self._wire_blanks else None)
                 if self.base_currency_cis_applicable_amount is None
                 else decimal_to_wire(self.base_currency_cis_applicable_amount)
             )
         if not isinstance(self.total_after_cis_deduction, Unset):
             field_dict["total_after_cis_deduction"] = (
-                None
+                ("" if "total_after_cis_deduction" in self._wire_blanks else None)
                 if self.total_after_cis_deduction is None
                 else decimal_to_wire(self.total_after_cis_deduction)
             )
         if not isinstance(self.base_currency_total_after_cis_deduction, Unset):
             field_dict["base_currency_total_after_cis_deduction"] = (
-                None
+                ("" if "base_currency_total_after_cis_deduction" in self._wire_blanks else None)
                 if self.base_currency_total_after_cis_deduction is None
                 else decimal_to_wire(self.base_currency_total_after_cis_deduction)
             )
@@ -353,9 +362,17 @@ class SalesInvoice:
         if not isinstance(self.contact_reference, Unset):
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.due_date, Unset):
-            field_dict["due_date"] = None if self.due_date is None else self.due_date.isoformat()
+            field_dict["due_date"] = (
+                ("" if "due_date" in self._wire_blanks else None)
+                if self.due_date is None
+                else self.due_date.isoformat()
+            )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.main_address_free_form, Unset):
@@ -376,7 +393,7 @@ class SalesInvoice:
             field_dict["terms_and_conditions"] = self.terms_and_conditions
         if not isinstance(self.shipping_net_amount, Unset):
             field_dict["shipping_net_amount"] = (
-                None
+                ("" if "shipping_net_amount" in self._wire_blanks else None)
                 if self.shipping_net_amount is None
                 else decimal_to_wire(self.shipping_net_amount)
             )
@@ -386,7 +403,7 @@ class SalesInvoice:
             )
         if not isinstance(self.shipping_tax_amount, Unset):
             field_dict["shipping_tax_amount"] = (
-                None
+                ("" if "shipping_tax_amount" in self._wire_blanks else None)
                 if self.shipping_tax_amount is None
                 else decimal_to_wire(self.shipping_tax_amount)
             )
@@ -398,41 +415,49 @@ class SalesInvoice:
             )
         if not isinstance(self.shipping_total_amount, Unset):
             field_dict["shipping_total_amount"] = (
-                None
+                ("" if "shipping_total_amount" in self._wire_blanks else None)
                 if self.shipping_total_amount is None
                 else decimal_to_wire(self.shipping_total_amount)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.payments_allocations_total_amount, Unset):
             field_dict["payments_allocations_total_amount"] = (
-                None
+                ("" if "payments_allocations_total_amount" in self._wire_blanks else None)
                 if self.payments_allocations_total_amount is None
                 else decimal_to_wire(self.payments_allocations_total_amount)
             )
         if not isinstance(self.payments_allocations_total_discount, Unset):
             field_dict["payments_allocations_total_discount"] = (
-                None
+                ("" if "payments_allocations_total_discount" in self._wire_blanks else None)
                 if self.payments_allocations_total_discount is None
                 else decimal_to_wire(self.payments_allocations_total_discount)
             )
         if not isinstance(self.total_paid, Unset):
             field_dict["total_paid"] = (
-                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+                ("" if "total_paid" in self._wire_blanks else None)
+                if self.total_paid is None
+                else decimal_to_wire(self.total_paid)
             )
         if not isinstance(self.outstanding_amount, Unset):
             field_dict["outstanding_amount"] = (
-                None
+                ("" if "outstanding_amount" in self._wire_blanks else None)
                 if self.outstanding_amount is None
                 else decimal_to_wire(self.outstanding_amount)
             )
@@ -440,23 +465,25 @@ class SalesInvoice:
             field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = (
-                None
+                ("" if "inverse_exchange_rate" in self._wire_blanks else None)
                 if self.inverse_exchange_rate is None
                 else decimal_to_wire(self.inverse_exchange_rate)
             )
         if not isinstance(self.base_currency_shipping_net_amount, Unset):
             field_dict["base_currency_shipping_net_amount"] = (
-                None
+                ("" if "base_currency_shipping_net_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_net_amount is None
                 else decimal_to_wire(self.base_currency_shipping_net_amount)
             )
         if not isinstance(self.base_currency_shipping_tax_amount, Unset):
             field_dict["base_currency_shipping_tax_amount"] = (
-                None
+                ("" if "base_currency_shipping_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_tax_amount is None
                 else decimal_to_wire(self.base_currency_shipping_tax_amount)
             )
@@ -468,47 +495,49 @@ class SalesInvoice:
             )
         if not isinstance(self.base_currency_shipping_total_amount, Unset):
             field_dict["base_currency_shipping_total_amount"] = (
-                None
+                ("" if "base_currency_shipping_total_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_total_amount is None
                 else decimal_to_wire(self.base_currency_shipping_total_amount)
             )
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.total_discount_amount, Unset):
             field_dict["total_discount_amount"] = (
-                None
+                ("" if "total_discount_amount" in self._wire_blanks else None)
                 if self.total_discount_amount is None
                 else decimal_to_wire(self.total_discount_amount)
             )
         if not isinstance(self.base_currency_total_discount_amount, Unset):
             field_dict["base_currency_total_discount_amount"] = (
-                None
+                ("" if "base_currency_total_discount_amount" in self._wire_blanks else None)
                 if self.base_currency_total_discount_amount is None
                 else decimal_to_wire(self.base_currency_total_discount_amount)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.base_currency_outstanding_amount, Unset):
             field_dict["base_currency_outstanding_amount"] = (
-                None
+                ("" if "base_currency_outstanding_amount" in self._wire_blanks else None)
                 if self.base_currency_outstanding_amount is None
                 else decimal_to_wire(self.base_currency_outstanding_amount)
             )
@@ -541,7 +570,11 @@ class SalesInvoice:
                 else [_i0.to_dict() for _i0 in self.payments_allocations]
             )
         if not isinstance(self.last_paid, Unset):
-            field_dict["last_paid"] = None if self.last_paid is None else self.last_paid.isoformat()
+            field_dict["last_paid"] = (
+                ("" if "last_paid" in self._wire_blanks else None)
+                if self.last_paid is None
+                else self.last_paid.isoformat()
+            )
         if not isinstance(self.original_quote_estimate, Unset):
             field_dict["original_quote_estimate"] = (
                 None
@@ -556,19 +589,19 @@ class SalesInvoice:
             field_dict["delivery_performance_date"] = self.delivery_performance_date
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -586,6 +619,7 @@ class SalesInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -593,12 +627,12 @@ class SalesInvoice:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -623,30 +657,46 @@ class SalesInvoice:
             deleted_at=(
                 _v0
                 if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             is_cis=d.pop("is_cis", UNSET),
             cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_cis_applicable_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_cis_applicable_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_after_cis_deduction=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_after_cis_deduction")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             has_cis_labour=d.pop("has_cis_labour", UNSET),
             has_cis_materials=d.pop("has_cis_materials", UNSET),
@@ -667,12 +717,16 @@ class SalesInvoice:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             due_date=(
                 _v0
                 if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "due_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             main_address_free_form=d.pop("main_address_free_form", UNSET),
@@ -692,7 +746,11 @@ class SalesInvoice:
             shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_tax_rate=(
                 _v0
@@ -702,7 +760,11 @@ class SalesInvoice:
             shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_tax_breakdown=(
                 _v0
@@ -712,44 +774,60 @@ class SalesInvoice:
             shipping_total_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             payments_allocations_total_amount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             payments_allocations_total_discount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_paid=(
                 _v0
                 if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
             ),
             outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             currency=(
                 _v0
@@ -759,24 +837,36 @@ class SalesInvoice:
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_tax_breakdown=(
                 _v0
@@ -788,43 +878,71 @@ class SalesInvoice:
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_outstanding_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             status=(
                 _v0
@@ -857,7 +975,11 @@ class SalesInvoice:
             last_paid=(
                 _v0
                 if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "last_paid")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             original_quote_estimate=(
                 _v0
@@ -873,18 +995,30 @@ class SalesInvoice:
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             corrections=(
                 _v0
@@ -896,6 +1030,8 @@ class SalesInvoice:
             tax_reconciled=d.pop("tax_reconciled", UNSET),
             migrated=d.pop("migrated", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 
@@ -44,6 +44,9 @@ class SalesPrice:
     price_includes_tax: bool | None | Unset = UNSET
     product_sales_price_type: Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -54,16 +57,24 @@ class SalesPrice:
             field_dict["displayed_as"] = self.displayed_as
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.price_name, Unset):
             field_dict["price_name"] = self.price_name
         if not isinstance(self.price, Unset):
-            field_dict["price"] = None if self.price is None else decimal_to_wire(self.price)
+            field_dict["price"] = (
+                ("" if "price" in self._wire_blanks else None)
+                if self.price is None
+                else decimal_to_wire(self.price)
+            )
         if not isinstance(self.price_includes_tax, Unset):
             field_dict["price_includes_tax"] = self.price_includes_tax
         if not isinstance(self.product_sales_price_type, Unset):
@@ -78,24 +89,25 @@ class SalesPrice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             price_name=d.pop("price_name", UNSET),
             price=(
                 _v0
                 if (_v0 := d.pop("price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             price_includes_tax=d.pop("price_includes_tax", UNSET),
             product_sales_price_type=(
@@ -104,6 +116,8 @@ class SalesPrice:
                 else _m_base.Base.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

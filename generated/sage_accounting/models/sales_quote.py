@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
 from . import artefact_tax_analysis as _m_artefact_tax_analysis
@@ -208,6 +208,9 @@ class SalesQuote:
     tax_reconciled: bool | None | Unset = UNSET
     invoice: Generic | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -220,11 +223,15 @@ class SalesQuote:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.links, Unset):
             field_dict["links"] = (
@@ -251,10 +258,16 @@ class SalesQuote:
         if not isinstance(self.contact_reference, Unset):
             field_dict["contact_reference"] = self.contact_reference
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.expiry_date, Unset):
             field_dict["expiry_date"] = (
-                None if self.expiry_date is None else self.expiry_date.isoformat()
+                ("" if "expiry_date" in self._wire_blanks else None)
+                if self.expiry_date is None
+                else self.expiry_date.isoformat()
             )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
@@ -276,7 +289,7 @@ class SalesQuote:
             field_dict["terms_and_conditions"] = self.terms_and_conditions
         if not isinstance(self.shipping_net_amount, Unset):
             field_dict["shipping_net_amount"] = (
-                None
+                ("" if "shipping_net_amount" in self._wire_blanks else None)
                 if self.shipping_net_amount is None
                 else decimal_to_wire(self.shipping_net_amount)
             )
@@ -286,7 +299,7 @@ class SalesQuote:
             )
         if not isinstance(self.shipping_tax_amount, Unset):
             field_dict["shipping_tax_amount"] = (
-                None
+                ("" if "shipping_tax_amount" in self._wire_blanks else None)
                 if self.shipping_tax_amount is None
                 else decimal_to_wire(self.shipping_tax_amount)
             )
@@ -298,43 +311,51 @@ class SalesQuote:
             )
         if not isinstance(self.shipping_total_amount, Unset):
             field_dict["shipping_total_amount"] = (
-                None
+                ("" if "shipping_total_amount" in self._wire_blanks else None)
                 if self.shipping_total_amount is None
                 else decimal_to_wire(self.shipping_total_amount)
             )
         if not isinstance(self.net_amount, Unset):
             field_dict["net_amount"] = (
-                None if self.net_amount is None else decimal_to_wire(self.net_amount)
+                ("" if "net_amount" in self._wire_blanks else None)
+                if self.net_amount is None
+                else decimal_to_wire(self.net_amount)
             )
         if not isinstance(self.tax_amount, Unset):
             field_dict["tax_amount"] = (
-                None if self.tax_amount is None else decimal_to_wire(self.tax_amount)
+                ("" if "tax_amount" in self._wire_blanks else None)
+                if self.tax_amount is None
+                else decimal_to_wire(self.tax_amount)
             )
         if not isinstance(self.total_amount, Unset):
             field_dict["total_amount"] = (
-                None if self.total_amount is None else decimal_to_wire(self.total_amount)
+                ("" if "total_amount" in self._wire_blanks else None)
+                if self.total_amount is None
+                else decimal_to_wire(self.total_amount)
             )
         if not isinstance(self.currency, Unset):
             field_dict["currency"] = None if self.currency is None else self.currency.to_dict()
         if not isinstance(self.exchange_rate, Unset):
             field_dict["exchange_rate"] = (
-                None if self.exchange_rate is None else decimal_to_wire(self.exchange_rate)
+                ("" if "exchange_rate" in self._wire_blanks else None)
+                if self.exchange_rate is None
+                else decimal_to_wire(self.exchange_rate)
             )
         if not isinstance(self.inverse_exchange_rate, Unset):
             field_dict["inverse_exchange_rate"] = (
-                None
+                ("" if "inverse_exchange_rate" in self._wire_blanks else None)
                 if self.inverse_exchange_rate is None
                 else decimal_to_wire(self.inverse_exchange_rate)
             )
         if not isinstance(self.base_currency_shipping_net_amount, Unset):
             field_dict["base_currency_shipping_net_amount"] = (
-                None
+                ("" if "base_currency_shipping_net_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_net_amount is None
                 else decimal_to_wire(self.base_currency_shipping_net_amount)
             )
         if not isinstance(self.base_currency_shipping_tax_amount, Unset):
             field_dict["base_currency_shipping_tax_amount"] = (
-                None
+                ("" if "base_currency_shipping_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_tax_amount is None
                 else decimal_to_wire(self.base_currency_shipping_tax_amount)
             )
@@ -346,59 +367,63 @@ class SalesQuote:
             )
         if not isinstance(self.base_currency_shipping_total_amount, Unset):
             field_dict["base_currency_shipping_total_amount"] = (
-                None
+                ("" if "base_currency_shipping_total_amount" in self._wire_blanks else None)
                 if self.base_currency_shipping_total_amount is None
                 else decimal_to_wire(self.base_currency_shipping_total_amount)
             )
         if not isinstance(self.total_quantity, Unset):
             field_dict["total_quantity"] = (
-                None if self.total_quantity is None else decimal_to_wire(self.total_quantity)
+                ("" if "total_quantity" in self._wire_blanks else None)
+                if self.total_quantity is None
+                else decimal_to_wire(self.total_quantity)
             )
         if not isinstance(self.total_discount_amount, Unset):
             field_dict["total_discount_amount"] = (
-                None
+                ("" if "total_discount_amount" in self._wire_blanks else None)
                 if self.total_discount_amount is None
                 else decimal_to_wire(self.total_discount_amount)
             )
         if not isinstance(self.base_currency_total_discount_amount, Unset):
             field_dict["base_currency_total_discount_amount"] = (
-                None
+                ("" if "base_currency_total_discount_amount" in self._wire_blanks else None)
                 if self.base_currency_total_discount_amount is None
                 else decimal_to_wire(self.base_currency_total_discount_amount)
             )
         if not isinstance(self.base_currency_net_amount, Unset):
             field_dict["base_currency_net_amount"] = (
-                None
+                ("" if "base_currency_net_amount" in self._wire_blanks else None)
                 if self.base_currency_net_amount is None
                 else decimal_to_wire(self.base_currency_net_amount)
             )
         if not isinstance(self.base_currency_tax_amount, Unset):
             field_dict["base_currency_tax_amount"] = (
-                None
+                ("" if "base_currency_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_tax_amount is None
                 else decimal_to_wire(self.base_currency_tax_amount)
             )
         if not isinstance(self.base_currency_total_amount, Unset):
             field_dict["base_currency_total_amount"] = (
-                None
+                ("" if "base_currency_total_amount" in self._wire_blanks else None)
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
         if not isinstance(self.payments_allocations_total_amount, Unset):
             field_dict["payments_allocations_total_amount"] = (
-                None
+                ("" if "payments_allocations_total_amount" in self._wire_blanks else None)
                 if self.payments_allocations_total_amount is None
                 else decimal_to_wire(self.payments_allocations_total_amount)
             )
         if not isinstance(self.payments_allocations_total_discount, Unset):
             field_dict["payments_allocations_total_discount"] = (
-                None
+                ("" if "payments_allocations_total_discount" in self._wire_blanks else None)
                 if self.payments_allocations_total_discount is None
                 else decimal_to_wire(self.payments_allocations_total_discount)
             )
         if not isinstance(self.total_paid, Unset):
             field_dict["total_paid"] = (
-                None if self.total_paid is None else decimal_to_wire(self.total_paid)
+                ("" if "total_paid" in self._wire_blanks else None)
+                if self.total_paid is None
+                else decimal_to_wire(self.total_paid)
             )
         if not isinstance(self.status, Unset):
             field_dict["status"] = None if self.status is None else self.status.to_dict()
@@ -424,19 +449,19 @@ class SalesQuote:
             )
         if not isinstance(self.withholding_tax_rate, Unset):
             field_dict["withholding_tax_rate"] = (
-                None
+                ("" if "withholding_tax_rate" in self._wire_blanks else None)
                 if self.withholding_tax_rate is None
                 else decimal_to_wire(self.withholding_tax_rate)
             )
         if not isinstance(self.withholding_tax_amount, Unset):
             field_dict["withholding_tax_amount"] = (
-                None
+                ("" if "withholding_tax_amount" in self._wire_blanks else None)
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
         if not isinstance(self.base_currency_withholding_tax_amount, Unset):
             field_dict["base_currency_withholding_tax_amount"] = (
-                None
+                ("" if "base_currency_withholding_tax_amount" in self._wire_blanks else None)
                 if self.base_currency_withholding_tax_amount is None
                 else decimal_to_wire(self.base_currency_withholding_tax_amount)
             )
@@ -454,6 +479,7 @@ class SalesQuote:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -461,12 +487,12 @@ class SalesQuote:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             links=(
                 _v0
@@ -490,12 +516,16 @@ class SalesQuote:
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             expiry_date=(
                 _v0
                 if (_v0 := d.pop("expiry_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "expiry_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             reference=d.pop("reference", UNSET),
             main_address_free_form=d.pop("main_address_free_form", UNSET),
@@ -515,7 +545,11 @@ class SalesQuote:
             shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_tax_rate=(
                 _v0
@@ -525,7 +559,11 @@ class SalesQuote:
             shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             shipping_tax_breakdown=(
                 _v0
@@ -535,22 +573,26 @@ class SalesQuote:
             shipping_total_amount=(
                 _v0
                 if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             net_amount=(
                 _v0
                 if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             tax_amount=(
                 _v0
                 if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_amount=(
                 _v0
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
             currency=(
                 _v0
@@ -560,24 +602,36 @@ class SalesQuote:
             exchange_rate=(
                 _v0
                 if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             inverse_exchange_rate=(
                 _v0
                 if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_shipping_tax_breakdown=(
                 _v0
@@ -589,55 +643,87 @@ class SalesQuote:
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_shipping_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_quantity=(
                 _v0
                 if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_discount_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_discount_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_net_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_total_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             payments_allocations_total_amount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             payments_allocations_total_discount=(
                 _v0
                 if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             total_paid=(
                 _v0
                 if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
             ),
             status=(
                 _v0
@@ -669,18 +755,30 @@ class SalesQuote:
             withholding_tax_rate=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             base_currency_withholding_tax_amount=(
                 _v0
                 if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
                 or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             profit_analysis=(
                 _v0
@@ -694,6 +792,8 @@ class SalesQuote:
                 else _m_generic.Generic.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

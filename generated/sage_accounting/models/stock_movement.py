@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import link as _m_link
 from . import stock_item as _m_stock_item
@@ -63,6 +63,9 @@ class StockMovement:
     reference: None | str | Unset = UNSET
     stock_item: None | StockItem | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -79,23 +82,35 @@ class StockMovement:
             )
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.movement_number, Unset):
             field_dict["movement_number"] = self.movement_number
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.cost_price, Unset):
             field_dict["cost_price"] = (
-                None if self.cost_price is None else decimal_to_wire(self.cost_price)
+                ("" if "cost_price" in self._wire_blanks else None)
+                if self.cost_price is None
+                else decimal_to_wire(self.cost_price)
             )
         if not isinstance(self.quantity, Unset):
             field_dict["quantity"] = (
-                None if self.quantity is None else decimal_to_wire(self.quantity)
+                ("" if "quantity" in self._wire_blanks else None)
+                if self.quantity is None
+                else decimal_to_wire(self.quantity)
             )
         if not isinstance(self.details, Unset):
             field_dict["details"] = self.details
@@ -111,6 +126,7 @@ class StockMovement:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -123,28 +139,28 @@ class StockMovement:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             movement_number=d.pop("movement_number", UNSET),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             cost_price=(
                 _v0
                 if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
             ),
             quantity=(
                 _v0
                 if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
             ),
             details=d.pop("details", UNSET),
             reference=d.pop("reference", UNSET),
@@ -154,6 +170,8 @@ class StockMovement:
                 else _m_stock_item.StockItem.from_dict(_v0)
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

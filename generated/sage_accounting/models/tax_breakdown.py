@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 
@@ -32,6 +32,9 @@ class TaxBreakdown:
     percentage: Decimal | None | Unset = UNSET
     amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -40,16 +43,23 @@ class TaxBreakdown:
             field_dict["tax_rate"] = None if self.tax_rate is None else self.tax_rate.to_dict()
         if not isinstance(self.percentage, Unset):
             field_dict["percentage"] = (
-                None if self.percentage is None else decimal_to_wire(self.percentage)
+                ("" if "percentage" in self._wire_blanks else None)
+                if self.percentage is None
+                else decimal_to_wire(self.percentage)
             )
         if not isinstance(self.amount, Unset):
-            field_dict["amount"] = None if self.amount is None else decimal_to_wire(self.amount)
+            field_dict["amount"] = (
+                ("" if "amount" in self._wire_blanks else None)
+                if self.amount is None
+                else decimal_to_wire(self.amount)
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             tax_rate=(
                 _v0
@@ -59,14 +69,16 @@ class TaxBreakdown:
             percentage=(
                 _v0
                 if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
             ),
             amount=(
                 _v0
                 if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

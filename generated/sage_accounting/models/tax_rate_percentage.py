@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxRatePercentage")
@@ -28,41 +28,63 @@ class TaxRatePercentage:
     from_date: datetime.date | None | Unset = UNSET
     to_date: datetime.date | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
         if not isinstance(self.percentage, Unset):
             field_dict["percentage"] = (
-                None if self.percentage is None else decimal_to_wire(self.percentage)
+                ("" if "percentage" in self._wire_blanks else None)
+                if self.percentage is None
+                else decimal_to_wire(self.percentage)
             )
         if not isinstance(self.from_date, Unset):
-            field_dict["from_date"] = None if self.from_date is None else self.from_date.isoformat()
+            field_dict["from_date"] = (
+                ("" if "from_date" in self._wire_blanks else None)
+                if self.from_date is None
+                else self.from_date.isoformat()
+            )
         if not isinstance(self.to_date, Unset):
-            field_dict["to_date"] = None if self.to_date is None else self.to_date.isoformat()
+            field_dict["to_date"] = (
+                ("" if "to_date" in self._wire_blanks else None)
+                if self.to_date is None
+                else self.to_date.isoformat()
+            )
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             percentage=(
                 _v0
                 if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
             ),
             from_date=(
                 _v0
                 if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "from_date")
+                    if _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             ),
             to_date=(
                 _v0
                 if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (
+                    note_blank(blanks, "to_date") if _v0 == "" else datetime.date.fromisoformat(_v0)
+                )
             ),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

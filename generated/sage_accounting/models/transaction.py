@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire
+from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
 from . import base as _m_base
 from . import transaction_origin as _m_transaction_origin
@@ -72,6 +72,9 @@ class Transaction:
     audit_trail_id: None | str | Unset = UNSET
     number_of_attachments: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_blanks: frozenset[str] = _attrs_field(
+        init=False, default=frozenset(), eq=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
@@ -84,23 +87,35 @@ class Transaction:
             field_dict["$path"] = self.path
         if not isinstance(self.created_at, Unset):
             field_dict["created_at"] = (
-                None if self.created_at is None else self.created_at.isoformat()
+                ("" if "created_at" in self._wire_blanks else None)
+                if self.created_at is None
+                else self.created_at.isoformat()
             )
         if not isinstance(self.updated_at, Unset):
             field_dict["updated_at"] = (
-                None if self.updated_at is None else self.updated_at.isoformat()
+                ("" if "updated_at" in self._wire_blanks else None)
+                if self.updated_at is None
+                else self.updated_at.isoformat()
             )
         if not isinstance(self.date, Unset):
-            field_dict["date"] = None if self.date is None else self.date.isoformat()
+            field_dict["date"] = (
+                ("" if "date" in self._wire_blanks else None)
+                if self.date is None
+                else self.date.isoformat()
+            )
         if not isinstance(self.deleted, Unset):
             field_dict["deleted"] = self.deleted
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
         if not isinstance(self.total, Unset):
-            field_dict["total"] = None if self.total is None else decimal_to_wire(self.total)
+            field_dict["total"] = (
+                ("" if "total" in self._wire_blanks else None)
+                if self.total is None
+                else decimal_to_wire(self.total)
+            )
         if not isinstance(self.total_in_transaction_currency, Unset):
             field_dict["total_in_transaction_currency"] = (
-                None
+                ("" if "total_in_transaction_currency" in self._wire_blanks else None)
                 if self.total_in_transaction_currency is None
                 else decimal_to_wire(self.total_in_transaction_currency)
             )
@@ -122,6 +137,7 @@ class Transaction:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
+        blanks: list[str] = []
         obj = cls(
             id=d.pop("id", UNSET),
             displayed_as=d.pop("displayed_as", UNSET),
@@ -129,29 +145,33 @@ class Transaction:
             created_at=(
                 _v0
                 if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             updated_at=(
                 _v0
                 if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else datetime_from_wire(_v0)
+                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
             ),
             date=(
                 _v0
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else datetime.date.fromisoformat(_v0)
+                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             deleted=d.pop("deleted", UNSET),
             reference=d.pop("reference", UNSET),
             total=(
                 _v0
                 if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
             ),
             total_in_transaction_currency=(
                 _v0
                 if (_v0 := d.pop("total_in_transaction_currency", UNSET)) is None or _v0 is UNSET
-                else decimal_from_wire(_v0)
+                else (
+                    note_blank(blanks, "total_in_transaction_currency")
+                    if _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             ),
             contact=(
                 _v0
@@ -171,6 +191,8 @@ class Transaction:
             audit_trail_id=d.pop("audit_trail_id", UNSET),
             number_of_attachments=d.pop("number_of_attachments", UNSET),
         )
+        if blanks:
+            obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d
         return obj
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sage_accounting._bodies import wrap_body
 from sage_accounting._progress import ProgressOption
 from sage_accounting.resources._base import AsyncResource as _Resource
-from sage_accounting.resources._base import as_enum, decode, given
+from sage_accounting.resources._base import as_enum, decode, decode_optional, given
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -569,7 +569,7 @@ class AsyncCoaAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts")
+        return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts", False)
 
     async def changes(
         self,
@@ -662,7 +662,7 @@ class AsyncCoaTemplatesResource(_Resource):
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
-        return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates")
+        return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> CoaTemplate:
         """Returns a Coa Template.
@@ -792,7 +792,7 @@ class AsyncLedgerAccountsResource(_Resource):
                 ledger_account_type_id=ledger_account_type_id,
             )
         )
-        return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts")
+        return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts", False)
 
     async def changes(
         self,
@@ -1010,7 +1010,9 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "ledger_account_classifications")
+        return self._pager(
+            request, BaseList.from_dict, progress, "ledger_account_classifications", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Ledger Account Classification.
@@ -1070,7 +1072,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "ledger_account_types")
+        return self._pager(request, BaseList.from_dict, progress, "ledger_account_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Ledger Account Type.
@@ -1135,7 +1137,7 @@ class AsyncJournalsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, JournalList.from_dict, progress, "journals")
+        return self._pager(request, JournalList.from_dict, progress, "journals", True)
 
     async def changes(
         self,
@@ -1330,7 +1332,7 @@ class AsyncJournalCodesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes")
+        return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes", False)
 
     async def changes(
         self,
@@ -1523,7 +1525,9 @@ class AsyncJournalCodeTypesResource(_Resource):
         from sage_accounting.models.journal_code_type_list import JournalCodeTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, JournalCodeTypeList.from_dict, progress, "journal_code_types")
+        return self._pager(
+            request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> JournalCodeType:
         """Returns a Journal Code Type.
@@ -1603,7 +1607,7 @@ class AsyncLedgerEntriesResource(_Resource):
                 ledger_account_id=ledger_account_id,
             )
         )
-        return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries")
+        return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries", False)
 
     async def changes(
         self,
@@ -1731,7 +1735,7 @@ class AsyncTransactionsResource(_Resource):
                 transaction_type_id=transaction_type_id,
             )
         )
-        return self._pager(request, TransactionList.from_dict, progress, "transactions")
+        return self._pager(request, TransactionList.from_dict, progress, "transactions", False)
 
     async def changes(
         self,
@@ -1835,7 +1839,7 @@ class AsyncTransactionTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "transaction_types")
+        return self._pager(request, BaseList.from_dict, progress, "transaction_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Transaction Type.
@@ -1914,7 +1918,7 @@ class AsyncAttachmentsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AttachmentList.from_dict, progress, "attachments")
+        return self._pager(request, AttachmentList.from_dict, progress, "attachments", True)
 
     async def changes(
         self,
@@ -2132,7 +2136,7 @@ class AsyncAttachmentContextTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "attachment_context_types")
+        return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Attachment Context Type.
@@ -2211,7 +2215,7 @@ class AsyncBankAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts")
+        return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts", True)
 
     async def changes(
         self,
@@ -2427,7 +2431,7 @@ class AsyncBankAccountTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "bank_account_types")
+        return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Bank Account Type.
@@ -2501,7 +2505,7 @@ class AsyncBankDepositsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits")
+        return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits", True)
 
     async def changes(
         self,
@@ -2680,7 +2684,7 @@ class AsyncBankReconciliationsResource(_Resource):
             )
         )
         return self._pager(
-            request, BankReconciliationList.from_dict, progress, "bank_reconciliations"
+            request, BankReconciliationList.from_dict, progress, "bank_reconciliations", False
         )
 
     async def changes(
@@ -2878,7 +2882,7 @@ class AsyncBankTransfersResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers")
+        return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers", True)
 
     async def changes(
         self,
@@ -3097,7 +3101,7 @@ class AsyncAddressesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AddressList.from_dict, progress, "addresses")
+        return self._pager(request, AddressList.from_dict, progress, "addresses", True)
 
     async def changes(
         self,
@@ -3295,7 +3299,7 @@ class AsyncAddressTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "address_types")
+        return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Address Type.
@@ -3349,7 +3353,7 @@ class AsyncAddressRegionsResource(_Resource):
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
-        return self._pager(request, AddressRegionList.from_dict, progress, "address_regions")
+        return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> AddressRegion:
         """Returns a Address Region.
@@ -3444,7 +3448,7 @@ class AsyncContactsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ContactList.from_dict, progress, "contacts")
+        return self._pager(request, ContactList.from_dict, progress, "contacts", True)
 
     async def changes(
         self,
@@ -3657,7 +3661,7 @@ class AsyncContactTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "contact_types")
+        return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Contact Type.
@@ -3731,7 +3735,7 @@ class AsyncContactPersonsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons")
+        return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons", True)
 
     async def changes(
         self,
@@ -3934,7 +3938,7 @@ class AsyncContactPersonTypesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, ContactPersonTypeList.from_dict, progress, "contact_person_types"
+            request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> ContactPersonType:
@@ -3985,7 +3989,7 @@ class AsyncCountriesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "countries")
+        return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country.
@@ -4035,7 +4039,7 @@ class AsyncCountryGroupsResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "country_groups")
+        return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country Group.
@@ -4090,7 +4094,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates"
+            request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> BusinessExchangeRate:
@@ -4255,7 +4259,7 @@ class AsyncCurrenciesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "currencies")
+        return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Currency.
@@ -4305,7 +4309,7 @@ class AsyncExchangeRatesResource(_Resource):
         from sage_accounting.models.exchange_rate_list import ExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates")
+        return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
         """Returns a Exchange Rate.
@@ -4355,7 +4359,9 @@ class AsyncLiveExchangeRatesResource(_Resource):
         from sage_accounting.models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates")
+        return self._pager(
+            request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> LiveExchangeRate:
         """Returns a Live Exchange Rate.
@@ -4405,7 +4411,7 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes")
+        return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Corrective Reason Code.
@@ -4457,7 +4463,7 @@ class AsyncQuickEntryTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "quick_entry_types")
+        return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Quick Entry Type.
@@ -4513,7 +4519,7 @@ class AsyncArtefactStatusesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "artefact_statuses")
+        return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Artefact Status.
@@ -4569,7 +4575,7 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types")
+        return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a EU Goods Services Type.
@@ -4667,6 +4673,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             PurchaseCorrectiveInvoiceList.from_dict,
             progress,
             "purchase_corrective_invoices",
+            True,
         )
 
     async def changes(
@@ -4931,7 +4938,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             )
         )
         return self._pager(
-            request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes"
+            request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes", True
         )
 
     async def changes(
@@ -5204,7 +5211,9 @@ class AsyncPurchaseInvoicesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices")
+        return self._pager(
+            request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices", True
+        )
 
     async def changes(
         self,
@@ -5477,7 +5486,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             )
         )
         return self._pager(
-            request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries"
+            request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries", True
         )
 
     async def changes(
@@ -5741,7 +5750,11 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             )
         )
         return self._pager(
-            request, SalesCorrectiveInvoiceList.from_dict, progress, "sales_corrective_invoices"
+            request,
+            SalesCorrectiveInvoiceList.from_dict,
+            progress,
+            "sales_corrective_invoices",
+            True,
         )
 
     async def changes(
@@ -5921,7 +5934,9 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesCorrectiveInvoice:
+    async def delete(
+        self, key: str, *, void_reason: str | None = None
+    ) -> SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -5945,7 +5960,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
-        return decode(response, SalesCorrectiveInvoice.from_dict)
+        return decode_optional(response, SalesCorrectiveInvoice.from_dict)
 
 
 class AsyncEuSalesDescriptionsResource(_Resource):
@@ -5976,7 +5991,7 @@ class AsyncEuSalesDescriptionsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions"
+            request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> EuSalesDescription:
@@ -6066,7 +6081,9 @@ class AsyncSalesCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes")
+        return self._pager(
+            request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes", True
+        )
 
     async def changes(
         self,
@@ -6227,7 +6244,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote:
+    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6248,7 +6265,7 @@ class AsyncSalesCreditNotesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
-        return decode(response, SalesCreditNote.from_dict)
+        return decode_optional(response, SalesCreditNote.from_dict)
 
     async def release(self, key: str) -> SalesCreditNote:
         """Releases a Sales Credit Note.
@@ -6331,7 +6348,7 @@ class AsyncSalesEstimatesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates")
+        return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates", False)
 
     async def changes(
         self,
@@ -6559,7 +6576,7 @@ class AsyncSalesInvoicesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices")
+        return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices", True)
 
     async def changes(
         self,
@@ -6727,7 +6744,7 @@ class AsyncSalesInvoicesResource(_Resource):
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice:
+    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -6749,7 +6766,7 @@ class AsyncSalesInvoicesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
-        return decode(response, SalesInvoice.from_dict)
+        return decode_optional(response, SalesInvoice.from_dict)
 
     async def release(self, key: str) -> SalesInvoice:
         """Releases a Sales Invoice.
@@ -6841,7 +6858,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries")
+        return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries", True)
 
     async def changes(
         self,
@@ -7088,7 +7105,7 @@ class AsyncSalesQuotesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes")
+        return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes", False)
 
     async def changes(
         self,
@@ -7293,6 +7310,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             HostedArtefactPaymentSettingList.from_dict,
             progress,
             "hosted_artefact_payment_settings",
+            False,
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> HostedArtefactPaymentSetting:
@@ -7443,7 +7461,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             )
         )
         return self._pager(
-            request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances"
+            request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances", True
         )
 
     async def changes(
@@ -7654,7 +7672,9 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "contact_opening_balance_types")
+        return self._pager(
+            request, BaseList.from_dict, progress, "contact_opening_balance_types", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Contact Opening Balance Type.
@@ -7722,7 +7742,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             )
         )
         return self._pager(
-            request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances"
+            request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances", False
         )
 
     async def changes(
@@ -7941,6 +7961,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             LedgerAccountOpeningBalanceList.from_dict,
             progress,
             "ledger_account_opening_balances",
+            False,
         )
 
     async def changes(
@@ -8165,7 +8186,11 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, OpeningBalanceJournalList.from_dict, progress, "opening_balance_journals"
+            request,
+            OpeningBalanceJournalList.from_dict,
+            progress,
+            "opening_balance_journals",
+            False,
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> OpeningBalanceJournal:
@@ -8313,7 +8338,7 @@ class AsyncContactAllocationsResource(_Resource):
             )
         )
         return self._pager(
-            request, ContactAllocationList.from_dict, progress, "contact_allocations"
+            request, ContactAllocationList.from_dict, progress, "contact_allocations", True
         )
 
     async def changes(
@@ -8504,7 +8529,7 @@ class AsyncPaymentMethodsResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "payment_methods")
+        return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Payment Method.
@@ -8587,7 +8612,9 @@ class AsyncContactPaymentsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, ContactPaymentList.from_dict, progress, "contact_payments")
+        return self._pager(
+            request, ContactPaymentList.from_dict, progress, "contact_payments", True
+        )
 
     async def changes(
         self,
@@ -8821,7 +8848,7 @@ class AsyncOtherPaymentsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments")
+        return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments", True)
 
     async def changes(
         self,
@@ -9045,7 +9072,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
             )
         )
         return self._pager(
-            request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts"
+            request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> UnallocatedArtefact:
@@ -9102,7 +9129,7 @@ class AsyncCatalogItemTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "catalog_item_types")
+        return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Catalog Item Type.
@@ -9166,7 +9193,11 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
-            request, ProductSalesPriceTypeList.from_dict, progress, "product_sales_price_types"
+            request,
+            ProductSalesPriceTypeList.from_dict,
+            progress,
+            "product_sales_price_types",
+            False,
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> ProductSalesPriceType:
@@ -9360,7 +9391,7 @@ class AsyncProductsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ProductList.from_dict, progress, "products")
+        return self._pager(request, ProductList.from_dict, progress, "products", True)
 
     async def changes(
         self,
@@ -9571,7 +9602,7 @@ class AsyncServicesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ServiceList.from_dict, progress, "services")
+        return self._pager(request, ServiceList.from_dict, progress, "services", True)
 
     async def changes(
         self,
@@ -9776,7 +9807,9 @@ class AsyncServiceRateTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ServiceRateTypeList.from_dict, progress, "service_rate_types")
+        return self._pager(
+            request, ServiceRateTypeList.from_dict, progress, "service_rate_types", False
+        )
 
     async def changes(
         self,
@@ -9999,7 +10032,7 @@ class AsyncStockItemsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, StockItemList.from_dict, progress, "stock_items")
+        return self._pager(request, StockItemList.from_dict, progress, "stock_items", True)
 
     async def changes(
         self,
@@ -10210,7 +10243,7 @@ class AsyncStockMovementsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, StockMovementList.from_dict, progress, "stock_movements")
+        return self._pager(request, StockMovementList.from_dict, progress, "stock_movements", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> StockMovement:
         """Returns a Stock Movement.
@@ -10379,7 +10412,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             )
         )
         return self._pager(
-            request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories"
+            request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories", False
         )
 
     async def changes(
@@ -10601,7 +10634,7 @@ class AsyncAnalysisTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types")
+        return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types", False)
 
     async def changes(
         self,
@@ -10723,7 +10756,7 @@ class AsyncBusinessActivityTypesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, BusinessActivityTypeList.from_dict, progress, "business_activity_types"
+            request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> BusinessActivityType:
@@ -10837,7 +10870,7 @@ class AsyncBusinessTypesResource(_Resource):
         from sage_accounting.models.business_type_list import BusinessTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BusinessTypeList.from_dict, progress, "business_types")
+        return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
         """Returns a Business Type.
@@ -11133,7 +11166,9 @@ class AsyncLegalFormTypesResource(_Resource):
         from sage_accounting.models.legal_form_type_list import LegalFormTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, LegalFormTypeList.from_dict, progress, "legal_form_types")
+        return self._pager(
+            request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> LegalFormType:
         """Returns a Legal Form Type.
@@ -11185,7 +11220,9 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "countries_of_registration")
+        return self._pager(
+            request, BaseList.from_dict, progress, "countries_of_registration", False
+        )
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country Of Registration.
@@ -11289,7 +11326,7 @@ class AsyncTaxDeterminationsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations")
+        return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations", False)
 
 
 class AsyncTaxOfficesResource(_Resource):
@@ -11319,7 +11356,7 @@ class AsyncTaxOfficesResource(_Resource):
         from sage_accounting.models.tax_office_list import TaxOfficeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices")
+        return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
         """Returns a Tax Office.
@@ -11382,7 +11419,7 @@ class AsyncTaxProfilesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles")
+        return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles", False)
 
     async def changes(
         self,
@@ -11547,7 +11584,7 @@ class AsyncTaxRatesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxRateList.from_dict, progress, "tax_rates")
+        return self._pager(request, TaxRateList.from_dict, progress, "tax_rates", False)
 
     async def changes(
         self,
@@ -11735,7 +11772,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies")
+        return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Tax Return Frequency.
@@ -11785,7 +11822,7 @@ class AsyncTaxSchemesResource(_Resource):
         from sage_accounting.models.tax_scheme_list import TaxSchemeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes")
+        return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
         """Returns a Tax Scheme.
@@ -11835,7 +11872,7 @@ class AsyncTaxTypesResource(_Resource):
         from sage_accounting.models.tax_type_list import TaxTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxTypeList.from_dict, progress, "tax_types")
+        return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxType:
         """Returns a Tax Type.
@@ -11951,7 +11988,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns"
+            request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
 
     async def get(self, key: str, *, attributes: str | None = None) -> MigrationTaxReturn:
@@ -12095,7 +12132,7 @@ class AsyncBusinessesResource(_Resource):
         from sage_accounting.models.business_list import BusinessList
 
         request = _op._get_kwargs(**given())
-        return self._pager(request, BusinessList.from_dict, progress, "businesses")
+        return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
     async def get(self, key: str) -> Business:
         """

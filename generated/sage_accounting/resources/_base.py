@@ -16,10 +16,11 @@ from sage_accounting._changes import (
     DeletedIds,
     make_outcome,
 )
-from sage_accounting._pagination import AsyncPager, Envelope, Pager, Request
+from sage_accounting._pagination import AsyncPager, Pager
 from sage_accounting._progress import ProgressOption
+from sage_accounting._reading import Envelope, Request
 from sage_accounting._wire import loads_json
-from sage_accounting.errors import APIStatusError
+from sage_accounting.errors import APIStatusError, InvalidResponseError
 
 if TYPE_CHECKING:
     from sage_accounting._client import AsyncSageAccounting, SageAccounting
@@ -54,6 +55,16 @@ def check(response: httpx.Response) -> httpx.Response:
 
 
 def decode(response: httpx.Response, from_dict: Callable[[Any], M]) -> M:
+    """The record of a successful answer; an empty one is an error: the call needs a record."""
+    if not response.content.strip():
+        raise InvalidResponseError.from_response(response, "no content where a record was due")
+    return from_dict(loads_json(response.content))
+
+
+def decode_optional(response: httpx.Response, from_dict: Callable[[Any], M]) -> M | None:
+    """The record of a successful answer, or None for no content (a DELETE's 204, say)."""
+    if not response.content.strip():
+        return None
     return from_dict(loads_json(response.content))
 
 
@@ -70,9 +81,14 @@ class SyncResource:
         return check(self._client.http_client.request(**request))
 
     def _pager(
-        self, request: Request, page: Callable[[Any], P], progress: ProgressOption, label: str
+        self,
+        request: Request,
+        page: Callable[[Any], P],
+        progress: ProgressOption,
+        label: str,
+        deletions: bool = False,
     ) -> Pager[Any, P]:
-        return Pager(self._send, request, page, progress=progress, label=label)
+        return Pager(self._send, request, page, progress=progress, label=label, deletions=deletions)
 
     def _changes(
         self,
@@ -88,7 +104,7 @@ class SyncResource:
         since = _aware(since)
         query = given(updated_or_created_since=since, attributes=attributes)
         updated: Pager[Any, P] = Pager(
-            self._send, request(**query), page, progress=progress, label=label
+            self._send, request(**query), page, progress=progress, label=label, deletions=deletes
         )
         updated.first_page()  # its Date header is the sync's start on the server's clock
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)
@@ -112,9 +128,16 @@ class AsyncResource:
         return check(await self._client.http_client.request(**request))
 
     def _pager(
-        self, request: Request, page: Callable[[Any], P], progress: ProgressOption, label: str
+        self,
+        request: Request,
+        page: Callable[[Any], P],
+        progress: ProgressOption,
+        label: str,
+        deletions: bool = False,
     ) -> AsyncPager[Any, P]:
-        return AsyncPager(self._send, request, page, progress=progress, label=label)
+        return AsyncPager(
+            self._send, request, page, progress=progress, label=label, deletions=deletions
+        )
 
     async def _changes(
         self,
@@ -130,7 +153,7 @@ class AsyncResource:
         since = _aware(since)
         query = given(updated_or_created_since=since, attributes=attributes)
         updated: AsyncPager[Any, P] = AsyncPager(
-            self._send, request(**query), page, progress=progress, label=label
+            self._send, request(**query), page, progress=progress, label=label, deletions=deletes
         )
         await updated.first_page()
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)

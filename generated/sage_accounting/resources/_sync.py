@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sage_accounting._bodies import wrap_body
 from sage_accounting._progress import ProgressOption
 from sage_accounting.resources._base import SyncResource as _Resource
-from sage_accounting.resources._base import as_enum, decode, given
+from sage_accounting.resources._base import as_enum, decode, decode_optional, given
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -569,7 +569,7 @@ class CoaAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts")
+        return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts", False)
 
     def changes(
         self,
@@ -662,7 +662,7 @@ class CoaTemplatesResource(_Resource):
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
-        return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates")
+        return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> CoaTemplate:
         """Returns a Coa Template.
@@ -792,7 +792,7 @@ class LedgerAccountsResource(_Resource):
                 ledger_account_type_id=ledger_account_type_id,
             )
         )
-        return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts")
+        return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts", False)
 
     def changes(
         self,
@@ -1010,7 +1010,9 @@ class LedgerAccountClassificationsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "ledger_account_classifications")
+        return self._pager(
+            request, BaseList.from_dict, progress, "ledger_account_classifications", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Ledger Account Classification.
@@ -1070,7 +1072,7 @@ class LedgerAccountTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "ledger_account_types")
+        return self._pager(request, BaseList.from_dict, progress, "ledger_account_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Ledger Account Type.
@@ -1135,7 +1137,7 @@ class JournalsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, JournalList.from_dict, progress, "journals")
+        return self._pager(request, JournalList.from_dict, progress, "journals", True)
 
     def changes(
         self,
@@ -1330,7 +1332,7 @@ class JournalCodesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes")
+        return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes", False)
 
     def changes(
         self,
@@ -1523,7 +1525,9 @@ class JournalCodeTypesResource(_Resource):
         from sage_accounting.models.journal_code_type_list import JournalCodeTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, JournalCodeTypeList.from_dict, progress, "journal_code_types")
+        return self._pager(
+            request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> JournalCodeType:
         """Returns a Journal Code Type.
@@ -1603,7 +1607,7 @@ class LedgerEntriesResource(_Resource):
                 ledger_account_id=ledger_account_id,
             )
         )
-        return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries")
+        return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries", False)
 
     def changes(
         self,
@@ -1731,7 +1735,7 @@ class TransactionsResource(_Resource):
                 transaction_type_id=transaction_type_id,
             )
         )
-        return self._pager(request, TransactionList.from_dict, progress, "transactions")
+        return self._pager(request, TransactionList.from_dict, progress, "transactions", False)
 
     def changes(
         self,
@@ -1835,7 +1839,7 @@ class TransactionTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "transaction_types")
+        return self._pager(request, BaseList.from_dict, progress, "transaction_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Transaction Type.
@@ -1914,7 +1918,7 @@ class AttachmentsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AttachmentList.from_dict, progress, "attachments")
+        return self._pager(request, AttachmentList.from_dict, progress, "attachments", True)
 
     def changes(
         self,
@@ -2132,7 +2136,7 @@ class AttachmentContextTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "attachment_context_types")
+        return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Attachment Context Type.
@@ -2211,7 +2215,7 @@ class BankAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts")
+        return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts", True)
 
     def changes(
         self,
@@ -2427,7 +2431,7 @@ class BankAccountTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "bank_account_types")
+        return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Bank Account Type.
@@ -2501,7 +2505,7 @@ class BankDepositsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits")
+        return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits", True)
 
     def changes(
         self,
@@ -2680,7 +2684,7 @@ class BankReconciliationsResource(_Resource):
             )
         )
         return self._pager(
-            request, BankReconciliationList.from_dict, progress, "bank_reconciliations"
+            request, BankReconciliationList.from_dict, progress, "bank_reconciliations", False
         )
 
     def changes(
@@ -2878,7 +2882,7 @@ class BankTransfersResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers")
+        return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers", True)
 
     def changes(
         self,
@@ -3097,7 +3101,7 @@ class AddressesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AddressList.from_dict, progress, "addresses")
+        return self._pager(request, AddressList.from_dict, progress, "addresses", True)
 
     def changes(
         self,
@@ -3293,7 +3297,7 @@ class AddressTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "address_types")
+        return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Address Type.
@@ -3347,7 +3351,7 @@ class AddressRegionsResource(_Resource):
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
-        return self._pager(request, AddressRegionList.from_dict, progress, "address_regions")
+        return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> AddressRegion:
         """Returns a Address Region.
@@ -3442,7 +3446,7 @@ class ContactsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ContactList.from_dict, progress, "contacts")
+        return self._pager(request, ContactList.from_dict, progress, "contacts", True)
 
     def changes(
         self,
@@ -3655,7 +3659,7 @@ class ContactTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "contact_types")
+        return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Contact Type.
@@ -3729,7 +3733,7 @@ class ContactPersonsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons")
+        return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons", True)
 
     def changes(
         self,
@@ -3932,7 +3936,7 @@ class ContactPersonTypesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, ContactPersonTypeList.from_dict, progress, "contact_person_types"
+            request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> ContactPersonType:
@@ -3983,7 +3987,7 @@ class CountriesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "countries")
+        return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country.
@@ -4033,7 +4037,7 @@ class CountryGroupsResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "country_groups")
+        return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country Group.
@@ -4088,7 +4092,7 @@ class BusinessExchangeRatesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates"
+            request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> BusinessExchangeRate:
@@ -4253,7 +4257,7 @@ class CurrenciesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "currencies")
+        return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Currency.
@@ -4303,7 +4307,7 @@ class ExchangeRatesResource(_Resource):
         from sage_accounting.models.exchange_rate_list import ExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates")
+        return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
         """Returns a Exchange Rate.
@@ -4353,7 +4357,9 @@ class LiveExchangeRatesResource(_Resource):
         from sage_accounting.models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates")
+        return self._pager(
+            request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> LiveExchangeRate:
         """Returns a Live Exchange Rate.
@@ -4403,7 +4409,7 @@ class CorrectiveReasonCodesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes")
+        return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Corrective Reason Code.
@@ -4455,7 +4461,7 @@ class QuickEntryTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "quick_entry_types")
+        return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Quick Entry Type.
@@ -4511,7 +4517,7 @@ class ArtefactStatusesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "artefact_statuses")
+        return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Artefact Status.
@@ -4567,7 +4573,7 @@ class EuGoodsServicesTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types")
+        return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a EU Goods Services Type.
@@ -4665,6 +4671,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             PurchaseCorrectiveInvoiceList.from_dict,
             progress,
             "purchase_corrective_invoices",
+            True,
         )
 
     def changes(
@@ -4929,7 +4936,7 @@ class PurchaseCreditNotesResource(_Resource):
             )
         )
         return self._pager(
-            request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes"
+            request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes", True
         )
 
     def changes(
@@ -5202,7 +5209,9 @@ class PurchaseInvoicesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices")
+        return self._pager(
+            request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices", True
+        )
 
     def changes(
         self,
@@ -5475,7 +5484,7 @@ class PurchaseQuickEntriesResource(_Resource):
             )
         )
         return self._pager(
-            request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries"
+            request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries", True
         )
 
     def changes(
@@ -5739,7 +5748,11 @@ class SalesCorrectiveInvoicesResource(_Resource):
             )
         )
         return self._pager(
-            request, SalesCorrectiveInvoiceList.from_dict, progress, "sales_corrective_invoices"
+            request,
+            SalesCorrectiveInvoiceList.from_dict,
+            progress,
+            "sales_corrective_invoices",
+            True,
         )
 
     def changes(
@@ -5919,7 +5932,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCorrectiveInvoice:
+    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -5943,7 +5956,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = self._send(request)
-        return decode(response, SalesCorrectiveInvoice.from_dict)
+        return decode_optional(response, SalesCorrectiveInvoice.from_dict)
 
 
 class EuSalesDescriptionsResource(_Resource):
@@ -5974,7 +5987,7 @@ class EuSalesDescriptionsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions"
+            request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> EuSalesDescription:
@@ -6064,7 +6077,9 @@ class SalesCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes")
+        return self._pager(
+            request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes", True
+        )
 
     def changes(
         self,
@@ -6225,7 +6240,7 @@ class SalesCreditNotesResource(_Resource):
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote:
+    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6246,7 +6261,7 @@ class SalesCreditNotesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = self._send(request)
-        return decode(response, SalesCreditNote.from_dict)
+        return decode_optional(response, SalesCreditNote.from_dict)
 
     def release(self, key: str) -> SalesCreditNote:
         """Releases a Sales Credit Note.
@@ -6329,7 +6344,7 @@ class SalesEstimatesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates")
+        return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates", False)
 
     def changes(
         self,
@@ -6557,7 +6572,7 @@ class SalesInvoicesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices")
+        return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices", True)
 
     def changes(
         self,
@@ -6725,7 +6740,7 @@ class SalesInvoicesResource(_Resource):
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice:
+    def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -6747,7 +6762,7 @@ class SalesInvoicesResource(_Resource):
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = self._send(request)
-        return decode(response, SalesInvoice.from_dict)
+        return decode_optional(response, SalesInvoice.from_dict)
 
     def release(self, key: str) -> SalesInvoice:
         """Releases a Sales Invoice.
@@ -6839,7 +6854,7 @@ class SalesQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries")
+        return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries", True)
 
     def changes(
         self,
@@ -7086,7 +7101,7 @@ class SalesQuotesResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes")
+        return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes", False)
 
     def changes(
         self,
@@ -7291,6 +7306,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
             HostedArtefactPaymentSettingList.from_dict,
             progress,
             "hosted_artefact_payment_settings",
+            False,
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> HostedArtefactPaymentSetting:
@@ -7441,7 +7457,7 @@ class ContactOpeningBalancesResource(_Resource):
             )
         )
         return self._pager(
-            request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances"
+            request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances", True
         )
 
     def changes(
@@ -7652,7 +7668,9 @@ class ContactOpeningBalanceTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "contact_opening_balance_types")
+        return self._pager(
+            request, BaseList.from_dict, progress, "contact_opening_balance_types", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Contact Opening Balance Type.
@@ -7720,7 +7738,7 @@ class BankOpeningBalancesResource(_Resource):
             )
         )
         return self._pager(
-            request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances"
+            request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances", False
         )
 
     def changes(
@@ -7939,6 +7957,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             LedgerAccountOpeningBalanceList.from_dict,
             progress,
             "ledger_account_opening_balances",
+            False,
         )
 
     def changes(
@@ -8163,7 +8182,11 @@ class OpeningBalanceJournalsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, OpeningBalanceJournalList.from_dict, progress, "opening_balance_journals"
+            request,
+            OpeningBalanceJournalList.from_dict,
+            progress,
+            "opening_balance_journals",
+            False,
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> OpeningBalanceJournal:
@@ -8311,7 +8334,7 @@ class ContactAllocationsResource(_Resource):
             )
         )
         return self._pager(
-            request, ContactAllocationList.from_dict, progress, "contact_allocations"
+            request, ContactAllocationList.from_dict, progress, "contact_allocations", True
         )
 
     def changes(
@@ -8502,7 +8525,7 @@ class PaymentMethodsResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "payment_methods")
+        return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Payment Method.
@@ -8585,7 +8608,9 @@ class ContactPaymentsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, ContactPaymentList.from_dict, progress, "contact_payments")
+        return self._pager(
+            request, ContactPaymentList.from_dict, progress, "contact_payments", True
+        )
 
     def changes(
         self,
@@ -8819,7 +8844,7 @@ class OtherPaymentsResource(_Resource):
                 sort=sort,
             )
         )
-        return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments")
+        return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments", True)
 
     def changes(
         self,
@@ -9043,7 +9068,7 @@ class UnallocatedArtefactsResource(_Resource):
             )
         )
         return self._pager(
-            request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts"
+            request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> UnallocatedArtefact:
@@ -9100,7 +9125,7 @@ class CatalogItemTypesResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "catalog_item_types")
+        return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Catalog Item Type.
@@ -9164,7 +9189,11 @@ class ProductSalesPriceTypesResource(_Resource):
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
-            request, ProductSalesPriceTypeList.from_dict, progress, "product_sales_price_types"
+            request,
+            ProductSalesPriceTypeList.from_dict,
+            progress,
+            "product_sales_price_types",
+            False,
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> ProductSalesPriceType:
@@ -9358,7 +9387,7 @@ class ProductsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ProductList.from_dict, progress, "products")
+        return self._pager(request, ProductList.from_dict, progress, "products", True)
 
     def changes(
         self,
@@ -9569,7 +9598,7 @@ class ServicesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ServiceList.from_dict, progress, "services")
+        return self._pager(request, ServiceList.from_dict, progress, "services", True)
 
     def changes(
         self,
@@ -9774,7 +9803,9 @@ class ServiceRateTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, ServiceRateTypeList.from_dict, progress, "service_rate_types")
+        return self._pager(
+            request, ServiceRateTypeList.from_dict, progress, "service_rate_types", False
+        )
 
     def changes(
         self,
@@ -9997,7 +10028,7 @@ class StockItemsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, StockItemList.from_dict, progress, "stock_items")
+        return self._pager(request, StockItemList.from_dict, progress, "stock_items", True)
 
     def changes(
         self,
@@ -10208,7 +10239,7 @@ class StockMovementsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, StockMovementList.from_dict, progress, "stock_movements")
+        return self._pager(request, StockMovementList.from_dict, progress, "stock_movements", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> StockMovement:
         """Returns a Stock Movement.
@@ -10377,7 +10408,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             )
         )
         return self._pager(
-            request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories"
+            request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories", False
         )
 
     def changes(
@@ -10599,7 +10630,7 @@ class AnalysisTypesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types")
+        return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types", False)
 
     def changes(
         self,
@@ -10721,7 +10752,7 @@ class BusinessActivityTypesResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, BusinessActivityTypeList.from_dict, progress, "business_activity_types"
+            request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> BusinessActivityType:
@@ -10835,7 +10866,7 @@ class BusinessTypesResource(_Resource):
         from sage_accounting.models.business_type_list import BusinessTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BusinessTypeList.from_dict, progress, "business_types")
+        return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
         """Returns a Business Type.
@@ -11131,7 +11162,9 @@ class LegalFormTypesResource(_Resource):
         from sage_accounting.models.legal_form_type_list import LegalFormTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, LegalFormTypeList.from_dict, progress, "legal_form_types")
+        return self._pager(
+            request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> LegalFormType:
         """Returns a Legal Form Type.
@@ -11183,7 +11216,9 @@ class CountriesOfRegistrationResource(_Resource):
         from sage_accounting.models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, BaseList.from_dict, progress, "countries_of_registration")
+        return self._pager(
+            request, BaseList.from_dict, progress, "countries_of_registration", False
+        )
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Country Of Registration.
@@ -11287,7 +11322,7 @@ class TaxDeterminationsResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations")
+        return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations", False)
 
 
 class TaxOfficesResource(_Resource):
@@ -11317,7 +11352,7 @@ class TaxOfficesResource(_Resource):
         from sage_accounting.models.tax_office_list import TaxOfficeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices")
+        return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
         """Returns a Tax Office.
@@ -11380,7 +11415,7 @@ class TaxProfilesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles")
+        return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles", False)
 
     def changes(
         self,
@@ -11545,7 +11580,7 @@ class TaxRatesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, TaxRateList.from_dict, progress, "tax_rates")
+        return self._pager(request, TaxRateList.from_dict, progress, "tax_rates", False)
 
     def changes(
         self,
@@ -11733,7 +11768,7 @@ class TaxReturnFrequenciesResource(_Resource):
                 attributes=attributes,
             )
         )
-        return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies")
+        return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
         """Returns a Tax Return Frequency.
@@ -11783,7 +11818,7 @@ class TaxSchemesResource(_Resource):
         from sage_accounting.models.tax_scheme_list import TaxSchemeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes")
+        return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
         """Returns a Tax Scheme.
@@ -11833,7 +11868,7 @@ class TaxTypesResource(_Resource):
         from sage_accounting.models.tax_type_list import TaxTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
-        return self._pager(request, TaxTypeList.from_dict, progress, "tax_types")
+        return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxType:
         """Returns a Tax Type.
@@ -11949,7 +11984,7 @@ class MigrationTaxReturnsResource(_Resource):
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
-            request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns"
+            request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
 
     def get(self, key: str, *, attributes: str | None = None) -> MigrationTaxReturn:
@@ -12093,7 +12128,7 @@ class BusinessesResource(_Resource):
         from sage_accounting.models.business_list import BusinessList
 
         request = _op._get_kwargs(**given())
-        return self._pager(request, BusinessList.from_dict, progress, "businesses")
+        return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
     def get(self, key: str) -> Business:
         """

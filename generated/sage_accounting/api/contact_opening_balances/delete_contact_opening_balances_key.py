@@ -26,7 +26,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
+def _parse_declared(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | list[SageError] | None:
     if response.status_code == 204:
@@ -214,3 +214,13 @@ async def asyncio(
             client=client,
         )
     ).parsed
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | list[SageError] | None:
+    """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
+    success whatever the spec declares, and parses as None."""
+    if 200 <= response.status_code < 300 and not response.content.strip():
+        return None
+    return _parse_declared(client=client, response=response)

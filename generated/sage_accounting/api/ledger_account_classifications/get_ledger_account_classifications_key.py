@@ -36,7 +36,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
+def _parse_declared(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Base | list[SageError] | None:
     if response.status_code == 200:
@@ -221,3 +221,13 @@ async def asyncio(
             attributes=attributes,
         )
     ).parsed
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Base | list[SageError] | None:
+    """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
+    success whatever the spec declares, and parses as None."""
+    if 200 <= response.status_code < 300 and not response.content.strip():
+        return None
+    return _parse_declared(client=client, response=response)

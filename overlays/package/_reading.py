@@ -1,0 +1,223 @@
+"""The bookkeeping of one read of a list, shared by the sync and async pagers.
+
+Sage's lists are live and paged by offset, and its envelopes vary (SAGE_API.md, "Lists and
+pagination"), so a read checks every page it gets:
+
+* Only `$items` is sure to come. Without `$total` or a page size the pages cannot be asked for
+  by number, and the read follows `$next` instead.
+* A page past the last one is answered with the last page. A page whose `$page` is not the one
+  asked for ends the read, and its items are not yielded again.
+* Records created during a read shift later records onto the next page, so a record can come
+  twice: a read yields each `id` once. A parallel read remembers every id; a sequential one
+  only those of its last pages, so that its memory stays flat (a duplicate there can only
+  come from a neighbouring page).
+* Records deleted during a read shift later records onto the page before, which may have been
+  read already, so a record can be missed. A parallel read that saw the list move (`$total`
+  changed, a page came back other than asked, or the `deleted_since` filter shows a deletion
+  since the read began) reads the list again by `$next` and yields what it had not seen, until
+  a pass finds the list still, at most `MAX_CATCH_UP` times.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import email.utils
+import math
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+
+import httpx
+
+T_co = TypeVar("T_co", covariant=True)
+Request = dict[str, Any]
+
+#: Passes over a list that kept changing before a parallel read gives up catching up.
+MAX_CATCH_UP = 3
+#: Pages whose ids a sequential read remembers, to drop a record that shifted onto the next.
+SEQUENTIAL_MEMORY = 2
+_MARGIN = datetime.timedelta(seconds=1)
+
+
+class Envelope(Protocol[T_co]):
+    """What every generated `*List` model has: one page of a list.
+
+    Only `items` is sure to be there; the others may be UNSET (absent) or None."""
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+
+    @property
+    def total(self) -> object: ...
+
+    @property
+    def page(self) -> object: ...
+
+    @property
+    def next_(self) -> object: ...
+
+    @property
+    def items_per_page(self) -> object: ...
+
+
+def count(value: object) -> int | None:
+    """An envelope number, or None where it is absent (UNSET), null or not a number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def next_link(page: Envelope[Any]) -> str | None:
+    link = page.next_
+    return link if isinstance(link, str) and link else None
+
+
+def page_request(first: Request, number: int, per_page: int) -> Request:
+    """The request of page `number`, made from the first page's request."""
+    params = dict(first.get("params") or {})
+    params["page"] = number
+    params["items_per_page"] = per_page
+    return {**first, "params": params}
+
+
+def next_request(first: Request, link: str) -> Request:
+    """A `$next` link: relative paths resolve against the client's API root, like the spec's."""
+    return {"method": "get", "url": link, "headers": first.get("headers") or {}}
+
+
+def deletions_request(first: Request, since: datetime.datetime) -> Request:
+    """One record of the list's deletions since `since`: is there any?"""
+    params = {"deleted_since": since.isoformat(), "items_per_page": 1}
+    return {
+        "method": "get",
+        "url": first["url"],
+        "params": params,
+        "headers": first.get("headers") or {},
+    }
+
+
+def pages_after_first(first: Envelope[Any]) -> tuple[int, int] | None:
+    """How many numbered pages follow the first, and their size; None if the page cannot say."""
+    total = count(first.total)
+    per_page = count(first.items_per_page) or len(first.items)
+    if total is None or per_page <= 0:
+        return None
+    return max(0, math.ceil(total / per_page) - 1), per_page
+
+
+def date_header(response: httpx.Response) -> datetime.datetime | None:
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def server_start(date: datetime.datetime | None, seconds: float) -> datetime.datetime | None:
+    """A server time no later than the moment a request that took `seconds` was read.
+
+    `Date` is stamped when the answer leaves, in whole seconds: go back the request's whole
+    duration and one second more."""
+    if date is None:
+        return None
+    back = datetime.timedelta(seconds=float(int(seconds) + 1))
+    start = date.astimezone(datetime.timezone.utc) - back - _MARGIN
+    return start.replace(microsecond=0)
+
+
+class Watch:
+    """What a traversal saw: the first answer's server time, and whether the list moved."""
+
+    def __init__(self) -> None:
+        self.server_date: datetime.datetime | None = None
+        self.first_seconds = 0.0
+        self.first_total: int | None = None
+        self.moved = False
+        self.exhausted = False
+        self.catch_up_passes = 0
+
+    def first(self, response: httpx.Response, seconds: float) -> None:
+        self.server_date = date_header(response)
+        self.first_seconds = seconds
+
+    def page(self, page: Envelope[Any]) -> None:
+        total = count(page.total)
+        if total is None:
+            return
+        if self.first_total is None:
+            self.first_total = total
+        elif total != self.first_total:
+            self.moved = True
+
+    @property
+    def start(self) -> datetime.datetime | None:
+        return server_start(self.server_date, self.first_seconds)
+
+
+class Read:
+    """One traversal: which ids were yielded, and whether the current pass saw the list move."""
+
+    def __init__(self, watch: Watch, *, parallel: bool) -> None:
+        self.watch = watch
+        self.parallel = parallel
+        self._all: set[Any] = set()
+        self._recent: collections.deque[set[Any]] = collections.deque(maxlen=SEQUENTIAL_MEMORY)
+        self.start = watch.start
+        self.pages = 0
+        self.moved = False
+        self.last_size = 0  # items of the last accepted page, before dropping repeats
+        self._pass_total: int | None = None
+        self._links: set[str] = set()
+
+    def follow(self, link: str | None) -> str | None:
+        """`link`, unless this pass followed it already (a `$next` that loops)."""
+        if link is None or link in self._links:
+            return None
+        self._links.add(link)
+        return link
+
+    def accept(self, page: Envelope[Any], asked: int | None) -> bool:
+        """Whether `page` belongs to the read; False for a page other than the one asked for."""
+        number = count(page.page)
+        if asked is not None and number is not None and number != asked:
+            self.moved = True  # past the end: the list is shorter than it was
+            return False
+        total = count(page.total)
+        if total is not None:
+            if self._pass_total is None:
+                self._pass_total = total
+            elif total != self._pass_total:
+                self.moved = True
+        self.pages += 1
+        self.last_size = len(page.items)
+        return True
+
+    def fresh(self, page: Envelope[Any]) -> Any:
+        """The page, without the records this read has yielded already."""
+        items = page.items
+        keep = []
+        memory = self._all if self.parallel else set()
+        for item in items:
+            key = getattr(item, "id", None)
+            if not isinstance(key, str):
+                keep.append(item)  # no id to tell it by
+            elif key not in memory and not self._seen_recently(key):
+                memory.add(key)
+                keep.append(item)
+        if not self.parallel:
+            self._recent.append(memory)
+        if len(keep) != len(items):
+            # The generated page models are attrs classes with a plain `items` attribute.
+            setattr(page, "items", keep)  # noqa: B010
+        return page
+
+    def _seen_recently(self, key: str) -> bool:
+        return any(key in ids for ids in self._recent)
+
+    def new_pass(self, start: datetime.datetime | None) -> None:
+        self.watch.catch_up_passes += 1
+        self.start = start
+        self.pages = 0
+        self.moved = False
+        self._pass_total = None
+        self._links.clear()
