@@ -29,13 +29,12 @@ from sage_accounting._reading import (
     Request,
     Watch,
     count,
-    date_header,
+    deleted_count,
     deletions_request,
     next_link,
     next_request,
     page_request,
     pages_after_first,
-    server_start,
 )
 from sage_accounting._wire import loads_json
 
@@ -216,28 +215,27 @@ class Pager(Generic[T, P]):
         yield from self._catch_up(read)
 
     def _catch_up(self, read: Read) -> Iterator[P]:
+        deletions = 0  # deleted since the read began, as counted before the current pass
         for passes in range(MAX_CATCH_UP + 1):
             if read.pages <= 1:
                 return  # one page is read at once: nothing could shift
-            moved, start = read.moved, None
+            moved = read.moved
             if self._deletions and read.start is not None:
-                deleted, start = self._deleted_since(read.start)
-                moved = moved or deleted
+                counted = self._deleted_since(read.start)
+                moved = moved or counted != deletions
+                deletions = counted
             if not moved:
                 return
             if passes == MAX_CATCH_UP:
                 _gave_up(self._label)
                 return
-            read.new_pass(start)
+            read.new_pass()
             yield from self._sequential(self._fetch(self._request), read)
 
-    def _deleted_since(self, since: datetime.datetime) -> tuple[bool, datetime.datetime | None]:
-        """Whether a record was deleted since `since`, and the server time of asking."""
-        started = time.monotonic()
-        response = self._send(deletions_request(self._request, since))
-        page = self._decode(loads_json(response.content))
-        now = server_start(date_header(response), time.monotonic() - started)
-        return bool(page.items) or bool(count(page.total)), now
+    def _deleted_since(self, since: datetime.datetime) -> int:
+        """How many records of the list were deleted since `since`."""
+        page = self._decode(loads_json(self._send(deletions_request(self._request, since)).content))
+        return deleted_count(page)
 
     def __iter__(self) -> Iterator[T]:
         return self.all(concurrency=1)
@@ -381,30 +379,27 @@ class AsyncPager(Generic[T, P]):
             yield page
 
     async def _catch_up(self, read: Read) -> AsyncIterator[P]:
+        deletions = 0
         for passes in range(MAX_CATCH_UP + 1):
             if read.pages <= 1:
                 return
-            moved, start = read.moved, None
+            moved = read.moved
             if self._deletions and read.start is not None:
-                deleted, start = await self._deleted_since(read.start)
-                moved = moved or deleted
+                counted = await self._deleted_since(read.start)
+                moved = moved or counted != deletions
+                deletions = counted
             if not moved:
                 return
             if passes == MAX_CATCH_UP:
                 _gave_up(self._label)
                 return
-            read.new_pass(start)
+            read.new_pass()
             async for page in self._sequential(await self._fetch(self._request), read):
                 yield page
 
-    async def _deleted_since(
-        self, since: datetime.datetime
-    ) -> tuple[bool, datetime.datetime | None]:
-        started = time.monotonic()
+    async def _deleted_since(self, since: datetime.datetime) -> int:
         response = await self._send(deletions_request(self._request, since))
-        page = self._decode(loads_json(response.content))
-        now = server_start(date_header(response), time.monotonic() - started)
-        return bool(page.items) or bool(count(page.total)), now
+        return deleted_count(self._decode(loads_json(response.content)))
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self.all(concurrency=1)

@@ -14,9 +14,9 @@ pagination"), so a read checks every page it gets:
   come from a neighbouring page).
 * Records deleted during a read shift later records onto the page before, which may have been
   read already, so a record can be missed. A parallel read that saw the list move (`$total`
-  changed, a page came back other than asked, or the `deleted_since` filter shows a deletion
-  since the read began) reads the list again by `$next` and yields what it had not seen, until
-  a pass finds the list still, at most `MAX_CATCH_UP` times.
+  changed, a page came back other than asked, or the `deleted_since` filter counts more
+  deletions since the read began than before the pass) reads the list again by `$next` and
+  yields what it had not seen, until a pass finds the list still, at most `MAX_CATCH_UP` times.
 """
 
 from __future__ import annotations
@@ -95,6 +95,12 @@ def deletions_request(first: Request, since: datetime.datetime) -> Request:
     }
 
 
+def deleted_count(page: Envelope[Any]) -> int:
+    """The number of deletions a `deleted_since` page reports (its `$total`, else its items)."""
+    total = count(page.total)
+    return total if total is not None else len(page.items)
+
+
 def pages_after_first(first: Envelope[Any]) -> tuple[int, int] | None:
     """How many numbered pages follow the first, and their size; None if the page cannot say."""
     total = count(first.total)
@@ -155,6 +161,15 @@ class Watch:
         return server_start(self.server_date, self.first_seconds)
 
 
+def _id_of(item: object) -> object:
+    """A record's `id`: its field, or kept among the fields its model does not declare."""
+    key = getattr(item, "id", None)
+    if key is None:
+        extra = getattr(item, "additional_properties", None)
+        key = extra.get("id") if isinstance(extra, dict) else None
+    return key
+
+
 class Read:
     """One traversal: which ids were yielded, and whether the current pass saw the list move."""
 
@@ -199,7 +214,7 @@ class Read:
         keep = []
         memory = self._all if self.parallel else set()
         for item in items:
-            key = getattr(item, "id", None)
+            key = _id_of(item)
             if not isinstance(key, str):
                 keep.append(item)  # no id to tell it by
             elif key not in memory and not self._seen_recently(key):
@@ -215,9 +230,8 @@ class Read:
     def _seen_recently(self, key: str) -> bool:
         return any(key in ids for ids in self._recent)
 
-    def new_pass(self, start: datetime.datetime | None) -> None:
+    def new_pass(self) -> None:
         self.watch.catch_up_passes += 1
-        self.start = start
         self.pages = 0
         self.moved = False
         self._pass_total = None

@@ -57,6 +57,8 @@ class App:
         self.clock = clock
         self.latency = latency
         self.budget_scope = budget_scope
+        # Called with (method, API path, business id) before a call is answered: `fake.churn`.
+        self.hooks: list[Callable[[str, str, str], None]] = []
 
     def handle(self, request: Request) -> Response:
         """Answer `request`; the caller waits `delay`, then calls `finish`, then answers."""
@@ -115,6 +117,8 @@ class App:
             headers = [("Retry-After", str(int(wait)))]
             response = sage_error(429, "TooManyRequests", "Request budget used up", headers=headers)
             return response, business.id, None
+        for hook in list(self.hooks):
+            hook(request.method, path, business.id)
         fault = self.faults.draw(request.method, path)
         response = _strike(
             fault, lambda: self.api.handle(request, path, business, token.grant.scope)

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
-from sage_accounting.testing._api import Api, LinkStyle
+from sage_accounting.testing._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
 from sage_accounting.testing._app import App, BudgetScope, Endpoints
+from sage_accounting.testing._churn import Churn
 from sage_accounting.testing._clock import Clock, FakeClock
 from sage_accounting.testing._faults import Faults
 from sage_accounting.testing._limits import CapUsage, Limits
@@ -52,6 +53,16 @@ class SageEmulator:
     - `links`: `$next`/`$back` as "relative" paths, "absolute" URLs or a seeded "mixed" draw.
     - `clock`: anything with `now()`; the default `FakeClock` runs with real time and
       `fake.clock.advance(seconds)` jumps ahead.
+
+    Where the live API differs from its spec, the emulator answers as the live API does by
+    default; each such behaviour is a switch (docs: "Where the live API differs from its spec"):
+
+    - `envelope`: the page-size key of a list envelope, `"itemsPerPage"` (Sage's pagination
+      guide), `"items_per_page"` (its best-practices guide) or `"mixed"`, a seeded choice per
+      collection (default).
+    - `past_last_page`: a page past the last answers the `"last"` page (default, as the live
+      API does) or `"empty"`.
+    - `fake.churn(collection, ...)` creates and deletes records while a list is read.
     """
 
     def __init__(
@@ -69,6 +80,8 @@ class SageEmulator:
         budget_scope: BudgetScope = "business",
         revoke_grant_on_reuse: bool = True,
         business_name: str = "Example Trading Ltd",
+        envelope: EnvelopeStyle = "mixed",
+        past_last_page: PastLastPage = "last",
     ) -> None:
         self.spec, self._values = _shared()
         self.seed_value = seed
@@ -95,7 +108,16 @@ class SageEmulator:
             revoke=urllib.parse.urlsplit(self._real_revoke_url).path,
             authorize=urllib.parse.urlsplit(self.spec.authorize_url).path,
         )
-        api = Api(self.spec, self.store, self.stats, self.endpoints.api_prefix, links, seed)
+        api = Api(
+            self.spec,
+            self.store,
+            self.stats,
+            self.endpoints.api_prefix,
+            links,
+            seed,
+            envelope=envelope,
+            past_last_page=past_last_page,
+        )
         self.app = App(
             endpoints=self.endpoints,
             api=api,
@@ -235,6 +257,44 @@ class SageEmulator:
         if full:
             return [self.store.materialize(business, record) for record in added]
         return [self.store.summary(record) for record in added]
+
+    def churn(
+        self,
+        collection: str,
+        *,
+        every: int = 1,
+        creates: int = 1,
+        deletes: int = 1,
+        rounds: int | None = None,
+        business_id: str | None = None,
+        seed: int | None = None,
+    ) -> Churn:
+        """Change `collection` while it is read: before every `every`-th list request of it,
+        delete `deletes` random records and create `creates`, `rounds` times at most.
+
+        The answer's `created` and `deleted` list the ids; `stop()` ends it."""
+        business = self._business(business_id)
+        self._collection(collection)
+        churn = Churn(
+            self.store,
+            business,
+            collection,
+            every=every,
+            creates=creates,
+            deletes=deletes,
+            rounds=rounds,
+            seed=self.seed_value if seed is None else seed,
+        )
+        self.app.hooks.append(churn)
+        return churn
+
+    def delete_record(self, collection: str, key: str, business_id: str | None = None) -> None:
+        """Delete one record, as a DELETE would (it shows in `deleted_since` lists)."""
+        business = self._business(business_id)
+        record = self.store.get(business, self._collection(collection), key)
+        if record is None:
+            raise KeyError(f"no {collection} record {key!r}")
+        self.store.delete(business, record)
 
     def records(self, collection: str, business_id: str | None = None) -> list[dict[str, Any]]:
         """Every live record of `collection`, complete, in creation order."""

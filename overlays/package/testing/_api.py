@@ -20,6 +20,11 @@ from sage_accounting.testing._store import Business, Record, Store
 from sage_accounting.testing._validate import check
 
 LinkStyle = Literal["relative", "absolute", "mixed"]
+#: How an envelope spells its page size: as Sage's pagination guide shows it, as its
+#: best-practices guide shows it, or a seeded choice per collection ("mixed").
+EnvelopeStyle = Literal["itemsPerPage", "items_per_page", "mixed"]
+#: What a page past the last one answers: the last page (as the live API does) or no items.
+PastLastPage = Literal["last", "empty"]
 BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
 _REPLACING_ACTIONS = frozenset(
     {"reissue"}
@@ -40,8 +45,14 @@ class Api:
         api_prefix: str,
         links: LinkStyle,
         seed: int,
+        *,
+        envelope: EnvelopeStyle = "mixed",
+        past_last_page: PastLastPage = "last",
     ) -> None:
         self.spec = spec
+        self.envelope = envelope
+        self.past_last_page = past_last_page
+        self._seed = seed
         self.store = store
         self.stats = stats
         self.api_prefix = api_prefix
@@ -120,6 +131,7 @@ class Api:
         if isinstance(gone, float):
             deleted = self.store.deleted_records(business, source)
             chosen = [r for r in deleted if r.deleted_at is not None and r.deleted_at > gone]
+            page = self._answered_page(page, size, len(chosen))
             items = [self.store.tombstone(r) for r in chosen[(page - 1) * size : page * size]]
             return self._envelope(request, op, items, len(chosen), page, size)
         records = self.store.records(business, source)
@@ -127,10 +139,24 @@ class Api:
             records = [r for r in records if r.updated_at >= since]
         item_schema = self.spec.schema(self.spec.collections[source].item_schema)
         records = self._filter(request, op, business, records, item_schema.get("properties", {}))
+        page = self._answered_page(page, size, len(records))
         window = records[(page - 1) * size : page * size]
         attributes = request.param("attributes")
         items = [self._item(business, r, attributes, item_schema) for r in window]
         return self._envelope(request, op, items, len(records), page, size)
+
+    def _answered_page(self, page: int, size: int, total: int) -> int:
+        """The page a request for `page` gets: past the last one, the live API sends the last."""
+        last = max(1, -(-total // size))
+        return min(page, last) if self.past_last_page == "last" else page
+
+    def _page_size_key(self, path: str) -> str:
+        style = self.envelope
+        if style == "mixed":
+            collection = path.removeprefix(self.api_prefix).strip("/").split("/")[0]
+            digest = hashlib.sha256(f"envelope/{self._seed}/{collection}".encode()).digest()
+            style = "itemsPerPage" if digest[0] % 2 else "items_per_page"
+        return f"${style}"
 
     def _paging(self, request: Request, op: Operation) -> tuple[int, int] | Response:
         size_schema = op.query.get("items_per_page", {})
@@ -238,7 +264,7 @@ class Api:
             "$page": page,
             "$next": self._page_link(request, page + 1, size) if page < last else None,
             "$back": self._page_link(request, page - 1, size) if page > 1 else None,
-            "$items_per_page": size,
+            self._page_size_key(request.path): size,
             "$items": items,
         }
         return json_response(200, body)
