@@ -131,7 +131,7 @@ def test_a_page_past_the_last_answers_the_last_page_as_the_live_api_does() -> No
 def test_the_emulator_spells_the_page_size_as_told_and_mixes_by_default() -> None:
     spellings = {}
     for style in ("itemsPerPage", "items_per_page"):
-        fake = SageEmulator(seed=1, envelope=style)  # type: ignore[arg-type]
+        fake = SageEmulator(seed=1, envelope=style)
         with sync_client(fake) as sage:
             body = sage.http_client.get("/contacts").json()
         spellings[style] = [key for key in body if key in ("$itemsPerPage", "$items_per_page")]
