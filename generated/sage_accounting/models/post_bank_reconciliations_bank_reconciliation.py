@@ -33,6 +33,9 @@ class PostBankReconciliationsBankReconciliation:
         balance_difference (Decimal | None | Unset): The difference between the statement end
             balance and the reconciled balance
         status_id (None | str | Unset): The ID of the Status.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     bank_account_id: str
@@ -46,6 +49,7 @@ class PostBankReconciliationsBankReconciliation:
     reconciled_balance: Decimal | None | Unset = UNSET
     balance_difference: Decimal | None | Unset = UNSET
     status_id: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +98,8 @@ class PostBankReconciliationsBankReconciliation:
             )
         if not isinstance(self.status_id, Unset):
             field_dict["status_id"] = self.status_id
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -144,6 +150,7 @@ class PostBankReconciliationsBankReconciliation:
                 else decimal_from_wire(_v0)
             ),
             status_id=d.pop("status_id", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -31,12 +31,16 @@ class PostContactAllocationsContactAllocation:
         allocated_artefacts (list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]):
             The payment lines of the payment
         date (datetime.date | None | Unset): The date the allocation was made
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     transaction_type_id: str
     contact_id: str
     allocated_artefacts: list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]
     date: datetime.date | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +51,8 @@ class PostContactAllocationsContactAllocation:
         field_dict["allocated_artefacts"] = [_i0.to_dict() for _i0 in self.allocated_artefacts]
         if not isinstance(self.date, Unset):
             field_dict["date"] = None if self.date is None else self.date.isoformat()
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -67,6 +73,7 @@ class PostContactAllocationsContactAllocation:
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
                 else datetime.date.fromisoformat(_v0)
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -16,6 +16,7 @@ from sage_accounting.testing._api import Api, LinkStyle
 from sage_accounting.testing._app import App, BudgetScope, Endpoints
 from sage_accounting.testing._clock import Clock, FakeClock
 from sage_accounting.testing._faults import Faults
+from sage_accounting.testing._idempotency import FIELD as IDEMPOTENCY_FIELD
 from sage_accounting.testing._limits import CapUsage, Limits
 from sage_accounting.testing._oauth import OAuthServer
 from sage_accounting.testing._server import Serving
@@ -52,6 +53,11 @@ class SageEmulator:
     - `links`: `$next`/`$back` as "relative" paths, "absolute" URLs or a seeded "mixed" draw.
     - `clock`: anything with `now()`; the default `FakeClock` runs with real time and
       `fake.clock.advance(seconds)` jumps ahead.
+    - `idempotency`: a create whose resource object carries an `idempotency_id` is answered,
+      for 7 days of the emulator's clock, with its first answer when the same request (same
+      business, resource, id and body) comes again, and creates nothing; the same id with
+      another body answers 422 `IdempotencyIdReused` (Sage does not document this case: the
+      emulator's choice). Only a successful create is remembered. `False`: ids are ignored.
     """
 
     def __init__(
@@ -69,6 +75,7 @@ class SageEmulator:
         budget_scope: BudgetScope = "business",
         revoke_grant_on_reuse: bool = True,
         business_name: str = "Example Trading Ltd",
+        idempotency: bool = True,
     ) -> None:
         self.spec, self._values = _shared()
         self.seed_value = seed
@@ -95,7 +102,15 @@ class SageEmulator:
             revoke=urllib.parse.urlsplit(self._real_revoke_url).path,
             authorize=urllib.parse.urlsplit(self.spec.authorize_url).path,
         )
-        api = Api(self.spec, self.store, self.stats, self.endpoints.api_prefix, links, seed)
+        api = Api(
+            self.spec,
+            self.store,
+            self.stats,
+            self.endpoints.api_prefix,
+            links,
+            seed,
+            idempotency=idempotency,
+        )
         self.app = App(
             endpoints=self.endpoints,
             api=api,
@@ -259,7 +274,8 @@ class SageEmulator:
     ) -> dict[str, Any]:
         """A valid request body for creating (POST) or updating (PUT) a record of `collection`.
 
-        Ids of related records point at records of the business where there are some.
+        Ids of related records point at records of the business where there are some. It never
+        carries an `idempotency_id`: the same body twice would otherwise create only once.
         """
         spec_collection = self.spec.collections[self._collection(collection, user_level=True)]
         op = (
@@ -276,6 +292,7 @@ class SageEmulator:
         links = _BusinessLinks(self.store, business, 1 << 62)
         body = self._values.body(inner, rng, links, minimal)
         assert isinstance(body, dict)
+        body.pop(IDEMPOTENCY_FIELD, None)
         return {wrapper: body} if wrapped else body
 
     def _business(self, business_id: str | None) -> Business:
