@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .idempotency import idempotency_ids
+
 Document = dict[str, Any]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -332,6 +334,7 @@ ERRATA: tuple[Erratum, ...] = tuple(
         oauth2_security,
         attachment_file_download,
         array_items,
+        idempotency_ids,
         decimal_numbers,
         hoist_inline_objects,
         nullable_properties,

@@ -11,11 +11,20 @@ from typing import Any
 
 from openapi_python_client.strings import ClassName, PythonIdentifier
 
+from .idempotency import FIELD as IDEMPOTENCY_FIELD
+
 REF_PREFIX = "#/components/schemas/"
 _CHANGES_SINCE = "updated_or_created_since"
 _DELETED_SINCE = "deleted_since"
 # The facade's own arguments of list(): a query parameter of these names would be shadowed.
 _PAGER_ARGUMENTS = frozenset({"progress", "page"})
+# A create whose body declares the field (the erratum idempotency_ids) takes `idempotency_id=`.
+_IDEMPOTENCY_DOC = (
+    "idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so "
+    "the create is retried safely after a 5xx, a timeout or a dropped connection (Sage "
+    "answers a repeat with the first answer for 7 days); a string of 32 lowercase hex "
+    "characters: that id (the same id again returns the first record); False: none."
+)
 
 
 def describe(spec: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +108,8 @@ def _method(
         # A list that takes `deleted_since`: a parallel read asks it whether records went away.
         "deletions": False,
     }
+    body = method["body"]
+    method["idempotent"] = kind == "create" and body is not None and body["idempotent"]
     if kind == "list":
         names = {p["name"] for p in method["params"]}
         if names & _PAGER_ARGUMENTS - {"page"}:
@@ -152,8 +163,9 @@ def _code(method: dict[str, Any]) -> None:
             if body
             else []
         )
-        + (["*"] if keyword or method["kind"] == "list" else [])
+        + (["*"] if keyword or method["kind"] == "list" or method["idempotent"] else [])
         + [p["signature"] for p in keyword]
+        + (["idempotency_id: str | bool = True"] if method["idempotent"] else [])
         + (["progress: ProgressOption = None"] if method["kind"] == "list" else [])
     )
     method["call"] = ", ".join([*positional, *fixed, f"**given({', '.join(call)})"])
@@ -234,6 +246,8 @@ def _doc(method: dict[str, Any], keyword: list[dict[str, Any]]) -> str:
             f"{{{body['wrapper']!r}: ...}} for you), or a {body['model_class']}."
         )
     args += [f"{p['python_name']}: {p['description'] or p['name']}" for p in keyword]
+    if method["idempotent"]:
+        args.append(_IDEMPOTENCY_DOC)
     if method["kind"] == "list":
         args.append("progress: a callable (done, total) or True for a progress bar on stderr.")
     if args:
@@ -308,6 +322,7 @@ def _body(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
         **_model(inner, "inner"),
         "required": list(inner_schema.get("required", [])),
         "wrapper_is_field": wrapper in inner_schema.get("properties", {}),
+        "idempotent": IDEMPOTENCY_FIELD in inner_schema.get("properties", {}),
     }
 
 

@@ -1,17 +1,21 @@
 """Retries and limits as an httpx transport: 429s, 5xx and dropped connections are waited out.
 
-What is retried, and for which methods (also in the docs):
+What is retried, and for which requests (also in the docs):
 
-| failure                                | GET PUT DELETE | POST PATCH                     |
-|----------------------------------------|----------------|--------------------------------|
-| connect error or connect/pool timeout  | yes            | yes (it was never sent)        |
-| 429 Too Many Requests                  | yes            | yes (Sage did nothing)         |
-| 500, 502, 503, 504                     | yes            | only with `retry_post=True`    |
-| read/write timeout, dropped connection | yes            | only with `retry_post=True`    |
+| failure                                | replay-safe requests | other POSTs (and PATCH)     |
+|----------------------------------------|----------------------|-----------------------------|
+| connect error or connect/pool timeout  | yes                  | yes (it was never sent)     |
+| 429 Too Many Requests                  | yes                  | yes (Sage did nothing)      |
+| 500, 502, 503, 504                     | yes                  | only with `retry_post=True` |
+| read/write timeout, dropped connection | yes                  | only with `retry_post=True` |
 
-A POST that may have reached Sage is not repeated unless the caller opts in, so a retry never
-creates a record twice. Waits honour `Retry-After` (seconds or an HTTP date), else exponential
-backoff with full jitter, capped; `max_retries` and a total `deadline` bound each call.
+Replay-safe (`replay_safe`, the one place that decides): GET, PUT, DELETE, HEAD, OPTIONS, and a
+POST that carries an `idempotency_id` (Sage answers the same create again with its first
+answer and creates nothing). A PUT sets the fields it carries, so sending it twice leaves the
+record as sending it once. Any other POST that may have reached Sage is not repeated unless the
+caller opts in, so a retry never creates a record twice. Waits honour `Retry-After` (seconds
+or an HTTP date), else exponential backoff with full jitter, capped; `max_retries` and a total
+`deadline` bound each call.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import attrs
 import httpx
 
+from sage_accounting._idempotency import carries_idempotency_id
 from sage_accounting._limits import Limits
 from sage_accounting.errors import APIConnectionError, APITimeoutError
 
@@ -68,15 +73,23 @@ class RetryPolicy:
         """Full jitter: anywhere between 0 and the capped exponential step."""
         return rng.uniform(0.0, min(self.backoff_max, self.backoff_base * (2**attempt)))
 
-    def may_retry_status(self, method: str, status: int) -> bool:
+    def may_retry_status(self, status: int, *, replay_safe: bool) -> bool:
         if status not in RETRY_STATUSES:
             return False
-        return status == 429 or method in IDEMPOTENT or self.retry_post
+        return status == 429 or replay_safe or self.retry_post
 
-    def may_retry_error(self, method: str, error: Exception) -> bool:
+    def may_retry_error(self, error: Exception, *, replay_safe: bool) -> bool:
         if isinstance(error, _NEVER_SENT):
             return True
-        return isinstance(error, _MAYBE_SENT) and (method in IDEMPOTENT or self.retry_post)
+        return isinstance(error, _MAYBE_SENT) and (replay_safe or self.retry_post)
+
+
+def replay_safe(request: httpx.Request) -> bool:
+    """Whether sending `request` again after it may have reached Sage does no more than once."""
+    method = request.method.upper()
+    if method in IDEMPOTENT:
+        return True
+    return method == "POST" and carries_idempotency_id(request)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
@@ -123,6 +136,14 @@ class _Attempts:
         self.business = request.headers.get("x-business")
         self.attempt = 0
         self.started = transport.clock()
+        self._replay_safe: bool | None = None
+
+    @property
+    def replay_safe(self) -> bool:
+        """Decided once, and only when a failure asks (it may read the body)."""
+        if self._replay_safe is None:
+            self._replay_safe = replay_safe(self.request)
+        return self._replay_safe
 
     @property
     def url(self) -> str:
@@ -143,9 +164,9 @@ class _Attempts:
     def after_response(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying this response, or None to hand it back."""
         status = response.status_code
-        if self.attempt >= self.policy.max_retries or not self.policy.may_retry_status(
-            self.method, status
-        ):
+        if self.attempt >= self.policy.max_retries or status not in RETRY_STATUSES:
+            return None  # the common case decides without looking at the request
+        if not self.policy.may_retry_status(status, replay_safe=self.replay_safe):
             return None
         asked = retry_after(response)
         wait = asked if asked is not None else self.policy.backoff(self.attempt, self.core.rng)
@@ -156,7 +177,7 @@ class _Attempts:
 
     def after_error(self, error: Exception) -> float | None:
         if self.attempt >= self.policy.max_retries or not self.policy.may_retry_error(
-            self.method, error
+            error, replay_safe=self.replay_safe
         ):
             return None
         wait = self.policy.backoff(self.attempt, self.core.rng)

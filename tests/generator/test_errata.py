@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator import errata
+from generator import errata, idempotency
 from generator.pipeline import BuildResult, patched_spec
 
 
@@ -119,3 +119,23 @@ def test_patching_never_mutates_the_input(result: BuildResult) -> None:
     with pytest.raises(errata.ErratumDidNothing):
         errata.apply_errata(result.spec, lists)
     assert json.dumps(result.spec) == before
+
+
+def test_the_36_creates_sage_deduplicates_take_an_idempotency_id(result: BuildResult) -> None:
+    assert len(idempotency.IDEMPOTENT_CREATES) == result.errata_counts["idempotency_ids"] == 36
+    schemas = result.spec["components"]["schemas"]
+    field = _schema(result.spec, "postContactsContact")["properties"]["idempotency_id"]
+    assert (field["type"], field["pattern"]) == ("string", "^[0-9a-f]{32}$")
+    carrying = {
+        name for name, schema in schemas.items() if "idempotency_id" in schema.get("properties", {})
+    }
+    assert len(carrying) == 36 and all(name.startswith("post") for name in carrying)
+    assert "idempotency_id" not in _schema(result.spec, "postTaxRatesTaxRate")["properties"]
+    assert "idempotency_id" not in _schema(result.spec, "putContactsContact")["properties"]
+
+
+def test_a_missing_create_of_the_36_fails_loudly(result: BuildResult) -> None:
+    doc = json.loads(json.dumps(result.spec))
+    del doc["paths"]["/stock_movements"]["post"]
+    with pytest.raises(ValueError, match="stock_movement"):
+        idempotency.idempotency_ids(doc)

@@ -33,6 +33,9 @@ class PostAddressesAddress:
             to a contact.
         region (None | str | Unset): The address state/province/region
         country_group_id (None | str | Unset): The ID of the Country Group.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     address_type_id: str
@@ -47,6 +50,7 @@ class PostAddressesAddress:
     contact_id: None | str | Unset = UNSET
     region: None | str | Unset = UNSET
     country_group_id: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +77,8 @@ class PostAddressesAddress:
             field_dict["region"] = self.region
         if not isinstance(self.country_group_id, Unset):
             field_dict["country_group_id"] = self.country_group_id
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -92,6 +98,7 @@ class PostAddressesAddress:
             contact_id=d.pop("contact_id", UNSET),
             region=d.pop("region", UNSET),
             country_group_id=d.pop("country_group_id", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -62,6 +62,9 @@ class PostBankAccountsBankAccount:
         main_address (None | PostBankAccountsBankAccountMainAddress | Unset):
         main_contact_person (None | PostBankAccountsBankAccountMainContactPerson | Unset):
         journal_code (None | PostBankAccountsBankAccountJournalCode | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     bank_account_type_id: str
@@ -75,6 +78,7 @@ class PostBankAccountsBankAccount:
     main_address: None | PostBankAccountsBankAccountMainAddress | Unset = UNSET
     main_contact_person: None | PostBankAccountsBankAccountMainContactPerson | Unset = UNSET
     journal_code: None | PostBankAccountsBankAccountJournalCode | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +113,8 @@ class PostBankAccountsBankAccount:
             field_dict["journal_code"] = (
                 None if self.journal_code is None else self.journal_code.to_dict()
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -151,6 +157,7 @@ class PostBankAccountsBankAccount:
                     _v0
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -27,6 +27,9 @@ class PostBankDepositsBankDeposit:
         cash_amount (Decimal): Cash total in the deposit
         cheque_amount (Decimal | None | Unset): Cheque total in the deposit
         total_amount (Decimal | None | Unset): Total of cash and cheques in the deposit
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     from_bank_account_id: str
@@ -36,6 +39,7 @@ class PostBankDepositsBankDeposit:
     cash_amount: Decimal
     cheque_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -61,6 +65,8 @@ class PostBankDepositsBankDeposit:
                 if self.total_amount is None
                 else decimal_to_wire(self.total_amount)
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -84,6 +90,7 @@ class PostBankDepositsBankDeposit:
                 if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
                 else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

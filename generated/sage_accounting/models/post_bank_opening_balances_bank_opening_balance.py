@@ -24,6 +24,9 @@ class PostBankOpeningBalancesBankOpeningBalance:
         debit (Decimal): The debit amount of the opening balance
         credit (Decimal): The credit amount of the opening balance
         transaction_type_id (None | str | Unset): The ID of the Transaction Type.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     bank_account_id: str
@@ -31,6 +34,7 @@ class PostBankOpeningBalancesBankOpeningBalance:
     debit: Decimal
     credit: Decimal
     transaction_type_id: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +46,8 @@ class PostBankOpeningBalancesBankOpeningBalance:
         field_dict["credit"] = decimal_to_wire(self.credit)
         if not isinstance(self.transaction_type_id, Unset):
             field_dict["transaction_type_id"] = self.transaction_type_id
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -54,6 +60,7 @@ class PostBankOpeningBalancesBankOpeningBalance:
             debit=decimal_from_wire(d.pop("debit")),
             credit=decimal_from_wire(d.pop("credit")),
             transaction_type_id=d.pop("transaction_type_id", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -33,6 +33,9 @@ class PostBankReconciliationsBankReconciliation:
         balance_difference (Decimal | None | Unset): The difference between the statement end
             balance and the reconciled balance
         status_id (None | str | Unset): The ID of the Status.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     bank_account_id: str
@@ -46,6 +49,7 @@ class PostBankReconciliationsBankReconciliation:
     reconciled_balance: Decimal | None | Unset = UNSET
     balance_difference: Decimal | None | Unset = UNSET
     status_id: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -107,6 +111,8 @@ class PostBankReconciliationsBankReconciliation:
             )
         if not isinstance(self.status_id, Unset):
             field_dict["status_id"] = self.status_id
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -178,6 +184,7 @@ class PostBankReconciliationsBankReconciliation:
                 )
             ),
             status_id=d.pop("status_id", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

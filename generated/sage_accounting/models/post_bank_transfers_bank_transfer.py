@@ -25,6 +25,9 @@ class PostBankTransfersBankTransfer:
         amount (Decimal): The amount of the bank transfer
         reference (None | str | Unset): The reference for the bank transfer
         description (None | str | Unset): The description for the bank transfer
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     from_bank_account_id: str
@@ -33,6 +36,7 @@ class PostBankTransfersBankTransfer:
     amount: Decimal
     reference: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +50,8 @@ class PostBankTransfersBankTransfer:
             field_dict["reference"] = self.reference
         if not isinstance(self.description, Unset):
             field_dict["description"] = self.description
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -59,6 +65,7 @@ class PostBankTransfersBankTransfer:
             amount=decimal_from_wire(d.pop("amount")),
             reference=d.pop("reference", UNSET),
             description=d.pop("description", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

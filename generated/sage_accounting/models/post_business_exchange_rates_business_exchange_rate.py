@@ -22,12 +22,16 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
         rate (Decimal): The exchange rate
         inverse_rate (Decimal | None | Unset): The inverse exchange rate
         base_currency_id (None | str | Unset): The ID of the Base Currency.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     currency_id: str
     rate: Decimal
     inverse_rate: Decimal | None | Unset = UNSET
     base_currency_id: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -46,6 +50,8 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
             )
         if not isinstance(self.base_currency_id, Unset):
             field_dict["base_currency_id"] = self.base_currency_id
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -62,6 +68,7 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
                 else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
             ),
             base_currency_id=d.pop("base_currency_id", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

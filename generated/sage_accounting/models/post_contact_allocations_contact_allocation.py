@@ -32,12 +32,16 @@ class PostContactAllocationsContactAllocation:
         allocated_artefacts (list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]):
             The payment lines of the payment
         date (datetime.date | None | Unset): The date the allocation was made
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     transaction_type_id: str
     contact_id: str
     allocated_artefacts: list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]
     date: datetime.date | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -55,6 +59,8 @@ class PostContactAllocationsContactAllocation:
                 if self.date is None
                 else self.date.isoformat()
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -76,6 +82,7 @@ class PostContactAllocationsContactAllocation:
                 if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
                 else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

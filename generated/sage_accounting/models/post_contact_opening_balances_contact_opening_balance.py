@@ -38,6 +38,9 @@ class PostContactOpeningBalancesContactOpeningBalance:
             base currency
         base_currency_total_amount (Decimal | None | Unset): The total amount of the opening balance
             in base currency
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     contact_opening_balance_type_id: str
@@ -55,6 +58,7 @@ class PostContactOpeningBalancesContactOpeningBalance:
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -112,6 +116,8 @@ class PostContactOpeningBalancesContactOpeningBalance:
                 if self.base_currency_total_amount is None
                 else decimal_to_wire(self.base_currency_total_amount)
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -171,6 +177,7 @@ class PostContactOpeningBalancesContactOpeningBalance:
                     else decimal_from_wire(_v0)
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

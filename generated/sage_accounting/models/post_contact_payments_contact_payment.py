@@ -57,6 +57,9 @@ class PostContactPaymentsContactPayment:
         allocated_artefacts (list[PostContactPaymentsContactPaymentAllocatedArtefactsItem] | None |
             Unset):
         payment_on_account (None | PostContactPaymentsContactPaymentPaymentOnAccount | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     transaction_type_id: str
@@ -79,6 +82,7 @@ class PostContactPaymentsContactPayment:
         list[PostContactPaymentsContactPaymentAllocatedArtefactsItem] | None | Unset
     ) = UNSET
     payment_on_account: None | PostContactPaymentsContactPaymentPaymentOnAccount | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -152,6 +156,8 @@ class PostContactPaymentsContactPayment:
             field_dict["payment_on_account"] = (
                 None if self.payment_on_account is None else self.payment_on_account.to_dict()
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -237,6 +243,7 @@ class PostContactPaymentsContactPayment:
                     _v0
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -28,6 +28,9 @@ class PostContactPersonsContactPerson:
             Per contact, only one main contact can be selected.
         is_preferred_contact (bool | None | Unset): Indicates whether this contact person is a
             preferred contact
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     address_id: str
@@ -40,6 +43,7 @@ class PostContactPersonsContactPerson:
     fax: None | str | Unset = UNSET
     is_main_contact: bool | None | Unset = UNSET
     is_preferred_contact: bool | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +66,8 @@ class PostContactPersonsContactPerson:
             field_dict["is_main_contact"] = self.is_main_contact
         if not isinstance(self.is_preferred_contact, Unset):
             field_dict["is_preferred_contact"] = self.is_preferred_contact
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -79,6 +85,7 @@ class PostContactPersonsContactPerson:
             fax=d.pop("fax", UNSET),
             is_main_contact=d.pop("is_main_contact", UNSET),
             is_preferred_contact=d.pop("is_preferred_contact", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -99,6 +99,9 @@ class PostContactsContact:
         main_contact_person (None | PostContactsContactMainContactPerson | Unset):
         bank_account_details (None | PostContactsContactBankAccountDetails | Unset):
         tax_treatment (None | PostContactsContactTaxTreatment | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     name: str
@@ -127,6 +130,7 @@ class PostContactsContact:
     main_contact_person: None | PostContactsContactMainContactPerson | Unset = UNSET
     bank_account_details: None | PostContactsContactBankAccountDetails | Unset = UNSET
     tax_treatment: None | PostContactsContactTaxTreatment | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -203,6 +207,8 @@ class PostContactsContact:
             field_dict["tax_treatment"] = (
                 None if self.tax_treatment is None else self.tax_treatment.to_dict()
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -275,6 +281,7 @@ class PostContactsContact:
                     _v0
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -19,10 +19,14 @@ class PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting:
         object_guid (None | str | Unset): The sageone_guid of the object you are disabling card
             payments for.
         disable_payment (bool | None | Unset): The flag to disable online payments.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     object_guid: None | str | Unset = UNSET
     disable_payment: bool | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,6 +36,8 @@ class PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting:
             field_dict["object_guid"] = self.object_guid
         if not isinstance(self.disable_payment, Unset):
             field_dict["disable_payment"] = self.disable_payment
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -41,6 +47,7 @@ class PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting:
         obj = cls(
             object_guid=d.pop("object_guid", UNSET),
             disable_payment=d.pop("disable_payment", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

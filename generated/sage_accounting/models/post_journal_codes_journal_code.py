@@ -31,6 +31,9 @@ class PostJournalCodesJournalCode:
             Please note that journal codes can also not be deleted when there is any journal that is
             using
             the code.
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     name: str
@@ -38,6 +41,7 @@ class PostJournalCodesJournalCode:
     journal_code_type_id: str
     control_name: None | str | Unset = UNSET
     reserved: bool | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +54,8 @@ class PostJournalCodesJournalCode:
             field_dict["control_name"] = self.control_name
         if not isinstance(self.reserved, Unset):
             field_dict["reserved"] = self.reserved
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -62,6 +68,7 @@ class PostJournalCodesJournalCode:
             journal_code_type_id=d.pop("journal_code_type_id"),
             control_name=d.pop("control_name", UNSET),
             reserved=d.pop("reserved", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

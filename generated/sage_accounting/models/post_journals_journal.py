@@ -36,6 +36,9 @@ class PostJournalsJournal:
         description (None | str | Unset): A description of the journal
         total (Decimal | None | Unset): The total for the journal
         journal_code (None | PostJournalsJournalJournalCode | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     date: datetime.date
@@ -44,6 +47,7 @@ class PostJournalsJournal:
     description: None | str | Unset = UNSET
     total: Decimal | None | Unset = UNSET
     journal_code: None | PostJournalsJournalJournalCode | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -67,6 +71,8 @@ class PostJournalsJournal:
             field_dict["journal_code"] = (
                 None if self.journal_code is None else self.journal_code.to_dict()
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -96,6 +102,7 @@ class PostJournalsJournal:
                     _v0
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -22,12 +22,16 @@ class PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
         debit (Decimal): The debit amount of the opening balance
         credit (Decimal): The credit amount of the opening balance
         details (None | str | Unset): A description of the opening balance
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     ledger_account_id: str
     debit: Decimal
     credit: Decimal
     details: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +42,8 @@ class PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
         field_dict["credit"] = decimal_to_wire(self.credit)
         if not isinstance(self.details, Unset):
             field_dict["details"] = self.details
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -49,6 +55,7 @@ class PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
             debit=decimal_from_wire(d.pop("debit")),
             credit=decimal_from_wire(d.pop("credit")),
             details=d.pop("details", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

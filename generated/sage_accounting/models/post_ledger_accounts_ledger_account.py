@@ -73,6 +73,9 @@ class PostLedgerAccountsLedgerAccount:
             GIFI is needed when filing a T2 income tax return.
 
             _Canada only_
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     ledger_account_type_id: str
@@ -97,6 +100,7 @@ class PostLedgerAccountsLedgerAccount:
     cis_materials: bool | None | Unset = UNSET
     cis_labour: bool | None | Unset = UNSET
     gifi_code: int | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -148,6 +152,8 @@ class PostLedgerAccountsLedgerAccount:
             field_dict["cis_labour"] = self.cis_labour
         if not isinstance(self.gifi_code, Unset):
             field_dict["gifi_code"] = self.gifi_code
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -186,6 +192,7 @@ class PostLedgerAccountsLedgerAccount:
             cis_materials=d.pop("cis_materials", UNSET),
             cis_labour=d.pop("cis_labour", UNSET),
             gifi_code=d.pop("gifi_code", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -40,6 +40,9 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
         tax_return_frequency_id (str): The tax return submission frequency
         gb (None | PostMigrationTaxReturnsMigrationTaxReturnGb | Unset):
         ie (None | PostMigrationTaxReturnsMigrationTaxReturnIe | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     from_date: datetime.date
@@ -48,6 +51,7 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
     tax_return_frequency_id: str
     gb: None | PostMigrationTaxReturnsMigrationTaxReturnGb | Unset = UNSET
     ie: None | PostMigrationTaxReturnsMigrationTaxReturnIe | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +65,8 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
             field_dict["gb"] = None if self.gb is None else self.gb.to_dict()
         if not isinstance(self.ie, Unset):
             field_dict["ie"] = None if self.ie is None else self.ie.to_dict()
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -86,6 +92,7 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
                     _v0
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -31,11 +31,15 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
             journal lines
         date (datetime.date | None | Unset): The date of the opening balance journal
         reference (None | str | Unset): A reference for the opening balance journal
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     journal_lines: list[PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem]
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -53,6 +57,8 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
             )
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -73,6 +79,7 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
                 else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
             ),
             reference=d.pop("reference", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -54,6 +54,9 @@ class PostOtherPaymentsOtherPayment:
         reference (None | str | Unset): A reference of the payment
         withholding_tax_rate (Decimal | None | Unset): IRPF withheld tax rate
         withholding_tax_amount (Decimal | None | Unset): IRPF withheld tax amount
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     transaction_type_id: str
@@ -74,6 +77,7 @@ class PostOtherPaymentsOtherPayment:
     reference: None | str | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -146,6 +150,8 @@ class PostOtherPaymentsOtherPayment:
                 if self.withholding_tax_amount is None
                 else decimal_to_wire(self.withholding_tax_amount)
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -229,6 +235,7 @@ class PostOtherPaymentsOtherPayment:
                     else decimal_from_wire(_v0)
                 )
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

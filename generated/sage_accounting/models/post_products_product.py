@@ -37,6 +37,9 @@ class PostProductsProduct:
         active (bool | None | Unset): Indicates whether the product is active
         catalog_item_type_id (None | str | Unset): The ID of the Catalog Item Type.
         sales_prices (list[PostProductsProductSalesPricesItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     description: str
@@ -53,6 +56,7 @@ class PostProductsProduct:
     active: bool | None | Unset = UNSET
     catalog_item_type_id: None | str | Unset = UNSET
     sales_prices: list[PostProductsProductSalesPricesItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -92,6 +96,8 @@ class PostProductsProduct:
             field_dict["sales_prices"] = (
                 None if self.sales_prices is None else [_i0.to_dict() for _i0 in self.sales_prices]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -127,6 +133,7 @@ class PostProductsProduct:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -95,6 +95,9 @@ class PostPurchaseInvoicesPurchaseInvoice:
         base_currency_withholding_tax_amount (Decimal | None | Unset): The withheld Tax Amount in
             the base currency - only applicable in UK (CIS subcontractor tax) and Spain (IRPF)
         tax_analysis (list[PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     contact_id: str
@@ -134,6 +137,7 @@ class PostPurchaseInvoicesPurchaseInvoice:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     tax_analysis: list[PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -294,6 +298,8 @@ class PostPurchaseInvoicesPurchaseInvoice:
             field_dict["tax_analysis"] = (
                 None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -492,6 +498,7 @@ class PostPurchaseInvoicesPurchaseInvoice:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

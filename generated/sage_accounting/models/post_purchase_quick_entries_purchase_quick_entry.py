@@ -60,6 +60,9 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
             recoverable or not
         analysis_type_categories
             (list[PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     quick_entry_type_id: str
@@ -89,6 +92,7 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
     analysis_type_categories: (
         list[PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem] | None | Unset
     ) = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -186,6 +190,8 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
                 if self.analysis_type_categories is None
                 else [_i0.to_dict() for _i0 in self.analysis_type_categories]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -284,6 +290,7 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -109,6 +109,9 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             None | Unset):
         tax_analysis (list[PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None
             | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     vat_reverse_charge: bool | None | Unset = UNSET
@@ -164,6 +167,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
     tax_analysis: (
         list[PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None | Unset
     ) = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -360,6 +364,8 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             field_dict["tax_analysis"] = (
                 None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -600,6 +606,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

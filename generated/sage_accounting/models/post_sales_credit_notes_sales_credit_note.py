@@ -113,6 +113,9 @@ class PostSalesCreditNotesSalesCreditNote:
         main_address (None | PostSalesCreditNotesSalesCreditNoteMainAddress | Unset):
         delivery_address (None | PostSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset):
         tax_analysis (list[PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     contact_id: str
@@ -160,6 +163,7 @@ class PostSalesCreditNotesSalesCreditNote:
     main_address: None | PostSalesCreditNotesSalesCreditNoteMainAddress | Unset = UNSET
     delivery_address: None | PostSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset = UNSET
     tax_analysis: list[PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -361,6 +365,8 @@ class PostSalesCreditNotesSalesCreditNote:
             field_dict["tax_analysis"] = (
                 None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -627,6 +633,7 @@ class PostSalesCreditNotesSalesCreditNote:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

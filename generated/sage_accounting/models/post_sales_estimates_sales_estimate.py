@@ -103,6 +103,9 @@ class PostSalesEstimatesSalesEstimate:
         main_address (None | PostSalesEstimatesSalesEstimateMainAddress | Unset):
         delivery_address (None | PostSalesEstimatesSalesEstimateDeliveryAddress | Unset):
         tax_analysis (list[PostSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     contact_id: str
@@ -147,6 +150,7 @@ class PostSalesEstimatesSalesEstimate:
     main_address: None | PostSalesEstimatesSalesEstimateMainAddress | Unset = UNSET
     delivery_address: None | PostSalesEstimatesSalesEstimateDeliveryAddress | Unset = UNSET
     tax_analysis: list[PostSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -321,6 +325,8 @@ class PostSalesEstimatesSalesEstimate:
             field_dict["tax_analysis"] = (
                 None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -542,6 +548,7 @@ class PostSalesEstimatesSalesEstimate:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -56,6 +56,9 @@ class PostSalesQuickEntriesSalesQuickEntry:
         trade_of_asset (bool | None | Unset): Whether the quick entry is marked as trade of asset.
         analysis_type_categories
             (list[PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     quick_entry_type_id: str
@@ -82,6 +85,7 @@ class PostSalesQuickEntriesSalesQuickEntry:
     analysis_type_categories: (
         list[PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset
     ) = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -165,6 +169,8 @@ class PostSalesQuickEntriesSalesQuickEntry:
                 if self.analysis_type_categories is None
                 else [_i0.to_dict() for _i0 in self.analysis_type_categories]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -252,6 +258,7 @@ class PostSalesQuickEntriesSalesQuickEntry:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -102,6 +102,9 @@ class PostSalesQuotesSalesQuote:
         main_address (None | PostSalesQuotesSalesQuoteMainAddress | Unset):
         delivery_address (None | PostSalesQuotesSalesQuoteDeliveryAddress | Unset):
         tax_analysis (list[PostSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     contact_id: str
@@ -146,6 +149,7 @@ class PostSalesQuotesSalesQuote:
     main_address: None | PostSalesQuotesSalesQuoteMainAddress | Unset = UNSET
     delivery_address: None | PostSalesQuotesSalesQuoteDeliveryAddress | Unset = UNSET
     tax_analysis: list[PostSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -320,6 +324,8 @@ class PostSalesQuotesSalesQuote:
             field_dict["tax_analysis"] = (
                 None if self.tax_analysis is None else [_i0.to_dict() for _i0 in self.tax_analysis]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -541,6 +547,7 @@ class PostSalesQuotesSalesQuote:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="PostServiceRateTypesServiceRateType")
 
 
@@ -16,10 +18,14 @@ class PostServiceRateTypesServiceRateType:
     Attributes:
         name (str): The name of the service rate type
         active (bool): Indicates whether the rate type is displayed in the application
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     name: str
     active: bool
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -27,6 +33,8 @@ class PostServiceRateTypesServiceRateType:
         field_dict: dict[str, Any] = dict(self.additional_properties)
         field_dict["name"] = self.name
         field_dict["active"] = self.active
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -36,6 +44,7 @@ class PostServiceRateTypesServiceRateType:
         obj = cls(
             name=d.pop("name"),
             active=d.pop("active"),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -37,6 +37,9 @@ class PostServicesService:
         cost_price (Decimal | None | Unset): The cost price of the service
         oss_service (bool | None | Unset): Indicates whether the service is One Stop Shop
         sales_rates (list[PostServicesServiceSalesRatesItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     description: str
@@ -53,6 +56,7 @@ class PostServicesService:
     cost_price: Decimal | None | Unset = UNSET
     oss_service: bool | None | Unset = UNSET
     sales_rates: list[PostServicesServiceSalesRatesItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -93,6 +97,8 @@ class PostServicesService:
             field_dict["sales_rates"] = (
                 None if self.sales_rates is None else [_i0.to_dict() for _i0 in self.sales_rates]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -128,6 +134,7 @@ class PostServicesService:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

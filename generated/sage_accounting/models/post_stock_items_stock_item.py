@@ -62,6 +62,9 @@ class PostStockItemsStockItem:
         cost_price_last_updated (datetime.date | None | Unset): The date on which the last cost
             price was last updated
         sales_prices (list[PostStockItemsStockItemSalesPricesItem] | None | Unset):
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     item_code: str
@@ -91,6 +94,7 @@ class PostStockItemsStockItem:
     average_cost_price_stock_value: Decimal | None | Unset = UNSET
     cost_price_last_updated: datetime.date | None | Unset = UNSET
     sales_prices: list[PostStockItemsStockItemSalesPricesItem] | None | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -195,6 +199,8 @@ class PostStockItemsStockItem:
             field_dict["sales_prices"] = (
                 None if self.sales_prices is None else [_i0.to_dict() for _i0 in self.sales_prices]
             )
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -307,6 +313,7 @@ class PostStockItemsStockItem:
                     for _i0 in _v0
                 ]
             ),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         if blanks:
             obj._wire_blanks = frozenset(blanks)

@@ -26,6 +26,9 @@ class PostStockMovementsStockMovement:
         details (str): The transaction details of the stock movement
         movement_number (None | str | Unset): The movement number of the stock movement
         reference (None | str | Unset): The reference of the stock movement
+        idempotency_id (None | str | Unset): A random 32-character lowercase hex GUID without
+            hyphens, made by the client: for 7 days the same request with it returns the first request's
+            result and creates nothing new.
     """
 
     stock_item_id: str
@@ -35,6 +38,7 @@ class PostStockMovementsStockMovement:
     details: str
     movement_number: None | str | Unset = UNSET
     reference: None | str | Unset = UNSET
+    idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +53,8 @@ class PostStockMovementsStockMovement:
             field_dict["movement_number"] = self.movement_number
         if not isinstance(self.reference, Unset):
             field_dict["reference"] = self.reference
+        if not isinstance(self.idempotency_id, Unset):
+            field_dict["idempotency_id"] = self.idempotency_id
         return field_dict
 
     @classmethod
@@ -63,6 +69,7 @@ class PostStockMovementsStockMovement:
             details=d.pop("details"),
             movement_number=d.pop("movement_number", UNSET),
             reference=d.pop("reference", UNSET),
+            idempotency_id=d.pop("idempotency_id", UNSET),
         )
         obj.additional_properties = d
         return obj

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from sage_accounting._bodies import wrap_body
+from sage_accounting._idempotency import with_idempotency_id
 from sage_accounting._progress import ProgressOption
 from sage_accounting.resources._base import AsyncResource as _Resource
 from sage_accounting.resources._base import as_enum, decode, decode_optional, given
@@ -890,7 +891,10 @@ class AsyncLedgerAccountsResource(_Resource):
         return decode(response, LedgerAccount.from_dict)
 
     async def create(
-        self, body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any]
+        self,
+        body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> LedgerAccount:
         """Creates a Ledger Account.
 
@@ -907,6 +911,7 @@ class AsyncLedgerAccountsResource(_Resource):
 
         Args:
             body: a PostLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PostLedgerAccounts.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.ledger_accounts import post_ledger_accounts as _op
         from sage_accounting.models.ledger_account import LedgerAccount
@@ -930,6 +935,7 @@ class AsyncLedgerAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "ledger_account", idempotency_id)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -1218,7 +1224,12 @@ class AsyncJournalsResource(_Resource):
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
-    async def create(self, body: PostJournals | PostJournalsJournal | Mapping[str, Any]) -> Journal:
+    async def create(
+        self,
+        body: PostJournals | PostJournalsJournal | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
+    ) -> Journal:
         """Creates a Journal.
 
         ### Endpoint Availability
@@ -1233,6 +1244,7 @@ class AsyncJournalsResource(_Resource):
 
         Args:
             body: a PostJournalsJournal or a dict of its fields (wrapped as {'journal': ...} for you), or a PostJournals.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.journals import post_journals as _op
         from sage_accounting.models.journal import Journal
@@ -1248,6 +1260,7 @@ class AsyncJournalsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "journal", idempotency_id)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1400,7 +1413,10 @@ class AsyncJournalCodesResource(_Resource):
         return decode(response, JournalCode.from_dict)
 
     async def create(
-        self, body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any]
+        self,
+        body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> JournalCode:
         """Creates a Journal Code.
 
@@ -1417,6 +1433,7 @@ class AsyncJournalCodesResource(_Resource):
 
         Args:
             body: a PostJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PostJournalCodes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.journal_codes import post_journal_codes as _op
         from sage_accounting.models.journal_code import JournalCode
@@ -1434,6 +1451,7 @@ class AsyncJournalCodesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "journal_code", idempotency_id)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -2286,7 +2304,10 @@ class AsyncBankAccountsResource(_Resource):
         return decode(response, BankAccount.from_dict)
 
     async def create(
-        self, body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any]
+        self,
+        body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BankAccount:
         """Creates a Bank Account.
 
@@ -2302,6 +2323,7 @@ class AsyncBankAccountsResource(_Resource):
 
         Args:
             body: a PostBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PostBankAccounts.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.bank_accounts import post_bank_accounts as _op
         from sage_accounting.models.bank_account import BankAccount
@@ -2319,6 +2341,7 @@ class AsyncBankAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "bank_account", idempotency_id)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2576,7 +2599,10 @@ class AsyncBankDepositsResource(_Resource):
         return decode(response, BankDeposit.from_dict)
 
     async def create(
-        self, body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any]
+        self,
+        body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BankDeposit:
         """Creates a Bank Deposit.
 
@@ -2592,6 +2618,7 @@ class AsyncBankDepositsResource(_Resource):
 
         Args:
             body: a PostBankDepositsBankDeposit or a dict of its fields (wrapped as {'bank_deposit': ...} for you), or a PostBankDeposits.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.bank_deposits import post_bank_deposits as _op
         from sage_accounting.models.bank_deposit import BankDeposit
@@ -2615,6 +2642,7 @@ class AsyncBankDepositsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "bank_deposit", idempotency_id)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
 
@@ -2755,6 +2783,8 @@ class AsyncBankReconciliationsResource(_Resource):
         body: PostBankReconciliations
         | PostBankReconciliationsBankReconciliation
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BankReconciliation:
         """Creates a Bank Reconciliation.
 
@@ -2770,6 +2800,7 @@ class AsyncBankReconciliationsResource(_Resource):
 
         Args:
             body: a PostBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PostBankReconciliations.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.bank_reconciliations import post_bank_reconciliations as _op
         from sage_accounting.models.bank_reconciliation import BankReconciliation
@@ -2787,6 +2818,7 @@ class AsyncBankReconciliationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "bank_reconciliation", idempotency_id)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2953,7 +2985,10 @@ class AsyncBankTransfersResource(_Resource):
         return decode(response, BankTransfer.from_dict)
 
     async def create(
-        self, body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any]
+        self,
+        body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BankTransfer:
         """Creates a Bank Transfer.
 
@@ -2969,6 +3004,7 @@ class AsyncBankTransfersResource(_Resource):
 
         Args:
             body: a PostBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PostBankTransfers.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.bank_transfers import post_bank_transfers as _op
         from sage_accounting.models.bank_transfer import BankTransfer
@@ -2986,6 +3022,7 @@ class AsyncBankTransfersResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "bank_transfer", idempotency_id)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -3176,7 +3213,10 @@ class AsyncAddressesResource(_Resource):
         return decode(response, Address.from_dict)
 
     async def create(
-        self, body: PostAddresses | PostAddressesAddress | Mapping[str, Any]
+        self,
+        body: PostAddresses | PostAddressesAddress | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> Address:
         """Creates a Address.
 
@@ -3193,6 +3233,7 @@ class AsyncAddressesResource(_Resource):
 
         Args:
             body: a PostAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PostAddresses.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.addresses import post_addresses as _op
         from sage_accounting.models.address import Address
@@ -3208,6 +3249,7 @@ class AsyncAddressesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "address", idempotency_id)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3539,7 +3581,12 @@ class AsyncContactsResource(_Resource):
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
-    async def create(self, body: PostContacts | PostContactsContact | Mapping[str, Any]) -> Contact:
+    async def create(
+        self,
+        body: PostContacts | PostContactsContact | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
+    ) -> Contact:
         """Creates a Contact.
 
         ### Endpoint Availability
@@ -3555,6 +3602,7 @@ class AsyncContactsResource(_Resource):
 
         Args:
             body: a PostContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PostContacts.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.contacts import post_contacts as _op
         from sage_accounting.models.contact import Contact
@@ -3570,6 +3618,7 @@ class AsyncContactsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "contact", idempotency_id)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3810,7 +3859,10 @@ class AsyncContactPersonsResource(_Resource):
         return decode(response, ContactPerson.from_dict)
 
     async def create(
-        self, body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any]
+        self,
+        body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ContactPerson:
         """Creates a Contact Person.
 
@@ -3827,6 +3879,7 @@ class AsyncContactPersonsResource(_Resource):
 
         Args:
             body: a PostContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PostContactPersons.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.contact_people import post_contact_persons as _op
         from sage_accounting.models.contact_person import ContactPerson
@@ -3844,6 +3897,7 @@ class AsyncContactPersonsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "contact_person", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -4128,6 +4182,8 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         body: PostBusinessExchangeRates
         | PostBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BusinessExchangeRate:
         """Creates a Business Exchange Rate.
 
@@ -4143,6 +4199,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
 
         Args:
             body: a PostBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PostBusinessExchangeRates.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.business_exchange_rates import post_business_exchange_rates as _op
         from sage_accounting.models.business_exchange_rate import BusinessExchangeRate
@@ -4160,6 +4217,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "business_exchange_rate", idempotency_id)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4767,6 +4825,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         body: PostPurchaseCorrectiveInvoices
         | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> PurchaseCorrectiveInvoice:
         """Creates a Purchase Corrective Invoice.
 
@@ -4780,6 +4840,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
 
         Args:
             body: a PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PostPurchaseCorrectiveInvoices.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.purchase_corrective_invoices import (
             post_purchase_corrective_invoices as _op,
@@ -4801,6 +4862,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -5028,6 +5090,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         body: PostPurchaseCreditNotes
         | PostPurchaseCreditNotesPurchaseCreditNote
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> PurchaseCreditNote:
         """Creates a Purchase Credit Note.
 
@@ -5041,6 +5105,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
         Args:
             body: a PostPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PostPurchaseCreditNotes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.purchase_credit_notes import post_purchase_credit_notes as _op
         from sage_accounting.models.post_purchase_credit_notes import PostPurchaseCreditNotes
@@ -5058,6 +5123,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "purchase_credit_note", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5301,7 +5367,10 @@ class AsyncPurchaseInvoicesResource(_Resource):
         return decode(response, PurchaseInvoice.from_dict)
 
     async def create(
-        self, body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any]
+        self,
+        body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> PurchaseInvoice:
         """Creates a Purchase Invoice.
 
@@ -5316,6 +5385,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
         Args:
             body: a PostPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PostPurchaseInvoices.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.purchase_invoices import post_purchase_invoices as _op
         from sage_accounting.models.post_purchase_invoices import PostPurchaseInvoices
@@ -5333,6 +5403,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "purchase_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5576,6 +5647,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         body: PostPurchaseQuickEntries
         | PostPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> PurchaseQuickEntry:
         """Creates a Purchase Quick Entry.
 
@@ -5590,6 +5663,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
 
         Args:
             body: a PostPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PostPurchaseQuickEntries.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.purchase_quick_entries import post_purchase_quick_entries as _op
         from sage_accounting.models.post_purchase_quick_entries import PostPurchaseQuickEntries
@@ -5613,6 +5687,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5851,6 +5926,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         body: PostSalesCorrectiveInvoices
         | PostSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> SalesCorrectiveInvoice:
         """Creates a Sales Corrective Invoice.
 
@@ -5866,6 +5943,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
 
         Args:
             body: a PostSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PostSalesCorrectiveInvoices.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_corrective_invoices import (
             post_sales_corrective_invoices as _op,
@@ -5887,6 +5965,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -6171,7 +6250,10 @@ class AsyncSalesCreditNotesResource(_Resource):
         return decode(response, SalesCreditNote.from_dict)
 
     async def create(
-        self, body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any]
+        self,
+        body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> SalesCreditNote:
         """Creates a Sales Credit Note.
 
@@ -6186,6 +6268,7 @@ class AsyncSalesCreditNotesResource(_Resource):
 
         Args:
             body: a PostSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PostSalesCreditNotes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_credit_notes import post_sales_credit_notes as _op
         from sage_accounting.models.post_sales_credit_notes import PostSalesCreditNotes
@@ -6203,6 +6286,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_credit_note", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6419,7 +6503,10 @@ class AsyncSalesEstimatesResource(_Resource):
         return decode(response, SalesEstimate.from_dict)
 
     async def create(
-        self, body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any]
+        self,
+        body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> SalesEstimate:
         """Creates a Sales Estimate.
 
@@ -6433,6 +6520,7 @@ class AsyncSalesEstimatesResource(_Resource):
 
         Args:
             body: a PostSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PostSalesEstimates.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_estimates import post_sales_estimates as _op
         from sage_accounting.models.post_sales_estimates import PostSalesEstimates
@@ -6450,6 +6538,7 @@ class AsyncSalesEstimatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_estimate", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6670,7 +6759,10 @@ class AsyncSalesInvoicesResource(_Resource):
         return decode(response, SalesInvoice.from_dict)
 
     async def create(
-        self, body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any]
+        self,
+        body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> SalesInvoice:
         """Creates a Sales Invoice.
 
@@ -6686,6 +6778,7 @@ class AsyncSalesInvoicesResource(_Resource):
 
         Args:
             body: a PostSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PostSalesInvoices.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_invoices import post_sales_invoices as _op
         from sage_accounting.models.post_sales_invoices import PostSalesInvoices
@@ -6703,6 +6796,7 @@ class AsyncSalesInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6943,7 +7037,10 @@ class AsyncSalesQuickEntriesResource(_Resource):
         return decode(response, QuickEntry.from_dict)
 
     async def create(
-        self, body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any]
+        self,
+        body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> QuickEntry:
         """Creates a Sales Quick Entry.
 
@@ -6958,6 +7055,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
 
         Args:
             body: a PostSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PostSalesQuickEntries.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_quick_entries import post_sales_quick_entries as _op
         from sage_accounting.models.post_sales_quick_entries import PostSalesQuickEntries
@@ -6981,6 +7079,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_quick_entry", idempotency_id)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -7176,7 +7275,10 @@ class AsyncSalesQuotesResource(_Resource):
         return decode(response, SalesQuote.from_dict)
 
     async def create(
-        self, body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any]
+        self,
+        body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> SalesQuote:
         """Creates a Sales Quote.
 
@@ -7191,6 +7293,7 @@ class AsyncSalesQuotesResource(_Resource):
 
         Args:
             body: a PostSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PostSalesQuotes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.sales_quotes import post_sales_quotes as _op
         from sage_accounting.models.post_sales_quotes import PostSalesQuotes
@@ -7206,6 +7309,7 @@ class AsyncSalesQuotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "sales_quote", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7346,6 +7450,8 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         body: PostHostedArtefactPaymentSettings
         | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> HostedArtefactPaymentSetting:
         """Creates a Hosted Artefact Payment Setting.
 
@@ -7361,6 +7467,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
 
         Args:
             body: a PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting or a dict of its fields (wrapped as {'hosted_artefact_payment_setting': ...} for you), or a PostHostedArtefactPaymentSettings.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.hosted_artefact_payment_settings import (
             post_hosted_artefact_payment_settings as _op,
@@ -7384,6 +7491,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7534,6 +7642,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         body: PostContactOpeningBalances
         | PostContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ContactOpeningBalance:
         """Creates a Contact Opening Balance.
 
@@ -7548,6 +7658,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
 
         Args:
             body: a PostContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PostContactOpeningBalances.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.contact_opening_balances import (
             post_contact_opening_balances as _op,
@@ -7573,6 +7684,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "contact_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7813,6 +7925,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         body: PostBankOpeningBalances
         | PostBankOpeningBalancesBankOpeningBalance
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> BankOpeningBalance:
         """Creates a Bank Opening Balance.
 
@@ -7828,6 +7942,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
 
         Args:
             body: a PostBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PostBankOpeningBalances.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.bank_opening_balances import post_bank_opening_balances as _op
         from sage_accounting.models.bank_opening_balance import BankOpeningBalance
@@ -7845,6 +7960,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "bank_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -8040,6 +8156,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         body: PostLedgerAccountOpeningBalances
         | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> LedgerAccountOpeningBalance:
         """Creates a Ledger Account Opening Balance.
 
@@ -8055,6 +8173,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
 
         Args:
             body: a PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PostLedgerAccountOpeningBalances.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.ledger_account_opening_balances import (
             post_ledger_account_opening_balances as _op,
@@ -8078,6 +8197,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8224,6 +8344,8 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         body: PostOpeningBalanceJournals
         | PostOpeningBalanceJournalsOpeningBalanceJournal
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> OpeningBalanceJournal:
         """Creates a Opening Balance Journal.
 
@@ -8239,6 +8361,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
 
         Args:
             body: a PostOpeningBalanceJournalsOpeningBalanceJournal or a dict of its fields (wrapped as {'opening_balance_journal': ...} for you), or a PostOpeningBalanceJournals.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.opening_balance_journals import (
             post_opening_balance_journals as _op,
@@ -8258,6 +8381,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "opening_balance_journal", idempotency_id)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8407,6 +8531,8 @@ class AsyncContactAllocationsResource(_Resource):
     async def create(
         self,
         body: PostContactAllocations | PostContactAllocationsContactAllocation | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ContactAllocation:
         """Creates a Contact Allocation.
 
@@ -8421,6 +8547,7 @@ class AsyncContactAllocationsResource(_Resource):
 
         Args:
             body: a PostContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PostContactAllocations.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.contact_allocations import post_contact_allocations as _op
         from sage_accounting.models.contact_allocation import ContactAllocation
@@ -8438,6 +8565,7 @@ class AsyncContactAllocationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "contact_allocation", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8680,7 +8808,10 @@ class AsyncContactPaymentsResource(_Resource):
         return decode(response, ContactPayment.from_dict)
 
     async def create(
-        self, body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any]
+        self,
+        body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ContactPayment:
         """Creates a Contact Payment.
 
@@ -8696,6 +8827,7 @@ class AsyncContactPaymentsResource(_Resource):
 
         Args:
             body: a PostContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PostContactPayments.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.contact_payments import post_contact_payments as _op
         from sage_accounting.models.contact_payment import ContactPayment
@@ -8719,6 +8851,7 @@ class AsyncContactPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "contact_payment", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8930,7 +9063,10 @@ class AsyncOtherPaymentsResource(_Resource):
         return decode(response, OtherPayment.from_dict)
 
     async def create(
-        self, body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any]
+        self,
+        body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> OtherPayment:
         """Creates a Other Payment.
 
@@ -8946,6 +9082,7 @@ class AsyncOtherPaymentsResource(_Resource):
 
         Args:
             body: a PostOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PostOtherPayments.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.other_payments import post_other_payments as _op
         from sage_accounting.models.other_payment import OtherPayment
@@ -8963,6 +9100,7 @@ class AsyncOtherPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "other_payment", idempotency_id)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -9234,6 +9372,8 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         body: PostProductSalesPriceTypes
         | PostProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ProductSalesPriceType:
         """Creates a Product Sales Price Type.
 
@@ -9249,6 +9389,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
 
         Args:
             body: a PostProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PostProductSalesPriceTypes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.product_sales_price_types import (
             post_product_sales_price_types as _op,
@@ -9268,6 +9409,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "product_sales_price_type", idempotency_id)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9459,7 +9601,12 @@ class AsyncProductsResource(_Resource):
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
-    async def create(self, body: PostProducts | PostProductsProduct | Mapping[str, Any]) -> Product:
+    async def create(
+        self,
+        body: PostProducts | PostProductsProduct | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
+    ) -> Product:
         """Creates a Product.
 
         ### Endpoint Availability
@@ -9474,6 +9621,7 @@ class AsyncProductsResource(_Resource):
 
         Args:
             body: a PostProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PostProducts.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.products import post_products as _op
         from sage_accounting.models.post_products import PostProducts
@@ -9489,6 +9637,7 @@ class AsyncProductsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "product", idempotency_id)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9670,7 +9819,12 @@ class AsyncServicesResource(_Resource):
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
-    async def create(self, body: PostServices | PostServicesService | Mapping[str, Any]) -> Service:
+    async def create(
+        self,
+        body: PostServices | PostServicesService | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
+    ) -> Service:
         """Creates a Service.
 
         ### Endpoint Availability
@@ -9685,6 +9839,7 @@ class AsyncServicesResource(_Resource):
 
         Args:
             body: a PostServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PostServices.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.services import post_services as _op
         from sage_accounting.models.post_services import PostServices
@@ -9700,6 +9855,7 @@ class AsyncServicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "service", idempotency_id)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9878,7 +10034,10 @@ class AsyncServiceRateTypesResource(_Resource):
         return decode(response, ServiceRateType.from_dict)
 
     async def create(
-        self, body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any]
+        self,
+        body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> ServiceRateType:
         """Creates a Service Rate Type.
 
@@ -9894,6 +10053,7 @@ class AsyncServiceRateTypesResource(_Resource):
 
         Args:
             body: a PostServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PostServiceRateTypes.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.service_rate_types import post_service_rate_types as _op
         from sage_accounting.models.post_service_rate_types import PostServiceRateTypes
@@ -9911,6 +10071,7 @@ class AsyncServiceRateTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "service_rate_type", idempotency_id)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -10099,7 +10260,10 @@ class AsyncStockItemsResource(_Resource):
         return decode(response, StockItem.from_dict)
 
     async def create(
-        self, body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any]
+        self,
+        body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> StockItem:
         """Creates a Stock Item.
 
@@ -10114,6 +10278,7 @@ class AsyncStockItemsResource(_Resource):
 
         Args:
             body: a PostStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PostStockItems.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.stock_items import post_stock_items as _op
         from sage_accounting.models.post_stock_items import PostStockItems
@@ -10134,6 +10299,7 @@ class AsyncStockItemsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "stock_item", idempotency_id)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10271,7 +10437,10 @@ class AsyncStockMovementsResource(_Resource):
         return decode(response, StockMovement.from_dict)
 
     async def create(
-        self, body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any]
+        self,
+        body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> StockMovement:
         """Creates a Stock Movement.
 
@@ -10286,6 +10455,7 @@ class AsyncStockMovementsResource(_Resource):
 
         Args:
             body: a PostStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PostStockMovements.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.stock_movements import post_stock_movements as _op
         from sage_accounting.models.post_stock_movements import PostStockMovements
@@ -10303,6 +10473,7 @@ class AsyncStockMovementsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "stock_movement", idempotency_id)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -12020,6 +12191,8 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         body: PostMigrationTaxReturns
         | PostMigrationTaxReturnsMigrationTaxReturn
         | Mapping[str, Any],
+        *,
+        idempotency_id: str | bool = True,
     ) -> MigrationTaxReturn:
         """Creates a Migration Tax Return.
 
@@ -12035,6 +12208,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
 
         Args:
             body: a PostMigrationTaxReturnsMigrationTaxReturn or a dict of its fields (wrapped as {'migration_tax_return': ...} for you), or a PostMigrationTaxReturns.
+            idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
         from sage_accounting.api.migration_tax_returns import post_migration_tax_returns as _op
         from sage_accounting.models.migration_tax_return import MigrationTaxReturn
@@ -12052,6 +12226,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op._get_kwargs(body=wrapped, **given())
+        with_idempotency_id(request, "migration_tax_return", idempotency_id)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 

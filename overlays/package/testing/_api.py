@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sage_accounting.testing._clock import parse_datetime
 from sage_accounting.testing._http import Request, Response, json_response, sage_error, sage_errors
+from sage_accounting.testing._idempotency import FirstAnswers
 from sage_accounting.testing._spec import Collection, Operation, RouteMatch, Spec
 from sage_accounting.testing._stats import Stats
 from sage_accounting.testing._store import Business, Record, Store
@@ -48,11 +49,13 @@ class Api:
         *,
         envelope: EnvelopeStyle = "mixed",
         past_last_page: PastLastPage = "last",
+        idempotency: bool = True,
     ) -> None:
         self.spec = spec
         self.envelope = envelope
         self.past_last_page = past_last_page
         self._seed = seed
+        self.first_answers = FirstAnswers(store.now) if idempotency else None
         self.store = store
         self.stats = stats
         self.api_prefix = api_prefix
@@ -320,10 +323,16 @@ class Api:
     def _create(
         self, business: Business, collection: Collection, fields: dict[str, Any]
     ) -> Response:
-        record = self.store.create(business, collection.name, fields)
-        self.stats_count(self.stats.created, collection.name)
-        assert collection.create_op is not None
-        return json_response(collection.create_op.status, self.store.materialize(business, record))
+        def create() -> Response:
+            record = self.store.create(business, collection.name, fields)
+            self.stats_count(self.stats.created, collection.name)
+            assert collection.create_op is not None
+            data = self.store.materialize(business, record)
+            return json_response(collection.create_op.status, data)
+
+        if self.first_answers is None:
+            return create()
+        return self.first_answers.answer(business.id, collection.name, fields, create)
 
     def _update(self, business: Business, record: Record, fields: dict[str, Any]) -> Response:
         self.store.update(business, record, fields)

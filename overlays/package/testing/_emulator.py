@@ -16,6 +16,7 @@ from sage_accounting.testing._app import App, BudgetScope, Endpoints
 from sage_accounting.testing._churn import Churn
 from sage_accounting.testing._clock import Clock, FakeClock
 from sage_accounting.testing._faults import Faults
+from sage_accounting.testing._idempotency import FIELD as IDEMPOTENCY_FIELD
 from sage_accounting.testing._limits import CapUsage, Limits
 from sage_accounting.testing._oauth import OAuthServer
 from sage_accounting.testing._server import Serving
@@ -62,6 +63,11 @@ class SageEmulator:
     - `past_last_page`: a page past the last answers the `"last"` page (default, as the live
       API does) or `"empty"`.
     - `fake.churn(collection, ...)` creates and deletes records while a list is read.
+    - `idempotency`: a create whose resource object carries an `idempotency_id` is answered,
+      for 7 days of the emulator's clock, with its first answer when the same request (same
+      business, resource, id and body) comes again, and creates nothing; the same id with
+      another body answers 422 `IdempotencyIdReused` (Sage does not document this case: the
+      emulator's choice). Only a successful create is remembered. `False`: ids are ignored.
     """
 
     def __init__(
@@ -81,6 +87,7 @@ class SageEmulator:
         business_name: str = "Example Trading Ltd",
         envelope: EnvelopeStyle = "mixed",
         past_last_page: PastLastPage = "last",
+        idempotency: bool = True,
     ) -> None:
         self.spec, self._values = _shared()
         self.seed_value = seed
@@ -116,6 +123,7 @@ class SageEmulator:
             seed,
             envelope=envelope,
             past_last_page=past_last_page,
+            idempotency=idempotency,
         )
         self.app = App(
             endpoints=self.endpoints,
@@ -318,7 +326,8 @@ class SageEmulator:
     ) -> dict[str, Any]:
         """A valid request body for creating (POST) or updating (PUT) a record of `collection`.
 
-        Ids of related records point at records of the business where there are some.
+        Ids of related records point at records of the business where there are some. It never
+        carries an `idempotency_id`: the same body twice would otherwise create only once.
         """
         spec_collection = self.spec.collections[self._collection(collection, user_level=True)]
         op = (
@@ -335,6 +344,7 @@ class SageEmulator:
         links = _BusinessLinks(self.store, business, 1 << 62)
         body = self._values.body(inner, rng, links, minimal)
         assert isinstance(body, dict)
+        body.pop(IDEMPOTENCY_FIELD, None)
         return {wrapper: body} if wrapped else body
 
     def _business(self, business_id: str | None) -> Business:
