@@ -238,15 +238,24 @@ class SageAuth(httpx.Auth):
         response = yield request
         assert isinstance(response, httpx.Response)
         if response.status_code != 401 or not manager.can_refresh(token):
+            if response.status_code < 400:
+                manager.refusals.answered(self.business_id, ok=True)
             return None
-        if not refreshed:  # one refresh a call: a token this call just got is not expired
-            answer = yield _NeedToken(stale=token.access_token)
-            assert isinstance(answer, Token)
-            token = answer
-            self._authorize(request, token)
-            response = yield request
-            assert isinstance(response, httpx.Response)
-        return token if response.status_code == 401 else None
+        # One refresh a call, and none for a token this call just got or that is already the
+        # fresher one of a 401 for this business: neither 401 can be an expired token.
+        if refreshed or manager.refusals.refused(self.business_id, token):
+            return token
+        answer = yield _NeedToken(stale=token.access_token)
+        assert isinstance(answer, Token)
+        token = answer
+        manager.refusals.checking(self.business_id, token)
+        self._authorize(request, token)
+        response = yield request
+        assert isinstance(response, httpx.Response)
+        if response.status_code == 401:
+            return token  # the fresher token was refused too: Sage refuses the business
+        manager.refusals.answered(self.business_id, ok=response.status_code < 400)
+        return None
 
     def _authorize(self, request: httpx.Request, token: Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.access_token}"
