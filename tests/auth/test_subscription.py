@@ -209,19 +209,35 @@ def test_a_refresh_by_another_client_of_the_connection_ends_the_refusal(
     assert fake.stats.token_calls == 2
 
 
-def test_a_new_login_ends_the_refusal(fake: SageEmulator, lapsed: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_new_login_ends_the_refusal(
+    fake: SageEmulator, lapsed: str, tmp_path: Path, kind: str
+) -> None:
     path = tmp_path / "token.json"
-    store = FileTokenStore(path)
-    with make_client(
-        fake, token_store=store, business_id=lapsed, refused_business_ttl=3600
-    ) as sage:
-        store.save(token_of(fake), replaces=None)
-        with pytest.raises(SubscriptionError):
-            sage.lead_business()
+    FileTokenStore(path).save(token_of(fake), replaces=None)
+
+    def log_in_again() -> None:
         fake.renew_subscription(lapsed)
         login = FileTokenStore(path)  # `sage-accounting login` in another process
         login.save(token_of(fake), replaces=login.load())
-        assert sage.lead_business().id == fake.lead_business_id
+
+    options = {"token_store": FileTokenStore(path), "business_id": lapsed}
+    if kind == "sync":
+        with make_client(fake, refused_business_ttl=3600, **options) as sage:
+            with pytest.raises(SubscriptionError):
+                sage.lead_business()
+            log_in_again()
+            assert sage.lead_business().id == fake.lead_business_id
+    else:
+
+        async def run() -> None:
+            async with make_async_client(fake, refused_business_ttl=3600, **options) as sage:
+                with pytest.raises(SubscriptionError):
+                    await sage.lead_business()
+                log_in_again()
+                assert (await sage.lead_business()).id == fake.lead_business_id
+
+        asyncio.run(run())
     assert fake.stats.token_calls == 1
 
 
