@@ -74,6 +74,17 @@ def test_the_async_client_refreshes_once_too(fake: SageEmulator, lapsed: str) ->
     assert [error.remembered for error in errors] == [False] + [True] * 9
 
 
+def test_a_call_that_refreshed_ahead_of_expiry_does_not_refresh_again(
+    fake: SageEmulator, lapsed: str
+) -> None:
+    with make_client(fake, business_id=lapsed) as sage:
+        fake.clock.advance(250)  # inside the 60 s margin: refreshed before the request
+        with pytest.raises(SubscriptionError) as caught:
+            sage.lead_business()
+    assert not caught.value.remembered
+    assert (api_requests(fake), fake.stats.token_calls) == (1, 1)  # one refresh a call
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_merely_expired_token_still_gets_its_one_refresh(
     fake: SageEmulator, lapsed: str, kind: str
