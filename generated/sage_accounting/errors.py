@@ -152,15 +152,20 @@ class APIStatusError(APIError):
     def from_response(cls, response: httpx.Response) -> APIStatusError:
         """The typed error for an error response (its body must have been read)."""
         error_class = error_class_for_status(response.status_code)
-        content = response.content
-        return error_class(
-            status_code=response.status_code,
-            method=response.request.method,
-            url=_safe_url(response.request.url),
-            response=response,
-            errors=parse_sage_errors(content),
-            body=content.decode("utf-8", errors="replace"),
-        )
+        return error_class(**_status_fields(response))
+
+
+def _status_fields(response: httpx.Response) -> dict[str, Any]:
+    """What a status error carries of `response` (its body must have been read)."""
+    content = response.content
+    return {
+        "status_code": response.status_code,
+        "method": response.request.method,
+        "url": _safe_url(response.request.url),
+        "response": response,
+        "errors": parse_sage_errors(content),
+        "body": content.decode("utf-8", errors="replace"),
+    }
 
 
 class BadRequestError(APIStatusError):
@@ -169,6 +174,45 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     """401: the access token is missing, invalid or expired (after one refresh)."""
+
+
+class SubscriptionError(AuthenticationError):
+    """401 that a fresh token did not cure: Sage refuses this business, not the token.
+
+    Sage answers such 401s with `$dataCode` "AuthorizationFailure" (e.g. "No active
+    subscription. (MSE)": the business's trial ended or it cancelled), as it may an expired
+    token, so the client tells them apart by refreshing once: when a token fresher than the
+    refused one is refused too, refreshing cannot help. The client then fails calls to that
+    business at once (`remembered` is True, `response` None) until its token changes or
+    `refused_business_ttl` seconds pass; calls to its other businesses go on.
+    """
+
+    def __init__(self, *, business_id: str | None, remembered: bool = False, **fields: Any):
+        super().__init__(**fields)
+        self.business_id = business_id
+        self.remembered = remembered
+        who = f"business {business_id}" if business_id else "the lead business (no X-Business)"
+        how = "refused moments ago" if remembered else "a refreshed token was refused too"
+        self.message = f"Sage refuses {who}: {self.message} ({how}; refreshing cannot help)"
+        self.args = (self.message,)
+
+    @classmethod
+    def refused(cls, response: httpx.Response, *, business_id: str | None) -> SubscriptionError:
+        """The error for `response`, a 401 that came although the token was fresh."""
+        return cls(business_id=business_id, **_status_fields(response))
+
+    def again(self, method: str, url: str) -> SubscriptionError:
+        """The same refusal for a later call to the business, which was not sent."""
+        return SubscriptionError(
+            business_id=self.business_id,
+            remembered=True,
+            status_code=self.status_code,
+            method=method,
+            url=_safe_url(url),
+            response=None,
+            errors=self.errors,
+            body=self.body,
+        )
 
 
 class PermissionDeniedError(APIStatusError):
@@ -241,7 +285,16 @@ class TokenRefreshError(AuthError):
 
 
 class LoginError(AuthError):
-    """The OAuth login did not complete (state mismatch, consent denied, bad code)."""
+    """The OAuth login did not complete (state mismatch, consent denied, bad code).
+
+    A consent that failed at Sage carries the callback's `error` and `reason` (e.g. "Invalid
+    request" and "Email already in use"); both are in the message too.
+    """
+
+    def __init__(self, message: str, *, error: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.error = error
+        self.reason = reason
 
 
 class TokenStoreError(AuthError):
@@ -265,6 +318,7 @@ __all__ = [
     "SageAccountingError",
     "SageErrorDetail",
     "ServerError",
+    "SubscriptionError",
     "TokenRefreshError",
     "TokenStoreError",
     "UnexpectedStatus",

@@ -83,6 +83,7 @@ def _make_shared(
     revoke_url: str,
     timeout: float | httpx.Timeout,
     refresh_margin: float,
+    refused_business_ttl: float,
     clock: Callable[[], float] | None,
     max_retries: int,
     retry_policy: RetryPolicy | None,
@@ -100,6 +101,7 @@ def _make_shared(
         token_url=token_url,
         refresh_margin=refresh_margin,
         clock=clock or time.time,
+        refused_business_ttl=refused_business_ttl,
     )
     if retry_policy is None:
         retry_policy = RetryPolicy(max_retries=max_retries)
@@ -269,7 +271,8 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
     Pass the token (`token=Token(...)`) or where it lives (`token_store=FileTokenStore(...)`),
     plus `client_id`/`client_secret` so that it can refresh. `business_id` sends `X-Business`
     on every API call; `with_business(id)` gives a client for another business that shares
-    the connection pool and the token.
+    the connection pool and the token. A business Sage refuses although the token is fresh
+    (`SubscriptionError`) fails further calls at once for `refused_business_ttl` seconds.
     """
 
     def __init__(
@@ -287,6 +290,7 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         refresh_margin: float = 60.0,
+        refused_business_ttl: float = 60.0,
         clock: Callable[[], float] | None = None,
         max_retries: int = 5,
         retry_policy: RetryPolicy | None = None,
@@ -357,6 +361,7 @@ class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         refresh_margin: float = 60.0,
+        refused_business_ttl: float = 60.0,
         clock: Callable[[], float] | None = None,
         max_retries: int = 5,
         retry_policy: RetryPolicy | None = None,
@@ -417,6 +422,7 @@ _SHARED_ARGUMENTS = (
     "revoke_url",
     "timeout",
     "refresh_margin",
+    "refused_business_ttl",
     "clock",
     "max_retries",
     "retry_policy",

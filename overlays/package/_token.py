@@ -23,6 +23,10 @@ def _to_epoch(value: float | int | datetime.datetime | None) -> float | None:
     return float(value)
 
 
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
 def _fingerprint(secret: str) -> str:
     """Enough to tell two tokens apart in a log, nothing to use."""
     return hashlib.sha256(secret.encode()).hexdigest()[:8]
@@ -30,7 +34,11 @@ def _fingerprint(secret: str) -> str:
 
 @attrs.frozen(repr=False)
 class Token:
-    """Access and refresh token. `expires_at` is epoch seconds (a datetime is converted)."""
+    """Access and refresh token. `expires_at` is epoch seconds (a datetime is converted).
+
+    `requested_by_id` is the Sage user who consented, as the login's token answer names it
+    (refreshes keep it; tokens stored before it was kept have None).
+    """
 
     access_token: str
     refresh_token: str | None = None
@@ -38,6 +46,7 @@ class Token:
     refresh_token_expires_at: float | None = attrs.field(default=None, converter=_to_epoch)
     scope: str | None = None
     token_type: str = "bearer"
+    requested_by_id: str | None = None
 
     def __repr__(self) -> str:
         expires = (
@@ -81,6 +90,7 @@ class Token:
             ),
             scope=data.get("scope"),
             token_type=str(data.get("token_type") or "bearer"),
+            requested_by_id=_text(data.get("requested_by_id")),
         )
 
     def to_json(self) -> dict[str, Any]:

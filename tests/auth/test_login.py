@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sage_accounting import SageAccounting
 from sage_accounting.auth import LoginError, OAuth2Flow
 from sage_accounting.cli import main
 from sage_accounting.testing import SageEmulator
@@ -63,6 +64,60 @@ def test_exchange_returns_a_working_token(fake: SageEmulator) -> None:
             headers={"Authorization": f"Bearer {token.access_token}"},
         )
     assert me.status_code == 200
+
+
+def test_the_token_names_the_user_who_consented_and_refreshes_keep_it(
+    fake: SageEmulator,
+) -> None:
+    flow = _flow(fake)
+    url, state = flow.authorization_url()
+    token = flow.exchange(_consent(fake, url), state)
+    with SageAccounting(
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        token=token,
+        base_url=fake.api_base_url,
+        token_url=fake.token_url,
+        transport=fake.transport,
+        clock=fake.clock.now,
+        limits=None,
+    ) as sage:
+        user = sage.request("GET", "/user").json()
+        assert token.requested_by_id == user["id"]
+        fake.clock.advance(400)
+        sage.lead_business()  # refreshes: Sage's refresh answer does not name the user
+        assert sage.token is not None and sage.token.access_token != token.access_token
+        assert sage.token.requested_by_id == user["id"]
+
+
+def test_a_failed_consent_shows_sages_error_and_reason(fake: SageEmulator) -> None:
+    fake.refuse_consent(error="Invalid request", reason="Email already in use")
+    flow = _flow(fake)
+    url, state = flow.authorization_url()
+    with pytest.raises(LoginError) as caught:
+        flow.exchange(_consent(fake, url), state)
+    assert "Invalid request" in str(caught.value) and "Email already in use" in str(caught.value)
+    assert (caught.value.error, caught.value.reason) == ("Invalid request", "Email already in use")
+
+
+def test_a_code_older_than_60_seconds_is_refused(fake: SageEmulator) -> None:
+    flow = _flow(fake)
+    url, state = flow.authorization_url()
+    callback = _consent(fake, url)
+    fake.clock.advance(61)
+    with pytest.raises(LoginError, match="invalid_grant") as caught:
+        flow.exchange(callback, state)
+    assert "60 seconds" in str(caught.value)
+
+
+def test_a_code_works_once(fake: SageEmulator) -> None:
+    flow = _flow(fake)
+    url, state = flow.authorization_url()
+    callback = _consent(fake, url)
+    fake.clock.advance(59)
+    assert flow.exchange(callback, state).access_token
+    with pytest.raises(LoginError, match="already used"):
+        flow.exchange(callback, state)
 
 
 def test_mismatched_state_is_refused(fake: SageEmulator) -> None:
@@ -161,7 +216,7 @@ def test_cli_login_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert code == 0
     assert browsed == [200]  # the callback page answered the browser
     saved = json.loads(token_file.read_text())
-    assert saved["access_token"] and saved["refresh_token"]
+    assert saved["access_token"] and saved["refresh_token"] and saved["requested_by_id"]
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
 
 

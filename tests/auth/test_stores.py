@@ -149,3 +149,16 @@ def test_a_crash_between_refresh_and_use_loses_nothing(tmp_path: Path) -> None:
     assert fake.stats.refreshes == 2
     assert fake.stats.refresh_token_reuse.count == 0
     assert json.loads(path.read_text())["refresh_token"] != after.refresh_token
+
+
+def test_file_store_keeps_who_consented_and_reads_files_from_before(tmp_path: Path) -> None:
+    path = tmp_path / "token.json"
+    store = FileTokenStore(path)
+    token = Token(access_token="a1", refresh_token="r1", expires_at=2e9, requested_by_id="u-7")
+    store.save(token, replaces=None)
+    assert FileTokenStore(path).load() == token
+    # A file written before the user was kept has no such field.
+    older = {"access_token": "a0", "refresh_token": "r0", "expires_at": 2e9, "scope": None}
+    path.write_text(json.dumps({**older, "refresh_token_expires_at": None, "token_type": "bearer"}))
+    loaded = FileTokenStore(path).load()
+    assert loaded is not None and loaded.requested_by_id is None and loaded.access_token == "a0"

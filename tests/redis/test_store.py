@@ -155,3 +155,5 @@ def test_a_client_refreshes_through_the_store(redis_url: str) -> None:
     stored = store.load()
     assert stored is not None and stored.refresh_token != old.refresh_token
     assert fake.stats.refreshes == 1 and fake.stats.refresh_token_reuse == 0
+    # Who consented, from the login's answer, survives the refresh and the store.
+    assert old.requested_by_id and stored.requested_by_id == old.requested_by_id

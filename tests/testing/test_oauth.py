@@ -92,6 +92,64 @@ def test_consent_denied_and_bad_requests(fake: SageEmulator) -> None:
     assert wrong_uri.status_code == 400
 
 
+def test_a_failed_consent_comes_back_with_error_and_reason(fake: SageEmulator) -> None:
+    http = _oauth_client(fake)
+    fake.refuse_consent("Invalid request", "Email already in use")
+    assert _authorize(fake, http) == {
+        "error": "Invalid request",
+        "reason": "Email already in use",
+        "state": "s-123",
+    }
+    fake.deny_consent = False
+    assert "code" in _authorize(fake, http)
+
+
+def test_a_code_lives_60_seconds(fake: SageEmulator, clock: FakeClock) -> None:
+    http = _oauth_client(fake)
+    late = _authorize(fake, http)["code"]
+    clock.advance(59.9)
+    assert _exchange(fake, http, _authorize(fake, http)["code"]).status_code == 200
+    clock.advance(0.1)
+    refused = _exchange(fake, http, late)
+    assert refused.status_code == 400 and refused.json() == {"error": "invalid_grant"}
+    patient = SageEmulator(seed=1, clock=clock, authorization_code_ttl=600)
+    code = _authorize(patient, _oauth_client(patient))["code"]
+    clock.advance(599)
+    assert _exchange(patient, _oauth_client(patient), code).status_code == 200
+
+
+def test_a_business_without_subscription_answers_401_to_every_token(
+    fake: SageEmulator,
+) -> None:
+    lapsed = fake.add_business("Lapsed Ltd")
+    fake.end_subscription(lapsed)
+    http = _oauth_client(fake)
+    for token in (fake.issue_token(), fake.issue_token()):  # a fresh token does not help
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        refused = http.get(
+            f"{fake.api_base_url}/contacts", headers={**bearer, "X-Business": lapsed}
+        )
+        assert refused.status_code == 401
+        assert refused.json() == [
+            {
+                "$severity": "error",
+                "$dataCode": "AuthorizationFailure",
+                "$message": "No active subscription. (MSE)",
+                "$source": "",
+            }
+        ]
+        lead = http.get(f"{fake.api_base_url}/contacts", headers=bearer)  # other businesses go on
+        assert lead.status_code == 200
+    fake.renew_subscription(lapsed)
+    answered = http.get(f"{fake.api_base_url}/contacts", headers={**bearer, "X-Business": lapsed})
+    assert answered.status_code == 200
+    fake.end_subscription(message="Access Denied")  # the lead business, without X-Business
+    denied = http.get(f"{fake.api_base_url}/contacts", headers=bearer)
+    assert denied.status_code == 401 and denied.json()[0]["$message"] == "Access Denied"
+    with pytest.raises(KeyError):
+        fake.end_subscription("no-such-business")
+
+
 def test_code_bound_to_redirect_uri_and_client(fake: SageEmulator) -> None:
     http = _oauth_client(fake)
     code = _authorize(fake, http)["code"]

@@ -2,6 +2,9 @@
 
 It also turns an API call's final error status into its typed error (errors.py): the flow is
 the one place that sees the answer after the 401-refresh-resend, for generated operations too.
+A 401 that persists with a fresher token is Sage refusing the business, not the token
+(`SubscriptionError`); the business is remembered (_refusals.py) so that further calls to it
+raise at once. A call refreshes at most once.
 
 One generator (`_flow`) decides what happens to a request: when to refresh (before a request
 whose token expires within the margin, and once after a 401), and which headers go on it.
@@ -20,20 +23,39 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
+import attrs
 import httpx
 
 from sage_accounting._token import Token
+from sage_accounting.auth._refusals import DEFAULT_TTL, Refusals
 from sage_accounting.auth._store import TokenStore
-from sage_accounting.errors import APIStatusError, TokenRefreshError
+from sage_accounting.errors import APIStatusError, SubscriptionError, TokenRefreshError
 
 
 class _NeedToken:
-    """Marker the flow yields: give me a usable token; `stale` is the one that failed."""
+    """Marker the flow yields: give me a usable token; `stale` is the one that failed.
 
-    __slots__ = ("stale",)
+    The driver sets `refreshed` when it asked Sage for the token (rather than finding one).
+    """
+
+    __slots__ = ("refreshed", "stale")
 
     def __init__(self, stale: str | None) -> None:
         self.stale = stale
+        self.refreshed = False
+
+
+class _StoredToken:
+    """Marker the flow yields: the store's token if it is fresh and not `current`, else
+    `current` (another process's refresh or a new login ends a business's refusal)."""
+
+    __slots__ = ("current",)
+
+    def __init__(self, current: Token) -> None:
+        self.current = current
+
+
+_Yield = httpx.Request | _NeedToken | _StoredToken
 
 
 class TokenManager:
@@ -48,6 +70,7 @@ class TokenManager:
         token_url: str,
         refresh_margin: float = 60.0,
         clock: Callable[[], float] = time.time,
+        refused_business_ttl: float = DEFAULT_TTL,
     ) -> None:
         self.store = store
         self.client_id = client_id
@@ -57,6 +80,7 @@ class TokenManager:
         self.clock = clock
         self.token: Token | None = None  # this process's copy; the store is the truth
         self.refreshes = 0
+        self.refusals = Refusals(refused_business_ttl, clock)
         self.thread_lock = threading.Lock()
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
@@ -78,6 +102,14 @@ class TokenManager:
     def usable(self, token: Token | None, stale: str | None) -> bool:
         """Whether a stored token can serve instead of refreshing: not the one that failed."""
         return self.fresh(token) and token is not None and token.access_token != stale
+
+    def adopt(self, stored: Token | None, current: Token) -> Token:
+        """`stored` (just loaded) if it is fresh and another token than `current`."""
+        if stored is None or not self.fresh(stored) or stored.access_token == current.access_token:
+            return current
+        if self.token is current:
+            self.token = stored
+        return stored
 
     def can_refresh(self, token: Token | None) -> bool:
         """Whether a refresh could be tried (else a 401 goes to the caller as it is)."""
@@ -116,14 +148,13 @@ class TokenManager:
         new = token_from_response(response, now=self.clock(), action="refresh")
         if new.refresh_token is None:
             # Sage always rotates; if an answer ever omits it, the old one is still the grant.
-            new = Token(
-                access_token=new.access_token,
+            new = attrs.evolve(
+                new,
                 refresh_token=used.refresh_token,
-                expires_at=new.expires_at,
                 refresh_token_expires_at=used.refresh_token_expires_at,
-                scope=new.scope,
-                token_type=new.token_type,
             )
+        if new.requested_by_id is None:  # only the login's answer names the user
+            new = attrs.evolve(new, requested_by_id=used.requested_by_id)
         self.refreshes += 1
         return new
 
@@ -144,6 +175,13 @@ def token_from_response(response: httpx.Response, *, now: float, action: str) ->
     reason = data.get("error") if isinstance(data, dict) else None
     description = data.get("error_description") if isinstance(data, dict) else None
     detail = f"{reason}" + (f": {description}" if description else "") if reason else "no reason"
+    if reason == "invalid_grant" and action == "exchange":
+        raise TokenRefreshError(
+            f"token {action} refused ({detail}): the authorization code was already used or "
+            "has expired (it lives 60 seconds), or redirect_uri differs from the consent's: "
+            "log in again",
+            login_required=True,
+        )
     if reason == "invalid_grant":
         raise TokenRefreshError(
             f"token {action} refused ({detail}): the refresh token was already used, revoked "
@@ -177,21 +215,46 @@ class SageAuth(httpx.Auth):
 
     def _flow(
         self, request: httpx.Request
-    ) -> Generator[httpx.Request | _NeedToken, httpx.Response | Token, None]:
-        token = self.manager.token
-        if not self.manager.fresh(token):
-            answer = yield _NeedToken(stale=token.access_token if token else None)
+    ) -> Generator[_Yield, httpx.Response | Token, Token | None]:
+        """Returns the token a final 401 came with when that cannot be an expired token."""
+        manager = self.manager
+        token = manager.token
+        refreshed = False
+        if not manager.fresh(token):
+            need = _NeedToken(stale=token.access_token if token else None)
+            answer = yield need
+            assert isinstance(answer, Token)
+            token, refreshed = answer, need.refreshed
+        assert token is not None
+        if manager.refusals.get(self.business_id, token) is not None:
+            answer = yield _StoredToken(token)
             assert isinstance(answer, Token)
             token = answer
-        assert token is not None
+            refusal = manager.refusals.get(self.business_id, token)
+            if refusal is not None:
+                raise refusal.again(request.method, str(request.url))
         self._authorize(request, token)
         response = yield request
         assert isinstance(response, httpx.Response)
-        if response.status_code == 401 and self.manager.can_refresh(token):
-            answer = yield _NeedToken(stale=token.access_token)
-            assert isinstance(answer, Token)
-            self._authorize(request, answer)
-            yield request
+        if response.status_code != 401 or not manager.can_refresh(token):
+            if response.status_code < 400:
+                manager.refusals.answered(self.business_id, ok=True)
+            return None
+        # One refresh a call, and none for a token this call just got or that is already the
+        # fresher one of a 401 for this business: neither 401 can be an expired token.
+        if refreshed or manager.refusals.refused(self.business_id, token):
+            return token
+        answer = yield _NeedToken(stale=token.access_token)
+        assert isinstance(answer, Token)
+        token = answer
+        manager.refusals.checking(self.business_id, token)
+        self._authorize(request, token)
+        response = yield request
+        assert isinstance(response, httpx.Response)
+        if response.status_code == 401:
+            return token  # the fresher token was refused too: Sage refuses the business
+        manager.refusals.answered(self.business_id, ok=response.status_code < 400)
+        return None
 
     def _authorize(self, request: httpx.Request, token: Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.access_token}"
@@ -209,23 +272,30 @@ class SageAuth(httpx.Auth):
         while True:
             sent: httpx.Response | Token
             if isinstance(item, _NeedToken):
-                sent = yield from self._sync_token(item.stale)
+                sent = yield from self._sync_token(item)
+            elif isinstance(item, _StoredToken):
+                sent = self.manager.adopt(self.manager.store.load(), item.current)
             else:
                 sent = yield item
             try:
                 item = flow.send(sent)
-            except StopIteration:
-                _raise_for_status(sent)
+            except StopIteration as stop:
+                assert isinstance(sent, httpx.Response)
+                if sent.status_code >= 400:
+                    sent.read()
+                self._raise_for_status(sent, stop.value)
                 return
 
-    def _sync_token(self, stale: str | None) -> Generator[httpx.Request, httpx.Response, Token]:
+    def _sync_token(self, need: _NeedToken) -> Generator[httpx.Request, httpx.Response, Token]:
         manager = self.manager
+        stale = need.stale
         with manager.thread_lock:
             if manager.token is not None and manager.usable(manager.token, stale):
                 return manager.token  # another thread refreshed while we waited
             with manager.store.refresh_lock():
                 current = manager.store.load()
                 if current is None or not manager.usable(current, stale):
+                    need.refreshed = True
                     response = yield manager.refresh_request(current)
                     response.read()
                     assert current is not None  # refresh_request refuses None
@@ -253,6 +323,7 @@ class SageAuth(httpx.Auth):
                         async with manager.store.arefresh_lock():
                             token = await manager.store.aload()
                             if token is None or not manager.usable(token, item.stale):
+                                item.refreshed = True
                                 response = yield manager.refresh_request(token)
                                 await response.aread()
                                 assert token is not None  # refresh_request refuses None
@@ -260,22 +331,31 @@ class SageAuth(httpx.Auth):
                                 token = await manager.store.asave(new, replaces=token)
                             manager.token = token
                 sent = token
+            elif isinstance(item, _StoredToken):
+                sent = manager.adopt(await manager.store.aload(), item.current)
             else:
                 sent = yield item
             try:
                 item = flow.send(sent)
-            except StopIteration:
-                if isinstance(sent, httpx.Response) and sent.status_code >= 400:
+            except StopIteration as stop:
+                assert isinstance(sent, httpx.Response)
+                if sent.status_code >= 400:
                     await sent.aread()
-                _raise_for_status(sent)
+                self._raise_for_status(sent, stop.value)
                 return
 
+    def _raise_for_status(self, last: httpx.Response, refused_with: Token | None) -> None:
+        """An API call that ends in an error status raises its typed error (see errors.py).
 
-def _raise_for_status(last: httpx.Response | Token) -> None:
-    """An API call that ends in an error status raises its typed error (see errors.py)."""
-    if isinstance(last, httpx.Response) and last.status_code >= 400:
-        last.read()
-        raise APIStatusError.from_response(last)
+        `refused_with`: the fresh token a final 401 came with, so Sage refuses the business.
+        """
+        if last.status_code < 400:
+            return
+        if refused_with is None:
+            raise APIStatusError.from_response(last)
+        error = SubscriptionError.refused(last, business_id=self.business_id)
+        self.manager.refusals.note(self.business_id, refused_with, error)
+        raise error
 
 
 def _stripped(request: httpx.Request) -> httpx.Request:

@@ -94,9 +94,9 @@ class OAuth2Flow:
         code: str | None
         if "://" in callback_url_or_code or callback_url_or_code.startswith("/"):
             params = httpx.URL(callback_url_or_code).params
-            error = params.get("error")
-            if error:
-                raise LoginError(f"the login was not granted: {error}")
+            error, reason = params.get("error"), params.get("reason")
+            if error or reason:
+                raise _refused_consent(error, reason or params.get("error_description"))
             code, received_state = params.get("code"), params.get("state")
         else:
             code = callback_url_or_code
@@ -166,6 +166,12 @@ class OAuth2Flow:
             timeout=self._timeout, transport=self._async_transport
         ) as http:
             check_revoked(await http.send(self._revoke_request(token)))
+
+
+def _refused_consent(error: str | None, reason: str | None) -> LoginError:
+    """Sage sends a failed consent back as `error` and `reason` (e.g. "Email already in use")."""
+    said = ": ".join(part for part in (error, reason) if part)
+    return LoginError(f"the login was not granted: {said}", error=error, reason=reason)
 
 
 def _login_token(response: httpx.Response, now: float) -> Token:

@@ -58,6 +58,8 @@ class App:
         self.budget_scope = budget_scope
         # Called with (method, API path, business id) before a call is answered: `fake.churn`.
         self.hooks: list[Callable[[str, str, str], None]] = []
+        # Businesses whose subscription ended, with the `$message` their calls are refused with.
+        self.refused_businesses: dict[str, str] = {}
 
     def handle(self, request: Request) -> Response:
         """Answer `request`; the caller waits `delay`, then calls `finish`, then answers."""
@@ -110,6 +112,9 @@ class App:
         business = self.store.business(request.header("x-business"))
         if business is None:
             return sage_error(404, "RecordNotFound", "Unknown business", "X-Business"), None, None
+        refusal = self.refused_businesses.get(business.id)
+        if refusal is not None:
+            return sage_error(401, "AuthorizationFailure", refusal), business.id, None
         key = business.id if self.budget_scope == "business" else token.grant.client_id
         wait = self.limits.spend(key)
         if wait is not None:

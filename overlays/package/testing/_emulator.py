@@ -18,7 +18,7 @@ from sage_accounting.testing._clock import Clock, FakeClock
 from sage_accounting.testing._faults import Faults
 from sage_accounting.testing._idempotency import FIELD as IDEMPOTENCY_FIELD
 from sage_accounting.testing._limits import CapUsage, Limits
-from sage_accounting.testing._oauth import OAuthServer
+from sage_accounting.testing._oauth import CODE_TTL, OAuthServer
 from sage_accounting.testing._server import Serving
 from sage_accounting.testing._spec import Spec, load_spec
 from sage_accounting.testing._stats import Stats
@@ -68,6 +68,12 @@ class SageEmulator:
       business, resource, id and body) comes again, and creates nothing; the same id with
       another body answers 422 `IdempotencyIdReused` (Sage does not document this case: the
       emulator's choice). Only a successful create is remembered. `False`: ids are ignored.
+    - `authorization_code_ttl`: seconds a consent's code can be exchanged (Sage: 60); a code
+      works once, and an expired or reused one answers `invalid_grant`.
+    - `end_subscription(business_id)`: that business's API calls answer 401 `AuthorizationFailure`
+      "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
+    - `refuse_consent(error, reason)`: the consent page sends the browser back with `error` and
+      `reason` (as Sage's "Email already in use"); `deny_consent = True` is `access_denied`.
     """
 
     def __init__(
@@ -88,6 +94,7 @@ class SageEmulator:
         envelope: EnvelopeStyle = "mixed",
         past_last_page: PastLastPage = "last",
         idempotency: bool = True,
+        authorization_code_ttl: float = CODE_TTL,
     ) -> None:
         self.spec, self._values = _shared()
         self.seed_value = seed
@@ -104,6 +111,7 @@ class SageEmulator:
             access_token_ttl=access_token_ttl,
             refresh_token_ttl=refresh_token_ttl,
             revoke_grant_on_reuse=revoke_grant_on_reuse,
+            code_ttl=authorization_code_ttl,
         )
         self.client_id, self.client_secret = DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
         self.register_client(self.client_id, self.client_secret)
@@ -229,11 +237,32 @@ class SageEmulator:
     @property
     def deny_consent(self) -> bool:
         """When True the authorize endpoint answers `error=access_denied`."""
-        return self.oauth.deny_consent
+        return self.oauth.consent_refusal is not None
 
     @deny_consent.setter
     def deny_consent(self, deny: bool) -> None:
-        self.oauth.deny_consent = deny
+        self.oauth.consent_refusal = ("access_denied", None) if deny else None
+
+    def refuse_consent(
+        self, error: str = "Invalid request", reason: str | None = "Email already in use"
+    ) -> None:
+        """Consents fail from now on, coming back with `error` and `reason` (Sage's way)."""
+        if not error:
+            raise ValueError("error must be a non-empty string")
+        self.oauth.consent_refusal = (error, reason)
+
+    # --- subscriptions -------------------------------------------------------------------------
+
+    def end_subscription(
+        self, business_id: str | None = None, message: str = "No active subscription. (MSE)"
+    ) -> None:
+        """The business (default: the lead one) loses its subscription: every API call for it
+        answers 401 `AuthorizationFailure` with `message`, whatever the token."""
+        self.app.refused_businesses[self._business(business_id).id] = message
+
+    def renew_subscription(self, business_id: str | None = None) -> None:
+        """Undo `end_subscription`: the business answers again."""
+        self.app.refused_businesses.pop(self._business(business_id).id, None)
 
     # --- businesses and records ----------------------------------------------------------------
 

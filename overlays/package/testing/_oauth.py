@@ -12,7 +12,7 @@ from typing import Any
 
 from sage_accounting.testing._stats import Reuse, Stats
 
-CODE_TTL = 600.0
+CODE_TTL = 60.0  # Sage's "frequently raised errors" guide: a code expires after 60 seconds
 
 
 @dataclass
@@ -71,6 +71,7 @@ class OAuthServer:
         access_token_ttl: float,
         refresh_token_ttl: float,
         revoke_grant_on_reuse: bool,
+        code_ttl: float = CODE_TTL,
     ) -> None:
         self.now = now
         self.stats = stats
@@ -79,7 +80,9 @@ class OAuthServer:
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
         self.revoke_grant_on_reuse = revoke_grant_on_reuse
-        self.deny_consent = False
+        self.code_ttl = code_ttl
+        # A refused consent comes back as `error` (and Sage adds a `reason`); None: granted.
+        self.consent_refusal: tuple[str, str | None] | None = None
         self.clients: dict[str, Client] = {}
         self._codes: dict[str, Code] = {}
         self._access: dict[str, AccessToken] = {}
@@ -107,13 +110,15 @@ class OAuthServer:
             reply["error"] = "unsupported_response_type"
         elif scope not in self.scopes:
             reply["error"] = "invalid_scope"
-        elif self.deny_consent:
-            reply["error"] = "access_denied"
+        elif self.consent_refusal is not None:
+            reply["error"], reason = self.consent_refusal
+            if reason is not None:
+                reply["reason"] = reason
         else:
             code = secrets.token_urlsafe(24)
             with self._lock:
                 self._codes[code] = Code(
-                    client.client_id, redirect_uri, scope, self.now() + CODE_TTL
+                    client.client_id, redirect_uri, scope, self.now() + self.code_ttl
                 )
             reply["code"] = code
         if "state" in query:
