@@ -34,6 +34,7 @@ GUIDE_NAV = [
     ("Retries, limits and errors", "guides/retries.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),
+    ("Where the live API differs from its spec", "guides/live-api.md"),
     ("Running many workers", "guides/many-workers.md"),
     ("Regeneration and spec changes", "guides/regeneration.md"),
 ]
