@@ -176,6 +176,35 @@ def error_responses(doc: Document) -> int:
     return changed
 
 
+# No int32 erratum: every integer query parameter already declares `format: int32`, whose range
+# validators (and the emulator) enforce; a `maximum` beside it would say the same again.
+def page_minimum(doc: Document) -> int:
+    """Pages count from 1 (Sage's pagination guide); the spec leaves `page` unbounded below."""
+    changed = 0
+    for _, _, operation in operations(doc):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            is_page = parameter.get("in") == "query" and parameter.get("name") == "page"
+            if is_page and "minimum" not in schema:
+                schema["minimum"] = 1
+                changed += 1
+    return changed
+
+
+def required_body_wrappers(doc: Document) -> int:
+    """Every body wraps its object ({"user": {...}}); putUser and putBusinesses omit `required`."""
+    schemas = doc["components"]["schemas"]
+    changed = 0
+    for _, _, operation in operations(doc):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            ref = media.get("schema", {}).get("$ref", "")
+            body = schemas.get(ref.removeprefix("#/components/schemas/"), {})
+            if len(body.get("properties", {})) == 1 and not body.get("required"):
+                body["required"] = list(body["properties"])
+                changed += 1
+    return changed
+
+
 def oauth2_security(doc: Document) -> int:
     """Every call needs an OAuth 2.0 bearer token, and neither document declares a scheme."""
     schemes = doc["components"].setdefault("securitySchemes", {})
@@ -331,6 +360,8 @@ ERRATA: tuple[Erratum, ...] = tuple(
         operation_ids,
         list_envelopes,
         error_responses,
+        page_minimum,
+        required_body_wrappers,
         oauth2_security,
         attachment_file_download,
         array_items,

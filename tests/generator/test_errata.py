@@ -108,6 +108,34 @@ def test_user_businesses_operations_are_named(result: BuildResult) -> None:
     assert len(ids) == 292
 
 
+def test_pages_count_from_one(result: BuildResult) -> None:
+    pages = [
+        parameter["schema"]
+        for _, _, operation in errata.operations(result.spec)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"] == "page"
+    ]
+    assert len(pages) == result.errata_counts["page_minimum"] == 78
+    assert all(
+        page == {"type": "integer", "format": "int32", "default": 1, "minimum": 1} for page in pages
+    )
+
+
+def test_every_body_requires_its_wrapper(result: BuildResult) -> None:
+    assert _schema(result.spec, "putUser")["required"] == ["user"]
+    assert _schema(result.spec, "putBusinesses")["required"] == ["business"]
+    assert _schema(result.spec, "putUser")["properties"]["user"] == {
+        "$ref": "#/components/schemas/putUserUser"
+    }
+    assert result.errata_counts["required_body_wrappers"] == 2
+    for path, method, operation in errata.operations(result.spec):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            ref = media["schema"].get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                body = _schema(result.spec, ref.rsplit("/", 1)[1])
+                assert body["required"] == list(body["properties"]), f"{method} {path}"
+
+
 def test_a_patch_that_changes_nothing_fails_the_build(result: BuildResult) -> None:
     with pytest.raises(errata.ErratumDidNothing, match="operation_ids"):
         errata.apply_errata(result.spec)

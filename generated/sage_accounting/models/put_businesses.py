@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
 from . import put_businesses_business as _m_put_businesses_business
 
 if TYPE_CHECKING:
@@ -22,17 +21,16 @@ class PutBusinesses:
     """Updates a Business
 
     Attributes:
-        business (None | PutBusinessesBusiness | Unset):
+        business (PutBusinessesBusiness):
     """
 
-    business: None | PutBusinessesBusiness | Unset = UNSET
+    business: PutBusinessesBusiness
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
-        if not isinstance(self.business, Unset):
-            field_dict["business"] = None if self.business is None else self.business.to_dict()
+        field_dict["business"] = self.business.to_dict()
         return field_dict
 
     @classmethod
@@ -40,11 +38,7 @@ class PutBusinesses:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            business=(
-                _v0
-                if (_v0 := d.pop("business", UNSET)) is None or _v0 is UNSET
-                else _m_put_businesses_business.PutBusinessesBusiness.from_dict(_v0)
-            ),
+            business=_m_put_businesses_business.PutBusinessesBusiness.from_dict(d.pop("business")),
         )
         obj.additional_properties = d
         return obj

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
 from . import put_user_user as _m_put_user_user
 
 if TYPE_CHECKING:
@@ -22,17 +21,16 @@ class PutUser:
     """Updates the User
 
     Attributes:
-        user (None | PutUserUser | Unset):
+        user (PutUserUser):
     """
 
-    user: None | PutUserUser | Unset = UNSET
+    user: PutUserUser
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """This record as JSON-ready data, in Sage's wire format."""
         field_dict: dict[str, Any] = dict(self.additional_properties)
-        if not isinstance(self.user, Unset):
-            field_dict["user"] = None if self.user is None else self.user.to_dict()
+        field_dict["user"] = self.user.to_dict()
         return field_dict
 
     @classmethod
@@ -40,11 +38,7 @@ class PutUser:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            user=(
-                _v0
-                if (_v0 := d.pop("user", UNSET)) is None or _v0 is UNSET
-                else _m_put_user_user.PutUserUser.from_dict(_v0)
-            ),
+            user=_m_put_user_user.PutUserUser.from_dict(d.pop("user")),
         )
         obj.additional_properties = d
         return obj

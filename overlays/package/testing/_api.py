@@ -18,7 +18,7 @@ from sage_accounting.testing._idempotency import FirstAnswers
 from sage_accounting.testing._spec import Collection, Operation, RouteMatch, Spec
 from sage_accounting.testing._stats import Stats
 from sage_accounting.testing._store import Business, Record, Store
-from sage_accounting.testing._validate import check
+from sage_accounting.testing._validate import Problem, check, check_query
 
 LinkStyle = Literal["relative", "absolute", "mixed"]
 #: How an envelope spells its page size: as Sage's pagination guide shows it, as its
@@ -31,6 +31,16 @@ _REPLACING_ACTIONS = frozenset(
     {"reissue"}
 )  # the spec: "voiding the existing one and creating a new one"
 _PAGING = frozenset({"page", "items_per_page", "attributes", "nested_attributes"})
+_PAGING_SCHEMAS: dict[str, dict[str, Any]] = {
+    "page": {"type": "integer", "format": "int32", "minimum": 1, "default": 1},
+    "items_per_page": {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": 200,
+        "default": 20,
+    },
+}
 
 
 class NotFound(Exception):
@@ -79,6 +89,9 @@ class Api:
             )
         if request.method != "GET" and scope == "readonly":
             return sage_error(403, "AccessDenied", "The token's scope is read only")
+        problems = check_query(self.spec, route.operation.query, request.query)
+        if problems:
+            return _invalid_parameters(problems)
         try:
             return self._dispatch(request, route, business)
         except NotFound:
@@ -162,23 +175,18 @@ class Api:
         return f"${style}"
 
     def _paging(self, request: Request, op: Operation) -> tuple[int, int] | Response:
-        size_schema = op.query.get("items_per_page", {})
-        default, maximum = size_schema.get("default", 20), size_schema.get("maximum", 200)
-        values: dict[str, int] = {}
-        for name, fallback, low, high in (
-            ("page", 1, 1, None),
-            ("items_per_page", default, size_schema.get("minimum", 1), maximum),
-        ):
-            text = request.param(name)
-            try:
-                number = fallback if text in (None, "") else int(str(text))
-            except ValueError:
-                return sage_error(422, "InvalidParameter", "must be an integer", name)
-            if number < low or (high is not None and number > high):
-                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-                return sage_error(422, "InvalidParameter", f"must be {bounds}", name)
-            values[name] = number
-        return values["page"], values["items_per_page"]
+        # Pages count from 1 and hold 1 to 200 records, whether or not the operation says so.
+        schemas = {
+            name: {**schema, **op.query.get(name, {})} for name, schema in _PAGING_SCHEMAS.items()
+        }
+        problems = check_query(self.spec, schemas, request.query)
+        if problems:
+            return _invalid_parameters(problems)
+        page, size = (
+            int(text) if (text := request.param(name)) else int(schemas[name]["default"])
+            for name in ("page", "items_per_page")
+        )
+        return page, size
 
     def _moment(self, request: Request, name: str) -> float | Literal[False] | None:
         text = request.param(name)
@@ -408,6 +416,10 @@ class Api:
     def stats_count(self, counter: Any, name: str) -> None:
         with self.stats.lock:
             counter[name] += 1
+
+
+def _invalid_parameters(problems: list[Problem]) -> Response:
+    return sage_errors(422, [("InvalidParameter", p.message, p.source) for p in problems])
 
 
 def _links_to(value: Any, key: str) -> bool:

@@ -1,15 +1,20 @@
-"""Request bodies checked against the spec's schemas, reported the way Sage reports them."""
+"""Request bodies and query parameters checked against the spec's schemas, reported the way Sage
+reports them."""
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sage_accounting.testing._spec import Schema, Spec
 
 DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+INTEGER = re.compile(r"[-+]?[0-9]+")
+# The range of each integer format, where the schema declares no narrower one.
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,32 @@ def check(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem]:
     if checker is None:
         return []
     return checker(spec, value, resolved, source)
+
+
+def check_query(
+    spec: Spec, schemas: dict[str, Schema], query: Iterable[tuple[str, str]]
+) -> list[Problem]:
+    """Every query parameter the operation declares, checked as its schema types it.
+
+    Values arrive as text: an integer or boolean parameter is read as one first, so `page=x` is
+    "must be an integer" and `flag=maybe` "must be true or false". An empty value is text too:
+    `page=` is not an integer (only a plain string parameter may be empty, as `search=`).
+    """
+    problems: list[Problem] = []
+    for name, text in query:
+        schema = schemas.get(name)
+        if schema is not None:
+            problems += check(spec, _from_text(text, spec.resolve(schema)[0]), schema, name)
+    return problems
+
+
+def _from_text(text: str, schema: Schema) -> Any:
+    kind = schema.get("type")
+    if kind == "integer" and INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
 
 
 def _string(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem]:
@@ -51,7 +82,11 @@ def _string(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem
 def _integer(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem]:
     if isinstance(value, bool) or not isinstance(value, int):
         return [Problem(source, "must be an integer")]
-    return _bounds(value, schema, source)
+    declared = _bounds(value, schema, source)
+    if declared or schema.get("format") not in INTEGER_FORMATS:
+        return declared
+    low, high = INTEGER_FORMATS[schema["format"]]
+    return _bounds(value, {"minimum": low, "maximum": high}, source)
 
 
 def _number(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem]:
