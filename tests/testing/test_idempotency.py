@@ -88,3 +88,15 @@ def test_the_switch_off_ignores_ids(clock: FakeClock) -> None:
 def test_example_bodies_carry_no_id(fake: SageEmulator) -> None:
     for collection in ("contacts", "sales_invoices", "products"):
         assert "idempotency_id" not in fake.example_body(collection)
+
+
+def test_a_malformed_id_is_refused_and_creates_nothing(
+    fake: SageEmulator, client: httpx.Client
+) -> None:
+    for bad in ("\u00a0", "ABCDEF0123456789ABCDEF0123456789", "0" * 31, 32):
+        answer = client.post("/contacts", json=_contact(fake, bad))  # type: ignore[arg-type]
+        assert answer.status_code == 422, bad
+        assert [(e["$dataCode"], e["$source"]) for e in answer.json()] == [
+            ("RecordInvalid", "idempotency_id")
+        ]
+    assert fake.count("contacts") == 0
