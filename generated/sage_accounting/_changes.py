@@ -39,11 +39,6 @@ P = TypeVar("P", bound=Envelope[Any])
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def sync_start(watch: Watch) -> datetime.datetime | None:
-    """A server time no later than the moment the first list request was read."""
-    return watch.start
-
-
 def _deleted_at(item: object) -> datetime.datetime | None:
     """When a listed deletion happened: the model's field, or the same key kept as extra."""
     value = getattr(item, "deleted_at", None)
@@ -176,7 +171,7 @@ def make_outcome(
     since: datetime.datetime | None, watch: Watch, deletes: bool
 ) -> tuple[_Outcome, datetime.datetime | None]:
     """The outcome bookkeeping and the `deleted_since` to ask for (None: no deletions list)."""
-    start = sync_start(watch)
+    start = watch.start  # no later than the moment the first list request was read
     deleted_since = since if since is not None else start
     deletions = _Deletions(start, all_count=since is None) if deletes else None
     if not deletes or deleted_since is None:

@@ -44,7 +44,6 @@ T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
 Decode = Callable[[Any], P]
 logger = logging.getLogger("sage_accounting")
-_Watch = Watch  # the name _changes.py knew
 
 
 def _gave_up(label: str) -> None:
@@ -220,8 +219,8 @@ class Pager(Generic[T, P]):
             if read.pages <= 1:
                 return  # one page is read at once: nothing could shift
             moved = read.moved
-            if self._deletions and read.start is not None:
-                counted = self._deleted_since(read.start)
+            if self._deletions and (start := read.watch.start) is not None:
+                counted = self._deleted_since(start)
                 moved = moved or counted != deletions
                 deletions = counted
             if not moved:
@@ -384,8 +383,8 @@ class AsyncPager(Generic[T, P]):
             if read.pages <= 1:
                 return
             moved = read.moved
-            if self._deletions and read.start is not None:
-                counted = await self._deleted_since(read.start)
+            if self._deletions and (start := read.watch.start) is not None:
+                counted = await self._deleted_since(start)
                 moved = moved or counted != deletions
                 deletions = counted
             if not moved:

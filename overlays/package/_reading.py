@@ -177,7 +177,6 @@ class Read:
         self.parallel = parallel
         self._all: set[Any] = set()
         self._recent: collections.deque[set[Any]] = collections.deque(maxlen=SEQUENTIAL_MEMORY)
-        self.start = watch.start
         self.pages = 0
         self.moved = False
         self.last_size = 0  # items of the last accepted page, before dropping repeats

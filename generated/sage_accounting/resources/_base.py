@@ -56,9 +56,10 @@ def check(response: httpx.Response) -> httpx.Response:
 
 def decode(response: httpx.Response, from_dict: Callable[[Any], M]) -> M:
     """The record of a successful answer; an empty one is an error: the call needs a record."""
-    if not response.content.strip():
+    record = decode_optional(response, from_dict)
+    if record is None:
         raise InvalidResponseError.from_response(response, "no content where a record was due")
-    return from_dict(loads_json(response.content))
+    return record
 
 
 def decode_optional(response: httpx.Response, from_dict: Callable[[Any], M]) -> M | None:
