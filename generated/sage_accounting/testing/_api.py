@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sage_accounting.testing._clock import parse_datetime
 from sage_accounting.testing._http import Request, Response, json_response, sage_error, sage_errors
-from sage_accounting.testing._idempotency import FirstAnswers, check_id
+from sage_accounting.testing._idempotency import FirstAnswers
 from sage_accounting.testing._spec import Collection, Operation, RouteMatch, Spec
 from sage_accounting.testing._stats import Stats
 from sage_accounting.testing._store import Business, Record, Store
@@ -339,9 +339,6 @@ class Api:
             data = self.store.materialize(business, record)
             return json_response(collection.create_op.status, data)
 
-        refused = check_id(fields)
-        if refused is not None:
-            return refused
         if self.first_answers is None:
             return create()
         return self.first_answers.answer(business.id, collection.name, fields, create)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from typing import Any
 from sage_accounting.testing._http import Response, sage_error
 
 FIELD = "idempotency_id"
-_SHAPE = re.compile(r"[0-9a-f]{32}")
 KEPT_FOR = 7 * 86_400.0  # seconds of the emulator's clock
 REUSED_CODE = "IdempotencyIdReused"
 
@@ -33,14 +31,6 @@ class _First:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     at: float
-
-
-def check_id(fields: dict[str, Any]) -> Response | None:
-    """422 for an `idempotency_id` that is not 32 lowercase hex characters (the spec's pattern)."""
-    key = fields.get(FIELD)
-    if key is None or (isinstance(key, str) and _SHAPE.fullmatch(key)):
-        return None
-    return sage_error(422, "RecordInvalid", "must be 32 hexadecimal characters", FIELD)
 
 
 class FirstAnswers:

@@ -4,6 +4,7 @@ reports them."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,7 +77,21 @@ def _string(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem
         return [Problem(source, f"is too long (maximum is {schema['maxLength']} characters)")]
     if "enum" in schema and value not in schema["enum"]:
         return [Problem(source, "is not included in the list")]
+    if "pattern" in schema and not _matches(schema["pattern"], value):
+        return [Problem(source, "is not in the expected format")]
     return []
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """The spec's `pattern` (ECMA-262) finds `value`; its `$` ends the text, as ECMA's does
+    (Python's would also match before a final newline)."""
+    found = _compiled(pattern).search(value)
+    return found is not None and (not pattern.endswith("$") or found.end() == len(value))
 
 
 def _integer(spec: Spec, value: Any, schema: Schema, source: str) -> list[Problem]:
