@@ -39,7 +39,7 @@ REPEATS = 3
 
 def _run(context: Context) -> list[Result]:
     context.ours_parent()
-    from tests.redis.fleet import REDIS_SERVER, RedisServer
+    from tests.fleet.fleet import REDIS_SERVER, RedisServer
 
     if REDIS_SERVER is None:
         raise BenchmarkError("redis-server is not installed (apt-get install redis-server)")
@@ -154,9 +154,9 @@ def _fleet(
     import redis
 
     from sage_accounting import Token
-    from sage_accounting.redis import RedisTokenStore
+    from sage_accounting.fleet import RedisTokenStore
     from sage_accounting.testing import SageEmulator
-    from tests.redis.fleet import FleetConfig, run_fleet
+    from tests.fleet.fleet import FleetConfig, run_fleet
 
     redis.Redis.from_url(redis_url).flushall()
     fake = SageEmulator(seed=51, concurrency_limit=CAP, latency=LATENCY)

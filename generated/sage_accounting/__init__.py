@@ -13,23 +13,23 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._client import AsyncSageAccounting as AsyncSageAccounting
-    from ._client import SageAccounting as SageAccounting
     from ._limits import Limits as Limits
     from ._limits import LocalLimits as LocalLimits
     from ._retry import RetryPolicy as RetryPolicy
+    from ._sage import AsyncSageAccounting as AsyncSageAccounting
+    from ._sage import SageAccounting as SageAccounting
     from ._token import Token as Token
     from .client import AuthenticatedClient as AuthenticatedClient
     from .client import Client as Client
 
 _LAZY: dict[str, str] = {
-    "AsyncSageAccounting": "._client",
+    "AsyncSageAccounting": "._sage",
     "AuthenticatedClient": ".client",
     "Client": ".client",
     "Limits": "._limits",
     "LocalLimits": "._limits",
     "RetryPolicy": "._retry",
-    "SageAccounting": "._client",
+    "SageAccounting": "._sage",
     "Token": "._token",
 }
 

@@ -3,6 +3,6 @@
 
 import sys
 
-from sage_accounting.cli import main
+from .cli import main
 
 sys.exit(main())

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sage_accounting.auth._oauth import TOKEN_URL
-from sage_accounting.errors import SageAccountingError
+from .auth._oauth import TOKEN_URL
+from .errors import SageAccountingError
 
 DEFAULT_STATE_FILE = Path("~/.config/sage-accounting/export-state.json")
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
@@ -56,9 +56,9 @@ def add_data_commands(commands: Any, token_file: Path, secret_env: str) -> None:
 
 
 def run_data_command(args: argparse.Namespace) -> int:
-    from sage_accounting._client import SageAccounting
-    from sage_accounting._export import WatermarkState, export, get_json, parse_since
-    from sage_accounting.auth._store import FileTokenStore
+    from ._export import WatermarkState, export, get_json, parse_since
+    from ._sage import SageAccounting
+    from .auth._store import FileTokenStore
 
     store = FileTokenStore(args.token_file)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from sage_accounting._bodies import InvalidBodyError
+from ._bodies import InvalidBodyError
 
 FIELD = "idempotency_id"
 #: The request extension the facade sets on a create it gave an idempotency id.

@@ -33,9 +33,9 @@ from typing import Any
 import attrs
 import httpx
 
-from sage_accounting._idempotency import carries_idempotency_id
-from sage_accounting._limits import Limits
-from sage_accounting.errors import APIConnectionError, APITimeoutError
+from ._idempotency import carries_idempotency_id
+from ._limits import Limits
+from .errors import APIConnectionError, APITimeoutError
 
 logger = logging.getLogger("sage_accounting")
 

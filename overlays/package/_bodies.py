@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sage_accounting.errors import SageAccountingError
+from .errors import SageAccountingError
 
 
 class InvalidBodyError(SageAccountingError, ValueError):

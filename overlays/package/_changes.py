@@ -30,8 +30,8 @@ import datetime
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, TypeVar
 
-from sage_accounting._pagination import AsyncPager, Pager
-from sage_accounting._reading import Envelope, Watch
+from ._pagination import AsyncPager, Pager
+from ._reading import Envelope, Watch
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])

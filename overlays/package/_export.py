@@ -17,9 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from sage_accounting._client import SageAccounting
-from sage_accounting._wire import loads_json
-from sage_accounting.errors import APIStatusError, SageAccountingError
+from ._sage import SageAccounting
+from ._wire import loads_json
+from .errors import APIStatusError, SageAccountingError
 
 FORMATS = ("jsonl", "csv")
 DELETED = "$deleted"

@@ -20,8 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from sage_accounting._progress import ProgressOption, Reporter, reporter
-from sage_accounting._reading import (
+from ._progress import ProgressOption, Reporter, reporter
+from ._reading import (
     MAX_CATCH_UP,
     Envelope,
     Read,
@@ -35,7 +35,7 @@ from sage_accounting._reading import (
     page_request,
     pages_after_first,
 )
-from sage_accounting._wire import loads_json
+from ._wire import loads_json
 
 __all__ = ["AsyncPager", "Envelope", "Pager", "Request", "Watch", "page_request"]
 

@@ -15,9 +15,9 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sage_accounting.auth._oauth import AUTHORIZATION_URL, COUNTRIES, SCOPES, TOKEN_URL, OAuth2Flow
-from sage_accounting.auth._store import FileTokenStore
-from sage_accounting.errors import SageAccountingError
+from .auth._oauth import AUTHORIZATION_URL, COUNTRIES, SCOPES, TOKEN_URL, OAuth2Flow
+from .auth._store import FileTokenStore
+from .errors import SageAccountingError
 
 DEFAULT_TOKEN_FILE = Path("~/.config/sage-accounting/token.json")
 SECRET_ENV = "SAGE_CLIENT_SECRET"
@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     login_cmd.add_argument("--timeout", type=float, default=300.0)
     login_cmd.add_argument("--authorize-url", default=AUTHORIZATION_URL, help=argparse.SUPPRESS)
     login_cmd.add_argument("--token-url", default=TOKEN_URL, help=argparse.SUPPRESS)
-    from sage_accounting._cli_data import add_data_commands
+    from ._cli_data import add_data_commands
 
     add_data_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     return parser
@@ -130,7 +130,7 @@ def main(
 ) -> int:
     args = _parser().parse_args(argv)
     if args.command != "login":
-        from sage_accounting._cli_data import run_data_command
+        from ._cli_data import run_data_command
 
         return run_data_command(args)
     secret = os.environ.get(args.client_secret_env) or ""

@@ -27,10 +27,10 @@ from typing import Any
 import attrs
 import httpx
 
-from sage_accounting._token import Token
-from sage_accounting.auth._refusals import DEFAULT_TTL, Refusals
-from sage_accounting.auth._store import TokenStore
-from sage_accounting.errors import APIStatusError, SubscriptionError, TokenRefreshError
+from .._token import Token
+from ..errors import APIStatusError, SubscriptionError, TokenRefreshError
+from ._refusals import DEFAULT_TTL, Refusals
+from ._store import TokenStore
 
 
 class _NeedToken:

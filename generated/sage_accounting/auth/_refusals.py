@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 import attrs
 
-from sage_accounting._token import Token
-from sage_accounting.errors import SubscriptionError
+from .._token import Token
+from ..errors import SubscriptionError
 
 DEFAULT_TTL = 60.0
 

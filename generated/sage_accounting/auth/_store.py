@@ -5,7 +5,7 @@ A store is the seam for sharing one Sage connection: the client reads the token 
 must refresh, refreshes under the store's refresh lock (so that one refresh token is used once,
 even across processes), and saves the new token with a compare-and-set before using it.
 `MemoryTokenStore` serves one process, `FileTokenStore` several processes on one machine, and
-`sage_accounting.redis.RedisTokenStore` a fleet of machines.
+`sage_accounting.fleet.RedisTokenStore` a fleet of machines.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from sage_accounting._token import Token
-from sage_accounting.errors import TokenStoreError
+from .._token import Token
+from ..errors import TokenStoreError
 
 
 class TokenStore:

@@ -11,435 +11,377 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from sage_accounting._bodies import wrap_body
-from sage_accounting._idempotency import with_idempotency_id
-from sage_accounting._progress import ProgressOption
-from sage_accounting.resources._base import AsyncResource as _Resource
-from sage_accounting.resources._base import as_enum, decode, decode_optional, given
+from .._bodies import wrap_body
+from .._idempotency import with_idempotency_id
+from .._progress import ProgressOption
+from ._base import AsyncResource as _Resource
+from ._base import as_enum, decode, decode_optional, given
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from sage_accounting._changes import AsyncChanges
-    from sage_accounting._pagination import AsyncPager
-    from sage_accounting.models.address import Address
-    from sage_accounting.models.address_list import AddressList
-    from sage_accounting.models.address_region import AddressRegion
-    from sage_accounting.models.address_region_list import AddressRegionList
-    from sage_accounting.models.analysis_type import AnalysisType
-    from sage_accounting.models.analysis_type_category import AnalysisTypeCategory
-    from sage_accounting.models.analysis_type_category_list import AnalysisTypeCategoryList
-    from sage_accounting.models.analysis_type_list import AnalysisTypeList
-    from sage_accounting.models.attachment import Attachment
-    from sage_accounting.models.attachment_list import AttachmentList
-    from sage_accounting.models.bank_account import BankAccount
-    from sage_accounting.models.bank_account_list import BankAccountList
-    from sage_accounting.models.bank_deposit import BankDeposit
-    from sage_accounting.models.bank_deposit_list import BankDepositList
-    from sage_accounting.models.bank_opening_balance import BankOpeningBalance
-    from sage_accounting.models.bank_opening_balance_list import BankOpeningBalanceList
-    from sage_accounting.models.bank_reconciliation import BankReconciliation
-    from sage_accounting.models.bank_reconciliation_list import BankReconciliationList
-    from sage_accounting.models.bank_transfer import BankTransfer
-    from sage_accounting.models.bank_transfer_list import BankTransferList
-    from sage_accounting.models.base import Base
-    from sage_accounting.models.base_list import BaseList
-    from sage_accounting.models.business import Business
-    from sage_accounting.models.business_activity_type import BusinessActivityType
-    from sage_accounting.models.business_activity_type_list import BusinessActivityTypeList
-    from sage_accounting.models.business_exchange_rate import BusinessExchangeRate
-    from sage_accounting.models.business_exchange_rate_list import BusinessExchangeRateList
-    from sage_accounting.models.business_list import BusinessList
-    from sage_accounting.models.business_settings import BusinessSettings
-    from sage_accounting.models.business_type import BusinessType
-    from sage_accounting.models.business_type_list import BusinessTypeList
-    from sage_accounting.models.cis_settings import CisSettings
-    from sage_accounting.models.coa_account import CoaAccount
-    from sage_accounting.models.coa_account_list import CoaAccountList
-    from sage_accounting.models.coa_template import CoaTemplate
-    from sage_accounting.models.coa_template_list import CoaTemplateList
-    from sage_accounting.models.contact import Contact
-    from sage_accounting.models.contact_allocation import ContactAllocation
-    from sage_accounting.models.contact_allocation_list import ContactAllocationList
-    from sage_accounting.models.contact_list import ContactList
-    from sage_accounting.models.contact_opening_balance import ContactOpeningBalance
-    from sage_accounting.models.contact_opening_balance_list import ContactOpeningBalanceList
-    from sage_accounting.models.contact_payment import ContactPayment
-    from sage_accounting.models.contact_payment_list import ContactPaymentList
-    from sage_accounting.models.contact_person import ContactPerson
-    from sage_accounting.models.contact_person_list import ContactPersonList
-    from sage_accounting.models.contact_person_type import ContactPersonType
-    from sage_accounting.models.contact_person_type_list import ContactPersonTypeList
-    from sage_accounting.models.datev_settings import DatevSettings
-    from sage_accounting.models.email_settings import EmailSettings
-    from sage_accounting.models.eu_sales_description import EuSalesDescription
-    from sage_accounting.models.eu_sales_description_list import EuSalesDescriptionList
-    from sage_accounting.models.exchange_rate import ExchangeRate
-    from sage_accounting.models.exchange_rate_list import ExchangeRateList
-    from sage_accounting.models.financial_settings import FinancialSettings
-    from sage_accounting.models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
-    from sage_accounting.models.hosted_artefact_payment_setting_list import (
-        HostedArtefactPaymentSettingList,
-    )
-    from sage_accounting.models.invoice_settings import InvoiceSettings
-    from sage_accounting.models.journal import Journal
-    from sage_accounting.models.journal_code import JournalCode
-    from sage_accounting.models.journal_code_list import JournalCodeList
-    from sage_accounting.models.journal_code_type import JournalCodeType
-    from sage_accounting.models.journal_code_type_list import JournalCodeTypeList
-    from sage_accounting.models.journal_list import JournalList
-    from sage_accounting.models.ledger_account import LedgerAccount
-    from sage_accounting.models.ledger_account_list import LedgerAccountList
-    from sage_accounting.models.ledger_account_opening_balance import LedgerAccountOpeningBalance
-    from sage_accounting.models.ledger_account_opening_balance_list import (
-        LedgerAccountOpeningBalanceList,
-    )
-    from sage_accounting.models.ledger_entry import LedgerEntry
-    from sage_accounting.models.ledger_entry_list import LedgerEntryList
-    from sage_accounting.models.legal_form_type import LegalFormType
-    from sage_accounting.models.legal_form_type_list import LegalFormTypeList
-    from sage_accounting.models.live_exchange_rate import LiveExchangeRate
-    from sage_accounting.models.live_exchange_rate_list import LiveExchangeRateList
-    from sage_accounting.models.migration import Migration
-    from sage_accounting.models.migration_tax_return import MigrationTaxReturn
-    from sage_accounting.models.migration_tax_return_list import MigrationTaxReturnList
-    from sage_accounting.models.opening_balance_journal import OpeningBalanceJournal
-    from sage_accounting.models.opening_balance_journal_list import OpeningBalanceJournalList
-    from sage_accounting.models.other_payment import OtherPayment
-    from sage_accounting.models.other_payment_list import OtherPaymentList
-    from sage_accounting.models.post_addresses import PostAddresses
-    from sage_accounting.models.post_addresses_address import PostAddressesAddress
-    from sage_accounting.models.post_analysis_type_categories import PostAnalysisTypeCategories
-    from sage_accounting.models.post_analysis_type_categories_analysis_type_category import (
+    from .._changes import AsyncChanges
+    from .._pagination import AsyncPager
+    from ..models.address import Address
+    from ..models.address_list import AddressList
+    from ..models.address_region import AddressRegion
+    from ..models.address_region_list import AddressRegionList
+    from ..models.analysis_type import AnalysisType
+    from ..models.analysis_type_category import AnalysisTypeCategory
+    from ..models.analysis_type_category_list import AnalysisTypeCategoryList
+    from ..models.analysis_type_list import AnalysisTypeList
+    from ..models.attachment import Attachment
+    from ..models.attachment_list import AttachmentList
+    from ..models.bank_account import BankAccount
+    from ..models.bank_account_list import BankAccountList
+    from ..models.bank_deposit import BankDeposit
+    from ..models.bank_deposit_list import BankDepositList
+    from ..models.bank_opening_balance import BankOpeningBalance
+    from ..models.bank_opening_balance_list import BankOpeningBalanceList
+    from ..models.bank_reconciliation import BankReconciliation
+    from ..models.bank_reconciliation_list import BankReconciliationList
+    from ..models.bank_transfer import BankTransfer
+    from ..models.bank_transfer_list import BankTransferList
+    from ..models.base import Base
+    from ..models.base_list import BaseList
+    from ..models.business import Business
+    from ..models.business_activity_type import BusinessActivityType
+    from ..models.business_activity_type_list import BusinessActivityTypeList
+    from ..models.business_exchange_rate import BusinessExchangeRate
+    from ..models.business_exchange_rate_list import BusinessExchangeRateList
+    from ..models.business_list import BusinessList
+    from ..models.business_settings import BusinessSettings
+    from ..models.business_type import BusinessType
+    from ..models.business_type_list import BusinessTypeList
+    from ..models.cis_settings import CisSettings
+    from ..models.coa_account import CoaAccount
+    from ..models.coa_account_list import CoaAccountList
+    from ..models.coa_template import CoaTemplate
+    from ..models.coa_template_list import CoaTemplateList
+    from ..models.contact import Contact
+    from ..models.contact_allocation import ContactAllocation
+    from ..models.contact_allocation_list import ContactAllocationList
+    from ..models.contact_list import ContactList
+    from ..models.contact_opening_balance import ContactOpeningBalance
+    from ..models.contact_opening_balance_list import ContactOpeningBalanceList
+    from ..models.contact_payment import ContactPayment
+    from ..models.contact_payment_list import ContactPaymentList
+    from ..models.contact_person import ContactPerson
+    from ..models.contact_person_list import ContactPersonList
+    from ..models.contact_person_type import ContactPersonType
+    from ..models.contact_person_type_list import ContactPersonTypeList
+    from ..models.datev_settings import DatevSettings
+    from ..models.email_settings import EmailSettings
+    from ..models.eu_sales_description import EuSalesDescription
+    from ..models.eu_sales_description_list import EuSalesDescriptionList
+    from ..models.exchange_rate import ExchangeRate
+    from ..models.exchange_rate_list import ExchangeRateList
+    from ..models.financial_settings import FinancialSettings
+    from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
+    from ..models.hosted_artefact_payment_setting_list import HostedArtefactPaymentSettingList
+    from ..models.invoice_settings import InvoiceSettings
+    from ..models.journal import Journal
+    from ..models.journal_code import JournalCode
+    from ..models.journal_code_list import JournalCodeList
+    from ..models.journal_code_type import JournalCodeType
+    from ..models.journal_code_type_list import JournalCodeTypeList
+    from ..models.journal_list import JournalList
+    from ..models.ledger_account import LedgerAccount
+    from ..models.ledger_account_list import LedgerAccountList
+    from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
+    from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
+    from ..models.ledger_entry import LedgerEntry
+    from ..models.ledger_entry_list import LedgerEntryList
+    from ..models.legal_form_type import LegalFormType
+    from ..models.legal_form_type_list import LegalFormTypeList
+    from ..models.live_exchange_rate import LiveExchangeRate
+    from ..models.live_exchange_rate_list import LiveExchangeRateList
+    from ..models.migration import Migration
+    from ..models.migration_tax_return import MigrationTaxReturn
+    from ..models.migration_tax_return_list import MigrationTaxReturnList
+    from ..models.opening_balance_journal import OpeningBalanceJournal
+    from ..models.opening_balance_journal_list import OpeningBalanceJournalList
+    from ..models.other_payment import OtherPayment
+    from ..models.other_payment_list import OtherPaymentList
+    from ..models.post_addresses import PostAddresses
+    from ..models.post_addresses_address import PostAddressesAddress
+    from ..models.post_analysis_type_categories import PostAnalysisTypeCategories
+    from ..models.post_analysis_type_categories_analysis_type_category import (
         PostAnalysisTypeCategoriesAnalysisTypeCategory,
     )
-    from sage_accounting.models.post_attachments import PostAttachments
-    from sage_accounting.models.post_attachments_attachment import PostAttachmentsAttachment
-    from sage_accounting.models.post_bank_accounts import PostBankAccounts
-    from sage_accounting.models.post_bank_accounts_bank_account import PostBankAccountsBankAccount
-    from sage_accounting.models.post_bank_deposits import PostBankDeposits
-    from sage_accounting.models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
-    from sage_accounting.models.post_bank_opening_balances import PostBankOpeningBalances
-    from sage_accounting.models.post_bank_opening_balances_bank_opening_balance import (
+    from ..models.post_attachments import PostAttachments
+    from ..models.post_attachments_attachment import PostAttachmentsAttachment
+    from ..models.post_bank_accounts import PostBankAccounts
+    from ..models.post_bank_accounts_bank_account import PostBankAccountsBankAccount
+    from ..models.post_bank_deposits import PostBankDeposits
+    from ..models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
+    from ..models.post_bank_opening_balances import PostBankOpeningBalances
+    from ..models.post_bank_opening_balances_bank_opening_balance import (
         PostBankOpeningBalancesBankOpeningBalance,
     )
-    from sage_accounting.models.post_bank_reconciliations import PostBankReconciliations
-    from sage_accounting.models.post_bank_reconciliations_bank_reconciliation import (
+    from ..models.post_bank_reconciliations import PostBankReconciliations
+    from ..models.post_bank_reconciliations_bank_reconciliation import (
         PostBankReconciliationsBankReconciliation,
     )
-    from sage_accounting.models.post_bank_transfers import PostBankTransfers
-    from sage_accounting.models.post_bank_transfers_bank_transfer import (
-        PostBankTransfersBankTransfer,
-    )
-    from sage_accounting.models.post_business_exchange_rates import PostBusinessExchangeRates
-    from sage_accounting.models.post_business_exchange_rates_business_exchange_rate import (
+    from ..models.post_bank_transfers import PostBankTransfers
+    from ..models.post_bank_transfers_bank_transfer import PostBankTransfersBankTransfer
+    from ..models.post_business_exchange_rates import PostBusinessExchangeRates
+    from ..models.post_business_exchange_rates_business_exchange_rate import (
         PostBusinessExchangeRatesBusinessExchangeRate,
     )
-    from sage_accounting.models.post_contact_allocations import PostContactAllocations
-    from sage_accounting.models.post_contact_allocations_contact_allocation import (
+    from ..models.post_contact_allocations import PostContactAllocations
+    from ..models.post_contact_allocations_contact_allocation import (
         PostContactAllocationsContactAllocation,
     )
-    from sage_accounting.models.post_contact_opening_balances import PostContactOpeningBalances
-    from sage_accounting.models.post_contact_opening_balances_contact_opening_balance import (
+    from ..models.post_contact_opening_balances import PostContactOpeningBalances
+    from ..models.post_contact_opening_balances_contact_opening_balance import (
         PostContactOpeningBalancesContactOpeningBalance,
     )
-    from sage_accounting.models.post_contact_payments import PostContactPayments
-    from sage_accounting.models.post_contact_payments_contact_payment import (
-        PostContactPaymentsContactPayment,
-    )
-    from sage_accounting.models.post_contact_persons import PostContactPersons
-    from sage_accounting.models.post_contact_persons_contact_person import (
-        PostContactPersonsContactPerson,
-    )
-    from sage_accounting.models.post_contacts import PostContacts
-    from sage_accounting.models.post_contacts_contact import PostContactsContact
-    from sage_accounting.models.post_hosted_artefact_payment_settings import (
-        PostHostedArtefactPaymentSettings,
-    )
-    from sage_accounting.models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
+    from ..models.post_contact_payments import PostContactPayments
+    from ..models.post_contact_payments_contact_payment import PostContactPaymentsContactPayment
+    from ..models.post_contact_persons import PostContactPersons
+    from ..models.post_contact_persons_contact_person import PostContactPersonsContactPerson
+    from ..models.post_contacts import PostContacts
+    from ..models.post_contacts_contact import PostContactsContact
+    from ..models.post_hosted_artefact_payment_settings import PostHostedArtefactPaymentSettings
+    from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
         PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
     )
-    from sage_accounting.models.post_journal_codes import PostJournalCodes
-    from sage_accounting.models.post_journal_codes_journal_code import PostJournalCodesJournalCode
-    from sage_accounting.models.post_journals import PostJournals
-    from sage_accounting.models.post_journals_journal import PostJournalsJournal
-    from sage_accounting.models.post_ledger_account_opening_balances import (
-        PostLedgerAccountOpeningBalances,
-    )
-    from sage_accounting.models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
+    from ..models.post_journal_codes import PostJournalCodes
+    from ..models.post_journal_codes_journal_code import PostJournalCodesJournalCode
+    from ..models.post_journals import PostJournals
+    from ..models.post_journals_journal import PostJournalsJournal
+    from ..models.post_ledger_account_opening_balances import PostLedgerAccountOpeningBalances
+    from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
         PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
-    from sage_accounting.models.post_ledger_accounts import PostLedgerAccounts
-    from sage_accounting.models.post_ledger_accounts_ledger_account import (
-        PostLedgerAccountsLedgerAccount,
-    )
-    from sage_accounting.models.post_migration_tax_returns import PostMigrationTaxReturns
-    from sage_accounting.models.post_migration_tax_returns_migration_tax_return import (
+    from ..models.post_ledger_accounts import PostLedgerAccounts
+    from ..models.post_ledger_accounts_ledger_account import PostLedgerAccountsLedgerAccount
+    from ..models.post_migration_tax_returns import PostMigrationTaxReturns
+    from ..models.post_migration_tax_returns_migration_tax_return import (
         PostMigrationTaxReturnsMigrationTaxReturn,
     )
-    from sage_accounting.models.post_opening_balance_journals import PostOpeningBalanceJournals
-    from sage_accounting.models.post_opening_balance_journals_opening_balance_journal import (
+    from ..models.post_opening_balance_journals import PostOpeningBalanceJournals
+    from ..models.post_opening_balance_journals_opening_balance_journal import (
         PostOpeningBalanceJournalsOpeningBalanceJournal,
     )
-    from sage_accounting.models.post_other_payments import PostOtherPayments
-    from sage_accounting.models.post_other_payments_other_payment import (
-        PostOtherPaymentsOtherPayment,
-    )
-    from sage_accounting.models.post_product_sales_price_types import PostProductSalesPriceTypes
-    from sage_accounting.models.post_product_sales_price_types_product_sales_price_type import (
+    from ..models.post_other_payments import PostOtherPayments
+    from ..models.post_other_payments_other_payment import PostOtherPaymentsOtherPayment
+    from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
+    from ..models.post_product_sales_price_types_product_sales_price_type import (
         PostProductSalesPriceTypesProductSalesPriceType,
     )
-    from sage_accounting.models.post_products import PostProducts
-    from sage_accounting.models.post_products_product import PostProductsProduct
-    from sage_accounting.models.post_purchase_corrective_invoices import (
-        PostPurchaseCorrectiveInvoices,
-    )
-    from sage_accounting.models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
+    from ..models.post_products import PostProducts
+    from ..models.post_products_product import PostProductsProduct
+    from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
+    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
         PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
-    from sage_accounting.models.post_purchase_credit_notes import PostPurchaseCreditNotes
-    from sage_accounting.models.post_purchase_credit_notes_purchase_credit_note import (
+    from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
+    from ..models.post_purchase_credit_notes_purchase_credit_note import (
         PostPurchaseCreditNotesPurchaseCreditNote,
     )
-    from sage_accounting.models.post_purchase_invoices import PostPurchaseInvoices
-    from sage_accounting.models.post_purchase_invoices_purchase_invoice import (
-        PostPurchaseInvoicesPurchaseInvoice,
-    )
-    from sage_accounting.models.post_purchase_quick_entries import PostPurchaseQuickEntries
-    from sage_accounting.models.post_purchase_quick_entries_purchase_quick_entry import (
+    from ..models.post_purchase_invoices import PostPurchaseInvoices
+    from ..models.post_purchase_invoices_purchase_invoice import PostPurchaseInvoicesPurchaseInvoice
+    from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
+    from ..models.post_purchase_quick_entries_purchase_quick_entry import (
         PostPurchaseQuickEntriesPurchaseQuickEntry,
     )
-    from sage_accounting.models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
-    from sage_accounting.models.post_sales_corrective_invoices_sales_corrective_invoice import (
+    from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
+    from ..models.post_sales_corrective_invoices_sales_corrective_invoice import (
         PostSalesCorrectiveInvoicesSalesCorrectiveInvoice,
     )
-    from sage_accounting.models.post_sales_credit_notes import PostSalesCreditNotes
-    from sage_accounting.models.post_sales_credit_notes_sales_credit_note import (
+    from ..models.post_sales_credit_notes import PostSalesCreditNotes
+    from ..models.post_sales_credit_notes_sales_credit_note import (
         PostSalesCreditNotesSalesCreditNote,
     )
-    from sage_accounting.models.post_sales_estimates import PostSalesEstimates
-    from sage_accounting.models.post_sales_estimates_sales_estimate import (
-        PostSalesEstimatesSalesEstimate,
-    )
-    from sage_accounting.models.post_sales_invoices import PostSalesInvoices
-    from sage_accounting.models.post_sales_invoices_sales_invoice import (
-        PostSalesInvoicesSalesInvoice,
-    )
-    from sage_accounting.models.post_sales_quick_entries import PostSalesQuickEntries
-    from sage_accounting.models.post_sales_quick_entries_sales_quick_entry import (
+    from ..models.post_sales_estimates import PostSalesEstimates
+    from ..models.post_sales_estimates_sales_estimate import PostSalesEstimatesSalesEstimate
+    from ..models.post_sales_invoices import PostSalesInvoices
+    from ..models.post_sales_invoices_sales_invoice import PostSalesInvoicesSalesInvoice
+    from ..models.post_sales_quick_entries import PostSalesQuickEntries
+    from ..models.post_sales_quick_entries_sales_quick_entry import (
         PostSalesQuickEntriesSalesQuickEntry,
     )
-    from sage_accounting.models.post_sales_quotes import PostSalesQuotes
-    from sage_accounting.models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
-    from sage_accounting.models.post_service_rate_types import PostServiceRateTypes
-    from sage_accounting.models.post_service_rate_types_service_rate_type import (
+    from ..models.post_sales_quotes import PostSalesQuotes
+    from ..models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
+    from ..models.post_service_rate_types import PostServiceRateTypes
+    from ..models.post_service_rate_types_service_rate_type import (
         PostServiceRateTypesServiceRateType,
     )
-    from sage_accounting.models.post_services import PostServices
-    from sage_accounting.models.post_services_service import PostServicesService
-    from sage_accounting.models.post_stock_items import PostStockItems
-    from sage_accounting.models.post_stock_items_stock_item import PostStockItemsStockItem
-    from sage_accounting.models.post_stock_movements import PostStockMovements
-    from sage_accounting.models.post_stock_movements_stock_movement import (
-        PostStockMovementsStockMovement,
-    )
-    from sage_accounting.models.post_tax_rates import PostTaxRates
-    from sage_accounting.models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
-    from sage_accounting.models.product import Product
-    from sage_accounting.models.product_list import ProductList
-    from sage_accounting.models.product_sales_price_type import ProductSalesPriceType
-    from sage_accounting.models.product_sales_price_type_list import ProductSalesPriceTypeList
-    from sage_accounting.models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
-    from sage_accounting.models.purchase_corrective_invoice_list import (
-        PurchaseCorrectiveInvoiceList,
-    )
-    from sage_accounting.models.purchase_credit_note import PurchaseCreditNote
-    from sage_accounting.models.purchase_credit_note_list import PurchaseCreditNoteList
-    from sage_accounting.models.purchase_invoice import PurchaseInvoice
-    from sage_accounting.models.purchase_invoice_list import PurchaseInvoiceList
-    from sage_accounting.models.purchase_quick_entry import PurchaseQuickEntry
-    from sage_accounting.models.purchase_quick_entry_list import PurchaseQuickEntryList
-    from sage_accounting.models.put_addresses import PutAddresses
-    from sage_accounting.models.put_addresses_address import PutAddressesAddress
-    from sage_accounting.models.put_analysis_type_categories import PutAnalysisTypeCategories
-    from sage_accounting.models.put_analysis_type_categories_analysis_type_category import (
+    from ..models.post_services import PostServices
+    from ..models.post_services_service import PostServicesService
+    from ..models.post_stock_items import PostStockItems
+    from ..models.post_stock_items_stock_item import PostStockItemsStockItem
+    from ..models.post_stock_movements import PostStockMovements
+    from ..models.post_stock_movements_stock_movement import PostStockMovementsStockMovement
+    from ..models.post_tax_rates import PostTaxRates
+    from ..models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
+    from ..models.product import Product
+    from ..models.product_list import ProductList
+    from ..models.product_sales_price_type import ProductSalesPriceType
+    from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
+    from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
+    from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
+    from ..models.purchase_credit_note import PurchaseCreditNote
+    from ..models.purchase_credit_note_list import PurchaseCreditNoteList
+    from ..models.purchase_invoice import PurchaseInvoice
+    from ..models.purchase_invoice_list import PurchaseInvoiceList
+    from ..models.purchase_quick_entry import PurchaseQuickEntry
+    from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
+    from ..models.put_addresses import PutAddresses
+    from ..models.put_addresses_address import PutAddressesAddress
+    from ..models.put_analysis_type_categories import PutAnalysisTypeCategories
+    from ..models.put_analysis_type_categories_analysis_type_category import (
         PutAnalysisTypeCategoriesAnalysisTypeCategory,
     )
-    from sage_accounting.models.put_analysis_types import PutAnalysisTypes
-    from sage_accounting.models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
-    from sage_accounting.models.put_attachments import PutAttachments
-    from sage_accounting.models.put_attachments_attachment import PutAttachmentsAttachment
-    from sage_accounting.models.put_bank_accounts import PutBankAccounts
-    from sage_accounting.models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
-    from sage_accounting.models.put_bank_opening_balances import PutBankOpeningBalances
-    from sage_accounting.models.put_bank_opening_balances_bank_opening_balance import (
+    from ..models.put_analysis_types import PutAnalysisTypes
+    from ..models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
+    from ..models.put_attachments import PutAttachments
+    from ..models.put_attachments_attachment import PutAttachmentsAttachment
+    from ..models.put_bank_accounts import PutBankAccounts
+    from ..models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
+    from ..models.put_bank_opening_balances import PutBankOpeningBalances
+    from ..models.put_bank_opening_balances_bank_opening_balance import (
         PutBankOpeningBalancesBankOpeningBalance,
     )
-    from sage_accounting.models.put_bank_reconciliations import PutBankReconciliations
-    from sage_accounting.models.put_bank_reconciliations_bank_reconciliation import (
+    from ..models.put_bank_reconciliations import PutBankReconciliations
+    from ..models.put_bank_reconciliations_bank_reconciliation import (
         PutBankReconciliationsBankReconciliation,
     )
-    from sage_accounting.models.put_bank_transfers import PutBankTransfers
-    from sage_accounting.models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
-    from sage_accounting.models.put_business_exchange_rates import PutBusinessExchangeRates
-    from sage_accounting.models.put_business_exchange_rates_business_exchange_rate import (
+    from ..models.put_bank_transfers import PutBankTransfers
+    from ..models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
+    from ..models.put_business_exchange_rates import PutBusinessExchangeRates
+    from ..models.put_business_exchange_rates_business_exchange_rate import (
         PutBusinessExchangeRatesBusinessExchangeRate,
     )
-    from sage_accounting.models.put_business_settings import PutBusinessSettings
-    from sage_accounting.models.put_business_settings_business_settings import (
-        PutBusinessSettingsBusinessSettings,
-    )
-    from sage_accounting.models.put_businesses import PutBusinesses
-    from sage_accounting.models.put_businesses_business import PutBusinessesBusiness
-    from sage_accounting.models.put_cis_settings import PutCisSettings
-    from sage_accounting.models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
-    from sage_accounting.models.put_contact_allocations import PutContactAllocations
-    from sage_accounting.models.put_contact_allocations_contact_allocation import (
+    from ..models.put_business_settings import PutBusinessSettings
+    from ..models.put_business_settings_business_settings import PutBusinessSettingsBusinessSettings
+    from ..models.put_businesses import PutBusinesses
+    from ..models.put_businesses_business import PutBusinessesBusiness
+    from ..models.put_cis_settings import PutCisSettings
+    from ..models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
+    from ..models.put_contact_allocations import PutContactAllocations
+    from ..models.put_contact_allocations_contact_allocation import (
         PutContactAllocationsContactAllocation,
     )
-    from sage_accounting.models.put_contact_opening_balances import PutContactOpeningBalances
-    from sage_accounting.models.put_contact_opening_balances_contact_opening_balance import (
+    from ..models.put_contact_opening_balances import PutContactOpeningBalances
+    from ..models.put_contact_opening_balances_contact_opening_balance import (
         PutContactOpeningBalancesContactOpeningBalance,
     )
-    from sage_accounting.models.put_contact_payments import PutContactPayments
-    from sage_accounting.models.put_contact_payments_contact_payment import (
-        PutContactPaymentsContactPayment,
-    )
-    from sage_accounting.models.put_contact_persons import PutContactPersons
-    from sage_accounting.models.put_contact_persons_contact_person import (
-        PutContactPersonsContactPerson,
-    )
-    from sage_accounting.models.put_contacts import PutContacts
-    from sage_accounting.models.put_contacts_contact import PutContactsContact
-    from sage_accounting.models.put_datev_settings import PutDatevSettings
-    from sage_accounting.models.put_datev_settings_datev_settings import (
-        PutDatevSettingsDatevSettings,
-    )
-    from sage_accounting.models.put_email_settings import PutEmailSettings
-    from sage_accounting.models.put_email_settings_email_settings import (
-        PutEmailSettingsEmailSettings,
-    )
-    from sage_accounting.models.put_financial_settings import PutFinancialSettings
-    from sage_accounting.models.put_financial_settings_financial_settings import (
+    from ..models.put_contact_payments import PutContactPayments
+    from ..models.put_contact_payments_contact_payment import PutContactPaymentsContactPayment
+    from ..models.put_contact_persons import PutContactPersons
+    from ..models.put_contact_persons_contact_person import PutContactPersonsContactPerson
+    from ..models.put_contacts import PutContacts
+    from ..models.put_contacts_contact import PutContactsContact
+    from ..models.put_datev_settings import PutDatevSettings
+    from ..models.put_datev_settings_datev_settings import PutDatevSettingsDatevSettings
+    from ..models.put_email_settings import PutEmailSettings
+    from ..models.put_email_settings_email_settings import PutEmailSettingsEmailSettings
+    from ..models.put_financial_settings import PutFinancialSettings
+    from ..models.put_financial_settings_financial_settings import (
         PutFinancialSettingsFinancialSettings,
     )
-    from sage_accounting.models.put_invoice_settings import PutInvoiceSettings
-    from sage_accounting.models.put_invoice_settings_invoice_settings import (
-        PutInvoiceSettingsInvoiceSettings,
-    )
-    from sage_accounting.models.put_journal_codes import PutJournalCodes
-    from sage_accounting.models.put_journal_codes_journal_code import PutJournalCodesJournalCode
-    from sage_accounting.models.put_ledger_account_opening_balances import (
-        PutLedgerAccountOpeningBalances,
-    )
-    from sage_accounting.models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
+    from ..models.put_invoice_settings import PutInvoiceSettings
+    from ..models.put_invoice_settings_invoice_settings import PutInvoiceSettingsInvoiceSettings
+    from ..models.put_journal_codes import PutJournalCodes
+    from ..models.put_journal_codes_journal_code import PutJournalCodesJournalCode
+    from ..models.put_ledger_account_opening_balances import PutLedgerAccountOpeningBalances
+    from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
         PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
     )
-    from sage_accounting.models.put_ledger_accounts import PutLedgerAccounts
-    from sage_accounting.models.put_ledger_accounts_ledger_account import (
-        PutLedgerAccountsLedgerAccount,
-    )
-    from sage_accounting.models.put_migrations import PutMigrations
-    from sage_accounting.models.put_migrations_migrations import PutMigrationsMigrations
-    from sage_accounting.models.put_other_payments import PutOtherPayments
-    from sage_accounting.models.put_other_payments_other_payment import PutOtherPaymentsOtherPayment
-    from sage_accounting.models.put_product_sales_price_types import PutProductSalesPriceTypes
-    from sage_accounting.models.put_product_sales_price_types_product_sales_price_type import (
+    from ..models.put_ledger_accounts import PutLedgerAccounts
+    from ..models.put_ledger_accounts_ledger_account import PutLedgerAccountsLedgerAccount
+    from ..models.put_migrations import PutMigrations
+    from ..models.put_migrations_migrations import PutMigrationsMigrations
+    from ..models.put_other_payments import PutOtherPayments
+    from ..models.put_other_payments_other_payment import PutOtherPaymentsOtherPayment
+    from ..models.put_product_sales_price_types import PutProductSalesPriceTypes
+    from ..models.put_product_sales_price_types_product_sales_price_type import (
         PutProductSalesPriceTypesProductSalesPriceType,
     )
-    from sage_accounting.models.put_products import PutProducts
-    from sage_accounting.models.put_products_product import PutProductsProduct
-    from sage_accounting.models.put_purchase_corrective_invoices import (
-        PutPurchaseCorrectiveInvoices,
-    )
-    from sage_accounting.models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
+    from ..models.put_products import PutProducts
+    from ..models.put_products_product import PutProductsProduct
+    from ..models.put_purchase_corrective_invoices import PutPurchaseCorrectiveInvoices
+    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
         PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
     )
-    from sage_accounting.models.put_purchase_credit_notes import PutPurchaseCreditNotes
-    from sage_accounting.models.put_purchase_credit_notes_purchase_credit_note import (
+    from ..models.put_purchase_credit_notes import PutPurchaseCreditNotes
+    from ..models.put_purchase_credit_notes_purchase_credit_note import (
         PutPurchaseCreditNotesPurchaseCreditNote,
     )
-    from sage_accounting.models.put_purchase_invoices import PutPurchaseInvoices
-    from sage_accounting.models.put_purchase_invoices_purchase_invoice import (
-        PutPurchaseInvoicesPurchaseInvoice,
-    )
-    from sage_accounting.models.put_purchase_quick_entries import PutPurchaseQuickEntries
-    from sage_accounting.models.put_purchase_quick_entries_purchase_quick_entry import (
+    from ..models.put_purchase_invoices import PutPurchaseInvoices
+    from ..models.put_purchase_invoices_purchase_invoice import PutPurchaseInvoicesPurchaseInvoice
+    from ..models.put_purchase_quick_entries import PutPurchaseQuickEntries
+    from ..models.put_purchase_quick_entries_purchase_quick_entry import (
         PutPurchaseQuickEntriesPurchaseQuickEntry,
     )
-    from sage_accounting.models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
-    from sage_accounting.models.put_sales_corrective_invoices_sales_corrective_invoice import (
+    from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
+    from ..models.put_sales_corrective_invoices_sales_corrective_invoice import (
         PutSalesCorrectiveInvoicesSalesCorrectiveInvoice,
     )
-    from sage_accounting.models.put_sales_credit_notes import PutSalesCreditNotes
-    from sage_accounting.models.put_sales_credit_notes_sales_credit_note import (
-        PutSalesCreditNotesSalesCreditNote,
-    )
-    from sage_accounting.models.put_sales_estimates import PutSalesEstimates
-    from sage_accounting.models.put_sales_estimates_sales_estimate import (
-        PutSalesEstimatesSalesEstimate,
-    )
-    from sage_accounting.models.put_sales_invoices import PutSalesInvoices
-    from sage_accounting.models.put_sales_invoices_sales_invoice import PutSalesInvoicesSalesInvoice
-    from sage_accounting.models.put_sales_quick_entries import PutSalesQuickEntries
-    from sage_accounting.models.put_sales_quick_entries_sales_quick_entry import (
+    from ..models.put_sales_credit_notes import PutSalesCreditNotes
+    from ..models.put_sales_credit_notes_sales_credit_note import PutSalesCreditNotesSalesCreditNote
+    from ..models.put_sales_estimates import PutSalesEstimates
+    from ..models.put_sales_estimates_sales_estimate import PutSalesEstimatesSalesEstimate
+    from ..models.put_sales_invoices import PutSalesInvoices
+    from ..models.put_sales_invoices_sales_invoice import PutSalesInvoicesSalesInvoice
+    from ..models.put_sales_quick_entries import PutSalesQuickEntries
+    from ..models.put_sales_quick_entries_sales_quick_entry import (
         PutSalesQuickEntriesSalesQuickEntry,
     )
-    from sage_accounting.models.put_sales_quotes import PutSalesQuotes
-    from sage_accounting.models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
-    from sage_accounting.models.put_service_rate_types import PutServiceRateTypes
-    from sage_accounting.models.put_service_rate_types_service_rate_type import (
-        PutServiceRateTypesServiceRateType,
-    )
-    from sage_accounting.models.put_services import PutServices
-    from sage_accounting.models.put_services_service import PutServicesService
-    from sage_accounting.models.put_stock_items import PutStockItems
-    from sage_accounting.models.put_stock_items_stock_item import PutStockItemsStockItem
-    from sage_accounting.models.put_stock_movements import PutStockMovements
-    from sage_accounting.models.put_stock_movements_stock_movement import (
-        PutStockMovementsStockMovement,
-    )
-    from sage_accounting.models.put_tax_profiles import PutTaxProfiles
-    from sage_accounting.models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
-    from sage_accounting.models.put_tax_rates import PutTaxRates
-    from sage_accounting.models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
-    from sage_accounting.models.put_user import PutUser
-    from sage_accounting.models.put_user_user import PutUserUser
-    from sage_accounting.models.quick_entry import QuickEntry
-    from sage_accounting.models.quick_entry_list import QuickEntryList
-    from sage_accounting.models.sales_corrective_invoice import SalesCorrectiveInvoice
-    from sage_accounting.models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
-    from sage_accounting.models.sales_credit_note import SalesCreditNote
-    from sage_accounting.models.sales_credit_note_list import SalesCreditNoteList
-    from sage_accounting.models.sales_estimate import SalesEstimate
-    from sage_accounting.models.sales_estimate_list import SalesEstimateList
-    from sage_accounting.models.sales_invoice import SalesInvoice
-    from sage_accounting.models.sales_invoice_list import SalesInvoiceList
-    from sage_accounting.models.sales_quote import SalesQuote
-    from sage_accounting.models.sales_quote_list import SalesQuoteList
-    from sage_accounting.models.service import Service
-    from sage_accounting.models.service_list import ServiceList
-    from sage_accounting.models.service_rate_type import ServiceRateType
-    from sage_accounting.models.service_rate_type_list import ServiceRateTypeList
-    from sage_accounting.models.stock_item import StockItem
-    from sage_accounting.models.stock_item_list import StockItemList
-    from sage_accounting.models.stock_movement import StockMovement
-    from sage_accounting.models.stock_movement_list import StockMovementList
-    from sage_accounting.models.tax_office import TaxOffice
-    from sage_accounting.models.tax_office_list import TaxOfficeList
-    from sage_accounting.models.tax_profile import TaxProfile
-    from sage_accounting.models.tax_profile_list import TaxProfileList
-    from sage_accounting.models.tax_rate import TaxRate
-    from sage_accounting.models.tax_rate_list import TaxRateList
-    from sage_accounting.models.tax_scheme import TaxScheme
-    from sage_accounting.models.tax_scheme_list import TaxSchemeList
-    from sage_accounting.models.tax_type import TaxType
-    from sage_accounting.models.tax_type_list import TaxTypeList
-    from sage_accounting.models.transaction import Transaction
-    from sage_accounting.models.transaction_list import TransactionList
-    from sage_accounting.models.unallocated_artefact import UnallocatedArtefact
-    from sage_accounting.models.unallocated_artefact_list import UnallocatedArtefactList
-    from sage_accounting.models.user import User
+    from ..models.put_sales_quotes import PutSalesQuotes
+    from ..models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
+    from ..models.put_service_rate_types import PutServiceRateTypes
+    from ..models.put_service_rate_types_service_rate_type import PutServiceRateTypesServiceRateType
+    from ..models.put_services import PutServices
+    from ..models.put_services_service import PutServicesService
+    from ..models.put_stock_items import PutStockItems
+    from ..models.put_stock_items_stock_item import PutStockItemsStockItem
+    from ..models.put_stock_movements import PutStockMovements
+    from ..models.put_stock_movements_stock_movement import PutStockMovementsStockMovement
+    from ..models.put_tax_profiles import PutTaxProfiles
+    from ..models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
+    from ..models.put_tax_rates import PutTaxRates
+    from ..models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
+    from ..models.put_user import PutUser
+    from ..models.put_user_user import PutUserUser
+    from ..models.quick_entry import QuickEntry
+    from ..models.quick_entry_list import QuickEntryList
+    from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
+    from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
+    from ..models.sales_credit_note import SalesCreditNote
+    from ..models.sales_credit_note_list import SalesCreditNoteList
+    from ..models.sales_estimate import SalesEstimate
+    from ..models.sales_estimate_list import SalesEstimateList
+    from ..models.sales_invoice import SalesInvoice
+    from ..models.sales_invoice_list import SalesInvoiceList
+    from ..models.sales_quote import SalesQuote
+    from ..models.sales_quote_list import SalesQuoteList
+    from ..models.service import Service
+    from ..models.service_list import ServiceList
+    from ..models.service_rate_type import ServiceRateType
+    from ..models.service_rate_type_list import ServiceRateTypeList
+    from ..models.stock_item import StockItem
+    from ..models.stock_item_list import StockItemList
+    from ..models.stock_movement import StockMovement
+    from ..models.stock_movement_list import StockMovementList
+    from ..models.tax_office import TaxOffice
+    from ..models.tax_office_list import TaxOfficeList
+    from ..models.tax_profile import TaxProfile
+    from ..models.tax_profile_list import TaxProfileList
+    from ..models.tax_rate import TaxRate
+    from ..models.tax_rate_list import TaxRateList
+    from ..models.tax_scheme import TaxScheme
+    from ..models.tax_scheme_list import TaxSchemeList
+    from ..models.tax_type import TaxType
+    from ..models.tax_type_list import TaxTypeList
+    from ..models.transaction import Transaction
+    from ..models.transaction_list import TransactionList
+    from ..models.unallocated_artefact import UnallocatedArtefact
+    from ..models.unallocated_artefact_list import UnallocatedArtefactList
+    from ..models.user import User
 
 __all__ = [
     "AsyncCoaAccountsResource",
@@ -559,8 +501,8 @@ class AsyncCoaAccountsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Coa Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.coa_accounts import get_coa_accounts as _op
-        from sage_accounting.models.coa_account_list import CoaAccountList
+        from ..api.coa_accounts import get_coa_accounts as _op
+        from ..models.coa_account_list import CoaAccountList
 
         request = _op._get_kwargs(
             **given(
@@ -595,8 +537,8 @@ class AsyncCoaAccountsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.coa_accounts import get_coa_accounts as _op
-        from sage_accounting.models.coa_account_list import CoaAccountList
+        from ..api.coa_accounts import get_coa_accounts as _op
+        from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -624,8 +566,8 @@ class AsyncCoaAccountsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.coa_accounts import get_coa_accounts_key as _op
-        from sage_accounting.models.coa_account import CoaAccount
+        from ..api.coa_accounts import get_coa_accounts_key as _op
+        from ..models.coa_account import CoaAccount
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -657,8 +599,8 @@ class AsyncCoaTemplatesResource(_Resource):
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.coa_templates import get_coa_templates as _op
-        from sage_accounting.models.coa_template_list import CoaTemplateList
+        from ..api.coa_templates import get_coa_templates as _op
+        from ..models.coa_template_list import CoaTemplateList
 
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
@@ -678,8 +620,8 @@ class AsyncCoaTemplatesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Template (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.coa_templates import get_coa_templates_key as _op
-        from sage_accounting.models.coa_template import CoaTemplate
+        from ..api.coa_templates import get_coa_templates_key as _op
+        from ..models.coa_template import CoaTemplate
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -766,12 +708,10 @@ class AsyncLedgerAccountsResource(_Resource):
             ledger_account_type_id: Use this to filter by ledger account type id
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_accounts import get_ledger_accounts as _op
-        from sage_accounting.models.get_ledger_accounts_not_visible_in import (
-            GetLedgerAccountsNotVisibleIn,
-        )
-        from sage_accounting.models.get_ledger_accounts_visible_in import GetLedgerAccountsVisibleIn
-        from sage_accounting.models.ledger_account_list import LedgerAccountList
+        from ..api.ledger_accounts import get_ledger_accounts as _op
+        from ..models.get_ledger_accounts_not_visible_in import GetLedgerAccountsNotVisibleIn
+        from ..models.get_ledger_accounts_visible_in import GetLedgerAccountsVisibleIn
+        from ..models.ledger_account_list import LedgerAccountList
 
         request = _op._get_kwargs(
             **given(
@@ -818,8 +758,8 @@ class AsyncLedgerAccountsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_accounts import get_ledger_accounts as _op
-        from sage_accounting.models.ledger_account_list import LedgerAccountList
+        from ..api.ledger_accounts import get_ledger_accounts as _op
+        from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -873,8 +813,8 @@ class AsyncLedgerAccountsResource(_Resource):
             to_date: Calculate balances to this date.
             attributes: Specify the attributes that you want to expose for the Ledger Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.ledger_accounts import get_ledger_accounts_key as _op
-        from sage_accounting.models.ledger_account import LedgerAccount
+        from ..api.ledger_accounts import get_ledger_accounts_key as _op
+        from ..models.ledger_account import LedgerAccount
 
         request = _op._get_kwargs(
             key,
@@ -913,12 +853,10 @@ class AsyncLedgerAccountsResource(_Resource):
             body: a PostLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PostLedgerAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.ledger_accounts import post_ledger_accounts as _op
-        from sage_accounting.models.ledger_account import LedgerAccount
-        from sage_accounting.models.post_ledger_accounts import PostLedgerAccounts
-        from sage_accounting.models.post_ledger_accounts_ledger_account import (
-            PostLedgerAccountsLedgerAccount,
-        )
+        from ..api.ledger_accounts import post_ledger_accounts as _op
+        from ..models.ledger_account import LedgerAccount
+        from ..models.post_ledger_accounts import PostLedgerAccounts
+        from ..models.post_ledger_accounts_ledger_account import PostLedgerAccountsLedgerAccount
 
         wrapped = wrap_body(
             body,
@@ -959,12 +897,10 @@ class AsyncLedgerAccountsResource(_Resource):
             key: the record's id.
             body: a PutLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PutLedgerAccounts.
         """
-        from sage_accounting.api.ledger_accounts import put_ledger_accounts_key as _op
-        from sage_accounting.models.ledger_account import LedgerAccount
-        from sage_accounting.models.put_ledger_accounts import PutLedgerAccounts
-        from sage_accounting.models.put_ledger_accounts_ledger_account import (
-            PutLedgerAccountsLedgerAccount,
-        )
+        from ..api.ledger_accounts import put_ledger_accounts_key as _op
+        from ..models.ledger_account import LedgerAccount
+        from ..models.put_ledger_accounts import PutLedgerAccounts
+        from ..models.put_ledger_accounts_ledger_account import PutLedgerAccountsLedgerAccount
 
         wrapped = wrap_body(
             body,
@@ -1004,10 +940,8 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Account Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_account_classifications import (
-            get_ledger_account_classifications as _op,
-        )
-        from sage_accounting.models.base_list import BaseList
+        from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(
             **given(
@@ -1033,10 +967,10 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.ledger_account_classifications import (
+        from ..api.ledger_account_classifications import (
             get_ledger_account_classifications_key as _op,
         )
-        from sage_accounting.models.base import Base
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -1068,8 +1002,8 @@ class AsyncLedgerAccountTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_account_types import get_ledger_account_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.ledger_account_types import get_ledger_account_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(
             **given(
@@ -1093,8 +1027,8 @@ class AsyncLedgerAccountTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.ledger_account_types import get_ledger_account_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.ledger_account_types import get_ledger_account_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -1132,8 +1066,8 @@ class AsyncJournalsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Journals (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.journals import get_journals as _op
-        from sage_accounting.models.journal_list import JournalList
+        from ..api.journals import get_journals as _op
+        from ..models.journal_list import JournalList
 
         request = _op._get_kwargs(
             **given(
@@ -1168,8 +1102,8 @@ class AsyncJournalsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.journals import get_journals as _op
-        from sage_accounting.models.journal_list import JournalList
+        from ..api.journals import get_journals as _op
+        from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -1210,8 +1144,8 @@ class AsyncJournalsResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Journal (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.journals import get_journals_key as _op
-        from sage_accounting.models.journal import Journal
+        from ..api.journals import get_journals_key as _op
+        from ..models.journal import Journal
 
         request = _op._get_kwargs(
             key,
@@ -1246,10 +1180,10 @@ class AsyncJournalsResource(_Resource):
             body: a PostJournalsJournal or a dict of its fields (wrapped as {'journal': ...} for you), or a PostJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.journals import post_journals as _op
-        from sage_accounting.models.journal import Journal
-        from sage_accounting.models.post_journals import PostJournals
-        from sage_accounting.models.post_journals_journal import PostJournalsJournal
+        from ..api.journals import post_journals as _op
+        from ..models.journal import Journal
+        from ..models.post_journals import PostJournals
+        from ..models.post_journals_journal import PostJournalsJournal
 
         wrapped = wrap_body(
             body,
@@ -1280,7 +1214,7 @@ class AsyncJournalsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.journals import delete_journals_key as _op
+        from ..api.journals import delete_journals_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -1296,8 +1230,8 @@ class AsyncJournalsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.journals import post_journals_key_reissue as _op
-        from sage_accounting.models.journal import Journal
+        from ..api.journals import post_journals_key_reissue as _op
+        from ..models.journal import Journal
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -1335,8 +1269,8 @@ class AsyncJournalCodesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Journal Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.journal_codes import get_journal_codes as _op
-        from sage_accounting.models.journal_code_list import JournalCodeList
+        from ..api.journal_codes import get_journal_codes as _op
+        from ..models.journal_code_list import JournalCodeList
 
         request = _op._get_kwargs(
             **given(
@@ -1370,8 +1304,8 @@ class AsyncJournalCodesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.journal_codes import get_journal_codes as _op
-        from sage_accounting.models.journal_code_list import JournalCodeList
+        from ..api.journal_codes import get_journal_codes as _op
+        from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -1405,8 +1339,8 @@ class AsyncJournalCodesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.journal_codes import get_journal_codes_key as _op
-        from sage_accounting.models.journal_code import JournalCode
+        from ..api.journal_codes import get_journal_codes_key as _op
+        from ..models.journal_code import JournalCode
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -1435,12 +1369,10 @@ class AsyncJournalCodesResource(_Resource):
             body: a PostJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PostJournalCodes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.journal_codes import post_journal_codes as _op
-        from sage_accounting.models.journal_code import JournalCode
-        from sage_accounting.models.post_journal_codes import PostJournalCodes
-        from sage_accounting.models.post_journal_codes_journal_code import (
-            PostJournalCodesJournalCode,
-        )
+        from ..api.journal_codes import post_journal_codes as _op
+        from ..models.journal_code import JournalCode
+        from ..models.post_journal_codes import PostJournalCodes
+        from ..models.post_journal_codes_journal_code import PostJournalCodesJournalCode
 
         wrapped = wrap_body(
             body,
@@ -1475,10 +1407,10 @@ class AsyncJournalCodesResource(_Resource):
             key: the record's id.
             body: a PutJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PutJournalCodes.
         """
-        from sage_accounting.api.journal_codes import put_journal_codes_key as _op
-        from sage_accounting.models.journal_code import JournalCode
-        from sage_accounting.models.put_journal_codes import PutJournalCodes
-        from sage_accounting.models.put_journal_codes_journal_code import PutJournalCodesJournalCode
+        from ..api.journal_codes import put_journal_codes_key as _op
+        from ..models.journal_code import JournalCode
+        from ..models.put_journal_codes import PutJournalCodes
+        from ..models.put_journal_codes_journal_code import PutJournalCodesJournalCode
 
         wrapped = wrap_body(
             body,
@@ -1509,7 +1441,7 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.journal_codes import delete_journal_codes_key as _op
+        from ..api.journal_codes import delete_journal_codes_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -1539,8 +1471,8 @@ class AsyncJournalCodeTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Country Journal Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.journal_code_types import get_journal_code_types as _op
-        from sage_accounting.models.journal_code_type_list import JournalCodeTypeList
+        from ..api.journal_code_types import get_journal_code_types as _op
+        from ..models.journal_code_type_list import JournalCodeTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -1560,8 +1492,8 @@ class AsyncJournalCodeTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Journal Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.journal_code_types import get_journal_code_types_key as _op
-        from sage_accounting.models.journal_code_type import JournalCodeType
+        from ..api.journal_code_types import get_journal_code_types_key as _op
+        from ..models.journal_code_type import JournalCodeType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -1609,8 +1541,8 @@ class AsyncLedgerEntriesResource(_Resource):
             ledger_account_id: Use this to filter by ledger account id
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_entries import get_ledger_entries as _op
-        from sage_accounting.models.ledger_entry_list import LedgerEntryList
+        from ..api.ledger_entries import get_ledger_entries as _op
+        from ..models.ledger_entry_list import LedgerEntryList
 
         request = _op._get_kwargs(
             **given(
@@ -1650,8 +1582,8 @@ class AsyncLedgerEntriesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_entries import get_ledger_entries as _op
-        from sage_accounting.models.ledger_entry_list import LedgerEntryList
+        from ..api.ledger_entries import get_ledger_entries as _op
+        from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -1686,8 +1618,8 @@ class AsyncLedgerEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Ledger Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Ledger Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.ledger_entries import get_ledger_entries_key as _op
-        from sage_accounting.models.ledger_entry import LedgerEntry
+        from ..api.ledger_entries import get_ledger_entries_key as _op
+        from ..models.ledger_entry import LedgerEntry
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -1737,8 +1669,8 @@ class AsyncTransactionsResource(_Resource):
             transaction_type_id: Use this to filter by transaction type id
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.transactions import get_transactions as _op
-        from sage_accounting.models.transaction_list import TransactionList
+        from ..api.transactions import get_transactions as _op
+        from ..models.transaction_list import TransactionList
 
         request = _op._get_kwargs(
             **given(
@@ -1778,8 +1710,8 @@ class AsyncTransactionsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.transactions import get_transactions as _op
-        from sage_accounting.models.transaction_list import TransactionList
+        from ..api.transactions import get_transactions as _op
+        from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -1814,8 +1746,8 @@ class AsyncTransactionsResource(_Resource):
             expand_origin: expand_origin
             attributes: Specify the attributes that you want to expose for the Transaction (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.transactions import get_transactions_key as _op
-        from sage_accounting.models.transaction import Transaction
+        from ..api.transactions import get_transactions_key as _op
+        from ..models.transaction import Transaction
 
         request = _op._get_kwargs(key, **given(expand_origin=expand_origin, attributes=attributes))
         response = await self._send(request)
@@ -1847,8 +1779,8 @@ class AsyncTransactionTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Transaction Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.transaction_types import get_transaction_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.transaction_types import get_transaction_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(
             **given(
@@ -1872,8 +1804,8 @@ class AsyncTransactionTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Transaction Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.transaction_types import get_transaction_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.transaction_types import get_transaction_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -1921,8 +1853,8 @@ class AsyncAttachmentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Attachments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.attachments import get_attachments as _op
-        from sage_accounting.models.attachment_list import AttachmentList
+        from ..api.attachments import get_attachments as _op
+        from ..models.attachment_list import AttachmentList
 
         request = _op._get_kwargs(
             **given(
@@ -1961,8 +1893,8 @@ class AsyncAttachmentsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.attachments import get_attachments as _op
-        from sage_accounting.models.attachment_list import AttachmentList
+        from ..api.attachments import get_attachments as _op
+        from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -1996,8 +1928,8 @@ class AsyncAttachmentsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.attachments import get_attachments_key as _op
-        from sage_accounting.models.attachment import Attachment
+        from ..api.attachments import get_attachments_key as _op
+        from ..models.attachment import Attachment
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -2023,10 +1955,10 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             body: a PostAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PostAttachments.
         """
-        from sage_accounting.api.attachments import post_attachments as _op
-        from sage_accounting.models.attachment import Attachment
-        from sage_accounting.models.post_attachments import PostAttachments
-        from sage_accounting.models.post_attachments_attachment import PostAttachmentsAttachment
+        from ..api.attachments import post_attachments as _op
+        from ..models.attachment import Attachment
+        from ..models.post_attachments import PostAttachments
+        from ..models.post_attachments_attachment import PostAttachmentsAttachment
 
         wrapped = wrap_body(
             body,
@@ -2061,10 +1993,10 @@ class AsyncAttachmentsResource(_Resource):
             key: the record's id.
             body: a PutAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PutAttachments.
         """
-        from sage_accounting.api.attachments import put_attachments_key as _op
-        from sage_accounting.models.attachment import Attachment
-        from sage_accounting.models.put_attachments import PutAttachments
-        from sage_accounting.models.put_attachments_attachment import PutAttachmentsAttachment
+        from ..api.attachments import put_attachments_key as _op
+        from ..models.attachment import Attachment
+        from ..models.put_attachments import PutAttachments
+        from ..models.put_attachments_attachment import PutAttachmentsAttachment
 
         wrapped = wrap_body(
             body,
@@ -2096,7 +2028,7 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.attachments import delete_attachments_key as _op
+        from ..api.attachments import delete_attachments_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -2120,7 +2052,7 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.attachments import get_attachments_key_file as _op
+        from ..api.attachments import get_attachments_key_file as _op
 
         request = _op._get_kwargs(key, accept="application/octet-stream", **given())
         response = await self._send(request)
@@ -2150,8 +2082,8 @@ class AsyncAttachmentContextTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Attachment Context Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.attachment_context_types import get_attachment_context_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.attachment_context_types import get_attachment_context_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
@@ -2169,10 +2101,8 @@ class AsyncAttachmentContextTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment Context Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.attachment_context_types import (
-            get_attachment_context_types_key as _op,
-        )
-        from sage_accounting.models.base import Base
+        from ..api.attachment_context_types import get_attachment_context_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -2218,8 +2148,8 @@ class AsyncBankAccountsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_accounts import get_bank_accounts as _op
-        from sage_accounting.models.bank_account_list import BankAccountList
+        from ..api.bank_accounts import get_bank_accounts as _op
+        from ..models.bank_account_list import BankAccountList
 
         request = _op._get_kwargs(
             **given(
@@ -2258,8 +2188,8 @@ class AsyncBankAccountsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_accounts import get_bank_accounts as _op
-        from sage_accounting.models.bank_account_list import BankAccountList
+        from ..api.bank_accounts import get_bank_accounts as _op
+        from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -2294,8 +2224,8 @@ class AsyncBankAccountsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Account (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_accounts import get_bank_accounts_key as _op
-        from sage_accounting.models.bank_account import BankAccount
+        from ..api.bank_accounts import get_bank_accounts_key as _op
+        from ..models.bank_account import BankAccount
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -2325,12 +2255,10 @@ class AsyncBankAccountsResource(_Resource):
             body: a PostBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PostBankAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.bank_accounts import post_bank_accounts as _op
-        from sage_accounting.models.bank_account import BankAccount
-        from sage_accounting.models.post_bank_accounts import PostBankAccounts
-        from sage_accounting.models.post_bank_accounts_bank_account import (
-            PostBankAccountsBankAccount,
-        )
+        from ..api.bank_accounts import post_bank_accounts as _op
+        from ..models.bank_account import BankAccount
+        from ..models.post_bank_accounts import PostBankAccounts
+        from ..models.post_bank_accounts_bank_account import PostBankAccountsBankAccount
 
         wrapped = wrap_body(
             body,
@@ -2364,10 +2292,10 @@ class AsyncBankAccountsResource(_Resource):
             key: the record's id.
             body: a PutBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PutBankAccounts.
         """
-        from sage_accounting.api.bank_accounts import put_bank_accounts_key as _op
-        from sage_accounting.models.bank_account import BankAccount
-        from sage_accounting.models.put_bank_accounts import PutBankAccounts
-        from sage_accounting.models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
+        from ..api.bank_accounts import put_bank_accounts_key as _op
+        from ..models.bank_account import BankAccount
+        from ..models.put_bank_accounts import PutBankAccounts
+        from ..models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
 
         wrapped = wrap_body(
             body,
@@ -2397,7 +2325,7 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.bank_accounts import delete_bank_accounts_key as _op
+        from ..api.bank_accounts import delete_bank_accounts_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -2419,8 +2347,8 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.bank_accounts import get_bank_accounts_key_bank_feed as _op
-        from sage_accounting.models.base import Base
+        from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -2450,8 +2378,8 @@ class AsyncBankAccountTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_account_types import get_bank_account_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.bank_account_types import get_bank_account_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
@@ -2469,8 +2397,8 @@ class AsyncBankAccountTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_account_types import get_bank_account_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.bank_account_types import get_bank_account_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -2514,8 +2442,8 @@ class AsyncBankDepositsResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_deposits import get_bank_deposits as _op
-        from sage_accounting.models.bank_deposit_list import BankDepositList
+        from ..api.bank_deposits import get_bank_deposits as _op
+        from ..models.bank_deposit_list import BankDepositList
 
         request = _op._get_kwargs(
             **given(
@@ -2553,8 +2481,8 @@ class AsyncBankDepositsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_deposits import get_bank_deposits as _op
-        from sage_accounting.models.bank_deposit_list import BankDepositList
+        from ..api.bank_deposits import get_bank_deposits as _op
+        from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -2589,8 +2517,8 @@ class AsyncBankDepositsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Deposit (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Deposit (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_deposits import get_bank_deposits_key as _op
-        from sage_accounting.models.bank_deposit import BankDeposit
+        from ..api.bank_deposits import get_bank_deposits_key as _op
+        from ..models.bank_deposit import BankDeposit
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -2620,12 +2548,10 @@ class AsyncBankDepositsResource(_Resource):
             body: a PostBankDepositsBankDeposit or a dict of its fields (wrapped as {'bank_deposit': ...} for you), or a PostBankDeposits.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.bank_deposits import post_bank_deposits as _op
-        from sage_accounting.models.bank_deposit import BankDeposit
-        from sage_accounting.models.post_bank_deposits import PostBankDeposits
-        from sage_accounting.models.post_bank_deposits_bank_deposit import (
-            PostBankDepositsBankDeposit,
-        )
+        from ..api.bank_deposits import post_bank_deposits as _op
+        from ..models.bank_deposit import BankDeposit
+        from ..models.post_bank_deposits import PostBankDeposits
+        from ..models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
 
         wrapped = wrap_body(
             body,
@@ -2662,7 +2588,7 @@ class AsyncBankDepositsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.bank_deposits import delete_bank_deposits_key as _op
+        from ..api.bank_deposits import delete_bank_deposits_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -2700,8 +2626,8 @@ class AsyncBankReconciliationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Reconciliations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_reconciliations import get_bank_reconciliations as _op
-        from sage_accounting.models.bank_reconciliation_list import BankReconciliationList
+        from ..api.bank_reconciliations import get_bank_reconciliations as _op
+        from ..models.bank_reconciliation_list import BankReconciliationList
 
         request = _op._get_kwargs(
             **given(
@@ -2738,8 +2664,8 @@ class AsyncBankReconciliationsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_reconciliations import get_bank_reconciliations as _op
-        from sage_accounting.models.bank_reconciliation_list import BankReconciliationList
+        from ..api.bank_reconciliations import get_bank_reconciliations as _op
+        from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -2771,8 +2697,8 @@ class AsyncBankReconciliationsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_reconciliations import get_bank_reconciliations_key as _op
-        from sage_accounting.models.bank_reconciliation import BankReconciliation
+        from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
+        from ..models.bank_reconciliation import BankReconciliation
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -2802,10 +2728,10 @@ class AsyncBankReconciliationsResource(_Resource):
             body: a PostBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PostBankReconciliations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.bank_reconciliations import post_bank_reconciliations as _op
-        from sage_accounting.models.bank_reconciliation import BankReconciliation
-        from sage_accounting.models.post_bank_reconciliations import PostBankReconciliations
-        from sage_accounting.models.post_bank_reconciliations_bank_reconciliation import (
+        from ..api.bank_reconciliations import post_bank_reconciliations as _op
+        from ..models.bank_reconciliation import BankReconciliation
+        from ..models.post_bank_reconciliations import PostBankReconciliations
+        from ..models.post_bank_reconciliations_bank_reconciliation import (
             PostBankReconciliationsBankReconciliation,
         )
 
@@ -2843,10 +2769,10 @@ class AsyncBankReconciliationsResource(_Resource):
             key: the record's id.
             body: a PutBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PutBankReconciliations.
         """
-        from sage_accounting.api.bank_reconciliations import put_bank_reconciliations_key as _op
-        from sage_accounting.models.bank_reconciliation import BankReconciliation
-        from sage_accounting.models.put_bank_reconciliations import PutBankReconciliations
-        from sage_accounting.models.put_bank_reconciliations_bank_reconciliation import (
+        from ..api.bank_reconciliations import put_bank_reconciliations_key as _op
+        from ..models.bank_reconciliation import BankReconciliation
+        from ..models.put_bank_reconciliations import PutBankReconciliations
+        from ..models.put_bank_reconciliations_bank_reconciliation import (
             PutBankReconciliationsBankReconciliation,
         )
 
@@ -2900,8 +2826,8 @@ class AsyncBankTransfersResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_transfers import get_bank_transfers as _op
-        from sage_accounting.models.bank_transfer_list import BankTransferList
+        from ..api.bank_transfers import get_bank_transfers as _op
+        from ..models.bank_transfer_list import BankTransferList
 
         request = _op._get_kwargs(
             **given(
@@ -2939,8 +2865,8 @@ class AsyncBankTransfersResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_transfers import get_bank_transfers as _op
-        from sage_accounting.models.bank_transfer_list import BankTransferList
+        from ..api.bank_transfers import get_bank_transfers as _op
+        from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -2975,8 +2901,8 @@ class AsyncBankTransfersResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Transfer (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Transfer (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_transfers import get_bank_transfers_key as _op
-        from sage_accounting.models.bank_transfer import BankTransfer
+        from ..api.bank_transfers import get_bank_transfers_key as _op
+        from ..models.bank_transfer import BankTransfer
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -3006,12 +2932,10 @@ class AsyncBankTransfersResource(_Resource):
             body: a PostBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PostBankTransfers.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.bank_transfers import post_bank_transfers as _op
-        from sage_accounting.models.bank_transfer import BankTransfer
-        from sage_accounting.models.post_bank_transfers import PostBankTransfers
-        from sage_accounting.models.post_bank_transfers_bank_transfer import (
-            PostBankTransfersBankTransfer,
-        )
+        from ..api.bank_transfers import post_bank_transfers as _op
+        from ..models.bank_transfer import BankTransfer
+        from ..models.post_bank_transfers import PostBankTransfers
+        from ..models.post_bank_transfers_bank_transfer import PostBankTransfersBankTransfer
 
         wrapped = wrap_body(
             body,
@@ -3045,12 +2969,10 @@ class AsyncBankTransfersResource(_Resource):
             key: the record's id.
             body: a PutBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PutBankTransfers.
         """
-        from sage_accounting.api.bank_transfers import put_bank_transfers_key as _op
-        from sage_accounting.models.bank_transfer import BankTransfer
-        from sage_accounting.models.put_bank_transfers import PutBankTransfers
-        from sage_accounting.models.put_bank_transfers_bank_transfer import (
-            PutBankTransfersBankTransfer,
-        )
+        from ..api.bank_transfers import put_bank_transfers_key as _op
+        from ..models.bank_transfer import BankTransfer
+        from ..models.put_bank_transfers import PutBankTransfers
+        from ..models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
 
         wrapped = wrap_body(
             body,
@@ -3080,7 +3002,7 @@ class AsyncBankTransfersResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.bank_transfers import delete_bank_transfers_key as _op
+        from ..api.bank_transfers import delete_bank_transfers_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -3125,8 +3047,8 @@ class AsyncAddressesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Addresses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.addresses import get_addresses as _op
-        from sage_accounting.models.address_list import AddressList
+        from ..api.addresses import get_addresses as _op
+        from ..models.address_list import AddressList
 
         request = _op._get_kwargs(
             **given(
@@ -3163,8 +3085,8 @@ class AsyncAddressesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.addresses import get_addresses as _op
-        from sage_accounting.models.address_list import AddressList
+        from ..api.addresses import get_addresses as _op
+        from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -3203,8 +3125,8 @@ class AsyncAddressesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.addresses import get_addresses_key as _op
-        from sage_accounting.models.address import Address
+        from ..api.addresses import get_addresses_key as _op
+        from ..models.address import Address
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -3235,10 +3157,10 @@ class AsyncAddressesResource(_Resource):
             body: a PostAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PostAddresses.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.addresses import post_addresses as _op
-        from sage_accounting.models.address import Address
-        from sage_accounting.models.post_addresses import PostAddresses
-        from sage_accounting.models.post_addresses_address import PostAddressesAddress
+        from ..api.addresses import post_addresses as _op
+        from ..models.address import Address
+        from ..models.post_addresses import PostAddresses
+        from ..models.post_addresses_address import PostAddressesAddress
 
         wrapped = wrap_body(
             body,
@@ -3273,10 +3195,10 @@ class AsyncAddressesResource(_Resource):
             key: the record's id.
             body: a PutAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PutAddresses.
         """
-        from sage_accounting.api.addresses import put_addresses_key as _op
-        from sage_accounting.models.address import Address
-        from sage_accounting.models.put_addresses import PutAddresses
-        from sage_accounting.models.put_addresses_address import PutAddressesAddress
+        from ..api.addresses import put_addresses_key as _op
+        from ..models.address import Address
+        from ..models.put_addresses import PutAddresses
+        from ..models.put_addresses_address import PutAddressesAddress
 
         wrapped = wrap_body(
             body,
@@ -3307,7 +3229,7 @@ class AsyncAddressesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.addresses import delete_addresses_key as _op
+        from ..api.addresses import delete_addresses_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -3337,8 +3259,8 @@ class AsyncAddressTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Address Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.address_types import get_address_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.address_types import get_address_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
@@ -3356,8 +3278,8 @@ class AsyncAddressTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Address Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.address_types import get_address_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.address_types import get_address_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -3389,8 +3311,8 @@ class AsyncAddressRegionsResource(_Resource):
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.address_regions import get_address_regions as _op
-        from sage_accounting.models.address_region_list import AddressRegionList
+        from ..api.address_regions import get_address_regions as _op
+        from ..models.address_region_list import AddressRegionList
 
         request = _op._get_kwargs(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
@@ -3410,8 +3332,8 @@ class AsyncAddressRegionsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the State (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.address_regions import get_address_regions_key as _op
-        from sage_accounting.models.address_region import AddressRegion
+        from ..api.address_regions import get_address_regions_key as _op
+        from ..models.address_region import AddressRegion
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -3470,8 +3392,8 @@ class AsyncContactsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contacts import get_contacts as _op
-        from sage_accounting.models.contact_list import ContactList
+        from ..api.contacts import get_contacts as _op
+        from ..models.contact_list import ContactList
 
         request = _op._get_kwargs(
             **given(
@@ -3515,8 +3437,8 @@ class AsyncContactsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contacts import get_contacts as _op
-        from sage_accounting.models.contact_list import ContactList
+        from ..api.contacts import get_contacts as _op
+        from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -3565,8 +3487,8 @@ class AsyncContactsResource(_Resource):
             show_unfinished_recurring_invoices_status: show_unfinished_recurring_invoices_status
             attributes: Specify the attributes that you want to expose for the Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contacts import get_contacts_key as _op
-        from sage_accounting.models.contact import Contact
+        from ..api.contacts import get_contacts_key as _op
+        from ..models.contact import Contact
 
         request = _op._get_kwargs(
             key,
@@ -3604,10 +3526,10 @@ class AsyncContactsResource(_Resource):
             body: a PostContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PostContacts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.contacts import post_contacts as _op
-        from sage_accounting.models.contact import Contact
-        from sage_accounting.models.post_contacts import PostContacts
-        from sage_accounting.models.post_contacts_contact import PostContactsContact
+        from ..api.contacts import post_contacts as _op
+        from ..models.contact import Contact
+        from ..models.post_contacts import PostContacts
+        from ..models.post_contacts_contact import PostContactsContact
 
         wrapped = wrap_body(
             body,
@@ -3642,10 +3564,10 @@ class AsyncContactsResource(_Resource):
             key: the record's id.
             body: a PutContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PutContacts.
         """
-        from sage_accounting.api.contacts import put_contacts_key as _op
-        from sage_accounting.models.contact import Contact
-        from sage_accounting.models.put_contacts import PutContacts
-        from sage_accounting.models.put_contacts_contact import PutContactsContact
+        from ..api.contacts import put_contacts_key as _op
+        from ..models.contact import Contact
+        from ..models.put_contacts import PutContacts
+        from ..models.put_contacts_contact import PutContactsContact
 
         wrapped = wrap_body(
             body,
@@ -3676,7 +3598,7 @@ class AsyncContactsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.contacts import delete_contacts_key as _op
+        from ..api.contacts import delete_contacts_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -3706,8 +3628,8 @@ class AsyncContactTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_types import get_contact_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.contact_types import get_contact_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
@@ -3725,8 +3647,8 @@ class AsyncContactTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_types import get_contact_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.contact_types import get_contact_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -3771,8 +3693,8 @@ class AsyncContactPersonsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Address Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_people import get_contact_persons as _op
-        from sage_accounting.models.contact_person_list import ContactPersonList
+        from ..api.contact_people import get_contact_persons as _op
+        from ..models.contact_person_list import ContactPersonList
 
         request = _op._get_kwargs(
             **given(
@@ -3809,8 +3731,8 @@ class AsyncContactPersonsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_people import get_contact_persons as _op
-        from sage_accounting.models.contact_person_list import ContactPersonList
+        from ..api.contact_people import get_contact_persons as _op
+        from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -3849,8 +3771,8 @@ class AsyncContactPersonsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address Contact (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_people import get_contact_persons_key as _op
-        from sage_accounting.models.contact_person import ContactPerson
+        from ..api.contact_people import get_contact_persons_key as _op
+        from ..models.contact_person import ContactPerson
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -3881,12 +3803,10 @@ class AsyncContactPersonsResource(_Resource):
             body: a PostContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PostContactPersons.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.contact_people import post_contact_persons as _op
-        from sage_accounting.models.contact_person import ContactPerson
-        from sage_accounting.models.post_contact_persons import PostContactPersons
-        from sage_accounting.models.post_contact_persons_contact_person import (
-            PostContactPersonsContactPerson,
-        )
+        from ..api.contact_people import post_contact_persons as _op
+        from ..models.contact_person import ContactPerson
+        from ..models.post_contact_persons import PostContactPersons
+        from ..models.post_contact_persons_contact_person import PostContactPersonsContactPerson
 
         wrapped = wrap_body(
             body,
@@ -3921,12 +3841,10 @@ class AsyncContactPersonsResource(_Resource):
             key: the record's id.
             body: a PutContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PutContactPersons.
         """
-        from sage_accounting.api.contact_people import put_contact_persons_key as _op
-        from sage_accounting.models.contact_person import ContactPerson
-        from sage_accounting.models.put_contact_persons import PutContactPersons
-        from sage_accounting.models.put_contact_persons_contact_person import (
-            PutContactPersonsContactPerson,
-        )
+        from ..api.contact_people import put_contact_persons_key as _op
+        from ..models.contact_person import ContactPerson
+        from ..models.put_contact_persons import PutContactPersons
+        from ..models.put_contact_persons_contact_person import PutContactPersonsContactPerson
 
         wrapped = wrap_body(
             body,
@@ -3957,7 +3875,7 @@ class AsyncContactPersonsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.contact_people import delete_contact_persons_key as _op
+        from ..api.contact_people import delete_contact_persons_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -3987,8 +3905,8 @@ class AsyncContactPersonTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_person_types import get_contact_person_types as _op
-        from sage_accounting.models.contact_person_type_list import ContactPersonTypeList
+        from ..api.contact_person_types import get_contact_person_types as _op
+        from ..models.contact_person_type_list import ContactPersonTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -4008,8 +3926,8 @@ class AsyncContactPersonTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_person_types import get_contact_person_types_key as _op
-        from sage_accounting.models.contact_person_type import ContactPersonType
+        from ..api.contact_person_types import get_contact_person_types_key as _op
+        from ..models.contact_person_type import ContactPersonType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4039,8 +3957,8 @@ class AsyncCountriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.countries import get_countries as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.countries import get_countries as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
@@ -4058,8 +3976,8 @@ class AsyncCountriesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.countries import get_countries_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.countries import get_countries_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4089,8 +4007,8 @@ class AsyncCountryGroupsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Country Groups (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.country_groups import get_country_groups as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.country_groups import get_country_groups as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
@@ -4108,8 +4026,8 @@ class AsyncCountryGroupsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Group (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.country_groups import get_country_groups_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.country_groups import get_country_groups_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4143,8 +4061,8 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Business Exchange Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.business_exchange_rates import get_business_exchange_rates as _op
-        from sage_accounting.models.business_exchange_rate_list import BusinessExchangeRateList
+        from ..api.business_exchange_rates import get_business_exchange_rates as _op
+        from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -4168,10 +4086,8 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.business_exchange_rates import (
-            get_business_exchange_rates_key as _op,
-        )
-        from sage_accounting.models.business_exchange_rate import BusinessExchangeRate
+        from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
+        from ..models.business_exchange_rate import BusinessExchangeRate
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4201,10 +4117,10 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             body: a PostBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PostBusinessExchangeRates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.business_exchange_rates import post_business_exchange_rates as _op
-        from sage_accounting.models.business_exchange_rate import BusinessExchangeRate
-        from sage_accounting.models.post_business_exchange_rates import PostBusinessExchangeRates
-        from sage_accounting.models.post_business_exchange_rates_business_exchange_rate import (
+        from ..api.business_exchange_rates import post_business_exchange_rates as _op
+        from ..models.business_exchange_rate import BusinessExchangeRate
+        from ..models.post_business_exchange_rates import PostBusinessExchangeRates
+        from ..models.post_business_exchange_rates_business_exchange_rate import (
             PostBusinessExchangeRatesBusinessExchangeRate,
         )
 
@@ -4244,12 +4160,10 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             key: the record's id.
             body: a PutBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PutBusinessExchangeRates.
         """
-        from sage_accounting.api.business_exchange_rates import (
-            put_business_exchange_rates_key as _op,
-        )
-        from sage_accounting.models.business_exchange_rate import BusinessExchangeRate
-        from sage_accounting.models.put_business_exchange_rates import PutBusinessExchangeRates
-        from sage_accounting.models.put_business_exchange_rates_business_exchange_rate import (
+        from ..api.business_exchange_rates import put_business_exchange_rates_key as _op
+        from ..models.business_exchange_rate import BusinessExchangeRate
+        from ..models.put_business_exchange_rates import PutBusinessExchangeRates
+        from ..models.put_business_exchange_rates_business_exchange_rate import (
             PutBusinessExchangeRatesBusinessExchangeRate,
         )
 
@@ -4281,9 +4195,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.business_exchange_rates import (
-            delete_business_exchange_rates_key as _op,
-        )
+        from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -4313,8 +4225,8 @@ class AsyncCurrenciesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.currencies import get_currencies as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.currencies import get_currencies as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
@@ -4332,8 +4244,8 @@ class AsyncCurrenciesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.currencies import get_currencies_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.currencies import get_currencies_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4363,8 +4275,8 @@ class AsyncExchangeRatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.exchange_rates import get_exchange_rates as _op
-        from sage_accounting.models.exchange_rate_list import ExchangeRateList
+        from ..api.exchange_rates import get_exchange_rates as _op
+        from ..models.exchange_rate_list import ExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
@@ -4382,8 +4294,8 @@ class AsyncExchangeRatesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.exchange_rates import get_exchange_rates_key as _op
-        from sage_accounting.models.exchange_rate import ExchangeRate
+        from ..api.exchange_rates import get_exchange_rates_key as _op
+        from ..models.exchange_rate import ExchangeRate
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4413,8 +4325,8 @@ class AsyncLiveExchangeRatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.live_exchange_rates import get_live_exchange_rates as _op
-        from sage_accounting.models.live_exchange_rate_list import LiveExchangeRateList
+        from ..api.live_exchange_rates import get_live_exchange_rates as _op
+        from ..models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -4434,8 +4346,8 @@ class AsyncLiveExchangeRatesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.live_exchange_rates import get_live_exchange_rates_key as _op
-        from sage_accounting.models.live_exchange_rate import LiveExchangeRate
+        from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
+        from ..models.live_exchange_rate import LiveExchangeRate
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4465,8 +4377,8 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Corrective Reason Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.corrective_reason_codes import get_corrective_reason_codes as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
@@ -4484,10 +4396,8 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.corrective_reason_codes import (
-            get_corrective_reason_codes_key as _op,
-        )
-        from sage_accounting.models.base import Base
+        from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4517,8 +4427,8 @@ class AsyncQuickEntryTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.quick_entry_types import get_quick_entry_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.quick_entry_types import get_quick_entry_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
@@ -4536,8 +4446,8 @@ class AsyncQuickEntryTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.quick_entry_types import get_quick_entry_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.quick_entry_types import get_quick_entry_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4573,8 +4483,8 @@ class AsyncArtefactStatusesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Artefact Statuses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.artefact_statuses import get_artefact_statuses as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.artefact_statuses import get_artefact_statuses as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
@@ -4598,8 +4508,8 @@ class AsyncArtefactStatusesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Status (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.artefact_statuses import get_artefact_statuses_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.artefact_statuses import get_artefact_statuses_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4629,8 +4539,8 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the EU Goods Services Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.eu_goods_services_types import get_eu_goods_services_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
@@ -4648,10 +4558,8 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.eu_goods_services_types import (
-            get_eu_goods_services_types_key as _op,
-        )
-        from sage_accounting.models.base import Base
+        from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -4703,12 +4611,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
-            get_purchase_corrective_invoices as _op,
-        )
-        from sage_accounting.models.purchase_corrective_invoice_list import (
-            PurchaseCorrectiveInvoiceList,
-        )
+        from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
+        from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         request = _op._get_kwargs(
             **given(
@@ -4757,12 +4661,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
-            get_purchase_corrective_invoices as _op,
-        )
-        from sage_accounting.models.purchase_corrective_invoice_list import (
-            PurchaseCorrectiveInvoiceList,
-        )
+        from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
+        from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -4803,10 +4703,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
-            get_purchase_corrective_invoices_key as _op,
-        )
-        from sage_accounting.models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
+        from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
+        from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
 
         request = _op._get_kwargs(
             key,
@@ -4842,16 +4740,12 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             body: a PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PostPurchaseCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
-            post_purchase_corrective_invoices as _op,
-        )
-        from sage_accounting.models.post_purchase_corrective_invoices import (
-            PostPurchaseCorrectiveInvoices,
-        )
-        from sage_accounting.models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
+        from ..api.purchase_corrective_invoices import post_purchase_corrective_invoices as _op
+        from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
+        from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
             PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
         )
-        from sage_accounting.models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
+        from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
 
         wrapped = wrap_body(
             body,
@@ -4887,14 +4781,10 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             key: the record's id.
             body: a PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PutPurchaseCorrectiveInvoices.
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
-            put_purchase_corrective_invoices_key as _op,
-        )
-        from sage_accounting.models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
-        from sage_accounting.models.put_purchase_corrective_invoices import (
-            PutPurchaseCorrectiveInvoices,
-        )
-        from sage_accounting.models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
+        from ..api.purchase_corrective_invoices import put_purchase_corrective_invoices_key as _op
+        from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
+        from ..models.put_purchase_corrective_invoices import PutPurchaseCorrectiveInvoices
+        from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
             PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
         )
 
@@ -4924,7 +4814,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_corrective_invoices import (
+        from ..api.purchase_corrective_invoices import (
             delete_purchase_corrective_invoices_key as _op,
         )
 
@@ -4980,8 +4870,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_credit_notes import get_purchase_credit_notes as _op
-        from sage_accounting.models.purchase_credit_note_list import PurchaseCreditNoteList
+        from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
+        from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         request = _op._get_kwargs(
             **given(
@@ -5026,8 +4916,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_credit_notes import get_purchase_credit_notes as _op
-        from sage_accounting.models.purchase_credit_note_list import PurchaseCreditNoteList
+        from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
+        from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -5070,8 +4960,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.purchase_credit_notes import get_purchase_credit_notes_key as _op
-        from sage_accounting.models.purchase_credit_note import PurchaseCreditNote
+        from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
+        from ..models.purchase_credit_note import PurchaseCreditNote
 
         request = _op._get_kwargs(
             key,
@@ -5107,12 +4997,12 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             body: a PostPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PostPurchaseCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.purchase_credit_notes import post_purchase_credit_notes as _op
-        from sage_accounting.models.post_purchase_credit_notes import PostPurchaseCreditNotes
-        from sage_accounting.models.post_purchase_credit_notes_purchase_credit_note import (
+        from ..api.purchase_credit_notes import post_purchase_credit_notes as _op
+        from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
+        from ..models.post_purchase_credit_notes_purchase_credit_note import (
             PostPurchaseCreditNotesPurchaseCreditNote,
         )
-        from sage_accounting.models.purchase_credit_note import PurchaseCreditNote
+        from ..models.purchase_credit_note import PurchaseCreditNote
 
         wrapped = wrap_body(
             body,
@@ -5146,10 +5036,10 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             key: the record's id.
             body: a PutPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PutPurchaseCreditNotes.
         """
-        from sage_accounting.api.purchase_credit_notes import put_purchase_credit_notes_key as _op
-        from sage_accounting.models.purchase_credit_note import PurchaseCreditNote
-        from sage_accounting.models.put_purchase_credit_notes import PutPurchaseCreditNotes
-        from sage_accounting.models.put_purchase_credit_notes_purchase_credit_note import (
+        from ..api.purchase_credit_notes import put_purchase_credit_notes_key as _op
+        from ..models.purchase_credit_note import PurchaseCreditNote
+        from ..models.put_purchase_credit_notes import PutPurchaseCreditNotes
+        from ..models.put_purchase_credit_notes_purchase_credit_note import (
             PutPurchaseCreditNotesPurchaseCreditNote,
         )
 
@@ -5179,9 +5069,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_credit_notes import (
-            delete_purchase_credit_notes_key as _op,
-        )
+        from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -5201,10 +5089,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_credit_notes import (
-            post_purchase_credit_notes_key_release as _op,
-        )
-        from sage_accounting.models.purchase_credit_note import PurchaseCreditNote
+        from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
+        from ..models.purchase_credit_note import PurchaseCreditNote
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -5258,8 +5144,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_invoices import get_purchase_invoices as _op
-        from sage_accounting.models.purchase_invoice_list import PurchaseInvoiceList
+        from ..api.purchase_invoices import get_purchase_invoices as _op
+        from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         request = _op._get_kwargs(
             **given(
@@ -5304,8 +5190,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_invoices import get_purchase_invoices as _op
-        from sage_accounting.models.purchase_invoice_list import PurchaseInvoiceList
+        from ..api.purchase_invoices import get_purchase_invoices as _op
+        from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -5350,8 +5236,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.purchase_invoices import get_purchase_invoices_key as _op
-        from sage_accounting.models.purchase_invoice import PurchaseInvoice
+        from ..api.purchase_invoices import get_purchase_invoices_key as _op
+        from ..models.purchase_invoice import PurchaseInvoice
 
         request = _op._get_kwargs(
             key,
@@ -5387,12 +5273,12 @@ class AsyncPurchaseInvoicesResource(_Resource):
             body: a PostPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PostPurchaseInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.purchase_invoices import post_purchase_invoices as _op
-        from sage_accounting.models.post_purchase_invoices import PostPurchaseInvoices
-        from sage_accounting.models.post_purchase_invoices_purchase_invoice import (
+        from ..api.purchase_invoices import post_purchase_invoices as _op
+        from ..models.post_purchase_invoices import PostPurchaseInvoices
+        from ..models.post_purchase_invoices_purchase_invoice import (
             PostPurchaseInvoicesPurchaseInvoice,
         )
-        from sage_accounting.models.purchase_invoice import PurchaseInvoice
+        from ..models.purchase_invoice import PurchaseInvoice
 
         wrapped = wrap_body(
             body,
@@ -5427,10 +5313,10 @@ class AsyncPurchaseInvoicesResource(_Resource):
             key: the record's id.
             body: a PutPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PutPurchaseInvoices.
         """
-        from sage_accounting.api.purchase_invoices import put_purchase_invoices_key as _op
-        from sage_accounting.models.purchase_invoice import PurchaseInvoice
-        from sage_accounting.models.put_purchase_invoices import PutPurchaseInvoices
-        from sage_accounting.models.put_purchase_invoices_purchase_invoice import (
+        from ..api.purchase_invoices import put_purchase_invoices_key as _op
+        from ..models.purchase_invoice import PurchaseInvoice
+        from ..models.put_purchase_invoices import PutPurchaseInvoices
+        from ..models.put_purchase_invoices_purchase_invoice import (
             PutPurchaseInvoicesPurchaseInvoice,
         )
 
@@ -5461,7 +5347,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_invoices import delete_purchase_invoices_key as _op
+        from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -5482,8 +5368,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_invoices import post_purchase_invoices_key_release as _op
-        from sage_accounting.models.purchase_invoice import PurchaseInvoice
+        from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
+        from ..models.purchase_invoice import PurchaseInvoice
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -5537,8 +5423,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_quick_entries import get_purchase_quick_entries as _op
-        from sage_accounting.models.purchase_quick_entry_list import PurchaseQuickEntryList
+        from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
+        from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         request = _op._get_kwargs(
             **given(
@@ -5583,8 +5469,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.purchase_quick_entries import get_purchase_quick_entries as _op
-        from sage_accounting.models.purchase_quick_entry_list import PurchaseQuickEntryList
+        from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
+        from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -5627,8 +5513,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.purchase_quick_entries import get_purchase_quick_entries_key as _op
-        from sage_accounting.models.purchase_quick_entry import PurchaseQuickEntry
+        from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
+        from ..models.purchase_quick_entry import PurchaseQuickEntry
 
         request = _op._get_kwargs(
             key,
@@ -5665,12 +5551,12 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             body: a PostPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PostPurchaseQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.purchase_quick_entries import post_purchase_quick_entries as _op
-        from sage_accounting.models.post_purchase_quick_entries import PostPurchaseQuickEntries
-        from sage_accounting.models.post_purchase_quick_entries_purchase_quick_entry import (
+        from ..api.purchase_quick_entries import post_purchase_quick_entries as _op
+        from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
+        from ..models.post_purchase_quick_entries_purchase_quick_entry import (
             PostPurchaseQuickEntriesPurchaseQuickEntry,
         )
-        from sage_accounting.models.purchase_quick_entry import PurchaseQuickEntry
+        from ..models.purchase_quick_entry import PurchaseQuickEntry
 
         wrapped = wrap_body(
             body,
@@ -5713,10 +5599,10 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             key: the record's id.
             body: a PutPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PutPurchaseQuickEntries.
         """
-        from sage_accounting.api.purchase_quick_entries import put_purchase_quick_entries_key as _op
-        from sage_accounting.models.purchase_quick_entry import PurchaseQuickEntry
-        from sage_accounting.models.put_purchase_quick_entries import PutPurchaseQuickEntries
-        from sage_accounting.models.put_purchase_quick_entries_purchase_quick_entry import (
+        from ..api.purchase_quick_entries import put_purchase_quick_entries_key as _op
+        from ..models.purchase_quick_entry import PurchaseQuickEntry
+        from ..models.put_purchase_quick_entries import PutPurchaseQuickEntries
+        from ..models.put_purchase_quick_entries_purchase_quick_entry import (
             PutPurchaseQuickEntriesPurchaseQuickEntry,
         )
 
@@ -5747,9 +5633,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.purchase_quick_entries import (
-            delete_purchase_quick_entries_key as _op,
-        )
+        from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -5803,10 +5687,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            get_sales_corrective_invoices as _op,
-        )
-        from sage_accounting.models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
+        from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
+        from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         request = _op._get_kwargs(
             **given(
@@ -5855,10 +5737,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            get_sales_corrective_invoices as _op,
-        )
-        from sage_accounting.models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
+        from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
+        from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -5903,10 +5783,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            get_sales_corrective_invoices_key as _op,
-        )
-        from sage_accounting.models.sales_corrective_invoice import SalesCorrectiveInvoice
+        from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
+        from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         request = _op._get_kwargs(
             key,
@@ -5945,16 +5823,12 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             body: a PostSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PostSalesCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            post_sales_corrective_invoices as _op,
-        )
-        from sage_accounting.models.post_sales_corrective_invoices import (
-            PostSalesCorrectiveInvoices,
-        )
-        from sage_accounting.models.post_sales_corrective_invoices_sales_corrective_invoice import (
+        from ..api.sales_corrective_invoices import post_sales_corrective_invoices as _op
+        from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
+        from ..models.post_sales_corrective_invoices_sales_corrective_invoice import (
             PostSalesCorrectiveInvoicesSalesCorrectiveInvoice,
         )
-        from sage_accounting.models.sales_corrective_invoice import SalesCorrectiveInvoice
+        from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         wrapped = wrap_body(
             body,
@@ -5992,14 +5866,12 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             key: the record's id.
             body: a PutSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PutSalesCorrectiveInvoices.
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            put_sales_corrective_invoices_key as _op,
-        )
-        from sage_accounting.models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
-        from sage_accounting.models.put_sales_corrective_invoices_sales_corrective_invoice import (
+        from ..api.sales_corrective_invoices import put_sales_corrective_invoices_key as _op
+        from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
+        from ..models.put_sales_corrective_invoices_sales_corrective_invoice import (
             PutSalesCorrectiveInvoicesSalesCorrectiveInvoice,
         )
-        from sage_accounting.models.sales_corrective_invoice import SalesCorrectiveInvoice
+        from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         wrapped = wrap_body(
             body,
@@ -6032,10 +5904,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             key: the record's id.
             void_reason: The reason the Sales Corrective Invoice is being voided (required unless status is DRAFT).
         """
-        from sage_accounting.api.sales_corrective_invoices import (
-            delete_sales_corrective_invoices_key as _op,
-        )
-        from sage_accounting.models.sales_corrective_invoice import SalesCorrectiveInvoice
+        from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
+        from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
@@ -6065,8 +5935,8 @@ class AsyncEuSalesDescriptionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ec Sales Descriptions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.eu_sales_descriptions import get_eu_sales_descriptions as _op
-        from sage_accounting.models.eu_sales_description_list import EuSalesDescriptionList
+        from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
+        from ..models.eu_sales_description_list import EuSalesDescriptionList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -6086,8 +5956,8 @@ class AsyncEuSalesDescriptionsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ec Sales Description (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
-        from sage_accounting.models.eu_sales_description import EuSalesDescription
+        from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
+        from ..models.eu_sales_description import EuSalesDescription
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -6141,8 +6011,8 @@ class AsyncSalesCreditNotesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_credit_notes import get_sales_credit_notes as _op
-        from sage_accounting.models.sales_credit_note_list import SalesCreditNoteList
+        from ..api.sales_credit_notes import get_sales_credit_notes as _op
+        from ..models.sales_credit_note_list import SalesCreditNoteList
 
         request = _op._get_kwargs(
             **given(
@@ -6187,8 +6057,8 @@ class AsyncSalesCreditNotesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_credit_notes import get_sales_credit_notes as _op
-        from sage_accounting.models.sales_credit_note_list import SalesCreditNoteList
+        from ..api.sales_credit_notes import get_sales_credit_notes as _op
+        from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -6233,8 +6103,8 @@ class AsyncSalesCreditNotesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_credit_notes import get_sales_credit_notes_key as _op
-        from sage_accounting.models.sales_credit_note import SalesCreditNote
+        from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
+        from ..models.sales_credit_note import SalesCreditNote
 
         request = _op._get_kwargs(
             key,
@@ -6270,12 +6140,12 @@ class AsyncSalesCreditNotesResource(_Resource):
             body: a PostSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PostSalesCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_credit_notes import post_sales_credit_notes as _op
-        from sage_accounting.models.post_sales_credit_notes import PostSalesCreditNotes
-        from sage_accounting.models.post_sales_credit_notes_sales_credit_note import (
+        from ..api.sales_credit_notes import post_sales_credit_notes as _op
+        from ..models.post_sales_credit_notes import PostSalesCreditNotes
+        from ..models.post_sales_credit_notes_sales_credit_note import (
             PostSalesCreditNotesSalesCreditNote,
         )
-        from sage_accounting.models.sales_credit_note import SalesCreditNote
+        from ..models.sales_credit_note import SalesCreditNote
 
         wrapped = wrap_body(
             body,
@@ -6309,12 +6179,12 @@ class AsyncSalesCreditNotesResource(_Resource):
             key: the record's id.
             body: a PutSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PutSalesCreditNotes.
         """
-        from sage_accounting.api.sales_credit_notes import put_sales_credit_notes_key as _op
-        from sage_accounting.models.put_sales_credit_notes import PutSalesCreditNotes
-        from sage_accounting.models.put_sales_credit_notes_sales_credit_note import (
+        from ..api.sales_credit_notes import put_sales_credit_notes_key as _op
+        from ..models.put_sales_credit_notes import PutSalesCreditNotes
+        from ..models.put_sales_credit_notes_sales_credit_note import (
             PutSalesCreditNotesSalesCreditNote,
         )
-        from sage_accounting.models.sales_credit_note import SalesCreditNote
+        from ..models.sales_credit_note import SalesCreditNote
 
         wrapped = wrap_body(
             body,
@@ -6344,8 +6214,8 @@ class AsyncSalesCreditNotesResource(_Resource):
             key: the record's id.
             void_reason: The reason the Sales Credit Note is being voided (required unless status is DRAFT).
         """
-        from sage_accounting.api.sales_credit_notes import delete_sales_credit_notes_key as _op
-        from sage_accounting.models.sales_credit_note import SalesCreditNote
+        from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
+        from ..models.sales_credit_note import SalesCreditNote
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
@@ -6365,10 +6235,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.sales_credit_notes import (
-            post_sales_credit_notes_key_release as _op,
-        )
-        from sage_accounting.models.sales_credit_note import SalesCreditNote
+        from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
+        from ..models.sales_credit_note import SalesCreditNote
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -6416,8 +6284,8 @@ class AsyncSalesEstimatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Estimates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_estimates import get_sales_estimates as _op
-        from sage_accounting.models.sales_estimate_list import SalesEstimateList
+        from ..api.sales_estimates import get_sales_estimates as _op
+        from ..models.sales_estimate_list import SalesEstimateList
 
         request = _op._get_kwargs(
             **given(
@@ -6457,8 +6325,8 @@ class AsyncSalesEstimatesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_estimates import get_sales_estimates as _op
-        from sage_accounting.models.sales_estimate_list import SalesEstimateList
+        from ..api.sales_estimates import get_sales_estimates as _op
+        from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -6493,8 +6361,8 @@ class AsyncSalesEstimatesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Estimate (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Estimate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_estimates import get_sales_estimates_key as _op
-        from sage_accounting.models.sales_estimate import SalesEstimate
+        from ..api.sales_estimates import get_sales_estimates_key as _op
+        from ..models.sales_estimate import SalesEstimate
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -6522,12 +6390,10 @@ class AsyncSalesEstimatesResource(_Resource):
             body: a PostSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PostSalesEstimates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_estimates import post_sales_estimates as _op
-        from sage_accounting.models.post_sales_estimates import PostSalesEstimates
-        from sage_accounting.models.post_sales_estimates_sales_estimate import (
-            PostSalesEstimatesSalesEstimate,
-        )
-        from sage_accounting.models.sales_estimate import SalesEstimate
+        from ..api.sales_estimates import post_sales_estimates as _op
+        from ..models.post_sales_estimates import PostSalesEstimates
+        from ..models.post_sales_estimates_sales_estimate import PostSalesEstimatesSalesEstimate
+        from ..models.sales_estimate import SalesEstimate
 
         wrapped = wrap_body(
             body,
@@ -6559,12 +6425,10 @@ class AsyncSalesEstimatesResource(_Resource):
             key: the record's id.
             body: a PutSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PutSalesEstimates.
         """
-        from sage_accounting.api.sales_estimates import put_sales_estimates_key as _op
-        from sage_accounting.models.put_sales_estimates import PutSalesEstimates
-        from sage_accounting.models.put_sales_estimates_sales_estimate import (
-            PutSalesEstimatesSalesEstimate,
-        )
-        from sage_accounting.models.sales_estimate import SalesEstimate
+        from ..api.sales_estimates import put_sales_estimates_key as _op
+        from ..models.put_sales_estimates import PutSalesEstimates
+        from ..models.put_sales_estimates_sales_estimate import PutSalesEstimatesSalesEstimate
+        from ..models.sales_estimate import SalesEstimate
 
         wrapped = wrap_body(
             body,
@@ -6592,7 +6456,7 @@ class AsyncSalesEstimatesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.sales_estimates import delete_sales_estimates_key as _op
+        from ..api.sales_estimates import delete_sales_estimates_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -6646,8 +6510,8 @@ class AsyncSalesInvoicesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_invoices import get_sales_invoices as _op
-        from sage_accounting.models.sales_invoice_list import SalesInvoiceList
+        from ..api.sales_invoices import get_sales_invoices as _op
+        from ..models.sales_invoice_list import SalesInvoiceList
 
         request = _op._get_kwargs(
             **given(
@@ -6690,8 +6554,8 @@ class AsyncSalesInvoicesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_invoices import get_sales_invoices as _op
-        from sage_accounting.models.sales_invoice_list import SalesInvoiceList
+        from ..api.sales_invoices import get_sales_invoices as _op
+        from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -6740,8 +6604,8 @@ class AsyncSalesInvoicesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_invoices import get_sales_invoices_key as _op
-        from sage_accounting.models.sales_invoice import SalesInvoice
+        from ..api.sales_invoices import get_sales_invoices_key as _op
+        from ..models.sales_invoice import SalesInvoice
 
         request = _op._get_kwargs(
             key,
@@ -6780,12 +6644,10 @@ class AsyncSalesInvoicesResource(_Resource):
             body: a PostSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PostSalesInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_invoices import post_sales_invoices as _op
-        from sage_accounting.models.post_sales_invoices import PostSalesInvoices
-        from sage_accounting.models.post_sales_invoices_sales_invoice import (
-            PostSalesInvoicesSalesInvoice,
-        )
-        from sage_accounting.models.sales_invoice import SalesInvoice
+        from ..api.sales_invoices import post_sales_invoices as _op
+        from ..models.post_sales_invoices import PostSalesInvoices
+        from ..models.post_sales_invoices_sales_invoice import PostSalesInvoicesSalesInvoice
+        from ..models.sales_invoice import SalesInvoice
 
         wrapped = wrap_body(
             body,
@@ -6819,12 +6681,10 @@ class AsyncSalesInvoicesResource(_Resource):
             key: the record's id.
             body: a PutSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PutSalesInvoices.
         """
-        from sage_accounting.api.sales_invoices import put_sales_invoices_key as _op
-        from sage_accounting.models.put_sales_invoices import PutSalesInvoices
-        from sage_accounting.models.put_sales_invoices_sales_invoice import (
-            PutSalesInvoicesSalesInvoice,
-        )
-        from sage_accounting.models.sales_invoice import SalesInvoice
+        from ..api.sales_invoices import put_sales_invoices_key as _op
+        from ..models.put_sales_invoices import PutSalesInvoices
+        from ..models.put_sales_invoices_sales_invoice import PutSalesInvoicesSalesInvoice
+        from ..models.sales_invoice import SalesInvoice
 
         wrapped = wrap_body(
             body,
@@ -6855,8 +6715,8 @@ class AsyncSalesInvoicesResource(_Resource):
             key: the record's id.
             void_reason: The reason the Sales Invoice is being voided (required unless status is DRAFT).
         """
-        from sage_accounting.api.sales_invoices import delete_sales_invoices_key as _op
-        from sage_accounting.models.sales_invoice import SalesInvoice
+        from ..api.sales_invoices import delete_sales_invoices_key as _op
+        from ..models.sales_invoice import SalesInvoice
 
         request = _op._get_kwargs(key, **given(void_reason=void_reason))
         response = await self._send(request)
@@ -6878,8 +6738,8 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.sales_invoices import post_sales_invoices_key_release as _op
-        from sage_accounting.models.sales_invoice import SalesInvoice
+        from ..api.sales_invoices import post_sales_invoices_key_release as _op
+        from ..models.sales_invoice import SalesInvoice
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -6933,8 +6793,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_quick_entries import get_sales_quick_entries as _op
-        from sage_accounting.models.quick_entry_list import QuickEntryList
+        from ..api.sales_quick_entries import get_sales_quick_entries as _op
+        from ..models.quick_entry_list import QuickEntryList
 
         request = _op._get_kwargs(
             **given(
@@ -6977,8 +6837,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_quick_entries import get_sales_quick_entries as _op
-        from sage_accounting.models.quick_entry_list import QuickEntryList
+        from ..api.sales_quick_entries import get_sales_quick_entries as _op
+        from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -7021,8 +6881,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_quick_entries import get_sales_quick_entries_key as _op
-        from sage_accounting.models.quick_entry import QuickEntry
+        from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
+        from ..models.quick_entry import QuickEntry
 
         request = _op._get_kwargs(
             key,
@@ -7057,12 +6917,12 @@ class AsyncSalesQuickEntriesResource(_Resource):
             body: a PostSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PostSalesQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_quick_entries import post_sales_quick_entries as _op
-        from sage_accounting.models.post_sales_quick_entries import PostSalesQuickEntries
-        from sage_accounting.models.post_sales_quick_entries_sales_quick_entry import (
+        from ..api.sales_quick_entries import post_sales_quick_entries as _op
+        from ..models.post_sales_quick_entries import PostSalesQuickEntries
+        from ..models.post_sales_quick_entries_sales_quick_entry import (
             PostSalesQuickEntriesSalesQuickEntry,
         )
-        from sage_accounting.models.quick_entry import QuickEntry
+        from ..models.quick_entry import QuickEntry
 
         wrapped = wrap_body(
             body,
@@ -7103,12 +6963,12 @@ class AsyncSalesQuickEntriesResource(_Resource):
             key: the record's id.
             body: a PutSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PutSalesQuickEntries.
         """
-        from sage_accounting.api.sales_quick_entries import put_sales_quick_entries_key as _op
-        from sage_accounting.models.put_sales_quick_entries import PutSalesQuickEntries
-        from sage_accounting.models.put_sales_quick_entries_sales_quick_entry import (
+        from ..api.sales_quick_entries import put_sales_quick_entries_key as _op
+        from ..models.put_sales_quick_entries import PutSalesQuickEntries
+        from ..models.put_sales_quick_entries_sales_quick_entry import (
             PutSalesQuickEntriesSalesQuickEntry,
         )
-        from sage_accounting.models.quick_entry import QuickEntry
+        from ..models.quick_entry import QuickEntry
 
         wrapped = wrap_body(
             body,
@@ -7137,7 +6997,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.sales_quick_entries import delete_sales_quick_entries_key as _op
+        from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -7187,8 +7047,8 @@ class AsyncSalesQuotesResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, expiry_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_quotes import get_sales_quotes as _op
-        from sage_accounting.models.sales_quote_list import SalesQuoteList
+        from ..api.sales_quotes import get_sales_quotes as _op
+        from ..models.sales_quote_list import SalesQuoteList
 
         request = _op._get_kwargs(
             **given(
@@ -7229,8 +7089,8 @@ class AsyncSalesQuotesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.sales_quotes import get_sales_quotes as _op
-        from sage_accounting.models.sales_quote_list import SalesQuoteList
+        from ..api.sales_quotes import get_sales_quotes as _op
+        from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -7265,8 +7125,8 @@ class AsyncSalesQuotesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Quote (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Quote (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.sales_quotes import get_sales_quotes_key as _op
-        from sage_accounting.models.sales_quote import SalesQuote
+        from ..api.sales_quotes import get_sales_quotes_key as _op
+        from ..models.sales_quote import SalesQuote
 
         request = _op._get_kwargs(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
@@ -7295,10 +7155,10 @@ class AsyncSalesQuotesResource(_Resource):
             body: a PostSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PostSalesQuotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.sales_quotes import post_sales_quotes as _op
-        from sage_accounting.models.post_sales_quotes import PostSalesQuotes
-        from sage_accounting.models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
-        from sage_accounting.models.sales_quote import SalesQuote
+        from ..api.sales_quotes import post_sales_quotes as _op
+        from ..models.post_sales_quotes import PostSalesQuotes
+        from ..models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
+        from ..models.sales_quote import SalesQuote
 
         wrapped = wrap_body(
             body,
@@ -7331,10 +7191,10 @@ class AsyncSalesQuotesResource(_Resource):
             key: the record's id.
             body: a PutSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PutSalesQuotes.
         """
-        from sage_accounting.api.sales_quotes import put_sales_quotes_key as _op
-        from sage_accounting.models.put_sales_quotes import PutSalesQuotes
-        from sage_accounting.models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
-        from sage_accounting.models.sales_quote import SalesQuote
+        from ..api.sales_quotes import put_sales_quotes_key as _op
+        from ..models.put_sales_quotes import PutSalesQuotes
+        from ..models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
+        from ..models.sales_quote import SalesQuote
 
         wrapped = wrap_body(
             body,
@@ -7363,7 +7223,7 @@ class AsyncSalesQuotesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.sales_quotes import delete_sales_quotes_key as _op
+        from ..api.sales_quotes import delete_sales_quotes_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -7399,12 +7259,10 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Settings (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.hosted_artefact_payment_settings import (
+        from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings as _op,
         )
-        from sage_accounting.models.hosted_artefact_payment_setting_list import (
-            HostedArtefactPaymentSettingList,
-        )
+        from ..models.hosted_artefact_payment_setting_list import HostedArtefactPaymentSettingList
 
         request = _op._get_kwargs(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
@@ -7434,12 +7292,10 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Setting (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.hosted_artefact_payment_settings import (
+        from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings_key as _op,
         )
-        from sage_accounting.models.hosted_artefact_payment_setting import (
-            HostedArtefactPaymentSetting,
-        )
+        from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -7469,16 +7325,12 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             body: a PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting or a dict of its fields (wrapped as {'hosted_artefact_payment_setting': ...} for you), or a PostHostedArtefactPaymentSettings.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.hosted_artefact_payment_settings import (
+        from ..api.hosted_artefact_payment_settings import (
             post_hosted_artefact_payment_settings as _op,
         )
-        from sage_accounting.models.hosted_artefact_payment_setting import (
-            HostedArtefactPaymentSetting,
-        )
-        from sage_accounting.models.post_hosted_artefact_payment_settings import (
-            PostHostedArtefactPaymentSettings,
-        )
-        from sage_accounting.models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
+        from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
+        from ..models.post_hosted_artefact_payment_settings import PostHostedArtefactPaymentSettings
+        from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
             PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
         )
 
@@ -7511,7 +7363,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.hosted_artefact_payment_settings import (
+        from ..api.hosted_artefact_payment_settings import (
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
@@ -7555,8 +7407,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_opening_balances import get_contact_opening_balances as _op
-        from sage_accounting.models.contact_opening_balance_list import ContactOpeningBalanceList
+        from ..api.contact_opening_balances import get_contact_opening_balances as _op
+        from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         request = _op._get_kwargs(
             **given(
@@ -7595,8 +7447,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_opening_balances import get_contact_opening_balances as _op
-        from sage_accounting.models.contact_opening_balance_list import ContactOpeningBalanceList
+        from ..api.contact_opening_balances import get_contact_opening_balances as _op
+        from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -7628,10 +7480,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_opening_balances import (
-            get_contact_opening_balances_key as _op,
-        )
-        from sage_accounting.models.contact_opening_balance import ContactOpeningBalance
+        from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
+        from ..models.contact_opening_balance import ContactOpeningBalance
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -7660,12 +7510,10 @@ class AsyncContactOpeningBalancesResource(_Resource):
             body: a PostContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PostContactOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.contact_opening_balances import (
-            post_contact_opening_balances as _op,
-        )
-        from sage_accounting.models.contact_opening_balance import ContactOpeningBalance
-        from sage_accounting.models.post_contact_opening_balances import PostContactOpeningBalances
-        from sage_accounting.models.post_contact_opening_balances_contact_opening_balance import (
+        from ..api.contact_opening_balances import post_contact_opening_balances as _op
+        from ..models.contact_opening_balance import ContactOpeningBalance
+        from ..models.post_contact_opening_balances import PostContactOpeningBalances
+        from ..models.post_contact_opening_balances_contact_opening_balance import (
             PostContactOpeningBalancesContactOpeningBalance,
         )
 
@@ -7710,12 +7558,10 @@ class AsyncContactOpeningBalancesResource(_Resource):
             key: the record's id.
             body: a PutContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PutContactOpeningBalances.
         """
-        from sage_accounting.api.contact_opening_balances import (
-            put_contact_opening_balances_key as _op,
-        )
-        from sage_accounting.models.contact_opening_balance import ContactOpeningBalance
-        from sage_accounting.models.put_contact_opening_balances import PutContactOpeningBalances
-        from sage_accounting.models.put_contact_opening_balances_contact_opening_balance import (
+        from ..api.contact_opening_balances import put_contact_opening_balances_key as _op
+        from ..models.contact_opening_balance import ContactOpeningBalance
+        from ..models.put_contact_opening_balances import PutContactOpeningBalances
+        from ..models.put_contact_opening_balances_contact_opening_balance import (
             PutContactOpeningBalancesContactOpeningBalance,
         )
 
@@ -7746,9 +7592,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.contact_opening_balances import (
-            delete_contact_opening_balances_key as _op,
-        )
+        from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -7778,10 +7622,8 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_opening_balance_types import (
-            get_contact_opening_balance_types as _op,
-        )
-        from sage_accounting.models.base_list import BaseList
+        from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -7801,10 +7643,8 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_opening_balance_types import (
-            get_contact_opening_balance_types_key as _op,
-        )
-        from sage_accounting.models.base import Base
+        from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -7842,8 +7682,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_opening_balances import get_bank_opening_balances as _op
-        from sage_accounting.models.bank_opening_balance_list import BankOpeningBalanceList
+        from ..api.bank_opening_balances import get_bank_opening_balances as _op
+        from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         request = _op._get_kwargs(
             **given(
@@ -7880,8 +7720,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.bank_opening_balances import get_bank_opening_balances as _op
-        from sage_accounting.models.bank_opening_balance_list import BankOpeningBalanceList
+        from ..api.bank_opening_balances import get_bank_opening_balances as _op
+        from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -7913,8 +7753,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.bank_opening_balances import get_bank_opening_balances_key as _op
-        from sage_accounting.models.bank_opening_balance import BankOpeningBalance
+        from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
+        from ..models.bank_opening_balance import BankOpeningBalance
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -7944,10 +7784,10 @@ class AsyncBankOpeningBalancesResource(_Resource):
             body: a PostBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PostBankOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.bank_opening_balances import post_bank_opening_balances as _op
-        from sage_accounting.models.bank_opening_balance import BankOpeningBalance
-        from sage_accounting.models.post_bank_opening_balances import PostBankOpeningBalances
-        from sage_accounting.models.post_bank_opening_balances_bank_opening_balance import (
+        from ..api.bank_opening_balances import post_bank_opening_balances as _op
+        from ..models.bank_opening_balance import BankOpeningBalance
+        from ..models.post_bank_opening_balances import PostBankOpeningBalances
+        from ..models.post_bank_opening_balances_bank_opening_balance import (
             PostBankOpeningBalancesBankOpeningBalance,
         )
 
@@ -7985,10 +7825,10 @@ class AsyncBankOpeningBalancesResource(_Resource):
             key: the record's id.
             body: a PutBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PutBankOpeningBalances.
         """
-        from sage_accounting.api.bank_opening_balances import put_bank_opening_balances_key as _op
-        from sage_accounting.models.bank_opening_balance import BankOpeningBalance
-        from sage_accounting.models.put_bank_opening_balances import PutBankOpeningBalances
-        from sage_accounting.models.put_bank_opening_balances_bank_opening_balance import (
+        from ..api.bank_opening_balances import put_bank_opening_balances_key as _op
+        from ..models.bank_opening_balance import BankOpeningBalance
+        from ..models.put_bank_opening_balances import PutBankOpeningBalances
+        from ..models.put_bank_opening_balances_bank_opening_balance import (
             PutBankOpeningBalancesBankOpeningBalance,
         )
 
@@ -8020,9 +7860,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.bank_opening_balances import (
-            delete_bank_opening_balances_key as _op,
-        )
+        from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -8058,12 +7896,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Lines (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
-            get_ledger_account_opening_balances as _op,
-        )
-        from sage_accounting.models.ledger_account_opening_balance_list import (
-            LedgerAccountOpeningBalanceList,
-        )
+        from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
+        from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         request = _op._get_kwargs(
             **given(
@@ -8103,12 +7937,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
-            get_ledger_account_opening_balances as _op,
-        )
-        from sage_accounting.models.ledger_account_opening_balance_list import (
-            LedgerAccountOpeningBalanceList,
-        )
+        from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
+        from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -8140,12 +7970,10 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Line (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
+        from ..api.ledger_account_opening_balances import (
             get_ledger_account_opening_balances_key as _op,
         )
-        from sage_accounting.models.ledger_account_opening_balance import (
-            LedgerAccountOpeningBalance,
-        )
+        from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -8175,16 +8003,12 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             body: a PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PostLedgerAccountOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
+        from ..api.ledger_account_opening_balances import (
             post_ledger_account_opening_balances as _op,
         )
-        from sage_accounting.models.ledger_account_opening_balance import (
-            LedgerAccountOpeningBalance,
-        )
-        from sage_accounting.models.post_ledger_account_opening_balances import (
-            PostLedgerAccountOpeningBalances,
-        )
-        from sage_accounting.models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
+        from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
+        from ..models.post_ledger_account_opening_balances import PostLedgerAccountOpeningBalances
+        from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
             PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
         )
 
@@ -8224,16 +8048,12 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             key: the record's id.
             body: a PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PutLedgerAccountOpeningBalances.
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
+        from ..api.ledger_account_opening_balances import (
             put_ledger_account_opening_balances_key as _op,
         )
-        from sage_accounting.models.ledger_account_opening_balance import (
-            LedgerAccountOpeningBalance,
-        )
-        from sage_accounting.models.put_ledger_account_opening_balances import (
-            PutLedgerAccountOpeningBalances,
-        )
-        from sage_accounting.models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
+        from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
+        from ..models.put_ledger_account_opening_balances import PutLedgerAccountOpeningBalances
+        from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
             PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
         )
 
@@ -8265,7 +8085,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.ledger_account_opening_balances import (
+        from ..api.ledger_account_opening_balances import (
             delete_ledger_account_opening_balances_key as _op,
         )
 
@@ -8301,8 +8121,8 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Journal Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.opening_balance_journals import get_opening_balance_journals as _op
-        from sage_accounting.models.opening_balance_journal_list import OpeningBalanceJournalList
+        from ..api.opening_balance_journals import get_opening_balance_journals as _op
+        from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -8330,10 +8150,8 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.opening_balance_journals import (
-            get_opening_balance_journals_key as _op,
-        )
-        from sage_accounting.models.opening_balance_journal import OpeningBalanceJournal
+        from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
+        from ..models.opening_balance_journal import OpeningBalanceJournal
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -8363,12 +8181,10 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             body: a PostOpeningBalanceJournalsOpeningBalanceJournal or a dict of its fields (wrapped as {'opening_balance_journal': ...} for you), or a PostOpeningBalanceJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.opening_balance_journals import (
-            post_opening_balance_journals as _op,
-        )
-        from sage_accounting.models.opening_balance_journal import OpeningBalanceJournal
-        from sage_accounting.models.post_opening_balance_journals import PostOpeningBalanceJournals
-        from sage_accounting.models.post_opening_balance_journals_opening_balance_journal import (
+        from ..api.opening_balance_journals import post_opening_balance_journals as _op
+        from ..models.opening_balance_journal import OpeningBalanceJournal
+        from ..models.post_opening_balance_journals import PostOpeningBalanceJournals
+        from ..models.post_opening_balance_journals_opening_balance_journal import (
             PostOpeningBalanceJournalsOpeningBalanceJournal,
         )
 
@@ -8401,9 +8217,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.opening_balance_journals import (
-            delete_opening_balance_journals_key as _op,
-        )
+        from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -8447,8 +8261,8 @@ class AsyncContactAllocationsResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_allocations import get_contact_allocations as _op
-        from sage_accounting.models.contact_allocation_list import ContactAllocationList
+        from ..api.contact_allocations import get_contact_allocations as _op
+        from ..models.contact_allocation_list import ContactAllocationList
 
         request = _op._get_kwargs(
             **given(
@@ -8488,8 +8302,8 @@ class AsyncContactAllocationsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_allocations import get_contact_allocations as _op
-        from sage_accounting.models.contact_allocation_list import ContactAllocationList
+        from ..api.contact_allocations import get_contact_allocations as _op
+        from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -8521,8 +8335,8 @@ class AsyncContactAllocationsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Allocation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_allocations import get_contact_allocations_key as _op
-        from sage_accounting.models.contact_allocation import ContactAllocation
+        from ..api.contact_allocations import get_contact_allocations_key as _op
+        from ..models.contact_allocation import ContactAllocation
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -8549,10 +8363,10 @@ class AsyncContactAllocationsResource(_Resource):
             body: a PostContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PostContactAllocations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.contact_allocations import post_contact_allocations as _op
-        from sage_accounting.models.contact_allocation import ContactAllocation
-        from sage_accounting.models.post_contact_allocations import PostContactAllocations
-        from sage_accounting.models.post_contact_allocations_contact_allocation import (
+        from ..api.contact_allocations import post_contact_allocations as _op
+        from ..models.contact_allocation import ContactAllocation
+        from ..models.post_contact_allocations import PostContactAllocations
+        from ..models.post_contact_allocations_contact_allocation import (
             PostContactAllocationsContactAllocation,
         )
 
@@ -8589,10 +8403,10 @@ class AsyncContactAllocationsResource(_Resource):
             key: the record's id.
             body: a PutContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PutContactAllocations.
         """
-        from sage_accounting.api.contact_allocations import put_contact_allocations_key as _op
-        from sage_accounting.models.contact_allocation import ContactAllocation
-        from sage_accounting.models.put_contact_allocations import PutContactAllocations
-        from sage_accounting.models.put_contact_allocations_contact_allocation import (
+        from ..api.contact_allocations import put_contact_allocations_key as _op
+        from ..models.contact_allocation import ContactAllocation
+        from ..models.put_contact_allocations import PutContactAllocations
+        from ..models.put_contact_allocations_contact_allocation import (
             PutContactAllocationsContactAllocation,
         )
 
@@ -8623,7 +8437,7 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.contact_allocations import delete_contact_allocations_key as _op
+        from ..api.contact_allocations import delete_contact_allocations_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -8653,8 +8467,8 @@ class AsyncPaymentMethodsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Payment Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.payment_methods import get_payment_methods as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.payment_methods import get_payment_methods as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
@@ -8672,8 +8486,8 @@ class AsyncPaymentMethodsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Payment Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.payment_methods import get_payment_methods_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.payment_methods import get_payment_methods_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -8723,8 +8537,8 @@ class AsyncContactPaymentsResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_payments import get_contact_payments as _op
-        from sage_accounting.models.contact_payment_list import ContactPaymentList
+        from ..api.contact_payments import get_contact_payments as _op
+        from ..models.contact_payment_list import ContactPaymentList
 
         request = _op._get_kwargs(
             **given(
@@ -8767,8 +8581,8 @@ class AsyncContactPaymentsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.contact_payments import get_contact_payments as _op
-        from sage_accounting.models.contact_payment_list import ContactPaymentList
+        from ..api.contact_payments import get_contact_payments as _op
+        from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -8800,8 +8614,8 @@ class AsyncContactPaymentsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.contact_payments import get_contact_payments_key as _op
-        from sage_accounting.models.contact_payment import ContactPayment
+        from ..api.contact_payments import get_contact_payments_key as _op
+        from ..models.contact_payment import ContactPayment
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -8829,12 +8643,10 @@ class AsyncContactPaymentsResource(_Resource):
             body: a PostContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PostContactPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.contact_payments import post_contact_payments as _op
-        from sage_accounting.models.contact_payment import ContactPayment
-        from sage_accounting.models.post_contact_payments import PostContactPayments
-        from sage_accounting.models.post_contact_payments_contact_payment import (
-            PostContactPaymentsContactPayment,
-        )
+        from ..api.contact_payments import post_contact_payments as _op
+        from ..models.contact_payment import ContactPayment
+        from ..models.post_contact_payments import PostContactPayments
+        from ..models.post_contact_payments_contact_payment import PostContactPaymentsContactPayment
 
         wrapped = wrap_body(
             body,
@@ -8876,12 +8688,10 @@ class AsyncContactPaymentsResource(_Resource):
             key: the record's id.
             body: a PutContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PutContactPayments.
         """
-        from sage_accounting.api.contact_payments import put_contact_payments_key as _op
-        from sage_accounting.models.contact_payment import ContactPayment
-        from sage_accounting.models.put_contact_payments import PutContactPayments
-        from sage_accounting.models.put_contact_payments_contact_payment import (
-            PutContactPaymentsContactPayment,
-        )
+        from ..api.contact_payments import put_contact_payments_key as _op
+        from ..models.contact_payment import ContactPayment
+        from ..models.put_contact_payments import PutContactPayments
+        from ..models.put_contact_payments_contact_payment import PutContactPaymentsContactPayment
 
         wrapped = wrap_body(
             body,
@@ -8911,7 +8721,7 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.contact_payments import delete_contact_payments_key as _op
+        from ..api.contact_payments import delete_contact_payments_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -8963,8 +8773,8 @@ class AsyncOtherPaymentsResource(_Resource):
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.other_payments import get_other_payments as _op
-        from sage_accounting.models.other_payment_list import OtherPaymentList
+        from ..api.other_payments import get_other_payments as _op
+        from ..models.other_payment_list import OtherPaymentList
 
         request = _op._get_kwargs(
             **given(
@@ -9006,8 +8816,8 @@ class AsyncOtherPaymentsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.other_payments import get_other_payments as _op
-        from sage_accounting.models.other_payment_list import OtherPaymentList
+        from ..api.other_payments import get_other_payments as _op
+        from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -9048,8 +8858,8 @@ class AsyncOtherPaymentsResource(_Resource):
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.other_payments import get_other_payments_key as _op
-        from sage_accounting.models.other_payment import OtherPayment
+        from ..api.other_payments import get_other_payments_key as _op
+        from ..models.other_payment import OtherPayment
 
         request = _op._get_kwargs(
             key,
@@ -9084,12 +8894,10 @@ class AsyncOtherPaymentsResource(_Resource):
             body: a PostOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PostOtherPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.other_payments import post_other_payments as _op
-        from sage_accounting.models.other_payment import OtherPayment
-        from sage_accounting.models.post_other_payments import PostOtherPayments
-        from sage_accounting.models.post_other_payments_other_payment import (
-            PostOtherPaymentsOtherPayment,
-        )
+        from ..api.other_payments import post_other_payments as _op
+        from ..models.other_payment import OtherPayment
+        from ..models.post_other_payments import PostOtherPayments
+        from ..models.post_other_payments_other_payment import PostOtherPaymentsOtherPayment
 
         wrapped = wrap_body(
             body,
@@ -9123,12 +8931,10 @@ class AsyncOtherPaymentsResource(_Resource):
             key: the record's id.
             body: a PutOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PutOtherPayments.
         """
-        from sage_accounting.api.other_payments import put_other_payments_key as _op
-        from sage_accounting.models.other_payment import OtherPayment
-        from sage_accounting.models.put_other_payments import PutOtherPayments
-        from sage_accounting.models.put_other_payments_other_payment import (
-            PutOtherPaymentsOtherPayment,
-        )
+        from ..api.other_payments import put_other_payments_key as _op
+        from ..models.other_payment import OtherPayment
+        from ..models.put_other_payments import PutOtherPayments
+        from ..models.put_other_payments_other_payment import PutOtherPaymentsOtherPayment
 
         wrapped = wrap_body(
             body,
@@ -9158,7 +8964,7 @@ class AsyncOtherPaymentsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.other_payments import delete_other_payments_key as _op
+        from ..api.other_payments import delete_other_payments_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -9198,8 +9004,8 @@ class AsyncUnallocatedArtefactsResource(_Resource):
             items_per_page: Returns the given number of Base Artefacts per request.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.unallocated_artefacts import get_unallocated_artefacts as _op
-        from sage_accounting.models.unallocated_artefact_list import UnallocatedArtefactList
+        from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
+        from ..models.unallocated_artefact_list import UnallocatedArtefactList
 
         request = _op._get_kwargs(
             **given(
@@ -9232,8 +9038,8 @@ class AsyncUnallocatedArtefactsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Base Artefact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.unallocated_artefacts import get_unallocated_artefacts_key as _op
-        from sage_accounting.models.unallocated_artefact import UnallocatedArtefact
+        from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
+        from ..models.unallocated_artefact import UnallocatedArtefact
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -9263,8 +9069,8 @@ class AsyncCatalogItemTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Catalog Item Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.catalog_item_types import get_catalog_item_types as _op
-        from sage_accounting.models.base_list import BaseList
+        from ..api.catalog_item_types import get_catalog_item_types as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
@@ -9282,8 +9088,8 @@ class AsyncCatalogItemTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Catalog Item Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.catalog_item_types import get_catalog_item_types_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.catalog_item_types import get_catalog_item_types_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -9322,10 +9128,8 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Product Prices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.product_sales_price_types import (
-            get_product_sales_price_types as _op,
-        )
-        from sage_accounting.models.product_sales_price_type_list import ProductSalesPriceTypeList
+        from ..api.product_sales_price_types import get_product_sales_price_types as _op
+        from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
 
         request = _op._get_kwargs(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
@@ -9358,10 +9162,8 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product Price (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.product_sales_price_types import (
-            get_product_sales_price_types_key as _op,
-        )
-        from sage_accounting.models.product_sales_price_type import ProductSalesPriceType
+        from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
+        from ..models.product_sales_price_type import ProductSalesPriceType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -9391,14 +9193,12 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             body: a PostProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PostProductSalesPriceTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.product_sales_price_types import (
-            post_product_sales_price_types as _op,
-        )
-        from sage_accounting.models.post_product_sales_price_types import PostProductSalesPriceTypes
-        from sage_accounting.models.post_product_sales_price_types_product_sales_price_type import (
+        from ..api.product_sales_price_types import post_product_sales_price_types as _op
+        from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
+        from ..models.post_product_sales_price_types_product_sales_price_type import (
             PostProductSalesPriceTypesProductSalesPriceType,
         )
-        from sage_accounting.models.product_sales_price_type import ProductSalesPriceType
+        from ..models.product_sales_price_type import ProductSalesPriceType
 
         wrapped = wrap_body(
             body,
@@ -9436,12 +9236,10 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             key: the record's id.
             body: a PutProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PutProductSalesPriceTypes.
         """
-        from sage_accounting.api.product_sales_price_types import (
-            put_product_sales_price_types_key as _op,
-        )
-        from sage_accounting.models.product_sales_price_type import ProductSalesPriceType
-        from sage_accounting.models.put_product_sales_price_types import PutProductSalesPriceTypes
-        from sage_accounting.models.put_product_sales_price_types_product_sales_price_type import (
+        from ..api.product_sales_price_types import put_product_sales_price_types_key as _op
+        from ..models.product_sales_price_type import ProductSalesPriceType
+        from ..models.put_product_sales_price_types import PutProductSalesPriceTypes
+        from ..models.put_product_sales_price_types_product_sales_price_type import (
             PutProductSalesPriceTypesProductSalesPriceType,
         )
 
@@ -9473,9 +9271,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.product_sales_price_types import (
-            delete_product_sales_price_types_key as _op,
-        )
+        from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -9520,8 +9316,8 @@ class AsyncProductsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Products (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.products import get_products as _op
-        from sage_accounting.models.product_list import ProductList
+        from ..api.products import get_products as _op
+        from ..models.product_list import ProductList
 
         request = _op._get_kwargs(
             **given(
@@ -9558,8 +9354,8 @@ class AsyncProductsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.products import get_products as _op
-        from sage_accounting.models.product_list import ProductList
+        from ..api.products import get_products as _op
+        from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -9594,8 +9390,8 @@ class AsyncProductsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.products import get_products_key as _op
-        from sage_accounting.models.product import Product
+        from ..api.products import get_products_key as _op
+        from ..models.product import Product
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -9623,10 +9419,10 @@ class AsyncProductsResource(_Resource):
             body: a PostProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PostProducts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.products import post_products as _op
-        from sage_accounting.models.post_products import PostProducts
-        from sage_accounting.models.post_products_product import PostProductsProduct
-        from sage_accounting.models.product import Product
+        from ..api.products import post_products as _op
+        from ..models.post_products import PostProducts
+        from ..models.post_products_product import PostProductsProduct
+        from ..models.product import Product
 
         wrapped = wrap_body(
             body,
@@ -9660,10 +9456,10 @@ class AsyncProductsResource(_Resource):
             key: the record's id.
             body: a PutProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PutProducts.
         """
-        from sage_accounting.api.products import put_products_key as _op
-        from sage_accounting.models.product import Product
-        from sage_accounting.models.put_products import PutProducts
-        from sage_accounting.models.put_products_product import PutProductsProduct
+        from ..api.products import put_products_key as _op
+        from ..models.product import Product
+        from ..models.put_products import PutProducts
+        from ..models.put_products_product import PutProductsProduct
 
         wrapped = wrap_body(
             body,
@@ -9693,7 +9489,7 @@ class AsyncProductsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.products import delete_products_key as _op
+        from ..api.products import delete_products_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -9738,8 +9534,8 @@ class AsyncServicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Services (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.services import get_services as _op
-        from sage_accounting.models.service_list import ServiceList
+        from ..api.services import get_services as _op
+        from ..models.service_list import ServiceList
 
         request = _op._get_kwargs(
             **given(
@@ -9776,8 +9572,8 @@ class AsyncServicesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.services import get_services as _op
-        from sage_accounting.models.service_list import ServiceList
+        from ..api.services import get_services as _op
+        from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -9812,8 +9608,8 @@ class AsyncServicesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.services import get_services_key as _op
-        from sage_accounting.models.service import Service
+        from ..api.services import get_services_key as _op
+        from ..models.service import Service
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -9841,10 +9637,10 @@ class AsyncServicesResource(_Resource):
             body: a PostServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PostServices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.services import post_services as _op
-        from sage_accounting.models.post_services import PostServices
-        from sage_accounting.models.post_services_service import PostServicesService
-        from sage_accounting.models.service import Service
+        from ..api.services import post_services as _op
+        from ..models.post_services import PostServices
+        from ..models.post_services_service import PostServicesService
+        from ..models.service import Service
 
         wrapped = wrap_body(
             body,
@@ -9878,10 +9674,10 @@ class AsyncServicesResource(_Resource):
             key: the record's id.
             body: a PutServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PutServices.
         """
-        from sage_accounting.api.services import put_services_key as _op
-        from sage_accounting.models.put_services import PutServices
-        from sage_accounting.models.put_services_service import PutServicesService
-        from sage_accounting.models.service import Service
+        from ..api.services import put_services_key as _op
+        from ..models.put_services import PutServices
+        from ..models.put_services_service import PutServicesService
+        from ..models.service import Service
 
         wrapped = wrap_body(
             body,
@@ -9911,7 +9707,7 @@ class AsyncServicesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.services import delete_services_key as _op
+        from ..api.services import delete_services_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -9952,8 +9748,8 @@ class AsyncServiceRateTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Service Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.service_rate_types import get_service_rate_types as _op
-        from sage_accounting.models.service_rate_type_list import ServiceRateTypeList
+        from ..api.service_rate_types import get_service_rate_types as _op
+        from ..models.service_rate_type_list import ServiceRateTypeList
 
         request = _op._get_kwargs(
             **given(
@@ -9990,8 +9786,8 @@ class AsyncServiceRateTypesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.service_rate_types import get_service_rate_types as _op
-        from sage_accounting.models.service_rate_type_list import ServiceRateTypeList
+        from ..api.service_rate_types import get_service_rate_types as _op
+        from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -10026,8 +9822,8 @@ class AsyncServiceRateTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.service_rate_types import get_service_rate_types_key as _op
-        from sage_accounting.models.service_rate_type import ServiceRateType
+        from ..api.service_rate_types import get_service_rate_types_key as _op
+        from ..models.service_rate_type import ServiceRateType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10055,12 +9851,12 @@ class AsyncServiceRateTypesResource(_Resource):
             body: a PostServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PostServiceRateTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.service_rate_types import post_service_rate_types as _op
-        from sage_accounting.models.post_service_rate_types import PostServiceRateTypes
-        from sage_accounting.models.post_service_rate_types_service_rate_type import (
+        from ..api.service_rate_types import post_service_rate_types as _op
+        from ..models.post_service_rate_types import PostServiceRateTypes
+        from ..models.post_service_rate_types_service_rate_type import (
             PostServiceRateTypesServiceRateType,
         )
-        from sage_accounting.models.service_rate_type import ServiceRateType
+        from ..models.service_rate_type import ServiceRateType
 
         wrapped = wrap_body(
             body,
@@ -10096,12 +9892,12 @@ class AsyncServiceRateTypesResource(_Resource):
             key: the record's id.
             body: a PutServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PutServiceRateTypes.
         """
-        from sage_accounting.api.service_rate_types import put_service_rate_types_key as _op
-        from sage_accounting.models.put_service_rate_types import PutServiceRateTypes
-        from sage_accounting.models.put_service_rate_types_service_rate_type import (
+        from ..api.service_rate_types import put_service_rate_types_key as _op
+        from ..models.put_service_rate_types import PutServiceRateTypes
+        from ..models.put_service_rate_types_service_rate_type import (
             PutServiceRateTypesServiceRateType,
         )
-        from sage_accounting.models.service_rate_type import ServiceRateType
+        from ..models.service_rate_type import ServiceRateType
 
         wrapped = wrap_body(
             body,
@@ -10131,7 +9927,7 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.service_rate_types import delete_service_rate_types_key as _op
+        from ..api.service_rate_types import delete_service_rate_types_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -10178,8 +9974,8 @@ class AsyncStockItemsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Stock Items (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.stock_items import get_stock_items as _op
-        from sage_accounting.models.stock_item_list import StockItemList
+        from ..api.stock_items import get_stock_items as _op
+        from ..models.stock_item_list import StockItemList
 
         request = _op._get_kwargs(
             **given(
@@ -10218,8 +10014,8 @@ class AsyncStockItemsResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.stock_items import get_stock_items as _op
-        from sage_accounting.models.stock_item_list import StockItemList
+        from ..api.stock_items import get_stock_items as _op
+        from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -10252,8 +10048,8 @@ class AsyncStockItemsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Item (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.stock_items import get_stock_items_key as _op
-        from sage_accounting.models.stock_item import StockItem
+        from ..api.stock_items import get_stock_items_key as _op
+        from ..models.stock_item import StockItem
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10280,10 +10076,10 @@ class AsyncStockItemsResource(_Resource):
             body: a PostStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PostStockItems.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.stock_items import post_stock_items as _op
-        from sage_accounting.models.post_stock_items import PostStockItems
-        from sage_accounting.models.post_stock_items_stock_item import PostStockItemsStockItem
-        from sage_accounting.models.stock_item import StockItem
+        from ..api.stock_items import post_stock_items as _op
+        from ..models.post_stock_items import PostStockItems
+        from ..models.post_stock_items_stock_item import PostStockItemsStockItem
+        from ..models.stock_item import StockItem
 
         wrapped = wrap_body(
             body,
@@ -10321,10 +10117,10 @@ class AsyncStockItemsResource(_Resource):
             key: the record's id.
             body: a PutStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PutStockItems.
         """
-        from sage_accounting.api.stock_items import put_stock_items_key as _op
-        from sage_accounting.models.put_stock_items import PutStockItems
-        from sage_accounting.models.put_stock_items_stock_item import PutStockItemsStockItem
-        from sage_accounting.models.stock_item import StockItem
+        from ..api.stock_items import put_stock_items_key as _op
+        from ..models.put_stock_items import PutStockItems
+        from ..models.put_stock_items_stock_item import PutStockItemsStockItem
+        from ..models.stock_item import StockItem
 
         wrapped = wrap_body(
             body,
@@ -10353,7 +10149,7 @@ class AsyncStockItemsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.stock_items import delete_stock_items_key as _op
+        from ..api.stock_items import delete_stock_items_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -10396,8 +10192,8 @@ class AsyncStockMovementsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Stock Movements (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.stock_movements import get_stock_movements as _op
-        from sage_accounting.models.stock_movement_list import StockMovementList
+        from ..api.stock_movements import get_stock_movements as _op
+        from ..models.stock_movement_list import StockMovementList
 
         request = _op._get_kwargs(
             **given(
@@ -10429,8 +10225,8 @@ class AsyncStockMovementsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Movement (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.stock_movements import get_stock_movements_key as _op
-        from sage_accounting.models.stock_movement import StockMovement
+        from ..api.stock_movements import get_stock_movements_key as _op
+        from ..models.stock_movement import StockMovement
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10457,12 +10253,10 @@ class AsyncStockMovementsResource(_Resource):
             body: a PostStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PostStockMovements.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.stock_movements import post_stock_movements as _op
-        from sage_accounting.models.post_stock_movements import PostStockMovements
-        from sage_accounting.models.post_stock_movements_stock_movement import (
-            PostStockMovementsStockMovement,
-        )
-        from sage_accounting.models.stock_movement import StockMovement
+        from ..api.stock_movements import post_stock_movements as _op
+        from ..models.post_stock_movements import PostStockMovements
+        from ..models.post_stock_movements_stock_movement import PostStockMovementsStockMovement
+        from ..models.stock_movement import StockMovement
 
         wrapped = wrap_body(
             body,
@@ -10495,12 +10289,10 @@ class AsyncStockMovementsResource(_Resource):
             key: the record's id.
             body: a PutStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PutStockMovements.
         """
-        from sage_accounting.api.stock_movements import put_stock_movements_key as _op
-        from sage_accounting.models.put_stock_movements import PutStockMovements
-        from sage_accounting.models.put_stock_movements_stock_movement import (
-            PutStockMovementsStockMovement,
-        )
-        from sage_accounting.models.stock_movement import StockMovement
+        from ..api.stock_movements import put_stock_movements_key as _op
+        from ..models.put_stock_movements import PutStockMovements
+        from ..models.put_stock_movements_stock_movement import PutStockMovementsStockMovement
+        from ..models.stock_movement import StockMovement
 
         wrapped = wrap_body(
             body,
@@ -10529,7 +10321,7 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.stock_movements import delete_stock_movements_key as _op
+        from ..api.stock_movements import delete_stock_movements_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -10566,9 +10358,9 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Analysis Type Categories (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.analysis_type_categories import get_analysis_type_categories as _op
-        from sage_accounting.models.analysis_type_category_list import AnalysisTypeCategoryList
-        from sage_accounting.models.get_analysis_type_categories_analysis_type_level import (
+        from ..api.analysis_type_categories import get_analysis_type_categories as _op
+        from ..models.analysis_type_category_list import AnalysisTypeCategoryList
+        from ..models.get_analysis_type_categories_analysis_type_level import (
             GetAnalysisTypeCategoriesAnalysisTypeLevel,
         )
 
@@ -10609,8 +10401,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.analysis_type_categories import get_analysis_type_categories as _op
-        from sage_accounting.models.analysis_type_category_list import AnalysisTypeCategoryList
+        from ..api.analysis_type_categories import get_analysis_type_categories as _op
+        from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -10641,10 +10433,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type Category (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.analysis_type_categories import (
-            get_analysis_type_categories_key as _op,
-        )
-        from sage_accounting.models.analysis_type_category import AnalysisTypeCategory
+        from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
+        from ..models.analysis_type_category import AnalysisTypeCategory
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10670,12 +10460,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             body: a PostAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PostAnalysisTypeCategories.
         """
-        from sage_accounting.api.analysis_type_categories import (
-            post_analysis_type_categories as _op,
-        )
-        from sage_accounting.models.analysis_type_category import AnalysisTypeCategory
-        from sage_accounting.models.post_analysis_type_categories import PostAnalysisTypeCategories
-        from sage_accounting.models.post_analysis_type_categories_analysis_type_category import (
+        from ..api.analysis_type_categories import post_analysis_type_categories as _op
+        from ..models.analysis_type_category import AnalysisTypeCategory
+        from ..models.post_analysis_type_categories import PostAnalysisTypeCategories
+        from ..models.post_analysis_type_categories_analysis_type_category import (
             PostAnalysisTypeCategoriesAnalysisTypeCategory,
         )
 
@@ -10713,12 +10501,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             key: the record's id.
             body: a PutAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PutAnalysisTypeCategories.
         """
-        from sage_accounting.api.analysis_type_categories import (
-            put_analysis_type_categories_key as _op,
-        )
-        from sage_accounting.models.analysis_type_category import AnalysisTypeCategory
-        from sage_accounting.models.put_analysis_type_categories import PutAnalysisTypeCategories
-        from sage_accounting.models.put_analysis_type_categories_analysis_type_category import (
+        from ..api.analysis_type_categories import put_analysis_type_categories_key as _op
+        from ..models.analysis_type_category import AnalysisTypeCategory
+        from ..models.put_analysis_type_categories import PutAnalysisTypeCategories
+        from ..models.put_analysis_type_categories_analysis_type_category import (
             PutAnalysisTypeCategoriesAnalysisTypeCategory,
         )
 
@@ -10749,9 +10535,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.analysis_type_categories import (
-            delete_analysis_type_categories_key as _op,
-        )
+        from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -10790,9 +10574,9 @@ class AsyncAnalysisTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Analysis Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.analysis_types import get_analysis_types as _op
-        from sage_accounting.models.analysis_type_list import AnalysisTypeList
-        from sage_accounting.models.get_analysis_types_analysis_type_level import (
+        from ..api.analysis_types import get_analysis_types as _op
+        from ..models.analysis_type_list import AnalysisTypeList
+        from ..models.get_analysis_types_analysis_type_level import (
             GetAnalysisTypesAnalysisTypeLevel,
         )
 
@@ -10830,8 +10614,8 @@ class AsyncAnalysisTypesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.analysis_types import get_analysis_types as _op
-        from sage_accounting.models.analysis_type_list import AnalysisTypeList
+        from ..api.analysis_types import get_analysis_types as _op
+        from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -10858,8 +10642,8 @@ class AsyncAnalysisTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.analysis_types import get_analysis_types_key as _op
-        from sage_accounting.models.analysis_type import AnalysisType
+        from ..api.analysis_types import get_analysis_types_key as _op
+        from ..models.analysis_type import AnalysisType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10879,12 +10663,10 @@ class AsyncAnalysisTypesResource(_Resource):
             key: the record's id.
             body: a PutAnalysisTypesAnalysisType or a dict of its fields (wrapped as {'analysis_type': ...} for you), or a PutAnalysisTypes.
         """
-        from sage_accounting.api.analysis_types import put_analysis_types_key as _op
-        from sage_accounting.models.analysis_type import AnalysisType
-        from sage_accounting.models.put_analysis_types import PutAnalysisTypes
-        from sage_accounting.models.put_analysis_types_analysis_type import (
-            PutAnalysisTypesAnalysisType,
-        )
+        from ..api.analysis_types import put_analysis_types_key as _op
+        from ..models.analysis_type import AnalysisType
+        from ..models.put_analysis_types import PutAnalysisTypes
+        from ..models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
 
         wrapped = wrap_body(
             body,
@@ -10922,8 +10704,8 @@ class AsyncBusinessActivityTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.business_activity_types import get_business_activity_types as _op
-        from sage_accounting.models.business_activity_type_list import BusinessActivityTypeList
+        from ..api.business_activity_types import get_business_activity_types as _op
+        from ..models.business_activity_type_list import BusinessActivityTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -10943,10 +10725,8 @@ class AsyncBusinessActivityTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.business_activity_types import (
-            get_business_activity_types_key as _op,
-        )
-        from sage_accounting.models.business_activity_type import BusinessActivityType
+        from ..api.business_activity_types import get_business_activity_types_key as _op
+        from ..models.business_activity_type import BusinessActivityType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -10969,8 +10749,8 @@ class AsyncBusinessSettingsResource(_Resource):
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.business_settings import get_business_settings as _op
-        from sage_accounting.models.business_settings import BusinessSettings
+        from ..api.business_settings import get_business_settings as _op
+        from ..models.business_settings import BusinessSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -10994,10 +10774,10 @@ class AsyncBusinessSettingsResource(_Resource):
         Args:
             body: a PutBusinessSettingsBusinessSettings or a dict of its fields (wrapped as {'business_settings': ...} for you), or a PutBusinessSettings.
         """
-        from sage_accounting.api.business_settings import put_business_settings as _op
-        from sage_accounting.models.business_settings import BusinessSettings
-        from sage_accounting.models.put_business_settings import PutBusinessSettings
-        from sage_accounting.models.put_business_settings_business_settings import (
+        from ..api.business_settings import put_business_settings as _op
+        from ..models.business_settings import BusinessSettings
+        from ..models.put_business_settings import PutBusinessSettings
+        from ..models.put_business_settings_business_settings import (
             PutBusinessSettingsBusinessSettings,
         )
 
@@ -11037,8 +10817,8 @@ class AsyncBusinessTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the For Business Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.business_types import get_business_types as _op
-        from sage_accounting.models.business_type_list import BusinessTypeList
+        from ..api.business_types import get_business_types as _op
+        from ..models.business_type_list import BusinessTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
@@ -11056,8 +10836,8 @@ class AsyncBusinessTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the For Business Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.business_types import get_business_types_key as _op
-        from sage_accounting.models.business_type import BusinessType
+        from ..api.business_types import get_business_types_key as _op
+        from ..models.business_type import BusinessType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11080,8 +10860,8 @@ class AsyncCisSettingsResource(_Resource):
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.cis_settings import get_cis_settings as _op
-        from sage_accounting.models.cis_settings import CisSettings
+        from ..api.cis_settings import get_cis_settings as _op
+        from ..models.cis_settings import CisSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -11105,10 +10885,10 @@ class AsyncCisSettingsResource(_Resource):
         Args:
             body: a PutCisSettingsCisSettings or a dict of its fields (wrapped as {'cis_settings': ...} for you), or a PutCisSettings.
         """
-        from sage_accounting.api.cis_settings import put_cis_settings as _op
-        from sage_accounting.models.cis_settings import CisSettings
-        from sage_accounting.models.put_cis_settings import PutCisSettings
-        from sage_accounting.models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
+        from ..api.cis_settings import put_cis_settings as _op
+        from ..models.cis_settings import CisSettings
+        from ..models.put_cis_settings import PutCisSettings
+        from ..models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
 
         wrapped = wrap_body(
             body,
@@ -11139,8 +10919,8 @@ class AsyncDatevSettingsResource(_Resource):
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.datev_settings import get_datev_settings as _op
-        from sage_accounting.models.datev_settings import DatevSettings
+        from ..api.datev_settings import get_datev_settings as _op
+        from ..models.datev_settings import DatevSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -11164,12 +10944,10 @@ class AsyncDatevSettingsResource(_Resource):
         Args:
             body: a PutDatevSettingsDatevSettings or a dict of its fields (wrapped as {'datev_settings': ...} for you), or a PutDatevSettings.
         """
-        from sage_accounting.api.datev_settings import put_datev_settings as _op
-        from sage_accounting.models.datev_settings import DatevSettings
-        from sage_accounting.models.put_datev_settings import PutDatevSettings
-        from sage_accounting.models.put_datev_settings_datev_settings import (
-            PutDatevSettingsDatevSettings,
-        )
+        from ..api.datev_settings import put_datev_settings as _op
+        from ..models.datev_settings import DatevSettings
+        from ..models.put_datev_settings import PutDatevSettings
+        from ..models.put_datev_settings_datev_settings import PutDatevSettingsDatevSettings
 
         wrapped = wrap_body(
             body,
@@ -11201,8 +10979,8 @@ class AsyncFinancialSettingsResource(_Resource):
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.financial_settings import get_financial_settings as _op
-        from sage_accounting.models.financial_settings import FinancialSettings
+        from ..api.financial_settings import get_financial_settings as _op
+        from ..models.financial_settings import FinancialSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -11227,10 +11005,10 @@ class AsyncFinancialSettingsResource(_Resource):
         Args:
             body: a PutFinancialSettingsFinancialSettings or a dict of its fields (wrapped as {'financial_settings': ...} for you), or a PutFinancialSettings.
         """
-        from sage_accounting.api.financial_settings import put_financial_settings as _op
-        from sage_accounting.models.financial_settings import FinancialSettings
-        from sage_accounting.models.put_financial_settings import PutFinancialSettings
-        from sage_accounting.models.put_financial_settings_financial_settings import (
+        from ..api.financial_settings import put_financial_settings as _op
+        from ..models.financial_settings import FinancialSettings
+        from ..models.put_financial_settings import PutFinancialSettings
+        from ..models.put_financial_settings_financial_settings import (
             PutFinancialSettingsFinancialSettings,
         )
 
@@ -11264,8 +11042,8 @@ class AsyncInvoiceSettingsResource(_Resource):
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.invoice_settings import get_invoice_settings as _op
-        from sage_accounting.models.invoice_settings import InvoiceSettings
+        from ..api.invoice_settings import get_invoice_settings as _op
+        from ..models.invoice_settings import InvoiceSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -11290,12 +11068,10 @@ class AsyncInvoiceSettingsResource(_Resource):
         Args:
             body: a PutInvoiceSettingsInvoiceSettings or a dict of its fields (wrapped as {'invoice_settings': ...} for you), or a PutInvoiceSettings.
         """
-        from sage_accounting.api.invoice_settings import put_invoice_settings as _op
-        from sage_accounting.models.invoice_settings import InvoiceSettings
-        from sage_accounting.models.put_invoice_settings import PutInvoiceSettings
-        from sage_accounting.models.put_invoice_settings_invoice_settings import (
-            PutInvoiceSettingsInvoiceSettings,
-        )
+        from ..api.invoice_settings import put_invoice_settings as _op
+        from ..models.invoice_settings import InvoiceSettings
+        from ..models.put_invoice_settings import PutInvoiceSettings
+        from ..models.put_invoice_settings_invoice_settings import PutInvoiceSettingsInvoiceSettings
 
         wrapped = wrap_body(
             body,
@@ -11333,8 +11109,8 @@ class AsyncLegalFormTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.legal_form_types import get_legal_form_types as _op
-        from sage_accounting.models.legal_form_type_list import LegalFormTypeList
+        from ..api.legal_form_types import get_legal_form_types as _op
+        from ..models.legal_form_type_list import LegalFormTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -11354,8 +11130,8 @@ class AsyncLegalFormTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.legal_form_types import get_legal_form_types_key as _op
-        from sage_accounting.models.legal_form_type import LegalFormType
+        from ..api.legal_form_types import get_legal_form_types_key as _op
+        from ..models.legal_form_type import LegalFormType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11385,10 +11161,8 @@ class AsyncCountriesOfRegistrationResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Registered Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.country_of_registrations import (
-            get_countries_of_registration as _op,
-        )
-        from sage_accounting.models.base_list import BaseList
+        from ..api.country_of_registrations import get_countries_of_registration as _op
+        from ..models.base_list import BaseList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -11408,10 +11182,8 @@ class AsyncCountriesOfRegistrationResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Registered Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.country_of_registrations import (
-            get_countries_of_registration_key as _op,
-        )
-        from sage_accounting.models.base import Base
+        from ..api.country_of_registrations import get_countries_of_registration_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11469,12 +11241,12 @@ class AsyncTaxDeterminationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_determinations import get_tax_determinations as _op
-        from sage_accounting.models.get_tax_determinations_artefact_line_goods_services_type import (
+        from ..api.tax_determinations import get_tax_determinations as _op
+        from ..models.get_tax_determinations_artefact_line_goods_services_type import (
             GetTaxDeterminationsArtefactLineGoodsServicesType,
         )
-        from sage_accounting.models.get_tax_determinations_usage import GetTaxDeterminationsUsage
-        from sage_accounting.models.tax_rate_list import TaxRateList
+        from ..models.get_tax_determinations_usage import GetTaxDeterminationsUsage
+        from ..models.tax_rate_list import TaxRateList
 
         request = _op._get_kwargs(
             **given(
@@ -11523,8 +11295,8 @@ class AsyncTaxOfficesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Offices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_offices import get_tax_offices as _op
-        from sage_accounting.models.tax_office_list import TaxOfficeList
+        from ..api.tax_offices import get_tax_offices as _op
+        from ..models.tax_office_list import TaxOfficeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
@@ -11542,8 +11314,8 @@ class AsyncTaxOfficesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Office (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_offices import get_tax_offices_key as _op
-        from sage_accounting.models.tax_office import TaxOffice
+        from ..api.tax_offices import get_tax_offices_key as _op
+        from ..models.tax_office import TaxOffice
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11580,8 +11352,8 @@ class AsyncTaxProfilesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Profiles (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_profiles import get_tax_profiles as _op
-        from sage_accounting.models.tax_profile_list import TaxProfileList
+        from ..api.tax_profiles import get_tax_profiles as _op
+        from ..models.tax_profile_list import TaxProfileList
 
         request = _op._get_kwargs(
             **given(
@@ -11615,8 +11387,8 @@ class AsyncTaxProfilesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_profiles import get_tax_profiles as _op
-        from sage_accounting.models.tax_profile_list import TaxProfileList
+        from ..api.tax_profiles import get_tax_profiles as _op
+        from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -11649,8 +11421,8 @@ class AsyncTaxProfilesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Profile (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_profiles import get_tax_profiles_key as _op
-        from sage_accounting.models.tax_profile import TaxProfile
+        from ..api.tax_profiles import get_tax_profiles_key as _op
+        from ..models.tax_profile import TaxProfile
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11676,10 +11448,10 @@ class AsyncTaxProfilesResource(_Resource):
             key: the record's id.
             body: a PutTaxProfilesTaxProfile or a dict of its fields (wrapped as {'tax_profile': ...} for you), or a PutTaxProfiles.
         """
-        from sage_accounting.api.tax_profiles import put_tax_profiles_key as _op
-        from sage_accounting.models.put_tax_profiles import PutTaxProfiles
-        from sage_accounting.models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
-        from sage_accounting.models.tax_profile import TaxProfile
+        from ..api.tax_profiles import put_tax_profiles_key as _op
+        from ..models.put_tax_profiles import PutTaxProfiles
+        from ..models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
+        from ..models.tax_profile import TaxProfile
 
         wrapped = wrap_body(
             body,
@@ -11739,8 +11511,8 @@ class AsyncTaxRatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_rates import get_tax_rates as _op
-        from sage_accounting.models.tax_rate_list import TaxRateList
+        from ..api.tax_rates import get_tax_rates as _op
+        from ..models.tax_rate_list import TaxRateList
 
         request = _op._get_kwargs(
             **given(
@@ -11780,8 +11552,8 @@ class AsyncTaxRatesResource(_Resource):
             items_per_page: page size, the API's largest by default.
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_rates import get_tax_rates as _op
-        from sage_accounting.models.tax_rate_list import TaxRateList
+        from ..api.tax_rates import get_tax_rates as _op
+        from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
             return _op._get_kwargs(items_per_page=items_per_page, **query)
@@ -11820,8 +11592,8 @@ class AsyncTaxRatesResource(_Resource):
             date: Use this to show the tax rate percentage on the given date
             attributes: Specify the attributes that you want to expose for the Tax Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_rates import get_tax_rates_key as _op
-        from sage_accounting.models.tax_rate import TaxRate
+        from ..api.tax_rates import get_tax_rates_key as _op
+        from ..models.tax_rate import TaxRate
 
         request = _op._get_kwargs(key, **given(date=date, attributes=attributes))
         response = await self._send(request)
@@ -11838,10 +11610,10 @@ class AsyncTaxRatesResource(_Resource):
         Args:
             body: a PostTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PostTaxRates.
         """
-        from sage_accounting.api.tax_rates import post_tax_rates as _op
-        from sage_accounting.models.post_tax_rates import PostTaxRates
-        from sage_accounting.models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
-        from sage_accounting.models.tax_rate import TaxRate
+        from ..api.tax_rates import post_tax_rates as _op
+        from ..models.post_tax_rates import PostTaxRates
+        from ..models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
+        from ..models.tax_rate import TaxRate
 
         wrapped = wrap_body(
             body,
@@ -11869,10 +11641,10 @@ class AsyncTaxRatesResource(_Resource):
             key: the record's id.
             body: a PutTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PutTaxRates.
         """
-        from sage_accounting.api.tax_rates import put_tax_rates_key as _op
-        from sage_accounting.models.put_tax_rates import PutTaxRates
-        from sage_accounting.models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
-        from sage_accounting.models.tax_rate import TaxRate
+        from ..api.tax_rates import put_tax_rates_key as _op
+        from ..models.put_tax_rates import PutTaxRates
+        from ..models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
+        from ..models.tax_rate import TaxRate
 
         wrapped = wrap_body(
             body,
@@ -11897,7 +11669,7 @@ class AsyncTaxRatesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.tax_rates import delete_tax_rates_key as _op
+        from ..api.tax_rates import delete_tax_rates_key as _op
 
         request = _op._get_kwargs(key, **given())
         await self._send(request)
@@ -11930,11 +11702,9 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_return_frequencies import get_tax_return_frequencies as _op
-        from sage_accounting.models.base_list import BaseList
-        from sage_accounting.models.get_tax_return_frequencies_tax_type_id import (
-            GetTaxReturnFrequenciesTaxTypeId,
-        )
+        from ..api.tax_return_frequencies import get_tax_return_frequencies as _op
+        from ..models.base_list import BaseList
+        from ..models.get_tax_return_frequencies_tax_type_id import GetTaxReturnFrequenciesTaxTypeId
 
         request = _op._get_kwargs(
             **given(
@@ -11958,8 +11728,8 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_return_frequencies import get_tax_return_frequencies_key as _op
-        from sage_accounting.models.base import Base
+        from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
+        from ..models.base import Base
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -11989,8 +11759,8 @@ class AsyncTaxSchemesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Schemes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_schemes import get_tax_schemes as _op
-        from sage_accounting.models.tax_scheme_list import TaxSchemeList
+        from ..api.tax_schemes import get_tax_schemes as _op
+        from ..models.tax_scheme_list import TaxSchemeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
@@ -12008,8 +11778,8 @@ class AsyncTaxSchemesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Scheme (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_schemes import get_tax_schemes_key as _op
-        from sage_accounting.models.tax_scheme import TaxScheme
+        from ..api.tax_schemes import get_tax_schemes_key as _op
+        from ..models.tax_scheme import TaxScheme
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -12039,8 +11809,8 @@ class AsyncTaxTypesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Tax Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.tax_types import get_tax_types as _op
-        from sage_accounting.models.tax_type_list import TaxTypeList
+        from ..api.tax_types import get_tax_types as _op
+        from ..models.tax_type_list import TaxTypeList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
@@ -12058,8 +11828,8 @@ class AsyncTaxTypesResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.tax_types import get_tax_types_key as _op
-        from sage_accounting.models.tax_type import TaxType
+        from ..api.tax_types import get_tax_types_key as _op
+        from ..models.tax_type import TaxType
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -12083,8 +11853,8 @@ class AsyncMigrationsResource(_Resource):
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.migrations import get_migrations as _op
-        from sage_accounting.models.migration import Migration
+        from ..api.migrations import get_migrations as _op
+        from ..models.migration import Migration
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -12109,10 +11879,10 @@ class AsyncMigrationsResource(_Resource):
         Args:
             body: a PutMigrationsMigrations or a dict of its fields (wrapped as {'migrations': ...} for you), or a PutMigrations.
         """
-        from sage_accounting.api.migrations import put_migrations as _op
-        from sage_accounting.models.migration import Migration
-        from sage_accounting.models.put_migrations import PutMigrations
-        from sage_accounting.models.put_migrations_migrations import PutMigrationsMigrations
+        from ..api.migrations import put_migrations as _op
+        from ..models.migration import Migration
+        from ..models.put_migrations import PutMigrations
+        from ..models.put_migrations_migrations import PutMigrationsMigrations
 
         wrapped = wrap_body(
             body,
@@ -12154,8 +11924,8 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Migration Tax Returns (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.migration_tax_returns import get_migration_tax_returns as _op
-        from sage_accounting.models.migration_tax_return_list import MigrationTaxReturnList
+        from ..api.migration_tax_returns import get_migration_tax_returns as _op
+        from ..models.migration_tax_return_list import MigrationTaxReturnList
 
         request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
@@ -12179,8 +11949,8 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Migration Tax Return (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
         """
-        from sage_accounting.api.migration_tax_returns import get_migration_tax_returns_key as _op
-        from sage_accounting.models.migration_tax_return import MigrationTaxReturn
+        from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
+        from ..models.migration_tax_return import MigrationTaxReturn
 
         request = _op._get_kwargs(key, **given(attributes=attributes))
         response = await self._send(request)
@@ -12210,10 +11980,10 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             body: a PostMigrationTaxReturnsMigrationTaxReturn or a dict of its fields (wrapped as {'migration_tax_return': ...} for you), or a PostMigrationTaxReturns.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
         """
-        from sage_accounting.api.migration_tax_returns import post_migration_tax_returns as _op
-        from sage_accounting.models.migration_tax_return import MigrationTaxReturn
-        from sage_accounting.models.post_migration_tax_returns import PostMigrationTaxReturns
-        from sage_accounting.models.post_migration_tax_returns_migration_tax_return import (
+        from ..api.migration_tax_returns import post_migration_tax_returns as _op
+        from ..models.migration_tax_return import MigrationTaxReturn
+        from ..models.post_migration_tax_returns import PostMigrationTaxReturns
+        from ..models.post_migration_tax_returns_migration_tax_return import (
             PostMigrationTaxReturnsMigrationTaxReturn,
         )
 
@@ -12247,8 +12017,8 @@ class AsyncEmailSettingsResource(_Resource):
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
         """
-        from sage_accounting.api.email_settings import get_email_settings as _op
-        from sage_accounting.models.email_settings import EmailSettings
+        from ..api.email_settings import get_email_settings as _op
+        from ..models.email_settings import EmailSettings
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -12272,12 +12042,10 @@ class AsyncEmailSettingsResource(_Resource):
         Args:
             body: a PutEmailSettingsEmailSettings or a dict of its fields (wrapped as {'email_settings': ...} for you), or a PutEmailSettings.
         """
-        from sage_accounting.api.email_settings import put_email_settings as _op
-        from sage_accounting.models.email_settings import EmailSettings
-        from sage_accounting.models.put_email_settings import PutEmailSettings
-        from sage_accounting.models.put_email_settings_email_settings import (
-            PutEmailSettingsEmailSettings,
-        )
+        from ..api.email_settings import put_email_settings as _op
+        from ..models.email_settings import EmailSettings
+        from ..models.put_email_settings import PutEmailSettings
+        from ..models.put_email_settings_email_settings import PutEmailSettingsEmailSettings
 
         wrapped = wrap_body(
             body,
@@ -12303,8 +12071,8 @@ class AsyncBusinessesResource(_Resource):
         Args:
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
-        from sage_accounting.api.businesses import get_businesses as _op
-        from sage_accounting.models.business_list import BusinessList
+        from ..api.businesses import get_businesses as _op
+        from ..models.business_list import BusinessList
 
         request = _op._get_kwargs(**given())
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
@@ -12317,8 +12085,8 @@ class AsyncBusinessesResource(_Resource):
         Args:
             key: the record's id.
         """
-        from sage_accounting.api.businesses import get_businesses_key as _op
-        from sage_accounting.models.business import Business
+        from ..api.businesses import get_businesses_key as _op
+        from ..models.business import Business
 
         request = _op._get_kwargs(key, **given())
         response = await self._send(request)
@@ -12335,10 +12103,10 @@ class AsyncBusinessesResource(_Resource):
             key: the record's id.
             body: a PutBusinessesBusiness or a dict of its fields (wrapped as {'business': ...} for you), or a PutBusinesses.
         """
-        from sage_accounting.api.businesses import put_businesses_key as _op
-        from sage_accounting.models.business import Business
-        from sage_accounting.models.put_businesses import PutBusinesses
-        from sage_accounting.models.put_businesses_business import PutBusinessesBusiness
+        from ..api.businesses import put_businesses_key as _op
+        from ..models.business import Business
+        from ..models.put_businesses import PutBusinesses
+        from ..models.put_businesses_business import PutBusinessesBusiness
 
         wrapped = wrap_body(
             body,
@@ -12361,8 +12129,8 @@ class AsyncUserResource(_Resource):
 
         Returns the User
         """
-        from sage_accounting.api.user import get_user as _op
-        from sage_accounting.models.user import User
+        from ..api.user import get_user as _op
+        from ..models.user import User
 
         request = _op._get_kwargs(**given())
         response = await self._send(request)
@@ -12376,10 +12144,10 @@ class AsyncUserResource(_Resource):
         Args:
             body: a PutUserUser or a dict of its fields (wrapped as {'user': ...} for you), or a PutUser.
         """
-        from sage_accounting.api.user import put_user as _op
-        from sage_accounting.models.put_user import PutUser
-        from sage_accounting.models.put_user_user import PutUserUser
-        from sage_accounting.models.user import User
+        from ..api.user import put_user as _op
+        from ..models.put_user import PutUser
+        from ..models.put_user_user import PutUserUser
+        from ..models.user import User
 
         wrapped = wrap_body(
             body,

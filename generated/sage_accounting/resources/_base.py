@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from sage_accounting._changes import (
+from .._changes import (
     AsyncChanges,
     AsyncDeletedIds,
     Changes,
     DeletedIds,
     make_outcome,
 )
-from sage_accounting._pagination import AsyncPager, Pager
-from sage_accounting._progress import ProgressOption
-from sage_accounting._reading import Envelope, Request
-from sage_accounting._wire import loads_json
-from sage_accounting.errors import APIStatusError, InvalidResponseError
+from .._pagination import AsyncPager, Pager
+from .._progress import ProgressOption
+from .._reading import Envelope, Request
+from .._wire import loads_json
+from ..errors import APIStatusError, InvalidResponseError
 
 if TYPE_CHECKING:
-    from sage_accounting._client import AsyncSageAccounting, SageAccounting
+    from .._sage import AsyncSageAccounting, SageAccounting
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])

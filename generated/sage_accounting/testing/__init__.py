@@ -14,11 +14,11 @@ Standard library and httpx only; `import sage_accounting` does not import it.
 
 from __future__ import annotations
 
-from sage_accounting.testing._churn import Churn
-from sage_accounting.testing._clock import FakeClock
-from sage_accounting.testing._emulator import SageEmulator
-from sage_accounting.testing._faults import Fault
-from sage_accounting.testing._limits import CapUsage
-from sage_accounting.testing._stats import LogEntry, Stats
+from ._churn import Churn
+from ._clock import FakeClock
+from ._emulator import SageEmulator
+from ._faults import Fault
+from ._limits import CapUsage
+from ._stats import LogEntry, Stats
 
 __all__ = ["CapUsage", "Churn", "FakeClock", "Fault", "LogEntry", "SageEmulator", "Stats"]

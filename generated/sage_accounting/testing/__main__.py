@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from sage_accounting.testing._emulator import SageEmulator
+from ._emulator import SageEmulator
 
 
 def _count(text: str) -> tuple[str, int]:

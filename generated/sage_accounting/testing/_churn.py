@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 
-from sage_accounting.testing._store import Business, Store
+from ._store import Business, Store
 
 
 class Churn:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sage_accounting.testing._stats import Reuse, Stats
+from ._stats import Reuse, Stats
 
 CODE_TTL = 60.0  # Sage's "frequently raised errors" guide: a code expires after 60 seconds
 

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
 
-from sage_accounting.testing._http import Request, Response
+from ._http import Request, Response
 
 Handler = Callable[[Request], Response]
 IDLE_TIMEOUT = 30.0  # seconds a kept-alive connection may stay silent

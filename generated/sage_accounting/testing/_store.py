@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sage_accounting.testing._clock import iso_datetime
-from sage_accounting.testing._spec import Spec, ref_name
-from sage_accounting.testing._validate import check
-from sage_accounting.testing._values import NO_LINKS, Identity, Values, display_name, random_id
+from ._clock import iso_datetime
+from ._spec import Spec, ref_name
+from ._validate import check
+from ._values import NO_LINKS, Identity, Values, display_name, random_id
 
 REFERENCE_RECORDS = 3  # records each read-only collection holds in a new business
 _PROTECTED = frozenset({"id", "$path", "created_at", "updated_at", "deleted_at", "displayed_as"})

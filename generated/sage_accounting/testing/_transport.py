@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 
-from sage_accounting.testing._http import Request, Response
+from ._http import Request, Response
 
 Handler = Callable[[Request], Response]
 

@@ -1,10 +1,10 @@
 """Authentication: the OAuth 2.0 login, token stores, and the refresh that never loses a token."""
 
-from sage_accounting._token import Token
-from sage_accounting.auth._flow import SageAuth, TokenManager
-from sage_accounting.auth._oauth import OAuth2Flow
-from sage_accounting.auth._store import FileTokenStore, MemoryTokenStore, TokenStore
-from sage_accounting.errors import LoginError, TokenRefreshError, TokenStoreError
+from .._token import Token
+from ..errors import LoginError, TokenRefreshError, TokenStoreError
+from ._flow import SageAuth, TokenManager
+from ._oauth import OAuth2Flow
+from ._store import FileTokenStore, MemoryTokenStore, TokenStore
 
 __all__ = [
     "FileTokenStore",

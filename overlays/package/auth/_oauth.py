@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import httpx
 
-from sage_accounting._token import Token
-from sage_accounting.auth._flow import token_from_response
-from sage_accounting.errors import LoginError
+from .._token import Token
+from ..errors import LoginError
+from ._flow import token_from_response
 
 AUTHORIZATION_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
 TOKEN_URL = "https://oauth.accounting.sage.com/token"

@@ -1,35 +1,27 @@
-"""Many workers, one Sage app: tokens and limits shared on Redis (`pip install
-"sage-accounting[redis]"`).
+"""Deprecated name of `sage_accounting.fleet` (tokens and limits shared on Redis).
 
-    from sage_accounting import SageAccounting
-    from sage_accounting.redis import RedisLimits, RedisTokenStore
-
-    sage = SageAccounting(
-        client_id=..., client_secret=...,
-        token_store=RedisTokenStore("redis://host:6379/0", key="sage:token:<connection>"),
-        limits=RedisLimits("redis://host:6379/0", namespace="sage:<app>"),
-    )
-
-Both work from sync and async clients (the async methods use `redis.asyncio`). The core
-package never imports this module, so redis-py is needed only here.
+`import sage_accounting.redis` still works and gives the same classes, with a
+`DeprecationWarning`; import from `sage_accounting.fleet` instead. This name will be removed
+in 1.0.
 """
 
 from __future__ import annotations
 
-try:
-    import redis as _redis  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        'sage_accounting.redis needs redis-py: pip install "sage-accounting[redis]"'
-    ) from exc
+import warnings
 
-from sage_accounting.redis._connection import (
+from ..fleet import (
+    RedisLimits,
+    RedisTokenStore,
     RedisUnavailableError,
     TokenStoreUnavailableError,
     redact_url,
 )
-from sage_accounting.redis._limits import RedisLimits
-from sage_accounting.redis._store import RedisTokenStore
+
+warnings.warn(
+    "sage_accounting.redis is deprecated: import from sage_accounting.fleet",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 __all__ = [
     "RedisLimits",

@@ -12,13 +12,13 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any, Literal
 
-from sage_accounting.testing._clock import parse_datetime
-from sage_accounting.testing._http import Request, Response, json_response, sage_error, sage_errors
-from sage_accounting.testing._idempotency import FirstAnswers
-from sage_accounting.testing._spec import Collection, Operation, RouteMatch, Spec
-from sage_accounting.testing._stats import Stats
-from sage_accounting.testing._store import Business, Record, Store
-from sage_accounting.testing._validate import Problem, check, check_query
+from ._clock import parse_datetime
+from ._http import Request, Response, json_response, sage_error, sage_errors
+from ._idempotency import FirstAnswers
+from ._spec import Collection, Operation, RouteMatch, Spec
+from ._stats import Stats
+from ._store import Business, Record, Store
+from ._validate import Problem, check, check_query
 
 LinkStyle = Literal["relative", "absolute", "mixed"]
 #: How an envelope spells its page size: as Sage's pagination guide shows it, as its

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sage_accounting.testing._api import Api
-from sage_accounting.testing._clock import Clock, http_date
-from sage_accounting.testing._faults import Fault, Faults
-from sage_accounting.testing._http import Request, Response, json_response, sage_error
-from sage_accounting.testing._limits import Limits
-from sage_accounting.testing._oauth import Answer, OAuthServer
-from sage_accounting.testing._stats import LogEntry, Stats
-from sage_accounting.testing._store import Store
+from ._api import Api
+from ._clock import Clock, http_date
+from ._faults import Fault, Faults
+from ._http import Request, Response, json_response, sage_error
+from ._limits import Limits
+from ._oauth import Answer, OAuthServer
+from ._stats import LogEntry, Stats
+from ._store import Store
 
 BudgetScope = Literal["business", "app"]
 _GATEWAY_PAGE = b"<html><body><h1>%d Bad Gateway</h1></body></html>"

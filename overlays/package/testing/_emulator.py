@@ -11,20 +11,20 @@ from typing import Any
 
 import httpx
 
-from sage_accounting.testing._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
-from sage_accounting.testing._app import App, BudgetScope, Endpoints
-from sage_accounting.testing._churn import Churn
-from sage_accounting.testing._clock import Clock, FakeClock
-from sage_accounting.testing._faults import Faults
-from sage_accounting.testing._idempotency import FIELD as IDEMPOTENCY_FIELD
-from sage_accounting.testing._limits import CapUsage, Limits
-from sage_accounting.testing._oauth import CODE_TTL, OAuthServer
-from sage_accounting.testing._server import Serving
-from sage_accounting.testing._spec import Spec, load_spec
-from sage_accounting.testing._stats import Stats
-from sage_accounting.testing._store import Business, Store, _BusinessLinks
-from sage_accounting.testing._transport import AsyncEmulatorTransport, EmulatorTransport
-from sage_accounting.testing._values import Values
+from ._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
+from ._app import App, BudgetScope, Endpoints
+from ._churn import Churn
+from ._clock import Clock, FakeClock
+from ._faults import Faults
+from ._idempotency import FIELD as IDEMPOTENCY_FIELD
+from ._limits import CapUsage, Limits
+from ._oauth import CODE_TTL, OAuthServer
+from ._server import Serving
+from ._spec import Spec, load_spec
+from ._stats import Stats
+from ._store import Business, Store, _BusinessLinks
+from ._transport import AsyncEmulatorTransport, EmulatorTransport
+from ._values import Values
 
 DEFAULT_CLIENT_ID = "test-client-id"
 DEFAULT_CLIENT_SECRET = "test-client-secret"

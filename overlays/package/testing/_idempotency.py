@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sage_accounting.testing._http import Response, sage_error
+from ._http import Response, sage_error
 
 FIELD = "idempotency_id"
 KEPT_FOR = 7 * 86_400.0  # seconds of the emulator's clock

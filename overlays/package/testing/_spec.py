@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sage_accounting.testing._spec_data import SPEC_JSON
+from ._spec_data import SPEC_JSON
 
 Schema = dict[str, Any]
 REF_PREFIX = "#/components/schemas/"

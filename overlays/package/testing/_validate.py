@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sage_accounting.testing._spec import Schema, Spec
+from ._spec import Schema, Spec
 
 DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 INTEGER = re.compile(r"[-+]?[0-9]+")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sage_accounting.testing._spec import Schema, Spec
+from ._spec import Schema, Spec
 
 MAX_DEPTH = 2  # embedded objects below this depth are left out, as Sage leaves them unexpanded
 _OMIT: Any = object()

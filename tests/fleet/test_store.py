@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from sage_accounting import SageAccounting, Token
-from sage_accounting.redis import RedisTokenStore
+from sage_accounting.fleet import RedisTokenStore
 from sage_accounting.testing import SageEmulator
 
 from .fleet import RedisServer

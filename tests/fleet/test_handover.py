@@ -14,7 +14,7 @@ from typing import Any, cast
 import pytest
 import redis
 
-from sage_accounting.redis import RedisLimits, RedisUnavailableError
+from sage_accounting.fleet import RedisLimits, RedisUnavailableError
 from tests.waiting import until
 
 from .fleet import RedisServer

@@ -23,7 +23,8 @@ import redis.asyncio.retry
 import redis.backoff
 import redis.exceptions
 import redis.retry
-from sage_accounting.errors import SageAccountingError, TokenStoreError
+
+from ..errors import SageAccountingError, TokenStoreError
 
 T = TypeVar("T")
 Arg = str | int | float

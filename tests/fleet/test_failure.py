@@ -16,7 +16,7 @@ import pytest
 
 from sage_accounting import Token
 from sage_accounting.errors import TokenStoreError
-from sage_accounting.redis import RedisLimits, RedisTokenStore, RedisUnavailableError
+from sage_accounting.fleet import RedisLimits, RedisTokenStore, RedisUnavailableError
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_client
 
@@ -155,7 +155,7 @@ def test_the_core_package_does_not_import_redis() -> None:
         "import sys, sage_accounting, sage_accounting.auth, sage_accounting.testing\n"
         "from sage_accounting import SageAccounting, AsyncSageAccounting\n"
         "assert 'redis' not in sys.modules, 'redis imported'\n"
-        "import sage_accounting.redis\n"
+        "import sage_accounting.fleet\n"
         "assert 'redis' in sys.modules\n"
     )
     result = subprocess.run(

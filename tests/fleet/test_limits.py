@@ -14,7 +14,7 @@ import redis
 
 from sage_accounting import SageAccounting, Token
 from sage_accounting._retry import RetryPolicy
-from sage_accounting.redis import RedisLimits
+from sage_accounting.fleet import RedisLimits
 from sage_accounting.testing import SageEmulator
 from tests.waiting import until
 

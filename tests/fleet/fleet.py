@@ -1,6 +1,6 @@
 """A fleet of worker processes sharing one Sage app, as a Celery or RQ fleet would.
 
-`python -m tests.redis.fleet '<json config>'` is one worker: `threads` threads share one
+`python -m tests.fleet.fleet '<json config>'` is one worker: `threads` threads share one
 `SageAccounting` (token in a `RedisTokenStore`, limits in `RedisLimits` or per process in
 `LocalLimits`). They take page tasks from a Redis list (extract one page of one business's
 contacts, pushing the ids seen), and when none are left create contacts until the deadline,
@@ -62,7 +62,7 @@ def _client(config: FleetConfig) -> Any:
     from sage_accounting import SageAccounting
     from sage_accounting._limits import LocalLimits
     from sage_accounting._retry import RetryPolicy
-    from sage_accounting.redis import RedisLimits, RedisTokenStore
+    from sage_accounting.fleet import RedisLimits, RedisTokenStore
 
     limits: Any
     if config.limits == "redis":
@@ -95,7 +95,7 @@ def _client(config: FleetConfig) -> Any:
 def _retrying(action: Callable[[], None]) -> None:
     """Run a task again while Redis is unreachable (what a task queue's retry does): the error
     comes before the request is sent, so nothing is done twice."""
-    from sage_accounting.redis import RedisUnavailableError
+    from sage_accounting.fleet import RedisUnavailableError
 
     for _ in range(200):
         try:
@@ -175,7 +175,7 @@ def _retry_redis(call: Callable[[], Any]) -> Any:
 
 
 def _hog(config: FleetConfig) -> None:
-    from sage_accounting.redis import RedisLimits, RedisTokenStore
+    from sage_accounting.fleet import RedisLimits, RedisTokenStore
 
     limits = RedisLimits(
         config.redis_url,
@@ -326,7 +326,7 @@ def worker_env() -> dict[str, str]:
 def start_worker(config: FleetConfig, **changes: Any) -> subprocess.Popen[str]:
     options = {**config.__dict__, **changes}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.redis.fleet", json.dumps(options)],
+        [sys.executable, "-m", "tests.fleet.fleet", json.dumps(options)],
         cwd=ROOT,
         env=worker_env(),
         stdout=subprocess.PIPE,

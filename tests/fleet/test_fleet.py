@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from sage_accounting import SageAccounting, Token
-from sage_accounting.redis import RedisLimits, RedisTokenStore
+from sage_accounting.fleet import RedisLimits, RedisTokenStore
 from sage_accounting.testing import SageEmulator
 
 from .fleet import FleetConfig, FleetResult, RedisServer, iter_lines, run_fleet, start_worker
