@@ -150,9 +150,9 @@ class APIStatusError(APIError):
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> APIStatusError:
-        """The typed error for an error response (its body must have been read)."""
-        error_class = error_class_for_status(response.status_code)
-        return error_class(**_status_fields(response))
+        """The typed error for an error response (its body must have been read): the same
+        as `status_error(response)`."""
+        return status_error(response)
 
 
 def _status_fields(response: httpx.Response) -> dict[str, Any]:
@@ -195,11 +195,6 @@ class SubscriptionError(AuthenticationError):
         how = "refused moments ago" if remembered else "a refreshed token was refused too"
         self.message = f"Sage refuses {who}: {self.message} ({how}; refreshing cannot help)"
         self.args = (self.message,)
-
-    @classmethod
-    def refused(cls, response: httpx.Response, *, business_id: str | None) -> SubscriptionError:
-        """The error for `response`, a 401 that came although the token was fresh."""
-        return cls(business_id=business_id, **_status_fields(response))
 
     def again(self, method: str, url: str) -> SubscriptionError:
         """The same refusal for a later call to the business, which was not sent."""
@@ -259,6 +254,30 @@ def error_class_for_status(status_code: int) -> type[APIStatusError]:
     if status_code in _BY_STATUS:
         return _BY_STATUS[status_code]
     return ServerError if status_code >= 500 else APIStatusError
+
+
+#: The response extension the auth flow sets on a 401 that a fresher token met too: Sage
+#: refuses the business, not the token. Its value is the business id (None: the lead business).
+REFUSED_EXTENSION = "sage_accounting.refused_business"
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for an error answer: the one place that maps a status and Sage's error
+    body to an error class. The body must have been read.
+
+    A 401 the auth flow marked as a refused business is a `SubscriptionError`."""
+    if response.status_code == 401 and REFUSED_EXTENSION in response.extensions:
+        return SubscriptionError(
+            business_id=response.extensions[REFUSED_EXTENSION], **_status_fields(response)
+        )
+    return error_class_for_status(response.status_code)(**_status_fields(response))
+
+
+def raise_for_status(response: httpx.Response) -> httpx.Response:
+    """`response` when it is a success (below 400), else its `status_error`."""
+    if response.status_code >= 400:
+        raise status_error(response)
+    return response
 
 
 class UnexpectedStatus(APIError):
@@ -326,4 +345,6 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "error_class_for_status",
     "parse_sage_errors",
+    "raise_for_status",
+    "status_error",
 ]

@@ -1,35 +1,36 @@
 """`SageAccounting` and `AsyncSageAccounting`: one configured httpx client, auth, businesses.
 
-Both wrap one `httpx.Client` / `httpx.AsyncClient` whose `auth` is `SageAuth`, and a
-generated low-level `Client` on top of it (`.api_client`), so that every generated operation
-runs through the same connection pool, token and business:
+Both wrap one `httpx.Client` / `httpx.AsyncClient` whose `auth` is `SageAuth` and whose
+transport retries and keeps the limits, and a generated low-level `Client` on top of it
+(`.api_client`), so that every generated operation runs through the same connection pool,
+token and business:
 
     from sage_accounting.api.contacts import get_contacts
     page = get_contacts.sync(client=sage.api_client)
+
+Every call the client itself makes (the resources, `request()`, `lead_business()`) goes
+through `_send`: per-call options onto the request, send, and the one status check
+(`errors.raise_for_status`). Generated operations on `api_client` raise the same errors.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import attrs
 import httpx
 
+from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
 from ._limits import Limits, LocalLimits
-from ._retry import (
-    POLICY_EXTENSION,
-    AsyncRetryTransport,
-    RetryPolicy,
-    RetryStats,
-    RetryTransport,
-)
+from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
+from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
 from ._token import Token
+from ._wire import loads_json
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
-from .auth._store import MemoryTokenStore, TokenStore
+from .auth._store import TokenStore
 from .client import Client
+from .errors import raise_for_status
 from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
 
 if TYPE_CHECKING:
@@ -37,187 +38,136 @@ if TYPE_CHECKING:
 
     from .models import Business
 
-API_BASE_URL = "https://api.accounting.sage.com/v3.1"
+__all__ = ["API_BASE_URL", "DEFAULT", "AsyncSageAccounting", "SageAccounting"]
 
-
-class _Default:
-    """Marks an argument left out (so that `None` can mean "no limits")."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Any = _Default()
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+T = TypeVar("T", httpx.BaseTransport, httpx.AsyncBaseTransport)
 
 
 class _Shared:
-    """What a client and its `with_business` children have in common."""
+    """What a client and the clients derived from it (`with_business`, `with_options`) share:
+    the options, the token, the limits, the retry statistics and the transport."""
+
+    def __init__(self, options: ClientOptions) -> None:
+        self.options = options
+        self.manager = TokenManager(
+            store=options.make_store(),
+            client_id=options.client_id,
+            client_secret=options.client_secret,
+            token_url=options.token_url,
+            refresh_margin=options.refresh_margin,
+            clock=options.clock,
+            refused_business_ttl=options.refused_business_ttl,
+        )
+        self.limits = options.make_limits()
+        self.stats = RetryStats()
+        self.transport: Any = None  # the retrying transport, set once by the client
+
+    def revoke_request(self, token: Token) -> httpx.Request:
+        manager = self.manager
+        return revoke_request(
+            self.options.revoke_url, manager.client_id, manager.client_secret, token
+        )
+
+
+class _ClientCore(Generic[H, T]):
+    """What the sync and async clients share, their one signature included; they differ in
+    how they send."""
+
+    _owns_http: bool
+    _http: H
+    _shared: _Shared
+    _call: CallOptions
+    _auth: SageAuth
 
     def __init__(
         self,
         *,
-        manager: TokenManager,
-        base_url: str,
-        revoke_url: str,
-        timeout: float | httpx.Timeout,
-        policy: RetryPolicy,
-        limits: Limits | None,
-    ) -> None:
-        self.manager = manager
-        self.base_url = base_url
-        self.revoke_url = revoke_url
-        self.timeout = timeout
-        self.policy = policy
-        self.limits = limits
-        self.stats = RetryStats()
-
-
-def _make_shared(
-    *,
-    client_id: str | None,
-    client_secret: str | None,
-    token: Token | None,
-    token_store: TokenStore | None,
-    base_url: str,
-    token_url: str,
-    revoke_url: str,
-    timeout: float | httpx.Timeout,
-    refresh_margin: float,
-    refused_business_ttl: float,
-    clock: Callable[[], float] | None,
-    max_retries: int,
-    retry_policy: RetryPolicy | None,
-    limits: Limits | None,
-) -> _Shared:
-    if token is not None and not isinstance(token, Token):
-        raise TypeError(f"token must be a sage_accounting.Token, not {type(token).__name__}")
-    store = token_store if token_store is not None else MemoryTokenStore(token)
-    if token is not None and token_store is not None and token_store.load() is None:
-        token_store.save(token, replaces=None)
-    manager = TokenManager(
-        store=store,
-        client_id=client_id,
-        client_secret=client_secret,
-        token_url=token_url,
-        refresh_margin=refresh_margin,
-        clock=clock or time.time,
-        refused_business_ttl=refused_business_ttl,
-    )
-    if retry_policy is None:
-        retry_policy = RetryPolicy(max_retries=max_retries)
-    elif max_retries != retry_policy.max_retries and max_retries != RetryPolicy().max_retries:
-        raise ValueError("pass max_retries or retry_policy, not both")
-    return _Shared(
-        manager=manager,
-        base_url=base_url.rstrip("/"),
-        revoke_url=revoke_url,
-        timeout=timeout,
-        policy=retry_policy,
-        limits=LocalLimits() if limits is DEFAULT else limits,
-    )
-
-
-def _revoke_request(shared: _Shared, token: Token) -> httpx.Request:
-    manager = shared.manager
-    return revoke_request(shared.revoke_url, manager.client_id, manager.client_secret, token)
-
-
-H = TypeVar("H", httpx.Client, httpx.AsyncClient)
-
-
-class _NoCookies(httpx.Cookies):
-    """The jar of the clients built here: it keeps nothing. The API authenticates by bearer
-    token and needs no cookies, and reading every answer's Set-Cookie into urllib's jar is
-    the costliest step of httpx's bookkeeping per request."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        pass
-
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        _no_cookies(None, name)
-
-    def update(self, cookies: Any = None) -> None:  # type: ignore[override]
-        _no_cookies(None, cookies)
-
-
-_NO_COOKIES = _NoCookies()
-
-
-def _no_cookies(client: object, cookies: object) -> NoReturn:
-    raise TypeError(
-        "sage_accounting's clients keep no cookies; pass http_client=httpx.Client(...) "
-        "for one that does"
-    )
-
-
-class _HTTPClient(httpx.Client):
-    cookies = property(lambda self: _NO_COOKIES, _no_cookies)
-
-
-class _AsyncHTTPClient(httpx.AsyncClient):
-    cookies = property(lambda self: _NO_COOKIES, _no_cookies)
-
-
-class _ClientCore(Generic[H]):
-    """What the sync and async clients share; they differ only in how they send."""
-
-    _owns_http: bool
-    _http: H
-
-    def _start(
-        self,
-        shared: _Shared,
-        http_client: H | None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
-        business_id: str | None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token: Token | None = None,
+        token_store: TokenStore | None = None,
+        business_id: str | None = None,
+        base_url: str = API_BASE_URL,
+        token_url: str = TOKEN_URL,
+        revoke_url: str = REVOKE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        http_client: H | None = None,
+        transport: T | None = None,
+        refresh_margin: float = 60.0,
+        refused_business_ttl: float = 60.0,
+        clock: Callable[[], float] | None = None,
+        max_retries: int = 5,
+        retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = DEFAULT,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        options = ClientOptions(
+            client_id=client_id,
+            client_secret=client_secret,
+            token=token,
+            token_store=token_store,
+            base_url=base_url,
+            token_url=token_url,
+            revoke_url=revoke_url,
+            timeout=timeout,
+            refresh_margin=refresh_margin,
+            refused_business_ttl=refused_business_ttl,
+            clock=clock,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            limits=limits,
+        )
+        shared = _Shared(options)
         self._owns_http = http_client is None
-        http = self._new_http(None, shared.timeout, None) if http_client is None else http_client
-        inner = transport or http._transport  # httpx offers no public getter
-        http._transport = self._retrying(inner, shared)
-        self._setup(shared, http, business_id)
+        if http_client is not None:
+            http = http_client
+            shared.transport = wrap_transport(http, lambda inner: self._retrying(inner, shared))
+        elif transport is not None:
+            shared.transport = self._retrying(transport, shared)
+            http = self._new_http(shared)
+        else:  # httpx's own default transport (it honours proxy settings of the environment)
+            http = self._new_http(shared)
+            shared.transport = wrap_transport(http, lambda inner: self._retrying(inner, shared))
+        self._setup(shared, http, business_id, CallOptions(options.policy, None))
 
-    def _new_http(
-        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
-    ) -> H:
+    def _new_http(self, shared: _Shared) -> H:
         raise NotImplementedError
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         raise NotImplementedError
 
-    def _api_client(self, base_url: str, http: H) -> Client:
+    def _api_client(self, http: H) -> Client:
         raise NotImplementedError
 
-    def _setup(
-        self,
-        shared: _Shared,
-        http: H,
-        business_id: str | None,
-        *,
-        policy: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = None,
-    ) -> None:
+    def _setup(self, shared: _Shared, http: H, business_id: str | None, call: CallOptions) -> None:
+        base_url = shared.options.base_url
         self._shared = shared
-        self._policy = policy or shared.policy
-        self._timeout = timeout or shared.timeout
+        self._call = call
         self.business_id = business_id
-        self._auth = SageAuth(shared.manager, api_base_url=shared.base_url, business_id=business_id)
+        self._auth = SageAuth(shared.manager, api_base_url=base_url, business_id=business_id)
         http.auth = self._auth
-        http.base_url = httpx.URL(shared.base_url)
+        http.base_url = httpx.URL(base_url)
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
         self._http = http
-        self.api_client = self._api_client(shared.base_url, http)
+        self.api_client = self._api_client(http)
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={self._shared.base_url!r}, "
+            f"{type(self).__name__}(base_url={self._shared.options.base_url!r}, "
             f"business_id={self.business_id!r})"
         )
 
     @property
+    def options(self) -> ClientOptions:
+        """The settings this client was made with."""
+        return self._shared.options
+
+    @property
     def http_client(self) -> H:
+        """The httpx client underneath. Requests sent on it directly get the token and
+        X-Business, retries and limits, but answers as httpx gives them: no status check."""
         return self._http
 
     @property
@@ -233,11 +183,17 @@ class _ClientCore(Generic[H]):
     @property
     def retry_stats(self) -> RetryStats:
         """Retries made and throttled waits, for this client and the ones derived from it."""
-        return _stats(self._shared)
+        shared = self._shared
+        if isinstance(shared.limits, LocalLimits):
+            shared.stats.throttled_waits = shared.limits.throttled_waits
+        return shared.stats
 
     def with_business(self, business_id: str) -> Self:
         """A client for `business_id` sharing this one's connection pool, token and limits."""
-        return self._child(business_id, self._policy, self._timeout)
+        child = object.__new__(type(self))
+        child._owns_http = False
+        child._setup(self._shared, self._new_http(self._shared), business_id, self._call)
+        return child
 
     def with_options(
         self,
@@ -247,25 +203,28 @@ class _ClientCore(Generic[H]):
         deadline: float | None = DEFAULT,
         timeout: float | httpx.Timeout | None = None,
     ) -> Self:
-        """A client for the same business with other retry settings or timeout, e.g. one call:
-        `client.with_options(max_retries=0).contacts.get(key)`."""
-        policy = _evolve_policy(self._policy, max_retries, retry_post, deadline)
-        return self._child(self.business_id, policy, timeout or self._timeout)
-
-    def _child(
-        self, business_id: str | None, policy: RetryPolicy, timeout: float | httpx.Timeout
-    ) -> Self:
+        """The same client with other retry settings or timeout, e.g. for one call:
+        `client.with_options(max_retries=0).contacts.get(key)`. The options apply to the
+        calls of the resources, `request()` and the business methods; `api_client` and
+        `http_client` are this client's own."""
+        call = self._call.evolve(
+            max_retries=max_retries, retry_post=retry_post, deadline=deadline, timeout=timeout
+        )
         child = object.__new__(type(self))
-        http = self._new_http(self._http._transport, timeout, policy)
         child._owns_http = False
-        child._setup(self._shared, http, business_id, policy=policy, timeout=timeout)
+        child._shared = self._shared
+        child._call = call
+        child.business_id = self.business_id
+        child._auth = self._auth
+        child._http = self._http
+        child.api_client = self.api_client
         return child
 
     def _forget_token(self) -> None:
         self._shared.manager.token = None
 
 
-class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
+class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMixin):
     """A client of the Sage Accounting API for one connection (one user's consent).
 
     Pass the token (`token=Token(...)`) or where it lives (`token_store=FileTokenStore(...)`),
@@ -275,60 +234,42 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
     (`SubscriptionError`) fails further calls at once for `refused_business_ttl` seconds.
     """
 
-    def __init__(
-        self,
-        *,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        token: Token | None = None,
-        token_store: TokenStore | None = None,
-        business_id: str | None = None,
-        base_url: str = API_BASE_URL,
-        token_url: str = TOKEN_URL,
-        revoke_url: str = REVOKE_URL,
-        timeout: float | httpx.Timeout = 30.0,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        refresh_margin: float = 60.0,
-        refused_business_ttl: float = 60.0,
-        clock: Callable[[], float] | None = None,
-        max_retries: int = 5,
-        retry_policy: RetryPolicy | None = None,
-        limits: Limits | None = DEFAULT,
-    ) -> None:
-        shared = _make_shared(**_shared_arguments(locals()))
-        self._start(shared, http_client, transport, business_id)
-
-    def _new_http(
-        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
-    ) -> httpx.Client:
-        hooks = {"request": [_policy_hook(policy)]} if policy is not None else {}
-        return _HTTPClient(transport=transport, timeout=timeout, event_hooks=hooks)
+    def _new_http(self, shared: _Shared) -> httpx.Client:
+        return HTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        return RetryTransport(inner, policy=shared.policy, limits=shared.limits, stats=shared.stats)
+        return RetryTransport(
+            inner, policy=shared.options.policy, limits=shared.limits, stats=shared.stats
+        )
 
-    def _api_client(self, base_url: str, http: httpx.Client) -> Client:
-        return Client(base_url=base_url).set_httpx_client(http)
+    def _api_client(self, http: httpx.Client) -> Client:
+        client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
+        return client.set_httpx_client(http)
+
+    def _send(self, request: dict[str, Any]) -> httpx.Response:
+        """Send `request` (keyword arguments of `httpx.Client.request`) with this client's
+        per-call options; an error status raises its typed error."""
+        return raise_for_status(self._http.request(**self._call.apply(request)))
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send a raw request (path relative to the API root, or an absolute URL)."""
-        return self._http.request(method, url, **kwargs)
+        """Send a raw request (path relative to the API root, or an absolute URL); an error
+        status raises its typed error."""
+        return self._send({"method": method, "url": url, **kwargs})
 
     def lead_business(self) -> Business:
         """The user's lead business (GET /businesses/lead)."""
-        return _business(self._http.get("/businesses/lead"))
+        return _business(self._send({"method": "GET", "url": "/businesses/lead"}))
 
     def list_businesses(self) -> list[Business]:
         """Every business the user can reach (GET /businesses)."""
-        return _businesses(self._http.get("/businesses"))
+        return _businesses(self._send({"method": "GET", "url": "/businesses"}))
 
     def revoke(self) -> None:
         """Revoke this connection's grant at Sage and forget the stored token."""
         token = self.token
         if token is None:
             return
-        check_revoked(self._http.send(_revoke_request(self._shared, token)))
+        check_revoked(self._http.send(self._shared.revoke_request(token)))
         self._forget_token()
         self._shared.manager.store.delete()
 
@@ -343,61 +284,40 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
         self.close()
 
 
-class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
+class AsyncSageAccounting(
+    _ClientCore[httpx.AsyncClient, httpx.AsyncBaseTransport], AsyncResourcesMixin
+):
     """The async twin of `SageAccounting`: the same arguments, with `await`."""
 
-    def __init__(
-        self,
-        *,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        token: Token | None = None,
-        token_store: TokenStore | None = None,
-        business_id: str | None = None,
-        base_url: str = API_BASE_URL,
-        token_url: str = TOKEN_URL,
-        revoke_url: str = REVOKE_URL,
-        timeout: float | httpx.Timeout = 30.0,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        refresh_margin: float = 60.0,
-        refused_business_ttl: float = 60.0,
-        clock: Callable[[], float] | None = None,
-        max_retries: int = 5,
-        retry_policy: RetryPolicy | None = None,
-        limits: Limits | None = DEFAULT,
-    ) -> None:
-        shared = _make_shared(**_shared_arguments(locals()))
-        self._start(shared, http_client, transport, business_id)
-
-    def _new_http(
-        self, transport: Any, timeout: float | httpx.Timeout, policy: RetryPolicy | None
-    ) -> httpx.AsyncClient:
-        hooks = {"request": [_async_policy_hook(policy)]} if policy is not None else {}
-        return _AsyncHTTPClient(transport=transport, timeout=timeout, event_hooks=hooks)
+    def _new_http(self, shared: _Shared) -> httpx.AsyncClient:
+        return AsyncHTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         return AsyncRetryTransport(
-            inner, policy=shared.policy, limits=shared.limits, stats=shared.stats
+            inner, policy=shared.options.policy, limits=shared.limits, stats=shared.stats
         )
 
-    def _api_client(self, base_url: str, http: httpx.AsyncClient) -> Client:
-        return Client(base_url=base_url).set_async_httpx_client(http)
+    def _api_client(self, http: httpx.AsyncClient) -> Client:
+        client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
+        return client.set_async_httpx_client(http)
+
+    async def _send(self, request: dict[str, Any]) -> httpx.Response:
+        return raise_for_status(await self._http.request(**self._call.apply(request)))
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return await self._http.request(method, url, **kwargs)
+        return await self._send({"method": method, "url": url, **kwargs})
 
     async def lead_business(self) -> Business:
-        return _business(await self._http.get("/businesses/lead"))
+        return _business(await self._send({"method": "GET", "url": "/businesses/lead"}))
 
     async def list_businesses(self) -> list[Business]:
-        return _businesses(await self._http.get("/businesses"))
+        return _businesses(await self._send({"method": "GET", "url": "/businesses"}))
 
     async def revoke(self) -> None:
         token = self.token
         if token is None:
             return
-        check_revoked(await self._http.send(_revoke_request(self._shared, token)))
+        check_revoked(await self._http.send(self._shared.revoke_request(token)))
         self._forget_token()
         await self._shared.manager.store.adelete()
 
@@ -412,78 +332,16 @@ class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
         await self.aclose()
 
 
-_SHARED_ARGUMENTS = (
-    "client_id",
-    "client_secret",
-    "token",
-    "token_store",
-    "base_url",
-    "token_url",
-    "revoke_url",
-    "timeout",
-    "refresh_margin",
-    "refused_business_ttl",
-    "clock",
-    "max_retries",
-    "retry_policy",
-    "limits",
-)
-
-
-def _shared_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
-    return {name: arguments[name] for name in _SHARED_ARGUMENTS}
-
-
 def _business(response: httpx.Response) -> Business:
     from .models import Business
 
-    return Business.from_dict(_json(response))
+    return Business.from_dict(loads_json(response.content))
 
 
 def _businesses(response: httpx.Response) -> list[Business]:
     from .models import Business
 
-    return [Business.from_dict(item) for item in _items(_json(response))]
-
-
-def _evolve_policy(
-    policy: RetryPolicy, max_retries: int | None, retry_post: bool | None, deadline: object
-) -> RetryPolicy:
-    changes: dict[str, Any] = {}
-    if max_retries is not None:
-        changes["max_retries"] = max_retries
-    if retry_post is not None:
-        changes["retry_post"] = retry_post
-    if deadline is not DEFAULT:
-        changes["deadline"] = deadline
-    return attrs.evolve(policy, **changes)
-
-
-def _policy_hook(policy: RetryPolicy) -> Callable[[httpx.Request], None]:
-    def hook(request: httpx.Request) -> None:
-        request.extensions[POLICY_EXTENSION] = policy
-
-    return hook
-
-
-def _async_policy_hook(policy: RetryPolicy) -> Callable[[httpx.Request], Awaitable[None]]:
-    async def hook(request: httpx.Request) -> None:
-        request.extensions[POLICY_EXTENSION] = policy
-
-    return hook
-
-
-def _stats(shared: _Shared) -> RetryStats:
-    limits = shared.limits
-    if isinstance(limits, LocalLimits):
-        shared.stats.throttled_waits = limits.throttled_waits
-    return shared.stats
-
-
-def _json(response: httpx.Response) -> Any:
-    from ._wire import loads_json
-
-    return loads_json(response.content)
+    return [Business.from_dict(item) for item in _items(loads_json(response.content))]
 
 
 def _items(data: Any) -> list[Any]:

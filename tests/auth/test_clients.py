@@ -7,7 +7,10 @@ import asyncio
 import httpx
 import pytest
 
+from sage_accounting._http import wrap_transport
+from sage_accounting._retry import RetryTransport
 from sage_accounting.auth import TokenRefreshError
+from sage_accounting.errors import NotFoundError, ServerError
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_async_client, make_client
 
@@ -117,3 +120,56 @@ def test_the_client_keeps_no_cookies(fake: SageEmulator) -> None:
     mine.lead_business()
     assert own_sent == [None, "session=abc"]
     own.close()
+
+
+def test_a_callers_client_gets_retries_where_httpx_keeps_its_transport(
+    fake: SageEmulator,
+) -> None:
+    # httpx (0.23 to 0.28) keeps a client's transport in the private `_transport`, and has no
+    # public way to replace it: sage_accounting._http.wrap_transport is the one place that
+    # does. If httpx moves it, this test fails, not a user's retries silently.
+    own = httpx.Client(transport=fake.transport)
+    sage = make_client(fake, transport=None, http_client=own)
+    assert isinstance(own._transport, RetryTransport)
+    child = sage.with_business(fake.lead_business_id)
+    assert child.http_client._transport is own._transport  # one pool, one retry policy
+    fake.faults.script(["503"])
+    assert sage.lead_business().id == fake.lead_business_id  # retried through the wrapper
+    own.close()
+
+
+def test_wrapping_a_client_whose_transport_httpx_moved_is_a_clear_error() -> None:
+    class Elsewhere(httpx.Client):
+        def __init__(self) -> None:
+            super().__init__()
+            del self._transport
+
+    with pytest.raises(TypeError, match=r"cannot wrap the transport of Elsewhere"):
+        wrap_transport(Elsewhere(), lambda inner: inner)
+
+
+def test_one_status_check_raises_the_same_typed_error_on_every_path(fake: SageEmulator) -> None:
+    from sage_accounting.api.contacts import get_contacts_key
+
+    sage = make_client(fake)
+    with pytest.raises(NotFoundError) as facade:
+        sage.contacts.get("missing")
+    with pytest.raises(NotFoundError) as raw:
+        sage.request("GET", "/contacts/missing")
+    with pytest.raises(NotFoundError) as generated:
+        get_contacts_key.sync_detailed("missing", client=sage.api_client)
+    paths = {str(error.value.url).split("?")[0] for error in (facade, raw, generated)}
+    assert paths == {f"{fake.api_base_url}/contacts/missing"}
+    # The httpx client underneath answers as httpx does: no status check of ours.
+    assert sage.http_client.get("/contacts/missing").status_code == 404
+
+
+def test_with_options_sends_its_policy_on_the_request_it_builds(fake: SageEmulator) -> None:
+    sage = make_client(fake)
+    quick = sage.with_options(max_retries=0)
+    assert quick.http_client is sage.http_client  # no child httpx client, no event hooks
+    fake.faults.script(["503"])
+    with pytest.raises(ServerError):
+        quick.lead_business()
+    fake.faults.script(["503"])
+    assert sage.lead_business().id == fake.lead_business_id  # the parent still retries

@@ -28,7 +28,7 @@ import attrs
 import httpx
 
 from .._token import Token
-from ..errors import APIStatusError, SubscriptionError, TokenRefreshError
+from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
 from ._refusals import DEFAULT_TTL, Refusals
 from ._store import TokenStore
 
@@ -282,9 +282,9 @@ class SageAuth(httpx.Auth):
                 item = flow.send(sent)
             except StopIteration as stop:
                 assert isinstance(sent, httpx.Response)
-                if sent.status_code >= 400:
+                if stop.value is not None:
                     sent.read()
-                self._raise_for_status(sent, stop.value)
+                self._note_refusal(sent, stop.value)
                 return
 
     def _sync_token(self, need: _NeedToken) -> Generator[httpx.Request, httpx.Response, Token]:
@@ -340,23 +340,22 @@ class SageAuth(httpx.Auth):
                 item = flow.send(sent)
             except StopIteration as stop:
                 assert isinstance(sent, httpx.Response)
-                if sent.status_code >= 400:
+                if stop.value is not None:
                     await sent.aread()
-                self._raise_for_status(sent, stop.value)
+                self._note_refusal(sent, stop.value)
                 return
 
-    def _raise_for_status(self, last: httpx.Response, refused_with: Token | None) -> None:
-        """An API call that ends in an error status raises its typed error (see errors.py).
-
-        `refused_with`: the fresh token a final 401 came with, so Sage refuses the business.
-        """
-        if last.status_code < 400:
-            return
+    def _note_refusal(self, last: httpx.Response, refused_with: Token | None) -> None:
+        """A final 401 that came with `refused_with`, a token fresher than the one first
+        refused: Sage refuses the business. The answer is marked so (the client's one
+        `errors.status_error` makes it a `SubscriptionError`) and the business is remembered.
+        The flow raises no status errors: the client does, where it sends."""
         if refused_with is None:
-            raise APIStatusError.from_response(last)
-        error = SubscriptionError.refused(last, business_id=self.business_id)
+            return
+        last.extensions[REFUSED_EXTENSION] = self.business_id
+        error = status_error(last)
+        assert isinstance(error, SubscriptionError)
         self.manager.refusals.note(self.business_id, refused_with, error)
-        raise error
 
 
 def _stripped(request: httpx.Request) -> httpx.Request:

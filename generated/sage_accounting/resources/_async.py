@@ -504,7 +504,7 @@ class AsyncCoaAccountsResource(_Resource):
         from ..api.coa_accounts import get_coa_accounts as _op
         from ..models.coa_account_list import CoaAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 coa_template_id=coa_template_id,
                 updated_or_created_since=updated_or_created_since,
@@ -541,7 +541,7 @@ class AsyncCoaAccountsResource(_Resource):
         from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -569,7 +569,7 @@ class AsyncCoaAccountsResource(_Resource):
         from ..api.coa_accounts import get_coa_accounts_key as _op
         from ..models.coa_account import CoaAccount
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, CoaAccount.from_dict)
 
@@ -602,7 +602,7 @@ class AsyncCoaTemplatesResource(_Resource):
         from ..api.coa_templates import get_coa_templates as _op
         from ..models.coa_template_list import CoaTemplateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
         return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
@@ -623,7 +623,7 @@ class AsyncCoaTemplatesResource(_Resource):
         from ..api.coa_templates import get_coa_templates_key as _op
         from ..models.coa_template import CoaTemplate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, CoaTemplate.from_dict)
 
@@ -713,7 +713,7 @@ class AsyncLedgerAccountsResource(_Resource):
         from ..models.get_ledger_accounts_visible_in import GetLedgerAccountsVisibleIn
         from ..models.ledger_account_list import LedgerAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 visible_in=as_enum(GetLedgerAccountsVisibleIn, visible_in),
@@ -762,7 +762,7 @@ class AsyncLedgerAccountsResource(_Resource):
         from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -816,7 +816,7 @@ class AsyncLedgerAccountsResource(_Resource):
         from ..api.ledger_accounts import get_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -872,7 +872,7 @@ class AsyncLedgerAccountsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account", idempotency_id)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
@@ -910,7 +910,7 @@ class AsyncLedgerAccountsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -943,7 +943,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 ledger_account_type_id=ledger_account_type_id,
                 items_per_page=items_per_page,
@@ -972,7 +972,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         )
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1005,7 +1005,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
         from ..api.ledger_account_types import get_ledger_account_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 ledger_account_classification_id=ledger_account_classification_id,
                 items_per_page=items_per_page,
@@ -1030,7 +1030,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
         from ..api.ledger_account_types import get_ledger_account_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1069,7 +1069,7 @@ class AsyncJournalsResource(_Resource):
         from ..api.journals import get_journals as _op
         from ..models.journal_list import JournalList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -1106,7 +1106,7 @@ class AsyncJournalsResource(_Resource):
         from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -1147,7 +1147,7 @@ class AsyncJournalsResource(_Resource):
         from ..api.journals import get_journals_key as _op
         from ..models.journal import Journal
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -1193,7 +1193,7 @@ class AsyncJournalsResource(_Resource):
             required=["date", "reference", "journal_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal", idempotency_id)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
@@ -1216,7 +1216,7 @@ class AsyncJournalsResource(_Resource):
         """
         from ..api.journals import delete_journals_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -1233,7 +1233,7 @@ class AsyncJournalsResource(_Resource):
         from ..api.journals import post_journals_key_reissue as _op
         from ..models.journal import Journal
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1272,7 +1272,7 @@ class AsyncJournalCodesResource(_Resource):
         from ..api.journal_codes import get_journal_codes as _op
         from ..models.journal_code_list import JournalCodeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -1308,7 +1308,7 @@ class AsyncJournalCodesResource(_Resource):
         from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -1342,7 +1342,7 @@ class AsyncJournalCodesResource(_Resource):
         from ..api.journal_codes import get_journal_codes_key as _op
         from ..models.journal_code import JournalCode
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1382,7 +1382,7 @@ class AsyncJournalCodesResource(_Resource):
             required=["name", "code", "journal_code_type_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal_code", idempotency_id)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
@@ -1420,7 +1420,7 @@ class AsyncJournalCodesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1443,7 +1443,7 @@ class AsyncJournalCodesResource(_Resource):
         """
         from ..api.journal_codes import delete_journal_codes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -1474,7 +1474,7 @@ class AsyncJournalCodeTypesResource(_Resource):
         from ..api.journal_code_types import get_journal_code_types as _op
         from ..models.journal_code_type_list import JournalCodeTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
         )
@@ -1495,7 +1495,7 @@ class AsyncJournalCodeTypesResource(_Resource):
         from ..api.journal_code_types import get_journal_code_types_key as _op
         from ..models.journal_code_type import JournalCodeType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, JournalCodeType.from_dict)
 
@@ -1544,7 +1544,7 @@ class AsyncLedgerEntriesResource(_Resource):
         from ..api.ledger_entries import get_ledger_entries as _op
         from ..models.ledger_entry_list import LedgerEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 from_date=from_date,
                 to_date=to_date,
@@ -1586,7 +1586,7 @@ class AsyncLedgerEntriesResource(_Resource):
         from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -1621,7 +1621,7 @@ class AsyncLedgerEntriesResource(_Resource):
         from ..api.ledger_entries import get_ledger_entries_key as _op
         from ..models.ledger_entry import LedgerEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -1672,7 +1672,7 @@ class AsyncTransactionsResource(_Resource):
         from ..api.transactions import get_transactions as _op
         from ..models.transaction_list import TransactionList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 from_date=from_date,
@@ -1714,7 +1714,7 @@ class AsyncTransactionsResource(_Resource):
         from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -1749,7 +1749,9 @@ class AsyncTransactionsResource(_Resource):
         from ..api.transactions import get_transactions_key as _op
         from ..models.transaction import Transaction
 
-        request = _op._get_kwargs(key, **given(expand_origin=expand_origin, attributes=attributes))
+        request = _op.build_request(
+            key, **given(expand_origin=expand_origin, attributes=attributes)
+        )
         response = await self._send(request)
         return decode(response, Transaction.from_dict)
 
@@ -1782,7 +1784,7 @@ class AsyncTransactionTypesResource(_Resource):
         from ..api.transaction_types import get_transaction_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 valid_for_business=valid_for_business,
                 items_per_page=items_per_page,
@@ -1807,7 +1809,7 @@ class AsyncTransactionTypesResource(_Resource):
         from ..api.transaction_types import get_transaction_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1856,7 +1858,7 @@ class AsyncAttachmentsResource(_Resource):
         from ..api.attachments import get_attachments as _op
         from ..models.attachment_list import AttachmentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 attachment_context_id=attachment_context_id,
                 attachment_context_type_id=attachment_context_type_id,
@@ -1897,7 +1899,7 @@ class AsyncAttachmentsResource(_Resource):
         from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -1931,7 +1933,7 @@ class AsyncAttachmentsResource(_Resource):
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -1968,7 +1970,7 @@ class AsyncAttachmentsResource(_Resource):
             required=["file", "file_name", "mime_type"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -2006,7 +2008,7 @@ class AsyncAttachmentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -2030,7 +2032,7 @@ class AsyncAttachmentsResource(_Resource):
         """
         from ..api.attachments import delete_attachments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -2054,7 +2056,7 @@ class AsyncAttachmentsResource(_Resource):
         """
         from ..api.attachments import get_attachments_key_file as _op
 
-        request = _op._get_kwargs(key, accept="application/octet-stream", **given())
+        request = _op.build_request(key, accept="application/octet-stream", **given())
         response = await self._send(request)
         return response.content
 
@@ -2085,7 +2087,7 @@ class AsyncAttachmentContextTypesResource(_Resource):
         from ..api.attachment_context_types import get_attachment_context_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -2104,7 +2106,7 @@ class AsyncAttachmentContextTypesResource(_Resource):
         from ..api.attachment_context_types import get_attachment_context_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2151,7 +2153,7 @@ class AsyncBankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts as _op
         from ..models.bank_account_list import BankAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2192,7 +2194,7 @@ class AsyncBankAccountsResource(_Resource):
         from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -2227,7 +2229,7 @@ class AsyncBankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -2268,7 +2270,7 @@ class AsyncBankAccountsResource(_Resource):
             required=["bank_account_type_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_account", idempotency_id)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
@@ -2305,7 +2307,7 @@ class AsyncBankAccountsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2327,7 +2329,7 @@ class AsyncBankAccountsResource(_Resource):
         """
         from ..api.bank_accounts import delete_bank_accounts_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -2350,7 +2352,7 @@ class AsyncBankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2381,7 +2383,7 @@ class AsyncBankAccountTypesResource(_Resource):
         from ..api.bank_account_types import get_bank_account_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -2400,7 +2402,7 @@ class AsyncBankAccountTypesResource(_Resource):
         from ..api.bank_account_types import get_bank_account_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2445,7 +2447,7 @@ class AsyncBankDepositsResource(_Resource):
         from ..api.bank_deposits import get_bank_deposits as _op
         from ..models.bank_deposit_list import BankDepositList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2485,7 +2487,7 @@ class AsyncBankDepositsResource(_Resource):
         from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -2520,7 +2522,7 @@ class AsyncBankDepositsResource(_Resource):
         from ..api.bank_deposits import get_bank_deposits_key as _op
         from ..models.bank_deposit import BankDeposit
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -2567,7 +2569,7 @@ class AsyncBankDepositsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_deposit", idempotency_id)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
@@ -2590,7 +2592,7 @@ class AsyncBankDepositsResource(_Resource):
         """
         from ..api.bank_deposits import delete_bank_deposits_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -2629,7 +2631,7 @@ class AsyncBankReconciliationsResource(_Resource):
         from ..api.bank_reconciliations import get_bank_reconciliations as _op
         from ..models.bank_reconciliation_list import BankReconciliationList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 bank_account_id=bank_account_id,
@@ -2668,7 +2670,7 @@ class AsyncBankReconciliationsResource(_Resource):
         from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -2700,7 +2702,7 @@ class AsyncBankReconciliationsResource(_Resource):
         from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2743,7 +2745,7 @@ class AsyncBankReconciliationsResource(_Resource):
             required=["bank_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_reconciliation", idempotency_id)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
@@ -2784,7 +2786,7 @@ class AsyncBankReconciliationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2829,7 +2831,7 @@ class AsyncBankTransfersResource(_Resource):
         from ..api.bank_transfers import get_bank_transfers as _op
         from ..models.bank_transfer_list import BankTransferList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2869,7 +2871,7 @@ class AsyncBankTransfersResource(_Resource):
         from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -2904,7 +2906,7 @@ class AsyncBankTransfersResource(_Resource):
         from ..api.bank_transfers import get_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -2945,7 +2947,7 @@ class AsyncBankTransfersResource(_Resource):
             required=["from_bank_account_id", "to_bank_account_id", "date", "amount"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_transfer", idempotency_id)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
@@ -2982,7 +2984,7 @@ class AsyncBankTransfersResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -3004,7 +3006,7 @@ class AsyncBankTransfersResource(_Resource):
         """
         from ..api.bank_transfers import delete_bank_transfers_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -3050,7 +3052,7 @@ class AsyncAddressesResource(_Resource):
         from ..api.addresses import get_addresses as _op
         from ..models.address_list import AddressList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 bank_account_id=bank_account_id,
@@ -3089,7 +3091,7 @@ class AsyncAddressesResource(_Resource):
         from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -3128,7 +3130,7 @@ class AsyncAddressesResource(_Resource):
         from ..api.addresses import get_addresses_key as _op
         from ..models.address import Address
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -3170,7 +3172,7 @@ class AsyncAddressesResource(_Resource):
             required=["address_type_id", "name", "is_main_address"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "address", idempotency_id)
         response = await self._send(request)
         return decode(response, Address.from_dict)
@@ -3208,7 +3210,7 @@ class AsyncAddressesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3231,7 +3233,7 @@ class AsyncAddressesResource(_Resource):
         """
         from ..api.addresses import delete_addresses_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -3262,7 +3264,7 @@ class AsyncAddressTypesResource(_Resource):
         from ..api.address_types import get_address_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3281,7 +3283,7 @@ class AsyncAddressTypesResource(_Resource):
         from ..api.address_types import get_address_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -3314,7 +3316,7 @@ class AsyncAddressRegionsResource(_Resource):
         from ..api.address_regions import get_address_regions as _op
         from ..models.address_region_list import AddressRegionList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
         return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
@@ -3335,7 +3337,7 @@ class AsyncAddressRegionsResource(_Resource):
         from ..api.address_regions import get_address_regions_key as _op
         from ..models.address_region import AddressRegion
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, AddressRegion.from_dict)
 
@@ -3395,7 +3397,7 @@ class AsyncContactsResource(_Resource):
         from ..api.contacts import get_contacts as _op
         from ..models.contact_list import ContactList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -3441,7 +3443,7 @@ class AsyncContactsResource(_Resource):
         from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -3490,7 +3492,7 @@ class AsyncContactsResource(_Resource):
         from ..api.contacts import get_contacts_key as _op
         from ..models.contact import Contact
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -3539,7 +3541,7 @@ class AsyncContactsResource(_Resource):
             required=["name", "contact_type_ids"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact", idempotency_id)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
@@ -3577,7 +3579,7 @@ class AsyncContactsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3600,7 +3602,7 @@ class AsyncContactsResource(_Resource):
         """
         from ..api.contacts import delete_contacts_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -3631,7 +3633,7 @@ class AsyncContactTypesResource(_Resource):
         from ..api.contact_types import get_contact_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3650,7 +3652,7 @@ class AsyncContactTypesResource(_Resource):
         from ..api.contact_types import get_contact_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -3696,7 +3698,7 @@ class AsyncContactPersonsResource(_Resource):
         from ..api.contact_people import get_contact_persons as _op
         from ..models.contact_person_list import ContactPersonList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 address_id=address_id,
                 updated_or_created_since=updated_or_created_since,
@@ -3735,7 +3737,7 @@ class AsyncContactPersonsResource(_Resource):
         from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -3774,7 +3776,7 @@ class AsyncContactPersonsResource(_Resource):
         from ..api.contact_people import get_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -3816,7 +3818,7 @@ class AsyncContactPersonsResource(_Resource):
             required=["address_id", "name", "contact_person_type_ids"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_person", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
@@ -3854,7 +3856,7 @@ class AsyncContactPersonsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -3877,7 +3879,7 @@ class AsyncContactPersonsResource(_Resource):
         """
         from ..api.contact_people import delete_contact_persons_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -3908,7 +3910,7 @@ class AsyncContactPersonTypesResource(_Resource):
         from ..api.contact_person_types import get_contact_person_types as _op
         from ..models.contact_person_type_list import ContactPersonTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
@@ -3929,7 +3931,7 @@ class AsyncContactPersonTypesResource(_Resource):
         from ..api.contact_person_types import get_contact_person_types_key as _op
         from ..models.contact_person_type import ContactPersonType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ContactPersonType.from_dict)
 
@@ -3960,7 +3962,7 @@ class AsyncCountriesResource(_Resource):
         from ..api.countries import get_countries as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3979,7 +3981,7 @@ class AsyncCountriesResource(_Resource):
         from ..api.countries import get_countries_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4010,7 +4012,7 @@ class AsyncCountryGroupsResource(_Resource):
         from ..api.country_groups import get_country_groups as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4029,7 +4031,7 @@ class AsyncCountryGroupsResource(_Resource):
         from ..api.country_groups import get_country_groups_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4064,7 +4066,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         from ..api.business_exchange_rates import get_business_exchange_rates as _op
         from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
@@ -4089,7 +4091,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4132,7 +4134,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             required=["currency_id", "rate"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "business_exchange_rate", idempotency_id)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
@@ -4175,7 +4177,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4197,7 +4199,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         """
         from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -4228,7 +4230,7 @@ class AsyncCurrenciesResource(_Resource):
         from ..api.currencies import get_currencies as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4247,7 +4249,7 @@ class AsyncCurrenciesResource(_Resource):
         from ..api.currencies import get_currencies_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4278,7 +4280,7 @@ class AsyncExchangeRatesResource(_Resource):
         from ..api.exchange_rates import get_exchange_rates as _op
         from ..models.exchange_rate_list import ExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
@@ -4297,7 +4299,7 @@ class AsyncExchangeRatesResource(_Resource):
         from ..api.exchange_rates import get_exchange_rates_key as _op
         from ..models.exchange_rate import ExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ExchangeRate.from_dict)
 
@@ -4328,7 +4330,7 @@ class AsyncLiveExchangeRatesResource(_Resource):
         from ..api.live_exchange_rates import get_live_exchange_rates as _op
         from ..models.live_exchange_rate_list import LiveExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
         )
@@ -4349,7 +4351,7 @@ class AsyncLiveExchangeRatesResource(_Resource):
         from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
         from ..models.live_exchange_rate import LiveExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, LiveExchangeRate.from_dict)
 
@@ -4380,7 +4382,7 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4399,7 +4401,7 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4430,7 +4432,7 @@ class AsyncQuickEntryTypesResource(_Resource):
         from ..api.quick_entry_types import get_quick_entry_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4449,7 +4451,7 @@ class AsyncQuickEntryTypesResource(_Resource):
         from ..api.quick_entry_types import get_quick_entry_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4486,7 +4488,7 @@ class AsyncArtefactStatusesResource(_Resource):
         from ..api.artefact_statuses import get_artefact_statuses as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4511,7 +4513,7 @@ class AsyncArtefactStatusesResource(_Resource):
         from ..api.artefact_statuses import get_artefact_statuses_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4542,7 +4544,7 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4561,7 +4563,7 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4614,7 +4616,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -4665,7 +4667,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -4706,7 +4708,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -4755,7 +4757,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
@@ -4796,7 +4798,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4818,7 +4820,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             delete_purchase_corrective_invoices_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -4873,7 +4875,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -4920,7 +4922,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -4963,7 +4965,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5012,7 +5014,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             required=["contact_id", "date", "credit_note_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_credit_note", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
@@ -5051,7 +5053,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5071,7 +5073,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         """
         from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -5092,7 +5094,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5147,7 +5149,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import get_purchase_invoices as _op
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -5194,7 +5196,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -5239,7 +5241,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import get_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5288,7 +5290,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             required=["contact_id", "date", "due_date", "invoice_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
@@ -5328,7 +5330,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5349,7 +5351,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         """
         from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -5371,7 +5373,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5426,7 +5428,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -5473,7 +5475,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -5516,7 +5518,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5572,7 +5574,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
@@ -5614,7 +5616,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5635,7 +5637,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         """
         from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -5690,7 +5692,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -5741,7 +5743,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -5786,7 +5788,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5838,7 +5840,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
@@ -5881,7 +5883,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5907,7 +5909,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = await self._send(request)
         return decode_optional(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5938,7 +5940,7 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
         from ..models.eu_sales_description_list import EuSalesDescriptionList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
@@ -5959,7 +5961,7 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
         from ..models.eu_sales_description import EuSalesDescription
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, EuSalesDescription.from_dict)
 
@@ -6014,7 +6016,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import get_sales_credit_notes as _op
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -6061,7 +6063,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -6106,7 +6108,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6155,7 +6157,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             required=["contact_id", "date", "credit_note_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_credit_note", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
@@ -6194,7 +6196,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6217,7 +6219,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = await self._send(request)
         return decode_optional(response, SalesCreditNote.from_dict)
 
@@ -6238,7 +6240,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6287,7 +6289,7 @@ class AsyncSalesEstimatesResource(_Resource):
         from ..api.sales_estimates import get_sales_estimates as _op
         from ..models.sales_estimate_list import SalesEstimateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -6329,7 +6331,7 @@ class AsyncSalesEstimatesResource(_Resource):
         from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -6364,7 +6366,7 @@ class AsyncSalesEstimatesResource(_Resource):
         from ..api.sales_estimates import get_sales_estimates_key as _op
         from ..models.sales_estimate import SalesEstimate
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -6403,7 +6405,7 @@ class AsyncSalesEstimatesResource(_Resource):
             required=["contact_id", "date", "expiry_date", "estimate_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_estimate", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
@@ -6438,7 +6440,7 @@ class AsyncSalesEstimatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6458,7 +6460,7 @@ class AsyncSalesEstimatesResource(_Resource):
         """
         from ..api.sales_estimates import delete_sales_estimates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -6513,7 +6515,7 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..api.sales_invoices import get_sales_invoices as _op
         from ..models.sales_invoice_list import SalesInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -6558,7 +6560,7 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -6607,7 +6609,7 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..api.sales_invoices import get_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6657,7 +6659,7 @@ class AsyncSalesInvoicesResource(_Resource):
             required=["contact_id", "date", "invoice_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_invoice", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
@@ -6694,7 +6696,7 @@ class AsyncSalesInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6718,7 +6720,7 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..api.sales_invoices import delete_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = await self._send(request)
         return decode_optional(response, SalesInvoice.from_dict)
 
@@ -6741,7 +6743,7 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..api.sales_invoices import post_sales_invoices_key_release as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6796,7 +6798,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         from ..api.sales_quick_entries import get_sales_quick_entries as _op
         from ..models.quick_entry_list import QuickEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -6841,7 +6843,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -6884,7 +6886,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
         from ..models.quick_entry import QuickEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6938,7 +6940,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quick_entry", idempotency_id)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
@@ -6978,7 +6980,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6999,7 +7001,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         """
         from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -7050,7 +7052,7 @@ class AsyncSalesQuotesResource(_Resource):
         from ..api.sales_quotes import get_sales_quotes as _op
         from ..models.sales_quote_list import SalesQuoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -7093,7 +7095,7 @@ class AsyncSalesQuotesResource(_Resource):
         from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -7128,7 +7130,7 @@ class AsyncSalesQuotesResource(_Resource):
         from ..api.sales_quotes import get_sales_quotes_key as _op
         from ..models.sales_quote import SalesQuote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = await self._send(request)
@@ -7168,7 +7170,7 @@ class AsyncSalesQuotesResource(_Resource):
             required=["contact_id", "date", "expiry_date", "quote_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quote", idempotency_id)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
@@ -7204,7 +7206,7 @@ class AsyncSalesQuotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7225,7 +7227,7 @@ class AsyncSalesQuotesResource(_Resource):
         """
         from ..api.sales_quotes import delete_sales_quotes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -7264,7 +7266,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         )
         from ..models.hosted_artefact_payment_setting_list import HostedArtefactPaymentSettingList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
@@ -7297,7 +7299,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         )
         from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7342,7 +7344,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
@@ -7367,7 +7369,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -7410,7 +7412,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         from ..api.contact_opening_balances import get_contact_opening_balances as _op
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -7451,7 +7453,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -7483,7 +7485,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7531,7 +7533,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
@@ -7573,7 +7575,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7594,7 +7596,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         """
         from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -7625,7 +7627,7 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BaseList.from_dict, progress, "contact_opening_balance_types", False
         )
@@ -7646,7 +7648,7 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -7685,7 +7687,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         from ..api.bank_opening_balances import get_bank_opening_balances as _op
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 bank_account_id=bank_account_id,
@@ -7724,7 +7726,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -7756,7 +7758,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7799,7 +7801,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             required=["bank_account_id", "date", "debit", "credit"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
@@ -7840,7 +7842,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7862,7 +7864,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         """
         from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -7899,7 +7901,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -7941,7 +7943,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -7975,7 +7977,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         )
         from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8020,7 +8022,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             required=["ledger_account_id", "debit", "credit"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
@@ -8065,7 +8067,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8089,7 +8091,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             delete_ledger_account_opening_balances_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -8124,7 +8126,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         from ..api.opening_balance_journals import get_opening_balance_journals as _op
         from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request,
             OpeningBalanceJournalList.from_dict,
@@ -8153,7 +8155,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8196,7 +8198,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             required=["journal_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "opening_balance_journal", idempotency_id)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
@@ -8219,7 +8221,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         """
         from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -8264,7 +8266,7 @@ class AsyncContactAllocationsResource(_Resource):
         from ..api.contact_allocations import get_contact_allocations as _op
         from ..models.contact_allocation_list import ContactAllocationList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 transaction_type_id=transaction_type_id,
@@ -8306,7 +8308,7 @@ class AsyncContactAllocationsResource(_Resource):
         from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -8338,7 +8340,7 @@ class AsyncContactAllocationsResource(_Resource):
         from ..api.contact_allocations import get_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8378,7 +8380,7 @@ class AsyncContactAllocationsResource(_Resource):
             required=["transaction_type_id", "contact_id", "allocated_artefacts"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_allocation", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
@@ -8418,7 +8420,7 @@ class AsyncContactAllocationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8439,7 +8441,7 @@ class AsyncContactAllocationsResource(_Resource):
         """
         from ..api.contact_allocations import delete_contact_allocations_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -8470,7 +8472,7 @@ class AsyncPaymentMethodsResource(_Resource):
         from ..api.payment_methods import get_payment_methods as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -8489,7 +8491,7 @@ class AsyncPaymentMethodsResource(_Resource):
         from ..api.payment_methods import get_payment_methods_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -8540,7 +8542,7 @@ class AsyncContactPaymentsResource(_Resource):
         from ..api.contact_payments import get_contact_payments as _op
         from ..models.contact_payment_list import ContactPaymentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 bank_account_id=bank_account_id,
@@ -8585,7 +8587,7 @@ class AsyncContactPaymentsResource(_Resource):
         from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -8617,7 +8619,7 @@ class AsyncContactPaymentsResource(_Resource):
         from ..api.contact_payments import get_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8662,7 +8664,7 @@ class AsyncContactPaymentsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_payment", idempotency_id)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
@@ -8701,7 +8703,7 @@ class AsyncContactPaymentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8723,7 +8725,7 @@ class AsyncContactPaymentsResource(_Resource):
         """
         from ..api.contact_payments import delete_contact_payments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -8776,7 +8778,7 @@ class AsyncOtherPaymentsResource(_Resource):
         from ..api.other_payments import get_other_payments as _op
         from ..models.other_payment_list import OtherPaymentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 bank_account_id=bank_account_id,
                 contact_id=contact_id,
@@ -8820,7 +8822,7 @@ class AsyncOtherPaymentsResource(_Resource):
         from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -8861,7 +8863,7 @@ class AsyncOtherPaymentsResource(_Resource):
         from ..api.other_payments import get_other_payments_key as _op
         from ..models.other_payment import OtherPayment
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -8907,7 +8909,7 @@ class AsyncOtherPaymentsResource(_Resource):
             required=["transaction_type_id", "date", "total_amount", "payment_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "other_payment", idempotency_id)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
@@ -8944,7 +8946,7 @@ class AsyncOtherPaymentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -8966,7 +8968,7 @@ class AsyncOtherPaymentsResource(_Resource):
         """
         from ..api.other_payments import delete_other_payments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -9007,7 +9009,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
         from ..models.unallocated_artefact_list import UnallocatedArtefactList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -9041,7 +9043,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
         from ..models.unallocated_artefact import UnallocatedArtefact
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, UnallocatedArtefact.from_dict)
 
@@ -9072,7 +9074,7 @@ class AsyncCatalogItemTypesResource(_Resource):
         from ..api.catalog_item_types import get_catalog_item_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -9091,7 +9093,7 @@ class AsyncCatalogItemTypesResource(_Resource):
         from ..api.catalog_item_types import get_catalog_item_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -9131,7 +9133,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         from ..api.product_sales_price_types import get_product_sales_price_types as _op
         from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
@@ -9165,7 +9167,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9208,7 +9210,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             required=["name", "active"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product_sales_price_type", idempotency_id)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
@@ -9251,7 +9253,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9273,7 +9275,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         """
         from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -9319,7 +9321,7 @@ class AsyncProductsResource(_Resource):
         from ..api.products import get_products as _op
         from ..models.product_list import ProductList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -9358,7 +9360,7 @@ class AsyncProductsResource(_Resource):
         from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -9393,7 +9395,7 @@ class AsyncProductsResource(_Resource):
         from ..api.products import get_products_key as _op
         from ..models.product import Product
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9432,7 +9434,7 @@ class AsyncProductsResource(_Resource):
             required=["description", "sales_ledger_account_id", "purchase_ledger_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product", idempotency_id)
         response = await self._send(request)
         return decode(response, Product.from_dict)
@@ -9469,7 +9471,7 @@ class AsyncProductsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9491,7 +9493,7 @@ class AsyncProductsResource(_Resource):
         """
         from ..api.products import delete_products_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -9537,7 +9539,7 @@ class AsyncServicesResource(_Resource):
         from ..api.services import get_services as _op
         from ..models.service_list import ServiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -9576,7 +9578,7 @@ class AsyncServicesResource(_Resource):
         from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -9611,7 +9613,7 @@ class AsyncServicesResource(_Resource):
         from ..api.services import get_services_key as _op
         from ..models.service import Service
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9650,7 +9652,7 @@ class AsyncServicesResource(_Resource):
             required=["description", "sales_ledger_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service", idempotency_id)
         response = await self._send(request)
         return decode(response, Service.from_dict)
@@ -9687,7 +9689,7 @@ class AsyncServicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9709,7 +9711,7 @@ class AsyncServicesResource(_Resource):
         """
         from ..api.services import delete_services_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -9751,7 +9753,7 @@ class AsyncServiceRateTypesResource(_Resource):
         from ..api.service_rate_types import get_service_rate_types as _op
         from ..models.service_rate_type_list import ServiceRateTypeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 active=active,
@@ -9790,7 +9792,7 @@ class AsyncServiceRateTypesResource(_Resource):
         from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -9825,7 +9827,7 @@ class AsyncServiceRateTypesResource(_Resource):
         from ..api.service_rate_types import get_service_rate_types_key as _op
         from ..models.service_rate_type import ServiceRateType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9866,7 +9868,7 @@ class AsyncServiceRateTypesResource(_Resource):
             required=["name", "active"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service_rate_type", idempotency_id)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
@@ -9907,7 +9909,7 @@ class AsyncServiceRateTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9929,7 +9931,7 @@ class AsyncServiceRateTypesResource(_Resource):
         """
         from ..api.service_rate_types import delete_service_rate_types_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -9977,7 +9979,7 @@ class AsyncStockItemsResource(_Resource):
         from ..api.stock_items import get_stock_items as _op
         from ..models.stock_item_list import StockItemList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -10018,7 +10020,7 @@ class AsyncStockItemsResource(_Resource):
         from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -10051,7 +10053,7 @@ class AsyncStockItemsResource(_Resource):
         from ..api.stock_items import get_stock_items_key as _op
         from ..models.stock_item import StockItem
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10094,7 +10096,7 @@ class AsyncStockItemsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_item", idempotency_id)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
@@ -10130,7 +10132,7 @@ class AsyncStockItemsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10151,7 +10153,7 @@ class AsyncStockItemsResource(_Resource):
         """
         from ..api.stock_items import delete_stock_items_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -10195,7 +10197,7 @@ class AsyncStockMovementsResource(_Resource):
         from ..api.stock_movements import get_stock_movements as _op
         from ..models.stock_movement_list import StockMovementList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 stock_item_id=stock_item_id,
@@ -10228,7 +10230,7 @@ class AsyncStockMovementsResource(_Resource):
         from ..api.stock_movements import get_stock_movements_key as _op
         from ..models.stock_movement import StockMovement
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10266,7 +10268,7 @@ class AsyncStockMovementsResource(_Resource):
             required=["stock_item_id", "date", "quantity", "cost_price", "details"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_movement", idempotency_id)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
@@ -10302,7 +10304,7 @@ class AsyncStockMovementsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10323,7 +10325,7 @@ class AsyncStockMovementsResource(_Resource):
         """
         from ..api.stock_movements import delete_stock_movements_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -10364,7 +10366,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             GetAnalysisTypeCategoriesAnalysisTypeLevel,
         )
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 analysis_type_level=as_enum(
@@ -10405,7 +10407,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -10436,7 +10438,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10475,7 +10477,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10516,7 +10518,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10537,7 +10539,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         """
         from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -10580,7 +10582,7 @@ class AsyncAnalysisTypesResource(_Resource):
             GetAnalysisTypesAnalysisTypeLevel,
         )
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 analysis_type_level=as_enum(GetAnalysisTypesAnalysisTypeLevel, analysis_type_level),
@@ -10618,7 +10620,7 @@ class AsyncAnalysisTypesResource(_Resource):
         from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -10645,7 +10647,7 @@ class AsyncAnalysisTypesResource(_Resource):
         from ..api.analysis_types import get_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
 
@@ -10676,7 +10678,7 @@ class AsyncAnalysisTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
 
@@ -10707,7 +10709,7 @@ class AsyncBusinessActivityTypesResource(_Resource):
         from ..api.business_activity_types import get_business_activity_types as _op
         from ..models.business_activity_type_list import BusinessActivityTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
@@ -10728,7 +10730,7 @@ class AsyncBusinessActivityTypesResource(_Resource):
         from ..api.business_activity_types import get_business_activity_types_key as _op
         from ..models.business_activity_type import BusinessActivityType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, BusinessActivityType.from_dict)
 
@@ -10752,7 +10754,7 @@ class AsyncBusinessSettingsResource(_Resource):
         from ..api.business_settings import get_business_settings as _op
         from ..models.business_settings import BusinessSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
@@ -10789,7 +10791,7 @@ class AsyncBusinessSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
@@ -10820,7 +10822,7 @@ class AsyncBusinessTypesResource(_Resource):
         from ..api.business_types import get_business_types as _op
         from ..models.business_type_list import BusinessTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
@@ -10839,7 +10841,7 @@ class AsyncBusinessTypesResource(_Resource):
         from ..api.business_types import get_business_types_key as _op
         from ..models.business_type import BusinessType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, BusinessType.from_dict)
 
@@ -10863,7 +10865,7 @@ class AsyncCisSettingsResource(_Resource):
         from ..api.cis_settings import get_cis_settings as _op
         from ..models.cis_settings import CisSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
 
@@ -10898,7 +10900,7 @@ class AsyncCisSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
 
@@ -10922,7 +10924,7 @@ class AsyncDatevSettingsResource(_Resource):
         from ..api.datev_settings import get_datev_settings as _op
         from ..models.datev_settings import DatevSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
 
@@ -10957,7 +10959,7 @@ class AsyncDatevSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
 
@@ -10982,7 +10984,7 @@ class AsyncFinancialSettingsResource(_Resource):
         from ..api.financial_settings import get_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
@@ -11020,7 +11022,7 @@ class AsyncFinancialSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
@@ -11045,7 +11047,7 @@ class AsyncInvoiceSettingsResource(_Resource):
         from ..api.invoice_settings import get_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
@@ -11081,7 +11083,7 @@ class AsyncInvoiceSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
@@ -11112,7 +11114,7 @@ class AsyncLegalFormTypesResource(_Resource):
         from ..api.legal_form_types import get_legal_form_types as _op
         from ..models.legal_form_type_list import LegalFormTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
         )
@@ -11133,7 +11135,7 @@ class AsyncLegalFormTypesResource(_Resource):
         from ..api.legal_form_types import get_legal_form_types_key as _op
         from ..models.legal_form_type import LegalFormType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, LegalFormType.from_dict)
 
@@ -11164,7 +11166,7 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         from ..api.country_of_registrations import get_countries_of_registration as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BaseList.from_dict, progress, "countries_of_registration", False
         )
@@ -11185,7 +11187,7 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         from ..api.country_of_registrations import get_countries_of_registration_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -11248,7 +11250,7 @@ class AsyncTaxDeterminationsResource(_Resource):
         from ..models.get_tax_determinations_usage import GetTaxDeterminationsUsage
         from ..models.tax_rate_list import TaxRateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 artefact_id=artefact_id,
                 artefact_line_amount=artefact_line_amount,
@@ -11298,7 +11300,7 @@ class AsyncTaxOfficesResource(_Resource):
         from ..api.tax_offices import get_tax_offices as _op
         from ..models.tax_office_list import TaxOfficeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
@@ -11317,7 +11319,7 @@ class AsyncTaxOfficesResource(_Resource):
         from ..api.tax_offices import get_tax_offices_key as _op
         from ..models.tax_office import TaxOffice
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, TaxOffice.from_dict)
 
@@ -11355,7 +11357,7 @@ class AsyncTaxProfilesResource(_Resource):
         from ..api.tax_profiles import get_tax_profiles as _op
         from ..models.tax_profile_list import TaxProfileList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -11391,7 +11393,7 @@ class AsyncTaxProfilesResource(_Resource):
         from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -11424,7 +11426,7 @@ class AsyncTaxProfilesResource(_Resource):
         from ..api.tax_profiles import get_tax_profiles_key as _op
         from ..models.tax_profile import TaxProfile
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
 
@@ -11461,7 +11463,7 @@ class AsyncTaxProfilesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
 
@@ -11514,7 +11516,7 @@ class AsyncTaxRatesResource(_Resource):
         from ..api.tax_rates import get_tax_rates as _op
         from ..models.tax_rate_list import TaxRateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 usage=usage,
@@ -11556,7 +11558,7 @@ class AsyncTaxRatesResource(_Resource):
         from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return await self._changes(
             request,
@@ -11595,7 +11597,7 @@ class AsyncTaxRatesResource(_Resource):
         from ..api.tax_rates import get_tax_rates_key as _op
         from ..models.tax_rate import TaxRate
 
-        request = _op._get_kwargs(key, **given(date=date, attributes=attributes))
+        request = _op.build_request(key, **given(date=date, attributes=attributes))
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11623,7 +11625,7 @@ class AsyncTaxRatesResource(_Resource):
             required=["name"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11654,7 +11656,7 @@ class AsyncTaxRatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11671,7 +11673,7 @@ class AsyncTaxRatesResource(_Resource):
         """
         from ..api.tax_rates import delete_tax_rates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         await self._send(request)
         return None
 
@@ -11706,7 +11708,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         from ..models.base_list import BaseList
         from ..models.get_tax_return_frequencies_tax_type_id import GetTaxReturnFrequenciesTaxTypeId
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 tax_type_id=as_enum(GetTaxReturnFrequenciesTaxTypeId, tax_type_id),
                 items_per_page=items_per_page,
@@ -11731,7 +11733,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, Base.from_dict)
 
@@ -11762,7 +11764,7 @@ class AsyncTaxSchemesResource(_Resource):
         from ..api.tax_schemes import get_tax_schemes as _op
         from ..models.tax_scheme_list import TaxSchemeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
@@ -11781,7 +11783,7 @@ class AsyncTaxSchemesResource(_Resource):
         from ..api.tax_schemes import get_tax_schemes_key as _op
         from ..models.tax_scheme import TaxScheme
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, TaxScheme.from_dict)
 
@@ -11812,7 +11814,7 @@ class AsyncTaxTypesResource(_Resource):
         from ..api.tax_types import get_tax_types as _op
         from ..models.tax_type_list import TaxTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
     async def get(self, key: str, *, attributes: str | None = None) -> TaxType:
@@ -11831,7 +11833,7 @@ class AsyncTaxTypesResource(_Resource):
         from ..api.tax_types import get_tax_types_key as _op
         from ..models.tax_type import TaxType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, TaxType.from_dict)
 
@@ -11856,7 +11858,7 @@ class AsyncMigrationsResource(_Resource):
         from ..api.migrations import get_migrations as _op
         from ..models.migration import Migration
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, Migration.from_dict)
 
@@ -11892,7 +11894,7 @@ class AsyncMigrationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Migration.from_dict)
 
@@ -11927,7 +11929,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         from ..api.migration_tax_returns import get_migration_tax_returns as _op
         from ..models.migration_tax_return_list import MigrationTaxReturnList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
@@ -11952,7 +11954,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
         from ..models.migration_tax_return import MigrationTaxReturn
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 
@@ -11995,7 +11997,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             required=["from_date", "to_date", "total_amount", "tax_return_frequency_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "migration_tax_return", idempotency_id)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
@@ -12020,7 +12022,7 @@ class AsyncEmailSettingsResource(_Resource):
         from ..api.email_settings import get_email_settings as _op
         from ..models.email_settings import EmailSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
 
@@ -12055,7 +12057,7 @@ class AsyncEmailSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
 
@@ -12074,7 +12076,7 @@ class AsyncBusinessesResource(_Resource):
         from ..api.businesses import get_businesses as _op
         from ..models.business_list import BusinessList
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
     async def get(self, key: str) -> Business:
@@ -12088,7 +12090,7 @@ class AsyncBusinessesResource(_Resource):
         from ..api.businesses import get_businesses_key as _op
         from ..models.business import Business
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = await self._send(request)
         return decode(response, Business.from_dict)
 
@@ -12116,7 +12118,7 @@ class AsyncBusinessesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = await self._send(request)
         return decode(response, Business.from_dict)
 
@@ -12132,7 +12134,7 @@ class AsyncUserResource(_Resource):
         from ..api.user import get_user as _op
         from ..models.user import User
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = await self._send(request)
         return decode(response, User.from_dict)
 
@@ -12157,6 +12159,6 @@ class AsyncUserResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = await self._send(request)
         return decode(response, User.from_dict)

@@ -20,7 +20,7 @@ from .._pagination import AsyncPager, Pager
 from .._progress import ProgressOption
 from .._reading import Envelope, Request
 from .._wire import loads_json
-from ..errors import APIStatusError, InvalidResponseError
+from ..errors import InvalidResponseError
 
 if TYPE_CHECKING:
     from .._sage import AsyncSageAccounting, SageAccounting
@@ -48,12 +48,6 @@ def as_enum(enum_class: Callable[[Any], M], value: Any) -> M | None:
     return None if value is None else enum_class(value)
 
 
-def check(response: httpx.Response) -> httpx.Response:
-    if response.status_code >= 400:
-        raise APIStatusError.from_response(response)
-    return response
-
-
 def decode(response: httpx.Response, from_dict: Callable[[Any], M]) -> M:
     """The record of a successful answer; an empty one is an error: the call needs a record."""
     record = decode_optional(response, from_dict)
@@ -79,7 +73,7 @@ class SyncResource:
         return f"<{type(self).__name__} of {self._client!r}>"
 
     def _send(self, request: Request) -> httpx.Response:
-        return check(self._client.http_client.request(**request))
+        return self._client._send(request)
 
     def _pager(
         self,
@@ -126,7 +120,7 @@ class AsyncResource:
         return f"<{type(self).__name__} of {self._client!r}>"
 
     async def _send(self, request: Request) -> httpx.Response:
-        return check(await self._client.http_client.request(**request))
+        return await self._client._send(request)
 
     def _pager(
         self,

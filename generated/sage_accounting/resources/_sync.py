@@ -504,7 +504,7 @@ class CoaAccountsResource(_Resource):
         from ..api.coa_accounts import get_coa_accounts as _op
         from ..models.coa_account_list import CoaAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 coa_template_id=coa_template_id,
                 updated_or_created_since=updated_or_created_since,
@@ -541,7 +541,7 @@ class CoaAccountsResource(_Resource):
         from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -569,7 +569,7 @@ class CoaAccountsResource(_Resource):
         from ..api.coa_accounts import get_coa_accounts_key as _op
         from ..models.coa_account import CoaAccount
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, CoaAccount.from_dict)
 
@@ -602,7 +602,7 @@ class CoaTemplatesResource(_Resource):
         from ..api.coa_templates import get_coa_templates as _op
         from ..models.coa_template_list import CoaTemplateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
         return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
@@ -623,7 +623,7 @@ class CoaTemplatesResource(_Resource):
         from ..api.coa_templates import get_coa_templates_key as _op
         from ..models.coa_template import CoaTemplate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, CoaTemplate.from_dict)
 
@@ -713,7 +713,7 @@ class LedgerAccountsResource(_Resource):
         from ..models.get_ledger_accounts_visible_in import GetLedgerAccountsVisibleIn
         from ..models.ledger_account_list import LedgerAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 visible_in=as_enum(GetLedgerAccountsVisibleIn, visible_in),
@@ -762,7 +762,7 @@ class LedgerAccountsResource(_Resource):
         from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -816,7 +816,7 @@ class LedgerAccountsResource(_Resource):
         from ..api.ledger_accounts import get_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -872,7 +872,7 @@ class LedgerAccountsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account", idempotency_id)
         response = self._send(request)
         return decode(response, LedgerAccount.from_dict)
@@ -910,7 +910,7 @@ class LedgerAccountsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -943,7 +943,7 @@ class LedgerAccountClassificationsResource(_Resource):
         from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 ledger_account_type_id=ledger_account_type_id,
                 items_per_page=items_per_page,
@@ -972,7 +972,7 @@ class LedgerAccountClassificationsResource(_Resource):
         )
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1005,7 +1005,7 @@ class LedgerAccountTypesResource(_Resource):
         from ..api.ledger_account_types import get_ledger_account_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 ledger_account_classification_id=ledger_account_classification_id,
                 items_per_page=items_per_page,
@@ -1030,7 +1030,7 @@ class LedgerAccountTypesResource(_Resource):
         from ..api.ledger_account_types import get_ledger_account_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1069,7 +1069,7 @@ class JournalsResource(_Resource):
         from ..api.journals import get_journals as _op
         from ..models.journal_list import JournalList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -1106,7 +1106,7 @@ class JournalsResource(_Resource):
         from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -1147,7 +1147,7 @@ class JournalsResource(_Resource):
         from ..api.journals import get_journals_key as _op
         from ..models.journal import Journal
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -1193,7 +1193,7 @@ class JournalsResource(_Resource):
             required=["date", "reference", "journal_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal", idempotency_id)
         response = self._send(request)
         return decode(response, Journal.from_dict)
@@ -1216,7 +1216,7 @@ class JournalsResource(_Resource):
         """
         from ..api.journals import delete_journals_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -1233,7 +1233,7 @@ class JournalsResource(_Resource):
         from ..api.journals import post_journals_key_reissue as _op
         from ..models.journal import Journal
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1272,7 +1272,7 @@ class JournalCodesResource(_Resource):
         from ..api.journal_codes import get_journal_codes as _op
         from ..models.journal_code_list import JournalCodeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -1308,7 +1308,7 @@ class JournalCodesResource(_Resource):
         from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -1342,7 +1342,7 @@ class JournalCodesResource(_Resource):
         from ..api.journal_codes import get_journal_codes_key as _op
         from ..models.journal_code import JournalCode
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1382,7 +1382,7 @@ class JournalCodesResource(_Resource):
             required=["name", "code", "journal_code_type_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal_code", idempotency_id)
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
@@ -1420,7 +1420,7 @@ class JournalCodesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1443,7 +1443,7 @@ class JournalCodesResource(_Resource):
         """
         from ..api.journal_codes import delete_journal_codes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -1474,7 +1474,7 @@ class JournalCodeTypesResource(_Resource):
         from ..api.journal_code_types import get_journal_code_types as _op
         from ..models.journal_code_type_list import JournalCodeTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
         )
@@ -1495,7 +1495,7 @@ class JournalCodeTypesResource(_Resource):
         from ..api.journal_code_types import get_journal_code_types_key as _op
         from ..models.journal_code_type import JournalCodeType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, JournalCodeType.from_dict)
 
@@ -1544,7 +1544,7 @@ class LedgerEntriesResource(_Resource):
         from ..api.ledger_entries import get_ledger_entries as _op
         from ..models.ledger_entry_list import LedgerEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 from_date=from_date,
                 to_date=to_date,
@@ -1586,7 +1586,7 @@ class LedgerEntriesResource(_Resource):
         from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -1621,7 +1621,7 @@ class LedgerEntriesResource(_Resource):
         from ..api.ledger_entries import get_ledger_entries_key as _op
         from ..models.ledger_entry import LedgerEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -1672,7 +1672,7 @@ class TransactionsResource(_Resource):
         from ..api.transactions import get_transactions as _op
         from ..models.transaction_list import TransactionList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 from_date=from_date,
@@ -1714,7 +1714,7 @@ class TransactionsResource(_Resource):
         from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -1749,7 +1749,9 @@ class TransactionsResource(_Resource):
         from ..api.transactions import get_transactions_key as _op
         from ..models.transaction import Transaction
 
-        request = _op._get_kwargs(key, **given(expand_origin=expand_origin, attributes=attributes))
+        request = _op.build_request(
+            key, **given(expand_origin=expand_origin, attributes=attributes)
+        )
         response = self._send(request)
         return decode(response, Transaction.from_dict)
 
@@ -1782,7 +1784,7 @@ class TransactionTypesResource(_Resource):
         from ..api.transaction_types import get_transaction_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 valid_for_business=valid_for_business,
                 items_per_page=items_per_page,
@@ -1807,7 +1809,7 @@ class TransactionTypesResource(_Resource):
         from ..api.transaction_types import get_transaction_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -1856,7 +1858,7 @@ class AttachmentsResource(_Resource):
         from ..api.attachments import get_attachments as _op
         from ..models.attachment_list import AttachmentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 attachment_context_id=attachment_context_id,
                 attachment_context_type_id=attachment_context_type_id,
@@ -1897,7 +1899,7 @@ class AttachmentsResource(_Resource):
         from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -1931,7 +1933,7 @@ class AttachmentsResource(_Resource):
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -1968,7 +1970,7 @@ class AttachmentsResource(_Resource):
             required=["file", "file_name", "mime_type"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -2006,7 +2008,7 @@ class AttachmentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
@@ -2030,7 +2032,7 @@ class AttachmentsResource(_Resource):
         """
         from ..api.attachments import delete_attachments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -2054,7 +2056,7 @@ class AttachmentsResource(_Resource):
         """
         from ..api.attachments import get_attachments_key_file as _op
 
-        request = _op._get_kwargs(key, accept="application/octet-stream", **given())
+        request = _op.build_request(key, accept="application/octet-stream", **given())
         response = self._send(request)
         return response.content
 
@@ -2085,7 +2087,7 @@ class AttachmentContextTypesResource(_Resource):
         from ..api.attachment_context_types import get_attachment_context_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -2104,7 +2106,7 @@ class AttachmentContextTypesResource(_Resource):
         from ..api.attachment_context_types import get_attachment_context_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2151,7 +2153,7 @@ class BankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts as _op
         from ..models.bank_account_list import BankAccountList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2192,7 +2194,7 @@ class BankAccountsResource(_Resource):
         from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -2227,7 +2229,7 @@ class BankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -2268,7 +2270,7 @@ class BankAccountsResource(_Resource):
             required=["bank_account_type_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_account", idempotency_id)
         response = self._send(request)
         return decode(response, BankAccount.from_dict)
@@ -2305,7 +2307,7 @@ class BankAccountsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2327,7 +2329,7 @@ class BankAccountsResource(_Resource):
         """
         from ..api.bank_accounts import delete_bank_accounts_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -2350,7 +2352,7 @@ class BankAccountsResource(_Resource):
         from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2381,7 +2383,7 @@ class BankAccountTypesResource(_Resource):
         from ..api.bank_account_types import get_bank_account_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -2400,7 +2402,7 @@ class BankAccountTypesResource(_Resource):
         from ..api.bank_account_types import get_bank_account_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -2445,7 +2447,7 @@ class BankDepositsResource(_Resource):
         from ..api.bank_deposits import get_bank_deposits as _op
         from ..models.bank_deposit_list import BankDepositList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2485,7 +2487,7 @@ class BankDepositsResource(_Resource):
         from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -2520,7 +2522,7 @@ class BankDepositsResource(_Resource):
         from ..api.bank_deposits import get_bank_deposits_key as _op
         from ..models.bank_deposit import BankDeposit
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -2567,7 +2569,7 @@ class BankDepositsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_deposit", idempotency_id)
         response = self._send(request)
         return decode(response, BankDeposit.from_dict)
@@ -2590,7 +2592,7 @@ class BankDepositsResource(_Resource):
         """
         from ..api.bank_deposits import delete_bank_deposits_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -2629,7 +2631,7 @@ class BankReconciliationsResource(_Resource):
         from ..api.bank_reconciliations import get_bank_reconciliations as _op
         from ..models.bank_reconciliation_list import BankReconciliationList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 bank_account_id=bank_account_id,
@@ -2668,7 +2670,7 @@ class BankReconciliationsResource(_Resource):
         from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -2700,7 +2702,7 @@ class BankReconciliationsResource(_Resource):
         from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2743,7 +2745,7 @@ class BankReconciliationsResource(_Resource):
             required=["bank_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_reconciliation", idempotency_id)
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
@@ -2784,7 +2786,7 @@ class BankReconciliationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2829,7 +2831,7 @@ class BankTransfersResource(_Resource):
         from ..api.bank_transfers import get_bank_transfers as _op
         from ..models.bank_transfer_list import BankTransferList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -2869,7 +2871,7 @@ class BankTransfersResource(_Resource):
         from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -2904,7 +2906,7 @@ class BankTransfersResource(_Resource):
         from ..api.bank_transfers import get_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -2945,7 +2947,7 @@ class BankTransfersResource(_Resource):
             required=["from_bank_account_id", "to_bank_account_id", "date", "amount"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_transfer", idempotency_id)
         response = self._send(request)
         return decode(response, BankTransfer.from_dict)
@@ -2982,7 +2984,7 @@ class BankTransfersResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -3004,7 +3006,7 @@ class BankTransfersResource(_Resource):
         """
         from ..api.bank_transfers import delete_bank_transfers_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -3050,7 +3052,7 @@ class AddressesResource(_Resource):
         from ..api.addresses import get_addresses as _op
         from ..models.address_list import AddressList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 bank_account_id=bank_account_id,
@@ -3089,7 +3091,7 @@ class AddressesResource(_Resource):
         from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -3128,7 +3130,7 @@ class AddressesResource(_Resource):
         from ..api.addresses import get_addresses_key as _op
         from ..models.address import Address
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -3170,7 +3172,7 @@ class AddressesResource(_Resource):
             required=["address_type_id", "name", "is_main_address"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "address", idempotency_id)
         response = self._send(request)
         return decode(response, Address.from_dict)
@@ -3208,7 +3210,7 @@ class AddressesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3231,7 +3233,7 @@ class AddressesResource(_Resource):
         """
         from ..api.addresses import delete_addresses_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -3262,7 +3264,7 @@ class AddressTypesResource(_Resource):
         from ..api.address_types import get_address_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3281,7 +3283,7 @@ class AddressTypesResource(_Resource):
         from ..api.address_types import get_address_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -3314,7 +3316,7 @@ class AddressRegionsResource(_Resource):
         from ..api.address_regions import get_address_regions as _op
         from ..models.address_region_list import AddressRegionList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
         return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
@@ -3335,7 +3337,7 @@ class AddressRegionsResource(_Resource):
         from ..api.address_regions import get_address_regions_key as _op
         from ..models.address_region import AddressRegion
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, AddressRegion.from_dict)
 
@@ -3395,7 +3397,7 @@ class ContactsResource(_Resource):
         from ..api.contacts import get_contacts as _op
         from ..models.contact_list import ContactList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -3441,7 +3443,7 @@ class ContactsResource(_Resource):
         from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -3490,7 +3492,7 @@ class ContactsResource(_Resource):
         from ..api.contacts import get_contacts_key as _op
         from ..models.contact import Contact
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -3539,7 +3541,7 @@ class ContactsResource(_Resource):
             required=["name", "contact_type_ids"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact", idempotency_id)
         response = self._send(request)
         return decode(response, Contact.from_dict)
@@ -3577,7 +3579,7 @@ class ContactsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3600,7 +3602,7 @@ class ContactsResource(_Resource):
         """
         from ..api.contacts import delete_contacts_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -3631,7 +3633,7 @@ class ContactTypesResource(_Resource):
         from ..api.contact_types import get_contact_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3650,7 +3652,7 @@ class ContactTypesResource(_Resource):
         from ..api.contact_types import get_contact_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -3696,7 +3698,7 @@ class ContactPersonsResource(_Resource):
         from ..api.contact_people import get_contact_persons as _op
         from ..models.contact_person_list import ContactPersonList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 address_id=address_id,
                 updated_or_created_since=updated_or_created_since,
@@ -3735,7 +3737,7 @@ class ContactPersonsResource(_Resource):
         from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -3774,7 +3776,7 @@ class ContactPersonsResource(_Resource):
         from ..api.contact_people import get_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -3816,7 +3818,7 @@ class ContactPersonsResource(_Resource):
             required=["address_id", "name", "contact_person_type_ids"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_person", idempotency_id)
         response = self._send(request)
         return decode(response, ContactPerson.from_dict)
@@ -3854,7 +3856,7 @@ class ContactPersonsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -3877,7 +3879,7 @@ class ContactPersonsResource(_Resource):
         """
         from ..api.contact_people import delete_contact_persons_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -3908,7 +3910,7 @@ class ContactPersonTypesResource(_Resource):
         from ..api.contact_person_types import get_contact_person_types as _op
         from ..models.contact_person_type_list import ContactPersonTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
@@ -3929,7 +3931,7 @@ class ContactPersonTypesResource(_Resource):
         from ..api.contact_person_types import get_contact_person_types_key as _op
         from ..models.contact_person_type import ContactPersonType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ContactPersonType.from_dict)
 
@@ -3960,7 +3962,7 @@ class CountriesResource(_Resource):
         from ..api.countries import get_countries as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -3979,7 +3981,7 @@ class CountriesResource(_Resource):
         from ..api.countries import get_countries_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4010,7 +4012,7 @@ class CountryGroupsResource(_Resource):
         from ..api.country_groups import get_country_groups as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4029,7 +4031,7 @@ class CountryGroupsResource(_Resource):
         from ..api.country_groups import get_country_groups_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4064,7 +4066,7 @@ class BusinessExchangeRatesResource(_Resource):
         from ..api.business_exchange_rates import get_business_exchange_rates as _op
         from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
@@ -4089,7 +4091,7 @@ class BusinessExchangeRatesResource(_Resource):
         from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4132,7 +4134,7 @@ class BusinessExchangeRatesResource(_Resource):
             required=["currency_id", "rate"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "business_exchange_rate", idempotency_id)
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
@@ -4175,7 +4177,7 @@ class BusinessExchangeRatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4197,7 +4199,7 @@ class BusinessExchangeRatesResource(_Resource):
         """
         from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -4228,7 +4230,7 @@ class CurrenciesResource(_Resource):
         from ..api.currencies import get_currencies as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4247,7 +4249,7 @@ class CurrenciesResource(_Resource):
         from ..api.currencies import get_currencies_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4278,7 +4280,7 @@ class ExchangeRatesResource(_Resource):
         from ..api.exchange_rates import get_exchange_rates as _op
         from ..models.exchange_rate_list import ExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
@@ -4297,7 +4299,7 @@ class ExchangeRatesResource(_Resource):
         from ..api.exchange_rates import get_exchange_rates_key as _op
         from ..models.exchange_rate import ExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ExchangeRate.from_dict)
 
@@ -4328,7 +4330,7 @@ class LiveExchangeRatesResource(_Resource):
         from ..api.live_exchange_rates import get_live_exchange_rates as _op
         from ..models.live_exchange_rate_list import LiveExchangeRateList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
         )
@@ -4349,7 +4351,7 @@ class LiveExchangeRatesResource(_Resource):
         from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
         from ..models.live_exchange_rate import LiveExchangeRate
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, LiveExchangeRate.from_dict)
 
@@ -4380,7 +4382,7 @@ class CorrectiveReasonCodesResource(_Resource):
         from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4399,7 +4401,7 @@ class CorrectiveReasonCodesResource(_Resource):
         from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4430,7 +4432,7 @@ class QuickEntryTypesResource(_Resource):
         from ..api.quick_entry_types import get_quick_entry_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4449,7 +4451,7 @@ class QuickEntryTypesResource(_Resource):
         from ..api.quick_entry_types import get_quick_entry_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4486,7 +4488,7 @@ class ArtefactStatusesResource(_Resource):
         from ..api.artefact_statuses import get_artefact_statuses as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4511,7 +4513,7 @@ class ArtefactStatusesResource(_Resource):
         from ..api.artefact_statuses import get_artefact_statuses_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4542,7 +4544,7 @@ class EuGoodsServicesTypesResource(_Resource):
         from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -4561,7 +4563,7 @@ class EuGoodsServicesTypesResource(_Resource):
         from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -4614,7 +4616,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -4665,7 +4667,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -4706,7 +4708,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -4755,7 +4757,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
         response = self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
@@ -4796,7 +4798,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4818,7 +4820,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             delete_purchase_corrective_invoices_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -4873,7 +4875,7 @@ class PurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -4920,7 +4922,7 @@ class PurchaseCreditNotesResource(_Resource):
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -4963,7 +4965,7 @@ class PurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5012,7 +5014,7 @@ class PurchaseCreditNotesResource(_Resource):
             required=["contact_id", "date", "credit_note_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_credit_note", idempotency_id)
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
@@ -5051,7 +5053,7 @@ class PurchaseCreditNotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5071,7 +5073,7 @@ class PurchaseCreditNotesResource(_Resource):
         """
         from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -5092,7 +5094,7 @@ class PurchaseCreditNotesResource(_Resource):
         from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5147,7 +5149,7 @@ class PurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import get_purchase_invoices as _op
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -5194,7 +5196,7 @@ class PurchaseInvoicesResource(_Resource):
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -5239,7 +5241,7 @@ class PurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import get_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5288,7 +5290,7 @@ class PurchaseInvoicesResource(_Resource):
             required=["contact_id", "date", "due_date", "invoice_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_invoice", idempotency_id)
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
@@ -5328,7 +5330,7 @@ class PurchaseInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5349,7 +5351,7 @@ class PurchaseInvoicesResource(_Resource):
         """
         from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -5371,7 +5373,7 @@ class PurchaseInvoicesResource(_Resource):
         from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5426,7 +5428,7 @@ class PurchaseQuickEntriesResource(_Resource):
         from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -5473,7 +5475,7 @@ class PurchaseQuickEntriesResource(_Resource):
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -5516,7 +5518,7 @@ class PurchaseQuickEntriesResource(_Resource):
         from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5572,7 +5574,7 @@ class PurchaseQuickEntriesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
         response = self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
@@ -5614,7 +5616,7 @@ class PurchaseQuickEntriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5635,7 +5637,7 @@ class PurchaseQuickEntriesResource(_Resource):
         """
         from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -5690,7 +5692,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -5741,7 +5743,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -5786,7 +5788,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -5838,7 +5840,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
@@ -5881,7 +5883,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5905,7 +5907,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = self._send(request)
         return decode_optional(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5936,7 +5938,7 @@ class EuSalesDescriptionsResource(_Resource):
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
         from ..models.eu_sales_description_list import EuSalesDescriptionList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
@@ -5957,7 +5959,7 @@ class EuSalesDescriptionsResource(_Resource):
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
         from ..models.eu_sales_description import EuSalesDescription
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, EuSalesDescription.from_dict)
 
@@ -6012,7 +6014,7 @@ class SalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import get_sales_credit_notes as _op
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -6059,7 +6061,7 @@ class SalesCreditNotesResource(_Resource):
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -6104,7 +6106,7 @@ class SalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6153,7 +6155,7 @@ class SalesCreditNotesResource(_Resource):
             required=["contact_id", "date", "credit_note_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_credit_note", idempotency_id)
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
@@ -6192,7 +6194,7 @@ class SalesCreditNotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6215,7 +6217,7 @@ class SalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = self._send(request)
         return decode_optional(response, SalesCreditNote.from_dict)
 
@@ -6236,7 +6238,7 @@ class SalesCreditNotesResource(_Resource):
         from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
         from ..models.sales_credit_note import SalesCreditNote
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6285,7 +6287,7 @@ class SalesEstimatesResource(_Resource):
         from ..api.sales_estimates import get_sales_estimates as _op
         from ..models.sales_estimate_list import SalesEstimateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -6327,7 +6329,7 @@ class SalesEstimatesResource(_Resource):
         from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -6362,7 +6364,7 @@ class SalesEstimatesResource(_Resource):
         from ..api.sales_estimates import get_sales_estimates_key as _op
         from ..models.sales_estimate import SalesEstimate
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -6401,7 +6403,7 @@ class SalesEstimatesResource(_Resource):
             required=["contact_id", "date", "expiry_date", "estimate_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_estimate", idempotency_id)
         response = self._send(request)
         return decode(response, SalesEstimate.from_dict)
@@ -6436,7 +6438,7 @@ class SalesEstimatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6456,7 +6458,7 @@ class SalesEstimatesResource(_Resource):
         """
         from ..api.sales_estimates import delete_sales_estimates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -6511,7 +6513,7 @@ class SalesInvoicesResource(_Resource):
         from ..api.sales_invoices import get_sales_invoices as _op
         from ..models.sales_invoice_list import SalesInvoiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 show_payments_allocations=show_payments_allocations,
                 search=search,
@@ -6556,7 +6558,7 @@ class SalesInvoicesResource(_Resource):
         from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -6605,7 +6607,7 @@ class SalesInvoicesResource(_Resource):
         from ..api.sales_invoices import get_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6655,7 +6657,7 @@ class SalesInvoicesResource(_Resource):
             required=["contact_id", "date", "invoice_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_invoice", idempotency_id)
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
@@ -6692,7 +6694,7 @@ class SalesInvoicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6716,7 +6718,7 @@ class SalesInvoicesResource(_Resource):
         from ..api.sales_invoices import delete_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(key, **given(void_reason=void_reason))
+        request = _op.build_request(key, **given(void_reason=void_reason))
         response = self._send(request)
         return decode_optional(response, SalesInvoice.from_dict)
 
@@ -6739,7 +6741,7 @@ class SalesInvoicesResource(_Resource):
         from ..api.sales_invoices import post_sales_invoices_key_release as _op
         from ..models.sales_invoice import SalesInvoice
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6794,7 +6796,7 @@ class SalesQuickEntriesResource(_Resource):
         from ..api.sales_quick_entries import get_sales_quick_entries as _op
         from ..models.quick_entry_list import QuickEntryList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -6839,7 +6841,7 @@ class SalesQuickEntriesResource(_Resource):
         from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -6882,7 +6884,7 @@ class SalesQuickEntriesResource(_Resource):
         from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
         from ..models.quick_entry import QuickEntry
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 show_payments_allocations=show_payments_allocations,
@@ -6936,7 +6938,7 @@ class SalesQuickEntriesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quick_entry", idempotency_id)
         response = self._send(request)
         return decode(response, QuickEntry.from_dict)
@@ -6976,7 +6978,7 @@ class SalesQuickEntriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6997,7 +6999,7 @@ class SalesQuickEntriesResource(_Resource):
         """
         from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -7048,7 +7050,7 @@ class SalesQuotesResource(_Resource):
         from ..api.sales_quotes import get_sales_quotes as _op
         from ..models.sales_quote_list import SalesQuoteList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -7091,7 +7093,7 @@ class SalesQuotesResource(_Resource):
         from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -7126,7 +7128,7 @@ class SalesQuotesResource(_Resource):
         from ..api.sales_quotes import get_sales_quotes_key as _op
         from ..models.sales_quote import SalesQuote
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
         response = self._send(request)
@@ -7166,7 +7168,7 @@ class SalesQuotesResource(_Resource):
             required=["contact_id", "date", "expiry_date", "quote_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quote", idempotency_id)
         response = self._send(request)
         return decode(response, SalesQuote.from_dict)
@@ -7202,7 +7204,7 @@ class SalesQuotesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7223,7 +7225,7 @@ class SalesQuotesResource(_Resource):
         """
         from ..api.sales_quotes import delete_sales_quotes_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -7262,7 +7264,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         )
         from ..models.hosted_artefact_payment_setting_list import HostedArtefactPaymentSettingList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
@@ -7295,7 +7297,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         )
         from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7340,7 +7342,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
         response = self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
@@ -7365,7 +7367,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -7408,7 +7410,7 @@ class ContactOpeningBalancesResource(_Resource):
         from ..api.contact_opening_balances import get_contact_opening_balances as _op
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 deleted_since=deleted_since,
@@ -7449,7 +7451,7 @@ class ContactOpeningBalancesResource(_Resource):
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -7481,7 +7483,7 @@ class ContactOpeningBalancesResource(_Resource):
         from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7529,7 +7531,7 @@ class ContactOpeningBalancesResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_opening_balance", idempotency_id)
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
@@ -7571,7 +7573,7 @@ class ContactOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7592,7 +7594,7 @@ class ContactOpeningBalancesResource(_Resource):
         """
         from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -7623,7 +7625,7 @@ class ContactOpeningBalanceTypesResource(_Resource):
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BaseList.from_dict, progress, "contact_opening_balance_types", False
         )
@@ -7644,7 +7646,7 @@ class ContactOpeningBalanceTypesResource(_Resource):
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -7683,7 +7685,7 @@ class BankOpeningBalancesResource(_Resource):
         from ..api.bank_opening_balances import get_bank_opening_balances as _op
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 bank_account_id=bank_account_id,
@@ -7722,7 +7724,7 @@ class BankOpeningBalancesResource(_Resource):
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -7754,7 +7756,7 @@ class BankOpeningBalancesResource(_Resource):
         from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7797,7 +7799,7 @@ class BankOpeningBalancesResource(_Resource):
             required=["bank_account_id", "date", "debit", "credit"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_opening_balance", idempotency_id)
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
@@ -7838,7 +7840,7 @@ class BankOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7860,7 +7862,7 @@ class BankOpeningBalancesResource(_Resource):
         """
         from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -7897,7 +7899,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -7939,7 +7941,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -7973,7 +7975,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         )
         from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8018,7 +8020,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             required=["ledger_account_id", "debit", "credit"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
@@ -8063,7 +8065,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8087,7 +8089,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             delete_ledger_account_opening_balances_key as _op,
         )
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -8122,7 +8124,7 @@ class OpeningBalanceJournalsResource(_Resource):
         from ..api.opening_balance_journals import get_opening_balance_journals as _op
         from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request,
             OpeningBalanceJournalList.from_dict,
@@ -8151,7 +8153,7 @@ class OpeningBalanceJournalsResource(_Resource):
         from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8194,7 +8196,7 @@ class OpeningBalanceJournalsResource(_Resource):
             required=["journal_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "opening_balance_journal", idempotency_id)
         response = self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
@@ -8217,7 +8219,7 @@ class OpeningBalanceJournalsResource(_Resource):
         """
         from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -8262,7 +8264,7 @@ class ContactAllocationsResource(_Resource):
         from ..api.contact_allocations import get_contact_allocations as _op
         from ..models.contact_allocation_list import ContactAllocationList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 transaction_type_id=transaction_type_id,
@@ -8304,7 +8306,7 @@ class ContactAllocationsResource(_Resource):
         from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -8336,7 +8338,7 @@ class ContactAllocationsResource(_Resource):
         from ..api.contact_allocations import get_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8376,7 +8378,7 @@ class ContactAllocationsResource(_Resource):
             required=["transaction_type_id", "contact_id", "allocated_artefacts"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_allocation", idempotency_id)
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
@@ -8416,7 +8418,7 @@ class ContactAllocationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8437,7 +8439,7 @@ class ContactAllocationsResource(_Resource):
         """
         from ..api.contact_allocations import delete_contact_allocations_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -8468,7 +8470,7 @@ class PaymentMethodsResource(_Resource):
         from ..api.payment_methods import get_payment_methods as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -8487,7 +8489,7 @@ class PaymentMethodsResource(_Resource):
         from ..api.payment_methods import get_payment_methods_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -8538,7 +8540,7 @@ class ContactPaymentsResource(_Resource):
         from ..api.contact_payments import get_contact_payments as _op
         from ..models.contact_payment_list import ContactPaymentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 bank_account_id=bank_account_id,
@@ -8583,7 +8585,7 @@ class ContactPaymentsResource(_Resource):
         from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -8615,7 +8617,7 @@ class ContactPaymentsResource(_Resource):
         from ..api.contact_payments import get_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8660,7 +8662,7 @@ class ContactPaymentsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_payment", idempotency_id)
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
@@ -8699,7 +8701,7 @@ class ContactPaymentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8721,7 +8723,7 @@ class ContactPaymentsResource(_Resource):
         """
         from ..api.contact_payments import delete_contact_payments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -8774,7 +8776,7 @@ class OtherPaymentsResource(_Resource):
         from ..api.other_payments import get_other_payments as _op
         from ..models.other_payment_list import OtherPaymentList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 bank_account_id=bank_account_id,
                 contact_id=contact_id,
@@ -8818,7 +8820,7 @@ class OtherPaymentsResource(_Resource):
         from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -8859,7 +8861,7 @@ class OtherPaymentsResource(_Resource):
         from ..api.other_payments import get_other_payments_key as _op
         from ..models.other_payment import OtherPayment
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             key,
             **given(
                 nested_attributes=nested_attributes,
@@ -8905,7 +8907,7 @@ class OtherPaymentsResource(_Resource):
             required=["transaction_type_id", "date", "total_amount", "payment_lines"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "other_payment", idempotency_id)
         response = self._send(request)
         return decode(response, OtherPayment.from_dict)
@@ -8942,7 +8944,7 @@ class OtherPaymentsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -8964,7 +8966,7 @@ class OtherPaymentsResource(_Resource):
         """
         from ..api.other_payments import delete_other_payments_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -9005,7 +9007,7 @@ class UnallocatedArtefactsResource(_Resource):
         from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
         from ..models.unallocated_artefact_list import UnallocatedArtefactList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 contact_id=contact_id,
                 search=search,
@@ -9039,7 +9041,7 @@ class UnallocatedArtefactsResource(_Resource):
         from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
         from ..models.unallocated_artefact import UnallocatedArtefact
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, UnallocatedArtefact.from_dict)
 
@@ -9070,7 +9072,7 @@ class CatalogItemTypesResource(_Resource):
         from ..api.catalog_item_types import get_catalog_item_types as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> Base:
@@ -9089,7 +9091,7 @@ class CatalogItemTypesResource(_Resource):
         from ..api.catalog_item_types import get_catalog_item_types_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -9129,7 +9131,7 @@ class ProductSalesPriceTypesResource(_Resource):
         from ..api.product_sales_price_types import get_product_sales_price_types as _op
         from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
         return self._pager(
@@ -9163,7 +9165,7 @@ class ProductSalesPriceTypesResource(_Resource):
         from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9206,7 +9208,7 @@ class ProductSalesPriceTypesResource(_Resource):
             required=["name", "active"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product_sales_price_type", idempotency_id)
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
@@ -9249,7 +9251,7 @@ class ProductSalesPriceTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9271,7 +9273,7 @@ class ProductSalesPriceTypesResource(_Resource):
         """
         from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -9317,7 +9319,7 @@ class ProductsResource(_Resource):
         from ..api.products import get_products as _op
         from ..models.product_list import ProductList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -9356,7 +9358,7 @@ class ProductsResource(_Resource):
         from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -9391,7 +9393,7 @@ class ProductsResource(_Resource):
         from ..api.products import get_products_key as _op
         from ..models.product import Product
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9430,7 +9432,7 @@ class ProductsResource(_Resource):
             required=["description", "sales_ledger_account_id", "purchase_ledger_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product", idempotency_id)
         response = self._send(request)
         return decode(response, Product.from_dict)
@@ -9467,7 +9469,7 @@ class ProductsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9489,7 +9491,7 @@ class ProductsResource(_Resource):
         """
         from ..api.products import delete_products_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -9535,7 +9537,7 @@ class ServicesResource(_Resource):
         from ..api.services import get_services as _op
         from ..models.service_list import ServiceList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -9574,7 +9576,7 @@ class ServicesResource(_Resource):
         from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -9609,7 +9611,7 @@ class ServicesResource(_Resource):
         from ..api.services import get_services_key as _op
         from ..models.service import Service
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9648,7 +9650,7 @@ class ServicesResource(_Resource):
             required=["description", "sales_ledger_account_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service", idempotency_id)
         response = self._send(request)
         return decode(response, Service.from_dict)
@@ -9685,7 +9687,7 @@ class ServicesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9707,7 +9709,7 @@ class ServicesResource(_Resource):
         """
         from ..api.services import delete_services_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -9749,7 +9751,7 @@ class ServiceRateTypesResource(_Resource):
         from ..api.service_rate_types import get_service_rate_types as _op
         from ..models.service_rate_type_list import ServiceRateTypeList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 active=active,
@@ -9788,7 +9790,7 @@ class ServiceRateTypesResource(_Resource):
         from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -9823,7 +9825,7 @@ class ServiceRateTypesResource(_Resource):
         from ..api.service_rate_types import get_service_rate_types_key as _op
         from ..models.service_rate_type import ServiceRateType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9864,7 +9866,7 @@ class ServiceRateTypesResource(_Resource):
             required=["name", "active"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service_rate_type", idempotency_id)
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
@@ -9905,7 +9907,7 @@ class ServiceRateTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9927,7 +9929,7 @@ class ServiceRateTypesResource(_Resource):
         """
         from ..api.service_rate_types import delete_service_rate_types_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -9975,7 +9977,7 @@ class StockItemsResource(_Resource):
         from ..api.stock_items import get_stock_items as _op
         from ..models.stock_item_list import StockItemList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 updated_or_created_since=updated_or_created_since,
@@ -10016,7 +10018,7 @@ class StockItemsResource(_Resource):
         from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -10049,7 +10051,7 @@ class StockItemsResource(_Resource):
         from ..api.stock_items import get_stock_items_key as _op
         from ..models.stock_item import StockItem
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10092,7 +10094,7 @@ class StockItemsResource(_Resource):
             ],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_item", idempotency_id)
         response = self._send(request)
         return decode(response, StockItem.from_dict)
@@ -10128,7 +10130,7 @@ class StockItemsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10149,7 +10151,7 @@ class StockItemsResource(_Resource):
         """
         from ..api.stock_items import delete_stock_items_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -10193,7 +10195,7 @@ class StockMovementsResource(_Resource):
         from ..api.stock_movements import get_stock_movements as _op
         from ..models.stock_movement_list import StockMovementList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 search=search,
                 stock_item_id=stock_item_id,
@@ -10226,7 +10228,7 @@ class StockMovementsResource(_Resource):
         from ..api.stock_movements import get_stock_movements_key as _op
         from ..models.stock_movement import StockMovement
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10264,7 +10266,7 @@ class StockMovementsResource(_Resource):
             required=["stock_item_id", "date", "quantity", "cost_price", "details"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_movement", idempotency_id)
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
@@ -10300,7 +10302,7 @@ class StockMovementsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10321,7 +10323,7 @@ class StockMovementsResource(_Resource):
         """
         from ..api.stock_movements import delete_stock_movements_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -10362,7 +10364,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             GetAnalysisTypeCategoriesAnalysisTypeLevel,
         )
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 analysis_type_level=as_enum(
@@ -10403,7 +10405,7 @@ class AnalysisTypeCategoriesResource(_Resource):
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -10434,7 +10436,7 @@ class AnalysisTypeCategoriesResource(_Resource):
         from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10473,7 +10475,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10514,7 +10516,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10535,7 +10537,7 @@ class AnalysisTypeCategoriesResource(_Resource):
         """
         from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -10578,7 +10580,7 @@ class AnalysisTypesResource(_Resource):
             GetAnalysisTypesAnalysisTypeLevel,
         )
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 analysis_type_level=as_enum(GetAnalysisTypesAnalysisTypeLevel, analysis_type_level),
@@ -10616,7 +10618,7 @@ class AnalysisTypesResource(_Resource):
         from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -10643,7 +10645,7 @@ class AnalysisTypesResource(_Resource):
         from ..api.analysis_types import get_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, AnalysisType.from_dict)
 
@@ -10674,7 +10676,7 @@ class AnalysisTypesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, AnalysisType.from_dict)
 
@@ -10705,7 +10707,7 @@ class BusinessActivityTypesResource(_Resource):
         from ..api.business_activity_types import get_business_activity_types as _op
         from ..models.business_activity_type_list import BusinessActivityTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
@@ -10726,7 +10728,7 @@ class BusinessActivityTypesResource(_Resource):
         from ..api.business_activity_types import get_business_activity_types_key as _op
         from ..models.business_activity_type import BusinessActivityType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, BusinessActivityType.from_dict)
 
@@ -10750,7 +10752,7 @@ class BusinessSettingsResource(_Resource):
         from ..api.business_settings import get_business_settings as _op
         from ..models.business_settings import BusinessSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
@@ -10787,7 +10789,7 @@ class BusinessSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
@@ -10818,7 +10820,7 @@ class BusinessTypesResource(_Resource):
         from ..api.business_types import get_business_types as _op
         from ..models.business_type_list import BusinessTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
@@ -10837,7 +10839,7 @@ class BusinessTypesResource(_Resource):
         from ..api.business_types import get_business_types_key as _op
         from ..models.business_type import BusinessType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, BusinessType.from_dict)
 
@@ -10861,7 +10863,7 @@ class CisSettingsResource(_Resource):
         from ..api.cis_settings import get_cis_settings as _op
         from ..models.cis_settings import CisSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, CisSettings.from_dict)
 
@@ -10896,7 +10898,7 @@ class CisSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, CisSettings.from_dict)
 
@@ -10920,7 +10922,7 @@ class DatevSettingsResource(_Resource):
         from ..api.datev_settings import get_datev_settings as _op
         from ..models.datev_settings import DatevSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, DatevSettings.from_dict)
 
@@ -10955,7 +10957,7 @@ class DatevSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, DatevSettings.from_dict)
 
@@ -10980,7 +10982,7 @@ class FinancialSettingsResource(_Resource):
         from ..api.financial_settings import get_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
@@ -11018,7 +11020,7 @@ class FinancialSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
@@ -11043,7 +11045,7 @@ class InvoiceSettingsResource(_Resource):
         from ..api.invoice_settings import get_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
@@ -11079,7 +11081,7 @@ class InvoiceSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
@@ -11110,7 +11112,7 @@ class LegalFormTypesResource(_Resource):
         from ..api.legal_form_types import get_legal_form_types as _op
         from ..models.legal_form_type_list import LegalFormTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
         )
@@ -11131,7 +11133,7 @@ class LegalFormTypesResource(_Resource):
         from ..api.legal_form_types import get_legal_form_types_key as _op
         from ..models.legal_form_type import LegalFormType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, LegalFormType.from_dict)
 
@@ -11162,7 +11164,7 @@ class CountriesOfRegistrationResource(_Resource):
         from ..api.country_of_registrations import get_countries_of_registration as _op
         from ..models.base_list import BaseList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, BaseList.from_dict, progress, "countries_of_registration", False
         )
@@ -11183,7 +11185,7 @@ class CountriesOfRegistrationResource(_Resource):
         from ..api.country_of_registrations import get_countries_of_registration_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -11246,7 +11248,7 @@ class TaxDeterminationsResource(_Resource):
         from ..models.get_tax_determinations_usage import GetTaxDeterminationsUsage
         from ..models.tax_rate_list import TaxRateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 artefact_id=artefact_id,
                 artefact_line_amount=artefact_line_amount,
@@ -11296,7 +11298,7 @@ class TaxOfficesResource(_Resource):
         from ..api.tax_offices import get_tax_offices as _op
         from ..models.tax_office_list import TaxOfficeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
@@ -11315,7 +11317,7 @@ class TaxOfficesResource(_Resource):
         from ..api.tax_offices import get_tax_offices_key as _op
         from ..models.tax_office import TaxOffice
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, TaxOffice.from_dict)
 
@@ -11353,7 +11355,7 @@ class TaxProfilesResource(_Resource):
         from ..api.tax_profiles import get_tax_profiles as _op
         from ..models.tax_profile_list import TaxProfileList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 items_per_page=items_per_page,
@@ -11389,7 +11391,7 @@ class TaxProfilesResource(_Resource):
         from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -11422,7 +11424,7 @@ class TaxProfilesResource(_Resource):
         from ..api.tax_profiles import get_tax_profiles_key as _op
         from ..models.tax_profile import TaxProfile
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, TaxProfile.from_dict)
 
@@ -11459,7 +11461,7 @@ class TaxProfilesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, TaxProfile.from_dict)
 
@@ -11512,7 +11514,7 @@ class TaxRatesResource(_Resource):
         from ..api.tax_rates import get_tax_rates as _op
         from ..models.tax_rate_list import TaxRateList
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 updated_or_created_since=updated_or_created_since,
                 usage=usage,
@@ -11554,7 +11556,7 @@ class TaxRatesResource(_Resource):
         from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op._get_kwargs(items_per_page=items_per_page, **query)
+            return _op.build_request(items_per_page=items_per_page, **query)
 
         return self._changes(
             request,
@@ -11593,7 +11595,7 @@ class TaxRatesResource(_Resource):
         from ..api.tax_rates import get_tax_rates_key as _op
         from ..models.tax_rate import TaxRate
 
-        request = _op._get_kwargs(key, **given(date=date, attributes=attributes))
+        request = _op.build_request(key, **given(date=date, attributes=attributes))
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11621,7 +11623,7 @@ class TaxRatesResource(_Resource):
             required=["name"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11652,7 +11654,7 @@ class TaxRatesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
@@ -11669,7 +11671,7 @@ class TaxRatesResource(_Resource):
         """
         from ..api.tax_rates import delete_tax_rates_key as _op
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         self._send(request)
         return None
 
@@ -11704,7 +11706,7 @@ class TaxReturnFrequenciesResource(_Resource):
         from ..models.base_list import BaseList
         from ..models.get_tax_return_frequencies_tax_type_id import GetTaxReturnFrequenciesTaxTypeId
 
-        request = _op._get_kwargs(
+        request = _op.build_request(
             **given(
                 tax_type_id=as_enum(GetTaxReturnFrequenciesTaxTypeId, tax_type_id),
                 items_per_page=items_per_page,
@@ -11729,7 +11731,7 @@ class TaxReturnFrequenciesResource(_Resource):
         from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
         from ..models.base import Base
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, Base.from_dict)
 
@@ -11760,7 +11762,7 @@ class TaxSchemesResource(_Resource):
         from ..api.tax_schemes import get_tax_schemes as _op
         from ..models.tax_scheme_list import TaxSchemeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
@@ -11779,7 +11781,7 @@ class TaxSchemesResource(_Resource):
         from ..api.tax_schemes import get_tax_schemes_key as _op
         from ..models.tax_scheme import TaxScheme
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, TaxScheme.from_dict)
 
@@ -11810,7 +11812,7 @@ class TaxTypesResource(_Resource):
         from ..api.tax_types import get_tax_types as _op
         from ..models.tax_type_list import TaxTypeList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
     def get(self, key: str, *, attributes: str | None = None) -> TaxType:
@@ -11829,7 +11831,7 @@ class TaxTypesResource(_Resource):
         from ..api.tax_types import get_tax_types_key as _op
         from ..models.tax_type import TaxType
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, TaxType.from_dict)
 
@@ -11854,7 +11856,7 @@ class MigrationsResource(_Resource):
         from ..api.migrations import get_migrations as _op
         from ..models.migration import Migration
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, Migration.from_dict)
 
@@ -11890,7 +11892,7 @@ class MigrationsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, Migration.from_dict)
 
@@ -11925,7 +11927,7 @@ class MigrationTaxReturnsResource(_Resource):
         from ..api.migration_tax_returns import get_migration_tax_returns as _op
         from ..models.migration_tax_return_list import MigrationTaxReturnList
 
-        request = _op._get_kwargs(**given(items_per_page=items_per_page, attributes=attributes))
+        request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
         return self._pager(
             request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
@@ -11950,7 +11952,7 @@ class MigrationTaxReturnsResource(_Resource):
         from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
         from ..models.migration_tax_return import MigrationTaxReturn
 
-        request = _op._get_kwargs(key, **given(attributes=attributes))
+        request = _op.build_request(key, **given(attributes=attributes))
         response = self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 
@@ -11993,7 +11995,7 @@ class MigrationTaxReturnsResource(_Resource):
             required=["from_date", "to_date", "total_amount", "tax_return_frequency_id"],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "migration_tax_return", idempotency_id)
         response = self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
@@ -12018,7 +12020,7 @@ class EmailSettingsResource(_Resource):
         from ..api.email_settings import get_email_settings as _op
         from ..models.email_settings import EmailSettings
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, EmailSettings.from_dict)
 
@@ -12053,7 +12055,7 @@ class EmailSettingsResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, EmailSettings.from_dict)
 
@@ -12072,7 +12074,7 @@ class BusinessesResource(_Resource):
         from ..api.businesses import get_businesses as _op
         from ..models.business_list import BusinessList
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
     def get(self, key: str) -> Business:
@@ -12086,7 +12088,7 @@ class BusinessesResource(_Resource):
         from ..api.businesses import get_businesses_key as _op
         from ..models.business import Business
 
-        request = _op._get_kwargs(key, **given())
+        request = _op.build_request(key, **given())
         response = self._send(request)
         return decode(response, Business.from_dict)
 
@@ -12114,7 +12116,7 @@ class BusinessesResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(key, body=wrapped, **given())
+        request = _op.build_request(key, body=wrapped, **given())
         response = self._send(request)
         return decode(response, Business.from_dict)
 
@@ -12130,7 +12132,7 @@ class UserResource(_Resource):
         from ..api.user import get_user as _op
         from ..models.user import User
 
-        request = _op._get_kwargs(**given())
+        request = _op.build_request(**given())
         response = self._send(request)
         return decode(response, User.from_dict)
 
@@ -12155,6 +12157,6 @@ class UserResource(_Resource):
             required=[],
             wrapper_is_field=False,
         )
-        request = _op._get_kwargs(body=wrapped, **given())
+        request = _op.build_request(body=wrapped, **given())
         response = self._send(request)
         return decode(response, User.from_dict)

@@ -13,7 +13,8 @@ from ...models.sage_error import SageError
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+# The keyword arguments of httpx's request() for this operation (the facade builds on it).
+def build_request(
     *,
     updated_or_created_since: datetime.datetime | Unset = UNSET,
     deleted_since: datetime.datetime | Unset = UNSET,
@@ -133,7 +134,7 @@ def sync_detailed(
         Response[JournalList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         updated_or_created_since=updated_or_created_since,
         deleted_since=deleted_since,
         items_per_page=items_per_page,
@@ -232,7 +233,7 @@ async def asyncio_detailed(
         Response[JournalList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         updated_or_created_since=updated_or_created_since,
         deleted_since=deleted_since,
         items_per_page=items_per_page,
@@ -298,7 +299,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> JournalList | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None."""
+    success whatever the spec declares, and parses as None. An error status raises its typed
+    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
+    if response.status_code >= 400 and client.raise_status_errors:
+        raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
     return _parse_declared(client=client, response=response)

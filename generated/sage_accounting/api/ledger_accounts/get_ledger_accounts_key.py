@@ -14,7 +14,8 @@ from ...models.sage_error import SageError
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+# The keyword arguments of httpx's request() for this operation (the facade builds on it).
+def build_request(
     key: str,
     *,
     nested_attributes: str | Unset = UNSET,
@@ -150,7 +151,7 @@ def sync_detailed(
         Response[LedgerAccount | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         key=key,
         nested_attributes=nested_attributes,
         show_balance_details=show_balance_details,
@@ -273,7 +274,7 @@ async def asyncio_detailed(
         Response[LedgerAccount | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         key=key,
         nested_attributes=nested_attributes,
         show_balance_details=show_balance_details,
@@ -353,7 +354,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> LedgerAccount | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None."""
+    success whatever the spec declares, and parses as None. An error status raises its typed
+    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
+    if response.status_code >= 400 and client.raise_status_errors:
+        raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
     return _parse_declared(client=client, response=response)

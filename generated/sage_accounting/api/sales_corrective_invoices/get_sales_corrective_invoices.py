@@ -13,7 +13,8 @@ from ...models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+# The keyword arguments of httpx's request() for this operation (the facade builds on it).
+def build_request(
     *,
     show_payments_allocations: bool | Unset = UNSET,
     search: str | Unset = UNSET,
@@ -179,7 +180,7 @@ def sync_detailed(
         Response[SalesCorrectiveInvoiceList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         show_payments_allocations=show_payments_allocations,
         search=search,
         contact_id=contact_id,
@@ -326,7 +327,7 @@ async def asyncio_detailed(
         Response[SalesCorrectiveInvoiceList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         show_payments_allocations=show_payments_allocations,
         search=search,
         contact_id=contact_id,
@@ -424,7 +425,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> SalesCorrectiveInvoiceList | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None."""
+    success whatever the spec declares, and parses as None. An error status raises its typed
+    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
+    if response.status_code >= 400 and client.raise_status_errors:
+        raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
     return _parse_declared(client=client, response=response)

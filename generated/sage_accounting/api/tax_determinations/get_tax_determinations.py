@@ -18,7 +18,8 @@ from ...models.tax_rate_list import TaxRateList
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+# The keyword arguments of httpx's request() for this operation (the facade builds on it).
+def build_request(
     *,
     artefact_id: str | Unset = UNSET,
     artefact_line_amount: Decimal | Unset = UNSET,
@@ -196,7 +197,7 @@ def sync_detailed(
         Response[TaxRateList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         artefact_id=artefact_id,
         artefact_line_amount=artefact_line_amount,
         artefact_line_description=artefact_line_description,
@@ -359,7 +360,7 @@ async def asyncio_detailed(
         Response[TaxRateList | list[SageError]]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request(
         artefact_id=artefact_id,
         artefact_line_amount=artefact_line_amount,
         artefact_line_description=artefact_line_description,
@@ -467,7 +468,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> TaxRateList | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None."""
+    success whatever the spec declares, and parses as None. An error status raises its typed
+    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
+    if response.status_code >= 400 and client.raise_status_errors:
+        raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
     return _parse_declared(client=client, response=response)

@@ -12,7 +12,8 @@ from ...models.user import User
 from ...types import Response
 
 
-def _get_kwargs() -> dict[str, Any]:
+# The keyword arguments of httpx's request() for this operation (the facade builds on it).
+def build_request() -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -81,7 +82,7 @@ def sync_detailed(
         Response[User | list[SageError]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = build_request()
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -123,7 +124,7 @@ async def asyncio_detailed(
         Response[User | list[SageError]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = build_request()
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -155,7 +156,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> User | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None."""
+    success whatever the spec declares, and parses as None. An error status raises its typed
+    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
+    if response.status_code >= 400 and client.raise_status_errors:
+        raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
     return _parse_declared(client=client, response=response)
