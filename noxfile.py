@@ -71,6 +71,18 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def overlays(session: nox.Session) -> None:
+    """The edit loop of overlays/package: refresh their copies in generated/ (no full
+    regeneration), mypy with errors at the overlay sources, then pytest on the extra args.
+    Run it as `nox -R -s overlays -- tests/retry` once the session exists."""
+    _install_groups(session, "test", "typecheck")
+    session.install("-e", ".", "--no-deps")
+    session.run("python", "-m", "generator.overlays", "--mypy")
+    if session.posargs:
+        session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The drift check, lint, typecheck, then pytest (extra args go to pytest)."""
     _install_groups(session, "test", "typecheck", "lint")
