@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import warnings
 
-from ..fleet import (
-    RedisLimits,
-    RedisTokenStore,
-    RedisUnavailableError,
-    TokenStoreUnavailableError,
-    redact_url,
-)
+from .. import fleet as _fleet
+from ..fleet import *  # noqa: F403 - the same names as sage_accounting.fleet
 
 warnings.warn(
     "sage_accounting.redis is deprecated: import from sage_accounting.fleet",
@@ -24,10 +19,4 @@ warnings.warn(
     stacklevel=2,
 )
 
-__all__ = [
-    "RedisLimits",
-    "RedisTokenStore",
-    "RedisUnavailableError",
-    "TokenStoreUnavailableError",
-    "redact_url",
-]
+__all__ = list(_fleet.__all__)
