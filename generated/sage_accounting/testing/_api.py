@@ -118,7 +118,7 @@ class Api:
             )
         record = self._record(business, collection.name, key)
         if op is collection.get_op:
-            return json_response(200, self.store.materialize(business, record))
+            return json_response(200, self.store.served(business, record))
         if op is collection.update_op:
             return self._write(request, op, lambda fields: self._update(business, record, fields))
         final = self._project(business, record, op) if op.response is not None else None
@@ -247,7 +247,7 @@ class Api:
         self, business: Business, record: Record, attributes: str | None, schema: dict[str, Any]
     ) -> dict[str, Any]:
         if attributes == "all":
-            return self.store.materialize(business, record)
+            return self.store.served(business, record)
         properties = schema.get("properties", {})
         base = {
             "id": record.id,
@@ -257,7 +257,7 @@ class Api:
         item = {name: value for name, value in base.items() if name in properties}
         wanted = [a.strip() for a in (attributes or "").split(",") if a.strip()]
         if wanted:
-            data = self.store.materialize(business, record)
+            data = self.store.served(business, record)
             item.update({name: data[name] for name in wanted if name in data})
         return item
 
@@ -336,7 +336,7 @@ class Api:
             record = self.store.create(business, collection.name, fields)
             self.stats_count(self.stats.created, collection.name)
             assert collection.create_op is not None
-            data = self.store.materialize(business, record)
+            data = self.store.served(business, record)
             return json_response(collection.create_op.status, data)
 
         if self.first_answers is None:
@@ -346,7 +346,7 @@ class Api:
     def _update(self, business: Business, record: Record, fields: dict[str, Any]) -> Response:
         self.store.update(business, record, fields)
         self.stats_count(self.stats.updated, record.collection)
-        return json_response(200, self.store.materialize(business, record))
+        return json_response(200, self.store.served(business, record))
 
     def _put_singleton(self, business: Business, name: str, fields: dict[str, Any]) -> Response:
         data = self.store.update_singleton(business, name, fields)
@@ -368,14 +368,14 @@ class Api:
             self.store.delete(business, record)
             self.stats_count(self.stats.created, collection.name)
             self.stats_count(self.stats.deleted, collection.name)
-            return json_response(op.status, self.store.materialize(business, fresh))
+            return json_response(op.status, self.store.served(business, fresh))
         self.store.touch(business, record)
         self.stats_count(self.stats.updated, collection.name)
         return json_response(op.status, self._project(business, record, op))
 
     def _project(self, business: Business, record: Record, op: Operation) -> dict[str, Any]:
         """The record cut to the properties of the operation's answer schema."""
-        data = self.store.materialize(business, record)
+        data = self.store.served(business, record)
         if op.response is None:
             return data
         schema, _ = self.spec.resolve(op.response)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._blanks import Blanks
 from ._clock import iso_datetime
 from ._spec import Spec, ref_name
 from ._validate import check
@@ -45,8 +46,16 @@ class Business:
 class Store:
     """All data of one emulated Sage user; every method is safe to call from many threads."""
 
-    def __init__(self, spec: Spec, values: Values, seed: int, now: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        values: Values,
+        seed: int,
+        now: Callable[[], float],
+        blanks: float = 0.0,
+    ) -> None:
         self.spec = spec
+        self.blanks = Blanks(spec, blanks, seed)
         self.values = values
         self.seed_value = seed
         self.now = now
@@ -162,6 +171,13 @@ class Store:
         links = _BusinessLinks(self, business, record.seq)
         schema = self.spec.collections[record.collection].item_schema
         return self.values.record(schema, identity, rng, links)
+
+    def served(self, business: Business, record: Record) -> dict[str, Any]:
+        """The record as the API sends it: its content, an unset date or number of a seeded
+        share of records as `""` (the `blanks` switch)."""
+        data = self.materialize(business, record)
+        schema = self.spec.collections[record.collection].item_schema
+        return self.blanks.served(schema, record.id, data)
 
     def summary(self, record: Record) -> dict[str, Any]:
         return {

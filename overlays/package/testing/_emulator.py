@@ -62,6 +62,9 @@ class SageEmulator:
       collection (default).
     - `past_last_page`: a page past the last answers the `"last"` page (default, as the live
       API does) or `"empty"`.
+    - `blanks`: the share of records (default 0.005, one in 200, seeded by record id) whose
+      unset dates, date-times and decimals are sent as `""`, as the live API sends some (the
+      emulator keeps them null); `0` sends null always.
     - `fake.churn(collection, ...)` creates and deletes records while a list is read.
     - `idempotency`: a create whose resource object carries an `idempotency_id` is answered,
       for 7 days of the emulator's clock, with its first answer when the same request (same
@@ -95,6 +98,7 @@ class SageEmulator:
         past_last_page: PastLastPage = "last",
         idempotency: bool = True,
         authorization_code_ttl: float = CODE_TTL,
+        blanks: float = 0.005,
     ) -> None:
         self.spec, self._values = _shared()
         self.seed_value = seed
@@ -102,7 +106,7 @@ class SageEmulator:
         self.clock: Any = clock if clock is not None else FakeClock()
         self.stats = Stats()
         self.faults = Faults(seed)
-        self.store = Store(self.spec, self._values, seed, self.clock.now)
+        self.store = Store(self.spec, self._values, seed, self.clock.now, blanks=blanks)
         self.oauth = OAuthServer(
             now=self.clock.now,
             stats=self.stats,
