@@ -374,14 +374,18 @@ ERRATA: tuple[Erratum, ...] = tuple(
 
 
 def apply_errata(
-    doc: Document, errata: tuple[Erratum, ...] = ERRATA
+    doc: Document, errata: tuple[Erratum, ...] = ERRATA, *, unneeded_ok: bool = False
 ) -> tuple[Document, dict[str, int]]:
-    """Return a patched copy of `doc` and how many places each erratum changed."""
+    """Return a patched copy of `doc` and how many places each erratum changed.
+
+    `unneeded_ok` (update-spec only) counts an erratum that changes nothing as 0 instead of
+    failing: a new document in which Sage fixed it is reported, not refused.
+    """
     patched = copy.deepcopy(doc)
     counts: dict[str, int] = {}
     for erratum in errata:
         count = erratum.apply(patched)
-        if count == 0:
+        if count == 0 and not unneeded_ok:
             raise ErratumDidNothing(
                 f"erratum {erratum.name!r} changed nothing ({erratum.why}) - "
                 "has Sage fixed the spec? Retire the patch in generator/errata.py."
