@@ -30,6 +30,7 @@ from sage_accounting._token import Token
 from sage_accounting.auth._flow import SageAuth, TokenManager
 from sage_accounting.auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from sage_accounting.auth._store import MemoryTokenStore, TokenStore
+from sage_accounting.auth._unsaved import exit_guard
 from sage_accounting.client import Client
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ class _ClientCore(Generic[H]):
         return child
 
     def _forget_token(self) -> None:
-        self._shared.manager.token = None
+        self._shared.manager.forget()
 
 
 class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
@@ -335,12 +336,14 @@ class SageAccounting(_ClientCore[httpx.Client], ResourcesMixin):
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+        self._shared.manager.flush()  # a refreshed token still unsaved: TokenSaveError
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        with exit_guard(exc_type):
+            self.close()
 
 
 class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
@@ -404,12 +407,14 @@ class AsyncSageAccounting(_ClientCore[httpx.AsyncClient], AsyncResourcesMixin):
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+        await self._shared.manager.aflush()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        with exit_guard(exc_type):
+            await self.aclose()
 
 
 _SHARED_ARGUMENTS = (

@@ -5,7 +5,7 @@ from sage_accounting._token import Token
 from sage_accounting.auth._flow import SageAuth, TokenManager
 from sage_accounting.auth._oauth import OAuth2Flow
 from sage_accounting.auth._store import FileTokenStore, MemoryTokenStore, TokenStore
-from sage_accounting.errors import LoginError, TokenRefreshError, TokenStoreError
+from sage_accounting.errors import LoginError, TokenRefreshError, TokenSaveError, TokenStoreError
 
 __all__ = [
     "FileTokenStore",
@@ -16,6 +16,7 @@ __all__ = [
     "Token",
     "TokenManager",
     "TokenRefreshError",
+    "TokenSaveError",
     "TokenStore",
     "TokenStoreError",
 ]
