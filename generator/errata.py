@@ -2,7 +2,8 @@
 
 Each patch is a small named function with a one-line why. It edits the merged OpenAPI 3
 document in place and returns how many places it changed; a patch that changes nothing fails
-the build, so that an upstream fix is noticed and the patch retired.
+the build, so that an upstream fix is noticed and the patch retired (`update-spec` reports it
+under "Errata no longer needed" instead: see unneeded_errata.py).
 """
 
 from __future__ import annotations
