@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from generator.__main__ import main as generate_main
 from generator.errata import ErratumDidNothing
 from generator.pipeline import patched_spec
 from generator.spec import PINS_FILE, load_pins
-from generator.update_spec import main, update_spec
+from generator.update_spec import UpdateResult, main, update_spec
 
 ACCOUNTS = "sage-accounting-v3.1-accounts.swagger.json"
 USER_BUSINESSES = "sage-accounting-v3.1-user-businesses.swagger.json"
@@ -51,6 +52,22 @@ def fixed_source(tmp_path: Path, spec_dir: Path) -> Path:
     return source
 
 
+def _review(
+    source: Path, spec_dir: Path, pins: Path, *, log: Callable[[str], None] = lambda line: None
+) -> UpdateResult:
+    """`update-spec --no-regenerate` on copies: report and changelog beside the pins."""
+    folder = pins.parent
+    return update_spec(
+        str(source),
+        spec_dir=spec_dir,
+        pins_file=pins,
+        report_path=folder / "REPORT.md",
+        changelog=folder / "CHANGELOG.md",
+        regenerate=False,
+        log=log,
+    )
+
+
 def _section(report: str) -> str:
     return report[report.index(SECTION) :]
 
@@ -59,15 +76,7 @@ def test_a_fixed_erratum_is_listed_with_what_to_delete(
     tmp_path: Path, spec_dir: Path, pins: Path, fixed_source: Path
 ) -> None:
     lines: list[str] = []
-    result = update_spec(
-        str(fixed_source),
-        spec_dir=spec_dir,
-        pins_file=pins,
-        report_path=tmp_path / "REPORT.md",
-        changelog=tmp_path / "CHANGELOG.md",
-        regenerate=False,
-        log=lines.append,
-    )
+    result = _review(fixed_source, spec_dir, pins, log=lines.append)
 
     assert result.unneeded_errata == ("array_items",)
     section = _section((tmp_path / "REPORT.md").read_text(encoding="utf-8"))
@@ -87,15 +96,7 @@ def test_a_report_without_fixed_errata_says_none(
     source = tmp_path / ACCOUNTS
     source.write_text(json.dumps(changed), encoding="utf-8")
 
-    result = update_spec(
-        str(source),
-        spec_dir=spec_dir,
-        pins_file=pins,
-        report_path=tmp_path / "REPORT.md",
-        changelog=tmp_path / "CHANGELOG.md",
-        regenerate=False,
-        log=lambda line: None,
-    )
+    result = _review(source, spec_dir, pins)
 
     assert result.unneeded_errata == ()
     assert result.report is not None
@@ -110,15 +111,7 @@ def test_the_pinned_build_still_refuses_a_patch_that_changes_nothing(
     fixed = folder / ACCOUNTS
     fixed.write_text(json.dumps(_fixed_arrays(spec_dir)), encoding="utf-8")
     shutil.copyfile(spec_dir / USER_BUSINESSES, folder / USER_BUSINESSES)
-    update_spec(
-        str(fixed),
-        spec_dir=spec_dir,
-        pins_file=pins,
-        report_path=tmp_path / "REPORT.md",
-        changelog=tmp_path / "CHANGELOG.md",
-        regenerate=False,
-        log=lambda line: None,
-    )
+    _review(fixed, spec_dir, pins)
     pinned = ["--spec-dir", str(folder), "--pins", str(pins), "--target", str(tmp_path / "g")]
 
     assert generate_main([*pinned, "--check"]) == 2
