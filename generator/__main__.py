@@ -36,9 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="write nothing; fail listing every file of generated/ that differs from the output",
     )
+    parser.add_argument(
+        "--allow-unneeded-errata",
+        action="store_true",
+        help="with --accept-new-spec only (update-spec passes it): an erratum that changes "
+        "nothing is logged instead of failing the build",
+    )
     parser.add_argument("--target", type=Path, default=GENERATED, help=argparse.SUPPRESS)
     parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.allow_unneeded_errata and (args.check or not args.accept_new_spec):
+        # The pinned build stays strict: an upstream fix must retire its patch.
+        parser.error("--allow-unneeded-errata needs --accept-new-spec and no --check")
     try:
         diffs = run(
             spec_dir=args.spec_dir,
@@ -46,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check=args.check,
             target=args.target,
             pins_file=args.pins,
+            unneeded_errata_ok=args.allow_unneeded_errata,
         )
     except (SpecError, ConversionError, MergeConflict, ErratumDidNothing, CodegenError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 Each patch is a small named function with a one-line why. It edits the merged OpenAPI 3
 document in place and returns how many places it changed; a patch that changes nothing fails
-the build, so that an upstream fix is noticed and the patch retired.
+the build, so that an upstream fix is noticed and the patch retired (`update-spec` reports it
+under "Errata no longer needed" instead: see unneeded_errata.py).
 """
 
 from __future__ import annotations
@@ -374,14 +375,18 @@ ERRATA: tuple[Erratum, ...] = tuple(
 
 
 def apply_errata(
-    doc: Document, errata: tuple[Erratum, ...] = ERRATA
+    doc: Document, errata: tuple[Erratum, ...] = ERRATA, *, unneeded_ok: bool = False
 ) -> tuple[Document, dict[str, int]]:
-    """Return a patched copy of `doc` and how many places each erratum changed."""
+    """Return a patched copy of `doc` and how many places each erratum changed.
+
+    `unneeded_ok` (update-spec only) counts an erratum that changes nothing as 0 instead of
+    failing: a new document in which Sage fixed it is reported, not refused.
+    """
     patched = copy.deepcopy(doc)
     counts: dict[str, int] = {}
     for erratum in errata:
         count = erratum.apply(patched)
-        if count == 0:
+        if count == 0 and not unneeded_ok:
             raise ErratumDidNothing(
                 f"erratum {erratum.name!r} changed nothing ({erratum.why}) - "
                 "has Sage fixed the spec? Retire the patch in generator/errata.py."

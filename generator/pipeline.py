@@ -37,9 +37,14 @@ def patched_spec(
     *,
     accept_new_spec: bool = False,
     pins_file: Path = PINS_FILE,
+    unneeded_errata_ok: bool = False,
     log: Callable[[str], None] = print,
 ) -> BuildResult:
-    """Steps 1-4: load and verify, convert, merge, patch; the result validates as OpenAPI 3."""
+    """Steps 1-4: load and verify, convert, merge, patch; the result validates as OpenAPI 3.
+
+    `unneeded_errata_ok` (update-spec only): an erratum that changes nothing is logged, not an
+    error. The pinned build never sets it, so a retired patch that is still there fails it.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     documents = load_documents(spec_dir, pins_file=pins_file, accept_new_spec=accept_new_spec)
@@ -53,9 +58,11 @@ def patched_spec(
     timings["convert+merge"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    spec, counts = errata.apply_errata(merged)
+    spec, counts = errata.apply_errata(merged, unneeded_ok=unneeded_errata_ok)
     for erratum in errata.ERRATA:
-        log(f"erratum {erratum.name}: {counts[erratum.name]} place(s) changed")
+        count = counts[erratum.name]
+        note = " - no longer needed: delete it (see the update-spec report)" if not count else ""
+        log(f"erratum {erratum.name}: {count} place(s) changed{note}")
     validate(spec)
     timings["errata+validate"] = time.perf_counter() - started
     return BuildResult(documents=documents, spec=spec, errata_counts=counts, timings=timings)
@@ -107,10 +114,17 @@ def run(
     check: bool = False,
     target: Path = GENERATED,
     pins_file: Path = PINS_FILE,
+    unneeded_errata_ok: bool = False,
     log: Callable[[str], None] = print,
 ) -> list[str]:
     """Regenerate `target` (or, with `check`, only report how it differs). Returns differences."""
-    result = patched_spec(spec_dir, accept_new_spec=accept_new_spec, pins_file=pins_file, log=log)
+    result = patched_spec(
+        spec_dir,
+        accept_new_spec=accept_new_spec,
+        pins_file=pins_file,
+        unneeded_errata_ok=unneeded_errata_ok,
+        log=log,
+    )
     scratch_parent = PROJECT_ROOT / "build"
     scratch_parent.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="pipeline-", dir=scratch_parent))

@@ -5,9 +5,11 @@
 1. loads the new document from a file, a folder holding the pinned file names, or an http(s) URL;
 2. works out which pinned document it replaces (`--document`, else the file name, else
    `info.title`) and prints the old and new sha256;
-3. diffs it against the pinned one (`spec_diff`) and writes the Markdown report, also printed;
-4. regenerates the client from a temporary folder holding the new file under its pinned name,
-   then rewrites the pin and prepends a CHANGELOG entry drafted from the report.
+3. diffs it against the pinned one (`spec_diff`), finds the errata it no longer needs
+   (`unneeded_errata`), and writes the Markdown report, also printed;
+4. regenerates the client from a temporary folder holding the new file under its pinned name
+   (an erratum that changes nothing is logged there, not an error: the report says to delete
+   it), then rewrites the pin and prepends a CHANGELOG entry drafted from the report.
 
 Nothing is pinned or written to the CHANGELOG unless regeneration succeeded. The spec files stay
 outside the repository: only their hashes are recorded.
@@ -43,7 +45,9 @@ from .spec import (
     load_pins,
     write_pins,
 )
-from .spec_diff import Change, SpecVersion, diff_documents, render_changelog_entry, render_report
+from .spec_diff import Change, SpecVersion, diff_documents
+from .spec_report import render_changelog_entry, render_report
+from .unneeded_errata import UnneededErratum, find_unneeded, render_section
 
 REPORT = PROJECT_ROOT / "build" / "spec-change" / "REPORT.md"
 CHANGELOG = PROJECT_ROOT / "CHANGELOG.md"
@@ -74,6 +78,7 @@ class UpdateResult:
     changes: list[Change]
     report: str | None
     regenerated: list[str] | None
+    unneeded_errata: tuple[str, ...] = ()  # names of the errata the new document no longer needs
 
 
 def read_source(
@@ -207,6 +212,7 @@ def _regenerate(
         "--spec-dir",
         str(staged),
         "--accept-new-spec",
+        "--allow-unneeded-errata",
         "--pins",
         str(scratch_pins),
         "--target",
@@ -251,11 +257,10 @@ def update_spec(
         return UpdateResult(old, new, [], None, None)
 
     old_data = _read_pinned(spec_dir / pin.file, pin)
-    for other in pins:
-        if other is not pin:
-            _read_pinned(spec_dir / other.file, other)
+    documents = [data if p is pin else _read_pinned(spec_dir / p.file, p) for p in pins]
     changes = diff_documents(old_data, data)
-    report = render_report(changes, old, new, source=loaded.label)
+    unneeded = _unneeded(documents)
+    report = render_report(changes, old, new, source=loaded.label) + render_section(unneeded)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(report, encoding="utf-8")
     log(report)
@@ -285,12 +290,27 @@ def update_spec(
     date = (today or datetime.date.today()).isoformat()
     prepend_changelog(changelog, render_changelog_entry(changes, old, new, date=date))
     log(f"{changelog}: entry drafted for {new.name} {new.version} ({date}); review it")
+    names = tuple(erratum.name for erratum in unneeded) if isinstance(unneeded, list) else ()
+    if names:
+        log(
+            f"errata no longer needed: {', '.join(names)}; delete them (see the report), "
+            "else `nox -s generate` refuses the new pin"
+        )
     if (spec_dir / pin.file).resolve() != Path(loaded.label).resolve():
         log(
             f"next: put the new document at {spec_dir / pin.file} (it is not kept in this "
             "repository), so that `nox -s generate` and the drift check read it"
         )
-    return UpdateResult(old, new, changes, report, regenerated)
+    return UpdateResult(old, new, changes, report, regenerated, names)
+
+
+def _unneeded(documents: list[dict[str, Any]]) -> list[UnneededErratum] | str:
+    """The errata the new documents no longer need, or why that could not be found out."""
+    try:
+        return find_unneeded(documents)
+    except (ValueError, KeyError, TypeError) as exc:  # ConversionError, MergeConflict too
+        # The regeneration that follows fails on the same problem and shows it in full.
+        return f"applying the errata failed ({type(exc).__name__}: {exc})"
 
 
 def main(argv: Sequence[str] | None = None, *, http_client: httpx.Client | None = None) -> int:

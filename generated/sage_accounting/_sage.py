@@ -30,6 +30,7 @@ from ._wire import loads_json
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
+from .auth._unsaved import exit_guard
 from .client import Client
 from .errors import raise_for_status
 from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
@@ -222,7 +223,7 @@ class _ClientCore(Generic[H, T]):
         return child
 
     def _forget_token(self) -> None:
-        self._shared.manager.token = None
+        self._shared.manager.forget()
 
 
 class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMixin):
@@ -277,12 +278,14 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+        self._shared.manager.flush()  # a refreshed token still unsaved: TokenSaveError
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        with exit_guard(exc_type):
+            self.close()
 
 
 class AsyncSageAccounting(
@@ -325,12 +328,14 @@ class AsyncSageAccounting(
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+        await self._shared.manager.aflush()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        with exit_guard(exc_type):
+            await self.aclose()
 
 
 def _business(response: httpx.Response) -> Business:

@@ -67,6 +67,8 @@ def login(
     out: Callable[[str], None] = print,
 ) -> FileTokenStore:
     """Run the consent in a browser, receive the callback on 127.0.0.1, save the token."""
+    store = FileTokenStore(token_file)
+    store.load()  # a broken token file fails now, before a consent is spent on it
     server = _CallbackServer(("127.0.0.1", redirect_port), _CallbackHandler)
     server.received = threading.Event()
     port = server.server_port
@@ -93,7 +95,6 @@ def login(
         server.shutdown()
         server.server_close()
         thread.join()
-    store = FileTokenStore(token_file)
     store.save(token, replaces=store.load())
     out(f"Logged in. Token saved to {store.path} (mode 0600).")
     return store

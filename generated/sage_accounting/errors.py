@@ -320,6 +320,19 @@ class TokenStoreError(AuthError):
     """The token store could not be read, written or locked."""
 
 
+class TokenSaveError(TokenStoreError):
+    """A refreshed token is still not in its store (`store` names it) after every try.
+
+    Sage rotated the refresh token, so the new token lives only in this process: the client
+    keeps using it and trying to save it. Raised by `close()` / `aclose()` (API calls log at
+    ERROR instead); fix the store and close again, or the connection is lost at exit.
+    """
+
+    def __init__(self, message: str, *, store: str) -> None:
+        super().__init__(message)
+        self.store = store
+
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -339,6 +352,7 @@ __all__ = [
     "ServerError",
     "SubscriptionError",
     "TokenRefreshError",
+    "TokenSaveError",
     "TokenStoreError",
     "UnexpectedStatus",
     "UnprocessableEntityError",

@@ -26,9 +26,8 @@ from generator.spec_diff import (
     SpecVersion,
     count_by_kind,
     diff_documents,
-    render_changelog_entry,
-    render_report,
 )
+from generator.spec_report import render_changelog_entry, render_report
 from generator.update_spec import CHANGELOG_HEADER, main, prepend_changelog, update_spec
 
 ACCOUNTS = "sage-accounting-v3.1-accounts.swagger.json"

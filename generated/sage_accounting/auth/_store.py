@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .._token import Token
 from ..errors import TokenStoreError
+from ._token_file import parse_token_file
 
 
 class TokenStore:
@@ -30,7 +31,13 @@ class TokenStore:
 
     The async methods run the sync ones in a worker thread unless a subclass overrides them
     (as the Redis store does with redis.asyncio).
+
+    `save_tries`: how many times the client tries to save a refreshed token before it keeps
+    it in memory and logs at ERROR (see auth/_unsaved.py); 1 for a store whose `save` retries
+    by itself.
     """
+
+    save_tries: int = 3
 
     def load(self) -> Token | None:
         """The stored token, or None if there is none."""
@@ -120,16 +127,15 @@ class FileTokenStore(TokenStore):
         return f"FileTokenStore({str(self.path)!r})"
 
     def load(self) -> Token | None:
+        """The token in the file, None if there is no file; a broken file is a TokenStoreError
+        naming it and what is wrong (and is never overwritten: `save` loads first)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            content = self.path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise TokenStoreError(f"cannot read token file {self.path}: {exc.strerror}") from None
-        try:
-            return Token.from_json(json.loads(text))
-        except (ValueError, TypeError) as exc:
-            raise TokenStoreError(f"token file {self.path} is not a token: {exc}") from None
+        return parse_token_file(content, self.path)
 
     def save(self, token: Token, *, replaces: Token | None) -> Token:
         with self._thread_lock:
@@ -144,6 +150,8 @@ class FileTokenStore(TokenStore):
             self.path.unlink()
 
     def _write(self, token: Token) -> None:
+        if not isinstance(token, Token) or not token.access_token:
+            raise TokenStoreError(f"refusing to write a blank token to {self.path}") from None
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -94,6 +94,8 @@ class RedisTokenStore(TokenStore):
     `RedisUnavailableError`), naming the URL without its password.
     """
 
+    save_tries = 1  # `save` itself retries for `save_timeout` while Redis is unreachable
+
     def __init__(
         self,
         url: str,

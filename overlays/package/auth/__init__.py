@@ -1,7 +1,7 @@
 """Authentication: the OAuth 2.0 login, token stores, and the refresh that never loses a token."""
 
 from .._token import Token
-from ..errors import LoginError, TokenRefreshError, TokenStoreError
+from ..errors import LoginError, TokenRefreshError, TokenSaveError, TokenStoreError
 from ._flow import SageAuth, TokenManager
 from ._oauth import OAuth2Flow
 from ._store import FileTokenStore, MemoryTokenStore, TokenStore
@@ -15,6 +15,7 @@ __all__ = [
     "Token",
     "TokenManager",
     "TokenRefreshError",
+    "TokenSaveError",
     "TokenStore",
     "TokenStoreError",
 ]

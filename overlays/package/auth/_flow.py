@@ -11,12 +11,15 @@ whose token expires within the margin, and once after a 401), and which headers 
 When it needs a fresh token it yields a `_NeedToken` marker; the sync and async drivers answer
 it under their lock (a thread lock or an asyncio lock, then the store's cross-process lock),
 send the token request through the same client, and save the rotated token to the store
-before anything uses it.
+before anything uses it. A rotated token the store refuses is kept in memory and saved later
+(_unsaved.py); a refresh then starts from it, without the store's lock, as no other process
+holds its refresh token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import weakref
@@ -30,6 +33,7 @@ from .._token import Token
 from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
 from ._refusals import DEFAULT_TTL, Refusals
 from ._store import TokenStore
+from ._unsaved import Saver
 
 
 class _NeedToken:
@@ -56,6 +60,7 @@ class _StoredToken:
 
 
 _Yield = httpx.Request | _NeedToken | _StoredToken
+_NO_LOCK = contextlib.nullcontext()  # reusable, sync and async
 
 
 class TokenManager:
@@ -79,6 +84,7 @@ class TokenManager:
         self.refresh_margin = refresh_margin
         self.clock = clock
         self.token: Token | None = None  # this process's copy; the store is the truth
+        self.saver = Saver(store, clock)  # saves refreshed tokens, keeps one the store refused
         self.refreshes = 0
         self.refusals = Refusals(refused_business_ttl, clock)
         self.thread_lock = threading.Lock()
@@ -110,6 +116,31 @@ class TokenManager:
         if self.token is current:
             self.token = stored
         return stored
+
+    def retried(self, stored: Token | None) -> None:
+        """After a kept token's save succeeded, `stored` is what the store holds: use it."""
+        if stored is not None:
+            self.token = stored
+
+    def forget(self) -> None:
+        """After a revoke: no token, and none kept for saving."""
+        self.token = None
+        self.saver.forget()
+
+    def flush(self) -> None:
+        """At close: a kept token's save is tried again; still unsaved, `TokenSaveError`."""
+        with self.thread_lock:
+            kept = self.saver.unsaved
+            if kept is not None:
+                self.token = self.saver.save(kept, replaces=self.saver.replaces)
+        self.saver.raise_if_unsaved()
+
+    async def aflush(self) -> None:
+        async with self.async_lock():
+            kept = self.saver.unsaved
+            if kept is not None:
+                self.token = await self.saver.asave(kept, replaces=self.saver.replaces)
+        self.saver.raise_if_unsaved()
 
     def can_refresh(self, token: Token | None) -> bool:
         """Whether a refresh could be tried (else a 401 goes to the caller as it is)."""
@@ -267,6 +298,11 @@ class SageAuth(httpx.Auth):
         if not self.is_api(request):
             yield _stripped(request)
             return
+        manager = self.manager
+        if manager.saver.due():
+            with manager.thread_lock:
+                if manager.saver.due():
+                    manager.retried(manager.saver.retry())
         flow = self._flow(request)
         item = next(flow)
         while True:
@@ -274,7 +310,9 @@ class SageAuth(httpx.Auth):
             if isinstance(item, _NeedToken):
                 sent = yield from self._sync_token(item)
             elif isinstance(item, _StoredToken):
-                sent = self.manager.adopt(self.manager.store.load(), item.current)
+                # While a token is kept unsaved, the store's is a spent one: nothing to adopt.
+                stored = None if manager.saver.unsaved else manager.store.load()
+                sent = manager.adopt(stored, item.current)
             else:
                 sent = yield item
             try:
@@ -292,15 +330,19 @@ class SageAuth(httpx.Auth):
         with manager.thread_lock:
             if manager.token is not None and manager.usable(manager.token, stale):
                 return manager.token  # another thread refreshed while we waited
-            with manager.store.refresh_lock():
-                current = manager.store.load()
+            manager.retried(manager.saver.retry())
+            kept = manager.saver.unsaved
+            # Only this process holds a kept token's refresh token: it needs no store lock.
+            with manager.store.refresh_lock() if kept is None else _NO_LOCK:
+                current = kept or manager.store.load()
+                replaces = manager.saver.replaces if kept else current
                 if current is None or not manager.usable(current, stale):
                     need.refreshed = True
                     response = yield manager.refresh_request(current)
                     response.read()
                     assert current is not None  # refresh_request refuses None
                     new = manager.accept(response, current)
-                    current = manager.store.save(new, replaces=current)
+                    current = manager.saver.save(new, replaces=replaces)
                 manager.token = current
                 return current
 
@@ -311,6 +353,10 @@ class SageAuth(httpx.Auth):
             yield _stripped(request)
             return
         manager = self.manager
+        if manager.saver.due():
+            async with manager.async_lock():
+                if manager.saver.due():
+                    manager.retried(await manager.saver.aretry())
         flow = self._flow(request)
         item = next(flow)
         while True:
@@ -320,19 +366,24 @@ class SageAuth(httpx.Auth):
                 async with manager.async_lock():
                     token = manager.token
                     if token is None or not manager.usable(token, item.stale):
-                        async with manager.store.arefresh_lock():
-                            token = await manager.store.aload()
+                        manager.retried(await manager.saver.aretry())
+                        kept = manager.saver.unsaved
+                        lock = manager.store.arefresh_lock() if kept is None else _NO_LOCK
+                        async with lock:
+                            token = kept or await manager.store.aload()
+                            replaces = manager.saver.replaces if kept else token
                             if token is None or not manager.usable(token, item.stale):
                                 item.refreshed = True
                                 response = yield manager.refresh_request(token)
                                 await response.aread()
                                 assert token is not None  # refresh_request refuses None
                                 new = manager.accept(response, token)
-                                token = await manager.store.asave(new, replaces=token)
+                                token = await manager.saver.asave(new, replaces=replaces)
                             manager.token = token
                 sent = token
             elif isinstance(item, _StoredToken):
-                sent = manager.adopt(await manager.store.aload(), item.current)
+                stored = None if manager.saver.unsaved else await manager.store.aload()
+                sent = manager.adopt(stored, item.current)
             else:
                 sent = yield item
             try:
