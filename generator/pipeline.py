@@ -14,7 +14,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from . import codegen, errata, facade, output
+from . import codegen, errata, facade, output, sync_tables
 from .convert import convert
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -69,13 +69,15 @@ def render(result: BuildResult, out_root: Path) -> None:
     result.timings["openapi-python-client"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    resources = facade.describe(result.spec)
     overlay_sources = output.copy_overlay_modules(
         OVERLAY_PACKAGE,
         package_dir,
         {
             "spec": result.spec,
             "documents": result.documents,
-            "facade": facade.describe(result.spec),
+            "facade": resources,
+            "sync": sync_tables.describe(result.spec, resources),
         },
     )
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
