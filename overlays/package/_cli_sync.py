@@ -30,7 +30,7 @@ def add_sync_command(commands: Any, token_file: Path, secret_env: str) -> None:
     sync.add_argument(
         "--full-refresh", action="store_true", help="drop these tables and load them anew"
     )
-    sync.add_argument("--dataset", default="books", help="schema of the tables (default books)")
+    sync.add_argument("--dataset", default="sage", help="schema of the tables (default sage)")
     sync.add_argument("--concurrency", type=int, default=8, help="pages fetched at once")
     sync.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     sync.add_argument("--pipelines-dir", type=Path, help=argparse.SUPPRESS)
@@ -41,6 +41,9 @@ def add_sync_command(commands: Any, token_file: Path, secret_env: str) -> None:
 def run_sync_command(args: argparse.Namespace) -> int:
     from . import SageAccounting
     from .auth._store import FileTokenStore
+
+    # dlt reports usage to its makers unless told not to: this command does not, unless asked.
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
     try:
         from .dlt import sync

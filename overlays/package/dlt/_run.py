@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .. import SageAccounting
 
 DEFAULT_DESTINATION = "duckdb:///books.duckdb"
-DEFAULT_DATASET = "books"
+DEFAULT_DATASET = "sage"
 _NAMED = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -167,8 +167,9 @@ def sync(
                 else pipeline.run(source)
             )
         except PipelineStepFailed as exc:
-            if isinstance(exc.exception, SageAccountingError):
-                raise exc.exception from exc  # the client's own typed error, as a call raises
+            cause = _client_error(exc)
+            if cause is not None:
+                raise cause from exc  # the client's own typed error, as a call raises it
             raise SyncError(f"the sync failed at dlt's {exc.step} step: {exc.exception}") from exc
     return SyncSummary(
         tables=tally.tables,
@@ -179,6 +180,19 @@ def sync(
         dataset=dataset,
         load_ids=list(info.loads_ids),
     )
+
+
+def _client_error(exc: BaseException) -> SageAccountingError | None:
+    """The client's error dlt wrapped (in a step failure, in a resource's extraction error)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SageAccountingError):
+            return current
+        seen.add(id(current))
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else current.__cause__
+    return None
 
 
 @contextmanager

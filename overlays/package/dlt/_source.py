@@ -34,6 +34,7 @@ logger = logging.getLogger("sage_accounting")
 # What the API answers for a collection the business's region or plan does not offer.
 NOT_OFFERED = (NotFoundError, PermissionDeniedError, UnprocessableEntityError)
 SOURCE_NAME = "sage_accounting"
+BATCH = 2000  # rows per Arrow table handed to dlt
 
 
 @dataclass
@@ -147,6 +148,7 @@ class _Reader:
         self.resource: Any = getattr(sage, table.name)
         self._hinted: set[str] = set()
         self._written: set[str] = set()
+        self._rows: list[dict[str, Any]] = []
 
     def run(self, state: dict[str, Any]) -> Iterator[Any]:
         marks: dict[str, str] = state.setdefault("watermarks", {})
@@ -189,6 +191,7 @@ class _Reader:
                 else:
                     self.count.updated += 1
             yield from self._page(items)
+        yield from self._flush()
         marks[business] = changes.watermark.isoformat()  # only after every row was yielded
 
     def _everything(self) -> Iterator[Any]:
@@ -198,11 +201,18 @@ class _Reader:
         for page in pager.pages(concurrency=self.concurrency):
             self.count.added += len(page.items)
             yield from self._page(page.items)
+        yield from self._flush()
 
     def _page(self, items: Sequence[Any]) -> Iterator[Any]:
-        if not items:
+        """Buffer a page; hand dlt a table every BATCH rows (dlt's cost is per table)."""
+        self._rows.extend(item.to_dict() for item in items)
+        if len(self._rows) >= BATCH:
+            yield from self._flush()
+
+    def _flush(self) -> Iterator[Any]:
+        rows, self._rows = self._rows, []
+        if not rows:
             return
-        rows = [item.to_dict() for item in items]
         fields = [child.field for child in self.table.children]
         yield self._out(
             self.table.name, table_of(rows, self.table.columns, self.table.name, fields)
