@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def postgres_url() -> Iterator[str]:
     initdb, server = _bin("initdb"), _bin("postgres")
     if initdb is None or server is None:
         pytest.skip("Debian's postgresql is not installed (apt-get install postgresql)")
-    pytest.importorskip("psycopg2")
+    _driver()
     folder = Path(tempfile.mkdtemp(prefix="sage-pg-"))
     # Postgres refuses to run as root: as root, run it as an unprivileged user.
     run_as = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
@@ -64,8 +65,13 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _driver() -> Any:
+    """psycopg2 (dlt's Postgres driver; it ships no type information)."""
+    return pytest.importorskip("psycopg2")
+
+
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    import psycopg2
+    psycopg2 = _driver()
 
     for _ in range(600):  # a bounded wait for the server to accept connections
         if process.poll() is not None:
@@ -81,8 +87,7 @@ def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
 def test_the_same_sync_into_postgres(
     postgres_url: str, fake: SageEmulator, client: SageAccounting, tmp_path: Path
 ) -> None:
-    import psycopg2
-
+    psycopg2 = _driver()
     sync(client, postgres_url, collections=SYNCED, pipelines_dir=tmp_path)
     fake.clock.advance(60)
     gone = str(fake.records("sales_invoices")[3]["id"])
