@@ -29,6 +29,12 @@ from ._table import (
     SyncError,
 )
 
+_orjson: Any
+try:  # dlt's own JSON library (it needs it on CPython): several times faster than json
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - PyPy
+    _orjson = None
+
 Row = dict[str, Any]
 _TYPES: dict[str, Any] = {
     "text": pa.string(),
@@ -52,6 +58,9 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
+    if _orjson is not None:
+        text: str = _orjson.dumps(value, default=_plain).decode()
+        return text
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_plain)
 
 
