@@ -152,3 +152,14 @@ def test_watermarks_are_dlt_state_on_the_server_clock(
     watermark = datetime.datetime.fromisoformat(state["watermarks"]["lead"])
     server_now = datetime.datetime.fromtimestamp(fake.clock.now(), datetime.timezone.utc)
     assert server_now - datetime.timedelta(seconds=30) < watermark <= server_now
+
+
+def test_the_core_package_and_the_cli_parser_do_not_import_dlt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sage_accounting import SageAccounting; from sage_accounting import cli; "
+        "cli._parser(); sys.exit(any(m in sys.modules for m in ('dlt', 'duckdb', 'pyarrow')))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
