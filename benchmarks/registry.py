@@ -9,12 +9,14 @@ from .fleet import FLEET
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
 from .limits import LIMITS
 from .regenerate import REGENERATE
+from .sync import SYNC
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     IMPORT_PACKAGE,
     IMPORT_MODEL,
     DECODE,
     EXTRACT,
+    SYNC,
     LIMITS,
     FLEET,
     REGENERATE,

@@ -31,6 +31,7 @@ GUIDE_NAV = [
     ("Businesses", "guides/businesses.md"),
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
+    ("Keeping the books in a database", "guides/sync.md"),
     ("Retries, limits and errors", "guides/retries.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),

@@ -293,6 +293,7 @@ def _success(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
                 "status": int(status),
                 **_model(name, "page"),
                 **_model(item or "", "item"),
+                "item_schema": item,
             }
         return {"kind": "model", "status": int(status), **_model(name, "model")}
     if content:

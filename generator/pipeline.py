@@ -14,7 +14,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from . import codegen, errata, facade, output
+from . import codegen, errata, facade, output, sync_tables
 from .convert import convert
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -68,6 +68,17 @@ def patched_spec(
     return BuildResult(documents=documents, spec=spec, errata_counts=counts, timings=timings)
 
 
+def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict[str, Any]:
+    """What the `.jinja` overlays render with (the edit loop, generator/overlays.py, too)."""
+    resources = facade.describe(spec)
+    return {
+        "spec": spec,
+        "documents": documents,
+        "facade": resources,
+        "sync": sync_tables.describe(spec, resources),
+    }
+
+
 def render(result: BuildResult, out_root: Path) -> None:
     """Steps 5-6: write the generated tree (package and patched spec) into `out_root`."""
     started = time.perf_counter()
@@ -77,13 +88,7 @@ def render(result: BuildResult, out_root: Path) -> None:
 
     started = time.perf_counter()
     overlay_sources = output.copy_overlay_modules(
-        OVERLAY_PACKAGE,
-        package_dir,
-        {
-            "spec": result.spec,
-            "documents": result.documents,
-            "facade": facade.describe(result.spec),
-        },
+        OVERLAY_PACKAGE, package_dir, overlay_context(result.spec, result.documents)
     )
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
     generated_header = output.header_line(result.documents, generator_name, None)

@@ -1,6 +1,6 @@
 """The `sage-accounting` command: `login` (browser consent into a token store), `export`
-(a resource as JSON lines or CSV, resumable from the last watermark) and `get` (one path as
-JSON)."""
+(a resource as JSON lines or CSV, resumable from the last watermark), `get` (one path as
+JSON) and `sync` (the books into a database)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_data import add_data_commands
 
     add_data_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
+    from ._cli_sync import add_sync_command
+
+    add_sync_command(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     return parser
 
 
@@ -130,6 +133,10 @@ def main(
     open_browser: Callable[[str], object] | None = None,
 ) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "sync":
+        from ._cli_sync import run_sync_command
+
+        return run_sync_command(args)
     if args.command != "login":
         from ._cli_data import run_data_command
 

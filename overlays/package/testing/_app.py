@@ -19,6 +19,8 @@ from ._store import Store
 
 BudgetScope = Literal["business", "app"]
 _GATEWAY_PAGE = b"<html><body><h1>%d Bad Gateway</h1></body></html>"
+WITHHELD_STATUSES = (403, 404, 422)
+_WITHHELD = {403: "Forbidden", 404: "RecordNotFound", 422: "RecordInvalid"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class App:
         self.hooks: list[Callable[[str, str, str], None]] = []
         # Businesses whose subscription ended, with the `$message` their calls are refused with.
         self.refused_businesses: dict[str, str] = {}
+        # (business id, collection) the business's region or plan does not offer: the status.
+        self.withheld: dict[tuple[str, str], int] = {}
 
     def handle(self, request: Request) -> Response:
         """Answer `request`; the caller waits `delay`, then calls `finish`, then answers."""
@@ -115,6 +119,10 @@ class App:
         refusal = self.refused_businesses.get(business.id)
         if refusal is not None:
             return sage_error(401, "AuthorizationFailure", refusal), business.id, None
+        withheld = self.withheld.get((business.id, path.strip("/").split("/")[0]))
+        if withheld is not None:
+            message = "This feature is not available for this business's region or subscription"
+            return sage_error(withheld, _WITHHELD[withheld], message), business.id, None
         key = business.id if self.budget_scope == "business" else token.grant.client_id
         wait = self.limits.spend(key)
         if wait is not None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from ._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
-from ._app import App, BudgetScope, Endpoints
+from ._app import WITHHELD_STATUSES, App, BudgetScope, Endpoints
 from ._churn import Churn
 from ._clock import Clock, FakeClock
 from ._faults import Faults
@@ -75,6 +75,8 @@ class SageEmulator:
       works once, and an expired or reused one answers `invalid_grant`.
     - `end_subscription(business_id)`: that business's API calls answer 401 `AuthorizationFailure`
       "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
+    - `withhold(collection, status=404)`: a collection the business's region or plan does not
+      offer (the API answers 404, 403 or 422 for it); `offer(collection)` undoes it.
     - `refuse_consent(error, reason)`: the consent page sends the browser back with `error` and
       `reason` (as Sage's "Email already in use"); `deny_consent = True` is `access_denied`.
     """
@@ -267,6 +269,18 @@ class SageEmulator:
     def renew_subscription(self, business_id: str | None = None) -> None:
         """Undo `end_subscription`: the business answers again."""
         self.app.refused_businesses.pop(self._business(business_id).id, None)
+
+    def withhold(self, collection: str, status: int = 404, business_id: str | None = None) -> None:
+        """The business (default: the lead one) is not offered `collection` from now on: every
+        call of its path answers `status` (404, 403 or 422), as for a region or plan without it."""
+        if status not in WITHHELD_STATUSES:
+            raise ValueError(f"status must be one of {WITHHELD_STATUSES}, not {status!r}")
+        key = (self._business(business_id).id, self._collection(collection))
+        self.app.withheld[key] = status
+
+    def offer(self, collection: str, business_id: str | None = None) -> None:
+        """Undo `withhold`: the collection answers again."""
+        self.app.withheld.pop((self._business(business_id).id, collection), None)
 
     # --- businesses and records ----------------------------------------------------------------
 

@@ -1,0 +1,181 @@
+"""Pages of records as Arrow tables, typed from the spec, column by column.
+
+dlt writes Arrow tables straight to Parquet and the destination loads those natively, so no
+row passes through dlt's Python normaliser: loading keeps pace with fetching. Values come from
+each model's `to_dict()` (the wire format: money as numeric strings, date-times ISO 8601 with
+offset) and are converted here, exactly: money to decimal(38, 9), never through float.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+# pyarrow ships no type information: the Arrow objects of this module are typed Any.
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from ._table import (
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    DELETED,
+    LINE_NUMBER,
+    PARENT_ID,
+    Child,
+    SyncError,
+)
+
+_orjson: Any
+try:  # dlt's own JSON library (it needs it on CPython): several times faster than json
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - PyPy
+    _orjson = None
+
+Row = dict[str, Any]
+_TYPES: dict[str, Any] = {
+    "text": pa.string(),
+    "ref": pa.string(),
+    "json": pa.string(),
+    "bool": pa.bool_(),
+    "bigint": pa.int64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "decimal": pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
+}
+_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # as Sage sends money: a numeric string, every digit kept
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Any) -> str:
+    if _orjson is not None:
+        text: str = _orjson.dumps(value, default=_plain).decode()
+        return text
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return to_json(value) if isinstance(value, dict | list) else str(value)
+
+
+def _moment(value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _day(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+
+
+def _column(values: list[Any], kind: str, where: str) -> Any:
+    """One Arrow array of `kind`; Arrow's own casts first, Python only for what they refuse."""
+    arrow_type = _TYPES[kind]
+    try:
+        if kind in ("decimal", "timestamp", "date"):
+            # "" is Sage's "no value" for a date or a number (the model reads it as None and
+            # to_dict() sends it back as it came): NULL in the table.
+            texts = [None if value is None or value == "" else str(value) for value in values]
+            return pc.cast(pa.array(texts, pa.string()), arrow_type)
+        if kind in ("json", "ref"):
+            return pa.array([None if v is None else to_json(v) for v in values], arrow_type)
+        if kind == "text":
+            return pa.array([None if v is None else _text(v) for v in values], arrow_type)
+        return pa.array(values, arrow_type)
+    except _CONVERSION_ERRORS:
+        pass
+    return pa.array([_slow(value, kind, where) for value in values], arrow_type)
+
+
+def _slow(value: Any, kind: str, where: str) -> Any:
+    if value is None or (value == "" and kind in ("decimal", "timestamp", "date")):
+        return None
+    try:
+        if kind == "decimal":
+            number = Decimal(str(value))
+            if number != number.quantize(Decimal(1).scaleb(-DECIMAL_SCALE)):
+                raise ValueError(f"more than {DECIMAL_SCALE} decimal places")
+            return number
+        if kind == "timestamp":
+            return _moment(value)
+        if kind == "date":
+            return _day(value)
+        if kind == "bigint":
+            return int(value)
+        if kind == "bool" and isinstance(value, bool):
+            return value
+    except (ValueError, ArithmeticError) as exc:
+        raise SyncError(f"{where}: {value!r} does not fit a {kind} column ({exc})") from None
+    raise SyncError(f"{where}: {value!r} does not fit a {kind} column")
+
+
+def table_of(
+    rows: Sequence[Row], columns: Mapping[str, str], label: str, skip: Iterable[str] = ()
+) -> Any:
+    """The rows as one Arrow table: every declared column (nulls where absent), then the fields
+    the spec does not declare (as text: they may change shape from page to page)."""
+    skipped = set(skip)
+    extra = {key for row in rows for key in row if key not in columns and key not in skipped}
+    names: list[str] = []
+    arrays: list[Any] = []
+    for name, kind in [*columns.items(), *((key, "text") for key in sorted(extra))]:
+        values = [row.get(name) for row in rows]
+        if kind == "ref":
+            ids = [value.get("id") if isinstance(value, dict) else None for value in values]
+            names.append(f"{name}_id")
+            arrays.append(pa.array([None if i is None else str(i) for i in ids], pa.string()))
+        names.append(name)
+        arrays.append(_column(values, kind, f"{label}.{name}"))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def empty_table(columns: Mapping[str, str]) -> Any:
+    return table_of([], columns, "")
+
+
+def tombstones(ids: Iterable[str]) -> Any:
+    """Rows that remove the records of these ids (dlt's hard delete)."""
+    keys = list(ids)
+    return pa.table(
+        {"id": pa.array(keys, pa.string()), DELETED: pa.array([True] * len(keys), pa.bool_())}
+    )
+
+
+def child_columns(child: Child, *, merged: bool) -> dict[str, str]:
+    columns = {PARENT_ID: "text", LINE_NUMBER: "bigint", **child.columns}
+    if merged:
+        columns[DELETED] = "bool"
+    return columns
+
+
+def lines_of(
+    child: Child, parents: Sequence[Row], *, merged: bool, deleted: Iterable[str] = ()
+) -> Any:
+    """The lines of `parents`, keyed by (parent_id, line_number). Merged, a parent without
+    lines (or deleted) gets one hard-delete row, so the lines it had before go."""
+    rows: list[Row] = []
+    for parent in parents:
+        lines = parent.get(child.field) or []
+        key = parent.get("id")
+        for number, line in enumerate(lines):
+            rows.append({**line, PARENT_ID: key, LINE_NUMBER: number})
+        if merged and not lines:
+            rows.append({PARENT_ID: key, LINE_NUMBER: 0, DELETED: True})
+    if merged:
+        rows.extend({PARENT_ID: key, LINE_NUMBER: 0, DELETED: True} for key in deleted)
+    return table_of(rows, child_columns(child, merged=merged), child.table)
