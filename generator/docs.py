@@ -31,6 +31,7 @@ GUIDE_NAV = [
     ("Businesses", "guides/businesses.md"),
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
+    ("Models: exact values, blanks, types", "guides/models.md"),
     ("Retries, limits and errors", "guides/retries.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),

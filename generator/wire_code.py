@@ -102,7 +102,8 @@ def related_classes(model: ModelProperty) -> list[str]:
 
 def imports(model: ModelProperty) -> list[str]:
     """The model module's imports beyond the template's own: sibling models come lazily."""
-    lines = sorted(line for line in model.relative_imports if not line.startswith(MODELS_PREFIX))
+    stock = model.relative_imports or set()
+    lines = sorted(line for line in stock if not line.startswith(MODELS_PREFIX))
     if related_classes(model):
         lines.append(f"from .. import models as {MODELS_ALIAS}")
     return lines
