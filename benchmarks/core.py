@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Result:
-    """One row of the report: our median time against the baseline's median time."""
+    """One row of the report: our median against the baseline's median (seconds, or `unit`).
+
+    `goal` bounds the ratio; `allowance` bounds the difference instead (ours at most that much
+    over the baseline)."""
 
     name: str
     ours: Sequence[float]
@@ -26,6 +29,8 @@ class Result:
     baseline_label: str
     method: str
     goal: float | None = None
+    allowance: float | None = None
+    unit: str = "s"
 
     @property
     def ours_median(self) -> float:
@@ -41,6 +46,8 @@ class Result:
 
     @property
     def goal_met(self) -> bool | None:
+        if self.allowance is not None:
+            return self.ours_median - self.baseline_median <= self.allowance
         return None if self.goal is None else self.ratio <= self.goal
 
 

@@ -23,18 +23,25 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
+def format_value(value: float, unit: str) -> str:
+    return format_seconds(value) if unit == "s" else f"{value:g} {unit}"
+
+
 def _goal(result: Result) -> str:
+    verdict = "met" if result.goal_met else "missed"
+    if result.allowance is not None:
+        return f"<= baseline + {format_value(result.allowance, result.unit)} ({verdict})"
     if result.goal is None:
         return "-"
-    return f"<= {result.goal:g}x ({'met' if result.goal_met else 'missed'})"
+    return f"<= {result.goal:g}x ({verdict})"
 
 
 def table(results: Sequence[Result]) -> str:
     rows = [HEADERS] + [
         (
             result.name,
-            format_seconds(result.ours_median),
-            format_seconds(result.baseline_median),
+            format_value(result.ours_median, result.unit),
+            format_value(result.baseline_median, result.unit),
             f"{result.ratio:.3g}x",
             _goal(result),
         )
@@ -67,7 +74,9 @@ def to_json(results: Sequence[Result]) -> dict[str, Any]:
                 "baseline_seconds": result.baseline_median,
                 "ratio": result.ratio,
                 "goal_ratio": result.goal,
+                "goal_allowance": result.allowance,
                 "goal_met": result.goal_met,
+                "unit": result.unit,
                 "baseline": result.baseline_label,
                 "method": result.method,
                 "ours_samples": list(result.ours),

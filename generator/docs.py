@@ -32,6 +32,7 @@ GUIDE_NAV = [
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
     ("Keeping the books in a database", "guides/sync.md"),
+    ("Models: exact values, blanks, types", "guides/models.md"),
     ("Retries, limits and errors", "guides/retries.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),

@@ -3,8 +3,11 @@
 openapi-python-client's stock model template builds a nested function per nullable property
 on every `from_dict` call and imports related models inside every call; decoding a list page
 spent most of its time there. Here each property becomes one inline expression instead, and
-related models are reached through module objects bound once at import time
-(`from . import base as _m_base`), which also works for models that refer to each other.
+related models are reached through the models package (`from .. import models as _models`,
+then `_models.Base`), whose `__getattr__` imports a model's module on its first use and binds
+it there. So importing one model imports no other (decoding or `typing.get_type_hints` loads
+the related ones), models may refer to each other, and the annotations (`_models.Link`, not a
+name imported only for type checkers) resolve at run time.
 
 The template stays free of logic: it asks these functions for code, and they fail loudly on a
 property kind they do not know, rather than emit something wrong.
@@ -18,6 +21,7 @@ attribute, and the model remembers the spelling in `_<attribute>_key` for `to_di
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openapi_python_client.parser.properties import (
@@ -42,6 +46,11 @@ PASS_THROUGH = (StringProperty, IntProperty, BooleanProperty, AnyProperty)
 BLANKABLE = (DecimalProperty, DateTimeProperty, DateProperty)
 #: The model attribute that holds the wire names of fields received as "".
 BLANKS_FIELD = "_wire_blanks"
+#: How a model module names the models package, through which it reaches its siblings.
+MODELS_ALIAS = "_models"
+#: How openapi-python-client imports a sibling model eagerly (replaced by MODELS_ALIAS).
+MODELS_PREFIX = "from ..models."
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9.]*")
 
 
 class UnsupportedProperty(TypeError):
@@ -69,30 +78,53 @@ def _literal(text: str) -> str:
     return repr(str(text))
 
 
-def _alias(module_name: str) -> str:
-    return f"_m_{module_name}"
+def _qualified(kind: ModelProperty | EnumProperty) -> str:
+    return f"{MODELS_ALIAS}.{kind.class_info.name}"
 
 
-def related_modules(model: ModelProperty) -> list[str]:
-    """Sibling model modules this model's code refers to at run time."""
+def related_classes(model: ModelProperty) -> list[str]:
+    """Names of the sibling models and enums this model's fields hold."""
     found: set[str] = set()
 
     def visit(prop: Any) -> None:
         kind, _ = _unwrap(prop)
         if isinstance(kind, (ModelProperty, EnumProperty)):
-            found.add(str(kind.class_info.module_name))
+            found.add(str(kind.class_info.name))
         elif isinstance(kind, ListProperty):
             visit(kind.inner_property)
 
-    for prop in [*(model.required_properties or []), *(model.optional_properties or [])]:
+    for prop in _properties_of(model):
         visit(prop)
     if isinstance(model.additional_properties, (ModelProperty, EnumProperty, ListProperty)):
         visit(model.additional_properties)
     return sorted(found)
 
 
-def module_import(module_name: str) -> str:
-    return f"from . import {module_name} as {_alias(module_name)}"
+def imports(model: ModelProperty) -> list[str]:
+    """The model module's imports beyond the template's own: sibling models come lazily."""
+    stock = model.relative_imports or set()
+    lines = sorted(line for line in stock if not line.startswith(MODELS_PREFIX))
+    if related_classes(model):
+        lines.append(f"from .. import models as {MODELS_ALIAS}")
+    return lines
+
+
+def annotation(type_string: str, model: ModelProperty) -> str:
+    """A type as the model module writes it: sibling classes through the models package."""
+    classes = set(related_classes(model))
+    return _NAME.sub(
+        lambda m: f"{MODELS_ALIAS}.{m[0]}" if m[0] in classes else m[0], str(type_string)
+    )
+
+
+def declaration(prop: Any, model: ModelProperty) -> str:
+    """The attrs field line of a property (`name: type = default`), its type resolvable."""
+    stock = str(prop.to_string().as_unembedded_code())
+    stock_type = str(prop.get_type_string().as_unembedded_code())
+    prefix = f"{prop.python_name}: {stock_type}"
+    if not stock.startswith(prefix):
+        raise UnsupportedProperty(f"{_label(prop)}: unexpected declaration {stock!r}")
+    return f"{prop.python_name}: {annotation(stock_type, model)}{stock[len(prefix) :]}"
 
 
 def needs_conversion(prop: Any) -> bool:
@@ -113,9 +145,9 @@ def _read_value(kind: Any, source: str, depth: int) -> str:
     if isinstance(kind, DateProperty):
         return f"datetime.date.fromisoformat({source})"
     if isinstance(kind, ModelProperty):
-        return f"{_alias(kind.class_info.module_name)}.{kind.class_info.name}.from_dict({source})"
+        return f"{_qualified(kind)}.from_dict({source})"
     if isinstance(kind, EnumProperty):
-        return f"{_alias(kind.class_info.module_name)}.{kind.class_info.name}({source})"
+        return f"{_qualified(kind)}({source})"
     if isinstance(kind, ListProperty):
         item = f"_i{depth}"
         return f"[{read(kind.inner_property, item, depth + 1)} for {item} in {source}]"
@@ -236,8 +268,9 @@ def key_out(prop: Any) -> str:
 TEMPLATE_GLOBALS = {
     "wire_read": read,
     "wire_write": write,
-    "wire_related_modules": related_modules,
-    "wire_module_import": module_import,
+    "wire_imports": imports,
+    "wire_annotation": annotation,
+    "wire_declaration": declaration,
     "wire_needs_conversion": needs_conversion,
     "wire_model_blankable": model_blankable,
     "wire_blanks_field": BLANKS_FIELD,

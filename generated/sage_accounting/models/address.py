@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="Address")
 
@@ -66,16 +62,16 @@ class Address:
     address_line_2: None | str | Unset = UNSET
     city: None | str | Unset = UNSET
     postal_code: None | str | Unset = UNSET
-    country: Base | None | Unset = UNSET
+    country: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    bank_account: Base | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
-    address_type: Base | None | Unset = UNSET
+    bank_account: _models.Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
+    address_type: _models.Base | None | Unset = UNSET
     name: None | str | Unset = UNSET
     region: None | str | Unset = UNSET
-    country_group: Base | None | Unset = UNSET
+    country_group: _models.Base | None | Unset = UNSET
     is_main_address: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -157,7 +153,7 @@ class Address:
             country=(
                 _v0
                 if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -177,24 +173,24 @@ class Address:
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             address_type=(
                 _v0
                 if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             name=d.pop("name", UNSET),
             region=d.pop("region", UNSET),
             country_group=(
                 _v0
                 if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             is_main_address=d.pop("is_main_address", UNSET),
         )

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import generic as _m_generic
-
-if TYPE_CHECKING:
-    from ..models.generic import Generic
-
 
 T = TypeVar("T", bound="AllocatedArtefact")
 
@@ -29,7 +25,7 @@ class AllocatedArtefact:
     """
 
     id: None | str | Unset = UNSET
-    artefact: Generic | None | Unset = UNSET
+    artefact: _models.Generic | None | Unset = UNSET
     amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -61,7 +57,7 @@ class AllocatedArtefact:
             artefact=(
                 _v0
                 if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
-                else _m_generic.Generic.from_dict(_v0)
+                else _models.Generic.from_dict(_v0)
             ),
             amount=(
                 _v0

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import analysis_type_category as _m_analysis_type_category
-
-if TYPE_CHECKING:
-    from ..models.analysis_type_category import AnalysisTypeCategory
-
 
 T = TypeVar("T", bound="AnalysisType")
 
@@ -52,7 +48,7 @@ class AnalysisType:
     updated_at: datetime.datetime | None | Unset = UNSET
     active_areas: list[Any] | None | Unset = UNSET
     analysis_type_level: list[Any] | None | Unset = UNSET
-    analysis_type_categories: list[AnalysisTypeCategory] | None | Unset = UNSET
+    analysis_type_categories: list[_models.AnalysisTypeCategory] | None | Unset = UNSET
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -118,7 +114,7 @@ class AnalysisType:
             analysis_type_categories=(
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_m_analysis_type_category.AnalysisTypeCategory.from_dict(_i0) for _i0 in _v0]
+                else [_models.AnalysisTypeCategory.from_dict(_i0) for _i0 in _v0]
             ),
             name=d.pop("name", UNSET),
         )

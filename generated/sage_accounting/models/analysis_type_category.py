@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="AnalysisTypeCategory")
 
@@ -52,7 +48,7 @@ class AnalysisTypeCategory:
     code: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     combined_id: None | str | Unset = UNSET
-    analysis_type: Base | None | Unset = UNSET
+    analysis_type: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -116,7 +112,7 @@ class AnalysisTypeCategory:
             analysis_type=(
                 _v0
                 if (_v0 := d.pop("analysis_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

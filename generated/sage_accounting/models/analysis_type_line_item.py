@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import analysis_type as _m_analysis_type
-
-if TYPE_CHECKING:
-    from ..models.analysis_type import AnalysisType
-
 
 T = TypeVar("T", bound="AnalysisTypeLineItem")
 
@@ -30,7 +26,7 @@ class AnalysisTypeLineItem:
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
-    analysis_type: AnalysisType | None | Unset = UNSET
+    analysis_type: _models.AnalysisType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +55,7 @@ class AnalysisTypeLineItem:
             analysis_type=(
                 _v0
                 if (_v0 := d.pop("analysis_type", UNSET)) is None or _v0 is UNSET
-                else _m_analysis_type.AnalysisType.from_dict(_v0)
+                else _models.AnalysisType.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

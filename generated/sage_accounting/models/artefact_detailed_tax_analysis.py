@@ -3,22 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    artefact_detailed_tax_analysis_breakdown as _m_artefact_detailed_tax_analysis_breakdown,
-)
-
-if TYPE_CHECKING:
-    from ..models.artefact_detailed_tax_analysis_breakdown import (
-        ArtefactDetailedTaxAnalysisBreakdown,
-    )
-
 
 T = TypeVar("T", bound="ArtefactDetailedTaxAnalysis")
 
@@ -49,7 +41,7 @@ class ArtefactDetailedTaxAnalysis:
         total_retailer_tax (Decimal | None | Unset): The total retailer tax amount for all tax rates
     """
 
-    tax_rates_breakdown: ArtefactDetailedTaxAnalysisBreakdown | None | Unset = UNSET
+    tax_rates_breakdown: _models.ArtefactDetailedTaxAnalysisBreakdown | None | Unset = UNSET
     total_net: Decimal | None | Unset = UNSET
     total_tax: Decimal | None | Unset = UNSET
     total: Decimal | None | Unset = UNSET
@@ -150,9 +142,7 @@ class ArtefactDetailedTaxAnalysis:
             tax_rates_breakdown=(
                 _v0
                 if (_v0 := d.pop("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
-                else _m_artefact_detailed_tax_analysis_breakdown.ArtefactDetailedTaxAnalysisBreakdown.from_dict(
-                    _v0
-                )
+                else _models.ArtefactDetailedTaxAnalysisBreakdown.from_dict(_v0)
             ),
             total_net=(
                 _v0

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import tax_rate as _m_tax_rate
-
-if TYPE_CHECKING:
-    from ..models.tax_rate import TaxRate
-
 
 T = TypeVar("T", bound="ArtefactDetailedTaxAnalysisBreakdown")
 
@@ -45,7 +41,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
             the tax rate relating to services
     """
 
-    tax_rate: None | TaxRate | Unset = UNSET
+    tax_rate: None | _models.TaxRate | Unset = UNSET
     name: None | str | Unset = UNSET
     percentage: Decimal | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
@@ -154,7 +150,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_tax_rate.TaxRate.from_dict(_v0)
+                else _models.TaxRate.from_dict(_v0)
             ),
             name=d.pop("name", UNSET),
             percentage=(

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="ArtefactTaxAnalysis")
 
@@ -32,7 +28,7 @@ class ArtefactTaxAnalysis:
             services
     """
 
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
@@ -89,7 +85,7 @@ class ArtefactTaxAnalysis:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             net_amount=(
                 _v0

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="Attachment")
 
@@ -63,12 +59,12 @@ class Attachment:
     mime_type: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     file_extension: None | str | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
     file_size: int | None | Unset = UNSET
     file_name: None | str | Unset = UNSET
     file_path: None | str | Unset = UNSET
-    attachment_context_type: Base | None | Unset = UNSET
-    attachment_context: Base | None | Unset = UNSET
+    attachment_context_type: _models.Base | None | Unset = UNSET
+    attachment_context: _models.Base | None | Unset = UNSET
     is_public: bool | None | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
@@ -157,7 +153,7 @@ class Attachment:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             file_size=d.pop("file_size", UNSET),
             file_name=d.pop("file_name", UNSET),
@@ -165,12 +161,12 @@ class Attachment:
             attachment_context_type=(
                 _v0
                 if (_v0 := d.pop("attachment_context_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             attachment_context=(
                 _v0
                 if (_v0 := d.pop("attachment_context", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             is_public=d.pop("is_public", UNSET),
             created_at=(

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import attachment as _m_attachment
-
-if TYPE_CHECKING:
-    from ..models.attachment import Attachment
-
 
 T = TypeVar("T", bound="AttachmentList")
 
@@ -32,7 +28,7 @@ class AttachmentList:
         items_per_page (int | None | Unset): Page size of this list (sent as `$itemsPerPage` too).
     """
 
-    items: list[Attachment]
+    items: list[_models.Attachment]
     total: int | None | Unset = UNSET
     page: int | None | Unset = UNSET
     next_: None | str | Unset = UNSET
@@ -69,7 +65,7 @@ class AttachmentList:
             else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
         obj = cls(
-            items=[_m_attachment.Attachment.from_dict(_i0) for _i0 in d.pop("$items")],
+            items=[_models.Attachment.from_dict(_i0) for _i0 in d.pop("$items")],
             total=d.pop("$total", UNSET),
             page=d.pop("$page", UNSET),
             next_=d.pop("$next", UNSET),

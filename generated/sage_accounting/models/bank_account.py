@@ -4,26 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import address as _m_address
-from . import bank_account_contact as _m_bank_account_contact
-from . import bank_account_details as _m_bank_account_details
-from . import base as _m_base
-from . import journal_code as _m_journal_code
-
-if TYPE_CHECKING:
-    from ..models.address import Address
-    from ..models.bank_account_contact import BankAccountContact
-    from ..models.bank_account_details import BankAccountDetails
-    from ..models.base import Base
-    from ..models.journal_code import JournalCode
-
 
 T = TypeVar("T", bound="BankAccount")
 
@@ -81,20 +69,20 @@ class BankAccount:
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    bank_account_details: BankAccountDetails | None | Unset = UNSET
-    ledger_account: Base | None | Unset = UNSET
-    bank_account_type: Base | None | Unset = UNSET
+    bank_account_details: _models.BankAccountDetails | None | Unset = UNSET
+    ledger_account: _models.Base | None | Unset = UNSET
+    bank_account_type: _models.Base | None | Unset = UNSET
     balance: Decimal | None | Unset = UNSET
-    main_address: Address | None | Unset = UNSET
-    main_contact_person: BankAccountContact | None | Unset = UNSET
+    main_address: _models.Address | None | Unset = UNSET
+    main_contact_person: _models.BankAccountContact | None | Unset = UNSET
     nominal_code: int | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     deletable: bool | None | Unset = UNSET
-    journal_code: JournalCode | None | Unset = UNSET
-    default_payment_method: Base | None | Unset = UNSET
+    journal_code: _models.JournalCode | None | Unset = UNSET
+    default_payment_method: _models.Base | None | Unset = UNSET
     gifi_code: int | None | Unset = UNSET
     is_active: bool | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -204,17 +192,17 @@ class BankAccount:
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account_details.BankAccountDetails.from_dict(_v0)
+                else _models.BankAccountDetails.from_dict(_v0)
             ),
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_account_type=(
                 _v0
                 if (_v0 := d.pop("bank_account_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             balance=(
                 _v0
@@ -224,12 +212,12 @@ class BankAccount:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_address.Address.from_dict(_v0)
+                else _models.Address.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account_contact.BankAccountContact.from_dict(_v0)
+                else _models.BankAccountContact.from_dict(_v0)
             ),
             nominal_code=d.pop("nominal_code", UNSET),
             editable=d.pop("editable", UNSET),
@@ -237,19 +225,19 @@ class BankAccount:
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_journal_code.JournalCode.from_dict(_v0)
+                else _models.JournalCode.from_dict(_v0)
             ),
             default_payment_method=(
                 _v0
                 if (_v0 := d.pop("default_payment_method", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             gifi_code=d.pop("gifi_code", UNSET),
             is_active=d.pop("is_active", UNSET),
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import bank_account as _m_bank_account
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.bank_account import BankAccount
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="BankDeposit")
 
@@ -60,11 +54,11 @@ class BankDeposit:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    from_bank_account: BankAccount | None | Unset = UNSET
-    to_bank_account: BankAccount | None | Unset = UNSET
+    from_bank_account: _models.BankAccount | None | Unset = UNSET
+    to_bank_account: _models.BankAccount | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     cash_amount: Decimal | None | Unset = UNSET
@@ -168,12 +162,12 @@ class BankDeposit:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -183,12 +177,12 @@ class BankDeposit:
             from_bank_account=(
                 _v0
                 if (_v0 := d.pop("from_bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account.BankAccount.from_dict(_v0)
+                else _models.BankAccount.from_dict(_v0)
             ),
             to_bank_account=(
                 _v0
                 if (_v0 := d.pop("to_bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account.BankAccount.from_dict(_v0)
+                else _models.BankAccount.from_dict(_v0)
             ),
             date=(
                 _v0

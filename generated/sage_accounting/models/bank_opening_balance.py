@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="BankOpeningBalance")
 
@@ -52,9 +48,9 @@ class BankOpeningBalance:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
-    bank_account: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
+    bank_account: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     debit: Decimal | None | Unset = UNSET
     credit: Decimal | None | Unset = UNSET
@@ -138,17 +134,17 @@ class BankOpeningBalance:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import bank_reconciliation_status as _m_bank_reconciliation_status
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.bank_reconciliation_status import BankReconciliationStatus
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="BankReconciliation")
 
@@ -62,7 +56,7 @@ class BankReconciliation:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    bank_account: Base | None | Unset = UNSET
+    bank_account: _models.Base | None | Unset = UNSET
     statement_date: datetime.date | None | Unset = UNSET
     statement_end_balance: Decimal | None | Unset = UNSET
     reference: None | str | Unset = UNSET
@@ -72,7 +66,7 @@ class BankReconciliation:
     closing_balance: Decimal | None | Unset = UNSET
     reconciled_balance: Decimal | None | Unset = UNSET
     balance_difference: Decimal | None | Unset = UNSET
-    status: BankReconciliationStatus | None | Unset = UNSET
+    status: _models.BankReconciliationStatus | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -179,7 +173,7 @@ class BankReconciliation:
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             statement_date=(
                 _v0
@@ -245,7 +239,7 @@ class BankReconciliation:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_bank_reconciliation_status.BankReconciliationStatus.from_dict(_v0)
+                else _models.BankReconciliationStatus.from_dict(_v0)
             ),
         )
         if blanks:

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import ledger_account as _m_ledger_account
-
-if TYPE_CHECKING:
-    from ..models.ledger_account import LedgerAccount
-
 
 T = TypeVar("T", bound="BaseJournalLine")
 
@@ -31,7 +27,7 @@ class BaseJournalLine:
     """
 
     id: None | str | Unset = UNSET
-    ledger_account: LedgerAccount | None | Unset = UNSET
+    ledger_account: _models.LedgerAccount | None | Unset = UNSET
     details: None | str | Unset = UNSET
     debit: Decimal | None | Unset = UNSET
     credit: Decimal | None | Unset = UNSET
@@ -75,7 +71,7 @@ class BaseJournalLine:
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             details=d.pop("details", UNSET),
             debit=(

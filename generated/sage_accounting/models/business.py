@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import country as _m_country
-from . import subscription as _m_subscription
-
-if TYPE_CHECKING:
-    from ..models.country import Country
-    from ..models.subscription import Subscription
-
 
 T = TypeVar("T", bound="Business")
 
@@ -55,14 +49,14 @@ class Business:
     address_line_2: None | str | Unset = UNSET
     city: None | str | Unset = UNSET
     postal_code: None | str | Unset = UNSET
-    country: Country | None | Unset = UNSET
+    country: _models.Country | None | Unset = UNSET
     region: None | str | Unset = UNSET
     telephone: None | str | Unset = UNSET
     mobile: None | str | Unset = UNSET
     website: None | str | Unset = UNSET
     is_demo: bool | None | Unset = UNSET
     ni_based: bool | None | Unset = UNSET
-    subscriptions: list[Subscription] | None | Unset = UNSET
+    subscriptions: list[_models.Subscription] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -145,7 +139,7 @@ class Business:
             country=(
                 _v0
                 if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _m_country.Country.from_dict(_v0)
+                else _models.Country.from_dict(_v0)
             ),
             region=d.pop("region", UNSET),
             telephone=d.pop("telephone", UNSET),
@@ -156,7 +150,7 @@ class Business:
             subscriptions=(
                 _v0
                 if (_v0 := d.pop("subscriptions", UNSET)) is None or _v0 is UNSET
-                else [_m_subscription.Subscription.from_dict(_i0) for _i0 in _v0]
+                else [_models.Subscription.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="BusinessExchangeRate")
 
@@ -50,8 +46,8 @@ class BusinessExchangeRate:
     updated_at: datetime.datetime | None | Unset = UNSET
     rate: Decimal | None | Unset = UNSET
     inverse_rate: Decimal | None | Unset = UNSET
-    base_currency: Base | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    base_currency: _models.Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -127,12 +123,12 @@ class BusinessExchangeRate:
             base_currency=(
                 _v0
                 if (_v0 := d.pop("base_currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

@@ -4,26 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import business_activity_type as _m_business_activity_type
-from . import business_type as _m_business_type
-from . import default_ledger_accounts as _m_default_ledger_accounts
-from . import legal_form_type as _m_legal_form_type
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.business_activity_type import BusinessActivityType
-    from ..models.business_type import BusinessType
-    from ..models.default_ledger_accounts import DefaultLedgerAccounts
-    from ..models.legal_form_type import LegalFormType
-
 
 T = TypeVar("T", bound="BusinessSettings")
 
@@ -70,12 +58,12 @@ class BusinessSettings:
     management_centre_member: bool | None | Unset = UNSET
     rcs_number: None | str | Unset = UNSET
     share_capital: Decimal | None | Unset = UNSET
-    business_activity_type: BusinessActivityType | None | Unset = UNSET
-    legal_form_type: LegalFormType | None | Unset = UNSET
+    business_activity_type: _models.BusinessActivityType | None | Unset = UNSET
+    legal_form_type: _models.LegalFormType | None | Unset = UNSET
     auxiliary_accounts_visible: bool | None | Unset = UNSET
-    default_ledger_accounts: DefaultLedgerAccounts | None | Unset = UNSET
-    business_type: BusinessType | None | Unset = UNSET
-    country_of_registration: Base | None | Unset = UNSET
+    default_ledger_accounts: _models.DefaultLedgerAccounts | None | Unset = UNSET
+    business_type: _models.BusinessType | None | Unset = UNSET
+    country_of_registration: _models.Base | None | Unset = UNSET
     business_created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     wizard_complete: bool | None | Unset = UNSET
@@ -163,28 +151,28 @@ class BusinessSettings:
             business_activity_type=(
                 _v0
                 if (_v0 := d.pop("business_activity_type", UNSET)) is None or _v0 is UNSET
-                else _m_business_activity_type.BusinessActivityType.from_dict(_v0)
+                else _models.BusinessActivityType.from_dict(_v0)
             ),
             legal_form_type=(
                 _v0
                 if (_v0 := d.pop("legal_form_type", UNSET)) is None or _v0 is UNSET
-                else _m_legal_form_type.LegalFormType.from_dict(_v0)
+                else _models.LegalFormType.from_dict(_v0)
             ),
             auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
             default_ledger_accounts=(
                 _v0
                 if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                else _m_default_ledger_accounts.DefaultLedgerAccounts.from_dict(_v0)
+                else _models.DefaultLedgerAccounts.from_dict(_v0)
             ),
             business_type=(
                 _v0
                 if (_v0 := d.pop("business_type", UNSET)) is None or _v0 is UNSET
-                else _m_business_type.BusinessType.from_dict(_v0)
+                else _models.BusinessType.from_dict(_v0)
             ),
             country_of_registration=(
                 _v0
                 if (_v0 := d.pop("country_of_registration", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             business_created_at=(
                 _v0

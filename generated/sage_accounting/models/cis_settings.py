@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="CisSettings")
 
@@ -49,7 +45,7 @@ class CisSettings:
     subcontractor: bool | None | Unset = UNSET
     accounts_office_reference: None | str | Unset = UNSET
     paye_reference: None | str | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,7 +81,7 @@ class CisSettings:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

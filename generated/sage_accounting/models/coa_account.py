@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import coa_group_type as _m_coa_group_type
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.coa_group_type import CoaGroupType
-
 
 T = TypeVar("T", bound="CoaAccount")
 
@@ -60,13 +54,13 @@ class CoaAccount:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    ledger_account_group: CoaGroupType | None | Unset = UNSET
+    ledger_account_group: _models.CoaGroupType | None | Unset = UNSET
     name: None | str | Unset = UNSET
     control_name: None | str | Unset = UNSET
     nominal_code: int | None | Unset = UNSET
-    ledger_account_type: Base | None | Unset = UNSET
-    ledger_account_classification: Base | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    ledger_account_type: _models.Base | None | Unset = UNSET
+    ledger_account_classification: _models.Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     fixed_tax_rate: bool | None | Unset = UNSET
     cis_materials: bool | None | Unset = UNSET
     cis_labour: bool | None | Unset = UNSET
@@ -148,7 +142,7 @@ class CoaAccount:
             ledger_account_group=(
                 _v0
                 if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
-                else _m_coa_group_type.CoaGroupType.from_dict(_v0)
+                else _models.CoaGroupType.from_dict(_v0)
             ),
             name=d.pop("name", UNSET),
             control_name=d.pop("control_name", UNSET),
@@ -156,17 +150,17 @@ class CoaAccount:
             ledger_account_type=(
                 _v0
                 if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             ledger_account_classification=(
                 _v0
                 if (_v0 := d.pop("ledger_account_classification", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
             cis_materials=d.pop("cis_materials", UNSET),

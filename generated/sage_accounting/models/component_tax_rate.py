@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import tax_rate_percentage as _m_tax_rate_percentage
-
-if TYPE_CHECKING:
-    from ..models.tax_rate_percentage import TaxRatePercentage
-
 
 T = TypeVar("T", bound="ComponentTaxRate")
 
@@ -51,7 +47,7 @@ class ComponentTaxRate:
     name: None | str | Unset = UNSET
     agency: None | str | Unset = UNSET
     percentage: Decimal | None | Unset = UNSET
-    percentages: list[TaxRatePercentage] | None | Unset = UNSET
+    percentages: list[_models.TaxRatePercentage] | None | Unset = UNSET
     is_visible: bool | None | Unset = UNSET
     retailer: bool | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
@@ -138,7 +134,7 @@ class ComponentTaxRate:
             percentages=(
                 _v0
                 if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_rate_percentage.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
             ),
             is_visible=d.pop("is_visible", UNSET),
             retailer=d.pop("retailer", UNSET),

@@ -4,34 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
-from ..models.contact_credit_terms import ContactCreditTerms
 from ..types import UNSET, Unset
-from . import address as _m_address
-from . import bank_account_details as _m_bank_account_details
-from . import base as _m_base
-from . import contact_cis_settings as _m_contact_cis_settings
-from . import contact_credit_terms as _m_contact_credit_terms
-from . import contact_person as _m_contact_person
-from . import contact_tax_treatment as _m_contact_tax_treatment
-from . import ledger_account as _m_ledger_account
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.address import Address
-    from ..models.bank_account_details import BankAccountDetails
-    from ..models.base import Base
-    from ..models.contact_cis_settings import ContactCisSettings
-    from ..models.contact_person import ContactPerson
-    from ..models.contact_tax_treatment import ContactTaxTreatment
-    from ..models.ledger_account import LedgerAccount
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="Contact")
 
@@ -153,33 +133,33 @@ class Contact:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     balance: Decimal | None | Unset = UNSET
-    contact_types: list[Base] | None | Unset = UNSET
+    contact_types: list[_models.Base] | None | Unset = UNSET
     name: None | str | Unset = UNSET
     reference: None | str | Unset = UNSET
-    default_sales_ledger_account: LedgerAccount | None | Unset = UNSET
-    default_sales_tax_rate: Base | None | Unset = UNSET
-    default_purchase_ledger_account: LedgerAccount | None | Unset = UNSET
+    default_sales_ledger_account: _models.LedgerAccount | None | Unset = UNSET
+    default_sales_tax_rate: _models.Base | None | Unset = UNSET
+    default_purchase_ledger_account: _models.LedgerAccount | None | Unset = UNSET
     tax_number: None | str | Unset = UNSET
     notes: None | str | Unset = UNSET
     locale: None | str | Unset = UNSET
-    main_address: Address | None | Unset = UNSET
-    delivery_address: Address | None | Unset = UNSET
-    main_contact_person: ContactPerson | None | Unset = UNSET
-    bank_account_details: BankAccountDetails | None | Unset = UNSET
+    main_address: _models.Address | None | Unset = UNSET
+    delivery_address: _models.Address | None | Unset = UNSET
+    main_contact_person: _models.ContactPerson | None | Unset = UNSET
+    bank_account_details: _models.BankAccountDetails | None | Unset = UNSET
     credit_limit: Decimal | None | Unset = UNSET
     credit_days: int | None | Unset = UNSET
-    credit_terms: ContactCreditTerms | None | Unset = UNSET
+    credit_terms: _models.ContactCreditTerms | None | Unset = UNSET
     credit_terms_and_conditions: None | str | Unset = UNSET
-    product_sales_price_type: Base | None | Unset = UNSET
+    product_sales_price_type: _models.Base | None | Unset = UNSET
     source_guid: None | str | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     aux_reference: None | str | Unset = UNSET
     registered_number: None | str | Unset = UNSET
     deletable: bool | None | Unset = UNSET
-    tax_treatment: ContactTaxTreatment | None | Unset = UNSET
+    tax_treatment: _models.ContactTaxTreatment | None | Unset = UNSET
     email: None | str | Unset = UNSET
     tax_calculation: None | str | Unset = UNSET
     auxiliary_account: None | str | Unset = UNSET
@@ -190,7 +170,7 @@ class Contact:
     ni_based: bool | None | Unset = UNSET
     is_active: bool | None | Unset = UNSET
     gb_based: bool | None | Unset = UNSET
-    cis_settings: ContactCisSettings | None | Unset = UNSET
+    cis_settings: _models.ContactCisSettings | None | Unset = UNSET
     destination_vat_blocking: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -368,7 +348,7 @@ class Contact:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             deleted_at=(
                 _v0
@@ -383,24 +363,24 @@ class Contact:
             contact_types=(
                 _v0
                 if (_v0 := d.pop("contact_types", UNSET)) is None or _v0 is UNSET
-                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+                else [_models.Base.from_dict(_i0) for _i0 in _v0]
             ),
             name=d.pop("name", UNSET),
             reference=d.pop("reference", UNSET),
             default_sales_ledger_account=(
                 _v0
                 if (_v0 := d.pop("default_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             default_sales_tax_rate=(
                 _v0
                 if (_v0 := d.pop("default_sales_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             default_purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("default_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             tax_number=d.pop("tax_number", UNSET),
             notes=d.pop("notes", UNSET),
@@ -408,22 +388,22 @@ class Contact:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_address.Address.from_dict(_v0)
+                else _models.Address.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_address.Address.from_dict(_v0)
+                else _models.Address.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_contact_person.ContactPerson.from_dict(_v0)
+                else _models.ContactPerson.from_dict(_v0)
             ),
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account_details.BankAccountDetails.from_dict(_v0)
+                else _models.BankAccountDetails.from_dict(_v0)
             ),
             credit_limit=(
                 _v0
@@ -434,19 +414,19 @@ class Contact:
             credit_terms=(
                 _v0
                 if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_contact_credit_terms.ContactCreditTerms(_v0)
+                else _models.ContactCreditTerms(_v0)
             ),
             credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
             product_sales_price_type=(
                 _v0
                 if (_v0 := d.pop("product_sales_price_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             source_guid=d.pop("source_guid", UNSET),
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             aux_reference=d.pop("aux_reference", UNSET),
             registered_number=d.pop("registered_number", UNSET),
@@ -454,7 +434,7 @@ class Contact:
             tax_treatment=(
                 _v0
                 if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                else _m_contact_tax_treatment.ContactTaxTreatment.from_dict(_v0)
+                else _models.ContactTaxTreatment.from_dict(_v0)
             ),
             email=d.pop("email", UNSET),
             tax_calculation=d.pop("tax_calculation", UNSET),
@@ -469,7 +449,7 @@ class Contact:
             cis_settings=(
                 _v0
                 if (_v0 := d.pop("cis_settings", UNSET)) is None or _v0 is UNSET
-                else _m_contact_cis_settings.ContactCisSettings.from_dict(_v0)
+                else _models.ContactCisSettings.from_dict(_v0)
             ),
             destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
         )

@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import allocated_artefact as _m_allocated_artefact
-from . import base as _m_base
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.allocated_artefact import AllocatedArtefact
-    from ..models.base import Base
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="ContactAllocation")
 
@@ -56,13 +48,13 @@ class ContactAllocation:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
-    allocated_artefacts: list[AllocatedArtefact] | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
+    allocated_artefacts: list[_models.AllocatedArtefact] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -145,17 +137,17 @@ class ContactAllocation:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -170,12 +162,12 @@ class ContactAllocation:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             allocated_artefacts=(
                 _v0
                 if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
-                else [_m_allocated_artefact.AllocatedArtefact.from_dict(_i0) for _i0 in _v0]
+                else [_models.AllocatedArtefact.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

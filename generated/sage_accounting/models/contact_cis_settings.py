@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import contact_cis_deduction_rate as _m_contact_cis_deduction_rate
-
-if TYPE_CHECKING:
-    from ..models.contact_cis_deduction_rate import ContactCisDeductionRate
-
 
 T = TypeVar("T", bound="ContactCisSettings")
 
@@ -30,7 +26,7 @@ class ContactCisSettings:
 
     registered_cis_name: None | str | Unset = UNSET
     subcontractor_verification_number: None | str | Unset = UNSET
-    deduction_rate: ContactCisDeductionRate | None | Unset = UNSET
+    deduction_rate: _models.ContactCisDeductionRate | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +52,7 @@ class ContactCisSettings:
             deduction_rate=(
                 _v0
                 if (_v0 := d.pop("deduction_rate", UNSET)) is None or _v0 is UNSET
-                else _m_contact_cis_deduction_rate.ContactCisDeductionRate.from_dict(_v0)
+                else _models.ContactCisDeductionRate.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

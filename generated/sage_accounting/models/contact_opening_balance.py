@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import tax_breakdown as _m_tax_breakdown
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.tax_breakdown import TaxBreakdown
-
 
 T = TypeVar("T", bound="ContactOpeningBalance")
 
@@ -71,24 +65,24 @@ class ContactOpeningBalance:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    contact_opening_balance_type: Base | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
+    contact_opening_balance_type: _models.Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     details: None | str | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
-    tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -230,12 +224,12 @@ class ContactOpeningBalance:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -245,12 +239,12 @@ class ContactOpeningBalance:
             contact_opening_balance_type=(
                 _v0
                 if (_v0 := d.pop("contact_opening_balance_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0
@@ -267,7 +261,7 @@ class ContactOpeningBalance:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_amount=(
                 _v0
@@ -277,7 +271,7 @@ class ContactOpeningBalance:
             tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             total_amount=(
                 _v0
@@ -287,7 +281,7 @@ class ContactOpeningBalance:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -315,7 +309,7 @@ class ContactOpeningBalance:
             base_currency_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_total_amount=(
                 _v0

@@ -4,24 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import allocated_payment_artefact as _m_allocated_payment_artefact
-from . import base as _m_base
-from . import link as _m_link
-from . import payment_on_account as _m_payment_on_account
-
-if TYPE_CHECKING:
-    from ..models.allocated_payment_artefact import AllocatedPaymentArtefact
-    from ..models.base import Base
-    from ..models.link import Link
-    from ..models.payment_on_account import PaymentOnAccount
-
 
 T = TypeVar("T", bound="ContactPayment")
 
@@ -83,27 +73,27 @@ class ContactPayment:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    payment_method: Base | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
-    bank_account: Base | None | Unset = UNSET
+    payment_method: _models.Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
+    bank_account: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_currency_charge: Decimal | None | Unset = UNSET
     reference: None | str | Unset = UNSET
-    allocated_artefacts: list[AllocatedPaymentArtefact] | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
-    payment_on_account: None | PaymentOnAccount | Unset = UNSET
+    allocated_artefacts: list[_models.AllocatedPaymentArtefact] | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
+    payment_on_account: None | _models.PaymentOnAccount | Unset = UNSET
     editable: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -255,17 +245,17 @@ class ContactPayment:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -275,17 +265,17 @@ class ContactPayment:
             payment_method=(
                 _v0
                 if (_v0 := d.pop("payment_method", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0
@@ -310,7 +300,7 @@ class ContactPayment:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -357,20 +347,17 @@ class ContactPayment:
             allocated_artefacts=(
                 _v0
                 if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_allocated_payment_artefact.AllocatedPaymentArtefact.from_dict(_i0)
-                    for _i0 in _v0
-                ]
+                else [_models.AllocatedPaymentArtefact.from_dict(_i0) for _i0 in _v0]
             ),
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             payment_on_account=(
                 _v0
                 if (_v0 := d.pop("payment_on_account", UNSET)) is None or _v0 is UNSET
-                else _m_payment_on_account.PaymentOnAccount.from_dict(_v0)
+                else _models.PaymentOnAccount.from_dict(_v0)
             ),
             editable=d.pop("editable", UNSET),
         )

@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import contact_person_type as _m_contact_person_type
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.contact_person_type import ContactPersonType
-
 
 T = TypeVar("T", bound="ContactPerson")
 
@@ -66,7 +60,7 @@ class ContactPerson:
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    contact_person_types: list[ContactPersonType] | None | Unset = UNSET
+    contact_person_types: list[_models.ContactPersonType] | None | Unset = UNSET
     name: None | str | Unset = UNSET
     job_title: None | str | Unset = UNSET
     telephone: None | str | Unset = UNSET
@@ -74,7 +68,7 @@ class ContactPerson:
     email: None | str | Unset = UNSET
     fax: None | str | Unset = UNSET
     is_main_contact: bool | None | Unset = UNSET
-    address: Base | None | Unset = UNSET
+    address: _models.Base | None | Unset = UNSET
     is_preferred_contact: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -161,7 +155,7 @@ class ContactPerson:
             contact_person_types=(
                 _v0
                 if (_v0 := d.pop("contact_person_types", UNSET)) is None or _v0 is UNSET
-                else [_m_contact_person_type.ContactPersonType.from_dict(_i0) for _i0 in _v0]
+                else [_models.ContactPersonType.from_dict(_i0) for _i0 in _v0]
             ),
             name=d.pop("name", UNSET),
             job_title=d.pop("job_title", UNSET),
@@ -173,7 +167,7 @@ class ContactPerson:
             address=(
                 _v0
                 if (_v0 := d.pop("address", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             is_preferred_contact=d.pop("is_preferred_contact", UNSET),
         )

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="DefaultLedgerAccounts")
 
@@ -58,25 +54,25 @@ class DefaultLedgerAccounts:
         carriage_ledger_account (Base | None | Unset): The default ledger account for carriage
     """
 
-    bank_charges_ledger_account: Base | None | Unset = UNSET
-    bank_interest_received_ledger_account: Base | None | Unset = UNSET
-    bank_interest_charges_paid_ledger_account: Base | None | Unset = UNSET
-    exchange_rate_gains_ledger_account: Base | None | Unset = UNSET
-    exchange_rate_losses_ledger_account: Base | None | Unset = UNSET
-    sales_ledger_account: Base | None | Unset = UNSET
-    sales_discount_ledger_account: Base | None | Unset = UNSET
-    purchase_ledger_account: Base | None | Unset = UNSET
-    purchase_discount_ledger_account: Base | None | Unset = UNSET
-    product_sales_ledger_account: Base | None | Unset = UNSET
-    product_purchase_ledger_account: Base | None | Unset = UNSET
-    service_sales_ledger_account: Base | None | Unset = UNSET
-    service_purchase_ledger_account: Base | None | Unset = UNSET
-    stock_purchase_ledger_account: Base | None | Unset = UNSET
-    other_receipt_ledger_account: Base | None | Unset = UNSET
-    other_payment_ledger_account: Base | None | Unset = UNSET
-    customer_receipt_discount_ledger_account: Base | None | Unset = UNSET
-    vendor_payment_discount_ledger_account: Base | None | Unset = UNSET
-    carriage_ledger_account: Base | None | Unset = UNSET
+    bank_charges_ledger_account: _models.Base | None | Unset = UNSET
+    bank_interest_received_ledger_account: _models.Base | None | Unset = UNSET
+    bank_interest_charges_paid_ledger_account: _models.Base | None | Unset = UNSET
+    exchange_rate_gains_ledger_account: _models.Base | None | Unset = UNSET
+    exchange_rate_losses_ledger_account: _models.Base | None | Unset = UNSET
+    sales_ledger_account: _models.Base | None | Unset = UNSET
+    sales_discount_ledger_account: _models.Base | None | Unset = UNSET
+    purchase_ledger_account: _models.Base | None | Unset = UNSET
+    purchase_discount_ledger_account: _models.Base | None | Unset = UNSET
+    product_sales_ledger_account: _models.Base | None | Unset = UNSET
+    product_purchase_ledger_account: _models.Base | None | Unset = UNSET
+    service_sales_ledger_account: _models.Base | None | Unset = UNSET
+    service_purchase_ledger_account: _models.Base | None | Unset = UNSET
+    stock_purchase_ledger_account: _models.Base | None | Unset = UNSET
+    other_receipt_ledger_account: _models.Base | None | Unset = UNSET
+    other_payment_ledger_account: _models.Base | None | Unset = UNSET
+    customer_receipt_discount_ledger_account: _models.Base | None | Unset = UNSET
+    vendor_payment_discount_ledger_account: _models.Base | None | Unset = UNSET
+    carriage_ledger_account: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -204,103 +200,103 @@ class DefaultLedgerAccounts:
             bank_charges_ledger_account=(
                 _v0
                 if (_v0 := d.pop("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_interest_received_ledger_account=(
                 _v0
                 if (_v0 := d.pop("bank_interest_received_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_interest_charges_paid_ledger_account=(
                 _v0
                 if (_v0 := d.pop("bank_interest_charges_paid_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate_gains_ledger_account=(
                 _v0
                 if (_v0 := d.pop("exchange_rate_gains_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate_losses_ledger_account=(
                 _v0
                 if (_v0 := d.pop("exchange_rate_losses_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sales_ledger_account=(
                 _v0
                 if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sales_discount_ledger_account=(
                 _v0
                 if (_v0 := d.pop("sales_discount_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             purchase_discount_ledger_account=(
                 _v0
                 if (_v0 := d.pop("purchase_discount_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             product_sales_ledger_account=(
                 _v0
                 if (_v0 := d.pop("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             product_purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("product_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             service_sales_ledger_account=(
                 _v0
                 if (_v0 := d.pop("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             service_purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("service_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             stock_purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("stock_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             other_receipt_ledger_account=(
                 _v0
                 if (_v0 := d.pop("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             other_payment_ledger_account=(
                 _v0
                 if (_v0 := d.pop("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             customer_receipt_discount_ledger_account=(
                 _v0
                 if (_v0 := d.pop("customer_receipt_discount_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             vendor_payment_discount_ledger_account=(
                 _v0
                 if (_v0 := d.pop("vendor_payment_discount_ledger_account", UNSET)) is None
                 or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             carriage_ledger_account=(
                 _v0
                 if (_v0 := d.pop("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import default_messages as _m_default_messages
-
-if TYPE_CHECKING:
-    from ..models.default_messages import DefaultMessages
-
 
 T = TypeVar("T", bound="EmailSettings")
 
@@ -42,7 +38,7 @@ class EmailSettings:
         updated_at (datetime.datetime | None | Unset): The datetime when the item was last updated
     """
 
-    default_messages: list[DefaultMessages] | None | Unset = UNSET
+    default_messages: list[_models.DefaultMessages] | None | Unset = UNSET
     pdf_attached: bool | None | Unset = UNSET
     send_bcc: bool | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
@@ -81,7 +77,7 @@ class EmailSettings:
             default_messages=(
                 _v0
                 if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
-                else [_m_default_messages.DefaultMessages.from_dict(_i0) for _i0 in _v0]
+                else [_models.DefaultMessages.from_dict(_i0) for _i0 in _v0]
             ),
             pdf_attached=d.pop("pdf_attached", UNSET),
             send_bcc=d.pop("send_bcc", UNSET),

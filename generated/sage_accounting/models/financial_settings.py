@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import tax_scheme as _m_tax_scheme
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.tax_scheme import TaxScheme
-
 
 T = TypeVar("T", bound="FinancialSettings")
 
@@ -79,17 +73,17 @@ class FinancialSettings:
     year_end_lockdown_date: datetime.date | None | Unset = UNSET
     accounting_type: None | str | Unset = UNSET
     accounts_start_date: datetime.date | None | Unset = UNSET
-    base_currency: Base | None | Unset = UNSET
+    base_currency: _models.Base | None | Unset = UNSET
     multi_currency_enabled: bool | None | Unset = UNSET
     use_live_exchange_rates: bool | None | Unset = UNSET
     mtd_activation_status: None | str | Unset = UNSET
     mtd_connected: bool | None | Unset = UNSET
     mtd_authenticated_date: datetime.date | None | Unset = UNSET
-    tax_scheme: None | TaxScheme | Unset = UNSET
-    tax_return_frequency: Base | None | Unset = UNSET
+    tax_scheme: None | _models.TaxScheme | Unset = UNSET
+    tax_return_frequency: _models.Base | None | Unset = UNSET
     tax_number: None | str | Unset = UNSET
     general_tax_number: None | str | Unset = UNSET
-    tax_office: Base | None | Unset = UNSET
+    tax_office: _models.Base | None | Unset = UNSET
     default_irpf_rate: Decimal | None | Unset = UNSET
     flat_rate_tax_percentage: Decimal | None | Unset = UNSET
     recoverable_percentage: Decimal | None | Unset = UNSET
@@ -234,7 +228,7 @@ class FinancialSettings:
             base_currency=(
                 _v0
                 if (_v0 := d.pop("base_currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             multi_currency_enabled=d.pop("multi_currency_enabled", UNSET),
             use_live_exchange_rates=d.pop("use_live_exchange_rates", UNSET),
@@ -252,19 +246,19 @@ class FinancialSettings:
             tax_scheme=(
                 _v0
                 if (_v0 := d.pop("tax_scheme", UNSET)) is None or _v0 is UNSET
-                else _m_tax_scheme.TaxScheme.from_dict(_v0)
+                else _models.TaxScheme.from_dict(_v0)
             ),
             tax_return_frequency=(
                 _v0
                 if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_number=d.pop("tax_number", UNSET),
             general_tax_number=d.pop("general_tax_number", UNSET),
             tax_office=(
                 _v0
                 if (_v0 := d.pop("tax_office", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             default_irpf_rate=(
                 _v0

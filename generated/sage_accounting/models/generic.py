@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="Generic")
 
@@ -30,7 +26,7 @@ class Generic:
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +55,7 @@ class Generic:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
         )
         obj.additional_properties = d

@@ -4,34 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
-from ..models.invoice_settings_customer_credit_terms import InvoiceSettingsCustomerCreditTerms
-from ..models.invoice_settings_vendor_credit_terms import InvoiceSettingsVendorCreditTerms
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import contact as _m_contact
-from . import footer_details as _m_footer_details
-from . import invoice_settings_customer_credit_terms as _m_invoice_settings_customer_credit_terms
-from . import invoice_settings_document_headings as _m_invoice_settings_document_headings
-from . import invoice_settings_line_item_titles as _m_invoice_settings_line_item_titles
-from . import invoice_settings_vendor_credit_terms as _m_invoice_settings_vendor_credit_terms
-from . import print_contact_details as _m_print_contact_details
-from . import print_statements as _m_print_statements
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.footer_details import FooterDetails
-    from ..models.invoice_settings_document_headings import InvoiceSettingsDocumentHeadings
-    from ..models.invoice_settings_line_item_titles import InvoiceSettingsLineItemTitles
-    from ..models.print_contact_details import PrintContactDetails
-    from ..models.print_statements import PrintStatements
-
 
 T = TypeVar("T", bound="InvoiceSettings")
 
@@ -166,22 +146,22 @@ class InvoiceSettings:
     prompt_payment_percentage: Decimal | None | Unset = UNSET
     show_auto_entrepreneur: bool | None | Unset = UNSET
     show_insurance: bool | None | Unset = UNSET
-    insurer: Contact | None | Unset = UNSET
+    insurer: _models.Contact | None | Unset = UNSET
     insurance_area: None | str | Unset = UNSET
     insurance_type: None | str | Unset = UNSET
     insurance_text: None | str | Unset = UNSET
-    payment_bank_account: Base | None | Unset = UNSET
+    payment_bank_account: _models.Base | None | Unset = UNSET
     sales_corrective_invoice_number_prefix: None | str | Unset = UNSET
     next_sales_corrective_invoice_number: int | None | Unset = UNSET
-    document_headings: InvoiceSettingsDocumentHeadings | None | Unset = UNSET
-    line_item_titles: InvoiceSettingsLineItemTitles | None | Unset = UNSET
-    footer_details: FooterDetails | None | Unset = UNSET
-    print_contact_details: None | PrintContactDetails | Unset = UNSET
-    print_statements: None | PrintStatements | Unset = UNSET
+    document_headings: _models.InvoiceSettingsDocumentHeadings | None | Unset = UNSET
+    line_item_titles: _models.InvoiceSettingsLineItemTitles | None | Unset = UNSET
+    footer_details: _models.FooterDetails | None | Unset = UNSET
+    print_contact_details: None | _models.PrintContactDetails | Unset = UNSET
+    print_statements: None | _models.PrintStatements | Unset = UNSET
     customer_credit_days: int | None | Unset = UNSET
     vendor_credit_days: int | None | Unset = UNSET
-    customer_credit_terms: InvoiceSettingsCustomerCreditTerms | None | Unset = UNSET
-    vendor_credit_terms: InvoiceSettingsVendorCreditTerms | None | Unset = UNSET
+    customer_credit_terms: _models.InvoiceSettingsCustomerCreditTerms | None | Unset = UNSET
+    vendor_credit_terms: _models.InvoiceSettingsVendorCreditTerms | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -376,7 +356,7 @@ class InvoiceSettings:
             insurer=(
                 _v0
                 if (_v0 := d.pop("insurer", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             insurance_area=d.pop("insurance_area", UNSET),
             insurance_type=d.pop("insurance_type", UNSET),
@@ -384,7 +364,7 @@ class InvoiceSettings:
             payment_bank_account=(
                 _v0
                 if (_v0 := d.pop("payment_bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sales_corrective_invoice_number_prefix=d.pop(
                 "sales_corrective_invoice_number_prefix", UNSET
@@ -395,45 +375,39 @@ class InvoiceSettings:
             document_headings=(
                 _v0
                 if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
-                else _m_invoice_settings_document_headings.InvoiceSettingsDocumentHeadings.from_dict(
-                    _v0
-                )
+                else _models.InvoiceSettingsDocumentHeadings.from_dict(_v0)
             ),
             line_item_titles=(
                 _v0
                 if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
-                else _m_invoice_settings_line_item_titles.InvoiceSettingsLineItemTitles.from_dict(
-                    _v0
-                )
+                else _models.InvoiceSettingsLineItemTitles.from_dict(_v0)
             ),
             footer_details=(
                 _v0
                 if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
-                else _m_footer_details.FooterDetails.from_dict(_v0)
+                else _models.FooterDetails.from_dict(_v0)
             ),
             print_contact_details=(
                 _v0
                 if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
-                else _m_print_contact_details.PrintContactDetails.from_dict(_v0)
+                else _models.PrintContactDetails.from_dict(_v0)
             ),
             print_statements=(
                 _v0
                 if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
-                else _m_print_statements.PrintStatements.from_dict(_v0)
+                else _models.PrintStatements.from_dict(_v0)
             ),
             customer_credit_days=d.pop("customer_credit_days", UNSET),
             vendor_credit_days=d.pop("vendor_credit_days", UNSET),
             customer_credit_terms=(
                 _v0
                 if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_invoice_settings_customer_credit_terms.InvoiceSettingsCustomerCreditTerms(
-                    _v0
-                )
+                else _models.InvoiceSettingsCustomerCreditTerms(_v0)
             ),
             vendor_credit_terms=(
                 _v0
                 if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_invoice_settings_vendor_credit_terms.InvoiceSettingsVendorCreditTerms(_v0)
+                else _models.InvoiceSettingsVendorCreditTerms(_v0)
             ),
             updated_at=(
                 _v0

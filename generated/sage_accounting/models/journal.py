@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import journal_code as _m_journal_code
-from . import journal_line as _m_journal_line
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.journal_code import JournalCode
-    from ..models.journal_line import JournalLine
-
 
 T = TypeVar("T", bound="Journal")
 
@@ -56,15 +48,15 @@ class Journal:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     total: Decimal | None | Unset = UNSET
-    journal_code: JournalCode | None | Unset = UNSET
-    journal_lines: list[JournalLine] | None | Unset = UNSET
+    journal_code: _models.JournalCode | None | Unset = UNSET
+    journal_lines: list[_models.JournalLine] | None | Unset = UNSET
     migrated: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -158,12 +150,12 @@ class Journal:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -185,12 +177,12 @@ class Journal:
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_journal_code.JournalCode.from_dict(_v0)
+                else _models.JournalCode.from_dict(_v0)
             ),
             journal_lines=(
                 _v0
                 if (_v0 := d.pop("journal_lines", UNSET)) is None or _v0 is UNSET
-                else [_m_journal_line.JournalLine.from_dict(_i0) for _i0 in _v0]
+                else [_models.JournalLine.from_dict(_i0) for _i0 in _v0]
             ),
             migrated=d.pop("migrated", UNSET),
         )

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import journal_code_type as _m_journal_code_type
-
-if TYPE_CHECKING:
-    from ..models.journal_code_type import JournalCodeType
-
 
 T = TypeVar("T", bound="JournalCode")
 
@@ -63,7 +59,7 @@ class JournalCode:
     updated_at: datetime.datetime | None | Unset = UNSET
     name: None | str | Unset = UNSET
     code: None | str | Unset = UNSET
-    journal_code_type: JournalCodeType | None | Unset = UNSET
+    journal_code_type: _models.JournalCodeType | None | Unset = UNSET
     control_name: None | str | Unset = UNSET
     reserved: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -130,7 +126,7 @@ class JournalCode:
             journal_code_type=(
                 _v0
                 if (_v0 := d.pop("journal_code_type", UNSET)) is None or _v0 is UNSET
-                else _m_journal_code_type.JournalCodeType.from_dict(_v0)
+                else _models.JournalCodeType.from_dict(_v0)
             ),
             control_name=d.pop("control_name", UNSET),
             reserved=d.pop("reserved", UNSET),

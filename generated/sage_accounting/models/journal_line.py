@@ -3,20 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import analysis_type_line_item as _m_analysis_type_line_item
-from . import ledger_account as _m_ledger_account
-
-if TYPE_CHECKING:
-    from ..models.analysis_type_line_item import AnalysisTypeLineItem
-    from ..models.ledger_account import LedgerAccount
-
 
 T = TypeVar("T", bound="JournalLine")
 
@@ -46,11 +40,11 @@ class JournalLine:
     """
 
     id: None | str | Unset = UNSET
-    ledger_account: LedgerAccount | None | Unset = UNSET
+    ledger_account: _models.LedgerAccount | None | Unset = UNSET
     details: None | str | Unset = UNSET
     debit: Decimal | None | Unset = UNSET
     credit: Decimal | None | Unset = UNSET
-    analysis_type_categories: list[AnalysisTypeLineItem] | None | Unset = UNSET
+    analysis_type_categories: list[_models.AnalysisTypeLineItem] | None | Unset = UNSET
     include_on_tax_return: bool | None | Unset = UNSET
     tax_reconciled: bool | None | Unset = UNSET
     cleared: bool | None | Unset = UNSET
@@ -112,7 +106,7 @@ class JournalLine:
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             details=d.pop("details", UNSET),
             debit=(
@@ -128,7 +122,7 @@ class JournalLine:
             analysis_type_categories=(
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             include_on_tax_return=d.pop("include_on_tax_return", UNSET),
             tax_reconciled=d.pop("tax_reconciled", UNSET),

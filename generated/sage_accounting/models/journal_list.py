@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import journal as _m_journal
-
-if TYPE_CHECKING:
-    from ..models.journal import Journal
-
 
 T = TypeVar("T", bound="JournalList")
 
@@ -32,7 +28,7 @@ class JournalList:
         items_per_page (int | None | Unset): Page size of this list (sent as `$itemsPerPage` too).
     """
 
-    items: list[Journal]
+    items: list[_models.Journal]
     total: int | None | Unset = UNSET
     page: int | None | Unset = UNSET
     next_: None | str | Unset = UNSET
@@ -69,7 +65,7 @@ class JournalList:
             else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
         obj = cls(
-            items=[_m_journal.Journal.from_dict(_i0) for _i0 in d.pop("$items")],
+            items=[_models.Journal.from_dict(_i0) for _i0 in d.pop("$items")],
             total=d.pop("$total", UNSET),
             page=d.pop("$page", UNSET),
             next_=d.pop("$next", UNSET),

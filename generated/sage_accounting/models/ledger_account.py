@@ -4,23 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import coa_group_type as _m_coa_group_type
-from . import ledger_account as _m_ledger_account
-from . import ledger_account_balance_details as _m_ledger_account_balance_details
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.coa_group_type import CoaGroupType
-    from ..models.ledger_account_balance_details import LedgerAccountBalanceDetails
-
 
 T = TypeVar("T", bound="LedgerAccount")
 
@@ -126,15 +117,15 @@ class LedgerAccount:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    ledger_account_group: CoaGroupType | None | Unset = UNSET
+    ledger_account_group: _models.CoaGroupType | None | Unset = UNSET
     name: None | str | Unset = UNSET
     display_name: None | str | Unset = UNSET
     visible_scopes: list[str] | None | Unset = UNSET
     included_in_chart: bool | None | Unset = UNSET
     nominal_code: int | None | Unset = UNSET
-    ledger_account_type: Base | None | Unset = UNSET
-    ledger_account_classification: Base | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    ledger_account_type: _models.Base | None | Unset = UNSET
+    ledger_account_classification: _models.Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     fixed_tax_rate: bool | None | Unset = UNSET
     visible_in_banking: bool | None | Unset = UNSET
     visible_in_expenses: bool | None | Unset = UNSET
@@ -143,13 +134,13 @@ class LedgerAccount:
     visible_in_other_receipts: bool | None | Unset = UNSET
     visible_in_reporting: bool | None | Unset = UNSET
     visible_in_sales: bool | None | Unset = UNSET
-    balance_details: LedgerAccountBalanceDetails | None | Unset = UNSET
+    balance_details: _models.LedgerAccountBalanceDetails | None | Unset = UNSET
     is_control_account: bool | None | Unset = UNSET
     control_name: None | str | Unset = UNSET
     display_formatted: None | str | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     recoverable_percentage: Decimal | None | Unset = UNSET
-    non_recoverable_ledger_account: LedgerAccount | None | Unset = UNSET
+    non_recoverable_ledger_account: _models.LedgerAccount | None | Unset = UNSET
     cis_materials: bool | None | Unset = UNSET
     tax_instalment: bool | None | Unset = UNSET
     cis_labour: bool | None | Unset = UNSET
@@ -278,7 +269,7 @@ class LedgerAccount:
             ledger_account_group=(
                 _v0
                 if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
-                else _m_coa_group_type.CoaGroupType.from_dict(_v0)
+                else _models.CoaGroupType.from_dict(_v0)
             ),
             name=d.pop("name", UNSET),
             display_name=d.pop("display_name", UNSET),
@@ -288,17 +279,17 @@ class LedgerAccount:
             ledger_account_type=(
                 _v0
                 if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             ledger_account_classification=(
                 _v0
                 if (_v0 := d.pop("ledger_account_classification", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
             visible_in_banking=d.pop("visible_in_banking", UNSET),
@@ -311,7 +302,7 @@ class LedgerAccount:
             balance_details=(
                 _v0
                 if (_v0 := d.pop("balance_details", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account_balance_details.LedgerAccountBalanceDetails.from_dict(_v0)
+                else _models.LedgerAccountBalanceDetails.from_dict(_v0)
             ),
             is_control_account=d.pop("is_control_account", UNSET),
             control_name=d.pop("control_name", UNSET),
@@ -329,7 +320,7 @@ class LedgerAccount:
             non_recoverable_ledger_account=(
                 _v0
                 if (_v0 := d.pop("non_recoverable_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             cis_materials=d.pop("cis_materials", UNSET),
             tax_instalment=d.pop("tax_instalment", UNSET),

@@ -4,26 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import contact as _m_contact
-from . import journal_code as _m_journal_code
-from . import ledger_account as _m_ledger_account
-from . import tax_rate as _m_tax_rate
-from . import transaction as _m_transaction
-
-if TYPE_CHECKING:
-    from ..models.contact import Contact
-    from ..models.journal_code import JournalCode
-    from ..models.ledger_account import LedgerAccount
-    from ..models.tax_rate import TaxRate
-    from ..models.transaction import Transaction
-
 
 T = TypeVar("T", bound="LedgerEntry")
 
@@ -68,13 +56,13 @@ class LedgerEntry:
     date: datetime.date | None | Unset = UNSET
     credit: Decimal | None | Unset = UNSET
     debit: Decimal | None | Unset = UNSET
-    ledger_account: LedgerAccount | None | Unset = UNSET
-    transaction: None | Transaction | Unset = UNSET
-    contact: Contact | None | Unset = UNSET
+    ledger_account: _models.LedgerAccount | None | Unset = UNSET
+    transaction: None | _models.Transaction | Unset = UNSET
+    contact: _models.Contact | None | Unset = UNSET
     deleted: bool | None | Unset = UNSET
-    tax_rate: None | TaxRate | Unset = UNSET
+    tax_rate: None | _models.TaxRate | Unset = UNSET
     description: None | str | Unset = UNSET
-    journal_code: JournalCode | None | Unset = UNSET
+    journal_code: _models.JournalCode | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -178,29 +166,29 @@ class LedgerEntry:
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_ledger_account.LedgerAccount.from_dict(_v0)
+                else _models.LedgerAccount.from_dict(_v0)
             ),
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_transaction.Transaction.from_dict(_v0)
+                else _models.Transaction.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             deleted=d.pop("deleted", UNSET),
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_tax_rate.TaxRate.from_dict(_v0)
+                else _models.TaxRate.from_dict(_v0)
             ),
             description=d.pop("description", UNSET),
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_journal_code.JournalCode.from_dict(_v0)
+                else _models.JournalCode.from_dict(_v0)
             ),
         )
         if blanks:

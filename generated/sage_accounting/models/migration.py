@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import migration_status as _m_migration_status
-
-if TYPE_CHECKING:
-    from ..models.migration_status import MigrationStatus
-
 
 T = TypeVar("T", bound="Migration")
 
@@ -49,7 +45,7 @@ class Migration:
 
     id: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
-    status: MigrationStatus | None | Unset = UNSET
+    status: _models.MigrationStatus | None | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     source_product: None | str | Unset = UNSET
@@ -109,7 +105,7 @@ class Migration:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_migration_status.MigrationStatus.from_dict(_v0)
+                else _models.MigrationStatus.from_dict(_v0)
             ),
             started_at=(
                 _v0

@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import gb_box_data as _m_gb_box_data
-from . import ie_box_data as _m_ie_box_data
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.gb_box_data import GBBoxData
-    from ..models.ie_box_data import IEBoxData
-
 
 T = TypeVar("T", bound="MigrationTaxReturn")
 
@@ -58,10 +50,10 @@ class MigrationTaxReturn:
     updated_at: datetime.datetime | None | Unset = UNSET
     from_date: datetime.date | None | Unset = UNSET
     to_date: datetime.date | None | Unset = UNSET
-    tax_return_frequency: Base | None | Unset = UNSET
+    tax_return_frequency: _models.Base | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
-    gb: GBBoxData | None | Unset = UNSET
-    ie: IEBoxData | None | Unset = UNSET
+    gb: _models.GBBoxData | None | Unset = UNSET
+    ie: _models.IEBoxData | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -154,7 +146,7 @@ class MigrationTaxReturn:
             tax_return_frequency=(
                 _v0
                 if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             total_amount=(
                 _v0
@@ -164,12 +156,12 @@ class MigrationTaxReturn:
             gb=(
                 _v0
                 if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
-                else _m_gb_box_data.GBBoxData.from_dict(_v0)
+                else _models.GBBoxData.from_dict(_v0)
             ),
             ie=(
                 _v0
                 if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
-                else _m_ie_box_data.IEBoxData.from_dict(_v0)
+                else _models.IEBoxData.from_dict(_v0)
             ),
         )
         if blanks:

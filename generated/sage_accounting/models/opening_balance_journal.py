@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import base_journal_line as _m_base_journal_line
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.base_journal_line import BaseJournalLine
-
 
 T = TypeVar("T", bound="OpeningBalanceJournal")
 
@@ -54,12 +48,12 @@ class OpeningBalanceJournal:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
-    journal_lines: list[BaseJournalLine] | None | Unset = UNSET
+    journal_lines: list[_models.BaseJournalLine] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -138,12 +132,12 @@ class OpeningBalanceJournal:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -159,7 +153,7 @@ class OpeningBalanceJournal:
             journal_lines=(
                 _v0
                 if (_v0 := d.pop("journal_lines", UNSET)) is None or _v0 is UNSET
-                else [_m_base_journal_line.BaseJournalLine.from_dict(_i0) for _i0 in _v0]
+                else [_models.BaseJournalLine.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import other_payment_line_item as _m_other_payment_line_item
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.other_payment_line_item import OtherPaymentLineItem
-
 
 T = TypeVar("T", bound="OtherPayment")
 
@@ -80,24 +74,24 @@ class OtherPayment:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     base_currency_total_itc_amount: Decimal | None | Unset = UNSET
     total_itc_amount: Decimal | None | Unset = UNSET
     base_currency_total_itr_amount: Decimal | None | Unset = UNSET
     total_itr_amount: Decimal | None | Unset = UNSET
     part_recoverable: bool | None | Unset = UNSET
-    payment_method: Base | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
-    bank_account: Base | None | Unset = UNSET
-    tax_address_region: Base | None | Unset = UNSET
+    payment_method: _models.Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
+    bank_account: _models.Base | None | Unset = UNSET
+    tax_address_region: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     reference: None | str | Unset = UNSET
-    payment_lines: list[OtherPaymentLineItem] | None | Unset = UNSET
+    payment_lines: list[_models.OtherPaymentLineItem] | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     deletable: bool | None | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
@@ -254,12 +248,12 @@ class OtherPayment:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -302,22 +296,22 @@ class OtherPayment:
             payment_method=(
                 _v0
                 if (_v0 := d.pop("payment_method", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_address_region=(
                 _v0
                 if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0
@@ -343,7 +337,7 @@ class OtherPayment:
             payment_lines=(
                 _v0
                 if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
-                else [_m_other_payment_line_item.OtherPaymentLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.OtherPaymentLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             editable=d.pop("editable", UNSET),
             deletable=d.pop("deletable", UNSET),

@@ -3,22 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import analysis_type_line_item as _m_analysis_type_line_item
-from . import base as _m_base
-from . import tax_breakdown as _m_tax_breakdown
-
-if TYPE_CHECKING:
-    from ..models.analysis_type_line_item import AnalysisTypeLineItem
-    from ..models.base import Base
-    from ..models.tax_breakdown import TaxBreakdown
-
 
 T = TypeVar("T", bound="OtherPaymentLineItem")
 
@@ -49,14 +41,14 @@ class OtherPaymentLineItem:
 
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
-    analysis_type_categories: list[AnalysisTypeLineItem] | None | Unset = UNSET
-    ledger_account: Base | None | Unset = UNSET
+    analysis_type_categories: list[_models.AnalysisTypeLineItem] | None | Unset = UNSET
+    ledger_account: _models.Base | None | Unset = UNSET
     details: None | str | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
-    tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     is_purchase_for_resale: bool | None | Unset = UNSET
     trade_of_asset: bool | None | Unset = UNSET
     gst_amount: Decimal | None | Unset = UNSET
@@ -143,18 +135,18 @@ class OtherPaymentLineItem:
             analysis_type_categories=(
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             details=d.pop("details", UNSET),
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             net_amount=(
                 _v0
@@ -174,7 +166,7 @@ class OtherPaymentLineItem:
             tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
             trade_of_asset=d.pop("trade_of_asset", UNSET),

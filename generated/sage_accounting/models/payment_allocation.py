@@ -4,24 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import contact_allocation as _m_contact_allocation
-from . import contact_payment as _m_contact_payment
-from . import generic as _m_generic
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.contact_allocation import ContactAllocation
-    from ..models.contact_payment import ContactPayment
-    from ..models.generic import Generic
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="PaymentAllocation")
 
@@ -44,16 +34,16 @@ class PaymentAllocation:
         negative_payment (bool | None | Unset): This is a negative payment
     """
 
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     type_: None | str | Unset = UNSET
     reference: None | str | Unset = UNSET
     amount: Decimal | None | Unset = UNSET
     discount: Decimal | None | Unset = UNSET
     stripe_transaction_id: None | str | Unset = UNSET
-    contact_allocation: ContactAllocation | None | Unset = UNSET
-    artefact: Generic | None | Unset = UNSET
-    contact_payment: ContactPayment | None | Unset = UNSET
+    contact_allocation: _models.ContactAllocation | None | Unset = UNSET
+    artefact: _models.Generic | None | Unset = UNSET
+    contact_payment: _models.ContactPayment | None | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
     negative_payment: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -117,7 +107,7 @@ class PaymentAllocation:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             date=(
                 _v0
@@ -140,17 +130,17 @@ class PaymentAllocation:
             contact_allocation=(
                 _v0
                 if (_v0 := d.pop("contact_allocation", UNSET)) is None or _v0 is UNSET
-                else _m_contact_allocation.ContactAllocation.from_dict(_v0)
+                else _models.ContactAllocation.from_dict(_v0)
             ),
             artefact=(
                 _v0
                 if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
-                else _m_generic.Generic.from_dict(_v0)
+                else _models.Generic.from_dict(_v0)
             ),
             contact_payment=(
                 _v0
                 if (_v0 := d.pop("contact_payment", UNSET)) is None or _v0 is UNSET
-                else _m_contact_payment.ContactPayment.from_dict(_v0)
+                else _models.ContactPayment.from_dict(_v0)
             ),
             displayed_as=d.pop("displayed_as", UNSET),
             negative_payment=d.pop("negative_payment", UNSET),

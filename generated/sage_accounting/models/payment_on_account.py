@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="PaymentOnAccount")
 
@@ -61,20 +57,20 @@ class PaymentOnAccount:
     updated_at: datetime.datetime | None | Unset = UNSET
     contact_name: None | str | Unset = UNSET
     contact_reference: None | str | Unset = UNSET
-    contact: Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_outstanding_amount: Decimal | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -199,7 +195,7 @@ class PaymentOnAccount:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0
@@ -234,7 +230,7 @@ class PaymentOnAccount:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -280,7 +276,7 @@ class PaymentOnAccount:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

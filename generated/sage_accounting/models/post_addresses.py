@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_addresses_address as _m_post_addresses_address
-
-if TYPE_CHECKING:
-    from ..models.post_addresses_address import PostAddressesAddress
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostAddresses")
 
@@ -24,7 +20,7 @@ class PostAddresses:
         address (PostAddressesAddress):
     """
 
-    address: PostAddressesAddress
+    address: _models.PostAddressesAddress
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostAddresses:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            address=_m_post_addresses_address.PostAddressesAddress.from_dict(d.pop("address")),
+            address=_models.PostAddressesAddress.from_dict(d.pop("address")),
         )
         obj.additional_properties = d
         return obj

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_analysis_type_categories_analysis_type_category as _m_post_analysis_type_categories_analysis_type_category,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_analysis_type_categories_analysis_type_category import (
-        PostAnalysisTypeCategoriesAnalysisTypeCategory,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostAnalysisTypeCategories")
 
@@ -28,7 +20,7 @@ class PostAnalysisTypeCategories:
         analysis_type_category (PostAnalysisTypeCategoriesAnalysisTypeCategory):
     """
 
-    analysis_type_category: PostAnalysisTypeCategoriesAnalysisTypeCategory
+    analysis_type_category: _models.PostAnalysisTypeCategoriesAnalysisTypeCategory
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostAnalysisTypeCategories:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            analysis_type_category=_m_post_analysis_type_categories_analysis_type_category.PostAnalysisTypeCategoriesAnalysisTypeCategory.from_dict(
+            analysis_type_category=_models.PostAnalysisTypeCategoriesAnalysisTypeCategory.from_dict(
                 d.pop("analysis_type_category")
             ),
         )

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_attachments_attachment as _m_post_attachments_attachment
-
-if TYPE_CHECKING:
-    from ..models.post_attachments_attachment import PostAttachmentsAttachment
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostAttachments")
 
@@ -24,7 +20,7 @@ class PostAttachments:
         attachment (PostAttachmentsAttachment):
     """
 
-    attachment: PostAttachmentsAttachment
+    attachment: _models.PostAttachmentsAttachment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostAttachments:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            attachment=_m_post_attachments_attachment.PostAttachmentsAttachment.from_dict(
-                d.pop("attachment")
-            ),
+            attachment=_models.PostAttachmentsAttachment.from_dict(d.pop("attachment")),
         )
         obj.additional_properties = d
         return obj

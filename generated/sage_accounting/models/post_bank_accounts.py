@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_bank_accounts_bank_account as _m_post_bank_accounts_bank_account
-
-if TYPE_CHECKING:
-    from ..models.post_bank_accounts_bank_account import PostBankAccountsBankAccount
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostBankAccounts")
 
@@ -24,7 +20,7 @@ class PostBankAccounts:
         bank_account (PostBankAccountsBankAccount):
     """
 
-    bank_account: PostBankAccountsBankAccount
+    bank_account: _models.PostBankAccountsBankAccount
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostBankAccounts:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_account=_m_post_bank_accounts_bank_account.PostBankAccountsBankAccount.from_dict(
-                d.pop("bank_account")
-            ),
+            bank_account=_models.PostBankAccountsBankAccount.from_dict(d.pop("bank_account")),
         )
         obj.additional_properties = d
         return obj

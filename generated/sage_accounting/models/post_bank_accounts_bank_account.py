@@ -2,39 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    post_bank_accounts_bank_account_bank_account_details as _m_post_bank_accounts_bank_account_bank_account_details,
-)
-from . import (
-    post_bank_accounts_bank_account_journal_code as _m_post_bank_accounts_bank_account_journal_code,
-)
-from . import (
-    post_bank_accounts_bank_account_main_address as _m_post_bank_accounts_bank_account_main_address,
-)
-from . import (
-    post_bank_accounts_bank_account_main_contact_person as _m_post_bank_accounts_bank_account_main_contact_person,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_bank_accounts_bank_account_bank_account_details import (
-        PostBankAccountsBankAccountBankAccountDetails,
-    )
-    from ..models.post_bank_accounts_bank_account_journal_code import (
-        PostBankAccountsBankAccountJournalCode,
-    )
-    from ..models.post_bank_accounts_bank_account_main_address import (
-        PostBankAccountsBankAccountMainAddress,
-    )
-    from ..models.post_bank_accounts_bank_account_main_contact_person import (
-        PostBankAccountsBankAccountMainContactPerson,
-    )
-
 
 T = TypeVar("T", bound="PostBankAccountsBankAccount")
 
@@ -74,10 +48,12 @@ class PostBankAccountsBankAccount:
     gifi_code: int | None | Unset = UNSET
     is_active: bool | None | Unset = UNSET
     currency_id: None | str | Unset = UNSET
-    bank_account_details: None | PostBankAccountsBankAccountBankAccountDetails | Unset = UNSET
-    main_address: None | PostBankAccountsBankAccountMainAddress | Unset = UNSET
-    main_contact_person: None | PostBankAccountsBankAccountMainContactPerson | Unset = UNSET
-    journal_code: None | PostBankAccountsBankAccountJournalCode | Unset = UNSET
+    bank_account_details: None | _models.PostBankAccountsBankAccountBankAccountDetails | Unset = (
+        UNSET
+    )
+    main_address: None | _models.PostBankAccountsBankAccountMainAddress | Unset = UNSET
+    main_contact_person: None | _models.PostBankAccountsBankAccountMainContactPerson | Unset = UNSET
+    journal_code: None | _models.PostBankAccountsBankAccountJournalCode | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -132,30 +108,22 @@ class PostBankAccountsBankAccount:
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_post_bank_accounts_bank_account_bank_account_details.PostBankAccountsBankAccountBankAccountDetails.from_dict(
-                    _v0
-                )
+                else _models.PostBankAccountsBankAccountBankAccountDetails.from_dict(_v0)
             ),
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_bank_accounts_bank_account_main_address.PostBankAccountsBankAccountMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostBankAccountsBankAccountMainAddress.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_post_bank_accounts_bank_account_main_contact_person.PostBankAccountsBankAccountMainContactPerson.from_dict(
-                    _v0
-                )
+                else _models.PostBankAccountsBankAccountMainContactPerson.from_dict(_v0)
             ),
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_post_bank_accounts_bank_account_journal_code.PostBankAccountsBankAccountJournalCode.from_dict(
-                    _v0
-                )
+                else _models.PostBankAccountsBankAccountJournalCode.from_dict(_v0)
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

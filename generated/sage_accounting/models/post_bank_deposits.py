@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_bank_deposits_bank_deposit as _m_post_bank_deposits_bank_deposit
-
-if TYPE_CHECKING:
-    from ..models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostBankDeposits")
 
@@ -24,7 +20,7 @@ class PostBankDeposits:
         bank_deposit (PostBankDepositsBankDeposit):
     """
 
-    bank_deposit: PostBankDepositsBankDeposit
+    bank_deposit: _models.PostBankDepositsBankDeposit
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostBankDeposits:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_deposit=_m_post_bank_deposits_bank_deposit.PostBankDepositsBankDeposit.from_dict(
-                d.pop("bank_deposit")
-            ),
+            bank_deposit=_models.PostBankDepositsBankDeposit.from_dict(d.pop("bank_deposit")),
         )
         obj.additional_properties = d
         return obj

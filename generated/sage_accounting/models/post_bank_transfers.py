@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_bank_transfers_bank_transfer as _m_post_bank_transfers_bank_transfer
-
-if TYPE_CHECKING:
-    from ..models.post_bank_transfers_bank_transfer import PostBankTransfersBankTransfer
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostBankTransfers")
 
@@ -24,7 +20,7 @@ class PostBankTransfers:
         bank_transfer (PostBankTransfersBankTransfer):
     """
 
-    bank_transfer: PostBankTransfersBankTransfer
+    bank_transfer: _models.PostBankTransfersBankTransfer
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostBankTransfers:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_transfer=_m_post_bank_transfers_bank_transfer.PostBankTransfersBankTransfer.from_dict(
-                d.pop("bank_transfer")
-            ),
+            bank_transfer=_models.PostBankTransfersBankTransfer.from_dict(d.pop("bank_transfer")),
         )
         obj.additional_properties = d
         return obj

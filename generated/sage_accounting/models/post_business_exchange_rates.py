@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_business_exchange_rates_business_exchange_rate as _m_post_business_exchange_rates_business_exchange_rate,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_business_exchange_rates_business_exchange_rate import (
-        PostBusinessExchangeRatesBusinessExchangeRate,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostBusinessExchangeRates")
 
@@ -28,7 +20,7 @@ class PostBusinessExchangeRates:
         business_exchange_rate (PostBusinessExchangeRatesBusinessExchangeRate):
     """
 
-    business_exchange_rate: PostBusinessExchangeRatesBusinessExchangeRate
+    business_exchange_rate: _models.PostBusinessExchangeRatesBusinessExchangeRate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostBusinessExchangeRates:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            business_exchange_rate=_m_post_business_exchange_rates_business_exchange_rate.PostBusinessExchangeRatesBusinessExchangeRate.from_dict(
+            business_exchange_rate=_models.PostBusinessExchangeRatesBusinessExchangeRate.from_dict(
                 d.pop("business_exchange_rate")
             ),
         )

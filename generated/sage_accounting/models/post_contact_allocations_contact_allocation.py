@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_contact_allocations_contact_allocation_allocated_artefacts_item as _m_post_contact_allocations_contact_allocation_allocated_artefacts_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_contact_allocations_contact_allocation_allocated_artefacts_item import (
-        PostContactAllocationsContactAllocationAllocatedArtefactsItem,
-    )
-
 
 T = TypeVar("T", bound="PostContactAllocationsContactAllocation")
 
@@ -39,7 +31,7 @@ class PostContactAllocationsContactAllocation:
 
     transaction_type_id: str
     contact_id: str
-    allocated_artefacts: list[PostContactAllocationsContactAllocationAllocatedArtefactsItem]
+    allocated_artefacts: list[_models.PostContactAllocationsContactAllocationAllocatedArtefactsItem]
     date: datetime.date | None | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -72,9 +64,7 @@ class PostContactAllocationsContactAllocation:
             transaction_type_id=d.pop("transaction_type_id"),
             contact_id=d.pop("contact_id"),
             allocated_artefacts=[
-                _m_post_contact_allocations_contact_allocation_allocated_artefacts_item.PostContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(
-                    _i0
-                )
+                _models.PostContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(_i0)
                 for _i0 in d.pop("allocated_artefacts")
             ],
             date=(

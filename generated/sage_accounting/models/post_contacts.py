@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_contacts_contact as _m_post_contacts_contact
-
-if TYPE_CHECKING:
-    from ..models.post_contacts_contact import PostContactsContact
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostContacts")
 
@@ -24,7 +20,7 @@ class PostContacts:
         contact (PostContactsContact):
     """
 
-    contact: PostContactsContact
+    contact: _models.PostContactsContact
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostContacts:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            contact=_m_post_contacts_contact.PostContactsContact.from_dict(d.pop("contact")),
+            contact=_models.PostContactsContact.from_dict(d.pop("contact")),
         )
         obj.additional_properties = d
         return obj

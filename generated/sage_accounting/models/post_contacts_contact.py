@@ -3,36 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
-from ..models.post_contacts_contact_credit_terms import PostContactsContactCreditTerms
 from ..types import UNSET, Unset
-from . import (
-    post_contacts_contact_bank_account_details as _m_post_contacts_contact_bank_account_details,
-)
-from . import post_contacts_contact_credit_terms as _m_post_contacts_contact_credit_terms
-from . import post_contacts_contact_delivery_address as _m_post_contacts_contact_delivery_address
-from . import post_contacts_contact_main_address as _m_post_contacts_contact_main_address
-from . import (
-    post_contacts_contact_main_contact_person as _m_post_contacts_contact_main_contact_person,
-)
-from . import post_contacts_contact_tax_treatment as _m_post_contacts_contact_tax_treatment
-
-if TYPE_CHECKING:
-    from ..models.post_contacts_contact_bank_account_details import (
-        PostContactsContactBankAccountDetails,
-    )
-    from ..models.post_contacts_contact_delivery_address import PostContactsContactDeliveryAddress
-    from ..models.post_contacts_contact_main_address import PostContactsContactMainAddress
-    from ..models.post_contacts_contact_main_contact_person import (
-        PostContactsContactMainContactPerson,
-    )
-    from ..models.post_contacts_contact_tax_treatment import PostContactsContactTaxTreatment
-
 
 T = TypeVar("T", bound="PostContactsContact")
 
@@ -115,7 +93,7 @@ class PostContactsContact:
     locale: None | str | Unset = UNSET
     credit_limit: Decimal | None | Unset = UNSET
     credit_days: int | None | Unset = UNSET
-    credit_terms: None | PostContactsContactCreditTerms | Unset = UNSET
+    credit_terms: None | _models.PostContactsContactCreditTerms | Unset = UNSET
     credit_terms_and_conditions: None | str | Unset = UNSET
     product_sales_price_type_id: None | str | Unset = UNSET
     source_guid: None | str | Unset = UNSET
@@ -125,11 +103,11 @@ class PostContactsContact:
     tax_calculation: None | str | Unset = UNSET
     auxiliary_account: None | str | Unset = UNSET
     destination_vat_blocking: bool | None | Unset = UNSET
-    main_address: None | PostContactsContactMainAddress | Unset = UNSET
-    delivery_address: None | PostContactsContactDeliveryAddress | Unset = UNSET
-    main_contact_person: None | PostContactsContactMainContactPerson | Unset = UNSET
-    bank_account_details: None | PostContactsContactBankAccountDetails | Unset = UNSET
-    tax_treatment: None | PostContactsContactTaxTreatment | Unset = UNSET
+    main_address: None | _models.PostContactsContactMainAddress | Unset = UNSET
+    delivery_address: None | _models.PostContactsContactDeliveryAddress | Unset = UNSET
+    main_contact_person: None | _models.PostContactsContactMainContactPerson | Unset = UNSET
+    bank_account_details: None | _models.PostContactsContactBankAccountDetails | Unset = UNSET
+    tax_treatment: None | _models.PostContactsContactTaxTreatment | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -235,7 +213,7 @@ class PostContactsContact:
             credit_terms=(
                 _v0
                 if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_credit_terms.PostContactsContactCreditTerms(_v0)
+                else _models.PostContactsContactCreditTerms(_v0)
             ),
             credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
             product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
@@ -249,37 +227,27 @@ class PostContactsContact:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_main_address.PostContactsContactMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostContactsContactMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_delivery_address.PostContactsContactDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PostContactsContactDeliveryAddress.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_main_contact_person.PostContactsContactMainContactPerson.from_dict(
-                    _v0
-                )
+                else _models.PostContactsContactMainContactPerson.from_dict(_v0)
             ),
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_bank_account_details.PostContactsContactBankAccountDetails.from_dict(
-                    _v0
-                )
+                else _models.PostContactsContactBankAccountDetails.from_dict(_v0)
             ),
             tax_treatment=(
                 _v0
                 if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                else _m_post_contacts_contact_tax_treatment.PostContactsContactTaxTreatment.from_dict(
-                    _v0
-                )
+                else _models.PostContactsContactTaxTreatment.from_dict(_v0)
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_hosted_artefact_payment_settings_hosted_artefact_payment_setting as _m_post_hosted_artefact_payment_settings_hosted_artefact_payment_setting,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
-        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostHostedArtefactPaymentSettings")
 
@@ -29,7 +21,9 @@ class PostHostedArtefactPaymentSettings:
             (PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting):
     """
 
-    hosted_artefact_payment_setting: PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
+    hosted_artefact_payment_setting: (
+        _models.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,7 +39,7 @@ class PostHostedArtefactPaymentSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            hosted_artefact_payment_setting=_m_post_hosted_artefact_payment_settings_hosted_artefact_payment_setting.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting.from_dict(
+            hosted_artefact_payment_setting=_models.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting.from_dict(
                 d.pop("hosted_artefact_payment_setting")
             ),
         )

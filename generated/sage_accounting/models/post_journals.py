@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_journals_journal as _m_post_journals_journal
-
-if TYPE_CHECKING:
-    from ..models.post_journals_journal import PostJournalsJournal
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostJournals")
 
@@ -24,7 +20,7 @@ class PostJournals:
         journal (PostJournalsJournal):
     """
 
-    journal: PostJournalsJournal
+    journal: _models.PostJournalsJournal
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostJournals:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            journal=_m_post_journals_journal.PostJournalsJournal.from_dict(d.pop("journal")),
+            journal=_models.PostJournalsJournal.from_dict(d.pop("journal")),
         )
         obj.additional_properties = d
         return obj

@@ -4,24 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import post_journals_journal_journal_code as _m_post_journals_journal_journal_code
-from . import (
-    post_journals_journal_journal_lines_item as _m_post_journals_journal_journal_lines_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_journals_journal_journal_code import PostJournalsJournalJournalCode
-    from ..models.post_journals_journal_journal_lines_item import (
-        PostJournalsJournalJournalLinesItem,
-    )
-
 
 T = TypeVar("T", bound="PostJournalsJournal")
 
@@ -43,10 +33,10 @@ class PostJournalsJournal:
 
     date: datetime.date
     reference: str
-    journal_lines: list[PostJournalsJournalJournalLinesItem]
+    journal_lines: list[_models.PostJournalsJournalJournalLinesItem]
     description: None | str | Unset = UNSET
     total: Decimal | None | Unset = UNSET
-    journal_code: None | PostJournalsJournalJournalCode | Unset = UNSET
+    journal_code: None | _models.PostJournalsJournalJournalCode | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -84,9 +74,7 @@ class PostJournalsJournal:
             date=datetime.date.fromisoformat(d.pop("date")),
             reference=d.pop("reference"),
             journal_lines=[
-                _m_post_journals_journal_journal_lines_item.PostJournalsJournalJournalLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostJournalsJournalJournalLinesItem.from_dict(_i0)
                 for _i0 in d.pop("journal_lines")
             ],
             description=d.pop("description", UNSET),
@@ -98,9 +86,7 @@ class PostJournalsJournal:
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_post_journals_journal_journal_code.PostJournalsJournalJournalCode.from_dict(
-                    _v0
-                )
+                else _models.PostJournalsJournalJournalCode.from_dict(_v0)
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_ledger_account_opening_balances_ledger_account_opening_balance as _m_post_ledger_account_opening_balances_ledger_account_opening_balance,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
-        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostLedgerAccountOpeningBalances")
 
@@ -29,7 +21,9 @@ class PostLedgerAccountOpeningBalances:
             (PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance):
     """
 
-    ledger_account_opening_balance: PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+    ledger_account_opening_balance: (
+        _models.PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,7 +37,7 @@ class PostLedgerAccountOpeningBalances:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            ledger_account_opening_balance=_m_post_ledger_account_opening_balances_ledger_account_opening_balance.PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
+            ledger_account_opening_balance=_models.PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
                 d.pop("ledger_account_opening_balance")
             ),
         )

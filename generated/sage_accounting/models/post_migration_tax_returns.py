@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_migration_tax_returns_migration_tax_return as _m_post_migration_tax_returns_migration_tax_return,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_migration_tax_returns_migration_tax_return import (
-        PostMigrationTaxReturnsMigrationTaxReturn,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostMigrationTaxReturns")
 
@@ -28,7 +20,7 @@ class PostMigrationTaxReturns:
         migration_tax_return (PostMigrationTaxReturnsMigrationTaxReturn):
     """
 
-    migration_tax_return: PostMigrationTaxReturnsMigrationTaxReturn
+    migration_tax_return: _models.PostMigrationTaxReturnsMigrationTaxReturn
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostMigrationTaxReturns:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            migration_tax_return=_m_post_migration_tax_returns_migration_tax_return.PostMigrationTaxReturnsMigrationTaxReturn.from_dict(
+            migration_tax_return=_models.PostMigrationTaxReturnsMigrationTaxReturn.from_dict(
                 d.pop("migration_tax_return")
             ),
         )

@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire
 from ..types import UNSET, Unset
-from . import (
-    post_migration_tax_returns_migration_tax_return_gb as _m_post_migration_tax_returns_migration_tax_return_gb,
-)
-from . import (
-    post_migration_tax_returns_migration_tax_return_ie as _m_post_migration_tax_returns_migration_tax_return_ie,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_migration_tax_returns_migration_tax_return_gb import (
-        PostMigrationTaxReturnsMigrationTaxReturnGb,
-    )
-    from ..models.post_migration_tax_returns_migration_tax_return_ie import (
-        PostMigrationTaxReturnsMigrationTaxReturnIe,
-    )
-
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturn")
 
@@ -49,8 +35,8 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
     to_date: datetime.date
     total_amount: Decimal
     tax_return_frequency_id: str
-    gb: None | PostMigrationTaxReturnsMigrationTaxReturnGb | Unset = UNSET
-    ie: None | PostMigrationTaxReturnsMigrationTaxReturnIe | Unset = UNSET
+    gb: None | _models.PostMigrationTaxReturnsMigrationTaxReturnGb | Unset = UNSET
+    ie: None | _models.PostMigrationTaxReturnsMigrationTaxReturnIe | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -81,16 +67,12 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
             gb=(
                 _v0
                 if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
-                else _m_post_migration_tax_returns_migration_tax_return_gb.PostMigrationTaxReturnsMigrationTaxReturnGb.from_dict(
-                    _v0
-                )
+                else _models.PostMigrationTaxReturnsMigrationTaxReturnGb.from_dict(_v0)
             ),
             ie=(
                 _v0
                 if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
-                else _m_post_migration_tax_returns_migration_tax_return_ie.PostMigrationTaxReturnsMigrationTaxReturnIe.from_dict(
-                    _v0
-                )
+                else _models.PostMigrationTaxReturnsMigrationTaxReturnIe.from_dict(_v0)
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

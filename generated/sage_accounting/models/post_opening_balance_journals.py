@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_opening_balance_journals_opening_balance_journal as _m_post_opening_balance_journals_opening_balance_journal,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_opening_balance_journals_opening_balance_journal import (
-        PostOpeningBalanceJournalsOpeningBalanceJournal,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostOpeningBalanceJournals")
 
@@ -28,7 +20,7 @@ class PostOpeningBalanceJournals:
         opening_balance_journal (PostOpeningBalanceJournalsOpeningBalanceJournal):
     """
 
-    opening_balance_journal: PostOpeningBalanceJournalsOpeningBalanceJournal
+    opening_balance_journal: _models.PostOpeningBalanceJournalsOpeningBalanceJournal
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostOpeningBalanceJournals:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            opening_balance_journal=_m_post_opening_balance_journals_opening_balance_journal.PostOpeningBalanceJournalsOpeningBalanceJournal.from_dict(
+            opening_balance_journal=_models.PostOpeningBalanceJournalsOpeningBalanceJournal.from_dict(
                 d.pop("opening_balance_journal")
             ),
         )

@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_opening_balance_journals_opening_balance_journal_journal_lines_item as _m_post_opening_balance_journals_opening_balance_journal_journal_lines_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_opening_balance_journals_opening_balance_journal_journal_lines_item import (
-        PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem,
-    )
-
 
 T = TypeVar("T", bound="PostOpeningBalanceJournalsOpeningBalanceJournal")
 
@@ -36,7 +28,7 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
             result and creates nothing new.
     """
 
-    journal_lines: list[PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem]
+    journal_lines: list[_models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem]
     date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
@@ -68,7 +60,7 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
         blanks: list[str] = []
         obj = cls(
             journal_lines=[
-                _m_post_opening_balance_journals_opening_balance_journal_journal_lines_item.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
+                _models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
                     _i0
                 )
                 for _i0 in d.pop("journal_lines")

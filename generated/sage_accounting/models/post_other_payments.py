@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_other_payments_other_payment as _m_post_other_payments_other_payment
-
-if TYPE_CHECKING:
-    from ..models.post_other_payments_other_payment import PostOtherPaymentsOtherPayment
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostOtherPayments")
 
@@ -24,7 +20,7 @@ class PostOtherPayments:
         other_payment (PostOtherPaymentsOtherPayment):
     """
 
-    other_payment: PostOtherPaymentsOtherPayment
+    other_payment: _models.PostOtherPaymentsOtherPayment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostOtherPayments:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            other_payment=_m_post_other_payments_other_payment.PostOtherPaymentsOtherPayment.from_dict(
-                d.pop("other_payment")
-            ),
+            other_payment=_models.PostOtherPaymentsOtherPayment.from_dict(d.pop("other_payment")),
         )
         obj.additional_properties = d
         return obj

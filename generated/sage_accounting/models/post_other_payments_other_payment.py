@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_other_payments_other_payment_payment_lines_item as _m_post_other_payments_other_payment_payment_lines_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_other_payments_other_payment_payment_lines_item import (
-        PostOtherPaymentsOtherPaymentPaymentLinesItem,
-    )
-
 
 T = TypeVar("T", bound="PostOtherPaymentsOtherPayment")
 
@@ -62,7 +54,7 @@ class PostOtherPaymentsOtherPayment:
     transaction_type_id: str
     date: datetime.date
     total_amount: Decimal
-    payment_lines: list[PostOtherPaymentsOtherPaymentPaymentLinesItem]
+    payment_lines: list[_models.PostOtherPaymentsOtherPaymentPaymentLinesItem]
     base_currency_total_itc_amount: Decimal | None | Unset = UNSET
     total_itc_amount: Decimal | None | Unset = UNSET
     base_currency_total_itr_amount: Decimal | None | Unset = UNSET
@@ -164,9 +156,7 @@ class PostOtherPaymentsOtherPayment:
             date=datetime.date.fromisoformat(d.pop("date")),
             total_amount=decimal_from_wire(d.pop("total_amount")),
             payment_lines=[
-                _m_post_other_payments_other_payment_payment_lines_item.PostOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(_i0)
                 for _i0 in d.pop("payment_lines")
             ],
             base_currency_total_itc_amount=(

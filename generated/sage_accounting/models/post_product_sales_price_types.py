@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_product_sales_price_types_product_sales_price_type as _m_post_product_sales_price_types_product_sales_price_type,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_product_sales_price_types_product_sales_price_type import (
-        PostProductSalesPriceTypesProductSalesPriceType,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostProductSalesPriceTypes")
 
@@ -28,7 +20,7 @@ class PostProductSalesPriceTypes:
         product_sales_price_type (PostProductSalesPriceTypesProductSalesPriceType):
     """
 
-    product_sales_price_type: PostProductSalesPriceTypesProductSalesPriceType
+    product_sales_price_type: _models.PostProductSalesPriceTypesProductSalesPriceType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostProductSalesPriceTypes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            product_sales_price_type=_m_post_product_sales_price_types_product_sales_price_type.PostProductSalesPriceTypesProductSalesPriceType.from_dict(
+            product_sales_price_type=_models.PostProductSalesPriceTypesProductSalesPriceType.from_dict(
                 d.pop("product_sales_price_type")
             ),
         )

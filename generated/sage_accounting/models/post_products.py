@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_products_product as _m_post_products_product
-
-if TYPE_CHECKING:
-    from ..models.post_products_product import PostProductsProduct
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostProducts")
 
@@ -24,7 +20,7 @@ class PostProducts:
         product (PostProductsProduct):
     """
 
-    product: PostProductsProduct
+    product: _models.PostProductsProduct
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostProducts:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            product=_m_post_products_product.PostProductsProduct.from_dict(d.pop("product")),
+            product=_models.PostProductsProduct.from_dict(d.pop("product")),
         )
         obj.additional_properties = d
         return obj

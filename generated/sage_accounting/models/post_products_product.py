@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import post_products_product_sales_prices_item as _m_post_products_product_sales_prices_item
-
-if TYPE_CHECKING:
-    from ..models.post_products_product_sales_prices_item import PostProductsProductSalesPricesItem
-
 
 T = TypeVar("T", bound="PostProductsProduct")
 
@@ -55,7 +51,7 @@ class PostProductsProduct:
     purchase_description: None | str | Unset = UNSET
     active: bool | None | Unset = UNSET
     catalog_item_type_id: None | str | Unset = UNSET
-    sales_prices: list[PostProductsProductSalesPricesItem] | None | Unset = UNSET
+    sales_prices: list[_models.PostProductsProductSalesPricesItem] | None | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -126,12 +122,7 @@ class PostProductsProduct:
             sales_prices=(
                 _v0
                 if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_post_products_product_sales_prices_item.PostProductsProductSalesPricesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PostProductsProductSalesPricesItem.from_dict(_i0) for _i0 in _v0]
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_purchase_corrective_invoices_purchase_corrective_invoice as _m_post_purchase_corrective_invoices_purchase_corrective_invoice,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostPurchaseCorrectiveInvoices")
 
@@ -28,7 +20,7 @@ class PostPurchaseCorrectiveInvoices:
         purchase_corrective_invoice (PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice):
     """
 
-    purchase_corrective_invoice: PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
+    purchase_corrective_invoice: _models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostPurchaseCorrectiveInvoices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            purchase_corrective_invoice=_m_post_purchase_corrective_invoices_purchase_corrective_invoice.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice.from_dict(
+            purchase_corrective_invoice=_models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice.from_dict(
                 d.pop("purchase_corrective_invoice")
             ),
         )

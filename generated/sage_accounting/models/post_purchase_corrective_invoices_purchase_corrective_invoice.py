@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item as _m_post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item,
-)
-from . import (
-    post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item as _m_post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem,
-    )
-    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice")
 
@@ -104,10 +90,14 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
     original_invoice_number: None | str | Unset = UNSET
     original_invoice_date: None | str | Unset = UNSET
     invoice_lines: (
-        list[PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem] | None | Unset
+        list[_models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem]
+        | None
+        | Unset
     ) = UNSET
     tax_analysis: (
-        list[PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem] | None | Unset
+        list[_models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem]
+        | None
+        | Unset
     ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -353,7 +343,7 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem.from_dict(
+                    _models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0
@@ -363,7 +353,7 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem.from_dict(
+                    _models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

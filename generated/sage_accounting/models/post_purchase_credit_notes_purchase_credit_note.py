@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item as _m_post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item,
-)
-from . import (
-    post_purchase_credit_notes_purchase_credit_note_tax_analysis_item as _m_post_purchase_credit_notes_purchase_credit_note_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item import (
-        PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem,
-    )
-    from ..models.post_purchase_credit_notes_purchase_credit_note_tax_analysis_item import (
-        PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostPurchaseCreditNotesPurchaseCreditNote")
 
@@ -103,7 +89,7 @@ class PostPurchaseCreditNotesPurchaseCreditNote:
 
     contact_id: str
     date: datetime.date
-    credit_note_lines: list[PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem]
+    credit_note_lines: list[_models.PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     postponed_accounting: bool | None | Unset = UNSET
     vat_exempt_consignment: bool | None | Unset = UNSET
@@ -137,9 +123,9 @@ class PostPurchaseCreditNotesPurchaseCreditNote:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    tax_analysis: list[PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem] | None | Unset = (
-        UNSET
-    )
+    tax_analysis: (
+        list[_models.PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem] | None | Unset
+    ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -315,9 +301,7 @@ class PostPurchaseCreditNotesPurchaseCreditNote:
             contact_id=d.pop("contact_id"),
             date=datetime.date.fromisoformat(d.pop("date")),
             credit_note_lines=[
-                _m_post_purchase_credit_notes_purchase_credit_note_credit_note_lines_item.PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem.from_dict(_i0)
                 for _i0 in d.pop("credit_note_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -496,9 +480,7 @@ class PostPurchaseCreditNotesPurchaseCreditNote:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_purchase_credit_notes_purchase_credit_note_tax_analysis_item.PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PostPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

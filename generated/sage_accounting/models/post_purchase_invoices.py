@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_purchase_invoices_purchase_invoice as _m_post_purchase_invoices_purchase_invoice
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_invoices_purchase_invoice import PostPurchaseInvoicesPurchaseInvoice
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostPurchaseInvoices")
 
@@ -24,7 +20,7 @@ class PostPurchaseInvoices:
         purchase_invoice (PostPurchaseInvoicesPurchaseInvoice):
     """
 
-    purchase_invoice: PostPurchaseInvoicesPurchaseInvoice
+    purchase_invoice: _models.PostPurchaseInvoicesPurchaseInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostPurchaseInvoices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            purchase_invoice=_m_post_purchase_invoices_purchase_invoice.PostPurchaseInvoicesPurchaseInvoice.from_dict(
+            purchase_invoice=_models.PostPurchaseInvoicesPurchaseInvoice.from_dict(
                 d.pop("purchase_invoice")
             ),
         )

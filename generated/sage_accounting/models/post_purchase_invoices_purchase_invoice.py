@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_purchase_invoices_purchase_invoice_invoice_lines_item as _m_post_purchase_invoices_purchase_invoice_invoice_lines_item,
-)
-from . import (
-    post_purchase_invoices_purchase_invoice_tax_analysis_item as _m_post_purchase_invoices_purchase_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_invoices_purchase_invoice_invoice_lines_item import (
-        PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem,
-    )
-    from ..models.post_purchase_invoices_purchase_invoice_tax_analysis_item import (
-        PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostPurchaseInvoicesPurchaseInvoice")
 
@@ -103,7 +89,7 @@ class PostPurchaseInvoicesPurchaseInvoice:
     contact_id: str
     date: datetime.date
     due_date: datetime.date
-    invoice_lines: list[PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem]
+    invoice_lines: list[_models.PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     postponed_accounting: bool | None | Unset = UNSET
     vat_exempt_consignment: bool | None | Unset = UNSET
@@ -136,7 +122,9 @@ class PostPurchaseInvoicesPurchaseInvoice:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    tax_analysis: list[PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset = UNSET
+    tax_analysis: (
+        list[_models.PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset
+    ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -312,9 +300,7 @@ class PostPurchaseInvoicesPurchaseInvoice:
             date=datetime.date.fromisoformat(d.pop("date")),
             due_date=datetime.date.fromisoformat(d.pop("due_date")),
             invoice_lines=[
-                _m_post_purchase_invoices_purchase_invoice_invoice_lines_item.PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(_i0)
                 for _i0 in d.pop("invoice_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -492,9 +478,7 @@ class PostPurchaseInvoicesPurchaseInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_purchase_invoices_purchase_invoice_tax_analysis_item.PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PostPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item as _m_post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item import (
-        PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem,
-    )
-
 
 T = TypeVar("T", bound="PostPurchaseQuickEntriesPurchaseQuickEntry")
 
@@ -90,7 +82,9 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
     pst_amount: Decimal | None | Unset = UNSET
     tax_recoverable: bool | None | Unset = UNSET
     analysis_type_categories: (
-        list[PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem] | None | Unset
+        list[_models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem]
+        | None
+        | Unset
     ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -284,7 +278,7 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_purchase_quick_entries_purchase_quick_entry_analysis_type_categories_item.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem.from_dict(
+                    _models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

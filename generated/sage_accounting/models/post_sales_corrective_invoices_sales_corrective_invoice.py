@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_corrective_invoices_sales_corrective_invoice_delivery_address as _m_post_sales_corrective_invoices_sales_corrective_invoice_delivery_address,
-)
-from . import (
-    post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item as _m_post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item,
-)
-from . import (
-    post_sales_corrective_invoices_sales_corrective_invoice_main_address as _m_post_sales_corrective_invoices_sales_corrective_invoice_main_address,
-)
-from . import (
-    post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item as _m_post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_corrective_invoices_sales_corrective_invoice_delivery_address import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress,
-    )
-    from ..models.post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem,
-    )
-    from ..models.post_sales_corrective_invoices_sales_corrective_invoice_main_address import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress,
-    )
-    from ..models.post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesCorrectiveInvoicesSalesCorrectiveInvoice")
 
@@ -155,17 +129,21 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
     original_invoice_number: None | str | Unset = UNSET
     original_invoice_date: None | str | Unset = UNSET
     details: None | str | Unset = UNSET
-    main_address: None | PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress | Unset = (
-        UNSET
-    )
+    main_address: (
+        None | _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress | Unset
+    ) = UNSET
     delivery_address: (
-        None | PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress | Unset
+        None | _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress | Unset
     ) = UNSET
     invoice_lines: (
-        list[PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem] | None | Unset
+        list[_models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem]
+        | None
+        | Unset
     ) = UNSET
     tax_analysis: (
-        list[PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None | Unset
+        list[_models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem]
+        | None
+        | Unset
     ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -575,14 +553,14 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_corrective_invoices_sales_corrective_invoice_main_address.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress.from_dict(
+                else _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress.from_dict(
                     _v0
                 )
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_corrective_invoices_sales_corrective_invoice_delivery_address.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress.from_dict(
+                else _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress.from_dict(
                     _v0
                 )
             ),
@@ -590,7 +568,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem.from_dict(
+                    _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0
@@ -600,7 +578,7 @@ class PostSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem.from_dict(
+                    _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

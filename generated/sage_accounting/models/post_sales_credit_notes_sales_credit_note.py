@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_credit_notes_sales_credit_note_credit_note_lines_item as _m_post_sales_credit_notes_sales_credit_note_credit_note_lines_item,
-)
-from . import (
-    post_sales_credit_notes_sales_credit_note_delivery_address as _m_post_sales_credit_notes_sales_credit_note_delivery_address,
-)
-from . import (
-    post_sales_credit_notes_sales_credit_note_main_address as _m_post_sales_credit_notes_sales_credit_note_main_address,
-)
-from . import (
-    post_sales_credit_notes_sales_credit_note_tax_analysis_item as _m_post_sales_credit_notes_sales_credit_note_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_credit_notes_sales_credit_note_credit_note_lines_item import (
-        PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem,
-    )
-    from ..models.post_sales_credit_notes_sales_credit_note_delivery_address import (
-        PostSalesCreditNotesSalesCreditNoteDeliveryAddress,
-    )
-    from ..models.post_sales_credit_notes_sales_credit_note_main_address import (
-        PostSalesCreditNotesSalesCreditNoteMainAddress,
-    )
-    from ..models.post_sales_credit_notes_sales_credit_note_tax_analysis_item import (
-        PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesCreditNotesSalesCreditNote")
 
@@ -120,7 +94,7 @@ class PostSalesCreditNotesSalesCreditNote:
 
     contact_id: str
     date: datetime.date
-    credit_note_lines: list[PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem]
+    credit_note_lines: list[_models.PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     cis_applicable_amount: Decimal | None | Unset = UNSET
@@ -160,9 +134,13 @@ class PostSalesCreditNotesSalesCreditNote:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    main_address: None | PostSalesCreditNotesSalesCreditNoteMainAddress | Unset = UNSET
-    delivery_address: None | PostSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset = UNSET
-    tax_analysis: list[PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset = UNSET
+    main_address: None | _models.PostSalesCreditNotesSalesCreditNoteMainAddress | Unset = UNSET
+    delivery_address: None | _models.PostSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset = (
+        UNSET
+    )
+    tax_analysis: (
+        list[_models.PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset
+    ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -378,9 +356,7 @@ class PostSalesCreditNotesSalesCreditNote:
             contact_id=d.pop("contact_id"),
             date=datetime.date.fromisoformat(d.pop("date")),
             credit_note_lines=[
-                _m_post_sales_credit_notes_sales_credit_note_credit_note_lines_item.PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(_i0)
                 for _i0 in d.pop("credit_note_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -612,24 +588,18 @@ class PostSalesCreditNotesSalesCreditNote:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_credit_notes_sales_credit_note_main_address.PostSalesCreditNotesSalesCreditNoteMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesCreditNotesSalesCreditNoteMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_credit_notes_sales_credit_note_delivery_address.PostSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(_v0)
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_credit_notes_sales_credit_note_tax_analysis_item.PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PostSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_estimates_sales_estimate_delivery_address as _m_post_sales_estimates_sales_estimate_delivery_address,
-)
-from . import (
-    post_sales_estimates_sales_estimate_estimate_lines_item as _m_post_sales_estimates_sales_estimate_estimate_lines_item,
-)
-from . import (
-    post_sales_estimates_sales_estimate_main_address as _m_post_sales_estimates_sales_estimate_main_address,
-)
-from . import (
-    post_sales_estimates_sales_estimate_tax_analysis_item as _m_post_sales_estimates_sales_estimate_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_estimates_sales_estimate_delivery_address import (
-        PostSalesEstimatesSalesEstimateDeliveryAddress,
-    )
-    from ..models.post_sales_estimates_sales_estimate_estimate_lines_item import (
-        PostSalesEstimatesSalesEstimateEstimateLinesItem,
-    )
-    from ..models.post_sales_estimates_sales_estimate_main_address import (
-        PostSalesEstimatesSalesEstimateMainAddress,
-    )
-    from ..models.post_sales_estimates_sales_estimate_tax_analysis_item import (
-        PostSalesEstimatesSalesEstimateTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesEstimatesSalesEstimate")
 
@@ -111,7 +85,7 @@ class PostSalesEstimatesSalesEstimate:
     contact_id: str
     date: datetime.date
     expiry_date: datetime.date
-    estimate_lines: list[PostSalesEstimatesSalesEstimateEstimateLinesItem]
+    estimate_lines: list[_models.PostSalesEstimatesSalesEstimateEstimateLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     estimate_number_prefix: None | str | Unset = UNSET
@@ -147,9 +121,11 @@ class PostSalesEstimatesSalesEstimate:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     invoice_id: None | str | Unset = UNSET
-    main_address: None | PostSalesEstimatesSalesEstimateMainAddress | Unset = UNSET
-    delivery_address: None | PostSalesEstimatesSalesEstimateDeliveryAddress | Unset = UNSET
-    tax_analysis: list[PostSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset = UNSET
+    main_address: None | _models.PostSalesEstimatesSalesEstimateMainAddress | Unset = UNSET
+    delivery_address: None | _models.PostSalesEstimatesSalesEstimateDeliveryAddress | Unset = UNSET
+    tax_analysis: list[_models.PostSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset = (
+        UNSET
+    )
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -339,9 +315,7 @@ class PostSalesEstimatesSalesEstimate:
             date=datetime.date.fromisoformat(d.pop("date")),
             expiry_date=datetime.date.fromisoformat(d.pop("expiry_date")),
             estimate_lines=[
-                _m_post_sales_estimates_sales_estimate_estimate_lines_item.PostSalesEstimatesSalesEstimateEstimateLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostSalesEstimatesSalesEstimateEstimateLinesItem.from_dict(_i0)
                 for _i0 in d.pop("estimate_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -527,24 +501,18 @@ class PostSalesEstimatesSalesEstimate:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_estimates_sales_estimate_main_address.PostSalesEstimatesSalesEstimateMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesEstimatesSalesEstimateMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_estimates_sales_estimate_delivery_address.PostSalesEstimatesSalesEstimateDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesEstimatesSalesEstimateDeliveryAddress.from_dict(_v0)
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_estimates_sales_estimate_tax_analysis_item.PostSalesEstimatesSalesEstimateTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PostSalesEstimatesSalesEstimateTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

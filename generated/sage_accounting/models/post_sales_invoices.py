@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_sales_invoices_sales_invoice as _m_post_sales_invoices_sales_invoice
-
-if TYPE_CHECKING:
-    from ..models.post_sales_invoices_sales_invoice import PostSalesInvoicesSalesInvoice
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostSalesInvoices")
 
@@ -24,7 +20,7 @@ class PostSalesInvoices:
         sales_invoice (PostSalesInvoicesSalesInvoice):
     """
 
-    sales_invoice: PostSalesInvoicesSalesInvoice
+    sales_invoice: _models.PostSalesInvoicesSalesInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostSalesInvoices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_invoice=_m_post_sales_invoices_sales_invoice.PostSalesInvoicesSalesInvoice.from_dict(
-                d.pop("sales_invoice")
-            ),
+            sales_invoice=_models.PostSalesInvoicesSalesInvoice.from_dict(d.pop("sales_invoice")),
         )
         obj.additional_properties = d
         return obj

@@ -4,46 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_invoices_sales_invoice_delivery_address as _m_post_sales_invoices_sales_invoice_delivery_address,
-)
-from . import (
-    post_sales_invoices_sales_invoice_invoice_lines_item as _m_post_sales_invoices_sales_invoice_invoice_lines_item,
-)
-from . import (
-    post_sales_invoices_sales_invoice_main_address as _m_post_sales_invoices_sales_invoice_main_address,
-)
-from . import (
-    post_sales_invoices_sales_invoice_recurring_invoice as _m_post_sales_invoices_sales_invoice_recurring_invoice,
-)
-from . import (
-    post_sales_invoices_sales_invoice_tax_analysis_item as _m_post_sales_invoices_sales_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_invoices_sales_invoice_delivery_address import (
-        PostSalesInvoicesSalesInvoiceDeliveryAddress,
-    )
-    from ..models.post_sales_invoices_sales_invoice_invoice_lines_item import (
-        PostSalesInvoicesSalesInvoiceInvoiceLinesItem,
-    )
-    from ..models.post_sales_invoices_sales_invoice_main_address import (
-        PostSalesInvoicesSalesInvoiceMainAddress,
-    )
-    from ..models.post_sales_invoices_sales_invoice_recurring_invoice import (
-        PostSalesInvoicesSalesInvoiceRecurringInvoice,
-    )
-    from ..models.post_sales_invoices_sales_invoice_tax_analysis_item import (
-        PostSalesInvoicesSalesInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesInvoicesSalesInvoice")
 
@@ -128,7 +96,7 @@ class PostSalesInvoicesSalesInvoice:
 
     contact_id: str
     date: datetime.date
-    invoice_lines: list[PostSalesInvoicesSalesInvoiceInvoiceLinesItem]
+    invoice_lines: list[_models.PostSalesInvoicesSalesInvoiceInvoiceLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     cis_applicable_amount: Decimal | None | Unset = UNSET
@@ -170,10 +138,10 @@ class PostSalesInvoicesSalesInvoice:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    recurring_invoice: None | PostSalesInvoicesSalesInvoiceRecurringInvoice | Unset = UNSET
-    main_address: None | PostSalesInvoicesSalesInvoiceMainAddress | Unset = UNSET
-    delivery_address: None | PostSalesInvoicesSalesInvoiceDeliveryAddress | Unset = UNSET
-    tax_analysis: list[PostSalesInvoicesSalesInvoiceTaxAnalysisItem] | None | Unset = UNSET
+    recurring_invoice: None | _models.PostSalesInvoicesSalesInvoiceRecurringInvoice | Unset = UNSET
+    main_address: None | _models.PostSalesInvoicesSalesInvoiceMainAddress | Unset = UNSET
+    delivery_address: None | _models.PostSalesInvoicesSalesInvoiceDeliveryAddress | Unset = UNSET
+    tax_analysis: list[_models.PostSalesInvoicesSalesInvoiceTaxAnalysisItem] | None | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -397,9 +365,7 @@ class PostSalesInvoicesSalesInvoice:
             contact_id=d.pop("contact_id"),
             date=datetime.date.fromisoformat(d.pop("date")),
             invoice_lines=[
-                _m_post_sales_invoices_sales_invoice_invoice_lines_item.PostSalesInvoicesSalesInvoiceInvoiceLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostSalesInvoicesSalesInvoiceInvoiceLinesItem.from_dict(_i0)
                 for _i0 in d.pop("invoice_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -633,31 +599,23 @@ class PostSalesInvoicesSalesInvoice:
             recurring_invoice=(
                 _v0
                 if (_v0 := d.pop("recurring_invoice", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_invoices_sales_invoice_recurring_invoice.PostSalesInvoicesSalesInvoiceRecurringInvoice.from_dict(
-                    _v0
-                )
+                else _models.PostSalesInvoicesSalesInvoiceRecurringInvoice.from_dict(_v0)
             ),
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_invoices_sales_invoice_main_address.PostSalesInvoicesSalesInvoiceMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesInvoicesSalesInvoiceMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_invoices_sales_invoice_delivery_address.PostSalesInvoicesSalesInvoiceDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesInvoicesSalesInvoiceDeliveryAddress.from_dict(_v0)
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_invoices_sales_invoice_tax_analysis_item.PostSalesInvoicesSalesInvoiceTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PostSalesInvoicesSalesInvoiceTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

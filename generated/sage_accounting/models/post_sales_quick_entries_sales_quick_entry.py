@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item as _m_post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item import (
-        PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesQuickEntriesSalesQuickEntry")
 
@@ -83,7 +75,7 @@ class PostSalesQuickEntriesSalesQuickEntry:
     tax_address_region_id: None | str | Unset = UNSET
     trade_of_asset: bool | None | Unset = UNSET
     analysis_type_categories: (
-        list[PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset
+        list[_models.PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset
     ) = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -252,7 +244,7 @@ class PostSalesQuickEntriesSalesQuickEntry:
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_quick_entries_sales_quick_entry_analysis_type_categories_item.PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem.from_dict(
+                    _models.PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_sales_quotes_sales_quote as _m_post_sales_quotes_sales_quote
-
-if TYPE_CHECKING:
-    from ..models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostSalesQuotes")
 
@@ -24,7 +20,7 @@ class PostSalesQuotes:
         sales_quote (PostSalesQuotesSalesQuote):
     """
 
-    sales_quote: PostSalesQuotesSalesQuote
+    sales_quote: _models.PostSalesQuotesSalesQuote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostSalesQuotes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_quote=_m_post_sales_quotes_sales_quote.PostSalesQuotesSalesQuote.from_dict(
-                d.pop("sales_quote")
-            ),
+            sales_quote=_models.PostSalesQuotesSalesQuote.from_dict(d.pop("sales_quote")),
         )
         obj.additional_properties = d
         return obj

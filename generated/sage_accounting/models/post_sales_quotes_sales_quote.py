@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    post_sales_quotes_sales_quote_delivery_address as _m_post_sales_quotes_sales_quote_delivery_address,
-)
-from . import (
-    post_sales_quotes_sales_quote_main_address as _m_post_sales_quotes_sales_quote_main_address,
-)
-from . import (
-    post_sales_quotes_sales_quote_quote_lines_item as _m_post_sales_quotes_sales_quote_quote_lines_item,
-)
-from . import (
-    post_sales_quotes_sales_quote_tax_analysis_item as _m_post_sales_quotes_sales_quote_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_sales_quotes_sales_quote_delivery_address import (
-        PostSalesQuotesSalesQuoteDeliveryAddress,
-    )
-    from ..models.post_sales_quotes_sales_quote_main_address import (
-        PostSalesQuotesSalesQuoteMainAddress,
-    )
-    from ..models.post_sales_quotes_sales_quote_quote_lines_item import (
-        PostSalesQuotesSalesQuoteQuoteLinesItem,
-    )
-    from ..models.post_sales_quotes_sales_quote_tax_analysis_item import (
-        PostSalesQuotesSalesQuoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PostSalesQuotesSalesQuote")
 
@@ -110,7 +84,7 @@ class PostSalesQuotesSalesQuote:
     contact_id: str
     date: datetime.date
     expiry_date: datetime.date
-    quote_lines: list[PostSalesQuotesSalesQuoteQuoteLinesItem]
+    quote_lines: list[_models.PostSalesQuotesSalesQuoteQuoteLinesItem]
     vat_reverse_charge: bool | None | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     quote_number_prefix: None | str | Unset = UNSET
@@ -146,9 +120,9 @@ class PostSalesQuotesSalesQuote:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     invoice_id: None | str | Unset = UNSET
-    main_address: None | PostSalesQuotesSalesQuoteMainAddress | Unset = UNSET
-    delivery_address: None | PostSalesQuotesSalesQuoteDeliveryAddress | Unset = UNSET
-    tax_analysis: list[PostSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset = UNSET
+    main_address: None | _models.PostSalesQuotesSalesQuoteMainAddress | Unset = UNSET
+    delivery_address: None | _models.PostSalesQuotesSalesQuoteDeliveryAddress | Unset = UNSET
+    tax_analysis: list[_models.PostSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -338,9 +312,7 @@ class PostSalesQuotesSalesQuote:
             date=datetime.date.fromisoformat(d.pop("date")),
             expiry_date=datetime.date.fromisoformat(d.pop("expiry_date")),
             quote_lines=[
-                _m_post_sales_quotes_sales_quote_quote_lines_item.PostSalesQuotesSalesQuoteQuoteLinesItem.from_dict(
-                    _i0
-                )
+                _models.PostSalesQuotesSalesQuoteQuoteLinesItem.from_dict(_i0)
                 for _i0 in d.pop("quote_lines")
             ],
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -526,25 +498,18 @@ class PostSalesQuotesSalesQuote:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_quotes_sales_quote_main_address.PostSalesQuotesSalesQuoteMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesQuotesSalesQuoteMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_post_sales_quotes_sales_quote_delivery_address.PostSalesQuotesSalesQuoteDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PostSalesQuotesSalesQuoteDeliveryAddress.from_dict(_v0)
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_post_sales_quotes_sales_quote_tax_analysis_item.PostSalesQuotesSalesQuoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
+                    _models.PostSalesQuotesSalesQuoteTaxAnalysisItem.from_dict(_i0) for _i0 in _v0
                 ]
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),

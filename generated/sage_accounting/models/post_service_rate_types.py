@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    post_service_rate_types_service_rate_type as _m_post_service_rate_types_service_rate_type,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_service_rate_types_service_rate_type import (
-        PostServiceRateTypesServiceRateType,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostServiceRateTypes")
 
@@ -28,7 +20,7 @@ class PostServiceRateTypes:
         service_rate_type (PostServiceRateTypesServiceRateType):
     """
 
-    service_rate_type: PostServiceRateTypesServiceRateType
+    service_rate_type: _models.PostServiceRateTypesServiceRateType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PostServiceRateTypes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            service_rate_type=_m_post_service_rate_types_service_rate_type.PostServiceRateTypesServiceRateType.from_dict(
+            service_rate_type=_models.PostServiceRateTypesServiceRateType.from_dict(
                 d.pop("service_rate_type")
             ),
         )

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_services_service as _m_post_services_service
-
-if TYPE_CHECKING:
-    from ..models.post_services_service import PostServicesService
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostServices")
 
@@ -24,7 +20,7 @@ class PostServices:
         service (PostServicesService):
     """
 
-    service: PostServicesService
+    service: _models.PostServicesService
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostServices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            service=_m_post_services_service.PostServicesService.from_dict(d.pop("service")),
+            service=_models.PostServicesService.from_dict(d.pop("service")),
         )
         obj.additional_properties = d
         return obj

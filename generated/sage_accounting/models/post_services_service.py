@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import post_services_service_sales_rates_item as _m_post_services_service_sales_rates_item
-
-if TYPE_CHECKING:
-    from ..models.post_services_service_sales_rates_item import PostServicesServiceSalesRatesItem
-
 
 T = TypeVar("T", bound="PostServicesService")
 
@@ -55,7 +51,7 @@ class PostServicesService:
     active: bool | None | Unset = UNSET
     cost_price: Decimal | None | Unset = UNSET
     oss_service: bool | None | Unset = UNSET
-    sales_rates: list[PostServicesServiceSalesRatesItem] | None | Unset = UNSET
+    sales_rates: list[_models.PostServicesServiceSalesRatesItem] | None | Unset = UNSET
     idempotency_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -127,12 +123,7 @@ class PostServicesService:
             sales_rates=(
                 _v0
                 if (_v0 := d.pop("sales_rates", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_post_services_service_sales_rates_item.PostServicesServiceSalesRatesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PostServicesServiceSalesRatesItem.from_dict(_i0) for _i0 in _v0]
             ),
             idempotency_id=d.pop("idempotency_id", UNSET),
         )

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_stock_items_stock_item as _m_post_stock_items_stock_item
-
-if TYPE_CHECKING:
-    from ..models.post_stock_items_stock_item import PostStockItemsStockItem
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostStockItems")
 
@@ -24,7 +20,7 @@ class PostStockItems:
         stock_item (PostStockItemsStockItem):
     """
 
-    stock_item: PostStockItemsStockItem
+    stock_item: _models.PostStockItemsStockItem
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PostStockItems:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            stock_item=_m_post_stock_items_stock_item.PostStockItemsStockItem.from_dict(
-                d.pop("stock_item")
-            ),
+            stock_item=_models.PostStockItemsStockItem.from_dict(d.pop("stock_item")),
         )
         obj.additional_properties = d
         return obj

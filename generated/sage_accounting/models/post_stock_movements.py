@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_stock_movements_stock_movement as _m_post_stock_movements_stock_movement
-
-if TYPE_CHECKING:
-    from ..models.post_stock_movements_stock_movement import PostStockMovementsStockMovement
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostStockMovements")
 
@@ -24,7 +20,7 @@ class PostStockMovements:
         stock_movement (PostStockMovementsStockMovement):
     """
 
-    stock_movement: PostStockMovementsStockMovement
+    stock_movement: _models.PostStockMovementsStockMovement
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostStockMovements:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            stock_movement=_m_post_stock_movements_stock_movement.PostStockMovementsStockMovement.from_dict(
+            stock_movement=_models.PostStockMovementsStockMovement.from_dict(
                 d.pop("stock_movement")
             ),
         )

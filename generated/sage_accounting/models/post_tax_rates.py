@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import post_tax_rates_tax_rate as _m_post_tax_rates_tax_rate
-
-if TYPE_CHECKING:
-    from ..models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PostTaxRates")
 
@@ -24,7 +20,7 @@ class PostTaxRates:
         tax_rate (PostTaxRatesTaxRate):
     """
 
-    tax_rate: PostTaxRatesTaxRate
+    tax_rate: _models.PostTaxRatesTaxRate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PostTaxRates:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            tax_rate=_m_post_tax_rates_tax_rate.PostTaxRatesTaxRate.from_dict(d.pop("tax_rate")),
+            tax_rate=_models.PostTaxRatesTaxRate.from_dict(d.pop("tax_rate")),
         )
         obj.additional_properties = d
         return obj

@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    post_tax_rates_tax_rate_component_tax_rate_item as _m_post_tax_rates_tax_rate_component_tax_rate_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.post_tax_rates_tax_rate_component_tax_rate_item import (
-        PostTaxRatesTaxRateComponentTaxRateItem,
-    )
-
 
 T = TypeVar("T", bound="PostTaxRatesTaxRate")
 
@@ -35,7 +27,7 @@ class PostTaxRatesTaxRate:
     name: str
     agency: None | str | Unset = UNSET
     is_visible: bool | None | Unset = UNSET
-    component_tax_rate: list[PostTaxRatesTaxRateComponentTaxRateItem] | None | Unset = UNSET
+    component_tax_rate: list[_models.PostTaxRatesTaxRateComponentTaxRateItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,12 +57,7 @@ class PostTaxRatesTaxRate:
             component_tax_rate=(
                 _v0
                 if (_v0 := d.pop("component_tax_rate", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_post_tax_rates_tax_rate_component_tax_rate_item.PostTaxRatesTaxRateComponentTaxRateItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PostTaxRatesTaxRateComponentTaxRateItem.from_dict(_i0) for _i0 in _v0]
             ),
         )
         obj.additional_properties = d

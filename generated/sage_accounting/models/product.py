@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import contact as _m_contact
-from . import sales_price as _m_sales_price
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.sales_price import SalesPrice
-
 
 T = TypeVar("T", bound="Product")
 
@@ -75,17 +67,17 @@ class Product:
     item_code: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     notes: None | str | Unset = UNSET
-    sales_ledger_account: Base | None | Unset = UNSET
-    sales_tax_rate: Base | None | Unset = UNSET
-    purchase_ledger_account: Base | None | Unset = UNSET
-    usual_supplier: Contact | None | Unset = UNSET
-    purchase_tax_rate: Base | None | Unset = UNSET
+    sales_ledger_account: _models.Base | None | Unset = UNSET
+    sales_tax_rate: _models.Base | None | Unset = UNSET
+    purchase_ledger_account: _models.Base | None | Unset = UNSET
+    usual_supplier: _models.Contact | None | Unset = UNSET
+    purchase_tax_rate: _models.Base | None | Unset = UNSET
     cost_price: Decimal | None | Unset = UNSET
-    sales_prices: list[SalesPrice] | None | Unset = UNSET
+    sales_prices: list[_models.SalesPrice] | None | Unset = UNSET
     source_guid: None | str | Unset = UNSET
     purchase_description: None | str | Unset = UNSET
     active: bool | None | Unset = UNSET
-    catalog_item_type: Base | None | Unset = UNSET
+    catalog_item_type: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -207,27 +199,27 @@ class Product:
             sales_ledger_account=(
                 _v0
                 if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sales_tax_rate=(
                 _v0
                 if (_v0 := d.pop("sales_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             purchase_ledger_account=(
                 _v0
                 if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             usual_supplier=(
                 _v0
                 if (_v0 := d.pop("usual_supplier", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             purchase_tax_rate=(
                 _v0
                 if (_v0 := d.pop("purchase_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             cost_price=(
                 _v0
@@ -237,7 +229,7 @@ class Product:
             sales_prices=(
                 _v0
                 if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [_m_sales_price.SalesPrice.from_dict(_i0) for _i0 in _v0]
+                else [_models.SalesPrice.from_dict(_i0) for _i0 in _v0]
             ),
             source_guid=d.pop("source_guid", UNSET),
             purchase_description=d.pop("purchase_description", UNSET),
@@ -245,7 +237,7 @@ class Product:
             catalog_item_type=(
                 _v0
                 if (_v0 := d.pop("catalog_item_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

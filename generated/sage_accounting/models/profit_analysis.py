@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import profit_breakdown as _m_profit_breakdown
-
-if TYPE_CHECKING:
-    from ..models.profit_breakdown import ProfitBreakdown
-
 
 T = TypeVar("T", bound="ProfitAnalysis")
 
@@ -25,8 +21,8 @@ class ProfitAnalysis:
         line_breakdown (list[ProfitBreakdown] | None | Unset): The breakdown of profit per line
     """
 
-    total: None | ProfitBreakdown | Unset = UNSET
-    line_breakdown: list[ProfitBreakdown] | None | Unset = UNSET
+    total: None | _models.ProfitBreakdown | Unset = UNSET
+    line_breakdown: list[_models.ProfitBreakdown] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,12 +46,12 @@ class ProfitAnalysis:
             total=(
                 _v0
                 if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else _m_profit_breakdown.ProfitBreakdown.from_dict(_v0)
+                else _models.ProfitBreakdown.from_dict(_v0)
             ),
             line_breakdown=(
                 _v0
                 if (_v0 := d.pop("line_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_profit_breakdown.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
         )
         obj.additional_properties = d

@@ -4,34 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
-from . import artefact_tax_analysis as _m_artefact_tax_analysis
-from . import base as _m_base
-from . import contact as _m_contact
-from . import link as _m_link
-from . import payment_allocation as _m_payment_allocation
-from . import purchase_corrective_invoice as _m_purchase_corrective_invoice
-from . import purchase_invoice_line_item as _m_purchase_invoice_line_item
-from . import transaction as _m_transaction
-
-if TYPE_CHECKING:
-    from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
-    from ..models.artefact_tax_analysis import ArtefactTaxAnalysis
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.link import Link
-    from ..models.payment_allocation import PaymentAllocation
-    from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
-    from ..models.purchase_invoice_line_item import PurchaseInvoiceLineItem
-    from ..models.transaction import Transaction
-
 
 T = TypeVar("T", bound="PurchaseInvoice")
 
@@ -158,11 +138,11 @@ class PurchaseInvoice:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     vat_reverse_charge: bool | None | Unset = UNSET
-    transaction: None | Transaction | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: None | _models.Transaction | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     postponed_accounting: bool | None | Unset = UNSET
     import_: bool | None | Unset = UNSET
     vat_exempt_consignment: bool | None | Unset = UNSET
@@ -174,7 +154,7 @@ class PurchaseInvoice:
     base_currency_total_after_cis_deduction: Decimal | None | Unset = UNSET
     has_cis_labour: bool | None | Unset = UNSET
     has_cis_materials: bool | None | Unset = UNSET
-    contact: Contact | None | Unset = UNSET
+    contact: _models.Contact | None | Unset = UNSET
     base_currency_total_itc_amount: Decimal | None | Unset = UNSET
     total_itc_amount: Decimal | None | Unset = UNSET
     base_currency_total_itr_amount: Decimal | None | Unset = UNSET
@@ -195,25 +175,25 @@ class PurchaseInvoice:
     payments_allocations_total_discount: Decimal | None | Unset = UNSET
     total_paid: Decimal | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     inverse_exchange_rate: Decimal | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_outstanding_amount: Decimal | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
     void_reason: None | str | Unset = UNSET
-    invoice_lines: list[PurchaseInvoiceLineItem] | None | Unset = UNSET
-    tax_analysis: list[ArtefactTaxAnalysis] | None | Unset = UNSET
-    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = UNSET
-    payments_allocations: list[PaymentAllocation] | None | Unset = UNSET
+    invoice_lines: list[_models.PurchaseInvoiceLineItem] | None | Unset = UNSET
+    tax_analysis: list[_models.ArtefactTaxAnalysis] | None | Unset = UNSET
+    detailed_tax_analysis: _models.ArtefactDetailedTaxAnalysis | None | Unset = UNSET
+    payments_allocations: list[_models.PaymentAllocation] | None | Unset = UNSET
     last_paid: datetime.date | None | Unset = UNSET
-    tax_address_region: Base | None | Unset = UNSET
+    tax_address_region: _models.Base | None | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    corrections: list[PurchaseCorrectiveInvoice] | None | Unset = UNSET
+    corrections: list[_models.PurchaseCorrectiveInvoice] | None | Unset = UNSET
     tax_reconciled: bool | None | Unset = UNSET
     migrated: bool | None | Unset = UNSET
     tax_calculation_method: None | str | Unset = UNSET
@@ -523,19 +503,19 @@ class PurchaseInvoice:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             editable=d.pop("editable", UNSET),
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_transaction.Transaction.from_dict(_v0)
+                else _models.Transaction.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             postponed_accounting=d.pop("postponed_accounting", UNSET),
             import_=d.pop("import", UNSET),
@@ -589,7 +569,7 @@ class PurchaseInvoice:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             base_currency_total_itc_amount=(
                 _v0
@@ -700,7 +680,7 @@ class PurchaseInvoice:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -755,31 +735,28 @@ class PurchaseInvoice:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             void_reason=d.pop("void_reason", UNSET),
             invoice_lines=(
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_purchase_invoice_line_item.PurchaseInvoiceLineItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
+                else [_models.PurchaseInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+                else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
             ),
             detailed_tax_analysis=(
                 _v0
                 if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+                else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
             ),
             payments_allocations=(
                 _v0
                 if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+                else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
             ),
             last_paid=(
                 _v0
@@ -793,7 +770,7 @@ class PurchaseInvoice:
             tax_address_region=(
                 _v0
                 if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             withholding_tax_rate=(
                 _v0
@@ -826,10 +803,7 @@ class PurchaseInvoice:
             corrections=(
                 _v0
                 if (_v0 := d.pop("corrections", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_purchase_corrective_invoice.PurchaseCorrectiveInvoice.from_dict(_i0)
-                    for _i0 in _v0
-                ]
+                else [_models.PurchaseCorrectiveInvoice.from_dict(_i0) for _i0 in _v0]
             ),
             tax_reconciled=d.pop("tax_reconciled", UNSET),
             migrated=d.pop("migrated", UNSET),

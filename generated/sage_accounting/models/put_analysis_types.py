@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_analysis_types_analysis_type as _m_put_analysis_types_analysis_type
-
-if TYPE_CHECKING:
-    from ..models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutAnalysisTypes")
 
@@ -24,7 +20,7 @@ class PutAnalysisTypes:
         analysis_type (PutAnalysisTypesAnalysisType):
     """
 
-    analysis_type: PutAnalysisTypesAnalysisType
+    analysis_type: _models.PutAnalysisTypesAnalysisType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutAnalysisTypes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            analysis_type=_m_put_analysis_types_analysis_type.PutAnalysisTypesAnalysisType.from_dict(
-                d.pop("analysis_type")
-            ),
+            analysis_type=_models.PutAnalysisTypesAnalysisType.from_dict(d.pop("analysis_type")),
         )
         obj.additional_properties = d
         return obj

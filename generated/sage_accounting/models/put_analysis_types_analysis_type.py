@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    put_analysis_types_analysis_type_analysis_type_categories_item as _m_put_analysis_types_analysis_type_analysis_type_categories_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_analysis_types_analysis_type_analysis_type_categories_item import (
-        PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem,
-    )
-
 
 T = TypeVar("T", bound="PutAnalysisTypesAnalysisType")
 
@@ -36,7 +28,7 @@ class PutAnalysisTypesAnalysisType:
     analysis_type_level: list[str] | None | Unset = UNSET
     name: None | str | Unset = UNSET
     analysis_type_categories: (
-        list[PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem] | None | Unset
+        list[_models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem] | None | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,9 +61,7 @@ class PutAnalysisTypesAnalysisType:
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_analysis_types_analysis_type_analysis_type_categories_item.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -2,39 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    put_bank_accounts_bank_account_bank_account_details as _m_put_bank_accounts_bank_account_bank_account_details,
-)
-from . import (
-    put_bank_accounts_bank_account_journal_code as _m_put_bank_accounts_bank_account_journal_code,
-)
-from . import (
-    put_bank_accounts_bank_account_main_address as _m_put_bank_accounts_bank_account_main_address,
-)
-from . import (
-    put_bank_accounts_bank_account_main_contact_person as _m_put_bank_accounts_bank_account_main_contact_person,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_bank_accounts_bank_account_bank_account_details import (
-        PutBankAccountsBankAccountBankAccountDetails,
-    )
-    from ..models.put_bank_accounts_bank_account_journal_code import (
-        PutBankAccountsBankAccountJournalCode,
-    )
-    from ..models.put_bank_accounts_bank_account_main_address import (
-        PutBankAccountsBankAccountMainAddress,
-    )
-    from ..models.put_bank_accounts_bank_account_main_contact_person import (
-        PutBankAccountsBankAccountMainContactPerson,
-    )
-
 
 T = TypeVar("T", bound="PutBankAccountsBankAccount")
 
@@ -71,10 +45,12 @@ class PutBankAccountsBankAccount:
     gifi_code: int | None | Unset = UNSET
     is_active: bool | None | Unset = UNSET
     currency_id: None | str | Unset = UNSET
-    bank_account_details: None | PutBankAccountsBankAccountBankAccountDetails | Unset = UNSET
-    main_address: None | PutBankAccountsBankAccountMainAddress | Unset = UNSET
-    main_contact_person: None | PutBankAccountsBankAccountMainContactPerson | Unset = UNSET
-    journal_code: None | PutBankAccountsBankAccountJournalCode | Unset = UNSET
+    bank_account_details: None | _models.PutBankAccountsBankAccountBankAccountDetails | Unset = (
+        UNSET
+    )
+    main_address: None | _models.PutBankAccountsBankAccountMainAddress | Unset = UNSET
+    main_contact_person: None | _models.PutBankAccountsBankAccountMainContactPerson | Unset = UNSET
+    journal_code: None | _models.PutBankAccountsBankAccountJournalCode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,30 +103,22 @@ class PutBankAccountsBankAccount:
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_put_bank_accounts_bank_account_bank_account_details.PutBankAccountsBankAccountBankAccountDetails.from_dict(
-                    _v0
-                )
+                else _models.PutBankAccountsBankAccountBankAccountDetails.from_dict(_v0)
             ),
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_bank_accounts_bank_account_main_address.PutBankAccountsBankAccountMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutBankAccountsBankAccountMainAddress.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_put_bank_accounts_bank_account_main_contact_person.PutBankAccountsBankAccountMainContactPerson.from_dict(
-                    _v0
-                )
+                else _models.PutBankAccountsBankAccountMainContactPerson.from_dict(_v0)
             ),
             journal_code=(
                 _v0
                 if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _m_put_bank_accounts_bank_account_journal_code.PutBankAccountsBankAccountJournalCode.from_dict(
-                    _v0
-                )
+                else _models.PutBankAccountsBankAccountJournalCode.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_bank_opening_balances_bank_opening_balance as _m_put_bank_opening_balances_bank_opening_balance,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_bank_opening_balances_bank_opening_balance import (
-        PutBankOpeningBalancesBankOpeningBalance,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBankOpeningBalances")
 
@@ -28,7 +20,7 @@ class PutBankOpeningBalances:
         bank_opening_balance (PutBankOpeningBalancesBankOpeningBalance):
     """
 
-    bank_opening_balance: PutBankOpeningBalancesBankOpeningBalance
+    bank_opening_balance: _models.PutBankOpeningBalancesBankOpeningBalance
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutBankOpeningBalances:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_opening_balance=_m_put_bank_opening_balances_bank_opening_balance.PutBankOpeningBalancesBankOpeningBalance.from_dict(
+            bank_opening_balance=_models.PutBankOpeningBalancesBankOpeningBalance.from_dict(
                 d.pop("bank_opening_balance")
             ),
         )

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_bank_reconciliations_bank_reconciliation as _m_put_bank_reconciliations_bank_reconciliation,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_bank_reconciliations_bank_reconciliation import (
-        PutBankReconciliationsBankReconciliation,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBankReconciliations")
 
@@ -28,7 +20,7 @@ class PutBankReconciliations:
         bank_reconciliation (PutBankReconciliationsBankReconciliation):
     """
 
-    bank_reconciliation: PutBankReconciliationsBankReconciliation
+    bank_reconciliation: _models.PutBankReconciliationsBankReconciliation
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutBankReconciliations:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_reconciliation=_m_put_bank_reconciliations_bank_reconciliation.PutBankReconciliationsBankReconciliation.from_dict(
+            bank_reconciliation=_models.PutBankReconciliationsBankReconciliation.from_dict(
                 d.pop("bank_reconciliation")
             ),
         )

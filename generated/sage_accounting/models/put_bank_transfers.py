@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_bank_transfers_bank_transfer as _m_put_bank_transfers_bank_transfer
-
-if TYPE_CHECKING:
-    from ..models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBankTransfers")
 
@@ -24,7 +20,7 @@ class PutBankTransfers:
         bank_transfer (PutBankTransfersBankTransfer):
     """
 
-    bank_transfer: PutBankTransfersBankTransfer
+    bank_transfer: _models.PutBankTransfersBankTransfer
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutBankTransfers:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            bank_transfer=_m_put_bank_transfers_bank_transfer.PutBankTransfersBankTransfer.from_dict(
-                d.pop("bank_transfer")
-            ),
+            bank_transfer=_models.PutBankTransfersBankTransfer.from_dict(d.pop("bank_transfer")),
         )
         obj.additional_properties = d
         return obj

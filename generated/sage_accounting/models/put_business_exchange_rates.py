@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_business_exchange_rates_business_exchange_rate as _m_put_business_exchange_rates_business_exchange_rate,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_business_exchange_rates_business_exchange_rate import (
-        PutBusinessExchangeRatesBusinessExchangeRate,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBusinessExchangeRates")
 
@@ -28,7 +20,7 @@ class PutBusinessExchangeRates:
         business_exchange_rate (PutBusinessExchangeRatesBusinessExchangeRate):
     """
 
-    business_exchange_rate: PutBusinessExchangeRatesBusinessExchangeRate
+    business_exchange_rate: _models.PutBusinessExchangeRatesBusinessExchangeRate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutBusinessExchangeRates:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            business_exchange_rate=_m_put_business_exchange_rates_business_exchange_rate.PutBusinessExchangeRatesBusinessExchangeRate.from_dict(
+            business_exchange_rate=_models.PutBusinessExchangeRatesBusinessExchangeRate.from_dict(
                 d.pop("business_exchange_rate")
             ),
         )

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_business_settings_business_settings as _m_put_business_settings_business_settings
-
-if TYPE_CHECKING:
-    from ..models.put_business_settings_business_settings import PutBusinessSettingsBusinessSettings
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBusinessSettings")
 
@@ -24,7 +20,7 @@ class PutBusinessSettings:
         business_settings (PutBusinessSettingsBusinessSettings):
     """
 
-    business_settings: PutBusinessSettingsBusinessSettings
+    business_settings: _models.PutBusinessSettingsBusinessSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutBusinessSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            business_settings=_m_put_business_settings_business_settings.PutBusinessSettingsBusinessSettings.from_dict(
+            business_settings=_models.PutBusinessSettingsBusinessSettings.from_dict(
                 d.pop("business_settings")
             ),
         )

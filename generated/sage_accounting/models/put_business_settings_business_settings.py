@@ -3,22 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_business_settings_business_settings_default_ledger_accounts as _m_put_business_settings_business_settings_default_ledger_accounts,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_business_settings_business_settings_default_ledger_accounts import (
-        PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts,
-    )
-
 
 T = TypeVar("T", bound="PutBusinessSettingsBusinessSettings")
 
@@ -54,7 +46,7 @@ class PutBusinessSettingsBusinessSettings:
     country_of_registration_id: None | str | Unset = UNSET
     wizard_complete: bool | None | Unset = UNSET
     default_ledger_accounts: (
-        None | PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts | Unset
+        None | _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -119,9 +111,7 @@ class PutBusinessSettingsBusinessSettings:
             default_ledger_accounts=(
                 _v0
                 if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                else _m_put_business_settings_business_settings_default_ledger_accounts.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts.from_dict(
-                    _v0
-                )
+                else _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts.from_dict(_v0)
             ),
         )
         if blanks:

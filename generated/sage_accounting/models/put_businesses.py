@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_businesses_business as _m_put_businesses_business
-
-if TYPE_CHECKING:
-    from ..models.put_businesses_business import PutBusinessesBusiness
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutBusinesses")
 
@@ -24,7 +20,7 @@ class PutBusinesses:
         business (PutBusinessesBusiness):
     """
 
-    business: PutBusinessesBusiness
+    business: _models.PutBusinessesBusiness
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutBusinesses:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            business=_m_put_businesses_business.PutBusinessesBusiness.from_dict(d.pop("business")),
+            business=_models.PutBusinessesBusiness.from_dict(d.pop("business")),
         )
         obj.additional_properties = d
         return obj

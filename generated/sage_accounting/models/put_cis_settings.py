@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_cis_settings_cis_settings as _m_put_cis_settings_cis_settings
-
-if TYPE_CHECKING:
-    from ..models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutCisSettings")
 
@@ -24,7 +20,7 @@ class PutCisSettings:
         cis_settings (PutCisSettingsCisSettings):
     """
 
-    cis_settings: PutCisSettingsCisSettings
+    cis_settings: _models.PutCisSettingsCisSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutCisSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            cis_settings=_m_put_cis_settings_cis_settings.PutCisSettingsCisSettings.from_dict(
-                d.pop("cis_settings")
-            ),
+            cis_settings=_models.PutCisSettingsCisSettings.from_dict(d.pop("cis_settings")),
         )
         obj.additional_properties = d
         return obj

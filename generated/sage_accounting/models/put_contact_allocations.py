@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_contact_allocations_contact_allocation as _m_put_contact_allocations_contact_allocation,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_contact_allocations_contact_allocation import (
-        PutContactAllocationsContactAllocation,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutContactAllocations")
 
@@ -28,7 +20,7 @@ class PutContactAllocations:
         contact_allocation (PutContactAllocationsContactAllocation):
     """
 
-    contact_allocation: PutContactAllocationsContactAllocation
+    contact_allocation: _models.PutContactAllocationsContactAllocation
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutContactAllocations:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            contact_allocation=_m_put_contact_allocations_contact_allocation.PutContactAllocationsContactAllocation.from_dict(
+            contact_allocation=_models.PutContactAllocationsContactAllocation.from_dict(
                 d.pop("contact_allocation")
             ),
         )

@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_contact_allocations_contact_allocation_allocated_artefacts_item as _m_put_contact_allocations_contact_allocation_allocated_artefacts_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_contact_allocations_contact_allocation_allocated_artefacts_item import (
-        PutContactAllocationsContactAllocationAllocatedArtefactsItem,
-    )
-
 
 T = TypeVar("T", bound="PutContactAllocationsContactAllocation")
 
@@ -38,7 +30,7 @@ class PutContactAllocationsContactAllocation:
     contact_id: None | str | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     allocated_artefacts: (
-        list[PutContactAllocationsContactAllocationAllocatedArtefactsItem] | None | Unset
+        list[_models.PutContactAllocationsContactAllocationAllocatedArtefactsItem] | None | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -83,7 +75,7 @@ class PutContactAllocationsContactAllocation:
                 _v0
                 if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_contact_allocations_contact_allocation_allocated_artefacts_item.PutContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(
+                    _models.PutContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_contact_payments_contact_payment as _m_put_contact_payments_contact_payment
-
-if TYPE_CHECKING:
-    from ..models.put_contact_payments_contact_payment import PutContactPaymentsContactPayment
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutContactPayments")
 
@@ -24,7 +20,7 @@ class PutContactPayments:
         contact_payment (PutContactPaymentsContactPayment):
     """
 
-    contact_payment: PutContactPaymentsContactPayment
+    contact_payment: _models.PutContactPaymentsContactPayment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutContactPayments:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            contact_payment=_m_put_contact_payments_contact_payment.PutContactPaymentsContactPayment.from_dict(
+            contact_payment=_models.PutContactPaymentsContactPayment.from_dict(
                 d.pop("contact_payment")
             ),
         )

@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_contact_payments_contact_payment_allocated_artefacts_item as _m_put_contact_payments_contact_payment_allocated_artefacts_item,
-)
-from . import (
-    put_contact_payments_contact_payment_payment_on_account as _m_put_contact_payments_contact_payment_payment_on_account,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_contact_payments_contact_payment_allocated_artefacts_item import (
-        PutContactPaymentsContactPaymentAllocatedArtefactsItem,
-    )
-    from ..models.put_contact_payments_contact_payment_payment_on_account import (
-        PutContactPaymentsContactPaymentPaymentOnAccount,
-    )
-
 
 T = TypeVar("T", bound="PutContactPaymentsContactPayment")
 
@@ -76,9 +62,11 @@ class PutContactPaymentsContactPayment:
     reference: None | str | Unset = UNSET
     tax_rate_id: None | str | Unset = UNSET
     allocated_artefacts: (
-        list[PutContactPaymentsContactPaymentAllocatedArtefactsItem] | None | Unset
+        list[_models.PutContactPaymentsContactPaymentAllocatedArtefactsItem] | None | Unset
     ) = UNSET
-    payment_on_account: None | PutContactPaymentsContactPaymentPaymentOnAccount | Unset = UNSET
+    payment_on_account: None | _models.PutContactPaymentsContactPaymentPaymentOnAccount | Unset = (
+        UNSET
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -245,18 +233,14 @@ class PutContactPaymentsContactPayment:
                 _v0
                 if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_contact_payments_contact_payment_allocated_artefacts_item.PutContactPaymentsContactPaymentAllocatedArtefactsItem.from_dict(
-                        _i0
-                    )
+                    _models.PutContactPaymentsContactPaymentAllocatedArtefactsItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),
             payment_on_account=(
                 _v0
                 if (_v0 := d.pop("payment_on_account", UNSET)) is None or _v0 is UNSET
-                else _m_put_contact_payments_contact_payment_payment_on_account.PutContactPaymentsContactPaymentPaymentOnAccount.from_dict(
-                    _v0
-                )
+                else _models.PutContactPaymentsContactPaymentPaymentOnAccount.from_dict(_v0)
             ),
         )
         if blanks:

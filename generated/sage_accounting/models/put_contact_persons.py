@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_contact_persons_contact_person as _m_put_contact_persons_contact_person
-
-if TYPE_CHECKING:
-    from ..models.put_contact_persons_contact_person import PutContactPersonsContactPerson
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutContactPersons")
 
@@ -24,7 +20,7 @@ class PutContactPersons:
         contact_person (PutContactPersonsContactPerson):
     """
 
-    contact_person: PutContactPersonsContactPerson
+    contact_person: _models.PutContactPersonsContactPerson
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutContactPersons:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            contact_person=_m_put_contact_persons_contact_person.PutContactPersonsContactPerson.from_dict(
+            contact_person=_models.PutContactPersonsContactPerson.from_dict(
                 d.pop("contact_person")
             ),
         )

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_contacts_contact as _m_put_contacts_contact
-
-if TYPE_CHECKING:
-    from ..models.put_contacts_contact import PutContactsContact
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutContacts")
 
@@ -24,7 +20,7 @@ class PutContacts:
         contact (PutContactsContact):
     """
 
-    contact: PutContactsContact
+    contact: _models.PutContactsContact
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutContacts:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            contact=_m_put_contacts_contact.PutContactsContact.from_dict(d.pop("contact")),
+            contact=_models.PutContactsContact.from_dict(d.pop("contact")),
         )
         obj.additional_properties = d
         return obj

@@ -3,36 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
-from ..models.put_contacts_contact_credit_terms import PutContactsContactCreditTerms
 from ..types import UNSET, Unset
-from . import (
-    put_contacts_contact_bank_account_details as _m_put_contacts_contact_bank_account_details,
-)
-from . import put_contacts_contact_credit_terms as _m_put_contacts_contact_credit_terms
-from . import put_contacts_contact_delivery_address as _m_put_contacts_contact_delivery_address
-from . import put_contacts_contact_main_address as _m_put_contacts_contact_main_address
-from . import (
-    put_contacts_contact_main_contact_person as _m_put_contacts_contact_main_contact_person,
-)
-from . import put_contacts_contact_tax_treatment as _m_put_contacts_contact_tax_treatment
-
-if TYPE_CHECKING:
-    from ..models.put_contacts_contact_bank_account_details import (
-        PutContactsContactBankAccountDetails,
-    )
-    from ..models.put_contacts_contact_delivery_address import PutContactsContactDeliveryAddress
-    from ..models.put_contacts_contact_main_address import PutContactsContactMainAddress
-    from ..models.put_contacts_contact_main_contact_person import (
-        PutContactsContactMainContactPerson,
-    )
-    from ..models.put_contacts_contact_tax_treatment import PutContactsContactTaxTreatment
-
 
 T = TypeVar("T", bound="PutContactsContact")
 
@@ -112,7 +90,7 @@ class PutContactsContact:
     locale: None | str | Unset = UNSET
     credit_limit: Decimal | None | Unset = UNSET
     credit_days: int | None | Unset = UNSET
-    credit_terms: None | PutContactsContactCreditTerms | Unset = UNSET
+    credit_terms: None | _models.PutContactsContactCreditTerms | Unset = UNSET
     credit_terms_and_conditions: None | str | Unset = UNSET
     product_sales_price_type_id: None | str | Unset = UNSET
     source_guid: None | str | Unset = UNSET
@@ -122,11 +100,11 @@ class PutContactsContact:
     tax_calculation: None | str | Unset = UNSET
     auxiliary_account: None | str | Unset = UNSET
     destination_vat_blocking: bool | None | Unset = UNSET
-    main_address: None | PutContactsContactMainAddress | Unset = UNSET
-    delivery_address: None | PutContactsContactDeliveryAddress | Unset = UNSET
-    main_contact_person: None | PutContactsContactMainContactPerson | Unset = UNSET
-    bank_account_details: None | PutContactsContactBankAccountDetails | Unset = UNSET
-    tax_treatment: None | PutContactsContactTaxTreatment | Unset = UNSET
+    main_address: None | _models.PutContactsContactMainAddress | Unset = UNSET
+    delivery_address: None | _models.PutContactsContactDeliveryAddress | Unset = UNSET
+    main_contact_person: None | _models.PutContactsContactMainContactPerson | Unset = UNSET
+    bank_account_details: None | _models.PutContactsContactBankAccountDetails | Unset = UNSET
+    tax_treatment: None | _models.PutContactsContactTaxTreatment | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -231,7 +209,7 @@ class PutContactsContact:
             credit_terms=(
                 _v0
                 if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_credit_terms.PutContactsContactCreditTerms(_v0)
+                else _models.PutContactsContactCreditTerms(_v0)
             ),
             credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
             product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
@@ -245,37 +223,27 @@ class PutContactsContact:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_main_address.PutContactsContactMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutContactsContactMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_delivery_address.PutContactsContactDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PutContactsContactDeliveryAddress.from_dict(_v0)
             ),
             main_contact_person=(
                 _v0
                 if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_main_contact_person.PutContactsContactMainContactPerson.from_dict(
-                    _v0
-                )
+                else _models.PutContactsContactMainContactPerson.from_dict(_v0)
             ),
             bank_account_details=(
                 _v0
                 if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_bank_account_details.PutContactsContactBankAccountDetails.from_dict(
-                    _v0
-                )
+                else _models.PutContactsContactBankAccountDetails.from_dict(_v0)
             ),
             tax_treatment=(
                 _v0
                 if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                else _m_put_contacts_contact_tax_treatment.PutContactsContactTaxTreatment.from_dict(
-                    _v0
-                )
+                else _models.PutContactsContactTaxTreatment.from_dict(_v0)
             ),
         )
         if blanks:

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_datev_settings_datev_settings as _m_put_datev_settings_datev_settings
-
-if TYPE_CHECKING:
-    from ..models.put_datev_settings_datev_settings import PutDatevSettingsDatevSettings
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutDatevSettings")
 
@@ -24,7 +20,7 @@ class PutDatevSettings:
         datev_settings (PutDatevSettingsDatevSettings):
     """
 
-    datev_settings: PutDatevSettingsDatevSettings
+    datev_settings: _models.PutDatevSettingsDatevSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutDatevSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            datev_settings=_m_put_datev_settings_datev_settings.PutDatevSettingsDatevSettings.from_dict(
-                d.pop("datev_settings")
-            ),
+            datev_settings=_models.PutDatevSettingsDatevSettings.from_dict(d.pop("datev_settings")),
         )
         obj.additional_properties = d
         return obj

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_email_settings_email_settings as _m_put_email_settings_email_settings
-
-if TYPE_CHECKING:
-    from ..models.put_email_settings_email_settings import PutEmailSettingsEmailSettings
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutEmailSettings")
 
@@ -24,7 +20,7 @@ class PutEmailSettings:
         email_settings (PutEmailSettingsEmailSettings):
     """
 
-    email_settings: PutEmailSettingsEmailSettings
+    email_settings: _models.PutEmailSettingsEmailSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutEmailSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            email_settings=_m_put_email_settings_email_settings.PutEmailSettingsEmailSettings.from_dict(
-                d.pop("email_settings")
-            ),
+            email_settings=_models.PutEmailSettingsEmailSettings.from_dict(d.pop("email_settings")),
         )
         obj.additional_properties = d
         return obj

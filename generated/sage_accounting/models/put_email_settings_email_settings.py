@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    put_email_settings_email_settings_default_messages_item as _m_put_email_settings_email_settings_default_messages_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_email_settings_email_settings_default_messages_item import (
-        PutEmailSettingsEmailSettingsDefaultMessagesItem,
-    )
-
 
 T = TypeVar("T", bound="PutEmailSettingsEmailSettings")
 
@@ -34,7 +26,9 @@ class PutEmailSettingsEmailSettings:
 
     pdf_attached: bool | None | Unset = UNSET
     send_bcc: bool | None | Unset = UNSET
-    default_messages: list[PutEmailSettingsEmailSettingsDefaultMessagesItem] | None | Unset = UNSET
+    default_messages: (
+        list[_models.PutEmailSettingsEmailSettingsDefaultMessagesItem] | None | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,9 +57,7 @@ class PutEmailSettingsEmailSettings:
                 _v0
                 if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_email_settings_email_settings_default_messages_item.PutEmailSettingsEmailSettingsDefaultMessagesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutEmailSettingsEmailSettingsDefaultMessagesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

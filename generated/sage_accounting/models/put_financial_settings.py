@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_financial_settings_financial_settings as _m_put_financial_settings_financial_settings,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_financial_settings_financial_settings import (
-        PutFinancialSettingsFinancialSettings,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutFinancialSettings")
 
@@ -28,7 +20,7 @@ class PutFinancialSettings:
         financial_settings (PutFinancialSettingsFinancialSettings):
     """
 
-    financial_settings: PutFinancialSettingsFinancialSettings
+    financial_settings: _models.PutFinancialSettingsFinancialSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutFinancialSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            financial_settings=_m_put_financial_settings_financial_settings.PutFinancialSettingsFinancialSettings.from_dict(
+            financial_settings=_models.PutFinancialSettingsFinancialSettings.from_dict(
                 d.pop("financial_settings")
             ),
         )

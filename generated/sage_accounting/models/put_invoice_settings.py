@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_invoice_settings_invoice_settings as _m_put_invoice_settings_invoice_settings
-
-if TYPE_CHECKING:
-    from ..models.put_invoice_settings_invoice_settings import PutInvoiceSettingsInvoiceSettings
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutInvoiceSettings")
 
@@ -24,7 +20,7 @@ class PutInvoiceSettings:
         invoice_settings (PutInvoiceSettingsInvoiceSettings):
     """
 
-    invoice_settings: PutInvoiceSettingsInvoiceSettings
+    invoice_settings: _models.PutInvoiceSettingsInvoiceSettings
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutInvoiceSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            invoice_settings=_m_put_invoice_settings_invoice_settings.PutInvoiceSettingsInvoiceSettings.from_dict(
+            invoice_settings=_models.PutInvoiceSettingsInvoiceSettings.from_dict(
                 d.pop("invoice_settings")
             ),
         )

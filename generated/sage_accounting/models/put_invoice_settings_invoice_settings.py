@@ -3,58 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
-from ..models.put_invoice_settings_invoice_settings_customer_credit_terms import (
-    PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms,
-)
-from ..models.put_invoice_settings_invoice_settings_vendor_credit_terms import (
-    PutInvoiceSettingsInvoiceSettingsVendorCreditTerms,
-)
 from ..types import UNSET, Unset
-from . import (
-    put_invoice_settings_invoice_settings_customer_credit_terms as _m_put_invoice_settings_invoice_settings_customer_credit_terms,
-)
-from . import (
-    put_invoice_settings_invoice_settings_document_headings as _m_put_invoice_settings_invoice_settings_document_headings,
-)
-from . import (
-    put_invoice_settings_invoice_settings_footer_details as _m_put_invoice_settings_invoice_settings_footer_details,
-)
-from . import (
-    put_invoice_settings_invoice_settings_line_item_titles as _m_put_invoice_settings_invoice_settings_line_item_titles,
-)
-from . import (
-    put_invoice_settings_invoice_settings_print_contact_details as _m_put_invoice_settings_invoice_settings_print_contact_details,
-)
-from . import (
-    put_invoice_settings_invoice_settings_print_statements as _m_put_invoice_settings_invoice_settings_print_statements,
-)
-from . import (
-    put_invoice_settings_invoice_settings_vendor_credit_terms as _m_put_invoice_settings_invoice_settings_vendor_credit_terms,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_invoice_settings_invoice_settings_document_headings import (
-        PutInvoiceSettingsInvoiceSettingsDocumentHeadings,
-    )
-    from ..models.put_invoice_settings_invoice_settings_footer_details import (
-        PutInvoiceSettingsInvoiceSettingsFooterDetails,
-    )
-    from ..models.put_invoice_settings_invoice_settings_line_item_titles import (
-        PutInvoiceSettingsInvoiceSettingsLineItemTitles,
-    )
-    from ..models.put_invoice_settings_invoice_settings_print_contact_details import (
-        PutInvoiceSettingsInvoiceSettingsPrintContactDetails,
-    )
-    from ..models.put_invoice_settings_invoice_settings_print_statements import (
-        PutInvoiceSettingsInvoiceSettingsPrintStatements,
-    )
-
 
 T = TypeVar("T", bound="PutInvoiceSettingsInvoiceSettings")
 
@@ -182,17 +138,23 @@ class PutInvoiceSettingsInvoiceSettings:
     next_sales_corrective_invoice_number: int | None | Unset = UNSET
     customer_credit_days: int | None | Unset = UNSET
     vendor_credit_days: int | None | Unset = UNSET
-    customer_credit_terms: None | PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms | Unset = (
+    customer_credit_terms: (
+        None | _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms | Unset
+    ) = UNSET
+    vendor_credit_terms: (
+        None | _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms | Unset
+    ) = UNSET
+    document_headings: None | _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings | Unset = (
         UNSET
     )
-    vendor_credit_terms: None | PutInvoiceSettingsInvoiceSettingsVendorCreditTerms | Unset = UNSET
-    document_headings: None | PutInvoiceSettingsInvoiceSettingsDocumentHeadings | Unset = UNSET
-    line_item_titles: None | PutInvoiceSettingsInvoiceSettingsLineItemTitles | Unset = UNSET
-    footer_details: None | PutInvoiceSettingsInvoiceSettingsFooterDetails | Unset = UNSET
-    print_contact_details: None | PutInvoiceSettingsInvoiceSettingsPrintContactDetails | Unset = (
+    line_item_titles: None | _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles | Unset = UNSET
+    footer_details: None | _models.PutInvoiceSettingsInvoiceSettingsFooterDetails | Unset = UNSET
+    print_contact_details: (
+        None | _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails | Unset
+    ) = UNSET
+    print_statements: None | _models.PutInvoiceSettingsInvoiceSettingsPrintStatements | Unset = (
         UNSET
     )
-    print_statements: None | PutInvoiceSettingsInvoiceSettingsPrintStatements | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -388,51 +350,37 @@ class PutInvoiceSettingsInvoiceSettings:
             customer_credit_terms=(
                 _v0
                 if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_customer_credit_terms.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(_v0)
             ),
             vendor_credit_terms=(
                 _v0
                 if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_vendor_credit_terms.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(_v0)
             ),
             document_headings=(
                 _v0
                 if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_document_headings.PutInvoiceSettingsInvoiceSettingsDocumentHeadings.from_dict(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings.from_dict(_v0)
             ),
             line_item_titles=(
                 _v0
                 if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_line_item_titles.PutInvoiceSettingsInvoiceSettingsLineItemTitles.from_dict(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles.from_dict(_v0)
             ),
             footer_details=(
                 _v0
                 if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_footer_details.PutInvoiceSettingsInvoiceSettingsFooterDetails.from_dict(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsFooterDetails.from_dict(_v0)
             ),
             print_contact_details=(
                 _v0
                 if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_print_contact_details.PutInvoiceSettingsInvoiceSettingsPrintContactDetails.from_dict(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails.from_dict(_v0)
             ),
             print_statements=(
                 _v0
                 if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
-                else _m_put_invoice_settings_invoice_settings_print_statements.PutInvoiceSettingsInvoiceSettingsPrintStatements.from_dict(
-                    _v0
-                )
+                else _models.PutInvoiceSettingsInvoiceSettingsPrintStatements.from_dict(_v0)
             ),
         )
         if blanks:

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_journal_codes_journal_code as _m_put_journal_codes_journal_code
-
-if TYPE_CHECKING:
-    from ..models.put_journal_codes_journal_code import PutJournalCodesJournalCode
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutJournalCodes")
 
@@ -24,7 +20,7 @@ class PutJournalCodes:
         journal_code (PutJournalCodesJournalCode):
     """
 
-    journal_code: PutJournalCodesJournalCode
+    journal_code: _models.PutJournalCodesJournalCode
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutJournalCodes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            journal_code=_m_put_journal_codes_journal_code.PutJournalCodesJournalCode.from_dict(
-                d.pop("journal_code")
-            ),
+            journal_code=_models.PutJournalCodesJournalCode.from_dict(d.pop("journal_code")),
         )
         obj.additional_properties = d
         return obj

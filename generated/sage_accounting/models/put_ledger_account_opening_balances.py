@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_ledger_account_opening_balances_ledger_account_opening_balance as _m_put_ledger_account_opening_balances_ledger_account_opening_balance,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
-        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutLedgerAccountOpeningBalances")
 
@@ -28,7 +20,9 @@ class PutLedgerAccountOpeningBalances:
         ledger_account_opening_balance (PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance):
     """
 
-    ledger_account_opening_balance: PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+    ledger_account_opening_balance: (
+        _models.PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +36,7 @@ class PutLedgerAccountOpeningBalances:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            ledger_account_opening_balance=_m_put_ledger_account_opening_balances_ledger_account_opening_balance.PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
+            ledger_account_opening_balance=_models.PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance.from_dict(
                 d.pop("ledger_account_opening_balance")
             ),
         )

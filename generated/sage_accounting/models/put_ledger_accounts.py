@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_ledger_accounts_ledger_account as _m_put_ledger_accounts_ledger_account
-
-if TYPE_CHECKING:
-    from ..models.put_ledger_accounts_ledger_account import PutLedgerAccountsLedgerAccount
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutLedgerAccounts")
 
@@ -24,7 +20,7 @@ class PutLedgerAccounts:
         ledger_account (PutLedgerAccountsLedgerAccount):
     """
 
-    ledger_account: PutLedgerAccountsLedgerAccount
+    ledger_account: _models.PutLedgerAccountsLedgerAccount
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutLedgerAccounts:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            ledger_account=_m_put_ledger_accounts_ledger_account.PutLedgerAccountsLedgerAccount.from_dict(
+            ledger_account=_models.PutLedgerAccountsLedgerAccount.from_dict(
                 d.pop("ledger_account")
             ),
         )

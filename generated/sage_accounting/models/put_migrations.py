@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_migrations_migrations as _m_put_migrations_migrations
-
-if TYPE_CHECKING:
-    from ..models.put_migrations_migrations import PutMigrationsMigrations
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutMigrations")
 
@@ -24,7 +20,7 @@ class PutMigrations:
         migrations (PutMigrationsMigrations):
     """
 
-    migrations: PutMigrationsMigrations
+    migrations: _models.PutMigrationsMigrations
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutMigrations:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            migrations=_m_put_migrations_migrations.PutMigrationsMigrations.from_dict(
-                d.pop("migrations")
-            ),
+            migrations=_models.PutMigrationsMigrations.from_dict(d.pop("migrations")),
         )
         obj.additional_properties = d
         return obj

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_other_payments_other_payment as _m_put_other_payments_other_payment
-
-if TYPE_CHECKING:
-    from ..models.put_other_payments_other_payment import PutOtherPaymentsOtherPayment
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutOtherPayments")
 
@@ -24,7 +20,7 @@ class PutOtherPayments:
         other_payment (PutOtherPaymentsOtherPayment):
     """
 
-    other_payment: PutOtherPaymentsOtherPayment
+    other_payment: _models.PutOtherPaymentsOtherPayment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutOtherPayments:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            other_payment=_m_put_other_payments_other_payment.PutOtherPaymentsOtherPayment.from_dict(
-                d.pop("other_payment")
-            ),
+            other_payment=_models.PutOtherPaymentsOtherPayment.from_dict(d.pop("other_payment")),
         )
         obj.additional_properties = d
         return obj

@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_other_payments_other_payment_payment_lines_item as _m_put_other_payments_other_payment_payment_lines_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_other_payments_other_payment_payment_lines_item import (
-        PutOtherPaymentsOtherPaymentPaymentLinesItem,
-    )
-
 
 T = TypeVar("T", bound="PutOtherPaymentsOtherPayment")
 
@@ -72,7 +64,7 @@ class PutOtherPaymentsOtherPayment:
     reference: None | str | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
-    payment_lines: list[PutOtherPaymentsOtherPaymentPaymentLinesItem] | None | Unset = UNSET
+    payment_lines: list[_models.PutOtherPaymentsOtherPaymentPaymentLinesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -250,9 +242,7 @@ class PutOtherPaymentsOtherPayment:
                 _v0
                 if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_other_payments_other_payment_payment_lines_item.PutOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_product_sales_price_types_product_sales_price_type as _m_put_product_sales_price_types_product_sales_price_type,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_product_sales_price_types_product_sales_price_type import (
-        PutProductSalesPriceTypesProductSalesPriceType,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutProductSalesPriceTypes")
 
@@ -28,7 +20,7 @@ class PutProductSalesPriceTypes:
         product_sales_price_type (PutProductSalesPriceTypesProductSalesPriceType):
     """
 
-    product_sales_price_type: PutProductSalesPriceTypesProductSalesPriceType
+    product_sales_price_type: _models.PutProductSalesPriceTypesProductSalesPriceType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutProductSalesPriceTypes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            product_sales_price_type=_m_put_product_sales_price_types_product_sales_price_type.PutProductSalesPriceTypesProductSalesPriceType.from_dict(
+            product_sales_price_type=_models.PutProductSalesPriceTypesProductSalesPriceType.from_dict(
                 d.pop("product_sales_price_type")
             ),
         )

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import put_products_product_sales_prices_item as _m_put_products_product_sales_prices_item
-
-if TYPE_CHECKING:
-    from ..models.put_products_product_sales_prices_item import PutProductsProductSalesPricesItem
-
 
 T = TypeVar("T", bound="PutProductsProduct")
 
@@ -52,7 +48,7 @@ class PutProductsProduct:
     purchase_description: None | str | Unset = UNSET
     active: bool | None | Unset = UNSET
     catalog_item_type_id: None | str | Unset = UNSET
-    sales_prices: list[PutProductsProductSalesPricesItem] | None | Unset = UNSET
+    sales_prices: list[_models.PutProductsProductSalesPricesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -123,12 +119,7 @@ class PutProductsProduct:
             sales_prices=(
                 _v0
                 if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_put_products_product_sales_prices_item.PutProductsProductSalesPricesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PutProductsProductSalesPricesItem.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item as _m_put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item,
-)
-from . import (
-    put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item as _m_put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem,
-    )
-    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice")
 
@@ -101,10 +87,14 @@ class PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
     original_invoice_number: None | str | Unset = UNSET
     original_invoice_date: None | str | Unset = UNSET
     invoice_lines: (
-        list[PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem] | None | Unset
+        list[_models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem]
+        | None
+        | Unset
     ) = UNSET
     tax_analysis: (
-        list[PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem] | None | Unset
+        list[_models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem]
+        | None
+        | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -347,7 +337,7 @@ class PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_corrective_invoices_purchase_corrective_invoice_invoice_lines_item.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem.from_dict(
+                    _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0
@@ -357,7 +347,7 @@ class PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_corrective_invoices_purchase_corrective_invoice_tax_analysis_item.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem.from_dict(
+                    _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

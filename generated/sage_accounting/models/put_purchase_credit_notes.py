@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_purchase_credit_notes_purchase_credit_note as _m_put_purchase_credit_notes_purchase_credit_note,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_credit_notes_purchase_credit_note import (
-        PutPurchaseCreditNotesPurchaseCreditNote,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutPurchaseCreditNotes")
 
@@ -28,7 +20,7 @@ class PutPurchaseCreditNotes:
         purchase_credit_note (PutPurchaseCreditNotesPurchaseCreditNote):
     """
 
-    purchase_credit_note: PutPurchaseCreditNotesPurchaseCreditNote
+    purchase_credit_note: _models.PutPurchaseCreditNotesPurchaseCreditNote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutPurchaseCreditNotes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            purchase_credit_note=_m_put_purchase_credit_notes_purchase_credit_note.PutPurchaseCreditNotesPurchaseCreditNote.from_dict(
+            purchase_credit_note=_models.PutPurchaseCreditNotesPurchaseCreditNote.from_dict(
                 d.pop("purchase_credit_note")
             ),
         )

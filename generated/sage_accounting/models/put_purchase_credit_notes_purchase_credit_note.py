@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item as _m_put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item,
-)
-from . import (
-    put_purchase_credit_notes_purchase_credit_note_tax_analysis_item as _m_put_purchase_credit_notes_purchase_credit_note_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item import (
-        PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem,
-    )
-    from ..models.put_purchase_credit_notes_purchase_credit_note_tax_analysis_item import (
-        PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutPurchaseCreditNotesPurchaseCreditNote")
 
@@ -133,11 +119,11 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     credit_note_lines: (
-        list[PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem] | None | Unset
+        list[_models.PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem] | None | Unset
     ) = UNSET
-    tax_analysis: list[PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem] | None | Unset = (
-        UNSET
-    )
+    tax_analysis: (
+        list[_models.PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem] | None | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -500,7 +486,7 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
                 _v0
                 if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_credit_notes_purchase_credit_note_credit_note_lines_item.PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem.from_dict(
+                    _models.PutPurchaseCreditNotesPurchaseCreditNoteCreditNoteLinesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0
@@ -510,9 +496,7 @@ class PutPurchaseCreditNotesPurchaseCreditNote:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_credit_notes_purchase_credit_note_tax_analysis_item.PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PutPurchaseCreditNotesPurchaseCreditNoteTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

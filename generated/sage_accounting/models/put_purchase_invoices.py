@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_purchase_invoices_purchase_invoice as _m_put_purchase_invoices_purchase_invoice
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_invoices_purchase_invoice import PutPurchaseInvoicesPurchaseInvoice
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutPurchaseInvoices")
 
@@ -24,7 +20,7 @@ class PutPurchaseInvoices:
         purchase_invoice (PutPurchaseInvoicesPurchaseInvoice):
     """
 
-    purchase_invoice: PutPurchaseInvoicesPurchaseInvoice
+    purchase_invoice: _models.PutPurchaseInvoicesPurchaseInvoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutPurchaseInvoices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            purchase_invoice=_m_put_purchase_invoices_purchase_invoice.PutPurchaseInvoicesPurchaseInvoice.from_dict(
+            purchase_invoice=_models.PutPurchaseInvoicesPurchaseInvoice.from_dict(
                 d.pop("purchase_invoice")
             ),
         )

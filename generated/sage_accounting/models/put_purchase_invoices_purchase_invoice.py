@@ -4,28 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_purchase_invoices_purchase_invoice_invoice_lines_item as _m_put_purchase_invoices_purchase_invoice_invoice_lines_item,
-)
-from . import (
-    put_purchase_invoices_purchase_invoice_tax_analysis_item as _m_put_purchase_invoices_purchase_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_invoices_purchase_invoice_invoice_lines_item import (
-        PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem,
-    )
-    from ..models.put_purchase_invoices_purchase_invoice_tax_analysis_item import (
-        PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutPurchaseInvoicesPurchaseInvoice")
 
@@ -131,8 +117,12 @@ class PutPurchaseInvoicesPurchaseInvoice:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    invoice_lines: list[PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem] | None | Unset = UNSET
-    tax_analysis: list[PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset = UNSET
+    invoice_lines: (
+        list[_models.PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem] | None | Unset
+    ) = UNSET
+    tax_analysis: list[_models.PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem] | None | Unset = (
+        UNSET
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -507,9 +497,7 @@ class PutPurchaseInvoicesPurchaseInvoice:
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_invoices_purchase_invoice_invoice_lines_item.PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),
@@ -517,9 +505,7 @@ class PutPurchaseInvoicesPurchaseInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_purchase_invoices_purchase_invoice_tax_analysis_item.PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

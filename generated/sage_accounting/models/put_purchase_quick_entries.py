@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_purchase_quick_entries_purchase_quick_entry as _m_put_purchase_quick_entries_purchase_quick_entry,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_purchase_quick_entries_purchase_quick_entry import (
-        PutPurchaseQuickEntriesPurchaseQuickEntry,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutPurchaseQuickEntries")
 
@@ -28,7 +20,7 @@ class PutPurchaseQuickEntries:
         purchase_quick_entry (PutPurchaseQuickEntriesPurchaseQuickEntry):
     """
 
-    purchase_quick_entry: PutPurchaseQuickEntriesPurchaseQuickEntry
+    purchase_quick_entry: _models.PutPurchaseQuickEntriesPurchaseQuickEntry
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutPurchaseQuickEntries:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            purchase_quick_entry=_m_put_purchase_quick_entries_purchase_quick_entry.PutPurchaseQuickEntriesPurchaseQuickEntry.from_dict(
+            purchase_quick_entry=_models.PutPurchaseQuickEntriesPurchaseQuickEntry.from_dict(
                 d.pop("purchase_quick_entry")
             ),
         )

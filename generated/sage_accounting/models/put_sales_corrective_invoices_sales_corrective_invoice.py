@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_corrective_invoices_sales_corrective_invoice_delivery_address as _m_put_sales_corrective_invoices_sales_corrective_invoice_delivery_address,
-)
-from . import (
-    put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item as _m_put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item,
-)
-from . import (
-    put_sales_corrective_invoices_sales_corrective_invoice_main_address as _m_put_sales_corrective_invoices_sales_corrective_invoice_main_address,
-)
-from . import (
-    put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item as _m_put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice_delivery_address import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress,
-    )
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem,
-    )
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice_main_address import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress,
-    )
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesCorrectiveInvoicesSalesCorrectiveInvoice")
 
@@ -152,15 +126,19 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoice:
     original_invoice_number: None | str | Unset = UNSET
     original_invoice_date: None | str | Unset = UNSET
     details: None | str | Unset = UNSET
-    main_address: None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress | Unset = UNSET
+    main_address: (
+        None | _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress | Unset
+    ) = UNSET
     delivery_address: (
-        None | PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress | Unset
+        None | _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress | Unset
     ) = UNSET
     invoice_lines: (
-        list[PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem] | None | Unset
+        list[_models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem]
+        | None
+        | Unset
     ) = UNSET
     tax_analysis: (
-        list[PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None | Unset
+        list[_models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem] | None | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -567,14 +545,14 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoice:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_corrective_invoices_sales_corrective_invoice_main_address.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress.from_dict(
+                else _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceMainAddress.from_dict(
                     _v0
                 )
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_corrective_invoices_sales_corrective_invoice_delivery_address.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress.from_dict(
+                else _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceDeliveryAddress.from_dict(
                     _v0
                 )
             ),
@@ -582,7 +560,7 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_corrective_invoices_sales_corrective_invoice_invoice_lines_item.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem.from_dict(
+                    _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceInvoiceLinesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0
@@ -592,7 +570,7 @@ class PutSalesCorrectiveInvoicesSalesCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_corrective_invoices_sales_corrective_invoice_tax_analysis_item.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem.from_dict(
+                    _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoiceTaxAnalysisItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

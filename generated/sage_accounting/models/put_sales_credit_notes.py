@@ -2,18 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_sales_credit_notes_sales_credit_note as _m_put_sales_credit_notes_sales_credit_note,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_credit_notes_sales_credit_note import PutSalesCreditNotesSalesCreditNote
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutSalesCreditNotes")
 
@@ -26,7 +20,7 @@ class PutSalesCreditNotes:
         sales_credit_note (PutSalesCreditNotesSalesCreditNote):
     """
 
-    sales_credit_note: PutSalesCreditNotesSalesCreditNote
+    sales_credit_note: _models.PutSalesCreditNotesSalesCreditNote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +34,7 @@ class PutSalesCreditNotes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_credit_note=_m_put_sales_credit_notes_sales_credit_note.PutSalesCreditNotesSalesCreditNote.from_dict(
+            sales_credit_note=_models.PutSalesCreditNotesSalesCreditNote.from_dict(
                 d.pop("sales_credit_note")
             ),
         )

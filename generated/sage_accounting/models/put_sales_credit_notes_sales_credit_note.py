@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_credit_notes_sales_credit_note_credit_note_lines_item as _m_put_sales_credit_notes_sales_credit_note_credit_note_lines_item,
-)
-from . import (
-    put_sales_credit_notes_sales_credit_note_delivery_address as _m_put_sales_credit_notes_sales_credit_note_delivery_address,
-)
-from . import (
-    put_sales_credit_notes_sales_credit_note_main_address as _m_put_sales_credit_notes_sales_credit_note_main_address,
-)
-from . import (
-    put_sales_credit_notes_sales_credit_note_tax_analysis_item as _m_put_sales_credit_notes_sales_credit_note_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_credit_notes_sales_credit_note_credit_note_lines_item import (
-        PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem,
-    )
-    from ..models.put_sales_credit_notes_sales_credit_note_delivery_address import (
-        PutSalesCreditNotesSalesCreditNoteDeliveryAddress,
-    )
-    from ..models.put_sales_credit_notes_sales_credit_note_main_address import (
-        PutSalesCreditNotesSalesCreditNoteMainAddress,
-    )
-    from ..models.put_sales_credit_notes_sales_credit_note_tax_analysis_item import (
-        PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesCreditNotesSalesCreditNote")
 
@@ -156,12 +130,16 @@ class PutSalesCreditNotesSalesCreditNote:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    main_address: None | PutSalesCreditNotesSalesCreditNoteMainAddress | Unset = UNSET
-    delivery_address: None | PutSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset = UNSET
+    main_address: None | _models.PutSalesCreditNotesSalesCreditNoteMainAddress | Unset = UNSET
+    delivery_address: None | _models.PutSalesCreditNotesSalesCreditNoteDeliveryAddress | Unset = (
+        UNSET
+    )
     credit_note_lines: (
-        list[PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem] | None | Unset
+        list[_models.PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem] | None | Unset
     ) = UNSET
-    tax_analysis: list[PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset = UNSET
+    tax_analysis: list[_models.PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem] | None | Unset = (
+        UNSET
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -617,24 +595,18 @@ class PutSalesCreditNotesSalesCreditNote:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_credit_notes_sales_credit_note_main_address.PutSalesCreditNotesSalesCreditNoteMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesCreditNotesSalesCreditNoteMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_credit_notes_sales_credit_note_delivery_address.PutSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(_v0)
             ),
             credit_note_lines=(
                 _v0
                 if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_credit_notes_sales_credit_note_credit_note_lines_item.PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),
@@ -642,9 +614,7 @@ class PutSalesCreditNotesSalesCreditNote:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_credit_notes_sales_credit_note_tax_analysis_item.PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_sales_estimates_sales_estimate as _m_put_sales_estimates_sales_estimate
-
-if TYPE_CHECKING:
-    from ..models.put_sales_estimates_sales_estimate import PutSalesEstimatesSalesEstimate
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutSalesEstimates")
 
@@ -24,7 +20,7 @@ class PutSalesEstimates:
         sales_estimate (PutSalesEstimatesSalesEstimate):
     """
 
-    sales_estimate: PutSalesEstimatesSalesEstimate
+    sales_estimate: _models.PutSalesEstimatesSalesEstimate
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutSalesEstimates:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_estimate=_m_put_sales_estimates_sales_estimate.PutSalesEstimatesSalesEstimate.from_dict(
+            sales_estimate=_models.PutSalesEstimatesSalesEstimate.from_dict(
                 d.pop("sales_estimate")
             ),
         )

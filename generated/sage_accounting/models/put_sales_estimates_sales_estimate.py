@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_estimates_sales_estimate_delivery_address as _m_put_sales_estimates_sales_estimate_delivery_address,
-)
-from . import (
-    put_sales_estimates_sales_estimate_estimate_lines_item as _m_put_sales_estimates_sales_estimate_estimate_lines_item,
-)
-from . import (
-    put_sales_estimates_sales_estimate_main_address as _m_put_sales_estimates_sales_estimate_main_address,
-)
-from . import (
-    put_sales_estimates_sales_estimate_tax_analysis_item as _m_put_sales_estimates_sales_estimate_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_estimates_sales_estimate_delivery_address import (
-        PutSalesEstimatesSalesEstimateDeliveryAddress,
-    )
-    from ..models.put_sales_estimates_sales_estimate_estimate_lines_item import (
-        PutSalesEstimatesSalesEstimateEstimateLinesItem,
-    )
-    from ..models.put_sales_estimates_sales_estimate_main_address import (
-        PutSalesEstimatesSalesEstimateMainAddress,
-    )
-    from ..models.put_sales_estimates_sales_estimate_tax_analysis_item import (
-        PutSalesEstimatesSalesEstimateTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesEstimatesSalesEstimate")
 
@@ -142,10 +116,12 @@ class PutSalesEstimatesSalesEstimate:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     invoice_id: None | str | Unset = UNSET
-    main_address: None | PutSalesEstimatesSalesEstimateMainAddress | Unset = UNSET
-    delivery_address: None | PutSalesEstimatesSalesEstimateDeliveryAddress | Unset = UNSET
-    estimate_lines: list[PutSalesEstimatesSalesEstimateEstimateLinesItem] | None | Unset = UNSET
-    tax_analysis: list[PutSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset = UNSET
+    main_address: None | _models.PutSalesEstimatesSalesEstimateMainAddress | Unset = UNSET
+    delivery_address: None | _models.PutSalesEstimatesSalesEstimateDeliveryAddress | Unset = UNSET
+    estimate_lines: list[_models.PutSalesEstimatesSalesEstimateEstimateLinesItem] | None | Unset = (
+        UNSET
+    )
+    tax_analysis: list[_models.PutSalesEstimatesSalesEstimateTaxAnalysisItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -542,24 +518,18 @@ class PutSalesEstimatesSalesEstimate:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_estimates_sales_estimate_main_address.PutSalesEstimatesSalesEstimateMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesEstimatesSalesEstimateMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_estimates_sales_estimate_delivery_address.PutSalesEstimatesSalesEstimateDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesEstimatesSalesEstimateDeliveryAddress.from_dict(_v0)
             ),
             estimate_lines=(
                 _v0
                 if (_v0 := d.pop("estimate_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_estimates_sales_estimate_estimate_lines_item.PutSalesEstimatesSalesEstimateEstimateLinesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesEstimatesSalesEstimateEstimateLinesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),
@@ -567,9 +537,7 @@ class PutSalesEstimatesSalesEstimate:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_estimates_sales_estimate_tax_analysis_item.PutSalesEstimatesSalesEstimateTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesEstimatesSalesEstimateTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

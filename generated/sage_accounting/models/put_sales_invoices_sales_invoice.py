@@ -4,46 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_invoices_sales_invoice_delivery_address as _m_put_sales_invoices_sales_invoice_delivery_address,
-)
-from . import (
-    put_sales_invoices_sales_invoice_invoice_lines_item as _m_put_sales_invoices_sales_invoice_invoice_lines_item,
-)
-from . import (
-    put_sales_invoices_sales_invoice_main_address as _m_put_sales_invoices_sales_invoice_main_address,
-)
-from . import (
-    put_sales_invoices_sales_invoice_recurring_invoice as _m_put_sales_invoices_sales_invoice_recurring_invoice,
-)
-from . import (
-    put_sales_invoices_sales_invoice_tax_analysis_item as _m_put_sales_invoices_sales_invoice_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_invoices_sales_invoice_delivery_address import (
-        PutSalesInvoicesSalesInvoiceDeliveryAddress,
-    )
-    from ..models.put_sales_invoices_sales_invoice_invoice_lines_item import (
-        PutSalesInvoicesSalesInvoiceInvoiceLinesItem,
-    )
-    from ..models.put_sales_invoices_sales_invoice_main_address import (
-        PutSalesInvoicesSalesInvoiceMainAddress,
-    )
-    from ..models.put_sales_invoices_sales_invoice_recurring_invoice import (
-        PutSalesInvoicesSalesInvoiceRecurringInvoice,
-    )
-    from ..models.put_sales_invoices_sales_invoice_tax_analysis_item import (
-        PutSalesInvoicesSalesInvoiceTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesInvoicesSalesInvoice")
 
@@ -165,11 +133,11 @@ class PutSalesInvoicesSalesInvoice:
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    recurring_invoice: None | PutSalesInvoicesSalesInvoiceRecurringInvoice | Unset = UNSET
-    main_address: None | PutSalesInvoicesSalesInvoiceMainAddress | Unset = UNSET
-    delivery_address: None | PutSalesInvoicesSalesInvoiceDeliveryAddress | Unset = UNSET
-    invoice_lines: list[PutSalesInvoicesSalesInvoiceInvoiceLinesItem] | None | Unset = UNSET
-    tax_analysis: list[PutSalesInvoicesSalesInvoiceTaxAnalysisItem] | None | Unset = UNSET
+    recurring_invoice: None | _models.PutSalesInvoicesSalesInvoiceRecurringInvoice | Unset = UNSET
+    main_address: None | _models.PutSalesInvoicesSalesInvoiceMainAddress | Unset = UNSET
+    delivery_address: None | _models.PutSalesInvoicesSalesInvoiceDeliveryAddress | Unset = UNSET
+    invoice_lines: list[_models.PutSalesInvoicesSalesInvoiceInvoiceLinesItem] | None | Unset = UNSET
+    tax_analysis: list[_models.PutSalesInvoicesSalesInvoiceTaxAnalysisItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -635,31 +603,23 @@ class PutSalesInvoicesSalesInvoice:
             recurring_invoice=(
                 _v0
                 if (_v0 := d.pop("recurring_invoice", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_invoices_sales_invoice_recurring_invoice.PutSalesInvoicesSalesInvoiceRecurringInvoice.from_dict(
-                    _v0
-                )
+                else _models.PutSalesInvoicesSalesInvoiceRecurringInvoice.from_dict(_v0)
             ),
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_invoices_sales_invoice_main_address.PutSalesInvoicesSalesInvoiceMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesInvoicesSalesInvoiceMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_invoices_sales_invoice_delivery_address.PutSalesInvoicesSalesInvoiceDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesInvoicesSalesInvoiceDeliveryAddress.from_dict(_v0)
             ),
             invoice_lines=(
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_invoices_sales_invoice_invoice_lines_item.PutSalesInvoicesSalesInvoiceInvoiceLinesItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesInvoicesSalesInvoiceInvoiceLinesItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),
@@ -667,9 +627,7 @@ class PutSalesInvoicesSalesInvoice:
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_invoices_sales_invoice_tax_analysis_item.PutSalesInvoicesSalesInvoiceTaxAnalysisItem.from_dict(
-                        _i0
-                    )
+                    _models.PutSalesInvoicesSalesInvoiceTaxAnalysisItem.from_dict(_i0)
                     for _i0 in _v0
                 ]
             ),

@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_sales_quick_entries_sales_quick_entry as _m_put_sales_quick_entries_sales_quick_entry,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_quick_entries_sales_quick_entry import (
-        PutSalesQuickEntriesSalesQuickEntry,
-    )
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutSalesQuickEntries")
 
@@ -28,7 +20,7 @@ class PutSalesQuickEntries:
         sales_quick_entry (PutSalesQuickEntriesSalesQuickEntry):
     """
 
-    sales_quick_entry: PutSalesQuickEntriesSalesQuickEntry
+    sales_quick_entry: _models.PutSalesQuickEntriesSalesQuickEntry
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +34,7 @@ class PutSalesQuickEntries:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_quick_entry=_m_put_sales_quick_entries_sales_quick_entry.PutSalesQuickEntriesSalesQuickEntry.from_dict(
+            sales_quick_entry=_models.PutSalesQuickEntriesSalesQuickEntry.from_dict(
                 d.pop("sales_quick_entry")
             ),
         )

@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item as _m_put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item import (
-        PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesQuickEntriesSalesQuickEntry")
 
@@ -81,7 +73,7 @@ class PutSalesQuickEntriesSalesQuickEntry:
     tax_address_region_id: None | str | Unset = UNSET
     trade_of_asset: bool | None | Unset = UNSET
     analysis_type_categories: (
-        list[PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset
+        list[_models.PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem] | None | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -260,7 +252,7 @@ class PutSalesQuickEntriesSalesQuickEntry:
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
                 else [
-                    _m_put_sales_quick_entries_sales_quick_entry_analysis_type_categories_item.PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem.from_dict(
+                    _models.PutSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem.from_dict(
                         _i0
                     )
                     for _i0 in _v0

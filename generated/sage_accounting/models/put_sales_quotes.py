@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_sales_quotes_sales_quote as _m_put_sales_quotes_sales_quote
-
-if TYPE_CHECKING:
-    from ..models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutSalesQuotes")
 
@@ -24,7 +20,7 @@ class PutSalesQuotes:
         sales_quote (PutSalesQuotesSalesQuote):
     """
 
-    sales_quote: PutSalesQuotesSalesQuote
+    sales_quote: _models.PutSalesQuotesSalesQuote
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutSalesQuotes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            sales_quote=_m_put_sales_quotes_sales_quote.PutSalesQuotesSalesQuote.from_dict(
-                d.pop("sales_quote")
-            ),
+            sales_quote=_models.PutSalesQuotesSalesQuote.from_dict(d.pop("sales_quote")),
         )
         obj.additional_properties = d
         return obj

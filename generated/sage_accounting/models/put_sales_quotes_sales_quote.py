@@ -4,40 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_sales_quotes_sales_quote_delivery_address as _m_put_sales_quotes_sales_quote_delivery_address,
-)
-from . import (
-    put_sales_quotes_sales_quote_main_address as _m_put_sales_quotes_sales_quote_main_address,
-)
-from . import (
-    put_sales_quotes_sales_quote_quote_lines_item as _m_put_sales_quotes_sales_quote_quote_lines_item,
-)
-from . import (
-    put_sales_quotes_sales_quote_tax_analysis_item as _m_put_sales_quotes_sales_quote_tax_analysis_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_sales_quotes_sales_quote_delivery_address import (
-        PutSalesQuotesSalesQuoteDeliveryAddress,
-    )
-    from ..models.put_sales_quotes_sales_quote_main_address import (
-        PutSalesQuotesSalesQuoteMainAddress,
-    )
-    from ..models.put_sales_quotes_sales_quote_quote_lines_item import (
-        PutSalesQuotesSalesQuoteQuoteLinesItem,
-    )
-    from ..models.put_sales_quotes_sales_quote_tax_analysis_item import (
-        PutSalesQuotesSalesQuoteTaxAnalysisItem,
-    )
-
 
 T = TypeVar("T", bound="PutSalesQuotesSalesQuote")
 
@@ -142,10 +116,10 @@ class PutSalesQuotesSalesQuote:
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
     invoice_id: None | str | Unset = UNSET
-    main_address: None | PutSalesQuotesSalesQuoteMainAddress | Unset = UNSET
-    delivery_address: None | PutSalesQuotesSalesQuoteDeliveryAddress | Unset = UNSET
-    quote_lines: list[PutSalesQuotesSalesQuoteQuoteLinesItem] | None | Unset = UNSET
-    tax_analysis: list[PutSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset = UNSET
+    main_address: None | _models.PutSalesQuotesSalesQuoteMainAddress | Unset = UNSET
+    delivery_address: None | _models.PutSalesQuotesSalesQuoteDeliveryAddress | Unset = UNSET
+    quote_lines: list[_models.PutSalesQuotesSalesQuoteQuoteLinesItem] | None | Unset = UNSET
+    tax_analysis: list[_models.PutSalesQuotesSalesQuoteTaxAnalysisItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -540,36 +514,22 @@ class PutSalesQuotesSalesQuote:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_quotes_sales_quote_main_address.PutSalesQuotesSalesQuoteMainAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesQuotesSalesQuoteMainAddress.from_dict(_v0)
             ),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_put_sales_quotes_sales_quote_delivery_address.PutSalesQuotesSalesQuoteDeliveryAddress.from_dict(
-                    _v0
-                )
+                else _models.PutSalesQuotesSalesQuoteDeliveryAddress.from_dict(_v0)
             ),
             quote_lines=(
                 _v0
                 if (_v0 := d.pop("quote_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_put_sales_quotes_sales_quote_quote_lines_item.PutSalesQuotesSalesQuoteQuoteLinesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PutSalesQuotesSalesQuoteQuoteLinesItem.from_dict(_i0) for _i0 in _v0]
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_put_sales_quotes_sales_quote_tax_analysis_item.PutSalesQuotesSalesQuoteTaxAnalysisItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PutSalesQuotesSalesQuoteTaxAnalysisItem.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

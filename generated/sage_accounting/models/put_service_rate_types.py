@@ -2,18 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import (
-    put_service_rate_types_service_rate_type as _m_put_service_rate_types_service_rate_type,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_service_rate_types_service_rate_type import PutServiceRateTypesServiceRateType
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutServiceRateTypes")
 
@@ -26,7 +20,7 @@ class PutServiceRateTypes:
         service_rate_type (PutServiceRateTypesServiceRateType):
     """
 
-    service_rate_type: PutServiceRateTypesServiceRateType
+    service_rate_type: _models.PutServiceRateTypesServiceRateType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +34,7 @@ class PutServiceRateTypes:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            service_rate_type=_m_put_service_rate_types_service_rate_type.PutServiceRateTypesServiceRateType.from_dict(
+            service_rate_type=_models.PutServiceRateTypesServiceRateType.from_dict(
                 d.pop("service_rate_type")
             ),
         )

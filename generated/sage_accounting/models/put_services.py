@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_services_service as _m_put_services_service
-
-if TYPE_CHECKING:
-    from ..models.put_services_service import PutServicesService
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutServices")
 
@@ -24,7 +20,7 @@ class PutServices:
         service (PutServicesService):
     """
 
-    service: PutServicesService
+    service: _models.PutServicesService
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutServices:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            service=_m_put_services_service.PutServicesService.from_dict(d.pop("service")),
+            service=_models.PutServicesService.from_dict(d.pop("service")),
         )
         obj.additional_properties = d
         return obj

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_stock_items_stock_item as _m_put_stock_items_stock_item
-
-if TYPE_CHECKING:
-    from ..models.put_stock_items_stock_item import PutStockItemsStockItem
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutStockItems")
 
@@ -24,7 +20,7 @@ class PutStockItems:
         stock_item (PutStockItemsStockItem):
     """
 
-    stock_item: PutStockItemsStockItem
+    stock_item: _models.PutStockItemsStockItem
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutStockItems:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            stock_item=_m_put_stock_items_stock_item.PutStockItemsStockItem.from_dict(
-                d.pop("stock_item")
-            ),
+            stock_item=_models.PutStockItemsStockItem.from_dict(d.pop("stock_item")),
         )
         obj.additional_properties = d
         return obj

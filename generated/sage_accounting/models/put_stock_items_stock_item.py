@@ -4,22 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import (
-    put_stock_items_stock_item_sales_prices_item as _m_put_stock_items_stock_item_sales_prices_item,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_stock_items_stock_item_sales_prices_item import (
-        PutStockItemsStockItemSalesPricesItem,
-    )
-
 
 T = TypeVar("T", bound="PutStockItemsStockItem")
 
@@ -91,7 +83,7 @@ class PutStockItemsStockItem:
     average_cost_price: Decimal | None | Unset = UNSET
     average_cost_price_stock_value: Decimal | None | Unset = UNSET
     cost_price_last_updated: datetime.date | None | Unset = UNSET
-    sales_prices: list[PutStockItemsStockItemSalesPricesItem] | None | Unset = UNSET
+    sales_prices: list[_models.PutStockItemsStockItemSalesPricesItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -305,12 +297,7 @@ class PutStockItemsStockItem:
             sales_prices=(
                 _v0
                 if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_put_stock_items_stock_item_sales_prices_item.PutStockItemsStockItemSalesPricesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in _v0
-                ]
+                else [_models.PutStockItemsStockItemSalesPricesItem.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

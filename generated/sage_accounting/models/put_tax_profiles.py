@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_tax_profiles_tax_profile as _m_put_tax_profiles_tax_profile
-
-if TYPE_CHECKING:
-    from ..models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutTaxProfiles")
 
@@ -24,7 +20,7 @@ class PutTaxProfiles:
         tax_profile (PutTaxProfilesTaxProfile):
     """
 
-    tax_profile: PutTaxProfilesTaxProfile
+    tax_profile: _models.PutTaxProfilesTaxProfile
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,9 +34,7 @@ class PutTaxProfiles:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            tax_profile=_m_put_tax_profiles_tax_profile.PutTaxProfilesTaxProfile.from_dict(
-                d.pop("tax_profile")
-            ),
+            tax_profile=_models.PutTaxProfilesTaxProfile.from_dict(d.pop("tax_profile")),
         )
         obj.additional_properties = d
         return obj

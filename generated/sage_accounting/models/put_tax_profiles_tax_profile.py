@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import (
-    put_tax_profiles_tax_profile_address_region as _m_put_tax_profiles_tax_profile_address_region,
-)
-
-if TYPE_CHECKING:
-    from ..models.put_tax_profiles_tax_profile_address_region import (
-        PutTaxProfilesTaxProfileAddressRegion,
-    )
-
 
 T = TypeVar("T", bound="PutTaxProfilesTaxProfile")
 
@@ -38,7 +30,7 @@ class PutTaxProfilesTaxProfile:
     tax_number_suffix: None | str | Unset = UNSET
     collect_tax: bool | None | Unset = UNSET
     tax_return_frequency_id: None | str | Unset = UNSET
-    address_region: None | PutTaxProfilesTaxProfileAddressRegion | Unset = UNSET
+    address_region: None | _models.PutTaxProfilesTaxProfileAddressRegion | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,9 +65,7 @@ class PutTaxProfilesTaxProfile:
             address_region=(
                 _v0
                 if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
-                else _m_put_tax_profiles_tax_profile_address_region.PutTaxProfilesTaxProfileAddressRegion.from_dict(
-                    _v0
-                )
+                else _models.PutTaxProfilesTaxProfileAddressRegion.from_dict(_v0)
             ),
         )
         obj.additional_properties = d

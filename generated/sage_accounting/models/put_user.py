@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from . import put_user_user as _m_put_user_user
-
-if TYPE_CHECKING:
-    from ..models.put_user_user import PutUserUser
-
+from .. import models as _models
 
 T = TypeVar("T", bound="PutUser")
 
@@ -24,7 +20,7 @@ class PutUser:
         user (PutUserUser):
     """
 
-    user: PutUserUser
+    user: _models.PutUserUser
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,7 +34,7 @@ class PutUser:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         obj = cls(
-            user=_m_put_user_user.PutUserUser.from_dict(d.pop("user")),
+            user=_models.PutUserUser.from_dict(d.pop("user")),
         )
         obj.additional_properties = d
         return obj

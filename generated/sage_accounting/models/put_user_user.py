@@ -7,9 +7,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.put_user_user_locale import PutUserUserLocale
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import put_user_user_locale as _m_put_user_user_locale
 
 T = TypeVar("T", bound="PutUserUser")
 
@@ -27,7 +26,7 @@ class PutUserUser:
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
     initials: None | str | Unset = UNSET
-    locale: None | PutUserUserLocale | Unset = UNSET
+    locale: None | _models.PutUserUserLocale | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,7 +53,7 @@ class PutUserUser:
             locale=(
                 _v0
                 if (_v0 := d.pop("locale", UNSET)) is None or _v0 is UNSET
-                else _m_put_user_user_locale.PutUserUserLocale(_v0)
+                else _models.PutUserUserLocale(_v0)
             ),
         )
         obj.additional_properties = d

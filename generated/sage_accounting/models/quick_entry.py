@@ -4,24 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import analysis_type_line_item as _m_analysis_type_line_item
-from . import base as _m_base
-from . import payment_allocation as _m_payment_allocation
-from . import tax_breakdown as _m_tax_breakdown
-
-if TYPE_CHECKING:
-    from ..models.analysis_type_line_item import AnalysisTypeLineItem
-    from ..models.base import Base
-    from ..models.payment_allocation import PaymentAllocation
-    from ..models.tax_breakdown import TaxBreakdown
-
 
 T = TypeVar("T", bound="QuickEntry")
 
@@ -93,36 +83,36 @@ class QuickEntry:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    transaction: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    analysis_type_categories: list[AnalysisTypeLineItem] | None | Unset = UNSET
-    quick_entry_type: Base | None | Unset = UNSET
+    analysis_type_categories: list[_models.AnalysisTypeLineItem] | None | Unset = UNSET
+    quick_entry_type: _models.Base | None | Unset = UNSET
     contact_name: None | str | Unset = UNSET
     contact_reference: None | str | Unset = UNSET
-    contact: Base | None | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
     date: datetime.date | None | Unset = UNSET
     due_date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
-    ledger_account: Base | None | Unset = UNSET
+    ledger_account: _models.Base | None | Unset = UNSET
     details: None | str | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
-    tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     inverse_exchange_rate: Decimal | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_outstanding_amount: Decimal | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
-    payments_allocations: list[PaymentAllocation] | None | Unset = UNSET
-    tax_address_region: Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
+    payments_allocations: list[_models.PaymentAllocation] | None | Unset = UNSET
+    tax_address_region: _models.Base | None | Unset = UNSET
     migrated: bool | None | Unset = UNSET
     trade_of_asset: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -317,12 +307,12 @@ class QuickEntry:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -332,19 +322,19 @@ class QuickEntry:
             analysis_type_categories=(
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             quick_entry_type=(
                 _v0
                 if (_v0 := d.pop("quick_entry_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact_name=d.pop("contact_name", UNSET),
             contact_reference=d.pop("contact_reference", UNSET),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             date=(
                 _v0
@@ -364,7 +354,7 @@ class QuickEntry:
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             details=d.pop("details", UNSET),
             net_amount=(
@@ -375,7 +365,7 @@ class QuickEntry:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_amount=(
                 _v0
@@ -385,7 +375,7 @@ class QuickEntry:
             tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             total_amount=(
                 _v0
@@ -404,7 +394,7 @@ class QuickEntry:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -441,7 +431,7 @@ class QuickEntry:
             base_currency_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_total_amount=(
                 _v0
@@ -464,17 +454,17 @@ class QuickEntry:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             payments_allocations=(
                 _v0
                 if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+                else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
             ),
             tax_address_region=(
                 _v0
                 if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             migrated=d.pop("migrated", UNSET),
             trade_of_asset=d.pop("trade_of_asset", UNSET),

@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="Rate")
 
@@ -41,7 +37,7 @@ class Rate:
     rate_name: None | str | Unset = UNSET
     rate: Decimal | None | Unset = UNSET
     rate_includes_tax: bool | None | Unset = UNSET
-    service_rate_type: Base | None | Unset = UNSET
+    service_rate_type: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -110,7 +106,7 @@ class Rate:
             service_rate_type=(
                 _v0
                 if (_v0 := d.pop("service_rate_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

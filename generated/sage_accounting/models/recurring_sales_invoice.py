@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="RecurringSalesInvoice")
 
@@ -33,7 +29,7 @@ class RecurringSalesInvoice:
 
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     frequency: int | None | Unset = UNSET
     on_week_day: int | None | Unset = UNSET
     on_day_number: int | None | Unset = UNSET
@@ -74,7 +70,7 @@ class RecurringSalesInvoice:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             frequency=d.pop("frequency", UNSET),
             on_week_day=d.pop("on_week_day", UNSET),

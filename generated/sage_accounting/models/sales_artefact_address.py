@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="SalesArtefactAddress")
 
@@ -46,11 +42,11 @@ class SalesArtefactAddress:
     address_line_2: None | str | Unset = UNSET
     city: None | str | Unset = UNSET
     postal_code: None | str | Unset = UNSET
-    country: Base | None | Unset = UNSET
+    country: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
-    address_type: Base | None | Unset = UNSET
+    address_type: _models.Base | None | Unset = UNSET
     region: None | str | Unset = UNSET
-    country_group: Base | None | Unset = UNSET
+    country_group: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -109,7 +105,7 @@ class SalesArtefactAddress:
             country=(
                 _v0
                 if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -119,13 +115,13 @@ class SalesArtefactAddress:
             address_type=(
                 _v0
                 if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             region=d.pop("region", UNSET),
             country_group=(
                 _v0
                 if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

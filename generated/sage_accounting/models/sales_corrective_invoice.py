@@ -4,38 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
-from . import artefact_tax_analysis as _m_artefact_tax_analysis
-from . import base as _m_base
-from . import contact as _m_contact
-from . import generic as _m_generic
-from . import link as _m_link
-from . import payment_allocation as _m_payment_allocation
-from . import sales_artefact_address as _m_sales_artefact_address
-from . import sales_invoice_line_item as _m_sales_invoice_line_item
-from . import tax_breakdown as _m_tax_breakdown
-from . import transaction as _m_transaction
-
-if TYPE_CHECKING:
-    from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
-    from ..models.artefact_tax_analysis import ArtefactTaxAnalysis
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.generic import Generic
-    from ..models.link import Link
-    from ..models.payment_allocation import PaymentAllocation
-    from ..models.sales_artefact_address import SalesArtefactAddress
-    from ..models.sales_invoice_line_item import SalesInvoiceLineItem
-    from ..models.tax_breakdown import TaxBreakdown
-    from ..models.transaction import Transaction
-
 
 T = TypeVar("T", bound="SalesCorrectiveInvoice")
 
@@ -166,15 +142,15 @@ class SalesCorrectiveInvoice:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     vat_reverse_charge: bool | None | Unset = UNSET
     tax_calculation_method: None | str | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     destination_vat_rates_in_use: bool | None | Unset = UNSET
-    transaction: None | Transaction | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
-    contact: Contact | None | Unset = UNSET
+    transaction: None | _models.Transaction | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
+    contact: _models.Contact | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     invoice_number_prefix: None | str | Unset = UNSET
     invoice_number: None | str | Unset = UNSET
@@ -184,15 +160,15 @@ class SalesCorrectiveInvoice:
     due_date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     main_address_free_form: None | str | Unset = UNSET
-    main_address: None | SalesArtefactAddress | Unset = UNSET
+    main_address: None | _models.SalesArtefactAddress | Unset = UNSET
     delivery_address_free_form: None | str | Unset = UNSET
-    delivery_address: None | SalesArtefactAddress | Unset = UNSET
+    delivery_address: None | _models.SalesArtefactAddress | Unset = UNSET
     notes: None | str | Unset = UNSET
     terms_and_conditions: None | str | Unset = UNSET
     shipping_net_amount: Decimal | None | Unset = UNSET
-    shipping_tax_rate: Base | None | Unset = UNSET
+    shipping_tax_rate: _models.Base | None | Unset = UNSET
     shipping_tax_amount: Decimal | None | Unset = UNSET
-    shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     shipping_total_amount: Decimal | None | Unset = UNSET
     total_quantity: Decimal | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
@@ -202,12 +178,12 @@ class SalesCorrectiveInvoice:
     payments_allocations_total_discount: Decimal | None | Unset = UNSET
     total_paid: Decimal | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     inverse_exchange_rate: Decimal | None | Unset = UNSET
     base_currency_shipping_net_amount: Decimal | None | Unset = UNSET
     base_currency_shipping_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_shipping_total_amount: Decimal | None | Unset = UNSET
     total_discount_amount: Decimal | None | Unset = UNSET
     base_currency_total_discount_amount: Decimal | None | Unset = UNSET
@@ -215,20 +191,20 @@ class SalesCorrectiveInvoice:
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_outstanding_amount: Decimal | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
     sent: bool | None | Unset = UNSET
     sent_by_email: bool | None | Unset = UNSET
     void_reason: None | str | Unset = UNSET
-    invoice_lines: list[SalesInvoiceLineItem] | None | Unset = UNSET
-    tax_analysis: list[ArtefactTaxAnalysis] | None | Unset = UNSET
-    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = UNSET
-    payments_allocations: list[PaymentAllocation] | None | Unset = UNSET
+    invoice_lines: list[_models.SalesInvoiceLineItem] | None | Unset = UNSET
+    tax_analysis: list[_models.ArtefactTaxAnalysis] | None | Unset = UNSET
+    detailed_tax_analysis: _models.ArtefactDetailedTaxAnalysis | None | Unset = UNSET
+    payments_allocations: list[_models.PaymentAllocation] | None | Unset = UNSET
     last_paid: datetime.date | None | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    corrective_reason_code: Base | None | Unset = UNSET
-    original_invoice: Generic | None | Unset = UNSET
+    corrective_reason_code: _models.Base | None | Unset = UNSET
+    original_invoice: _models.Generic | None | Unset = UNSET
     original_invoice_number: None | str | Unset = UNSET
     original_invoice_date: None | str | Unset = UNSET
     details: None | str | Unset = UNSET
@@ -571,7 +547,7 @@ class SalesCorrectiveInvoice:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             editable=d.pop("editable", UNSET),
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -581,17 +557,17 @@ class SalesCorrectiveInvoice:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_transaction.Transaction.from_dict(_v0)
+                else _models.Transaction.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -621,13 +597,13 @@ class SalesCorrectiveInvoice:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             notes=d.pop("notes", UNSET),
             terms_and_conditions=d.pop("terms_and_conditions", UNSET),
@@ -643,7 +619,7 @@ class SalesCorrectiveInvoice:
             shipping_tax_rate=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             shipping_tax_amount=(
                 _v0
@@ -657,7 +633,7 @@ class SalesCorrectiveInvoice:
             shipping_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             shipping_total_amount=(
                 _v0
@@ -725,7 +701,7 @@ class SalesCorrectiveInvoice:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -765,7 +741,7 @@ class SalesCorrectiveInvoice:
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
                 or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_shipping_total_amount=(
                 _v0
@@ -835,7 +811,7 @@ class SalesCorrectiveInvoice:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sent=d.pop("sent", UNSET),
             sent_by_email=d.pop("sent_by_email", UNSET),
@@ -843,22 +819,22 @@ class SalesCorrectiveInvoice:
             invoice_lines=(
                 _v0
                 if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                else [_m_sales_invoice_line_item.SalesInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.SalesInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+                else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
             ),
             detailed_tax_analysis=(
                 _v0
                 if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+                else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
             ),
             payments_allocations=(
                 _v0
                 if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+                else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
             ),
             last_paid=(
                 _v0
@@ -900,12 +876,12 @@ class SalesCorrectiveInvoice:
             corrective_reason_code=(
                 _v0
                 if (_v0 := d.pop("corrective_reason_code", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             original_invoice=(
                 _v0
                 if (_v0 := d.pop("original_invoice", UNSET)) is None or _v0 is UNSET
-                else _m_generic.Generic.from_dict(_v0)
+                else _models.Generic.from_dict(_v0)
             ),
             original_invoice_number=d.pop("original_invoice_number", UNSET),
             original_invoice_date=d.pop("original_invoice_date", UNSET),

@@ -4,36 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
-from . import artefact_tax_analysis as _m_artefact_tax_analysis
-from . import base as _m_base
-from . import contact as _m_contact
-from . import link as _m_link
-from . import payment_allocation as _m_payment_allocation
-from . import sales_artefact_address as _m_sales_artefact_address
-from . import sales_credit_note_line_item as _m_sales_credit_note_line_item
-from . import tax_breakdown as _m_tax_breakdown
-from . import transaction as _m_transaction
-
-if TYPE_CHECKING:
-    from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
-    from ..models.artefact_tax_analysis import ArtefactTaxAnalysis
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.link import Link
-    from ..models.payment_allocation import PaymentAllocation
-    from ..models.sales_artefact_address import SalesArtefactAddress
-    from ..models.sales_credit_note_line_item import SalesCreditNoteLineItem
-    from ..models.tax_breakdown import TaxBreakdown
-    from ..models.transaction import Transaction
-
 
 T = TypeVar("T", bound="SalesCreditNote")
 
@@ -176,14 +154,14 @@ class SalesCreditNote:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     vat_reverse_charge: bool | None | Unset = UNSET
     tax_calculation_method: None | str | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     destination_vat_rates_in_use: bool | None | Unset = UNSET
-    transaction: None | Transaction | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
+    transaction: None | _models.Transaction | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
     deleted_at: datetime.datetime | None | Unset = UNSET
     is_cis: bool | None | Unset = UNSET
     cis_applicable_amount: Decimal | None | Unset = UNSET
@@ -192,7 +170,7 @@ class SalesCreditNote:
     base_currency_total_after_cis_deduction: Decimal | None | Unset = UNSET
     has_cis_labour: bool | None | Unset = UNSET
     has_cis_materials: bool | None | Unset = UNSET
-    contact: Contact | None | Unset = UNSET
+    contact: _models.Contact | None | Unset = UNSET
     credit_note_number_prefix: None | str | Unset = UNSET
     credit_note_number: None | str | Unset = UNSET
     contact_name: None | str | Unset = UNSET
@@ -201,15 +179,15 @@ class SalesCreditNote:
     original_invoice_date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     main_address_free_form: None | str | Unset = UNSET
-    main_address: None | SalesArtefactAddress | Unset = UNSET
+    main_address: None | _models.SalesArtefactAddress | Unset = UNSET
     delivery_address_free_form: None | str | Unset = UNSET
-    delivery_address: None | SalesArtefactAddress | Unset = UNSET
+    delivery_address: None | _models.SalesArtefactAddress | Unset = UNSET
     notes: None | str | Unset = UNSET
     terms_and_conditions: None | str | Unset = UNSET
     shipping_net_amount: Decimal | None | Unset = UNSET
-    shipping_tax_rate: Base | None | Unset = UNSET
+    shipping_tax_rate: _models.Base | None | Unset = UNSET
     shipping_tax_amount: Decimal | None | Unset = UNSET
-    shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     total_quantity: Decimal | None | Unset = UNSET
     shipping_total_amount: Decimal | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
@@ -219,12 +197,12 @@ class SalesCreditNote:
     payments_allocations_total_discount: Decimal | None | Unset = UNSET
     total_paid: Decimal | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     inverse_exchange_rate: Decimal | None | Unset = UNSET
     base_currency_shipping_net_amount: Decimal | None | Unset = UNSET
     base_currency_shipping_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_shipping_total_amount: Decimal | None | Unset = UNSET
     total_discount_amount: Decimal | None | Unset = UNSET
     base_currency_total_discount_amount: Decimal | None | Unset = UNSET
@@ -232,16 +210,16 @@ class SalesCreditNote:
     base_currency_tax_amount: Decimal | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
     base_currency_outstanding_amount: Decimal | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
     sent: bool | None | Unset = UNSET
     sent_by_email: bool | None | Unset = UNSET
     void_reason: None | str | Unset = UNSET
-    credit_note_lines: list[SalesCreditNoteLineItem] | None | Unset = UNSET
-    tax_analysis: list[ArtefactTaxAnalysis] | None | Unset = UNSET
-    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = UNSET
-    payments_allocations: list[PaymentAllocation] | None | Unset = UNSET
+    credit_note_lines: list[_models.SalesCreditNoteLineItem] | None | Unset = UNSET
+    tax_analysis: list[_models.ArtefactTaxAnalysis] | None | Unset = UNSET
+    detailed_tax_analysis: _models.ArtefactDetailedTaxAnalysis | None | Unset = UNSET
+    payments_allocations: list[_models.PaymentAllocation] | None | Unset = UNSET
     last_paid: datetime.date | None | Unset = UNSET
-    tax_address_region: Base | None | Unset = UNSET
+    tax_address_region: _models.Base | None | Unset = UNSET
     tax_reconciled: bool | None | Unset = UNSET
     migrated: bool | None | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
@@ -605,7 +583,7 @@ class SalesCreditNote:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             editable=d.pop("editable", UNSET),
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -615,12 +593,12 @@ class SalesCreditNote:
             transaction=(
                 _v0
                 if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _m_transaction.Transaction.from_dict(_v0)
+                else _models.Transaction.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             deleted_at=(
                 _v0
@@ -671,7 +649,7 @@ class SalesCreditNote:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             credit_note_number_prefix=d.pop("credit_note_number_prefix", UNSET),
             credit_note_number=d.pop("credit_note_number", UNSET),
@@ -696,13 +674,13 @@ class SalesCreditNote:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             notes=d.pop("notes", UNSET),
             terms_and_conditions=d.pop("terms_and_conditions", UNSET),
@@ -718,7 +696,7 @@ class SalesCreditNote:
             shipping_tax_rate=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             shipping_tax_amount=(
                 _v0
@@ -732,7 +710,7 @@ class SalesCreditNote:
             shipping_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             total_quantity=(
                 _v0
@@ -800,7 +778,7 @@ class SalesCreditNote:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -840,7 +818,7 @@ class SalesCreditNote:
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
                 or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_shipping_total_amount=(
                 _v0
@@ -910,7 +888,7 @@ class SalesCreditNote:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sent=d.pop("sent", UNSET),
             sent_by_email=d.pop("sent_by_email", UNSET),
@@ -918,25 +896,22 @@ class SalesCreditNote:
             credit_note_lines=(
                 _v0
                 if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _m_sales_credit_note_line_item.SalesCreditNoteLineItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
+                else [_models.SalesCreditNoteLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+                else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
             ),
             detailed_tax_analysis=(
                 _v0
                 if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+                else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
             ),
             payments_allocations=(
                 _v0
                 if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                else [_m_payment_allocation.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+                else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
             ),
             last_paid=(
                 _v0
@@ -950,7 +925,7 @@ class SalesCreditNote:
             tax_address_region=(
                 _v0
                 if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_reconciled=d.pop("tax_reconciled", UNSET),
             migrated=d.pop("migrated", UNSET),

@@ -4,38 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import artefact_detailed_tax_analysis as _m_artefact_detailed_tax_analysis
-from . import artefact_tax_analysis as _m_artefact_tax_analysis
-from . import base as _m_base
-from . import contact as _m_contact
-from . import generic as _m_generic
-from . import link as _m_link
-from . import profit_analysis as _m_profit_analysis
-from . import quote_status as _m_quote_status
-from . import sales_artefact_address as _m_sales_artefact_address
-from . import sales_quote_line_item as _m_sales_quote_line_item
-from . import tax_breakdown as _m_tax_breakdown
-
-if TYPE_CHECKING:
-    from ..models.artefact_detailed_tax_analysis import ArtefactDetailedTaxAnalysis
-    from ..models.artefact_tax_analysis import ArtefactTaxAnalysis
-    from ..models.base import Base
-    from ..models.contact import Contact
-    from ..models.generic import Generic
-    from ..models.link import Link
-    from ..models.profit_analysis import ProfitAnalysis
-    from ..models.quote_status import QuoteStatus
-    from ..models.sales_artefact_address import SalesArtefactAddress
-    from ..models.sales_quote_line_item import SalesQuoteLineItem
-    from ..models.tax_breakdown import TaxBreakdown
-
 
 T = TypeVar("T", bound="SalesEstimate")
 
@@ -150,13 +126,13 @@ class SalesEstimate:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     vat_reverse_charge: bool | None | Unset = UNSET
     tax_calculation_method: None | str | Unset = UNSET
     destination_consignment: bool | None | Unset = UNSET
     destination_vat_rates_in_use: bool | None | Unset = UNSET
-    contact: Contact | None | Unset = UNSET
+    contact: _models.Contact | None | Unset = UNSET
     estimate_number_prefix: None | str | Unset = UNSET
     estimate_number: None | str | Unset = UNSET
     contact_name: None | str | Unset = UNSET
@@ -165,25 +141,25 @@ class SalesEstimate:
     expiry_date: datetime.date | None | Unset = UNSET
     reference: None | str | Unset = UNSET
     main_address_free_form: None | str | Unset = UNSET
-    main_address: None | SalesArtefactAddress | Unset = UNSET
+    main_address: None | _models.SalesArtefactAddress | Unset = UNSET
     delivery_address_free_form: None | str | Unset = UNSET
-    delivery_address: None | SalesArtefactAddress | Unset = UNSET
+    delivery_address: None | _models.SalesArtefactAddress | Unset = UNSET
     notes: None | str | Unset = UNSET
     terms_and_conditions: None | str | Unset = UNSET
     shipping_net_amount: Decimal | None | Unset = UNSET
-    shipping_tax_rate: Base | None | Unset = UNSET
+    shipping_tax_rate: _models.Base | None | Unset = UNSET
     shipping_tax_amount: Decimal | None | Unset = UNSET
-    shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     shipping_total_amount: Decimal | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
     exchange_rate: Decimal | None | Unset = UNSET
     inverse_exchange_rate: Decimal | None | Unset = UNSET
     base_currency_shipping_net_amount: Decimal | None | Unset = UNSET
     base_currency_shipping_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_shipping_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_shipping_total_amount: Decimal | None | Unset = UNSET
     total_quantity: Decimal | None | Unset = UNSET
     total_discount_amount: Decimal | None | Unset = UNSET
@@ -194,19 +170,19 @@ class SalesEstimate:
     payments_allocations_total_amount: Decimal | None | Unset = UNSET
     payments_allocations_total_discount: Decimal | None | Unset = UNSET
     total_paid: Decimal | None | Unset = UNSET
-    status: None | QuoteStatus | Unset = UNSET
+    status: None | _models.QuoteStatus | Unset = UNSET
     sent: bool | None | Unset = UNSET
     sent_by_email: bool | None | Unset = UNSET
-    estimate_lines: list[SalesQuoteLineItem] | None | Unset = UNSET
-    tax_analysis: list[ArtefactTaxAnalysis] | None | Unset = UNSET
-    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = UNSET
-    tax_address_region: Base | None | Unset = UNSET
+    estimate_lines: list[_models.SalesQuoteLineItem] | None | Unset = UNSET
+    tax_analysis: list[_models.ArtefactTaxAnalysis] | None | Unset = UNSET
+    detailed_tax_analysis: _models.ArtefactDetailedTaxAnalysis | None | Unset = UNSET
+    tax_address_region: _models.Base | None | Unset = UNSET
     withholding_tax_rate: Decimal | None | Unset = UNSET
     withholding_tax_amount: Decimal | None | Unset = UNSET
     base_currency_withholding_tax_amount: Decimal | None | Unset = UNSET
-    profit_analysis: None | ProfitAnalysis | Unset = UNSET
+    profit_analysis: None | _models.ProfitAnalysis | Unset = UNSET
     tax_reconciled: bool | None | Unset = UNSET
-    invoice: Generic | None | Unset = UNSET
+    invoice: _models.Generic | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -499,7 +475,7 @@ class SalesEstimate:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             editable=d.pop("editable", UNSET),
             vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
@@ -509,7 +485,7 @@ class SalesEstimate:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_contact.Contact.from_dict(_v0)
+                else _models.Contact.from_dict(_v0)
             ),
             estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
             estimate_number=d.pop("estimate_number", UNSET),
@@ -534,13 +510,13 @@ class SalesEstimate:
             main_address=(
                 _v0
                 if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
             delivery_address=(
                 _v0
                 if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _m_sales_artefact_address.SalesArtefactAddress.from_dict(_v0)
+                else _models.SalesArtefactAddress.from_dict(_v0)
             ),
             notes=d.pop("notes", UNSET),
             terms_and_conditions=d.pop("terms_and_conditions", UNSET),
@@ -556,7 +532,7 @@ class SalesEstimate:
             shipping_tax_rate=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             shipping_tax_amount=(
                 _v0
@@ -570,7 +546,7 @@ class SalesEstimate:
             shipping_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             shipping_total_amount=(
                 _v0
@@ -599,7 +575,7 @@ class SalesEstimate:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             exchange_rate=(
                 _v0
@@ -639,7 +615,7 @@ class SalesEstimate:
                 _v0
                 if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
                 or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_shipping_total_amount=(
                 _v0
@@ -730,29 +706,29 @@ class SalesEstimate:
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_quote_status.QuoteStatus.from_dict(_v0)
+                else _models.QuoteStatus.from_dict(_v0)
             ),
             sent=d.pop("sent", UNSET),
             sent_by_email=d.pop("sent_by_email", UNSET),
             estimate_lines=(
                 _v0
                 if (_v0 := d.pop("estimate_lines", UNSET)) is None or _v0 is UNSET
-                else [_m_sales_quote_line_item.SalesQuoteLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.SalesQuoteLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             tax_analysis=(
                 _v0
                 if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [_m_artefact_tax_analysis.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+                else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
             ),
             detailed_tax_analysis=(
                 _v0
                 if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                else _m_artefact_detailed_tax_analysis.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+                else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
             ),
             tax_address_region=(
                 _v0
                 if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             withholding_tax_rate=(
                 _v0
@@ -785,13 +761,13 @@ class SalesEstimate:
             profit_analysis=(
                 _v0
                 if (_v0 := d.pop("profit_analysis", UNSET)) is None or _v0 is UNSET
-                else _m_profit_analysis.ProfitAnalysis.from_dict(_v0)
+                else _models.ProfitAnalysis.from_dict(_v0)
             ),
             tax_reconciled=d.pop("tax_reconciled", UNSET),
             invoice=(
                 _v0
                 if (_v0 := d.pop("invoice", UNSET)) is None or _v0 is UNSET
-                else _m_generic.Generic.from_dict(_v0)
+                else _models.Generic.from_dict(_v0)
             ),
         )
         if blanks:

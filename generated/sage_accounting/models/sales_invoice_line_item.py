@@ -3,28 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import analysis_type_line_item as _m_analysis_type_line_item
-from . import base as _m_base
-from . import eu_sales_description as _m_eu_sales_description
-from . import product as _m_product
-from . import service as _m_service
-from . import tax_breakdown as _m_tax_breakdown
-
-if TYPE_CHECKING:
-    from ..models.analysis_type_line_item import AnalysisTypeLineItem
-    from ..models.base import Base
-    from ..models.eu_sales_description import EuSalesDescription
-    from ..models.product import Product
-    from ..models.service import Service
-    from ..models.tax_breakdown import TaxBreakdown
-
 
 T = TypeVar("T", bound="SalesInvoiceLineItem")
 
@@ -76,30 +62,30 @@ class SalesInvoiceLineItem:
 
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
-    analysis_type_categories: list[AnalysisTypeLineItem] | None | Unset = UNSET
+    analysis_type_categories: list[_models.AnalysisTypeLineItem] | None | Unset = UNSET
     description: None | str | Unset = UNSET
-    product: None | Product | Unset = UNSET
-    service: None | Service | Unset = UNSET
-    ledger_account: Base | None | Unset = UNSET
+    product: None | _models.Product | Unset = UNSET
+    service: None | _models.Service | Unset = UNSET
+    ledger_account: _models.Base | None | Unset = UNSET
     trade_of_asset: bool | None | Unset = UNSET
     quantity: Decimal | None | Unset = UNSET
     unit_price: Decimal | None | Unset = UNSET
     net_amount: Decimal | None | Unset = UNSET
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     tax_amount: Decimal | None | Unset = UNSET
-    tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     total_amount: Decimal | None | Unset = UNSET
     base_currency_unit_price: Decimal | None | Unset = UNSET
     unit_price_includes_tax: bool | None | Unset = UNSET
     base_currency_net_amount: Decimal | None | Unset = UNSET
     base_currency_tax_amount: Decimal | None | Unset = UNSET
-    base_currency_tax_breakdown: list[TaxBreakdown] | None | Unset = UNSET
+    base_currency_tax_breakdown: list[_models.TaxBreakdown] | None | Unset = UNSET
     base_currency_total_amount: Decimal | None | Unset = UNSET
-    eu_goods_services_type: Base | None | Unset = UNSET
+    eu_goods_services_type: _models.Base | None | Unset = UNSET
     discount_amount: Decimal | None | Unset = UNSET
     base_currency_discount_amount: Decimal | None | Unset = UNSET
     discount_percentage: Decimal | None | Unset = UNSET
-    eu_sales_description: EuSalesDescription | None | Unset = UNSET
+    eu_sales_description: _models.EuSalesDescription | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -241,23 +227,23 @@ class SalesInvoiceLineItem:
             analysis_type_categories=(
                 _v0
                 if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_m_analysis_type_line_item.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
             ),
             description=d.pop("description", UNSET),
             product=(
                 _v0
                 if (_v0 := d.pop("product", UNSET)) is None or _v0 is UNSET
-                else _m_product.Product.from_dict(_v0)
+                else _models.Product.from_dict(_v0)
             ),
             service=(
                 _v0
                 if (_v0 := d.pop("service", UNSET)) is None or _v0 is UNSET
-                else _m_service.Service.from_dict(_v0)
+                else _models.Service.from_dict(_v0)
             ),
             ledger_account=(
                 _v0
                 if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             trade_of_asset=d.pop("trade_of_asset", UNSET),
             quantity=(
@@ -278,7 +264,7 @@ class SalesInvoiceLineItem:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_amount=(
                 _v0
@@ -288,7 +274,7 @@ class SalesInvoiceLineItem:
             tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             total_amount=(
                 _v0
@@ -326,7 +312,7 @@ class SalesInvoiceLineItem:
             base_currency_tax_breakdown=(
                 _v0
                 if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_breakdown.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
             ),
             base_currency_total_amount=(
                 _v0
@@ -340,7 +326,7 @@ class SalesInvoiceLineItem:
             eu_goods_services_type=(
                 _v0
                 if (_v0 := d.pop("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             discount_amount=(
                 _v0
@@ -370,7 +356,7 @@ class SalesInvoiceLineItem:
             eu_sales_description=(
                 _v0
                 if (_v0 := d.pop("eu_sales_description", UNSET)) is None or _v0 is UNSET
-                else _m_eu_sales_description.EuSalesDescription.from_dict(_v0)
+                else _models.EuSalesDescription.from_dict(_v0)
             ),
         )
         if blanks:

@@ -4,18 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="SalesPrice")
 
@@ -42,7 +38,7 @@ class SalesPrice:
     price_name: None | str | Unset = UNSET
     price: Decimal | None | Unset = UNSET
     price_includes_tax: bool | None | Unset = UNSET
-    product_sales_price_type: Base | None | Unset = UNSET
+    product_sales_price_type: _models.Base | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -113,7 +109,7 @@ class SalesPrice:
             product_sales_price_type=(
                 _v0
                 if (_v0 := d.pop("product_sales_price_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
         )
         if blanks:

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import service as _m_service
-
-if TYPE_CHECKING:
-    from ..models.service import Service
-
 
 T = TypeVar("T", bound="ServiceList")
 
@@ -32,7 +28,7 @@ class ServiceList:
         items_per_page (int | None | Unset): Page size of this list (sent as `$itemsPerPage` too).
     """
 
-    items: list[Service]
+    items: list[_models.Service]
     total: int | None | Unset = UNSET
     page: int | None | Unset = UNSET
     next_: None | str | Unset = UNSET
@@ -69,7 +65,7 @@ class ServiceList:
             else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
         obj = cls(
-            items=[_m_service.Service.from_dict(_i0) for _i0 in d.pop("$items")],
+            items=[_models.Service.from_dict(_i0) for _i0 in d.pop("$items")],
             total=d.pop("$total", UNSET),
             page=d.pop("$page", UNSET),
             next_=d.pop("$next", UNSET),

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import link as _m_link
-from . import stock_item as _m_stock_item
-
-if TYPE_CHECKING:
-    from ..models.link import Link
-    from ..models.stock_item import StockItem
-
 
 T = TypeVar("T", bound="StockMovement")
 
@@ -52,7 +46,7 @@ class StockMovement:
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
     movement_number: None | str | Unset = UNSET
@@ -61,7 +55,7 @@ class StockMovement:
     quantity: Decimal | None | Unset = UNSET
     details: None | str | Unset = UNSET
     reference: None | str | Unset = UNSET
-    stock_item: None | StockItem | Unset = UNSET
+    stock_item: None | _models.StockItem | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -134,7 +128,7 @@ class StockMovement:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             created_at=(
                 _v0
@@ -167,7 +161,7 @@ class StockMovement:
             stock_item=(
                 _v0
                 if (_v0 := d.pop("stock_item", UNSET)) is None or _v0 is UNSET
-                else _m_stock_item.StockItem.from_dict(_v0)
+                else _models.StockItem.from_dict(_v0)
             ),
         )
         if blanks:

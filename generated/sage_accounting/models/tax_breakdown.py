@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="TaxBreakdown")
 
@@ -28,7 +24,7 @@ class TaxBreakdown:
         amount (Decimal | None | Unset): The tax amount for the given tax rate
     """
 
-    tax_rate: Base | None | Unset = UNSET
+    tax_rate: _models.Base | None | Unset = UNSET
     percentage: Decimal | None | Unset = UNSET
     amount: Decimal | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -64,7 +60,7 @@ class TaxBreakdown:
             tax_rate=(
                 _v0
                 if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             percentage=(
                 _v0

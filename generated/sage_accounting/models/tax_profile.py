@@ -3,20 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, note_blank
 from ..types import UNSET, Unset
-from . import address_region as _m_address_region
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.address_region import AddressRegion
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="TaxProfile")
 
@@ -54,12 +48,12 @@ class TaxProfile:
     path: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     updated_at: datetime.datetime | None | Unset = UNSET
-    tax_type: Base | None | Unset = UNSET
+    tax_type: _models.Base | None | Unset = UNSET
     tax_number: None | str | Unset = UNSET
     tax_number_suffix: None | str | Unset = UNSET
     collect_tax: bool | None | Unset = UNSET
-    tax_return_frequency: Base | None | Unset = UNSET
-    address_region: AddressRegion | None | Unset = UNSET
+    tax_return_frequency: _models.Base | None | Unset = UNSET
+    address_region: _models.AddressRegion | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -126,7 +120,7 @@ class TaxProfile:
             tax_type=(
                 _v0
                 if (_v0 := d.pop("tax_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             tax_number=d.pop("tax_number", UNSET),
             tax_number_suffix=d.pop("tax_number_suffix", UNSET),
@@ -134,12 +128,12 @@ class TaxProfile:
             tax_return_frequency=(
                 _v0
                 if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             address_region=(
                 _v0
                 if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
-                else _m_address_region.AddressRegion.from_dict(_v0)
+                else _models.AddressRegion.from_dict(_v0)
             ),
         )
         if blanks:

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import component_tax_rate as _m_component_tax_rate
-from . import tax_rate_percentage as _m_tax_rate_percentage
-
-if TYPE_CHECKING:
-    from ..models.component_tax_rate import ComponentTaxRate
-    from ..models.tax_rate_percentage import TaxRatePercentage
-
 
 T = TypeVar("T", bound="TaxRate")
 
@@ -61,13 +55,13 @@ class TaxRate:
     name: None | str | Unset = UNSET
     agency: None | str | Unset = UNSET
     percentage: Decimal | None | Unset = UNSET
-    percentages: list[TaxRatePercentage] | None | Unset = UNSET
+    percentages: list[_models.TaxRatePercentage] | None | Unset = UNSET
     is_visible: bool | None | Unset = UNSET
     retailer: bool | None | Unset = UNSET
     editable: bool | None | Unset = UNSET
     deletable: bool | None | Unset = UNSET
     is_combined_rate: bool | None | Unset = UNSET
-    component_tax_rates: list[ComponentTaxRate] | None | Unset = UNSET
+    component_tax_rates: list[_models.ComponentTaxRate] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
         init=False, default=frozenset(), eq=False, repr=False
@@ -155,7 +149,7 @@ class TaxRate:
             percentages=(
                 _v0
                 if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
-                else [_m_tax_rate_percentage.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
+                else [_models.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
             ),
             is_visible=d.pop("is_visible", UNSET),
             retailer=d.pop("retailer", UNSET),
@@ -165,7 +159,7 @@ class TaxRate:
             component_tax_rates=(
                 _v0
                 if (_v0 := d.pop("component_tax_rates", UNSET)) is None or _v0 is UNSET
-                else [_m_component_tax_rate.ComponentTaxRate.from_dict(_i0) for _i0 in _v0]
+                else [_models.ComponentTaxRate.from_dict(_i0) for _i0 in _v0]
             ),
         )
         if blanks:

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import base as _m_base
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-
 
 T = TypeVar("T", bound="TaxType")
 
@@ -39,9 +35,9 @@ class TaxType:
     displayed_as: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
     federal_tax: bool | None | Unset = UNSET
-    country: Base | None | Unset = UNSET
-    address_regions: list[Base] | None | Unset = UNSET
-    tax_rates: list[Base] | None | Unset = UNSET
+    country: _models.Base | None | Unset = UNSET
+    address_regions: list[_models.Base] | None | Unset = UNSET
+    tax_rates: list[_models.Base] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,17 +77,17 @@ class TaxType:
             country=(
                 _v0
                 if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             address_regions=(
                 _v0
                 if (_v0 := d.pop("address_regions", UNSET)) is None or _v0 is UNSET
-                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+                else [_models.Base.from_dict(_i0) for _i0 in _v0]
             ),
             tax_rates=(
                 _v0
                 if (_v0 := d.pop("tax_rates", UNSET)) is None or _v0 is UNSET
-                else [_m_base.Base.from_dict(_i0) for _i0 in _v0]
+                else [_models.Base.from_dict(_i0) for _i0 in _v0]
             ),
         )
         obj.additional_properties = d

@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import transaction_origin as _m_transaction_origin
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.transaction_origin import TransactionOrigin
-
 
 T = TypeVar("T", bound="Transaction")
 
@@ -66,9 +60,9 @@ class Transaction:
     reference: None | str | Unset = UNSET
     total: Decimal | None | Unset = UNSET
     total_in_transaction_currency: Decimal | None | Unset = UNSET
-    contact: Base | None | Unset = UNSET
-    transaction_type: Base | None | Unset = UNSET
-    origin: None | TransactionOrigin | Unset = UNSET
+    contact: _models.Base | None | Unset = UNSET
+    transaction_type: _models.Base | None | Unset = UNSET
+    origin: None | _models.TransactionOrigin | Unset = UNSET
     audit_trail_id: None | str | Unset = UNSET
     number_of_attachments: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -176,17 +170,17 @@ class Transaction:
             contact=(
                 _v0
                 if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             transaction_type=(
                 _v0
                 if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             origin=(
                 _v0
                 if (_v0 := d.pop("origin", UNSET)) is None or _v0 is UNSET
-                else _m_transaction_origin.TransactionOrigin.from_dict(_v0)
+                else _models.TransactionOrigin.from_dict(_v0)
             ),
             audit_trail_id=d.pop("audit_trail_id", UNSET),
             number_of_attachments=d.pop("number_of_attachments", UNSET),

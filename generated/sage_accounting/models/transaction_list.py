@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import transaction as _m_transaction
-
-if TYPE_CHECKING:
-    from ..models.transaction import Transaction
-
 
 T = TypeVar("T", bound="TransactionList")
 
@@ -32,7 +28,7 @@ class TransactionList:
         items_per_page (int | None | Unset): Page size of this list (sent as `$itemsPerPage` too).
     """
 
-    items: list[Transaction]
+    items: list[_models.Transaction]
     total: int | None | Unset = UNSET
     page: int | None | Unset = UNSET
     next_: None | str | Unset = UNSET
@@ -69,7 +65,7 @@ class TransactionList:
             else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
         obj = cls(
-            items=[_m_transaction.Transaction.from_dict(_i0) for _i0 in d.pop("$items")],
+            items=[_models.Transaction.from_dict(_i0) for _i0 in d.pop("$items")],
             total=d.pop("$total", UNSET),
             page=d.pop("$page", UNSET),
             next_=d.pop("$next", UNSET),

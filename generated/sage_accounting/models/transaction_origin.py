@@ -4,20 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from .._wire import decimal_from_wire, decimal_to_wire, note_blank
 from ..types import UNSET, Unset
-from . import base as _m_base
-from . import link as _m_link
-
-if TYPE_CHECKING:
-    from ..models.base import Base
-    from ..models.link import Link
-
 
 T = TypeVar("T", bound="TransactionOrigin")
 
@@ -83,11 +77,11 @@ class TransactionOrigin:
     id: None | str | Unset = UNSET
     displayed_as: None | str | Unset = UNSET
     path: None | str | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    links: list[_models.Link] | None | Unset = UNSET
     due_date: datetime.date | None | Unset = UNSET
     outstanding_amount: Decimal | None | Unset = UNSET
-    currency: Base | None | Unset = UNSET
-    status: Base | None | Unset = UNSET
+    currency: _models.Base | None | Unset = UNSET
+    status: _models.Base | None | Unset = UNSET
     sent: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _wire_blanks: frozenset[str] = _attrs_field(
@@ -139,7 +133,7 @@ class TransactionOrigin:
             links=(
                 _v0
                 if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_m_link.Link.from_dict(_i0) for _i0 in _v0]
+                else [_models.Link.from_dict(_i0) for _i0 in _v0]
             ),
             due_date=(
                 _v0
@@ -162,12 +156,12 @@ class TransactionOrigin:
             currency=(
                 _v0
                 if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             status=(
                 _v0
                 if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _m_base.Base.from_dict(_v0)
+                else _models.Base.from_dict(_v0)
             ),
             sent=d.pop("sent", UNSET),
         )

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import models as _models
 from ..types import UNSET, Unset
-from . import bank_account as _m_bank_account
-
-if TYPE_CHECKING:
-    from ..models.bank_account import BankAccount
-
 
 T = TypeVar("T", bound="UnpostedTransaction")
 
@@ -56,7 +52,7 @@ class UnpostedTransaction:
     transaction_date: None | str | Unset = UNSET
     transaction_type: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
-    bank_account: BankAccount | None | Unset = UNSET
+    bank_account: _models.BankAccount | None | Unset = UNSET
     amount: None | str | Unset = UNSET
     bank_feed_category_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -106,7 +102,7 @@ class UnpostedTransaction:
             bank_account=(
                 _v0
                 if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _m_bank_account.BankAccount.from_dict(_v0)
+                else _models.BankAccount.from_dict(_v0)
             ),
             amount=d.pop("amount", UNSET),
             bank_feed_category_name=d.pop("bank_feed_category_name", UNSET),
