@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
-from ._limits import Limits, LocalLimits
+from ._limits import Limits
+from ._local_limits import LocalLimits
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
 from ._token import Token
