@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .adaptive import ADAPTIVE
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -16,6 +17,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     DECODE,
     EXTRACT,
     LIMITS,
+    ADAPTIVE,
     FLEET,
     REGENERATE,
 )

@@ -9,24 +9,33 @@ counts across a fleet of processes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ._budget import BudgetScope
 
-__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PER_DAY", "DEFAULT_PER_MINUTE", "BudgetScope", "Limits"]
+__all__ = ["DEFAULT_APP_PER_DAY", "DEFAULT_CONCURRENCY", "BudgetScope", "Limits", "Waited"]
 
-#: Sage's strictest published figures (see the docs: Limits).
+# What Sage documents for v3.1 (its API overview, "API V3.1 Limitations"; docs: Limits): per
+# app, 150 concurrent requests and 1,296,000 requests a day. Sage documents no per-business
+# figure for v3.1, so per-minute and per-day budgets are opt-in settings, off by default.
 DEFAULT_CONCURRENCY = 150
-DEFAULT_PER_MINUTE = 100
-DEFAULT_PER_DAY = 2500
+DEFAULT_APP_PER_DAY = 1_296_000
+
+#: Seconds a request waited before it could start, per cause (`_budget`: "concurrency",
+#: "per_minute", "per_day", "app_per_day", "retry_after").
+Waited = Mapping[str, float]
 
 
 class Limits:
     """What the retry transport needs of a limiter. Subclass for other backends."""
 
-    def acquire(self, business: str | None) -> None:
-        """Block until a request for `business` may start."""
+    def acquire(self, business: str | None) -> Waited | None:
+        """Block until a request for `business` may start; how long it waited, per cause
+        (None or empty: it did not wait). The retry transport logs a wait over 1 s and sums
+        them in `retry_stats.waited`."""
         raise NotImplementedError
 
-    async def aacquire(self, business: str | None) -> None:
+    async def aacquire(self, business: str | None) -> Waited | None:
         raise NotImplementedError
 
     def release(self) -> None:
@@ -37,7 +46,8 @@ class Limits:
         self.release()
 
     def pause(self, seconds: float) -> None:
-        """Hold every new request back for `seconds` (Sage said Retry-After)."""
+        """Sage answered 429: hold every new request back for `seconds` (its Retry-After, or
+        the retry's backoff when it gave none)."""
         raise NotImplementedError
 
     async def apause(self, seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""`LocalLimits`: Sage's limits counted within one process, in arrival order."""
+"""`LocalLimits`: Sage's limits counted within one process, in arrival order, with a cap on
+requests in flight that learns from Sage's 429s (`_adaptive`)."""
 
 from __future__ import annotations
 
@@ -9,39 +10,69 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from ._budget import BudgetScope, check_limits, resolve, wait_first
-from ._limits import DEFAULT_CONCURRENCY, DEFAULT_PER_DAY, DEFAULT_PER_MINUTE, Limits
+from ._adaptive import AdaptiveCap
+from ._budget import (
+    APP_PER_DAY,
+    CONCURRENCY,
+    PER_DAY,
+    PER_MINUTE,
+    RETRY_AFTER,
+    BudgetScope,
+    Stopwatch,
+    Window,
+    check_limits,
+    resolve,
+    wait_first,
+)
+from ._limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
 
 
 class LocalLimits(Limits):
     """Limits within one process. `None` disables a limit.
 
+    The defaults are what Sage documents for v3.1 (see the docs: Limits): 150 requests in
+    flight and 1,296,000 a day (`app_per_day`, every request of this limiter). `per_minute`
+    and `per_day` are opt-in budgets (none is documented for v3.1; v3.0 documented 200 a
+    minute per business).
+
     Requests wait in arrival order (first come, first served), so that no thread or task
     starves. Budgets are sliding windows of 60 s and 24 h; with `budget_scope="connection"`
-    (the default, and the strictest reading of Sage's limits) all businesses of a connection
-    share one budget, with `"business"` each business has its own, and a request whose
-    business is out of budget steps aside: the other businesses' requests behind it go on.
+    (the default) all businesses of a connection share one budget, with `"business"` each
+    business has its own, and a request whose business is out of budget steps aside: the
+    other businesses' requests behind it go on.
+
+    With `adaptive=True` (the default) a 429 halves the cap on requests in flight and each
+    answer after it climbs back a little (`learned_concurrency`), so that a burst against a
+    lower cap than ours does not turn into a storm of 429s.
     """
 
     def __init__(
         self,
         *,
         concurrency: int | None = DEFAULT_CONCURRENCY,
-        per_minute: int | None = DEFAULT_PER_MINUTE,
-        per_day: int | None = DEFAULT_PER_DAY,
+        per_minute: int | None = None,
+        per_day: int | None = None,
+        app_per_day: int | None = DEFAULT_APP_PER_DAY,
         budget_scope: BudgetScope = "connection",
+        adaptive: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
-        check_limits(
-            (("concurrency", concurrency), ("per_minute", per_minute), ("per_day", per_day)),
-            budget_scope,
+        limits = (
+            (CONCURRENCY, concurrency),
+            (PER_MINUTE, per_minute),
+            (PER_DAY, per_day),
+            (APP_PER_DAY, app_per_day),
         )
+        check_limits(limits, budget_scope)
         self.concurrency = concurrency
         self.per_minute = per_minute
         self.per_day = per_day
+        self.app_per_day = app_per_day
         self.budget_scope = budget_scope
+        self.adaptive = adaptive
+        self._cap = AdaptiveCap(concurrency)
         self._clock = clock
         self._sleep = sleep
         self._async_sleep = async_sleep or asyncio.sleep
@@ -52,7 +83,9 @@ class LocalLimits(Limits):
         self._tickets = 0
         self._in_flight = 0
         self._paused_until = 0.0
-        self._windows: dict[str, tuple[collections.deque[float], collections.deque[float]]] = {}
+        self._windows: dict[str, list[tuple[str, Window]]] = {}  # per budget key
+        self._app = [] if app_per_day is None else [(APP_PER_DAY, Window(86_400.0, app_per_day))]
+        self._holding = CONCURRENCY  # what holds up the first waiter (and so those behind it)
         # Only the first waiter can go next, so only it is woken: waking every waiter on each
         # release costs a context switch per waiter, which with dozens of threads is most of
         # what the limiter costs.
@@ -63,53 +96,81 @@ class LocalLimits(Limits):
     def __repr__(self) -> str:
         return (
             f"LocalLimits(concurrency={self.concurrency}, per_minute={self.per_minute}, "
-            f"per_day={self.per_day}, budget_scope={self.budget_scope!r})"
+            f"per_day={self.per_day}, app_per_day={self.app_per_day}, "
+            f"budget_scope={self.budget_scope!r}, adaptive={self.adaptive})"
         )
 
     @property
     def in_flight(self) -> int:
         return self._in_flight
 
+    @property
+    def learned_concurrency(self) -> int | None:
+        """The cap on requests in flight now: `concurrency`, or less after 429s (adaptive)."""
+        return self._cap.limit
+
     def _key(self, business: str | None) -> str:
         return (business or "") if self.budget_scope == "business" else ""
 
-    def _budget_wait(self, key: str, now: float) -> float:
-        """Seconds until `key`'s budgets allow one more request (0.0: now)."""
-        wait = 0.0
-        minute, day = self._windows.setdefault(key, (collections.deque(), collections.deque()))
-        for window, size, limit in ((minute, 60.0, self.per_minute), (day, 86400.0, self.per_day)):
-            while window and window[0] <= now - size:
-                window.popleft()
-            if limit is not None and len(window) >= limit:
-                wait = max(wait, window[len(window) - limit] + size - now)
-        return wait
+    def _budgets(self, key: str) -> list[tuple[str, Window]]:
+        """The budgets a request counted under `key` spends, each with its name."""
+        windows = self._windows.get(key)
+        if windows is None:
+            sizes = ((PER_MINUTE, 60.0, self.per_minute), (PER_DAY, 86_400.0, self.per_day))
+            own = [(name, Window(size, limit)) for name, size, limit in sizes if limit is not None]
+            windows = self._windows[key] = [*self._app, *own]
+        return windows
+
+    def _budget_wait(self, key: str, now: float) -> tuple[float, str]:
+        """Seconds until `key`'s budgets allow one more request (0.0: now), and which holds."""
+        wait, cause = 0.0, CONCURRENCY
+        for name, window in self._budgets(key):
+            seconds = window.wait(now)
+            if seconds > wait:
+                wait, cause = seconds, name
+        return wait, cause
 
     def _grant(self, key: str, now: float) -> None:
-        minute, day = self._windows[key]
-        minute.append(now)
-        day.append(now)
+        for _, window in self._budgets(key):
+            window.spend(now)
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
 
-    def _try(self, ticket: int, key: str) -> float | None:
+    def _try(self, ticket: int, key: str) -> tuple[float | None, str]:
         """Under the lock: grant `ticket` if it is first in line (see `_first`), a slot is free
-        and the pause and its budgets allow. Else 0 < seconds to wait, or None: wait to be
-        woken (by a release, or by those ahead moving on)."""
+        and the pause and its budgets allow (0.0). Else 0 < seconds to wait, or None: wait to
+        be woken (by a release, or by those ahead moving on); and what it waits for."""
         if self._first() != ticket:
-            return None
-        if self.concurrency is not None and self._in_flight >= self.concurrency:
-            return None  # first a free slot, then the time: no request still runs when it passes
+            return None, self._holding
+        cap = self._cap.limit
+        if cap is not None and self._in_flight >= cap:
+            # first a free slot, then the time: no request still runs when it passes
+            self._holding = CONCURRENCY
+            return None, CONCURRENCY
         now = self._clock()
-        budget = self._budget_wait(key, now)
-        wait = max(0.0, self._paused_until - now, budget)
-        if wait == 0.0:
+        budget, cause = self._budget_wait(key, now)
+        paused = self._paused_until - now
+        if paused <= 0.0 and budget == 0.0:
             self._grant(key, now)
             self._leave(ticket)
             self._wake()
-        elif budget > 0.0:
+            return 0.0, CONCURRENCY
+        if budget > 0.0:
             self._out_of_budget[ticket] = now + budget
             self._wake()  # it steps aside: a request with other budgets may go meanwhile
-        return wait
+        if paused >= budget:
+            budget, cause = paused, RETRY_AFTER
+        self._holding = cause
+        return budget, cause
+
+    def _waiting(self, watch: Stopwatch | None, cause: str) -> Stopwatch:
+        """A request waits (again) for `cause`: its stopwatch, counted as a throttled wait the
+        first time."""
+        if watch is None:
+            self.throttled_waits += 1
+            watch = Stopwatch(self._clock)
+        watch.start(cause)
+        return watch
 
     def _first(self) -> int | None:
         """Under the lock: the first waiter that may go. Waiting is first come, first served,
@@ -158,20 +219,18 @@ class LocalLimits(Limits):
             if waker is not None:
                 waker()
 
-    def acquire(self, business: str | None) -> None:
+    def acquire(self, business: str | None) -> dict[str, float] | None:
         key = self._key(business)
+        watch: Stopwatch | None = None
         with self._lock:
             ticket = self._enqueue(key)
             waiter: threading.Condition | None = None
             try:
-                counted = False
                 while True:
-                    wait = self._try(ticket, key)
+                    wait, cause = self._try(ticket, key)
                     if wait == 0.0:
-                        return
-                    if not counted:
-                        self.throttled_waits += 1
-                        counted = True
+                        return None if watch is None else watch.stop()
+                    watch = self._waiting(watch, cause)
                     if wait is None:
                         if waiter is None:
                             waiter = threading.Condition(self._lock)
@@ -189,25 +248,23 @@ class LocalLimits(Limits):
             finally:
                 self._wakers.pop(ticket, None)
 
-    async def aacquire(self, business: str | None) -> None:
+    async def aacquire(self, business: str | None) -> dict[str, float] | None:
         key = self._key(business)
         loop = asyncio.get_running_loop()
+        watch: Stopwatch | None = None
         with self._lock:
             ticket = self._enqueue(key)
-        counted = False
         try:
             while True:
                 with self._lock:
-                    wait = self._try(ticket, key)
+                    wait, cause = self._try(ticket, key)
                     if wait == 0.0:
-                        return
+                        return None if watch is None else watch.stop()
+                    watch = self._waiting(watch, cause)
                     future: asyncio.Future[None] = loop.create_future()
                     self._wakers[ticket] = functools.partial(
                         loop.call_soon_threadsafe, resolve, future
                     )
-                if not counted:
-                    self.throttled_waits += 1
-                    counted = True
                 if wait is None:
                     await future
                 else:
@@ -223,8 +280,13 @@ class LocalLimits(Limits):
     def release(self) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._cap.answered()
             self._wake()
 
     def pause(self, seconds: float) -> None:
+        """Sage answered 429: hold every new request back for `seconds`, and (adaptive) lower
+        the cap on requests in flight."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+            if self.adaptive:
+                self._cap.throttled(self._in_flight)

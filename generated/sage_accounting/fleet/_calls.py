@@ -15,6 +15,7 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
+from .._budget import Stopwatch
 from ._connection import RedisUnavailableError, exchange
 from ._handover import NO_SLOT, Shared
 from ._heartbeat import pause_left
@@ -27,6 +28,7 @@ from ._scripts import (
     RELEASE_KEYS,
     TAKE_OVER,
     Words,
+    cause_of,
 )
 
 logger = logging.getLogger("sage_accounting.fleet")
@@ -58,8 +60,9 @@ class Calls:
 
     # --- sync ---------------------------------------------------------------------------------
 
-    def ask(self, business: str | None) -> tuple[str, bool]:
-        """Wait in the fleet's queue for a slot: (the slot, whether the request had to wait)."""
+    def ask(self, business: str | None, watch: Stopwatch) -> tuple[str, bool]:
+        """Wait in the fleet's queue for a slot, timed on `watch`: (the slot, whether the
+        request had to wait)."""
         connection = self.connection
         ticket = secrets.token_hex(12)
         packed = self.words.acquire_packed(business, ticket)
@@ -77,8 +80,11 @@ class Calls:
         try:
             waited = False
             while True:
-                granted, sleep, must_wait = self.words.answer(connection.call(attempt, ASKING))
-                waited = waited or must_wait
+                began = time.monotonic()
+                granted, sleep, cause = self.words.answer(connection.call(attempt, ASKING))
+                if cause is not None:  # the round trip's BLPOP waited (or a short sleep is due)
+                    waited = True
+                    watch.add(cause, time.monotonic() - began + sleep)
                 if granted:
                     return self.granted(ticket), waited
                 if sleep:
@@ -154,7 +160,7 @@ class Calls:
 
     # --- async --------------------------------------------------------------------------------
 
-    async def aask(self, business: str | None) -> tuple[str, bool]:
+    async def aask(self, business: str | None, watch: Stopwatch) -> tuple[str, bool]:
         connection = self.connection
         ticket = secrets.token_hex(12)
         words, box = self.words.acquire(business, ticket), self.words.box(ticket)
@@ -162,23 +168,26 @@ class Calls:
         # Two calls, not one pipelined round trip as in the sync twin: a task cancelled while
         # a pipeline waits would hand its connection back with an answer still to come, which
         # the connection's next user would read as its own. Single commands are safe.
-        async def ask(client: redis.asyncio.Redis) -> Sequence[int]:
-            answer: Sequence[int] = await ACQUIRE.arun_words(client, ACQUIRE_KEYS, words)
+        async def ask(client: redis.asyncio.Redis) -> Sequence[Any]:
+            answer: Sequence[Any] = await ACQUIRE.arun_words(client, ACQUIRE_KEYS, words)
             return answer
 
         try:
             waited = False
             while True:
-                granted, wait_ms = await connection.acall(ask, ASKING)
+                granted, wait_ms, *held = await connection.acall(ask, ASKING)
                 if granted:
+                    watch.stop()
                     return self.granted(ticket), waited
                 waited = True
                 seconds = self.words.wait_seconds(int(wait_ms))
+                watch.start(cause_of(held))
 
                 async def wait(client: redis.asyncio.Redis, seconds: float = seconds) -> Any:
                     return await client.blpop([box], timeout=seconds)  # type: ignore[misc]
 
                 if await connection.acall(wait, "waiting for a slot") is not None:
+                    watch.stop()
                     return ticket, True  # a release handed this waiter its slot
         except BaseException as error:
             if not isinstance(error, RedisUnavailableError):

@@ -40,8 +40,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from .._budget import BudgetScope, check_limits, resolve
-from .._limits import DEFAULT_CONCURRENCY, DEFAULT_PER_DAY, DEFAULT_PER_MINUTE, Limits
+from .._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
+from .._limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
 from .._local_limits import LocalLimits
 from ._calls import Calls
 from ._connection import DEFAULT_TIMEOUT, Connection, RedisUnavailableError
@@ -50,10 +50,9 @@ from ._scripts import Words
 
 logger = logging.getLogger("sage_accounting.fleet")
 
-OnRedisError = Literal["fail", "local"]
+__all__ = ["DEFAULT_APP_PER_DAY", "OnRedisError", "RedisLimits"]
 
-#: Sage's published app-wide budget: 15 requests a second on average.
-DEFAULT_APP_PER_DAY = 1_296_000
+OnRedisError = Literal["fail", "local"]
 
 
 class RedisLimits(Limits):
@@ -61,9 +60,10 @@ class RedisLimits(Limits):
 
     - `concurrency`: requests in flight across the fleet (Sage: 150 per app).
     - `app_per_day`: requests a day across the fleet (Sage: 1,296,000 per app).
-    - `per_minute`, `per_day`: budgets per connection (`budget_scope="connection"`, the
-      default: `for_connection(name)` gives each customer's budget) or per business
-      (`"business"`, by the X-Business header). `None` disables a limit.
+    - `per_minute`, `per_day`: opt-in budgets (Sage documents none for v3.1) per connection
+      (`budget_scope="connection"`, the default: `for_connection(name)` gives each customer's
+      budget) or per business (`"business"`, by the X-Business header). `None` disables a
+      limit.
     - `lease`: seconds after which the slots of a process that stopped renewing them (killed)
       return; live processes renew every `lease / 3` seconds.
     - `on_redis_error`: `"fail"` (the default) raises `RedisUnavailableError` when Redis cannot
@@ -84,8 +84,8 @@ class RedisLimits(Limits):
         *,
         namespace: str = "sage",
         concurrency: int | None = DEFAULT_CONCURRENCY,
-        per_minute: int | None = DEFAULT_PER_MINUTE,
-        per_day: int | None = DEFAULT_PER_DAY,
+        per_minute: int | None = None,
+        per_day: int | None = None,
         app_per_day: int | None = DEFAULT_APP_PER_DAY,
         budget_scope: BudgetScope = "connection",
         connection_name: str = "default",
@@ -130,6 +130,7 @@ class RedisLimits(Limits):
                 concurrency=concurrency,
                 per_minute=per_minute,
                 per_day=per_day,
+                app_per_day=app_per_day,
                 budget_scope=budget_scope,
             ),
         )
@@ -206,39 +207,46 @@ class RedisLimits(Limits):
 
     # --- the Limits seam ----------------------------------------------------------------------
 
-    def acquire(self, business: str | None) -> None:
+    def acquire(self, business: str | None) -> dict[str, float] | None:
+        watch = Stopwatch(time.monotonic)
         if not self._local_now():
             try:
-                self._shared.hold(*self._acquire_redis(business))
-                return
+                self._shared.hold(*self._acquire_redis(business, watch))
+                return watch.stop() or None
             except RedisUnavailableError as error:
                 self._fall_back(error)
-        self._shared.fallback.acquire(business)
+        watch.merge(self._shared.fallback.acquire(business))
         self._shared.hold(LOCAL)
+        return watch.stop() or None
 
-    def _acquire_redis(self, business: str | None) -> tuple[str, int]:
+    def _acquire_redis(self, business: str | None, watch: Stopwatch) -> tuple[str, int]:
         """A slot (and how often it was handed over): handed over by a thread of this process,
         or asked of Redis when no other thread here is asking for the same scope already."""
         if not self.handovers:
-            return self._ask(business), 0
+            return self._ask(business, watch), 0
         scope = self._words.scope(business)
         ready = self._shared.condition()
-        waiter = self._line_up(scope, ready.notify)
+        waiter = self._line_up(scope, ready.notify, watch)
         if waiter is not None and self._wait_here(waiter, ready):
+            watch.stop()
             if self._calls.take_over(business, waiter.slot):
                 return waiter.slot, waiter.passes
             self._start_asking(scope)  # it went back to the fleet's queue: ask there
+        watch.stop()
         with self._asking(scope):
-            return self._ask(business), 0
+            return self._ask(business, watch), 0
 
-    def _ask(self, business: str | None) -> str:
-        slot, waited = self._calls.ask(business)
+    def _ask(self, business: str | None, watch: Stopwatch) -> str:
+        slot, waited = self._calls.ask(business, watch)
         self.throttled_waits += waited
         return slot
 
-    def _line_up(self, scope: str, wake: Callable[[], object]) -> Waiter | None:
+    def _line_up(self, scope: str, wake: Callable[[], object], watch: Stopwatch) -> Waiter | None:
+        """Line up in this process (timed on `watch` as waiting for a slot), or ask (None)."""
         waiter = self._shared.line_up(scope, wake)
-        self.throttled_waits += waiter is not None
+        if waiter is not None:
+            self.throttled_waits += 1
+            watch.start(CONCURRENCY)
         return waiter
 
     def _start_asking(self, scope: str) -> None:
@@ -272,33 +280,38 @@ class RedisLimits(Limits):
             raise
         return waiter.outcome == "slot"
 
-    async def aacquire(self, business: str | None) -> None:
+    async def aacquire(self, business: str | None) -> dict[str, float] | None:
+        watch = Stopwatch(time.monotonic)
         if not self._local_now():
             try:
-                self._shared.hold(*await self._aacquire_redis(business))
-                return
+                self._shared.hold(*await self._aacquire_redis(business, watch))
+                return watch.stop() or None
             except RedisUnavailableError as error:
                 self._fall_back(error)
-        await self._shared.fallback.aacquire(business)
+        watch.merge(await self._shared.fallback.aacquire(business))
         self._shared.hold(LOCAL)
+        return watch.stop() or None
 
-    async def _aacquire_redis(self, business: str | None) -> tuple[str, int]:
+    async def _aacquire_redis(self, business: str | None, watch: Stopwatch) -> tuple[str, int]:
         """The async twin of `_acquire_redis`: tasks wait in the same line as threads."""
         if not self.handovers:
-            return await self._aask(business), 0
+            return await self._aask(business, watch), 0
         scope = self._words.scope(business)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        waiter = self._line_up(scope, functools.partial(loop.call_soon_threadsafe, resolve, future))
+        wake = functools.partial(loop.call_soon_threadsafe, resolve, future)
+        waiter = self._line_up(scope, wake, watch)
         if waiter is not None and await self._await_here(waiter, future):
+            watch.stop()
             if await self._calls.atake_over(business, waiter.slot):
                 return waiter.slot, waiter.passes
             self._start_asking(scope)
+        watch.stop()
         with self._asking(scope):
-            return await self._aask(business), 0
+            return await self._aask(business, watch), 0
 
-    async def _aask(self, business: str | None) -> str:
-        slot, waited = await self._calls.aask(business)
+    async def _aask(self, business: str | None, watch: Stopwatch) -> str:
+        slot, waited = await self._calls.aask(business, watch)
         self.throttled_waits += waited
         return slot
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+from .._budget import CONCURRENCY
 from ._connection import Lua, head, pack, word
 
 
@@ -175,14 +176,23 @@ class Words:
             return self.poll
         return max(0.001, min(self.poll, wait_ms / 1000))
 
-    def answer(self, answer: Sequence[Any]) -> tuple[bool, float, bool]:
+    def answer(self, answer: Sequence[Any]) -> tuple[bool, float, str | None]:
         """Read the acquire script's answer and the BLPOP sent behind it: (granted, seconds to
-        sleep before asking again, whether the request had to wait)."""
+        sleep before asking again, what the request waited for: None when it did not)."""
         if answer is ASK_AGAIN:  # the scripts had to be loaded again: no wait
-            return False, 0.0, False
-        (granted, wait_ms), popped = answer
+            return False, 0.0, None
+        (granted, wait_ms, *held), popped = answer
+        cause = cause_of(held)
         if popped is not None and popped[1] in GRANTED:
-            return True, 0.0, not granted  # at once, or handed a slot by a release
+            return True, 0.0, None if granted else cause  # at once, or handed a slot
         if popped is not None:  # 'retry': a wait shorter than a poll, slept here
-            return False, self.wait_seconds(int(wait_ms)), True
-        return False, 0.0, True  # the BLPOP waited a whole poll: ask again at once
+            return False, self.wait_seconds(int(wait_ms)), cause
+        return False, 0.0, cause  # the BLPOP waited a whole poll: ask again at once
+
+
+def cause_of(held: Sequence[Any]) -> str:
+    """What the acquire script said a waiter waits for (bytes or str, as the client decodes)."""
+    if not held:
+        return CONCURRENCY
+    cause = held[0]
+    return cause.decode() if isinstance(cause, bytes) else str(cause)

@@ -62,12 +62,16 @@ end
 
 local DAY, MINUTE = 86400000, 60000
 
--- Budgets of a request: keys app_day, scope_minute, scope_day and their limits.
+-- Budgets of a request: keys app_day, scope_minute, scope_day and their limits. Answers the
+-- milliseconds until all allow one more request, and the name of the one that holds longest.
+local BUDGETS = {{'app_per_day', DAY}, {'per_minute', MINUTE}, {'per_day', DAY}}
 local function budget_wait(k, l, now)
-  return math.max(
-    window_wait(k[1], DAY, l[1], now),
-    window_wait(k[2], MINUTE, l[2], now),
-    window_wait(k[3], DAY, l[3], now))
+  local wait, cause = 0, 'concurrency'
+  for i, budget in ipairs(BUDGETS) do
+    local w = window_wait(k[i], budget[2], l[i], now)
+    if w > wait then wait, cause = w, budget[1] end
+  end
+  return wait, cause
 end
 
 local function budget_spend(k, l, now)
