@@ -42,7 +42,7 @@ def _contend(acquire: Callable[[], object], release: Callable[[], object]) -> fl
 
 def _run(context: Context) -> list[Result]:
     context.ours_parent()
-    from sage_accounting._limits import LocalLimits
+    from sage_accounting import LocalLimits
 
     ours: list[float] = []
     baseline: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .adaptive import ADAPTIVE
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -18,6 +19,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     EXTRACT,
     SYNC,
     LIMITS,
+    ADAPTIVE,
     FLEET,
     REGENERATE,
 )

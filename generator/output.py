@@ -15,7 +15,9 @@ import jinja2
 from .spec import PROJECT_ROOT, SpecDocument
 
 RUFF_CONFIG = PROJECT_ROOT / "pyproject.toml"
-STAMPED_SUFFIXES = {".py", ".typed"}
+STAMPED_SUFFIXES = {".py", ".typed", ".lua"}
+#: How a line comment starts in the files whose comments are not Python's.
+COMMENT_STARTS = {".lua": "--"}
 
 
 class FormatError(RuntimeError):
@@ -37,8 +39,14 @@ def stamp(root: Path, header_for: Callable[[Path], str]) -> None:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in STAMPED_SUFFIXES:
             continue
-        line = header_for(path)
+        line = comment_in(path.suffix, header_for(path))
         path.write_text(f"{line}\n{path.read_text(encoding='utf-8')}", encoding="utf-8")
+
+
+def comment_in(suffix: str, line: str) -> str:
+    """A `# ...` comment line as a comment of the language of files ending in `suffix`."""
+    start = COMMENT_STARTS.get(suffix)
+    return line if start is None else start + line.removeprefix("#")
 
 
 def copy_overlay_modules(

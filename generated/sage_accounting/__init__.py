@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._limits import Limits as Limits
-    from ._limits import LocalLimits as LocalLimits
+    from ._local_limits import LocalLimits as LocalLimits
     from ._retry import RetryPolicy as RetryPolicy
     from ._sage import AsyncSageAccounting as AsyncSageAccounting
     from ._sage import SageAccounting as SageAccounting
@@ -27,7 +27,7 @@ _LAZY: dict[str, str] = {
     "AuthenticatedClient": ".client",
     "Client": ".client",
     "Limits": "._limits",
-    "LocalLimits": "._limits",
+    "LocalLimits": "._local_limits",
     "RetryPolicy": "._retry",
     "SageAccounting": "._sage",
     "Token": "._token",

@@ -17,6 +17,10 @@ record as sending it once. Any other POST that may have reached Sage is not repe
 caller opts in, so a retry never creates a record twice. Waits honour `Retry-After` (seconds
 or an HTTP date), else exponential backoff with full jitter, capped; `max_retries` and a total
 `deadline` bound each call.
+
+Every wait of a call is timed by cause (the limits' `acquire` says what held it; a retry's own
+wait is `retry_after` after a 429, else `backoff`) and summed in `RetryStats.waited`; a call
+that waited more than `LOG_WAITS_OVER` seconds on limits or pauses says so once at INFO.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from typing import Any
 import attrs
 import httpx
 
+from ._budget import BACKOFF, RETRY_AFTER
 from ._idempotency import carries_idempotency_id
-from ._limits import Limits
+from ._limits import Limits, Waited
 from .errors import APIConnectionError, APITimeoutError
 
 logger = logging.getLogger("sage_accounting")
@@ -43,6 +48,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
 #: The request extension carrying a per-call `RetryPolicy` (set by `with_options`).
 POLICY_EXTENSION = "sage_accounting.retry_policy"
+#: A call that waited longer than this on client-side limits or pauses logs it at INFO.
+LOG_WAITS_OVER = 1.0
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAYBE_SENT = (
@@ -112,15 +119,23 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
 
 @attrs.define
 class RetryStats:
-    """Counters of one client (and its children): retries made, throttled waits."""
+    """Counters of one client (and its children): retries made, throttled waits, and seconds
+    spent waiting per cause (`concurrency`, `per_minute`, `per_day`, `app_per_day`,
+    `retry_after`, `backoff`)."""
 
     retries: int = 0
     throttled_waits: int = 0
+    waited: dict[str, float] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False, eq=False)
 
     def count_retry(self) -> None:
         with self._lock:
             self.retries += 1
+
+    def count_waits(self, waited: Waited) -> None:
+        with self._lock:
+            for cause, seconds in waited.items():
+                self.waited[cause] = self.waited.get(cause, 0.0) + seconds
 
 
 class _Attempts:
@@ -137,7 +152,10 @@ class _Attempts:
         self.business = request.headers.get("x-business")
         self.attempt = 0
         self.started = transport.clock()
+        self.cause = BACKOFF  # what the wait before the next retry is for
         self._replay_safe: bool | None = None
+        self._held: dict[str, float] | None = None  # seconds held by limits and pauses
+        self._logged_wait = False
 
     @property
     def replay_safe(self) -> bool:
@@ -173,6 +191,7 @@ class _Attempts:
         wait = asked if asked is not None else self.policy.backoff(self.attempt, self.core.rng)
         if not self._within_deadline(wait):
             return None
+        self.cause = RETRY_AFTER if status == 429 else BACKOFF
         self._log(f"HTTP {status}", wait, asked is not None)
         return wait
 
@@ -184,8 +203,27 @@ class _Attempts:
         wait = self.policy.backoff(self.attempt, self.core.rng)
         if not self._within_deadline(wait):
             return None
+        self.cause = BACKOFF
         self._log(type(error).__name__, wait, False)
         return wait
+
+    def waited(self, waited: Waited | None) -> None:
+        """Count what this call waited for (the limits' answer, or a retry's wait), and say
+        once at INFO when limits or pauses held it more than `LOG_WAITS_OVER` seconds in all."""
+        if not waited:
+            return
+        self.core.stats.count_waits(waited)
+        if self._held is None:
+            self._held = {}
+        for cause, seconds in waited.items():
+            if cause != BACKOFF:
+                self._held[cause] = self._held.get(cause, 0.0) + seconds
+        total = sum(self._held.values())
+        if self._logged_wait or total <= LOG_WAITS_OVER:
+            return
+        self._logged_wait = True
+        causes = ", ".join(f"{cause} {seconds:.1f}s" for cause, seconds in self._held.items())
+        logger.info("%s waited %.1fs for limits and pauses (%s)", self.where, total, causes)
 
     def _log(self, reason: str, wait: float, asked: bool) -> None:
         self.attempt += 1
@@ -252,7 +290,7 @@ class RetryTransport(httpx.BaseTransport, _RetryCore):
         attempts = _Attempts(self, request)
         while True:
             if self.limits is not None:
-                self.limits.acquire(attempts.business)
+                attempts.waited(self.limits.acquire(attempts.business))
             try:
                 response = self.inner.handle_request(request)
                 response.read()  # the slot is held until the answer is in
@@ -273,6 +311,7 @@ class RetryTransport(httpx.BaseTransport, _RetryCore):
                 if self.limits is not None:
                     self.limits.release()
             self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
 
     def close(self) -> None:
         self.inner.close()
@@ -302,7 +341,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
         attempts = _Attempts(self, request)
         while True:
             if self.limits is not None:
-                await self.limits.aacquire(attempts.business)
+                attempts.waited(await self.limits.aacquire(attempts.business))
             try:
                 response = await self.inner.handle_async_request(request)
                 await response.aread()
@@ -323,6 +362,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
                 if self.limits is not None:
                     await self.limits.arelease()
             await self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
-from ._limits import Limits, LocalLimits
+from ._limits import Limits
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
 from ._token import Token
@@ -184,10 +184,12 @@ class _ClientCore(Generic[H, T]):
 
     @property
     def retry_stats(self) -> RetryStats:
-        """Retries made and throttled waits, for this client and the ones derived from it."""
+        """Retries made, throttled waits and seconds waited per cause (`waited`), for this
+        client and the ones derived from it."""
         shared = self._shared
-        if isinstance(shared.limits, LocalLimits):
-            shared.stats.throttled_waits = shared.limits.throttled_waits
+        waits = getattr(shared.limits, "throttled_waits", None)  # LocalLimits', RedisLimits'
+        if isinstance(waits, int):
+            shared.stats.throttled_waits = waits
         return shared.stats
 
     def with_business(self, business_id: str) -> Self:

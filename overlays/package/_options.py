@@ -15,7 +15,8 @@ from typing import Any
 import attrs
 import httpx
 
-from ._limits import Limits, LocalLimits
+from ._limits import Limits
+from ._local_limits import LocalLimits
 from ._retry import POLICY_EXTENSION, RetryPolicy
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL

@@ -59,8 +59,7 @@ class FleetConfig:
 
 
 def _client(config: FleetConfig) -> Any:
-    from sage_accounting import SageAccounting
-    from sage_accounting._limits import LocalLimits
+    from sage_accounting import LocalLimits, SageAccounting
     from sage_accounting._retry import RetryPolicy
     from sage_accounting.fleet import RedisLimits, RedisTokenStore
 

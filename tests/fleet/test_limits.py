@@ -293,3 +293,32 @@ def test_settings_are_checked(redis_url: str) -> None:
         _limits(redis_url, on_redis_error="ignore")
     with pytest.raises(ValueError, match="budget_scope"):
         _limits(redis_url, budget_scope="user")
+
+
+def test_the_defaults_are_what_sage_documents_for_v3_1(redis_url: str) -> None:
+    limits = RedisLimits(redis_url, namespace="defaults")
+    assert (limits.concurrency, limits.app_per_day) == (150, 1_296_000)
+    assert (limits.per_minute, limits.per_day) == (None, None)  # no v3.1 figure: opt-in
+    for _ in range(300):  # more than the old 100-a-minute default, without a wait
+        assert limits.acquire(None) is None
+        limits.release()
+    assert limits.throttled_waits == 0
+
+
+def test_a_wait_says_what_held_it(redis_url: str) -> None:
+    limits = _limits(redis_url, namespace="held", concurrency=1, poll=0.05)
+    limits.pause(0.2)  # Sage's Retry-After, heard by the whole fleet
+    waited = limits.acquire(None)
+    assert waited is not None and set(waited) == {"retry_after"}
+    holder_done = threading.Event()
+
+    def hold_then_release() -> None:
+        holder_done.wait(5)
+        limits.release()
+
+    threading.Thread(target=hold_then_release, daemon=True).start()
+    other = _limits(redis_url, namespace="held", concurrency=1, poll=0.05)
+    threading.Timer(0.1, holder_done.set).start()
+    waited = other.acquire(None)  # the one slot is held until the holder releases it
+    assert waited is not None and set(waited) == {"concurrency"}
+    other.release()

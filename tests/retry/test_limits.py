@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sage_accounting._limits import LocalLimits
+from sage_accounting import LocalLimits
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._clock import FakeClock
 from tests.waiting import until
