@@ -83,6 +83,15 @@ def overlays(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """20 minutes against the served emulator with faults and 1-second tokens; fails on a
+    leak, a lost or duplicated record, or a refresh token used twice (`-- --seconds 60`)."""
+    _install_groups(session, "test")
+    session.install("-e", ".", "--no-deps")
+    session.run("python", "-m", "benchmarks.soak", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The drift check, lint, typecheck, then pytest (extra args go to pytest)."""
     _install_groups(session, "test", "typecheck", "lint")

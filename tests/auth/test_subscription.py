@@ -279,3 +279,39 @@ def test_the_refusal_shows_no_secret(fake: SageEmulator, lapsed: str) -> None:
 def test_a_bad_refused_business_ttl_is_named(fake: SageEmulator, ttl: object) -> None:
     with pytest.raises(ValueError, match="refused_business_ttl"):
         SageAccounting(token=token_of(fake), refused_business_ttl=ttl)  # type: ignore[arg-type]
+
+
+class _SlowToSage(httpx.BaseTransport):
+    """The emulator behind a queue: the first `delayed` API requests reach it only after the
+    token they carry has expired (as a request held by retries or limits would)."""
+
+    def __init__(self, fake: SageEmulator, delayed: int) -> None:
+        self.fake = fake
+        self.delayed = delayed
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if "/v3.1/" in request.url.path and self.delayed > 0:
+            self.delayed -= 1
+            self.fake.clock.advance(400)  # past the 300-second token
+        return self.fake.transport.handle_request(request)
+
+
+def test_a_token_that_expires_on_the_way_is_refreshed_again_not_taken_for_a_refusal(
+    fake: SageEmulator,
+) -> None:
+    fake.seed("contacts", 2)
+    with make_client(fake, transport=_SlowToSage(fake, delayed=2)) as sage:
+        assert len(list(sage.contacts.list())) == 2
+    assert fake.stats.token_calls == 2  # the first refresh's token expired on the way too
+
+
+def test_a_token_that_always_expires_on_the_way_ends_in_an_authentication_error(
+    fake: SageEmulator,
+) -> None:
+    with (
+        make_client(fake, transport=_SlowToSage(fake, delayed=10)) as sage,
+        pytest.raises(AuthenticationError) as caught,
+    ):
+        sage.lead_business()
+    assert not isinstance(caught.value, SubscriptionError)
+    assert fake.stats.token_calls == 3  # MAX_REFRESHES, then the 401 as it is

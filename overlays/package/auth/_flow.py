@@ -60,6 +60,9 @@ class _StoredToken:
 
 
 _Yield = httpx.Request | _NeedToken | _StoredToken
+#: Refreshes one call may make when its token keeps expiring before the request reaches Sage
+#: (a 401 with a token our clock says is expired is an expiry, not a refusal).
+MAX_REFRESHES = 3
 _NO_LOCK = contextlib.nullcontext()  # reusable, sync and async
 
 
@@ -264,28 +267,31 @@ class SageAuth(httpx.Auth):
             refusal = manager.refusals.get(self.business_id, token)
             if refusal is not None:
                 raise refusal.again(request.method, str(request.url))
-        self._authorize(request, token)
-        response = yield request
-        assert isinstance(response, httpx.Response)
-        if response.status_code != 401 or not manager.can_refresh(token):
-            if response.status_code < 400:
-                manager.refusals.answered(self.business_id, ok=True)
-            return None
-        # One refresh a call, and none for a token this call just got or that is already the
-        # fresher one of a 401 for this business: neither 401 can be an expired token.
-        if refreshed or manager.refusals.refused(self.business_id, token):
-            return token
-        answer = yield _NeedToken(stale=token.access_token)
-        assert isinstance(answer, Token)
-        token = answer
-        manager.refusals.checking(self.business_id, token)
-        self._authorize(request, token)
-        response = yield request
-        assert isinstance(response, httpx.Response)
-        if response.status_code == 401:
-            return token  # the fresher token was refused too: Sage refuses the business
-        manager.refusals.answered(self.business_id, ok=response.status_code < 400)
-        return None
+        checking = False
+        refreshes = 1 if refreshed else 0
+        while True:
+            self._authorize(request, token)
+            response = yield request
+            assert isinstance(response, httpx.Response)
+            if response.status_code != 401 or not manager.can_refresh(token):
+                if checking or response.status_code < 400:
+                    manager.refusals.answered(self.business_id, ok=response.status_code < 400)
+                return None
+            if manager.fresh(token):
+                # A 401 with a token far from its expiry. One refresh a call tells an expired
+                # token from a refused business: none for a token this call just got or that
+                # is already the fresher one of a 401 for this business.
+                if refreshes or manager.refusals.refused(self.business_id, token):
+                    return token  # Sage refuses the business
+            elif refreshes >= MAX_REFRESHES:
+                return None  # expired in flight again and again: the 401 goes to the caller
+            # else the token expired while the request waited (retries, limits): refresh again
+            answer = yield _NeedToken(stale=token.access_token)
+            assert isinstance(answer, Token)
+            token = answer
+            refreshes += 1
+            manager.refusals.checking(self.business_id, token)
+            checking = True
 
     def _authorize(self, request: httpx.Request, token: Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.access_token}"
