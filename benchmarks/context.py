@@ -47,8 +47,6 @@ class Context:
         self.spec_path = PATCHED_SPEC
         self.workdir = workdir
         self.log = log
-        # Seconds that building `stock_dir()` took: one sample of the regeneration baseline.
-        self.stock_generate_seconds: float | None = None
         self._ours_parent: Path | None = None
         self._stock_dir: Path | None = None
 
@@ -77,7 +75,7 @@ class Context:
         if self._stock_dir is None:
             target = self.workdir / "stock" / STOCK_PACKAGE
             self.log(f"generating the stock baseline package into {target} ...")
-            self.stock_generate_seconds = self.generate_stock(target)
+            self.generate_stock(target)
             self._stock_dir = target
         return self._stock_dir
 
