@@ -13,7 +13,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from . import extension, wire_code
+from . import extension, fast_copy, wire_code
 from .spec import PROJECT_ROOT
 
 OVERLAYS = PROJECT_ROOT / "overlays"
@@ -43,6 +43,7 @@ def generate_package(
     the client must cover every operation and schema.
     """
     extension.install()
+    fast_copy.install()
     config = Config.from_sources(
         ConfigFile.load_from_path(config_file),
         MetaType.NONE,
