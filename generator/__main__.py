@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="write nothing; fail listing every file of generated/ that differs from the output",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write build/cache (validation and ruff results of earlier runs)",
+    )
     parser.add_argument("--target", type=Path, default=GENERATED, help=argparse.SUPPRESS)
     parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -46,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check=args.check,
             target=args.target,
             pins_file=args.pins,
+            use_cache=not args.no_cache,
         )
     except (SpecError, ConversionError, MergeConflict, ErratumDidNothing, CodegenError) as exc:
         print(f"error: {exc}", file=sys.stderr)
