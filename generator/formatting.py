@@ -59,11 +59,7 @@ def _context(root: Path, files: Sequence[Path], config: Path) -> bytes:
         enclosing.append(parent.name)
     project = config.parent
     # ruff counts a module as first-party when its project (or project/src) has it.
-    top_level = [
-        sorted(p.name for p in folder.iterdir())
-        for folder in (project, project / "src")
-        if folder.is_dir()
-    ]
+    top_level = [_modules(folder) for folder in (project, project / "src") if folder.is_dir()]
     context = {
         "ruff": version("ruff"),
         "config": hashlib.sha256(config.read_bytes()).hexdigest(),
@@ -73,6 +69,16 @@ def _context(root: Path, files: Sequence[Path], config: Path) -> bytes:
         "enclosing": enclosing,
     }
     return json.dumps(context, sort_keys=True).encode()
+
+
+def _modules(folder: Path) -> list[str]:
+    """Names in `folder` an import could mean: packages and modules (not .pytest_cache...)."""
+    return sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if (entry.is_dir() and entry.name.isidentifier())
+        or (entry.suffix in PYTHON_SUFFIXES and entry.stem.isidentifier())
+    )
 
 
 def _key(context: bytes, relative: str, content: bytes) -> str:

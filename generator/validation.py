@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,16 @@ def cache_key(spec: dict[str, Any]) -> str:
     """sha256 of the validator's versions and the spec exactly as it is (key order included)."""
     digest = hashlib.sha256()
     for name in _VALIDATOR_DISTRIBUTIONS:
-        digest.update(f"{name}=={version(name)}\n".encode())
+        digest.update(f"{name}=={_version(name)}\n".encode())
     digest.update(json.dumps(spec, ensure_ascii=False, separators=(",", ":")).encode())
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:  # a later validator may not need it: then it is no input
+        return "absent"
 
 
 def validate(spec: dict[str, Any]) -> None:
