@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .core import time_command
+from .core import Timing, measure_command
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATCHED_SPEC = PROJECT_ROOT / "generated" / "openapi.json"
@@ -79,9 +79,9 @@ class Context:
             self._stock_dir = target
         return self._stock_dir
 
-    def generate_stock(self, target: Path) -> float:
+    def generate_stock(self, target: Path) -> Timing:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return time_command(
+        return measure_command(
             stock_generate_argv(self.spec_path, target), cwd=self.root, env=self.env
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .context import PROJECT_ROOT
-from .core import time_command
+from .core import Timing, measure_command
 
 VERSION = "7.0.8"
 CACHE = PROJECT_ROOT / "build" / "bench" / f"swagger2openapi-{VERSION}"
@@ -63,10 +63,11 @@ def converter(log: Callable[[str], None]) -> list[str] | None:
 
 def time_conversion(
     argv: list[str], documents: list[Path], out_dir: Path, *, env: Mapping[str, str]
-) -> float:
-    """Seconds to convert each Swagger 2.0 document to OpenAPI 3, one process each (its CLI)."""
-    seconds = 0.0
+) -> Timing:
+    """Time to convert each Swagger 2.0 document to OpenAPI 3, one process each (its CLI)."""
+    total = Timing(0.0, 0.0)
     for document in documents:
         target = out_dir / f"{document.stem}.openapi.json"
-        seconds += time_command([*argv, str(document), "-o", str(target)], cwd=out_dir, env=env)
-    return seconds
+        command = [*argv, str(document), "-o", str(target)]
+        total += measure_command(command, cwd=out_dir, env=env)
+    return total
