@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import codegen, errata, facade, formatting, output, validation
+from . import codegen, codegen_cache, errata, facade, formatting, output, validation
 from .convert import convert
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -69,11 +69,14 @@ def patched_spec(
 def render(result: BuildResult, out_root: Path, *, use_cache: bool = False) -> None:
     """Steps 5-6: write the generated tree (package and patched spec) into `out_root`.
 
-    With `use_cache`, ruff's result for a file is reused when nothing it depends on changed.
+    With `use_cache`, openapi-python-client's output and ruff's result for a file are reused
+    when nothing they depend on changed.
     """
     started = time.perf_counter()
     package_dir = out_root / codegen.PACKAGE_NAME
-    codegen.generate_package(result.spec, package_dir)
+    codegen.generate_package(
+        result.spec, package_dir, cache_dir=codegen_cache.CACHE_DIR if use_cache else None
+    )
     result.timings["openapi-python-client"] = time.perf_counter() - started
 
     started = time.perf_counter()
