@@ -4,7 +4,7 @@ Rendering the package takes seconds and depends only on: the patched spec, our t
 configuration, the generator's own code (the extension and the template helpers), the code of
 openapi-python-client and the versions of every installed distribution, and Python's version.
 The key is the sha256 of all of them; the value is the package as openapi-python-client wrote
-it (before overlays, headers and formatting). Only the latest entry is kept.
+it (before overlays, headers and formatting). The `KEEP` most recently used entries are kept.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from .spec import PROJECT_ROOT
 CACHE_DIR = PROJECT_ROOT / "build" / "cache" / "codegen"
 GENERATOR_DIR = Path(__file__).resolve().parent
 _SUFFIX = ".zip"
+# Entries kept, the most recently used: each nox session's virtualenv has its own key.
+KEEP = 4
 
 
 def _files(folder: Path) -> list[Path]:
@@ -69,6 +71,7 @@ def restore(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> bool:
         with zipfile.ZipFile(entry) as archive:
             package_dir.mkdir(parents=True)
             archive.extractall(package_dir)
+        os.utime(entry)  # most recently used: kept longest
     except (OSError, zipfile.BadZipFile):
         shutil.rmtree(package_dir, ignore_errors=True)  # a broken entry: render afresh
         return False
@@ -76,7 +79,7 @@ def restore(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> bool:
 
 
 def remember(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> None:
-    """Keep the package in `package_dir` as the output for `key` (replacing older entries)."""
+    """Keep the package in `package_dir` as the output for `key` (dropping the least recent)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".codegen.", suffix=".tmp")
     os.close(fd)
@@ -84,9 +87,9 @@ def remember(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> None:
         for path in _entries(package_dir):
             archive.write(path, path.relative_to(package_dir).as_posix())
     os.replace(tmp, cache_dir / f"{key}{_SUFFIX}")
-    for old in cache_dir.glob(f"*{_SUFFIX}"):
-        if old.name != f"{key}{_SUFFIX}":
-            old.unlink(missing_ok=True)
+    entries = sorted(cache_dir.glob(f"*{_SUFFIX}"), key=lambda path: path.stat().st_mtime)
+    for old in entries[:-KEEP]:
+        old.unlink(missing_ok=True)
 
 
 def _entries(root: Path) -> Iterable[Path]:

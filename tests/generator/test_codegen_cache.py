@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator import codegen
+from generator import codegen, codegen_cache
 from generator.output import tree_files
 
 SPEC: dict[str, Any] = {
@@ -84,7 +84,18 @@ def test_a_changed_spec_or_template_renders_again(tmp_path: Path, renders: list[
 
     assert len(renders) == 3
     assert (edited / "models" / "pong.py").read_text().endswith("# edited\n")
-    assert len(list(cache.iterdir())) == 1  # only the latest entry is kept
+    assert len(list(cache.iterdir())) == 3  # one per distinct set of inputs
+
+
+def test_only_the_most_recently_used_entries_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(codegen_cache, "KEEP", 2)
+    cache = tmp_path / "cache"
+    for version in ("1", "2", "3"):
+        spec = {**SPEC, "info": {"title": "Cached", "version": version}}
+        codegen.generate_package(spec, tmp_path / version / "sage_accounting", cache_dir=cache)
+    assert len(list(cache.iterdir())) == 2
 
 
 def test_a_broken_entry_renders_afresh(tmp_path: Path, renders: list[Path]) -> None:
