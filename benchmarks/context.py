@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .core import time_command
+from .core import Timing, measure_command
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATCHED_SPEC = PROJECT_ROOT / "generated" / "openapi.json"
@@ -47,8 +47,6 @@ class Context:
         self.spec_path = PATCHED_SPEC
         self.workdir = workdir
         self.log = log
-        # Seconds that building `stock_dir()` took: one sample of the regeneration baseline.
-        self.stock_generate_seconds: float | None = None
         self._ours_parent: Path | None = None
         self._stock_dir: Path | None = None
 
@@ -77,13 +75,13 @@ class Context:
         if self._stock_dir is None:
             target = self.workdir / "stock" / STOCK_PACKAGE
             self.log(f"generating the stock baseline package into {target} ...")
-            self.stock_generate_seconds = self.generate_stock(target)
+            self.generate_stock(target)
             self._stock_dir = target
         return self._stock_dir
 
-    def generate_stock(self, target: Path) -> float:
+    def generate_stock(self, target: Path) -> Timing:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return time_command(
+        return measure_command(
             stock_generate_argv(self.spec_path, target), cwd=self.root, env=self.env
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import resource
 import statistics
 import subprocess
 import time
@@ -78,13 +79,40 @@ def run_checked(
     return result
 
 
+@dataclass(frozen=True)
+class Timing:
+    """Seconds of one run: wall clock, and CPU (user + system, the command and its children)."""
+
+    wall: float
+    cpu: float
+
+    def __add__(self, other: Timing) -> Timing:
+        return Timing(self.wall + other.wall, self.cpu + other.cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_command(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ok_codes: tuple[int, ...] = (0,)
+) -> Timing:
+    """Wall-clock and CPU seconds of one run of a command.
+
+    CPU time hardly depends on what else the machine runs, so on a shared machine it is the
+    steadier of the two; a command that uses two cores at once spends more CPU than wall time.
+    """
+    started, cpu = time.perf_counter(), _children_cpu()
+    run_checked(argv, cwd=cwd, env=env, ok_codes=ok_codes)
+    return Timing(time.perf_counter() - started, _children_cpu() - cpu)
+
+
 def time_command(
     argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ok_codes: tuple[int, ...] = (0,)
 ) -> float:
     """Wall-clock seconds of one run of a command."""
-    started = time.perf_counter()
-    run_checked(argv, cwd=cwd, env=env, ok_codes=ok_codes)
-    return time.perf_counter() - started
+    return measure_command(argv, cwd=cwd, env=env, ok_codes=ok_codes).wall
 
 
 def time_call(function: Callable[[], object], *, repeat: int = 7) -> list[float]:

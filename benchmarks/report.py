@@ -57,7 +57,8 @@ def table(results: Sequence[Result]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append("")
-    lines.extend(f"{result.name}: baseline is {result.baseline_label}" for result in results)
+    for result in results:
+        lines.append(f"{result.name}: baseline is {result.baseline_label}; {result.method}")
     return "\n".join(lines)
 
 

@@ -42,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --accept-new-spec only (update-spec passes it): an erratum that changes "
         "nothing is logged instead of failing the build",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write build/cache (validation and ruff results of earlier runs)",
+    )
     parser.add_argument("--target", type=Path, default=GENERATED, help=argparse.SUPPRESS)
     parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -56,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             target=args.target,
             pins_file=args.pins,
             unneeded_errata_ok=args.allow_unneeded_errata,
+            use_cache=not args.no_cache,
         )
     except (SpecError, ConversionError, MergeConflict, ErratumDidNothing, CodegenError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,7 +13,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
-from . import extension, wire_code
+from . import codegen_cache, extension, fast_copy, wire_code
 from .spec import PROJECT_ROOT
 
 OVERLAYS = PROJECT_ROOT / "overlays"
@@ -36,13 +36,28 @@ def generate_package(
     *,
     templates: Path = TEMPLATES,
     config_file: Path = CONFIG_FILE,
+    cache_dir: Path | None = None,
 ) -> None:
     """Render the client package for `document` into `package_dir` (which must not exist).
 
     Any warning of openapi-python-client (a skipped endpoint or model) is an error here:
-    the client must cover every operation and schema.
+    the client must cover every operation and schema. With `cache_dir`, the output of an
+    earlier run with exactly the same inputs is written instead (see `codegen_cache`).
     """
+    if cache_dir is None:
+        _render(document, package_dir, templates=templates, config_file=config_file)
+        return
+    key = codegen_cache.inputs_key(document, package_dir, templates, config_file)
+    if not codegen_cache.restore(key, package_dir, cache_dir):
+        _render(document, package_dir, templates=templates, config_file=config_file)
+        codegen_cache.remember(key, package_dir, cache_dir)
+
+
+def _render(
+    document: dict[str, Any], package_dir: Path, *, templates: Path, config_file: Path
+) -> None:
     extension.install()
+    fast_copy.install()
     config = Config.from_sources(
         ConfigFile.load_from_path(config_file),
         MetaType.NONE,

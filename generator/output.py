@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .formatting import FormatError, format_tree
 from .spec import PROJECT_ROOT, SpecDocument
 
-RUFF_CONFIG = PROJECT_ROOT / "pyproject.toml"
+__all__ = [
+    "FormatError",
+    "copy_overlay_modules",
+    "differences",
+    "format_tree",
+    "header_line",
+    "replace_tree",
+    "stamp",
+    "tree_files",
+]
+
 STAMPED_SUFFIXES = {".py", ".typed", ".lua"}
 #: How a line comment starts in the files whose comments are not Python's.
 COMMENT_STARTS = {".lua": "--"}
-
-
-class FormatError(RuntimeError):
-    """ruff failed on the generated code."""
 
 
 def header_line(documents: Iterable[SpecDocument], generator: str, source: str | None) -> str:
@@ -85,18 +91,6 @@ def copy_overlay_modules(
     return sources
 
 
-def format_tree(root: Path) -> None:
-    """Fix imports and format with the pinned ruff, using the project's configuration."""
-    for args in (
-        ["check", "--fix-only", "--exit-zero", "--quiet"],
-        ["format", "--quiet"],
-    ):
-        cmd = [sys.executable, "-m", "ruff", *args, "--config", str(RUFF_CONFIG), str(root)]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise FormatError(f"{' '.join(cmd[2:4])} failed:\n{result.stdout}{result.stderr}")
-
-
 def tree_files(root: Path) -> set[str]:
     if not root.exists():
         return set()
@@ -122,7 +116,33 @@ def differences(committed: Path, produced: Path) -> list[str]:
 
 
 def replace_tree(source: Path, target: Path) -> None:
-    """Make `target` hold exactly what `source` holds."""
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(source, target)
+    """Make `target` hold exactly what `source` holds (bytecode caches aside).
+
+    Files that already hold the right bytes are left alone, so a regeneration that changes a
+    few files rewrites only those (and keeps the bytecode of the others valid).
+    """
+    if not target.is_dir():
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        shutil.copytree(source, target)
+        return
+    want, have = tree_files(source), tree_files(target)
+    for name in sorted(have - want):
+        (target / name).unlink()
+    wanted_dirs = {parent for name in want for parent in Path(name).parents}
+    for folder in sorted(_folders(target), reverse=True):  # deepest first
+        relative = folder.relative_to(target)
+        if relative not in wanted_dirs and relative.name != "__pycache__":
+            shutil.rmtree(folder)
+    for name in sorted(want):
+        produced, committed = source / name, target / name
+        if name in have and filecmp.cmp(produced, committed, shallow=False):
+            continue
+        if committed.is_dir():
+            shutil.rmtree(committed)
+        committed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(produced, committed)
+
+
+def _folders(root: Path) -> list[Path]:
+    return [Path(folder) for folder, _, _ in os.walk(root) if Path(folder) != root]

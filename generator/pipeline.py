@@ -12,9 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from openapi_spec_validator import validate
-
-from . import codegen, errata, facade, output, sync_tables
+from . import codegen, codegen_cache, errata, facade, formatting, output, sync_tables, validation
 from .convert import convert
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -39,11 +37,13 @@ def patched_spec(
     pins_file: Path = PINS_FILE,
     unneeded_errata_ok: bool = False,
     log: Callable[[str], None] = print,
+    validate: bool = True,
 ) -> BuildResult:
     """Steps 1-4: load and verify, convert, merge, patch; the result validates as OpenAPI 3.
 
     `unneeded_errata_ok` (update-spec only): an erratum that changes nothing is logged, not an
     error. The pinned build never sets it, so a retired patch that is still there fails it.
+    Without `validate`, the caller validates `result.spec` itself (see `validation`).
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -63,8 +63,11 @@ def patched_spec(
         count = counts[erratum.name]
         note = " - no longer needed: delete it (see the update-spec report)" if not count else ""
         log(f"erratum {erratum.name}: {count} place(s) changed{note}")
-    validate(spec)
-    timings["errata+validate"] = time.perf_counter() - started
+    timings["errata"] = time.perf_counter() - started
+    if validate:
+        started = time.perf_counter()
+        validation.validate_once(spec)
+        timings["validate"] = time.perf_counter() - started
     return BuildResult(documents=documents, spec=spec, errata_counts=counts, timings=timings)
 
 
@@ -79,11 +82,17 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
     }
 
 
-def render(result: BuildResult, out_root: Path) -> None:
-    """Steps 5-6: write the generated tree (package and patched spec) into `out_root`."""
+def render(result: BuildResult, out_root: Path, *, use_cache: bool = False) -> None:
+    """Steps 5-6: write the generated tree (package and patched spec) into `out_root`.
+
+    With `use_cache`, openapi-python-client's output and ruff's result for a file are reused
+    when nothing they depend on changed.
+    """
     started = time.perf_counter()
     package_dir = out_root / codegen.PACKAGE_NAME
-    codegen.generate_package(result.spec, package_dir)
+    codegen.generate_package(
+        result.spec, package_dir, cache_dir=codegen_cache.CACHE_DIR if use_cache else None
+    )
     result.timings["openapi-python-client"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -108,7 +117,7 @@ def render(result: BuildResult, out_root: Path) -> None:
     (out_root / "openapi.json").write_text(
         json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    output.format_tree(out_root)
+    output.format_tree(out_root, cache_file=formatting.CACHE_FILE if use_cache else None)
     result.timings["overlays+format"] = time.perf_counter() - started
 
 
@@ -121,14 +130,23 @@ def run(
     pins_file: Path = PINS_FILE,
     unneeded_errata_ok: bool = False,
     log: Callable[[str], None] = print,
+    use_cache: bool = True,
 ) -> list[str]:
-    """Regenerate `target` (or, with `check`, only report how it differs). Returns differences."""
+    """Regenerate `target` (or, with `check`, only report how it differs). Returns differences.
+
+    `use_cache=False` neither reads nor writes build/cache (the output is the same either way).
+    """
     result = patched_spec(
         spec_dir,
         accept_new_spec=accept_new_spec,
         pins_file=pins_file,
         unneeded_errata_ok=unneeded_errata_ok,
         log=log,
+        validate=False,
+    )
+    # The spec is validated beside rendering; a spec that is not valid fails the run all the same.
+    checking = validation.Validation(
+        result.spec, cache_dir=validation.CACHE_DIR if use_cache else None
     )
     scratch_parent = PROJECT_ROOT / "build"
     scratch_parent.mkdir(exist_ok=True)
@@ -136,7 +154,15 @@ def run(
     try:
         out_root = scratch / "generated"
         out_root.mkdir()
-        render(result, out_root)
+        try:
+            render(result, out_root, use_cache=use_cache)
+        except Exception:
+            checking.wait()  # an invalid spec is reported as that, not as what it broke
+            raise
+        started = time.perf_counter()
+        checking.wait()
+        step = "validate (known valid)" if checking.cached_before else "validate (waited for)"
+        result.timings[step] = time.perf_counter() - started
         diffs = output.differences(target, out_root)
         if not check:
             output.replace_tree(out_root, target)

@@ -87,7 +87,9 @@ def test_short_waits_are_counted_but_not_logged(caplog: pytest.LogCaptureFixture
     with _client(fake, limits=LocalLimits()) as sage:
         assert sage.request("GET", "/user").status_code == 200
     assert sage.retry_stats.waited == {"retry_after": 1.0}  # the wait the 429 asked for
-    assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    # This client's own lines (a fleet test's stray Redis thread may log beside it).
+    mine = [r for r in caplog.records if r.name == "sage_accounting" and r.levelno >= logging.INFO]
+    assert mine == []
 
 
 def test_a_pause_holds_others_and_says_so() -> None:
