@@ -7,10 +7,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .auth._oauth import TOKEN_URL
 from .errors import SageAccountingError
+
+if TYPE_CHECKING:
+    from ._sage import SageAccounting
 
 DEFAULT_STATE_FILE = Path("~/.config/sage-accounting/export-state.json")
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
@@ -54,24 +57,34 @@ def add_data_commands(commands: Any, token_file: Path, secret_env: str) -> None:
     _connection(get, token_file, secret_env)
 
 
-def run_data_command(args: argparse.Namespace) -> int:
-    from ._export import WatermarkState, export, get_json, parse_since
+def connected(args: argparse.Namespace) -> SageAccounting | None:
+    """The client a data command's connection options describe (`sync` uses it too), or None,
+    said on stderr, when the token file holds no token."""
     from ._sage import SageAccounting
     from .auth._store import FileTokenStore
 
     store = FileTokenStore(args.token_file)
+    if store.load() is None:
+        print(f"error: no token in {store.path}: run `sage-accounting login`", file=sys.stderr)
+        return None
+    return SageAccounting(
+        client_id=args.client_id,
+        client_secret=os.environ.get(args.client_secret_env) or None,
+        token_store=store,
+        business_id=args.business_id,
+        base_url=args.base_url,
+        token_url=args.token_url,
+    )
+
+
+def run_data_command(args: argparse.Namespace) -> int:
+    from ._export import WatermarkState, export, get_json, parse_since
+
     try:
-        if store.load() is None:
-            print(f"error: no token in {store.path}: run `sage-accounting login`", file=sys.stderr)
+        client = connected(args)
+        if client is None:
             return 2
-        with SageAccounting(
-            client_id=args.client_id,
-            client_secret=os.environ.get(args.client_secret_env) or None,
-            token_store=store,
-            business_id=args.business_id,
-            base_url=args.base_url,
-            token_url=args.token_url,
-        ) as sage:
+        with client as sage:
             if args.command == "get":
                 print(get_json(sage, args.path))
                 return 0

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._cli_data import _connection
+from ._cli_data import _connection, connected
 from .errors import SageAccountingError
 
 DEFAULT_TO = "duckdb:///books.duckdb"
@@ -39,9 +39,6 @@ def add_sync_command(commands: Any, token_file: Path, secret_env: str) -> None:
 
 
 def run_sync_command(args: argparse.Namespace) -> int:
-    from . import SageAccounting
-    from .auth._store import FileTokenStore
-
     # dlt reports usage to its makers unless told not to: this command does not, unless asked.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -59,19 +56,11 @@ def run_sync_command(args: argparse.Namespace) -> int:
     if collections is not None and not all(collections):
         print(f"error: --collections {args.collections!r} has an empty name", file=sys.stderr)
         return 2
-    store = FileTokenStore(args.token_file)
     try:
-        if store.load() is None:
-            print(f"error: no token in {store.path}: run `sage-accounting login`", file=sys.stderr)
+        client = connected(args)
+        if client is None:
             return 2
-        with SageAccounting(
-            client_id=args.client_id,
-            client_secret=os.environ.get(args.client_secret_env) or None,
-            token_store=store,
-            business_id=args.business_id,
-            base_url=args.base_url,
-            token_url=args.token_url,
-        ) as sage:
+        with client as sage:
             summary = sync(
                 sage,
                 args.to,
