@@ -8,8 +8,7 @@ pushing the references of the records created in batches. `run_fleet` starts the
 against a served emulator, lets them go together once every one is ready, and collects what
 they pushed. The tests and `benchmarks/fleet.py` both use it.
 
-A worker with `"hog": true` instead takes slots and the refresh lock, says so on stdout and
-sleeps, to be killed.
+A worker with `"hog": true` takes slots and the refresh lock, says so and sleeps, to be killed.
 """
 
 from __future__ import annotations
