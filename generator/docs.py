@@ -32,6 +32,7 @@ GUIDE_NAV = [
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
     ("Retries, limits and errors", "guides/retries.md"),
+    ("Errors: what each means, what to do", "guides/errors.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),
     ("Where the live API differs from its spec", "guides/live-api.md"),
