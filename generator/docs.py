@@ -34,6 +34,7 @@ GUIDE_NAV = [
     ("Keeping the books in a database", "guides/sync.md"),
     ("Models: exact values, blanks, types", "guides/models.md"),
     ("Retries, limits and errors", "guides/retries.md"),
+    ("Errors: what each means, what to do", "guides/errors.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),
     ("Where the live API differs from its spec", "guides/live-api.md"),

@@ -41,8 +41,9 @@ class Client:
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    # sage-accounting: an error status (400 and up) raises its typed error from errors.py
-    # (`errors.status_error`), as every call of SageAccounting does; its api_client sets it.
+    # sage-accounting: an error status (400 and up) or a redirect raises its typed error from
+    # errors.py (`errors.status_error`), as every call of SageAccounting does; its api_client
+    # sets it.
     raise_status_errors: bool = field(default=False, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
@@ -174,8 +175,9 @@ class AuthenticatedClient:
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    # sage-accounting: an error status (400 and up) raises its typed error from errors.py
-    # (`errors.status_error`), as every call of SageAccounting does; its api_client sets it.
+    # sage-accounting: an error status (400 and up) or a redirect raises its typed error from
+    # errors.py (`errors.status_error`), as every call of SageAccounting does; its api_client
+    # sets it.
     raise_status_errors: bool = field(default=False, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")

@@ -2,71 +2,27 @@
 """Every error sage_accounting raises, rooted at `SageAccountingError`.
 
 API calls that fail raise an `APIError`: `APIConnectionError` / `APITimeoutError` when no answer
-came, `APIStatusError` (one subclass per status family) when Sage answered with an error. Each
-status error carries the request method and URL, the response, and Sage's parsed error list.
-No message, repr or attribute of these errors holds a token, secret or Authorization header.
+came, `APIStatusError` (one subclass per status family, `RedirectError` for a 3xx) when Sage
+answered with an error, `InvalidResponseError` when a success answer is not what the call needs
+(not JSON, another shape, too large, a list whose links loop). Each carries the request method
+and URL; a status error also the response and Sage's parsed error list. Messages leave the
+URL's query out. No message, repr or attribute of these errors holds a token, secret or
+Authorization header. docs/guides/errors.md says what each means and what to do.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-import attrs
+from ._error_bodies import SageErrorDetail, body_text, parse_sage_errors
 
 if TYPE_CHECKING:
     import httpx
+    from typing_extensions import Self
 
 
 class SageAccountingError(Exception):
     """Base of every error raised by sage_accounting."""
-
-
-@attrs.frozen
-class SageErrorDetail:
-    """One entry of the error list Sage answers with."""
-
-    severity: str | None = None
-    data_code: str | None = None
-    message: str | None = None
-    source: str | None = None
-
-    def __str__(self) -> str:
-        text = self.message or self.data_code or "error"
-        if self.source:
-            text = f"{self.source}: {text}"
-        if self.data_code and self.message:
-            text = f"{text} ({self.data_code})"
-        return text
-
-
-def parse_sage_errors(content: bytes) -> list[SageErrorDetail] | None:
-    """Sage's error list from a response body, or None if the body is not of that shape."""
-    try:
-        data: Any = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(data, dict):
-        data = data.get("$errors", data.get("errors", [data]))
-    if not isinstance(data, list) or not data:
-        return None
-    details = []
-    for item in data:
-        if not isinstance(item, dict) or not any(k.startswith("$") for k in item):
-            return None
-        details.append(
-            SageErrorDetail(
-                severity=_text(item.get("$severity")),
-                data_code=_text(item.get("$dataCode")),
-                message=_text(item.get("$message")),
-                source=_text(item.get("$source")),
-            )
-        )
-    return details
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 class APIError(SageAccountingError):
@@ -88,25 +44,68 @@ class APITimeoutError(APIConnectionError):
 
 
 class InvalidResponseError(APIError):
-    """Sage answered with success, but not with what the call needs (e.g. no content where a
-    record was expected). `status_code` is the answer's status."""
+    """Sage answered with success, but not with what the call needs: no content where a record
+    was due, a body that is not JSON (cut off, not UTF-8, an HTML page), JSON of another shape,
+    or Sage's error list. `status_code` is the answer's status, `problem` what was wrong,
+    `errors` Sage's error list when the body was one."""
 
-    def __init__(self, message: str, *, method: str, url: str, status_code: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        problem: str = "",
+        errors: list[SageErrorDetail] | None = None,
+    ) -> None:
         super().__init__(message, method=method, url=url)
         self.status_code = status_code
+        self.problem = problem or message
+        self.errors: list[SageErrorDetail] = errors or []
 
     @classmethod
-    def from_response(cls, response: httpx.Response, problem: str) -> InvalidResponseError:
+    def at(
+        cls, method: str, url: httpx.URL | str, problem: str, *, status_code: int, **fields: Any
+    ) -> Self:
+        """The error of a call to `url` (named without its query) that got `problem`."""
+        where = _without_query(url)
+        return cls(
+            f"{method} {where}: {problem} (HTTP {status_code})",
+            method=method,
+            url=where,
+            status_code=status_code,
+            problem=problem,
+            **fields,
+        )
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, problem: str, **fields: Any) -> Self:
         """The error for `response`: names the method, the URL without its query and `problem`."""
         request = response.request
-        url = _safe_url(request.url.copy_with(query=None))
-        status = response.status_code
-        return cls(
-            f"{request.method} {url}: {problem} (HTTP {status})",
-            method=request.method,
-            url=url,
-            status_code=status,
+        return cls.at(
+            request.method, request.url, problem, status_code=response.status_code, **fields
         )
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer's body is larger than the client's `max_response_bytes` (`limit`, counted as
+    sent and once decompressed); it was not read further."""
+
+    def __init__(self, message: str, *, limit: int, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.limit = limit
+
+
+class PaginationError(InvalidResponseError):
+    """A list's `$next` leads back to a page the read has fetched already: following the links
+    would never end. The records before it were yielded; the read stops here."""
+
+
+def _without_query(url: httpx.URL | str) -> str:
+    import httpx as _httpx
+
+    return _safe_url(_httpx.URL(str(url)).copy_with(query=None, fragment=None))
 
 
 def _safe_url(url: httpx.URL | str) -> str:
@@ -136,17 +135,18 @@ class APIStatusError(APIError):
         self.response = response
         self.errors: list[SageErrorDetail] = errors or []
         self.body = body
-        path = url
+        path = url.split("?", 1)[0]
         if "://" in url:
             import httpx as _httpx
 
-            parsed = _httpx.URL(url)
-            path = parsed.raw_path.decode("ascii", "replace")
+            path = _httpx.URL(url).raw_path.decode("ascii", "replace").split("?", 1)[0]
+        self.where = f"{status_code} {method} {path}"
         if self.errors:
             detail = "; ".join(str(error) for error in self.errors)
         else:
-            detail = body.strip()[:500] or "(empty body)"
-        super().__init__(f"{status_code} {method} {path}: {detail}", method=method, url=url)
+            kind = response.headers.get("content-type", "") if response is not None else ""
+            detail = body_text(body, kind)
+        super().__init__(f"{self.where}: {detail}", method=method, url=url)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> APIStatusError:
@@ -238,6 +238,41 @@ class ServerError(APIStatusError):
     """5xx: Sage failed (after any retries)."""
 
 
+class RedirectError(APIStatusError):
+    """3xx: the answer redirects (`location`, without its query), which the client never
+    follows: the token stays on the API origin. Sage's API does not redirect, so a proxy or a
+    wrong `base_url` is in between. `same_origin` says whether it pointed at the API's host."""
+
+    def __init__(self, *, location: str | None, same_origin: bool, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.location = location
+        self.same_origin = same_origin
+        target = (
+            f"to {location} ({'the same' if same_origin else 'another'} origin)"
+            if location
+            else "without a Location"
+        )
+        self.message = (
+            f"{self.where}: a redirect {target}, not followed (the API does not redirect: "
+            "check base_url and any proxy in between)"
+        )
+        self.args = (self.message,)
+
+
+def _redirect_fields(response: httpx.Response) -> dict[str, Any]:
+    """Where a 3xx points, without userinfo or query, and whether that is the same origin."""
+    location = response.headers.get("location")
+    if not location:
+        return {"location": None, "same_origin": False}
+    asked = response.request.url
+    try:
+        target = asked.join(location)
+    except Exception:  # httpx.InvalidURL: a Location that is not a URL
+        return {"location": "(not a URL)", "same_origin": False}
+    same = (target.scheme, target.host, target.port) == (asked.scheme, asked.host, asked.port)
+    return {"location": _without_query(target), "same_origin": same}
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -253,6 +288,8 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 def error_class_for_status(status_code: int) -> type[APIStatusError]:
     if status_code in _BY_STATUS:
         return _BY_STATUS[status_code]
+    if 300 <= status_code < 400:
+        return RedirectError
     return ServerError if status_code >= 500 else APIStatusError
 
 
@@ -265,17 +302,22 @@ def status_error(response: httpx.Response) -> APIStatusError:
     """The typed error for an error answer: the one place that maps a status and Sage's error
     body to an error class. The body must have been read.
 
-    A 401 the auth flow marked as a refused business is a `SubscriptionError`."""
-    if response.status_code == 401 and REFUSED_EXTENSION in response.extensions:
+    A 401 the auth flow marked as a refused business is a `SubscriptionError`; a 3xx is a
+    `RedirectError` naming where it points."""
+    status = response.status_code
+    if status == 401 and REFUSED_EXTENSION in response.extensions:
         return SubscriptionError(
             business_id=response.extensions[REFUSED_EXTENSION], **_status_fields(response)
         )
-    return error_class_for_status(response.status_code)(**_status_fields(response))
+    if 300 <= status < 400:
+        return RedirectError(**_redirect_fields(response), **_status_fields(response))
+    return error_class_for_status(status)(**_status_fields(response))
 
 
 def raise_for_status(response: httpx.Response) -> httpx.Response:
-    """`response` when it is a success (below 400), else its `status_error`."""
-    if response.status_code >= 400:
+    """`response` when it is a success (2xx), else its `status_error` (a 3xx included: the
+    client follows no redirect)."""
+    if response.status_code >= 300:
         raise status_error(response)
     return response
 
@@ -345,8 +387,11 @@ __all__ = [
     "LoginError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "SageAccountingError",
     "SageErrorDetail",
     "ServerError",

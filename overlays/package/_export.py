@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._decoding import read_json
 from ._sage import SageAccounting
-from ._wire import loads_json
 from .errors import SageAccountingError
 
 FORMATS = ("jsonl", "csv")
@@ -177,4 +177,4 @@ def export(
 def get_json(sage: SageAccounting, path: str) -> str:
     """The JSON answer of `GET path` (relative to the API root), indented."""
     response = sage.request("GET", path if path.startswith("/") else "/" + path)
-    return json.dumps(loads_json(response.content), indent=2, default=_plain, ensure_ascii=False)
+    return json.dumps(read_json(response), indent=2, default=_plain, ensure_ascii=False)

@@ -17,6 +17,7 @@ import httpx
 
 from ._limits import Limits
 from ._local_limits import LocalLimits
+from ._response_body import MAX_RESPONSE_BYTES
 from ._retry import POLICY_EXTENSION, RetryPolicy
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL
@@ -46,6 +47,11 @@ def _check_positive(instance: object, attribute: attrs.Attribute[Any], value: fl
         raise ValueError(f"{attribute.name} must be a number of seconds >= 0, not {value!r}")
 
 
+def _check_size(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{attribute.name} must be a number of bytes >= 1 or None, not {value!r}")
+
+
 def _without_slash(url: str) -> str:
     return url.rstrip("/")
 
@@ -57,7 +63,10 @@ def _clock(clock: Callable[[], float] | None) -> Callable[[], float]:
 @attrs.frozen(kw_only=True)
 class ClientOptions:
     """What a client is configured with; the keywords of `SageAccounting(...)` but the
-    transport, the httpx client and the business (see `SageAccounting` for each)."""
+    transport, the httpx client and the business (see `SageAccounting` for each).
+
+    `max_response_bytes`: the largest answer body the client reads (32 MiB by default, counted
+    as sent and once decompressed; None: no limit); a larger one is a `ResponseTooLargeError`."""
 
     client_id: str | None = None
     client_secret: str | None = attrs.field(default=None, repr=False)
@@ -73,6 +82,7 @@ class ClientOptions:
     max_retries: int = 5
     retry_policy: RetryPolicy | None = None
     limits: Limits | None = DEFAULT
+    max_response_bytes: int | None = attrs.field(default=MAX_RESPONSE_BYTES, validator=_check_size)
 
     def __attrs_post_init__(self) -> None:
         policy = self.retry_policy

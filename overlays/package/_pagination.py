@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from ._decoding import Body, decoded
 from ._progress import ProgressOption, Reporter, reporter
 from ._reading import (
     MAX_CATCH_UP,
@@ -30,12 +31,12 @@ from ._reading import (
     count,
     deleted_count,
     deletions_request,
+    envelope_problem,
     next_link,
     next_request,
     page_request,
     pages_after_first,
 )
-from ._wire import loads_json
 
 __all__ = ["AsyncPager", "Envelope", "Pager", "Request", "Watch", "page_request"]
 
@@ -43,6 +44,12 @@ T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
 Decode = Callable[[Any], P]
 logger = logging.getLogger("sage_accounting")
+
+
+def _body(response: httpx.Response) -> Body:
+    """A page's body; `.build(decode)` makes the page. A body that is not a page is an
+    `InvalidResponseError`. (The page is built once the response is gone: see `_decoding`.)"""
+    return decoded(response, check=envelope_problem, what="a page of the list")
 
 
 def _gave_up(label: str) -> None:
@@ -85,7 +92,8 @@ class Pager(Generic[T, P]):
 
     `for item in pager` follows `$next`; `pager.pages()` yields the page models;
     `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`
-    (None where Sage did not send it). Each record (by `id`) comes once.
+    (None where Sage did not send it). Each record (by `id`) comes once. A page that is not
+    one is an `InvalidResponseError`; `$next` links that loop a `PaginationError`.
     """
 
     def __init__(
@@ -113,7 +121,7 @@ class Pager(Generic[T, P]):
         return f"<Pager {self._request.get('url')} total={self._total}>"
 
     def _fetch(self, request: Request) -> P:
-        page = self._decode(loads_json(self._send(request).content))
+        page = _body(self._send(request)).build(self._decode)
         self.watch.page(page)
         return page
 
@@ -123,7 +131,7 @@ class Pager(Generic[T, P]):
             started = time.monotonic()
             response = self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            self._first = self._decode(loads_json(response.content))
+            self._first = _body(response).build(self._decode)
             self.watch.page(self._first)
             self._total = count(self._first.total)
             self._fetched_first = True
@@ -200,7 +208,7 @@ class Pager(Generic[T, P]):
             while window:
                 number, future = window.popleft()
                 page = future.result()
-                if not read.accept(page, number):
+                if not read.accept(page, number, planned=True):
                     break  # past the end: the pages after it are the last one again
                 submit()
                 last = page
@@ -232,7 +240,7 @@ class Pager(Generic[T, P]):
 
     def _deleted_since(self, since: datetime.datetime) -> int:
         """How many records of the list were deleted since `since`."""
-        page = self._decode(loads_json(self._send(deletions_request(self._request, since)).content))
+        page = _body(self._send(deletions_request(self._request, since))).build(self._decode)
         return deleted_count(page)
 
     def __iter__(self) -> Iterator[T]:
@@ -274,7 +282,7 @@ class AsyncPager(Generic[T, P]):
         return f"<AsyncPager {self._request.get('url')} total={self._total}>"
 
     async def _fetch(self, request: Request) -> P:
-        page = self._decode(loads_json((await self._send(request)).content))
+        page = _body(await self._send(request)).build(self._decode)
         self.watch.page(page)
         return page
 
@@ -283,7 +291,7 @@ class AsyncPager(Generic[T, P]):
             started = time.monotonic()
             response = await self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            self._first = self._decode(loads_json(response.content))
+            self._first = _body(response).build(self._decode)
             self.watch.page(self._first)
             self._total = count(self._first.total)
             self._fetched_first = True
@@ -361,7 +369,7 @@ class AsyncPager(Generic[T, P]):
             while window:
                 number, task = window.popleft()
                 page = await task
-                if not read.accept(page, number):
+                if not read.accept(page, number, planned=True):
                     break
                 submit()
                 last = page
@@ -397,7 +405,7 @@ class AsyncPager(Generic[T, P]):
 
     async def _deleted_since(self, since: datetime.datetime) -> int:
         response = await self._send(deletions_request(self._request, since))
-        return deleted_count(self._decode(loads_json(response.content)))
+        return deleted_count(_body(response).build(self._decode))
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self.all(concurrency=1)

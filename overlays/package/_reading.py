@@ -4,9 +4,16 @@ Sage's lists are live and paged by offset, and its envelopes vary (SAGE_API.md, 
 pagination"), so a read checks every page it gets:
 
 * Only `$items` is sure to come. Without `$total` or a page size the pages cannot be asked for
-  by number, and the read follows `$next` instead.
+  by number, and the read follows `$next` instead. A page without `$items`, or whose `$items`
+  is not an array of objects, or whose `$total`, `$page`, page size or `$next` is of the wrong
+  type, is an `InvalidResponseError` (`envelope_problem` names the fault).
 * A page past the last one is answered with the last page. A page whose `$page` is not the one
-  asked for ends the read, and its items are not yielded again.
+  asked for ends the read, and its items are not yielded again; so does an empty page, and a
+  page asked for by number that has no `$page` and only records read already. `$total` only
+  plans the parallel read: a `$total` that disagrees with the pages served ends it there, and
+  the read goes on by `$next`.
+* A `$next` the read has followed already (links that loop) raises `PaginationError` after the
+  records before it: following it would never end.
 * Records created during a read shift later records onto the next page, so a record can come
   twice: a read yields each `id` once. A parallel read remembers every id; a sequential one
   only those of its last pages, so that its memory stays flat (a duplicate there can only
@@ -28,6 +35,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
 import httpx
+
+from ._decoding import json_kind
+from .errors import PaginationError
 
 T_co = TypeVar("T_co", covariant=True)
 Request = dict[str, Any]
@@ -58,6 +68,33 @@ class Envelope(Protocol[T_co]):
 
     @property
     def items_per_page(self) -> object: ...
+
+
+_NUMBERS = ("$total", "$page", "$itemsPerPage", "$items_per_page")
+_LINKS = ("$next", "$back")
+
+
+def envelope_problem(data: Any) -> str | None:
+    """What is wrong with a decoded list page, or None if it is a page the reader can follow."""
+    if not isinstance(data, dict):
+        return f"{json_kind(data)} where a page of the list (a JSON object) was due"
+    if "$items" not in data:
+        return "the page has no `$items`"
+    items = data["$items"]
+    if not isinstance(items, list):
+        return f"`$items` is {json_kind(items)}, not an array"
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            return f"item {index} of `$items` is {json_kind(item)}, not an object"
+    for key in _NUMBERS:
+        value = data.get(key)
+        if value is not None and count(value) is None:
+            return f"`{key}` is {json_kind(value)}, not a whole number"
+    for key in _LINKS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"`{key}` is {json_kind(value)}, not a link"
+    return None
 
 
 def count(value: object) -> int | None:
@@ -136,6 +173,7 @@ class Watch:
 
     def __init__(self) -> None:
         self.server_date: datetime.datetime | None = None
+        self.url: httpx.URL | None = None  # the list's, as the first page was asked for
         self.first_seconds = 0.0
         self.first_total: int | None = None
         self.moved = False
@@ -144,6 +182,7 @@ class Watch:
 
     def first(self, response: httpx.Response, seconds: float) -> None:
         self.server_date = date_header(response)
+        self.url = response.request.url
         self.first_seconds = seconds
 
     def page(self, page: Envelope[Any]) -> None:
@@ -184,16 +223,29 @@ class Read:
         self._links: set[str] = set()
 
     def follow(self, link: str | None) -> str | None:
-        """`link`, unless this pass followed it already (a `$next` that loops)."""
-        if link is None or link in self._links:
+        """`link` to follow; `PaginationError` if this pass followed it already (links that
+        loop would make the read endless)."""
+        if link is None:
             return None
+        if link in self._links:
+            raise PaginationError.at(
+                "GET",
+                self.watch.url or "(the list)",
+                f"`$next` leads back to a page this read fetched already (after {self.pages} "
+                "pages): the list's links loop",
+                status_code=200,
+            )
         self._links.add(link)
         return link
 
-    def accept(self, page: Envelope[Any], asked: int | None) -> bool:
-        """Whether `page` belongs to the read; False for a page other than the one asked for."""
+    def accept(self, page: Envelope[Any], asked: int | None, *, planned: bool = False) -> bool:
+        """Whether `page` belongs to the read; False for a page other than the one asked for,
+        and for a `planned` page (asked for by number, as `$total` said) that cannot be."""
         number = count(page.page)
-        if asked is not None and number is not None and number != asked:
+        if asked is not None and (
+            (number is not None and number != asked)
+            or (planned and self._past_the_end(page, number))
+        ):
             self.moved = True  # past the end: the list is shorter than it was
             return False
         total = count(page.total)
@@ -205,6 +257,15 @@ class Read:
         self.pages += 1
         self.last_size = len(page.items)
         return True
+
+    def _past_the_end(self, page: Envelope[Any], number: int | None) -> bool:
+        """An empty page, or one without `$page` bringing only records read already: a
+        `$total` larger than the list would have the read ask for such pages for ever."""
+        if not page.items:
+            return True
+        if number is not None:
+            return False
+        return all(isinstance(key := _id_of(item), str) and key in self._all for item in page.items)
 
     def fresh(self, page: Envelope[Any]) -> Any:
         """The page, without the records this read has yielded already."""

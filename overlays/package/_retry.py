@@ -15,7 +15,8 @@ answer and creates nothing). A PUT sets the fields it carries, so sending it twi
 record as sending it once. Any other POST that may have reached Sage is not repeated unless the
 caller opts in, so a retry never creates a record twice. Waits honour `Retry-After` (seconds
 or an HTTP date), else exponential backoff with full jitter, capped; `max_retries` and a total
-`deadline` bound each call.
+`deadline` bound each call (an answer still arriving when the deadline has passed is an
+`APITimeoutError`). Each answer's body is read within `max_response_bytes` (`_response_body.py`).
 
 Every wait of a call is timed by cause (the limits' `acquire` says what held it; a retry's own
 wait is `retry_after` after a 429, else `backoff`) and summed in `RetryStats.waited`; a call
@@ -39,6 +40,7 @@ import httpx
 from ._budget import BACKOFF, RETRY_AFTER
 from ._idempotency import carries_idempotency_id
 from ._limits import Limits, Waited
+from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from .errors import APIConnectionError, APITimeoutError
 
 logger = logging.getLogger("sage_accounting")
@@ -175,6 +177,11 @@ class _Attempts:
     def where(self) -> str:
         return f"{self.method} {self.url}"
 
+    def body_deadline(self) -> float | None:
+        """When an answer whose attempt is sent now must have arrived, on the core's clock."""
+        deadline = self.policy.deadline
+        return None if deadline is None else self.core.clock() + deadline
+
     def _within_deadline(self, wait: float) -> bool:
         deadline = self.policy.deadline
         return deadline is None or self.core.clock() + wait - self.started <= deadline
@@ -257,7 +264,9 @@ class _RetryCore:
         stats: RetryStats | None,
         clock: Callable[[], float],
         rng: random.Random | None,
+        max_response_bytes: int | None,
     ) -> None:
+        self.max_response_bytes = max_response_bytes
         self.policy = policy
         self.limits = limits
         self.stats = stats or RetryStats()
@@ -278,9 +287,16 @@ class RetryTransport(httpx.BaseTransport, _RetryCore):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
     ) -> None:
         _RetryCore.__init__(
-            self, policy=policy or RetryPolicy(), limits=limits, stats=stats, clock=clock, rng=rng
+            self,
+            policy=policy or RetryPolicy(),
+            limits=limits,
+            stats=stats,
+            clock=clock,
+            rng=rng,
+            max_response_bytes=max_response_bytes,
         )
         self.inner = inner
         self.sleep = sleep
@@ -291,8 +307,15 @@ class RetryTransport(httpx.BaseTransport, _RetryCore):
             if self.limits is not None:
                 attempts.waited(self.limits.acquire(attempts.business))
             try:
+                deadline = attempts.body_deadline()
                 response = self.inner.handle_request(request)
-                response.read()  # the slot is held until the answer is in
+                read_body(  # the slot is held until the answer is in
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
             except Exception as error:
                 wait = attempts.after_error(error)
                 if wait is None:
@@ -329,9 +352,16 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
         sleep: Callable[[float], Any] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
     ) -> None:
         _RetryCore.__init__(
-            self, policy=policy or RetryPolicy(), limits=limits, stats=stats, clock=clock, rng=rng
+            self,
+            policy=policy or RetryPolicy(),
+            limits=limits,
+            stats=stats,
+            clock=clock,
+            rng=rng,
+            max_response_bytes=max_response_bytes,
         )
         self.inner = inner
         self.sleep = sleep
@@ -342,8 +372,15 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
             if self.limits is not None:
                 attempts.waited(await self.limits.aacquire(attempts.business))
             try:
+                deadline = attempts.body_deadline()
                 response = await self.inner.handle_async_request(request)
-                await response.aread()
+                await aread_body(
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
             except Exception as error:
                 wait = attempts.after_error(error)
                 if wait is None:

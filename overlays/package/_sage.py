@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+from ._decoding import decode
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
 from ._limits import Limits
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
+from ._response_body import MAX_RESPONSE_BYTES
 from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
 from ._token import Token
-from ._wire import loads_json
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
@@ -101,6 +102,7 @@ class _ClientCore(Generic[H, T]):
         max_retries: int = 5,
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DEFAULT,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -119,6 +121,7 @@ class _ClientCore(Generic[H, T]):
             max_retries=max_retries,
             retry_policy=retry_policy,
             limits=limits,
+            max_response_bytes=max_response_bytes,
         )
         shared = _Shared(options)
         self._owns_http = http_client is None
@@ -235,14 +238,24 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
     on every API call; `with_business(id)` gives a client for another business that shares
     the connection pool and the token. A business Sage refuses although the token is fresh
     (`SubscriptionError`) fails further calls at once for `refused_business_ttl` seconds.
+
+    `max_response_bytes` (32 MiB; None for no limit) refuses an answer whose body is larger,
+    as sent or decompressed, with `ResponseTooLargeError`, reading no more of it than that.
+    The client follows no redirect (a 3xx is a `RedirectError`): the token never leaves the
+    API origin. Every failure is an `errors.APIError` (docs/guides/errors.md).
     """
 
     def _new_http(self, shared: _Shared) -> httpx.Client:
         return HTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
+        options = shared.options
         return RetryTransport(
-            inner, policy=shared.options.policy, limits=shared.limits, stats=shared.stats
+            inner,
+            policy=options.policy,
+            limits=shared.limits,
+            stats=shared.stats,
+            max_response_bytes=options.max_response_bytes,
         )
 
     def _api_client(self, http: httpx.Client) -> Client:
@@ -256,8 +269,8 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a raw request (path relative to the API root, or an absolute URL); an error
-        status raises its typed error."""
-        return self._send({"method": method, "url": url, **kwargs})
+        status raises its typed error, a 3xx a `RedirectError` (redirects are not followed)."""
+        return self._send(_raw(method, url, kwargs))
 
     def lead_business(self) -> Business:
         """The user's lead business (GET /businesses/lead)."""
@@ -298,8 +311,13 @@ class AsyncSageAccounting(
         return AsyncHTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
+        options = shared.options
         return AsyncRetryTransport(
-            inner, policy=shared.options.policy, limits=shared.limits, stats=shared.stats
+            inner,
+            policy=options.policy,
+            limits=shared.limits,
+            stats=shared.stats,
+            max_response_bytes=options.max_response_bytes,
         )
 
     def _api_client(self, http: httpx.AsyncClient) -> Client:
@@ -310,7 +328,7 @@ class AsyncSageAccounting(
         return raise_for_status(await self._http.request(**self._call.apply(request)))
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return await self._send({"method": method, "url": url, **kwargs})
+        return await self._send(_raw(method, url, kwargs))
 
     async def lead_business(self) -> Business:
         return _business(await self._send({"method": "GET", "url": "/businesses/lead"}))
@@ -339,16 +357,25 @@ class AsyncSageAccounting(
             await self.aclose()
 
 
+def _raw(method: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    if kwargs.get("follow_redirects"):
+        raise TypeError(
+            "request() follows no redirect, so that the token never leaves the API origin; "
+            "a 3xx raises RedirectError naming its location"
+        )
+    return {"method": method, "url": url, **kwargs}
+
+
 def _business(response: httpx.Response) -> Business:
     from .models import Business
 
-    return Business.from_dict(loads_json(response.content))
+    return decode(response, Business.from_dict)
 
 
 def _businesses(response: httpx.Response) -> list[Business]:
     from .models import Business
 
-    return [Business.from_dict(item) for item in _items(loads_json(response.content))]
+    return decode(response, lambda data: [Business.from_dict(item) for item in _items(data)])
 
 
 def _items(data: Any) -> list[Any]:

@@ -106,6 +106,7 @@ _ERROR_MARKS = ("Uncaught", "Failed to load resource", "Error", "error")
         ),
         ("reference/models/SalesInvoice.html", ["SalesInvoice", "Decimal", "total_amount"]),
         ("guides/retries.html", ["retry_post=True", "UnprocessableEntityError"]),
+        ("guides/errors.html", ["RedirectError", "ResponseTooLargeError", "PaginationError"]),
     ],
 )
 def test_page_renders_without_console_errors(

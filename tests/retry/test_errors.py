@@ -78,7 +78,16 @@ def test_a_body_that_is_not_sages_shape_still_gives_the_typed_error() -> None:
         sage.request("GET", "/contacts")
     assert caught.value.errors == []
     assert caught.value.body == "<html>Bad gateway</html>"
-    assert str(caught.value) == "502 GET /v3.1/contacts: <html>Bad gateway</html>"
+    assert str(caught.value) == (
+        "502 GET /v3.1/contacts: an HTML page, not Sage's answer (from a proxy or gateway?): "
+        "Bad gateway"
+    )
+
+
+def test_a_plain_text_error_body_is_quoted_and_the_query_left_out() -> None:
+    with _answering(503, text="try later") as sage, pytest.raises(e.ServerError) as caught:
+        sage.request("GET", "/contacts", params={"search": "Jane Doe"})
+    assert str(caught.value) == "503 GET /v3.1/contacts: try later"
 
 
 def test_errors_hold_no_secret() -> None:

@@ -16,10 +16,10 @@ from .._changes import (
     DeletedIds,
     make_outcome,
 )
+from .._decoding import decode as decode_body
 from .._pagination import AsyncPager, Pager
 from .._progress import ProgressOption
 from .._reading import Envelope, Request
-from .._wire import loads_json
 from ..errors import InvalidResponseError
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ def as_enum(enum_class: Callable[[Any], M], value: Any) -> M | None:
 
 
 def decode(response: httpx.Response, from_dict: Callable[[Any], M]) -> M:
-    """The record of a successful answer; an empty one is an error: the call needs a record."""
+    """The record of a successful answer; an empty one is an error: the call needs a record.
+    A body that does not read as the record is an `InvalidResponseError` saying why."""
     record = decode_optional(response, from_dict)
     if record is None:
         raise InvalidResponseError.from_response(response, "no content where a record was due")
@@ -60,7 +61,7 @@ def decode_optional(response: httpx.Response, from_dict: Callable[[Any], M]) -> 
     """The record of a successful answer, or None for no content (a DELETE's 204, say)."""
     if not response.content.strip():
         return None
-    return from_dict(loads_json(response.content))
+    return decode_body(response, from_dict)
 
 
 class SyncResource:

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
+from ..._decoding import DECODING_ERRORS, invalid_body
 from ..._wire import loads_json
 from ...client import AuthenticatedClient, Client
 from ...models.journal_code import JournalCode
@@ -248,10 +249,17 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> JournalCode | list[SageError] | None:
     """The answer as the spec declares it; no content (a 204, or any 2xx with an empty body) is
-    success whatever the spec declares, and parses as None. An error status raises its typed
-    error when the client asks for it (`raise_status_errors`, set by SageAccounting)."""
-    if response.status_code >= 400 and client.raise_status_errors:
+    success whatever the spec declares, and parses as None. An error status or a redirect raises
+    its typed error when the client asks for it (`raise_status_errors`, set by SageAccounting).
+    A body that does not read as declared is an `InvalidResponseError` (an error status's typed
+    error if it has one)."""
+    if response.status_code >= 300 and client.raise_status_errors:
         raise errors.status_error(response)
     if 200 <= response.status_code < 300 and not response.content.strip():
         return None
-    return _parse_declared(client=client, response=response)
+    try:
+        return _parse_declared(client=client, response=response)
+    except DECODING_ERRORS as error:
+        if response.status_code >= 400:
+            raise errors.status_error(response) from error
+        raise invalid_body(response, error, model="JournalCode") from error
