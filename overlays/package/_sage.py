@@ -65,6 +65,15 @@ class _Shared:
         self.stats = RetryStats()
         self.transport: Any = None  # the retrying transport, set once by the client
 
+    def transport_settings(self) -> dict[str, Any]:
+        """The keywords of the retrying transport (sync or async) every client here shares."""
+        return {
+            "policy": self.options.policy,
+            "limits": self.limits,
+            "stats": self.stats,
+            "max_response_bytes": self.options.max_response_bytes,
+        }
+
     def revoke_request(self, token: Token) -> httpx.Request:
         manager = self.manager
         return revoke_request(
@@ -249,14 +258,7 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
         return HTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        options = shared.options
-        return RetryTransport(
-            inner,
-            policy=options.policy,
-            limits=shared.limits,
-            stats=shared.stats,
-            max_response_bytes=options.max_response_bytes,
-        )
+        return RetryTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.Client) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
@@ -311,14 +313,7 @@ class AsyncSageAccounting(
         return AsyncHTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        options = shared.options
-        return AsyncRetryTransport(
-            inner,
-            policy=options.policy,
-            limits=shared.limits,
-            stats=shared.stats,
-            max_response_bytes=options.max_response_bytes,
-        )
+        return AsyncRetryTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.AsyncClient) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
