@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -56,3 +57,16 @@ def test_mypy_errors_in_a_copy_are_reported_at_the_overlay_source() -> None:
         "overlays/package/_retry.py:11: error: bad\n"
         "generated/sage_accounting/models/contact.py:3: error: x\n"
     )
+
+
+def test_templates_are_rendered_once_after_they_change_then_skipped(target: Path) -> None:
+    from generator.overlays import OVERLAY_PACKAGE, _jinja_stale
+
+    package = target / "sage_accounting"
+    template = OVERLAY_PACKAGE / "resources" / "_mixins.py.jinja"
+    rendered = package / "resources" / "_mixins.py"
+    os.utime(rendered, (1, 1))  # as a fresh checkout may leave it: older than its template
+    assert _jinja_stale(package)
+    assert refresh(target) == []  # rendered, the same bytes
+    assert not _jinja_stale(package)  # and marked as newer than the templates
+    assert rendered.stat().st_mtime >= template.stat().st_mtime
