@@ -73,11 +73,14 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def overlays(session: nox.Session) -> None:
     """The edit loop of overlays/package: refresh their copies in generated/ (no full
-    regeneration), mypy with errors at the overlay sources, then pytest on the extra args.
-    Run it as `nox -R -s overlays -- tests/retry` once the session exists."""
+    regeneration), then pytest on the extra args: `nox -R -s overlays -- tests/retry`.
+    `-- --mypy` runs mypy instead, with errors shown at the overlay sources."""
     _install_groups(session, "test", "typecheck")
     session.install("-e", ".", "--no-deps")
-    session.run("python", "-m", "generator.overlays", "--mypy")
+    if session.posargs[:1] == ["--mypy"]:
+        session.run("python", "-m", "generator.overlays", "--mypy")
+        return
+    session.run("python", "-m", "generator.overlays")
     if session.posargs:
         session.run("pytest", *session.posargs)
 
