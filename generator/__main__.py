@@ -10,8 +10,9 @@ from pathlib import Path
 from .codegen import CodegenError
 from .convert import ConversionError
 from .errata import ErratumDidNothing
+from .layout import GENERATED
 from .merge import MergeConflict
-from .pipeline import GENERATED, run
+from .pipeline import run
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, SpecError
 
 

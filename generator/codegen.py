@@ -14,12 +14,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
 from . import codegen_cache, extension, fast_copy, wire_code
-from .spec import PROJECT_ROOT
-
-OVERLAYS = PROJECT_ROOT / "overlays"
-TEMPLATES = OVERLAYS / "templates"
-CONFIG_FILE = OVERLAYS / "openapi-python-client.yaml"
-PACKAGE_NAME = "sage_accounting"
+from .layout import CONFIG_FILE, TEMPLATES
 
 
 class CodegenError(RuntimeError):

@@ -14,12 +14,11 @@ from typing import Any
 
 from . import codegen, codegen_cache, errata, facade, formatting, output, sync_tables, validation
 from .convert import convert
+from .layout import GENERATED, OVERLAY_PACKAGE, PACKAGE_NAME
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
 
-GENERATED = PROJECT_ROOT / "generated"
 MERGED_TITLE = "Sage Business Cloud Accounting API v3.1"
-OVERLAY_PACKAGE = codegen.OVERLAYS / "package"
 
 
 @dataclass
@@ -89,7 +88,7 @@ def render(result: BuildResult, out_root: Path, *, use_cache: bool = False) -> N
     when nothing they depend on changed.
     """
     started = time.perf_counter()
-    package_dir = out_root / codegen.PACKAGE_NAME
+    package_dir = out_root / PACKAGE_NAME
     codegen.generate_package(
         result.spec, package_dir, cache_dir=codegen_cache.CACHE_DIR if use_cache else None
     )

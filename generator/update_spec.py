@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .convert import ConversionError
-from .pipeline import GENERATED
+from .layout import GENERATED
 from .spec import (
     DEFAULT_SPEC_DIR,
     PINS_FILE,

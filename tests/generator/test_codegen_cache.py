@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from generator import codegen, codegen_cache
+from generator.layout import TEMPLATES
 from generator.output import tree_files
 
 SPEC: dict[str, Any] = {
@@ -76,7 +77,7 @@ def test_a_changed_spec_or_template_renders_again(tmp_path: Path, renders: list[
     changed = {**SPEC, "info": {"title": "Cached", "version": "2"}}
     codegen.generate_package(changed, tmp_path / "b" / "sage_accounting", cache_dir=cache)
     templates = tmp_path / "templates"
-    shutil.copytree(codegen.TEMPLATES, templates)
+    shutil.copytree(TEMPLATES, templates)
     model = templates / "model.py.jinja"
     model.write_text(model.read_text() + "\n# edited\n")
     edited = tmp_path / "c" / "sage_accounting"

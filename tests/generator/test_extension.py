@@ -14,8 +14,8 @@ from openapi_python_client.parser.errors import PropertyError
 
 from generator import extension
 from generator.codegen import generate_package
+from generator.layout import OVERLAY_PACKAGE
 from generator.output import format_tree
-from generator.pipeline import OVERLAY_PACKAGE
 
 SMALL_SPEC: dict[str, Any] = {
     "openapi": "3.0.3",

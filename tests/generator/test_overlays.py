@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.layout import GENERATED
 from generator.overlays import at_sources, overlay_sources, refresh
-from generator.pipeline import GENERATED
 from generator.spec import PROJECT_ROOT
 
 
@@ -60,7 +60,8 @@ def test_mypy_errors_in_a_copy_are_reported_at_the_overlay_source() -> None:
 
 
 def test_templates_are_rendered_once_after_they_change_then_skipped(target: Path) -> None:
-    from generator.overlays import OVERLAY_PACKAGE, _jinja_stale
+    from generator.layout import OVERLAY_PACKAGE
+    from generator.overlays import _jinja_stale
 
     package = target / "sage_accounting"
     template = OVERLAY_PACKAGE / "resources" / "_mixins.py.jinja"

@@ -7,7 +7,6 @@ from two `maxLength` limits dropped from TaxRate, which do not reach the client'
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,12 @@ from generator.spec_diff import (
     count_by_kind,
     diff_documents,
 )
-
-ACCOUNTS = "sage-accounting-v3.1-accounts.swagger.json"
-USER_BUSINESSES = "sage-accounting-v3.1-user-businesses.swagger.json"
-HISTORY = "history/sage-accounting-v3.1-accounts.2022.swagger.json"
-SHA_2022 = "e91b686b865b43781bb2822e7a9aa596b350f3533ac710bf01ae73347f4d05a7"
-SHA_CURRENT = "c7c84b109a58778f06d1e042917885e1b8581d7616dbe125939e200eb0655780"
-SHA_USER_BUSINESSES = "4a4e19ca4f75abf1579ebd61e562dc9831b56096032383979680d3d00a57afff"
+from tests.generator.spec_docs import (
+    ACCOUNTS,
+    HISTORY,
+    REAL_TOTAL,
+    load_json,
+)
 
 REAL_COUNTS = {
     ChangeKind.OPERATION_ADDED: 12,
@@ -42,12 +40,6 @@ REAL_COUNTS = {
     ChangeKind.ENUM_VALUE_ADDED: 0,
     ChangeKind.ENUM_VALUE_REMOVED: 0,
 }
-REAL_TOTAL = 153
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 def _keys(changes: list[Change]) -> set[tuple[ChangeKind, str, bool]]:
@@ -65,7 +57,7 @@ def _find(changes: list[Change], kind: ChangeKind, location: str) -> Change:
 
 @pytest.fixture(scope="module")
 def real_changes(spec_dir: Path) -> list[Change]:
-    return diff_documents(_load(spec_dir / HISTORY), _load(spec_dir / ACCOUNTS))
+    return diff_documents(load_json(spec_dir / HISTORY), load_json(spec_dir / ACCOUNTS))
 
 
 def test_real_counts_per_kind(real_changes: list[Change]) -> None:
@@ -127,14 +119,14 @@ def test_real_named_examples(real_changes: list[Change]) -> None:
 def test_real_constraint_only_change_is_not_reported(
     spec_dir: Path, real_changes: list[Change]
 ) -> None:
-    old = _load(spec_dir / HISTORY)["definitions"]["TaxRate"]["properties"]["name"]
-    new = _load(spec_dir / ACCOUNTS)["definitions"]["TaxRate"]["properties"]["name"]
+    old = load_json(spec_dir / HISTORY)["definitions"]["TaxRate"]["properties"]["name"]
+    new = load_json(spec_dir / ACCOUNTS)["definitions"]["TaxRate"]["properties"]["name"]
     assert old.get("maxLength") == 255 and "maxLength" not in new
     assert not [c for c in real_changes if c.location.startswith("TaxRate.")]
 
 
 def test_real_reverse_direction_is_all_breaking(spec_dir: Path) -> None:
-    changes = diff_documents(_load(spec_dir / ACCOUNTS), _load(spec_dir / HISTORY))
+    changes = diff_documents(load_json(spec_dir / ACCOUNTS), load_json(spec_dir / HISTORY))
     counts = count_by_kind(changes)
     assert counts[ChangeKind.OPERATION_REMOVED] == 12
     assert counts[ChangeKind.PARAMETER_REMOVED] == 16
@@ -191,7 +183,7 @@ def _fields(properties: dict[str, Any], required: list[str] | None = None) -> di
 
 def test_identical_documents_have_no_changes(spec_dir: Path) -> None:
     assert diff_documents(_params(_query("a")), _params(_query("a"))) == []
-    accounts = _load(spec_dir / ACCOUNTS)
+    accounts = load_json(spec_dir / ACCOUNTS)
     assert diff_documents(accounts, accounts) == []
 
 

@@ -21,7 +21,7 @@ from generator.spec_diff import (
 )
 from generator.spec_report import render_changelog_entry, render_report
 from generator.update_spec import CHANGELOG_HEADER, main, prepend_changelog, update_spec
-from tests.generator.test_spec_diff import (
+from tests.generator.spec_docs import (
     ACCOUNTS,
     HISTORY,
     REAL_TOTAL,
