@@ -56,9 +56,10 @@ def comment_in(suffix: str, line: str) -> str:
 
 
 def copy_overlay_modules(
-    overlay_package: Path, package_dir: Path, context: dict[str, Any]
+    overlay_package: Path, package_dir: Path, context: dict[str, Any], *, templates: bool = True
 ) -> dict[Path, str]:
-    """Copy overlays/package into the package, rendering `*.jinja` files with `context`.
+    """Copy overlays/package into the package, rendering `*.jinja` files with `context`
+    (without `templates`, only the plain files are copied: the edit loop's quick refresh).
 
     Returns the overlay source of each file written, for its header.
     """
@@ -76,6 +77,8 @@ def copy_overlay_modules(
             continue
         relative = path.relative_to(overlay_package)
         rendered = path.suffix == ".jinja"
+        if rendered and not templates:
+            continue
         target = package_dir / (relative.with_suffix("") if rendered else relative)
         if target.suffix not in STAMPED_SUFFIXES:
             continue

@@ -64,19 +64,9 @@ def _render(scratch: Path, target: Path, *, everything: bool) -> dict[str, Path]
         from .pipeline import overlay_context
 
         context = overlay_context(spec, documents)
-    overlay = OVERLAY_PACKAGE
-    if not rendering:  # only the plain modules: copy them into a tree of their own
-        overlay = scratch / "plain"
-        for path in OVERLAY_PACKAGE.rglob("*"):
-            if path.is_file() and path.suffix != ".jinja" and "__pycache__" not in path.parts:
-                copy = overlay / path.relative_to(OVERLAY_PACKAGE)
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, copy)
-    sources = output.copy_overlay_modules(overlay, package, context)
+    sources = output.copy_overlay_modules(OVERLAY_PACKAGE, package, context, templates=rendering)
     headers = {
-        written: output.header_line(
-            documents, "overlay", _source_name(Path(source), overlay, written, package)
-        )
+        written: output.header_line(documents, "overlay", source)
         for written, source in sources.items()
     }
     output.stamp(package, lambda path: headers[path])
@@ -88,13 +78,6 @@ def _render(scratch: Path, target: Path, *, everything: bool) -> dict[str, Path]
             marker.write_text("", encoding="utf-8")
     output.format_tree(package)
     return {path.relative_to(package).as_posix(): path for path in sources}
-
-
-def _source_name(source: Path, overlay: Path, written: Path, package: Path) -> str:
-    if overlay == OVERLAY_PACKAGE:
-        return source.as_posix()
-    relative = written.relative_to(package).as_posix()
-    return (OVERLAY_PACKAGE / relative).relative_to(PROJECT_ROOT).as_posix()
 
 
 def refresh(
