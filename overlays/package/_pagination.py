@@ -43,6 +43,7 @@ __all__ = ["AsyncPager", "Envelope", "Pager", "Request", "Watch", "page_request"
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
 Decode = Callable[[Any], P]
+S = TypeVar("S")
 logger = logging.getLogger("sage_accounting")
 
 
@@ -87,18 +88,13 @@ class _Progress:
         self._reporter.close()
 
 
-class Pager(Generic[T, P]):
-    """Every item of a list, fetched page by page as it is iterated.
-
-    `for item in pager` follows `$next`; `pager.pages()` yields the page models;
-    `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`
-    (None where Sage did not send it). Each record (by `id`) comes once. A page that is not
-    one is an `InvalidResponseError`; `$next` links that loop a `PaginationError`.
-    """
+class _PagerCore(Generic[S, P]):
+    """What both pagers hold: how to send (`S`: a sync or an async function) and decode, the
+    progress bar's label, the first page and what the read has seen."""
 
     def __init__(
         self,
-        send: Callable[[Request], httpx.Response],
+        send: S,
         request: Request,
         decode: Decode[P],
         *,
@@ -118,7 +114,17 @@ class Pager(Generic[T, P]):
         self.watch = Watch()
 
     def __repr__(self) -> str:
-        return f"<Pager {self._request.get('url')} total={self._total}>"
+        return f"<{type(self).__name__} {self._request.get('url')} total={self._total}>"
+
+
+class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
+    """Every item of a list, fetched page by page as it is iterated.
+
+    `for item in pager` follows `$next`; `pager.pages()` yields the page models;
+    `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`
+    (None where Sage did not send it). Each record (by `id`) comes once. A page that is not
+    one is an `InvalidResponseError`; `$next` links that loop a `PaginationError`.
+    """
 
     def _fetch(self, request: Request) -> P:
         page = _body(self._send(request)).build(self._decode)
@@ -253,33 +259,9 @@ class Pager(Generic[T, P]):
             yield from items
 
 
-class AsyncPager(Generic[T, P]):
+class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], Generic[T, P]):
     """The async twin of `Pager`: `async for item in pager`, `await pager.first_page()`,
     `await pager.total`, `pager.pages()` and `pager.all(concurrency=8)` (async iterators)."""
-
-    def __init__(
-        self,
-        send: Callable[[Request], Awaitable[httpx.Response]],
-        request: Request,
-        decode: Decode[P],
-        *,
-        progress: ProgressOption = None,
-        label: str = "records",
-        deletions: bool = False,
-    ) -> None:
-        self._send = send
-        self._request = request
-        self._decode = decode
-        self._progress = progress
-        self._label = label
-        self._deletions = deletions
-        self._first: P | None = None
-        self._total: int | None = None
-        self._fetched_first = False
-        self.watch = Watch()
-
-    def __repr__(self) -> str:
-        return f"<AsyncPager {self._request.get('url')} total={self._total}>"
 
     async def _fetch(self, request: Request) -> P:
         page = _body(await self._send(request)).build(self._decode)
