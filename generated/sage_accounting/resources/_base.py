@@ -97,16 +97,13 @@ class SyncResource:
         progress: ProgressOption,
         label: str,
     ) -> Changes[Any, P]:
-        since = _aware(since)
-        query = given(updated_or_created_since=since, attributes=attributes)
-        updated: Pager[Any, P] = Pager(
-            self._send, request(**query), page, progress=progress, label=label, deletions=deletes
-        )
+        since, query = _changes_query(since, attributes)
+        updated = self._pager(request(**query), page, progress, label, deletes)
         updated.first_page()  # its Date header is the sync's start on the server's clock
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
-            pager: Pager[Any, P] = Pager(self._send, request(deleted_since=deleted_since), page)
+            pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
             deleted = DeletedIds(pager, outcome.deletions)
         return Changes(updated, deleted, outcome)
 
@@ -146,20 +143,23 @@ class AsyncResource:
         progress: ProgressOption,
         label: str,
     ) -> AsyncChanges[Any, P]:
-        since = _aware(since)
-        query = given(updated_or_created_since=since, attributes=attributes)
-        updated: AsyncPager[Any, P] = AsyncPager(
-            self._send, request(**query), page, progress=progress, label=label, deletions=deletes
-        )
+        since, query = _changes_query(since, attributes)
+        updated = self._pager(request(**query), page, progress, label, deletes)
         await updated.first_page()
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
-            pager: AsyncPager[Any, P] = AsyncPager(
-                self._send, request(deleted_since=deleted_since), page
-            )
+            pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
             deleted = AsyncDeletedIds(pager, outcome.deletions)
         return AsyncChanges(updated, deleted, outcome)
+
+
+def _changes_query(
+    since: datetime.datetime | None, attributes: str | None
+) -> tuple[datetime.datetime | None, dict[str, Any]]:
+    """The watermark with an offset, and the query of the list of what changed since it."""
+    since = _aware(since)
+    return since, given(updated_or_created_since=since, attributes=attributes)
 
 
 def _aware(since: datetime.datetime | None) -> datetime.datetime | None:
