@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ._pagination import AsyncPager, Pager
 from ._reading import Envelope, Watch
@@ -116,18 +116,23 @@ class _Outcome:
         return self.start
 
 
-class Changes(Generic[T, P]):
-    """What changed since a watermark: `updated` records, `deleted` ids, the next `watermark`.
+class _Watched(Protocol):
+    watch: Watch
 
-    `deleted` is None where the spec offers no `deleted_since` for the resource.
-    """
 
-    def __init__(
-        self,
-        updated: Pager[T, P],
-        deleted: DeletedIds[T, P] | None,
-        outcome: _Outcome,
-    ) -> None:
+class _Deleted(Protocol):
+    @property
+    def pager(self) -> _Watched: ...
+
+
+U = TypeVar("U", bound=_Watched)
+D = TypeVar("D", bound=_Deleted)
+
+
+class _ChangesCore(Generic[U, D]):
+    """What both flavours of changes hold: the pagers and the watermark bookkeeping."""
+
+    def __init__(self, updated: U, deleted: D | None, outcome: _Outcome) -> None:
         self.updated = updated
         self.deleted = deleted
         self._outcome = outcome
@@ -143,27 +148,15 @@ class Changes(Generic[T, P]):
         return self._outcome.watermark(self.updated.watch, deleted)
 
 
-class AsyncChanges(Generic[T, P]):
+class Changes(_ChangesCore[Pager[T, P], DeletedIds[T, P]], Generic[T, P]):
+    """What changed since a watermark: `updated` records, `deleted` ids, the next `watermark`.
+
+    `deleted` is None where the spec offers no `deleted_since` for the resource.
+    """
+
+
+class AsyncChanges(_ChangesCore[AsyncPager[T, P], AsyncDeletedIds[T, P]], Generic[T, P]):
     """The async twin of `Changes`: `async for` over `updated` and `deleted`."""
-
-    def __init__(
-        self,
-        updated: AsyncPager[T, P],
-        deleted: AsyncDeletedIds[T, P] | None,
-        outcome: _Outcome,
-    ) -> None:
-        self.updated = updated
-        self.deleted = deleted
-        self._outcome = outcome
-
-    @property
-    def since(self) -> datetime.datetime | None:
-        return self._outcome.since
-
-    @property
-    def watermark(self) -> datetime.datetime:
-        deleted = self.deleted.pager.watch if self.deleted is not None else None
-        return self._outcome.watermark(self.updated.watch, deleted)
 
 
 def make_outcome(
