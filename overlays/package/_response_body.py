@@ -95,7 +95,7 @@ def _keep_content(response: httpx.Response, content: bytes) -> None:
 
     The only private attribute of httpx this module touches: httpx has no public way to keep a
     body read with `iter_bytes()` (`Response._content`, httpx 0.23 to 0.28).
-    `tests/retry/test_hostile_network.py` fails loudly if httpx renames it."""
+    `tests/hostile/test_network.py` fails loudly if httpx renames it."""
     response._content = content
 
 
