@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
@@ -244,8 +245,8 @@ def soak(seconds: float) -> dict[str, Any]:
     counts: dict[str, Any] = parent.recv()
     server_process.join(timeout=30)
     stored = counts["references"]
-    ours = [ref for ref in stored if ref[:1] in ("S", "A")]
-    duplicated = sorted({ref for ref in ours if ours.count(ref) > 1})
+    ours = Counter(ref for ref in stored if ref[:1] in ("S", "A"))
+    duplicated = sorted(ref for ref, times in ours.items() if times > 1)
     missing = sorted(set(tally.created) - set(ours))
     steady = samples[max(1, len(samples) // 5) :]
     return {
