@@ -26,6 +26,7 @@ from ._reading import (
     MAX_CATCH_UP,
     Envelope,
     Read,
+    RecordsPage,
     Request,
     Watch,
     count,
@@ -38,12 +39,14 @@ from ._reading import (
     pages_after_first,
 )
 
-__all__ = ["AsyncPager", "Envelope", "Pager", "Request", "Watch", "page_request"]
+__all__ = ["AsyncPager", "Envelope", "Pager", "RecordsPage", "Request", "Watch", "page_request"]
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
 Decode = Callable[[Any], P]
 S = TypeVar("S")
+Record = dict[str, Any]
+_PagerT = TypeVar("_PagerT", bound="_PagerCore[Any, Any]")
 logger = logging.getLogger("sage_accounting")
 
 
@@ -109,12 +112,41 @@ class _PagerCore(Generic[S, P]):
         self._label = label
         self._deletions = deletions  # the list takes `deleted_since`: a parallel read checks it
         self._first: P | None = None
+        self._first_data: Any = None  # the first page's JSON, while `_first` holds its model
         self._total: int | None = None
         self._fetched_first = False
         self.watch = Watch()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.get('url')} total={self._total}>"
+
+    def _keep_first(self, body: Body) -> P:
+        """The first page's model, kept with its JSON (for `as_dicts()`) until iteration."""
+        self._first = body.build(self._decode)
+        self._first_data = body.data
+        self.watch.page(self._first)
+        self._total = count(self._first.total)
+        self._fetched_first = True
+        return self._first
+
+    def _dicts_of(self, twin: type[_PagerT]) -> _PagerT:
+        if self._fetched_first and self._first is None:
+            raise RuntimeError("as_dicts() of a pager whose iteration has begun")
+        other = twin(
+            self._send,
+            self._request,
+            RecordsPage,
+            progress=self._progress,
+            label=self._label,
+            deletions=self._deletions,
+        )
+        if self._first is not None:  # fetched already (changes() reads the first page)
+            other._first = RecordsPage(self._first_data)
+            other._first_data = self._first_data
+            other._total = self._total
+            other._fetched_first = True
+            other.watch = self.watch
+        return other
 
 
 class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
@@ -137,10 +169,7 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
             started = time.monotonic()
             response = self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            self._first = _body(response).build(self._decode)
-            self.watch.page(self._first)
-            self._total = count(self._first.total)
-            self._fetched_first = True
+            return self._keep_first(_body(response))
         return self._first
 
     @property
@@ -152,8 +181,19 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
 
     def _take_first(self) -> P:
         page = self.first_page()
-        self._first = None  # one page in memory: iteration owns it from here
+        self._first = self._first_data = None  # one page in memory: iteration owns it now
         return page
+
+    def as_dicts(self) -> Pager[Record, RecordsPage]:
+        """The same list, its records the JSON objects Sage sent: no models are built.
+
+        For a reader that wants the wire form (an exporter, a loader): money stays the
+        numeric strings Sage sends, date-times the ISO 8601 text, `""` where Sage sent it,
+        and numbers in the JSON are exact `Decimal`s. A page is still checked as a page
+        (`InvalidResponseError` otherwise), but a record is not checked against its model.
+        Call it before iterating; a first page fetched already is not fetched again."""
+        twin: Pager[Record, RecordsPage] = self._dicts_of(Pager)
+        return twin
 
     def pages(self, *, concurrency: int = 1) -> Iterator[P]:
         """Every page in order; `concurrency > 1` fetches up to that many pages at once."""
@@ -273,10 +313,7 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
             started = time.monotonic()
             response = await self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            self._first = _body(response).build(self._decode)
-            self.watch.page(self._first)
-            self._total = count(self._first.total)
-            self._fetched_first = True
+            return self._keep_first(_body(response))
         return self._first
 
     @property
@@ -291,8 +328,13 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
 
     async def _take_first(self) -> P:
         page = await self.first_page()
-        self._first = None
+        self._first = self._first_data = None
         return page
+
+    def as_dicts(self) -> AsyncPager[Record, RecordsPage]:
+        """The same list, its records the JSON objects Sage sent (see `Pager.as_dicts`)."""
+        twin: AsyncPager[Record, RecordsPage] = self._dicts_of(AsyncPager)
+        return twin
 
     async def pages(self, *, concurrency: int = 1) -> AsyncIterator[P]:
         if concurrency < 1:

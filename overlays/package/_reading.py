@@ -70,6 +70,27 @@ class Envelope(Protocol[T_co]):
     def items_per_page(self) -> object: ...
 
 
+class RecordsPage:
+    """A page whose records are the JSON objects Sage sent, not models (`Pager.as_dicts()`).
+
+    Built from a body `envelope_problem` passed: `$items` is a list of objects, the numbers
+    are whole and the links strings. Numbers inside the records are exact (`Decimal`), and
+    the envelope's fields are None where the page did not send them."""
+
+    __slots__ = ("back", "items", "items_per_page", "next_", "page", "total")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.items: list[dict[str, Any]] = data["$items"]
+        self.total: int | None = data.get("$total")
+        self.page: int | None = data.get("$page")
+        self.items_per_page: int | None = data.get("$items_per_page", data.get("$itemsPerPage"))
+        self.next_: str | None = data.get("$next")
+        self.back: str | None = data.get("$back")
+
+    def __repr__(self) -> str:
+        return f"<RecordsPage page={self.page} items={len(self.items)} total={self.total}>"
+
+
 _NUMBERS = ("$total", "$page", "$itemsPerPage", "$items_per_page")
 _LINKS = ("$next", "$back")
 
@@ -201,6 +222,8 @@ class Watch:
 
 def _id_of(item: object) -> object:
     """A record's `id`: its field, or kept among the fields its model does not declare."""
+    if isinstance(item, dict):
+        return item.get("id")
     key = getattr(item, "id", None)
     if key is None:
         extra = getattr(item, "additional_properties", None)

@@ -1,5 +1,6 @@
-"""The calls every hostile answer is tried on: get, list (its first and a later page), create,
-sync and async, and the check that the error they raise names the call and the fault."""
+"""The calls every hostile answer is tried on: get, list (its first and a later page, as models
+and as dicts), create, sync and async, and the check that the error they raise names the call
+and the fault."""
 
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from sage_accounting import errors as e
 
 from .server import ITEM, Answer, HostileServer, Seen, async_client, page, sync_client
 
-CALLS = ("get", "list", "list, page 2", "create")
+CALLS = ("get", "list", "list, page 2", "list as dicts", "list as dicts, page 2", "create")
+LISTS = [call for call in CALLS if call.startswith("list")]
 FLAVORS = ("sync", "async")
 BODY = {"name": "Acme Ltd", "contact_type_ids": ["CUSTOMER"]}
 SECOND_PAGE = "/contacts?page=2&items_per_page=1"
 
 
 def serve(server: HostileServer, call: str, answer: Answer) -> None:
-    """Answer `call` with `answer`; for "list, page 2" the first page is a good one."""
+    """Answer `call` with `answer`; for a list's "page 2" the first page is a good one."""
 
     def script(seen: Seen) -> Answer:
-        if call == "list, page 2" and seen.query.get("page") != "2":
+        if call.endswith("page 2") and seen.query.get("page") != "2":
             return page(ITEM, total=2, page=1, items_per_page=1, next=SECOND_PAGE)
         return answer
 
@@ -35,6 +37,8 @@ def _sync(server: HostileServer, call: str, client: dict[str, Any]) -> object:
             return sage.contacts.get("k1")
         if call == "create":
             return sage.contacts.create(BODY)
+        if call.startswith("list as dicts"):
+            return list(sage.contacts.list().as_dicts())
         return list(sage.contacts.list())
 
 
@@ -44,6 +48,8 @@ async def _async(server: HostileServer, call: str, client: dict[str, Any]) -> ob
             return await sage.contacts.get("k1")
         if call == "create":
             return await sage.contacts.create(BODY)
+        if call.startswith("list as dicts"):
+            return [record async for record in sage.contacts.list().as_dicts()]
         return [contact async for contact in sage.contacts.list()]
 
 

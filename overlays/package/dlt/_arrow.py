@@ -1,9 +1,11 @@
 """Pages of records as Arrow tables, typed from the spec, column by column.
 
 dlt writes Arrow tables straight to Parquet and the destination loads those natively, so no
-row passes through dlt's Python normaliser: loading keeps pace with fetching. Values come from
-each model's `to_dict()` (the wire format: money as numeric strings, date-times ISO 8601 with
-offset) and are converted here, exactly: money to decimal(38, 9), never through float.
+row passes through dlt's Python normaliser: loading keeps pace with fetching. Rows are the
+records as Sage sent them (`Pager.as_dicts()`: no model is built; money as numeric strings or
+exact `Decimal`s, date-times ISO 8601 with an offset or `Z`), which is also what a model's
+`to_dict()` gives, and are converted here, exactly: money to decimal(38, 9), never through
+float. A value that does not fit its column is a `SyncError` naming the table and the column.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ def _column(values: list[Any], kind: str, where: str) -> Any:
     arrow_type = _TYPES[kind]
     try:
         if kind in ("decimal", "timestamp", "date"):
-            # "" is Sage's "no value" for a date or a number (the model reads it as None and
-            # to_dict() sends it back as it came): NULL in the table.
+            # "" is Sage's "no value" for a date or a number (a model reads it as None): NULL
+            # in the table.
             texts = [None if value is None or value == "" else str(value) for value in values]
             return pc.cast(pa.array(texts, pa.string()), arrow_type)
         if kind in ("json", "ref"):
@@ -172,6 +174,11 @@ def lines_of(
     for parent in parents:
         lines = parent.get(child.field) or []
         key = parent.get("id")
+        if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+            raise SyncError(
+                f"{child.table}: `{child.field}` of record {key!r} is not a list of objects "
+                f"({type(lines).__name__})"
+            )
         for number, line in enumerate(lines):
             rows.append({**line, PARENT_ID: key, LINE_NUMBER: number})
         if merged and not lines:

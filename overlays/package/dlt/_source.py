@@ -182,14 +182,17 @@ class _Reader:
             yield self._out(self.table.name, tombstones(sorted(deleted)))
             for child in self.table.children:
                 yield self._out(child.table, lines_of(child, [], merged=True, deleted=deleted))
-        for page in changes.updated.pages(concurrency=self.concurrency):
-            items = [item for item in page.items if str(item.id) not in deleted]
-            for item in items:
-                created = getattr(item, "created_at", None)
-                if since is None or not isinstance(created, datetime.datetime) or created > since:
-                    self.count.added += 1
-                else:
-                    self.count.updated += 1
+        for page in changes.updated.as_dicts().pages(concurrency=self.concurrency):
+            items = [item for item in page.items if str(item.get("id")) not in deleted]
+            if since is None:
+                self.count.added += len(items)
+            else:
+                for item in items:
+                    created = _moment_of(item.get("created_at"))
+                    if created is None or created > since:
+                        self.count.added += 1
+                    else:
+                        self.count.updated += 1
             yield from self._page(items)
         yield from self._flush()
         marks[business] = changes.watermark.isoformat()  # only after every row was yielded
@@ -197,15 +200,15 @@ class _Reader:
     def _everything(self) -> Iterator[Any]:
         options: dict[str, Any] = {"attributes": "all"} if self.table.attributes else {}
         self.count.replaced = True
-        pager = self.resource.list(progress=self.progress, **options)
+        pager = self.resource.list(progress=self.progress, **options).as_dicts()
         for page in pager.pages(concurrency=self.concurrency):
             self.count.added += len(page.items)
             yield from self._page(page.items)
         yield from self._flush()
 
-    def _page(self, items: Sequence[Any]) -> Iterator[Any]:
+    def _page(self, items: Sequence[dict[str, Any]]) -> Iterator[Any]:
         """Buffer a page; hand dlt a table every BATCH rows (dlt's cost is per table)."""
-        self._rows.extend(item.to_dict() for item in items)
+        self._rows.extend(items)
         if len(self._rows) >= BATCH:
             yield from self._flush()
 
@@ -252,6 +255,17 @@ class _Reader:
 
 def _moment(text: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(text) if text else None
+
+
+def _moment_of(value: Any) -> datetime.datetime | None:
+    """A record's `created_at` as the wire has it (ISO 8601), None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _first_line(exc: Exception) -> str:
