@@ -251,6 +251,20 @@ def aliased(model: ModelProperty) -> list[dict[str, str]]:
     return found
 
 
+def keys(model: ModelProperty) -> str:
+    """The wire keys `from_dict` reads, in its order (other spellings after their canonical
+    one), as one string literal of space-separated keys: on a failure it tells which field
+    failed (`_wire.wire_error`). One literal, not a tuple, keeps the generated code short."""
+    found: list[str] = []
+    for prop in _properties_of(model):
+        found.append(_label(prop))
+        found.extend(ENVELOPE_ALIASES.get(_label(prop), ()))
+    spaced = [name for name in found if not name or any(c.isspace() for c in name)]
+    if spaced:
+        raise ValueError(f"{model.class_info.name}: wire keys with white space: {spaced!r}")
+    return _literal(" ".join(found))
+
+
 def key(prop: Any) -> str:
     """Where from_dict pops the property: its wire name, or the spelling chosen for it."""
     if _label(prop) in ENVELOPE_ALIASES:
@@ -276,5 +290,6 @@ TEMPLATE_GLOBALS = {
     "wire_blanks_field": BLANKS_FIELD,
     "wire_aliased": aliased,
     "wire_key": key,
+    "wire_keys": keys,
     "wire_key_out": key_out,
 }

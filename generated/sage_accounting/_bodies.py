@@ -3,7 +3,8 @@
 
 Sage wants `{"contact": {...}}`; callers pass the inner object (a dict or the generated inner
 model) or the wrapped model itself. Required fields are checked here, before any request, so
-a missing one is a clear `InvalidBodyError` naming it, not a 422 round trip.
+a missing one is a clear `InvalidBodyError` naming it, not a 422 round trip; so is a value of
+the wrong form, by its path (`invoice_lines[1].unit_price: not a decimal number: 'ten'`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import SageAccountingError
+from .errors import InvalidBodyError, WireValueError
 
-
-class InvalidBodyError(SageAccountingError, ValueError):
-    """The body cannot be sent: a required field is missing or a value has the wrong form."""
+__all__ = ["InvalidBodyError", "wrap_body"]
 
 
 def wrap_body(
@@ -50,9 +49,11 @@ def wrap_body(
         )
     try:
         return model.from_dict({wrapper: _wire(data)})
-    except KeyError as exc:
-        raise InvalidBodyError(f"{inner.__name__}: a nested object misses {exc}") from None
-    except (TypeError, ValueError, decimal.InvalidOperation) as exc:
+    except WireValueError as exc:
+        if exc.path[:1] == (wrapper,) and not wrapper_is_field:
+            exc.path = exc.path[1:]  # the caller's own dict: name its fields from there
+        raise InvalidBodyError(f"{inner.__name__}: {exc}") from None
+    except (TypeError, ValueError, KeyError, decimal.InvalidOperation) as exc:
         raise InvalidBodyError(f"{inner.__name__}: {exc}") from None
 
 

@@ -23,7 +23,7 @@ import httpx
 
 from ._error_bodies import looks_like_html, sage_errors_in
 from ._wire import loads_json
-from .errors import InvalidResponseError
+from .errors import InvalidResponseError, WireValueError
 
 M = TypeVar("M")
 
@@ -184,6 +184,8 @@ def _sage_errors_shape(data: Any) -> bool:
 
 
 def _fault(error: Exception) -> str:
+    if isinstance(error, WireValueError):
+        return str(error)[:300]  # the field's path and why it does not read
     if isinstance(error, KeyError):
         return f"no {error.args[0]!r}" if error.args else "a field is missing"
     return f"{type(error).__name__}: {error}"[:300]

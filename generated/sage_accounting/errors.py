@@ -4,7 +4,8 @@
 API calls that fail raise an `APIError`: `APIConnectionError` / `APITimeoutError` when no answer
 came, `APIStatusError` (one subclass per status family, `RedirectError` for a 3xx) when Sage
 answered with an error, `InvalidResponseError` when a success answer is not what the call needs
-(not JSON, another shape, too large, a list whose links loop). Each carries the request method
+(not JSON, another shape, too large, a list whose links loop). `InvalidBodyError` is a body
+that cannot be sent; `WireValueError` JSON that does not read as its model. Each carries the request method
 and URL; a status error also the response and Sage's parsed error list. Messages leave the
 URL's query out. No message, repr or attribute of these errors holds a token, secret or
 Authorization header. docs/guides/errors.md says what each means and what to do.
@@ -333,6 +334,37 @@ class UnexpectedStatus(APIError):
         )
 
 
+class InvalidBodyError(SageAccountingError, ValueError):
+    """A body cannot be sent: a required field is missing or a value has the wrong form (the
+    message names it: `invoice_lines[1].unit_price: not a decimal number: 'ten'`). Nothing
+    was sent."""
+
+
+class WireValueError(SageAccountingError, ValueError):
+    """JSON does not read as its model (`Model.from_dict`): which field (`path`) and why.
+
+    `path` runs from the outermost record down: `("invoice_lines", 0, "unit_price")`, written
+    `invoice_lines[0].unit_price` in the message. A call that reads an answer raises
+    `InvalidResponseError` instead, with this one's message; a body, `InvalidBodyError`."""
+
+    def __init__(self, path: tuple[str | int, ...], reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+        self.source: object = None  # the JSON object that held the field, while it rises
+
+    @property
+    def where(self) -> str:
+        """The path as one would write it: `invoice_lines[0].unit_price`."""
+        text = ""
+        for step in self.path:
+            text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+        return text or "(the record)"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
 class AuthError(SageAccountingError):
     """Getting or keeping an access token failed."""
 
@@ -383,6 +415,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "BadRequestError",
+    "InvalidBodyError",
     "InvalidResponseError",
     "LoginError",
     "MethodNotAllowedError",
@@ -402,6 +435,7 @@ __all__ = [
     "UnexpectedStatus",
     "UnprocessableEntityError",
     "UnsupportedMediaTypeError",
+    "WireValueError",
     "error_class_for_status",
     "parse_sage_errors",
     "raise_for_status",

@@ -1,4 +1,5 @@
-"""How Sage writes values on the wire, and back: exact decimals, no binary float."""
+"""How Sage writes values on the wire, and back: exact decimals, no binary float; and which
+field of a record's JSON did not read, when a model's `from_dict` fails (`wire_error`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .errors import WireValueError
 
 
 def loads_json(content: bytes | str) -> Any:
@@ -60,3 +63,42 @@ def datetime_from_wire(value: str) -> datetime.datetime:
         if not value.endswith(("Z", "z")):
             raise
     return datetime.datetime.fromisoformat(value[:-1] + "+00:00")
+
+
+#: What converting a wire value can raise (a model's `from_dict` names the field instead).
+WIRE_FAULTS = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError)
+
+
+def wire_error(fields: str, src: Any, remaining: Any, error: Exception) -> WireValueError:
+    """The error of a `from_dict` that failed, naming the field: the model's wire keys in the
+    order it reads them (`fields`, space-separated), its input `src`, what it had not read yet
+    (`remaining`).
+
+    Fields are taken from `remaining` in order, so the field that failed is the last one
+    taken; a required field that is absent fails as a `KeyError` of its own name."""
+    keys = fields.split()
+    absent = error.args[0] if isinstance(error, KeyError) and error.args else None
+    if absent in keys and absent not in src:
+        found = WireValueError((str(absent),), "missing: the field is required")
+        found.__cause__ = error
+        found.source = src
+        return found
+    taken = [name for name in keys if name in src and name not in remaining]
+    key = taken[-1] if taken else None
+    value = src.get(key) if key is not None else None
+    if isinstance(error, WireValueError):  # a nested record's: prefix where it sits
+        steps: tuple[str | int, ...] = () if key is None else (key,)
+        if isinstance(value, list):
+            index = next((i for i, item in enumerate(value) if item is error.source), None)
+            steps += () if index is None else (index,)
+        error.path = steps + error.path
+        error.source = src
+        return error
+    reason = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+    shown = repr(value)
+    if key is not None and shown not in reason:
+        reason += f" (it is {shown[:80]}{'...' if len(shown) > 80 else ''})"
+    found = WireValueError(() if key is None else (key,), reason)
+    found.__cause__ = error
+    found.source = src
+    return found

@@ -205,3 +205,22 @@ def test_a_good_answer_still_reads(server: HostileServer) -> None:
     with sync_client(server) as sage:
         assert [contact.id for contact in sage.contacts.list()] == [ITEM["id"]]
         assert sage.request("GET", "/contacts").json()["$items"] == [ITEM]
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("call", ["get", "list", "list, page 2"])
+def test_a_record_that_does_not_read_names_the_field(
+    server: HostileServer, call: str, flavor: str
+) -> None:
+    bad = {**ITEM, "created_at": "yesterday"}
+    serve(
+        server, call, Answer(body=json.dumps(bad if call == "get" else {"$items": [bad]}).encode())
+    )
+    where = "created_at" if call == "get" else "$items[0].created_at"
+    check(
+        failure(server, flavor, call),
+        server,
+        call,
+        e.InvalidResponseError,
+        f"{where}: Invalid isoformat string: 'yesterday'",
+    )

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AnalysisTypeLineItem")
@@ -48,16 +52,19 @@ class AnalysisTypeLineItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            analysis_type=(
-                _v0
-                if (_v0 := d.pop("analysis_type", UNSET)) is None or _v0 is UNSET
-                else _models.AnalysisType.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                analysis_type=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type", UNSET)) is None or _v0 is UNSET
+                    else _models.AnalysisType.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("id displayed_as $path analysis_type", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

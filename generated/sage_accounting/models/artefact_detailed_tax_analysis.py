@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ArtefactDetailedTaxAnalysis")
@@ -138,101 +144,110 @@ class ArtefactDetailedTaxAnalysis:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            tax_rates_breakdown=(
-                _v0
-                if (_v0 := d.pop("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
-                else _models.ArtefactDetailedTaxAnalysisBreakdown.from_dict(_v0)
-            ),
-            total_net=(
-                _v0
-                if (_v0 := d.pop("total_net", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_net") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_tax=(
-                _v0
-                if (_v0 := d.pop("total_tax", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_tax") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total=(
-                _v0
-                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_goods_amount=(
-                _v0
-                if (_v0 := d.pop("total_goods_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_goods_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_services_amount=(
-                _v0
-                if (_v0 := d.pop("total_services_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_services_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_net=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_net", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_net")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_tax=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_tax")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total=(
-                _v0
-                if (_v0 := d.pop("base_currency_total", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_goods_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_goods_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_goods_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_services_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_services_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_services_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_retailer_tax=(
-                _v0
-                if (_v0 := d.pop("total_retailer_tax", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_retailer_tax")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-        )
+        try:
+            obj = cls(
+                tax_rates_breakdown=(
+                    _v0
+                    if (_v0 := d.pop("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
+                    else _models.ArtefactDetailedTaxAnalysisBreakdown.from_dict(_v0)
+                ),
+                total_net=(
+                    _v0
+                    if (_v0 := d.pop("total_net", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_net") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_tax=(
+                    _v0
+                    if (_v0 := d.pop("total_tax", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_tax") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total=(
+                    _v0
+                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_goods_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_goods_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_goods_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_services_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_services_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_services_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_net=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_net", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_net")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_tax=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_tax")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_goods_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_goods_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_goods_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_services_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_services_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_services_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_retailer_tax=(
+                    _v0
+                    if (_v0 := d.pop("total_retailer_tax", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_retailer_tax")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "tax_rates_breakdown total_net total_tax total total_goods_amount total_services_amount base_currency_total_net base_currency_total_tax base_currency_total base_currency_total_goods_amount base_currency_total_services_amount total_retailer_tax",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ArtefactDetailedTaxAnalysisBreakdown")
@@ -146,98 +152,115 @@ class ArtefactDetailedTaxAnalysisBreakdown:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.TaxRate.from_dict(_v0)
-            ),
-            name=d.pop("name", UNSET),
-            percentage=(
-                _v0
-                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            retail_tax_amount=(
-                _v0
-                if (_v0 := d.pop("retail_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "retail_tax_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            goods_amount=(
-                _v0
-                if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            services_amount=(
-                _v0
-                if (_v0 := d.pop("services_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "services_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_goods_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_goods_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_goods_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_services_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_services_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_services_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-        )
+        try:
+            obj = cls(
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.TaxRate.from_dict(_v0)
+                ),
+                name=d.pop("name", UNSET),
+                percentage=(
+                    _v0
+                    if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                retail_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("retail_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "retail_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                goods_amount=(
+                    _v0
+                    if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                services_amount=(
+                    _v0
+                    if (_v0 := d.pop("services_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "services_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_goods_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_goods_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_goods_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_services_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_services_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_services_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "tax_rate name percentage net_amount tax_amount retail_tax_amount total_amount goods_amount services_amount base_currency_net_amount base_currency_tax_amount base_currency_total_amount base_currency_goods_amount base_currency_services_amount",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

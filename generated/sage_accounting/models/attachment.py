@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Attachment")
@@ -137,49 +142,63 @@ class Attachment:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            file=d.pop("file", UNSET),
-            mime_type=d.pop("mime_type", UNSET),
-            description=d.pop("description", UNSET),
-            file_extension=d.pop("file_extension", UNSET),
-            transaction=(
-                _v0
-                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            file_size=d.pop("file_size", UNSET),
-            file_name=d.pop("file_name", UNSET),
-            file_path=d.pop("$file_path", UNSET),
-            attachment_context_type=(
-                _v0
-                if (_v0 := d.pop("attachment_context_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            attachment_context=(
-                _v0
-                if (_v0 := d.pop("attachment_context", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            is_public=d.pop("is_public", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                file=d.pop("file", UNSET),
+                mime_type=d.pop("mime_type", UNSET),
+                description=d.pop("description", UNSET),
+                file_extension=d.pop("file_extension", UNSET),
+                transaction=(
+                    _v0
+                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                file_size=d.pop("file_size", UNSET),
+                file_name=d.pop("file_name", UNSET),
+                file_path=d.pop("$file_path", UNSET),
+                attachment_context_type=(
+                    _v0
+                    if (_v0 := d.pop("attachment_context_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                attachment_context=(
+                    _v0
+                    if (_v0 := d.pop("attachment_context", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                is_public=d.pop("is_public", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path deleted_at file mime_type description file_extension transaction file_size file_name $file_path attachment_context_type attachment_context is_public created_at updated_at",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

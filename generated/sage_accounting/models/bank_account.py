@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BankAccount")
@@ -170,76 +177,90 @@ class BankAccount:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            bank_account_details=(
-                _v0
-                if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _models.BankAccountDetails.from_dict(_v0)
-            ),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            bank_account_type=(
-                _v0
-                if (_v0 := d.pop("bank_account_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            balance=(
-                _v0
-                if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            main_address=(
-                _v0
-                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _models.Address.from_dict(_v0)
-            ),
-            main_contact_person=(
-                _v0
-                if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _models.BankAccountContact.from_dict(_v0)
-            ),
-            nominal_code=d.pop("nominal_code", UNSET),
-            editable=d.pop("editable", UNSET),
-            deletable=d.pop("deletable", UNSET),
-            journal_code=(
-                _v0
-                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _models.JournalCode.from_dict(_v0)
-            ),
-            default_payment_method=(
-                _v0
-                if (_v0 := d.pop("default_payment_method", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            gifi_code=d.pop("gifi_code", UNSET),
-            is_active=d.pop("is_active", UNSET),
-            currency=(
-                _v0
-                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                bank_account_details=(
+                    _v0
+                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
+                    else _models.BankAccountDetails.from_dict(_v0)
+                ),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                bank_account_type=(
+                    _v0
+                    if (_v0 := d.pop("bank_account_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                balance=(
+                    _v0
+                    if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                main_address=(
+                    _v0
+                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                    else _models.Address.from_dict(_v0)
+                ),
+                main_contact_person=(
+                    _v0
+                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
+                    else _models.BankAccountContact.from_dict(_v0)
+                ),
+                nominal_code=d.pop("nominal_code", UNSET),
+                editable=d.pop("editable", UNSET),
+                deletable=d.pop("deletable", UNSET),
+                journal_code=(
+                    _v0
+                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                    else _models.JournalCode.from_dict(_v0)
+                ),
+                default_payment_method=(
+                    _v0
+                    if (_v0 := d.pop("default_payment_method", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                gifi_code=d.pop("gifi_code", UNSET),
+                is_active=d.pop("is_active", UNSET),
+                currency=(
+                    _v0
+                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at deleted_at bank_account_details ledger_account bank_account_type balance main_address main_contact_person nominal_code editable deletable journal_code default_payment_method gifi_code is_active currency",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

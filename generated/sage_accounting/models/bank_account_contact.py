@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BankAccountContact")
@@ -53,14 +57,17 @@ class BankAccountContact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            name=d.pop("name", UNSET),
-            job_title=d.pop("job_title", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            email=d.pop("email", UNSET),
-            fax=d.pop("fax", UNSET),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name", UNSET),
+                job_title=d.pop("job_title", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                email=d.pop("email", UNSET),
+                fax=d.pop("fax", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("name job_title telephone mobile email fax", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

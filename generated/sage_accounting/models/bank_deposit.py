@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BankDeposit")
@@ -145,67 +152,91 @@ class BankDeposit:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            transaction=(
-                _v0
-                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            transaction_type=(
-                _v0
-                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            from_bank_account=(
-                _v0
-                if (_v0 := d.pop("from_bank_account", UNSET)) is None or _v0 is UNSET
-                else _models.BankAccount.from_dict(_v0)
-            ),
-            to_bank_account=(
-                _v0
-                if (_v0 := d.pop("to_bank_account", UNSET)) is None or _v0 is UNSET
-                else _models.BankAccount.from_dict(_v0)
-            ),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            reference=d.pop("reference", UNSET),
-            cash_amount=(
-                _v0
-                if (_v0 := d.pop("cash_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cash_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            cheque_amount=(
-                _v0
-                if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                transaction=(
+                    _v0
+                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                transaction_type=(
+                    _v0
+                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                from_bank_account=(
+                    _v0
+                    if (_v0 := d.pop("from_bank_account", UNSET)) is None or _v0 is UNSET
+                    else _models.BankAccount.from_dict(_v0)
+                ),
+                to_bank_account=(
+                    _v0
+                    if (_v0 := d.pop("to_bank_account", UNSET)) is None or _v0 is UNSET
+                    else _models.BankAccount.from_dict(_v0)
+                ),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                cash_amount=(
+                    _v0
+                    if (_v0 := d.pop("cash_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cash_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                cheque_amount=(
+                    _v0
+                    if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at transaction transaction_type deleted_at from_bank_account to_bank_account date reference cash_amount cheque_amount total_amount",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

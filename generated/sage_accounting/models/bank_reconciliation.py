@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BankReconciliation")
@@ -156,92 +163,112 @@ class BankReconciliation:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            bank_account=(
-                _v0
-                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            statement_date=(
-                _v0
-                if (_v0 := d.pop("statement_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "statement_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            statement_end_balance=(
-                _v0
-                if (_v0 := d.pop("statement_end_balance", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "statement_end_balance")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            reference=d.pop("reference", UNSET),
-            total_received=(
-                _v0
-                if (_v0 := d.pop("total_received", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_received") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_paid=(
-                _v0
-                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            starting_balance=(
-                _v0
-                if (_v0 := d.pop("starting_balance", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "starting_balance") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            closing_balance=(
-                _v0
-                if (_v0 := d.pop("closing_balance", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "closing_balance") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            reconciled_balance=(
-                _v0
-                if (_v0 := d.pop("reconciled_balance", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "reconciled_balance")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            balance_difference=(
-                _v0
-                if (_v0 := d.pop("balance_difference", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "balance_difference")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            status=(
-                _v0
-                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _models.BankReconciliationStatus.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                bank_account=(
+                    _v0
+                    if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                statement_date=(
+                    _v0
+                    if (_v0 := d.pop("statement_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "statement_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                statement_end_balance=(
+                    _v0
+                    if (_v0 := d.pop("statement_end_balance", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "statement_end_balance")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                total_received=(
+                    _v0
+                    if (_v0 := d.pop("total_received", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_received")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_paid=(
+                    _v0
+                    if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                starting_balance=(
+                    _v0
+                    if (_v0 := d.pop("starting_balance", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "starting_balance")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                closing_balance=(
+                    _v0
+                    if (_v0 := d.pop("closing_balance", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "closing_balance")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                reconciled_balance=(
+                    _v0
+                    if (_v0 := d.pop("reconciled_balance", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "reconciled_balance")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                balance_difference=(
+                    _v0
+                    if (_v0 := d.pop("balance_difference", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "balance_difference")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                status=(
+                    _v0
+                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                    else _models.BankReconciliationStatus.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at bank_account statement_date statement_end_balance reference total_received total_paid starting_balance closing_balance reconciled_balance balance_difference status",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BaseJournalLine")
@@ -66,25 +72,28 @@ class BaseJournalLine:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.LedgerAccount.from_dict(_v0)
-            ),
-            details=d.pop("details", UNSET),
-            debit=(
-                _v0
-                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit=(
-                _v0
-                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.LedgerAccount.from_dict(_v0)
+                ),
+                details=d.pop("details", UNSET),
+                debit=(
+                    _v0
+                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                credit=(
+                    _v0
+                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("id ledger_account details debit credit", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Business")
@@ -118,41 +123,53 @@ class Business:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            displayed_as=d.pop("displayed_as", UNSET),
-            id=d.pop("id", UNSET),
-            name=d.pop("name", UNSET),
-            address_line_1=d.pop("address_line_1", UNSET),
-            address_line_2=d.pop("address_line_2", UNSET),
-            city=d.pop("city", UNSET),
-            postal_code=d.pop("postal_code", UNSET),
-            country=(
-                _v0
-                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _models.Country.from_dict(_v0)
-            ),
-            region=d.pop("region", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            website=d.pop("website", UNSET),
-            is_demo=d.pop("is_demo", UNSET),
-            ni_based=d.pop("ni_based", UNSET),
-            subscriptions=(
-                _v0
-                if (_v0 := d.pop("subscriptions", UNSET)) is None or _v0 is UNSET
-                else [_models.Subscription.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                displayed_as=d.pop("displayed_as", UNSET),
+                id=d.pop("id", UNSET),
+                name=d.pop("name", UNSET),
+                address_line_1=d.pop("address_line_1", UNSET),
+                address_line_2=d.pop("address_line_2", UNSET),
+                city=d.pop("city", UNSET),
+                postal_code=d.pop("postal_code", UNSET),
+                country=(
+                    _v0
+                    if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                    else _models.Country.from_dict(_v0)
+                ),
+                region=d.pop("region", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                website=d.pop("website", UNSET),
+                is_demo=d.pop("is_demo", UNSET),
+                ni_based=d.pop("ni_based", UNSET),
+                subscriptions=(
+                    _v0
+                    if (_v0 := d.pop("subscriptions", UNSET)) is None or _v0 is UNSET
+                    else [_models.Subscription.from_dict(_i0) for _i0 in _v0]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "created_at updated_at displayed_as id name address_line_1 address_line_2 city postal_code country region telephone mobile website is_demo ni_based subscriptions",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BusinessSettings")
@@ -138,58 +145,70 @@ class BusinessSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            path=d.pop("$path", UNSET),
-            siret=d.pop("siret", UNSET),
-            management_centre_member=d.pop("management_centre_member", UNSET),
-            rcs_number=d.pop("rcs_number", UNSET),
-            share_capital=(
-                _v0
-                if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            business_activity_type=(
-                _v0
-                if (_v0 := d.pop("business_activity_type", UNSET)) is None or _v0 is UNSET
-                else _models.BusinessActivityType.from_dict(_v0)
-            ),
-            legal_form_type=(
-                _v0
-                if (_v0 := d.pop("legal_form_type", UNSET)) is None or _v0 is UNSET
-                else _models.LegalFormType.from_dict(_v0)
-            ),
-            auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
-            default_ledger_accounts=(
-                _v0
-                if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                else _models.DefaultLedgerAccounts.from_dict(_v0)
-            ),
-            business_type=(
-                _v0
-                if (_v0 := d.pop("business_type", UNSET)) is None or _v0 is UNSET
-                else _models.BusinessType.from_dict(_v0)
-            ),
-            country_of_registration=(
-                _v0
-                if (_v0 := d.pop("country_of_registration", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            business_created_at=(
-                _v0
-                if (_v0 := d.pop("business_created_at", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "business_created_at")
-                    if _v0 == ""
-                    else datetime_from_wire(_v0)
-                )
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            wizard_complete=d.pop("wizard_complete", UNSET),
-        )
+        try:
+            obj = cls(
+                path=d.pop("$path", UNSET),
+                siret=d.pop("siret", UNSET),
+                management_centre_member=d.pop("management_centre_member", UNSET),
+                rcs_number=d.pop("rcs_number", UNSET),
+                share_capital=(
+                    _v0
+                    if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                business_activity_type=(
+                    _v0
+                    if (_v0 := d.pop("business_activity_type", UNSET)) is None or _v0 is UNSET
+                    else _models.BusinessActivityType.from_dict(_v0)
+                ),
+                legal_form_type=(
+                    _v0
+                    if (_v0 := d.pop("legal_form_type", UNSET)) is None or _v0 is UNSET
+                    else _models.LegalFormType.from_dict(_v0)
+                ),
+                auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
+                default_ledger_accounts=(
+                    _v0
+                    if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
+                    else _models.DefaultLedgerAccounts.from_dict(_v0)
+                ),
+                business_type=(
+                    _v0
+                    if (_v0 := d.pop("business_type", UNSET)) is None or _v0 is UNSET
+                    else _models.BusinessType.from_dict(_v0)
+                ),
+                country_of_registration=(
+                    _v0
+                    if (_v0 := d.pop("country_of_registration", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                business_created_at=(
+                    _v0
+                    if (_v0 := d.pop("business_created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "business_created_at")
+                        if _v0 == ""
+                        else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                wizard_complete=d.pop("wizard_complete", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "$path siret management_centre_member rcs_number share_capital business_activity_type legal_form_type auxiliary_accounts_visible default_ledger_accounts business_type country_of_registration business_created_at updated_at wizard_complete",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

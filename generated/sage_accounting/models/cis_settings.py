@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CisSettings")
@@ -71,19 +75,27 @@ class CisSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            path=d.pop("$path", UNSET),
-            unique_tax_reference=d.pop("unique_tax_reference", UNSET),
-            contractor=d.pop("contractor", UNSET),
-            subcontractor=d.pop("subcontractor", UNSET),
-            accounts_office_reference=d.pop("accounts_office_reference", UNSET),
-            paye_reference=d.pop("paye_reference", UNSET),
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                path=d.pop("$path", UNSET),
+                unique_tax_reference=d.pop("unique_tax_reference", UNSET),
+                contractor=d.pop("contractor", UNSET),
+                subcontractor=d.pop("subcontractor", UNSET),
+                accounts_office_reference=d.pop("accounts_office_reference", UNSET),
+                paye_reference=d.pop("paye_reference", UNSET),
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "$path unique_tax_reference contractor subcontractor accounts_office_reference paye_reference tax_rate",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

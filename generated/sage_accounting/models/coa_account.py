@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CoaAccount")
@@ -125,47 +130,60 @@ class CoaAccount:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            ledger_account_group=(
-                _v0
-                if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
-                else _models.CoaGroupType.from_dict(_v0)
-            ),
-            name=d.pop("name", UNSET),
-            control_name=d.pop("control_name", UNSET),
-            nominal_code=d.pop("nominal_code", UNSET),
-            ledger_account_type=(
-                _v0
-                if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            ledger_account_classification=(
-                _v0
-                if (_v0 := d.pop("ledger_account_classification", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
-            cis_materials=d.pop("cis_materials", UNSET),
-            cis_labour=d.pop("cis_labour", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                ledger_account_group=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
+                    else _models.CoaGroupType.from_dict(_v0)
+                ),
+                name=d.pop("name", UNSET),
+                control_name=d.pop("control_name", UNSET),
+                nominal_code=d.pop("nominal_code", UNSET),
+                ledger_account_type=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                ledger_account_classification=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account_classification", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
+                cis_materials=d.pop("cis_materials", UNSET),
+                cis_labour=d.pop("cis_labour", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at ledger_account_group name control_name nominal_code ledger_account_type ledger_account_classification tax_rate fixed_tax_rate cis_materials cis_labour",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

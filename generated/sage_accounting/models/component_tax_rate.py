@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ComponentTaxRate")
@@ -110,38 +117,50 @@ class ComponentTaxRate:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            name=d.pop("name", UNSET),
-            agency=d.pop("agency", UNSET),
-            percentage=(
-                _v0
-                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            percentages=(
-                _v0
-                if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
-                else [_models.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
-            ),
-            is_visible=d.pop("is_visible", UNSET),
-            retailer=d.pop("retailer", UNSET),
-            editable=d.pop("editable", UNSET),
-            deletable=d.pop("deletable", UNSET),
-            is_combined_rate=d.pop("is_combined_rate", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                name=d.pop("name", UNSET),
+                agency=d.pop("agency", UNSET),
+                percentage=(
+                    _v0
+                    if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                percentages=(
+                    _v0
+                    if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
+                    else [_models.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
+                ),
+                is_visible=d.pop("is_visible", UNSET),
+                retailer=d.pop("retailer", UNSET),
+                editable=d.pop("editable", UNSET),
+                deletable=d.pop("deletable", UNSET),
+                is_combined_rate=d.pop("is_combined_rate", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at name agency percentage percentages is_visible retailer editable deletable is_combined_rate",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactAllocation")
@@ -120,56 +125,74 @@ class ContactAllocation:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            transaction=(
-                _v0
-                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            transaction_type=(
-                _v0
-                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            contact=(
-                _v0
-                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            allocated_artefacts=(
-                _v0
-                if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
-                else [_models.AllocatedArtefact.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                transaction=(
+                    _v0
+                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                transaction_type=(
+                    _v0
+                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                contact=(
+                    _v0
+                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                allocated_artefacts=(
+                    _v0
+                    if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
+                    else [_models.AllocatedArtefact.from_dict(_i0) for _i0 in _v0]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at links transaction transaction_type deleted_at date contact allocated_artefacts",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactCisSettings")
@@ -46,15 +50,23 @@ class ContactCisSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            registered_cis_name=d.pop("registered_cis_name", UNSET),
-            subcontractor_verification_number=d.pop("subcontractor_verification_number", UNSET),
-            deduction_rate=(
-                _v0
-                if (_v0 := d.pop("deduction_rate", UNSET)) is None or _v0 is UNSET
-                else _models.ContactCisDeductionRate.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                registered_cis_name=d.pop("registered_cis_name", UNSET),
+                subcontractor_verification_number=d.pop("subcontractor_verification_number", UNSET),
+                deduction_rate=(
+                    _v0
+                    if (_v0 := d.pop("deduction_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.ContactCisDeductionRate.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "registered_cis_name subcontractor_verification_number deduction_rate",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

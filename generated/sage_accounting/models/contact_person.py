@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactPerson")
@@ -133,44 +138,58 @@ class ContactPerson:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            contact_person_types=(
-                _v0
-                if (_v0 := d.pop("contact_person_types", UNSET)) is None or _v0 is UNSET
-                else [_models.ContactPersonType.from_dict(_i0) for _i0 in _v0]
-            ),
-            name=d.pop("name", UNSET),
-            job_title=d.pop("job_title", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            email=d.pop("email", UNSET),
-            fax=d.pop("fax", UNSET),
-            is_main_contact=d.pop("is_main_contact", UNSET),
-            address=(
-                _v0
-                if (_v0 := d.pop("address", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            is_preferred_contact=d.pop("is_preferred_contact", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                contact_person_types=(
+                    _v0
+                    if (_v0 := d.pop("contact_person_types", UNSET)) is None or _v0 is UNSET
+                    else [_models.ContactPersonType.from_dict(_i0) for _i0 in _v0]
+                ),
+                name=d.pop("name", UNSET),
+                job_title=d.pop("job_title", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                email=d.pop("email", UNSET),
+                fax=d.pop("fax", UNSET),
+                is_main_contact=d.pop("is_main_contact", UNSET),
+                address=(
+                    _v0
+                    if (_v0 := d.pop("address", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                is_preferred_contact=d.pop("is_preferred_contact", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at deleted_at contact_person_types name job_title telephone mobile email fax is_main_contact address is_preferred_contact",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

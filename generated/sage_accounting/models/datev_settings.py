@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DatevSettings")
@@ -68,18 +73,28 @@ class DatevSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            path=d.pop("$path", UNSET),
-            tax_consultant_number=d.pop("tax_consultant_number", UNSET),
-            client_number=d.pop("client_number", UNSET),
-            next_customer_number=d.pop("next_customer_number", UNSET),
-            next_supplier_number=d.pop("next_supplier_number", UNSET),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                path=d.pop("$path", UNSET),
+                tax_consultant_number=d.pop("tax_consultant_number", UNSET),
+                client_number=d.pop("client_number", UNSET),
+                next_customer_number=d.pop("next_customer_number", UNSET),
+                next_supplier_number=d.pop("next_supplier_number", UNSET),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "$path tax_consultant_number client_number next_customer_number next_supplier_number updated_at",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DefaultLedgerAccounts")
@@ -196,109 +200,122 @@ class DefaultLedgerAccounts:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            bank_charges_ledger_account=(
-                _v0
-                if (_v0 := d.pop("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            bank_interest_received_ledger_account=(
-                _v0
-                if (_v0 := d.pop("bank_interest_received_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            bank_interest_charges_paid_ledger_account=(
-                _v0
-                if (_v0 := d.pop("bank_interest_charges_paid_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            exchange_rate_gains_ledger_account=(
-                _v0
-                if (_v0 := d.pop("exchange_rate_gains_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            exchange_rate_losses_ledger_account=(
-                _v0
-                if (_v0 := d.pop("exchange_rate_losses_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            sales_ledger_account=(
-                _v0
-                if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            sales_discount_ledger_account=(
-                _v0
-                if (_v0 := d.pop("sales_discount_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            purchase_ledger_account=(
-                _v0
-                if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            purchase_discount_ledger_account=(
-                _v0
-                if (_v0 := d.pop("purchase_discount_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            product_sales_ledger_account=(
-                _v0
-                if (_v0 := d.pop("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            product_purchase_ledger_account=(
-                _v0
-                if (_v0 := d.pop("product_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            service_sales_ledger_account=(
-                _v0
-                if (_v0 := d.pop("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            service_purchase_ledger_account=(
-                _v0
-                if (_v0 := d.pop("service_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            stock_purchase_ledger_account=(
-                _v0
-                if (_v0 := d.pop("stock_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            other_receipt_ledger_account=(
-                _v0
-                if (_v0 := d.pop("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            other_payment_ledger_account=(
-                _v0
-                if (_v0 := d.pop("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            customer_receipt_discount_ledger_account=(
-                _v0
-                if (_v0 := d.pop("customer_receipt_discount_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            vendor_payment_discount_ledger_account=(
-                _v0
-                if (_v0 := d.pop("vendor_payment_discount_ledger_account", UNSET)) is None
-                or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            carriage_ledger_account=(
-                _v0
-                if (_v0 := d.pop("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                bank_charges_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                bank_interest_received_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("bank_interest_received_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                bank_interest_charges_paid_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("bank_interest_charges_paid_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                exchange_rate_gains_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate_gains_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                exchange_rate_losses_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate_losses_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                sales_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                sales_discount_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("sales_discount_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                purchase_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                purchase_discount_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("purchase_discount_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                product_sales_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                product_purchase_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("product_purchase_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                service_sales_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                service_purchase_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("service_purchase_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                stock_purchase_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("stock_purchase_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                other_receipt_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                other_payment_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                customer_receipt_discount_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("customer_receipt_discount_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                vendor_payment_discount_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("vendor_payment_discount_ledger_account", UNSET)) is None
+                    or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                carriage_ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "bank_charges_ledger_account bank_interest_received_ledger_account bank_interest_charges_paid_ledger_account exchange_rate_gains_ledger_account exchange_rate_losses_ledger_account sales_ledger_account sales_discount_ledger_account purchase_ledger_account purchase_discount_ledger_account product_sales_ledger_account product_purchase_ledger_account service_sales_ledger_account service_purchase_ledger_account stock_purchase_ledger_account other_receipt_ledger_account other_payment_ledger_account customer_receipt_discount_ledger_account vendor_payment_discount_ledger_account carriage_ledger_account",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

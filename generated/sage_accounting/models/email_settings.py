@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailSettings")
@@ -73,20 +78,25 @@ class EmailSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            default_messages=(
-                _v0
-                if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
-                else [_models.DefaultMessages.from_dict(_i0) for _i0 in _v0]
-            ),
-            pdf_attached=d.pop("pdf_attached", UNSET),
-            send_bcc=d.pop("send_bcc", UNSET),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                default_messages=(
+                    _v0
+                    if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
+                    else [_models.DefaultMessages.from_dict(_i0) for _i0 in _v0]
+                ),
+                pdf_attached=d.pop("pdf_attached", UNSET),
+                send_bcc=d.pop("send_bcc", UNSET),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("default_messages pdf_attached send_bcc updated_at", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FooterDetails")
@@ -41,11 +45,14 @@ class FooterDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            column_1=d.pop("column_1", UNSET),
-            column_2=d.pop("column_2", UNSET),
-            column_3=d.pop("column_3", UNSET),
-        )
+        try:
+            obj = cls(
+                column_1=d.pop("column_1", UNSET),
+                column_2=d.pop("column_2", UNSET),
+                column_3=d.pop("column_3", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("column_1 column_2 column_3", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="IEBoxData")
@@ -99,48 +105,53 @@ class IEBoxData:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            box_t1=(
-                _v0
-                if (_v0 := d.pop("box_T1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T1") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_t2=(
-                _v0
-                if (_v0 := d.pop("box_T2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T2") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_t3=(
-                _v0
-                if (_v0 := d.pop("box_T3", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T3") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_t4=(
-                _v0
-                if (_v0 := d.pop("box_T4", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T4") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_e1=(
-                _v0
-                if (_v0 := d.pop("box_E1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_E1") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_e2=(
-                _v0
-                if (_v0 := d.pop("box_E2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_E2") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_es1=(
-                _v0
-                if (_v0 := d.pop("box_ES1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_ES1") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_es2=(
-                _v0
-                if (_v0 := d.pop("box_ES2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_ES2") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                box_t1=(
+                    _v0
+                    if (_v0 := d.pop("box_T1", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_T1") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_t2=(
+                    _v0
+                    if (_v0 := d.pop("box_T2", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_T2") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_t3=(
+                    _v0
+                    if (_v0 := d.pop("box_T3", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_T3") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_t4=(
+                    _v0
+                    if (_v0 := d.pop("box_T4", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_T4") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_e1=(
+                    _v0
+                    if (_v0 := d.pop("box_E1", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_E1") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_e2=(
+                    _v0
+                    if (_v0 := d.pop("box_E2", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_E2") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_es1=(
+                    _v0
+                    if (_v0 := d.pop("box_ES1", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_ES1") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_es2=(
+                    _v0
+                    if (_v0 := d.pop("box_ES2", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_ES2") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "box_T1 box_T2 box_T3 box_T4 box_E1 box_E2 box_ES1 box_ES2", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InvoiceSettingsDocumentHeadings")
@@ -66,17 +70,25 @@ class InvoiceSettingsDocumentHeadings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            sales_invoice=d.pop("sales_invoice", UNSET),
-            sales_credit_note=d.pop("sales_credit_note", UNSET),
-            sales_corrective_invoice=d.pop("sales_corrective_invoice", UNSET),
-            sales_quote=d.pop("sales_quote", UNSET),
-            sales_estimate=d.pop("sales_estimate", UNSET),
-            pro_forma=d.pop("pro_forma", UNSET),
-            remittance_advice=d.pop("remittance_advice", UNSET),
-            statement=d.pop("statement", UNSET),
-            delivery_note=d.pop("delivery_note", UNSET),
-        )
+        try:
+            obj = cls(
+                sales_invoice=d.pop("sales_invoice", UNSET),
+                sales_credit_note=d.pop("sales_credit_note", UNSET),
+                sales_corrective_invoice=d.pop("sales_corrective_invoice", UNSET),
+                sales_quote=d.pop("sales_quote", UNSET),
+                sales_estimate=d.pop("sales_estimate", UNSET),
+                pro_forma=d.pop("pro_forma", UNSET),
+                remittance_advice=d.pop("remittance_advice", UNSET),
+                statement=d.pop("statement", UNSET),
+                delivery_note=d.pop("delivery_note", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "sales_invoice sales_credit_note sales_corrective_invoice sales_quote sales_estimate pro_forma remittance_advice statement delivery_note",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

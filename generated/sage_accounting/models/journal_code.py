@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="JournalCode")
@@ -107,30 +112,42 @@ class JournalCode:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            name=d.pop("name", UNSET),
-            code=d.pop("code", UNSET),
-            journal_code_type=(
-                _v0
-                if (_v0 := d.pop("journal_code_type", UNSET)) is None or _v0 is UNSET
-                else _models.JournalCodeType.from_dict(_v0)
-            ),
-            control_name=d.pop("control_name", UNSET),
-            reserved=d.pop("reserved", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                name=d.pop("name", UNSET),
+                code=d.pop("code", UNSET),
+                journal_code_type=(
+                    _v0
+                    if (_v0 := d.pop("journal_code_type", UNSET)) is None or _v0 is UNSET
+                    else _models.JournalCodeType.from_dict(_v0)
+                ),
+                control_name=d.pop("control_name", UNSET),
+                reserved=d.pop("reserved", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at name code journal_code_type control_name reserved",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

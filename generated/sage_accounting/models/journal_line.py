@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="JournalLine")
@@ -101,35 +107,43 @@ class JournalLine:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.LedgerAccount.from_dict(_v0)
-            ),
-            details=d.pop("details", UNSET),
-            debit=(
-                _v0
-                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit=(
-                _v0
-                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            analysis_type_categories=(
-                _v0
-                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-            ),
-            include_on_tax_return=d.pop("include_on_tax_return", UNSET),
-            tax_reconciled=d.pop("tax_reconciled", UNSET),
-            cleared=d.pop("cleared", UNSET),
-            bank_reconciled=d.pop("bank_reconciled", UNSET),
-            journal_line_foreign_currency=d.pop("journal_line_foreign_currency", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.LedgerAccount.from_dict(_v0)
+                ),
+                details=d.pop("details", UNSET),
+                debit=(
+                    _v0
+                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                credit=(
+                    _v0
+                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                analysis_type_categories=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                ),
+                include_on_tax_return=d.pop("include_on_tax_return", UNSET),
+                tax_reconciled=d.pop("tax_reconciled", UNSET),
+                cleared=d.pop("cleared", UNSET),
+                bank_reconciled=d.pop("bank_reconciled", UNSET),
+                journal_line_foreign_currency=d.pop("journal_line_foreign_currency", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id ledger_account details debit credit analysis_type_categories include_on_tax_return tax_reconciled cleared bank_reconciled journal_line_foreign_currency",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

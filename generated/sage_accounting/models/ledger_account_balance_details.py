@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LedgerAccountBalanceDetails")
@@ -71,26 +77,31 @@ class LedgerAccountBalanceDetails:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            balance=(
-                _v0
-                if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit_or_debit=d.pop("credit_or_debit", UNSET),
-            credits_=(
-                _v0
-                if (_v0 := d.pop("credits", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credits") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            debits=(
-                _v0
-                if (_v0 := d.pop("debits", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debits") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            from_date=d.pop("from_date", UNSET),
-            to_date=d.pop("to_date", UNSET),
-        )
+        try:
+            obj = cls(
+                balance=(
+                    _v0
+                    if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                credit_or_debit=d.pop("credit_or_debit", UNSET),
+                credits_=(
+                    _v0
+                    if (_v0 := d.pop("credits", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credits") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                debits=(
+                    _v0
+                    if (_v0 := d.pop("debits", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debits") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                from_date=d.pop("from_date", UNSET),
+                to_date=d.pop("to_date", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "balance credit_or_debit credits debits from_date to_date", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

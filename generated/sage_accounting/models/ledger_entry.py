@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LedgerEntry")
@@ -134,63 +141,79 @@ class LedgerEntry:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            credit=(
-                _v0
-                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            debit=(
-                _v0
-                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.LedgerAccount.from_dict(_v0)
-            ),
-            transaction=(
-                _v0
-                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _models.Transaction.from_dict(_v0)
-            ),
-            contact=(
-                _v0
-                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _models.Contact.from_dict(_v0)
-            ),
-            deleted=d.pop("deleted", UNSET),
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.TaxRate.from_dict(_v0)
-            ),
-            description=d.pop("description", UNSET),
-            journal_code=(
-                _v0
-                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _models.JournalCode.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                credit=(
+                    _v0
+                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                debit=(
+                    _v0
+                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.LedgerAccount.from_dict(_v0)
+                ),
+                transaction=(
+                    _v0
+                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                    else _models.Transaction.from_dict(_v0)
+                ),
+                contact=(
+                    _v0
+                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                    else _models.Contact.from_dict(_v0)
+                ),
+                deleted=d.pop("deleted", UNSET),
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.TaxRate.from_dict(_v0)
+                ),
+                description=d.pop("description", UNSET),
+                journal_code=(
+                    _v0
+                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                    else _models.JournalCode.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at date credit debit ledger_account transaction contact deleted tax_rate description journal_code",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

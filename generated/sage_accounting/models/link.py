@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Link")
@@ -41,11 +45,14 @@ class Link:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            href=d.pop("href", UNSET),
-            rel=d.pop("rel", UNSET),
-            type_=d.pop("type", UNSET),
-        )
+        try:
+            obj = cls(
+                href=d.pop("href", UNSET),
+                rel=d.pop("rel", UNSET),
+                type_=d.pop("type", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("href rel type", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MigrationTaxReturn")
@@ -113,57 +120,73 @@ class MigrationTaxReturn:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            from_date=(
-                _v0
-                if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "from_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            to_date=(
-                _v0
-                if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "to_date") if _v0 == "" else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            tax_return_frequency=(
-                _v0
-                if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            gb=(
-                _v0
-                if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
-                else _models.GBBoxData.from_dict(_v0)
-            ),
-            ie=(
-                _v0
-                if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
-                else _models.IEBoxData.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                from_date=(
+                    _v0
+                    if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "from_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                to_date=(
+                    _v0
+                    if (_v0 := d.pop("to_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "to_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                tax_return_frequency=(
+                    _v0
+                    if (_v0 := d.pop("tax_return_frequency", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                gb=(
+                    _v0
+                    if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
+                    else _models.GBBoxData.from_dict(_v0)
+                ),
+                ie=(
+                    _v0
+                    if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
+                    else _models.IEBoxData.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at from_date to_date tax_return_frequency total_amount gb ie",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OtherPaymentLineItem")
@@ -129,59 +135,69 @@ class OtherPaymentLineItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            analysis_type_categories=(
-                _v0
-                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-            ),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            details=d.pop("details", UNSET),
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_breakdown=(
-                _v0
-                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-            ),
-            is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-            trade_of_asset=d.pop("trade_of_asset", UNSET),
-            gst_amount=(
-                _v0
-                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            pst_amount=(
-                _v0
-                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_recoverable=d.pop("tax_recoverable", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                analysis_type_categories=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                ),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                details=d.pop("details", UNSET),
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                tax_breakdown=(
+                    _v0
+                    if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                ),
+                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
+                trade_of_asset=d.pop("trade_of_asset", UNSET),
+                gst_amount=(
+                    _v0
+                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                pst_amount=(
+                    _v0
+                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as analysis_type_categories ledger_account details tax_rate net_amount tax_amount total_amount tax_breakdown is_purchase_for_resale trade_of_asset gst_amount pst_amount tax_recoverable",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentAllocation")
@@ -103,48 +109,60 @@ class PaymentAllocation:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            type_=d.pop("type", UNSET),
-            reference=d.pop("reference", UNSET),
-            amount=(
-                _v0
-                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            discount=(
-                _v0
-                if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            stripe_transaction_id=d.pop("stripe_transaction_id", UNSET),
-            contact_allocation=(
-                _v0
-                if (_v0 := d.pop("contact_allocation", UNSET)) is None or _v0 is UNSET
-                else _models.ContactAllocation.from_dict(_v0)
-            ),
-            artefact=(
-                _v0
-                if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
-                else _models.Generic.from_dict(_v0)
-            ),
-            contact_payment=(
-                _v0
-                if (_v0 := d.pop("contact_payment", UNSET)) is None or _v0 is UNSET
-                else _models.ContactPayment.from_dict(_v0)
-            ),
-            displayed_as=d.pop("displayed_as", UNSET),
-            negative_payment=d.pop("negative_payment", UNSET),
-        )
+        try:
+            obj = cls(
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                type_=d.pop("type", UNSET),
+                reference=d.pop("reference", UNSET),
+                amount=(
+                    _v0
+                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                discount=(
+                    _v0
+                    if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                stripe_transaction_id=d.pop("stripe_transaction_id", UNSET),
+                contact_allocation=(
+                    _v0
+                    if (_v0 := d.pop("contact_allocation", UNSET)) is None or _v0 is UNSET
+                    else _models.ContactAllocation.from_dict(_v0)
+                ),
+                artefact=(
+                    _v0
+                    if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
+                    else _models.Generic.from_dict(_v0)
+                ),
+                contact_payment=(
+                    _v0
+                    if (_v0 := d.pop("contact_payment", UNSET)) is None or _v0 is UNSET
+                    else _models.ContactPayment.from_dict(_v0)
+                ),
+                displayed_as=d.pop("displayed_as", UNSET),
+                negative_payment=d.pop("negative_payment", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "links date type reference amount discount stripe_transaction_id contact_allocation artefact contact_payment displayed_as negative_payment",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PostAttachments")
 
@@ -33,9 +37,12 @@ class PostAttachments:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            attachment=_models.PostAttachmentsAttachment.from_dict(d.pop("attachment")),
-        )
+        try:
+            obj = cls(
+                attachment=_models.PostAttachmentsAttachment.from_dict(d.pop("attachment")),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("attachment", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostAttachmentsAttachment")
@@ -67,18 +71,26 @@ class PostAttachmentsAttachment:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            file=d.pop("file"),
-            file_name=d.pop("file_name"),
-            mime_type=d.pop("mime_type"),
-            description=d.pop("description", UNSET),
-            file_extension=d.pop("file_extension", UNSET),
-            transaction_id=d.pop("transaction_id", UNSET),
-            file_size=d.pop("file_size", UNSET),
-            attachment_context_type_id=d.pop("attachment_context_type_id", UNSET),
-            attachment_context_id=d.pop("attachment_context_id", UNSET),
-            is_public=d.pop("is_public", UNSET),
-        )
+        try:
+            obj = cls(
+                file=d.pop("file"),
+                file_name=d.pop("file_name"),
+                mime_type=d.pop("mime_type"),
+                description=d.pop("description", UNSET),
+                file_extension=d.pop("file_extension", UNSET),
+                transaction_id=d.pop("transaction_id", UNSET),
+                file_size=d.pop("file_size", UNSET),
+                attachment_context_type_id=d.pop("attachment_context_type_id", UNSET),
+                attachment_context_id=d.pop("attachment_context_id", UNSET),
+                is_public=d.pop("is_public", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "file file_name mime_type description file_extension transaction_id file_size attachment_context_type_id attachment_context_id is_public",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

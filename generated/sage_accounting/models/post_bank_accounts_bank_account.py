@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankAccountsBankAccount")
@@ -97,36 +101,44 @@ class PostBankAccountsBankAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            bank_account_type_id=d.pop("bank_account_type_id"),
-            ledger_account_id=d.pop("ledger_account_id", UNSET),
-            nominal_code=d.pop("nominal_code", UNSET),
-            default_payment_method_id=d.pop("default_payment_method_id", UNSET),
-            gifi_code=d.pop("gifi_code", UNSET),
-            is_active=d.pop("is_active", UNSET),
-            currency_id=d.pop("currency_id", UNSET),
-            bank_account_details=(
-                _v0
-                if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _models.PostBankAccountsBankAccountBankAccountDetails.from_dict(_v0)
-            ),
-            main_address=(
-                _v0
-                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _models.PostBankAccountsBankAccountMainAddress.from_dict(_v0)
-            ),
-            main_contact_person=(
-                _v0
-                if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _models.PostBankAccountsBankAccountMainContactPerson.from_dict(_v0)
-            ),
-            journal_code=(
-                _v0
-                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _models.PostBankAccountsBankAccountJournalCode.from_dict(_v0)
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                bank_account_type_id=d.pop("bank_account_type_id"),
+                ledger_account_id=d.pop("ledger_account_id", UNSET),
+                nominal_code=d.pop("nominal_code", UNSET),
+                default_payment_method_id=d.pop("default_payment_method_id", UNSET),
+                gifi_code=d.pop("gifi_code", UNSET),
+                is_active=d.pop("is_active", UNSET),
+                currency_id=d.pop("currency_id", UNSET),
+                bank_account_details=(
+                    _v0
+                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
+                    else _models.PostBankAccountsBankAccountBankAccountDetails.from_dict(_v0)
+                ),
+                main_address=(
+                    _v0
+                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                    else _models.PostBankAccountsBankAccountMainAddress.from_dict(_v0)
+                ),
+                main_contact_person=(
+                    _v0
+                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
+                    else _models.PostBankAccountsBankAccountMainContactPerson.from_dict(_v0)
+                ),
+                journal_code=(
+                    _v0
+                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                    else _models.PostBankAccountsBankAccountJournalCode.from_dict(_v0)
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "bank_account_type_id ledger_account_id nominal_code default_payment_method_id gifi_code is_active currency_id bank_account_details main_address main_contact_person journal_code idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

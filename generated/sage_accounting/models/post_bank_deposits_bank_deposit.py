@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankDepositsBankDeposit")
@@ -74,24 +80,36 @@ class PostBankDepositsBankDeposit:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            from_bank_account_id=d.pop("from_bank_account_id"),
-            to_bank_account_id=d.pop("to_bank_account_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            reference=d.pop("reference"),
-            cash_amount=decimal_from_wire(d.pop("cash_amount")),
-            cheque_amount=(
-                _v0
-                if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                from_bank_account_id=d.pop("from_bank_account_id"),
+                to_bank_account_id=d.pop("to_bank_account_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                reference=d.pop("reference"),
+                cash_amount=decimal_from_wire(d.pop("cash_amount")),
+                cheque_amount=(
+                    _v0
+                    if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "from_bank_account_id to_bank_account_id date reference cash_amount cheque_amount total_amount idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

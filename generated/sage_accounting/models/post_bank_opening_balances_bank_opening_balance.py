@@ -9,7 +9,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankOpeningBalancesBankOpeningBalance")
@@ -54,14 +59,22 @@ class PostBankOpeningBalancesBankOpeningBalance:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            bank_account_id=d.pop("bank_account_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            debit=decimal_from_wire(d.pop("debit")),
-            credit=decimal_from_wire(d.pop("credit")),
-            transaction_type_id=d.pop("transaction_type_id", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                bank_account_id=d.pop("bank_account_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                debit=decimal_from_wire(d.pop("debit")),
+                credit=decimal_from_wire(d.pop("credit")),
+                transaction_type_id=d.pop("transaction_type_id", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "bank_account_id date debit credit transaction_type_id idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

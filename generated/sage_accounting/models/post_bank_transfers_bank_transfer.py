@@ -9,7 +9,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankTransfersBankTransfer")
@@ -58,15 +63,23 @@ class PostBankTransfersBankTransfer:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            from_bank_account_id=d.pop("from_bank_account_id"),
-            to_bank_account_id=d.pop("to_bank_account_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            amount=decimal_from_wire(d.pop("amount")),
-            reference=d.pop("reference", UNSET),
-            description=d.pop("description", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                from_bank_account_id=d.pop("from_bank_account_id"),
+                to_bank_account_id=d.pop("to_bank_account_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                amount=decimal_from_wire(d.pop("amount")),
+                reference=d.pop("reference", UNSET),
+                description=d.pop("description", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "from_bank_account_id to_bank_account_id date amount reference description idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBusinessExchangeRatesBusinessExchangeRate")
@@ -59,17 +65,24 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            currency_id=d.pop("currency_id"),
-            rate=decimal_from_wire(d.pop("rate")),
-            inverse_rate=(
-                _v0
-                if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_id=d.pop("base_currency_id", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                currency_id=d.pop("currency_id"),
+                rate=decimal_from_wire(d.pop("rate")),
+                inverse_rate=(
+                    _v0
+                    if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_id=d.pop("base_currency_id", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "currency_id rate inverse_rate base_currency_id idempotency_id", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PostContactAllocations")
 
@@ -33,11 +37,14 @@ class PostContactAllocations:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            contact_allocation=_models.PostContactAllocationsContactAllocation.from_dict(
-                d.pop("contact_allocation")
-            ),
-        )
+        try:
+            obj = cls(
+                contact_allocation=_models.PostContactAllocationsContactAllocation.from_dict(
+                    d.pop("contact_allocation")
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("contact_allocation", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactAllocationsContactAllocation")
@@ -60,20 +64,34 @@ class PostContactAllocationsContactAllocation:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            transaction_type_id=d.pop("transaction_type_id"),
-            contact_id=d.pop("contact_id"),
-            allocated_artefacts=[
-                _models.PostContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(_i0)
-                for _i0 in d.pop("allocated_artefacts")
-            ],
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                transaction_type_id=d.pop("transaction_type_id"),
+                contact_id=d.pop("contact_id"),
+                allocated_artefacts=[
+                    _models.PostContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(
+                        _i0
+                    )
+                    for _i0 in d.pop("allocated_artefacts")
+                ],
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "transaction_type_id contact_id allocated_artefacts date idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

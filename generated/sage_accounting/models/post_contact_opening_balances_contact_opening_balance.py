@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactOpeningBalancesContactOpeningBalance")
@@ -125,60 +131,70 @@ class PostContactOpeningBalancesContactOpeningBalance:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            contact_opening_balance_type_id=d.pop("contact_opening_balance_type_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            contact_id=d.pop("contact_id"),
-            reference=d.pop("reference"),
-            total_amount=decimal_from_wire(d.pop("total_amount")),
-            transaction_type_id=d.pop("transaction_type_id", UNSET),
-            details=d.pop("details", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            currency_id=d.pop("currency_id", UNSET),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                contact_opening_balance_type_id=d.pop("contact_opening_balance_type_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                contact_id=d.pop("contact_id"),
+                reference=d.pop("reference"),
+                total_amount=decimal_from_wire(d.pop("total_amount")),
+                transaction_type_id=d.pop("transaction_type_id", UNSET),
+                details=d.pop("details", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                currency_id=d.pop("currency_id", UNSET),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "contact_opening_balance_type_id date contact_id reference total_amount transaction_type_id details net_amount tax_rate_id tax_amount currency_id exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactPaymentsContactPayment")
@@ -153,82 +159,95 @@ class PostContactPaymentsContactPayment:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            transaction_type_id=d.pop("transaction_type_id"),
-            contact_id=d.pop("contact_id"),
-            bank_account_id=d.pop("bank_account_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            total_amount=decimal_from_wire(d.pop("total_amount")),
-            payment_method_id=d.pop("payment_method_id", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            currency_id=d.pop("currency_id", UNSET),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_currency_charge=(
-                _v0
-                if (_v0 := d.pop("base_currency_currency_charge", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_currency_charge")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            reference=d.pop("reference", UNSET),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            allocated_artefacts=(
-                _v0
-                if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PostContactPaymentsContactPaymentAllocatedArtefactsItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-            payment_on_account=(
-                _v0
-                if (_v0 := d.pop("payment_on_account", UNSET)) is None or _v0 is UNSET
-                else _models.PostContactPaymentsContactPaymentPaymentOnAccount.from_dict(_v0)
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                transaction_type_id=d.pop("transaction_type_id"),
+                contact_id=d.pop("contact_id"),
+                bank_account_id=d.pop("bank_account_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                total_amount=decimal_from_wire(d.pop("total_amount")),
+                payment_method_id=d.pop("payment_method_id", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                currency_id=d.pop("currency_id", UNSET),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_currency_charge=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_currency_charge", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_currency_charge")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                allocated_artefacts=(
+                    _v0
+                    if (_v0 := d.pop("allocated_artefacts", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PostContactPaymentsContactPaymentAllocatedArtefactsItem.from_dict(
+                            _i0
+                        )
+                        for _i0 in _v0
+                    ]
+                ),
+                payment_on_account=(
+                    _v0
+                    if (_v0 := d.pop("payment_on_account", UNSET)) is None or _v0 is UNSET
+                    else _models.PostContactPaymentsContactPaymentPaymentOnAccount.from_dict(_v0)
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "transaction_type_id contact_id bank_account_id date total_amount payment_method_id net_amount tax_amount currency_id exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount base_currency_currency_charge reference tax_rate_id allocated_artefacts payment_on_account idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

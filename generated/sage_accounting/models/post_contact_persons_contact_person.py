@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactPersonsContactPerson")
@@ -74,19 +78,27 @@ class PostContactPersonsContactPerson:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            address_id=d.pop("address_id"),
-            name=d.pop("name"),
-            contact_person_type_ids=d.pop("contact_person_type_ids"),
-            job_title=d.pop("job_title", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            email=d.pop("email", UNSET),
-            fax=d.pop("fax", UNSET),
-            is_main_contact=d.pop("is_main_contact", UNSET),
-            is_preferred_contact=d.pop("is_preferred_contact", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                address_id=d.pop("address_id"),
+                name=d.pop("name"),
+                contact_person_type_ids=d.pop("contact_person_type_ids"),
+                job_title=d.pop("job_title", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                email=d.pop("email", UNSET),
+                fax=d.pop("fax", UNSET),
+                is_main_contact=d.pop("is_main_contact", UNSET),
+                is_preferred_contact=d.pop("is_preferred_contact", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "address_id name contact_person_type_ids job_title telephone mobile email fax is_main_contact is_preferred_contact idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactsContactBankAccountDetails")
@@ -49,13 +53,16 @@ class PostContactsContactBankAccountDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            account_name=d.pop("account_name", UNSET),
-            account_number=d.pop("account_number", UNSET),
-            sort_code=d.pop("sort_code", UNSET),
-            bic=d.pop("bic", UNSET),
-            iban=d.pop("iban", UNSET),
-        )
+        try:
+            obj = cls(
+                account_name=d.pop("account_name", UNSET),
+                account_number=d.pop("account_number", UNSET),
+                sort_code=d.pop("sort_code", UNSET),
+                bic=d.pop("bic", UNSET),
+                iban=d.pop("iban", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("account_name account_number sort_code bic iban", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactsContactTaxTreatment")
@@ -54,13 +58,21 @@ class PostContactsContactTaxTreatment:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            home_tax=d.pop("home_tax", UNSET),
-            eu_tax_registered=d.pop("eu_tax_registered", UNSET),
-            eu_not_tax_registered=d.pop("eu_not_tax_registered", UNSET),
-            rest_of_world_tax=d.pop("rest_of_world_tax", UNSET),
-            is_importer=d.pop("is_importer", UNSET),
-        )
+        try:
+            obj = cls(
+                home_tax=d.pop("home_tax", UNSET),
+                eu_tax_registered=d.pop("eu_tax_registered", UNSET),
+                eu_not_tax_registered=d.pop("eu_not_tax_registered", UNSET),
+                rest_of_world_tax=d.pop("rest_of_world_tax", UNSET),
+                is_importer=d.pop("is_importer", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "home_tax eu_tax_registered eu_not_tax_registered rest_of_world_tax is_importer",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PostHostedArtefactPaymentSettings")
 
@@ -38,11 +42,14 @@ class PostHostedArtefactPaymentSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            hosted_artefact_payment_setting=_models.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting.from_dict(
-                d.pop("hosted_artefact_payment_setting")
-            ),
-        )
+        try:
+            obj = cls(
+                hosted_artefact_payment_setting=_models.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting.from_dict(
+                    d.pop("hosted_artefact_payment_setting")
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("hosted_artefact_payment_setting", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostJournalsJournal")
@@ -70,26 +76,34 @@ class PostJournalsJournal:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            date=datetime.date.fromisoformat(d.pop("date")),
-            reference=d.pop("reference"),
-            journal_lines=[
-                _models.PostJournalsJournalJournalLinesItem.from_dict(_i0)
-                for _i0 in d.pop("journal_lines")
-            ],
-            description=d.pop("description", UNSET),
-            total=(
-                _v0
-                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            journal_code=(
-                _v0
-                if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                else _models.PostJournalsJournalJournalCode.from_dict(_v0)
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                date=datetime.date.fromisoformat(d.pop("date")),
+                reference=d.pop("reference"),
+                journal_lines=[
+                    _models.PostJournalsJournalJournalLinesItem.from_dict(_i0)
+                    for _i0 in d.pop("journal_lines")
+                ],
+                description=d.pop("description", UNSET),
+                total=(
+                    _v0
+                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                journal_code=(
+                    _v0
+                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
+                    else _models.PostJournalsJournalJournalCode.from_dict(_v0)
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "date reference journal_lines description total journal_code idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

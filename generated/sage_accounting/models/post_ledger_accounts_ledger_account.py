@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostLedgerAccountsLedgerAccount")
@@ -161,39 +167,47 @@ class PostLedgerAccountsLedgerAccount:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            ledger_account_type_id=d.pop("ledger_account_type_id"),
-            included_in_chart=d.pop("included_in_chart"),
-            name=d.pop("name"),
-            display_name=d.pop("display_name"),
-            nominal_code=d.pop("nominal_code"),
-            ledger_account_classification_id=d.pop("ledger_account_classification_id", UNSET),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
-            visible_in_banking=d.pop("visible_in_banking", UNSET),
-            visible_in_expenses=d.pop("visible_in_expenses", UNSET),
-            visible_in_journals=d.pop("visible_in_journals", UNSET),
-            visible_in_other_payments=d.pop("visible_in_other_payments", UNSET),
-            visible_in_other_receipts=d.pop("visible_in_other_receipts", UNSET),
-            visible_in_reporting=d.pop("visible_in_reporting", UNSET),
-            visible_in_sales=d.pop("visible_in_sales", UNSET),
-            control_name=d.pop("control_name", UNSET),
-            tax_recoverable=d.pop("tax_recoverable", UNSET),
-            recoverable_percentage=(
-                _v0
-                if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "recoverable_percentage")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            non_recoverable_ledger_account_id=d.pop("non_recoverable_ledger_account_id", UNSET),
-            cis_materials=d.pop("cis_materials", UNSET),
-            cis_labour=d.pop("cis_labour", UNSET),
-            gifi_code=d.pop("gifi_code", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                ledger_account_type_id=d.pop("ledger_account_type_id"),
+                included_in_chart=d.pop("included_in_chart"),
+                name=d.pop("name"),
+                display_name=d.pop("display_name"),
+                nominal_code=d.pop("nominal_code"),
+                ledger_account_classification_id=d.pop("ledger_account_classification_id", UNSET),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
+                visible_in_banking=d.pop("visible_in_banking", UNSET),
+                visible_in_expenses=d.pop("visible_in_expenses", UNSET),
+                visible_in_journals=d.pop("visible_in_journals", UNSET),
+                visible_in_other_payments=d.pop("visible_in_other_payments", UNSET),
+                visible_in_other_receipts=d.pop("visible_in_other_receipts", UNSET),
+                visible_in_reporting=d.pop("visible_in_reporting", UNSET),
+                visible_in_sales=d.pop("visible_in_sales", UNSET),
+                control_name=d.pop("control_name", UNSET),
+                tax_recoverable=d.pop("tax_recoverable", UNSET),
+                recoverable_percentage=(
+                    _v0
+                    if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "recoverable_percentage")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                non_recoverable_ledger_account_id=d.pop("non_recoverable_ledger_account_id", UNSET),
+                cis_materials=d.pop("cis_materials", UNSET),
+                cis_labour=d.pop("cis_labour", UNSET),
+                gifi_code=d.pop("gifi_code", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "ledger_account_type_id included_in_chart name display_name nominal_code ledger_account_classification_id tax_rate_id fixed_tax_rate visible_in_banking visible_in_expenses visible_in_journals visible_in_other_payments visible_in_other_receipts visible_in_reporting visible_in_sales control_name tax_recoverable recoverable_percentage non_recoverable_ledger_account_id cis_materials cis_labour gifi_code idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

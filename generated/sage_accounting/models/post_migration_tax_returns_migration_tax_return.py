@@ -10,7 +10,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturn")
@@ -59,23 +64,31 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            from_date=datetime.date.fromisoformat(d.pop("from_date")),
-            to_date=datetime.date.fromisoformat(d.pop("to_date")),
-            total_amount=decimal_from_wire(d.pop("total_amount")),
-            tax_return_frequency_id=d.pop("tax_return_frequency_id"),
-            gb=(
-                _v0
-                if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
-                else _models.PostMigrationTaxReturnsMigrationTaxReturnGb.from_dict(_v0)
-            ),
-            ie=(
-                _v0
-                if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
-                else _models.PostMigrationTaxReturnsMigrationTaxReturnIe.from_dict(_v0)
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                from_date=datetime.date.fromisoformat(d.pop("from_date")),
+                to_date=datetime.date.fromisoformat(d.pop("to_date")),
+                total_amount=decimal_from_wire(d.pop("total_amount")),
+                tax_return_frequency_id=d.pop("tax_return_frequency_id"),
+                gb=(
+                    _v0
+                    if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
+                    else _models.PostMigrationTaxReturnsMigrationTaxReturnGb.from_dict(_v0)
+                ),
+                ie=(
+                    _v0
+                    if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
+                    else _models.PostMigrationTaxReturnsMigrationTaxReturnIe.from_dict(_v0)
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "from_date to_date total_amount tax_return_frequency_id gb ie idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

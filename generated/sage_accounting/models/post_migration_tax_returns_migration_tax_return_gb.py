@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturnGb")
@@ -107,53 +113,58 @@ class PostMigrationTaxReturnsMigrationTaxReturnGb:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            box_1=(
-                _v0
-                if (_v0 := d.pop("box_1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_1") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_2=(
-                _v0
-                if (_v0 := d.pop("box_2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_2") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_3=(
-                _v0
-                if (_v0 := d.pop("box_3", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_3") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_4=(
-                _v0
-                if (_v0 := d.pop("box_4", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_4") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_5=(
-                _v0
-                if (_v0 := d.pop("box_5", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_5") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_6=(
-                _v0
-                if (_v0 := d.pop("box_6", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_6") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_7=(
-                _v0
-                if (_v0 := d.pop("box_7", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_7") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_8=(
-                _v0
-                if (_v0 := d.pop("box_8", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_8") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            box_9=(
-                _v0
-                if (_v0 := d.pop("box_9", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_9") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                box_1=(
+                    _v0
+                    if (_v0 := d.pop("box_1", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_1") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_2=(
+                    _v0
+                    if (_v0 := d.pop("box_2", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_2") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_3=(
+                    _v0
+                    if (_v0 := d.pop("box_3", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_3") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_4=(
+                    _v0
+                    if (_v0 := d.pop("box_4", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_4") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_5=(
+                    _v0
+                    if (_v0 := d.pop("box_5", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_5") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_6=(
+                    _v0
+                    if (_v0 := d.pop("box_6", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_6") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_7=(
+                    _v0
+                    if (_v0 := d.pop("box_7", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_7") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_8=(
+                    _v0
+                    if (_v0 := d.pop("box_8", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_8") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                box_9=(
+                    _v0
+                    if (_v0 := d.pop("box_9", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "box_9") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "box_1 box_2 box_3 box_4 box_5 box_6 box_7 box_8 box_9", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOpeningBalanceJournalsOpeningBalanceJournal")
@@ -58,21 +62,28 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            journal_lines=[
-                _models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
-                    _i0
-                )
-                for _i0 in d.pop("journal_lines")
-            ],
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            reference=d.pop("reference", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                journal_lines=[
+                    _models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
+                        _i0
+                    )
+                    for _i0 in d.pop("journal_lines")
+                ],
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("journal_lines date reference idempotency_id", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

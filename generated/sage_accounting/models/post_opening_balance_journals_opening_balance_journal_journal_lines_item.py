@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem")
@@ -44,12 +49,15 @@ class PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            ledger_account_id=d.pop("ledger_account_id"),
-            debit=decimal_from_wire(d.pop("debit")),
-            credit=decimal_from_wire(d.pop("credit")),
-            details=d.pop("details", UNSET),
-        )
+        try:
+            obj = cls(
+                ledger_account_id=d.pop("ledger_account_id"),
+                debit=decimal_from_wire(d.pop("debit")),
+                credit=decimal_from_wire(d.pop("credit")),
+                details=d.pop("details", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("ledger_account_id debit credit details", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

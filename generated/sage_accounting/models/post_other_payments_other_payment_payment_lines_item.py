@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOtherPaymentsOtherPaymentPaymentLinesItem")
@@ -99,36 +105,44 @@ class PostOtherPaymentsOtherPaymentPaymentLinesItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            ledger_account_id=d.pop("ledger_account_id"),
-            total_amount=decimal_from_wire(d.pop("total_amount")),
-            analysis_type_categories=d.pop("analysis_type_categories", UNSET),
-            details=d.pop("details", UNSET),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-            trade_of_asset=d.pop("trade_of_asset", UNSET),
-            gst_amount=(
-                _v0
-                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            pst_amount=(
-                _v0
-                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_recoverable=d.pop("tax_recoverable", UNSET),
-        )
+        try:
+            obj = cls(
+                ledger_account_id=d.pop("ledger_account_id"),
+                total_amount=decimal_from_wire(d.pop("total_amount")),
+                analysis_type_categories=d.pop("analysis_type_categories", UNSET),
+                details=d.pop("details", UNSET),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
+                trade_of_asset=d.pop("trade_of_asset", UNSET),
+                gst_amount=(
+                    _v0
+                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                pst_amount=(
+                    _v0
+                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "ledger_account_id total_amount analysis_type_categories details tax_rate_id net_amount tax_amount is_purchase_for_resale trade_of_asset gst_amount pst_amount tax_recoverable",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

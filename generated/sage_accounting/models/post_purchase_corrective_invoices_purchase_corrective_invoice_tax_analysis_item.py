@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem")
@@ -80,34 +86,50 @@ class PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            goods_amount=(
-                _v0
-                if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            service_amount=(
-                _v0
-                if (_v0 := d.pop("service_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "service_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                goods_amount=(
+                    _v0
+                    if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                service_amount=(
+                    _v0
+                    if (_v0 := d.pop("service_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "service_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "tax_rate_id net_amount tax_amount total_amount goods_amount service_amount",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostPurchaseQuickEntriesPurchaseQuickEntry")
@@ -193,99 +199,111 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            quick_entry_type_id=d.pop("quick_entry_type_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            contact_id=d.pop("contact_id"),
-            reference=d.pop("reference"),
-            ledger_account_id=d.pop("ledger_account_id"),
-            contact_name=d.pop("contact_name", UNSET),
-            contact_reference=d.pop("contact_reference", UNSET),
-            details=d.pop("details", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            currency_id=d.pop("currency_id", UNSET),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            inverse_exchange_rate=(
-                _v0
-                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            status_id=d.pop("status_id", UNSET),
-            tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-            trade_of_asset=d.pop("trade_of_asset", UNSET),
-            gst_amount=(
-                _v0
-                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            pst_amount=(
-                _v0
-                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_recoverable=d.pop("tax_recoverable", UNSET),
-            analysis_type_categories=(
-                _v0
-                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem.from_dict(
-                        _i0
+        try:
+            obj = cls(
+                quick_entry_type_id=d.pop("quick_entry_type_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                contact_id=d.pop("contact_id"),
+                reference=d.pop("reference"),
+                ledger_account_id=d.pop("ledger_account_id"),
+                contact_name=d.pop("contact_name", UNSET),
+                contact_reference=d.pop("contact_reference", UNSET),
+                details=d.pop("details", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
                     )
-                    for _i0 in _v0
-                ]
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+                ),
+                currency_id=d.pop("currency_id", UNSET),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                inverse_exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "inverse_exchange_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                status_id=d.pop("status_id", UNSET),
+                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
+                trade_of_asset=d.pop("trade_of_asset", UNSET),
+                gst_amount=(
+                    _v0
+                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                pst_amount=(
+                    _v0
+                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_recoverable=d.pop("tax_recoverable", UNSET),
+                analysis_type_categories=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem.from_dict(
+                            _i0
+                        )
+                        for _i0 in _v0
+                    ]
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "quick_entry_type_id date contact_id reference ledger_account_id contact_name contact_reference details net_amount tax_rate_id tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id tax_address_region_id trade_of_asset gst_amount pst_amount tax_recoverable analysis_type_categories idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

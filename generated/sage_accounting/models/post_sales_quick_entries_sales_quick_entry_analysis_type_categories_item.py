@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem")
@@ -33,9 +37,12 @@ class PostSalesQuickEntriesSalesQuickEntryAnalysisTypeCategoriesItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            analysis_type_id=d.pop("analysis_type_id", UNSET),
-        )
+        try:
+            obj = cls(
+                analysis_type_id=d.pop("analysis_type_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("analysis_type_id", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

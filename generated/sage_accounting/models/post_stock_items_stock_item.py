@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostStockItemsStockItem")
@@ -200,108 +206,129 @@ class PostStockItemsStockItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            item_code=d.pop("item_code"),
-            description=d.pop("description"),
-            sales_ledger_account_id=d.pop("sales_ledger_account_id"),
-            purchase_ledger_account_id=d.pop("purchase_ledger_account_id"),
-            notes=d.pop("notes", UNSET),
-            sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
-            usual_supplier_id=d.pop("usual_supplier_id", UNSET),
-            purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
-            cost_price=(
-                _v0
-                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            source_guid=d.pop("source_guid", UNSET),
-            purchase_description=d.pop("purchase_description", UNSET),
-            reorder_level=(
-                _v0
-                if (_v0 := d.pop("reorder_level", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            reorder_quantity=(
-                _v0
-                if (_v0 := d.pop("reorder_quantity", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "reorder_quantity") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            location=d.pop("location", UNSET),
-            barcode=d.pop("barcode", UNSET),
-            supplier_part_number=d.pop("supplier_part_number", UNSET),
-            weight=(
-                _v0
-                if (_v0 := d.pop("weight", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            measurement_unit=d.pop("measurement_unit", UNSET),
-            weight_converted=(
-                _v0
-                if (_v0 := d.pop("weight_converted", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "weight_converted") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            active=d.pop("active", UNSET),
-            quantity_in_stock=(
-                _v0
-                if (_v0 := d.pop("quantity_in_stock", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "quantity_in_stock") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            last_cost_price=(
-                _v0
-                if (_v0 := d.pop("last_cost_price", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "last_cost_price") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            last_cost_price_stock_value=(
-                _v0
-                if (_v0 := d.pop("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "last_cost_price_stock_value")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            average_cost_price=(
-                _v0
-                if (_v0 := d.pop("average_cost_price", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "average_cost_price")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            average_cost_price_stock_value=(
-                _v0
-                if (_v0 := d.pop("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "average_cost_price_stock_value")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            cost_price_last_updated=(
-                _v0
-                if (_v0 := d.pop("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "cost_price_last_updated")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            sales_prices=(
-                _v0
-                if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [_models.PostStockItemsStockItemSalesPricesItem.from_dict(_i0) for _i0 in _v0]
-            ),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                item_code=d.pop("item_code"),
+                description=d.pop("description"),
+                sales_ledger_account_id=d.pop("sales_ledger_account_id"),
+                purchase_ledger_account_id=d.pop("purchase_ledger_account_id"),
+                notes=d.pop("notes", UNSET),
+                sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
+                usual_supplier_id=d.pop("usual_supplier_id", UNSET),
+                purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
+                cost_price=(
+                    _v0
+                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                source_guid=d.pop("source_guid", UNSET),
+                purchase_description=d.pop("purchase_description", UNSET),
+                reorder_level=(
+                    _v0
+                    if (_v0 := d.pop("reorder_level", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                reorder_quantity=(
+                    _v0
+                    if (_v0 := d.pop("reorder_quantity", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "reorder_quantity")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                location=d.pop("location", UNSET),
+                barcode=d.pop("barcode", UNSET),
+                supplier_part_number=d.pop("supplier_part_number", UNSET),
+                weight=(
+                    _v0
+                    if (_v0 := d.pop("weight", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                measurement_unit=d.pop("measurement_unit", UNSET),
+                weight_converted=(
+                    _v0
+                    if (_v0 := d.pop("weight_converted", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "weight_converted")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                active=d.pop("active", UNSET),
+                quantity_in_stock=(
+                    _v0
+                    if (_v0 := d.pop("quantity_in_stock", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "quantity_in_stock")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                last_cost_price=(
+                    _v0
+                    if (_v0 := d.pop("last_cost_price", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "last_cost_price")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                last_cost_price_stock_value=(
+                    _v0
+                    if (_v0 := d.pop("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "last_cost_price_stock_value")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                average_cost_price=(
+                    _v0
+                    if (_v0 := d.pop("average_cost_price", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "average_cost_price")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                average_cost_price_stock_value=(
+                    _v0
+                    if (_v0 := d.pop("average_cost_price_stock_value", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "average_cost_price_stock_value")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                cost_price_last_updated=(
+                    _v0
+                    if (_v0 := d.pop("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cost_price_last_updated")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                sales_prices=(
+                    _v0
+                    if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PostStockItemsStockItemSalesPricesItem.from_dict(_i0) for _i0 in _v0
+                    ]
+                ),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "item_code description sales_ledger_account_id purchase_ledger_account_id notes sales_tax_rate_id usual_supplier_id purchase_tax_rate_id cost_price source_guid purchase_description reorder_level reorder_quantity location barcode supplier_part_number weight measurement_unit weight_converted active quantity_in_stock last_cost_price last_cost_price_stock_value average_cost_price average_cost_price_stock_value cost_price_last_updated sales_prices idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PostStockMovements")
 
@@ -33,11 +37,14 @@ class PostStockMovements:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            stock_movement=_models.PostStockMovementsStockMovement.from_dict(
-                d.pop("stock_movement")
-            ),
-        )
+        try:
+            obj = cls(
+                stock_movement=_models.PostStockMovementsStockMovement.from_dict(
+                    d.pop("stock_movement")
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("stock_movement", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

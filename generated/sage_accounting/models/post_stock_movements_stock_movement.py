@@ -9,7 +9,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostStockMovementsStockMovement")
@@ -61,16 +66,24 @@ class PostStockMovementsStockMovement:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            stock_item_id=d.pop("stock_item_id"),
-            date=datetime.date.fromisoformat(d.pop("date")),
-            quantity=decimal_from_wire(d.pop("quantity")),
-            cost_price=decimal_from_wire(d.pop("cost_price")),
-            details=d.pop("details"),
-            movement_number=d.pop("movement_number", UNSET),
-            reference=d.pop("reference", UNSET),
-            idempotency_id=d.pop("idempotency_id", UNSET),
-        )
+        try:
+            obj = cls(
+                stock_item_id=d.pop("stock_item_id"),
+                date=datetime.date.fromisoformat(d.pop("date")),
+                quantity=decimal_from_wire(d.pop("quantity")),
+                cost_price=decimal_from_wire(d.pop("cost_price")),
+                details=d.pop("details"),
+                movement_number=d.pop("movement_number", UNSET),
+                reference=d.pop("reference", UNSET),
+                idempotency_id=d.pop("idempotency_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "stock_item_id date quantity cost_price details movement_number reference idempotency_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

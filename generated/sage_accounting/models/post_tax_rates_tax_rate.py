@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostTaxRatesTaxRate")
@@ -50,16 +54,22 @@ class PostTaxRatesTaxRate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            name=d.pop("name"),
-            agency=d.pop("agency", UNSET),
-            is_visible=d.pop("is_visible", UNSET),
-            component_tax_rate=(
-                _v0
-                if (_v0 := d.pop("component_tax_rate", UNSET)) is None or _v0 is UNSET
-                else [_models.PostTaxRatesTaxRateComponentTaxRateItem.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name"),
+                agency=d.pop("agency", UNSET),
+                is_visible=d.pop("is_visible", UNSET),
+                component_tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("component_tax_rate", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PostTaxRatesTaxRateComponentTaxRateItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("name agency is_visible component_tax_rate", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PrintStatements")
@@ -39,10 +43,13 @@ class PrintStatements:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            days_overdue=d.pop("days_overdue", UNSET),
-            table_of_balances=d.pop("table_of_balances", UNSET),
-        )
+        try:
+            obj = cls(
+                days_overdue=d.pop("days_overdue", UNSET),
+                table_of_balances=d.pop("table_of_balances", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("days_overdue table_of_balances", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProfitAnalysis")
@@ -42,18 +46,21 @@ class ProfitAnalysis:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            total=(
-                _v0
-                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else _models.ProfitBreakdown.from_dict(_v0)
-            ),
-            line_breakdown=(
-                _v0
-                if (_v0 := d.pop("line_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_models.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                total=(
+                    _v0
+                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                    else _models.ProfitBreakdown.from_dict(_v0)
+                ),
+                line_breakdown=(
+                    _v0
+                    if (_v0 := d.pop("line_breakdown", UNSET)) is None or _v0 is UNSET
+                    else [_models.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("total line_breakdown", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProfitBreakdown")
@@ -71,31 +77,38 @@ class ProfitBreakdown:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            description=d.pop("description", UNSET),
-            total_cost=(
-                _v0
-                if (_v0 := d.pop("total_cost", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_cost") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_sale=(
-                _v0
-                if (_v0 := d.pop("total_sale", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_sale") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            profit=(
-                _v0
-                if (_v0 := d.pop("profit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "profit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            profit_percentage=(
-                _v0
-                if (_v0 := d.pop("profit_percentage", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "profit_percentage") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-        )
+        try:
+            obj = cls(
+                description=d.pop("description", UNSET),
+                total_cost=(
+                    _v0
+                    if (_v0 := d.pop("total_cost", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_cost") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_sale=(
+                    _v0
+                    if (_v0 := d.pop("total_sale", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_sale") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                profit=(
+                    _v0
+                    if (_v0 := d.pop("profit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "profit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                profit_percentage=(
+                    _v0
+                    if (_v0 := d.pop("profit_percentage", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "profit_percentage")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "description total_cost total_sale profit profit_percentage", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

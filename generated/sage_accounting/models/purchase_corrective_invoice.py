@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurchaseCorrectiveInvoice")
@@ -367,240 +374,267 @@ class PurchaseCorrectiveInvoice:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            editable=d.pop("editable", UNSET),
-            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-            transaction=(
-                _v0
-                if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                else _models.Transaction.from_dict(_v0)
-            ),
-            transaction_type=(
-                _v0
-                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            contact=(
-                _v0
-                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _models.Contact.from_dict(_v0)
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            contact_name=d.pop("contact_name", UNSET),
-            contact_reference=d.pop("contact_reference", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            due_date=(
-                _v0
-                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "due_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            reference=d.pop("reference", UNSET),
-            vendor_reference=d.pop("vendor_reference", UNSET),
-            notes=d.pop("notes", UNSET),
-            total_quantity=(
-                _v0
-                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            payments_allocations_total_amount=(
-                _v0
-                if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "payments_allocations_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            payments_allocations_total_discount=(
-                _v0
-                if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "payments_allocations_total_discount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_paid=(
-                _v0
-                if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            outstanding_amount=(
-                _v0
-                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            currency=(
-                _v0
-                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_outstanding_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_outstanding_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            status=(
-                _v0
-                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            void_reason=d.pop("void_reason", UNSET),
-            invoice_lines=(
-                _v0
-                if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                else [_models.PurchaseInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
-            ),
-            tax_analysis=(
-                _v0
-                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
-            ),
-            detailed_tax_analysis=(
-                _v0
-                if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
-            ),
-            payments_allocations=(
-                _v0
-                if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
-            ),
-            last_paid=(
-                _v0
-                if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "last_paid")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            withholding_tax_rate=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            original_invoice=(
-                _v0
-                if (_v0 := d.pop("original_invoice", UNSET)) is None or _v0 is UNSET
-                else _models.Generic.from_dict(_v0)
-            ),
-            original_invoice_number=d.pop("original_invoice_number", UNSET),
-            original_invoice_date=d.pop("original_invoice_date", UNSET),
-            tax_reconciled=d.pop("tax_reconciled", UNSET),
-            import_=d.pop("import", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                editable=d.pop("editable", UNSET),
+                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+                transaction=(
+                    _v0
+                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
+                    else _models.Transaction.from_dict(_v0)
+                ),
+                transaction_type=(
+                    _v0
+                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                contact=(
+                    _v0
+                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                    else _models.Contact.from_dict(_v0)
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                contact_name=d.pop("contact_name", UNSET),
+                contact_reference=d.pop("contact_reference", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                due_date=(
+                    _v0
+                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "due_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                vendor_reference=d.pop("vendor_reference", UNSET),
+                notes=d.pop("notes", UNSET),
+                total_quantity=(
+                    _v0
+                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_quantity")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                payments_allocations_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "payments_allocations_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                payments_allocations_total_discount=(
+                    _v0
+                    if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "payments_allocations_total_discount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_paid=(
+                    _v0
+                    if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                outstanding_amount=(
+                    _v0
+                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "outstanding_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                currency=(
+                    _v0
+                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_outstanding_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_outstanding_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                status=(
+                    _v0
+                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                void_reason=d.pop("void_reason", UNSET),
+                invoice_lines=(
+                    _v0
+                    if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
+                    else [_models.PurchaseInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
+                ),
+                tax_analysis=(
+                    _v0
+                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                    else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
+                ),
+                detailed_tax_analysis=(
+                    _v0
+                    if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                    else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
+                ),
+                payments_allocations=(
+                    _v0
+                    if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
+                    else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
+                ),
+                last_paid=(
+                    _v0
+                    if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "last_paid")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                withholding_tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                original_invoice=(
+                    _v0
+                    if (_v0 := d.pop("original_invoice", UNSET)) is None or _v0 is UNSET
+                    else _models.Generic.from_dict(_v0)
+                ),
+                original_invoice_number=d.pop("original_invoice_number", UNSET),
+                original_invoice_date=d.pop("original_invoice_date", UNSET),
+                tax_reconciled=d.pop("tax_reconciled", UNSET),
+                import_=d.pop("import", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at links editable vat_reverse_charge transaction transaction_type contact deleted_at contact_name contact_reference date due_date reference vendor_reference notes total_quantity net_amount tax_amount total_amount payments_allocations_total_amount payments_allocations_total_discount total_paid outstanding_amount currency exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount base_currency_outstanding_amount status void_reason invoice_lines tax_analysis detailed_tax_analysis payments_allocations last_paid withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount original_invoice original_invoice_number original_invoice_date tax_reconciled import",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

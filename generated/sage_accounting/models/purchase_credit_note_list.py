@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurchaseCreditNoteList")
@@ -64,14 +68,19 @@ class PurchaseCreditNoteList:
             if "$items_per_page" in d
             else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
         )
-        obj = cls(
-            items=[_models.PurchaseCreditNote.from_dict(_i0) for _i0 in d.pop("$items")],
-            total=d.pop("$total", UNSET),
-            page=d.pop("$page", UNSET),
-            next_=d.pop("$next", UNSET),
-            back=d.pop("$back", UNSET),
-            items_per_page=d.pop(_items_per_page_key, UNSET),
-        )
+        try:
+            obj = cls(
+                items=[_models.PurchaseCreditNote.from_dict(_i0) for _i0 in d.pop("$items")],
+                total=d.pop("$total", UNSET),
+                page=d.pop("$page", UNSET),
+                next_=d.pop("$next", UNSET),
+                back=d.pop("$back", UNSET),
+                items_per_page=d.pop(_items_per_page_key, UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "$items $total $page $next $back $items_per_page $itemsPerPage", src_dict, d, exc
+            )
         obj._items_per_page_key = _items_per_page_key
         obj.additional_properties = d
         return obj

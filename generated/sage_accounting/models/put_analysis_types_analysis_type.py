@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutAnalysisTypesAnalysisType")
@@ -53,19 +57,26 @@ class PutAnalysisTypesAnalysisType:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            active_areas=d.pop("active_areas", UNSET),
-            analysis_type_level=d.pop("analysis_type_level", UNSET),
-            name=d.pop("name", UNSET),
-            analysis_type_categories=(
-                _v0
-                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-        )
+        try:
+            obj = cls(
+                active_areas=d.pop("active_areas", UNSET),
+                analysis_type_level=d.pop("analysis_type_level", UNSET),
+                name=d.pop("name", UNSET),
+                analysis_type_categories=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem.from_dict(
+                            _i0
+                        )
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "active_areas analysis_type_level name analysis_type_categories", src_dict, d, exc
+            )
         obj.additional_properties = d
         return obj
 

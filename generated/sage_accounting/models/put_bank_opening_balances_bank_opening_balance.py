@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankOpeningBalancesBankOpeningBalance")
@@ -68,25 +74,34 @@ class PutBankOpeningBalancesBankOpeningBalance:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            bank_account_id=d.pop("bank_account_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            debit=(
-                _v0
-                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit=(
-                _v0
-                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            transaction_type_id=d.pop("transaction_type_id", UNSET),
-        )
+        try:
+            obj = cls(
+                bank_account_id=d.pop("bank_account_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                debit=(
+                    _v0
+                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                credit=(
+                    _v0
+                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                transaction_type_id=d.pop("transaction_type_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "bank_account_id date debit credit transaction_type_id", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

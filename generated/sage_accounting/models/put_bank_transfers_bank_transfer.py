@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankTransfersBankTransfer")
@@ -69,22 +75,34 @@ class PutBankTransfersBankTransfer:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            from_bank_account_id=d.pop("from_bank_account_id", UNSET),
-            to_bank_account_id=d.pop("to_bank_account_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            amount=(
-                _v0
-                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            reference=d.pop("reference", UNSET),
-            description=d.pop("description", UNSET),
-        )
+        try:
+            obj = cls(
+                from_bank_account_id=d.pop("from_bank_account_id", UNSET),
+                to_bank_account_id=d.pop("to_bank_account_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                amount=(
+                    _v0
+                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                reference=d.pop("reference", UNSET),
+                description=d.pop("description", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "from_bank_account_id to_bank_account_id date amount reference description",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessSettingsBusinessSettings")
@@ -93,27 +99,39 @@ class PutBusinessSettingsBusinessSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            siret=d.pop("siret", UNSET),
-            management_centre_member=d.pop("management_centre_member", UNSET),
-            rcs_number=d.pop("rcs_number", UNSET),
-            share_capital=(
-                _v0
-                if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            business_activity_type_id=d.pop("business_activity_type_id", UNSET),
-            legal_form_type_id=d.pop("legal_form_type_id", UNSET),
-            auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
-            business_type_id=d.pop("business_type_id", UNSET),
-            country_of_registration_id=d.pop("country_of_registration_id", UNSET),
-            wizard_complete=d.pop("wizard_complete", UNSET),
-            default_ledger_accounts=(
-                _v0
-                if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                else _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                siret=d.pop("siret", UNSET),
+                management_centre_member=d.pop("management_centre_member", UNSET),
+                rcs_number=d.pop("rcs_number", UNSET),
+                share_capital=(
+                    _v0
+                    if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                business_activity_type_id=d.pop("business_activity_type_id", UNSET),
+                legal_form_type_id=d.pop("legal_form_type_id", UNSET),
+                auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
+                business_type_id=d.pop("business_type_id", UNSET),
+                country_of_registration_id=d.pop("country_of_registration_id", UNSET),
+                wizard_complete=d.pop("wizard_complete", UNSET),
+                default_ledger_accounts=(
+                    _v0
+                    if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
+                    else _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts.from_dict(
+                        _v0
+                    )
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "siret management_centre_member rcs_number share_capital business_activity_type_id legal_form_type_id auxiliary_accounts_visible business_type_id country_of_registration_id wizard_complete default_ledger_accounts",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

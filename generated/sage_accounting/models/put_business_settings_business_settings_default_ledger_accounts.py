@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts")
@@ -139,39 +143,53 @@ class PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            bank_charges_ledger_account_id=d.pop("bank_charges_ledger_account_id", UNSET),
-            bank_interest_received_ledger_account_id=d.pop(
-                "bank_interest_received_ledger_account_id", UNSET
-            ),
-            bank_interest_charges_paid_ledger_account_id=d.pop(
-                "bank_interest_charges_paid_ledger_account_id", UNSET
-            ),
-            exchange_rate_gains_ledger_account_id=d.pop(
-                "exchange_rate_gains_ledger_account_id", UNSET
-            ),
-            exchange_rate_losses_ledger_account_id=d.pop(
-                "exchange_rate_losses_ledger_account_id", UNSET
-            ),
-            sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
-            sales_discount_ledger_account_id=d.pop("sales_discount_ledger_account_id", UNSET),
-            purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
-            purchase_discount_ledger_account_id=d.pop("purchase_discount_ledger_account_id", UNSET),
-            product_sales_ledger_account_id=d.pop("product_sales_ledger_account_id", UNSET),
-            product_purchase_ledger_account_id=d.pop("product_purchase_ledger_account_id", UNSET),
-            service_sales_ledger_account_id=d.pop("service_sales_ledger_account_id", UNSET),
-            service_purchase_ledger_account_id=d.pop("service_purchase_ledger_account_id", UNSET),
-            stock_purchase_ledger_account_id=d.pop("stock_purchase_ledger_account_id", UNSET),
-            other_receipt_ledger_account_id=d.pop("other_receipt_ledger_account_id", UNSET),
-            other_payment_ledger_account_id=d.pop("other_payment_ledger_account_id", UNSET),
-            customer_receipt_discount_ledger_account_id=d.pop(
-                "customer_receipt_discount_ledger_account_id", UNSET
-            ),
-            vendor_payment_discount_ledger_account_id=d.pop(
-                "vendor_payment_discount_ledger_account_id", UNSET
-            ),
-            carriage_ledger_account_id=d.pop("carriage_ledger_account_id", UNSET),
-        )
+        try:
+            obj = cls(
+                bank_charges_ledger_account_id=d.pop("bank_charges_ledger_account_id", UNSET),
+                bank_interest_received_ledger_account_id=d.pop(
+                    "bank_interest_received_ledger_account_id", UNSET
+                ),
+                bank_interest_charges_paid_ledger_account_id=d.pop(
+                    "bank_interest_charges_paid_ledger_account_id", UNSET
+                ),
+                exchange_rate_gains_ledger_account_id=d.pop(
+                    "exchange_rate_gains_ledger_account_id", UNSET
+                ),
+                exchange_rate_losses_ledger_account_id=d.pop(
+                    "exchange_rate_losses_ledger_account_id", UNSET
+                ),
+                sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
+                sales_discount_ledger_account_id=d.pop("sales_discount_ledger_account_id", UNSET),
+                purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
+                purchase_discount_ledger_account_id=d.pop(
+                    "purchase_discount_ledger_account_id", UNSET
+                ),
+                product_sales_ledger_account_id=d.pop("product_sales_ledger_account_id", UNSET),
+                product_purchase_ledger_account_id=d.pop(
+                    "product_purchase_ledger_account_id", UNSET
+                ),
+                service_sales_ledger_account_id=d.pop("service_sales_ledger_account_id", UNSET),
+                service_purchase_ledger_account_id=d.pop(
+                    "service_purchase_ledger_account_id", UNSET
+                ),
+                stock_purchase_ledger_account_id=d.pop("stock_purchase_ledger_account_id", UNSET),
+                other_receipt_ledger_account_id=d.pop("other_receipt_ledger_account_id", UNSET),
+                other_payment_ledger_account_id=d.pop("other_payment_ledger_account_id", UNSET),
+                customer_receipt_discount_ledger_account_id=d.pop(
+                    "customer_receipt_discount_ledger_account_id", UNSET
+                ),
+                vendor_payment_discount_ledger_account_id=d.pop(
+                    "vendor_payment_discount_ledger_account_id", UNSET
+                ),
+                carriage_ledger_account_id=d.pop("carriage_ledger_account_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "bank_charges_ledger_account_id bank_interest_received_ledger_account_id bank_interest_charges_paid_ledger_account_id exchange_rate_gains_ledger_account_id exchange_rate_losses_ledger_account_id sales_ledger_account_id sales_discount_ledger_account_id purchase_ledger_account_id purchase_discount_ledger_account_id product_sales_ledger_account_id product_purchase_ledger_account_id service_sales_ledger_account_id service_purchase_ledger_account_id stock_purchase_ledger_account_id other_receipt_ledger_account_id other_payment_ledger_account_id customer_receipt_discount_ledger_account_id vendor_payment_discount_ledger_account_id carriage_ledger_account_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessesBusiness")
@@ -65,17 +69,25 @@ class PutBusinessesBusiness:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            name=d.pop("name", UNSET),
-            address_line_1=d.pop("address_line_1", UNSET),
-            address_line_2=d.pop("address_line_2", UNSET),
-            city=d.pop("city", UNSET),
-            region=d.pop("region", UNSET),
-            postal_code=d.pop("postal_code", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            website=d.pop("website", UNSET),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name", UNSET),
+                address_line_1=d.pop("address_line_1", UNSET),
+                address_line_2=d.pop("address_line_2", UNSET),
+                city=d.pop("city", UNSET),
+                region=d.pop("region", UNSET),
+                postal_code=d.pop("postal_code", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                website=d.pop("website", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "name address_line_1 address_line_2 city region postal_code telephone mobile website",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

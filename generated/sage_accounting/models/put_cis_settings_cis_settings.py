@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutCisSettingsCisSettings")
@@ -56,14 +60,22 @@ class PutCisSettingsCisSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            unique_tax_reference=d.pop("unique_tax_reference", UNSET),
-            contractor=d.pop("contractor", UNSET),
-            subcontractor=d.pop("subcontractor", UNSET),
-            accounts_office_reference=d.pop("accounts_office_reference", UNSET),
-            paye_reference=d.pop("paye_reference", UNSET),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-        )
+        try:
+            obj = cls(
+                unique_tax_reference=d.pop("unique_tax_reference", UNSET),
+                contractor=d.pop("contractor", UNSET),
+                subcontractor=d.pop("subcontractor", UNSET),
+                accounts_office_reference=d.pop("accounts_office_reference", UNSET),
+                paye_reference=d.pop("paye_reference", UNSET),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "unique_tax_reference contractor subcontractor accounts_office_reference paye_reference tax_rate_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

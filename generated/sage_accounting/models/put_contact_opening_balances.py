@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PutContactOpeningBalances")
 
@@ -33,11 +37,14 @@ class PutContactOpeningBalances:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            contact_opening_balance=_models.PutContactOpeningBalancesContactOpeningBalance.from_dict(
-                d.pop("contact_opening_balance")
-            ),
-        )
+        try:
+            obj = cls(
+                contact_opening_balance=_models.PutContactOpeningBalancesContactOpeningBalance.from_dict(
+                    d.pop("contact_opening_balance")
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("contact_opening_balance", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutContactPaymentsContactPaymentAllocatedArtefactsItem")
@@ -55,19 +61,22 @@ class PutContactPaymentsContactPaymentAllocatedArtefactsItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            artefact_id=d.pop("artefact_id", UNSET),
-            amount=(
-                _v0
-                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            discount=(
-                _v0
-                if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                artefact_id=d.pop("artefact_id", UNSET),
+                amount=(
+                    _v0
+                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                discount=(
+                    _v0
+                    if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("artefact_id amount discount", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

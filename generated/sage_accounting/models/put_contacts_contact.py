@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutContactsContact")
@@ -190,62 +196,74 @@ class PutContactsContact:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            name=d.pop("name", UNSET),
-            contact_type_ids=d.pop("contact_type_ids", UNSET),
-            reference=d.pop("reference", UNSET),
-            default_sales_ledger_account_id=d.pop("default_sales_ledger_account_id", UNSET),
-            default_sales_tax_rate_id=d.pop("default_sales_tax_rate_id", UNSET),
-            default_purchase_ledger_account_id=d.pop("default_purchase_ledger_account_id", UNSET),
-            tax_number=d.pop("tax_number", UNSET),
-            notes=d.pop("notes", UNSET),
-            locale=d.pop("locale", UNSET),
-            credit_limit=(
-                _v0
-                if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit_days=d.pop("credit_days", UNSET),
-            credit_terms=(
-                _v0
-                if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactCreditTerms(_v0)
-            ),
-            credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
-            product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
-            source_guid=d.pop("source_guid", UNSET),
-            currency_id=d.pop("currency_id", UNSET),
-            aux_reference=d.pop("aux_reference", UNSET),
-            registered_number=d.pop("registered_number", UNSET),
-            tax_calculation=d.pop("tax_calculation", UNSET),
-            auxiliary_account=d.pop("auxiliary_account", UNSET),
-            destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
-            main_address=(
-                _v0
-                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactMainAddress.from_dict(_v0)
-            ),
-            delivery_address=(
-                _v0
-                if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactDeliveryAddress.from_dict(_v0)
-            ),
-            main_contact_person=(
-                _v0
-                if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactMainContactPerson.from_dict(_v0)
-            ),
-            bank_account_details=(
-                _v0
-                if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactBankAccountDetails.from_dict(_v0)
-            ),
-            tax_treatment=(
-                _v0
-                if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                else _models.PutContactsContactTaxTreatment.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name", UNSET),
+                contact_type_ids=d.pop("contact_type_ids", UNSET),
+                reference=d.pop("reference", UNSET),
+                default_sales_ledger_account_id=d.pop("default_sales_ledger_account_id", UNSET),
+                default_sales_tax_rate_id=d.pop("default_sales_tax_rate_id", UNSET),
+                default_purchase_ledger_account_id=d.pop(
+                    "default_purchase_ledger_account_id", UNSET
+                ),
+                tax_number=d.pop("tax_number", UNSET),
+                notes=d.pop("notes", UNSET),
+                locale=d.pop("locale", UNSET),
+                credit_limit=(
+                    _v0
+                    if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                credit_days=d.pop("credit_days", UNSET),
+                credit_terms=(
+                    _v0
+                    if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactCreditTerms(_v0)
+                ),
+                credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
+                product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
+                source_guid=d.pop("source_guid", UNSET),
+                currency_id=d.pop("currency_id", UNSET),
+                aux_reference=d.pop("aux_reference", UNSET),
+                registered_number=d.pop("registered_number", UNSET),
+                tax_calculation=d.pop("tax_calculation", UNSET),
+                auxiliary_account=d.pop("auxiliary_account", UNSET),
+                destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
+                main_address=(
+                    _v0
+                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactMainAddress.from_dict(_v0)
+                ),
+                delivery_address=(
+                    _v0
+                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactDeliveryAddress.from_dict(_v0)
+                ),
+                main_contact_person=(
+                    _v0
+                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactMainContactPerson.from_dict(_v0)
+                ),
+                bank_account_details=(
+                    _v0
+                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactBankAccountDetails.from_dict(_v0)
+                ),
+                tax_treatment=(
+                    _v0
+                    if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
+                    else _models.PutContactsContactTaxTreatment.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "name contact_type_ids reference default_sales_ledger_account_id default_sales_tax_rate_id default_purchase_ledger_account_id tax_number notes locale credit_limit credit_days credit_terms credit_terms_and_conditions product_sales_price_type_id source_guid currency_id aux_reference registered_number tax_calculation auxiliary_account destination_vat_blocking main_address delivery_address main_contact_person bank_account_details tax_treatment",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

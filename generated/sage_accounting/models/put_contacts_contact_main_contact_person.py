@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutContactsContactMainContactPerson")
@@ -71,18 +75,26 @@ class PutContactsContactMainContactPerson:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            contact_person_type_ids=d.pop("contact_person_type_ids", UNSET),
-            name=d.pop("name", UNSET),
-            job_title=d.pop("job_title", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            email=d.pop("email", UNSET),
-            fax=d.pop("fax", UNSET),
-            is_main_contact=d.pop("is_main_contact", UNSET),
-            address_id=d.pop("address_id", UNSET),
-            is_preferred_contact=d.pop("is_preferred_contact", UNSET),
-        )
+        try:
+            obj = cls(
+                contact_person_type_ids=d.pop("contact_person_type_ids", UNSET),
+                name=d.pop("name", UNSET),
+                job_title=d.pop("job_title", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                email=d.pop("email", UNSET),
+                fax=d.pop("fax", UNSET),
+                is_main_contact=d.pop("is_main_contact", UNSET),
+                address_id=d.pop("address_id", UNSET),
+                is_preferred_contact=d.pop("is_preferred_contact", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "contact_person_type_ids name job_title telephone mobile email fax is_main_contact address_id is_preferred_contact",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

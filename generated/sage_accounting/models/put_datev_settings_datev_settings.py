@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutDatevSettingsDatevSettings")
@@ -45,12 +49,20 @@ class PutDatevSettingsDatevSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            tax_consultant_number=d.pop("tax_consultant_number", UNSET),
-            client_number=d.pop("client_number", UNSET),
-            next_customer_number=d.pop("next_customer_number", UNSET),
-            next_supplier_number=d.pop("next_supplier_number", UNSET),
-        )
+        try:
+            obj = cls(
+                tax_consultant_number=d.pop("tax_consultant_number", UNSET),
+                client_number=d.pop("client_number", UNSET),
+                next_customer_number=d.pop("next_customer_number", UNSET),
+                next_supplier_number=d.pop("next_supplier_number", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "tax_consultant_number client_number next_customer_number next_supplier_number",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

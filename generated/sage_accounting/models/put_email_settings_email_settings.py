@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutEmailSettingsEmailSettings")
@@ -50,18 +54,21 @@ class PutEmailSettingsEmailSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            pdf_attached=d.pop("pdf_attached", UNSET),
-            send_bcc=d.pop("send_bcc", UNSET),
-            default_messages=(
-                _v0
-                if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutEmailSettingsEmailSettingsDefaultMessagesItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-        )
+        try:
+            obj = cls(
+                pdf_attached=d.pop("pdf_attached", UNSET),
+                send_bcc=d.pop("send_bcc", UNSET),
+                default_messages=(
+                    _v0
+                    if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutEmailSettingsEmailSettingsDefaultMessagesItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("pdf_attached send_bcc default_messages", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

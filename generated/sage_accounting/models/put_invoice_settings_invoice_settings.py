@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutInvoiceSettingsInvoiceSettings")
@@ -288,101 +294,113 @@ class PutInvoiceSettingsInvoiceSettings:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            next_invoice_number=d.pop("next_invoice_number", UNSET),
-            next_credit_note_number=d.pop("next_credit_note_number", UNSET),
-            separate_invoice_credit_note_numbering=d.pop(
-                "separate_invoice_credit_note_numbering", UNSET
-            ),
-            sales_invoice_number_prefix=d.pop("sales_invoice_number_prefix", UNSET),
-            sales_credit_note_number_prefix=d.pop("sales_credit_note_number_prefix", UNSET),
-            invoice_terms_and_conditions=d.pop("invoice_terms_and_conditions", UNSET),
-            default_note_on_invoice=d.pop("default_note_on_invoice", UNSET),
-            default_note_on_credit_note=d.pop("default_note_on_credit_note", UNSET),
-            default_note_on_estimate=d.pop("default_note_on_estimate", UNSET),
-            default_note_on_quote=d.pop("default_note_on_quote", UNSET),
-            next_quote_number=d.pop("next_quote_number", UNSET),
-            quote_number_prefix=d.pop("quote_number_prefix", UNSET),
-            estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
-            quote_default_days_to_expiry=d.pop("quote_default_days_to_expiry", UNSET),
-            estimate_default_days_to_expiry=d.pop("estimate_default_days_to_expiry", UNSET),
-            quote_terms_and_conditions=d.pop("quote_terms_and_conditions", UNSET),
-            estimate_terms_and_conditions=d.pop("estimate_terms_and_conditions", UNSET),
-            delivery_note_terms_and_conditions=d.pop("delivery_note_terms_and_conditions", UNSET),
-            delivery_note_show_signature=d.pop("delivery_note_show_signature", UNSET),
-            delivery_note_show_picked=d.pop("delivery_note_show_picked", UNSET),
-            delivery_note_show_notes=d.pop("delivery_note_show_notes", UNSET),
-            delivery_note_show_contact_details=d.pop("delivery_note_show_contact_details", UNSET),
-            quick_entry_prefix=d.pop("quick_entry_prefix", UNSET),
-            late_payment_percentage=(
-                _v0
-                if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "late_payment_percentage")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            prompt_payment_percentage=(
-                _v0
-                if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "prompt_payment_percentage")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
-            show_insurance=d.pop("show_insurance", UNSET),
-            insurer_id=d.pop("insurer_id", UNSET),
-            insurance_area=d.pop("insurance_area", UNSET),
-            insurance_type=d.pop("insurance_type", UNSET),
-            insurance_text=d.pop("insurance_text", UNSET),
-            payment_bank_account_id=d.pop("payment_bank_account_id", UNSET),
-            sales_corrective_invoice_number_prefix=d.pop(
-                "sales_corrective_invoice_number_prefix", UNSET
-            ),
-            next_sales_corrective_invoice_number=d.pop(
-                "next_sales_corrective_invoice_number", UNSET
-            ),
-            customer_credit_days=d.pop("customer_credit_days", UNSET),
-            vendor_credit_days=d.pop("vendor_credit_days", UNSET),
-            customer_credit_terms=(
-                _v0
-                if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(_v0)
-            ),
-            vendor_credit_terms=(
-                _v0
-                if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(_v0)
-            ),
-            document_headings=(
-                _v0
-                if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings.from_dict(_v0)
-            ),
-            line_item_titles=(
-                _v0
-                if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles.from_dict(_v0)
-            ),
-            footer_details=(
-                _v0
-                if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsFooterDetails.from_dict(_v0)
-            ),
-            print_contact_details=(
-                _v0
-                if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails.from_dict(_v0)
-            ),
-            print_statements=(
-                _v0
-                if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
-                else _models.PutInvoiceSettingsInvoiceSettingsPrintStatements.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                next_invoice_number=d.pop("next_invoice_number", UNSET),
+                next_credit_note_number=d.pop("next_credit_note_number", UNSET),
+                separate_invoice_credit_note_numbering=d.pop(
+                    "separate_invoice_credit_note_numbering", UNSET
+                ),
+                sales_invoice_number_prefix=d.pop("sales_invoice_number_prefix", UNSET),
+                sales_credit_note_number_prefix=d.pop("sales_credit_note_number_prefix", UNSET),
+                invoice_terms_and_conditions=d.pop("invoice_terms_and_conditions", UNSET),
+                default_note_on_invoice=d.pop("default_note_on_invoice", UNSET),
+                default_note_on_credit_note=d.pop("default_note_on_credit_note", UNSET),
+                default_note_on_estimate=d.pop("default_note_on_estimate", UNSET),
+                default_note_on_quote=d.pop("default_note_on_quote", UNSET),
+                next_quote_number=d.pop("next_quote_number", UNSET),
+                quote_number_prefix=d.pop("quote_number_prefix", UNSET),
+                estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
+                quote_default_days_to_expiry=d.pop("quote_default_days_to_expiry", UNSET),
+                estimate_default_days_to_expiry=d.pop("estimate_default_days_to_expiry", UNSET),
+                quote_terms_and_conditions=d.pop("quote_terms_and_conditions", UNSET),
+                estimate_terms_and_conditions=d.pop("estimate_terms_and_conditions", UNSET),
+                delivery_note_terms_and_conditions=d.pop(
+                    "delivery_note_terms_and_conditions", UNSET
+                ),
+                delivery_note_show_signature=d.pop("delivery_note_show_signature", UNSET),
+                delivery_note_show_picked=d.pop("delivery_note_show_picked", UNSET),
+                delivery_note_show_notes=d.pop("delivery_note_show_notes", UNSET),
+                delivery_note_show_contact_details=d.pop(
+                    "delivery_note_show_contact_details", UNSET
+                ),
+                quick_entry_prefix=d.pop("quick_entry_prefix", UNSET),
+                late_payment_percentage=(
+                    _v0
+                    if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "late_payment_percentage")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                prompt_payment_percentage=(
+                    _v0
+                    if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "prompt_payment_percentage")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
+                show_insurance=d.pop("show_insurance", UNSET),
+                insurer_id=d.pop("insurer_id", UNSET),
+                insurance_area=d.pop("insurance_area", UNSET),
+                insurance_type=d.pop("insurance_type", UNSET),
+                insurance_text=d.pop("insurance_text", UNSET),
+                payment_bank_account_id=d.pop("payment_bank_account_id", UNSET),
+                sales_corrective_invoice_number_prefix=d.pop(
+                    "sales_corrective_invoice_number_prefix", UNSET
+                ),
+                next_sales_corrective_invoice_number=d.pop(
+                    "next_sales_corrective_invoice_number", UNSET
+                ),
+                customer_credit_days=d.pop("customer_credit_days", UNSET),
+                vendor_credit_days=d.pop("vendor_credit_days", UNSET),
+                customer_credit_terms=(
+                    _v0
+                    if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(_v0)
+                ),
+                vendor_credit_terms=(
+                    _v0
+                    if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(_v0)
+                ),
+                document_headings=(
+                    _v0
+                    if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings.from_dict(_v0)
+                ),
+                line_item_titles=(
+                    _v0
+                    if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles.from_dict(_v0)
+                ),
+                footer_details=(
+                    _v0
+                    if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsFooterDetails.from_dict(_v0)
+                ),
+                print_contact_details=(
+                    _v0
+                    if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails.from_dict(_v0)
+                ),
+                print_statements=(
+                    _v0
+                    if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
+                    else _models.PutInvoiceSettingsInvoiceSettingsPrintStatements.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "next_invoice_number next_credit_note_number separate_invoice_credit_note_numbering sales_invoice_number_prefix sales_credit_note_number_prefix invoice_terms_and_conditions default_note_on_invoice default_note_on_credit_note default_note_on_estimate default_note_on_quote next_quote_number quote_number_prefix estimate_number_prefix quote_default_days_to_expiry estimate_default_days_to_expiry quote_terms_and_conditions estimate_terms_and_conditions delivery_note_terms_and_conditions delivery_note_show_signature delivery_note_show_picked delivery_note_show_notes delivery_note_show_contact_details quick_entry_prefix late_payment_percentage prompt_payment_percentage show_auto_entrepreneur show_insurance insurer_id insurance_area insurance_type insurance_text payment_bank_account_id sales_corrective_invoice_number_prefix next_sales_corrective_invoice_number customer_credit_days vendor_credit_days customer_credit_terms vendor_credit_terms document_headings line_item_titles footer_details print_contact_details print_statements",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

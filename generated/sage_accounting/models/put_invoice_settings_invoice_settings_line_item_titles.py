@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutInvoiceSettingsInvoiceSettingsLineItemTitles")
@@ -45,12 +49,15 @@ class PutInvoiceSettingsInvoiceSettingsLineItemTitles:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            description=d.pop("description", UNSET),
-            unit_price=d.pop("unit_price", UNSET),
-            quantity=d.pop("quantity", UNSET),
-            discount=d.pop("discount", UNSET),
-        )
+        try:
+            obj = cls(
+                description=d.pop("description", UNSET),
+                unit_price=d.pop("unit_price", UNSET),
+                quantity=d.pop("quantity", UNSET),
+                discount=d.pop("discount", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("description unit_price quantity discount", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutInvoiceSettingsInvoiceSettingsPrintContactDetails")
@@ -61,15 +65,23 @@ class PutInvoiceSettingsInvoiceSettingsPrintContactDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            business_name=d.pop("business_name", UNSET),
-            website=d.pop("website", UNSET),
-            telephone=d.pop("telephone", UNSET),
-            mobile=d.pop("mobile", UNSET),
-            email_address=d.pop("email_address", UNSET),
-            due_date=d.pop("due_date", UNSET),
-            default_delivery_address=d.pop("default_delivery_address", UNSET),
-        )
+        try:
+            obj = cls(
+                business_name=d.pop("business_name", UNSET),
+                website=d.pop("website", UNSET),
+                telephone=d.pop("telephone", UNSET),
+                mobile=d.pop("mobile", UNSET),
+                email_address=d.pop("email_address", UNSET),
+                due_date=d.pop("due_date", UNSET),
+                default_delivery_address=d.pop("default_delivery_address", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "business_name website telephone mobile email_address due_date default_delivery_address",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

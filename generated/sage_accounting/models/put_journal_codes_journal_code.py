@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutJournalCodesJournalCode")
@@ -59,13 +63,18 @@ class PutJournalCodesJournalCode:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            name=d.pop("name", UNSET),
-            code=d.pop("code", UNSET),
-            journal_code_type_id=d.pop("journal_code_type_id", UNSET),
-            control_name=d.pop("control_name", UNSET),
-            reserved=d.pop("reserved", UNSET),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name", UNSET),
+                code=d.pop("code", UNSET),
+                journal_code_type_id=d.pop("journal_code_type_id", UNSET),
+                control_name=d.pop("control_name", UNSET),
+                reserved=d.pop("reserved", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "name code journal_code_type_id control_name reserved", src_dict, d, exc
+            )
         obj.additional_properties = d
         return obj
 

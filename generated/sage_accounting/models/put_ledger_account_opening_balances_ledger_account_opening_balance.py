@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance")
@@ -59,20 +65,23 @@ class PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            ledger_account_id=d.pop("ledger_account_id", UNSET),
-            debit=(
-                _v0
-                if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            credit=(
-                _v0
-                if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            details=d.pop("details", UNSET),
-        )
+        try:
+            obj = cls(
+                ledger_account_id=d.pop("ledger_account_id", UNSET),
+                debit=(
+                    _v0
+                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                credit=(
+                    _v0
+                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                details=d.pop("details", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("ledger_account_id debit credit details", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

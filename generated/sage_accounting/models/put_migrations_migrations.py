@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutMigrationsMigrations")
@@ -80,25 +85,37 @@ class PutMigrationsMigrations:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            status_id=d.pop("status_id", UNSET),
-            started_at=(
-                _v0
-                if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            completed_at=(
-                _v0
-                if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            source_product=d.pop("source_product", UNSET),
-            source_product_version=d.pop("source_product_version", UNSET),
-            source_license=d.pop("source_license", UNSET),
-            source_tool=d.pop("source_tool", UNSET),
-            source_tool_version=d.pop("source_tool_version", UNSET),
-            schema_id=d.pop("schema_id", UNSET),
-        )
+        try:
+            obj = cls(
+                status_id=d.pop("status_id", UNSET),
+                started_at=(
+                    _v0
+                    if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                completed_at=(
+                    _v0
+                    if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                source_product=d.pop("source_product", UNSET),
+                source_product_version=d.pop("source_product_version", UNSET),
+                source_license=d.pop("source_license", UNSET),
+                source_tool=d.pop("source_tool", UNSET),
+                source_tool_version=d.pop("source_tool_version", UNSET),
+                schema_id=d.pop("schema_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "status_id started_at completed_at source_product source_product_version source_license source_tool source_tool_version schema_id",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutOtherPaymentsOtherPayment")
@@ -160,93 +166,113 @@ class PutOtherPaymentsOtherPayment:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            transaction_type_id=d.pop("transaction_type_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_total_itc_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_itc_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_itc_amount=(
-                _v0
-                if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_itr_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_itr_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_itr_amount=(
-                _v0
-                if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            part_recoverable=d.pop("part_recoverable", UNSET),
-            payment_method_id=d.pop("payment_method_id", UNSET),
-            contact_id=d.pop("contact_id", UNSET),
-            bank_account_id=d.pop("bank_account_id", UNSET),
-            tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            reference=d.pop("reference", UNSET),
-            withholding_tax_rate=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            payment_lines=(
-                _v0
-                if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-        )
+        try:
+            obj = cls(
+                transaction_type_id=d.pop("transaction_type_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_itc_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_itc_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_itc_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_itc_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_itr_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_itr_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_itr_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_itr_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                part_recoverable=d.pop("part_recoverable", UNSET),
+                payment_method_id=d.pop("payment_method_id", UNSET),
+                contact_id=d.pop("contact_id", UNSET),
+                bank_account_id=d.pop("bank_account_id", UNSET),
+                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                reference=d.pop("reference", UNSET),
+                withholding_tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                payment_lines=(
+                    _v0
+                    if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "transaction_type_id date total_amount base_currency_total_itc_amount total_itc_amount base_currency_total_itr_amount total_itr_amount part_recoverable payment_method_id contact_id bank_account_id tax_address_region_id net_amount tax_amount reference withholding_tax_rate withholding_tax_amount payment_lines",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

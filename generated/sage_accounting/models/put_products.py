@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PutProducts")
 
@@ -33,9 +37,12 @@ class PutProducts:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            product=_models.PutProductsProduct.from_dict(d.pop("product")),
-        )
+        try:
+            obj = cls(
+                product=_models.PutProductsProduct.from_dict(d.pop("product")),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("product", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutProductsProduct")
@@ -98,30 +104,38 @@ class PutProductsProduct:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            description=d.pop("description", UNSET),
-            sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
-            purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
-            item_code=d.pop("item_code", UNSET),
-            notes=d.pop("notes", UNSET),
-            sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
-            usual_supplier_id=d.pop("usual_supplier_id", UNSET),
-            purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
-            cost_price=(
-                _v0
-                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            source_guid=d.pop("source_guid", UNSET),
-            purchase_description=d.pop("purchase_description", UNSET),
-            active=d.pop("active", UNSET),
-            catalog_item_type_id=d.pop("catalog_item_type_id", UNSET),
-            sales_prices=(
-                _v0
-                if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                else [_models.PutProductsProductSalesPricesItem.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                description=d.pop("description", UNSET),
+                sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
+                purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
+                item_code=d.pop("item_code", UNSET),
+                notes=d.pop("notes", UNSET),
+                sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
+                usual_supplier_id=d.pop("usual_supplier_id", UNSET),
+                purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
+                cost_price=(
+                    _v0
+                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                source_guid=d.pop("source_guid", UNSET),
+                purchase_description=d.pop("purchase_description", UNSET),
+                active=d.pop("active", UNSET),
+                catalog_item_type_id=d.pop("catalog_item_type_id", UNSET),
+                sales_prices=(
+                    _v0
+                    if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
+                    else [_models.PutProductsProductSalesPricesItem.from_dict(_i0) for _i0 in _v0]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "description sales_ledger_account_id purchase_ledger_account_id item_code notes sales_tax_rate_id usual_supplier_id purchase_tax_rate_id cost_price source_guid purchase_description active catalog_item_type_id sales_prices",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

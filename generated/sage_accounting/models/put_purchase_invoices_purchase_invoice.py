@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutPurchaseInvoicesPurchaseInvoice")
@@ -306,210 +312,236 @@ class PutPurchaseInvoicesPurchaseInvoice:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            contact_id=d.pop("contact_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            due_date=(
-                _v0
-                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "due_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-            postponed_accounting=d.pop("postponed_accounting", UNSET),
-            vat_exempt_consignment=d.pop("vat_exempt_consignment", UNSET),
-            cis_applicable_amount=(
-                _v0
-                if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_cis_applicable_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_after_cis_deduction=(
-                _v0
-                if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_after_cis_deduction=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_itc_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_itc_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_itc_amount=(
-                _v0
-                if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_itr_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_itr_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_itr_amount=(
-                _v0
-                if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            part_recoverable=d.pop("part_recoverable", UNSET),
-            contact_name=d.pop("contact_name", UNSET),
-            contact_reference=d.pop("contact_reference", UNSET),
-            reference=d.pop("reference", UNSET),
-            vendor_reference=d.pop("vendor_reference", UNSET),
-            notes=d.pop("notes", UNSET),
-            total_quantity=(
-                _v0
-                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            currency_id=d.pop("currency_id", UNSET),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            inverse_exchange_rate=(
-                _v0
-                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            status_id=d.pop("status_id", UNSET),
-            tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-            withholding_tax_rate=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            invoice_lines=(
-                _v0
-                if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-            tax_analysis=(
-                _v0
-                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-        )
+        try:
+            obj = cls(
+                contact_id=d.pop("contact_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                due_date=(
+                    _v0
+                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "due_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+                postponed_accounting=d.pop("postponed_accounting", UNSET),
+                vat_exempt_consignment=d.pop("vat_exempt_consignment", UNSET),
+                cis_applicable_amount=(
+                    _v0
+                    if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cis_applicable_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_cis_applicable_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_cis_applicable_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_after_cis_deduction=(
+                    _v0
+                    if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_after_cis_deduction")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_after_cis_deduction=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_after_cis_deduction")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_itc_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_itc_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_itc_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_itc_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_itr_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_itr_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_itr_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_itr_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                part_recoverable=d.pop("part_recoverable", UNSET),
+                contact_name=d.pop("contact_name", UNSET),
+                contact_reference=d.pop("contact_reference", UNSET),
+                reference=d.pop("reference", UNSET),
+                vendor_reference=d.pop("vendor_reference", UNSET),
+                notes=d.pop("notes", UNSET),
+                total_quantity=(
+                    _v0
+                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_quantity")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                currency_id=d.pop("currency_id", UNSET),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                inverse_exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "inverse_exchange_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                status_id=d.pop("status_id", UNSET),
+                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
+                withholding_tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                invoice_lines=(
+                    _v0
+                    if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+                tax_analysis=(
+                    _v0
+                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutPurchaseInvoicesPurchaseInvoiceTaxAnalysisItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "contact_id date due_date vat_reverse_charge postponed_accounting vat_exempt_consignment cis_applicable_amount base_currency_cis_applicable_amount total_after_cis_deduction base_currency_total_after_cis_deduction base_currency_total_itc_amount total_itc_amount base_currency_total_itr_amount total_itr_amount part_recoverable contact_name contact_reference reference vendor_reference notes total_quantity net_amount tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id tax_address_region_id withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount invoice_lines tax_analysis",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem")
@@ -177,90 +183,100 @@ class PutPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            description=d.pop("description", UNSET),
-            ledger_account_id=d.pop("ledger_account_id", UNSET),
-            quantity=(
-                _v0
-                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            unit_price=(
-                _v0
-                if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-            analysis_type_categories=d.pop("analysis_type_categories", UNSET),
-            product_id=d.pop("product_id", UNSET),
-            service_id=d.pop("service_id", UNSET),
-            trade_of_asset=d.pop("trade_of_asset", UNSET),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_rate_id=d.pop("tax_rate_id", UNSET),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_unit_price=(
-                _v0
-                if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            eu_goods_services_type_id=d.pop("eu_goods_services_type_id", UNSET),
-            gst_amount=(
-                _v0
-                if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            pst_amount=(
-                _v0
-                if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_recoverable=d.pop("tax_recoverable", UNSET),
-        )
+        try:
+            obj = cls(
+                description=d.pop("description", UNSET),
+                ledger_account_id=d.pop("ledger_account_id", UNSET),
+                quantity=(
+                    _v0
+                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                unit_price=(
+                    _v0
+                    if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
+                analysis_type_categories=d.pop("analysis_type_categories", UNSET),
+                product_id=d.pop("product_id", UNSET),
+                service_id=d.pop("service_id", UNSET),
+                trade_of_asset=d.pop("trade_of_asset", UNSET),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_rate_id=d.pop("tax_rate_id", UNSET),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_unit_price=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_unit_price")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                eu_goods_services_type_id=d.pop("eu_goods_services_type_id", UNSET),
+                gst_amount=(
+                    _v0
+                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                pst_amount=(
+                    _v0
+                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "description ledger_account_id quantity unit_price is_purchase_for_resale analysis_type_categories product_id service_id trade_of_asset net_amount tax_rate_id tax_amount total_amount base_currency_unit_price unit_price_includes_tax base_currency_net_amount base_currency_tax_amount base_currency_total_amount eu_goods_services_type_id gst_amount pst_amount tax_recoverable",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

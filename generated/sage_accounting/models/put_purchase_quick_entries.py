@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 
 T = TypeVar("T", bound="PutPurchaseQuickEntries")
 
@@ -33,11 +37,14 @@ class PutPurchaseQuickEntries:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            purchase_quick_entry=_models.PutPurchaseQuickEntriesPurchaseQuickEntry.from_dict(
-                d.pop("purchase_quick_entry")
-            ),
-        )
+        try:
+            obj = cls(
+                purchase_quick_entry=_models.PutPurchaseQuickEntriesPurchaseQuickEntry.from_dict(
+                    d.pop("purchase_quick_entry")
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("purchase_quick_entry", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutSalesCreditNotesSalesCreditNote")
@@ -359,266 +365,286 @@ class PutSalesCreditNotesSalesCreditNote:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            contact_id=d.pop("contact_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-            destination_consignment=d.pop("destination_consignment", UNSET),
-            cis_applicable_amount=(
-                _v0
-                if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_cis_applicable_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_after_cis_deduction=(
-                _v0
-                if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_after_cis_deduction=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            credit_note_number_prefix=d.pop("credit_note_number_prefix", UNSET),
-            credit_note_number=d.pop("credit_note_number", UNSET),
-            contact_name=d.pop("contact_name", UNSET),
-            contact_reference=d.pop("contact_reference", UNSET),
-            original_invoice_date=(
-                _v0
-                if (_v0 := d.pop("original_invoice_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "original_invoice_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            reference=d.pop("reference", UNSET),
-            notes=d.pop("notes", UNSET),
-            terms_and_conditions=d.pop("terms_and_conditions", UNSET),
-            shipping_net_amount=(
-                _v0
-                if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            shipping_tax_rate_id=d.pop("shipping_tax_rate_id", UNSET),
-            shipping_tax_amount=(
-                _v0
-                if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_quantity=(
-                _v0
-                if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            shipping_total_amount=(
-                _v0
-                if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            currency_id=d.pop("currency_id", UNSET),
-            exchange_rate=(
-                _v0
-                if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            inverse_exchange_rate=(
-                _v0
-                if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_shipping_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_shipping_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_shipping_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            total_discount_amount=(
-                _v0
-                if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_discount_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            status_id=d.pop("status_id", UNSET),
-            sent=d.pop("sent", UNSET),
-            tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-            withholding_tax_rate=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_withholding_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            main_address=(
-                _v0
-                if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                else _models.PutSalesCreditNotesSalesCreditNoteMainAddress.from_dict(_v0)
-            ),
-            delivery_address=(
-                _v0
-                if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                else _models.PutSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(_v0)
-            ),
-            credit_note_lines=(
-                _v0
-                if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-            tax_analysis=(
-                _v0
-                if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                else [
-                    _models.PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(_i0)
-                    for _i0 in _v0
-                ]
-            ),
-        )
+        try:
+            obj = cls(
+                contact_id=d.pop("contact_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
+                destination_consignment=d.pop("destination_consignment", UNSET),
+                cis_applicable_amount=(
+                    _v0
+                    if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "cis_applicable_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_cis_applicable_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_cis_applicable_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_after_cis_deduction=(
+                    _v0
+                    if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_after_cis_deduction")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_after_cis_deduction=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_after_cis_deduction")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                credit_note_number_prefix=d.pop("credit_note_number_prefix", UNSET),
+                credit_note_number=d.pop("credit_note_number", UNSET),
+                contact_name=d.pop("contact_name", UNSET),
+                contact_reference=d.pop("contact_reference", UNSET),
+                original_invoice_date=(
+                    _v0
+                    if (_v0 := d.pop("original_invoice_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "original_invoice_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                reference=d.pop("reference", UNSET),
+                notes=d.pop("notes", UNSET),
+                terms_and_conditions=d.pop("terms_and_conditions", UNSET),
+                shipping_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "shipping_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                shipping_tax_rate_id=d.pop("shipping_tax_rate_id", UNSET),
+                shipping_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "shipping_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_quantity=(
+                    _v0
+                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_quantity")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                shipping_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "shipping_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                currency_id=d.pop("currency_id", UNSET),
+                exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                inverse_exchange_rate=(
+                    _v0
+                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "inverse_exchange_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_shipping_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_shipping_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_shipping_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_shipping_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_shipping_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_shipping_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                total_discount_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_discount_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_discount_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_discount_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                status_id=d.pop("status_id", UNSET),
+                sent=d.pop("sent", UNSET),
+                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
+                withholding_tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_rate")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_withholding_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_withholding_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                main_address=(
+                    _v0
+                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
+                    else _models.PutSalesCreditNotesSalesCreditNoteMainAddress.from_dict(_v0)
+                ),
+                delivery_address=(
+                    _v0
+                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
+                    else _models.PutSalesCreditNotesSalesCreditNoteDeliveryAddress.from_dict(_v0)
+                ),
+                credit_note_lines=(
+                    _v0
+                    if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutSalesCreditNotesSalesCreditNoteCreditNoteLinesItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+                tax_analysis=(
+                    _v0
+                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
+                    else [
+                        _models.PutSalesCreditNotesSalesCreditNoteTaxAnalysisItem.from_dict(_i0)
+                        for _i0 in _v0
+                    ]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "contact_id date vat_reverse_charge destination_consignment cis_applicable_amount base_currency_cis_applicable_amount total_after_cis_deduction base_currency_total_after_cis_deduction credit_note_number_prefix credit_note_number contact_name contact_reference original_invoice_date reference notes terms_and_conditions shipping_net_amount shipping_tax_rate_id shipping_tax_amount total_quantity shipping_total_amount net_amount tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_shipping_net_amount base_currency_shipping_tax_amount base_currency_shipping_total_amount total_discount_amount base_currency_total_discount_amount base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id sent tax_address_region_id withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount main_address delivery_address credit_note_lines tax_analysis",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutSalesInvoicesSalesInvoiceRecurringInvoice")
@@ -49,13 +53,21 @@ class PutSalesInvoicesSalesInvoiceRecurringInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            frequency=d.pop("frequency", UNSET),
-            on_week_day=d.pop("on_week_day", UNSET),
-            on_day_number=d.pop("on_day_number", UNSET),
-            recurrence_type=d.pop("recurrence_type", UNSET),
-            recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
-        )
+        try:
+            obj = cls(
+                frequency=d.pop("frequency", UNSET),
+                on_week_day=d.pop("on_week_day", UNSET),
+                on_day_number=d.pop("on_day_number", UNSET),
+                recurrence_type=d.pop("recurrence_type", UNSET),
+                recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "frequency on_week_day on_day_number recurrence_type recurrence_status_identifier",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutSalesQuotesSalesQuoteMainAddress")
@@ -61,16 +65,24 @@ class PutSalesQuotesSalesQuoteMainAddress:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            address_line_1=d.pop("address_line_1", UNSET),
-            address_line_2=d.pop("address_line_2", UNSET),
-            city=d.pop("city", UNSET),
-            postal_code=d.pop("postal_code", UNSET),
-            country_id=d.pop("country_id", UNSET),
-            address_type_id=d.pop("address_type_id", UNSET),
-            region=d.pop("region", UNSET),
-            country_group_id=d.pop("country_group_id", UNSET),
-        )
+        try:
+            obj = cls(
+                address_line_1=d.pop("address_line_1", UNSET),
+                address_line_2=d.pop("address_line_2", UNSET),
+                city=d.pop("city", UNSET),
+                postal_code=d.pop("postal_code", UNSET),
+                country_id=d.pop("country_id", UNSET),
+                address_type_id=d.pop("address_type_id", UNSET),
+                region=d.pop("region", UNSET),
+                country_group_id=d.pop("country_group_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "address_line_1 address_line_2 city postal_code country_id address_type_id region country_group_id",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

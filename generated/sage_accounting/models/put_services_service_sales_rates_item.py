@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutServicesServiceSalesRatesItem")
@@ -55,16 +61,21 @@ class PutServicesServiceSalesRatesItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            rate_name=d.pop("rate_name", UNSET),
-            rate=(
-                _v0
-                if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            rate_includes_tax=d.pop("rate_includes_tax", UNSET),
-            service_rate_type_id=d.pop("service_rate_type_id", UNSET),
-        )
+        try:
+            obj = cls(
+                rate_name=d.pop("rate_name", UNSET),
+                rate=(
+                    _v0
+                    if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                rate_includes_tax=d.pop("rate_includes_tax", UNSET),
+                service_rate_type_id=d.pop("service_rate_type_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "rate_name rate rate_includes_tax service_rate_type_id", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

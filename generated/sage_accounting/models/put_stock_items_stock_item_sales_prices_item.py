@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockItemsStockItemSalesPricesItem")
@@ -56,16 +62,21 @@ class PutStockItemsStockItemSalesPricesItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            price_name=d.pop("price_name", UNSET),
-            price=(
-                _v0
-                if (_v0 := d.pop("price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            price_includes_tax=d.pop("price_includes_tax", UNSET),
-            product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
-        )
+        try:
+            obj = cls(
+                price_name=d.pop("price_name", UNSET),
+                price=(
+                    _v0
+                    if (_v0 := d.pop("price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                price_includes_tax=d.pop("price_includes_tax", UNSET),
+                product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "price_name price price_includes_tax product_sales_price_type_id", src_dict, d, exc
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

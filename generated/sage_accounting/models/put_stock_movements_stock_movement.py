@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockMovementsStockMovement")
@@ -76,27 +82,39 @@ class PutStockMovementsStockMovement:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            stock_item_id=d.pop("stock_item_id", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            quantity=(
-                _v0
-                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            cost_price=(
-                _v0
-                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            details=d.pop("details", UNSET),
-            movement_number=d.pop("movement_number", UNSET),
-            reference=d.pop("reference", UNSET),
-        )
+        try:
+            obj = cls(
+                stock_item_id=d.pop("stock_item_id", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                quantity=(
+                    _v0
+                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                cost_price=(
+                    _v0
+                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                details=d.pop("details", UNSET),
+                movement_number=d.pop("movement_number", UNSET),
+                reference=d.pop("reference", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "stock_item_id date quantity cost_price details movement_number reference",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

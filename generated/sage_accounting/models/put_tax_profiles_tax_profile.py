@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutTaxProfilesTaxProfile")
@@ -56,18 +60,26 @@ class PutTaxProfilesTaxProfile:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            tax_type_id=d.pop("tax_type_id", UNSET),
-            tax_number=d.pop("tax_number", UNSET),
-            tax_number_suffix=d.pop("tax_number_suffix", UNSET),
-            collect_tax=d.pop("collect_tax", UNSET),
-            tax_return_frequency_id=d.pop("tax_return_frequency_id", UNSET),
-            address_region=(
-                _v0
-                if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
-                else _models.PutTaxProfilesTaxProfileAddressRegion.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                tax_type_id=d.pop("tax_type_id", UNSET),
+                tax_number=d.pop("tax_number", UNSET),
+                tax_number_suffix=d.pop("tax_number_suffix", UNSET),
+                collect_tax=d.pop("collect_tax", UNSET),
+                tax_return_frequency_id=d.pop("tax_return_frequency_id", UNSET),
+                address_region=(
+                    _v0
+                    if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
+                    else _models.PutTaxProfilesTaxProfileAddressRegion.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "tax_type_id tax_number tax_number_suffix collect_tax tax_return_frequency_id address_region",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutTaxRatesTaxRate")
@@ -65,21 +72,24 @@ class PutTaxRatesTaxRate:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            name=d.pop("name", UNSET),
-            from_date=(
-                _v0
-                if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "from_date") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            agency=d.pop("agency", UNSET),
-            percentage=(
-                _v0
-                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            is_visible=d.pop("is_visible", UNSET),
-        )
+        try:
+            obj = cls(
+                name=d.pop("name", UNSET),
+                from_date=(
+                    _v0
+                    if (_v0 := d.pop("from_date", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "from_date") if _v0 == "" else datetime_from_wire(_v0))
+                ),
+                agency=d.pop("agency", UNSET),
+                percentage=(
+                    _v0
+                    if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                is_visible=d.pop("is_visible", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("name from_date agency percentage is_visible", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutUserUser")
@@ -46,16 +50,19 @@ class PutUserUser:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            first_name=d.pop("first_name", UNSET),
-            last_name=d.pop("last_name", UNSET),
-            initials=d.pop("initials", UNSET),
-            locale=(
-                _v0
-                if (_v0 := d.pop("locale", UNSET)) is None or _v0 is UNSET
-                else _models.PutUserUserLocale(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                first_name=d.pop("first_name", UNSET),
+                last_name=d.pop("last_name", UNSET),
+                initials=d.pop("initials", UNSET),
+                locale=(
+                    _v0
+                    if (_v0 := d.pop("locale", UNSET)) is None or _v0 is UNSET
+                    else _models.PutUserUserLocale(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("first_name last_name initials locale", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RecurringSalesInvoice")
@@ -64,20 +68,28 @@ class RecurringSalesInvoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            frequency=d.pop("frequency", UNSET),
-            on_week_day=d.pop("on_week_day", UNSET),
-            on_day_number=d.pop("on_day_number", UNSET),
-            recurrence_type=d.pop("recurrence_type", UNSET),
-            recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                frequency=d.pop("frequency", UNSET),
+                on_week_day=d.pop("on_week_day", UNSET),
+                on_day_number=d.pop("on_day_number", UNSET),
+                recurrence_type=d.pop("recurrence_type", UNSET),
+                recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as links frequency on_week_day on_day_number recurrence_type recurrence_status_identifier",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SageError")
@@ -46,12 +50,15 @@ class SageError:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            severity=d.pop("$severity", UNSET),
-            data_code=d.pop("$dataCode", UNSET),
-            message=d.pop("$message", UNSET),
-            source=d.pop("$source", UNSET),
-        )
+        try:
+            obj = cls(
+                severity=d.pop("$severity", UNSET),
+                data_code=d.pop("$dataCode", UNSET),
+                message=d.pop("$message", UNSET),
+                source=d.pop("$source", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("$severity $dataCode $message $source", src_dict, d, exc)
         obj.additional_properties = d
         return obj
 

@@ -9,7 +9,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SalesArtefactAddress")
@@ -94,36 +99,46 @@ class SalesArtefactAddress:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            address_line_1=d.pop("address_line_1", UNSET),
-            address_line_2=d.pop("address_line_2", UNSET),
-            city=d.pop("city", UNSET),
-            postal_code=d.pop("postal_code", UNSET),
-            country=(
-                _v0
-                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            deleted_at=(
-                _v0
-                if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            address_type=(
-                _v0
-                if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            region=d.pop("region", UNSET),
-            country_group=(
-                _v0
-                if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                address_line_1=d.pop("address_line_1", UNSET),
+                address_line_2=d.pop("address_line_2", UNSET),
+                city=d.pop("city", UNSET),
+                postal_code=d.pop("postal_code", UNSET),
+                country=(
+                    _v0
+                    if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                deleted_at=(
+                    _v0
+                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                address_type=(
+                    _v0
+                    if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                region=d.pop("region", UNSET),
+                country_group=(
+                    _v0
+                    if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path address_line_1 address_line_2 city postal_code country deleted_at address_type region country_group",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

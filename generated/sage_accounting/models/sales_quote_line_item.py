@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SalesQuoteLineItem")
@@ -221,144 +227,157 @@ class SalesQuoteLineItem:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            analysis_type_categories=(
-                _v0
-                if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-            ),
-            description=d.pop("description", UNSET),
-            product=(
-                _v0
-                if (_v0 := d.pop("product", UNSET)) is None or _v0 is UNSET
-                else _models.Product.from_dict(_v0)
-            ),
-            service=(
-                _v0
-                if (_v0 := d.pop("service", UNSET)) is None or _v0 is UNSET
-                else _models.Service.from_dict(_v0)
-            ),
-            ledger_account=(
-                _v0
-                if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            trade_of_asset=d.pop("trade_of_asset", UNSET),
-            quantity=(
-                _v0
-                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            unit_price=(
-                _v0
-                if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            net_amount=(
-                _v0
-                if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            tax_amount=(
-                _v0
-                if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            tax_breakdown=(
-                _v0
-                if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-            ),
-            total_amount=(
-                _v0
-                if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            base_currency_unit_price=(
-                _v0
-                if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
-            base_currency_net_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_tax_breakdown=(
-                _v0
-                if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-            ),
-            base_currency_total_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            eu_goods_services_type=(
-                _v0
-                if (_v0 := d.pop("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            discount_amount=(
-                _v0
-                if (_v0 := d.pop("discount_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "discount_amount") if _v0 == "" else decimal_from_wire(_v0)
-                )
-            ),
-            base_currency_discount_amount=(
-                _v0
-                if (_v0 := d.pop("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "base_currency_discount_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            discount_percentage=(
-                _v0
-                if (_v0 := d.pop("discount_percentage", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "discount_percentage")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            eu_sales_description=(
-                _v0
-                if (_v0 := d.pop("eu_sales_description", UNSET)) is None or _v0 is UNSET
-                else _models.EuSalesDescription.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                analysis_type_categories=(
+                    _v0
+                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
+                ),
+                description=d.pop("description", UNSET),
+                product=(
+                    _v0
+                    if (_v0 := d.pop("product", UNSET)) is None or _v0 is UNSET
+                    else _models.Product.from_dict(_v0)
+                ),
+                service=(
+                    _v0
+                    if (_v0 := d.pop("service", UNSET)) is None or _v0 is UNSET
+                    else _models.Service.from_dict(_v0)
+                ),
+                ledger_account=(
+                    _v0
+                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                trade_of_asset=d.pop("trade_of_asset", UNSET),
+                quantity=(
+                    _v0
+                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                unit_price=(
+                    _v0
+                    if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                net_amount=(
+                    _v0
+                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                tax_breakdown=(
+                    _v0
+                    if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                ),
+                total_amount=(
+                    _v0
+                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_unit_price=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_unit_price")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
+                base_currency_net_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_net_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_tax_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_tax_breakdown=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
+                ),
+                base_currency_total_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_total_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                eu_goods_services_type=(
+                    _v0
+                    if (_v0 := d.pop("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                discount_amount=(
+                    _v0
+                    if (_v0 := d.pop("discount_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "discount_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                base_currency_discount_amount=(
+                    _v0
+                    if (_v0 := d.pop("base_currency_discount_amount", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "base_currency_discount_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                discount_percentage=(
+                    _v0
+                    if (_v0 := d.pop("discount_percentage", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "discount_percentage")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                eu_sales_description=(
+                    _v0
+                    if (_v0 := d.pop("eu_sales_description", UNSET)) is None or _v0 is UNSET
+                    else _models.EuSalesDescription.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as analysis_type_categories description product service ledger_account trade_of_asset quantity unit_price net_amount tax_rate tax_amount tax_breakdown total_amount base_currency_unit_price unit_price_includes_tax base_currency_net_amount base_currency_tax_amount base_currency_tax_breakdown base_currency_total_amount eu_goods_services_type discount_amount base_currency_discount_amount discount_percentage eu_sales_description",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

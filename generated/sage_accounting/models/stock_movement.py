@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="StockMovement")
@@ -121,49 +128,65 @@ class StockMovement:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            movement_number=d.pop("movement_number", UNSET),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            cost_price=(
-                _v0
-                if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            quantity=(
-                _v0
-                if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            details=d.pop("details", UNSET),
-            reference=d.pop("reference", UNSET),
-            stock_item=(
-                _v0
-                if (_v0 := d.pop("stock_item", UNSET)) is None or _v0 is UNSET
-                else _models.StockItem.from_dict(_v0)
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                movement_number=d.pop("movement_number", UNSET),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                cost_price=(
+                    _v0
+                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                quantity=(
+                    _v0
+                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                details=d.pop("details", UNSET),
+                reference=d.pop("reference", UNSET),
+                stock_item=(
+                    _v0
+                    if (_v0 := d.pop("stock_item", UNSET)) is None or _v0 is UNSET
+                    else _models.StockItem.from_dict(_v0)
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path links created_at updated_at movement_number date cost_price quantity details reference stock_item",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

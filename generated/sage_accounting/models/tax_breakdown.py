@@ -9,7 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxBreakdown")
@@ -56,23 +62,26 @@ class TaxBreakdown:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            tax_rate=(
-                _v0
-                if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            percentage=(
-                _v0
-                if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            amount=(
-                _v0
-                if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-        )
+        try:
+            obj = cls(
+                tax_rate=(
+                    _v0
+                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                percentage=(
+                    _v0
+                    if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                amount=(
+                    _v0
+                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error("tax_rate percentage amount", src_dict, d, exc)
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

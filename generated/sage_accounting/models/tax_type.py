@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxType")
@@ -69,27 +73,35 @@ class TaxType:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            federal_tax=d.pop("federal_tax", UNSET),
-            country=(
-                _v0
-                if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            address_regions=(
-                _v0
-                if (_v0 := d.pop("address_regions", UNSET)) is None or _v0 is UNSET
-                else [_models.Base.from_dict(_i0) for _i0 in _v0]
-            ),
-            tax_rates=(
-                _v0
-                if (_v0 := d.pop("tax_rates", UNSET)) is None or _v0 is UNSET
-                else [_models.Base.from_dict(_i0) for _i0 in _v0]
-            ),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                federal_tax=d.pop("federal_tax", UNSET),
+                country=(
+                    _v0
+                    if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                address_regions=(
+                    _v0
+                    if (_v0 := d.pop("address_regions", UNSET)) is None or _v0 is UNSET
+                    else [_models.Base.from_dict(_i0) for _i0 in _v0]
+                ),
+                tax_rates=(
+                    _v0
+                    if (_v0 := d.pop("tax_rates", UNSET)) is None or _v0 is UNSET
+                    else [_models.Base.from_dict(_i0) for _i0 in _v0]
+                ),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path federal_tax country address_regions tax_rates",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 

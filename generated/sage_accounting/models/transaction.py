@@ -10,7 +10,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import datetime_from_wire, decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    datetime_from_wire,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Transaction")
@@ -132,59 +139,76 @@ class Transaction:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=(
-                _v0
-                if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            updated_at=(
-                _v0
-                if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
-            ),
-            date=(
-                _v0
-                if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
-            ),
-            deleted=d.pop("deleted", UNSET),
-            reference=d.pop("reference", UNSET),
-            total=(
-                _v0
-                if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-            ),
-            total_in_transaction_currency=(
-                _v0
-                if (_v0 := d.pop("total_in_transaction_currency", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "total_in_transaction_currency")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            contact=(
-                _v0
-                if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            transaction_type=(
-                _v0
-                if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            origin=(
-                _v0
-                if (_v0 := d.pop("origin", UNSET)) is None or _v0 is UNSET
-                else _models.TransactionOrigin.from_dict(_v0)
-            ),
-            audit_trail_id=d.pop("audit_trail_id", UNSET),
-            number_of_attachments=d.pop("number_of_attachments", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=(
+                    _v0
+                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                updated_at=(
+                    _v0
+                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
+                    )
+                ),
+                date=(
+                    _v0
+                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                deleted=d.pop("deleted", UNSET),
+                reference=d.pop("reference", UNSET),
+                total=(
+                    _v0
+                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
+                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                ),
+                total_in_transaction_currency=(
+                    _v0
+                    if (_v0 := d.pop("total_in_transaction_currency", UNSET)) is None
+                    or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "total_in_transaction_currency")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                contact=(
+                    _v0
+                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                transaction_type=(
+                    _v0
+                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                origin=(
+                    _v0
+                    if (_v0 := d.pop("origin", UNSET)) is None or _v0 is UNSET
+                    else _models.TransactionOrigin.from_dict(_v0)
+                ),
+                audit_trail_id=d.pop("audit_trail_id", UNSET),
+                number_of_attachments=d.pop("number_of_attachments", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at date deleted reference total total_in_transaction_currency contact transaction_type origin audit_trail_id number_of_attachments",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

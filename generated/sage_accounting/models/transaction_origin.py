@@ -10,7 +10,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
-from .._wire import decimal_from_wire, decimal_to_wire, note_blank
+from .._wire import (
+    WIRE_FAULTS,
+    decimal_from_wire,
+    decimal_to_wire,
+    note_blank,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TransactionOrigin")
@@ -126,45 +132,53 @@ class TransactionOrigin:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
         blanks: list[str] = []
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            links=(
-                _v0
-                if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                else [_models.Link.from_dict(_i0) for _i0 in _v0]
-            ),
-            due_date=(
-                _v0
-                if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "due_date")
-                    if _v0 == ""
-                    else datetime.date.fromisoformat(_v0)
-                )
-            ),
-            outstanding_amount=(
-                _v0
-                if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                else (
-                    note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
-                    else decimal_from_wire(_v0)
-                )
-            ),
-            currency=(
-                _v0
-                if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            status=(
-                _v0
-                if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                else _models.Base.from_dict(_v0)
-            ),
-            sent=d.pop("sent", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                links=(
+                    _v0
+                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
+                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
+                ),
+                due_date=(
+                    _v0
+                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "due_date")
+                        if _v0 == ""
+                        else datetime.date.fromisoformat(_v0)
+                    )
+                ),
+                outstanding_amount=(
+                    _v0
+                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                    else (
+                        note_blank(blanks, "outstanding_amount")
+                        if _v0 == ""
+                        else decimal_from_wire(_v0)
+                    )
+                ),
+                currency=(
+                    _v0
+                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                status=(
+                    _v0
+                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
+                    else _models.Base.from_dict(_v0)
+                ),
+                sent=d.pop("sent", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path links due_date outstanding_amount currency status sent",
+                src_dict,
+                d,
+                exc,
+            )
         if blanks:
             obj._wire_blanks = frozenset(blanks)
         obj.additional_properties = d

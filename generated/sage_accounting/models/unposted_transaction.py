@@ -8,6 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import models as _models
+from .._wire import (
+    WIRE_FAULTS,
+    wire_error,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UnpostedTransaction")
@@ -90,23 +94,31 @@ class UnpostedTransaction:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
         d = dict(src_dict)
-        obj = cls(
-            id=d.pop("id", UNSET),
-            displayed_as=d.pop("displayed_as", UNSET),
-            path=d.pop("$path", UNSET),
-            created_at=d.pop("created_at", UNSET),
-            updated_at=d.pop("updated_at", UNSET),
-            transaction_date=d.pop("transaction_date", UNSET),
-            transaction_type=d.pop("transaction_type", UNSET),
-            description=d.pop("description", UNSET),
-            bank_account=(
-                _v0
-                if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                else _models.BankAccount.from_dict(_v0)
-            ),
-            amount=d.pop("amount", UNSET),
-            bank_feed_category_name=d.pop("bank_feed_category_name", UNSET),
-        )
+        try:
+            obj = cls(
+                id=d.pop("id", UNSET),
+                displayed_as=d.pop("displayed_as", UNSET),
+                path=d.pop("$path", UNSET),
+                created_at=d.pop("created_at", UNSET),
+                updated_at=d.pop("updated_at", UNSET),
+                transaction_date=d.pop("transaction_date", UNSET),
+                transaction_type=d.pop("transaction_type", UNSET),
+                description=d.pop("description", UNSET),
+                bank_account=(
+                    _v0
+                    if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
+                    else _models.BankAccount.from_dict(_v0)
+                ),
+                amount=d.pop("amount", UNSET),
+                bank_feed_category_name=d.pop("bank_feed_category_name", UNSET),
+            )
+        except WIRE_FAULTS as exc:  # name the field that does not read
+            raise wire_error(
+                "id displayed_as $path created_at updated_at transaction_date transaction_type description bank_account amount bank_feed_category_name",
+                src_dict,
+                d,
+                exc,
+            )
         obj.additional_properties = d
         return obj
 
