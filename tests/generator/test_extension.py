@@ -63,7 +63,9 @@ def small_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("small") / "generated"
     package = root / "sage_accounting"
     generate_package(SMALL_SPEC, package)
-    shutil.copyfile(OVERLAY_PACKAGE / "_wire.py", package / "_wire.py")
+    # The overlay modules a model imports (its wire conversions, and the errors they raise).
+    for module in ("_wire.py", "_error_bodies.py"):
+        shutil.copyfile(OVERLAY_PACKAGE / module, package / module)
     format_tree(root)
     return root
 
