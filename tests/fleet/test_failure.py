@@ -162,3 +162,27 @@ def test_the_core_package_does_not_import_redis() -> None:
         [sys.executable, "-c", code], cwd=ROOT, env=worker_env(), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_lease_renewals_failing_warn_once_then_say_when_they_work_again(
+    own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from sage_accounting.fleet._connection import Connection
+    from sage_accounting.fleet._heartbeat import Heartbeat
+
+    beat = Heartbeat(Connection(own_redis_server.url), "t", 3.0, threading.Lock(), lambda: ["s"])
+    caplog.set_level(logging.DEBUG, logger="sage_accounting.fleet")
+    own_redis_server.stop()
+    for _ in range(4):  # a beat every lease / 3 seconds while Redis is away
+        beat._renew()
+    own_redis_server.start()
+    beat._renew()
+    beat._renew()
+
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if "renewing" in r.getMessage()]
+    failed = [level for level, message in said if "failed" in message]
+    assert failed == ["WARNING", "DEBUG", "DEBUG", "DEBUG"]
+    assert [level for level, message in said if "leases works again" in message] == ["INFO"]
+    assert not beat.renewals_failing

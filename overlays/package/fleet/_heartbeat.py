@@ -50,10 +50,12 @@ class Heartbeat:
         self.listening = False
         self.paused_until = 0.0  # time.monotonic()
         self.leases_ok = True
+        self.renewals_failing = False  # warned already: said again only once they work again
 
     def forked(self) -> None:
         """Under the lock: a forked child has no thread and has heard nothing."""
         self.thread, self.listening, self.leases_ok = None, False, True
+        self.renewals_failing = False
 
     def start(self) -> None:
         """Under the lock: start the thread unless it runs."""
@@ -119,13 +121,19 @@ class Heartbeat:
             renewed = RENEW.run(self.connection.client, [self.slots_key], [lease_ms, *slots])
         except (redis.exceptions.RedisError, OSError) as exc:
             self.leases_ok = False
-            logger.warning(
-                "Redis at %s: renewing %d slot lease(s) failed (%s)",
+            # Every lease / 3 seconds for as long as Redis is away: a WARNING once, then DEBUG.
+            logger.log(
+                logging.DEBUG if self.renewals_failing else logging.WARNING,
+                "Redis at %s: renewing %d slot lease(s) failed (%s); DEBUG until it works again",
                 self.connection.url,
                 len(slots),
                 type(exc).__name__,
             )
+            self.renewals_failing = True
             return
+        if self.renewals_failing:
+            self.renewals_failing = False
+            logger.info("Redis at %s: renewing slot leases works again", self.connection.url)
         self.leases_ok = renewed == len(slots)
         if renewed < len(slots):
             logger.warning(
