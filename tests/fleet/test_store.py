@@ -98,10 +98,12 @@ def test_a_holder_whose_lease_ran_out_corrupts_nothing(
 
 
 def test_the_lock_renews_its_lease_while_held(redis_url: str) -> None:
-    store = RedisTokenStore(redis_url, key="sage:token:r", lease=0.3)
-    other = RedisTokenStore(redis_url, key="sage:token:r", lease=0.3, lock_timeout=0.2)
+    # A lease of a second, renewed every third of it: a stall of the renewing thread (a busy
+    # shared CI machine) must pass 0.6 s to lose it, where 0.3 s leases lost it at 0.2 s.
+    store = RedisTokenStore(redis_url, key="sage:token:r", lease=1.0)
+    other = RedisTokenStore(redis_url, key="sage:token:r", lease=1.0, lock_timeout=0.2)
     with store.refresh_lock():
-        time.sleep(0.8)  # past two leases: still held
+        time.sleep(2.3)  # past two leases: still held
         with pytest.raises(Exception, match="held the refresh lock"), other.refresh_lock():
             pass
 
