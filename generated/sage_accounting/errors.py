@@ -4,10 +4,10 @@
 API calls that fail raise an `APIError`: `APIConnectionError` / `APITimeoutError` when no answer
 came, `APIStatusError` (one subclass per status family, `RedirectError` for a 3xx) when Sage
 answered with an error, `InvalidResponseError` when a success answer is not what the call needs
-(not JSON, another shape, too large, a list whose links loop). `InvalidBodyError` is a body
-that cannot be sent; `WireValueError` JSON that does not read as its model. Each carries the request method
+(not JSON, another shape, too large, a list whose links loop). Each carries the request method
 and URL; a status error also the response and Sage's parsed error list. Messages leave the
-URL's query out. No message, repr or attribute of these errors holds a token, secret or
+URL's query out. `InvalidBodyError` is a body that cannot be sent, `WireValueError` JSON that
+does not read as its model (both name the field). No message, repr or attribute of these errors holds a token, secret or
 Authorization header. docs/guides/errors.md says what each means and what to do.
 """
 

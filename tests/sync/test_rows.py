@@ -107,3 +107,12 @@ def test_lines_that_are_not_a_list_of_objects_name_the_record(lines: Any) -> Non
     [child] = [child for child in table.children if child.field == "invoice_lines"]
     with pytest.raises(SyncError, match=r"invoice_lines` of record 'inv-1' is not a list"):
         lines_of(child, [{"id": "inv-1", "invoice_lines": lines}], merged=True)
+
+
+def test_a_created_at_in_z_form_is_read_as_utc_for_the_counts() -> None:
+    from sage_accounting.dlt._source import _moment_of
+
+    expected = datetime.datetime(2026, 1, 15, 10, 11, 12, tzinfo=datetime.UTC)
+    assert _moment_of("2026-01-15T10:11:12Z") == expected
+    assert _moment_of("2026-01-15T10:11:12") == expected  # no offset: UTC
+    assert _moment_of("noon") is None and _moment_of(None) is None

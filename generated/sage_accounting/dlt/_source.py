@@ -24,7 +24,7 @@ from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
 from ..errors import NotFoundError, PermissionDeniedError, UnprocessableEntityError
-from ._arrow import child_columns, empty_table, lines_of, table_of, tombstones
+from ._arrow import child_columns, empty_table, lines_of, table_of, tombstones, wire_moment
 from ._table import SyncError, Table
 from ._tables import TABLES
 
@@ -259,14 +259,13 @@ def _moment(text: str | None) -> datetime.datetime | None:
 
 
 def _moment_of(value: Any) -> datetime.datetime | None:
-    """A record's `created_at` as the wire has it (ISO 8601), None if it is not one."""
+    """A record's `created_at` as the wire has it (ISO 8601, `Z` too), None if it is not one."""
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.datetime.fromisoformat(value)
+        return wire_moment(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _first_line(exc: Exception) -> str:

@@ -71,12 +71,14 @@ def _text(value: Any) -> str:
     return to_json(value) if isinstance(value, dict | list) else str(value)
 
 
-def _moment(value: Any) -> datetime.datetime:
+def wire_moment(value: Any) -> datetime.datetime:
+    """A date-time as the wire has it (ISO 8601, `Z` too, also on Python 3.10), UTC where it
+    has no offset; `ValueError` if it is none."""
     if isinstance(value, datetime.datetime):
-        moment = value
+        parsed = value
     else:
-        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
 def _day(value: Any) -> datetime.date:
@@ -114,7 +116,7 @@ def _slow(value: Any, kind: str, where: str) -> Any:
                 raise ValueError(f"more than {DECIMAL_SCALE} decimal places")
             return number
         if kind == "timestamp":
-            return _moment(value)
+            return wire_moment(value)
         if kind == "date":
             return _day(value)
         if kind == "bigint":
