@@ -25,7 +25,8 @@ CONTROLS = Controls(
     creditors="CREDITORS",
     sales_tax="VAT_OUT",
     purchase_tax="VAT_IN",
-    carriage="CARRIAGE",
+    sales="SALES",
+    purchases="PURCHASES",
 )
 RATES = {"GB_STANDARD": {"id": "GB_STANDARD", "percentage": "20.00"}}
 SALES_INVOICE = ArtefactKind("sales", 1, "SALES_INVOICE")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sage_accounting.testing.books import BookError, Controls
 from sage_accounting.testing.books._book import Book, Effects
 
-CONTROLS = Controls("DEBTORS", "CREDITORS", "VAT_OUT", "VAT_IN", "CARRIAGE")
+CONTROLS = Controls("DEBTORS", "CREDITORS", "VAT_OUT", "VAT_IN", "SALES", "PURCHASES")
 RATES = {
     "STANDARD": {"id": "STANDARD", "percentage": "20.00"},
     "REDUCED": {"id": "REDUCED", "percentage": "5.00"},

@@ -317,7 +317,7 @@ def _shipping(
         base_tax=cents(tax / exchange_rate),
         base_discount=ZERO,
         tax_rate_id=rate_id,
-        ledger_account_id=None,  # posted to the business's carriage account
+        ledger_account_id=None,  # posted to the default sales or purchases account
     )
 
 

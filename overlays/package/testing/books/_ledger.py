@@ -37,7 +37,8 @@ class Controls:
     creditors: str
     sales_tax: str
     purchase_tax: str
-    carriage: str  # shipping on invoices (Sage's "Carriage" sales account)
+    sales: str  # the default sales account: where a sales document's shipping goes
+    purchases: str  # the default purchases account: a purchase document's shipping
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,10 @@ def post_artefact(
     line_sign = -kind.sign if kind.side == SALES else kind.sign
     control = controls.debtors if kind.side == SALES else controls.creditors
     tax_control = controls.sales_tax if kind.side == SALES else controls.purchase_tax
+    default = controls.sales if kind.side == SALES else controls.purchases
     entries: list[Entry] = []
     for line in lines:
-        account = line.ledger_account_id or controls.carriage
+        account = line.ledger_account_id or default
         entries.append(_entry(account, line_sign * line.base_net, tax_rate_id=line.tax_rate_id))
         entries.append(_entry(tax_control, line_sign * line.base_tax, tax_rate_id=line.tax_rate_id))
     base_total = sum((line.base_total for line in lines), ZERO)
@@ -183,7 +185,9 @@ def post_other_payment(
     tax_control = controls.sales_tax if into_bank > 0 else controls.purchase_tax
     entries: list[Entry] = []
     for line in lines:
-        account = line.ledger_account_id or controls.carriage
+        account = line.ledger_account_id or (
+            controls.sales if into_bank > 0 else controls.purchases
+        )
         entries.append(_entry(account, -into_bank * line.base_net, tax_rate_id=line.tax_rate_id))
         entries.append(_entry(tax_control, -into_bank * line.base_tax))
     base_total = sum((line.base_total for line in lines), ZERO)

@@ -3,8 +3,10 @@
 Sage's artefact statuses (developer.sage.com/accounting/guides/concepts/artefact_statuses:
 "a Sales Invoice can be unpaid, part paid or paid and it is the influence of processing
 payments which creates the change in status"; ids as the API filters them with `status_id`):
-UNPAID, PART_PAID, PAID, VOID (and DRAFT, which posts nothing). The status is not writable:
-"it only changes through payments" (a Sage engineer, Sage/sageone_api_php_sample#12).
+UNPAID, PART_PAID, PAID, VOID (and DRAFT, which posts nothing); the ids as a public C#
+client of the live API spells them (github.com/ledgerscope/SageOneApi, ArtefactStatus.cs).
+The status is not writable: "it only changes through payments" (a Sage engineer,
+Sage/sageone_api_php_sample#12).
 
 Allocations (a receipt's or payment's `allocated_artefacts`, or a contact allocation's) settle
 artefacts of the payment's contact and side. An allocation's amount is read by its size: it
