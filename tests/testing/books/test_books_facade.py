@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -15,55 +14,7 @@ from sage_accounting import SageAccounting
 from sage_accounting.errors import UnprocessableEntityError
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-
-START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-@dataclass
-class Chart:
-    bank_account: str
-    bank: str
-    debtors: str
-    sales_tax: str
-    sales: str
-    standard_rate: str
-    customer_type: str
-
-
-def open_books(sage: SageAccounting) -> Chart:
-    """The accounts a new Sage business starts with (control accounts, a bank account, the 20%
-    rate), made through the API: the books keep a business once its chart has its controls."""
-
-    def account(code: int, name: str, control: str) -> str:
-        body = {
-            "ledger_account_type_id": "CURRENT_ASSETS",
-            "included_in_chart": True,
-            "name": name,
-            "display_name": name,
-            "nominal_code": code,
-            "control_name": control,
-        }
-        return sage.ledger_accounts.create(body).id
-
-    bank = account(1200, "Current", "BANK")
-    bank_account = sage.bank_accounts.create(
-        {"bank_account_type_id": "CHECKING", "ledger_account_id": bank}
-    ).id
-    rate = sage.tax_rates.create(
-        {
-            "name": "Standard",
-            "percentage": "20.00",
-            "percentages": [{"percentage": "20.00", "from_date": "2011-01-04", "to_date": None}],
-        }
-    ).id
-    customer_type = next(iter(sage.contact_types.list())).id
-    debtors = account(1100, "Trade Debtors", "DEBTORS")
-    account(2100, "Trade Creditors", "CREDITORS")
-    sales_tax = account(2200, "VAT on Sales", "SALES_TAX")
-    account(2201, "VAT on Purchases", "PURCHASE_TAX")
-    account(5000, "Materials Purchased", "PURCHASES")
-    sales = account(4000, "Sales Type A", "SALES")
-    return Chart(bank_account, bank, debtors, sales_tax, sales, rate, customer_type)
+from tests.testing.books.books_chart import START, Chart, open_books
 
 
 @pytest.fixture
@@ -102,6 +53,15 @@ def receipt(sage: SageAccounting, chart: Chart, customer: str, invoice: str, amo
 
 
 def test_the_readme_flow_keeps_books_that_add_up(fake: SageEmulator, sage: SageAccounting) -> None:
+    readme_flow(fake, sage)
+
+
+def test_the_readme_flow_over_http(fake: SageEmulator) -> None:
+    with fake.serve(), make_client(fake, transport=None) as sage:
+        readme_flow(fake, sage)
+
+
+def readme_flow(fake: SageEmulator, sage: SageAccounting) -> None:
     before = {entry.id for entry in sage.ledger_entries.list()}
     chart = open_books(sage)
     customer = sage.contacts.create(
