@@ -156,3 +156,38 @@ def offered_by_name(table: dict[str, Any], name: str) -> Offered | None:
     """The pattern of `name` in a table `describe` made (KeyError for an unknown name)."""
     index = table["names"][name]
     return None if index is None else table["patterns"][index]
+
+
+def compare(old: str, new: str, operation: str) -> list[tuple[str, bool, str]]:
+    """How an operation's availability changed between two descriptions, for the spec-change
+    report: ("added" | "withdrawn", breaking, detail) items. A pair (edition, country) taken
+    away is breaking; text that says nothing, or does not read, is unknown (never "nowhere")."""
+    before, after = _tolerant(old, operation), _tolerant(new, operation)
+    if before[0] is None and after[0] is None:
+        return []
+    if before[0] is None:
+        return [("added", False, f"the spec now says where{before[1]}: {_pairs(after[0])}")]
+    if after[0] is None:
+        detail = f"the spec no longer says where (unknown, not nowhere){after[1]}"
+        return [("withdrawn", False, detail)]
+    out: list[tuple[str, bool, str]] = []
+    added = {e: sorted(set(after[0][e]) - set(before[0][e])) for e in after[0]}
+    gone = {e: sorted(set(before[0][e]) - set(after[0][e])) for e in before[0]}
+    if any(added.values()):
+        out.append(("added", False, f"now offered to {_pairs(added)}"))
+    if any(gone.values()):
+        out.append(("withdrawn", True, f"no longer offered to {_pairs(gone)}"))
+    return out
+
+
+def _tolerant(description: str, operation: str) -> tuple[Offered | None, str]:
+    try:
+        return parse(description, operation), ""
+    except AvailabilityError as exc:
+        return None, f" (its text does not read: {exc})"
+
+
+def _pairs(offered: Offered | None) -> str:
+    names = {short: long for long, short in EDITIONS.items()}
+    parts = [f"{names[e]} in {', '.join(c)}" for e, c in (offered or {}).items() if c]
+    return "; ".join(parts) or "no edition anywhere"

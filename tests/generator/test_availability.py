@@ -152,3 +152,89 @@ def test_a_broken_line_in_the_pipeline_stops_the_build_naming_the_operation(
     op["description"] = op["description"].replace("* Accounting Plus:", "* Acounting Plus:")
     with pytest.raises(AvailabilityError, match=r"getStockMovements: .*'\* Acounting Plus:"):
         describe(broken, describe_facade(broken))
+
+
+# the spec-change report and the reference docs
+
+
+def _swagger(description: str | None) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": "getThings", "responses": {"200": {"description": "ok"}}}
+    if description is not None:
+        op["description"] = description
+    return {
+        "swagger": "2.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"get": op}},
+    }
+
+
+def _block(*lines: str) -> str:
+    return (
+        "### Endpoint Availability\n\n" + "\n".join(lines) + "\n\n### Access Control Restrictions"
+    )
+
+
+def test_the_spec_change_report_lists_availability_added_and_withdrawn() -> None:
+    from generator.spec_diff import Change, ChangeKind, diff_documents
+    from generator.spec_diff import SpecVersion
+    from generator.spec_report import render_report
+
+    old = _swagger(_block("* Accounting Plus: 🇬🇧, 🇩🇪", "* Accounting Start: 🇬🇧"))
+    new = _swagger(_block("* Accounting Plus: 🇬🇧, 🇮🇪", "* Accounting Standard: 🇬🇧"))
+    changes = diff_documents(old, new)
+    assert changes == [
+        Change(
+            ChangeKind.AVAILABILITY_ADDED,
+            "GET /things",
+            False,
+            "now offered to Accounting Plus in IE; Accounting Standard in GB",
+        ),
+        Change(
+            ChangeKind.AVAILABILITY_WITHDRAWN,
+            "GET /things",
+            True,
+            "no longer offered to Accounting Plus in DE; Accounting Start in GB",
+        ),
+    ]
+    old_version = SpecVersion("accounts", "a.json", "Accounts", "3.1", "a" * 64)
+    new_version = SpecVersion("accounts", "a.json", "Accounts", "3.2", "b" * 64)
+    report = render_report(changes, old_version, new_version, source="x")
+    assert "### Availability withdrawn (Endpoint Availability) (1)" in report
+    assert "- **breaking** `GET /things`: no longer offered to Accounting Plus in DE" in report
+
+
+def test_unknown_is_not_nowhere_in_the_report() -> None:
+    from generator.spec_diff import ChangeKind, diff_documents
+
+    known = _swagger(_block("* Accounting Plus: 🇬🇧"))
+    silent = _swagger("Returns things")
+    gone = diff_documents(known, silent)
+    assert [(c.kind, c.breaking) for c in gone] == [(ChangeKind.AVAILABILITY_WITHDRAWN, False)]
+    assert "no longer says where (unknown, not nowhere)" in gone[0].detail
+    came = diff_documents(silent, known)
+    assert [(c.kind, c.breaking, c.detail) for c in came] == [
+        (ChangeKind.AVAILABILITY_ADDED, False, "the spec now says where: Accounting Plus in GB")
+    ]
+    garbled = diff_documents(known, _swagger(_block("* Accounting Plus GB")))
+    assert "its text does not read: getThings: Endpoint Availability line" in garbled[0].detail
+    assert diff_documents(silent, silent) == []
+
+
+def test_each_resource_page_shows_its_availability_as_edition_by_country(
+    spec: dict[str, Any], table: dict[str, Any]
+) -> None:
+    from generator.docs import resource_page
+
+    resources = {r["name"]: r for r in describe_facade(spec)["resources"]}
+    page = resource_page(resources["stock_movements"], table)
+    assert "| edition | CA | DE | ES | FR | GB | IE | US |" in page
+    assert "| Accounting Plus | ✓ |  | ✓ | ✓ | ✓ | ✓ | ✓ |" in page
+    assert "| Accounting Standard |  |  |  |  |  |  |  |" in page
+    assert "| Accounting Start |  |  |  |  |  |  |  |" in page
+    assert page.index("## Availability") < page.index("## list")
+    datev = resource_page(resources["datev_settings"], table)
+    assert "| Accounting Start |  | ✓ |  |  |  |  |  |" in datev
+    tax_rates = resource_page(resources["tax_rates"], table)
+    assert "`create` differs: the spec does not say." in tax_rates
+    businesses = resource_page(resources["businesses"], table)
+    assert "does not say where `businesses` is offered" in businesses
