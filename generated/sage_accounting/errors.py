@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._availability_note import availability_note
 from ._error_bodies import SageErrorDetail, body_text, parse_sage_errors
 
 if TYPE_CHECKING:
@@ -174,28 +175,6 @@ def _status_fields(response: httpx.Response) -> dict[str, Any]:
         "body": content.decode("utf-8", errors="replace"),
         "availability_note": availability_note(response.request, response.status_code),
     }
-
-
-#: The request extension the auth flow sets on a call to a business whose profile the client
-#: knows: (country, edition or None, the API root's path).
-BUSINESS_EXTENSION = "sage_accounting.business"
-#: What Sage may answer a call the business's edition or country lacks (docs/guides/errors.md).
-_NOT_OFFERED_STATUSES = frozenset({401, 403, 404, 422})
-
-
-def availability_note(request: httpx.Request, status_code: int) -> str | None:
-    """The availability table's word on a failed call to a known business: None unless the
-    table says its country (and edition) lack the operation. The call was sent all the same:
-    the table may be stale."""
-    facts = request.extensions.get(BUSINESS_EXTENSION)
-    if facts is None or status_code not in _NOT_OFFERED_STATUSES:
-        return None
-    from .availability import not_offered_note
-
-    country, edition, root = facts
-    path = request.url.path
-    relative = path[len(root) - 1 :] if path.startswith(root) else path
-    return not_offered_note(request.method, relative, country, edition)
 
 
 class BadRequestError(APIStatusError):

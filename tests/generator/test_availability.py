@@ -175,8 +175,7 @@ def _block(*lines: str) -> str:
 
 
 def test_the_spec_change_report_lists_availability_added_and_withdrawn() -> None:
-    from generator.spec_diff import Change, ChangeKind, diff_documents
-    from generator.spec_diff import SpecVersion
+    from generator.spec_diff import Change, ChangeKind, SpecVersion, diff_documents
     from generator.spec_report import render_report
 
     old = _swagger(_block("* Accounting Plus: 🇬🇧, 🇩🇪", "* Accounting Start: 🇬🇧"))

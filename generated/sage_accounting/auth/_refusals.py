@@ -35,6 +35,13 @@ class _Refusal:
     error: SubscriptionError
 
 
+def collection_of(path: str, base_path: str) -> str:
+    """The collection a request is for: the first segment of its path below the API root."""
+    if path.startswith(base_path):
+        path = path[len(base_path) :]
+    return path.strip("/").split("/", 1)[0]
+
+
 def check_ttl(ttl: float) -> float:
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl >= 0:
         raise ValueError(f"refused_business_ttl must be a number of seconds >= 0, not {ttl!r}")

@@ -30,16 +30,10 @@ from typing import Any
 import attrs
 import httpx
 
+from .._availability_note import BUSINESS_EXTENSION, availability_note
 from .._token import Token
-from ..errors import (
-    BUSINESS_EXTENSION,
-    REFUSED_EXTENSION,
-    SubscriptionError,
-    TokenRefreshError,
-    availability_note,
-    status_error,
-)
-from ._refusals import DEFAULT_TTL, Refusals
+from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
+from ._refusals import DEFAULT_TTL, Refusals, collection_of
 from ._store import TokenStore
 from ._unsaved import Saver
 
@@ -280,7 +274,7 @@ class SageAuth(httpx.Auth):
         facts = self.known.get(self.business_id)
         if facts is not None:
             request.extensions[BUSINESS_EXTENSION] = (*facts, self._base_path)
-        collection = self.collection(request)
+        collection = collection_of(request.url.path, self._base_path)
         if manager.refusals.get(self.business_id, collection, token) is not None:
             answer = yield _StoredToken(token)
             assert isinstance(answer, Token)
@@ -315,13 +309,6 @@ class SageAuth(httpx.Auth):
             refreshes += 1
             manager.refusals.checking(self.business_id, token)
             checking = True
-
-    def collection(self, request: httpx.Request) -> str:
-        """The collection a request is for: the first segment of its path below the API root."""
-        path = request.url.path
-        if path.startswith(self._base_path):
-            path = path[len(self._base_path) :]
-        return path.strip("/").split("/", 1)[0]
 
     def _authorize(self, request: httpx.Request, token: Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.access_token}"
@@ -441,7 +428,7 @@ class SageAuth(httpx.Auth):
         last.extensions[REFUSED_EXTENSION] = self.business_id
         error = status_error(last)
         assert isinstance(error, SubscriptionError)
-        collection = self.collection(last.request)
+        collection = collection_of(last.request.url.path, self._base_path)
         self.manager.refusals.note(self.business_id, collection, refused_with, error)
 
 
