@@ -36,9 +36,7 @@ def describe(spec: dict[str, Any], facade: dict[str, Any]) -> dict[str, Any]:
     contexts = []
     for collection in ATTACHABLE:
         resource = resources.get(collection)
-        getter = next(
-            (m for m in (resource or {}).get("methods", []) if m["kind"] == "get"), None
-        )
+        getter = next((m for m in (resource or {}).get("methods", []) if m["kind"] == "get"), None)
         if getter is None or getter["returns"]["kind"] != "model":
             raise ValueError(
                 f"attachments attach to {collection} (Sage's guide), but the spec has no "

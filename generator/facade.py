@@ -1,6 +1,7 @@
 """The resource facade as plain data: which resources the spec's paths form, and their methods.
 
-`describe(spec)` is what the overlay templates `resources/*.jinja` render; every name in it (api modules, model classes, keyword arguments) is derived the way
+`describe(spec)` is what the overlay templates `_resources.py.jinja` and `resources/*.py.jinja`
+render; every name in it (api modules, model classes, keyword arguments) is derived the way
 openapi-python-client derives the generated code's names, so the facade calls that code.
 """
 

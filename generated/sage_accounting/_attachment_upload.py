@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: What `upload` reads: a path, the bytes themselves, or a binary file object.
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 #: What a file attaches to: a record (model or dict with `$path`) or `(type, id)`.
-Target = Union[object, Mapping[str, Any], tuple[str, str]]
+Target = object | Mapping[str, Any] | tuple[str, str]
 
 DEFAULT_MIME_TYPE = "application/octet-stream"
 _CHUNK = 64 * 1024
@@ -137,9 +137,10 @@ def _read(handle: IO[bytes] | Any, name: str, limit: int | None) -> bytes:
 def _remaining_size(handle: Any, read: int) -> int | None:
     """The whole file's size where the file object can tell (a real file), else None."""
     try:
-        return read + os.fstat(handle.fileno()).st_size - handle.tell()
+        rest = os.fstat(handle.fileno()).st_size - int(handle.tell())
     except (AttributeError, OSError, ValueError):
         return None
+    return read + rest if rest >= 0 else None
 
 
 def _check_size(name: str, size: int, limit: int | None) -> None:

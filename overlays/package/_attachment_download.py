@@ -35,8 +35,10 @@ def attachment_facts(attachment: object) -> tuple[str, int | None, str | None]:
             raise ValueError("the attachment's key is empty")
         return attachment, None, None
     if isinstance(attachment, Mapping):
-        key, size, name = attachment.get("id"), attachment.get("file_size"), attachment.get(
-            "file_name"
+        key, size, name = (
+            attachment.get("id"),
+            attachment.get("file_size"),
+            attachment.get("file_name"),
         )
     else:
         key = getattr(attachment, "id", None)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 #: What `upload` reads: a path, the bytes themselves, or a binary file object.
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 #: What a file attaches to: a record (model or dict with `$path`) or `(type, id)`.
-Target = Union[object, Mapping[str, Any], tuple[str, str]]
+Target = object | Mapping[str, Any] | tuple[str, str]
 
 DEFAULT_MIME_TYPE = "application/octet-stream"
 _CHUNK = 64 * 1024
@@ -99,8 +99,7 @@ def read_source(source: Source, file_name: str | None, limit: int | None) -> tup
         name = _name(file_name, own if isinstance(own, (str, os.PathLike)) else None, "a file")
         return _read(source, name, limit), name
     raise TypeError(
-        "upload() takes a path, bytes or a binary file object, "
-        f"not {type(source).__name__}"
+        f"upload() takes a path, bytes or a binary file object, not {type(source).__name__}"
     )
 
 
@@ -137,9 +136,10 @@ def _read(handle: IO[bytes] | Any, name: str, limit: int | None) -> bytes:
 def _remaining_size(handle: Any, read: int) -> int | None:
     """The whole file's size where the file object can tell (a real file), else None."""
     try:
-        return read + os.fstat(handle.fileno()).st_size - handle.tell()
+        rest = os.fstat(handle.fileno()).st_size - int(handle.tell())
     except (AttributeError, OSError, ValueError):
         return None
+    return read + rest if rest >= 0 else None
 
 
 def _check_size(name: str, size: int, limit: int | None) -> None:

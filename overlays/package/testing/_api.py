@@ -444,4 +444,3 @@ def _links_to(value: Any, key: str) -> bool:
 
 def _copyable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("id", "$path", "created_at", "updated_at")}
-
