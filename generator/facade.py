@@ -30,6 +30,7 @@ _MIXINS = {
         "module": "_attachment_files",
         "class": "AttachmentFiles",
         "methods": ["upload", "download"],
+        "guide": "guides/attachments.md",
     }
 }
 _IDEMPOTENCY_DOC = (
