@@ -216,7 +216,11 @@ def test_credentials_go_only_to_the_api_origin(
 
     def elsewhere(request: httpx.Request) -> httpx.Response:
         seen.append(
-            (request.url.host, request.headers.get("authorization"), request.headers.get("x-business"))
+            (
+                request.url.host,
+                request.headers.get("authorization"),
+                request.headers.get("x-business"),
+            )
         )
         if request.url.path.endswith("/file"):  # a file store elsewhere, as a CDN would answer
             return httpx.Response(302, headers={"Location": "https://files.example.net/r.pdf"})

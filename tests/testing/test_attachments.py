@@ -41,7 +41,10 @@ def test_a_file_is_stored_measured_served_and_listed(
 
     listed = client.get(
         "/attachments",
-        params={"attachment_context_type_id": "PURCHASE_INVOICE", "attachment_context_id": "a" * 32},
+        params={
+            "attachment_context_type_id": "PURCHASE_INVOICE",
+            "attachment_context_id": "a" * 32,
+        },
     ).json()
     assert [item["id"] for item in listed["$items"]] == [record["id"]]
 
@@ -58,7 +61,9 @@ def test_a_file_over_the_limit_is_a_422_naming_the_field(
     assert fake.count("attachments") == 1
     key = fake.records("attachments")[0]["id"]
     too_big = base64.b64encode(b"\0" * (LIMIT + 1)).decode()
-    assert client.put(f"/attachments/{key}", json={"attachment": {"file": too_big}}).status_code == 422
+    assert (
+        client.put(f"/attachments/{key}", json={"attachment": {"file": too_big}}).status_code == 422
+    )
     not_base64 = upload(client, b"", file="%%%")
     assert not_base64.status_code == 422 and not_base64.json()[0]["$source"] == "file"
 
