@@ -128,7 +128,7 @@ def test_records_sage_takes_no_attachment_on_are_refused_clearly(
     with pytest.raises(InvalidBodyError, match=r"\$path"):
         client.attachments.upload(PDF, to={"id": "k"}, file_name="a.pdf")
     with pytest.raises(TypeError, match="an id alone"):
-        client.attachments.upload(PDF, to="k", file_name="a.pdf")  # type: ignore[arg-type]
+        client.attachments.upload(PDF, to="k", file_name="a.pdf")
     with pytest.raises(InvalidBodyError, match="file_name="):
         client.attachments.upload(PDF, to=("JOURNAL", "k"))
     with pytest.raises(TypeError, match="text mode"):
@@ -203,9 +203,9 @@ def test_a_short_body_is_an_error_even_without_the_record(
 ) -> None:
     with make_client(fake) as sage:
         key = str(sage.attachments.upload(PDF, to=invoice, file_name="r.pdf").id)
-    with make_client(fake, transport=CutOff(fake.transport)) as sage:
-        with pytest.raises(InvalidResponseError, match="its Content-Length says"):
-            sage.attachments.download(key, to=tmp_path / "r.pdf")
+    cut = make_client(fake, transport=CutOff(fake.transport))
+    with cut as sage, pytest.raises(InvalidResponseError, match="its Content-Length says"):
+        sage.attachments.download(key, to=tmp_path / "r.pdf")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -227,9 +227,9 @@ def test_credentials_go_only_to_the_api_origin(
         return httpx.Response(200, content=PDF)
 
     api_host = httpx.URL(fake.api_base_url).host
-    with make_client(fake, transport=httpx.MockTransport(elsewhere), token=token_of(fake)) as sage:
-        with pytest.raises(RedirectError, match="files.example.net"):
-            sage.with_business("b1").attachments.download("k", to=tmp_path / "r.pdf")
+    client = make_client(fake, transport=httpx.MockTransport(elsewhere), token=token_of(fake))
+    with client as sage, pytest.raises(RedirectError, match=r"files\.example\.net"):
+        sage.with_business("b1").attachments.download("k", to=tmp_path / "r.pdf")
     assert seen and all(host == api_host for host, _, _ in seen)  # the redirect not followed
     assert all(auth and auth.startswith("Bearer ") and biz == "b1" for _, auth, biz in seen)
     assert list(tmp_path.iterdir()) == []

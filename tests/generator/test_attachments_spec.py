@@ -16,7 +16,8 @@ PATCHED_SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return json.loads(PATCHED_SPEC.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(PATCHED_SPEC.read_text(encoding="utf-8"))
+    return document
 
 
 def test_the_limit_and_the_contexts_come_from_the_spec(spec: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The emulator keeps attachment files as Sage does: stored, served as their type, within the limit."""
+"""The emulator keeps attachment files as Sage does: stored, served as their type, limited."""
 
 from __future__ import annotations
 
