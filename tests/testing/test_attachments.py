@@ -1,4 +1,4 @@
-"""The emulator keeps attachment files as Sage does: stored, served as their type, limited."""
+"""The emulator keeps attachment files as Sage does: stored, measured, served, size-limited."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_a_file_is_stored_measured_served_and_listed(
         f"/attachments/{record['id']}/file", headers={"Accept": "application/octet-stream"}
     )
     assert served.status_code == 200 and served.content == content
-    assert served.headers["content-type"] == "image/png"
+    assert served.headers["content-type"] == "application/octet-stream"  # as the spec declares
     assert served.headers["content-length"] == str(len(content))
 
     listed = client.get(
