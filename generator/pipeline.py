@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import (
+    attachments,
     availability,
     codegen,
     codegen_cache,
@@ -89,6 +90,7 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
         "facade": resources,
         "sync": sync_tables.describe(spec, resources),
         "availability": availability.describe(spec, resources),
+        "attachments": attachments.describe(spec, resources),
     }
 
 
