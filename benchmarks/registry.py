@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .adaptive import ADAPTIVE
+from .attachments import ATTACHMENTS
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -21,6 +22,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     LIMITS,
     ADAPTIVE,
     FLEET,
+    ATTACHMENTS,
     REGENERATE,
 )
 

@@ -1,6 +1,6 @@
 """The `sage-accounting` command: `login` (browser consent into a token store), `export`
 (a resource as JSON lines or CSV, resumable from the last watermark), `get` (one path as
-JSON) and `sync` (the books into a database)."""
+JSON), `attach` / `download` (attachments as files) and `sync` (the books into a database)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_data import add_data_commands
 
     add_data_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
+    from ._cli_attachments import add_attachment_commands
+
+    add_attachment_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     from ._cli_sync import add_sync_command
 
     add_sync_command(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
@@ -137,6 +140,10 @@ def main(
         from ._cli_sync import run_sync_command
 
         return run_sync_command(args)
+    if args.command in ("attach", "download"):
+        from ._cli_attachments import run_attachment_command
+
+        return run_attachment_command(args)
     if args.command != "login":
         from ._cli_data import run_data_command
 
