@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sage_accounting import SageAccounting
+from sage_accounting.types import Unset
+
+T = TypeVar("T")
+
+
+def the(value: T | Unset | None) -> T:
+    """A field the emulator always answers (the models type every field as optional)."""
+    assert value is not None and not isinstance(value, Unset)
+    return value
+
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -25,11 +36,13 @@ def open_books(sage: SageAccounting) -> Chart:
     accounts a new Sage business starts with (control accounts, a bank account, a 20% rate)
     made through the API (the books keep a business once its chart has its controls)."""
     controls = {
-        a.control_name: a.id for a in sage.ledger_accounts.list(attributes="all") if a.control_name
+        a.control_name: the(a.id)
+        for a in sage.ledger_accounts.list(attributes="all")
+        if a.control_name
     }
     if "DEBTORS" in controls:
         return Chart(
-            bank_account=next(iter(sage.bank_accounts.list(attributes="all"))).id,
+            bank_account=the(next(iter(sage.bank_accounts.list(attributes="all"))).id),
             bank=controls["BANK"],
             debtors=controls["DEBTORS"],
             sales_tax=controls["SALES_TAX"],
@@ -47,20 +60,26 @@ def open_books(sage: SageAccounting) -> Chart:
             "nominal_code": code,
             "control_name": control,
         }
-        return sage.ledger_accounts.create(body).id
+        return the(sage.ledger_accounts.create(body).id)
 
     bank = account(1200, "Current", "BANK")
-    bank_account = sage.bank_accounts.create(
-        {"bank_account_type_id": "CHECKING", "ledger_account_id": bank}
-    ).id
-    rate = sage.tax_rates.create(
-        {
-            "name": "Standard",
-            "percentage": "20.00",
-            "percentages": [{"percentage": "20.00", "from_date": "2011-01-04", "to_date": None}],
-        }
-    ).id
-    customer_type = next(iter(sage.contact_types.list())).id
+    bank_account = the(
+        sage.bank_accounts.create(
+            {"bank_account_type_id": "CHECKING", "ledger_account_id": bank}
+        ).id
+    )
+    rate = the(
+        sage.tax_rates.create(
+            {
+                "name": "Standard",
+                "percentage": "20.00",
+                "percentages": [
+                    {"percentage": "20.00", "from_date": "2011-01-04", "to_date": None}
+                ],
+            }
+        ).id
+    )
+    customer_type = the(next(iter(sage.contact_types.list())).id)
     debtors = account(1100, "Trade Debtors", "DEBTORS")
     account(2100, "Trade Creditors", "CREDITORS")
     sales_tax = account(2200, "VAT on Sales", "SALES_TAX")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from sage_accounting import SageAccounting
 from sage_accounting.errors import UnprocessableEntityError
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-from tests.testing.books.books_chart import START, Chart, open_books
+from tests.testing.books.books_chart import START, Chart, open_books, the
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def sage(fake: SageEmulator) -> Iterator[SageAccounting]:
         yield client
 
 
-def invoice_body(chart: Chart, customer: str, quantity: str, price: str) -> dict[str, object]:
+def invoice_body(chart: Chart, customer: str, quantity: str, price: str) -> dict[str, Any]:
     line = {
         "description": "Oak chairs",
         "ledger_account_id": chart.sales,
@@ -64,30 +65,32 @@ def test_the_readme_flow_over_http(fake: SageEmulator) -> None:
 def readme_flow(fake: SageEmulator, sage: SageAccounting) -> None:
     before = {entry.id for entry in sage.ledger_entries.list()}
     chart = open_books(sage)
-    customer = sage.contacts.create(
-        {"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}
-    ).id
+    customer = the(
+        sage.contacts.create({"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}).id
+    )
 
     invoice = sage.sales_invoices.create(invoice_body(chart, customer, "2", "600.00"))
+    key = the(invoice.id)
     assert (invoice.net_amount, invoice.tax_amount, invoice.total_amount) == (
         Decimal("1200.00"),
         Decimal("240.00"),
         Decimal("1440.00"),
     )
-    assert invoice.invoice_lines[0].total_amount == Decimal("1440.00")
-    assert (invoice.outstanding_amount, invoice.status.id) == (Decimal("1440.00"), "UNPAID")
+    assert the(invoice.invoice_lines)[0].total_amount == Decimal("1440.00")
+    assert owed(sage, key) == (Decimal("1440.00"), "UNPAID")
 
-    receipt(sage, chart, customer, invoice.id, "400.00")
-    paid_in_part = sage.sales_invoices.get(invoice.id)
-    assert (paid_in_part.outstanding_amount, paid_in_part.status.id) == (
-        Decimal("1040.00"),
-        "PART_PAID",
-    )
+    receipt(sage, chart, customer, key, "400.00")
+    assert owed(sage, key) == (Decimal("1040.00"), "PART_PAID")
     assert sage.contacts.get(customer).balance == Decimal("1040.00")
 
-    credit_line = invoice_body(chart, customer, "1", "200.00")["invoice_lines"]
+    credit_line = {
+        "description": "Oak chairs: one returned",
+        "ledger_account_id": chart.sales,
+        "unit_price": "200.00",
+        "tax_rate_id": chart.standard_rate,
+    }
     note = sage.sales_credit_notes.create(
-        {"contact_id": customer, "date": "2026-01-21", "credit_note_lines": credit_line}
+        {"contact_id": customer, "date": "2026-01-21", "credit_note_lines": [credit_line]}
     )
     assert note.total_amount == Decimal("240.00")
     sage.contact_allocations.create(
@@ -95,59 +98,56 @@ def readme_flow(fake: SageEmulator, sage: SageAccounting) -> None:
             "transaction_type_id": "CUSTOMER_ALLOCATION",
             "contact_id": customer,
             "allocated_artefacts": [
-                {"artefact_id": invoice.id, "amount": "240.00"},
-                {"artefact_id": note.id, "amount": "-240.00"},
+                {"artefact_id": key, "amount": "240.00"},
+                {"artefact_id": the(note.id), "amount": "-240.00"},
             ],
         }
     )
-    assert sage.sales_invoices.get(invoice.id).outstanding_amount == Decimal("800.00")
-    assert sage.sales_credit_notes.get(note.id).status.id == "PAID"
+    assert owed(sage, key) == (Decimal("800.00"), "PART_PAID")
+    assert the(sage.sales_credit_notes.get(the(note.id)).status).id == "PAID"
 
-    watermark = datetime.datetime.fromtimestamp(START, datetime.timezone.utc)
+    watermark = datetime.datetime.fromtimestamp(START + 3600, datetime.timezone.utc)
     fake.clock.advance(86_400)
-    receipt(sage, chart, customer, invoice.id, "800.00")
-    paid = sage.sales_invoices.get(invoice.id)
-    assert (paid.outstanding_amount, paid.status.id) == (Decimal("0.00"), "PAID")
+    receipt(sage, chart, customer, key, "800.00")
+    assert owed(sage, key) == (Decimal("0.00"), "PAID")
     assert sage.contacts.get(customer).balance == Decimal("0.00")
-    changed = {
-        record.id
-        for record in sage.sales_invoices.changes(
-            since=watermark + datetime.timedelta(hours=1)
-        ).updated
-    }
-    assert invoice.id in changed
+    assert key in {record.id for record in sage.sales_invoices.changes(since=watermark).updated}
 
-    second = sage.sales_invoices.create(invoice_body(chart, customer, "1", "100.00"))
-    voided = sage.sales_invoices.delete(second.id, void_reason="Raised in error")
-    assert voided is not None
-    again = sage.sales_invoices.get(second.id)
-    assert (again.status.id, again.outstanding_amount, again.void_reason) == (
-        "VOID",
-        Decimal("0.00"),
-        "Raised in error",
-    )
+    second = the(sage.sales_invoices.create(invoice_body(chart, customer, "1", "100.00")).id)
+    assert sage.sales_invoices.delete(second, void_reason="Raised in error") is not None
+    assert owed(sage, second) == (Decimal("0.00"), "VOID")
+    assert sage.sales_invoices.get(second).void_reason == "Raised in error"
 
     def balance(account: str) -> tuple[Decimal, Decimal]:
-        details = sage.ledger_accounts.get(account).balance_details
-        return details.debits, details.credits_
+        details = the(sage.ledger_accounts.get(account).balance_details)
+        return the(details.debits), the(details.credits_)
 
     assert balance(chart.debtors) == (Decimal("1560.00"), Decimal("1560.00"))
     assert balance(chart.sales) == (Decimal("300.00"), Decimal("1300.00"))
     assert balance(chart.sales_tax) == (Decimal("60.00"), Decimal("260.00"))
     assert balance(chart.bank) == (Decimal("1200.00"), Decimal("0.00"))
     entries = [e for e in sage.ledger_entries.list(attributes="all") if e.id not in before]
-    assert sum(e.debit for e in entries) == sum(e.credit for e in entries) == Decimal("3120.00")
+    assert sum(the(e.debit) for e in entries) == sum(the(e.credit) for e in entries)
+    assert sum(the(e.debit) for e in entries) == Decimal("3120.00")
+
+
+def owed(sage: SageAccounting, invoice: str) -> tuple[Decimal, str]:
+    found = sage.sales_invoices.get(invoice)
+    return the(found.outstanding_amount), the(found.status).id or ""
+
+
+def customer_of(sage: SageAccounting, chart: Chart) -> str:
+    body = {"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}
+    return the(sage.contacts.create(body).id)
 
 
 def test_a_reference_to_a_record_the_business_lacks_is_a_422_naming_the_field(
     sage: SageAccounting,
 ) -> None:
     chart = open_books(sage)
-    customer = sage.contacts.create(
-        {"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}
-    ).id
+    customer = customer_of(sage, chart)
     body = invoice_body(chart, customer, "2", "600.00")
-    body["invoice_lines"][0]["ledger_account_id"] = "NOPE"  # type: ignore[index]
+    body["invoice_lines"] = [{**body["invoice_lines"][0], "ledger_account_id": "NOPE"}]
 
     with pytest.raises(UnprocessableEntityError) as refused:
         sage.sales_invoices.create(body)
@@ -159,22 +159,18 @@ def test_a_reference_to_a_record_the_business_lacks_is_a_422_naming_the_field(
 
 def test_a_receipt_cannot_settle_more_than_an_invoice_owes(sage: SageAccounting) -> None:
     chart = open_books(sage)
-    customer = sage.contacts.create(
-        {"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}
-    ).id
+    customer = customer_of(sage, chart)
     invoice = sage.sales_invoices.create(invoice_body(chart, customer, "1", "100.00"))
 
     with pytest.raises(UnprocessableEntityError):
-        receipt(sage, chart, customer, invoice.id, "120.01")
+        receipt(sage, chart, customer, the(invoice.id), "120.01")
 
-    assert sage.sales_invoices.get(invoice.id).outstanding_amount == Decimal("120.00")
+    assert owed(sage, the(invoice.id)) == (Decimal("120.00"), "UNPAID")
 
 
 def test_a_contact_with_postings_cannot_be_deleted(sage: SageAccounting) -> None:
     chart = open_books(sage)
-    customer = sage.contacts.create(
-        {"name": "Acme Ltd", "contact_type_ids": [chart.customer_type]}
-    ).id
+    customer = customer_of(sage, chart)
     sage.sales_invoices.create(invoice_body(chart, customer, "1", "100.00"))
 
     with pytest.raises(UnprocessableEntityError):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sage_accounting.errors import UnprocessableEntityError
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-from tests.testing.books.books_chart import START, open_books
+from tests.testing.books.books_chart import START, open_books, the
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2)
 steps = st.lists(
@@ -48,7 +48,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
         taken: dict[str, Decimal] = {}
 
         def allocate(invoice: str, amount: Decimal) -> str:
-            return sage.contact_payments.create(
+            payment = sage.contact_payments.create(
                 {
                     "transaction_type_id": "CUSTOMER_RECEIPT",
                     "contact_id": customer,
@@ -57,11 +57,14 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                     "total_amount": str(amount),
                     "allocated_artefacts": [{"artefact_id": invoice, "amount": str(amount)}],
                 }
-            ).id
+            )
+            return the(payment.id)
 
         for name, first, second in plan:
             pick = invoices[first % len(invoices)] if invoices and name != "invoice" else None
-            outstanding = sage.sales_invoices.get(pick).outstanding_amount if pick else Decimal(0)
+            outstanding = (
+                the(sage.sales_invoices.get(pick).outstanding_amount) if pick else Decimal(0)
+            )
             if name == "invoice":
                 lines = [
                     {"description": "x", "ledger_account_id": chart.sales, "unit_price": str(price),
@@ -69,7 +72,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                     for price, quantity in first
                 ]  # fmt: skip
                 body = {"contact_id": customer, "date": "2026-01-10", "invoice_lines": lines}
-                invoices.append(sage.sales_invoices.create(body).id)
+                invoices.append(the(sage.sales_invoices.create(body).id))
             elif name == "receipt" and pick and outstanding:
                 amount = (outstanding * second.numerator / second.denominator).quantize(
                     Decimal("0.01")
@@ -86,7 +89,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 note = sage.sales_credit_notes.create(
                     {"contact_id": customer, "date": "2026-01-11", "credit_note_lines": [line]}
                 )
-                amount = min(outstanding, note.total_amount)
+                amount = min(outstanding, the(note.total_amount))
                 try:
                     sage.contact_allocations.create(
                         {
@@ -94,7 +97,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                             "contact_id": customer,
                             "allocated_artefacts": [
                                 {"artefact_id": pick, "amount": str(amount)},
-                                {"artefact_id": note.id, "amount": str(-amount)},
+                                {"artefact_id": the(note.id), "amount": str(-amount)},
                             ],
                         }
                     )
@@ -112,13 +115,12 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                     assert taken.get(pick, Decimal(0)) > 0  # only an invoice with allocations
 
         entries = [e for e in sage.ledger_entries.list(attributes="all") if e.id not in before]
-        assert sum(e.debit for e in entries) == sum(e.credit for e in entries)
+        assert sum(the(e.debit) for e in entries) == sum(the(e.credit) for e in entries)
         for key in invoices:
-            invoice = sage.sales_invoices.get(key)
-            assert invoice.outstanding_amount >= 0
-            if invoice.status.id == "VOID":
-                assert invoice.outstanding_amount == 0
+            found = sage.sales_invoices.get(key)
+            outstanding = the(found.outstanding_amount)
+            assert outstanding >= 0
+            if the(found.status).id == "VOID":
+                assert outstanding == 0
             else:
-                assert invoice.outstanding_amount == invoice.total_amount - taken.get(
-                    key, Decimal(0)
-                )
+                assert outstanding == the(found.total_amount) - taken.get(key, Decimal(0))
