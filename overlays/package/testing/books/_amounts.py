@@ -102,6 +102,30 @@ def line_amounts(
     )
 
 
+def single_amount(
+    net: Decimal,
+    tax: Decimal,
+    exchange_rate: Decimal,
+    tax_rate_id: str | None,
+    ledger_account_id: str | None,
+    quantity: Decimal = ONE,
+) -> Line:
+    """A line of one amount (a quick entry, a payment line, shipping): no price, no discount."""
+    return Line(
+        quantity=quantity,
+        gross=net,
+        discount=ZERO,
+        net=net,
+        tax=tax,
+        total=net + tax,
+        base_net=cents(net / exchange_rate),
+        base_tax=cents(tax / exchange_rate),
+        base_discount=ZERO,
+        tax_rate_id=tax_rate_id,
+        ledger_account_id=ledger_account_id,
+    )
+
+
 def line_fields(line: Line, unit_price: Decimal, exchange_rate: Decimal) -> dict[str, Any]:
     """The fields Sage computes on a line, as it sends them (what a client sent is replaced)."""
     percent = cents(line.discount * HUNDRED / line.gross) if line.gross else ZERO
@@ -190,18 +214,8 @@ def quick_entry_amounts(
             entry.get("tax_amount"), "tax_amount", total * percentage / (HUNDRED + percentage)
         )
         net = total - tax
-    line = Line(
-        quantity=ONE,
-        gross=net,
-        discount=ZERO,
-        net=net,
-        tax=tax,
-        total=net + tax,
-        base_net=cents(net / exchange_rate),
-        base_tax=cents(tax / exchange_rate),
-        base_discount=ZERO,
-        tax_rate_id=ref_id(entry, "tax_rate"),
-        ledger_account_id=ref_id(entry, "ledger_account"),
+    line = single_amount(
+        net, tax, exchange_rate, ref_id(entry, "tax_rate"), ref_id(entry, "ledger_account")
     )
     computed = dict(entry)
     computed.update(_totals([line], exchange_rate))
@@ -228,18 +242,8 @@ def payment_line_amounts(
         total = cents(decimal_of(raw.get("total_amount"), f"{source}.total_amount"))
         inside = total * percentage / (HUNDRED + percentage)
         tax = _sent_or(raw.get("tax_amount"), f"{source}.tax_amount", inside)
-        line = Line(
-            quantity=ONE,
-            gross=total,
-            discount=ZERO,
-            net=total - tax,
-            tax=tax,
-            total=total,
-            base_net=cents((total - tax) / exchange_rate),
-            base_tax=cents(tax / exchange_rate),
-            base_discount=ZERO,
-            tax_rate_id=ref_id(raw, "tax_rate"),
-            ledger_account_id=ref_id(raw, "ledger_account"),
+        line = single_amount(
+            total - tax, tax, exchange_rate, ref_id(raw, "tax_rate"), ref_id(raw, "ledger_account")
         )
         lines.append(line)
         sent_lines.append(
@@ -305,19 +309,8 @@ def _shipping(
     # The spec: the shipping tax "is calculated based on the shipping_net_amount and the
     # shipping_tax_rate" (not taken from the client, unlike a line's).
     tax = cents(net * percentage_on(rate, on, "shipping_tax_rate_id") / HUNDRED)
-    return Line(
-        quantity=ZERO,
-        gross=net,
-        discount=ZERO,
-        net=net,
-        tax=tax,
-        total=net + tax,
-        base_net=cents(net / exchange_rate),
-        base_tax=cents(tax / exchange_rate),
-        base_discount=ZERO,
-        tax_rate_id=rate_id,
-        ledger_account_id=None,  # posted to the default sales or purchases account
-    )
+    # No ledger account: shipping posts to the default sales or purchases account.
+    return single_amount(net, tax, exchange_rate, rate_id, None, quantity=ZERO)
 
 
 def _percentage(item: dict[str, Any], rates: RateLookup, on: str, source: str) -> Decimal:
