@@ -98,6 +98,7 @@ class Book:
         self.bank_ledger = bank_ledger
         self._artefacts: dict[str, _Held] = {}
         self._posted: dict[Origin, list[Posting]] = {}
+        self._settles: dict[Origin, set[str]] = {}  # what each payment or allocation settles
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -149,6 +150,7 @@ class Book:
             held = self._artefacts[allocation.artefact_id]
             amount, discount = held.allocated.get(origin, (ZERO, ZERO))
             held.allocated[origin] = (amount + allocation.amount, discount + allocation.discount)
+            self._settles.setdefault(origin, set()).add(allocation.artefact_id)
             touched.add(allocation.artefact_id)
         if prepared.artefact is not None:
             known = self._artefacts.get(key)
@@ -241,6 +243,12 @@ class Book:
     def _allocations(
         self, body: dict[str, Any], side: str, direction: int, origin: Origin
     ) -> list[Allocation]:
+        items = body.get("allocated_artefacts")
+        named = {
+            str(item.get("artefact_id"))
+            for item in (items if isinstance(items, list) else ())
+            if isinstance(item, dict)
+        }
         views = {
             key: Artefact(
                 key,
@@ -252,6 +260,7 @@ class Book:
                 held.void,
             )
             for key, held in self._artefacts.items()
+            if key in named
         }
         return read_allocations(
             body.get("allocated_artefacts"),
@@ -276,7 +285,8 @@ class Book:
 
     def _release(self, origin: Origin) -> set[str]:
         released = set()
-        for artefact_id, held in self._artefacts.items():
-            if held.allocated.pop(origin, None) is not None:
+        for artefact_id in self._settles.pop(origin, set()):
+            held = self._artefacts.get(artefact_id)
+            if held is not None and held.allocated.pop(origin, None) is not None:
                 released.add(artefact_id)
         return released
