@@ -12,13 +12,25 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import codegen, codegen_cache, errata, facade, formatting, output, sync_tables, validation
+from . import (
+    codegen,
+    codegen_cache,
+    errata,
+    facade,
+    formatting,
+    mcp_tools,
+    output,
+    sync_tables,
+    validation,
+)
 from .convert import convert
 from .layout import GENERATED, OVERLAY_PACKAGE, PACKAGE_NAME
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
 
 MERGED_TITLE = "Sage Business Cloud Accounting API v3.1"
+# The errors guide's "what to do" column is data too: the MCP server's tool errors carry it.
+ERRORS_GUIDE = PROJECT_ROOT / "docs" / "guides" / "errors.md"
 
 
 @dataclass
@@ -78,6 +90,7 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
         "documents": documents,
         "facade": resources,
         "sync": sync_tables.describe(spec, resources),
+        "mcp": mcp_tools.describe(spec, resources, ERRORS_GUIDE.read_text(encoding="utf-8")),
     }
 
 
