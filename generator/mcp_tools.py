@@ -67,7 +67,9 @@ def advice(errors_guide: str) -> dict[str, str]:
     return found
 
 
-def _tool(schemas: dict[str, Any], resource: dict[str, Any], method: dict[str, Any]) -> dict[str, Any]:
+def _tool(
+    schemas: dict[str, Any], resource: dict[str, Any], method: dict[str, Any]
+) -> dict[str, Any]:
     body = method["body"]
     return {
         "name": f"{resource['name']}_{method['name']}",

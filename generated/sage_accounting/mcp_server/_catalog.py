@@ -85,5 +85,6 @@ class Catalog:
             score = 3 * len(wanted & in_name) + len(wanted & in_text)
             if score:
                 write = self.tools[name]["write"]
-                scored.append((-score, write, position, name))
+                # Fewer words beyond the query's first: sales_invoices before sales_quick_entries.
+                scored.append((-score, write, len(in_name - wanted), position, name))
         return [self.entry(name) for *_, name in sorted(scored)[:limit]]

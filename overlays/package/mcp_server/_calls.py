@@ -131,4 +131,3 @@ class Calls:
             if client is None:
                 client = self._businesses[business] = self._sage.with_business(business)
             return client
-

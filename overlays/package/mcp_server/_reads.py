@@ -77,9 +77,7 @@ def read_list(
     items = first.items if first.page in (None, page) else []
     total = first.total
     per_page = first.items_per_page or size
-    more = bool(items) and (
-        page * per_page < total if total is not None else bool(first.next_)
-    )
+    more = bool(items) and (page * per_page < total if total is not None else bool(first.next_))
     cursor = encode_cursor(tool["name"], business, page + 1, {**query, "page_size": size})
     return {
         "collection": tool["resource"],
@@ -91,9 +89,7 @@ def read_list(
     }
 
 
-def read_record(
-    sage: SageAccounting, tool: Tool, arguments: Mapping[str, Any]
-) -> Payload:
+def read_record(sage: SageAccounting, tool: Tool, arguments: Mapping[str, Any]) -> Payload:
     """A record by key (or a settings singleton, or a read action's answer)."""
     method = getattr(getattr(sage, tool["resource"]), tool["method"])
     positional = [_key(arguments)] if tool["key"] else []
