@@ -20,7 +20,7 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The facade's page size argument: the tools take `page_size` and a `cursor` instead.
 _PAGER_PARAMS = frozenset({"items_per_page", "page"})
 _DESCRIPTION_LIMIT = 160
-_ADVICE_ROW = re.compile(r"^\|\s*`(?P<name>\w+)`.*\|\s*(?P<advice>[^|]+?)\s*\|\s*$")
+_CLASS = re.compile(r"`(\w+)`")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _TAG = re.compile(r"<[^>]+>")
 _SCALARS: dict[tuple[str, str | None], str] = {
@@ -59,9 +59,12 @@ def advice(errors_guide: str) -> dict[str, str]:
     """Error class name -> the guide's "what to do", links reduced to their text."""
     found: dict[str, str] = {}
     for line in errors_guide.splitlines():
-        match = _ADVICE_ROW.match(line)
-        if match and match["name"] not in found:
-            found[match["name"]] = _LINK.sub(r"\1", match["advice"]).replace("`", "")
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        text = _LINK.sub(r"\1", cells[-1]).replace("`", "")
+        for name in _CLASS.findall(cells[0]):  # a row may name several classes
+            found.setdefault(name, text)
     if "APIStatusError" not in found:
         raise ValueError("docs/guides/errors.md has no advice table for APIStatusError")
     return found

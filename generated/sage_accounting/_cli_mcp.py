@@ -36,7 +36,10 @@ def add_mcp_command(commands: Any, token_file: Path, secret_env: str) -> None:
 
 def run_mcp_command(args: argparse.Namespace) -> int:
     # stdout carries the protocol: every log line goes to stderr.
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(name)s: %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
+    # The client's own notes (waits on limits, refused businesses); httpx's request lines with
+    # their queries (search terms, names) stay out.
+    logging.getLogger("sage_accounting").setLevel(logging.INFO)
     try:
         from .mcp_server import build_server, serve
     except ImportError as exc:

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # the SDK's dependency, without stubs
 from mcp import Client
 
 from sage_accounting.mcp_server import Calls, estimate_tokens, listed_tools
@@ -100,3 +100,16 @@ def test_the_core_and_the_other_commands_work_without_the_mcp_sdk(
     assert done.returncode == 0, done.stderr
     assert key in done.stdout  # `get` printed the record
     assert 'pip install "sage-accounting[mcp]"' in done.stderr
+
+
+def test_every_error_class_has_the_errors_guides_advice() -> None:
+    from sage_accounting import errors
+    from sage_accounting.mcp_server._table import ADVICE
+
+    bases = {"SageAccountingError", "APIError", "AuthError"}  # abstract: never raised as such
+    raised = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.SageAccountingError)
+    }
+    assert raised - bases - set(ADVICE) == set()  # a new error needs its row in the guide

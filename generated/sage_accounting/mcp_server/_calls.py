@@ -50,9 +50,9 @@ class Calls:
             failure.payload = self._redact(failure.payload)
             raise
         except SageAccountingError as error:
-            failure = failure_of(error)
-            failure.payload = self._redact(failure.payload)
-            raise failure from None
+            refused = failure_of(error)
+            refused.payload = self._redact(refused.payload)
+            raise refused from None
         except (TypeError, ValueError) as error:  # an argument the facade refused
             raise self._invalid(error) from None
 

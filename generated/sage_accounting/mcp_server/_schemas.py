@@ -96,7 +96,7 @@ def input_schema(tool: Tool) -> Schema:
 
 
 def _param(param: Mapping[str, Any]) -> Schema:
-    schema = dict(_KINDS[param["kind"]]) if param["kind"] != "enum" else {"type": "string"}
+    schema: Schema = dict(_KINDS.get(param["kind"], {"type": "string"}))  # an enum: strings
     if param["enum"]:
         schema["enum"] = list(param["enum"])
     if param["description"]:
