@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from .facade import _ref
+from .sync_tables import _SCALARS  # the column kinds: timestamp, date, decimal, bigint, bool
 
 # Tool names are at most 64 characters of [A-Za-z0-9_-] in the MCP spec.
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -23,18 +24,6 @@ _DESCRIPTION_LIMIT = 160
 _CLASS = re.compile(r"`(\w+)`")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _TAG = re.compile(r"<[^>]+>")
-_SCALARS: dict[tuple[str, str | None], str] = {
-    ("string", "date-time"): "datetime",
-    ("string", "date"): "date",
-    ("string", "decimal"): "decimal",
-    ("number", None): "decimal",
-    ("number", "double"): "decimal",
-    ("number", "float"): "decimal",
-    ("integer", None): "int",
-    ("integer", "int32"): "int",
-    ("integer", "int64"): "int",
-    ("boolean", None): "bool",
-}
 
 
 def describe(spec: dict[str, Any], facade: dict[str, Any], errors_guide: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from mcp import Client
 
 from sage_accounting.auth import FileTokenStore
+from sage_accounting.mcp_server import Calls
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_client
 
@@ -99,3 +100,31 @@ def test_businesses_and_errors_an_agent_can_act_on(fake: SageEmulator, tmp_path:
     secret_things = [fake.client_secret, token.access_token, token.refresh_token]
     everything = json.dumps([businesses, missing, too_big, unknown, write, other])
     assert not any(secret in everything for secret in secret_things if secret)
+
+
+def test_a_cursor_past_a_shrunken_list_ends_it(fake: SageEmulator) -> None:
+    with make_client(fake) as sage:
+        calls = Calls(sage, allow_writes=False)
+        first = calls.call("contacts_list", {"page_size": 20})
+        assert first["next_cursor"] and first["count"] == 20
+        for record in fake.records("contacts")[:30]:  # the list shrinks to one page meanwhile
+            sage.contacts.delete(str(record["id"]))
+        # Sage answers a page past the last with the last one again: no page of this read.
+        after = calls.call("contacts_list", {"cursor": first["next_cursor"]})
+    assert (after["page"], after["count"], after["next_cursor"]) == (2, 0, None)
+    assert after["total"] == CONTACTS - 30
+
+
+def test_business_per_call_and_its_cursor(fake: SageEmulator) -> None:
+    other = fake.add_business("Second Trading Ltd")
+    theirs = {str(r["id"]) for r in fake.seed("contacts", 7, business_id=other, full=False)}
+    with make_client(fake) as sage:
+        calls = Calls(sage, allow_writes=False)
+        names = {b["name"] for b in calls.call("list_businesses", {})["businesses"]}
+        first = calls.call("contacts_list", {"business_id": other, "page_size": 5})
+        second = calls.call("contacts_list", {"cursor": first["next_cursor"]})
+        ours = calls.call("contacts_list", {"page_size": 5})
+    assert names == {"Example Trading Ltd", "Second Trading Ltd"}
+    assert (first["total"], ours["total"]) == (7, CONTACTS)
+    assert {i["id"] for i in first["items"] + second["items"]} == theirs
+    assert second["next_cursor"] is None

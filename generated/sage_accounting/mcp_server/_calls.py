@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SageAccountingError
 from ._answers import Payload, Redactor, ToolFailure, failure_of, json_safe, record_of, trimmed
-from ._arguments import bad, unknown
+from ._arguments import bad, decode_cursor, unknown
 from ._catalog import Catalog
 from ._reads import read_changes, read_list, read_record
 from ._schemas import input_schema
@@ -77,6 +77,8 @@ class Calls:
         business = arguments.get("business_id") or None
         if business is not None and not isinstance(business, str):
             raise bad("business_id", "a business id (a string) is due")
+        if tool["kind"] == "list" and arguments.get("cursor") is not None:
+            business = decode_cursor(name, arguments["cursor"])[0]  # the page's own business
         sage = self._client(business)
         kind = tool["kind"]
         if tool["write"]:

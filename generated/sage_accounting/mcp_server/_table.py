@@ -429,7 +429,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ],
                 ["name", "string", "The name for the ledger account.", []],
                 ["display_name", "string", "The display name for the ledger account", []],
-                ["nominal_code", "int", "The nominal code of the ledger account", []],
+                ["nominal_code", "bigint", "The nominal code of the ledger account", []],
                 [
                     "ledger_account_classification_id",
                     "string",
@@ -516,7 +516,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "Indicates whether the ledger account is flagged for CIS Labour",
                     [],
                 ],
-                ["gifi_code", "int", "The GIFI code of the ledger account.", []],
+                ["gifi_code", "bigint", "The GIFI code of the ledger account.", []],
                 [
                     "idempotency_id",
                     "string",
@@ -563,7 +563,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ],
                 ["name", "string", "The name for the ledger account.", []],
                 ["display_name", "string", "The display name for the ledger account", []],
-                ["nominal_code", "int", "The nominal code of the ledger account", []],
+                ["nominal_code", "bigint", "The nominal code of the ledger account", []],
                 [
                     "ledger_account_classification_id",
                     "string",
@@ -650,7 +650,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "Indicates whether the ledger account is flagged for CIS Labour",
                     [],
                 ],
-                ["gifi_code", "int", "The GIFI code of the ledger account.", []],
+                ["gifi_code", "bigint", "The GIFI code of the ledger account.", []],
             ],
         },
         "api": ["ledger_accounts", "put_ledger_accounts_key"],
@@ -1650,7 +1650,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ["description", "string", "The description of the attachment", []],
                 ["file_extension", "string", "The file extension of the attachment", []],
                 ["transaction_id", "string", "The ID of the Transaction.", []],
-                ["file_size", "int", "The file size of the attachment in Bytes", []],
+                ["file_size", "bigint", "The file size of the attachment in Bytes", []],
                 [
                     "attachment_context_type_id",
                     "string",
@@ -1696,7 +1696,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ["description", "string", "The description of the attachment", []],
                 ["file_extension", "string", "The file extension of the attachment", []],
                 ["transaction_id", "string", "The ID of the Transaction.", []],
-                ["file_size", "int", "The file size of the attachment in Bytes", []],
+                ["file_size", "bigint", "The file size of the attachment in Bytes", []],
                 [
                     "attachment_context_type_id",
                     "string",
@@ -1947,7 +1947,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     [],
                 ],
                 ["ledger_account_id", "string", "The ID of the Ledger Account.", []],
-                ["nominal_code", "int", "The nominal code of the bank account", []],
+                ["nominal_code", "bigint", "The nominal code of the bank account", []],
                 [
                     "default_payment_method_id",
                     "string",
@@ -1956,7 +1956,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ],
                 [
                     "gifi_code",
-                    "int",
+                    "bigint",
                     "The GIFI code of the bank ledger account' GIFI is short for The General Index of Financial Information and it lets the CRA validate tax information electronica…",
                     [],
                 ],
@@ -2072,7 +2072,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     [],
                 ],
                 ["ledger_account_id", "string", "The ID of the Ledger Account.", []],
-                ["nominal_code", "int", "The nominal code of the bank account", []],
+                ["nominal_code", "bigint", "The nominal code of the bank account", []],
                 [
                     "default_payment_method_id",
                     "string",
@@ -2081,7 +2081,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ],
                 [
                     "gifi_code",
-                    "int",
+                    "bigint",
                     "The GIFI code of the bank ledger account' GIFI is short for The General Index of Financial Information and it lets the CRA validate tax information electronica…",
                     [],
                 ],
@@ -3456,7 +3456,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "Custom credit limit amount for the contact not applicable to Start",
                     [],
                 ],
-                ["credit_days", "int", "Custom credit days for the contact.", []],
+                ["credit_days", "bigint", "Custom credit days for the contact.", []],
                 [
                     "credit_terms",
                     "object",
@@ -3693,7 +3693,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "Custom credit limit amount for the contact not applicable to Start",
                     [],
                 ],
-                ["credit_days", "int", "Custom credit days for the contact.", []],
+                ["credit_days", "bigint", "Custom credit days for the contact.", []],
                 [
                     "credit_terms",
                     "object",
@@ -10039,9 +10039,9 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "object",
                     "",
                     [
-                        ["frequency", "int", "The invoice recurrence frequency", []],
-                        ["on_week_day", "int", "The invoice recurrence week day", []],
-                        ["on_day_number", "int", "The invoice recurrence day", []],
+                        ["frequency", "bigint", "The invoice recurrence frequency", []],
+                        ["on_week_day", "bigint", "The invoice recurrence week day", []],
+                        ["on_day_number", "bigint", "The invoice recurrence day", []],
                         ["recurrence_type", "string", "The invoice recurrence type", []],
                         [
                             "recurrence_status_identifier",
@@ -10373,9 +10373,9 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     "object",
                     "",
                     [
-                        ["frequency", "int", "The invoice recurrence frequency", []],
-                        ["on_week_day", "int", "The invoice recurrence week day", []],
-                        ["on_day_number", "int", "The invoice recurrence day", []],
+                        ["frequency", "bigint", "The invoice recurrence frequency", []],
+                        ["on_week_day", "bigint", "The invoice recurrence week day", []],
+                        ["on_day_number", "bigint", "The invoice recurrence day", []],
                         ["recurrence_type", "string", "The invoice recurrence type", []],
                         [
                             "recurrence_status_identifier",
@@ -15760,10 +15760,10 @@ TOOLS: tuple[dict[str, Any], ...] = (
             "wrapper_is_field": False,
             "required": [],
             "fields": [
-                ["tax_consultant_number", "int", "Registration number of the Accountant", []],
-                ["client_number", "int", "The users registration number", []],
-                ["next_customer_number", "int", "The next unique customer number", []],
-                ["next_supplier_number", "int", "The next unique supplier number", []],
+                ["tax_consultant_number", "bigint", "Registration number of the Accountant", []],
+                ["client_number", "bigint", "The users registration number", []],
+                ["next_customer_number", "bigint", "The next unique customer number", []],
+                ["next_supplier_number", "bigint", "The next unique supplier number", []],
             ],
         },
         "api": ["datev_settings", "put_datev_settings"],
@@ -15935,8 +15935,8 @@ TOOLS: tuple[dict[str, Any], ...] = (
             "wrapper_is_field": False,
             "required": [],
             "fields": [
-                ["next_invoice_number", "int", "The next invoice number", []],
-                ["next_credit_note_number", "int", "The next credit note number", []],
+                ["next_invoice_number", "bigint", "The next invoice number", []],
+                ["next_credit_note_number", "bigint", "The next credit note number", []],
                 [
                     "separate_invoice_credit_note_numbering",
                     "bool",
@@ -15980,18 +15980,18 @@ TOOLS: tuple[dict[str, Any], ...] = (
                     [],
                 ],
                 ["default_note_on_quote", "string", "The default notes to include on quotes", []],
-                ["next_quote_number", "int", "The next quote number", []],
+                ["next_quote_number", "bigint", "The next quote number", []],
                 ["quote_number_prefix", "string", "The prefix to use for sales quotes", []],
                 ["estimate_number_prefix", "string", "The prefix to use for sales estimates", []],
                 [
                     "quote_default_days_to_expiry",
-                    "int",
+                    "bigint",
                     "The default number of days before quotes expire",
                     [],
                 ],
                 [
                     "estimate_default_days_to_expiry",
-                    "int",
+                    "bigint",
                     "The default number of days before estimates expire",
                     [],
                 ],
@@ -16090,19 +16090,19 @@ TOOLS: tuple[dict[str, Any], ...] = (
                 ],
                 [
                     "next_sales_corrective_invoice_number",
-                    "int",
+                    "bigint",
                     "The next sales corrective invoice number",
                     [],
                 ],
                 [
                     "customer_credit_days",
-                    "int",
+                    "bigint",
                     "The default delay within which the business' customer has to pay an invoice Prefer the (customer) contact's attribute 'credit_days' over this setting to calcul…",
                     [],
                 ],
                 [
                     "vendor_credit_days",
-                    "int",
+                    "bigint",
                     "The default delay within which the business has to pay any vendor's invoice Prefer the specific (vendor) contact's attribute 'credit_days' over this setting; o…",
                     [],
                 ],
@@ -16844,7 +16844,7 @@ TOOLS: tuple[dict[str, Any], ...] = (
             "required": [],
             "fields": [
                 ["name", "string", "The name of the tax rate", []],
-                ["from_date", "datetime", "The date from which the tax rate applies", []],
+                ["from_date", "timestamp", "The date from which the tax rate applies", []],
                 ["agency", "string", "The agency name (US Only)", []],
                 ["percentage", "decimal", "The tax rate percentage", []],
                 [
@@ -17070,8 +17070,8 @@ TOOLS: tuple[dict[str, Any], ...] = (
             "required": [],
             "fields": [
                 ["status_id", "string", "The ID of the Status.", []],
-                ["started_at", "datetime", "The date/time the migration started", []],
-                ["completed_at", "datetime", "The date/time the migration completed", []],
+                ["started_at", "timestamp", "The date/time the migration started", []],
+                ["completed_at", "timestamp", "The date/time the migration completed", []],
                 ["source_product", "string", "The source product for the migration", []],
                 [
                     "source_product_version",

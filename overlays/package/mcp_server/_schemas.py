@@ -40,9 +40,12 @@ _IDEMPOTENCY: Schema = {
     "7 days. Default: derived from the business and the body, so a retry of the same call "
     "never creates twice; pass distinct ids to create identical records on purpose",
 }
-#: JSON Schema per parameter kind of the facade (generator/facade.py `_ANNOTATIONS`).
+#: JSON Schema per kind: of a query parameter (generator/facade.py `_ANNOTATIONS`), or of a
+#: body field (generator/sync_tables.py `_SCALARS`, else string, object, objects or array).
 _KINDS: dict[str, Schema] = {
     "datetime": {"type": "string", "format": "date-time"},
+    "timestamp": {"type": "string", "format": "date-time"},
+    "bigint": {"type": "integer"},
     "date": {"type": "string", "format": "date"},
     "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
     "int": {"type": "integer"},
@@ -79,7 +82,7 @@ def input_schema(tool: Tool) -> Schema:
     if kind == "changes":
         properties.update(_changes_properties())
     if tool["body"] is not None:
-        properties["body"] = body_schema(tool["body"], partial=kind != "create")
+        properties["body"] = body_schema(tool["body"])
         required.append("body")
     if tool["write"]:
         properties["dry_run"] = _DRY_RUN
@@ -125,13 +128,13 @@ def _changes_properties() -> dict[str, Schema]:
     }
 
 
-def body_schema(body: Mapping[str, Any], *, partial: bool) -> Schema:
+def body_schema(body: Mapping[str, Any]) -> Schema:
     """The inner object of a write's body (Sage's wrapper is added by the server)."""
     schema = _object(body["fields"])
     schema["description"] = (
         f"the {body['wrapper']} fields to send; money and quantities as decimal strings"
     )
-    if body["required"] and not partial:
+    if body["required"]:
         schema["required"] = list(body["required"])
     return schema
 
