@@ -20,6 +20,7 @@ from ._idempotency import FIELD as IDEMPOTENCY_FIELD
 from ._limits import CapUsage, Limits
 from ._oauth import CODE_TTL, OAuthServer
 from ._server import Serving
+from ._setup import Setup
 from ._spec import Spec, load_spec
 from ._stats import Stats
 from ._store import Business, Store, _BusinessLinks
@@ -33,9 +34,10 @@ _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 
 @functools.lru_cache(maxsize=1)
-def _shared() -> tuple[Spec, Values]:
+def _shared() -> tuple[Spec, Values, Setup]:
     spec = load_spec()
-    return spec, Values(spec)
+    values = Values(spec)
+    return spec, values, Setup(spec, values)
 
 
 class SageEmulator:
@@ -77,6 +79,9 @@ class SageEmulator:
       "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
     - `withhold(collection, status=404)`: a collection the business's region or plan does not
       offer (the API answers 404, 403 or 422 for it); `offer(collection)` undoes it.
+    - `country`, `edition`: the lead business's (`add_business` adds more), "GB" and "plus"
+      by default; a new business holds what Sage gives one there (docs: "Countries and
+      editions").
     - `refuse_consent(error, reason)`: the consent page sends the browser back with `error` and
       `reason` (as Sage's "Email already in use"); `deny_consent = True` is `access_denied`.
     """
@@ -101,14 +106,18 @@ class SageEmulator:
         idempotency: bool = True,
         authorization_code_ttl: float = CODE_TTL,
         blanks: float = 0.005,
+        country: str = "GB",
+        edition: str = "plus",
     ) -> None:
-        self.spec, self._values = _shared()
+        self.spec, self._values, setup = _shared()
         self.seed_value = seed
         # Any: tests call `fake.clock.advance()` on the default FakeClock, or pass their own.
         self.clock: Any = clock if clock is not None else FakeClock()
         self.stats = Stats()
         self.faults = Faults(seed)
-        self.store = Store(self.spec, self._values, seed, self.clock.now, blanks=blanks)
+        self.store = Store(
+            self.spec, self._values, seed, self.clock.now, blanks=blanks, setup=setup
+        )
         self.oauth = OAuthServer(
             now=self.clock.now,
             stats=self.stats,
@@ -159,7 +168,7 @@ class SageEmulator:
             )
             | _LOCAL_HOSTS
         )
-        self.add_business(business_name)
+        self.add_business(business_name, country=country, edition=edition)
         self.transport: httpx.BaseTransport = EmulatorTransport(
             self.app.handle, lambda: self._hosts
         )
@@ -293,8 +302,12 @@ class SageEmulator:
         with self.store.lock:
             return list(self.store.businesses)
 
-    def add_business(self, name: str) -> str:
-        return self.store.add_business(name)
+    def add_business(self, name: str, country: str = "GB", edition: str = "plus") -> str:
+        """A new business as Sage starts it, answered by `GET /businesses`: `country` an ISO
+        code (GB, IE, CA, US, ES, FR, DE), `edition` "plus", "standard" or "start". It holds
+        the country's chart of accounts, tax rates, bank accounts and reference records
+        (Sage's shared ids: every GB business answers `GB_STANDARD`). Returns its id."""
+        return self.store.add_business(name, country=country, edition=edition)
 
     def seed(
         self, collection: str, count: int, business_id: str | None = None, *, full: bool = True
