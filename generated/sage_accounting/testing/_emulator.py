@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from ._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
-from ._app import WITHHELD_STATUSES, App, BudgetScope, Endpoints
+from ._app import NOT_OFFERED, WITHHELD_STATUSES, App, BudgetScope, Endpoints, NotOffered, Offered
 from ._churn import Churn
 from ._clock import Clock, FakeClock
 from ._faults import Faults
@@ -79,7 +79,12 @@ class SageEmulator:
     - `end_subscription(business_id)`: that business's API calls answer 401 `AuthorizationFailure`
       "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
     - `withhold(collection, status=404)`: a collection the business's region or plan does not
-      offer (the API answers 404, 403 or 422 for it); `offer(collection)` undoes it.
+      offer (the API answers 404, 403, 422 or 401 for it); `offer(collection)` undoes it.
+    - `not_offered`: what a collection the business's country or edition lacks answers (by
+      `availability(collection, country, edition) -> bool | None`, the spec's "Endpoint
+      Availability"; None, where the spec is silent, offers it). "auto" (default): an edition
+      gap answers 401 `AuthorizationFailure` "No active subscription. (MSE)", as a C# client of
+      the live API reads an incompatible edition, a country gap 404; 401, 403 or 404: always.
     - `country`, `edition`: the lead business's (`add_business` adds more), "GB" and "plus"
       by default; a new business holds what Sage gives one there (docs: "Countries and
       editions").
@@ -109,7 +114,11 @@ class SageEmulator:
         blanks: float = 0.005,
         country: str = "GB",
         edition: str = "plus",
+        not_offered: NotOffered = "auto",
+        availability: Offered | None = None,
     ) -> None:
+        if not_offered not in NOT_OFFERED:
+            raise ValueError(f"not_offered must be one of {NOT_OFFERED}, not {not_offered!r}")
         self.spec, self._values, setup = _shared()
         self.seed_value = seed
         # Any: tests call `fake.clock.advance()` on the default FakeClock, or pass their own.
@@ -160,6 +169,8 @@ class SageEmulator:
             clock=self.clock,
             latency=latency,
             budget_scope=budget_scope,
+            offered=availability,
+            not_offered=not_offered,
         )
         self._serving: Serving | None = None
         self._hosts = (
@@ -274,15 +285,22 @@ class SageEmulator:
     ) -> None:
         """The business (default: the lead one) loses its subscription: every API call for it
         answers 401 `AuthorizationFailure` with `message`, whatever the token."""
-        self.app.refused_businesses[self._business(business_id).id] = message
+        business = self._business(business_id)
+        self.app.refused_businesses[business.id] = message
+        for subscription in business.info.get("subscriptions") or []:
+            subscription.update(active=False, status="EXPIRED")
 
     def renew_subscription(self, business_id: str | None = None) -> None:
         """Undo `end_subscription`: the business answers again."""
-        self.app.refused_businesses.pop(self._business(business_id).id, None)
+        business = self._business(business_id)
+        self.app.refused_businesses.pop(business.id, None)
+        for subscription in business.info.get("subscriptions") or []:
+            subscription.update(active=True, status="ACTIVE")
 
     def withhold(self, collection: str, status: int = 404, business_id: str | None = None) -> None:
         """The business (default: the lead one) is not offered `collection` from now on: every
-        call of its path answers `status` (404, 403 or 422), as for a region or plan without it."""
+        call of its path answers `status` (404, 403, 422, or 401 "No active subscription"), as
+        for a region or plan without it."""
         if status not in WITHHELD_STATUSES:
             raise ValueError(f"status must be one of {WITHHELD_STATUSES}, not {status!r}")
         key = (self._business(business_id).id, self._collection(collection))

@@ -46,7 +46,7 @@ def _folder(name: str) -> resources.abc.Traversable:
     return resources.files(__package__ or __name__) / "data" / name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def collections(country: str) -> tuple[str, ...]:
     """The collections a new business of `country` has data files for, sorted."""
     names: set[str] = set()
@@ -59,7 +59,7 @@ def collections(country: str) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rows(country: str, collection: str) -> tuple[Row, ...]:
     """The rows of the country's file for `collection`, else the shared one's (or none)."""
     for folder in (country, SHARED):

@@ -311,9 +311,13 @@ class Store:
             "properties", {}
         )
         identity = (record.id, record.display, f"/{record.collection}/{record.id}")
-        data = {name: value for name, value in zip(_IDENTITY, identity) if name in properties}
+        data = {
+            name: value
+            for name, value in zip(_IDENTITY, identity, strict=True)
+            if name in properties
+        }
         data.update(copy.deepcopy(record.template))
-        for name, moment in zip(_TIMES, (record.created_at, record.updated_at)):
+        for name, moment in zip(_TIMES, (record.created_at, record.updated_at), strict=True):
             if name in properties:
                 data[name] = iso_datetime(moment)
         return data
