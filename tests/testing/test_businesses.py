@@ -18,7 +18,6 @@ import pytest
 
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing.__main__ import main
-
 from tests.testing.conftest import api_client
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")

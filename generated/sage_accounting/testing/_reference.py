@@ -11,8 +11,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import sys
 from importlib import resources
 from typing import Literal
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # moved there in 3.11; the old name goes in 3.14
+    from importlib.abc import Traversable
 
 Edition = Literal["plus", "standard", "start"]
 #: Countries a business can be in: those the pinned spec's "Endpoint Availability" names.
@@ -42,7 +48,7 @@ def check_edition(edition: str) -> Edition:
     raise ValueError(f"edition {edition!r} is not one of {', '.join(EDITIONS)}")
 
 
-def _folder(name: str) -> resources.abc.Traversable:
+def _folder(name: str) -> Traversable:
     return resources.files(__package__ or __name__) / "data" / name
 
 
