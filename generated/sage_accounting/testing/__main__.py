@@ -9,8 +9,8 @@ import threading
 from collections.abc import Sequence
 
 from ._app import NOT_OFFERED
+from ._availability import COUNTRIES, EDITIONS
 from ._emulator import SageEmulator
-from ._reference import COUNTRIES, EDITIONS
 
 
 def _count(text: str) -> tuple[str, int]:

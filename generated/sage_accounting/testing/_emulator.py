@@ -14,6 +14,7 @@ import httpx
 
 from ._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
 from ._app import NOT_OFFERED, WITHHELD_STATUSES, App, BudgetScope, Endpoints, NotOffered, Offered
+from ._availability import offered as spec_offered
 from ._churn import Churn
 from ._clock import Clock, FakeClock
 from ._faults import Faults
@@ -169,7 +170,7 @@ class SageEmulator:
             clock=self.clock,
             latency=latency,
             budget_scope=budget_scope,
-            offered=availability,
+            offered=availability or spec_offered,
             not_offered=not_offered,
         )
         self._serving: Serving | None = None
@@ -299,8 +300,8 @@ class SageEmulator:
 
     def withhold(self, collection: str, status: int = 404, business_id: str | None = None) -> None:
         """The business (default: the lead one) is not offered `collection` from now on: every
-        call of its path answers `status` (404, 403, 422, or 401 "No active subscription"), as
-        for a region or plan without it."""
+        call of its path answers `status` (404, 403 or 422, as for a region or plan without it;
+        or 401 with Sage's "No active subscription. (MSE)", as a refused business answers)."""
         if status not in WITHHELD_STATUSES:
             raise ValueError(f"status must be one of {WITHHELD_STATUSES}, not {status!r}")
         key = (self._business(business_id).id, self._collection(collection))

@@ -13,23 +13,14 @@ import functools
 import io
 import sys
 from importlib import resources
-from typing import Literal
+
+from ._availability import COUNTRIES, EDITIONS
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
 else:  # moved there in 3.11; the old name goes in 3.14
     from importlib.abc import Traversable
 
-Edition = Literal["plus", "standard", "start"]
-#: Countries a business can be in: those the pinned spec's "Endpoint Availability" names.
-COUNTRIES = ("GB", "IE", "CA", "US", "ES", "FR", "DE")
-EDITIONS: tuple[Edition, ...] = ("plus", "standard", "start")
-#: What Sage calls each edition (the spec's "Endpoint Availability" lines, the subscription).
-EDITION_NAMES = {
-    "plus": "Accounting Plus",
-    "standard": "Accounting Standard",
-    "start": "Accounting Start",
-}
 SHARED = "shared"
 
 Row = dict[str, str]
@@ -41,10 +32,9 @@ def check_country(country: str) -> str:
     return country
 
 
-def check_edition(edition: str) -> Edition:
-    for known in EDITIONS:
-        if edition == known:
-            return known
+def check_edition(edition: str) -> str:
+    if edition in EDITIONS:
+        return edition
     raise ValueError(f"edition {edition!r} is not one of {', '.join(EDITIONS)}")
 
 

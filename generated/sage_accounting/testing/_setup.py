@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _reference as reference
+from ._availability import EDITION_NAMES
 from ._spec import Spec
 from ._values import NO_LINKS, Identity, Values, random_id
 
@@ -202,7 +203,7 @@ class Setup:
         identity: Identity,
         rng: random.Random,
         country: str,
-        edition: reference.Edition,
+        edition: str,
     ) -> dict[str, Any]:
         """What `GET /businesses/{id}` answers: the country as Sage's country link, the
         subscription named after the edition."""
@@ -212,7 +213,7 @@ class Setup:
         info["subscriptions"] = [
             {
                 "id": random_id(rng),
-                "displayed_as": reference.EDITION_NAMES[edition],
+                "displayed_as": EDITION_NAMES[edition],
                 "created_at": identity.created_at,
                 "updated_at": identity.updated_at,
                 "active": True,

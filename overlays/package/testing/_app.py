@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._api import Api
+from ._availability import EDITIONS
 from ._clock import Clock, http_date
 from ._faults import Fault, Faults
 from ._http import Request, Response, json_response, sage_error
 from ._limits import Limits
 from ._oauth import Answer, OAuthServer
-from ._reference import EDITIONS
 from ._stats import LogEntry, Stats
 from ._store import Store
 
@@ -167,10 +167,9 @@ class App:
 
     def _not_offered(self, collection: str, country: str, edition: str) -> int | None:
         """The status a collection the table says the business lacks answers, else None."""
-        if (
-            collection in ("businesses", "user")
-            or self.offered(collection, country, edition) is not False
-        ):
+        if collection in ("businesses", "user") or collection not in self.store.spec.collections:
+            return None  # the table knows only the spec's collections: the route answers 404
+        if self.offered(collection, country, edition) is not False:
             return None
         if self.not_offered != "auto":
             return self.not_offered

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._blanks import Blanks
 from ._clock import iso_datetime
-from ._reference import Edition, check_country, check_edition
+from ._reference import check_country, check_edition
 from ._setup import Setup, Template
 from ._spec import Spec, ref_name
 from ._validate import check
@@ -42,7 +42,7 @@ class Business:
     id: str
     info: dict[str, Any]
     country: str = "GB"
-    edition: Edition = "plus"
+    edition: str = "plus"
     alive: dict[str, dict[str, Record]] = field(default_factory=dict)
     history: dict[str, list[Record]] = field(default_factory=dict)
     deleted: dict[str, list[Record]] = field(default_factory=dict)
