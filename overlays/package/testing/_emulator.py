@@ -81,10 +81,11 @@ class SageEmulator:
     - `withhold(collection, status=404)`: a collection the business's region or plan does not
       offer (the API answers 404, 403, 422 or 401 for it); `offer(collection)` undoes it.
     - `not_offered`: what a collection the business's country or edition lacks answers (by
-      `availability(collection, country, edition) -> bool | None`, the spec's "Endpoint
-      Availability"; None, where the spec is silent, offers it). "auto" (default): an edition
-      gap answers 401 `AuthorizationFailure` "No active subscription. (MSE)", as a C# client of
-      the live API reads an incompatible edition, a country gap 404; 401, 403 or 404: always.
+      the spec's "Endpoint Availability", or `availability(collection, country, edition) ->
+      bool | None` when given; None, where the table is silent, offers it). "auto" (default):
+      an edition gap answers 401 `AuthorizationFailure` "No active subscription. (MSE)", as a
+      C# client of the live API reads an incompatible edition, a country gap 404; 401, 403 or
+      404: always.
     - `country`, `edition`: the lead business's (`add_business` adds more), "GB" and "plus"
       by default; a new business holds what Sage gives one there (docs: "Countries and
       editions").
