@@ -33,6 +33,7 @@ GUIDE_NAV = [
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
     ("Keeping the books in a database", "guides/sync.md"),
+    ("AI agents: the MCP server", "guides/mcp.md"),
     ("Models: exact values, blanks, types", "guides/models.md"),
     ("Retries, limits and errors", "guides/retries.md"),
     ("Errors: what each means, what to do", "guides/errors.md"),

@@ -346,6 +346,7 @@ def _body(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
         **_model(name, "model"),
         "wrapper": wrapper,
         **_model(inner, "inner"),
+        "inner_schema": inner,
         "required": list(inner_schema.get("required", [])),
         "wrapper_is_field": wrapper in inner_schema.get("properties", {}),
         "idempotent": IDEMPOTENCY_FIELD in inner_schema.get("properties", {}),

@@ -20,6 +20,7 @@ from . import (
     errata,
     facade,
     formatting,
+    mcp_tools,
     output,
     sync_tables,
     validation,
@@ -30,6 +31,8 @@ from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
 
 MERGED_TITLE = "Sage Business Cloud Accounting API v3.1"
+# The errors guide's "what to do" column is data too: the MCP server's tool errors carry it.
+ERRORS_GUIDE = PROJECT_ROOT / "docs" / "guides" / "errors.md"
 
 
 @dataclass
@@ -91,6 +94,7 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
         "sync": sync_tables.describe(spec, resources),
         "availability": availability.describe(spec, resources),
         "attachments": attachments.describe(spec, resources),
+        "mcp": mcp_tools.describe(spec, resources, ERRORS_GUIDE.read_text(encoding="utf-8")),
     }
 
 
