@@ -1,15 +1,15 @@
 """The seam between the API and the books: each business's `books.Book`, fed from the store.
 
-The books are on for a business whose chart has the control accounts (ledger accounts with
-`control_name` DEBTORS, CREDITORS, SALES_TAX, PURCHASE_TAX, SALES and PURCHASES, as a new
-business's chart of Sage's reference data holds them); a business without them (one made
-before it had a chart) keeps the emulator's plain storing. With the books on, a write:
+The books keep a business whose chart has the control accounts (ledger accounts with
+`control_name` DEBTORS, CREDITORS, SALES_TAX, PURCHASE_TAX, SALES and PURCHASES): every new
+business of Sage's reference data (testing/data/) has them. For such a business a write:
 1. names only records the business holds (`check`: a 422 naming each field that does not),
 2. is computed by the books (`prepare`: amounts replaced, or a 422),
 3. is stored, then `commit` keeps its postings as `transactions` and `ledger_entries`, and
    writes what moved onto the records it touched (invoices' outstanding amounts and status,
    ledger accounts' and contacts' balances), so their `updated_at` moves and change tracking
    (`updated_or_created_since`) finds them.
+Seeded invoices (`fake.seed`) are learnt as they stand when a payment first names them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ._http import Response, sage_errors
 from ._store import Business, Record, Store
 from .books import BookError, Controls, Entry, Posting, Problem, missing
 from .books._book import Book, Effects, Prepared
-from .books._kinds import DOCUMENTS, KEPT
+from .books._kinds import ARTEFACT_COLLECTIONS, DOCUMENTS, KEPT
 from .books._money import ZERO, wire
 
 _CONTROLS = ("DEBTORS", "CREDITORS", "SALES_TAX", "PURCHASE_TAX", "SALES", "PURCHASES")
@@ -104,16 +104,10 @@ class Bookkeeping:
         if self.book(business) is None:
             return []
 
-        sage_data = self.store.get(business, "transaction_types", "SALES_INVOICE") is not None
-
         def exists(name: str, key: str) -> bool | None:
             collection = self.store.values.collection_for(name)
             found = self.store.spec.collections.get(collection or "")
-            # Read-only reference records are checked only where they are Sage's (testing/data/):
-            # generated ones carry ids no client could know.
-            if found is None or (found.create_op is None and not sage_data):
-                return None
-            return self.store.get(business, found.name, key) is not None
+            return None if found is None else self.store.get(business, found.name, key) is not None
 
         return missing(body, exists)
 
@@ -129,10 +123,25 @@ class Bookkeeping:
         book = self.book(business)
         if book is None or collection not in KEPT:
             return None
+        self._adopt_named(business, book, body)
         if record is None:
             return book.prepare(collection, body)
         stored = _as_sent(self.store.materialize(business, record), collection)
         return book.prepare(collection, {**stored, **body}, record.id)
+
+    def _adopt_named(self, business: Business, book: Book, body: dict[str, Any]) -> None:
+        """Artefacts a body allocates to that the books did not make (seeded ones) are learnt
+        from the store as they stand, so a payment can settle them."""
+        items = body.get("allocated_artefacts")
+        for item in items if isinstance(items, list) else ():
+            key = item.get("artefact_id") if isinstance(item, dict) else None
+            if not isinstance(key, str) or book.outstanding(key) is not None:
+                continue
+            for collection in ARTEFACT_COLLECTIONS:
+                found = self.store.get(business, collection, key)
+                if found is not None:
+                    book.adopt(collection, key, self.store.materialize(business, found))
+                    break
 
     def commit(self, business: Business, prepared: Prepared, record: Record) -> None:
         book = self.book(business)

@@ -38,7 +38,6 @@ steps = st.lists(
 def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any]) -> None:
     fake = SageEmulator(seed=5, clock=FakeClock(START, frozen=True))
     with make_client(fake) as sage:
-        before = {entry.id for entry in sage.ledger_entries.list()}
         chart = open_books(sage)
         customer = sage.contacts.create(
             {"name": "Acme", "contact_type_ids": [chart.customer_type]}
@@ -114,7 +113,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 except UnprocessableEntityError:
                     assert taken.get(pick, Decimal(0)) > 0  # only an invoice with allocations
 
-        entries = [e for e in sage.ledger_entries.list(attributes="all") if e.id not in before]
+        entries = list(sage.ledger_entries.list(attributes="all"))
         assert sum(the(e.debit) for e in entries) == sum(the(e.credit) for e in entries)
         for key in invoices:
             found = sage.sales_invoices.get(key)

@@ -194,6 +194,26 @@ class Book:
         self._artefacts.pop(key, None)
         return effects
 
+    def adopt(self, collection: str, key: str, stored: dict[str, Any]) -> None:
+        """Learn an invoice or credit note the books did not make (a seeded one) as it stands:
+        its total, and what it no longer owes as settled before the books knew it."""
+        if key in self._artefacts:
+            return
+        if collection in DOCUMENTS:
+            kind = DOCUMENTS[collection].kind
+        elif collection in QUICK_ENTRIES:
+            kind = quick_entry_kind(QUICK_ENTRIES[collection], ref_id(stored, "quick_entry_type"))
+        else:
+            kind = None
+        if kind is None:
+            return
+        total = cents(decimal_of(stored.get("total_amount"), "total_amount", ZERO))
+        outstanding = cents(decimal_of(stored.get("outstanding_amount"), "outstanding", total))
+        held = _Held(collection, kind, ref_id(stored, "contact"), total, Decimal(1))
+        if 0 <= outstanding < total:
+            held.allocated[("", "before the books")] = (total - outstanding, ZERO)
+        self._artefacts[key] = held
+
     # --- reads -------------------------------------------------------------------------------
 
     def settled(self, artefact_id: str) -> dict[str, Any]:

@@ -45,6 +45,11 @@ def quick_entry_kind(side: str, quick_entry_type: str | None) -> ArtefactKind:
     return ArtefactKind(side, sign, f"{prefix}_QUICK_ENTRY_{suffix}")
 
 
+#: Collections whose records payments and allocations settle.
+ARTEFACT_COLLECTIONS = (
+    *(name for name, document in DOCUMENTS.items() if document.kind is not None),
+    *QUICK_ENTRIES,
+)
 CONTACT_PAYMENTS = "contact_payments"
 CONTACT_ALLOCATIONS = "contact_allocations"
 OTHER_PAYMENTS = "other_payments"
