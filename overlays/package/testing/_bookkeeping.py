@@ -18,6 +18,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from . import _reference as reference
 from ._http import Response, sage_errors
 from ._store import Business, Record, Store
 from .books import BookError, Controls, Entry, Posting, Problem, missing
@@ -104,10 +105,16 @@ class Bookkeeping:
         if self.book(business) is None:
             return []
 
+        from_data = reference.collections(business.country)
+
         def exists(name: str, key: str) -> bool | None:
             collection = self.store.values.collection_for(name)
             found = self.store.spec.collections.get(collection or "")
-            return None if found is None else self.store.get(business, found.name, key) is not None
+            # A read-only collection without a data file holds generated ids no client could
+            # know (Sage's real ones are not public): those references are not checked.
+            if found is None or (found.create_op is None and found.name not in from_data):
+                return None
+            return self.store.get(business, found.name, key) is not None
 
         return missing(body, exists)
 
