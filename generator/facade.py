@@ -1,7 +1,8 @@
 """The resource facade as plain data: which resources the spec's paths form, and their methods.
 
-`describe(spec)` is what the overlay templates `_resources.py.jinja` and `resources/*.py.jinja`
-render; every name in it (api modules, model classes, keyword arguments) is derived the way
+`describe(spec)` is what the overlay templates `resources/_classes.jinja` (through
+`resources/_sync.py.jinja` and `_async.py.jinja`) and `resources/_mixins.py.jinja` render;
+every name in it (api modules, model classes, keyword arguments) is derived the way
 openapi-python-client derives the generated code's names, so the facade calls that code.
 """
 

@@ -13,21 +13,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._limits import Limits as Limits
-    from ._local_limits import LocalLimits as LocalLimits
     from ._retry import RetryPolicy as RetryPolicy
     from ._sage import AsyncSageAccounting as AsyncSageAccounting
     from ._sage import SageAccounting as SageAccounting
     from ._token import Token as Token
     from .client import AuthenticatedClient as AuthenticatedClient
     from .client import Client as Client
+    from .limits import Limits as Limits
+    from .limits import LocalLimits as LocalLimits
 
 _LAZY: dict[str, str] = {
     "AsyncSageAccounting": "._sage",
     "AuthenticatedClient": ".client",
     "Client": ".client",
-    "Limits": "._limits",
-    "LocalLimits": "._local_limits",
+    "Limits": ".limits",
+    "LocalLimits": ".limits",
     "RetryPolicy": "._retry",
     "SageAccounting": "._sage",
     "Token": "._token",

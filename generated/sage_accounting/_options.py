@@ -16,14 +16,13 @@ from typing import Any
 import attrs
 import httpx
 
-from ._limits import Limits
-from ._local_limits import LocalLimits
 from ._response_body import MAX_RESPONSE_BYTES
 from ._retry import POLICY_EXTENSION, RetryPolicy
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL
 from .auth._refusals import check_ttl
 from .auth._store import MemoryTokenStore, TokenStore
+from .limits import Limits, LocalLimits
 
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
 

@@ -23,17 +23,18 @@ import httpx
 
 from ._decoding import decode
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
-from ._limits import Limits
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._response_body import MAX_RESPONSE_BYTES
-from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
+from ._retry import RetryPolicy, RetryStats
 from ._token import Token
+from ._transport import AsyncSageTransport, SageTransport
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
 from .auth._unsaved import exit_guard
 from .client import Client
 from .errors import raise_for_status
+from .limits import Limits
 from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class _ClientCore(Generic[H, T]):
     _shared: _Shared
     _call: CallOptions
     _auth: SageAuth
+    business_id: str | None
+    api_client: Client
 
     def __init__(
         self,
@@ -155,16 +158,30 @@ class _ClientCore(Generic[H, T]):
     def _api_client(self, http: H) -> Client:
         raise NotImplementedError
 
-    def _setup(self, shared: _Shared, http: H, business_id: str | None, call: CallOptions) -> None:
-        base_url = shared.options.base_url
+    def _setup(
+        self,
+        shared: _Shared,
+        http: H,
+        business_id: str | None,
+        call: CallOptions,
+        *,
+        like: _ClientCore[H, T] | None = None,
+    ) -> None:
+        """Every attribute of a client, set in one place; `like`: a client of the same business
+        on the same httpx client, whose auth and api client are reused."""
         self._shared = shared
         self._call = call
         self.business_id = business_id
+        self._http = http
+        if like is not None:
+            self._auth = like._auth
+            self.api_client = like.api_client
+            return
+        base_url = shared.options.base_url
         self._auth = SageAuth(shared.manager, api_base_url=base_url, business_id=business_id)
         http.auth = self._auth
         http.base_url = httpx.URL(base_url)
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
-        self._http = http
         self.api_client = self._api_client(http)
 
     def __repr__(self) -> str:
@@ -206,10 +223,7 @@ class _ClientCore(Generic[H, T]):
 
     def with_business(self, business_id: str) -> Self:
         """A client for `business_id` sharing this one's connection pool, token and limits."""
-        child = object.__new__(type(self))
-        child._owns_http = False
-        child._setup(self._shared, self._new_http(self._shared), business_id, self._call)
-        return child
+        return self._derive(business_id=business_id)
 
     def with_options(
         self,
@@ -226,14 +240,21 @@ class _ClientCore(Generic[H, T]):
         call = self._call.evolve(
             max_retries=max_retries, retry_post=retry_post, deadline=deadline, timeout=timeout
         )
+        return self._derive(call=call)
+
+    def _derive(
+        self, *, business_id: str | None = DEFAULT, call: CallOptions | None = None
+    ) -> Self:
+        """The one way a client is derived from this one (`with_business`, `with_options`):
+        everything shared but the business and the per-call options named here. Another
+        business needs its own auth, hence its own httpx client over the shared transport."""
         child = object.__new__(type(self))
         child._owns_http = False
-        child._shared = self._shared
-        child._call = call
-        child.business_id = self.business_id
-        child._auth = self._auth
-        child._http = self._http
-        child.api_client = self.api_client
+        call = self._call if call is None else call
+        if business_id is DEFAULT or business_id == self.business_id:
+            child._setup(self._shared, self._http, self.business_id, call, like=self)
+        else:
+            child._setup(self._shared, self._new_http(self._shared), business_id, call)
         return child
 
     def _forget_token(self) -> None:
@@ -259,7 +280,7 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
         return HTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        return RetryTransport(inner, **shared.transport_settings())
+        return SageTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.Client) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
@@ -314,7 +335,7 @@ class AsyncSageAccounting(
         return AsyncHTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        return AsyncRetryTransport(inner, **shared.transport_settings())
+        return AsyncSageTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.AsyncClient) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)

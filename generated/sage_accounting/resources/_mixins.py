@@ -2,7 +2,7 @@
 """The resource facade's attachment point: `SageAccounting` and `AsyncSageAccounting` inherit
 these mixins, so every resource is an attribute (`client.contacts`) created on first use.
 
-Generated from the spec (overlays/package/_resources.py.jinja); the resource classes are
+Generated from the spec (overlays/package/resources/_mixins.py.jinja); the resource classes are
 imported when the first resource is used, not when the client is made.
 """
 

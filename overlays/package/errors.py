@@ -6,8 +6,9 @@ answered with an error, `InvalidResponseError` when a success answer is not what
 (not JSON, another shape, too large, a list whose links loop). Each carries the request method
 and URL; a status error also the response and Sage's parsed error list. Messages leave the
 URL's query out. `InvalidBodyError` is a body that cannot be sent, `WireValueError` JSON that
-does not read as its model (both name the field). No message, repr or attribute of these errors holds a token, secret or
-Authorization header. docs/guides/errors.md says what each means and what to do.
+does not read as its model (both name the field). No message, repr or attribute of these
+errors holds a token, secret or Authorization header. docs/guides/errors.md says what each
+means and what to do.
 """
 
 from __future__ import annotations

@@ -1,0 +1,177 @@
+"""The transport under every client: what one request goes through between httpx and the socket.
+
+For each attempt of a request it takes a slot under the client-side limits (`limits/`), sends
+it through the inner transport, reads the answer's body within `max_response_bytes` and the
+deadline (`_response_body.py`), and gives the slot back; then `_retry.Attempts` decides
+whether to wait and try again (429, 5xx, dropped connections). A connection that fails for
+good becomes a typed `APIConnectionError` / `APITimeoutError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
+from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
+from .limits import Limits
+
+
+class _TransportCore:
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy,
+        limits: Limits | None,
+        stats: RetryStats | None,
+        clock: Callable[[], float],
+        rng: random.Random | None,
+        max_response_bytes: int | None,
+    ) -> None:
+        self.max_response_bytes = max_response_bytes
+        self.policy = policy
+        self.limits = limits
+        self.stats = stats or RetryStats()
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    def _attempts(self, request: httpx.Request) -> Attempts:
+        return Attempts(
+            request, policy=self.policy, stats=self.stats, clock=self.clock, rng=self.rng
+        )
+
+
+class SageTransport(httpx.BaseTransport, _TransportCore):
+    """Wraps a transport: a slot under the limits for each attempt, the answer's body read
+    within bounds, retries, typed connection errors."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+    ) -> None:
+        _TransportCore.__init__(
+            self,
+            policy=policy or RetryPolicy(),
+            limits=limits,
+            stats=stats,
+            clock=clock,
+            rng=rng,
+            max_response_bytes=max_response_bytes,
+        )
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts(request)
+        while True:
+            if self.limits is not None:
+                attempts.waited(self.limits.acquire(attempts.business))
+            try:
+                deadline = attempts.body_deadline()
+                response = self.inner.handle_request(request)
+                read_body(  # the slot is held until the answer is in
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*NEVER_SENT, *MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+                response.close()
+                if response.status_code == 429 and self.limits is not None:
+                    self.limits.pause(wait)
+            finally:
+                if self.limits is not None:
+                    self.limits.release()
+            self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
+    """The async twin of `SageTransport`, with the same policy object."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+    ) -> None:
+        _TransportCore.__init__(
+            self,
+            policy=policy or RetryPolicy(),
+            limits=limits,
+            stats=stats,
+            clock=clock,
+            rng=rng,
+            max_response_bytes=max_response_bytes,
+        )
+        self.inner = inner
+        self.sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts(request)
+        while True:
+            if self.limits is not None:
+                attempts.waited(await self.limits.aacquire(attempts.business))
+            try:
+                deadline = attempts.body_deadline()
+                response = await self.inner.handle_async_request(request)
+                await aread_body(
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*NEVER_SENT, *MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+                await response.aclose()
+                if response.status_code == 429 and self.limits is not None:
+                    await self.limits.apause(wait)
+            finally:
+                if self.limits is not None:
+                    await self.limits.arelease()
+            await self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
