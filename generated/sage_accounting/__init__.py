@@ -13,6 +13,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._extras import override as override
+    from ._raw_response import RawResponse as RawResponse
+    from ._raw_response import async_to_raw_response as async_to_raw_response
+    from ._raw_response import to_raw_response as to_raw_response
     from ._retry import RetryPolicy as RetryPolicy
     from ._sage import AsyncSageAccounting as AsyncSageAccounting
     from ._sage import SageAccounting as SageAccounting
@@ -28,9 +32,13 @@ _LAZY: dict[str, str] = {
     "Client": ".client",
     "Limits": ".limits",
     "LocalLimits": ".limits",
+    "RawResponse": "._raw_response",
     "RetryPolicy": "._retry",
     "SageAccounting": "._sage",
     "Token": "._token",
+    "async_to_raw_response": "._raw_response",
+    "override": "._extras",
+    "to_raw_response": "._raw_response",
 }
 
 __all__ = (
@@ -39,9 +47,13 @@ __all__ = (
     "Client",
     "Limits",
     "LocalLimits",
+    "RawResponse",
     "RetryPolicy",
     "SageAccounting",
     "Token",
+    "async_to_raw_response",
+    "override",
+    "to_raw_response",
 )
 
 

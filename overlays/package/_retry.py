@@ -36,12 +36,14 @@ from collections.abc import Callable
 import attrs
 import httpx
 
+from ._exchange import next_attempt
 from ._idempotency import carries_idempotency_id
+from ._logs import HTTP, shown_url
 from .errors import APIConnectionError, APITimeoutError
 from .limits import Waited
 from .limits._budget import BACKOFF, RETRY_AFTER
 
-logger = logging.getLogger("sage_accounting")
+logger = logging.getLogger(HTTP)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
@@ -163,6 +165,8 @@ class Attempts:
         self._replay_safe: bool | None = None
         self._held: dict[str, float] | None = None  # seconds held by limits and pauses
         self._logged_wait = False
+        self.number = 0  # the request's attempt number, across resends (`_exchange`)
+        self.sent_at = 0.0
 
     @property
     def replay_safe(self) -> bool:
@@ -183,10 +187,34 @@ class Attempts:
     def where(self) -> str:
         return f"{self.method} {self.url}"
 
-    def body_deadline(self) -> float | None:
-        """When an answer whose attempt is sent now must have arrived, on the core's clock."""
+    def sending(self) -> float | None:
+        """An attempt goes out now: count it on the request, log it at DEBUG; when its answer
+        must have arrived (on the transport's clock), None for no deadline."""
+        self.number = next_attempt(self.request)
+        if logger.isEnabledFor(logging.DEBUG):
+            self.sent_at = time.monotonic()
+            logger.debug("%s %s: sending, %s", self.method, self._shown, self._context)
         deadline = self.policy.deadline
         return None if deadline is None else self.clock() + deadline
+
+    @property
+    def _shown(self) -> str:
+        return shown_url(self.request.url)
+
+    @property
+    def _context(self) -> str:
+        business = f"business {self.business}" if self.business else "the lead business"
+        return f"attempt {self.number}, {business}"
+
+    def _answered(self, outcome: int | Exception) -> None:
+        """Log at DEBUG how the attempt ended: its status, or the error that ended it."""
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        what = f"HTTP {outcome}" if isinstance(outcome, int) else type(outcome).__name__
+        elapsed = time.monotonic() - self.sent_at
+        logger.debug(
+            "%s %s: %s in %.3fs, %s", self.method, self._shown, what, elapsed, self._context
+        )
 
     def _within_deadline(self, wait: float) -> bool:
         deadline = self.policy.deadline
@@ -195,6 +223,7 @@ class Attempts:
     def after_response(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying this response, or None to hand it back."""
         status = response.status_code
+        self._answered(status)
         if self.attempt >= self.policy.max_retries or status not in RETRY_STATUSES:
             return None  # the common case decides without looking at the request
         if not self.policy.may_retry_status(status, replay_safe=self.replay_safe):
@@ -208,6 +237,7 @@ class Attempts:
         return wait
 
     def after_error(self, error: Exception) -> float | None:
+        self._answered(error)
         if self.attempt >= self.policy.max_retries or not self.policy.may_retry_error(
             error, replay_safe=self.replay_safe
         ):

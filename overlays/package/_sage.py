@@ -15,18 +15,20 @@ through `_send`: per-call options onto the request, send, and the one status che
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from ._decoding import decode
+from ._extras import Extras, HeaderValue
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
+from ._logs import configure_from_environment
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._response_body import MAX_RESPONSE_BYTES
 from ._retry import RetryPolicy, RetryStats
 from ._token import Token
-from ._transport import AsyncSageTransport, SageTransport
+from ._transport import AsyncSageTransport, SageTransport, Settings
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
@@ -61,12 +63,13 @@ class _Shared:
             refresh_margin=options.refresh_margin,
             clock=options.clock,
             refused_business_ttl=options.refused_business_ttl,
+            user_agent=options.user_agent,
         )
         self.limits = options.make_limits()
         self.stats = RetryStats()
         self.transport: Any = None  # the retrying transport, set once by the client
 
-    def transport_settings(self) -> dict[str, Any]:
+    def transport_settings(self) -> Settings:
         """The keywords of the retrying transport (sync or async) every client here shares."""
         return {
             "policy": self.options.policy,
@@ -77,9 +80,11 @@ class _Shared:
 
     def revoke_request(self, token: Token) -> httpx.Request:
         manager = self.manager
-        return revoke_request(
+        request = revoke_request(
             self.options.revoke_url, manager.client_id, manager.client_secret, token
         )
+        request.headers["User-Agent"] = self.options.user_agent
+        return request
 
 
 class _ClientCore(Generic[H, T]):
@@ -115,9 +120,11 @@ class _ClientCore(Generic[H, T]):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DEFAULT,
         max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+        app_info: tuple[str, str] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        configure_from_environment()  # SAGE_ACCOUNTING_LOG, read once per client made
         options = ClientOptions(
             client_id=client_id,
             client_secret=client_secret,
@@ -134,6 +141,7 @@ class _ClientCore(Generic[H, T]):
             retry_policy=retry_policy,
             limits=limits,
             max_response_bytes=max_response_bytes,
+            app_info=app_info,
         )
         shared = _Shared(options)
         self._owns_http = http_client is None
@@ -181,6 +189,8 @@ class _ClientCore(Generic[H, T]):
         http.auth = self._auth
         http.base_url = httpx.URL(base_url)
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
+        if http.headers.get("user-agent", "").startswith("python-httpx/"):  # not the caller's
+            http.headers["User-Agent"] = shared.options.user_agent
         self.api_client = self._api_client(http)
 
     def __repr__(self) -> str:
@@ -231,13 +241,24 @@ class _ClientCore(Generic[H, T]):
         retry_post: bool | None = None,
         deadline: float | None = DEFAULT,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Self:
-        """The same client with other retry settings or timeout, e.g. for one call:
+        """The same client with other retry settings, timeout or extras, e.g. for one call:
         `client.with_options(max_retries=0).contacts.get(key)`. The options apply to the
         calls of the resources, `request()` and the business methods; `api_client` and
-        `http_client` are this client's own."""
+        `http_client` are this client's own.
+
+        `extra_headers` / `extra_query` go on every such call to the API origin, merged last
+        (a call's own extras win); `extra_body` merges into the JSON body of every write.
+        `Authorization` and `X-Business` are refused unless given as `override(value)`."""
         call = self._call.evolve(
-            max_retries=max_retries, retry_post=retry_post, deadline=deadline, timeout=timeout
+            max_retries=max_retries,
+            retry_post=retry_post,
+            deadline=deadline,
+            timeout=timeout,
+            extras=Extras.of(extra_headers, extra_query, extra_body),
         )
         return self._derive(call=call)
 

@@ -3,8 +3,9 @@
 For each attempt of a request it takes a slot under the client-side limits (`limits/`), sends
 it through the inner transport, reads the answer's body within `max_response_bytes` and the
 deadline (`_response_body.py`), and gives the slot back; then `_retry.Attempts` decides
-whether to wait and try again (429, 5xx, dropped connections). A connection that fails for
-good becomes a typed `APIConnectionError` / `APITimeoutError`.
+whether to wait and try again (429, 5xx, dropped connections), and logs each attempt. A
+connection that fails for good becomes a typed `APIConnectionError` / `APITimeoutError`. The
+answer handed up is left for a caller catching it (`_exchange.py`, `with_raw_response`).
 """
 
 from __future__ import annotations
@@ -13,32 +14,38 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
+from ._exchange import handed_up
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
 from .limits import Limits
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class Settings(TypedDict, total=False):
+    """The keywords both transports take besides the inner transport and `sleep`."""
+
+    policy: RetryPolicy | None
+    limits: Limits | None
+    stats: RetryStats | None
+    clock: Callable[[], float]
+    rng: random.Random | None
+    max_response_bytes: int | None
+
 
 class _TransportCore:
-    def __init__(
-        self,
-        *,
-        policy: RetryPolicy,
-        limits: Limits | None,
-        stats: RetryStats | None,
-        clock: Callable[[], float],
-        rng: random.Random | None,
-        max_response_bytes: int | None,
-    ) -> None:
-        self.max_response_bytes = max_response_bytes
-        self.policy = policy
-        self.limits = limits
-        self.stats = stats or RetryStats()
-        self.clock = clock
-        self.rng = rng or random.Random()
+    def __init__(self, settings: Settings) -> None:
+        self.max_response_bytes = settings.get("max_response_bytes", MAX_RESPONSE_BYTES)
+        self.policy = settings.get("policy") or RetryPolicy()
+        self.limits = settings.get("limits")
+        self.stats = settings.get("stats") or RetryStats()
+        self.clock = settings.get("clock", time.monotonic)
+        self.rng = settings.get("rng") or random.Random()
 
     def _attempts(self, request: httpx.Request) -> Attempts:
         return Attempts(
@@ -54,33 +61,21 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         self,
         inner: httpx.BaseTransport,
         *,
-        policy: RetryPolicy | None = None,
-        limits: Limits | None = None,
-        stats: RetryStats | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+        **settings: Unpack[Settings],
     ) -> None:
-        _TransportCore.__init__(
-            self,
-            policy=policy or RetryPolicy(),
-            limits=limits,
-            stats=stats,
-            clock=clock,
-            rng=rng,
-            max_response_bytes=max_response_bytes,
-        )
+        _TransportCore.__init__(self, settings)
         self.inner = inner
         self.sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)
+        started = time.perf_counter()
         while True:
             if self.limits is not None:
                 attempts.waited(self.limits.acquire(attempts.business))
             try:
-                deadline = attempts.body_deadline()
+                deadline = attempts.sending()
                 response = self.inner.handle_request(request)
                 read_body(  # the slot is held until the answer is in
                     request,
@@ -98,6 +93,7 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
             else:
                 wait = attempts.after_response(response)
                 if wait is None:
+                    handed_up(response, time.perf_counter() - started)
                     return response
                 response.close()
                 if response.status_code == 429 and self.limits is not None:
@@ -119,33 +115,21 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         self,
         inner: httpx.AsyncBaseTransport,
         *,
-        policy: RetryPolicy | None = None,
-        limits: Limits | None = None,
-        stats: RetryStats | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+        **settings: Unpack[Settings],
     ) -> None:
-        _TransportCore.__init__(
-            self,
-            policy=policy or RetryPolicy(),
-            limits=limits,
-            stats=stats,
-            clock=clock,
-            rng=rng,
-            max_response_bytes=max_response_bytes,
-        )
+        _TransportCore.__init__(self, settings)
         self.inner = inner
         self.sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)
+        started = time.perf_counter()
         while True:
             if self.limits is not None:
                 attempts.waited(await self.limits.aacquire(attempts.business))
             try:
-                deadline = attempts.body_deadline()
+                deadline = attempts.sending()
                 response = await self.inner.handle_async_request(request)
                 await aread_body(
                     request,
@@ -163,6 +147,7 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
             else:
                 wait = attempts.after_response(response)
                 if wait is None:
+                    handed_up(response, time.perf_counter() - started)
                     return response
                 await response.aclose()
                 if response.status_code == 429 and self.limits is not None:

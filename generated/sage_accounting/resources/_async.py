@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._bodies import wrap_body
+from .._extras import HeaderValue, extend
 from .._idempotency import with_idempotency_id
 from .._progress import ProgressOption
+from .._raw_response import async_pager_raw_response, async_to_raw_response
 from ._base import AsyncResource as _Resource
 from ._base import as_enum, decode, decode_optional, given
 
@@ -385,92 +387,179 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncCoaAccountsResource",
+    "AsyncCoaAccountsResourceWithRawResponse",
     "AsyncCoaTemplatesResource",
+    "AsyncCoaTemplatesResourceWithRawResponse",
     "AsyncLedgerAccountsResource",
+    "AsyncLedgerAccountsResourceWithRawResponse",
     "AsyncLedgerAccountClassificationsResource",
+    "AsyncLedgerAccountClassificationsResourceWithRawResponse",
     "AsyncLedgerAccountTypesResource",
+    "AsyncLedgerAccountTypesResourceWithRawResponse",
     "AsyncJournalsResource",
+    "AsyncJournalsResourceWithRawResponse",
     "AsyncJournalCodesResource",
+    "AsyncJournalCodesResourceWithRawResponse",
     "AsyncJournalCodeTypesResource",
+    "AsyncJournalCodeTypesResourceWithRawResponse",
     "AsyncLedgerEntriesResource",
+    "AsyncLedgerEntriesResourceWithRawResponse",
     "AsyncTransactionsResource",
+    "AsyncTransactionsResourceWithRawResponse",
     "AsyncTransactionTypesResource",
+    "AsyncTransactionTypesResourceWithRawResponse",
     "AsyncAttachmentsResource",
+    "AsyncAttachmentsResourceWithRawResponse",
     "AsyncAttachmentContextTypesResource",
+    "AsyncAttachmentContextTypesResourceWithRawResponse",
     "AsyncBankAccountsResource",
+    "AsyncBankAccountsResourceWithRawResponse",
     "AsyncBankAccountTypesResource",
+    "AsyncBankAccountTypesResourceWithRawResponse",
     "AsyncBankDepositsResource",
+    "AsyncBankDepositsResourceWithRawResponse",
     "AsyncBankReconciliationsResource",
+    "AsyncBankReconciliationsResourceWithRawResponse",
     "AsyncBankTransfersResource",
+    "AsyncBankTransfersResourceWithRawResponse",
     "AsyncAddressesResource",
+    "AsyncAddressesResourceWithRawResponse",
     "AsyncAddressTypesResource",
+    "AsyncAddressTypesResourceWithRawResponse",
     "AsyncAddressRegionsResource",
+    "AsyncAddressRegionsResourceWithRawResponse",
     "AsyncContactsResource",
+    "AsyncContactsResourceWithRawResponse",
     "AsyncContactTypesResource",
+    "AsyncContactTypesResourceWithRawResponse",
     "AsyncContactPersonsResource",
+    "AsyncContactPersonsResourceWithRawResponse",
     "AsyncContactPersonTypesResource",
+    "AsyncContactPersonTypesResourceWithRawResponse",
     "AsyncCountriesResource",
+    "AsyncCountriesResourceWithRawResponse",
     "AsyncCountryGroupsResource",
+    "AsyncCountryGroupsResourceWithRawResponse",
     "AsyncBusinessExchangeRatesResource",
+    "AsyncBusinessExchangeRatesResourceWithRawResponse",
     "AsyncCurrenciesResource",
+    "AsyncCurrenciesResourceWithRawResponse",
     "AsyncExchangeRatesResource",
+    "AsyncExchangeRatesResourceWithRawResponse",
     "AsyncLiveExchangeRatesResource",
+    "AsyncLiveExchangeRatesResourceWithRawResponse",
     "AsyncCorrectiveReasonCodesResource",
+    "AsyncCorrectiveReasonCodesResourceWithRawResponse",
     "AsyncQuickEntryTypesResource",
+    "AsyncQuickEntryTypesResourceWithRawResponse",
     "AsyncArtefactStatusesResource",
+    "AsyncArtefactStatusesResourceWithRawResponse",
     "AsyncEuGoodsServicesTypesResource",
+    "AsyncEuGoodsServicesTypesResourceWithRawResponse",
     "AsyncPurchaseCorrectiveInvoicesResource",
+    "AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse",
     "AsyncPurchaseCreditNotesResource",
+    "AsyncPurchaseCreditNotesResourceWithRawResponse",
     "AsyncPurchaseInvoicesResource",
+    "AsyncPurchaseInvoicesResourceWithRawResponse",
     "AsyncPurchaseQuickEntriesResource",
+    "AsyncPurchaseQuickEntriesResourceWithRawResponse",
     "AsyncSalesCorrectiveInvoicesResource",
+    "AsyncSalesCorrectiveInvoicesResourceWithRawResponse",
     "AsyncEuSalesDescriptionsResource",
+    "AsyncEuSalesDescriptionsResourceWithRawResponse",
     "AsyncSalesCreditNotesResource",
+    "AsyncSalesCreditNotesResourceWithRawResponse",
     "AsyncSalesEstimatesResource",
+    "AsyncSalesEstimatesResourceWithRawResponse",
     "AsyncSalesInvoicesResource",
+    "AsyncSalesInvoicesResourceWithRawResponse",
     "AsyncSalesQuickEntriesResource",
+    "AsyncSalesQuickEntriesResourceWithRawResponse",
     "AsyncSalesQuotesResource",
+    "AsyncSalesQuotesResourceWithRawResponse",
     "AsyncHostedArtefactPaymentSettingsResource",
+    "AsyncHostedArtefactPaymentSettingsResourceWithRawResponse",
     "AsyncContactOpeningBalancesResource",
+    "AsyncContactOpeningBalancesResourceWithRawResponse",
     "AsyncContactOpeningBalanceTypesResource",
+    "AsyncContactOpeningBalanceTypesResourceWithRawResponse",
     "AsyncBankOpeningBalancesResource",
+    "AsyncBankOpeningBalancesResourceWithRawResponse",
     "AsyncLedgerAccountOpeningBalancesResource",
+    "AsyncLedgerAccountOpeningBalancesResourceWithRawResponse",
     "AsyncOpeningBalanceJournalsResource",
+    "AsyncOpeningBalanceJournalsResourceWithRawResponse",
     "AsyncContactAllocationsResource",
+    "AsyncContactAllocationsResourceWithRawResponse",
     "AsyncPaymentMethodsResource",
+    "AsyncPaymentMethodsResourceWithRawResponse",
     "AsyncContactPaymentsResource",
+    "AsyncContactPaymentsResourceWithRawResponse",
     "AsyncOtherPaymentsResource",
+    "AsyncOtherPaymentsResourceWithRawResponse",
     "AsyncUnallocatedArtefactsResource",
+    "AsyncUnallocatedArtefactsResourceWithRawResponse",
     "AsyncCatalogItemTypesResource",
+    "AsyncCatalogItemTypesResourceWithRawResponse",
     "AsyncProductSalesPriceTypesResource",
+    "AsyncProductSalesPriceTypesResourceWithRawResponse",
     "AsyncProductsResource",
+    "AsyncProductsResourceWithRawResponse",
     "AsyncServicesResource",
+    "AsyncServicesResourceWithRawResponse",
     "AsyncServiceRateTypesResource",
+    "AsyncServiceRateTypesResourceWithRawResponse",
     "AsyncStockItemsResource",
+    "AsyncStockItemsResourceWithRawResponse",
     "AsyncStockMovementsResource",
+    "AsyncStockMovementsResourceWithRawResponse",
     "AsyncAnalysisTypeCategoriesResource",
+    "AsyncAnalysisTypeCategoriesResourceWithRawResponse",
     "AsyncAnalysisTypesResource",
+    "AsyncAnalysisTypesResourceWithRawResponse",
     "AsyncBusinessActivityTypesResource",
+    "AsyncBusinessActivityTypesResourceWithRawResponse",
     "AsyncBusinessSettingsResource",
+    "AsyncBusinessSettingsResourceWithRawResponse",
     "AsyncBusinessTypesResource",
+    "AsyncBusinessTypesResourceWithRawResponse",
     "AsyncCisSettingsResource",
+    "AsyncCisSettingsResourceWithRawResponse",
     "AsyncDatevSettingsResource",
+    "AsyncDatevSettingsResourceWithRawResponse",
     "AsyncFinancialSettingsResource",
+    "AsyncFinancialSettingsResourceWithRawResponse",
     "AsyncInvoiceSettingsResource",
+    "AsyncInvoiceSettingsResourceWithRawResponse",
     "AsyncLegalFormTypesResource",
+    "AsyncLegalFormTypesResourceWithRawResponse",
     "AsyncCountriesOfRegistrationResource",
+    "AsyncCountriesOfRegistrationResourceWithRawResponse",
     "AsyncTaxDeterminationsResource",
+    "AsyncTaxDeterminationsResourceWithRawResponse",
     "AsyncTaxOfficesResource",
+    "AsyncTaxOfficesResourceWithRawResponse",
     "AsyncTaxProfilesResource",
+    "AsyncTaxProfilesResourceWithRawResponse",
     "AsyncTaxRatesResource",
+    "AsyncTaxRatesResourceWithRawResponse",
     "AsyncTaxReturnFrequenciesResource",
+    "AsyncTaxReturnFrequenciesResourceWithRawResponse",
     "AsyncTaxSchemesResource",
+    "AsyncTaxSchemesResourceWithRawResponse",
     "AsyncTaxTypesResource",
+    "AsyncTaxTypesResourceWithRawResponse",
     "AsyncMigrationsResource",
+    "AsyncMigrationsResourceWithRawResponse",
     "AsyncMigrationTaxReturnsResource",
+    "AsyncMigrationTaxReturnsResourceWithRawResponse",
     "AsyncEmailSettingsResource",
+    "AsyncEmailSettingsResourceWithRawResponse",
     "AsyncBusinessesResource",
+    "AsyncBusinessesResourceWithRawResponse",
     "AsyncUserResource",
+    "AsyncUserResourceWithRawResponse",
 ]
 
 
@@ -485,6 +574,8 @@ class AsyncCoaAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[CoaAccount, CoaAccountList]:
         """Returns all Coa Accounts.
 
@@ -500,6 +591,7 @@ class AsyncCoaAccountsResource(_Resource):
             items_per_page: Returns the given number of Coa Accounts per request.
             attributes: Specify the attributes that you want to expose for the Coa Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts as _op
         from ..models.coa_account_list import CoaAccountList
@@ -512,6 +604,7 @@ class AsyncCoaAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts", False)
 
     async def changes(
@@ -521,6 +614,8 @@ class AsyncCoaAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[CoaAccount, CoaAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -541,7 +636,8 @@ class AsyncCoaAccountsResource(_Resource):
         from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -553,7 +649,14 @@ class AsyncCoaAccountsResource(_Resource):
             label="coa_accounts",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> CoaAccount:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaAccount:
         """Returns a Coa Account.
 
         ### Endpoint Availability
@@ -565,13 +668,25 @@ class AsyncCoaAccountsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts_key as _op
         from ..models.coa_account import CoaAccount
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CoaAccount.from_dict)
+
+
+class AsyncCoaAccountsResourceWithRawResponse:
+    """`client.with_raw_response.coa_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCoaAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCoaTemplatesResource(_Resource):
@@ -584,6 +699,8 @@ class AsyncCoaTemplatesResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[CoaTemplate, CoaTemplateList]:
         """Returns all Coa Templates.
 
@@ -598,6 +715,7 @@ class AsyncCoaTemplatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Coa Templates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates as _op
         from ..models.coa_template_list import CoaTemplateList
@@ -605,9 +723,17 @@ class AsyncCoaTemplatesResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> CoaTemplate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaTemplate:
         """Returns a Coa Template.
 
         ### Endpoint Availability
@@ -619,13 +745,24 @@ class AsyncCoaTemplatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Template (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates_key as _op
         from ..models.coa_template import CoaTemplate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CoaTemplate.from_dict)
+
+
+class AsyncCoaTemplatesResourceWithRawResponse:
+    """`client.with_raw_response.coa_templates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCoaTemplatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerAccountsResource(_Resource):
@@ -669,6 +806,8 @@ class AsyncLedgerAccountsResource(_Resource):
         attributes: str | None = None,
         ledger_account_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerAccount, LedgerAccountList]:
         """Returns all Ledger Accounts.
 
@@ -707,6 +846,7 @@ class AsyncLedgerAccountsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_type_id: Use this to filter by ledger account type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts as _op
         from ..models.get_ledger_accounts_not_visible_in import GetLedgerAccountsNotVisibleIn
@@ -733,6 +873,7 @@ class AsyncLedgerAccountsResource(_Resource):
                 ledger_account_type_id=ledger_account_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts", False)
 
     async def changes(
@@ -742,6 +883,8 @@ class AsyncLedgerAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerAccount, LedgerAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -762,7 +905,8 @@ class AsyncLedgerAccountsResource(_Resource):
         from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -784,6 +928,8 @@ class AsyncLedgerAccountsResource(_Resource):
         from_date: datetime.datetime | None = None,
         to_date: datetime.datetime | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Returns a Ledger Account.
 
@@ -812,6 +958,7 @@ class AsyncLedgerAccountsResource(_Resource):
             from_date: Calculate balances from this date.
             to_date: Calculate balances to this date.
             attributes: Specify the attributes that you want to expose for the Ledger Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -827,6 +974,7 @@ class AsyncLedgerAccountsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -835,6 +983,9 @@ class AsyncLedgerAccountsResource(_Resource):
         body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Creates a Ledger Account.
 
@@ -852,6 +1003,7 @@ class AsyncLedgerAccountsResource(_Resource):
         Args:
             body: a PostLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PostLedgerAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import post_ledger_accounts as _op
         from ..models.ledger_account import LedgerAccount
@@ -874,11 +1026,18 @@ class AsyncLedgerAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
     async def update(
-        self, key: str, body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Updates a Ledger Account.
 
@@ -896,6 +1055,7 @@ class AsyncLedgerAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PutLedgerAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import put_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -911,8 +1071,21 @@ class AsyncLedgerAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
+
+
+class AsyncLedgerAccountsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncLedgerAccountClassificationsResource(_Resource):
@@ -925,6 +1098,8 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Ledger Account Classifications.
 
@@ -939,6 +1114,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Classifications per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
         from ..models.base_list import BaseList
@@ -950,11 +1126,19 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "ledger_account_classifications", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Classification.
 
         ### Endpoint Availability
@@ -966,6 +1150,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import (
             get_ledger_account_classifications_key as _op,
@@ -973,8 +1158,18 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncLedgerAccountClassificationsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_classifications`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountClassificationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerAccountTypesResource(_Resource):
@@ -987,6 +1182,8 @@ class AsyncLedgerAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Ledger Account Types.
 
@@ -1001,6 +1198,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Types per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types as _op
         from ..models.base_list import BaseList
@@ -1012,9 +1210,17 @@ class AsyncLedgerAccountTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "ledger_account_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Type.
 
         ### Endpoint Availability
@@ -1026,13 +1232,24 @@ class AsyncLedgerAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncLedgerAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncJournalsResource(_Resource):
@@ -1046,6 +1263,8 @@ class AsyncJournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Journal, JournalList]:
         """Returns all Journals.
 
@@ -1065,6 +1284,7 @@ class AsyncJournalsResource(_Resource):
             items_per_page: Returns the given number of Journals per request.
             attributes: Specify the attributes that you want to expose for the Journals (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals as _op
         from ..models.journal_list import JournalList
@@ -1077,6 +1297,7 @@ class AsyncJournalsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalList.from_dict, progress, "journals", True)
 
     async def changes(
@@ -1086,6 +1307,8 @@ class AsyncJournalsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Journal, JournalList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1106,7 +1329,8 @@ class AsyncJournalsResource(_Resource):
         from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1125,6 +1349,8 @@ class AsyncJournalsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Returns a Journal.
 
@@ -1143,6 +1369,7 @@ class AsyncJournalsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Journal (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Journal (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals_key as _op
         from ..models.journal import Journal
@@ -1155,6 +1382,7 @@ class AsyncJournalsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1163,6 +1391,9 @@ class AsyncJournalsResource(_Resource):
         body: PostJournals | PostJournalsJournal | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Creates a Journal.
 
@@ -1179,6 +1410,7 @@ class AsyncJournalsResource(_Resource):
         Args:
             body: a PostJournalsJournal or a dict of its fields (wrapped as {'journal': ...} for you), or a PostJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals as _op
         from ..models.journal import Journal
@@ -1195,10 +1427,17 @@ class AsyncJournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal.
 
         ### Endpoint Availability
@@ -1213,14 +1452,22 @@ class AsyncJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import delete_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def reissue(self, key: str) -> Journal:
+    async def reissue(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Journal:
         """Reissues an existing Journal by voiding the existing one and creating a new one.
 
         ### Access Control Restrictions
@@ -1229,13 +1476,28 @@ class AsyncJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals_key_reissue as _op
         from ..models.journal import Journal
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
+
+
+class AsyncJournalsResourceWithRawResponse:
+    """`client.with_raw_response.journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
+        self.reissue = async_to_raw_response(resource.reissue)
 
 
 class AsyncJournalCodesResource(_Resource):
@@ -1248,6 +1510,8 @@ class AsyncJournalCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[JournalCode, JournalCodeList]:
         """Returns all Journal Codes.
 
@@ -1268,6 +1532,7 @@ class AsyncJournalCodesResource(_Resource):
             items_per_page: Returns the given number of Journal Codes per request.
             attributes: Specify the attributes that you want to expose for the Journal Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes as _op
         from ..models.journal_code_list import JournalCodeList
@@ -1279,6 +1544,7 @@ class AsyncJournalCodesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes", False)
 
     async def changes(
@@ -1288,6 +1554,8 @@ class AsyncJournalCodesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[JournalCode, JournalCodeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1308,7 +1576,8 @@ class AsyncJournalCodesResource(_Resource):
         from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1320,7 +1589,14 @@ class AsyncJournalCodesResource(_Resource):
             label="journal_codes",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> JournalCode:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCode:
         """Returns a Journal Code.
 
         ### Endpoint Availability
@@ -1338,11 +1614,13 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes_key as _op
         from ..models.journal_code import JournalCode
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1351,6 +1629,9 @@ class AsyncJournalCodesResource(_Resource):
         body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Creates a Journal Code.
 
@@ -1368,6 +1649,7 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             body: a PostJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PostJournalCodes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import post_journal_codes as _op
         from ..models.journal_code import JournalCode
@@ -1384,11 +1666,18 @@ class AsyncJournalCodesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal_code", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
     async def update(
-        self, key: str, body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Updates a Journal Code.
 
@@ -1406,6 +1695,7 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PutJournalCodes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import put_journal_codes_key as _op
         from ..models.journal_code import JournalCode
@@ -1421,10 +1711,17 @@ class AsyncJournalCodesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal Code.
 
         ### Endpoint Availability
@@ -1440,12 +1737,27 @@ class AsyncJournalCodesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import delete_journal_codes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncJournalCodesResourceWithRawResponse:
+    """`client.with_raw_response.journal_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalCodesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncJournalCodeTypesResource(_Resource):
@@ -1457,6 +1769,8 @@ class AsyncJournalCodeTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[JournalCodeType, JournalCodeTypeList]:
         """Returns all Journal Code Types.
 
@@ -1470,16 +1784,25 @@ class AsyncJournalCodeTypesResource(_Resource):
             items_per_page: Returns the given number of Country Journal Types per request.
             attributes: Specify the attributes that you want to expose for the Country Journal Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types as _op
         from ..models.journal_code_type_list import JournalCodeTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> JournalCodeType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCodeType:
         """Returns a Journal Code Type.
 
         ### Endpoint Availability
@@ -1491,13 +1814,24 @@ class AsyncJournalCodeTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Journal Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types_key as _op
         from ..models.journal_code_type import JournalCodeType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, JournalCodeType.from_dict)
+
+
+class AsyncJournalCodeTypesResourceWithRawResponse:
+    """`client.with_raw_response.journal_code_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalCodeTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerEntriesResource(_Resource):
@@ -1516,6 +1850,8 @@ class AsyncLedgerEntriesResource(_Resource):
         attributes: str | None = None,
         ledger_account_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerEntry, LedgerEntryList]:
         """Returns all Ledger Entries.
 
@@ -1540,6 +1876,7 @@ class AsyncLedgerEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_id: Use this to filter by ledger account id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries as _op
         from ..models.ledger_entry_list import LedgerEntryList
@@ -1557,6 +1894,7 @@ class AsyncLedgerEntriesResource(_Resource):
                 ledger_account_id=ledger_account_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries", False)
 
     async def changes(
@@ -1566,6 +1904,8 @@ class AsyncLedgerEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerEntry, LedgerEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1586,7 +1926,8 @@ class AsyncLedgerEntriesResource(_Resource):
         from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1599,7 +1940,13 @@ class AsyncLedgerEntriesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerEntry:
         """Returns a Ledger Entry.
 
@@ -1617,6 +1964,7 @@ class AsyncLedgerEntriesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Ledger Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Ledger Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries_key as _op
         from ..models.ledger_entry import LedgerEntry
@@ -1624,8 +1972,19 @@ class AsyncLedgerEntriesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerEntry.from_dict)
+
+
+class AsyncLedgerEntriesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTransactionsResource(_Resource):
@@ -1644,6 +2003,8 @@ class AsyncTransactionsResource(_Resource):
         attributes: str | None = None,
         transaction_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Transaction, TransactionList]:
         """Returns all Transactions.
 
@@ -1668,6 +2029,7 @@ class AsyncTransactionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Transactions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             transaction_type_id: Use this to filter by transaction type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions as _op
         from ..models.transaction_list import TransactionList
@@ -1685,6 +2047,7 @@ class AsyncTransactionsResource(_Resource):
                 transaction_type_id=transaction_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TransactionList.from_dict, progress, "transactions", False)
 
     async def changes(
@@ -1694,6 +2057,8 @@ class AsyncTransactionsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Transaction, TransactionList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1714,7 +2079,8 @@ class AsyncTransactionsResource(_Resource):
         from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1727,7 +2093,13 @@ class AsyncTransactionsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, expand_origin: bool | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        expand_origin: bool | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Transaction:
         """Returns a Transaction.
 
@@ -1745,6 +2117,7 @@ class AsyncTransactionsResource(_Resource):
             key: the record's id.
             expand_origin: expand_origin
             attributes: Specify the attributes that you want to expose for the Transaction (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions_key as _op
         from ..models.transaction import Transaction
@@ -1752,8 +2125,19 @@ class AsyncTransactionsResource(_Resource):
         request = _op.build_request(
             key, **given(expand_origin=expand_origin, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Transaction.from_dict)
+
+
+class AsyncTransactionsResourceWithRawResponse:
+    """`client.with_raw_response.transactions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTransactionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTransactionTypesResource(_Resource):
@@ -1766,6 +2150,8 @@ class AsyncTransactionTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Transaction Types.
 
@@ -1780,6 +2166,7 @@ class AsyncTransactionTypesResource(_Resource):
             items_per_page: Returns the given number of Transaction Types per request.
             attributes: Specify the attributes that you want to expose for the Transaction Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types as _op
         from ..models.base_list import BaseList
@@ -1791,9 +2178,17 @@ class AsyncTransactionTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "transaction_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Transaction Type.
 
         ### Endpoint Availability
@@ -1805,13 +2200,24 @@ class AsyncTransactionTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Transaction Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncTransactionTypesResourceWithRawResponse:
+    """`client.with_raw_response.transaction_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTransactionTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncAttachmentsResource(_Resource):
@@ -1829,6 +2235,8 @@ class AsyncAttachmentsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Attachment, AttachmentList]:
         """Returns all Attachments.
 
@@ -1854,6 +2262,7 @@ class AsyncAttachmentsResource(_Resource):
             items_per_page: Returns the given number of Attachments per request.
             attributes: Specify the attributes that you want to expose for the Attachments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments as _op
         from ..models.attachment_list import AttachmentList
@@ -1870,6 +2279,7 @@ class AsyncAttachmentsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AttachmentList.from_dict, progress, "attachments", True)
 
     async def changes(
@@ -1879,6 +2289,8 @@ class AsyncAttachmentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Attachment, AttachmentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1899,7 +2311,8 @@ class AsyncAttachmentsResource(_Resource):
         from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1911,7 +2324,14 @@ class AsyncAttachmentsResource(_Resource):
             label="attachments",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Attachment:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
         """Returns a Attachment.
 
         ### Endpoint Availability
@@ -1929,16 +2349,23 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
     async def create(
-        self, body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any]
+        self,
+        body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Creates a Attachment.
 
@@ -1956,6 +2383,7 @@ class AsyncAttachmentsResource(_Resource):
 
         Args:
             body: a PostAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PostAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
@@ -1971,11 +2399,18 @@ class AsyncAttachmentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
     async def update(
-        self, key: str, body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Updates a Attachment.
 
@@ -1994,6 +2429,7 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PutAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import put_attachments_key as _op
         from ..models.attachment import Attachment
@@ -2009,10 +2445,17 @@ class AsyncAttachmentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Attachment.
 
         ### Endpoint Availability
@@ -2029,14 +2472,22 @@ class AsyncAttachmentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import delete_attachments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def file(self, key: str) -> bytes:
+    async def file(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes:
         """Returns an Attachment File.
 
         ### Endpoint Availability
@@ -2053,12 +2504,28 @@ class AsyncAttachmentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key_file as _op
 
         request = _op.build_request(key, accept="application/octet-stream", **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return response.content
+
+
+class AsyncAttachmentsResourceWithRawResponse:
+    """`client.with_raw_response.attachments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAttachmentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.file = async_to_raw_response(resource.file)
 
 
 class AsyncAttachmentContextTypesResource(_Resource):
@@ -2070,6 +2537,8 @@ class AsyncAttachmentContextTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Attachment Context Types.
 
@@ -2083,14 +2552,23 @@ class AsyncAttachmentContextTypesResource(_Resource):
             items_per_page: Returns the given number of Attachment Context Types per request.
             attributes: Specify the attributes that you want to expose for the Attachment Context Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Attachment Context Type.
 
         ### Endpoint Availability
@@ -2102,13 +2580,24 @@ class AsyncAttachmentContextTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment Context Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncAttachmentContextTypesResourceWithRawResponse:
+    """`client.with_raw_response.attachment_context_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAttachmentContextTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankAccountsResource(_Resource):
@@ -2126,6 +2615,8 @@ class AsyncBankAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankAccount, BankAccountList]:
         """Returns all Bank Accounts.
 
@@ -2149,6 +2640,7 @@ class AsyncBankAccountsResource(_Resource):
             items_per_page: Returns the given number of Bank Accounts per request.
             attributes: Specify the attributes that you want to expose for the Bank Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts as _op
         from ..models.bank_account_list import BankAccountList
@@ -2165,6 +2657,7 @@ class AsyncBankAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts", True)
 
     async def changes(
@@ -2174,6 +2667,8 @@ class AsyncBankAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankAccount, BankAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2194,7 +2689,8 @@ class AsyncBankAccountsResource(_Resource):
         from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2207,7 +2703,13 @@ class AsyncBankAccountsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Returns a Bank Account.
 
@@ -2225,6 +2727,7 @@ class AsyncBankAccountsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Account (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2232,6 +2735,7 @@ class AsyncBankAccountsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2240,6 +2744,9 @@ class AsyncBankAccountsResource(_Resource):
         body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Creates a Bank Account.
 
@@ -2256,6 +2763,7 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             body: a PostBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PostBankAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import post_bank_accounts as _op
         from ..models.bank_account import BankAccount
@@ -2272,11 +2780,18 @@ class AsyncBankAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
     async def update(
-        self, key: str, body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Updates a Bank Account.
 
@@ -2293,6 +2808,7 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PutBankAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import put_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2308,10 +2824,17 @@ class AsyncBankAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Account.
 
         ### Endpoint Availability
@@ -2326,14 +2849,22 @@ class AsyncBankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import delete_bank_accounts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def bank_feed(self, key: str) -> Base:
+    async def bank_feed(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Bank feed endpoint for Banking Cloud Bank accounts.
 
         ### Endpoint Availability
@@ -2348,13 +2879,29 @@ class AsyncBankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncBankAccountsResourceWithRawResponse:
+    """`client.with_raw_response.bank_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.bank_feed = async_to_raw_response(resource.bank_feed)
 
 
 class AsyncBankAccountTypesResource(_Resource):
@@ -2366,6 +2913,8 @@ class AsyncBankAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Bank Account Types.
 
@@ -2379,14 +2928,23 @@ class AsyncBankAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Account Types per request.
             attributes: Specify the attributes that you want to expose for the Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Bank Account Type.
 
         ### Endpoint Availability
@@ -2398,13 +2956,24 @@ class AsyncBankAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncBankAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.bank_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankAccountTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankDepositsResource(_Resource):
@@ -2421,6 +2990,8 @@ class AsyncBankDepositsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankDeposit, BankDepositList]:
         """Returns all Bank Deposits.
 
@@ -2443,6 +3014,7 @@ class AsyncBankDepositsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Deposits (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits as _op
         from ..models.bank_deposit_list import BankDepositList
@@ -2458,6 +3030,7 @@ class AsyncBankDepositsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits", True)
 
     async def changes(
@@ -2467,6 +3040,8 @@ class AsyncBankDepositsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankDeposit, BankDepositList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2487,7 +3062,8 @@ class AsyncBankDepositsResource(_Resource):
         from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2500,7 +3076,13 @@ class AsyncBankDepositsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Returns a Bank Deposit.
 
@@ -2518,6 +3100,7 @@ class AsyncBankDepositsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Deposit (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Deposit (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits_key as _op
         from ..models.bank_deposit import BankDeposit
@@ -2525,6 +3108,7 @@ class AsyncBankDepositsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
 
@@ -2533,6 +3117,9 @@ class AsyncBankDepositsResource(_Resource):
         body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Creates a Bank Deposit.
 
@@ -2549,6 +3136,7 @@ class AsyncBankDepositsResource(_Resource):
         Args:
             body: a PostBankDepositsBankDeposit or a dict of its fields (wrapped as {'bank_deposit': ...} for you), or a PostBankDeposits.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import post_bank_deposits as _op
         from ..models.bank_deposit import BankDeposit
@@ -2571,10 +3159,17 @@ class AsyncBankDepositsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_deposit", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Deposit.
 
         ### Endpoint Availability
@@ -2589,12 +3184,26 @@ class AsyncBankDepositsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import delete_bank_deposits_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankDepositsResourceWithRawResponse:
+    """`client.with_raw_response.bank_deposits`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankDepositsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncBankReconciliationsResource(_Resource):
@@ -2608,6 +3217,8 @@ class AsyncBankReconciliationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankReconciliation, BankReconciliationList]:
         """Returns all Bank Reconciliations.
 
@@ -2627,6 +3238,7 @@ class AsyncBankReconciliationsResource(_Resource):
             items_per_page: Returns the given number of Bank Reconciliations per request.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations as _op
         from ..models.bank_reconciliation_list import BankReconciliationList
@@ -2639,6 +3251,7 @@ class AsyncBankReconciliationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankReconciliationList.from_dict, progress, "bank_reconciliations", False
         )
@@ -2650,6 +3263,8 @@ class AsyncBankReconciliationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankReconciliation, BankReconciliationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2670,7 +3285,8 @@ class AsyncBankReconciliationsResource(_Resource):
         from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2682,7 +3298,14 @@ class AsyncBankReconciliationsResource(_Resource):
             label="bank_reconciliations",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BankReconciliation:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankReconciliation:
         """Returns a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -2698,11 +3321,13 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2713,6 +3338,9 @@ class AsyncBankReconciliationsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Creates a Bank Reconciliation.
 
@@ -2729,6 +3357,7 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             body: a PostBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PostBankReconciliations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import post_bank_reconciliations as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2747,6 +3376,7 @@ class AsyncBankReconciliationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_reconciliation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2754,6 +3384,10 @@ class AsyncBankReconciliationsResource(_Resource):
         self,
         key: str,
         body: PutBankReconciliations | PutBankReconciliationsBankReconciliation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Updates a Bank Reconciliation.
 
@@ -2770,6 +3404,7 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PutBankReconciliations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import put_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2787,8 +3422,21 @@ class AsyncBankReconciliationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
+
+
+class AsyncBankReconciliationsResourceWithRawResponse:
+    """`client.with_raw_response.bank_reconciliations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankReconciliationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBankTransfersResource(_Resource):
@@ -2805,6 +3453,8 @@ class AsyncBankTransfersResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankTransfer, BankTransferList]:
         """Returns all Bank Transfers.
 
@@ -2827,6 +3477,7 @@ class AsyncBankTransfersResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Transfers (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers as _op
         from ..models.bank_transfer_list import BankTransferList
@@ -2842,6 +3493,7 @@ class AsyncBankTransfersResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers", True)
 
     async def changes(
@@ -2851,6 +3503,8 @@ class AsyncBankTransfersResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankTransfer, BankTransferList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2871,7 +3525,8 @@ class AsyncBankTransfersResource(_Resource):
         from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2884,7 +3539,13 @@ class AsyncBankTransfersResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Returns a Bank Transfer.
 
@@ -2902,6 +3563,7 @@ class AsyncBankTransfersResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Transfer (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Transfer (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2909,6 +3571,7 @@ class AsyncBankTransfersResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -2917,6 +3580,9 @@ class AsyncBankTransfersResource(_Resource):
         body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Creates a Bank Transfer.
 
@@ -2933,6 +3599,7 @@ class AsyncBankTransfersResource(_Resource):
         Args:
             body: a PostBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PostBankTransfers.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import post_bank_transfers as _op
         from ..models.bank_transfer import BankTransfer
@@ -2949,11 +3616,18 @@ class AsyncBankTransfersResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_transfer", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
     async def update(
-        self, key: str, body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Updates a Bank Transfer.
 
@@ -2970,6 +3644,7 @@ class AsyncBankTransfersResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PutBankTransfers.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import put_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2985,10 +3660,17 @@ class AsyncBankTransfersResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Transfer.
 
         ### Endpoint Availability
@@ -3003,12 +3685,27 @@ class AsyncBankTransfersResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import delete_bank_transfers_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankTransfersResourceWithRawResponse:
+    """`client.with_raw_response.bank_transfers`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankTransfersResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAddressesResource(_Resource):
@@ -3024,6 +3721,8 @@ class AsyncAddressesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Address, AddressList]:
         """Returns all Addresses.
 
@@ -3048,6 +3747,7 @@ class AsyncAddressesResource(_Resource):
             items_per_page: Returns the given number of Addresses per request.
             attributes: Specify the attributes that you want to expose for the Addresses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses as _op
         from ..models.address_list import AddressList
@@ -3062,6 +3762,7 @@ class AsyncAddressesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressList.from_dict, progress, "addresses", True)
 
     async def changes(
@@ -3071,6 +3772,8 @@ class AsyncAddressesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Address, AddressList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3091,7 +3794,8 @@ class AsyncAddressesResource(_Resource):
         from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3104,7 +3808,13 @@ class AsyncAddressesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Address:
         """Returns a Address.
 
@@ -3126,6 +3836,7 @@ class AsyncAddressesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses_key as _op
         from ..models.address import Address
@@ -3133,6 +3844,7 @@ class AsyncAddressesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3141,6 +3853,9 @@ class AsyncAddressesResource(_Resource):
         body: PostAddresses | PostAddressesAddress | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Creates a Address.
 
@@ -3158,6 +3873,7 @@ class AsyncAddressesResource(_Resource):
         Args:
             body: a PostAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PostAddresses.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import post_addresses as _op
         from ..models.address import Address
@@ -3174,11 +3890,18 @@ class AsyncAddressesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "address", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
     async def update(
-        self, key: str, body: PutAddresses | PutAddressesAddress | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAddresses | PutAddressesAddress | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Updates a Address.
 
@@ -3196,6 +3919,7 @@ class AsyncAddressesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PutAddresses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import put_addresses_key as _op
         from ..models.address import Address
@@ -3211,10 +3935,17 @@ class AsyncAddressesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Address.
 
         ### Endpoint Availability
@@ -3230,12 +3961,27 @@ class AsyncAddressesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import delete_addresses_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncAddressesResourceWithRawResponse:
+    """`client.with_raw_response.addresses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAddressTypesResource(_Resource):
@@ -3247,6 +3993,8 @@ class AsyncAddressTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Address Types.
 
@@ -3260,14 +4008,23 @@ class AsyncAddressTypesResource(_Resource):
             items_per_page: Returns the given number of Address Types per request.
             attributes: Specify the attributes that you want to expose for the Address Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Address Type.
 
         ### Endpoint Availability
@@ -3279,13 +4036,24 @@ class AsyncAddressTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Address Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncAddressTypesResourceWithRawResponse:
+    """`client.with_raw_response.address_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncAddressRegionsResource(_Resource):
@@ -3298,6 +4066,8 @@ class AsyncAddressRegionsResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AddressRegion, AddressRegionList]:
         """Returns all Address Regions.
 
@@ -3312,6 +4082,7 @@ class AsyncAddressRegionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the States (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions as _op
         from ..models.address_region_list import AddressRegionList
@@ -3319,9 +4090,17 @@ class AsyncAddressRegionsResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AddressRegion:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AddressRegion:
         """Returns a Address Region.
 
         ### Endpoint Availability
@@ -3333,13 +4112,24 @@ class AsyncAddressRegionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the State (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions_key as _op
         from ..models.address_region import AddressRegion
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AddressRegion.from_dict)
+
+
+class AsyncAddressRegionsResourceWithRawResponse:
+    """`client.with_raw_response.address_regions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressRegionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactsResource(_Resource):
@@ -3362,6 +4152,8 @@ class AsyncContactsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Contact, ContactList]:
         """Returns all Contacts.
 
@@ -3393,6 +4185,7 @@ class AsyncContactsResource(_Resource):
             items_per_page: Returns the given number of Contacts per request.
             attributes: Specify the attributes that you want to expose for the Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts as _op
         from ..models.contact_list import ContactList
@@ -3414,6 +4207,7 @@ class AsyncContactsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactList.from_dict, progress, "contacts", True)
 
     async def changes(
@@ -3423,6 +4217,8 @@ class AsyncContactsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Contact, ContactList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3443,7 +4239,8 @@ class AsyncContactsResource(_Resource):
         from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3464,6 +4261,8 @@ class AsyncContactsResource(_Resource):
         context_date: datetime.date | None = None,
         show_unfinished_recurring_invoices_status: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Returns a Contact.
 
@@ -3488,6 +4287,7 @@ class AsyncContactsResource(_Resource):
             context_date: Use this to determine the correct tax treatment for a contact on a given date.
             show_unfinished_recurring_invoices_status: show_unfinished_recurring_invoices_status
             attributes: Specify the attributes that you want to expose for the Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts_key as _op
         from ..models.contact import Contact
@@ -3502,6 +4302,7 @@ class AsyncContactsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3510,6 +4311,9 @@ class AsyncContactsResource(_Resource):
         body: PostContacts | PostContactsContact | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Creates a Contact.
 
@@ -3527,6 +4331,7 @@ class AsyncContactsResource(_Resource):
         Args:
             body: a PostContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PostContacts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import post_contacts as _op
         from ..models.contact import Contact
@@ -3543,11 +4348,18 @@ class AsyncContactsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
     async def update(
-        self, key: str, body: PutContacts | PutContactsContact | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContacts | PutContactsContact | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Updates a Contact.
 
@@ -3565,6 +4377,7 @@ class AsyncContactsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PutContacts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import put_contacts_key as _op
         from ..models.contact import Contact
@@ -3580,10 +4393,17 @@ class AsyncContactsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact.
 
         ### Endpoint Availability
@@ -3599,12 +4419,27 @@ class AsyncContactsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import delete_contacts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactsResourceWithRawResponse:
+    """`client.with_raw_response.contacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactTypesResource(_Resource):
@@ -3616,6 +4451,8 @@ class AsyncContactTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Contact Types.
 
@@ -3629,14 +4466,23 @@ class AsyncContactTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Type.
 
         ### Endpoint Availability
@@ -3648,13 +4494,24 @@ class AsyncContactTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncContactTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactPersonsResource(_Resource):
@@ -3670,6 +4527,8 @@ class AsyncContactPersonsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPerson, ContactPersonList]:
         """Returns all Contact People.
 
@@ -3694,6 +4553,7 @@ class AsyncContactPersonsResource(_Resource):
             items_per_page: Returns the given number of Address Contacts per request.
             attributes: Specify the attributes that you want to expose for the Address Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons as _op
         from ..models.contact_person_list import ContactPersonList
@@ -3708,6 +4568,7 @@ class AsyncContactPersonsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons", True)
 
     async def changes(
@@ -3717,6 +4578,8 @@ class AsyncContactPersonsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactPerson, ContactPersonList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3737,7 +4600,8 @@ class AsyncContactPersonsResource(_Resource):
         from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3750,7 +4614,13 @@ class AsyncContactPersonsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Returns a Contact Person.
 
@@ -3772,6 +4642,7 @@ class AsyncContactPersonsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address Contact (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3779,6 +4650,7 @@ class AsyncContactPersonsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -3787,6 +4659,9 @@ class AsyncContactPersonsResource(_Resource):
         body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Creates a Contact Person.
 
@@ -3804,6 +4679,7 @@ class AsyncContactPersonsResource(_Resource):
         Args:
             body: a PostContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PostContactPersons.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import post_contact_persons as _op
         from ..models.contact_person import ContactPerson
@@ -3820,11 +4696,18 @@ class AsyncContactPersonsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_person", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
     async def update(
-        self, key: str, body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Updates a Contact Person.
 
@@ -3842,6 +4725,7 @@ class AsyncContactPersonsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PutContactPersons.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import put_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3857,10 +4741,17 @@ class AsyncContactPersonsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Person.
 
         ### Endpoint Availability
@@ -3876,12 +4767,27 @@ class AsyncContactPersonsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import delete_contact_persons_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactPersonsResourceWithRawResponse:
+    """`client.with_raw_response.contact_persons`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPersonsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactPersonTypesResource(_Resource):
@@ -3893,6 +4799,8 @@ class AsyncContactPersonTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPersonType, ContactPersonTypeList]:
         """Returns all Contact Person Types.
 
@@ -3906,16 +4814,25 @@ class AsyncContactPersonTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types as _op
         from ..models.contact_person_type_list import ContactPersonTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactPersonType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPersonType:
         """Returns a Contact Person Type.
 
         ### Endpoint Availability
@@ -3927,13 +4844,24 @@ class AsyncContactPersonTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types_key as _op
         from ..models.contact_person_type import ContactPersonType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPersonType.from_dict)
+
+
+class AsyncContactPersonTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_person_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPersonTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountriesResource(_Resource):
@@ -3945,6 +4873,8 @@ class AsyncCountriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Countries.
 
@@ -3958,14 +4888,23 @@ class AsyncCountriesResource(_Resource):
             items_per_page: Returns the given number of Countries per request.
             attributes: Specify the attributes that you want to expose for the Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country.
 
         ### Endpoint Availability
@@ -3977,13 +4916,24 @@ class AsyncCountriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountriesResourceWithRawResponse:
+    """`client.with_raw_response.countries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountryGroupsResource(_Resource):
@@ -3995,6 +4945,8 @@ class AsyncCountryGroupsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Country Groups.
 
@@ -4008,14 +4960,23 @@ class AsyncCountryGroupsResource(_Resource):
             items_per_page: Returns the given number of Country Groups per request.
             attributes: Specify the attributes that you want to expose for the Country Groups (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Group.
 
         ### Endpoint Availability
@@ -4027,13 +4988,24 @@ class AsyncCountryGroupsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Group (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountryGroupsResourceWithRawResponse:
+    """`client.with_raw_response.country_groups`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountryGroupsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBusinessExchangeRatesResource(_Resource):
@@ -4045,6 +5017,8 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessExchangeRate, BusinessExchangeRateList]:
         """Returns all Business Exchange Rates.
 
@@ -4062,16 +5036,25 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Business Exchange Rates per request.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates as _op
         from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessExchangeRate:
         """Returns a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4087,11 +5070,13 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4102,6 +5087,9 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Creates a Business Exchange Rate.
 
@@ -4118,6 +5106,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             body: a PostBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PostBusinessExchangeRates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import post_business_exchange_rates as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4136,6 +5125,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "business_exchange_rate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4145,6 +5135,10 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         body: PutBusinessExchangeRates
         | PutBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Updates a Business Exchange Rate.
 
@@ -4161,6 +5155,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PutBusinessExchangeRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import put_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4178,10 +5173,17 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4196,12 +5198,26 @@ class AsyncBusinessExchangeRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBusinessExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.business_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncCurrenciesResource(_Resource):
@@ -4213,6 +5229,8 @@ class AsyncCurrenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Currencies.
 
@@ -4226,14 +5244,23 @@ class AsyncCurrenciesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Currency.
 
         ### Endpoint Availability
@@ -4245,13 +5272,24 @@ class AsyncCurrenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCurrenciesResourceWithRawResponse:
+    """`client.with_raw_response.currencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCurrenciesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncExchangeRatesResource(_Resource):
@@ -4263,6 +5301,8 @@ class AsyncExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ExchangeRate, ExchangeRateList]:
         """Returns all Exchange Rates.
 
@@ -4276,14 +5316,23 @@ class AsyncExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates as _op
         from ..models.exchange_rate_list import ExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ExchangeRate:
         """Returns a Exchange Rate.
 
         ### Endpoint Availability
@@ -4295,13 +5344,24 @@ class AsyncExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates_key as _op
         from ..models.exchange_rate import ExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ExchangeRate.from_dict)
+
+
+class AsyncExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLiveExchangeRatesResource(_Resource):
@@ -4313,6 +5373,8 @@ class AsyncLiveExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LiveExchangeRate, LiveExchangeRateList]:
         """Returns all Live Exchange Rates.
 
@@ -4326,16 +5388,25 @@ class AsyncLiveExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates as _op
         from ..models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LiveExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LiveExchangeRate:
         """Returns a Live Exchange Rate.
 
         ### Endpoint Availability
@@ -4347,13 +5418,24 @@ class AsyncLiveExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
         from ..models.live_exchange_rate import LiveExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LiveExchangeRate.from_dict)
+
+
+class AsyncLiveExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.live_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLiveExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCorrectiveReasonCodesResource(_Resource):
@@ -4365,6 +5447,8 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Corrective Reason Codes.
 
@@ -4378,14 +5462,23 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
             items_per_page: Returns the given number of Corrective Reason Codes per request.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Corrective Reason Code.
 
         ### Endpoint Availability
@@ -4397,13 +5490,24 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCorrectiveReasonCodesResourceWithRawResponse:
+    """`client.with_raw_response.corrective_reason_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCorrectiveReasonCodesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncQuickEntryTypesResource(_Resource):
@@ -4415,6 +5519,8 @@ class AsyncQuickEntryTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Quick Entry Types.
 
@@ -4428,14 +5534,23 @@ class AsyncQuickEntryTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Quick Entry Type.
 
         ### Endpoint Availability
@@ -4447,13 +5562,24 @@ class AsyncQuickEntryTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncQuickEntryTypesResourceWithRawResponse:
+    """`client.with_raw_response.quick_entry_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncQuickEntryTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncArtefactStatusesResource(_Resource):
@@ -4465,6 +5591,8 @@ class AsyncArtefactStatusesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Artefact Statuses.
 
@@ -4484,14 +5612,23 @@ class AsyncArtefactStatusesResource(_Resource):
             items_per_page: Returns the given number of Artefact Statuses per request.
             attributes: Specify the attributes that you want to expose for the Artefact Statuses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Artefact Status.
 
         ### Endpoint Availability
@@ -4509,13 +5646,24 @@ class AsyncArtefactStatusesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Status (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncArtefactStatusesResourceWithRawResponse:
+    """`client.with_raw_response.artefact_statuses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncArtefactStatusesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncEuGoodsServicesTypesResource(_Resource):
@@ -4527,6 +5675,8 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all EU Goods Services Types.
 
@@ -4540,14 +5690,23 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
             items_per_page: Returns the given number of EU Goods Services Types per request.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a EU Goods Services Type.
 
         ### Endpoint Availability
@@ -4559,13 +5718,24 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncEuGoodsServicesTypesResourceWithRawResponse:
+    """`client.with_raw_response.eu_goods_services_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEuGoodsServicesTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
@@ -4587,6 +5757,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """Returns all Purchase Corrective Invoices.
 
@@ -4612,6 +5784,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
@@ -4632,6 +5805,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             PurchaseCorrectiveInvoiceList.from_dict,
@@ -4647,6 +5821,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4667,7 +5843,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -4687,6 +5864,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Returns a Purchase Corrective Invoice.
 
@@ -4704,6 +5883,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Corrective Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4717,6 +5897,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4727,6 +5908,9 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Creates a Purchase Corrective Invoice.
 
@@ -4741,6 +5925,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PostPurchaseCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import post_purchase_corrective_invoices as _op
         from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
@@ -4759,6 +5944,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4768,6 +5954,10 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         body: PutPurchaseCorrectiveInvoices
         | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Updates a Purchase Corrective Invoice.
 
@@ -4782,6 +5972,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PutPurchaseCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import put_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4799,10 +5990,17 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -4815,14 +6013,29 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import (
             delete_purchase_corrective_invoices_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseCorrectiveInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncPurchaseCreditNotesResource(_Resource):
@@ -4844,6 +6057,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseCreditNote, PurchaseCreditNoteList]:
         """Returns all Purchase Credit Notes.
 
@@ -4871,6 +6086,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
@@ -4891,6 +6107,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes", True
         )
@@ -4902,6 +6119,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseCreditNote, PurchaseCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4922,7 +6141,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -4942,6 +6162,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Returns a Purchase Credit Note.
 
@@ -4961,6 +6183,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Credit Note (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -4974,6 +6197,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -4984,6 +6208,9 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Creates a Purchase Credit Note.
 
@@ -4998,6 +6225,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             body: a PostPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PostPurchaseCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes as _op
         from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
@@ -5016,6 +6244,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5023,6 +6252,10 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseCreditNotes | PutPurchaseCreditNotesPurchaseCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Updates a Purchase Credit Note.
 
@@ -5037,6 +6270,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PutPurchaseCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import put_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -5054,10 +6288,17 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5070,14 +6311,22 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def release(self, key: str) -> PurchaseCreditNote:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseCreditNote:
         """Releases a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5090,13 +6339,29 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
+
+
+class AsyncPurchaseCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseCreditNotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncPurchaseInvoicesResource(_Resource):
@@ -5118,6 +6383,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseInvoice, PurchaseInvoiceList]:
         """Returns all Purchase Invoices.
 
@@ -5145,6 +6412,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices as _op
         from ..models.purchase_invoice_list import PurchaseInvoiceList
@@ -5165,6 +6433,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices", True
         )
@@ -5176,6 +6445,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseInvoice, PurchaseInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5196,7 +6467,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5217,6 +6489,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Returns a Purchase Invoice.
 
@@ -5237,6 +6511,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5251,6 +6526,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5259,6 +6535,9 @@ class AsyncPurchaseInvoicesResource(_Resource):
         body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Creates a Purchase Invoice.
 
@@ -5274,6 +6553,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PostPurchaseInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices as _op
         from ..models.post_purchase_invoices import PostPurchaseInvoices
@@ -5292,6 +6572,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5299,6 +6580,10 @@ class AsyncPurchaseInvoicesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseInvoices | PutPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Updates a Purchase Invoice.
 
@@ -5314,6 +6599,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PutPurchaseInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import put_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5331,10 +6617,17 @@ class AsyncPurchaseInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5348,14 +6641,22 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def release(self, key: str) -> PurchaseInvoice:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseInvoice:
         """Releases a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5369,13 +6670,29 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
+
+
+class AsyncPurchaseInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncPurchaseQuickEntriesResource(_Resource):
@@ -5397,6 +6714,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """Returns all Purchase Quick Entries.
 
@@ -5424,6 +6743,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
@@ -5444,6 +6764,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries", True
         )
@@ -5455,6 +6776,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5475,7 +6798,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5495,6 +6819,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Returns a Purchase Quick Entry.
 
@@ -5514,6 +6840,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5527,6 +6854,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5537,6 +6865,9 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Creates a Purchase Quick Entry.
 
@@ -5552,6 +6883,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         Args:
             body: a PostPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PostPurchaseQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import post_purchase_quick_entries as _op
         from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
@@ -5576,6 +6908,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5585,6 +6918,10 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         body: PutPurchaseQuickEntries
         | PutPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Updates a Purchase Quick Entry.
 
@@ -5600,6 +6937,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PutPurchaseQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import put_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5617,10 +6955,17 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -5634,12 +6979,27 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncPurchaseQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseQuickEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesCorrectiveInvoicesResource(_Resource):
@@ -5661,6 +7021,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """Returns all Sales Corrective Invoices.
 
@@ -5688,6 +7050,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
@@ -5708,6 +7071,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             SalesCorrectiveInvoiceList.from_dict,
@@ -5723,6 +7087,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5743,7 +7109,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5764,6 +7131,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Returns a Sales Corrective Invoice.
 
@@ -5784,6 +7153,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
@@ -5798,6 +7168,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5808,6 +7179,9 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Creates a Sales Corrective Invoice.
 
@@ -5824,6 +7198,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PostSalesCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import post_sales_corrective_invoices as _op
         from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
@@ -5842,6 +7217,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5851,6 +7227,10 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         body: PutSalesCorrectiveInvoices
         | PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Updates a Sales Corrective Invoice.
 
@@ -5867,6 +7247,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PutSalesCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import put_sales_corrective_invoices_key as _op
         from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
@@ -5884,11 +7265,17 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
     async def delete(
-        self, key: str, *, void_reason: str | None = None
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
@@ -5905,13 +7292,28 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Corrective Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesCorrectiveInvoice.from_dict)
+
+
+class AsyncSalesCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesCorrectiveInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncEuSalesDescriptionsResource(_Resource):
@@ -5923,6 +7325,8 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[EuSalesDescription, EuSalesDescriptionList]:
         """Returns all EU Sales Descriptions.
 
@@ -5936,16 +7340,25 @@ class AsyncEuSalesDescriptionsResource(_Resource):
             items_per_page: Returns the given number of Ec Sales Descriptions per request.
             attributes: Specify the attributes that you want to expose for the Ec Sales Descriptions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
         from ..models.eu_sales_description_list import EuSalesDescriptionList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> EuSalesDescription:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EuSalesDescription:
         """Returns a EU Sales Description.
 
         ### Endpoint Availability
@@ -5957,13 +7370,24 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ec Sales Description (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
         from ..models.eu_sales_description import EuSalesDescription
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, EuSalesDescription.from_dict)
+
+
+class AsyncEuSalesDescriptionsResourceWithRawResponse:
+    """`client.with_raw_response.eu_sales_descriptions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEuSalesDescriptionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncSalesCreditNotesResource(_Resource):
@@ -5985,6 +7409,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesCreditNote, SalesCreditNoteList]:
         """Returns all Sales Credit Notes.
 
@@ -6012,6 +7438,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes as _op
         from ..models.sales_credit_note_list import SalesCreditNoteList
@@ -6032,6 +7459,7 @@ class AsyncSalesCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes", True
         )
@@ -6043,6 +7471,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesCreditNote, SalesCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6063,7 +7493,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6084,6 +7515,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Returns a Sales Credit Note.
 
@@ -6104,6 +7537,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
@@ -6118,6 +7552,7 @@ class AsyncSalesCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6126,6 +7561,9 @@ class AsyncSalesCreditNotesResource(_Resource):
         body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Creates a Sales Credit Note.
 
@@ -6141,6 +7579,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             body: a PostSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PostSalesCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes as _op
         from ..models.post_sales_credit_notes import PostSalesCreditNotes
@@ -6159,6 +7598,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6166,6 +7606,10 @@ class AsyncSalesCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutSalesCreditNotes | PutSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Updates a Sales Credit Note.
 
@@ -6180,6 +7624,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PutSalesCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import put_sales_credit_notes_key as _op
         from ..models.put_sales_credit_notes import PutSalesCreditNotes
@@ -6197,10 +7642,18 @@ class AsyncSalesCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote | None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6215,15 +7668,23 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Credit Note is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesCreditNote.from_dict)
 
-    async def release(self, key: str) -> SalesCreditNote:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote:
         """Releases a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6236,13 +7697,29 @@ class AsyncSalesCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
+
+
+class AsyncSalesCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesCreditNotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncSalesEstimatesResource(_Resource):
@@ -6261,6 +7738,8 @@ class AsyncSalesEstimatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesEstimate, SalesEstimateList]:
         """Returns all Sales Estimates.
 
@@ -6285,6 +7764,7 @@ class AsyncSalesEstimatesResource(_Resource):
             items_per_page: Returns the given number of Sales Estimates per request.
             attributes: Specify the attributes that you want to expose for the Sales Estimates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates as _op
         from ..models.sales_estimate_list import SalesEstimateList
@@ -6302,6 +7782,7 @@ class AsyncSalesEstimatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates", False)
 
     async def changes(
@@ -6311,6 +7792,8 @@ class AsyncSalesEstimatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesEstimate, SalesEstimateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6331,7 +7814,8 @@ class AsyncSalesEstimatesResource(_Resource):
         from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6344,7 +7828,13 @@ class AsyncSalesEstimatesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Returns a Sales Estimate.
 
@@ -6362,6 +7852,7 @@ class AsyncSalesEstimatesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Estimate (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Estimate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates_key as _op
         from ..models.sales_estimate import SalesEstimate
@@ -6369,6 +7860,7 @@ class AsyncSalesEstimatesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6377,6 +7869,9 @@ class AsyncSalesEstimatesResource(_Resource):
         body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Creates a Sales Estimate.
 
@@ -6391,6 +7886,7 @@ class AsyncSalesEstimatesResource(_Resource):
         Args:
             body: a PostSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PostSalesEstimates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import post_sales_estimates as _op
         from ..models.post_sales_estimates import PostSalesEstimates
@@ -6407,11 +7903,18 @@ class AsyncSalesEstimatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_estimate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Updates a Sales Estimate.
 
@@ -6426,6 +7929,7 @@ class AsyncSalesEstimatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PutSalesEstimates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import put_sales_estimates_key as _op
         from ..models.put_sales_estimates import PutSalesEstimates
@@ -6441,10 +7945,17 @@ class AsyncSalesEstimatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Estimate.
 
         ### Endpoint Availability
@@ -6457,12 +7968,27 @@ class AsyncSalesEstimatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import delete_sales_estimates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesEstimatesResourceWithRawResponse:
+    """`client.with_raw_response.sales_estimates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesEstimatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesInvoicesResource(_Resource):
@@ -6484,6 +8010,8 @@ class AsyncSalesInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesInvoice, SalesInvoiceList]:
         """Returns all Sales Invoices.
 
@@ -6511,6 +8039,7 @@ class AsyncSalesInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices as _op
         from ..models.sales_invoice_list import SalesInvoiceList
@@ -6531,6 +8060,7 @@ class AsyncSalesInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices", True)
 
     async def changes(
@@ -6540,6 +8070,8 @@ class AsyncSalesInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesInvoice, SalesInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6560,7 +8092,8 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6583,6 +8116,8 @@ class AsyncSalesInvoicesResource(_Resource):
         show_recurring_invoice: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Returns a Sales Invoice.
 
@@ -6605,6 +8140,7 @@ class AsyncSalesInvoicesResource(_Resource):
             show_recurring_invoice: Use this to show the artefact's associated recurring invoice template if present
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
@@ -6621,6 +8157,7 @@ class AsyncSalesInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6629,6 +8166,9 @@ class AsyncSalesInvoicesResource(_Resource):
         body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Creates a Sales Invoice.
 
@@ -6645,6 +8185,7 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             body: a PostSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PostSalesInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices as _op
         from ..models.post_sales_invoices import PostSalesInvoices
@@ -6661,11 +8202,18 @@ class AsyncSalesInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Updates a Sales Invoice.
 
@@ -6682,6 +8230,7 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PutSalesInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import put_sales_invoices_key as _op
         from ..models.put_sales_invoices import PutSalesInvoices
@@ -6697,10 +8246,18 @@ class AsyncSalesInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice | None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -6716,15 +8273,23 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import delete_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesInvoice.from_dict)
 
-    async def release(self, key: str) -> SalesInvoice:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice:
         """Releases a Sales Invoice.
 
         ### Endpoint Availability
@@ -6739,13 +8304,29 @@ class AsyncSalesInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices_key_release as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
+
+
+class AsyncSalesInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncSalesQuickEntriesResource(_Resource):
@@ -6767,6 +8348,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[QuickEntry, QuickEntryList]:
         """Returns all Sales Quick Entries.
 
@@ -6794,6 +8377,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries as _op
         from ..models.quick_entry_list import QuickEntryList
@@ -6814,6 +8398,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries", True)
 
     async def changes(
@@ -6823,6 +8408,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[QuickEntry, QuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6843,7 +8430,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6863,6 +8451,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Returns a Sales Quick Entry.
 
@@ -6882,6 +8472,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
         from ..models.quick_entry import QuickEntry
@@ -6895,6 +8486,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6903,6 +8495,9 @@ class AsyncSalesQuickEntriesResource(_Resource):
         body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Creates a Sales Quick Entry.
 
@@ -6918,6 +8513,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         Args:
             body: a PostSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PostSalesQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import post_sales_quick_entries as _op
         from ..models.post_sales_quick_entries import PostSalesQuickEntries
@@ -6942,6 +8538,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6949,6 +8546,10 @@ class AsyncSalesQuickEntriesResource(_Resource):
         self,
         key: str,
         body: PutSalesQuickEntries | PutSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Updates a Sales Quick Entry.
 
@@ -6964,6 +8565,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PutSalesQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import put_sales_quick_entries_key as _op
         from ..models.put_sales_quick_entries import PutSalesQuickEntries
@@ -6981,10 +8583,17 @@ class AsyncSalesQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -6998,12 +8607,27 @@ class AsyncSalesQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesQuickEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesQuotesResource(_Resource):
@@ -7023,6 +8647,8 @@ class AsyncSalesQuotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesQuote, SalesQuoteList]:
         """Returns all Sales Quotes.
 
@@ -7048,6 +8674,7 @@ class AsyncSalesQuotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Quotes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, expiry_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes as _op
         from ..models.sales_quote_list import SalesQuoteList
@@ -7066,6 +8693,7 @@ class AsyncSalesQuotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes", False)
 
     async def changes(
@@ -7075,6 +8703,8 @@ class AsyncSalesQuotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesQuote, SalesQuoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7095,7 +8725,8 @@ class AsyncSalesQuotesResource(_Resource):
         from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7108,7 +8739,13 @@ class AsyncSalesQuotesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Returns a Sales Quote.
 
@@ -7126,6 +8763,7 @@ class AsyncSalesQuotesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Quote (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Quote (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes_key as _op
         from ..models.sales_quote import SalesQuote
@@ -7133,6 +8771,7 @@ class AsyncSalesQuotesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7141,6 +8780,9 @@ class AsyncSalesQuotesResource(_Resource):
         body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Creates a Sales Quote.
 
@@ -7156,6 +8798,7 @@ class AsyncSalesQuotesResource(_Resource):
         Args:
             body: a PostSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PostSalesQuotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import post_sales_quotes as _op
         from ..models.post_sales_quotes import PostSalesQuotes
@@ -7172,11 +8815,18 @@ class AsyncSalesQuotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quote", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Updates a Sales Quote.
 
@@ -7192,6 +8842,7 @@ class AsyncSalesQuotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PutSalesQuotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import put_sales_quotes_key as _op
         from ..models.put_sales_quotes import PutSalesQuotes
@@ -7207,10 +8858,17 @@ class AsyncSalesQuotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quote.
 
         ### Endpoint Availability
@@ -7224,12 +8882,27 @@ class AsyncSalesQuotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import delete_sales_quotes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesQuotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quotes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesQuotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncHostedArtefactPaymentSettingsResource(_Resource):
@@ -7242,6 +8915,8 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[HostedArtefactPaymentSetting, HostedArtefactPaymentSettingList]:
         """Returns all Hosted Artefact Payment Settings.
 
@@ -7260,6 +8935,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             items_per_page: Returns the given number of Hosted Artefact Payment Settings per request.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Settings (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings as _op,
@@ -7269,6 +8945,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         request = _op.build_request(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             HostedArtefactPaymentSettingList.from_dict,
@@ -7277,7 +8954,14 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> HostedArtefactPaymentSetting:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> HostedArtefactPaymentSetting:
         """Returns a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7293,6 +8977,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Setting (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings_key as _op,
@@ -7300,6 +8985,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7310,6 +8996,9 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> HostedArtefactPaymentSetting:
         """Creates a Hosted Artefact Payment Setting.
 
@@ -7326,6 +9015,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         Args:
             body: a PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting or a dict of its fields (wrapped as {'hosted_artefact_payment_setting': ...} for you), or a PostHostedArtefactPaymentSettings.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             post_hosted_artefact_payment_settings as _op,
@@ -7346,10 +9036,17 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7364,14 +9061,27 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncHostedArtefactPaymentSettingsResourceWithRawResponse:
+    """`client.with_raw_response.hosted_artefact_payment_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncHostedArtefactPaymentSettingsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactOpeningBalancesResource(_Resource):
@@ -7387,6 +9097,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactOpeningBalance, ContactOpeningBalanceList]:
         """Returns all Contact Opening Balances.
 
@@ -7408,6 +9120,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Batch Entries per request.
             attributes: Specify the attributes that you want to expose for the Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances as _op
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
@@ -7422,6 +9135,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances", True
         )
@@ -7433,6 +9147,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactOpeningBalance, ContactOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7453,7 +9169,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7465,7 +9182,14 @@ class AsyncContactOpeningBalancesResource(_Resource):
             label="contact_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactOpeningBalance:
         """Returns a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7481,11 +9205,13 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7496,6 +9222,9 @@ class AsyncContactOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Creates a Contact Opening Balance.
 
@@ -7511,6 +9240,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             body: a PostContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PostContactOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import post_contact_opening_balances as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7535,6 +9265,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7544,6 +9275,10 @@ class AsyncContactOpeningBalancesResource(_Resource):
         body: PutContactOpeningBalances
         | PutContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Updates a Contact Opening Balance.
 
@@ -7559,6 +9294,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PutContactOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import put_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7576,10 +9312,17 @@ class AsyncContactOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7593,12 +9336,27 @@ class AsyncContactOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactOpeningBalanceTypesResource(_Resource):
@@ -7610,6 +9368,8 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Contact Opening Balance Types.
 
@@ -7623,16 +9383,25 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "contact_opening_balance_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Opening Balance Type.
 
         ### Endpoint Availability
@@ -7644,13 +9413,24 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncContactOpeningBalanceTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balance_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactOpeningBalanceTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankOpeningBalancesResource(_Resource):
@@ -7664,6 +9444,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankOpeningBalance, BankOpeningBalanceList]:
         """Returns all Bank Opening Balances.
 
@@ -7683,6 +9465,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Bank Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances as _op
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
@@ -7695,6 +9478,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances", False
         )
@@ -7706,6 +9490,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankOpeningBalance, BankOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7726,7 +9512,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7738,7 +9525,14 @@ class AsyncBankOpeningBalancesResource(_Resource):
             label="bank_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BankOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankOpeningBalance:
         """Returns a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7754,11 +9548,13 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7769,6 +9565,9 @@ class AsyncBankOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Creates a Bank Opening Balance.
 
@@ -7785,6 +9584,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             body: a PostBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PostBankOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import post_bank_opening_balances as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7803,6 +9603,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7810,6 +9611,10 @@ class AsyncBankOpeningBalancesResource(_Resource):
         self,
         key: str,
         body: PutBankOpeningBalances | PutBankOpeningBalancesBankOpeningBalance | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Updates a Bank Opening Balance.
 
@@ -7826,6 +9631,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PutBankOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import put_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7843,10 +9649,17 @@ class AsyncBankOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7861,12 +9674,27 @@ class AsyncBankOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.bank_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncLedgerAccountOpeningBalancesResource(_Resource):
@@ -7879,6 +9707,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """Returns all Ledger Account Opening Balances.
 
@@ -7897,6 +9727,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balance Lines per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Lines (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
@@ -7908,6 +9739,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             LedgerAccountOpeningBalanceList.from_dict,
@@ -7923,6 +9755,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7943,7 +9777,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7955,7 +9790,14 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             label="ledger_account_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LedgerAccountOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LedgerAccountOpeningBalance:
         """Returns a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -7971,6 +9813,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Line (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             get_ledger_account_opening_balances_key as _op,
@@ -7978,6 +9821,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -7988,6 +9832,9 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Creates a Ledger Account Opening Balance.
 
@@ -8004,6 +9851,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             body: a PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PostLedgerAccountOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             post_ledger_account_opening_balances as _op,
@@ -8024,6 +9872,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8033,6 +9882,10 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         body: PutLedgerAccountOpeningBalances
         | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Updates a Ledger Account Opening Balance.
 
@@ -8049,6 +9902,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PutLedgerAccountOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             put_ledger_account_opening_balances_key as _op,
@@ -8068,10 +9922,17 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -8086,14 +9947,29 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             delete_ledger_account_opening_balances_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncLedgerAccountOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncOpeningBalanceJournalsResource(_Resource):
@@ -8105,6 +9981,8 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[OpeningBalanceJournal, OpeningBalanceJournalList]:
         """Returns all Opening Balance Journals.
 
@@ -8122,11 +10000,13 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals as _op
         from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             OpeningBalanceJournalList.from_dict,
@@ -8135,7 +10015,14 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> OpeningBalanceJournal:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> OpeningBalanceJournal:
         """Returns a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8151,11 +10038,13 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8166,6 +10055,9 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OpeningBalanceJournal:
         """Creates a Opening Balance Journal.
 
@@ -8182,6 +10074,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         Args:
             body: a PostOpeningBalanceJournalsOpeningBalanceJournal or a dict of its fields (wrapped as {'opening_balance_journal': ...} for you), or a PostOpeningBalanceJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import post_opening_balance_journals as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
@@ -8200,10 +10093,17 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "opening_balance_journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8218,12 +10118,25 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncOpeningBalanceJournalsResourceWithRawResponse:
+    """`client.with_raw_response.opening_balance_journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncOpeningBalanceJournalsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactAllocationsResource(_Resource):
@@ -8240,6 +10153,8 @@ class AsyncContactAllocationsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactAllocation, ContactAllocationList]:
         """Returns all Contact Allocations.
 
@@ -8262,6 +10177,7 @@ class AsyncContactAllocationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Allocations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations as _op
         from ..models.contact_allocation_list import ContactAllocationList
@@ -8277,6 +10193,7 @@ class AsyncContactAllocationsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactAllocationList.from_dict, progress, "contact_allocations", True
         )
@@ -8288,6 +10205,8 @@ class AsyncContactAllocationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactAllocation, ContactAllocationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8308,7 +10227,8 @@ class AsyncContactAllocationsResource(_Resource):
         from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8320,7 +10240,14 @@ class AsyncContactAllocationsResource(_Resource):
             label="contact_allocations",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactAllocation:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactAllocation:
         """Returns a Contact Allocation.
 
         ### Endpoint Availability
@@ -8336,11 +10263,13 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Allocation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8349,6 +10278,9 @@ class AsyncContactAllocationsResource(_Resource):
         body: PostContactAllocations | PostContactAllocationsContactAllocation | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Creates a Contact Allocation.
 
@@ -8364,6 +10296,7 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             body: a PostContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PostContactAllocations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import post_contact_allocations as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8382,6 +10315,7 @@ class AsyncContactAllocationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_allocation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8389,6 +10323,10 @@ class AsyncContactAllocationsResource(_Resource):
         self,
         key: str,
         body: PutContactAllocations | PutContactAllocationsContactAllocation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Updates a Contact Allocation.
 
@@ -8404,6 +10342,7 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PutContactAllocations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import put_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8421,10 +10360,17 @@ class AsyncContactAllocationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Allocation.
 
         ### Endpoint Availability
@@ -8438,12 +10384,27 @@ class AsyncContactAllocationsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import delete_contact_allocations_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactAllocationsResourceWithRawResponse:
+    """`client.with_raw_response.contact_allocations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactAllocationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncPaymentMethodsResource(_Resource):
@@ -8455,6 +10416,8 @@ class AsyncPaymentMethodsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Payment Methods.
 
@@ -8468,14 +10431,23 @@ class AsyncPaymentMethodsResource(_Resource):
             items_per_page: Returns the given number of Payment Types per request.
             attributes: Specify the attributes that you want to expose for the Payment Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Payment Method.
 
         ### Endpoint Availability
@@ -8487,13 +10459,24 @@ class AsyncPaymentMethodsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Payment Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncPaymentMethodsResourceWithRawResponse:
+    """`client.with_raw_response.payment_methods`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPaymentMethodsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactPaymentsResource(_Resource):
@@ -8513,6 +10496,8 @@ class AsyncContactPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPayment, ContactPaymentList]:
         """Returns all Contact Payments.
 
@@ -8538,6 +10523,7 @@ class AsyncContactPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Artefact Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments as _op
         from ..models.contact_payment_list import ContactPaymentList
@@ -8556,6 +10542,7 @@ class AsyncContactPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPaymentList.from_dict, progress, "contact_payments", True
         )
@@ -8567,6 +10554,8 @@ class AsyncContactPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactPayment, ContactPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8587,7 +10576,8 @@ class AsyncContactPaymentsResource(_Resource):
         from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8599,7 +10589,14 @@ class AsyncContactPaymentsResource(_Resource):
             label="contact_payments",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactPayment:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPayment:
         """Returns a Contact Payment.
 
         ### Endpoint Availability
@@ -8615,11 +10612,13 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8628,6 +10627,9 @@ class AsyncContactPaymentsResource(_Resource):
         body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Creates a Contact Payment.
 
@@ -8644,6 +10646,7 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             body: a PostContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PostContactPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import post_contact_payments as _op
         from ..models.contact_payment import ContactPayment
@@ -8666,6 +10669,7 @@ class AsyncContactPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8673,6 +10677,10 @@ class AsyncContactPaymentsResource(_Resource):
         self,
         key: str,
         body: PutContactPayments | PutContactPaymentsContactPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Updates a Contact Payment.
 
@@ -8689,6 +10697,7 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PutContactPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import put_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
@@ -8704,10 +10713,17 @@ class AsyncContactPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Payment.
 
         ### Endpoint Availability
@@ -8722,12 +10738,27 @@ class AsyncContactPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import delete_contact_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.contact_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPaymentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncOtherPaymentsResource(_Resource):
@@ -8748,6 +10779,8 @@ class AsyncOtherPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[OtherPayment, OtherPaymentList]:
         """Returns all Other Payments.
 
@@ -8774,6 +10807,7 @@ class AsyncOtherPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments as _op
         from ..models.other_payment_list import OtherPaymentList
@@ -8793,6 +10827,7 @@ class AsyncOtherPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments", True)
 
     async def changes(
@@ -8802,6 +10837,8 @@ class AsyncOtherPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[OtherPayment, OtherPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8822,7 +10859,8 @@ class AsyncOtherPaymentsResource(_Resource):
         from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8841,6 +10879,8 @@ class AsyncOtherPaymentsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Returns a Other Payment.
 
@@ -8859,6 +10899,7 @@ class AsyncOtherPaymentsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Payment (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8871,6 +10912,7 @@ class AsyncOtherPaymentsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -8879,6 +10921,9 @@ class AsyncOtherPaymentsResource(_Resource):
         body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Creates a Other Payment.
 
@@ -8895,6 +10940,7 @@ class AsyncOtherPaymentsResource(_Resource):
         Args:
             body: a PostOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PostOtherPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import post_other_payments as _op
         from ..models.other_payment import OtherPayment
@@ -8911,11 +10957,18 @@ class AsyncOtherPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "other_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
     async def update(
-        self, key: str, body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Updates a Other Payment.
 
@@ -8932,6 +10985,7 @@ class AsyncOtherPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PutOtherPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import put_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8947,10 +11001,17 @@ class AsyncOtherPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Other Payment.
 
         ### Endpoint Availability
@@ -8965,12 +11026,27 @@ class AsyncOtherPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import delete_other_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncOtherPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.other_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncOtherPaymentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncUnallocatedArtefactsResource(_Resource):
@@ -8984,6 +11060,8 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         attributes: str | None = None,
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[UnallocatedArtefact, UnallocatedArtefactList]:
         """Returns all Unallocated Artefacts.
 
@@ -9005,6 +11083,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Base Artefacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             items_per_page: Returns the given number of Base Artefacts per request.
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
         from ..models.unallocated_artefact_list import UnallocatedArtefactList
@@ -9017,11 +11096,19 @@ class AsyncUnallocatedArtefactsResource(_Resource):
                 items_per_page=items_per_page,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> UnallocatedArtefact:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> UnallocatedArtefact:
         """Returns a Unallocated Artefact.
 
         ### Endpoint Availability
@@ -9039,13 +11126,24 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Base Artefact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
         from ..models.unallocated_artefact import UnallocatedArtefact
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, UnallocatedArtefact.from_dict)
+
+
+class AsyncUnallocatedArtefactsResourceWithRawResponse:
+    """`client.with_raw_response.unallocated_artefacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncUnallocatedArtefactsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCatalogItemTypesResource(_Resource):
@@ -9057,6 +11155,8 @@ class AsyncCatalogItemTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Catalog Item Types.
 
@@ -9070,14 +11170,23 @@ class AsyncCatalogItemTypesResource(_Resource):
             items_per_page: Returns the given number of Catalog Item Types per request.
             attributes: Specify the attributes that you want to expose for the Catalog Item Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Catalog Item Type.
 
         ### Endpoint Availability
@@ -9089,13 +11198,24 @@ class AsyncCatalogItemTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Catalog Item Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCatalogItemTypesResourceWithRawResponse:
+    """`client.with_raw_response.catalog_item_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCatalogItemTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncProductSalesPriceTypesResource(_Resource):
@@ -9108,6 +11228,8 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ProductSalesPriceType, ProductSalesPriceTypeList]:
         """Returns all Product Sales Price Types.
 
@@ -9129,6 +11251,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             items_per_page: Returns the given number of Product Prices per request.
             attributes: Specify the attributes that you want to expose for the Product Prices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types as _op
         from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
@@ -9136,6 +11259,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         request = _op.build_request(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             ProductSalesPriceTypeList.from_dict,
@@ -9144,7 +11268,14 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ProductSalesPriceType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ProductSalesPriceType:
         """Returns a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9163,11 +11294,13 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product Price (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9178,6 +11311,9 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Creates a Product Sales Price Type.
 
@@ -9194,6 +11330,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             body: a PostProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PostProductSalesPriceTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import post_product_sales_price_types as _op
         from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
@@ -9212,6 +11349,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product_sales_price_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9221,6 +11359,10 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         body: PutProductSalesPriceTypes
         | PutProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Updates a Product Sales Price Type.
 
@@ -9237,6 +11379,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PutProductSalesPriceTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import put_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
@@ -9254,10 +11397,17 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9272,12 +11422,26 @@ class AsyncProductSalesPriceTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncProductSalesPriceTypesResourceWithRawResponse:
+    """`client.with_raw_response.product_sales_price_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncProductSalesPriceTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncProductsResource(_Resource):
@@ -9293,6 +11457,8 @@ class AsyncProductsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Product, ProductList]:
         """Returns all Products.
 
@@ -9317,6 +11483,7 @@ class AsyncProductsResource(_Resource):
             items_per_page: Returns the given number of Products per request.
             attributes: Specify the attributes that you want to expose for the Products (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products as _op
         from ..models.product_list import ProductList
@@ -9331,6 +11498,7 @@ class AsyncProductsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ProductList.from_dict, progress, "products", True)
 
     async def changes(
@@ -9340,6 +11508,8 @@ class AsyncProductsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Product, ProductList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9360,7 +11530,8 @@ class AsyncProductsResource(_Resource):
         from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9372,7 +11543,14 @@ class AsyncProductsResource(_Resource):
             label="products",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Product:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Product:
         """Returns a Product.
 
         ### Endpoint Availability
@@ -9391,11 +11569,13 @@ class AsyncProductsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products_key as _op
         from ..models.product import Product
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9404,6 +11584,9 @@ class AsyncProductsResource(_Resource):
         body: PostProducts | PostProductsProduct | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Creates a Product.
 
@@ -9420,6 +11603,7 @@ class AsyncProductsResource(_Resource):
         Args:
             body: a PostProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PostProducts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import post_products as _op
         from ..models.post_products import PostProducts
@@ -9436,11 +11620,18 @@ class AsyncProductsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
     async def update(
-        self, key: str, body: PutProducts | PutProductsProduct | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutProducts | PutProductsProduct | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Updates a Product.
 
@@ -9457,6 +11648,7 @@ class AsyncProductsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PutProducts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import put_products_key as _op
         from ..models.product import Product
@@ -9472,10 +11664,17 @@ class AsyncProductsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product.
 
         ### Endpoint Availability
@@ -9490,12 +11689,27 @@ class AsyncProductsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import delete_products_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncProductsResourceWithRawResponse:
+    """`client.with_raw_response.products`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncProductsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncServicesResource(_Resource):
@@ -9511,6 +11725,8 @@ class AsyncServicesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Service, ServiceList]:
         """Returns all Services.
 
@@ -9535,6 +11751,7 @@ class AsyncServicesResource(_Resource):
             items_per_page: Returns the given number of Services per request.
             attributes: Specify the attributes that you want to expose for the Services (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services as _op
         from ..models.service_list import ServiceList
@@ -9549,6 +11766,7 @@ class AsyncServicesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ServiceList.from_dict, progress, "services", True)
 
     async def changes(
@@ -9558,6 +11776,8 @@ class AsyncServicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Service, ServiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9578,7 +11798,8 @@ class AsyncServicesResource(_Resource):
         from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9590,7 +11811,14 @@ class AsyncServicesResource(_Resource):
             label="services",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Service:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Service:
         """Returns a Service.
 
         ### Endpoint Availability
@@ -9609,11 +11837,13 @@ class AsyncServicesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services_key as _op
         from ..models.service import Service
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9622,6 +11852,9 @@ class AsyncServicesResource(_Resource):
         body: PostServices | PostServicesService | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Creates a Service.
 
@@ -9638,6 +11871,7 @@ class AsyncServicesResource(_Resource):
         Args:
             body: a PostServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PostServices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import post_services as _op
         from ..models.post_services import PostServices
@@ -9654,11 +11888,18 @@ class AsyncServicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
     async def update(
-        self, key: str, body: PutServices | PutServicesService | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutServices | PutServicesService | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Updates a Service.
 
@@ -9675,6 +11916,7 @@ class AsyncServicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PutServices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import put_services_key as _op
         from ..models.put_services import PutServices
@@ -9690,10 +11932,17 @@ class AsyncServicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service.
 
         ### Endpoint Availability
@@ -9708,12 +11957,27 @@ class AsyncServicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import delete_services_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncServicesResourceWithRawResponse:
+    """`client.with_raw_response.services`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncServicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncServiceRateTypesResource(_Resource):
@@ -9727,6 +11991,8 @@ class AsyncServiceRateTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ServiceRateType, ServiceRateTypeList]:
         """Returns all Service Rate Types.
 
@@ -9749,6 +12015,7 @@ class AsyncServiceRateTypesResource(_Resource):
             items_per_page: Returns the given number of Service Rates per request.
             attributes: Specify the attributes that you want to expose for the Service Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types as _op
         from ..models.service_rate_type_list import ServiceRateTypeList
@@ -9761,6 +12028,7 @@ class AsyncServiceRateTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ServiceRateTypeList.from_dict, progress, "service_rate_types", False
         )
@@ -9772,6 +12040,8 @@ class AsyncServiceRateTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ServiceRateType, ServiceRateTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9792,7 +12062,8 @@ class AsyncServiceRateTypesResource(_Resource):
         from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9804,7 +12075,14 @@ class AsyncServiceRateTypesResource(_Resource):
             label="service_rate_types",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ServiceRateType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ServiceRateType:
         """Returns a Service Rate Type.
 
         ### Endpoint Availability
@@ -9823,11 +12101,13 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types_key as _op
         from ..models.service_rate_type import ServiceRateType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9836,6 +12116,9 @@ class AsyncServiceRateTypesResource(_Resource):
         body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Creates a Service Rate Type.
 
@@ -9852,6 +12135,7 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             body: a PostServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PostServiceRateTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import post_service_rate_types as _op
         from ..models.post_service_rate_types import PostServiceRateTypes
@@ -9870,6 +12154,7 @@ class AsyncServiceRateTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service_rate_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9877,6 +12162,10 @@ class AsyncServiceRateTypesResource(_Resource):
         self,
         key: str,
         body: PutServiceRateTypes | PutServiceRateTypesServiceRateType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Updates a Service Rate Type.
 
@@ -9893,6 +12182,7 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PutServiceRateTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import put_service_rate_types_key as _op
         from ..models.put_service_rate_types import PutServiceRateTypes
@@ -9910,10 +12200,17 @@ class AsyncServiceRateTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service Rate Type.
 
         ### Endpoint Availability
@@ -9928,12 +12225,27 @@ class AsyncServiceRateTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import delete_service_rate_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncServiceRateTypesResourceWithRawResponse:
+    """`client.with_raw_response.service_rate_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncServiceRateTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncStockItemsResource(_Resource):
@@ -9951,6 +12263,8 @@ class AsyncStockItemsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[StockItem, StockItemList]:
         """Returns all Stock Items.
 
@@ -9975,6 +12289,7 @@ class AsyncStockItemsResource(_Resource):
             items_per_page: Returns the given number of Stock Items per request.
             attributes: Specify the attributes that you want to expose for the Stock Items (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items as _op
         from ..models.stock_item_list import StockItemList
@@ -9991,6 +12306,7 @@ class AsyncStockItemsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockItemList.from_dict, progress, "stock_items", True)
 
     async def changes(
@@ -10000,6 +12316,8 @@ class AsyncStockItemsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[StockItem, StockItemList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10020,7 +12338,8 @@ class AsyncStockItemsResource(_Resource):
         from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10032,7 +12351,14 @@ class AsyncStockItemsResource(_Resource):
             label="stock_items",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> StockItem:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockItem:
         """Returns a Stock Item.
 
         ### Endpoint Availability
@@ -10049,11 +12375,13 @@ class AsyncStockItemsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Item (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items_key as _op
         from ..models.stock_item import StockItem
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10062,6 +12390,9 @@ class AsyncStockItemsResource(_Resource):
         body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Creates a Stock Item.
 
@@ -10077,6 +12408,7 @@ class AsyncStockItemsResource(_Resource):
         Args:
             body: a PostStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PostStockItems.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import post_stock_items as _op
         from ..models.post_stock_items import PostStockItems
@@ -10098,11 +12430,18 @@ class AsyncStockItemsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_item", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
     async def update(
-        self, key: str, body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Updates a Stock Item.
 
@@ -10118,6 +12457,7 @@ class AsyncStockItemsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PutStockItems.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import put_stock_items_key as _op
         from ..models.put_stock_items import PutStockItems
@@ -10133,10 +12473,17 @@ class AsyncStockItemsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Item.
 
         ### Endpoint Availability
@@ -10150,12 +12497,27 @@ class AsyncStockItemsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import delete_stock_items_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncStockItemsResourceWithRawResponse:
+    """`client.with_raw_response.stock_items`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncStockItemsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncStockMovementsResource(_Resource):
@@ -10171,6 +12533,8 @@ class AsyncStockMovementsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[StockMovement, StockMovementList]:
         """Returns all Stock Movements.
 
@@ -10193,6 +12557,7 @@ class AsyncStockMovementsResource(_Resource):
             items_per_page: Returns the given number of Stock Movements per request.
             attributes: Specify the attributes that you want to expose for the Stock Movements (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements as _op
         from ..models.stock_movement_list import StockMovementList
@@ -10207,9 +12572,17 @@ class AsyncStockMovementsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockMovementList.from_dict, progress, "stock_movements", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> StockMovement:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockMovement:
         """Returns a Stock Movement.
 
         ### Endpoint Availability
@@ -10226,11 +12599,13 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Movement (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements_key as _op
         from ..models.stock_movement import StockMovement
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10239,6 +12614,9 @@ class AsyncStockMovementsResource(_Resource):
         body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Creates a Stock Movement.
 
@@ -10254,6 +12632,7 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             body: a PostStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PostStockMovements.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import post_stock_movements as _op
         from ..models.post_stock_movements import PostStockMovements
@@ -10270,11 +12649,18 @@ class AsyncStockMovementsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_movement", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
     async def update(
-        self, key: str, body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Updates a Stock Movement.
 
@@ -10290,6 +12676,7 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PutStockMovements.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import put_stock_movements_key as _op
         from ..models.put_stock_movements import PutStockMovements
@@ -10305,10 +12692,17 @@ class AsyncStockMovementsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Movement.
 
         ### Endpoint Availability
@@ -10322,12 +12716,26 @@ class AsyncStockMovementsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import delete_stock_movements_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncStockMovementsResourceWithRawResponse:
+    """`client.with_raw_response.stock_movements`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncStockMovementsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAnalysisTypeCategoriesResource(_Resource):
@@ -10341,6 +12749,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """Returns all Analysis Type Categories.
 
@@ -10359,6 +12769,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             items_per_page: Returns the given number of Analysis Type Categories per request.
             attributes: Specify the attributes that you want to expose for the Analysis Type Categories (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories as _op
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
@@ -10376,6 +12787,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories", False
         )
@@ -10387,6 +12799,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10407,7 +12821,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10419,7 +12834,14 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             label="analysis_type_categories",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AnalysisTypeCategory:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisTypeCategory:
         """Returns a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10434,11 +12856,13 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type Category (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10447,6 +12871,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         body: PostAnalysisTypeCategories
         | PostAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Creates a Analysis Type Category.
 
@@ -10461,6 +12889,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
 
         Args:
             body: a PostAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PostAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import post_analysis_type_categories as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10478,6 +12907,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10487,6 +12917,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         body: PutAnalysisTypeCategories
         | PutAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Updates a Analysis Type Category.
 
@@ -10502,6 +12936,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PutAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import put_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10519,10 +12954,17 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10536,12 +12978,27 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncAnalysisTypeCategoriesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_type_categories`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAnalysisTypeCategoriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAnalysisTypesResource(_Resource):
@@ -10556,6 +13013,8 @@ class AsyncAnalysisTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AnalysisType, AnalysisTypeList]:
         """Returns all Analysis Types.
 
@@ -10575,6 +13034,7 @@ class AsyncAnalysisTypesResource(_Resource):
             items_per_page: Returns the given number of Analysis Types per request.
             attributes: Specify the attributes that you want to expose for the Analysis Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types as _op
         from ..models.analysis_type_list import AnalysisTypeList
@@ -10591,6 +13051,7 @@ class AsyncAnalysisTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types", False)
 
     async def changes(
@@ -10600,6 +13061,8 @@ class AsyncAnalysisTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[AnalysisType, AnalysisTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10620,7 +13083,8 @@ class AsyncAnalysisTypesResource(_Resource):
         from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10632,7 +13096,14 @@ class AsyncAnalysisTypesResource(_Resource):
             label="analysis_types",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AnalysisType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisType:
         """Returns a Analysis Type.
 
         ### Endpoint Availability
@@ -10643,16 +13114,24 @@ class AsyncAnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
 
     async def update(
-        self, key: str, body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisType:
         """Updates a Analysis Type.
 
@@ -10664,6 +13143,7 @@ class AsyncAnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypesAnalysisType or a dict of its fields (wrapped as {'analysis_type': ...} for you), or a PutAnalysisTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import put_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
@@ -10679,8 +13159,20 @@ class AsyncAnalysisTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
+
+
+class AsyncAnalysisTypesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAnalysisTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessActivityTypesResource(_Resource):
@@ -10692,6 +13184,8 @@ class AsyncBusinessActivityTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessActivityType, BusinessActivityTypeList]:
         """Returns all Business Activity Types.
 
@@ -10705,16 +13199,25 @@ class AsyncBusinessActivityTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types as _op
         from ..models.business_activity_type_list import BusinessActivityTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessActivityType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessActivityType:
         """Returns a Business Activity Type.
 
         ### Endpoint Availability
@@ -10726,19 +13229,35 @@ class AsyncBusinessActivityTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types_key as _op
         from ..models.business_activity_type import BusinessActivityType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessActivityType.from_dict)
+
+
+class AsyncBusinessActivityTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_activity_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessActivityTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBusinessSettingsResource(_Resource):
     """/business_settings: get, update."""
 
-    async def get(self) -> BusinessSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessSettings:
         """Returns all Business Settings.
 
         ### Endpoint Availability
@@ -10750,16 +13269,25 @@ class AsyncBusinessSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import get_business_settings as _op
         from ..models.business_settings import BusinessSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
     async def update(
-        self, body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any]
+        self,
+        body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessSettings:
         """Updates a Business Settings.
 
@@ -10775,6 +13303,7 @@ class AsyncBusinessSettingsResource(_Resource):
 
         Args:
             body: a PutBusinessSettingsBusinessSettings or a dict of its fields (wrapped as {'business_settings': ...} for you), or a PutBusinessSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import put_business_settings as _op
         from ..models.business_settings import BusinessSettings
@@ -10792,8 +13321,18 @@ class AsyncBusinessSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
+
+
+class AsyncBusinessSettingsResourceWithRawResponse:
+    """`client.with_raw_response.business_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessTypesResource(_Resource):
@@ -10805,6 +13344,8 @@ class AsyncBusinessTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessType, BusinessTypeList]:
         """Returns all Business Types.
 
@@ -10818,14 +13359,23 @@ class AsyncBusinessTypesResource(_Resource):
             items_per_page: Returns the given number of For Business Types per request.
             attributes: Specify the attributes that you want to expose for the For Business Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types as _op
         from ..models.business_type_list import BusinessTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessType:
         """Returns a Business Type.
 
         ### Endpoint Availability
@@ -10837,19 +13387,35 @@ class AsyncBusinessTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the For Business Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types_key as _op
         from ..models.business_type import BusinessType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessType.from_dict)
+
+
+class AsyncBusinessTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCisSettingsResource(_Resource):
     """/cis_settings: get, update."""
 
-    async def get(self) -> CisSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CisSettings:
         """Returns all Cis Settings.
 
         ### Endpoint Availability
@@ -10861,16 +13427,25 @@ class AsyncCisSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import get_cis_settings as _op
         from ..models.cis_settings import CisSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
 
     async def update(
-        self, body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any]
+        self,
+        body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CisSettings:
         """Updates a Cis Settings.
 
@@ -10886,6 +13461,7 @@ class AsyncCisSettingsResource(_Resource):
 
         Args:
             body: a PutCisSettingsCisSettings or a dict of its fields (wrapped as {'cis_settings': ...} for you), or a PutCisSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import put_cis_settings as _op
         from ..models.cis_settings import CisSettings
@@ -10901,14 +13477,29 @@ class AsyncCisSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
+
+
+class AsyncCisSettingsResourceWithRawResponse:
+    """`client.with_raw_response.cis_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCisSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncDatevSettingsResource(_Resource):
     """/datev_settings: get, update."""
 
-    async def get(self) -> DatevSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DatevSettings:
         """Returns all Datev Settings.
 
         ### Endpoint Availability
@@ -10920,16 +13511,25 @@ class AsyncDatevSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import get_datev_settings as _op
         from ..models.datev_settings import DatevSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
 
     async def update(
-        self, body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any]
+        self,
+        body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DatevSettings:
         """Updates a Datev Settings.
 
@@ -10945,6 +13545,7 @@ class AsyncDatevSettingsResource(_Resource):
 
         Args:
             body: a PutDatevSettingsDatevSettings or a dict of its fields (wrapped as {'datev_settings': ...} for you), or a PutDatevSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import put_datev_settings as _op
         from ..models.datev_settings import DatevSettings
@@ -10960,14 +13561,29 @@ class AsyncDatevSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
+
+
+class AsyncDatevSettingsResourceWithRawResponse:
+    """`client.with_raw_response.datev_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncDatevSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncFinancialSettingsResource(_Resource):
     """/financial_settings: get, update."""
 
-    async def get(self) -> FinancialSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> FinancialSettings:
         """Returns all Financial Settings.
 
         ### Endpoint Availability
@@ -10980,16 +13596,25 @@ class AsyncFinancialSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import get_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
     async def update(
-        self, body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any]
+        self,
+        body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FinancialSettings:
         """Updates a Financial Settings.
 
@@ -11006,6 +13631,7 @@ class AsyncFinancialSettingsResource(_Resource):
 
         Args:
             body: a PutFinancialSettingsFinancialSettings or a dict of its fields (wrapped as {'financial_settings': ...} for you), or a PutFinancialSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import put_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
@@ -11023,14 +13649,29 @@ class AsyncFinancialSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
+
+
+class AsyncFinancialSettingsResourceWithRawResponse:
+    """`client.with_raw_response.financial_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncFinancialSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncInvoiceSettingsResource(_Resource):
     """/invoice_settings: get, update."""
 
-    async def get(self) -> InvoiceSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> InvoiceSettings:
         """Returns all Invoice Settings.
 
         ### Endpoint Availability
@@ -11043,16 +13684,25 @@ class AsyncInvoiceSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import get_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
     async def update(
-        self, body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any]
+        self,
+        body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InvoiceSettings:
         """Updates a Invoice Settings.
 
@@ -11069,6 +13719,7 @@ class AsyncInvoiceSettingsResource(_Resource):
 
         Args:
             body: a PutInvoiceSettingsInvoiceSettings or a dict of its fields (wrapped as {'invoice_settings': ...} for you), or a PutInvoiceSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import put_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
@@ -11084,8 +13735,18 @@ class AsyncInvoiceSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
+
+
+class AsyncInvoiceSettingsResourceWithRawResponse:
+    """`client.with_raw_response.invoice_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncInvoiceSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncLegalFormTypesResource(_Resource):
@@ -11097,6 +13758,8 @@ class AsyncLegalFormTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LegalFormType, LegalFormTypeList]:
         """Returns all Legal Form Types.
 
@@ -11110,16 +13773,25 @@ class AsyncLegalFormTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types as _op
         from ..models.legal_form_type_list import LegalFormTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LegalFormType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LegalFormType:
         """Returns a Legal Form Type.
 
         ### Endpoint Availability
@@ -11131,13 +13803,24 @@ class AsyncLegalFormTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types_key as _op
         from ..models.legal_form_type import LegalFormType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LegalFormType.from_dict)
+
+
+class AsyncLegalFormTypesResourceWithRawResponse:
+    """`client.with_raw_response.legal_form_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLegalFormTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountriesOfRegistrationResource(_Resource):
@@ -11149,6 +13832,8 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Country Of Registrations.
 
@@ -11162,16 +13847,25 @@ class AsyncCountriesOfRegistrationResource(_Resource):
             items_per_page: Returns the given number of Registered Countries per request.
             attributes: Specify the attributes that you want to expose for the Registered Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "countries_of_registration", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Of Registration.
 
         ### Endpoint Availability
@@ -11183,13 +13877,24 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Registered Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountriesOfRegistrationResourceWithRawResponse:
+    """`client.with_raw_response.countries_of_registration`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountriesOfRegistrationResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxDeterminationsResource(_Resource):
@@ -11213,6 +13918,8 @@ class AsyncTaxDeterminationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxRate, TaxRateList]:
         """Returns all Tax Determinations.
 
@@ -11242,6 +13949,7 @@ class AsyncTaxDeterminationsResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_determinations import get_tax_determinations as _op
         from ..models.get_tax_determinations_artefact_line_goods_services_type import (
@@ -11271,7 +13979,16 @@ class AsyncTaxDeterminationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations", False)
+
+
+class AsyncTaxDeterminationsResourceWithRawResponse:
+    """`client.with_raw_response.tax_determinations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxDeterminationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
 
 
 class AsyncTaxOfficesResource(_Resource):
@@ -11283,6 +14000,8 @@ class AsyncTaxOfficesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxOffice, TaxOfficeList]:
         """Returns all Tax Offices.
 
@@ -11296,14 +14015,23 @@ class AsyncTaxOfficesResource(_Resource):
             items_per_page: Returns the given number of Tax Offices per request.
             attributes: Specify the attributes that you want to expose for the Tax Offices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices as _op
         from ..models.tax_office_list import TaxOfficeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxOffice:
         """Returns a Tax Office.
 
         ### Endpoint Availability
@@ -11315,13 +14043,24 @@ class AsyncTaxOfficesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Office (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices_key as _op
         from ..models.tax_office import TaxOffice
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxOffice.from_dict)
+
+
+class AsyncTaxOfficesResourceWithRawResponse:
+    """`client.with_raw_response.tax_offices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxOfficesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxProfilesResource(_Resource):
@@ -11334,6 +14073,8 @@ class AsyncTaxProfilesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxProfile, TaxProfileList]:
         """Returns all Tax Profiles.
 
@@ -11353,6 +14094,7 @@ class AsyncTaxProfilesResource(_Resource):
             items_per_page: Returns the given number of Tax Profiles per request.
             attributes: Specify the attributes that you want to expose for the Tax Profiles (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles as _op
         from ..models.tax_profile_list import TaxProfileList
@@ -11364,6 +14106,7 @@ class AsyncTaxProfilesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles", False)
 
     async def changes(
@@ -11373,6 +14116,8 @@ class AsyncTaxProfilesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[TaxProfile, TaxProfileList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11393,7 +14138,8 @@ class AsyncTaxProfilesResource(_Resource):
         from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -11405,7 +14151,14 @@ class AsyncTaxProfilesResource(_Resource):
             label="tax_profiles",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxProfile:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxProfile:
         """Returns a Tax Profile.
 
         ### Endpoint Availability
@@ -11422,16 +14175,24 @@ class AsyncTaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Profile (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles_key as _op
         from ..models.tax_profile import TaxProfile
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
 
     async def update(
-        self, key: str, body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxProfile:
         """Updates a Tax Profile.
 
@@ -11449,6 +14210,7 @@ class AsyncTaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxProfilesTaxProfile or a dict of its fields (wrapped as {'tax_profile': ...} for you), or a PutTaxProfiles.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import put_tax_profiles_key as _op
         from ..models.put_tax_profiles import PutTaxProfiles
@@ -11464,8 +14226,20 @@ class AsyncTaxProfilesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
+
+
+class AsyncTaxProfilesResourceWithRawResponse:
+    """`client.with_raw_response.tax_profiles`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxProfilesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncTaxRatesResource(_Resource):
@@ -11484,6 +14258,8 @@ class AsyncTaxRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxRate, TaxRateList]:
         """Returns all Tax Rates.
 
@@ -11512,6 +14288,7 @@ class AsyncTaxRatesResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates as _op
         from ..models.tax_rate_list import TaxRateList
@@ -11529,6 +14306,7 @@ class AsyncTaxRatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_rates", False)
 
     async def changes(
@@ -11538,6 +14316,8 @@ class AsyncTaxRatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[TaxRate, TaxRateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11558,7 +14338,8 @@ class AsyncTaxRatesResource(_Resource):
         from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -11571,7 +14352,13 @@ class AsyncTaxRatesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, date: datetime.date | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        date: datetime.date | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Returns a Tax Rate.
 
@@ -11593,15 +14380,24 @@ class AsyncTaxRatesResource(_Resource):
             key: the record's id.
             date: Use this to show the tax rate percentage on the given date
             attributes: Specify the attributes that you want to expose for the Tax Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates_key as _op
         from ..models.tax_rate import TaxRate
 
         request = _op.build_request(key, **given(date=date, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    async def create(self, body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any]) -> TaxRate:
+    async def create(
+        self,
+        body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> TaxRate:
         """Creates a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11611,6 +14407,7 @@ class AsyncTaxRatesResource(_Resource):
 
         Args:
             body: a PostTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PostTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import post_tax_rates as _op
         from ..models.post_tax_rates import PostTaxRates
@@ -11626,11 +14423,18 @@ class AsyncTaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
     async def update(
-        self, key: str, body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Updates a Tax Rate (US only).
 
@@ -11642,6 +14446,7 @@ class AsyncTaxRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PutTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import put_tax_rates_key as _op
         from ..models.put_tax_rates import PutTaxRates
@@ -11657,10 +14462,17 @@ class AsyncTaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11670,12 +14482,27 @@ class AsyncTaxRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import delete_tax_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncTaxRatesResourceWithRawResponse:
+    """`client.with_raw_response.tax_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncTaxReturnFrequenciesResource(_Resource):
@@ -11689,6 +14516,8 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Tax Return Frequencies.
 
@@ -11703,6 +14532,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
             items_per_page: Returns the given number of Tax Submission Frequency Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies as _op
         from ..models.base_list import BaseList
@@ -11715,9 +14545,17 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Tax Return Frequency.
 
         ### Endpoint Availability
@@ -11729,13 +14567,24 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncTaxReturnFrequenciesResourceWithRawResponse:
+    """`client.with_raw_response.tax_return_frequencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxReturnFrequenciesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxSchemesResource(_Resource):
@@ -11747,6 +14596,8 @@ class AsyncTaxSchemesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxScheme, TaxSchemeList]:
         """Returns all Tax Schemes.
 
@@ -11760,14 +14611,23 @@ class AsyncTaxSchemesResource(_Resource):
             items_per_page: Returns the given number of Tax Schemes per request.
             attributes: Specify the attributes that you want to expose for the Tax Schemes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes as _op
         from ..models.tax_scheme_list import TaxSchemeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxScheme:
         """Returns a Tax Scheme.
 
         ### Endpoint Availability
@@ -11779,13 +14639,24 @@ class AsyncTaxSchemesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Scheme (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes_key as _op
         from ..models.tax_scheme import TaxScheme
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxScheme.from_dict)
+
+
+class AsyncTaxSchemesResourceWithRawResponse:
+    """`client.with_raw_response.tax_schemes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxSchemesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxTypesResource(_Resource):
@@ -11797,6 +14668,8 @@ class AsyncTaxTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxType, TaxTypeList]:
         """Returns all Tax Types.
 
@@ -11810,14 +14683,23 @@ class AsyncTaxTypesResource(_Resource):
             items_per_page: Returns the given number of Tax Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types as _op
         from ..models.tax_type_list import TaxTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxType:
         """Returns a Tax Type.
 
         ### Endpoint Availability
@@ -11829,19 +14711,35 @@ class AsyncTaxTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types_key as _op
         from ..models.tax_type import TaxType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxType.from_dict)
+
+
+class AsyncTaxTypesResourceWithRawResponse:
+    """`client.with_raw_response.tax_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncMigrationsResource(_Resource):
     """/migrations: get, update."""
 
-    async def get(self) -> Migration:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Migration:
         """Returns all Migrations.
 
         ### Endpoint Availability
@@ -11854,16 +14752,25 @@ class AsyncMigrationsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import get_migrations as _op
         from ..models.migration import Migration
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Migration.from_dict)
 
     async def update(
-        self, body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any]
+        self,
+        body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Migration:
         """Updates a Migrations.
 
@@ -11880,6 +14787,7 @@ class AsyncMigrationsResource(_Resource):
 
         Args:
             body: a PutMigrationsMigrations or a dict of its fields (wrapped as {'migrations': ...} for you), or a PutMigrations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import put_migrations as _op
         from ..models.migration import Migration
@@ -11895,8 +14803,18 @@ class AsyncMigrationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Migration.from_dict)
+
+
+class AsyncMigrationsResourceWithRawResponse:
+    """`client.with_raw_response.migrations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncMigrationsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncMigrationTaxReturnsResource(_Resource):
@@ -11908,6 +14826,8 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[MigrationTaxReturn, MigrationTaxReturnList]:
         """Returns all Migration Tax Returns.
 
@@ -11925,16 +14845,25 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             items_per_page: Returns the given number of Migration Tax Returns per request.
             attributes: Specify the attributes that you want to expose for the Migration Tax Returns (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns as _op
         from ..models.migration_tax_return_list import MigrationTaxReturnList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> MigrationTaxReturn:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> MigrationTaxReturn:
         """Returns a Migration Tax Return.
 
         ### Endpoint Availability
@@ -11950,11 +14879,13 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Migration Tax Return (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
         from ..models.migration_tax_return import MigrationTaxReturn
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 
@@ -11965,6 +14896,9 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MigrationTaxReturn:
         """Creates a Migration Tax Return.
 
@@ -11981,6 +14915,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         Args:
             body: a PostMigrationTaxReturnsMigrationTaxReturn or a dict of its fields (wrapped as {'migration_tax_return': ...} for you), or a PostMigrationTaxReturns.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import post_migration_tax_returns as _op
         from ..models.migration_tax_return import MigrationTaxReturn
@@ -11999,14 +14934,30 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "migration_tax_return", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
+
+
+class AsyncMigrationTaxReturnsResourceWithRawResponse:
+    """`client.with_raw_response.migration_tax_returns`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncMigrationTaxReturnsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
 
 
 class AsyncEmailSettingsResource(_Resource):
     """/email_settings: get, update."""
 
-    async def get(self) -> EmailSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EmailSettings:
         """Returns all Email Settings.
 
         ### Endpoint Availability
@@ -12018,16 +14969,25 @@ class AsyncEmailSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import get_email_settings as _op
         from ..models.email_settings import EmailSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
 
     async def update(
-        self, body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any]
+        self,
+        body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> EmailSettings:
         """Updates a Email Settings.
 
@@ -12043,6 +15003,7 @@ class AsyncEmailSettingsResource(_Resource):
 
         Args:
             body: a PutEmailSettingsEmailSettings or a dict of its fields (wrapped as {'email_settings': ...} for you), or a PutEmailSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import put_email_settings as _op
         from ..models.email_settings import EmailSettings
@@ -12058,44 +15019,76 @@ class AsyncEmailSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
+
+
+class AsyncEmailSettingsResourceWithRawResponse:
+    """`client.with_raw_response.email_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEmailSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessesResource(_Resource):
     """/businesses: list, get, update."""
 
-    def list(self, *, progress: ProgressOption = None) -> AsyncPager[Business, BusinessList]:
+    def list(
+        self,
+        *,
+        progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AsyncPager[Business, BusinessList]:
         """
 
         Returns all Businesses
 
         Args:
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses as _op
         from ..models.business_list import BusinessList
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
-    async def get(self, key: str) -> Business:
+    async def get(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Business:
         """
 
         Returns a Business
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses_key as _op
         from ..models.business import Business
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Business.from_dict)
 
     async def update(
-        self, key: str, body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Business:
         """
 
@@ -12104,6 +15097,7 @@ class AsyncBusinessesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessesBusiness or a dict of its fields (wrapped as {'business': ...} for you), or a PutBusinesses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import put_businesses_key as _op
         from ..models.business import Business
@@ -12119,32 +15113,60 @@ class AsyncBusinessesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Business.from_dict)
+
+
+class AsyncBusinessesResourceWithRawResponse:
+    """`client.with_raw_response.businesses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncUserResource(_Resource):
     """/user: get, update."""
 
-    async def get(self) -> User:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Returns the User
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import get_user as _op
         from ..models.user import User
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, User.from_dict)
 
-    async def update(self, body: PutUser | PutUserUser | Mapping[str, Any]) -> User:
+    async def update(
+        self,
+        body: PutUser | PutUserUser | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Updates the User
 
         Args:
             body: a PutUserUser or a dict of its fields (wrapped as {'user': ...} for you), or a PutUser.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import put_user as _op
         from ..models.put_user import PutUser
@@ -12160,5 +15182,15 @@ class AsyncUserResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, User.from_dict)
+
+
+class AsyncUserResourceWithRawResponse:
+    """`client.with_raw_response.user`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncUserResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
