@@ -212,7 +212,6 @@ def _status_fields(response: httpx.Response) -> dict[str, Any]:
     }
 
 
-
 class BadRequestError(APIStatusError):
     """400: the request was malformed."""
 
