@@ -16,6 +16,10 @@ from openapi_python_client.parser.errors import GeneratorError
 from . import codegen_cache, extension, fast_copy, wire_code
 from .layout import CONFIG_FILE, TEMPLATES
 
+#: Modules openapi-python-client always writes that overlays/package replaces whole: the
+#: error tree (errors.py) is hand-written and needs nothing of the spec.
+OVERLAY_REPLACES = ("errors.py",)
+
 
 class CodegenError(RuntimeError):
     """openapi-python-client could not generate everything the spec describes."""
@@ -80,3 +84,5 @@ def _render(
     if errors:
         listing = "\n".join(f"  - {_describe(error)}" for error in errors)
         raise CodegenError(f"openapi-python-client reported {len(errors)} problem(s):\n{listing}")
+    for name in OVERLAY_REPLACES:  # ours are plain modules in overlays/package
+        (package_dir / name).unlink()

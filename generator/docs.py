@@ -38,6 +38,8 @@ GUIDE_NAV = [
     ("Retries, limits and errors", "guides/retries.md"),
     ("Errors: what each means, what to do", "guides/errors.md"),
     ("Attachments as files", "guides/attachments.md"),
+    ("Requests and answers: raw responses, extras, User-Agent", "guides/requests.md"),
+    ("Logging and tracing", "guides/observability.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),
     ("Where the live API differs from its spec", "guides/live-api.md"),
@@ -243,6 +245,13 @@ def _method_section(resource: str, method: dict[str, Any]) -> list[str]:
             "",
         ]
     lines += ["Example:", "", "```python", _example(resource, method), "```", ""]
+    body_extra = ", `extra_body=`" if body else ""
+    lines += [
+        f"Also takes `extra_headers=`, `extra_query=`{body_extra}; "
+        f"`client.with_raw_response.{resource}.{method['name']}(...)` answers the HTTP response "
+        "with the result ([Requests and answers](../../guides/requests.md)).",
+        "",
+    ]
     if method.get("description"):
         lines += [_demote(method["description"]), ""]
     return lines

@@ -1,7 +1,8 @@
 """The resource facade as plain data: which resources the spec's paths form, and their methods.
 
-`describe(spec)` is what the overlay templates `_resources.py.jinja` and `resources/*.py.jinja`
-render; every name in it (api modules, model classes, keyword arguments) is derived the way
+`describe(spec)` is what the overlay templates `resources/_classes.jinja` (through
+`resources/_sync.py.jinja` and `_async.py.jinja`) and `resources/_mixins.py.jinja` render;
+every name in it (api modules, model classes, keyword arguments) is derived the way
 openapi-python-client derives the generated code's names, so the facade calls that code.
 """
 
@@ -188,12 +189,17 @@ def _code(method: dict[str, Any]) -> None:
             if body
             else []
         )
-        + (["*"] if keyword or method["kind"] == "list" or method["idempotent"] else [])
+        + ["*"]
         + [p["signature"] for p in keyword]
         + (["idempotency_id: str | bool = True"] if method["idempotent"] else [])
         + (["progress: ProgressOption = None"] if method["kind"] == "list" else [])
+        + _EXTRA_SIGNATURE
+        + ([_EXTRA_BODY_SIGNATURE] if body else [])
     )
     method["call"] = ", ".join([*positional, *fixed, f"**given({', '.join(call)})"])
+    method["extras"] = ", ".join(
+        ["extra_headers", "extra_query", *(["extra_body"] if body else [])]
+    )
     method["imports"] = sorted(
         {(p["enum"]["module"], p["enum"]["class"]) for p in params if p["enum"]}
         | (
@@ -226,6 +232,18 @@ def _code(method: dict[str, Any]) -> None:
     method["annotation"], method["result"] = _result(returns, optional=method["kind"] == "delete")
     method["assign"] = "" if returns["kind"] == "none" else "response = "
     method["doc"] = _escape(_doc(method, keyword))
+
+
+# Every facade method takes these last (`_extras.py`); writes also take `extra_body`.
+_EXTRA_SIGNATURE = [
+    "extra_headers: Mapping[str, HeaderValue] | None = None",
+    "extra_query: Mapping[str, Any] | None = None",
+]
+_EXTRA_BODY_SIGNATURE = "extra_body: Mapping[str, Any] | None = None"
+_EXTRAS_DOC = (
+    "extra_headers, extra_query{body}: sent to the API as given, merged last (Authorization "
+    "and X-Business only as override(value)); see the guide Requests and answers."
+)
 
 
 def _accept(method: dict[str, Any]) -> str:
@@ -275,6 +293,7 @@ def _doc(method: dict[str, Any], keyword: list[dict[str, Any]]) -> str:
         args.append(_IDEMPOTENCY_DOC)
     if method["kind"] == "list":
         args.append("progress: a callable (done, total) or True for a progress bar on stderr.")
+    args.append(_EXTRAS_DOC.format(body=", extra_body" if method["body"] is not None else ""))
     if args:
         lines += ["", "Args:", *(f"    {arg}" for arg in args)]
     return "\n".join(lines)

@@ -14,25 +14,33 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._business import BusinessProfile as BusinessProfile
-    from ._limits import Limits as Limits
-    from ._local_limits import LocalLimits as LocalLimits
+    from ._extras import override as override
+    from ._raw_response import RawResponse as RawResponse
+    from ._raw_response import async_to_raw_response as async_to_raw_response
+    from ._raw_response import to_raw_response as to_raw_response
     from ._retry import RetryPolicy as RetryPolicy
     from ._sage import AsyncSageAccounting as AsyncSageAccounting
     from ._sage import SageAccounting as SageAccounting
     from ._token import Token as Token
     from .client import AuthenticatedClient as AuthenticatedClient
     from .client import Client as Client
+    from .limits import Limits as Limits
+    from .limits import LocalLimits as LocalLimits
 
 _LAZY: dict[str, str] = {
     "AsyncSageAccounting": "._sage",
     "AuthenticatedClient": ".client",
     "BusinessProfile": "._business",
     "Client": ".client",
-    "Limits": "._limits",
-    "LocalLimits": "._local_limits",
+    "Limits": ".limits",
+    "LocalLimits": ".limits",
+    "RawResponse": "._raw_response",
     "RetryPolicy": "._retry",
     "SageAccounting": "._sage",
     "Token": "._token",
+    "async_to_raw_response": "._raw_response",
+    "override": "._extras",
+    "to_raw_response": "._raw_response",
 }
 
 __all__ = (
@@ -42,9 +50,13 @@ __all__ = (
     "Client",
     "Limits",
     "LocalLimits",
+    "RawResponse",
     "RetryPolicy",
     "SageAccounting",
     "Token",
+    "async_to_raw_response",
+    "override",
+    "to_raw_response",
 )
 
 

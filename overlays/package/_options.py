@@ -8,6 +8,8 @@ request extension set where the request is built (see `CallOptions.apply`).
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,14 +17,14 @@ from typing import Any
 import attrs
 import httpx
 
-from ._limits import Limits
-from ._local_limits import LocalLimits
+from ._extras import Extras, resolve
 from ._response_body import MAX_RESPONSE_BYTES
 from ._retry import POLICY_EXTENSION, RetryPolicy
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL
 from .auth._refusals import check_ttl
 from .auth._store import MemoryTokenStore, TokenStore
+from .limits import Limits, LocalLimits
 
 API_BASE_URL = "https://api.accounting.sage.com/v3.1"
 
@@ -60,13 +62,51 @@ def _clock(clock: Callable[[], float] | None) -> Callable[[], float]:
     return time.time if clock is None else clock
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110's token: a product's name or version
+
+
+def _check_app_info(value: object) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(part, str) and _TOKEN.fullmatch(part) for part in value)
+    ):
+        raise ValueError(
+            f"app_info must be (name, version), each a word without spaces or slashes such as "
+            f'("MyApp", "2.1"), not {value!r}'
+        )
+    return (value[0], value[1])
+
+
+@functools.cache
+def _library_agent() -> str:
+    import platform
+
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        ours = version("sage-accounting")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        ours = "0+unknown"
+    return f"sage-accounting/{ours} (python {platform.python_version()}; httpx {httpx.__version__})"
+
+
+def user_agent(app_info: tuple[str, str] | None) -> str:
+    """The User-Agent of every request a client sends (a header of the caller's wins)."""
+    agent = _library_agent()
+    return agent if app_info is None else f"{agent} {app_info[0]}/{app_info[1]}"
+
+
 @attrs.frozen(kw_only=True)
 class ClientOptions:
     """What a client is configured with; the keywords of `SageAccounting(...)` but the
     transport, the httpx client and the business (see `SageAccounting` for each).
 
     `max_response_bytes`: the largest answer body the client reads (32 MiB by default, counted
-    as sent and once decompressed; None: no limit); a larger one is a `ResponseTooLargeError`."""
+    as sent and once decompressed; None: no limit); a larger one is a `ResponseTooLargeError`.
+    `app_info`: `("MyApp", "2.1")` appends `MyApp/2.1` to the User-Agent."""
 
     client_id: str | None = None
     client_secret: str | None = attrs.field(default=None, repr=False)
@@ -83,6 +123,7 @@ class ClientOptions:
     retry_policy: RetryPolicy | None = None
     limits: Limits | None = DEFAULT
     max_response_bytes: int | None = attrs.field(default=MAX_RESPONSE_BYTES, validator=_check_size)
+    app_info: tuple[str, str] | None = attrs.field(default=None, converter=_check_app_info)
 
     def __attrs_post_init__(self) -> None:
         policy = self.retry_policy
@@ -95,6 +136,11 @@ class ClientOptions:
         if self.retry_policy is not None:
             return self.retry_policy
         return RetryPolicy(max_retries=self.max_retries)
+
+    @property
+    def user_agent(self) -> str:
+        """`sage-accounting/<version> (python <version>; httpx <version>)`, then `app_info`."""
+        return user_agent(self.app_info)
 
     def make_limits(self) -> Limits | None:
         """The client-side limits: a fresh `LocalLimits` unless the caller chose."""
@@ -115,6 +161,7 @@ class CallOptions:
 
     policy: RetryPolicy
     timeout: float | httpx.Timeout | None  # None: the httpx client's own
+    extras: Extras | None = None  # extra headers, query, body of every call (`_extras.py`)
 
     def evolve(
         self,
@@ -123,6 +170,7 @@ class CallOptions:
         retry_post: bool | None,
         deadline: float | _Default | None,
         timeout: float | httpx.Timeout | None,
+        extras: Extras | None = None,
     ) -> CallOptions:
         changes: dict[str, Any] = {}
         if max_retries is not None:
@@ -132,11 +180,17 @@ class CallOptions:
         if not isinstance(deadline, _Default):
             changes["deadline"] = deadline
         policy = attrs.evolve(self.policy, **changes)
-        return CallOptions(policy, self.timeout if timeout is None else timeout)
+        if extras is not None and self.extras is not None:
+            extras = self.extras.then(extras)
+        return CallOptions(
+            policy, self.timeout if timeout is None else timeout, extras or self.extras
+        )
 
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
         """The keyword arguments of `httpx.Client.request` for `request`, with these options:
-        the retry policy as a request extension (read by the retry transport), the timeout."""
+        the retry policy as a request extension (read by the retry transport), the timeout,
+        this client's extras and then the call's (`_extras.resolve`)."""
+        request = resolve(request, self.extras)
         extensions = {**request.get("extensions", {}), POLICY_EXTENSION: self.policy}
         if self.timeout is None:
             return {**request, "extensions": extensions}

@@ -138,18 +138,26 @@ def page_request(first: Request, number: int, per_page: int) -> Request:
 
 def next_request(first: Request, link: str) -> Request:
     """A `$next` link: relative paths resolve against the client's API root, like the spec's."""
-    return {"method": "get", "url": link, "headers": first.get("headers") or {}}
+    request = {"method": "get", "url": link, "headers": first.get("headers") or {}}
+    return _carrying(first, request)
 
 
 def deletions_request(first: Request, since: datetime.datetime) -> Request:
     """One record of the list's deletions since `since`: is there any?"""
     params = {"deleted_since": since.isoformat(), "items_per_page": 1}
-    return {
+    request = {
         "method": "get",
         "url": first["url"],
         "params": params,
         "headers": first.get("headers") or {},
     }
+    return _carrying(first, request)
+
+
+def _carrying(first: Request, request: Request) -> Request:
+    """`request` with the first page's extensions (the call's extras, its retry policy)."""
+    extensions = first.get("extensions")
+    return {**request, "extensions": extensions} if extensions else request
 
 
 def deleted_count(page: Envelope[Any]) -> int:

@@ -1,6 +1,7 @@
-"""Retries and limits as an httpx transport: 429s, 5xx and dropped connections are waited out.
+"""When to try a request again, and how long to wait first: 429s, 5xx and dropped connections.
 
-What is retried, and for which requests (also in the docs):
+The client's transport (`_transport.py`) asks an `Attempts` after every answer or failure of a
+call. What is retried, and for which requests (also in the docs):
 
 | failure                                | replay-safe requests | other POSTs (and PATCH)     |
 |----------------------------------------|----------------------|-----------------------------|
@@ -16,7 +17,7 @@ record as sending it once. Any other POST that may have reached Sage is not repe
 caller opts in, so a retry never creates a record twice. Waits honour `Retry-After` (seconds
 or an HTTP date), else exponential backoff with full jitter, capped; `max_retries` and a total
 `deadline` bound each call (an answer still arriving when the deadline has passed is an
-`APITimeoutError`). Each answer's body is read within `max_response_bytes` (`_response_body.py`).
+`APITimeoutError`).
 
 Every wait of a call is timed by cause (the limits' `acquire` says what held it; a retry's own
 wait is `retry_after` after a 429, else `backoff`) and summed in `RetryStats.waited`; a call
@@ -25,25 +26,24 @@ that waited more than `LOG_WAITS_OVER` seconds on limits or pauses says so once 
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 import httpx
 
-from ._budget import BACKOFF, RETRY_AFTER
+from ._exchange import next_attempt
 from ._idempotency import carries_idempotency_id
-from ._limits import Limits, Waited
-from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
+from ._logs import HTTP, shown_url
 from .errors import APIConnectionError, APITimeoutError
+from .limits import Waited
+from .limits._budget import BACKOFF, RETRY_AFTER
 
-logger = logging.getLogger("sage_accounting")
+logger = logging.getLogger(HTTP)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
@@ -52,8 +52,8 @@ POLICY_EXTENSION = "sage_accounting.retry_policy"
 #: A call that waited longer than this on client-side limits or pauses logs it at INFO.
 LOG_WAITS_OVER = 1.0
 
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_MAYBE_SENT = (
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAYBE_SENT = (
     httpx.ReadTimeout,
     httpx.WriteTimeout,
     httpx.RemoteProtocolError,
@@ -88,9 +88,9 @@ class RetryPolicy:
         return status == 429 or replay_safe or self.retry_post
 
     def may_retry_error(self, error: Exception, *, replay_safe: bool) -> bool:
-        if isinstance(error, _NEVER_SENT):
+        if isinstance(error, NEVER_SENT):
             return True
-        return isinstance(error, _MAYBE_SENT) and (replay_safe or self.retry_post)
+        return isinstance(error, MAYBE_SENT) and (replay_safe or self.retry_post)
 
 
 def replay_safe(request: httpx.Request) -> bool:
@@ -139,24 +139,34 @@ class RetryStats:
                 self.waited[cause] = self.waited.get(cause, 0.0) + seconds
 
 
-class _Attempts:
+class Attempts:
     """The retry decisions of one call, shared by the sync and async transports."""
 
-    def __init__(self, transport: _RetryCore, request: httpx.Request) -> None:
+    def __init__(
+        self,
+        request: httpx.Request,
+        *,
+        policy: RetryPolicy,
+        stats: RetryStats,
+        clock: Callable[[], float],
+        rng: random.Random,
+    ) -> None:
         extension = request.extensions.get(POLICY_EXTENSION)
-        self.policy: RetryPolicy = (
-            extension if isinstance(extension, RetryPolicy) else transport.policy
-        )
-        self.core = transport
+        self.policy: RetryPolicy = extension if isinstance(extension, RetryPolicy) else policy
+        self.stats = stats
+        self.clock = clock
+        self.rng = rng
         self.method = request.method.upper()
         self.request = request
         self.business = request.headers.get("x-business")
         self.attempt = 0
-        self.started = transport.clock()
+        self.started = clock()
         self.cause = BACKOFF  # what the wait before the next retry is for
         self._replay_safe: bool | None = None
         self._held: dict[str, float] | None = None  # seconds held by limits and pauses
         self._logged_wait = False
+        self.number = 0  # the request's attempt number, across resends (`_exchange`)
+        self.sent_at = 0.0
 
     @property
     def replay_safe(self) -> bool:
@@ -177,24 +187,49 @@ class _Attempts:
     def where(self) -> str:
         return f"{self.method} {self.url}"
 
-    def body_deadline(self) -> float | None:
-        """When an answer whose attempt is sent now must have arrived, on the core's clock."""
+    def sending(self) -> float | None:
+        """An attempt goes out now: count it on the request, log it at DEBUG; when its answer
+        must have arrived (on the transport's clock), None for no deadline."""
+        self.number = next_attempt(self.request)
+        if logger.isEnabledFor(logging.DEBUG):
+            self.sent_at = time.monotonic()
+            logger.debug("%s %s: sending, %s", self.method, self._shown, self._context)
         deadline = self.policy.deadline
-        return None if deadline is None else self.core.clock() + deadline
+        return None if deadline is None else self.clock() + deadline
+
+    @property
+    def _shown(self) -> str:
+        return shown_url(self.request.url)
+
+    @property
+    def _context(self) -> str:
+        business = f"business {self.business}" if self.business else "the lead business"
+        return f"attempt {self.number}, {business}"
+
+    def _answered(self, outcome: int | Exception) -> None:
+        """Log at DEBUG how the attempt ended: its status, or the error that ended it."""
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        what = f"HTTP {outcome}" if isinstance(outcome, int) else type(outcome).__name__
+        elapsed = time.monotonic() - self.sent_at
+        logger.debug(
+            "%s %s: %s in %.3fs, %s", self.method, self._shown, what, elapsed, self._context
+        )
 
     def _within_deadline(self, wait: float) -> bool:
         deadline = self.policy.deadline
-        return deadline is None or self.core.clock() + wait - self.started <= deadline
+        return deadline is None or self.clock() + wait - self.started <= deadline
 
     def after_response(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying this response, or None to hand it back."""
         status = response.status_code
+        self._answered(status)
         if self.attempt >= self.policy.max_retries or status not in RETRY_STATUSES:
             return None  # the common case decides without looking at the request
         if not self.policy.may_retry_status(status, replay_safe=self.replay_safe):
             return None
         asked = retry_after(response)
-        wait = asked if asked is not None else self.policy.backoff(self.attempt, self.core.rng)
+        wait = asked if asked is not None else self.policy.backoff(self.attempt, self.rng)
         if not self._within_deadline(wait):
             return None
         self.cause = RETRY_AFTER if status == 429 else BACKOFF
@@ -202,11 +237,12 @@ class _Attempts:
         return wait
 
     def after_error(self, error: Exception) -> float | None:
+        self._answered(error)
         if self.attempt >= self.policy.max_retries or not self.policy.may_retry_error(
             error, replay_safe=self.replay_safe
         ):
             return None
-        wait = self.policy.backoff(self.attempt, self.core.rng)
+        wait = self.policy.backoff(self.attempt, self.rng)
         if not self._within_deadline(wait):
             return None
         self.cause = BACKOFF
@@ -218,7 +254,7 @@ class _Attempts:
         once at INFO when limits or pauses held it more than `LOG_WAITS_OVER` seconds in all."""
         if not waited:
             return
-        self.core.stats.count_waits(waited)
+        self.stats.count_waits(waited)
         if self._held is None:
             self._held = {}
         for cause, seconds in waited.items():
@@ -233,7 +269,7 @@ class _Attempts:
 
     def _log(self, reason: str, wait: float, asked: bool) -> None:
         self.attempt += 1
-        self.core.stats.count_retry()
+        self.stats.count_retry()
         logger.debug(
             "retry %d/%d of %s after %s: waiting %.2fs%s",
             self.attempt,
@@ -253,152 +289,3 @@ class _Attempts:
         return APIConnectionError(
             f"{self.where}: {type(error).__name__} {tries}", method=self.method, url=self.url
         )
-
-
-class _RetryCore:
-    def __init__(
-        self,
-        *,
-        policy: RetryPolicy,
-        limits: Limits | None,
-        stats: RetryStats | None,
-        clock: Callable[[], float],
-        rng: random.Random | None,
-        max_response_bytes: int | None,
-    ) -> None:
-        self.max_response_bytes = max_response_bytes
-        self.policy = policy
-        self.limits = limits
-        self.stats = stats or RetryStats()
-        self.clock = clock
-        self.rng = rng or random.Random()
-
-
-class RetryTransport(httpx.BaseTransport, _RetryCore):
-    """Wraps a transport: limits before each attempt, retries after, typed connection errors."""
-
-    def __init__(
-        self,
-        inner: httpx.BaseTransport,
-        *,
-        policy: RetryPolicy | None = None,
-        limits: Limits | None = None,
-        stats: RetryStats | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
-    ) -> None:
-        _RetryCore.__init__(
-            self,
-            policy=policy or RetryPolicy(),
-            limits=limits,
-            stats=stats,
-            clock=clock,
-            rng=rng,
-            max_response_bytes=max_response_bytes,
-        )
-        self.inner = inner
-        self.sleep = sleep
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = _Attempts(self, request)
-        while True:
-            if self.limits is not None:
-                attempts.waited(self.limits.acquire(attempts.business))
-            try:
-                deadline = attempts.body_deadline()
-                response = self.inner.handle_request(request)
-                read_body(  # the slot is held until the answer is in
-                    request,
-                    response,
-                    limit=self.max_response_bytes,
-                    deadline=deadline,
-                    clock=self.clock,
-                )
-            except Exception as error:
-                wait = attempts.after_error(error)
-                if wait is None:
-                    if isinstance(error, (*_NEVER_SENT, *_MAYBE_SENT)):
-                        raise attempts.give_up(error) from error
-                    raise
-            else:
-                wait = attempts.after_response(response)
-                if wait is None:
-                    return response
-                response.close()
-                if response.status_code == 429 and self.limits is not None:
-                    self.limits.pause(wait)
-            finally:
-                if self.limits is not None:
-                    self.limits.release()
-            self.sleep(wait)
-            attempts.waited({attempts.cause: wait})
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class AsyncRetryTransport(httpx.AsyncBaseTransport, _RetryCore):
-    """The async twin of `RetryTransport`, with the same policy object."""
-
-    def __init__(
-        self,
-        inner: httpx.AsyncBaseTransport,
-        *,
-        policy: RetryPolicy | None = None,
-        limits: Limits | None = None,
-        stats: RetryStats | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
-    ) -> None:
-        _RetryCore.__init__(
-            self,
-            policy=policy or RetryPolicy(),
-            limits=limits,
-            stats=stats,
-            clock=clock,
-            rng=rng,
-            max_response_bytes=max_response_bytes,
-        )
-        self.inner = inner
-        self.sleep = sleep
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        attempts = _Attempts(self, request)
-        while True:
-            if self.limits is not None:
-                attempts.waited(await self.limits.aacquire(attempts.business))
-            try:
-                deadline = attempts.body_deadline()
-                response = await self.inner.handle_async_request(request)
-                await aread_body(
-                    request,
-                    response,
-                    limit=self.max_response_bytes,
-                    deadline=deadline,
-                    clock=self.clock,
-                )
-            except Exception as error:
-                wait = attempts.after_error(error)
-                if wait is None:
-                    if isinstance(error, (*_NEVER_SENT, *_MAYBE_SENT)):
-                        raise attempts.give_up(error) from error
-                    raise
-            else:
-                wait = attempts.after_response(response)
-                if wait is None:
-                    return response
-                await response.aclose()
-                if response.status_code == 429 and self.limits is not None:
-                    await self.limits.apause(wait)
-            finally:
-                if self.limits is not None:
-                    await self.limits.arelease()
-            await self.sleep(wait)
-            attempts.waited({attempts.cause: wait})
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()

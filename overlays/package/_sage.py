@@ -16,25 +16,28 @@ through `_send`: per-call options onto the request, send, and the one status che
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from ._business import BusinessProfile, profile_of
 from ._decoding import decode
+from ._extras import Extras, HeaderValue
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
-from ._limits import Limits
+from ._logs import configure_from_environment
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._response_body import MAX_RESPONSE_BYTES
-from ._retry import AsyncRetryTransport, RetryPolicy, RetryStats, RetryTransport
+from ._retry import RetryPolicy, RetryStats
 from ._token import Token
+from ._transport import AsyncSageTransport, SageTransport, Settings
 from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
 from .auth._unsaved import exit_guard
 from .client import Client
 from .errors import raise_for_status
+from .limits import Limits
 from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
 
 if TYPE_CHECKING:
@@ -62,6 +65,7 @@ class _Shared:
             refresh_margin=options.refresh_margin,
             clock=options.clock,
             refused_business_ttl=options.refused_business_ttl,
+            user_agent=options.user_agent,
         )
         self.limits = options.make_limits()
         self.stats = RetryStats()
@@ -69,7 +73,7 @@ class _Shared:
         # business id (None: the lead) -> (country, edition) learnt by `business_profile()`
         self.known: dict[str | None, tuple[str, str | None]] = {}
 
-    def transport_settings(self) -> dict[str, Any]:
+    def transport_settings(self) -> Settings:
         """The keywords of the retrying transport (sync or async) every client here shares."""
         return {
             "policy": self.options.policy,
@@ -80,9 +84,11 @@ class _Shared:
 
     def revoke_request(self, token: Token) -> httpx.Request:
         manager = self.manager
-        return revoke_request(
+        request = revoke_request(
             self.options.revoke_url, manager.client_id, manager.client_secret, token
         )
+        request.headers["User-Agent"] = self.options.user_agent
+        return request
 
 
 class _ClientCore(Generic[H, T]):
@@ -94,6 +100,8 @@ class _ClientCore(Generic[H, T]):
     _shared: _Shared
     _call: CallOptions
     _auth: SageAuth
+    business_id: str | None
+    api_client: Client
 
     def __init__(
         self,
@@ -116,9 +124,11 @@ class _ClientCore(Generic[H, T]):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = DEFAULT,
         max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+        app_info: tuple[str, str] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        configure_from_environment()  # SAGE_ACCOUNTING_LOG, read once per client made
         options = ClientOptions(
             client_id=client_id,
             client_secret=client_secret,
@@ -135,6 +145,7 @@ class _ClientCore(Generic[H, T]):
             retry_policy=retry_policy,
             limits=limits,
             max_response_bytes=max_response_bytes,
+            app_info=app_info,
         )
         shared = _Shared(options)
         self._owns_http = http_client is None
@@ -158,18 +169,34 @@ class _ClientCore(Generic[H, T]):
     def _api_client(self, http: H) -> Client:
         raise NotImplementedError
 
-    def _setup(self, shared: _Shared, http: H, business_id: str | None, call: CallOptions) -> None:
-        base_url = shared.options.base_url
+    def _setup(
+        self,
+        shared: _Shared,
+        http: H,
+        business_id: str | None,
+        call: CallOptions,
+        *,
+        like: _ClientCore[H, T] | None = None,
+    ) -> None:
+        """Every attribute of a client, set in one place; `like`: a client of the same business
+        on the same httpx client, whose auth and api client are reused."""
         self._shared = shared
         self._call = call
         self.business_id = business_id
+        self._http = http
+        if like is not None:
+            self._auth = like._auth
+            self.api_client = like.api_client
+            return
+        base_url = shared.options.base_url
         self._auth = SageAuth(
             shared.manager, api_base_url=base_url, business_id=business_id, known=shared.known
         )
         http.auth = self._auth
         http.base_url = httpx.URL(base_url)
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
-        self._http = http
+        if http.headers.get("user-agent", "").startswith("python-httpx/"):  # not the caller's
+            http.headers["User-Agent"] = shared.options.user_agent
         self.api_client = self._api_client(http)
 
     def __repr__(self) -> str:
@@ -211,10 +238,7 @@ class _ClientCore(Generic[H, T]):
 
     def with_business(self, business_id: str) -> Self:
         """A client for `business_id` sharing this one's connection pool, token and limits."""
-        child = object.__new__(type(self))
-        child._owns_http = False
-        child._setup(self._shared, self._new_http(self._shared), business_id, self._call)
-        return child
+        return self._derive(business_id=business_id)
 
     def with_options(
         self,
@@ -223,22 +247,40 @@ class _ClientCore(Generic[H, T]):
         retry_post: bool | None = None,
         deadline: float | None = DEFAULT,
         timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Self:
-        """The same client with other retry settings or timeout, e.g. for one call:
+        """The same client with other retry settings, timeout or extras, e.g. for one call:
         `client.with_options(max_retries=0).contacts.get(key)`. The options apply to the
         calls of the resources, `request()` and the business methods; `api_client` and
-        `http_client` are this client's own."""
+        `http_client` are this client's own.
+
+        `extra_headers` / `extra_query` go on every such call to the API origin, merged last
+        (a call's own extras win); `extra_body` merges into the JSON body of every write.
+        `Authorization` and `X-Business` are refused unless given as `override(value)`."""
         call = self._call.evolve(
-            max_retries=max_retries, retry_post=retry_post, deadline=deadline, timeout=timeout
+            max_retries=max_retries,
+            retry_post=retry_post,
+            deadline=deadline,
+            timeout=timeout,
+            extras=Extras.of(extra_headers, extra_query, extra_body),
         )
+        return self._derive(call=call)
+
+    def _derive(
+        self, *, business_id: str | None = DEFAULT, call: CallOptions | None = None
+    ) -> Self:
+        """The one way a client is derived from this one (`with_business`, `with_options`):
+        everything shared but the business and the per-call options named here. Another
+        business needs its own auth, hence its own httpx client over the shared transport."""
         child = object.__new__(type(self))
         child._owns_http = False
-        child._shared = self._shared
-        child._call = call
-        child.business_id = self.business_id
-        child._auth = self._auth
-        child._http = self._http
-        child.api_client = self.api_client
+        call = self._call if call is None else call
+        if business_id is DEFAULT or business_id == self.business_id:
+            child._setup(self._shared, self._http, self.business_id, call, like=self)
+        else:
+            child._setup(self._shared, self._new_http(self._shared), business_id, call)
         return child
 
     def _forget_token(self) -> None:
@@ -278,7 +320,7 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
         return HTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        return RetryTransport(inner, **shared.transport_settings())
+        return SageTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.Client) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
@@ -342,7 +384,7 @@ class AsyncSageAccounting(
         return AsyncHTTPClient(transport=shared.transport, timeout=shared.options.timeout)
 
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
-        return AsyncRetryTransport(inner, **shared.transport_settings())
+        return AsyncSageTransport(inner, **shared.transport_settings())
 
     def _api_client(self, http: httpx.AsyncClient) -> Client:
         client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from sage_accounting._http import wrap_transport
-from sage_accounting._retry import RetryTransport
+from sage_accounting._transport import SageTransport
 from sage_accounting.auth import TokenRefreshError
 from sage_accounting.errors import NotFoundError, ServerError
 from sage_accounting.testing import SageEmulator
@@ -130,7 +130,7 @@ def test_a_callers_client_gets_retries_where_httpx_keeps_its_transport(
     # does. If httpx moves it, this test fails, not a user's retries silently.
     own = httpx.Client(transport=fake.transport)
     sage = make_client(fake, transport=None, http_client=own)
-    assert isinstance(own._transport, RetryTransport)
+    assert isinstance(own._transport, SageTransport)
     child = sage.with_business(fake.lead_business_id)
     assert child.http_client._transport is own._transport  # one pool, one retry policy
     fake.faults.script(["503"])
@@ -173,3 +173,18 @@ def test_with_options_sends_its_policy_on_the_request_it_builds(fake: SageEmulat
         quick.lead_business()
     fake.faults.script(["503"])
     assert sage.lead_business().id == fake.lead_business_id  # the parent still retries
+
+
+def test_derived_clients_keep_what_they_do_not_change(fake: SageEmulator) -> None:
+    # with_business and with_options derive through one function: each keeps the other's say.
+    other = fake.add_business("Second Ltd")
+    sage = make_client(fake)
+    quick_other = sage.with_options(max_retries=0).with_business(other)
+    other_quick = sage.with_business(other).with_options(max_retries=0)
+    for child in (quick_other, other_quick):
+        assert child.business_id == other
+        fake.faults.script(["503"])
+        with pytest.raises(ServerError):
+            child.lead_business()  # no retry: the options came along
+    same = sage.with_business(other).with_business(other)
+    assert same.options is sage.options and same.business_id == other

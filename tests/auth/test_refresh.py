@@ -36,6 +36,17 @@ def test_401_causes_one_refresh_and_one_resend(fake: SageEmulator) -> None:
     assert fake.stats.by_status[401] == 1
 
 
+def test_a_raw_answer_after_a_401_shows_the_resend(fake: SageEmulator) -> None:
+    with make_client(fake, clock=lambda: 0.0) as sage:
+        refused = sage.token
+        fake.clock.advance(301)
+        raw = sage.with_raw_response.lead_business()
+        assert refused is not None and sage.token is not None
+        assert raw.status_code == 200 and raw.attempts == 2  # the 401, then the resend
+        sent = raw.request.headers["authorization"]
+        assert sent == f"Bearer {sage.token.access_token}" != f"Bearer {refused.access_token}"
+
+
 def test_generated_operations_use_the_same_auth(fake: SageEmulator) -> None:
     fake.seed("contacts", 3)
     with make_client(fake) as sage:

@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sage_accounting import Token
+from sage_accounting import RetryPolicy, Token
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore, OAuth2Flow, TokenRefreshError
+from sage_accounting.errors import NotFoundError
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_client, token_of
 
@@ -87,15 +88,23 @@ def test_logs_and_errors_show_no_secret(
 ) -> None:
     token = token_of(fake)
     caplog.set_level(logging.DEBUG)
-    with make_client(fake, token=token) as sage:
+    fast = RetryPolicy(backoff_base=0.001, backoff_max=0.002)
+    with make_client(fake, token=token, retry_policy=fast) as sage:
         fake.clock.advance(400)
+        fake.faults.script(["503"])  # a retry's lines too
         sage.lead_business()  # refreshes: the old refresh token is now spent
+        new = sage.token
+        with pytest.raises(NotFoundError) as missing:
+            sage.with_raw_response.contacts.get("missing")
     with make_client(fake, token=token) as again, pytest.raises(TokenRefreshError) as caught:
         again.lead_business()
-    everything = caplog.text + str(caught.value) + repr(caught.value)
-    assert token.access_token not in everything
-    assert token.refresh_token is not None and token.refresh_token not in everything
-    assert fake.client_secret not in everything
+    assert "retry 1/" in caplog.text and "HTTP 200 in" in caplog.text  # the lines were made
+    errors = [caught.value, missing.value]
+    everything = caplog.text + "".join(str(e) + repr(e) + repr(vars(e)) for e in errors)
+    assert new is not None and new.refresh_token is not None
+    for secret in (token.access_token, token.refresh_token, new.access_token, new.refresh_token):
+        assert secret is not None and secret not in everything
+    assert fake.client_secret not in everything and "Bearer" not in caplog.text
 
 
 def test_token_repr_tells_tokens_apart_without_showing_them() -> None:

@@ -14,6 +14,8 @@ from sage_accounting.testing import FakeClock, SageEmulator
 
 from .test_retry import _client
 
+HTTP_LOGGER = "sage_accounting.http"  # attempts, retries and waits
+
 
 def _fake_time() -> tuple[FakeClock, LocalLimits]:
     """A frozen clock, and limits whose sleeps move it (threads share the one clock)."""
@@ -71,7 +73,7 @@ def test_a_wait_over_a_second_logs_once_at_info_naming_the_limit(
         sage.request("GET", "/user")
         assert caplog.records == []  # within the budget: nothing to say
         sage.request("GET", "/user")  # the third of a 2-a-minute budget waits for the minute
-    (record,) = [r for r in caplog.records if r.name == "sage_accounting"]
+    (record,) = [r for r in caplog.records if r.name == HTTP_LOGGER]
     assert record.levelno == logging.INFO
     message = record.getMessage()
     assert message.startswith("GET ") and "/user waited 60." in message
@@ -88,7 +90,7 @@ def test_short_waits_are_counted_but_not_logged(caplog: pytest.LogCaptureFixture
         assert sage.request("GET", "/user").status_code == 200
     assert sage.retry_stats.waited == {"retry_after": 1.0}  # the wait the 429 asked for
     # This client's own lines (a fleet test's stray Redis thread may log beside it).
-    mine = [r for r in caplog.records if r.name == "sage_accounting" and r.levelno >= logging.INFO]
+    mine = [r for r in caplog.records if r.name == HTTP_LOGGER and r.levelno >= logging.INFO]
     assert mine == []
 
 

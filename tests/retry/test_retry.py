@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from sage_accounting import AsyncSageAccounting, SageAccounting, Token
-from sage_accounting._retry import RetryPolicy, RetryTransport, retry_after
+from sage_accounting._retry import RetryPolicy, retry_after
+from sage_accounting._transport import SageTransport
 from sage_accounting.errors import APIConnectionError, APITimeoutError, ServerError
 from sage_accounting.testing import SageEmulator
 from sage_accounting.testing._faults import Fault, FaultKind
@@ -160,7 +161,7 @@ def test_retry_after_seconds_is_honoured() -> None:
     fake.faults.script(["429"], retry_after=7)
     sleeps = Sleeps()
     token = Token.from_response(fake.issue_token())
-    transport = RetryTransport(fake.transport, policy=FAST, sleep=sleeps)
+    transport = SageTransport(fake.transport, policy=FAST, sleep=sleeps)
     with httpx.Client(transport=transport) as http:
         answer = http.get(
             f"{fake.api_base_url}/user", headers={"Authorization": f"Bearer {token.access_token}"}
@@ -191,7 +192,7 @@ def test_without_retry_after_backoff_grows_with_jitter() -> None:
 
     sleeps = Sleeps()
     policy = RetryPolicy(max_retries=5, backoff_base=1, backoff_max=100)
-    transport = RetryTransport(
+    transport = SageTransport(
         httpx.MockTransport(handler), policy=policy, sleep=sleeps, rng=random.Random(3)
     )
     with httpx.Client(transport=transport) as http:
@@ -206,7 +207,7 @@ def test_deadline_stops_retrying() -> None:
     def sleep(seconds: float) -> None:
         clock[0] += seconds
 
-    transport = RetryTransport(
+    transport = SageTransport(
         httpx.MockTransport(lambda request: httpx.Response(503, headers={"Retry-After": "40"})),
         policy=RetryPolicy(max_retries=10, deadline=100),
         sleep=sleep,
@@ -226,7 +227,7 @@ def test_connection_errors_become_typed_after_retries(caplog: pytest.LogCaptureF
         raise httpx.ConnectError("connection refused", request=request)
 
     caplog.set_level(logging.DEBUG, logger="sage_accounting")
-    transport = RetryTransport(
+    transport = SageTransport(
         httpx.MockTransport(refuse), policy=RetryPolicy(max_retries=3), sleep=lambda s: None
     )
     with httpx.Client(transport=transport) as http, pytest.raises(APIConnectionError) as caught:
@@ -247,7 +248,7 @@ def test_read_timeout_on_post_is_not_retried() -> None:
         attempts += 1
         raise httpx.ReadTimeout("no answer", request=request)
 
-    transport = RetryTransport(httpx.MockTransport(slow), sleep=lambda s: None)
+    transport = SageTransport(httpx.MockTransport(slow), sleep=lambda s: None)
     with httpx.Client(transport=transport) as http:
         with pytest.raises(APITimeoutError):
             http.post("https://api.example.test/contacts", json={})

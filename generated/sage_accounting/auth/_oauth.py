@@ -12,7 +12,7 @@ import httpx
 
 from .._token import Token
 from ..errors import LoginError
-from ._flow import token_from_response
+from ._answers import token_from_response
 
 AUTHORIZATION_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
 TOKEN_URL = "https://oauth.accounting.sage.com/token"

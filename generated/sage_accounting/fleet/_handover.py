@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Literal
 
-from .._local_limits import LocalLimits
+from ..limits import LocalLimits
 from ._connection import Connection
 from ._heartbeat import Heartbeat
 

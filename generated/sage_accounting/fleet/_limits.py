@@ -41,9 +41,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from .._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
-from .._limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
-from .._local_limits import LocalLimits
+from ..limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, LocalLimits
+from ..limits._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
 from ._calls import Calls
 from ._connection import DEFAULT_TIMEOUT, Connection, RedisUnavailableError
 from ._handover import LOCAL, NO_SLOT, Shared, Waiter

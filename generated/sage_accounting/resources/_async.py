@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._bodies import wrap_body
+from .._extras import HeaderValue, extend
 from .._idempotency import with_idempotency_id
 from .._progress import ProgressOption
+from .._raw_response import async_pager_raw_response, async_to_raw_response
 from ._attachment_files import AsyncAttachmentFiles
 from ._base import AsyncResource as _Resource
 from ._base import as_enum, decode, decode_optional, given
@@ -386,92 +388,179 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncCoaAccountsResource",
+    "AsyncCoaAccountsResourceWithRawResponse",
     "AsyncCoaTemplatesResource",
+    "AsyncCoaTemplatesResourceWithRawResponse",
     "AsyncLedgerAccountsResource",
+    "AsyncLedgerAccountsResourceWithRawResponse",
     "AsyncLedgerAccountClassificationsResource",
+    "AsyncLedgerAccountClassificationsResourceWithRawResponse",
     "AsyncLedgerAccountTypesResource",
+    "AsyncLedgerAccountTypesResourceWithRawResponse",
     "AsyncJournalsResource",
+    "AsyncJournalsResourceWithRawResponse",
     "AsyncJournalCodesResource",
+    "AsyncJournalCodesResourceWithRawResponse",
     "AsyncJournalCodeTypesResource",
+    "AsyncJournalCodeTypesResourceWithRawResponse",
     "AsyncLedgerEntriesResource",
+    "AsyncLedgerEntriesResourceWithRawResponse",
     "AsyncTransactionsResource",
+    "AsyncTransactionsResourceWithRawResponse",
     "AsyncTransactionTypesResource",
+    "AsyncTransactionTypesResourceWithRawResponse",
     "AsyncAttachmentsResource",
+    "AsyncAttachmentsResourceWithRawResponse",
     "AsyncAttachmentContextTypesResource",
+    "AsyncAttachmentContextTypesResourceWithRawResponse",
     "AsyncBankAccountsResource",
+    "AsyncBankAccountsResourceWithRawResponse",
     "AsyncBankAccountTypesResource",
+    "AsyncBankAccountTypesResourceWithRawResponse",
     "AsyncBankDepositsResource",
+    "AsyncBankDepositsResourceWithRawResponse",
     "AsyncBankReconciliationsResource",
+    "AsyncBankReconciliationsResourceWithRawResponse",
     "AsyncBankTransfersResource",
+    "AsyncBankTransfersResourceWithRawResponse",
     "AsyncAddressesResource",
+    "AsyncAddressesResourceWithRawResponse",
     "AsyncAddressTypesResource",
+    "AsyncAddressTypesResourceWithRawResponse",
     "AsyncAddressRegionsResource",
+    "AsyncAddressRegionsResourceWithRawResponse",
     "AsyncContactsResource",
+    "AsyncContactsResourceWithRawResponse",
     "AsyncContactTypesResource",
+    "AsyncContactTypesResourceWithRawResponse",
     "AsyncContactPersonsResource",
+    "AsyncContactPersonsResourceWithRawResponse",
     "AsyncContactPersonTypesResource",
+    "AsyncContactPersonTypesResourceWithRawResponse",
     "AsyncCountriesResource",
+    "AsyncCountriesResourceWithRawResponse",
     "AsyncCountryGroupsResource",
+    "AsyncCountryGroupsResourceWithRawResponse",
     "AsyncBusinessExchangeRatesResource",
+    "AsyncBusinessExchangeRatesResourceWithRawResponse",
     "AsyncCurrenciesResource",
+    "AsyncCurrenciesResourceWithRawResponse",
     "AsyncExchangeRatesResource",
+    "AsyncExchangeRatesResourceWithRawResponse",
     "AsyncLiveExchangeRatesResource",
+    "AsyncLiveExchangeRatesResourceWithRawResponse",
     "AsyncCorrectiveReasonCodesResource",
+    "AsyncCorrectiveReasonCodesResourceWithRawResponse",
     "AsyncQuickEntryTypesResource",
+    "AsyncQuickEntryTypesResourceWithRawResponse",
     "AsyncArtefactStatusesResource",
+    "AsyncArtefactStatusesResourceWithRawResponse",
     "AsyncEuGoodsServicesTypesResource",
+    "AsyncEuGoodsServicesTypesResourceWithRawResponse",
     "AsyncPurchaseCorrectiveInvoicesResource",
+    "AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse",
     "AsyncPurchaseCreditNotesResource",
+    "AsyncPurchaseCreditNotesResourceWithRawResponse",
     "AsyncPurchaseInvoicesResource",
+    "AsyncPurchaseInvoicesResourceWithRawResponse",
     "AsyncPurchaseQuickEntriesResource",
+    "AsyncPurchaseQuickEntriesResourceWithRawResponse",
     "AsyncSalesCorrectiveInvoicesResource",
+    "AsyncSalesCorrectiveInvoicesResourceWithRawResponse",
     "AsyncEuSalesDescriptionsResource",
+    "AsyncEuSalesDescriptionsResourceWithRawResponse",
     "AsyncSalesCreditNotesResource",
+    "AsyncSalesCreditNotesResourceWithRawResponse",
     "AsyncSalesEstimatesResource",
+    "AsyncSalesEstimatesResourceWithRawResponse",
     "AsyncSalesInvoicesResource",
+    "AsyncSalesInvoicesResourceWithRawResponse",
     "AsyncSalesQuickEntriesResource",
+    "AsyncSalesQuickEntriesResourceWithRawResponse",
     "AsyncSalesQuotesResource",
+    "AsyncSalesQuotesResourceWithRawResponse",
     "AsyncHostedArtefactPaymentSettingsResource",
+    "AsyncHostedArtefactPaymentSettingsResourceWithRawResponse",
     "AsyncContactOpeningBalancesResource",
+    "AsyncContactOpeningBalancesResourceWithRawResponse",
     "AsyncContactOpeningBalanceTypesResource",
+    "AsyncContactOpeningBalanceTypesResourceWithRawResponse",
     "AsyncBankOpeningBalancesResource",
+    "AsyncBankOpeningBalancesResourceWithRawResponse",
     "AsyncLedgerAccountOpeningBalancesResource",
+    "AsyncLedgerAccountOpeningBalancesResourceWithRawResponse",
     "AsyncOpeningBalanceJournalsResource",
+    "AsyncOpeningBalanceJournalsResourceWithRawResponse",
     "AsyncContactAllocationsResource",
+    "AsyncContactAllocationsResourceWithRawResponse",
     "AsyncPaymentMethodsResource",
+    "AsyncPaymentMethodsResourceWithRawResponse",
     "AsyncContactPaymentsResource",
+    "AsyncContactPaymentsResourceWithRawResponse",
     "AsyncOtherPaymentsResource",
+    "AsyncOtherPaymentsResourceWithRawResponse",
     "AsyncUnallocatedArtefactsResource",
+    "AsyncUnallocatedArtefactsResourceWithRawResponse",
     "AsyncCatalogItemTypesResource",
+    "AsyncCatalogItemTypesResourceWithRawResponse",
     "AsyncProductSalesPriceTypesResource",
+    "AsyncProductSalesPriceTypesResourceWithRawResponse",
     "AsyncProductsResource",
+    "AsyncProductsResourceWithRawResponse",
     "AsyncServicesResource",
+    "AsyncServicesResourceWithRawResponse",
     "AsyncServiceRateTypesResource",
+    "AsyncServiceRateTypesResourceWithRawResponse",
     "AsyncStockItemsResource",
+    "AsyncStockItemsResourceWithRawResponse",
     "AsyncStockMovementsResource",
+    "AsyncStockMovementsResourceWithRawResponse",
     "AsyncAnalysisTypeCategoriesResource",
+    "AsyncAnalysisTypeCategoriesResourceWithRawResponse",
     "AsyncAnalysisTypesResource",
+    "AsyncAnalysisTypesResourceWithRawResponse",
     "AsyncBusinessActivityTypesResource",
+    "AsyncBusinessActivityTypesResourceWithRawResponse",
     "AsyncBusinessSettingsResource",
+    "AsyncBusinessSettingsResourceWithRawResponse",
     "AsyncBusinessTypesResource",
+    "AsyncBusinessTypesResourceWithRawResponse",
     "AsyncCisSettingsResource",
+    "AsyncCisSettingsResourceWithRawResponse",
     "AsyncDatevSettingsResource",
+    "AsyncDatevSettingsResourceWithRawResponse",
     "AsyncFinancialSettingsResource",
+    "AsyncFinancialSettingsResourceWithRawResponse",
     "AsyncInvoiceSettingsResource",
+    "AsyncInvoiceSettingsResourceWithRawResponse",
     "AsyncLegalFormTypesResource",
+    "AsyncLegalFormTypesResourceWithRawResponse",
     "AsyncCountriesOfRegistrationResource",
+    "AsyncCountriesOfRegistrationResourceWithRawResponse",
     "AsyncTaxDeterminationsResource",
+    "AsyncTaxDeterminationsResourceWithRawResponse",
     "AsyncTaxOfficesResource",
+    "AsyncTaxOfficesResourceWithRawResponse",
     "AsyncTaxProfilesResource",
+    "AsyncTaxProfilesResourceWithRawResponse",
     "AsyncTaxRatesResource",
+    "AsyncTaxRatesResourceWithRawResponse",
     "AsyncTaxReturnFrequenciesResource",
+    "AsyncTaxReturnFrequenciesResourceWithRawResponse",
     "AsyncTaxSchemesResource",
+    "AsyncTaxSchemesResourceWithRawResponse",
     "AsyncTaxTypesResource",
+    "AsyncTaxTypesResourceWithRawResponse",
     "AsyncMigrationsResource",
+    "AsyncMigrationsResourceWithRawResponse",
     "AsyncMigrationTaxReturnsResource",
+    "AsyncMigrationTaxReturnsResourceWithRawResponse",
     "AsyncEmailSettingsResource",
+    "AsyncEmailSettingsResourceWithRawResponse",
     "AsyncBusinessesResource",
+    "AsyncBusinessesResourceWithRawResponse",
     "AsyncUserResource",
+    "AsyncUserResourceWithRawResponse",
 ]
 
 
@@ -486,6 +575,8 @@ class AsyncCoaAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[CoaAccount, CoaAccountList]:
         """Returns all Coa Accounts.
 
@@ -501,6 +592,7 @@ class AsyncCoaAccountsResource(_Resource):
             items_per_page: Returns the given number of Coa Accounts per request.
             attributes: Specify the attributes that you want to expose for the Coa Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts as _op
         from ..models.coa_account_list import CoaAccountList
@@ -513,6 +605,7 @@ class AsyncCoaAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts", False)
 
     async def changes(
@@ -522,6 +615,8 @@ class AsyncCoaAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[CoaAccount, CoaAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -542,7 +637,8 @@ class AsyncCoaAccountsResource(_Resource):
         from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -554,7 +650,14 @@ class AsyncCoaAccountsResource(_Resource):
             label="coa_accounts",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> CoaAccount:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaAccount:
         """Returns a Coa Account.
 
         ### Endpoint Availability
@@ -566,13 +669,25 @@ class AsyncCoaAccountsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts_key as _op
         from ..models.coa_account import CoaAccount
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CoaAccount.from_dict)
+
+
+class AsyncCoaAccountsResourceWithRawResponse:
+    """`client.with_raw_response.coa_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCoaAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCoaTemplatesResource(_Resource):
@@ -585,6 +700,8 @@ class AsyncCoaTemplatesResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[CoaTemplate, CoaTemplateList]:
         """Returns all Coa Templates.
 
@@ -599,6 +716,7 @@ class AsyncCoaTemplatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Coa Templates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates as _op
         from ..models.coa_template_list import CoaTemplateList
@@ -606,9 +724,17 @@ class AsyncCoaTemplatesResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> CoaTemplate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaTemplate:
         """Returns a Coa Template.
 
         ### Endpoint Availability
@@ -620,13 +746,24 @@ class AsyncCoaTemplatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Template (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates_key as _op
         from ..models.coa_template import CoaTemplate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CoaTemplate.from_dict)
+
+
+class AsyncCoaTemplatesResourceWithRawResponse:
+    """`client.with_raw_response.coa_templates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCoaTemplatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerAccountsResource(_Resource):
@@ -670,6 +807,8 @@ class AsyncLedgerAccountsResource(_Resource):
         attributes: str | None = None,
         ledger_account_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerAccount, LedgerAccountList]:
         """Returns all Ledger Accounts.
 
@@ -708,6 +847,7 @@ class AsyncLedgerAccountsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_type_id: Use this to filter by ledger account type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts as _op
         from ..models.get_ledger_accounts_not_visible_in import GetLedgerAccountsNotVisibleIn
@@ -734,6 +874,7 @@ class AsyncLedgerAccountsResource(_Resource):
                 ledger_account_type_id=ledger_account_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts", False)
 
     async def changes(
@@ -743,6 +884,8 @@ class AsyncLedgerAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerAccount, LedgerAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -763,7 +906,8 @@ class AsyncLedgerAccountsResource(_Resource):
         from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -785,6 +929,8 @@ class AsyncLedgerAccountsResource(_Resource):
         from_date: datetime.datetime | None = None,
         to_date: datetime.datetime | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Returns a Ledger Account.
 
@@ -813,6 +959,7 @@ class AsyncLedgerAccountsResource(_Resource):
             from_date: Calculate balances from this date.
             to_date: Calculate balances to this date.
             attributes: Specify the attributes that you want to expose for the Ledger Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -828,6 +975,7 @@ class AsyncLedgerAccountsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -836,6 +984,9 @@ class AsyncLedgerAccountsResource(_Resource):
         body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Creates a Ledger Account.
 
@@ -853,6 +1004,7 @@ class AsyncLedgerAccountsResource(_Resource):
         Args:
             body: a PostLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PostLedgerAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import post_ledger_accounts as _op
         from ..models.ledger_account import LedgerAccount
@@ -875,11 +1027,18 @@ class AsyncLedgerAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
     async def update(
-        self, key: str, body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Updates a Ledger Account.
 
@@ -897,6 +1056,7 @@ class AsyncLedgerAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PutLedgerAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import put_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -912,8 +1072,21 @@ class AsyncLedgerAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccount.from_dict)
+
+
+class AsyncLedgerAccountsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncLedgerAccountClassificationsResource(_Resource):
@@ -926,6 +1099,8 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Ledger Account Classifications.
 
@@ -940,6 +1115,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Classifications per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
         from ..models.base_list import BaseList
@@ -951,11 +1127,19 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "ledger_account_classifications", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Classification.
 
         ### Endpoint Availability
@@ -967,6 +1151,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import (
             get_ledger_account_classifications_key as _op,
@@ -974,8 +1159,18 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncLedgerAccountClassificationsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_classifications`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountClassificationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerAccountTypesResource(_Resource):
@@ -988,6 +1183,8 @@ class AsyncLedgerAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Ledger Account Types.
 
@@ -1002,6 +1199,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Types per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types as _op
         from ..models.base_list import BaseList
@@ -1013,9 +1211,17 @@ class AsyncLedgerAccountTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "ledger_account_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Type.
 
         ### Endpoint Availability
@@ -1027,13 +1233,24 @@ class AsyncLedgerAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncLedgerAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncJournalsResource(_Resource):
@@ -1047,6 +1264,8 @@ class AsyncJournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Journal, JournalList]:
         """Returns all Journals.
 
@@ -1066,6 +1285,7 @@ class AsyncJournalsResource(_Resource):
             items_per_page: Returns the given number of Journals per request.
             attributes: Specify the attributes that you want to expose for the Journals (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals as _op
         from ..models.journal_list import JournalList
@@ -1078,6 +1298,7 @@ class AsyncJournalsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalList.from_dict, progress, "journals", True)
 
     async def changes(
@@ -1087,6 +1308,8 @@ class AsyncJournalsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Journal, JournalList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1107,7 +1330,8 @@ class AsyncJournalsResource(_Resource):
         from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1126,6 +1350,8 @@ class AsyncJournalsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Returns a Journal.
 
@@ -1144,6 +1370,7 @@ class AsyncJournalsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Journal (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Journal (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals_key as _op
         from ..models.journal import Journal
@@ -1156,6 +1383,7 @@ class AsyncJournalsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1164,6 +1392,9 @@ class AsyncJournalsResource(_Resource):
         body: PostJournals | PostJournalsJournal | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Creates a Journal.
 
@@ -1180,6 +1411,7 @@ class AsyncJournalsResource(_Resource):
         Args:
             body: a PostJournalsJournal or a dict of its fields (wrapped as {'journal': ...} for you), or a PostJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals as _op
         from ..models.journal import Journal
@@ -1196,10 +1428,17 @@ class AsyncJournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal.
 
         ### Endpoint Availability
@@ -1214,14 +1453,22 @@ class AsyncJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import delete_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def reissue(self, key: str) -> Journal:
+    async def reissue(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Journal:
         """Reissues an existing Journal by voiding the existing one and creating a new one.
 
         ### Access Control Restrictions
@@ -1230,13 +1477,28 @@ class AsyncJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals_key_reissue as _op
         from ..models.journal import Journal
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Journal.from_dict)
+
+
+class AsyncJournalsResourceWithRawResponse:
+    """`client.with_raw_response.journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
+        self.reissue = async_to_raw_response(resource.reissue)
 
 
 class AsyncJournalCodesResource(_Resource):
@@ -1249,6 +1511,8 @@ class AsyncJournalCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[JournalCode, JournalCodeList]:
         """Returns all Journal Codes.
 
@@ -1269,6 +1533,7 @@ class AsyncJournalCodesResource(_Resource):
             items_per_page: Returns the given number of Journal Codes per request.
             attributes: Specify the attributes that you want to expose for the Journal Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes as _op
         from ..models.journal_code_list import JournalCodeList
@@ -1280,6 +1545,7 @@ class AsyncJournalCodesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes", False)
 
     async def changes(
@@ -1289,6 +1555,8 @@ class AsyncJournalCodesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[JournalCode, JournalCodeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1309,7 +1577,8 @@ class AsyncJournalCodesResource(_Resource):
         from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1321,7 +1590,14 @@ class AsyncJournalCodesResource(_Resource):
             label="journal_codes",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> JournalCode:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCode:
         """Returns a Journal Code.
 
         ### Endpoint Availability
@@ -1339,11 +1615,13 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes_key as _op
         from ..models.journal_code import JournalCode
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1352,6 +1630,9 @@ class AsyncJournalCodesResource(_Resource):
         body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Creates a Journal Code.
 
@@ -1369,6 +1650,7 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             body: a PostJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PostJournalCodes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import post_journal_codes as _op
         from ..models.journal_code import JournalCode
@@ -1385,11 +1667,18 @@ class AsyncJournalCodesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal_code", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
     async def update(
-        self, key: str, body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Updates a Journal Code.
 
@@ -1407,6 +1696,7 @@ class AsyncJournalCodesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PutJournalCodes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import put_journal_codes_key as _op
         from ..models.journal_code import JournalCode
@@ -1422,10 +1712,17 @@ class AsyncJournalCodesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, JournalCode.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal Code.
 
         ### Endpoint Availability
@@ -1441,12 +1738,27 @@ class AsyncJournalCodesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import delete_journal_codes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncJournalCodesResourceWithRawResponse:
+    """`client.with_raw_response.journal_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalCodesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncJournalCodeTypesResource(_Resource):
@@ -1458,6 +1770,8 @@ class AsyncJournalCodeTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[JournalCodeType, JournalCodeTypeList]:
         """Returns all Journal Code Types.
 
@@ -1471,16 +1785,25 @@ class AsyncJournalCodeTypesResource(_Resource):
             items_per_page: Returns the given number of Country Journal Types per request.
             attributes: Specify the attributes that you want to expose for the Country Journal Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types as _op
         from ..models.journal_code_type_list import JournalCodeTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> JournalCodeType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCodeType:
         """Returns a Journal Code Type.
 
         ### Endpoint Availability
@@ -1492,13 +1815,24 @@ class AsyncJournalCodeTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Journal Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types_key as _op
         from ..models.journal_code_type import JournalCodeType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, JournalCodeType.from_dict)
+
+
+class AsyncJournalCodeTypesResourceWithRawResponse:
+    """`client.with_raw_response.journal_code_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncJournalCodeTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLedgerEntriesResource(_Resource):
@@ -1517,6 +1851,8 @@ class AsyncLedgerEntriesResource(_Resource):
         attributes: str | None = None,
         ledger_account_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerEntry, LedgerEntryList]:
         """Returns all Ledger Entries.
 
@@ -1541,6 +1877,7 @@ class AsyncLedgerEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_id: Use this to filter by ledger account id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries as _op
         from ..models.ledger_entry_list import LedgerEntryList
@@ -1558,6 +1895,7 @@ class AsyncLedgerEntriesResource(_Resource):
                 ledger_account_id=ledger_account_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries", False)
 
     async def changes(
@@ -1567,6 +1905,8 @@ class AsyncLedgerEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerEntry, LedgerEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1587,7 +1927,8 @@ class AsyncLedgerEntriesResource(_Resource):
         from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1600,7 +1941,13 @@ class AsyncLedgerEntriesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerEntry:
         """Returns a Ledger Entry.
 
@@ -1618,6 +1965,7 @@ class AsyncLedgerEntriesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Ledger Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Ledger Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries_key as _op
         from ..models.ledger_entry import LedgerEntry
@@ -1625,8 +1973,19 @@ class AsyncLedgerEntriesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerEntry.from_dict)
+
+
+class AsyncLedgerEntriesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTransactionsResource(_Resource):
@@ -1645,6 +2004,8 @@ class AsyncTransactionsResource(_Resource):
         attributes: str | None = None,
         transaction_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Transaction, TransactionList]:
         """Returns all Transactions.
 
@@ -1669,6 +2030,7 @@ class AsyncTransactionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Transactions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             transaction_type_id: Use this to filter by transaction type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions as _op
         from ..models.transaction_list import TransactionList
@@ -1686,6 +2048,7 @@ class AsyncTransactionsResource(_Resource):
                 transaction_type_id=transaction_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TransactionList.from_dict, progress, "transactions", False)
 
     async def changes(
@@ -1695,6 +2058,8 @@ class AsyncTransactionsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Transaction, TransactionList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1715,7 +2080,8 @@ class AsyncTransactionsResource(_Resource):
         from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1728,7 +2094,13 @@ class AsyncTransactionsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, expand_origin: bool | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        expand_origin: bool | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Transaction:
         """Returns a Transaction.
 
@@ -1746,6 +2118,7 @@ class AsyncTransactionsResource(_Resource):
             key: the record's id.
             expand_origin: expand_origin
             attributes: Specify the attributes that you want to expose for the Transaction (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions_key as _op
         from ..models.transaction import Transaction
@@ -1753,8 +2126,19 @@ class AsyncTransactionsResource(_Resource):
         request = _op.build_request(
             key, **given(expand_origin=expand_origin, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Transaction.from_dict)
+
+
+class AsyncTransactionsResourceWithRawResponse:
+    """`client.with_raw_response.transactions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTransactionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTransactionTypesResource(_Resource):
@@ -1767,6 +2151,8 @@ class AsyncTransactionTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Transaction Types.
 
@@ -1781,6 +2167,7 @@ class AsyncTransactionTypesResource(_Resource):
             items_per_page: Returns the given number of Transaction Types per request.
             attributes: Specify the attributes that you want to expose for the Transaction Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types as _op
         from ..models.base_list import BaseList
@@ -1792,9 +2179,17 @@ class AsyncTransactionTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "transaction_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Transaction Type.
 
         ### Endpoint Availability
@@ -1806,13 +2201,24 @@ class AsyncTransactionTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Transaction Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncTransactionTypesResourceWithRawResponse:
+    """`client.with_raw_response.transaction_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTransactionTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
@@ -1830,6 +2236,8 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         items_per_page: int = 20,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Attachment, AttachmentList]:
         """Returns all Attachments.
 
@@ -1855,6 +2263,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
             items_per_page: Returns the given number of Attachments per request.
             attributes: Specify the attributes that you want to expose for the Attachments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments as _op
         from ..models.attachment_list import AttachmentList
@@ -1871,6 +2280,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AttachmentList.from_dict, progress, "attachments", True)
 
     async def changes(
@@ -1880,6 +2290,8 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         attributes: str | None = "all",
         items_per_page: int = 20,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Attachment, AttachmentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1900,7 +2312,8 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -1912,7 +2325,14 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
             label="attachments",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Attachment:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
         """Returns a Attachment.
 
         ### Endpoint Availability
@@ -1930,16 +2350,23 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
     async def create(
-        self, body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any]
+        self,
+        body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Creates a Attachment.
 
@@ -1957,6 +2384,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
 
         Args:
             body: a PostAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PostAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
@@ -1972,11 +2400,18 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
     async def update(
-        self, key: str, body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Updates a Attachment.
 
@@ -1995,6 +2430,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         Args:
             key: the record's id.
             body: a PutAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PutAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import put_attachments_key as _op
         from ..models.attachment import Attachment
@@ -2010,10 +2446,17 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Attachment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Attachment.
 
         ### Endpoint Availability
@@ -2030,14 +2473,22 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import delete_attachments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def file(self, key: str) -> bytes:
+    async def file(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes:
         """Returns an Attachment File.
 
         ### Endpoint Availability
@@ -2054,12 +2505,28 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key_file as _op
 
         request = _op.build_request(key, accept="application/octet-stream", **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return response.content
+
+
+class AsyncAttachmentsResourceWithRawResponse:
+    """`client.with_raw_response.attachments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAttachmentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.file = async_to_raw_response(resource.file)
 
 
 class AsyncAttachmentContextTypesResource(_Resource):
@@ -2071,6 +2538,8 @@ class AsyncAttachmentContextTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Attachment Context Types.
 
@@ -2084,14 +2553,23 @@ class AsyncAttachmentContextTypesResource(_Resource):
             items_per_page: Returns the given number of Attachment Context Types per request.
             attributes: Specify the attributes that you want to expose for the Attachment Context Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Attachment Context Type.
 
         ### Endpoint Availability
@@ -2103,13 +2581,24 @@ class AsyncAttachmentContextTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment Context Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncAttachmentContextTypesResourceWithRawResponse:
+    """`client.with_raw_response.attachment_context_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAttachmentContextTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankAccountsResource(_Resource):
@@ -2127,6 +2616,8 @@ class AsyncBankAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankAccount, BankAccountList]:
         """Returns all Bank Accounts.
 
@@ -2150,6 +2641,7 @@ class AsyncBankAccountsResource(_Resource):
             items_per_page: Returns the given number of Bank Accounts per request.
             attributes: Specify the attributes that you want to expose for the Bank Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts as _op
         from ..models.bank_account_list import BankAccountList
@@ -2166,6 +2658,7 @@ class AsyncBankAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts", True)
 
     async def changes(
@@ -2175,6 +2668,8 @@ class AsyncBankAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankAccount, BankAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2195,7 +2690,8 @@ class AsyncBankAccountsResource(_Resource):
         from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2208,7 +2704,13 @@ class AsyncBankAccountsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Returns a Bank Account.
 
@@ -2226,6 +2728,7 @@ class AsyncBankAccountsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Account (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2233,6 +2736,7 @@ class AsyncBankAccountsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2241,6 +2745,9 @@ class AsyncBankAccountsResource(_Resource):
         body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Creates a Bank Account.
 
@@ -2257,6 +2764,7 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             body: a PostBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PostBankAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import post_bank_accounts as _op
         from ..models.bank_account import BankAccount
@@ -2273,11 +2781,18 @@ class AsyncBankAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
     async def update(
-        self, key: str, body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Updates a Bank Account.
 
@@ -2294,6 +2809,7 @@ class AsyncBankAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PutBankAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import put_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2309,10 +2825,17 @@ class AsyncBankAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankAccount.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Account.
 
         ### Endpoint Availability
@@ -2327,14 +2850,22 @@ class AsyncBankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import delete_bank_accounts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def bank_feed(self, key: str) -> Base:
+    async def bank_feed(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Bank feed endpoint for Banking Cloud Bank accounts.
 
         ### Endpoint Availability
@@ -2349,13 +2880,29 @@ class AsyncBankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncBankAccountsResourceWithRawResponse:
+    """`client.with_raw_response.bank_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankAccountsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.bank_feed = async_to_raw_response(resource.bank_feed)
 
 
 class AsyncBankAccountTypesResource(_Resource):
@@ -2367,6 +2914,8 @@ class AsyncBankAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Bank Account Types.
 
@@ -2380,14 +2929,23 @@ class AsyncBankAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Account Types per request.
             attributes: Specify the attributes that you want to expose for the Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Bank Account Type.
 
         ### Endpoint Availability
@@ -2399,13 +2957,24 @@ class AsyncBankAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncBankAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.bank_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankAccountTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankDepositsResource(_Resource):
@@ -2422,6 +2991,8 @@ class AsyncBankDepositsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankDeposit, BankDepositList]:
         """Returns all Bank Deposits.
 
@@ -2444,6 +3015,7 @@ class AsyncBankDepositsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Deposits (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits as _op
         from ..models.bank_deposit_list import BankDepositList
@@ -2459,6 +3031,7 @@ class AsyncBankDepositsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits", True)
 
     async def changes(
@@ -2468,6 +3041,8 @@ class AsyncBankDepositsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankDeposit, BankDepositList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2488,7 +3063,8 @@ class AsyncBankDepositsResource(_Resource):
         from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2501,7 +3077,13 @@ class AsyncBankDepositsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Returns a Bank Deposit.
 
@@ -2519,6 +3101,7 @@ class AsyncBankDepositsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Deposit (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Deposit (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits_key as _op
         from ..models.bank_deposit import BankDeposit
@@ -2526,6 +3109,7 @@ class AsyncBankDepositsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
 
@@ -2534,6 +3118,9 @@ class AsyncBankDepositsResource(_Resource):
         body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Creates a Bank Deposit.
 
@@ -2550,6 +3137,7 @@ class AsyncBankDepositsResource(_Resource):
         Args:
             body: a PostBankDepositsBankDeposit or a dict of its fields (wrapped as {'bank_deposit': ...} for you), or a PostBankDeposits.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import post_bank_deposits as _op
         from ..models.bank_deposit import BankDeposit
@@ -2572,10 +3160,17 @@ class AsyncBankDepositsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_deposit", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankDeposit.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Deposit.
 
         ### Endpoint Availability
@@ -2590,12 +3185,26 @@ class AsyncBankDepositsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import delete_bank_deposits_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankDepositsResourceWithRawResponse:
+    """`client.with_raw_response.bank_deposits`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankDepositsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncBankReconciliationsResource(_Resource):
@@ -2609,6 +3218,8 @@ class AsyncBankReconciliationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankReconciliation, BankReconciliationList]:
         """Returns all Bank Reconciliations.
 
@@ -2628,6 +3239,7 @@ class AsyncBankReconciliationsResource(_Resource):
             items_per_page: Returns the given number of Bank Reconciliations per request.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations as _op
         from ..models.bank_reconciliation_list import BankReconciliationList
@@ -2640,6 +3252,7 @@ class AsyncBankReconciliationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankReconciliationList.from_dict, progress, "bank_reconciliations", False
         )
@@ -2651,6 +3264,8 @@ class AsyncBankReconciliationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankReconciliation, BankReconciliationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2671,7 +3286,8 @@ class AsyncBankReconciliationsResource(_Resource):
         from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2683,7 +3299,14 @@ class AsyncBankReconciliationsResource(_Resource):
             label="bank_reconciliations",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BankReconciliation:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankReconciliation:
         """Returns a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -2699,11 +3322,13 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2714,6 +3339,9 @@ class AsyncBankReconciliationsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Creates a Bank Reconciliation.
 
@@ -2730,6 +3358,7 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             body: a PostBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PostBankReconciliations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import post_bank_reconciliations as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2748,6 +3377,7 @@ class AsyncBankReconciliationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_reconciliation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2755,6 +3385,10 @@ class AsyncBankReconciliationsResource(_Resource):
         self,
         key: str,
         body: PutBankReconciliations | PutBankReconciliationsBankReconciliation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Updates a Bank Reconciliation.
 
@@ -2771,6 +3405,7 @@ class AsyncBankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PutBankReconciliations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import put_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2788,8 +3423,21 @@ class AsyncBankReconciliationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankReconciliation.from_dict)
+
+
+class AsyncBankReconciliationsResourceWithRawResponse:
+    """`client.with_raw_response.bank_reconciliations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankReconciliationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBankTransfersResource(_Resource):
@@ -2806,6 +3454,8 @@ class AsyncBankTransfersResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankTransfer, BankTransferList]:
         """Returns all Bank Transfers.
 
@@ -2828,6 +3478,7 @@ class AsyncBankTransfersResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Transfers (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers as _op
         from ..models.bank_transfer_list import BankTransferList
@@ -2843,6 +3494,7 @@ class AsyncBankTransfersResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers", True)
 
     async def changes(
@@ -2852,6 +3504,8 @@ class AsyncBankTransfersResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankTransfer, BankTransferList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2872,7 +3526,8 @@ class AsyncBankTransfersResource(_Resource):
         from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -2885,7 +3540,13 @@ class AsyncBankTransfersResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Returns a Bank Transfer.
 
@@ -2903,6 +3564,7 @@ class AsyncBankTransfersResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Transfer (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Transfer (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2910,6 +3572,7 @@ class AsyncBankTransfersResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -2918,6 +3581,9 @@ class AsyncBankTransfersResource(_Resource):
         body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Creates a Bank Transfer.
 
@@ -2934,6 +3600,7 @@ class AsyncBankTransfersResource(_Resource):
         Args:
             body: a PostBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PostBankTransfers.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import post_bank_transfers as _op
         from ..models.bank_transfer import BankTransfer
@@ -2950,11 +3617,18 @@ class AsyncBankTransfersResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_transfer", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
     async def update(
-        self, key: str, body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Updates a Bank Transfer.
 
@@ -2971,6 +3645,7 @@ class AsyncBankTransfersResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PutBankTransfers.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import put_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2986,10 +3661,17 @@ class AsyncBankTransfersResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankTransfer.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Transfer.
 
         ### Endpoint Availability
@@ -3004,12 +3686,27 @@ class AsyncBankTransfersResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import delete_bank_transfers_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankTransfersResourceWithRawResponse:
+    """`client.with_raw_response.bank_transfers`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankTransfersResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAddressesResource(_Resource):
@@ -3025,6 +3722,8 @@ class AsyncAddressesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Address, AddressList]:
         """Returns all Addresses.
 
@@ -3049,6 +3748,7 @@ class AsyncAddressesResource(_Resource):
             items_per_page: Returns the given number of Addresses per request.
             attributes: Specify the attributes that you want to expose for the Addresses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses as _op
         from ..models.address_list import AddressList
@@ -3063,6 +3763,7 @@ class AsyncAddressesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressList.from_dict, progress, "addresses", True)
 
     async def changes(
@@ -3072,6 +3773,8 @@ class AsyncAddressesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Address, AddressList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3092,7 +3795,8 @@ class AsyncAddressesResource(_Resource):
         from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3105,7 +3809,13 @@ class AsyncAddressesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Address:
         """Returns a Address.
 
@@ -3127,6 +3837,7 @@ class AsyncAddressesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses_key as _op
         from ..models.address import Address
@@ -3134,6 +3845,7 @@ class AsyncAddressesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3142,6 +3854,9 @@ class AsyncAddressesResource(_Resource):
         body: PostAddresses | PostAddressesAddress | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Creates a Address.
 
@@ -3159,6 +3874,7 @@ class AsyncAddressesResource(_Resource):
         Args:
             body: a PostAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PostAddresses.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import post_addresses as _op
         from ..models.address import Address
@@ -3175,11 +3891,18 @@ class AsyncAddressesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "address", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
     async def update(
-        self, key: str, body: PutAddresses | PutAddressesAddress | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAddresses | PutAddressesAddress | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Updates a Address.
 
@@ -3197,6 +3920,7 @@ class AsyncAddressesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PutAddresses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import put_addresses_key as _op
         from ..models.address import Address
@@ -3212,10 +3936,17 @@ class AsyncAddressesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Address.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Address.
 
         ### Endpoint Availability
@@ -3231,12 +3962,27 @@ class AsyncAddressesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import delete_addresses_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncAddressesResourceWithRawResponse:
+    """`client.with_raw_response.addresses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAddressTypesResource(_Resource):
@@ -3248,6 +3994,8 @@ class AsyncAddressTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Address Types.
 
@@ -3261,14 +4009,23 @@ class AsyncAddressTypesResource(_Resource):
             items_per_page: Returns the given number of Address Types per request.
             attributes: Specify the attributes that you want to expose for the Address Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Address Type.
 
         ### Endpoint Availability
@@ -3280,13 +4037,24 @@ class AsyncAddressTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Address Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncAddressTypesResourceWithRawResponse:
+    """`client.with_raw_response.address_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncAddressRegionsResource(_Resource):
@@ -3299,6 +4067,8 @@ class AsyncAddressRegionsResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AddressRegion, AddressRegionList]:
         """Returns all Address Regions.
 
@@ -3313,6 +4083,7 @@ class AsyncAddressRegionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the States (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions as _op
         from ..models.address_region_list import AddressRegionList
@@ -3320,9 +4091,17 @@ class AsyncAddressRegionsResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AddressRegion:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AddressRegion:
         """Returns a Address Region.
 
         ### Endpoint Availability
@@ -3334,13 +4113,24 @@ class AsyncAddressRegionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the State (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions_key as _op
         from ..models.address_region import AddressRegion
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AddressRegion.from_dict)
+
+
+class AsyncAddressRegionsResourceWithRawResponse:
+    """`client.with_raw_response.address_regions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAddressRegionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactsResource(_Resource):
@@ -3363,6 +4153,8 @@ class AsyncContactsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Contact, ContactList]:
         """Returns all Contacts.
 
@@ -3394,6 +4186,7 @@ class AsyncContactsResource(_Resource):
             items_per_page: Returns the given number of Contacts per request.
             attributes: Specify the attributes that you want to expose for the Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts as _op
         from ..models.contact_list import ContactList
@@ -3415,6 +4208,7 @@ class AsyncContactsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactList.from_dict, progress, "contacts", True)
 
     async def changes(
@@ -3424,6 +4218,8 @@ class AsyncContactsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Contact, ContactList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3444,7 +4240,8 @@ class AsyncContactsResource(_Resource):
         from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3465,6 +4262,8 @@ class AsyncContactsResource(_Resource):
         context_date: datetime.date | None = None,
         show_unfinished_recurring_invoices_status: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Returns a Contact.
 
@@ -3489,6 +4288,7 @@ class AsyncContactsResource(_Resource):
             context_date: Use this to determine the correct tax treatment for a contact on a given date.
             show_unfinished_recurring_invoices_status: show_unfinished_recurring_invoices_status
             attributes: Specify the attributes that you want to expose for the Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts_key as _op
         from ..models.contact import Contact
@@ -3503,6 +4303,7 @@ class AsyncContactsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3511,6 +4312,9 @@ class AsyncContactsResource(_Resource):
         body: PostContacts | PostContactsContact | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Creates a Contact.
 
@@ -3528,6 +4332,7 @@ class AsyncContactsResource(_Resource):
         Args:
             body: a PostContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PostContacts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import post_contacts as _op
         from ..models.contact import Contact
@@ -3544,11 +4349,18 @@ class AsyncContactsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
     async def update(
-        self, key: str, body: PutContacts | PutContactsContact | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContacts | PutContactsContact | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Updates a Contact.
 
@@ -3566,6 +4378,7 @@ class AsyncContactsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PutContacts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import put_contacts_key as _op
         from ..models.contact import Contact
@@ -3581,10 +4394,17 @@ class AsyncContactsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Contact.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact.
 
         ### Endpoint Availability
@@ -3600,12 +4420,27 @@ class AsyncContactsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import delete_contacts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactsResourceWithRawResponse:
+    """`client.with_raw_response.contacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactTypesResource(_Resource):
@@ -3617,6 +4452,8 @@ class AsyncContactTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Contact Types.
 
@@ -3630,14 +4467,23 @@ class AsyncContactTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Type.
 
         ### Endpoint Availability
@@ -3649,13 +4495,24 @@ class AsyncContactTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncContactTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactPersonsResource(_Resource):
@@ -3671,6 +4528,8 @@ class AsyncContactPersonsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPerson, ContactPersonList]:
         """Returns all Contact People.
 
@@ -3695,6 +4554,7 @@ class AsyncContactPersonsResource(_Resource):
             items_per_page: Returns the given number of Address Contacts per request.
             attributes: Specify the attributes that you want to expose for the Address Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons as _op
         from ..models.contact_person_list import ContactPersonList
@@ -3709,6 +4569,7 @@ class AsyncContactPersonsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons", True)
 
     async def changes(
@@ -3718,6 +4579,8 @@ class AsyncContactPersonsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactPerson, ContactPersonList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3738,7 +4601,8 @@ class AsyncContactPersonsResource(_Resource):
         from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -3751,7 +4615,13 @@ class AsyncContactPersonsResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Returns a Contact Person.
 
@@ -3773,6 +4643,7 @@ class AsyncContactPersonsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address Contact (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3780,6 +4651,7 @@ class AsyncContactPersonsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -3788,6 +4660,9 @@ class AsyncContactPersonsResource(_Resource):
         body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Creates a Contact Person.
 
@@ -3805,6 +4680,7 @@ class AsyncContactPersonsResource(_Resource):
         Args:
             body: a PostContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PostContactPersons.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import post_contact_persons as _op
         from ..models.contact_person import ContactPerson
@@ -3821,11 +4697,18 @@ class AsyncContactPersonsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_person", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
     async def update(
-        self, key: str, body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Updates a Contact Person.
 
@@ -3843,6 +4726,7 @@ class AsyncContactPersonsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PutContactPersons.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import put_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3858,10 +4742,17 @@ class AsyncContactPersonsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPerson.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Person.
 
         ### Endpoint Availability
@@ -3877,12 +4768,27 @@ class AsyncContactPersonsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import delete_contact_persons_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactPersonsResourceWithRawResponse:
+    """`client.with_raw_response.contact_persons`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPersonsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactPersonTypesResource(_Resource):
@@ -3894,6 +4800,8 @@ class AsyncContactPersonTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPersonType, ContactPersonTypeList]:
         """Returns all Contact Person Types.
 
@@ -3907,16 +4815,25 @@ class AsyncContactPersonTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types as _op
         from ..models.contact_person_type_list import ContactPersonTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactPersonType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPersonType:
         """Returns a Contact Person Type.
 
         ### Endpoint Availability
@@ -3928,13 +4845,24 @@ class AsyncContactPersonTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types_key as _op
         from ..models.contact_person_type import ContactPersonType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPersonType.from_dict)
+
+
+class AsyncContactPersonTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_person_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPersonTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountriesResource(_Resource):
@@ -3946,6 +4874,8 @@ class AsyncCountriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Countries.
 
@@ -3959,14 +4889,23 @@ class AsyncCountriesResource(_Resource):
             items_per_page: Returns the given number of Countries per request.
             attributes: Specify the attributes that you want to expose for the Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country.
 
         ### Endpoint Availability
@@ -3978,13 +4917,24 @@ class AsyncCountriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountriesResourceWithRawResponse:
+    """`client.with_raw_response.countries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountryGroupsResource(_Resource):
@@ -3996,6 +4946,8 @@ class AsyncCountryGroupsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Country Groups.
 
@@ -4009,14 +4961,23 @@ class AsyncCountryGroupsResource(_Resource):
             items_per_page: Returns the given number of Country Groups per request.
             attributes: Specify the attributes that you want to expose for the Country Groups (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Group.
 
         ### Endpoint Availability
@@ -4028,13 +4989,24 @@ class AsyncCountryGroupsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Group (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountryGroupsResourceWithRawResponse:
+    """`client.with_raw_response.country_groups`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountryGroupsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBusinessExchangeRatesResource(_Resource):
@@ -4046,6 +5018,8 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessExchangeRate, BusinessExchangeRateList]:
         """Returns all Business Exchange Rates.
 
@@ -4063,16 +5037,25 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Business Exchange Rates per request.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates as _op
         from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessExchangeRate:
         """Returns a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4088,11 +5071,13 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4103,6 +5088,9 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Creates a Business Exchange Rate.
 
@@ -4119,6 +5107,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             body: a PostBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PostBusinessExchangeRates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import post_business_exchange_rates as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4137,6 +5126,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "business_exchange_rate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4146,6 +5136,10 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         body: PutBusinessExchangeRates
         | PutBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Updates a Business Exchange Rate.
 
@@ -4162,6 +5156,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PutBusinessExchangeRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import put_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4179,10 +5174,17 @@ class AsyncBusinessExchangeRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4197,12 +5199,26 @@ class AsyncBusinessExchangeRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBusinessExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.business_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncCurrenciesResource(_Resource):
@@ -4214,6 +5230,8 @@ class AsyncCurrenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Currencies.
 
@@ -4227,14 +5245,23 @@ class AsyncCurrenciesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Currency.
 
         ### Endpoint Availability
@@ -4246,13 +5273,24 @@ class AsyncCurrenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCurrenciesResourceWithRawResponse:
+    """`client.with_raw_response.currencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCurrenciesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncExchangeRatesResource(_Resource):
@@ -4264,6 +5302,8 @@ class AsyncExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ExchangeRate, ExchangeRateList]:
         """Returns all Exchange Rates.
 
@@ -4277,14 +5317,23 @@ class AsyncExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates as _op
         from ..models.exchange_rate_list import ExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ExchangeRate:
         """Returns a Exchange Rate.
 
         ### Endpoint Availability
@@ -4296,13 +5345,24 @@ class AsyncExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates_key as _op
         from ..models.exchange_rate import ExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ExchangeRate.from_dict)
+
+
+class AsyncExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncLiveExchangeRatesResource(_Resource):
@@ -4314,6 +5374,8 @@ class AsyncLiveExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LiveExchangeRate, LiveExchangeRateList]:
         """Returns all Live Exchange Rates.
 
@@ -4327,16 +5389,25 @@ class AsyncLiveExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates as _op
         from ..models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LiveExchangeRate:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LiveExchangeRate:
         """Returns a Live Exchange Rate.
 
         ### Endpoint Availability
@@ -4348,13 +5419,24 @@ class AsyncLiveExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
         from ..models.live_exchange_rate import LiveExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LiveExchangeRate.from_dict)
+
+
+class AsyncLiveExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.live_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLiveExchangeRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCorrectiveReasonCodesResource(_Resource):
@@ -4366,6 +5448,8 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Corrective Reason Codes.
 
@@ -4379,14 +5463,23 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
             items_per_page: Returns the given number of Corrective Reason Codes per request.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Corrective Reason Code.
 
         ### Endpoint Availability
@@ -4398,13 +5491,24 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCorrectiveReasonCodesResourceWithRawResponse:
+    """`client.with_raw_response.corrective_reason_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCorrectiveReasonCodesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncQuickEntryTypesResource(_Resource):
@@ -4416,6 +5520,8 @@ class AsyncQuickEntryTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Quick Entry Types.
 
@@ -4429,14 +5535,23 @@ class AsyncQuickEntryTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Quick Entry Type.
 
         ### Endpoint Availability
@@ -4448,13 +5563,24 @@ class AsyncQuickEntryTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncQuickEntryTypesResourceWithRawResponse:
+    """`client.with_raw_response.quick_entry_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncQuickEntryTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncArtefactStatusesResource(_Resource):
@@ -4466,6 +5592,8 @@ class AsyncArtefactStatusesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Artefact Statuses.
 
@@ -4485,14 +5613,23 @@ class AsyncArtefactStatusesResource(_Resource):
             items_per_page: Returns the given number of Artefact Statuses per request.
             attributes: Specify the attributes that you want to expose for the Artefact Statuses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Artefact Status.
 
         ### Endpoint Availability
@@ -4510,13 +5647,24 @@ class AsyncArtefactStatusesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Status (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncArtefactStatusesResourceWithRawResponse:
+    """`client.with_raw_response.artefact_statuses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncArtefactStatusesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncEuGoodsServicesTypesResource(_Resource):
@@ -4528,6 +5676,8 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all EU Goods Services Types.
 
@@ -4541,14 +5691,23 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
             items_per_page: Returns the given number of EU Goods Services Types per request.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a EU Goods Services Type.
 
         ### Endpoint Availability
@@ -4560,13 +5719,24 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncEuGoodsServicesTypesResourceWithRawResponse:
+    """`client.with_raw_response.eu_goods_services_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEuGoodsServicesTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
@@ -4588,6 +5758,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """Returns all Purchase Corrective Invoices.
 
@@ -4613,6 +5785,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
@@ -4633,6 +5806,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             PurchaseCorrectiveInvoiceList.from_dict,
@@ -4648,6 +5822,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4668,7 +5844,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -4688,6 +5865,8 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Returns a Purchase Corrective Invoice.
 
@@ -4705,6 +5884,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Corrective Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4718,6 +5898,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4728,6 +5909,9 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Creates a Purchase Corrective Invoice.
 
@@ -4742,6 +5926,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PostPurchaseCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import post_purchase_corrective_invoices as _op
         from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
@@ -4760,6 +5945,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4769,6 +5955,10 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         body: PutPurchaseCorrectiveInvoices
         | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Updates a Purchase Corrective Invoice.
 
@@ -4783,6 +5973,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PutPurchaseCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import put_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4800,10 +5991,17 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -4816,14 +6014,29 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import (
             delete_purchase_corrective_invoices_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseCorrectiveInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncPurchaseCreditNotesResource(_Resource):
@@ -4845,6 +6058,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseCreditNote, PurchaseCreditNoteList]:
         """Returns all Purchase Credit Notes.
 
@@ -4872,6 +6087,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
@@ -4892,6 +6108,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes", True
         )
@@ -4903,6 +6120,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseCreditNote, PurchaseCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4923,7 +6142,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -4943,6 +6163,8 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Returns a Purchase Credit Note.
 
@@ -4962,6 +6184,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Credit Note (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -4975,6 +6198,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -4985,6 +6209,9 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Creates a Purchase Credit Note.
 
@@ -4999,6 +6226,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             body: a PostPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PostPurchaseCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes as _op
         from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
@@ -5017,6 +6245,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5024,6 +6253,10 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseCreditNotes | PutPurchaseCreditNotesPurchaseCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Updates a Purchase Credit Note.
 
@@ -5038,6 +6271,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PutPurchaseCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import put_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -5055,10 +6289,17 @@ class AsyncPurchaseCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5071,14 +6312,22 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def release(self, key: str) -> PurchaseCreditNote:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseCreditNote:
         """Releases a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5091,13 +6340,29 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
+
+
+class AsyncPurchaseCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseCreditNotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncPurchaseInvoicesResource(_Resource):
@@ -5119,6 +6384,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseInvoice, PurchaseInvoiceList]:
         """Returns all Purchase Invoices.
 
@@ -5146,6 +6413,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices as _op
         from ..models.purchase_invoice_list import PurchaseInvoiceList
@@ -5166,6 +6434,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices", True
         )
@@ -5177,6 +6446,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseInvoice, PurchaseInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5197,7 +6468,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5218,6 +6490,8 @@ class AsyncPurchaseInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Returns a Purchase Invoice.
 
@@ -5238,6 +6512,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5252,6 +6527,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5260,6 +6536,9 @@ class AsyncPurchaseInvoicesResource(_Resource):
         body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Creates a Purchase Invoice.
 
@@ -5275,6 +6554,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PostPurchaseInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices as _op
         from ..models.post_purchase_invoices import PostPurchaseInvoices
@@ -5293,6 +6573,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5300,6 +6581,10 @@ class AsyncPurchaseInvoicesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseInvoices | PutPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Updates a Purchase Invoice.
 
@@ -5315,6 +6600,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PutPurchaseInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import put_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5332,10 +6618,17 @@ class AsyncPurchaseInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5349,14 +6642,22 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
 
-    async def release(self, key: str) -> PurchaseInvoice:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseInvoice:
         """Releases a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5370,13 +6671,29 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
+
+
+class AsyncPurchaseInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncPurchaseQuickEntriesResource(_Resource):
@@ -5398,6 +6715,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """Returns all Purchase Quick Entries.
 
@@ -5425,6 +6744,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
@@ -5445,6 +6765,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries", True
         )
@@ -5456,6 +6777,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5476,7 +6799,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5496,6 +6820,8 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Returns a Purchase Quick Entry.
 
@@ -5515,6 +6841,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5528,6 +6855,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5538,6 +6866,9 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Creates a Purchase Quick Entry.
 
@@ -5553,6 +6884,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         Args:
             body: a PostPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PostPurchaseQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import post_purchase_quick_entries as _op
         from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
@@ -5577,6 +6909,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5586,6 +6919,10 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         body: PutPurchaseQuickEntries
         | PutPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Updates a Purchase Quick Entry.
 
@@ -5601,6 +6938,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PutPurchaseQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import put_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5618,10 +6956,17 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -5635,12 +6980,27 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncPurchaseQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPurchaseQuickEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesCorrectiveInvoicesResource(_Resource):
@@ -5662,6 +7022,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """Returns all Sales Corrective Invoices.
 
@@ -5689,6 +7051,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
@@ -5709,6 +7072,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             SalesCorrectiveInvoiceList.from_dict,
@@ -5724,6 +7088,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5744,7 +7110,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -5765,6 +7132,8 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Returns a Sales Corrective Invoice.
 
@@ -5785,6 +7154,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
@@ -5799,6 +7169,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5809,6 +7180,9 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Creates a Sales Corrective Invoice.
 
@@ -5825,6 +7199,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PostSalesCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import post_sales_corrective_invoices as _op
         from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
@@ -5843,6 +7218,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5852,6 +7228,10 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         body: PutSalesCorrectiveInvoices
         | PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Updates a Sales Corrective Invoice.
 
@@ -5868,6 +7248,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PutSalesCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import put_sales_corrective_invoices_key as _op
         from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
@@ -5885,11 +7266,17 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
     async def delete(
-        self, key: str, *, void_reason: str | None = None
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
@@ -5906,13 +7293,28 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Corrective Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesCorrectiveInvoice.from_dict)
+
+
+class AsyncSalesCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesCorrectiveInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncEuSalesDescriptionsResource(_Resource):
@@ -5924,6 +7326,8 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[EuSalesDescription, EuSalesDescriptionList]:
         """Returns all EU Sales Descriptions.
 
@@ -5937,16 +7341,25 @@ class AsyncEuSalesDescriptionsResource(_Resource):
             items_per_page: Returns the given number of Ec Sales Descriptions per request.
             attributes: Specify the attributes that you want to expose for the Ec Sales Descriptions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
         from ..models.eu_sales_description_list import EuSalesDescriptionList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> EuSalesDescription:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EuSalesDescription:
         """Returns a EU Sales Description.
 
         ### Endpoint Availability
@@ -5958,13 +7371,24 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ec Sales Description (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
         from ..models.eu_sales_description import EuSalesDescription
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, EuSalesDescription.from_dict)
+
+
+class AsyncEuSalesDescriptionsResourceWithRawResponse:
+    """`client.with_raw_response.eu_sales_descriptions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEuSalesDescriptionsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncSalesCreditNotesResource(_Resource):
@@ -5986,6 +7410,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesCreditNote, SalesCreditNoteList]:
         """Returns all Sales Credit Notes.
 
@@ -6013,6 +7439,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes as _op
         from ..models.sales_credit_note_list import SalesCreditNoteList
@@ -6033,6 +7460,7 @@ class AsyncSalesCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes", True
         )
@@ -6044,6 +7472,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesCreditNote, SalesCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6064,7 +7494,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6085,6 +7516,8 @@ class AsyncSalesCreditNotesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Returns a Sales Credit Note.
 
@@ -6105,6 +7538,7 @@ class AsyncSalesCreditNotesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
@@ -6119,6 +7553,7 @@ class AsyncSalesCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6127,6 +7562,9 @@ class AsyncSalesCreditNotesResource(_Resource):
         body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Creates a Sales Credit Note.
 
@@ -6142,6 +7580,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             body: a PostSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PostSalesCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes as _op
         from ..models.post_sales_credit_notes import PostSalesCreditNotes
@@ -6160,6 +7599,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6167,6 +7607,10 @@ class AsyncSalesCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutSalesCreditNotes | PutSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Updates a Sales Credit Note.
 
@@ -6181,6 +7625,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PutSalesCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import put_sales_credit_notes_key as _op
         from ..models.put_sales_credit_notes import PutSalesCreditNotes
@@ -6198,10 +7643,18 @@ class AsyncSalesCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote | None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6216,15 +7669,23 @@ class AsyncSalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Credit Note is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesCreditNote.from_dict)
 
-    async def release(self, key: str) -> SalesCreditNote:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote:
         """Releases a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6237,13 +7698,29 @@ class AsyncSalesCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesCreditNote.from_dict)
+
+
+class AsyncSalesCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesCreditNotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncSalesEstimatesResource(_Resource):
@@ -6262,6 +7739,8 @@ class AsyncSalesEstimatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesEstimate, SalesEstimateList]:
         """Returns all Sales Estimates.
 
@@ -6286,6 +7765,7 @@ class AsyncSalesEstimatesResource(_Resource):
             items_per_page: Returns the given number of Sales Estimates per request.
             attributes: Specify the attributes that you want to expose for the Sales Estimates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates as _op
         from ..models.sales_estimate_list import SalesEstimateList
@@ -6303,6 +7783,7 @@ class AsyncSalesEstimatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates", False)
 
     async def changes(
@@ -6312,6 +7793,8 @@ class AsyncSalesEstimatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesEstimate, SalesEstimateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6332,7 +7815,8 @@ class AsyncSalesEstimatesResource(_Resource):
         from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6345,7 +7829,13 @@ class AsyncSalesEstimatesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Returns a Sales Estimate.
 
@@ -6363,6 +7853,7 @@ class AsyncSalesEstimatesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Estimate (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Estimate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates_key as _op
         from ..models.sales_estimate import SalesEstimate
@@ -6370,6 +7861,7 @@ class AsyncSalesEstimatesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6378,6 +7870,9 @@ class AsyncSalesEstimatesResource(_Resource):
         body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Creates a Sales Estimate.
 
@@ -6392,6 +7887,7 @@ class AsyncSalesEstimatesResource(_Resource):
         Args:
             body: a PostSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PostSalesEstimates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import post_sales_estimates as _op
         from ..models.post_sales_estimates import PostSalesEstimates
@@ -6408,11 +7904,18 @@ class AsyncSalesEstimatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_estimate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Updates a Sales Estimate.
 
@@ -6427,6 +7930,7 @@ class AsyncSalesEstimatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PutSalesEstimates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import put_sales_estimates_key as _op
         from ..models.put_sales_estimates import PutSalesEstimates
@@ -6442,10 +7946,17 @@ class AsyncSalesEstimatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Estimate.
 
         ### Endpoint Availability
@@ -6458,12 +7969,27 @@ class AsyncSalesEstimatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import delete_sales_estimates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesEstimatesResourceWithRawResponse:
+    """`client.with_raw_response.sales_estimates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesEstimatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesInvoicesResource(_Resource):
@@ -6485,6 +8011,8 @@ class AsyncSalesInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesInvoice, SalesInvoiceList]:
         """Returns all Sales Invoices.
 
@@ -6512,6 +8040,7 @@ class AsyncSalesInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices as _op
         from ..models.sales_invoice_list import SalesInvoiceList
@@ -6532,6 +8061,7 @@ class AsyncSalesInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices", True)
 
     async def changes(
@@ -6541,6 +8071,8 @@ class AsyncSalesInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesInvoice, SalesInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6561,7 +8093,8 @@ class AsyncSalesInvoicesResource(_Resource):
         from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6584,6 +8117,8 @@ class AsyncSalesInvoicesResource(_Resource):
         show_recurring_invoice: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Returns a Sales Invoice.
 
@@ -6606,6 +8141,7 @@ class AsyncSalesInvoicesResource(_Resource):
             show_recurring_invoice: Use this to show the artefact's associated recurring invoice template if present
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
@@ -6622,6 +8158,7 @@ class AsyncSalesInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6630,6 +8167,9 @@ class AsyncSalesInvoicesResource(_Resource):
         body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Creates a Sales Invoice.
 
@@ -6646,6 +8186,7 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             body: a PostSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PostSalesInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices as _op
         from ..models.post_sales_invoices import PostSalesInvoices
@@ -6662,11 +8203,18 @@ class AsyncSalesInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Updates a Sales Invoice.
 
@@ -6683,6 +8231,7 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PutSalesInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import put_sales_invoices_key as _op
         from ..models.put_sales_invoices import PutSalesInvoices
@@ -6698,10 +8247,18 @@ class AsyncSalesInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
-    async def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice | None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -6717,15 +8274,23 @@ class AsyncSalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import delete_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode_optional(response, SalesInvoice.from_dict)
 
-    async def release(self, key: str) -> SalesInvoice:
+    async def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice:
         """Releases a Sales Invoice.
 
         ### Endpoint Availability
@@ -6740,13 +8305,29 @@ class AsyncSalesInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices_key_release as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesInvoice.from_dict)
+
+
+class AsyncSalesInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesInvoicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
+        self.release = async_to_raw_response(resource.release)
 
 
 class AsyncSalesQuickEntriesResource(_Resource):
@@ -6768,6 +8349,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[QuickEntry, QuickEntryList]:
         """Returns all Sales Quick Entries.
 
@@ -6795,6 +8378,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries as _op
         from ..models.quick_entry_list import QuickEntryList
@@ -6815,6 +8399,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries", True)
 
     async def changes(
@@ -6824,6 +8409,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[QuickEntry, QuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6844,7 +8431,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -6864,6 +8452,8 @@ class AsyncSalesQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Returns a Sales Quick Entry.
 
@@ -6883,6 +8473,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
         from ..models.quick_entry import QuickEntry
@@ -6896,6 +8487,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6904,6 +8496,9 @@ class AsyncSalesQuickEntriesResource(_Resource):
         body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Creates a Sales Quick Entry.
 
@@ -6919,6 +8514,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         Args:
             body: a PostSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PostSalesQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import post_sales_quick_entries as _op
         from ..models.post_sales_quick_entries import PostSalesQuickEntries
@@ -6943,6 +8539,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6950,6 +8547,10 @@ class AsyncSalesQuickEntriesResource(_Resource):
         self,
         key: str,
         body: PutSalesQuickEntries | PutSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Updates a Sales Quick Entry.
 
@@ -6965,6 +8566,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PutSalesQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import put_sales_quick_entries_key as _op
         from ..models.put_sales_quick_entries import PutSalesQuickEntries
@@ -6982,10 +8584,17 @@ class AsyncSalesQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, QuickEntry.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -6999,12 +8608,27 @@ class AsyncSalesQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesQuickEntriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncSalesQuotesResource(_Resource):
@@ -7024,6 +8648,8 @@ class AsyncSalesQuotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[SalesQuote, SalesQuoteList]:
         """Returns all Sales Quotes.
 
@@ -7049,6 +8675,7 @@ class AsyncSalesQuotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Quotes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, expiry_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes as _op
         from ..models.sales_quote_list import SalesQuoteList
@@ -7067,6 +8694,7 @@ class AsyncSalesQuotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes", False)
 
     async def changes(
@@ -7076,6 +8704,8 @@ class AsyncSalesQuotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[SalesQuote, SalesQuoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7096,7 +8726,8 @@ class AsyncSalesQuotesResource(_Resource):
         from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7109,7 +8740,13 @@ class AsyncSalesQuotesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Returns a Sales Quote.
 
@@ -7127,6 +8764,7 @@ class AsyncSalesQuotesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Quote (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Quote (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes_key as _op
         from ..models.sales_quote import SalesQuote
@@ -7134,6 +8772,7 @@ class AsyncSalesQuotesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7142,6 +8781,9 @@ class AsyncSalesQuotesResource(_Resource):
         body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Creates a Sales Quote.
 
@@ -7157,6 +8799,7 @@ class AsyncSalesQuotesResource(_Resource):
         Args:
             body: a PostSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PostSalesQuotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import post_sales_quotes as _op
         from ..models.post_sales_quotes import PostSalesQuotes
@@ -7173,11 +8816,18 @@ class AsyncSalesQuotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quote", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
     async def update(
-        self, key: str, body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Updates a Sales Quote.
 
@@ -7193,6 +8843,7 @@ class AsyncSalesQuotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PutSalesQuotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import put_sales_quotes_key as _op
         from ..models.put_sales_quotes import PutSalesQuotes
@@ -7208,10 +8859,17 @@ class AsyncSalesQuotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, SalesQuote.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quote.
 
         ### Endpoint Availability
@@ -7225,12 +8883,27 @@ class AsyncSalesQuotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import delete_sales_quotes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncSalesQuotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quotes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncSalesQuotesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncHostedArtefactPaymentSettingsResource(_Resource):
@@ -7243,6 +8916,8 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[HostedArtefactPaymentSetting, HostedArtefactPaymentSettingList]:
         """Returns all Hosted Artefact Payment Settings.
 
@@ -7261,6 +8936,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             items_per_page: Returns the given number of Hosted Artefact Payment Settings per request.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Settings (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings as _op,
@@ -7270,6 +8946,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         request = _op.build_request(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             HostedArtefactPaymentSettingList.from_dict,
@@ -7278,7 +8955,14 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> HostedArtefactPaymentSetting:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> HostedArtefactPaymentSetting:
         """Returns a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7294,6 +8978,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Setting (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings_key as _op,
@@ -7301,6 +8986,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7311,6 +8997,9 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> HostedArtefactPaymentSetting:
         """Creates a Hosted Artefact Payment Setting.
 
@@ -7327,6 +9016,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         Args:
             body: a PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting or a dict of its fields (wrapped as {'hosted_artefact_payment_setting': ...} for you), or a PostHostedArtefactPaymentSettings.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             post_hosted_artefact_payment_settings as _op,
@@ -7347,10 +9037,17 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7365,14 +9062,27 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncHostedArtefactPaymentSettingsResourceWithRawResponse:
+    """`client.with_raw_response.hosted_artefact_payment_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncHostedArtefactPaymentSettingsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactOpeningBalancesResource(_Resource):
@@ -7388,6 +9098,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactOpeningBalance, ContactOpeningBalanceList]:
         """Returns all Contact Opening Balances.
 
@@ -7409,6 +9121,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Batch Entries per request.
             attributes: Specify the attributes that you want to expose for the Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances as _op
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
@@ -7423,6 +9136,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances", True
         )
@@ -7434,6 +9148,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactOpeningBalance, ContactOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7454,7 +9170,8 @@ class AsyncContactOpeningBalancesResource(_Resource):
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7466,7 +9183,14 @@ class AsyncContactOpeningBalancesResource(_Resource):
             label="contact_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactOpeningBalance:
         """Returns a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7482,11 +9206,13 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7497,6 +9223,9 @@ class AsyncContactOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Creates a Contact Opening Balance.
 
@@ -7512,6 +9241,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             body: a PostContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PostContactOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import post_contact_opening_balances as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7536,6 +9266,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7545,6 +9276,10 @@ class AsyncContactOpeningBalancesResource(_Resource):
         body: PutContactOpeningBalances
         | PutContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Updates a Contact Opening Balance.
 
@@ -7560,6 +9295,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PutContactOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import put_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7577,10 +9313,17 @@ class AsyncContactOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7594,12 +9337,27 @@ class AsyncContactOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactOpeningBalanceTypesResource(_Resource):
@@ -7611,6 +9369,8 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Contact Opening Balance Types.
 
@@ -7624,16 +9384,25 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "contact_opening_balance_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Opening Balance Type.
 
         ### Endpoint Availability
@@ -7645,13 +9414,24 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncContactOpeningBalanceTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balance_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactOpeningBalanceTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBankOpeningBalancesResource(_Resource):
@@ -7665,6 +9445,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BankOpeningBalance, BankOpeningBalanceList]:
         """Returns all Bank Opening Balances.
 
@@ -7684,6 +9466,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Bank Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances as _op
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
@@ -7696,6 +9479,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances", False
         )
@@ -7707,6 +9491,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[BankOpeningBalance, BankOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7727,7 +9513,8 @@ class AsyncBankOpeningBalancesResource(_Resource):
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7739,7 +9526,14 @@ class AsyncBankOpeningBalancesResource(_Resource):
             label="bank_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BankOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankOpeningBalance:
         """Returns a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7755,11 +9549,13 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7770,6 +9566,9 @@ class AsyncBankOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Creates a Bank Opening Balance.
 
@@ -7786,6 +9585,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             body: a PostBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PostBankOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import post_bank_opening_balances as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7804,6 +9604,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7811,6 +9612,10 @@ class AsyncBankOpeningBalancesResource(_Resource):
         self,
         key: str,
         body: PutBankOpeningBalances | PutBankOpeningBalancesBankOpeningBalance | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Updates a Bank Opening Balance.
 
@@ -7827,6 +9632,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PutBankOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import put_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7844,10 +9650,17 @@ class AsyncBankOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7862,12 +9675,27 @@ class AsyncBankOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncBankOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.bank_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBankOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncLedgerAccountOpeningBalancesResource(_Resource):
@@ -7880,6 +9708,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """Returns all Ledger Account Opening Balances.
 
@@ -7898,6 +9728,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balance Lines per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Lines (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
@@ -7909,6 +9740,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             LedgerAccountOpeningBalanceList.from_dict,
@@ -7924,6 +9756,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7944,7 +9778,8 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -7956,7 +9791,14 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             label="ledger_account_opening_balances",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LedgerAccountOpeningBalance:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LedgerAccountOpeningBalance:
         """Returns a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -7972,6 +9814,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Line (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             get_ledger_account_opening_balances_key as _op,
@@ -7979,6 +9822,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -7989,6 +9833,9 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Creates a Ledger Account Opening Balance.
 
@@ -8005,6 +9852,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             body: a PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PostLedgerAccountOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             post_ledger_account_opening_balances as _op,
@@ -8025,6 +9873,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8034,6 +9883,10 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         body: PutLedgerAccountOpeningBalances
         | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Updates a Ledger Account Opening Balance.
 
@@ -8050,6 +9903,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PutLedgerAccountOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             put_ledger_account_opening_balances_key as _op,
@@ -8069,10 +9923,17 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -8087,14 +9948,29 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             delete_ledger_account_opening_balances_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncLedgerAccountOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLedgerAccountOpeningBalancesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncOpeningBalanceJournalsResource(_Resource):
@@ -8106,6 +9982,8 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[OpeningBalanceJournal, OpeningBalanceJournalList]:
         """Returns all Opening Balance Journals.
 
@@ -8123,11 +10001,13 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals as _op
         from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             OpeningBalanceJournalList.from_dict,
@@ -8136,7 +10016,14 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> OpeningBalanceJournal:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> OpeningBalanceJournal:
         """Returns a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8152,11 +10039,13 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8167,6 +10056,9 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OpeningBalanceJournal:
         """Creates a Opening Balance Journal.
 
@@ -8183,6 +10075,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         Args:
             body: a PostOpeningBalanceJournalsOpeningBalanceJournal or a dict of its fields (wrapped as {'opening_balance_journal': ...} for you), or a PostOpeningBalanceJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import post_opening_balance_journals as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
@@ -8201,10 +10094,17 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "opening_balance_journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8219,12 +10119,25 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncOpeningBalanceJournalsResourceWithRawResponse:
+    """`client.with_raw_response.opening_balance_journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncOpeningBalanceJournalsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncContactAllocationsResource(_Resource):
@@ -8241,6 +10154,8 @@ class AsyncContactAllocationsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactAllocation, ContactAllocationList]:
         """Returns all Contact Allocations.
 
@@ -8263,6 +10178,7 @@ class AsyncContactAllocationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Allocations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations as _op
         from ..models.contact_allocation_list import ContactAllocationList
@@ -8278,6 +10194,7 @@ class AsyncContactAllocationsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactAllocationList.from_dict, progress, "contact_allocations", True
         )
@@ -8289,6 +10206,8 @@ class AsyncContactAllocationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactAllocation, ContactAllocationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8309,7 +10228,8 @@ class AsyncContactAllocationsResource(_Resource):
         from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8321,7 +10241,14 @@ class AsyncContactAllocationsResource(_Resource):
             label="contact_allocations",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactAllocation:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactAllocation:
         """Returns a Contact Allocation.
 
         ### Endpoint Availability
@@ -8337,11 +10264,13 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Allocation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8350,6 +10279,9 @@ class AsyncContactAllocationsResource(_Resource):
         body: PostContactAllocations | PostContactAllocationsContactAllocation | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Creates a Contact Allocation.
 
@@ -8365,6 +10297,7 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             body: a PostContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PostContactAllocations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import post_contact_allocations as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8383,6 +10316,7 @@ class AsyncContactAllocationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_allocation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8390,6 +10324,10 @@ class AsyncContactAllocationsResource(_Resource):
         self,
         key: str,
         body: PutContactAllocations | PutContactAllocationsContactAllocation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Updates a Contact Allocation.
 
@@ -8405,6 +10343,7 @@ class AsyncContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PutContactAllocations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import put_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8422,10 +10361,17 @@ class AsyncContactAllocationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Allocation.
 
         ### Endpoint Availability
@@ -8439,12 +10385,27 @@ class AsyncContactAllocationsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import delete_contact_allocations_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactAllocationsResourceWithRawResponse:
+    """`client.with_raw_response.contact_allocations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactAllocationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncPaymentMethodsResource(_Resource):
@@ -8456,6 +10417,8 @@ class AsyncPaymentMethodsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Payment Methods.
 
@@ -8469,14 +10432,23 @@ class AsyncPaymentMethodsResource(_Resource):
             items_per_page: Returns the given number of Payment Types per request.
             attributes: Specify the attributes that you want to expose for the Payment Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Payment Method.
 
         ### Endpoint Availability
@@ -8488,13 +10460,24 @@ class AsyncPaymentMethodsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Payment Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncPaymentMethodsResourceWithRawResponse:
+    """`client.with_raw_response.payment_methods`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncPaymentMethodsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncContactPaymentsResource(_Resource):
@@ -8514,6 +10497,8 @@ class AsyncContactPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ContactPayment, ContactPaymentList]:
         """Returns all Contact Payments.
 
@@ -8539,6 +10524,7 @@ class AsyncContactPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Artefact Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments as _op
         from ..models.contact_payment_list import ContactPaymentList
@@ -8557,6 +10543,7 @@ class AsyncContactPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPaymentList.from_dict, progress, "contact_payments", True
         )
@@ -8568,6 +10555,8 @@ class AsyncContactPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ContactPayment, ContactPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8588,7 +10577,8 @@ class AsyncContactPaymentsResource(_Resource):
         from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8600,7 +10590,14 @@ class AsyncContactPaymentsResource(_Resource):
             label="contact_payments",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ContactPayment:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPayment:
         """Returns a Contact Payment.
 
         ### Endpoint Availability
@@ -8616,11 +10613,13 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8629,6 +10628,9 @@ class AsyncContactPaymentsResource(_Resource):
         body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Creates a Contact Payment.
 
@@ -8645,6 +10647,7 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             body: a PostContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PostContactPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import post_contact_payments as _op
         from ..models.contact_payment import ContactPayment
@@ -8667,6 +10670,7 @@ class AsyncContactPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8674,6 +10678,10 @@ class AsyncContactPaymentsResource(_Resource):
         self,
         key: str,
         body: PutContactPayments | PutContactPaymentsContactPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Updates a Contact Payment.
 
@@ -8690,6 +10698,7 @@ class AsyncContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PutContactPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import put_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
@@ -8705,10 +10714,17 @@ class AsyncContactPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ContactPayment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Payment.
 
         ### Endpoint Availability
@@ -8723,12 +10739,27 @@ class AsyncContactPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import delete_contact_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncContactPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.contact_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncContactPaymentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncOtherPaymentsResource(_Resource):
@@ -8749,6 +10780,8 @@ class AsyncOtherPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[OtherPayment, OtherPaymentList]:
         """Returns all Other Payments.
 
@@ -8775,6 +10808,7 @@ class AsyncOtherPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments as _op
         from ..models.other_payment_list import OtherPaymentList
@@ -8794,6 +10828,7 @@ class AsyncOtherPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments", True)
 
     async def changes(
@@ -8803,6 +10838,8 @@ class AsyncOtherPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[OtherPayment, OtherPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8823,7 +10860,8 @@ class AsyncOtherPaymentsResource(_Resource):
         from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -8842,6 +10880,8 @@ class AsyncOtherPaymentsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Returns a Other Payment.
 
@@ -8860,6 +10900,7 @@ class AsyncOtherPaymentsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Payment (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8872,6 +10913,7 @@ class AsyncOtherPaymentsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -8880,6 +10922,9 @@ class AsyncOtherPaymentsResource(_Resource):
         body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Creates a Other Payment.
 
@@ -8896,6 +10941,7 @@ class AsyncOtherPaymentsResource(_Resource):
         Args:
             body: a PostOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PostOtherPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import post_other_payments as _op
         from ..models.other_payment import OtherPayment
@@ -8912,11 +10958,18 @@ class AsyncOtherPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "other_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
     async def update(
-        self, key: str, body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Updates a Other Payment.
 
@@ -8933,6 +10986,7 @@ class AsyncOtherPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PutOtherPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import put_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8948,10 +11002,17 @@ class AsyncOtherPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, OtherPayment.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Other Payment.
 
         ### Endpoint Availability
@@ -8966,12 +11027,27 @@ class AsyncOtherPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import delete_other_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncOtherPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.other_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncOtherPaymentsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncUnallocatedArtefactsResource(_Resource):
@@ -8985,6 +11061,8 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         attributes: str | None = None,
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[UnallocatedArtefact, UnallocatedArtefactList]:
         """Returns all Unallocated Artefacts.
 
@@ -9006,6 +11084,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Base Artefacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             items_per_page: Returns the given number of Base Artefacts per request.
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
         from ..models.unallocated_artefact_list import UnallocatedArtefactList
@@ -9018,11 +11097,19 @@ class AsyncUnallocatedArtefactsResource(_Resource):
                 items_per_page=items_per_page,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> UnallocatedArtefact:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> UnallocatedArtefact:
         """Returns a Unallocated Artefact.
 
         ### Endpoint Availability
@@ -9040,13 +11127,24 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Base Artefact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
         from ..models.unallocated_artefact import UnallocatedArtefact
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, UnallocatedArtefact.from_dict)
+
+
+class AsyncUnallocatedArtefactsResourceWithRawResponse:
+    """`client.with_raw_response.unallocated_artefacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncUnallocatedArtefactsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCatalogItemTypesResource(_Resource):
@@ -9058,6 +11156,8 @@ class AsyncCatalogItemTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Catalog Item Types.
 
@@ -9071,14 +11171,23 @@ class AsyncCatalogItemTypesResource(_Resource):
             items_per_page: Returns the given number of Catalog Item Types per request.
             attributes: Specify the attributes that you want to expose for the Catalog Item Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Catalog Item Type.
 
         ### Endpoint Availability
@@ -9090,13 +11199,24 @@ class AsyncCatalogItemTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Catalog Item Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCatalogItemTypesResourceWithRawResponse:
+    """`client.with_raw_response.catalog_item_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCatalogItemTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncProductSalesPriceTypesResource(_Resource):
@@ -9109,6 +11229,8 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ProductSalesPriceType, ProductSalesPriceTypeList]:
         """Returns all Product Sales Price Types.
 
@@ -9130,6 +11252,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             items_per_page: Returns the given number of Product Prices per request.
             attributes: Specify the attributes that you want to expose for the Product Prices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types as _op
         from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
@@ -9137,6 +11260,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         request = _op.build_request(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             ProductSalesPriceTypeList.from_dict,
@@ -9145,7 +11269,14 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             False,
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ProductSalesPriceType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ProductSalesPriceType:
         """Returns a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9164,11 +11295,13 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product Price (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9179,6 +11312,9 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Creates a Product Sales Price Type.
 
@@ -9195,6 +11331,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             body: a PostProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PostProductSalesPriceTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import post_product_sales_price_types as _op
         from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
@@ -9213,6 +11350,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product_sales_price_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9222,6 +11360,10 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         body: PutProductSalesPriceTypes
         | PutProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Updates a Product Sales Price Type.
 
@@ -9238,6 +11380,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PutProductSalesPriceTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import put_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
@@ -9255,10 +11398,17 @@ class AsyncProductSalesPriceTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9273,12 +11423,26 @@ class AsyncProductSalesPriceTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncProductSalesPriceTypesResourceWithRawResponse:
+    """`client.with_raw_response.product_sales_price_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncProductSalesPriceTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncProductsResource(_Resource):
@@ -9294,6 +11458,8 @@ class AsyncProductsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Product, ProductList]:
         """Returns all Products.
 
@@ -9318,6 +11484,7 @@ class AsyncProductsResource(_Resource):
             items_per_page: Returns the given number of Products per request.
             attributes: Specify the attributes that you want to expose for the Products (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products as _op
         from ..models.product_list import ProductList
@@ -9332,6 +11499,7 @@ class AsyncProductsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ProductList.from_dict, progress, "products", True)
 
     async def changes(
@@ -9341,6 +11509,8 @@ class AsyncProductsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Product, ProductList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9361,7 +11531,8 @@ class AsyncProductsResource(_Resource):
         from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9373,7 +11544,14 @@ class AsyncProductsResource(_Resource):
             label="products",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Product:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Product:
         """Returns a Product.
 
         ### Endpoint Availability
@@ -9392,11 +11570,13 @@ class AsyncProductsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products_key as _op
         from ..models.product import Product
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9405,6 +11585,9 @@ class AsyncProductsResource(_Resource):
         body: PostProducts | PostProductsProduct | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Creates a Product.
 
@@ -9421,6 +11604,7 @@ class AsyncProductsResource(_Resource):
         Args:
             body: a PostProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PostProducts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import post_products as _op
         from ..models.post_products import PostProducts
@@ -9437,11 +11621,18 @@ class AsyncProductsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
     async def update(
-        self, key: str, body: PutProducts | PutProductsProduct | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutProducts | PutProductsProduct | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Updates a Product.
 
@@ -9458,6 +11649,7 @@ class AsyncProductsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PutProducts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import put_products_key as _op
         from ..models.product import Product
@@ -9473,10 +11665,17 @@ class AsyncProductsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Product.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product.
 
         ### Endpoint Availability
@@ -9491,12 +11690,27 @@ class AsyncProductsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import delete_products_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncProductsResourceWithRawResponse:
+    """`client.with_raw_response.products`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncProductsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncServicesResource(_Resource):
@@ -9512,6 +11726,8 @@ class AsyncServicesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Service, ServiceList]:
         """Returns all Services.
 
@@ -9536,6 +11752,7 @@ class AsyncServicesResource(_Resource):
             items_per_page: Returns the given number of Services per request.
             attributes: Specify the attributes that you want to expose for the Services (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services as _op
         from ..models.service_list import ServiceList
@@ -9550,6 +11767,7 @@ class AsyncServicesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ServiceList.from_dict, progress, "services", True)
 
     async def changes(
@@ -9559,6 +11777,8 @@ class AsyncServicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[Service, ServiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9579,7 +11799,8 @@ class AsyncServicesResource(_Resource):
         from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9591,7 +11812,14 @@ class AsyncServicesResource(_Resource):
             label="services",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Service:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Service:
         """Returns a Service.
 
         ### Endpoint Availability
@@ -9610,11 +11838,13 @@ class AsyncServicesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services_key as _op
         from ..models.service import Service
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9623,6 +11853,9 @@ class AsyncServicesResource(_Resource):
         body: PostServices | PostServicesService | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Creates a Service.
 
@@ -9639,6 +11872,7 @@ class AsyncServicesResource(_Resource):
         Args:
             body: a PostServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PostServices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import post_services as _op
         from ..models.post_services import PostServices
@@ -9655,11 +11889,18 @@ class AsyncServicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
     async def update(
-        self, key: str, body: PutServices | PutServicesService | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutServices | PutServicesService | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Updates a Service.
 
@@ -9676,6 +11917,7 @@ class AsyncServicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PutServices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import put_services_key as _op
         from ..models.put_services import PutServices
@@ -9691,10 +11933,17 @@ class AsyncServicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Service.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service.
 
         ### Endpoint Availability
@@ -9709,12 +11958,27 @@ class AsyncServicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import delete_services_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncServicesResourceWithRawResponse:
+    """`client.with_raw_response.services`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncServicesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncServiceRateTypesResource(_Resource):
@@ -9728,6 +11992,8 @@ class AsyncServiceRateTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ServiceRateType, ServiceRateTypeList]:
         """Returns all Service Rate Types.
 
@@ -9750,6 +12016,7 @@ class AsyncServiceRateTypesResource(_Resource):
             items_per_page: Returns the given number of Service Rates per request.
             attributes: Specify the attributes that you want to expose for the Service Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types as _op
         from ..models.service_rate_type_list import ServiceRateTypeList
@@ -9762,6 +12029,7 @@ class AsyncServiceRateTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ServiceRateTypeList.from_dict, progress, "service_rate_types", False
         )
@@ -9773,6 +12041,8 @@ class AsyncServiceRateTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[ServiceRateType, ServiceRateTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9793,7 +12063,8 @@ class AsyncServiceRateTypesResource(_Resource):
         from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -9805,7 +12076,14 @@ class AsyncServiceRateTypesResource(_Resource):
             label="service_rate_types",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> ServiceRateType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ServiceRateType:
         """Returns a Service Rate Type.
 
         ### Endpoint Availability
@@ -9824,11 +12102,13 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types_key as _op
         from ..models.service_rate_type import ServiceRateType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9837,6 +12117,9 @@ class AsyncServiceRateTypesResource(_Resource):
         body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Creates a Service Rate Type.
 
@@ -9853,6 +12136,7 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             body: a PostServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PostServiceRateTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import post_service_rate_types as _op
         from ..models.post_service_rate_types import PostServiceRateTypes
@@ -9871,6 +12155,7 @@ class AsyncServiceRateTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service_rate_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9878,6 +12163,10 @@ class AsyncServiceRateTypesResource(_Resource):
         self,
         key: str,
         body: PutServiceRateTypes | PutServiceRateTypesServiceRateType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Updates a Service Rate Type.
 
@@ -9894,6 +12183,7 @@ class AsyncServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PutServiceRateTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import put_service_rate_types_key as _op
         from ..models.put_service_rate_types import PutServiceRateTypes
@@ -9911,10 +12201,17 @@ class AsyncServiceRateTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service Rate Type.
 
         ### Endpoint Availability
@@ -9929,12 +12226,27 @@ class AsyncServiceRateTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import delete_service_rate_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncServiceRateTypesResourceWithRawResponse:
+    """`client.with_raw_response.service_rate_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncServiceRateTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncStockItemsResource(_Resource):
@@ -9952,6 +12264,8 @@ class AsyncStockItemsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[StockItem, StockItemList]:
         """Returns all Stock Items.
 
@@ -9976,6 +12290,7 @@ class AsyncStockItemsResource(_Resource):
             items_per_page: Returns the given number of Stock Items per request.
             attributes: Specify the attributes that you want to expose for the Stock Items (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items as _op
         from ..models.stock_item_list import StockItemList
@@ -9992,6 +12307,7 @@ class AsyncStockItemsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockItemList.from_dict, progress, "stock_items", True)
 
     async def changes(
@@ -10001,6 +12317,8 @@ class AsyncStockItemsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[StockItem, StockItemList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10021,7 +12339,8 @@ class AsyncStockItemsResource(_Resource):
         from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10033,7 +12352,14 @@ class AsyncStockItemsResource(_Resource):
             label="stock_items",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> StockItem:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockItem:
         """Returns a Stock Item.
 
         ### Endpoint Availability
@@ -10050,11 +12376,13 @@ class AsyncStockItemsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Item (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items_key as _op
         from ..models.stock_item import StockItem
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10063,6 +12391,9 @@ class AsyncStockItemsResource(_Resource):
         body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Creates a Stock Item.
 
@@ -10078,6 +12409,7 @@ class AsyncStockItemsResource(_Resource):
         Args:
             body: a PostStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PostStockItems.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import post_stock_items as _op
         from ..models.post_stock_items import PostStockItems
@@ -10099,11 +12431,18 @@ class AsyncStockItemsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_item", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
     async def update(
-        self, key: str, body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Updates a Stock Item.
 
@@ -10119,6 +12458,7 @@ class AsyncStockItemsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PutStockItems.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import put_stock_items_key as _op
         from ..models.put_stock_items import PutStockItems
@@ -10134,10 +12474,17 @@ class AsyncStockItemsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockItem.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Item.
 
         ### Endpoint Availability
@@ -10151,12 +12498,27 @@ class AsyncStockItemsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import delete_stock_items_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncStockItemsResourceWithRawResponse:
+    """`client.with_raw_response.stock_items`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncStockItemsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncStockMovementsResource(_Resource):
@@ -10172,6 +12534,8 @@ class AsyncStockMovementsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[StockMovement, StockMovementList]:
         """Returns all Stock Movements.
 
@@ -10194,6 +12558,7 @@ class AsyncStockMovementsResource(_Resource):
             items_per_page: Returns the given number of Stock Movements per request.
             attributes: Specify the attributes that you want to expose for the Stock Movements (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements as _op
         from ..models.stock_movement_list import StockMovementList
@@ -10208,9 +12573,17 @@ class AsyncStockMovementsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockMovementList.from_dict, progress, "stock_movements", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> StockMovement:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockMovement:
         """Returns a Stock Movement.
 
         ### Endpoint Availability
@@ -10227,11 +12600,13 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Movement (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements_key as _op
         from ..models.stock_movement import StockMovement
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10240,6 +12615,9 @@ class AsyncStockMovementsResource(_Resource):
         body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Creates a Stock Movement.
 
@@ -10255,6 +12633,7 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             body: a PostStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PostStockMovements.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import post_stock_movements as _op
         from ..models.post_stock_movements import PostStockMovements
@@ -10271,11 +12650,18 @@ class AsyncStockMovementsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_movement", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
     async def update(
-        self, key: str, body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Updates a Stock Movement.
 
@@ -10291,6 +12677,7 @@ class AsyncStockMovementsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PutStockMovements.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import put_stock_movements_key as _op
         from ..models.put_stock_movements import PutStockMovements
@@ -10306,10 +12693,17 @@ class AsyncStockMovementsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, StockMovement.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Movement.
 
         ### Endpoint Availability
@@ -10323,12 +12717,26 @@ class AsyncStockMovementsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import delete_stock_movements_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncStockMovementsResourceWithRawResponse:
+    """`client.with_raw_response.stock_movements`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncStockMovementsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAnalysisTypeCategoriesResource(_Resource):
@@ -10342,6 +12750,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """Returns all Analysis Type Categories.
 
@@ -10360,6 +12770,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             items_per_page: Returns the given number of Analysis Type Categories per request.
             attributes: Specify the attributes that you want to expose for the Analysis Type Categories (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories as _op
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
@@ -10377,6 +12788,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories", False
         )
@@ -10388,6 +12800,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10408,7 +12822,8 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10420,7 +12835,14 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             label="analysis_type_categories",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AnalysisTypeCategory:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisTypeCategory:
         """Returns a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10435,11 +12857,13 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type Category (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10448,6 +12872,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         body: PostAnalysisTypeCategories
         | PostAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Creates a Analysis Type Category.
 
@@ -10462,6 +12890,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
 
         Args:
             body: a PostAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PostAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import post_analysis_type_categories as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10479,6 +12908,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10488,6 +12918,10 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         body: PutAnalysisTypeCategories
         | PutAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Updates a Analysis Type Category.
 
@@ -10503,6 +12937,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PutAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import put_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10520,10 +12955,17 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10537,12 +12979,27 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncAnalysisTypeCategoriesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_type_categories`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAnalysisTypeCategoriesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncAnalysisTypesResource(_Resource):
@@ -10557,6 +13014,8 @@ class AsyncAnalysisTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[AnalysisType, AnalysisTypeList]:
         """Returns all Analysis Types.
 
@@ -10576,6 +13035,7 @@ class AsyncAnalysisTypesResource(_Resource):
             items_per_page: Returns the given number of Analysis Types per request.
             attributes: Specify the attributes that you want to expose for the Analysis Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types as _op
         from ..models.analysis_type_list import AnalysisTypeList
@@ -10592,6 +13052,7 @@ class AsyncAnalysisTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types", False)
 
     async def changes(
@@ -10601,6 +13062,8 @@ class AsyncAnalysisTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[AnalysisType, AnalysisTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10621,7 +13084,8 @@ class AsyncAnalysisTypesResource(_Resource):
         from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -10633,7 +13097,14 @@ class AsyncAnalysisTypesResource(_Resource):
             label="analysis_types",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> AnalysisType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisType:
         """Returns a Analysis Type.
 
         ### Endpoint Availability
@@ -10644,16 +13115,24 @@ class AsyncAnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
 
     async def update(
-        self, key: str, body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisType:
         """Updates a Analysis Type.
 
@@ -10665,6 +13144,7 @@ class AsyncAnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypesAnalysisType or a dict of its fields (wrapped as {'analysis_type': ...} for you), or a PutAnalysisTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import put_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
@@ -10680,8 +13160,20 @@ class AsyncAnalysisTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, AnalysisType.from_dict)
+
+
+class AsyncAnalysisTypesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncAnalysisTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessActivityTypesResource(_Resource):
@@ -10693,6 +13185,8 @@ class AsyncBusinessActivityTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessActivityType, BusinessActivityTypeList]:
         """Returns all Business Activity Types.
 
@@ -10706,16 +13200,25 @@ class AsyncBusinessActivityTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types as _op
         from ..models.business_activity_type_list import BusinessActivityTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessActivityType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessActivityType:
         """Returns a Business Activity Type.
 
         ### Endpoint Availability
@@ -10727,19 +13230,35 @@ class AsyncBusinessActivityTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types_key as _op
         from ..models.business_activity_type import BusinessActivityType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessActivityType.from_dict)
+
+
+class AsyncBusinessActivityTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_activity_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessActivityTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncBusinessSettingsResource(_Resource):
     """/business_settings: get, update."""
 
-    async def get(self) -> BusinessSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessSettings:
         """Returns all Business Settings.
 
         ### Endpoint Availability
@@ -10751,16 +13270,25 @@ class AsyncBusinessSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import get_business_settings as _op
         from ..models.business_settings import BusinessSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
     async def update(
-        self, body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any]
+        self,
+        body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessSettings:
         """Updates a Business Settings.
 
@@ -10776,6 +13304,7 @@ class AsyncBusinessSettingsResource(_Resource):
 
         Args:
             body: a PutBusinessSettingsBusinessSettings or a dict of its fields (wrapped as {'business_settings': ...} for you), or a PutBusinessSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import put_business_settings as _op
         from ..models.business_settings import BusinessSettings
@@ -10793,8 +13322,18 @@ class AsyncBusinessSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, BusinessSettings.from_dict)
+
+
+class AsyncBusinessSettingsResourceWithRawResponse:
+    """`client.with_raw_response.business_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessTypesResource(_Resource):
@@ -10806,6 +13345,8 @@ class AsyncBusinessTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[BusinessType, BusinessTypeList]:
         """Returns all Business Types.
 
@@ -10819,14 +13360,23 @@ class AsyncBusinessTypesResource(_Resource):
             items_per_page: Returns the given number of For Business Types per request.
             attributes: Specify the attributes that you want to expose for the For Business Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types as _op
         from ..models.business_type_list import BusinessTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessType:
         """Returns a Business Type.
 
         ### Endpoint Availability
@@ -10838,19 +13388,35 @@ class AsyncBusinessTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the For Business Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types_key as _op
         from ..models.business_type import BusinessType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, BusinessType.from_dict)
+
+
+class AsyncBusinessTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCisSettingsResource(_Resource):
     """/cis_settings: get, update."""
 
-    async def get(self) -> CisSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CisSettings:
         """Returns all Cis Settings.
 
         ### Endpoint Availability
@@ -10862,16 +13428,25 @@ class AsyncCisSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import get_cis_settings as _op
         from ..models.cis_settings import CisSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
 
     async def update(
-        self, body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any]
+        self,
+        body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CisSettings:
         """Updates a Cis Settings.
 
@@ -10887,6 +13462,7 @@ class AsyncCisSettingsResource(_Resource):
 
         Args:
             body: a PutCisSettingsCisSettings or a dict of its fields (wrapped as {'cis_settings': ...} for you), or a PutCisSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import put_cis_settings as _op
         from ..models.cis_settings import CisSettings
@@ -10902,14 +13478,29 @@ class AsyncCisSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, CisSettings.from_dict)
+
+
+class AsyncCisSettingsResourceWithRawResponse:
+    """`client.with_raw_response.cis_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCisSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncDatevSettingsResource(_Resource):
     """/datev_settings: get, update."""
 
-    async def get(self) -> DatevSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DatevSettings:
         """Returns all Datev Settings.
 
         ### Endpoint Availability
@@ -10921,16 +13512,25 @@ class AsyncDatevSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import get_datev_settings as _op
         from ..models.datev_settings import DatevSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
 
     async def update(
-        self, body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any]
+        self,
+        body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DatevSettings:
         """Updates a Datev Settings.
 
@@ -10946,6 +13546,7 @@ class AsyncDatevSettingsResource(_Resource):
 
         Args:
             body: a PutDatevSettingsDatevSettings or a dict of its fields (wrapped as {'datev_settings': ...} for you), or a PutDatevSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import put_datev_settings as _op
         from ..models.datev_settings import DatevSettings
@@ -10961,14 +13562,29 @@ class AsyncDatevSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, DatevSettings.from_dict)
+
+
+class AsyncDatevSettingsResourceWithRawResponse:
+    """`client.with_raw_response.datev_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncDatevSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncFinancialSettingsResource(_Resource):
     """/financial_settings: get, update."""
 
-    async def get(self) -> FinancialSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> FinancialSettings:
         """Returns all Financial Settings.
 
         ### Endpoint Availability
@@ -10981,16 +13597,25 @@ class AsyncFinancialSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import get_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
     async def update(
-        self, body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any]
+        self,
+        body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FinancialSettings:
         """Updates a Financial Settings.
 
@@ -11007,6 +13632,7 @@ class AsyncFinancialSettingsResource(_Resource):
 
         Args:
             body: a PutFinancialSettingsFinancialSettings or a dict of its fields (wrapped as {'financial_settings': ...} for you), or a PutFinancialSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import put_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
@@ -11024,14 +13650,29 @@ class AsyncFinancialSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, FinancialSettings.from_dict)
+
+
+class AsyncFinancialSettingsResourceWithRawResponse:
+    """`client.with_raw_response.financial_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncFinancialSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncInvoiceSettingsResource(_Resource):
     """/invoice_settings: get, update."""
 
-    async def get(self) -> InvoiceSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> InvoiceSettings:
         """Returns all Invoice Settings.
 
         ### Endpoint Availability
@@ -11044,16 +13685,25 @@ class AsyncInvoiceSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import get_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
     async def update(
-        self, body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any]
+        self,
+        body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InvoiceSettings:
         """Updates a Invoice Settings.
 
@@ -11070,6 +13720,7 @@ class AsyncInvoiceSettingsResource(_Resource):
 
         Args:
             body: a PutInvoiceSettingsInvoiceSettings or a dict of its fields (wrapped as {'invoice_settings': ...} for you), or a PutInvoiceSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import put_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
@@ -11085,8 +13736,18 @@ class AsyncInvoiceSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, InvoiceSettings.from_dict)
+
+
+class AsyncInvoiceSettingsResourceWithRawResponse:
+    """`client.with_raw_response.invoice_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncInvoiceSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncLegalFormTypesResource(_Resource):
@@ -11098,6 +13759,8 @@ class AsyncLegalFormTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[LegalFormType, LegalFormTypeList]:
         """Returns all Legal Form Types.
 
@@ -11111,16 +13774,25 @@ class AsyncLegalFormTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types as _op
         from ..models.legal_form_type_list import LegalFormTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> LegalFormType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LegalFormType:
         """Returns a Legal Form Type.
 
         ### Endpoint Availability
@@ -11132,13 +13804,24 @@ class AsyncLegalFormTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types_key as _op
         from ..models.legal_form_type import LegalFormType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, LegalFormType.from_dict)
+
+
+class AsyncLegalFormTypesResourceWithRawResponse:
+    """`client.with_raw_response.legal_form_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncLegalFormTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncCountriesOfRegistrationResource(_Resource):
@@ -11150,6 +13833,8 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Country Of Registrations.
 
@@ -11163,16 +13848,25 @@ class AsyncCountriesOfRegistrationResource(_Resource):
             items_per_page: Returns the given number of Registered Countries per request.
             attributes: Specify the attributes that you want to expose for the Registered Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "countries_of_registration", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Of Registration.
 
         ### Endpoint Availability
@@ -11184,13 +13878,24 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Registered Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncCountriesOfRegistrationResourceWithRawResponse:
+    """`client.with_raw_response.countries_of_registration`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncCountriesOfRegistrationResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxDeterminationsResource(_Resource):
@@ -11214,6 +13919,8 @@ class AsyncTaxDeterminationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxRate, TaxRateList]:
         """Returns all Tax Determinations.
 
@@ -11243,6 +13950,7 @@ class AsyncTaxDeterminationsResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_determinations import get_tax_determinations as _op
         from ..models.get_tax_determinations_artefact_line_goods_services_type import (
@@ -11272,7 +13980,16 @@ class AsyncTaxDeterminationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations", False)
+
+
+class AsyncTaxDeterminationsResourceWithRawResponse:
+    """`client.with_raw_response.tax_determinations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxDeterminationsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
 
 
 class AsyncTaxOfficesResource(_Resource):
@@ -11284,6 +14001,8 @@ class AsyncTaxOfficesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxOffice, TaxOfficeList]:
         """Returns all Tax Offices.
 
@@ -11297,14 +14016,23 @@ class AsyncTaxOfficesResource(_Resource):
             items_per_page: Returns the given number of Tax Offices per request.
             attributes: Specify the attributes that you want to expose for the Tax Offices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices as _op
         from ..models.tax_office_list import TaxOfficeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxOffice:
         """Returns a Tax Office.
 
         ### Endpoint Availability
@@ -11316,13 +14044,24 @@ class AsyncTaxOfficesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Office (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices_key as _op
         from ..models.tax_office import TaxOffice
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxOffice.from_dict)
+
+
+class AsyncTaxOfficesResourceWithRawResponse:
+    """`client.with_raw_response.tax_offices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxOfficesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxProfilesResource(_Resource):
@@ -11335,6 +14074,8 @@ class AsyncTaxProfilesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxProfile, TaxProfileList]:
         """Returns all Tax Profiles.
 
@@ -11354,6 +14095,7 @@ class AsyncTaxProfilesResource(_Resource):
             items_per_page: Returns the given number of Tax Profiles per request.
             attributes: Specify the attributes that you want to expose for the Tax Profiles (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles as _op
         from ..models.tax_profile_list import TaxProfileList
@@ -11365,6 +14107,7 @@ class AsyncTaxProfilesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles", False)
 
     async def changes(
@@ -11374,6 +14117,8 @@ class AsyncTaxProfilesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[TaxProfile, TaxProfileList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11394,7 +14139,8 @@ class AsyncTaxProfilesResource(_Resource):
         from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -11406,7 +14152,14 @@ class AsyncTaxProfilesResource(_Resource):
             label="tax_profiles",
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxProfile:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxProfile:
         """Returns a Tax Profile.
 
         ### Endpoint Availability
@@ -11423,16 +14176,24 @@ class AsyncTaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Profile (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles_key as _op
         from ..models.tax_profile import TaxProfile
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
 
     async def update(
-        self, key: str, body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxProfile:
         """Updates a Tax Profile.
 
@@ -11450,6 +14211,7 @@ class AsyncTaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxProfilesTaxProfile or a dict of its fields (wrapped as {'tax_profile': ...} for you), or a PutTaxProfiles.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import put_tax_profiles_key as _op
         from ..models.put_tax_profiles import PutTaxProfiles
@@ -11465,8 +14227,20 @@ class AsyncTaxProfilesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxProfile.from_dict)
+
+
+class AsyncTaxProfilesResourceWithRawResponse:
+    """`client.with_raw_response.tax_profiles`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxProfilesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncTaxRatesResource(_Resource):
@@ -11485,6 +14259,8 @@ class AsyncTaxRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxRate, TaxRateList]:
         """Returns all Tax Rates.
 
@@ -11513,6 +14289,7 @@ class AsyncTaxRatesResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates as _op
         from ..models.tax_rate_list import TaxRateList
@@ -11530,6 +14307,7 @@ class AsyncTaxRatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_rates", False)
 
     async def changes(
@@ -11539,6 +14317,8 @@ class AsyncTaxRatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncChanges[TaxRate, TaxRateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11559,7 +14339,8 @@ class AsyncTaxRatesResource(_Resource):
         from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return await self._changes(
             request,
@@ -11572,7 +14353,13 @@ class AsyncTaxRatesResource(_Resource):
         )
 
     async def get(
-        self, key: str, *, date: datetime.date | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        date: datetime.date | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Returns a Tax Rate.
 
@@ -11594,15 +14381,24 @@ class AsyncTaxRatesResource(_Resource):
             key: the record's id.
             date: Use this to show the tax rate percentage on the given date
             attributes: Specify the attributes that you want to expose for the Tax Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates_key as _op
         from ..models.tax_rate import TaxRate
 
         request = _op.build_request(key, **given(date=date, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    async def create(self, body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any]) -> TaxRate:
+    async def create(
+        self,
+        body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> TaxRate:
         """Creates a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11612,6 +14408,7 @@ class AsyncTaxRatesResource(_Resource):
 
         Args:
             body: a PostTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PostTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import post_tax_rates as _op
         from ..models.post_tax_rates import PostTaxRates
@@ -11627,11 +14424,18 @@ class AsyncTaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
     async def update(
-        self, key: str, body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Updates a Tax Rate (US only).
 
@@ -11643,6 +14447,7 @@ class AsyncTaxRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PutTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import put_tax_rates_key as _op
         from ..models.put_tax_rates import PutTaxRates
@@ -11658,10 +14463,17 @@ class AsyncTaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    async def delete(self, key: str) -> None:
+    async def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11671,12 +14483,27 @@ class AsyncTaxRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import delete_tax_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         await self._send(request)
         return None
+
+
+class AsyncTaxRatesResourceWithRawResponse:
+    """`client.with_raw_response.tax_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxRatesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.changes = async_to_raw_response(resource.changes)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)
 
 
 class AsyncTaxReturnFrequenciesResource(_Resource):
@@ -11690,6 +14517,8 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Base, BaseList]:
         """Returns all Tax Return Frequencies.
 
@@ -11704,6 +14533,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
             items_per_page: Returns the given number of Tax Submission Frequency Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies as _op
         from ..models.base_list import BaseList
@@ -11716,9 +14546,17 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> Base:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Tax Return Frequency.
 
         ### Endpoint Availability
@@ -11730,13 +14568,24 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AsyncTaxReturnFrequenciesResourceWithRawResponse:
+    """`client.with_raw_response.tax_return_frequencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxReturnFrequenciesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxSchemesResource(_Resource):
@@ -11748,6 +14597,8 @@ class AsyncTaxSchemesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxScheme, TaxSchemeList]:
         """Returns all Tax Schemes.
 
@@ -11761,14 +14612,23 @@ class AsyncTaxSchemesResource(_Resource):
             items_per_page: Returns the given number of Tax Schemes per request.
             attributes: Specify the attributes that you want to expose for the Tax Schemes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes as _op
         from ..models.tax_scheme_list import TaxSchemeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxScheme:
         """Returns a Tax Scheme.
 
         ### Endpoint Availability
@@ -11780,13 +14640,24 @@ class AsyncTaxSchemesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Scheme (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes_key as _op
         from ..models.tax_scheme import TaxScheme
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxScheme.from_dict)
+
+
+class AsyncTaxSchemesResourceWithRawResponse:
+    """`client.with_raw_response.tax_schemes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxSchemesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncTaxTypesResource(_Resource):
@@ -11798,6 +14669,8 @@ class AsyncTaxTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[TaxType, TaxTypeList]:
         """Returns all Tax Types.
 
@@ -11811,14 +14684,23 @@ class AsyncTaxTypesResource(_Resource):
             items_per_page: Returns the given number of Tax Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types as _op
         from ..models.tax_type_list import TaxTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
-    async def get(self, key: str, *, attributes: str | None = None) -> TaxType:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxType:
         """Returns a Tax Type.
 
         ### Endpoint Availability
@@ -11830,19 +14712,35 @@ class AsyncTaxTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types_key as _op
         from ..models.tax_type import TaxType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, TaxType.from_dict)
+
+
+class AsyncTaxTypesResourceWithRawResponse:
+    """`client.with_raw_response.tax_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncTaxTypesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
 
 
 class AsyncMigrationsResource(_Resource):
     """/migrations: get, update."""
 
-    async def get(self) -> Migration:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Migration:
         """Returns all Migrations.
 
         ### Endpoint Availability
@@ -11855,16 +14753,25 @@ class AsyncMigrationsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import get_migrations as _op
         from ..models.migration import Migration
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Migration.from_dict)
 
     async def update(
-        self, body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any]
+        self,
+        body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Migration:
         """Updates a Migrations.
 
@@ -11881,6 +14788,7 @@ class AsyncMigrationsResource(_Resource):
 
         Args:
             body: a PutMigrationsMigrations or a dict of its fields (wrapped as {'migrations': ...} for you), or a PutMigrations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import put_migrations as _op
         from ..models.migration import Migration
@@ -11896,8 +14804,18 @@ class AsyncMigrationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Migration.from_dict)
+
+
+class AsyncMigrationsResourceWithRawResponse:
+    """`client.with_raw_response.migrations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncMigrationsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncMigrationTaxReturnsResource(_Resource):
@@ -11909,6 +14827,8 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncPager[MigrationTaxReturn, MigrationTaxReturnList]:
         """Returns all Migration Tax Returns.
 
@@ -11926,16 +14846,25 @@ class AsyncMigrationTaxReturnsResource(_Resource):
             items_per_page: Returns the given number of Migration Tax Returns per request.
             attributes: Specify the attributes that you want to expose for the Migration Tax Returns (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns as _op
         from ..models.migration_tax_return_list import MigrationTaxReturnList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
 
-    async def get(self, key: str, *, attributes: str | None = None) -> MigrationTaxReturn:
+    async def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> MigrationTaxReturn:
         """Returns a Migration Tax Return.
 
         ### Endpoint Availability
@@ -11951,11 +14880,13 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Migration Tax Return (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
         from ..models.migration_tax_return import MigrationTaxReturn
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 
@@ -11966,6 +14897,9 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MigrationTaxReturn:
         """Creates a Migration Tax Return.
 
@@ -11982,6 +14916,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         Args:
             body: a PostMigrationTaxReturnsMigrationTaxReturn or a dict of its fields (wrapped as {'migration_tax_return': ...} for you), or a PostMigrationTaxReturns.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import post_migration_tax_returns as _op
         from ..models.migration_tax_return import MigrationTaxReturn
@@ -12000,14 +14935,30 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "migration_tax_return", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
+
+
+class AsyncMigrationTaxReturnsResourceWithRawResponse:
+    """`client.with_raw_response.migration_tax_returns`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncMigrationTaxReturnsResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.create = async_to_raw_response(resource.create)
 
 
 class AsyncEmailSettingsResource(_Resource):
     """/email_settings: get, update."""
 
-    async def get(self) -> EmailSettings:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EmailSettings:
         """Returns all Email Settings.
 
         ### Endpoint Availability
@@ -12019,16 +14970,25 @@ class AsyncEmailSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import get_email_settings as _op
         from ..models.email_settings import EmailSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
 
     async def update(
-        self, body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any]
+        self,
+        body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> EmailSettings:
         """Updates a Email Settings.
 
@@ -12044,6 +15004,7 @@ class AsyncEmailSettingsResource(_Resource):
 
         Args:
             body: a PutEmailSettingsEmailSettings or a dict of its fields (wrapped as {'email_settings': ...} for you), or a PutEmailSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import put_email_settings as _op
         from ..models.email_settings import EmailSettings
@@ -12059,44 +15020,76 @@ class AsyncEmailSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, EmailSettings.from_dict)
+
+
+class AsyncEmailSettingsResourceWithRawResponse:
+    """`client.with_raw_response.email_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncEmailSettingsResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncBusinessesResource(_Resource):
     """/businesses: list, get, update."""
 
-    def list(self, *, progress: ProgressOption = None) -> AsyncPager[Business, BusinessList]:
+    def list(
+        self,
+        *,
+        progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AsyncPager[Business, BusinessList]:
         """
 
         Returns all Businesses
 
         Args:
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses as _op
         from ..models.business_list import BusinessList
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
-    async def get(self, key: str) -> Business:
+    async def get(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Business:
         """
 
         Returns a Business
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses_key as _op
         from ..models.business import Business
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, Business.from_dict)
 
     async def update(
-        self, key: str, body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Business:
         """
 
@@ -12105,6 +15098,7 @@ class AsyncBusinessesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessesBusiness or a dict of its fields (wrapped as {'business': ...} for you), or a PutBusinesses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import put_businesses_key as _op
         from ..models.business import Business
@@ -12120,32 +15114,60 @@ class AsyncBusinessesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, Business.from_dict)
+
+
+class AsyncBusinessesResourceWithRawResponse:
+    """`client.with_raw_response.businesses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncBusinessesResource) -> None:
+        self.list = async_pager_raw_response(resource.list)
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)
 
 
 class AsyncUserResource(_Resource):
     """/user: get, update."""
 
-    async def get(self) -> User:
+    async def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Returns the User
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import get_user as _op
         from ..models.user import User
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = await self._send(request)
         return decode(response, User.from_dict)
 
-    async def update(self, body: PutUser | PutUserUser | Mapping[str, Any]) -> User:
+    async def update(
+        self,
+        body: PutUser | PutUserUser | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Updates the User
 
         Args:
             body: a PutUserUser or a dict of its fields (wrapped as {'user': ...} for you), or a PutUser.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import put_user as _op
         from ..models.put_user import PutUser
@@ -12161,5 +15183,15 @@ class AsyncUserResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = await self._send(request)
         return decode(response, User.from_dict)
+
+
+class AsyncUserResourceWithRawResponse:
+    """`client.with_raw_response.user`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AsyncUserResource) -> None:
+        self.get = async_to_raw_response(resource.get)
+        self.update = async_to_raw_response(resource.update)

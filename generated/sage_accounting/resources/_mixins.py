@@ -2,7 +2,7 @@
 """The resource facade's attachment point: `SageAccounting` and `AsyncSageAccounting` inherit
 these mixins, so every resource is an attribute (`client.contacts`) created on first use.
 
-Generated from the spec (overlays/package/_resources.py.jinja); the resource classes are
+Generated from the spec (overlays/package/resources/_mixins.py.jinja); the resource classes are
 imported when the first resource is used, not when the client is made.
 """
 
@@ -15,181 +15,355 @@ if TYPE_CHECKING:
     from .._sage import AsyncSageAccounting, SageAccounting
     from ._async import (
         AsyncAddressesResource,
+        AsyncAddressesResourceWithRawResponse,
         AsyncAddressRegionsResource,
+        AsyncAddressRegionsResourceWithRawResponse,
         AsyncAddressTypesResource,
+        AsyncAddressTypesResourceWithRawResponse,
         AsyncAnalysisTypeCategoriesResource,
+        AsyncAnalysisTypeCategoriesResourceWithRawResponse,
         AsyncAnalysisTypesResource,
+        AsyncAnalysisTypesResourceWithRawResponse,
         AsyncArtefactStatusesResource,
+        AsyncArtefactStatusesResourceWithRawResponse,
         AsyncAttachmentContextTypesResource,
+        AsyncAttachmentContextTypesResourceWithRawResponse,
         AsyncAttachmentsResource,
+        AsyncAttachmentsResourceWithRawResponse,
         AsyncBankAccountsResource,
+        AsyncBankAccountsResourceWithRawResponse,
         AsyncBankAccountTypesResource,
+        AsyncBankAccountTypesResourceWithRawResponse,
         AsyncBankDepositsResource,
+        AsyncBankDepositsResourceWithRawResponse,
         AsyncBankOpeningBalancesResource,
+        AsyncBankOpeningBalancesResourceWithRawResponse,
         AsyncBankReconciliationsResource,
+        AsyncBankReconciliationsResourceWithRawResponse,
         AsyncBankTransfersResource,
+        AsyncBankTransfersResourceWithRawResponse,
         AsyncBusinessActivityTypesResource,
+        AsyncBusinessActivityTypesResourceWithRawResponse,
         AsyncBusinessesResource,
+        AsyncBusinessesResourceWithRawResponse,
         AsyncBusinessExchangeRatesResource,
+        AsyncBusinessExchangeRatesResourceWithRawResponse,
         AsyncBusinessSettingsResource,
+        AsyncBusinessSettingsResourceWithRawResponse,
         AsyncBusinessTypesResource,
+        AsyncBusinessTypesResourceWithRawResponse,
         AsyncCatalogItemTypesResource,
+        AsyncCatalogItemTypesResourceWithRawResponse,
         AsyncCisSettingsResource,
+        AsyncCisSettingsResourceWithRawResponse,
         AsyncCoaAccountsResource,
+        AsyncCoaAccountsResourceWithRawResponse,
         AsyncCoaTemplatesResource,
+        AsyncCoaTemplatesResourceWithRawResponse,
         AsyncContactAllocationsResource,
+        AsyncContactAllocationsResourceWithRawResponse,
         AsyncContactOpeningBalancesResource,
+        AsyncContactOpeningBalancesResourceWithRawResponse,
         AsyncContactOpeningBalanceTypesResource,
+        AsyncContactOpeningBalanceTypesResourceWithRawResponse,
         AsyncContactPaymentsResource,
+        AsyncContactPaymentsResourceWithRawResponse,
         AsyncContactPersonsResource,
+        AsyncContactPersonsResourceWithRawResponse,
         AsyncContactPersonTypesResource,
+        AsyncContactPersonTypesResourceWithRawResponse,
         AsyncContactsResource,
+        AsyncContactsResourceWithRawResponse,
         AsyncContactTypesResource,
+        AsyncContactTypesResourceWithRawResponse,
         AsyncCorrectiveReasonCodesResource,
+        AsyncCorrectiveReasonCodesResourceWithRawResponse,
         AsyncCountriesOfRegistrationResource,
+        AsyncCountriesOfRegistrationResourceWithRawResponse,
         AsyncCountriesResource,
+        AsyncCountriesResourceWithRawResponse,
         AsyncCountryGroupsResource,
+        AsyncCountryGroupsResourceWithRawResponse,
         AsyncCurrenciesResource,
+        AsyncCurrenciesResourceWithRawResponse,
         AsyncDatevSettingsResource,
+        AsyncDatevSettingsResourceWithRawResponse,
         AsyncEmailSettingsResource,
+        AsyncEmailSettingsResourceWithRawResponse,
         AsyncEuGoodsServicesTypesResource,
+        AsyncEuGoodsServicesTypesResourceWithRawResponse,
         AsyncEuSalesDescriptionsResource,
+        AsyncEuSalesDescriptionsResourceWithRawResponse,
         AsyncExchangeRatesResource,
+        AsyncExchangeRatesResourceWithRawResponse,
         AsyncFinancialSettingsResource,
+        AsyncFinancialSettingsResourceWithRawResponse,
         AsyncHostedArtefactPaymentSettingsResource,
+        AsyncHostedArtefactPaymentSettingsResourceWithRawResponse,
         AsyncInvoiceSettingsResource,
+        AsyncInvoiceSettingsResourceWithRawResponse,
         AsyncJournalCodesResource,
+        AsyncJournalCodesResourceWithRawResponse,
         AsyncJournalCodeTypesResource,
+        AsyncJournalCodeTypesResourceWithRawResponse,
         AsyncJournalsResource,
+        AsyncJournalsResourceWithRawResponse,
         AsyncLedgerAccountClassificationsResource,
+        AsyncLedgerAccountClassificationsResourceWithRawResponse,
         AsyncLedgerAccountOpeningBalancesResource,
+        AsyncLedgerAccountOpeningBalancesResourceWithRawResponse,
         AsyncLedgerAccountsResource,
+        AsyncLedgerAccountsResourceWithRawResponse,
         AsyncLedgerAccountTypesResource,
+        AsyncLedgerAccountTypesResourceWithRawResponse,
         AsyncLedgerEntriesResource,
+        AsyncLedgerEntriesResourceWithRawResponse,
         AsyncLegalFormTypesResource,
+        AsyncLegalFormTypesResourceWithRawResponse,
         AsyncLiveExchangeRatesResource,
+        AsyncLiveExchangeRatesResourceWithRawResponse,
         AsyncMigrationsResource,
+        AsyncMigrationsResourceWithRawResponse,
         AsyncMigrationTaxReturnsResource,
+        AsyncMigrationTaxReturnsResourceWithRawResponse,
         AsyncOpeningBalanceJournalsResource,
+        AsyncOpeningBalanceJournalsResourceWithRawResponse,
         AsyncOtherPaymentsResource,
+        AsyncOtherPaymentsResourceWithRawResponse,
         AsyncPaymentMethodsResource,
+        AsyncPaymentMethodsResourceWithRawResponse,
         AsyncProductSalesPriceTypesResource,
+        AsyncProductSalesPriceTypesResourceWithRawResponse,
         AsyncProductsResource,
+        AsyncProductsResourceWithRawResponse,
         AsyncPurchaseCorrectiveInvoicesResource,
+        AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse,
         AsyncPurchaseCreditNotesResource,
+        AsyncPurchaseCreditNotesResourceWithRawResponse,
         AsyncPurchaseInvoicesResource,
+        AsyncPurchaseInvoicesResourceWithRawResponse,
         AsyncPurchaseQuickEntriesResource,
+        AsyncPurchaseQuickEntriesResourceWithRawResponse,
         AsyncQuickEntryTypesResource,
+        AsyncQuickEntryTypesResourceWithRawResponse,
         AsyncSalesCorrectiveInvoicesResource,
+        AsyncSalesCorrectiveInvoicesResourceWithRawResponse,
         AsyncSalesCreditNotesResource,
+        AsyncSalesCreditNotesResourceWithRawResponse,
         AsyncSalesEstimatesResource,
+        AsyncSalesEstimatesResourceWithRawResponse,
         AsyncSalesInvoicesResource,
+        AsyncSalesInvoicesResourceWithRawResponse,
         AsyncSalesQuickEntriesResource,
+        AsyncSalesQuickEntriesResourceWithRawResponse,
         AsyncSalesQuotesResource,
+        AsyncSalesQuotesResourceWithRawResponse,
         AsyncServiceRateTypesResource,
+        AsyncServiceRateTypesResourceWithRawResponse,
         AsyncServicesResource,
+        AsyncServicesResourceWithRawResponse,
         AsyncStockItemsResource,
+        AsyncStockItemsResourceWithRawResponse,
         AsyncStockMovementsResource,
+        AsyncStockMovementsResourceWithRawResponse,
         AsyncTaxDeterminationsResource,
+        AsyncTaxDeterminationsResourceWithRawResponse,
         AsyncTaxOfficesResource,
+        AsyncTaxOfficesResourceWithRawResponse,
         AsyncTaxProfilesResource,
+        AsyncTaxProfilesResourceWithRawResponse,
         AsyncTaxRatesResource,
+        AsyncTaxRatesResourceWithRawResponse,
         AsyncTaxReturnFrequenciesResource,
+        AsyncTaxReturnFrequenciesResourceWithRawResponse,
         AsyncTaxSchemesResource,
+        AsyncTaxSchemesResourceWithRawResponse,
         AsyncTaxTypesResource,
+        AsyncTaxTypesResourceWithRawResponse,
         AsyncTransactionsResource,
+        AsyncTransactionsResourceWithRawResponse,
         AsyncTransactionTypesResource,
+        AsyncTransactionTypesResourceWithRawResponse,
         AsyncUnallocatedArtefactsResource,
+        AsyncUnallocatedArtefactsResourceWithRawResponse,
         AsyncUserResource,
+        AsyncUserResourceWithRawResponse,
     )
     from ._sync import (
         AddressesResource,
+        AddressesResourceWithRawResponse,
         AddressRegionsResource,
+        AddressRegionsResourceWithRawResponse,
         AddressTypesResource,
+        AddressTypesResourceWithRawResponse,
         AnalysisTypeCategoriesResource,
+        AnalysisTypeCategoriesResourceWithRawResponse,
         AnalysisTypesResource,
+        AnalysisTypesResourceWithRawResponse,
         ArtefactStatusesResource,
+        ArtefactStatusesResourceWithRawResponse,
         AttachmentContextTypesResource,
+        AttachmentContextTypesResourceWithRawResponse,
         AttachmentsResource,
+        AttachmentsResourceWithRawResponse,
         BankAccountsResource,
+        BankAccountsResourceWithRawResponse,
         BankAccountTypesResource,
+        BankAccountTypesResourceWithRawResponse,
         BankDepositsResource,
+        BankDepositsResourceWithRawResponse,
         BankOpeningBalancesResource,
+        BankOpeningBalancesResourceWithRawResponse,
         BankReconciliationsResource,
+        BankReconciliationsResourceWithRawResponse,
         BankTransfersResource,
+        BankTransfersResourceWithRawResponse,
         BusinessActivityTypesResource,
+        BusinessActivityTypesResourceWithRawResponse,
         BusinessesResource,
+        BusinessesResourceWithRawResponse,
         BusinessExchangeRatesResource,
+        BusinessExchangeRatesResourceWithRawResponse,
         BusinessSettingsResource,
+        BusinessSettingsResourceWithRawResponse,
         BusinessTypesResource,
+        BusinessTypesResourceWithRawResponse,
         CatalogItemTypesResource,
+        CatalogItemTypesResourceWithRawResponse,
         CisSettingsResource,
+        CisSettingsResourceWithRawResponse,
         CoaAccountsResource,
+        CoaAccountsResourceWithRawResponse,
         CoaTemplatesResource,
+        CoaTemplatesResourceWithRawResponse,
         ContactAllocationsResource,
+        ContactAllocationsResourceWithRawResponse,
         ContactOpeningBalancesResource,
+        ContactOpeningBalancesResourceWithRawResponse,
         ContactOpeningBalanceTypesResource,
+        ContactOpeningBalanceTypesResourceWithRawResponse,
         ContactPaymentsResource,
+        ContactPaymentsResourceWithRawResponse,
         ContactPersonsResource,
+        ContactPersonsResourceWithRawResponse,
         ContactPersonTypesResource,
+        ContactPersonTypesResourceWithRawResponse,
         ContactsResource,
+        ContactsResourceWithRawResponse,
         ContactTypesResource,
+        ContactTypesResourceWithRawResponse,
         CorrectiveReasonCodesResource,
+        CorrectiveReasonCodesResourceWithRawResponse,
         CountriesOfRegistrationResource,
+        CountriesOfRegistrationResourceWithRawResponse,
         CountriesResource,
+        CountriesResourceWithRawResponse,
         CountryGroupsResource,
+        CountryGroupsResourceWithRawResponse,
         CurrenciesResource,
+        CurrenciesResourceWithRawResponse,
         DatevSettingsResource,
+        DatevSettingsResourceWithRawResponse,
         EmailSettingsResource,
+        EmailSettingsResourceWithRawResponse,
         EuGoodsServicesTypesResource,
+        EuGoodsServicesTypesResourceWithRawResponse,
         EuSalesDescriptionsResource,
+        EuSalesDescriptionsResourceWithRawResponse,
         ExchangeRatesResource,
+        ExchangeRatesResourceWithRawResponse,
         FinancialSettingsResource,
+        FinancialSettingsResourceWithRawResponse,
         HostedArtefactPaymentSettingsResource,
+        HostedArtefactPaymentSettingsResourceWithRawResponse,
         InvoiceSettingsResource,
+        InvoiceSettingsResourceWithRawResponse,
         JournalCodesResource,
+        JournalCodesResourceWithRawResponse,
         JournalCodeTypesResource,
+        JournalCodeTypesResourceWithRawResponse,
         JournalsResource,
+        JournalsResourceWithRawResponse,
         LedgerAccountClassificationsResource,
+        LedgerAccountClassificationsResourceWithRawResponse,
         LedgerAccountOpeningBalancesResource,
+        LedgerAccountOpeningBalancesResourceWithRawResponse,
         LedgerAccountsResource,
+        LedgerAccountsResourceWithRawResponse,
         LedgerAccountTypesResource,
+        LedgerAccountTypesResourceWithRawResponse,
         LedgerEntriesResource,
+        LedgerEntriesResourceWithRawResponse,
         LegalFormTypesResource,
+        LegalFormTypesResourceWithRawResponse,
         LiveExchangeRatesResource,
+        LiveExchangeRatesResourceWithRawResponse,
         MigrationsResource,
+        MigrationsResourceWithRawResponse,
         MigrationTaxReturnsResource,
+        MigrationTaxReturnsResourceWithRawResponse,
         OpeningBalanceJournalsResource,
+        OpeningBalanceJournalsResourceWithRawResponse,
         OtherPaymentsResource,
+        OtherPaymentsResourceWithRawResponse,
         PaymentMethodsResource,
+        PaymentMethodsResourceWithRawResponse,
         ProductSalesPriceTypesResource,
+        ProductSalesPriceTypesResourceWithRawResponse,
         ProductsResource,
+        ProductsResourceWithRawResponse,
         PurchaseCorrectiveInvoicesResource,
+        PurchaseCorrectiveInvoicesResourceWithRawResponse,
         PurchaseCreditNotesResource,
+        PurchaseCreditNotesResourceWithRawResponse,
         PurchaseInvoicesResource,
+        PurchaseInvoicesResourceWithRawResponse,
         PurchaseQuickEntriesResource,
+        PurchaseQuickEntriesResourceWithRawResponse,
         QuickEntryTypesResource,
+        QuickEntryTypesResourceWithRawResponse,
         SalesCorrectiveInvoicesResource,
+        SalesCorrectiveInvoicesResourceWithRawResponse,
         SalesCreditNotesResource,
+        SalesCreditNotesResourceWithRawResponse,
         SalesEstimatesResource,
+        SalesEstimatesResourceWithRawResponse,
         SalesInvoicesResource,
+        SalesInvoicesResourceWithRawResponse,
         SalesQuickEntriesResource,
+        SalesQuickEntriesResourceWithRawResponse,
         SalesQuotesResource,
+        SalesQuotesResourceWithRawResponse,
         ServiceRateTypesResource,
+        ServiceRateTypesResourceWithRawResponse,
         ServicesResource,
+        ServicesResourceWithRawResponse,
         StockItemsResource,
+        StockItemsResourceWithRawResponse,
         StockMovementsResource,
+        StockMovementsResourceWithRawResponse,
         TaxDeterminationsResource,
+        TaxDeterminationsResourceWithRawResponse,
         TaxOfficesResource,
+        TaxOfficesResourceWithRawResponse,
         TaxProfilesResource,
+        TaxProfilesResourceWithRawResponse,
         TaxRatesResource,
+        TaxRatesResourceWithRawResponse,
         TaxReturnFrequenciesResource,
+        TaxReturnFrequenciesResourceWithRawResponse,
         TaxSchemesResource,
+        TaxSchemesResourceWithRawResponse,
         TaxTypesResource,
+        TaxTypesResourceWithRawResponse,
         TransactionsResource,
+        TransactionsResourceWithRawResponse,
         TransactionTypesResource,
+        TransactionTypesResourceWithRawResponse,
         UnallocatedArtefactsResource,
+        UnallocatedArtefactsResourceWithRawResponse,
         UserResource,
+        UserResourceWithRawResponse,
     )
 
 
@@ -804,6 +978,13 @@ class ResourcesMixin:
         from ._sync import UserResource
 
         return UserResource(self._sage())
+
+    @cached_property
+    def with_raw_response(self) -> RawResponses:
+        """The same calls, each answering a `RawResponse`: the HTTP answer (status, headers,
+        elapsed, the request finally sent, attempts, request id) and `.parse()` the result,
+        e.g. `client.with_raw_response.contacts.get(key)`."""
+        return RawResponses(self._sage())
 
     def _sage(self) -> SageAccounting:
         return cast("SageAccounting", self)  # only SageAccounting inherits this mixin
@@ -1421,5 +1602,1139 @@ class AsyncResourcesMixin:
 
         return AsyncUserResource(self._sage())
 
+    @cached_property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """The same calls, each answering a `RawResponse` once awaited (see the sync twin)."""
+        return AsyncRawResponses(self._sage())
+
     def _sage(self) -> AsyncSageAccounting:
         return cast("AsyncSageAccounting", self)  # only AsyncSageAccounting inherits this mixin
+
+
+class RawResponses:
+    """`client.with_raw_response`: every resource and the client's own calls, each method
+    answering a `RawResponse`."""
+
+    def __init__(self, client: SageAccounting) -> None:
+        from .._raw_response import to_raw_response
+
+        self._client = client
+        self.request = to_raw_response(client.request)
+        self.lead_business = to_raw_response(client.lead_business)
+        self.list_businesses = to_raw_response(client.list_businesses)
+
+    @cached_property
+    def coa_accounts(self) -> CoaAccountsResourceWithRawResponse:
+        from ._sync import CoaAccountsResourceWithRawResponse
+
+        return CoaAccountsResourceWithRawResponse(self._client.coa_accounts)
+
+    @cached_property
+    def coa_templates(self) -> CoaTemplatesResourceWithRawResponse:
+        from ._sync import CoaTemplatesResourceWithRawResponse
+
+        return CoaTemplatesResourceWithRawResponse(self._client.coa_templates)
+
+    @cached_property
+    def ledger_accounts(self) -> LedgerAccountsResourceWithRawResponse:
+        from ._sync import LedgerAccountsResourceWithRawResponse
+
+        return LedgerAccountsResourceWithRawResponse(self._client.ledger_accounts)
+
+    @cached_property
+    def ledger_account_classifications(self) -> LedgerAccountClassificationsResourceWithRawResponse:
+        from ._sync import LedgerAccountClassificationsResourceWithRawResponse
+
+        return LedgerAccountClassificationsResourceWithRawResponse(
+            self._client.ledger_account_classifications
+        )
+
+    @cached_property
+    def ledger_account_types(self) -> LedgerAccountTypesResourceWithRawResponse:
+        from ._sync import LedgerAccountTypesResourceWithRawResponse
+
+        return LedgerAccountTypesResourceWithRawResponse(self._client.ledger_account_types)
+
+    @cached_property
+    def journals(self) -> JournalsResourceWithRawResponse:
+        from ._sync import JournalsResourceWithRawResponse
+
+        return JournalsResourceWithRawResponse(self._client.journals)
+
+    @cached_property
+    def journal_codes(self) -> JournalCodesResourceWithRawResponse:
+        from ._sync import JournalCodesResourceWithRawResponse
+
+        return JournalCodesResourceWithRawResponse(self._client.journal_codes)
+
+    @cached_property
+    def journal_code_types(self) -> JournalCodeTypesResourceWithRawResponse:
+        from ._sync import JournalCodeTypesResourceWithRawResponse
+
+        return JournalCodeTypesResourceWithRawResponse(self._client.journal_code_types)
+
+    @cached_property
+    def ledger_entries(self) -> LedgerEntriesResourceWithRawResponse:
+        from ._sync import LedgerEntriesResourceWithRawResponse
+
+        return LedgerEntriesResourceWithRawResponse(self._client.ledger_entries)
+
+    @cached_property
+    def transactions(self) -> TransactionsResourceWithRawResponse:
+        from ._sync import TransactionsResourceWithRawResponse
+
+        return TransactionsResourceWithRawResponse(self._client.transactions)
+
+    @cached_property
+    def transaction_types(self) -> TransactionTypesResourceWithRawResponse:
+        from ._sync import TransactionTypesResourceWithRawResponse
+
+        return TransactionTypesResourceWithRawResponse(self._client.transaction_types)
+
+    @cached_property
+    def attachments(self) -> AttachmentsResourceWithRawResponse:
+        from ._sync import AttachmentsResourceWithRawResponse
+
+        return AttachmentsResourceWithRawResponse(self._client.attachments)
+
+    @cached_property
+    def attachment_context_types(self) -> AttachmentContextTypesResourceWithRawResponse:
+        from ._sync import AttachmentContextTypesResourceWithRawResponse
+
+        return AttachmentContextTypesResourceWithRawResponse(self._client.attachment_context_types)
+
+    @cached_property
+    def bank_accounts(self) -> BankAccountsResourceWithRawResponse:
+        from ._sync import BankAccountsResourceWithRawResponse
+
+        return BankAccountsResourceWithRawResponse(self._client.bank_accounts)
+
+    @cached_property
+    def bank_account_types(self) -> BankAccountTypesResourceWithRawResponse:
+        from ._sync import BankAccountTypesResourceWithRawResponse
+
+        return BankAccountTypesResourceWithRawResponse(self._client.bank_account_types)
+
+    @cached_property
+    def bank_deposits(self) -> BankDepositsResourceWithRawResponse:
+        from ._sync import BankDepositsResourceWithRawResponse
+
+        return BankDepositsResourceWithRawResponse(self._client.bank_deposits)
+
+    @cached_property
+    def bank_reconciliations(self) -> BankReconciliationsResourceWithRawResponse:
+        from ._sync import BankReconciliationsResourceWithRawResponse
+
+        return BankReconciliationsResourceWithRawResponse(self._client.bank_reconciliations)
+
+    @cached_property
+    def bank_transfers(self) -> BankTransfersResourceWithRawResponse:
+        from ._sync import BankTransfersResourceWithRawResponse
+
+        return BankTransfersResourceWithRawResponse(self._client.bank_transfers)
+
+    @cached_property
+    def addresses(self) -> AddressesResourceWithRawResponse:
+        from ._sync import AddressesResourceWithRawResponse
+
+        return AddressesResourceWithRawResponse(self._client.addresses)
+
+    @cached_property
+    def address_types(self) -> AddressTypesResourceWithRawResponse:
+        from ._sync import AddressTypesResourceWithRawResponse
+
+        return AddressTypesResourceWithRawResponse(self._client.address_types)
+
+    @cached_property
+    def address_regions(self) -> AddressRegionsResourceWithRawResponse:
+        from ._sync import AddressRegionsResourceWithRawResponse
+
+        return AddressRegionsResourceWithRawResponse(self._client.address_regions)
+
+    @cached_property
+    def contacts(self) -> ContactsResourceWithRawResponse:
+        from ._sync import ContactsResourceWithRawResponse
+
+        return ContactsResourceWithRawResponse(self._client.contacts)
+
+    @cached_property
+    def contact_types(self) -> ContactTypesResourceWithRawResponse:
+        from ._sync import ContactTypesResourceWithRawResponse
+
+        return ContactTypesResourceWithRawResponse(self._client.contact_types)
+
+    @cached_property
+    def contact_persons(self) -> ContactPersonsResourceWithRawResponse:
+        from ._sync import ContactPersonsResourceWithRawResponse
+
+        return ContactPersonsResourceWithRawResponse(self._client.contact_persons)
+
+    @cached_property
+    def contact_person_types(self) -> ContactPersonTypesResourceWithRawResponse:
+        from ._sync import ContactPersonTypesResourceWithRawResponse
+
+        return ContactPersonTypesResourceWithRawResponse(self._client.contact_person_types)
+
+    @cached_property
+    def countries(self) -> CountriesResourceWithRawResponse:
+        from ._sync import CountriesResourceWithRawResponse
+
+        return CountriesResourceWithRawResponse(self._client.countries)
+
+    @cached_property
+    def country_groups(self) -> CountryGroupsResourceWithRawResponse:
+        from ._sync import CountryGroupsResourceWithRawResponse
+
+        return CountryGroupsResourceWithRawResponse(self._client.country_groups)
+
+    @cached_property
+    def business_exchange_rates(self) -> BusinessExchangeRatesResourceWithRawResponse:
+        from ._sync import BusinessExchangeRatesResourceWithRawResponse
+
+        return BusinessExchangeRatesResourceWithRawResponse(self._client.business_exchange_rates)
+
+    @cached_property
+    def currencies(self) -> CurrenciesResourceWithRawResponse:
+        from ._sync import CurrenciesResourceWithRawResponse
+
+        return CurrenciesResourceWithRawResponse(self._client.currencies)
+
+    @cached_property
+    def exchange_rates(self) -> ExchangeRatesResourceWithRawResponse:
+        from ._sync import ExchangeRatesResourceWithRawResponse
+
+        return ExchangeRatesResourceWithRawResponse(self._client.exchange_rates)
+
+    @cached_property
+    def live_exchange_rates(self) -> LiveExchangeRatesResourceWithRawResponse:
+        from ._sync import LiveExchangeRatesResourceWithRawResponse
+
+        return LiveExchangeRatesResourceWithRawResponse(self._client.live_exchange_rates)
+
+    @cached_property
+    def corrective_reason_codes(self) -> CorrectiveReasonCodesResourceWithRawResponse:
+        from ._sync import CorrectiveReasonCodesResourceWithRawResponse
+
+        return CorrectiveReasonCodesResourceWithRawResponse(self._client.corrective_reason_codes)
+
+    @cached_property
+    def quick_entry_types(self) -> QuickEntryTypesResourceWithRawResponse:
+        from ._sync import QuickEntryTypesResourceWithRawResponse
+
+        return QuickEntryTypesResourceWithRawResponse(self._client.quick_entry_types)
+
+    @cached_property
+    def artefact_statuses(self) -> ArtefactStatusesResourceWithRawResponse:
+        from ._sync import ArtefactStatusesResourceWithRawResponse
+
+        return ArtefactStatusesResourceWithRawResponse(self._client.artefact_statuses)
+
+    @cached_property
+    def eu_goods_services_types(self) -> EuGoodsServicesTypesResourceWithRawResponse:
+        from ._sync import EuGoodsServicesTypesResourceWithRawResponse
+
+        return EuGoodsServicesTypesResourceWithRawResponse(self._client.eu_goods_services_types)
+
+    @cached_property
+    def purchase_corrective_invoices(self) -> PurchaseCorrectiveInvoicesResourceWithRawResponse:
+        from ._sync import PurchaseCorrectiveInvoicesResourceWithRawResponse
+
+        return PurchaseCorrectiveInvoicesResourceWithRawResponse(
+            self._client.purchase_corrective_invoices
+        )
+
+    @cached_property
+    def purchase_credit_notes(self) -> PurchaseCreditNotesResourceWithRawResponse:
+        from ._sync import PurchaseCreditNotesResourceWithRawResponse
+
+        return PurchaseCreditNotesResourceWithRawResponse(self._client.purchase_credit_notes)
+
+    @cached_property
+    def purchase_invoices(self) -> PurchaseInvoicesResourceWithRawResponse:
+        from ._sync import PurchaseInvoicesResourceWithRawResponse
+
+        return PurchaseInvoicesResourceWithRawResponse(self._client.purchase_invoices)
+
+    @cached_property
+    def purchase_quick_entries(self) -> PurchaseQuickEntriesResourceWithRawResponse:
+        from ._sync import PurchaseQuickEntriesResourceWithRawResponse
+
+        return PurchaseQuickEntriesResourceWithRawResponse(self._client.purchase_quick_entries)
+
+    @cached_property
+    def sales_corrective_invoices(self) -> SalesCorrectiveInvoicesResourceWithRawResponse:
+        from ._sync import SalesCorrectiveInvoicesResourceWithRawResponse
+
+        return SalesCorrectiveInvoicesResourceWithRawResponse(
+            self._client.sales_corrective_invoices
+        )
+
+    @cached_property
+    def eu_sales_descriptions(self) -> EuSalesDescriptionsResourceWithRawResponse:
+        from ._sync import EuSalesDescriptionsResourceWithRawResponse
+
+        return EuSalesDescriptionsResourceWithRawResponse(self._client.eu_sales_descriptions)
+
+    @cached_property
+    def sales_credit_notes(self) -> SalesCreditNotesResourceWithRawResponse:
+        from ._sync import SalesCreditNotesResourceWithRawResponse
+
+        return SalesCreditNotesResourceWithRawResponse(self._client.sales_credit_notes)
+
+    @cached_property
+    def sales_estimates(self) -> SalesEstimatesResourceWithRawResponse:
+        from ._sync import SalesEstimatesResourceWithRawResponse
+
+        return SalesEstimatesResourceWithRawResponse(self._client.sales_estimates)
+
+    @cached_property
+    def sales_invoices(self) -> SalesInvoicesResourceWithRawResponse:
+        from ._sync import SalesInvoicesResourceWithRawResponse
+
+        return SalesInvoicesResourceWithRawResponse(self._client.sales_invoices)
+
+    @cached_property
+    def sales_quick_entries(self) -> SalesQuickEntriesResourceWithRawResponse:
+        from ._sync import SalesQuickEntriesResourceWithRawResponse
+
+        return SalesQuickEntriesResourceWithRawResponse(self._client.sales_quick_entries)
+
+    @cached_property
+    def sales_quotes(self) -> SalesQuotesResourceWithRawResponse:
+        from ._sync import SalesQuotesResourceWithRawResponse
+
+        return SalesQuotesResourceWithRawResponse(self._client.sales_quotes)
+
+    @cached_property
+    def hosted_artefact_payment_settings(
+        self,
+    ) -> HostedArtefactPaymentSettingsResourceWithRawResponse:
+        from ._sync import HostedArtefactPaymentSettingsResourceWithRawResponse
+
+        return HostedArtefactPaymentSettingsResourceWithRawResponse(
+            self._client.hosted_artefact_payment_settings
+        )
+
+    @cached_property
+    def contact_opening_balances(self) -> ContactOpeningBalancesResourceWithRawResponse:
+        from ._sync import ContactOpeningBalancesResourceWithRawResponse
+
+        return ContactOpeningBalancesResourceWithRawResponse(self._client.contact_opening_balances)
+
+    @cached_property
+    def contact_opening_balance_types(self) -> ContactOpeningBalanceTypesResourceWithRawResponse:
+        from ._sync import ContactOpeningBalanceTypesResourceWithRawResponse
+
+        return ContactOpeningBalanceTypesResourceWithRawResponse(
+            self._client.contact_opening_balance_types
+        )
+
+    @cached_property
+    def bank_opening_balances(self) -> BankOpeningBalancesResourceWithRawResponse:
+        from ._sync import BankOpeningBalancesResourceWithRawResponse
+
+        return BankOpeningBalancesResourceWithRawResponse(self._client.bank_opening_balances)
+
+    @cached_property
+    def ledger_account_opening_balances(
+        self,
+    ) -> LedgerAccountOpeningBalancesResourceWithRawResponse:
+        from ._sync import LedgerAccountOpeningBalancesResourceWithRawResponse
+
+        return LedgerAccountOpeningBalancesResourceWithRawResponse(
+            self._client.ledger_account_opening_balances
+        )
+
+    @cached_property
+    def opening_balance_journals(self) -> OpeningBalanceJournalsResourceWithRawResponse:
+        from ._sync import OpeningBalanceJournalsResourceWithRawResponse
+
+        return OpeningBalanceJournalsResourceWithRawResponse(self._client.opening_balance_journals)
+
+    @cached_property
+    def contact_allocations(self) -> ContactAllocationsResourceWithRawResponse:
+        from ._sync import ContactAllocationsResourceWithRawResponse
+
+        return ContactAllocationsResourceWithRawResponse(self._client.contact_allocations)
+
+    @cached_property
+    def payment_methods(self) -> PaymentMethodsResourceWithRawResponse:
+        from ._sync import PaymentMethodsResourceWithRawResponse
+
+        return PaymentMethodsResourceWithRawResponse(self._client.payment_methods)
+
+    @cached_property
+    def contact_payments(self) -> ContactPaymentsResourceWithRawResponse:
+        from ._sync import ContactPaymentsResourceWithRawResponse
+
+        return ContactPaymentsResourceWithRawResponse(self._client.contact_payments)
+
+    @cached_property
+    def other_payments(self) -> OtherPaymentsResourceWithRawResponse:
+        from ._sync import OtherPaymentsResourceWithRawResponse
+
+        return OtherPaymentsResourceWithRawResponse(self._client.other_payments)
+
+    @cached_property
+    def unallocated_artefacts(self) -> UnallocatedArtefactsResourceWithRawResponse:
+        from ._sync import UnallocatedArtefactsResourceWithRawResponse
+
+        return UnallocatedArtefactsResourceWithRawResponse(self._client.unallocated_artefacts)
+
+    @cached_property
+    def catalog_item_types(self) -> CatalogItemTypesResourceWithRawResponse:
+        from ._sync import CatalogItemTypesResourceWithRawResponse
+
+        return CatalogItemTypesResourceWithRawResponse(self._client.catalog_item_types)
+
+    @cached_property
+    def product_sales_price_types(self) -> ProductSalesPriceTypesResourceWithRawResponse:
+        from ._sync import ProductSalesPriceTypesResourceWithRawResponse
+
+        return ProductSalesPriceTypesResourceWithRawResponse(self._client.product_sales_price_types)
+
+    @cached_property
+    def products(self) -> ProductsResourceWithRawResponse:
+        from ._sync import ProductsResourceWithRawResponse
+
+        return ProductsResourceWithRawResponse(self._client.products)
+
+    @cached_property
+    def services(self) -> ServicesResourceWithRawResponse:
+        from ._sync import ServicesResourceWithRawResponse
+
+        return ServicesResourceWithRawResponse(self._client.services)
+
+    @cached_property
+    def service_rate_types(self) -> ServiceRateTypesResourceWithRawResponse:
+        from ._sync import ServiceRateTypesResourceWithRawResponse
+
+        return ServiceRateTypesResourceWithRawResponse(self._client.service_rate_types)
+
+    @cached_property
+    def stock_items(self) -> StockItemsResourceWithRawResponse:
+        from ._sync import StockItemsResourceWithRawResponse
+
+        return StockItemsResourceWithRawResponse(self._client.stock_items)
+
+    @cached_property
+    def stock_movements(self) -> StockMovementsResourceWithRawResponse:
+        from ._sync import StockMovementsResourceWithRawResponse
+
+        return StockMovementsResourceWithRawResponse(self._client.stock_movements)
+
+    @cached_property
+    def analysis_type_categories(self) -> AnalysisTypeCategoriesResourceWithRawResponse:
+        from ._sync import AnalysisTypeCategoriesResourceWithRawResponse
+
+        return AnalysisTypeCategoriesResourceWithRawResponse(self._client.analysis_type_categories)
+
+    @cached_property
+    def analysis_types(self) -> AnalysisTypesResourceWithRawResponse:
+        from ._sync import AnalysisTypesResourceWithRawResponse
+
+        return AnalysisTypesResourceWithRawResponse(self._client.analysis_types)
+
+    @cached_property
+    def business_activity_types(self) -> BusinessActivityTypesResourceWithRawResponse:
+        from ._sync import BusinessActivityTypesResourceWithRawResponse
+
+        return BusinessActivityTypesResourceWithRawResponse(self._client.business_activity_types)
+
+    @cached_property
+    def business_settings(self) -> BusinessSettingsResourceWithRawResponse:
+        from ._sync import BusinessSettingsResourceWithRawResponse
+
+        return BusinessSettingsResourceWithRawResponse(self._client.business_settings)
+
+    @cached_property
+    def business_types(self) -> BusinessTypesResourceWithRawResponse:
+        from ._sync import BusinessTypesResourceWithRawResponse
+
+        return BusinessTypesResourceWithRawResponse(self._client.business_types)
+
+    @cached_property
+    def cis_settings(self) -> CisSettingsResourceWithRawResponse:
+        from ._sync import CisSettingsResourceWithRawResponse
+
+        return CisSettingsResourceWithRawResponse(self._client.cis_settings)
+
+    @cached_property
+    def datev_settings(self) -> DatevSettingsResourceWithRawResponse:
+        from ._sync import DatevSettingsResourceWithRawResponse
+
+        return DatevSettingsResourceWithRawResponse(self._client.datev_settings)
+
+    @cached_property
+    def financial_settings(self) -> FinancialSettingsResourceWithRawResponse:
+        from ._sync import FinancialSettingsResourceWithRawResponse
+
+        return FinancialSettingsResourceWithRawResponse(self._client.financial_settings)
+
+    @cached_property
+    def invoice_settings(self) -> InvoiceSettingsResourceWithRawResponse:
+        from ._sync import InvoiceSettingsResourceWithRawResponse
+
+        return InvoiceSettingsResourceWithRawResponse(self._client.invoice_settings)
+
+    @cached_property
+    def legal_form_types(self) -> LegalFormTypesResourceWithRawResponse:
+        from ._sync import LegalFormTypesResourceWithRawResponse
+
+        return LegalFormTypesResourceWithRawResponse(self._client.legal_form_types)
+
+    @cached_property
+    def countries_of_registration(self) -> CountriesOfRegistrationResourceWithRawResponse:
+        from ._sync import CountriesOfRegistrationResourceWithRawResponse
+
+        return CountriesOfRegistrationResourceWithRawResponse(
+            self._client.countries_of_registration
+        )
+
+    @cached_property
+    def tax_determinations(self) -> TaxDeterminationsResourceWithRawResponse:
+        from ._sync import TaxDeterminationsResourceWithRawResponse
+
+        return TaxDeterminationsResourceWithRawResponse(self._client.tax_determinations)
+
+    @cached_property
+    def tax_offices(self) -> TaxOfficesResourceWithRawResponse:
+        from ._sync import TaxOfficesResourceWithRawResponse
+
+        return TaxOfficesResourceWithRawResponse(self._client.tax_offices)
+
+    @cached_property
+    def tax_profiles(self) -> TaxProfilesResourceWithRawResponse:
+        from ._sync import TaxProfilesResourceWithRawResponse
+
+        return TaxProfilesResourceWithRawResponse(self._client.tax_profiles)
+
+    @cached_property
+    def tax_rates(self) -> TaxRatesResourceWithRawResponse:
+        from ._sync import TaxRatesResourceWithRawResponse
+
+        return TaxRatesResourceWithRawResponse(self._client.tax_rates)
+
+    @cached_property
+    def tax_return_frequencies(self) -> TaxReturnFrequenciesResourceWithRawResponse:
+        from ._sync import TaxReturnFrequenciesResourceWithRawResponse
+
+        return TaxReturnFrequenciesResourceWithRawResponse(self._client.tax_return_frequencies)
+
+    @cached_property
+    def tax_schemes(self) -> TaxSchemesResourceWithRawResponse:
+        from ._sync import TaxSchemesResourceWithRawResponse
+
+        return TaxSchemesResourceWithRawResponse(self._client.tax_schemes)
+
+    @cached_property
+    def tax_types(self) -> TaxTypesResourceWithRawResponse:
+        from ._sync import TaxTypesResourceWithRawResponse
+
+        return TaxTypesResourceWithRawResponse(self._client.tax_types)
+
+    @cached_property
+    def migrations(self) -> MigrationsResourceWithRawResponse:
+        from ._sync import MigrationsResourceWithRawResponse
+
+        return MigrationsResourceWithRawResponse(self._client.migrations)
+
+    @cached_property
+    def migration_tax_returns(self) -> MigrationTaxReturnsResourceWithRawResponse:
+        from ._sync import MigrationTaxReturnsResourceWithRawResponse
+
+        return MigrationTaxReturnsResourceWithRawResponse(self._client.migration_tax_returns)
+
+    @cached_property
+    def email_settings(self) -> EmailSettingsResourceWithRawResponse:
+        from ._sync import EmailSettingsResourceWithRawResponse
+
+        return EmailSettingsResourceWithRawResponse(self._client.email_settings)
+
+    @cached_property
+    def businesses(self) -> BusinessesResourceWithRawResponse:
+        from ._sync import BusinessesResourceWithRawResponse
+
+        return BusinessesResourceWithRawResponse(self._client.businesses)
+
+    @cached_property
+    def user(self) -> UserResourceWithRawResponse:
+        from ._sync import UserResourceWithRawResponse
+
+        return UserResourceWithRawResponse(self._client.user)
+
+
+class AsyncRawResponses:
+    """`client.with_raw_response` of the async client."""
+
+    def __init__(self, client: AsyncSageAccounting) -> None:
+        from .._raw_response import async_to_raw_response
+
+        self._client = client
+        self.request = async_to_raw_response(client.request)
+        self.lead_business = async_to_raw_response(client.lead_business)
+        self.list_businesses = async_to_raw_response(client.list_businesses)
+
+    @cached_property
+    def coa_accounts(self) -> AsyncCoaAccountsResourceWithRawResponse:
+        from ._async import AsyncCoaAccountsResourceWithRawResponse
+
+        return AsyncCoaAccountsResourceWithRawResponse(self._client.coa_accounts)
+
+    @cached_property
+    def coa_templates(self) -> AsyncCoaTemplatesResourceWithRawResponse:
+        from ._async import AsyncCoaTemplatesResourceWithRawResponse
+
+        return AsyncCoaTemplatesResourceWithRawResponse(self._client.coa_templates)
+
+    @cached_property
+    def ledger_accounts(self) -> AsyncLedgerAccountsResourceWithRawResponse:
+        from ._async import AsyncLedgerAccountsResourceWithRawResponse
+
+        return AsyncLedgerAccountsResourceWithRawResponse(self._client.ledger_accounts)
+
+    @cached_property
+    def ledger_account_classifications(
+        self,
+    ) -> AsyncLedgerAccountClassificationsResourceWithRawResponse:
+        from ._async import AsyncLedgerAccountClassificationsResourceWithRawResponse
+
+        return AsyncLedgerAccountClassificationsResourceWithRawResponse(
+            self._client.ledger_account_classifications
+        )
+
+    @cached_property
+    def ledger_account_types(self) -> AsyncLedgerAccountTypesResourceWithRawResponse:
+        from ._async import AsyncLedgerAccountTypesResourceWithRawResponse
+
+        return AsyncLedgerAccountTypesResourceWithRawResponse(self._client.ledger_account_types)
+
+    @cached_property
+    def journals(self) -> AsyncJournalsResourceWithRawResponse:
+        from ._async import AsyncJournalsResourceWithRawResponse
+
+        return AsyncJournalsResourceWithRawResponse(self._client.journals)
+
+    @cached_property
+    def journal_codes(self) -> AsyncJournalCodesResourceWithRawResponse:
+        from ._async import AsyncJournalCodesResourceWithRawResponse
+
+        return AsyncJournalCodesResourceWithRawResponse(self._client.journal_codes)
+
+    @cached_property
+    def journal_code_types(self) -> AsyncJournalCodeTypesResourceWithRawResponse:
+        from ._async import AsyncJournalCodeTypesResourceWithRawResponse
+
+        return AsyncJournalCodeTypesResourceWithRawResponse(self._client.journal_code_types)
+
+    @cached_property
+    def ledger_entries(self) -> AsyncLedgerEntriesResourceWithRawResponse:
+        from ._async import AsyncLedgerEntriesResourceWithRawResponse
+
+        return AsyncLedgerEntriesResourceWithRawResponse(self._client.ledger_entries)
+
+    @cached_property
+    def transactions(self) -> AsyncTransactionsResourceWithRawResponse:
+        from ._async import AsyncTransactionsResourceWithRawResponse
+
+        return AsyncTransactionsResourceWithRawResponse(self._client.transactions)
+
+    @cached_property
+    def transaction_types(self) -> AsyncTransactionTypesResourceWithRawResponse:
+        from ._async import AsyncTransactionTypesResourceWithRawResponse
+
+        return AsyncTransactionTypesResourceWithRawResponse(self._client.transaction_types)
+
+    @cached_property
+    def attachments(self) -> AsyncAttachmentsResourceWithRawResponse:
+        from ._async import AsyncAttachmentsResourceWithRawResponse
+
+        return AsyncAttachmentsResourceWithRawResponse(self._client.attachments)
+
+    @cached_property
+    def attachment_context_types(self) -> AsyncAttachmentContextTypesResourceWithRawResponse:
+        from ._async import AsyncAttachmentContextTypesResourceWithRawResponse
+
+        return AsyncAttachmentContextTypesResourceWithRawResponse(
+            self._client.attachment_context_types
+        )
+
+    @cached_property
+    def bank_accounts(self) -> AsyncBankAccountsResourceWithRawResponse:
+        from ._async import AsyncBankAccountsResourceWithRawResponse
+
+        return AsyncBankAccountsResourceWithRawResponse(self._client.bank_accounts)
+
+    @cached_property
+    def bank_account_types(self) -> AsyncBankAccountTypesResourceWithRawResponse:
+        from ._async import AsyncBankAccountTypesResourceWithRawResponse
+
+        return AsyncBankAccountTypesResourceWithRawResponse(self._client.bank_account_types)
+
+    @cached_property
+    def bank_deposits(self) -> AsyncBankDepositsResourceWithRawResponse:
+        from ._async import AsyncBankDepositsResourceWithRawResponse
+
+        return AsyncBankDepositsResourceWithRawResponse(self._client.bank_deposits)
+
+    @cached_property
+    def bank_reconciliations(self) -> AsyncBankReconciliationsResourceWithRawResponse:
+        from ._async import AsyncBankReconciliationsResourceWithRawResponse
+
+        return AsyncBankReconciliationsResourceWithRawResponse(self._client.bank_reconciliations)
+
+    @cached_property
+    def bank_transfers(self) -> AsyncBankTransfersResourceWithRawResponse:
+        from ._async import AsyncBankTransfersResourceWithRawResponse
+
+        return AsyncBankTransfersResourceWithRawResponse(self._client.bank_transfers)
+
+    @cached_property
+    def addresses(self) -> AsyncAddressesResourceWithRawResponse:
+        from ._async import AsyncAddressesResourceWithRawResponse
+
+        return AsyncAddressesResourceWithRawResponse(self._client.addresses)
+
+    @cached_property
+    def address_types(self) -> AsyncAddressTypesResourceWithRawResponse:
+        from ._async import AsyncAddressTypesResourceWithRawResponse
+
+        return AsyncAddressTypesResourceWithRawResponse(self._client.address_types)
+
+    @cached_property
+    def address_regions(self) -> AsyncAddressRegionsResourceWithRawResponse:
+        from ._async import AsyncAddressRegionsResourceWithRawResponse
+
+        return AsyncAddressRegionsResourceWithRawResponse(self._client.address_regions)
+
+    @cached_property
+    def contacts(self) -> AsyncContactsResourceWithRawResponse:
+        from ._async import AsyncContactsResourceWithRawResponse
+
+        return AsyncContactsResourceWithRawResponse(self._client.contacts)
+
+    @cached_property
+    def contact_types(self) -> AsyncContactTypesResourceWithRawResponse:
+        from ._async import AsyncContactTypesResourceWithRawResponse
+
+        return AsyncContactTypesResourceWithRawResponse(self._client.contact_types)
+
+    @cached_property
+    def contact_persons(self) -> AsyncContactPersonsResourceWithRawResponse:
+        from ._async import AsyncContactPersonsResourceWithRawResponse
+
+        return AsyncContactPersonsResourceWithRawResponse(self._client.contact_persons)
+
+    @cached_property
+    def contact_person_types(self) -> AsyncContactPersonTypesResourceWithRawResponse:
+        from ._async import AsyncContactPersonTypesResourceWithRawResponse
+
+        return AsyncContactPersonTypesResourceWithRawResponse(self._client.contact_person_types)
+
+    @cached_property
+    def countries(self) -> AsyncCountriesResourceWithRawResponse:
+        from ._async import AsyncCountriesResourceWithRawResponse
+
+        return AsyncCountriesResourceWithRawResponse(self._client.countries)
+
+    @cached_property
+    def country_groups(self) -> AsyncCountryGroupsResourceWithRawResponse:
+        from ._async import AsyncCountryGroupsResourceWithRawResponse
+
+        return AsyncCountryGroupsResourceWithRawResponse(self._client.country_groups)
+
+    @cached_property
+    def business_exchange_rates(self) -> AsyncBusinessExchangeRatesResourceWithRawResponse:
+        from ._async import AsyncBusinessExchangeRatesResourceWithRawResponse
+
+        return AsyncBusinessExchangeRatesResourceWithRawResponse(
+            self._client.business_exchange_rates
+        )
+
+    @cached_property
+    def currencies(self) -> AsyncCurrenciesResourceWithRawResponse:
+        from ._async import AsyncCurrenciesResourceWithRawResponse
+
+        return AsyncCurrenciesResourceWithRawResponse(self._client.currencies)
+
+    @cached_property
+    def exchange_rates(self) -> AsyncExchangeRatesResourceWithRawResponse:
+        from ._async import AsyncExchangeRatesResourceWithRawResponse
+
+        return AsyncExchangeRatesResourceWithRawResponse(self._client.exchange_rates)
+
+    @cached_property
+    def live_exchange_rates(self) -> AsyncLiveExchangeRatesResourceWithRawResponse:
+        from ._async import AsyncLiveExchangeRatesResourceWithRawResponse
+
+        return AsyncLiveExchangeRatesResourceWithRawResponse(self._client.live_exchange_rates)
+
+    @cached_property
+    def corrective_reason_codes(self) -> AsyncCorrectiveReasonCodesResourceWithRawResponse:
+        from ._async import AsyncCorrectiveReasonCodesResourceWithRawResponse
+
+        return AsyncCorrectiveReasonCodesResourceWithRawResponse(
+            self._client.corrective_reason_codes
+        )
+
+    @cached_property
+    def quick_entry_types(self) -> AsyncQuickEntryTypesResourceWithRawResponse:
+        from ._async import AsyncQuickEntryTypesResourceWithRawResponse
+
+        return AsyncQuickEntryTypesResourceWithRawResponse(self._client.quick_entry_types)
+
+    @cached_property
+    def artefact_statuses(self) -> AsyncArtefactStatusesResourceWithRawResponse:
+        from ._async import AsyncArtefactStatusesResourceWithRawResponse
+
+        return AsyncArtefactStatusesResourceWithRawResponse(self._client.artefact_statuses)
+
+    @cached_property
+    def eu_goods_services_types(self) -> AsyncEuGoodsServicesTypesResourceWithRawResponse:
+        from ._async import AsyncEuGoodsServicesTypesResourceWithRawResponse
+
+        return AsyncEuGoodsServicesTypesResourceWithRawResponse(
+            self._client.eu_goods_services_types
+        )
+
+    @cached_property
+    def purchase_corrective_invoices(
+        self,
+    ) -> AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse:
+        from ._async import AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse
+
+        return AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse(
+            self._client.purchase_corrective_invoices
+        )
+
+    @cached_property
+    def purchase_credit_notes(self) -> AsyncPurchaseCreditNotesResourceWithRawResponse:
+        from ._async import AsyncPurchaseCreditNotesResourceWithRawResponse
+
+        return AsyncPurchaseCreditNotesResourceWithRawResponse(self._client.purchase_credit_notes)
+
+    @cached_property
+    def purchase_invoices(self) -> AsyncPurchaseInvoicesResourceWithRawResponse:
+        from ._async import AsyncPurchaseInvoicesResourceWithRawResponse
+
+        return AsyncPurchaseInvoicesResourceWithRawResponse(self._client.purchase_invoices)
+
+    @cached_property
+    def purchase_quick_entries(self) -> AsyncPurchaseQuickEntriesResourceWithRawResponse:
+        from ._async import AsyncPurchaseQuickEntriesResourceWithRawResponse
+
+        return AsyncPurchaseQuickEntriesResourceWithRawResponse(self._client.purchase_quick_entries)
+
+    @cached_property
+    def sales_corrective_invoices(self) -> AsyncSalesCorrectiveInvoicesResourceWithRawResponse:
+        from ._async import AsyncSalesCorrectiveInvoicesResourceWithRawResponse
+
+        return AsyncSalesCorrectiveInvoicesResourceWithRawResponse(
+            self._client.sales_corrective_invoices
+        )
+
+    @cached_property
+    def eu_sales_descriptions(self) -> AsyncEuSalesDescriptionsResourceWithRawResponse:
+        from ._async import AsyncEuSalesDescriptionsResourceWithRawResponse
+
+        return AsyncEuSalesDescriptionsResourceWithRawResponse(self._client.eu_sales_descriptions)
+
+    @cached_property
+    def sales_credit_notes(self) -> AsyncSalesCreditNotesResourceWithRawResponse:
+        from ._async import AsyncSalesCreditNotesResourceWithRawResponse
+
+        return AsyncSalesCreditNotesResourceWithRawResponse(self._client.sales_credit_notes)
+
+    @cached_property
+    def sales_estimates(self) -> AsyncSalesEstimatesResourceWithRawResponse:
+        from ._async import AsyncSalesEstimatesResourceWithRawResponse
+
+        return AsyncSalesEstimatesResourceWithRawResponse(self._client.sales_estimates)
+
+    @cached_property
+    def sales_invoices(self) -> AsyncSalesInvoicesResourceWithRawResponse:
+        from ._async import AsyncSalesInvoicesResourceWithRawResponse
+
+        return AsyncSalesInvoicesResourceWithRawResponse(self._client.sales_invoices)
+
+    @cached_property
+    def sales_quick_entries(self) -> AsyncSalesQuickEntriesResourceWithRawResponse:
+        from ._async import AsyncSalesQuickEntriesResourceWithRawResponse
+
+        return AsyncSalesQuickEntriesResourceWithRawResponse(self._client.sales_quick_entries)
+
+    @cached_property
+    def sales_quotes(self) -> AsyncSalesQuotesResourceWithRawResponse:
+        from ._async import AsyncSalesQuotesResourceWithRawResponse
+
+        return AsyncSalesQuotesResourceWithRawResponse(self._client.sales_quotes)
+
+    @cached_property
+    def hosted_artefact_payment_settings(
+        self,
+    ) -> AsyncHostedArtefactPaymentSettingsResourceWithRawResponse:
+        from ._async import AsyncHostedArtefactPaymentSettingsResourceWithRawResponse
+
+        return AsyncHostedArtefactPaymentSettingsResourceWithRawResponse(
+            self._client.hosted_artefact_payment_settings
+        )
+
+    @cached_property
+    def contact_opening_balances(self) -> AsyncContactOpeningBalancesResourceWithRawResponse:
+        from ._async import AsyncContactOpeningBalancesResourceWithRawResponse
+
+        return AsyncContactOpeningBalancesResourceWithRawResponse(
+            self._client.contact_opening_balances
+        )
+
+    @cached_property
+    def contact_opening_balance_types(
+        self,
+    ) -> AsyncContactOpeningBalanceTypesResourceWithRawResponse:
+        from ._async import AsyncContactOpeningBalanceTypesResourceWithRawResponse
+
+        return AsyncContactOpeningBalanceTypesResourceWithRawResponse(
+            self._client.contact_opening_balance_types
+        )
+
+    @cached_property
+    def bank_opening_balances(self) -> AsyncBankOpeningBalancesResourceWithRawResponse:
+        from ._async import AsyncBankOpeningBalancesResourceWithRawResponse
+
+        return AsyncBankOpeningBalancesResourceWithRawResponse(self._client.bank_opening_balances)
+
+    @cached_property
+    def ledger_account_opening_balances(
+        self,
+    ) -> AsyncLedgerAccountOpeningBalancesResourceWithRawResponse:
+        from ._async import AsyncLedgerAccountOpeningBalancesResourceWithRawResponse
+
+        return AsyncLedgerAccountOpeningBalancesResourceWithRawResponse(
+            self._client.ledger_account_opening_balances
+        )
+
+    @cached_property
+    def opening_balance_journals(self) -> AsyncOpeningBalanceJournalsResourceWithRawResponse:
+        from ._async import AsyncOpeningBalanceJournalsResourceWithRawResponse
+
+        return AsyncOpeningBalanceJournalsResourceWithRawResponse(
+            self._client.opening_balance_journals
+        )
+
+    @cached_property
+    def contact_allocations(self) -> AsyncContactAllocationsResourceWithRawResponse:
+        from ._async import AsyncContactAllocationsResourceWithRawResponse
+
+        return AsyncContactAllocationsResourceWithRawResponse(self._client.contact_allocations)
+
+    @cached_property
+    def payment_methods(self) -> AsyncPaymentMethodsResourceWithRawResponse:
+        from ._async import AsyncPaymentMethodsResourceWithRawResponse
+
+        return AsyncPaymentMethodsResourceWithRawResponse(self._client.payment_methods)
+
+    @cached_property
+    def contact_payments(self) -> AsyncContactPaymentsResourceWithRawResponse:
+        from ._async import AsyncContactPaymentsResourceWithRawResponse
+
+        return AsyncContactPaymentsResourceWithRawResponse(self._client.contact_payments)
+
+    @cached_property
+    def other_payments(self) -> AsyncOtherPaymentsResourceWithRawResponse:
+        from ._async import AsyncOtherPaymentsResourceWithRawResponse
+
+        return AsyncOtherPaymentsResourceWithRawResponse(self._client.other_payments)
+
+    @cached_property
+    def unallocated_artefacts(self) -> AsyncUnallocatedArtefactsResourceWithRawResponse:
+        from ._async import AsyncUnallocatedArtefactsResourceWithRawResponse
+
+        return AsyncUnallocatedArtefactsResourceWithRawResponse(self._client.unallocated_artefacts)
+
+    @cached_property
+    def catalog_item_types(self) -> AsyncCatalogItemTypesResourceWithRawResponse:
+        from ._async import AsyncCatalogItemTypesResourceWithRawResponse
+
+        return AsyncCatalogItemTypesResourceWithRawResponse(self._client.catalog_item_types)
+
+    @cached_property
+    def product_sales_price_types(self) -> AsyncProductSalesPriceTypesResourceWithRawResponse:
+        from ._async import AsyncProductSalesPriceTypesResourceWithRawResponse
+
+        return AsyncProductSalesPriceTypesResourceWithRawResponse(
+            self._client.product_sales_price_types
+        )
+
+    @cached_property
+    def products(self) -> AsyncProductsResourceWithRawResponse:
+        from ._async import AsyncProductsResourceWithRawResponse
+
+        return AsyncProductsResourceWithRawResponse(self._client.products)
+
+    @cached_property
+    def services(self) -> AsyncServicesResourceWithRawResponse:
+        from ._async import AsyncServicesResourceWithRawResponse
+
+        return AsyncServicesResourceWithRawResponse(self._client.services)
+
+    @cached_property
+    def service_rate_types(self) -> AsyncServiceRateTypesResourceWithRawResponse:
+        from ._async import AsyncServiceRateTypesResourceWithRawResponse
+
+        return AsyncServiceRateTypesResourceWithRawResponse(self._client.service_rate_types)
+
+    @cached_property
+    def stock_items(self) -> AsyncStockItemsResourceWithRawResponse:
+        from ._async import AsyncStockItemsResourceWithRawResponse
+
+        return AsyncStockItemsResourceWithRawResponse(self._client.stock_items)
+
+    @cached_property
+    def stock_movements(self) -> AsyncStockMovementsResourceWithRawResponse:
+        from ._async import AsyncStockMovementsResourceWithRawResponse
+
+        return AsyncStockMovementsResourceWithRawResponse(self._client.stock_movements)
+
+    @cached_property
+    def analysis_type_categories(self) -> AsyncAnalysisTypeCategoriesResourceWithRawResponse:
+        from ._async import AsyncAnalysisTypeCategoriesResourceWithRawResponse
+
+        return AsyncAnalysisTypeCategoriesResourceWithRawResponse(
+            self._client.analysis_type_categories
+        )
+
+    @cached_property
+    def analysis_types(self) -> AsyncAnalysisTypesResourceWithRawResponse:
+        from ._async import AsyncAnalysisTypesResourceWithRawResponse
+
+        return AsyncAnalysisTypesResourceWithRawResponse(self._client.analysis_types)
+
+    @cached_property
+    def business_activity_types(self) -> AsyncBusinessActivityTypesResourceWithRawResponse:
+        from ._async import AsyncBusinessActivityTypesResourceWithRawResponse
+
+        return AsyncBusinessActivityTypesResourceWithRawResponse(
+            self._client.business_activity_types
+        )
+
+    @cached_property
+    def business_settings(self) -> AsyncBusinessSettingsResourceWithRawResponse:
+        from ._async import AsyncBusinessSettingsResourceWithRawResponse
+
+        return AsyncBusinessSettingsResourceWithRawResponse(self._client.business_settings)
+
+    @cached_property
+    def business_types(self) -> AsyncBusinessTypesResourceWithRawResponse:
+        from ._async import AsyncBusinessTypesResourceWithRawResponse
+
+        return AsyncBusinessTypesResourceWithRawResponse(self._client.business_types)
+
+    @cached_property
+    def cis_settings(self) -> AsyncCisSettingsResourceWithRawResponse:
+        from ._async import AsyncCisSettingsResourceWithRawResponse
+
+        return AsyncCisSettingsResourceWithRawResponse(self._client.cis_settings)
+
+    @cached_property
+    def datev_settings(self) -> AsyncDatevSettingsResourceWithRawResponse:
+        from ._async import AsyncDatevSettingsResourceWithRawResponse
+
+        return AsyncDatevSettingsResourceWithRawResponse(self._client.datev_settings)
+
+    @cached_property
+    def financial_settings(self) -> AsyncFinancialSettingsResourceWithRawResponse:
+        from ._async import AsyncFinancialSettingsResourceWithRawResponse
+
+        return AsyncFinancialSettingsResourceWithRawResponse(self._client.financial_settings)
+
+    @cached_property
+    def invoice_settings(self) -> AsyncInvoiceSettingsResourceWithRawResponse:
+        from ._async import AsyncInvoiceSettingsResourceWithRawResponse
+
+        return AsyncInvoiceSettingsResourceWithRawResponse(self._client.invoice_settings)
+
+    @cached_property
+    def legal_form_types(self) -> AsyncLegalFormTypesResourceWithRawResponse:
+        from ._async import AsyncLegalFormTypesResourceWithRawResponse
+
+        return AsyncLegalFormTypesResourceWithRawResponse(self._client.legal_form_types)
+
+    @cached_property
+    def countries_of_registration(self) -> AsyncCountriesOfRegistrationResourceWithRawResponse:
+        from ._async import AsyncCountriesOfRegistrationResourceWithRawResponse
+
+        return AsyncCountriesOfRegistrationResourceWithRawResponse(
+            self._client.countries_of_registration
+        )
+
+    @cached_property
+    def tax_determinations(self) -> AsyncTaxDeterminationsResourceWithRawResponse:
+        from ._async import AsyncTaxDeterminationsResourceWithRawResponse
+
+        return AsyncTaxDeterminationsResourceWithRawResponse(self._client.tax_determinations)
+
+    @cached_property
+    def tax_offices(self) -> AsyncTaxOfficesResourceWithRawResponse:
+        from ._async import AsyncTaxOfficesResourceWithRawResponse
+
+        return AsyncTaxOfficesResourceWithRawResponse(self._client.tax_offices)
+
+    @cached_property
+    def tax_profiles(self) -> AsyncTaxProfilesResourceWithRawResponse:
+        from ._async import AsyncTaxProfilesResourceWithRawResponse
+
+        return AsyncTaxProfilesResourceWithRawResponse(self._client.tax_profiles)
+
+    @cached_property
+    def tax_rates(self) -> AsyncTaxRatesResourceWithRawResponse:
+        from ._async import AsyncTaxRatesResourceWithRawResponse
+
+        return AsyncTaxRatesResourceWithRawResponse(self._client.tax_rates)
+
+    @cached_property
+    def tax_return_frequencies(self) -> AsyncTaxReturnFrequenciesResourceWithRawResponse:
+        from ._async import AsyncTaxReturnFrequenciesResourceWithRawResponse
+
+        return AsyncTaxReturnFrequenciesResourceWithRawResponse(self._client.tax_return_frequencies)
+
+    @cached_property
+    def tax_schemes(self) -> AsyncTaxSchemesResourceWithRawResponse:
+        from ._async import AsyncTaxSchemesResourceWithRawResponse
+
+        return AsyncTaxSchemesResourceWithRawResponse(self._client.tax_schemes)
+
+    @cached_property
+    def tax_types(self) -> AsyncTaxTypesResourceWithRawResponse:
+        from ._async import AsyncTaxTypesResourceWithRawResponse
+
+        return AsyncTaxTypesResourceWithRawResponse(self._client.tax_types)
+
+    @cached_property
+    def migrations(self) -> AsyncMigrationsResourceWithRawResponse:
+        from ._async import AsyncMigrationsResourceWithRawResponse
+
+        return AsyncMigrationsResourceWithRawResponse(self._client.migrations)
+
+    @cached_property
+    def migration_tax_returns(self) -> AsyncMigrationTaxReturnsResourceWithRawResponse:
+        from ._async import AsyncMigrationTaxReturnsResourceWithRawResponse
+
+        return AsyncMigrationTaxReturnsResourceWithRawResponse(self._client.migration_tax_returns)
+
+    @cached_property
+    def email_settings(self) -> AsyncEmailSettingsResourceWithRawResponse:
+        from ._async import AsyncEmailSettingsResourceWithRawResponse
+
+        return AsyncEmailSettingsResourceWithRawResponse(self._client.email_settings)
+
+    @cached_property
+    def businesses(self) -> AsyncBusinessesResourceWithRawResponse:
+        from ._async import AsyncBusinessesResourceWithRawResponse
+
+        return AsyncBusinessesResourceWithRawResponse(self._client.businesses)
+
+    @cached_property
+    def user(self) -> AsyncUserResourceWithRawResponse:
+        from ._async import AsyncUserResourceWithRawResponse
+
+        return AsyncUserResourceWithRawResponse(self._client.user)

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._bodies import wrap_body
+from .._extras import HeaderValue, extend
 from .._idempotency import with_idempotency_id
 from .._progress import ProgressOption
+from .._raw_response import to_raw_response
 from ._attachment_files import AttachmentFiles
 from ._base import SyncResource as _Resource
 from ._base import as_enum, decode, decode_optional, given
@@ -386,92 +388,179 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CoaAccountsResource",
+    "CoaAccountsResourceWithRawResponse",
     "CoaTemplatesResource",
+    "CoaTemplatesResourceWithRawResponse",
     "LedgerAccountsResource",
+    "LedgerAccountsResourceWithRawResponse",
     "LedgerAccountClassificationsResource",
+    "LedgerAccountClassificationsResourceWithRawResponse",
     "LedgerAccountTypesResource",
+    "LedgerAccountTypesResourceWithRawResponse",
     "JournalsResource",
+    "JournalsResourceWithRawResponse",
     "JournalCodesResource",
+    "JournalCodesResourceWithRawResponse",
     "JournalCodeTypesResource",
+    "JournalCodeTypesResourceWithRawResponse",
     "LedgerEntriesResource",
+    "LedgerEntriesResourceWithRawResponse",
     "TransactionsResource",
+    "TransactionsResourceWithRawResponse",
     "TransactionTypesResource",
+    "TransactionTypesResourceWithRawResponse",
     "AttachmentsResource",
+    "AttachmentsResourceWithRawResponse",
     "AttachmentContextTypesResource",
+    "AttachmentContextTypesResourceWithRawResponse",
     "BankAccountsResource",
+    "BankAccountsResourceWithRawResponse",
     "BankAccountTypesResource",
+    "BankAccountTypesResourceWithRawResponse",
     "BankDepositsResource",
+    "BankDepositsResourceWithRawResponse",
     "BankReconciliationsResource",
+    "BankReconciliationsResourceWithRawResponse",
     "BankTransfersResource",
+    "BankTransfersResourceWithRawResponse",
     "AddressesResource",
+    "AddressesResourceWithRawResponse",
     "AddressTypesResource",
+    "AddressTypesResourceWithRawResponse",
     "AddressRegionsResource",
+    "AddressRegionsResourceWithRawResponse",
     "ContactsResource",
+    "ContactsResourceWithRawResponse",
     "ContactTypesResource",
+    "ContactTypesResourceWithRawResponse",
     "ContactPersonsResource",
+    "ContactPersonsResourceWithRawResponse",
     "ContactPersonTypesResource",
+    "ContactPersonTypesResourceWithRawResponse",
     "CountriesResource",
+    "CountriesResourceWithRawResponse",
     "CountryGroupsResource",
+    "CountryGroupsResourceWithRawResponse",
     "BusinessExchangeRatesResource",
+    "BusinessExchangeRatesResourceWithRawResponse",
     "CurrenciesResource",
+    "CurrenciesResourceWithRawResponse",
     "ExchangeRatesResource",
+    "ExchangeRatesResourceWithRawResponse",
     "LiveExchangeRatesResource",
+    "LiveExchangeRatesResourceWithRawResponse",
     "CorrectiveReasonCodesResource",
+    "CorrectiveReasonCodesResourceWithRawResponse",
     "QuickEntryTypesResource",
+    "QuickEntryTypesResourceWithRawResponse",
     "ArtefactStatusesResource",
+    "ArtefactStatusesResourceWithRawResponse",
     "EuGoodsServicesTypesResource",
+    "EuGoodsServicesTypesResourceWithRawResponse",
     "PurchaseCorrectiveInvoicesResource",
+    "PurchaseCorrectiveInvoicesResourceWithRawResponse",
     "PurchaseCreditNotesResource",
+    "PurchaseCreditNotesResourceWithRawResponse",
     "PurchaseInvoicesResource",
+    "PurchaseInvoicesResourceWithRawResponse",
     "PurchaseQuickEntriesResource",
+    "PurchaseQuickEntriesResourceWithRawResponse",
     "SalesCorrectiveInvoicesResource",
+    "SalesCorrectiveInvoicesResourceWithRawResponse",
     "EuSalesDescriptionsResource",
+    "EuSalesDescriptionsResourceWithRawResponse",
     "SalesCreditNotesResource",
+    "SalesCreditNotesResourceWithRawResponse",
     "SalesEstimatesResource",
+    "SalesEstimatesResourceWithRawResponse",
     "SalesInvoicesResource",
+    "SalesInvoicesResourceWithRawResponse",
     "SalesQuickEntriesResource",
+    "SalesQuickEntriesResourceWithRawResponse",
     "SalesQuotesResource",
+    "SalesQuotesResourceWithRawResponse",
     "HostedArtefactPaymentSettingsResource",
+    "HostedArtefactPaymentSettingsResourceWithRawResponse",
     "ContactOpeningBalancesResource",
+    "ContactOpeningBalancesResourceWithRawResponse",
     "ContactOpeningBalanceTypesResource",
+    "ContactOpeningBalanceTypesResourceWithRawResponse",
     "BankOpeningBalancesResource",
+    "BankOpeningBalancesResourceWithRawResponse",
     "LedgerAccountOpeningBalancesResource",
+    "LedgerAccountOpeningBalancesResourceWithRawResponse",
     "OpeningBalanceJournalsResource",
+    "OpeningBalanceJournalsResourceWithRawResponse",
     "ContactAllocationsResource",
+    "ContactAllocationsResourceWithRawResponse",
     "PaymentMethodsResource",
+    "PaymentMethodsResourceWithRawResponse",
     "ContactPaymentsResource",
+    "ContactPaymentsResourceWithRawResponse",
     "OtherPaymentsResource",
+    "OtherPaymentsResourceWithRawResponse",
     "UnallocatedArtefactsResource",
+    "UnallocatedArtefactsResourceWithRawResponse",
     "CatalogItemTypesResource",
+    "CatalogItemTypesResourceWithRawResponse",
     "ProductSalesPriceTypesResource",
+    "ProductSalesPriceTypesResourceWithRawResponse",
     "ProductsResource",
+    "ProductsResourceWithRawResponse",
     "ServicesResource",
+    "ServicesResourceWithRawResponse",
     "ServiceRateTypesResource",
+    "ServiceRateTypesResourceWithRawResponse",
     "StockItemsResource",
+    "StockItemsResourceWithRawResponse",
     "StockMovementsResource",
+    "StockMovementsResourceWithRawResponse",
     "AnalysisTypeCategoriesResource",
+    "AnalysisTypeCategoriesResourceWithRawResponse",
     "AnalysisTypesResource",
+    "AnalysisTypesResourceWithRawResponse",
     "BusinessActivityTypesResource",
+    "BusinessActivityTypesResourceWithRawResponse",
     "BusinessSettingsResource",
+    "BusinessSettingsResourceWithRawResponse",
     "BusinessTypesResource",
+    "BusinessTypesResourceWithRawResponse",
     "CisSettingsResource",
+    "CisSettingsResourceWithRawResponse",
     "DatevSettingsResource",
+    "DatevSettingsResourceWithRawResponse",
     "FinancialSettingsResource",
+    "FinancialSettingsResourceWithRawResponse",
     "InvoiceSettingsResource",
+    "InvoiceSettingsResourceWithRawResponse",
     "LegalFormTypesResource",
+    "LegalFormTypesResourceWithRawResponse",
     "CountriesOfRegistrationResource",
+    "CountriesOfRegistrationResourceWithRawResponse",
     "TaxDeterminationsResource",
+    "TaxDeterminationsResourceWithRawResponse",
     "TaxOfficesResource",
+    "TaxOfficesResourceWithRawResponse",
     "TaxProfilesResource",
+    "TaxProfilesResourceWithRawResponse",
     "TaxRatesResource",
+    "TaxRatesResourceWithRawResponse",
     "TaxReturnFrequenciesResource",
+    "TaxReturnFrequenciesResourceWithRawResponse",
     "TaxSchemesResource",
+    "TaxSchemesResourceWithRawResponse",
     "TaxTypesResource",
+    "TaxTypesResourceWithRawResponse",
     "MigrationsResource",
+    "MigrationsResourceWithRawResponse",
     "MigrationTaxReturnsResource",
+    "MigrationTaxReturnsResourceWithRawResponse",
     "EmailSettingsResource",
+    "EmailSettingsResourceWithRawResponse",
     "BusinessesResource",
+    "BusinessesResourceWithRawResponse",
     "UserResource",
+    "UserResourceWithRawResponse",
 ]
 
 
@@ -486,6 +575,8 @@ class CoaAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[CoaAccount, CoaAccountList]:
         """Returns all Coa Accounts.
 
@@ -501,6 +592,7 @@ class CoaAccountsResource(_Resource):
             items_per_page: Returns the given number of Coa Accounts per request.
             attributes: Specify the attributes that you want to expose for the Coa Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts as _op
         from ..models.coa_account_list import CoaAccountList
@@ -513,6 +605,7 @@ class CoaAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaAccountList.from_dict, progress, "coa_accounts", False)
 
     def changes(
@@ -522,6 +615,8 @@ class CoaAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[CoaAccount, CoaAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -542,7 +637,8 @@ class CoaAccountsResource(_Resource):
         from ..models.coa_account_list import CoaAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -554,7 +650,14 @@ class CoaAccountsResource(_Resource):
             label="coa_accounts",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> CoaAccount:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaAccount:
         """Returns a Coa Account.
 
         ### Endpoint Availability
@@ -566,13 +669,25 @@ class CoaAccountsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_accounts import get_coa_accounts_key as _op
         from ..models.coa_account import CoaAccount
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, CoaAccount.from_dict)
+
+
+class CoaAccountsResourceWithRawResponse:
+    """`client.with_raw_response.coa_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CoaAccountsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
 
 
 class CoaTemplatesResource(_Resource):
@@ -585,6 +700,8 @@ class CoaTemplatesResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[CoaTemplate, CoaTemplateList]:
         """Returns all Coa Templates.
 
@@ -599,6 +716,7 @@ class CoaTemplatesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Coa Templates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates as _op
         from ..models.coa_template_list import CoaTemplateList
@@ -606,9 +724,17 @@ class CoaTemplatesResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, CoaTemplateList.from_dict, progress, "coa_templates", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> CoaTemplate:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CoaTemplate:
         """Returns a Coa Template.
 
         ### Endpoint Availability
@@ -620,13 +746,24 @@ class CoaTemplatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Coa Template (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.coa_templates import get_coa_templates_key as _op
         from ..models.coa_template import CoaTemplate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, CoaTemplate.from_dict)
+
+
+class CoaTemplatesResourceWithRawResponse:
+    """`client.with_raw_response.coa_templates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CoaTemplatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class LedgerAccountsResource(_Resource):
@@ -670,6 +807,8 @@ class LedgerAccountsResource(_Resource):
         attributes: str | None = None,
         ledger_account_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[LedgerAccount, LedgerAccountList]:
         """Returns all Ledger Accounts.
 
@@ -708,6 +847,7 @@ class LedgerAccountsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_type_id: Use this to filter by ledger account type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts as _op
         from ..models.get_ledger_accounts_not_visible_in import GetLedgerAccountsNotVisibleIn
@@ -734,6 +874,7 @@ class LedgerAccountsResource(_Resource):
                 ledger_account_type_id=ledger_account_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerAccountList.from_dict, progress, "ledger_accounts", False)
 
     def changes(
@@ -743,6 +884,8 @@ class LedgerAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[LedgerAccount, LedgerAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -763,7 +906,8 @@ class LedgerAccountsResource(_Resource):
         from ..models.ledger_account_list import LedgerAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -785,6 +929,8 @@ class LedgerAccountsResource(_Resource):
         from_date: datetime.datetime | None = None,
         to_date: datetime.datetime | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Returns a Ledger Account.
 
@@ -813,6 +959,7 @@ class LedgerAccountsResource(_Resource):
             from_date: Calculate balances from this date.
             to_date: Calculate balances to this date.
             attributes: Specify the attributes that you want to expose for the Ledger Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import get_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -828,6 +975,7 @@ class LedgerAccountsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
@@ -836,6 +984,9 @@ class LedgerAccountsResource(_Resource):
         body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Creates a Ledger Account.
 
@@ -853,6 +1004,7 @@ class LedgerAccountsResource(_Resource):
         Args:
             body: a PostLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PostLedgerAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import post_ledger_accounts as _op
         from ..models.ledger_account import LedgerAccount
@@ -875,11 +1027,18 @@ class LedgerAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, LedgerAccount.from_dict)
 
     def update(
-        self, key: str, body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccount:
         """Updates a Ledger Account.
 
@@ -897,6 +1056,7 @@ class LedgerAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountsLedgerAccount or a dict of its fields (wrapped as {'ledger_account': ...} for you), or a PutLedgerAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_accounts import put_ledger_accounts_key as _op
         from ..models.ledger_account import LedgerAccount
@@ -912,8 +1072,21 @@ class LedgerAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, LedgerAccount.from_dict)
+
+
+class LedgerAccountsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LedgerAccountsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
 
 
 class LedgerAccountClassificationsResource(_Resource):
@@ -926,6 +1099,8 @@ class LedgerAccountClassificationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Ledger Account Classifications.
 
@@ -940,6 +1115,7 @@ class LedgerAccountClassificationsResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Classifications per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import get_ledger_account_classifications as _op
         from ..models.base_list import BaseList
@@ -951,11 +1127,19 @@ class LedgerAccountClassificationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "ledger_account_classifications", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Classification.
 
         ### Endpoint Availability
@@ -967,6 +1151,7 @@ class LedgerAccountClassificationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_classifications import (
             get_ledger_account_classifications_key as _op,
@@ -974,8 +1159,18 @@ class LedgerAccountClassificationsResource(_Resource):
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class LedgerAccountClassificationsResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_classifications`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LedgerAccountClassificationsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class LedgerAccountTypesResource(_Resource):
@@ -988,6 +1183,8 @@ class LedgerAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Ledger Account Types.
 
@@ -1002,6 +1199,7 @@ class LedgerAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Ledger Account Types per request.
             attributes: Specify the attributes that you want to expose for the Ledger Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types as _op
         from ..models.base_list import BaseList
@@ -1013,9 +1211,17 @@ class LedgerAccountTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "ledger_account_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Ledger Account Type.
 
         ### Endpoint Availability
@@ -1027,13 +1233,24 @@ class LedgerAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ledger Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_types import get_ledger_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class LedgerAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LedgerAccountTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class JournalsResource(_Resource):
@@ -1047,6 +1264,8 @@ class JournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Journal, JournalList]:
         """Returns all Journals.
 
@@ -1066,6 +1285,7 @@ class JournalsResource(_Resource):
             items_per_page: Returns the given number of Journals per request.
             attributes: Specify the attributes that you want to expose for the Journals (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals as _op
         from ..models.journal_list import JournalList
@@ -1078,6 +1298,7 @@ class JournalsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalList.from_dict, progress, "journals", True)
 
     def changes(
@@ -1087,6 +1308,8 @@ class JournalsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Journal, JournalList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1107,7 +1330,8 @@ class JournalsResource(_Resource):
         from ..models.journal_list import JournalList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -1126,6 +1350,8 @@ class JournalsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Returns a Journal.
 
@@ -1144,6 +1370,7 @@ class JournalsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Journal (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Journal (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import get_journals_key as _op
         from ..models.journal import Journal
@@ -1156,6 +1383,7 @@ class JournalsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Journal.from_dict)
 
@@ -1164,6 +1392,9 @@ class JournalsResource(_Resource):
         body: PostJournals | PostJournalsJournal | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Journal:
         """Creates a Journal.
 
@@ -1180,6 +1411,7 @@ class JournalsResource(_Resource):
         Args:
             body: a PostJournalsJournal or a dict of its fields (wrapped as {'journal': ...} for you), or a PostJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals as _op
         from ..models.journal import Journal
@@ -1196,10 +1428,17 @@ class JournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Journal.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal.
 
         ### Endpoint Availability
@@ -1214,14 +1453,22 @@ class JournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import delete_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
 
-    def reissue(self, key: str) -> Journal:
+    def reissue(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Journal:
         """Reissues an existing Journal by voiding the existing one and creating a new one.
 
         ### Access Control Restrictions
@@ -1230,13 +1477,28 @@ class JournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journals import post_journals_key_reissue as _op
         from ..models.journal import Journal
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Journal.from_dict)
+
+
+class JournalsResourceWithRawResponse:
+    """`client.with_raw_response.journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: JournalsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
+        self.reissue = to_raw_response(resource.reissue)
 
 
 class JournalCodesResource(_Resource):
@@ -1249,6 +1511,8 @@ class JournalCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[JournalCode, JournalCodeList]:
         """Returns all Journal Codes.
 
@@ -1269,6 +1533,7 @@ class JournalCodesResource(_Resource):
             items_per_page: Returns the given number of Journal Codes per request.
             attributes: Specify the attributes that you want to expose for the Journal Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes as _op
         from ..models.journal_code_list import JournalCodeList
@@ -1280,6 +1545,7 @@ class JournalCodesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, JournalCodeList.from_dict, progress, "journal_codes", False)
 
     def changes(
@@ -1289,6 +1555,8 @@ class JournalCodesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[JournalCode, JournalCodeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1309,7 +1577,8 @@ class JournalCodesResource(_Resource):
         from ..models.journal_code_list import JournalCodeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -1321,7 +1590,14 @@ class JournalCodesResource(_Resource):
             label="journal_codes",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> JournalCode:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCode:
         """Returns a Journal Code.
 
         ### Endpoint Availability
@@ -1339,11 +1615,13 @@ class JournalCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import get_journal_codes_key as _op
         from ..models.journal_code import JournalCode
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
 
@@ -1352,6 +1630,9 @@ class JournalCodesResource(_Resource):
         body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Creates a Journal Code.
 
@@ -1369,6 +1650,7 @@ class JournalCodesResource(_Resource):
         Args:
             body: a PostJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PostJournalCodes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import post_journal_codes as _op
         from ..models.journal_code import JournalCode
@@ -1385,11 +1667,18 @@ class JournalCodesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "journal_code", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
 
     def update(
-        self, key: str, body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> JournalCode:
         """Updates a Journal Code.
 
@@ -1407,6 +1696,7 @@ class JournalCodesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutJournalCodesJournalCode or a dict of its fields (wrapped as {'journal_code': ...} for you), or a PutJournalCodes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import put_journal_codes_key as _op
         from ..models.journal_code import JournalCode
@@ -1422,10 +1712,17 @@ class JournalCodesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, JournalCode.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Journal Code.
 
         ### Endpoint Availability
@@ -1441,12 +1738,27 @@ class JournalCodesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_codes import delete_journal_codes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class JournalCodesResourceWithRawResponse:
+    """`client.with_raw_response.journal_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: JournalCodesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class JournalCodeTypesResource(_Resource):
@@ -1458,6 +1770,8 @@ class JournalCodeTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[JournalCodeType, JournalCodeTypeList]:
         """Returns all Journal Code Types.
 
@@ -1471,16 +1785,25 @@ class JournalCodeTypesResource(_Resource):
             items_per_page: Returns the given number of Country Journal Types per request.
             attributes: Specify the attributes that you want to expose for the Country Journal Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types as _op
         from ..models.journal_code_type_list import JournalCodeTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, JournalCodeTypeList.from_dict, progress, "journal_code_types", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> JournalCodeType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> JournalCodeType:
         """Returns a Journal Code Type.
 
         ### Endpoint Availability
@@ -1492,13 +1815,24 @@ class JournalCodeTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Journal Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.journal_code_types import get_journal_code_types_key as _op
         from ..models.journal_code_type import JournalCodeType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, JournalCodeType.from_dict)
+
+
+class JournalCodeTypesResourceWithRawResponse:
+    """`client.with_raw_response.journal_code_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: JournalCodeTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class LedgerEntriesResource(_Resource):
@@ -1517,6 +1851,8 @@ class LedgerEntriesResource(_Resource):
         attributes: str | None = None,
         ledger_account_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[LedgerEntry, LedgerEntryList]:
         """Returns all Ledger Entries.
 
@@ -1541,6 +1877,7 @@ class LedgerEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Ledger Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             ledger_account_id: Use this to filter by ledger account id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries as _op
         from ..models.ledger_entry_list import LedgerEntryList
@@ -1558,6 +1895,7 @@ class LedgerEntriesResource(_Resource):
                 ledger_account_id=ledger_account_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, LedgerEntryList.from_dict, progress, "ledger_entries", False)
 
     def changes(
@@ -1567,6 +1905,8 @@ class LedgerEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[LedgerEntry, LedgerEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1587,7 +1927,8 @@ class LedgerEntriesResource(_Resource):
         from ..models.ledger_entry_list import LedgerEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -1600,7 +1941,13 @@ class LedgerEntriesResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> LedgerEntry:
         """Returns a Ledger Entry.
 
@@ -1618,6 +1965,7 @@ class LedgerEntriesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Ledger Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Ledger Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_entries import get_ledger_entries_key as _op
         from ..models.ledger_entry import LedgerEntry
@@ -1625,8 +1973,19 @@ class LedgerEntriesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, LedgerEntry.from_dict)
+
+
+class LedgerEntriesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LedgerEntriesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
 
 
 class TransactionsResource(_Resource):
@@ -1645,6 +2004,8 @@ class TransactionsResource(_Resource):
         attributes: str | None = None,
         transaction_type_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Transaction, TransactionList]:
         """Returns all Transactions.
 
@@ -1669,6 +2030,7 @@ class TransactionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Transactions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             transaction_type_id: Use this to filter by transaction type id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions as _op
         from ..models.transaction_list import TransactionList
@@ -1686,6 +2048,7 @@ class TransactionsResource(_Resource):
                 transaction_type_id=transaction_type_id,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TransactionList.from_dict, progress, "transactions", False)
 
     def changes(
@@ -1695,6 +2058,8 @@ class TransactionsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Transaction, TransactionList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1715,7 +2080,8 @@ class TransactionsResource(_Resource):
         from ..models.transaction_list import TransactionList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -1728,7 +2094,13 @@ class TransactionsResource(_Resource):
         )
 
     def get(
-        self, key: str, *, expand_origin: bool | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        expand_origin: bool | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Transaction:
         """Returns a Transaction.
 
@@ -1746,6 +2118,7 @@ class TransactionsResource(_Resource):
             key: the record's id.
             expand_origin: expand_origin
             attributes: Specify the attributes that you want to expose for the Transaction (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transactions import get_transactions_key as _op
         from ..models.transaction import Transaction
@@ -1753,8 +2126,19 @@ class TransactionsResource(_Resource):
         request = _op.build_request(
             key, **given(expand_origin=expand_origin, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Transaction.from_dict)
+
+
+class TransactionsResourceWithRawResponse:
+    """`client.with_raw_response.transactions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TransactionsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
 
 
 class TransactionTypesResource(_Resource):
@@ -1767,6 +2151,8 @@ class TransactionTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Transaction Types.
 
@@ -1781,6 +2167,7 @@ class TransactionTypesResource(_Resource):
             items_per_page: Returns the given number of Transaction Types per request.
             attributes: Specify the attributes that you want to expose for the Transaction Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types as _op
         from ..models.base_list import BaseList
@@ -1792,9 +2179,17 @@ class TransactionTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "transaction_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Transaction Type.
 
         ### Endpoint Availability
@@ -1806,13 +2201,24 @@ class TransactionTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Transaction Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.transaction_types import get_transaction_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class TransactionTypesResourceWithRawResponse:
+    """`client.with_raw_response.transaction_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TransactionTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class AttachmentsResource(AttachmentFiles, _Resource):
@@ -1830,6 +2236,8 @@ class AttachmentsResource(AttachmentFiles, _Resource):
         items_per_page: int = 20,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Attachment, AttachmentList]:
         """Returns all Attachments.
 
@@ -1855,6 +2263,7 @@ class AttachmentsResource(AttachmentFiles, _Resource):
             items_per_page: Returns the given number of Attachments per request.
             attributes: Specify the attributes that you want to expose for the Attachments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments as _op
         from ..models.attachment_list import AttachmentList
@@ -1871,6 +2280,7 @@ class AttachmentsResource(AttachmentFiles, _Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AttachmentList.from_dict, progress, "attachments", True)
 
     def changes(
@@ -1880,6 +2290,8 @@ class AttachmentsResource(AttachmentFiles, _Resource):
         attributes: str | None = "all",
         items_per_page: int = 20,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Attachment, AttachmentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -1900,7 +2312,8 @@ class AttachmentsResource(AttachmentFiles, _Resource):
         from ..models.attachment_list import AttachmentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -1912,7 +2325,14 @@ class AttachmentsResource(AttachmentFiles, _Resource):
             label="attachments",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Attachment:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
         """Returns a Attachment.
 
         ### Endpoint Availability
@@ -1930,16 +2350,23 @@ class AttachmentsResource(AttachmentFiles, _Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
     def create(
-        self, body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any]
+        self,
+        body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Creates a Attachment.
 
@@ -1957,6 +2384,7 @@ class AttachmentsResource(AttachmentFiles, _Resource):
 
         Args:
             body: a PostAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PostAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
@@ -1972,11 +2400,18 @@ class AttachmentsResource(AttachmentFiles, _Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
     def update(
-        self, key: str, body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Updates a Attachment.
 
@@ -1995,6 +2430,7 @@ class AttachmentsResource(AttachmentFiles, _Resource):
         Args:
             key: the record's id.
             body: a PutAttachmentsAttachment or a dict of its fields (wrapped as {'attachment': ...} for you), or a PutAttachments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import put_attachments_key as _op
         from ..models.attachment import Attachment
@@ -2010,10 +2446,17 @@ class AttachmentsResource(AttachmentFiles, _Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Attachment.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Attachment.
 
         ### Endpoint Availability
@@ -2030,14 +2473,22 @@ class AttachmentsResource(AttachmentFiles, _Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import delete_attachments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
 
-    def file(self, key: str) -> bytes:
+    def file(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes:
         """Returns an Attachment File.
 
         ### Endpoint Availability
@@ -2054,12 +2505,28 @@ class AttachmentsResource(AttachmentFiles, _Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachments import get_attachments_key_file as _op
 
         request = _op.build_request(key, accept="application/octet-stream", **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return response.content
+
+
+class AttachmentsResourceWithRawResponse:
+    """`client.with_raw_response.attachments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AttachmentsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.file = to_raw_response(resource.file)
 
 
 class AttachmentContextTypesResource(_Resource):
@@ -2071,6 +2538,8 @@ class AttachmentContextTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Attachment Context Types.
 
@@ -2084,14 +2553,23 @@ class AttachmentContextTypesResource(_Resource):
             items_per_page: Returns the given number of Attachment Context Types per request.
             attributes: Specify the attributes that you want to expose for the Attachment Context Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "attachment_context_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Attachment Context Type.
 
         ### Endpoint Availability
@@ -2103,13 +2581,24 @@ class AttachmentContextTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Attachment Context Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.attachment_context_types import get_attachment_context_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AttachmentContextTypesResourceWithRawResponse:
+    """`client.with_raw_response.attachment_context_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AttachmentContextTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class BankAccountsResource(_Resource):
@@ -2127,6 +2616,8 @@ class BankAccountsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BankAccount, BankAccountList]:
         """Returns all Bank Accounts.
 
@@ -2150,6 +2641,7 @@ class BankAccountsResource(_Resource):
             items_per_page: Returns the given number of Bank Accounts per request.
             attributes: Specify the attributes that you want to expose for the Bank Accounts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts as _op
         from ..models.bank_account_list import BankAccountList
@@ -2166,6 +2658,7 @@ class BankAccountsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankAccountList.from_dict, progress, "bank_accounts", True)
 
     def changes(
@@ -2175,6 +2668,8 @@ class BankAccountsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[BankAccount, BankAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2195,7 +2690,8 @@ class BankAccountsResource(_Resource):
         from ..models.bank_account_list import BankAccountList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -2208,7 +2704,13 @@ class BankAccountsResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Returns a Bank Account.
 
@@ -2226,6 +2728,7 @@ class BankAccountsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Account (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Account (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2233,6 +2736,7 @@ class BankAccountsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BankAccount.from_dict)
 
@@ -2241,6 +2745,9 @@ class BankAccountsResource(_Resource):
         body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Creates a Bank Account.
 
@@ -2257,6 +2764,7 @@ class BankAccountsResource(_Resource):
         Args:
             body: a PostBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PostBankAccounts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import post_bank_accounts as _op
         from ..models.bank_account import BankAccount
@@ -2273,11 +2781,18 @@ class BankAccountsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_account", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankAccount.from_dict)
 
     def update(
-        self, key: str, body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankAccount:
         """Updates a Bank Account.
 
@@ -2294,6 +2809,7 @@ class BankAccountsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankAccountsBankAccount or a dict of its fields (wrapped as {'bank_account': ...} for you), or a PutBankAccounts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import put_bank_accounts_key as _op
         from ..models.bank_account import BankAccount
@@ -2309,10 +2825,17 @@ class BankAccountsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankAccount.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Account.
 
         ### Endpoint Availability
@@ -2327,14 +2850,22 @@ class BankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import delete_bank_accounts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
 
-    def bank_feed(self, key: str) -> Base:
+    def bank_feed(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Bank feed endpoint for Banking Cloud Bank accounts.
 
         ### Endpoint Availability
@@ -2349,13 +2880,29 @@ class BankAccountsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_accounts import get_bank_accounts_key_bank_feed as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class BankAccountsResourceWithRawResponse:
+    """`client.with_raw_response.bank_accounts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankAccountsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.bank_feed = to_raw_response(resource.bank_feed)
 
 
 class BankAccountTypesResource(_Resource):
@@ -2367,6 +2914,8 @@ class BankAccountTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Bank Account Types.
 
@@ -2380,14 +2929,23 @@ class BankAccountTypesResource(_Resource):
             items_per_page: Returns the given number of Account Types per request.
             attributes: Specify the attributes that you want to expose for the Account Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "bank_account_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Bank Account Type.
 
         ### Endpoint Availability
@@ -2399,13 +2957,24 @@ class BankAccountTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Account Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_account_types import get_bank_account_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class BankAccountTypesResourceWithRawResponse:
+    """`client.with_raw_response.bank_account_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankAccountTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class BankDepositsResource(_Resource):
@@ -2422,6 +2991,8 @@ class BankDepositsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BankDeposit, BankDepositList]:
         """Returns all Bank Deposits.
 
@@ -2444,6 +3015,7 @@ class BankDepositsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Deposits (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits as _op
         from ..models.bank_deposit_list import BankDepositList
@@ -2459,6 +3031,7 @@ class BankDepositsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankDepositList.from_dict, progress, "bank_deposits", True)
 
     def changes(
@@ -2468,6 +3041,8 @@ class BankDepositsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[BankDeposit, BankDepositList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2488,7 +3063,8 @@ class BankDepositsResource(_Resource):
         from ..models.bank_deposit_list import BankDepositList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -2501,7 +3077,13 @@ class BankDepositsResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Returns a Bank Deposit.
 
@@ -2519,6 +3101,7 @@ class BankDepositsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Deposit (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Deposit (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import get_bank_deposits_key as _op
         from ..models.bank_deposit import BankDeposit
@@ -2526,6 +3109,7 @@ class BankDepositsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BankDeposit.from_dict)
 
@@ -2534,6 +3118,9 @@ class BankDepositsResource(_Resource):
         body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankDeposit:
         """Creates a Bank Deposit.
 
@@ -2550,6 +3137,7 @@ class BankDepositsResource(_Resource):
         Args:
             body: a PostBankDepositsBankDeposit or a dict of its fields (wrapped as {'bank_deposit': ...} for you), or a PostBankDeposits.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import post_bank_deposits as _op
         from ..models.bank_deposit import BankDeposit
@@ -2572,10 +3160,17 @@ class BankDepositsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_deposit", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankDeposit.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Deposit.
 
         ### Endpoint Availability
@@ -2590,12 +3185,26 @@ class BankDepositsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_deposits import delete_bank_deposits_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class BankDepositsResourceWithRawResponse:
+    """`client.with_raw_response.bank_deposits`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankDepositsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
 
 
 class BankReconciliationsResource(_Resource):
@@ -2609,6 +3218,8 @@ class BankReconciliationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BankReconciliation, BankReconciliationList]:
         """Returns all Bank Reconciliations.
 
@@ -2628,6 +3239,7 @@ class BankReconciliationsResource(_Resource):
             items_per_page: Returns the given number of Bank Reconciliations per request.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations as _op
         from ..models.bank_reconciliation_list import BankReconciliationList
@@ -2640,6 +3252,7 @@ class BankReconciliationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankReconciliationList.from_dict, progress, "bank_reconciliations", False
         )
@@ -2651,6 +3264,8 @@ class BankReconciliationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[BankReconciliation, BankReconciliationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2671,7 +3286,8 @@ class BankReconciliationsResource(_Resource):
         from ..models.bank_reconciliation_list import BankReconciliationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -2683,7 +3299,14 @@ class BankReconciliationsResource(_Resource):
             label="bank_reconciliations",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> BankReconciliation:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankReconciliation:
         """Returns a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -2699,11 +3322,13 @@ class BankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Reconciliation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import get_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2714,6 +3339,9 @@ class BankReconciliationsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Creates a Bank Reconciliation.
 
@@ -2730,6 +3358,7 @@ class BankReconciliationsResource(_Resource):
         Args:
             body: a PostBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PostBankReconciliations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import post_bank_reconciliations as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2748,6 +3377,7 @@ class BankReconciliationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_reconciliation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
 
@@ -2755,6 +3385,10 @@ class BankReconciliationsResource(_Resource):
         self,
         key: str,
         body: PutBankReconciliations | PutBankReconciliationsBankReconciliation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankReconciliation:
         """Updates a Bank Reconciliation.
 
@@ -2771,6 +3405,7 @@ class BankReconciliationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankReconciliationsBankReconciliation or a dict of its fields (wrapped as {'bank_reconciliation': ...} for you), or a PutBankReconciliations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_reconciliations import put_bank_reconciliations_key as _op
         from ..models.bank_reconciliation import BankReconciliation
@@ -2788,8 +3423,21 @@ class BankReconciliationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankReconciliation.from_dict)
+
+
+class BankReconciliationsResourceWithRawResponse:
+    """`client.with_raw_response.bank_reconciliations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankReconciliationsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
 
 
 class BankTransfersResource(_Resource):
@@ -2806,6 +3454,8 @@ class BankTransfersResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BankTransfer, BankTransferList]:
         """Returns all Bank Transfers.
 
@@ -2828,6 +3478,7 @@ class BankTransfersResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Bank Transfers (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers as _op
         from ..models.bank_transfer_list import BankTransferList
@@ -2843,6 +3494,7 @@ class BankTransfersResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BankTransferList.from_dict, progress, "bank_transfers", True)
 
     def changes(
@@ -2852,6 +3504,8 @@ class BankTransfersResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[BankTransfer, BankTransferList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -2872,7 +3526,8 @@ class BankTransfersResource(_Resource):
         from ..models.bank_transfer_list import BankTransferList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -2885,7 +3540,13 @@ class BankTransfersResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Returns a Bank Transfer.
 
@@ -2903,6 +3564,7 @@ class BankTransfersResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Bank Transfer (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Bank Transfer (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import get_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2910,6 +3572,7 @@ class BankTransfersResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BankTransfer.from_dict)
 
@@ -2918,6 +3581,9 @@ class BankTransfersResource(_Resource):
         body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Creates a Bank Transfer.
 
@@ -2934,6 +3600,7 @@ class BankTransfersResource(_Resource):
         Args:
             body: a PostBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PostBankTransfers.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import post_bank_transfers as _op
         from ..models.bank_transfer import BankTransfer
@@ -2950,11 +3617,18 @@ class BankTransfersResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_transfer", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankTransfer.from_dict)
 
     def update(
-        self, key: str, body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankTransfer:
         """Updates a Bank Transfer.
 
@@ -2971,6 +3645,7 @@ class BankTransfersResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankTransfersBankTransfer or a dict of its fields (wrapped as {'bank_transfer': ...} for you), or a PutBankTransfers.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import put_bank_transfers_key as _op
         from ..models.bank_transfer import BankTransfer
@@ -2986,10 +3661,17 @@ class BankTransfersResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankTransfer.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Transfer.
 
         ### Endpoint Availability
@@ -3004,12 +3686,27 @@ class BankTransfersResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_transfers import delete_bank_transfers_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class BankTransfersResourceWithRawResponse:
+    """`client.with_raw_response.bank_transfers`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankTransfersResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class AddressesResource(_Resource):
@@ -3025,6 +3722,8 @@ class AddressesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Address, AddressList]:
         """Returns all Addresses.
 
@@ -3049,6 +3748,7 @@ class AddressesResource(_Resource):
             items_per_page: Returns the given number of Addresses per request.
             attributes: Specify the attributes that you want to expose for the Addresses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses as _op
         from ..models.address_list import AddressList
@@ -3063,6 +3763,7 @@ class AddressesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressList.from_dict, progress, "addresses", True)
 
     def changes(
@@ -3072,6 +3773,8 @@ class AddressesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Address, AddressList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3092,7 +3795,8 @@ class AddressesResource(_Resource):
         from ..models.address_list import AddressList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -3105,7 +3809,13 @@ class AddressesResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Address:
         """Returns a Address.
 
@@ -3127,6 +3837,7 @@ class AddressesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import get_addresses_key as _op
         from ..models.address import Address
@@ -3134,6 +3845,7 @@ class AddressesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Address.from_dict)
 
@@ -3142,6 +3854,9 @@ class AddressesResource(_Resource):
         body: PostAddresses | PostAddressesAddress | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Creates a Address.
 
@@ -3159,6 +3874,7 @@ class AddressesResource(_Resource):
         Args:
             body: a PostAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PostAddresses.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import post_addresses as _op
         from ..models.address import Address
@@ -3175,11 +3891,18 @@ class AddressesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "address", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Address.from_dict)
 
     def update(
-        self, key: str, body: PutAddresses | PutAddressesAddress | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAddresses | PutAddressesAddress | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Address:
         """Updates a Address.
 
@@ -3197,6 +3920,7 @@ class AddressesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAddressesAddress or a dict of its fields (wrapped as {'address': ...} for you), or a PutAddresses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import put_addresses_key as _op
         from ..models.address import Address
@@ -3212,10 +3936,17 @@ class AddressesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Address.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Address.
 
         ### Endpoint Availability
@@ -3231,12 +3962,27 @@ class AddressesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.addresses import delete_addresses_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class AddressesResourceWithRawResponse:
+    """`client.with_raw_response.addresses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AddressesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class AddressTypesResource(_Resource):
@@ -3248,6 +3994,8 @@ class AddressTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Address Types.
 
@@ -3261,14 +4009,23 @@ class AddressTypesResource(_Resource):
             items_per_page: Returns the given number of Address Types per request.
             attributes: Specify the attributes that you want to expose for the Address Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "address_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Address Type.
 
         ### Endpoint Availability
@@ -3280,13 +4037,24 @@ class AddressTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Address Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_types import get_address_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class AddressTypesResourceWithRawResponse:
+    """`client.with_raw_response.address_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AddressTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class AddressRegionsResource(_Resource):
@@ -3299,6 +4067,8 @@ class AddressRegionsResource(_Resource):
         attributes: str | None = None,
         country_id: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[AddressRegion, AddressRegionList]:
         """Returns all Address Regions.
 
@@ -3313,6 +4083,7 @@ class AddressRegionsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the States (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             country_id: Use this to filter by country id
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions as _op
         from ..models.address_region_list import AddressRegionList
@@ -3320,9 +4091,17 @@ class AddressRegionsResource(_Resource):
         request = _op.build_request(
             **given(items_per_page=items_per_page, attributes=attributes, country_id=country_id)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AddressRegionList.from_dict, progress, "address_regions", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> AddressRegion:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AddressRegion:
         """Returns a Address Region.
 
         ### Endpoint Availability
@@ -3334,13 +4113,24 @@ class AddressRegionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the State (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.address_regions import get_address_regions_key as _op
         from ..models.address_region import AddressRegion
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, AddressRegion.from_dict)
+
+
+class AddressRegionsResourceWithRawResponse:
+    """`client.with_raw_response.address_regions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AddressRegionsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ContactsResource(_Resource):
@@ -3363,6 +4153,8 @@ class ContactsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Contact, ContactList]:
         """Returns all Contacts.
 
@@ -3394,6 +4186,7 @@ class ContactsResource(_Resource):
             items_per_page: Returns the given number of Contacts per request.
             attributes: Specify the attributes that you want to expose for the Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts as _op
         from ..models.contact_list import ContactList
@@ -3415,6 +4208,7 @@ class ContactsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactList.from_dict, progress, "contacts", True)
 
     def changes(
@@ -3424,6 +4218,8 @@ class ContactsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Contact, ContactList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3444,7 +4240,8 @@ class ContactsResource(_Resource):
         from ..models.contact_list import ContactList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -3465,6 +4262,8 @@ class ContactsResource(_Resource):
         context_date: datetime.date | None = None,
         show_unfinished_recurring_invoices_status: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Returns a Contact.
 
@@ -3489,6 +4288,7 @@ class ContactsResource(_Resource):
             context_date: Use this to determine the correct tax treatment for a contact on a given date.
             show_unfinished_recurring_invoices_status: show_unfinished_recurring_invoices_status
             attributes: Specify the attributes that you want to expose for the Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import get_contacts_key as _op
         from ..models.contact import Contact
@@ -3503,6 +4303,7 @@ class ContactsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Contact.from_dict)
 
@@ -3511,6 +4312,9 @@ class ContactsResource(_Resource):
         body: PostContacts | PostContactsContact | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Creates a Contact.
 
@@ -3528,6 +4332,7 @@ class ContactsResource(_Resource):
         Args:
             body: a PostContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PostContacts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import post_contacts as _op
         from ..models.contact import Contact
@@ -3544,11 +4349,18 @@ class ContactsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Contact.from_dict)
 
     def update(
-        self, key: str, body: PutContacts | PutContactsContact | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContacts | PutContactsContact | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Contact:
         """Updates a Contact.
 
@@ -3566,6 +4378,7 @@ class ContactsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactsContact or a dict of its fields (wrapped as {'contact': ...} for you), or a PutContacts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import put_contacts_key as _op
         from ..models.contact import Contact
@@ -3581,10 +4394,17 @@ class ContactsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Contact.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact.
 
         ### Endpoint Availability
@@ -3600,12 +4420,27 @@ class ContactsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contacts import delete_contacts_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ContactsResourceWithRawResponse:
+    """`client.with_raw_response.contacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ContactTypesResource(_Resource):
@@ -3617,6 +4452,8 @@ class ContactTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Contact Types.
 
@@ -3630,14 +4467,23 @@ class ContactTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "contact_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Type.
 
         ### Endpoint Availability
@@ -3649,13 +4495,24 @@ class ContactTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_types import get_contact_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class ContactTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ContactPersonsResource(_Resource):
@@ -3671,6 +4528,8 @@ class ContactPersonsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ContactPerson, ContactPersonList]:
         """Returns all Contact People.
 
@@ -3695,6 +4554,7 @@ class ContactPersonsResource(_Resource):
             items_per_page: Returns the given number of Address Contacts per request.
             attributes: Specify the attributes that you want to expose for the Address Contacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons as _op
         from ..models.contact_person_list import ContactPersonList
@@ -3709,6 +4569,7 @@ class ContactPersonsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ContactPersonList.from_dict, progress, "contact_persons", True)
 
     def changes(
@@ -3718,6 +4579,8 @@ class ContactPersonsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[ContactPerson, ContactPersonList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -3738,7 +4601,8 @@ class ContactPersonsResource(_Resource):
         from ..models.contact_person_list import ContactPersonList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -3751,7 +4615,13 @@ class ContactPersonsResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Returns a Contact Person.
 
@@ -3773,6 +4643,7 @@ class ContactPersonsResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Address Contact (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Address Contact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import get_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3780,6 +4651,7 @@ class ContactPersonsResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ContactPerson.from_dict)
 
@@ -3788,6 +4660,9 @@ class ContactPersonsResource(_Resource):
         body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Creates a Contact Person.
 
@@ -3805,6 +4680,7 @@ class ContactPersonsResource(_Resource):
         Args:
             body: a PostContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PostContactPersons.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import post_contact_persons as _op
         from ..models.contact_person import ContactPerson
@@ -3821,11 +4697,18 @@ class ContactPersonsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_person", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactPerson.from_dict)
 
     def update(
-        self, key: str, body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Updates a Contact Person.
 
@@ -3843,6 +4726,7 @@ class ContactPersonsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPersonsContactPerson or a dict of its fields (wrapped as {'contact_person': ...} for you), or a PutContactPersons.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import put_contact_persons_key as _op
         from ..models.contact_person import ContactPerson
@@ -3858,10 +4742,17 @@ class ContactPersonsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactPerson.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Person.
 
         ### Endpoint Availability
@@ -3877,12 +4768,27 @@ class ContactPersonsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_people import delete_contact_persons_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ContactPersonsResourceWithRawResponse:
+    """`client.with_raw_response.contact_persons`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactPersonsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ContactPersonTypesResource(_Resource):
@@ -3894,6 +4800,8 @@ class ContactPersonTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ContactPersonType, ContactPersonTypeList]:
         """Returns all Contact Person Types.
 
@@ -3907,16 +4815,25 @@ class ContactPersonTypesResource(_Resource):
             items_per_page: Returns the given number of Contact Types per request.
             attributes: Specify the attributes that you want to expose for the Contact Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types as _op
         from ..models.contact_person_type_list import ContactPersonTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPersonTypeList.from_dict, progress, "contact_person_types", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ContactPersonType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPersonType:
         """Returns a Contact Person Type.
 
         ### Endpoint Availability
@@ -3928,13 +4845,24 @@ class ContactPersonTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Contact Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_person_types import get_contact_person_types_key as _op
         from ..models.contact_person_type import ContactPersonType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ContactPersonType.from_dict)
+
+
+class ContactPersonTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_person_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactPersonTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CountriesResource(_Resource):
@@ -3946,6 +4874,8 @@ class CountriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Countries.
 
@@ -3959,14 +4889,23 @@ class CountriesResource(_Resource):
             items_per_page: Returns the given number of Countries per request.
             attributes: Specify the attributes that you want to expose for the Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "countries", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country.
 
         ### Endpoint Availability
@@ -3978,13 +4917,24 @@ class CountriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.countries import get_countries_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CountriesResourceWithRawResponse:
+    """`client.with_raw_response.countries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CountriesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CountryGroupsResource(_Resource):
@@ -3996,6 +4946,8 @@ class CountryGroupsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Country Groups.
 
@@ -4009,14 +4961,23 @@ class CountryGroupsResource(_Resource):
             items_per_page: Returns the given number of Country Groups per request.
             attributes: Specify the attributes that you want to expose for the Country Groups (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "country_groups", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Group.
 
         ### Endpoint Availability
@@ -4028,13 +4989,24 @@ class CountryGroupsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Country Group (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_groups import get_country_groups_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CountryGroupsResourceWithRawResponse:
+    """`client.with_raw_response.country_groups`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CountryGroupsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class BusinessExchangeRatesResource(_Resource):
@@ -4046,6 +5018,8 @@ class BusinessExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BusinessExchangeRate, BusinessExchangeRateList]:
         """Returns all Business Exchange Rates.
 
@@ -4063,16 +5037,25 @@ class BusinessExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Business Exchange Rates per request.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates as _op
         from ..models.business_exchange_rate_list import BusinessExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessExchangeRateList.from_dict, progress, "business_exchange_rates", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> BusinessExchangeRate:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessExchangeRate:
         """Returns a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4088,11 +5071,13 @@ class BusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Exchange Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import get_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4103,6 +5088,9 @@ class BusinessExchangeRatesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Creates a Business Exchange Rate.
 
@@ -4119,6 +5107,7 @@ class BusinessExchangeRatesResource(_Resource):
         Args:
             body: a PostBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PostBusinessExchangeRates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import post_business_exchange_rates as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4137,6 +5126,7 @@ class BusinessExchangeRatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "business_exchange_rate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
@@ -4146,6 +5136,10 @@ class BusinessExchangeRatesResource(_Resource):
         body: PutBusinessExchangeRates
         | PutBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessExchangeRate:
         """Updates a Business Exchange Rate.
 
@@ -4162,6 +5156,7 @@ class BusinessExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessExchangeRatesBusinessExchangeRate or a dict of its fields (wrapped as {'business_exchange_rate': ...} for you), or a PutBusinessExchangeRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import put_business_exchange_rates_key as _op
         from ..models.business_exchange_rate import BusinessExchangeRate
@@ -4179,10 +5174,17 @@ class BusinessExchangeRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BusinessExchangeRate.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -4197,12 +5199,26 @@ class BusinessExchangeRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_exchange_rates import delete_business_exchange_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class BusinessExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.business_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BusinessExchangeRatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class CurrenciesResource(_Resource):
@@ -4214,6 +5230,8 @@ class CurrenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Currencies.
 
@@ -4227,14 +5245,23 @@ class CurrenciesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "currencies", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Currency.
 
         ### Endpoint Availability
@@ -4246,13 +5273,24 @@ class CurrenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.currencies import get_currencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CurrenciesResourceWithRawResponse:
+    """`client.with_raw_response.currencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CurrenciesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ExchangeRatesResource(_Resource):
@@ -4264,6 +5302,8 @@ class ExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ExchangeRate, ExchangeRateList]:
         """Returns all Exchange Rates.
 
@@ -4277,14 +5317,23 @@ class ExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates as _op
         from ..models.exchange_rate_list import ExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ExchangeRateList.from_dict, progress, "exchange_rates", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> ExchangeRate:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ExchangeRate:
         """Returns a Exchange Rate.
 
         ### Endpoint Availability
@@ -4296,13 +5345,24 @@ class ExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.exchange_rates import get_exchange_rates_key as _op
         from ..models.exchange_rate import ExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ExchangeRate.from_dict)
+
+
+class ExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ExchangeRatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class LiveExchangeRatesResource(_Resource):
@@ -4314,6 +5374,8 @@ class LiveExchangeRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[LiveExchangeRate, LiveExchangeRateList]:
         """Returns all Live Exchange Rates.
 
@@ -4327,16 +5389,25 @@ class LiveExchangeRatesResource(_Resource):
             items_per_page: Returns the given number of Currencies per request.
             attributes: Specify the attributes that you want to expose for the Currencies (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates as _op
         from ..models.live_exchange_rate_list import LiveExchangeRateList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LiveExchangeRateList.from_dict, progress, "live_exchange_rates", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> LiveExchangeRate:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LiveExchangeRate:
         """Returns a Live Exchange Rate.
 
         ### Endpoint Availability
@@ -4348,13 +5419,24 @@ class LiveExchangeRatesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Currency (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.live_exchange_rates import get_live_exchange_rates_key as _op
         from ..models.live_exchange_rate import LiveExchangeRate
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, LiveExchangeRate.from_dict)
+
+
+class LiveExchangeRatesResourceWithRawResponse:
+    """`client.with_raw_response.live_exchange_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LiveExchangeRatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CorrectiveReasonCodesResource(_Resource):
@@ -4366,6 +5448,8 @@ class CorrectiveReasonCodesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Corrective Reason Codes.
 
@@ -4379,14 +5463,23 @@ class CorrectiveReasonCodesResource(_Resource):
             items_per_page: Returns the given number of Corrective Reason Codes per request.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Codes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "corrective_reason_codes", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Corrective Reason Code.
 
         ### Endpoint Availability
@@ -4398,13 +5491,24 @@ class CorrectiveReasonCodesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Corrective Reason Code (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.corrective_reason_codes import get_corrective_reason_codes_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CorrectiveReasonCodesResourceWithRawResponse:
+    """`client.with_raw_response.corrective_reason_codes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CorrectiveReasonCodesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class QuickEntryTypesResource(_Resource):
@@ -4416,6 +5520,8 @@ class QuickEntryTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Quick Entry Types.
 
@@ -4429,14 +5535,23 @@ class QuickEntryTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "quick_entry_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Quick Entry Type.
 
         ### Endpoint Availability
@@ -4448,13 +5563,24 @@ class QuickEntryTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.quick_entry_types import get_quick_entry_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class QuickEntryTypesResourceWithRawResponse:
+    """`client.with_raw_response.quick_entry_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: QuickEntryTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ArtefactStatusesResource(_Resource):
@@ -4466,6 +5592,8 @@ class ArtefactStatusesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Artefact Statuses.
 
@@ -4485,14 +5613,23 @@ class ArtefactStatusesResource(_Resource):
             items_per_page: Returns the given number of Artefact Statuses per request.
             attributes: Specify the attributes that you want to expose for the Artefact Statuses (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "artefact_statuses", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Artefact Status.
 
         ### Endpoint Availability
@@ -4510,13 +5647,24 @@ class ArtefactStatusesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Status (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.artefact_statuses import get_artefact_statuses_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class ArtefactStatusesResourceWithRawResponse:
+    """`client.with_raw_response.artefact_statuses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ArtefactStatusesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class EuGoodsServicesTypesResource(_Resource):
@@ -4528,6 +5676,8 @@ class EuGoodsServicesTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all EU Goods Services Types.
 
@@ -4541,14 +5691,23 @@ class EuGoodsServicesTypesResource(_Resource):
             items_per_page: Returns the given number of EU Goods Services Types per request.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "eu_goods_services_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a EU Goods Services Type.
 
         ### Endpoint Availability
@@ -4560,13 +5719,24 @@ class EuGoodsServicesTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the EU Goods Services Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_goods_services_types import get_eu_goods_services_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class EuGoodsServicesTypesResourceWithRawResponse:
+    """`client.with_raw_response.eu_goods_services_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: EuGoodsServicesTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class PurchaseCorrectiveInvoicesResource(_Resource):
@@ -4588,6 +5758,8 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """Returns all Purchase Corrective Invoices.
 
@@ -4613,6 +5785,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices as _op
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
@@ -4633,6 +5806,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             PurchaseCorrectiveInvoiceList.from_dict,
@@ -4648,6 +5822,8 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4668,7 +5844,8 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -4688,6 +5865,8 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Returns a Purchase Corrective Invoice.
 
@@ -4705,6 +5884,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Corrective Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import get_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4718,6 +5898,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4728,6 +5909,9 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Creates a Purchase Corrective Invoice.
 
@@ -4742,6 +5926,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PostPurchaseCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import post_purchase_corrective_invoices as _op
         from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
@@ -4760,6 +5945,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
@@ -4769,6 +5955,10 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         body: PutPurchaseCorrectiveInvoices
         | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCorrectiveInvoice:
         """Updates a Purchase Corrective Invoice.
 
@@ -4783,6 +5973,7 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice or a dict of its fields (wrapped as {'purchase_corrective_invoice': ...} for you), or a PutPurchaseCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import put_purchase_corrective_invoices_key as _op
         from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
@@ -4800,10 +5991,17 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseCorrectiveInvoice.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -4816,14 +6014,29 @@ class PurchaseCorrectiveInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_corrective_invoices import (
             delete_purchase_corrective_invoices_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class PurchaseCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: PurchaseCorrectiveInvoicesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class PurchaseCreditNotesResource(_Resource):
@@ -4845,6 +6058,8 @@ class PurchaseCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[PurchaseCreditNote, PurchaseCreditNoteList]:
         """Returns all Purchase Credit Notes.
 
@@ -4872,6 +6087,7 @@ class PurchaseCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes as _op
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
@@ -4892,6 +6108,7 @@ class PurchaseCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseCreditNoteList.from_dict, progress, "purchase_credit_notes", True
         )
@@ -4903,6 +6120,8 @@ class PurchaseCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[PurchaseCreditNote, PurchaseCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -4923,7 +6142,8 @@ class PurchaseCreditNotesResource(_Resource):
         from ..models.purchase_credit_note_list import PurchaseCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -4943,6 +6163,8 @@ class PurchaseCreditNotesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Returns a Purchase Credit Note.
 
@@ -4962,6 +6184,7 @@ class PurchaseCreditNotesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Credit Note (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import get_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -4975,6 +6198,7 @@ class PurchaseCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -4985,6 +6209,9 @@ class PurchaseCreditNotesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Creates a Purchase Credit Note.
 
@@ -4999,6 +6226,7 @@ class PurchaseCreditNotesResource(_Resource):
         Args:
             body: a PostPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PostPurchaseCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes as _op
         from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
@@ -5017,6 +6245,7 @@ class PurchaseCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
@@ -5024,6 +6253,10 @@ class PurchaseCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseCreditNotes | PutPurchaseCreditNotesPurchaseCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseCreditNote:
         """Updates a Purchase Credit Note.
 
@@ -5038,6 +6271,7 @@ class PurchaseCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseCreditNotesPurchaseCreditNote or a dict of its fields (wrapped as {'purchase_credit_note': ...} for you), or a PutPurchaseCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import put_purchase_credit_notes_key as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
@@ -5055,10 +6289,17 @@ class PurchaseCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5071,14 +6312,22 @@ class PurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import delete_purchase_credit_notes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
 
-    def release(self, key: str) -> PurchaseCreditNote:
+    def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseCreditNote:
         """Releases a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -5091,13 +6340,29 @@ class PurchaseCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_credit_notes import post_purchase_credit_notes_key_release as _op
         from ..models.purchase_credit_note import PurchaseCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseCreditNote.from_dict)
+
+
+class PurchaseCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: PurchaseCreditNotesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.release = to_raw_response(resource.release)
 
 
 class PurchaseInvoicesResource(_Resource):
@@ -5119,6 +6384,8 @@ class PurchaseInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[PurchaseInvoice, PurchaseInvoiceList]:
         """Returns all Purchase Invoices.
 
@@ -5146,6 +6413,7 @@ class PurchaseInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices as _op
         from ..models.purchase_invoice_list import PurchaseInvoiceList
@@ -5166,6 +6434,7 @@ class PurchaseInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseInvoiceList.from_dict, progress, "purchase_invoices", True
         )
@@ -5177,6 +6446,8 @@ class PurchaseInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[PurchaseInvoice, PurchaseInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5197,7 +6468,8 @@ class PurchaseInvoicesResource(_Resource):
         from ..models.purchase_invoice_list import PurchaseInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -5218,6 +6490,8 @@ class PurchaseInvoicesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Returns a Purchase Invoice.
 
@@ -5238,6 +6512,7 @@ class PurchaseInvoicesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Invoice (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import get_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5252,6 +6527,7 @@ class PurchaseInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5260,6 +6536,9 @@ class PurchaseInvoicesResource(_Resource):
         body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Creates a Purchase Invoice.
 
@@ -5275,6 +6554,7 @@ class PurchaseInvoicesResource(_Resource):
         Args:
             body: a PostPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PostPurchaseInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices as _op
         from ..models.post_purchase_invoices import PostPurchaseInvoices
@@ -5293,6 +6573,7 @@ class PurchaseInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
@@ -5300,6 +6581,10 @@ class PurchaseInvoicesResource(_Resource):
         self,
         key: str,
         body: PutPurchaseInvoices | PutPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseInvoice:
         """Updates a Purchase Invoice.
 
@@ -5315,6 +6600,7 @@ class PurchaseInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseInvoicesPurchaseInvoice or a dict of its fields (wrapped as {'purchase_invoice': ...} for you), or a PutPurchaseInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import put_purchase_invoices_key as _op
         from ..models.purchase_invoice import PurchaseInvoice
@@ -5332,10 +6618,17 @@ class PurchaseInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5349,14 +6642,22 @@ class PurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import delete_purchase_invoices_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
 
-    def release(self, key: str) -> PurchaseInvoice:
+    def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> PurchaseInvoice:
         """Releases a Purchase Invoice.
 
         ### Endpoint Availability
@@ -5370,13 +6671,29 @@ class PurchaseInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_invoices import post_purchase_invoices_key_release as _op
         from ..models.purchase_invoice import PurchaseInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseInvoice.from_dict)
+
+
+class PurchaseInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: PurchaseInvoicesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.release = to_raw_response(resource.release)
 
 
 class PurchaseQuickEntriesResource(_Resource):
@@ -5398,6 +6715,8 @@ class PurchaseQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """Returns all Purchase Quick Entries.
 
@@ -5425,6 +6744,7 @@ class PurchaseQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries as _op
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
@@ -5445,6 +6765,7 @@ class PurchaseQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, PurchaseQuickEntryList.from_dict, progress, "purchase_quick_entries", True
         )
@@ -5456,6 +6777,8 @@ class PurchaseQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[PurchaseQuickEntry, PurchaseQuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5476,7 +6799,8 @@ class PurchaseQuickEntriesResource(_Resource):
         from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -5496,6 +6820,8 @@ class PurchaseQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Returns a Purchase Quick Entry.
 
@@ -5515,6 +6841,7 @@ class PurchaseQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Purchase Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Purchase Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import get_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5528,6 +6855,7 @@ class PurchaseQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5538,6 +6866,9 @@ class PurchaseQuickEntriesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Creates a Purchase Quick Entry.
 
@@ -5553,6 +6884,7 @@ class PurchaseQuickEntriesResource(_Resource):
         Args:
             body: a PostPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PostPurchaseQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import post_purchase_quick_entries as _op
         from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
@@ -5577,6 +6909,7 @@ class PurchaseQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "purchase_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
@@ -5586,6 +6919,10 @@ class PurchaseQuickEntriesResource(_Resource):
         body: PutPurchaseQuickEntries
         | PutPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> PurchaseQuickEntry:
         """Updates a Purchase Quick Entry.
 
@@ -5601,6 +6938,7 @@ class PurchaseQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutPurchaseQuickEntriesPurchaseQuickEntry or a dict of its fields (wrapped as {'purchase_quick_entry': ...} for you), or a PutPurchaseQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import put_purchase_quick_entries_key as _op
         from ..models.purchase_quick_entry import PurchaseQuickEntry
@@ -5618,10 +6956,17 @@ class PurchaseQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, PurchaseQuickEntry.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -5635,12 +6980,27 @@ class PurchaseQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.purchase_quick_entries import delete_purchase_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class PurchaseQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.purchase_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: PurchaseQuickEntriesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class SalesCorrectiveInvoicesResource(_Resource):
@@ -5662,6 +7022,8 @@ class SalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """Returns all Sales Corrective Invoices.
 
@@ -5689,6 +7051,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices as _op
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
@@ -5709,6 +7072,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             SalesCorrectiveInvoiceList.from_dict,
@@ -5724,6 +7088,8 @@ class SalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -5744,7 +7110,8 @@ class SalesCorrectiveInvoicesResource(_Resource):
         from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -5765,6 +7132,8 @@ class SalesCorrectiveInvoicesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Returns a Sales Corrective Invoice.
 
@@ -5785,6 +7154,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Corrective Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import get_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
@@ -5799,6 +7169,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5809,6 +7180,9 @@ class SalesCorrectiveInvoicesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Creates a Sales Corrective Invoice.
 
@@ -5825,6 +7199,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         Args:
             body: a PostSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PostSalesCorrectiveInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import post_sales_corrective_invoices as _op
         from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
@@ -5843,6 +7218,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_corrective_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
@@ -5852,6 +7228,10 @@ class SalesCorrectiveInvoicesResource(_Resource):
         body: PutSalesCorrectiveInvoices
         | PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCorrectiveInvoice:
         """Updates a Sales Corrective Invoice.
 
@@ -5868,6 +7248,7 @@ class SalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCorrectiveInvoicesSalesCorrectiveInvoice or a dict of its fields (wrapped as {'sales_corrective_invoice': ...} for you), or a PutSalesCorrectiveInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import put_sales_corrective_invoices_key as _op
         from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
@@ -5885,10 +7266,18 @@ class SalesCorrectiveInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesCorrectiveInvoice.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCorrectiveInvoice | None:
+    def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -5904,13 +7293,28 @@ class SalesCorrectiveInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Corrective Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_corrective_invoices import delete_sales_corrective_invoices_key as _op
         from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode_optional(response, SalesCorrectiveInvoice.from_dict)
+
+
+class SalesCorrectiveInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_corrective_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesCorrectiveInvoicesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class EuSalesDescriptionsResource(_Resource):
@@ -5922,6 +7326,8 @@ class EuSalesDescriptionsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[EuSalesDescription, EuSalesDescriptionList]:
         """Returns all EU Sales Descriptions.
 
@@ -5935,16 +7341,25 @@ class EuSalesDescriptionsResource(_Resource):
             items_per_page: Returns the given number of Ec Sales Descriptions per request.
             attributes: Specify the attributes that you want to expose for the Ec Sales Descriptions (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions as _op
         from ..models.eu_sales_description_list import EuSalesDescriptionList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, EuSalesDescriptionList.from_dict, progress, "eu_sales_descriptions", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> EuSalesDescription:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EuSalesDescription:
         """Returns a EU Sales Description.
 
         ### Endpoint Availability
@@ -5956,13 +7371,24 @@ class EuSalesDescriptionsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Ec Sales Description (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.eu_sales_descriptions import get_eu_sales_descriptions_key as _op
         from ..models.eu_sales_description import EuSalesDescription
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, EuSalesDescription.from_dict)
+
+
+class EuSalesDescriptionsResourceWithRawResponse:
+    """`client.with_raw_response.eu_sales_descriptions`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: EuSalesDescriptionsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class SalesCreditNotesResource(_Resource):
@@ -5984,6 +7410,8 @@ class SalesCreditNotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[SalesCreditNote, SalesCreditNoteList]:
         """Returns all Sales Credit Notes.
 
@@ -6011,6 +7439,7 @@ class SalesCreditNotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Credit Notes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes as _op
         from ..models.sales_credit_note_list import SalesCreditNoteList
@@ -6031,6 +7460,7 @@ class SalesCreditNotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, SalesCreditNoteList.from_dict, progress, "sales_credit_notes", True
         )
@@ -6042,6 +7472,8 @@ class SalesCreditNotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[SalesCreditNote, SalesCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6062,7 +7494,8 @@ class SalesCreditNotesResource(_Resource):
         from ..models.sales_credit_note_list import SalesCreditNoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -6083,6 +7516,8 @@ class SalesCreditNotesResource(_Resource):
         mark_as_sent: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Returns a Sales Credit Note.
 
@@ -6103,6 +7538,7 @@ class SalesCreditNotesResource(_Resource):
             mark_as_sent: Use this to mark/not mark the artefact as sent. Defaulted to 'true'.
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Credit Note (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import get_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
@@ -6117,6 +7553,7 @@ class SalesCreditNotesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6125,6 +7562,9 @@ class SalesCreditNotesResource(_Resource):
         body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Creates a Sales Credit Note.
 
@@ -6140,6 +7580,7 @@ class SalesCreditNotesResource(_Resource):
         Args:
             body: a PostSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PostSalesCreditNotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes as _op
         from ..models.post_sales_credit_notes import PostSalesCreditNotes
@@ -6158,6 +7599,7 @@ class SalesCreditNotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_credit_note", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
@@ -6165,6 +7607,10 @@ class SalesCreditNotesResource(_Resource):
         self,
         key: str,
         body: PutSalesCreditNotes | PutSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesCreditNote:
         """Updates a Sales Credit Note.
 
@@ -6179,6 +7625,7 @@ class SalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesCreditNotesSalesCreditNote or a dict of its fields (wrapped as {'sales_credit_note': ...} for you), or a PutSalesCreditNotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import put_sales_credit_notes_key as _op
         from ..models.put_sales_credit_notes import PutSalesCreditNotes
@@ -6196,10 +7643,18 @@ class SalesCreditNotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesCreditNote | None:
+    def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6214,15 +7669,23 @@ class SalesCreditNotesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Credit Note is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import delete_sales_credit_notes_key as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode_optional(response, SalesCreditNote.from_dict)
 
-    def release(self, key: str) -> SalesCreditNote:
+    def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesCreditNote:
         """Releases a Sales Credit Note.
 
         ### Endpoint Availability
@@ -6235,13 +7698,29 @@ class SalesCreditNotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_credit_notes import post_sales_credit_notes_key_release as _op
         from ..models.sales_credit_note import SalesCreditNote
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesCreditNote.from_dict)
+
+
+class SalesCreditNotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_credit_notes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesCreditNotesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.release = to_raw_response(resource.release)
 
 
 class SalesEstimatesResource(_Resource):
@@ -6260,6 +7739,8 @@ class SalesEstimatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[SalesEstimate, SalesEstimateList]:
         """Returns all Sales Estimates.
 
@@ -6284,6 +7765,7 @@ class SalesEstimatesResource(_Resource):
             items_per_page: Returns the given number of Sales Estimates per request.
             attributes: Specify the attributes that you want to expose for the Sales Estimates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates as _op
         from ..models.sales_estimate_list import SalesEstimateList
@@ -6301,6 +7783,7 @@ class SalesEstimatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesEstimateList.from_dict, progress, "sales_estimates", False)
 
     def changes(
@@ -6310,6 +7793,8 @@ class SalesEstimatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[SalesEstimate, SalesEstimateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6330,7 +7815,8 @@ class SalesEstimatesResource(_Resource):
         from ..models.sales_estimate_list import SalesEstimateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -6343,7 +7829,13 @@ class SalesEstimatesResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Returns a Sales Estimate.
 
@@ -6361,6 +7853,7 @@ class SalesEstimatesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Estimate (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Estimate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import get_sales_estimates_key as _op
         from ..models.sales_estimate import SalesEstimate
@@ -6368,6 +7861,7 @@ class SalesEstimatesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
@@ -6376,6 +7870,9 @@ class SalesEstimatesResource(_Resource):
         body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Creates a Sales Estimate.
 
@@ -6390,6 +7887,7 @@ class SalesEstimatesResource(_Resource):
         Args:
             body: a PostSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PostSalesEstimates.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import post_sales_estimates as _op
         from ..models.post_sales_estimates import PostSalesEstimates
@@ -6406,11 +7904,18 @@ class SalesEstimatesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_estimate", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
     def update(
-        self, key: str, body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesEstimate:
         """Updates a Sales Estimate.
 
@@ -6425,6 +7930,7 @@ class SalesEstimatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesEstimatesSalesEstimate or a dict of its fields (wrapped as {'sales_estimate': ...} for you), or a PutSalesEstimates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import put_sales_estimates_key as _op
         from ..models.put_sales_estimates import PutSalesEstimates
@@ -6440,10 +7946,17 @@ class SalesEstimatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesEstimate.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Estimate.
 
         ### Endpoint Availability
@@ -6456,12 +7969,27 @@ class SalesEstimatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_estimates import delete_sales_estimates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class SalesEstimatesResourceWithRawResponse:
+    """`client.with_raw_response.sales_estimates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesEstimatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class SalesInvoicesResource(_Resource):
@@ -6483,6 +8011,8 @@ class SalesInvoicesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[SalesInvoice, SalesInvoiceList]:
         """Returns all Sales Invoices.
 
@@ -6510,6 +8040,7 @@ class SalesInvoicesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Invoices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, due_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices as _op
         from ..models.sales_invoice_list import SalesInvoiceList
@@ -6530,6 +8061,7 @@ class SalesInvoicesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesInvoiceList.from_dict, progress, "sales_invoices", True)
 
     def changes(
@@ -6539,6 +8071,8 @@ class SalesInvoicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[SalesInvoice, SalesInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6559,7 +8093,8 @@ class SalesInvoicesResource(_Resource):
         from ..models.sales_invoice_list import SalesInvoiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -6582,6 +8117,8 @@ class SalesInvoicesResource(_Resource):
         show_recurring_invoice: bool | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Returns a Sales Invoice.
 
@@ -6604,6 +8141,7 @@ class SalesInvoicesResource(_Resource):
             show_recurring_invoice: Use this to show the artefact's associated recurring invoice template if present
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Invoice (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import get_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
@@ -6620,6 +8158,7 @@ class SalesInvoicesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
@@ -6628,6 +8167,9 @@ class SalesInvoicesResource(_Resource):
         body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Creates a Sales Invoice.
 
@@ -6644,6 +8186,7 @@ class SalesInvoicesResource(_Resource):
         Args:
             body: a PostSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PostSalesInvoices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices as _op
         from ..models.post_sales_invoices import PostSalesInvoices
@@ -6660,11 +8203,18 @@ class SalesInvoicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_invoice", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
     def update(
-        self, key: str, body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesInvoice:
         """Updates a Sales Invoice.
 
@@ -6681,6 +8231,7 @@ class SalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesInvoicesSalesInvoice or a dict of its fields (wrapped as {'sales_invoice': ...} for you), or a PutSalesInvoices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import put_sales_invoices_key as _op
         from ..models.put_sales_invoices import PutSalesInvoices
@@ -6696,10 +8247,18 @@ class SalesInvoicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
 
-    def delete(self, key: str, *, void_reason: str | None = None) -> SalesInvoice | None:
+    def delete(
+        self,
+        key: str,
+        *,
+        void_reason: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -6715,15 +8274,23 @@ class SalesInvoicesResource(_Resource):
         Args:
             key: the record's id.
             void_reason: The reason the Sales Invoice is being voided (required unless status is DRAFT).
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import delete_sales_invoices_key as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given(void_reason=void_reason))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode_optional(response, SalesInvoice.from_dict)
 
-    def release(self, key: str) -> SalesInvoice:
+    def release(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SalesInvoice:
         """Releases a Sales Invoice.
 
         ### Endpoint Availability
@@ -6738,13 +8305,29 @@ class SalesInvoicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_invoices import post_sales_invoices_key_release as _op
         from ..models.sales_invoice import SalesInvoice
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesInvoice.from_dict)
+
+
+class SalesInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.sales_invoices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesInvoicesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.release = to_raw_response(resource.release)
 
 
 class SalesQuickEntriesResource(_Resource):
@@ -6766,6 +8349,8 @@ class SalesQuickEntriesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[QuickEntry, QuickEntryList]:
         """Returns all Sales Quick Entries.
 
@@ -6793,6 +8378,7 @@ class SalesQuickEntriesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries as _op
         from ..models.quick_entry_list import QuickEntryList
@@ -6813,6 +8399,7 @@ class SalesQuickEntriesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, QuickEntryList.from_dict, progress, "sales_quick_entries", True)
 
     def changes(
@@ -6822,6 +8409,8 @@ class SalesQuickEntriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[QuickEntry, QuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -6842,7 +8431,8 @@ class SalesQuickEntriesResource(_Resource):
         from ..models.quick_entry_list import QuickEntryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -6862,6 +8452,8 @@ class SalesQuickEntriesResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Returns a Sales Quick Entry.
 
@@ -6881,6 +8473,7 @@ class SalesQuickEntriesResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Batch Entry (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Sales Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import get_sales_quick_entries_key as _op
         from ..models.quick_entry import QuickEntry
@@ -6894,6 +8487,7 @@ class SalesQuickEntriesResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6902,6 +8496,9 @@ class SalesQuickEntriesResource(_Resource):
         body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Creates a Sales Quick Entry.
 
@@ -6917,6 +8514,7 @@ class SalesQuickEntriesResource(_Resource):
         Args:
             body: a PostSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PostSalesQuickEntries.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import post_sales_quick_entries as _op
         from ..models.post_sales_quick_entries import PostSalesQuickEntries
@@ -6941,6 +8539,7 @@ class SalesQuickEntriesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quick_entry", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, QuickEntry.from_dict)
 
@@ -6948,6 +8547,10 @@ class SalesQuickEntriesResource(_Resource):
         self,
         key: str,
         body: PutSalesQuickEntries | PutSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> QuickEntry:
         """Updates a Sales Quick Entry.
 
@@ -6963,6 +8566,7 @@ class SalesQuickEntriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuickEntriesSalesQuickEntry or a dict of its fields (wrapped as {'sales_quick_entry': ...} for you), or a PutSalesQuickEntries.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import put_sales_quick_entries_key as _op
         from ..models.put_sales_quick_entries import PutSalesQuickEntries
@@ -6980,10 +8584,17 @@ class SalesQuickEntriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, QuickEntry.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -6997,12 +8608,27 @@ class SalesQuickEntriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quick_entries import delete_sales_quick_entries_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class SalesQuickEntriesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quick_entries`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesQuickEntriesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class SalesQuotesResource(_Resource):
@@ -7022,6 +8648,8 @@ class SalesQuotesResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[SalesQuote, SalesQuoteList]:
         """Returns all Sales Quotes.
 
@@ -7047,6 +8675,7 @@ class SalesQuotesResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Sales Quotes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date, expiry_date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes as _op
         from ..models.sales_quote_list import SalesQuoteList
@@ -7065,6 +8694,7 @@ class SalesQuotesResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, SalesQuoteList.from_dict, progress, "sales_quotes", False)
 
     def changes(
@@ -7074,6 +8704,8 @@ class SalesQuotesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[SalesQuote, SalesQuoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7094,7 +8726,8 @@ class SalesQuotesResource(_Resource):
         from ..models.sales_quote_list import SalesQuoteList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -7107,7 +8740,13 @@ class SalesQuotesResource(_Resource):
         )
 
     def get(
-        self, key: str, *, nested_attributes: str | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        nested_attributes: str | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Returns a Sales Quote.
 
@@ -7125,6 +8764,7 @@ class SalesQuotesResource(_Resource):
             key: the record's id.
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Sales Quote (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             attributes: Specify the attributes that you want to expose for the Sales Quote (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import get_sales_quotes_key as _op
         from ..models.sales_quote import SalesQuote
@@ -7132,6 +8772,7 @@ class SalesQuotesResource(_Resource):
         request = _op.build_request(
             key, **given(nested_attributes=nested_attributes, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, SalesQuote.from_dict)
 
@@ -7140,6 +8781,9 @@ class SalesQuotesResource(_Resource):
         body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Creates a Sales Quote.
 
@@ -7155,6 +8799,7 @@ class SalesQuotesResource(_Resource):
         Args:
             body: a PostSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PostSalesQuotes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import post_sales_quotes as _op
         from ..models.post_sales_quotes import PostSalesQuotes
@@ -7171,11 +8816,18 @@ class SalesQuotesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "sales_quote", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesQuote.from_dict)
 
     def update(
-        self, key: str, body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SalesQuote:
         """Updates a Sales Quote.
 
@@ -7191,6 +8843,7 @@ class SalesQuotesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutSalesQuotesSalesQuote or a dict of its fields (wrapped as {'sales_quote': ...} for you), or a PutSalesQuotes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import put_sales_quotes_key as _op
         from ..models.put_sales_quotes import PutSalesQuotes
@@ -7206,10 +8859,17 @@ class SalesQuotesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, SalesQuote.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Sales Quote.
 
         ### Endpoint Availability
@@ -7223,12 +8883,27 @@ class SalesQuotesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.sales_quotes import delete_sales_quotes_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class SalesQuotesResourceWithRawResponse:
+    """`client.with_raw_response.sales_quotes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: SalesQuotesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class HostedArtefactPaymentSettingsResource(_Resource):
@@ -7241,6 +8916,8 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[HostedArtefactPaymentSetting, HostedArtefactPaymentSettingList]:
         """Returns all Hosted Artefact Payment Settings.
 
@@ -7259,6 +8936,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
             items_per_page: Returns the given number of Hosted Artefact Payment Settings per request.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Settings (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings as _op,
@@ -7268,6 +8946,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         request = _op.build_request(
             **given(object_guid=object_guid, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             HostedArtefactPaymentSettingList.from_dict,
@@ -7276,7 +8955,14 @@ class HostedArtefactPaymentSettingsResource(_Resource):
             False,
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> HostedArtefactPaymentSetting:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> HostedArtefactPaymentSetting:
         """Returns a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7292,6 +8978,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Hosted Artefact Payment Setting (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             get_hosted_artefact_payment_settings_key as _op,
@@ -7299,6 +8986,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
@@ -7309,6 +8997,9 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> HostedArtefactPaymentSetting:
         """Creates a Hosted Artefact Payment Setting.
 
@@ -7325,6 +9016,7 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         Args:
             body: a PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting or a dict of its fields (wrapped as {'hosted_artefact_payment_setting': ...} for you), or a PostHostedArtefactPaymentSettings.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             post_hosted_artefact_payment_settings as _op,
@@ -7345,10 +9037,17 @@ class HostedArtefactPaymentSettingsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "hosted_artefact_payment_setting", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, HostedArtefactPaymentSetting.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -7363,14 +9062,27 @@ class HostedArtefactPaymentSettingsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.hosted_artefact_payment_settings import (
             delete_hosted_artefact_payment_settings_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class HostedArtefactPaymentSettingsResourceWithRawResponse:
+    """`client.with_raw_response.hosted_artefact_payment_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: HostedArtefactPaymentSettingsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ContactOpeningBalancesResource(_Resource):
@@ -7386,6 +9098,8 @@ class ContactOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ContactOpeningBalance, ContactOpeningBalanceList]:
         """Returns all Contact Opening Balances.
 
@@ -7407,6 +9121,7 @@ class ContactOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Batch Entries per request.
             attributes: Specify the attributes that you want to expose for the Batch Entries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances as _op
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
@@ -7421,6 +9136,7 @@ class ContactOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactOpeningBalanceList.from_dict, progress, "contact_opening_balances", True
         )
@@ -7432,6 +9148,8 @@ class ContactOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[ContactOpeningBalance, ContactOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7452,7 +9170,8 @@ class ContactOpeningBalancesResource(_Resource):
         from ..models.contact_opening_balance_list import ContactOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -7464,7 +9183,14 @@ class ContactOpeningBalancesResource(_Resource):
             label="contact_opening_balances",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ContactOpeningBalance:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactOpeningBalance:
         """Returns a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7480,11 +9206,13 @@ class ContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import get_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7495,6 +9223,9 @@ class ContactOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Creates a Contact Opening Balance.
 
@@ -7510,6 +9241,7 @@ class ContactOpeningBalancesResource(_Resource):
         Args:
             body: a PostContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PostContactOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import post_contact_opening_balances as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7534,6 +9266,7 @@ class ContactOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
@@ -7543,6 +9276,10 @@ class ContactOpeningBalancesResource(_Resource):
         body: PutContactOpeningBalances
         | PutContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactOpeningBalance:
         """Updates a Contact Opening Balance.
 
@@ -7558,6 +9295,7 @@ class ContactOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactOpeningBalancesContactOpeningBalance or a dict of its fields (wrapped as {'contact_opening_balance': ...} for you), or a PutContactOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import put_contact_opening_balances_key as _op
         from ..models.contact_opening_balance import ContactOpeningBalance
@@ -7575,10 +9313,17 @@ class ContactOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactOpeningBalance.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -7592,12 +9337,27 @@ class ContactOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balances import delete_contact_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ContactOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactOpeningBalancesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ContactOpeningBalanceTypesResource(_Resource):
@@ -7609,6 +9369,8 @@ class ContactOpeningBalanceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Contact Opening Balance Types.
 
@@ -7622,16 +9384,25 @@ class ContactOpeningBalanceTypesResource(_Resource):
             items_per_page: Returns the given number of Batch Entry Types per request.
             attributes: Specify the attributes that you want to expose for the Batch Entry Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "contact_opening_balance_types", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Contact Opening Balance Type.
 
         ### Endpoint Availability
@@ -7643,13 +9414,24 @@ class ContactOpeningBalanceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Batch Entry Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_opening_balance_types import get_contact_opening_balance_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class ContactOpeningBalanceTypesResourceWithRawResponse:
+    """`client.with_raw_response.contact_opening_balance_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactOpeningBalanceTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class BankOpeningBalancesResource(_Resource):
@@ -7663,6 +9445,8 @@ class BankOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BankOpeningBalance, BankOpeningBalanceList]:
         """Returns all Bank Opening Balances.
 
@@ -7682,6 +9466,7 @@ class BankOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Bank Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances as _op
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
@@ -7694,6 +9479,7 @@ class BankOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BankOpeningBalanceList.from_dict, progress, "bank_opening_balances", False
         )
@@ -7705,6 +9491,8 @@ class BankOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[BankOpeningBalance, BankOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7725,7 +9513,8 @@ class BankOpeningBalancesResource(_Resource):
         from ..models.bank_opening_balance_list import BankOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -7737,7 +9526,14 @@ class BankOpeningBalancesResource(_Resource):
             label="bank_opening_balances",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> BankOpeningBalance:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BankOpeningBalance:
         """Returns a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7753,11 +9549,13 @@ class BankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Bank Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import get_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7768,6 +9566,9 @@ class BankOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Creates a Bank Opening Balance.
 
@@ -7784,6 +9585,7 @@ class BankOpeningBalancesResource(_Resource):
         Args:
             body: a PostBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PostBankOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import post_bank_opening_balances as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7802,6 +9604,7 @@ class BankOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "bank_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
@@ -7809,6 +9612,10 @@ class BankOpeningBalancesResource(_Resource):
         self,
         key: str,
         body: PutBankOpeningBalances | PutBankOpeningBalancesBankOpeningBalance | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BankOpeningBalance:
         """Updates a Bank Opening Balance.
 
@@ -7825,6 +9632,7 @@ class BankOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBankOpeningBalancesBankOpeningBalance or a dict of its fields (wrapped as {'bank_opening_balance': ...} for you), or a PutBankOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import put_bank_opening_balances_key as _op
         from ..models.bank_opening_balance import BankOpeningBalance
@@ -7842,10 +9650,17 @@ class BankOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BankOpeningBalance.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -7860,12 +9675,27 @@ class BankOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.bank_opening_balances import delete_bank_opening_balances_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class BankOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.bank_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BankOpeningBalancesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class LedgerAccountOpeningBalancesResource(_Resource):
@@ -7878,6 +9708,8 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """Returns all Ledger Account Opening Balances.
 
@@ -7896,6 +9728,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balance Lines per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Lines (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import get_ledger_account_opening_balances as _op
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
@@ -7907,6 +9740,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             LedgerAccountOpeningBalanceList.from_dict,
@@ -7922,6 +9756,8 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -7942,7 +9778,8 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -7954,7 +9791,14 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             label="ledger_account_opening_balances",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> LedgerAccountOpeningBalance:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LedgerAccountOpeningBalance:
         """Returns a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -7970,6 +9814,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance Line (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             get_ledger_account_opening_balances_key as _op,
@@ -7977,6 +9822,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -7987,6 +9833,9 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Creates a Ledger Account Opening Balance.
 
@@ -8003,6 +9852,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         Args:
             body: a PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PostLedgerAccountOpeningBalances.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             post_ledger_account_opening_balances as _op,
@@ -8023,6 +9873,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "ledger_account_opening_balance", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
@@ -8032,6 +9883,10 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         body: PutLedgerAccountOpeningBalances
         | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LedgerAccountOpeningBalance:
         """Updates a Ledger Account Opening Balance.
 
@@ -8048,6 +9903,7 @@ class LedgerAccountOpeningBalancesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance or a dict of its fields (wrapped as {'ledger_account_opening_balance': ...} for you), or a PutLedgerAccountOpeningBalances.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             put_ledger_account_opening_balances_key as _op,
@@ -8067,10 +9923,17 @@ class LedgerAccountOpeningBalancesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, LedgerAccountOpeningBalance.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -8085,14 +9948,29 @@ class LedgerAccountOpeningBalancesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.ledger_account_opening_balances import (
             delete_ledger_account_opening_balances_key as _op,
         )
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class LedgerAccountOpeningBalancesResourceWithRawResponse:
+    """`client.with_raw_response.ledger_account_opening_balances`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LedgerAccountOpeningBalancesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class OpeningBalanceJournalsResource(_Resource):
@@ -8104,6 +9982,8 @@ class OpeningBalanceJournalsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[OpeningBalanceJournal, OpeningBalanceJournalList]:
         """Returns all Opening Balance Journals.
 
@@ -8121,11 +10001,13 @@ class OpeningBalanceJournalsResource(_Resource):
             items_per_page: Returns the given number of Journal Opening Balances per request.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balances (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals as _op
         from ..models.opening_balance_journal_list import OpeningBalanceJournalList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             OpeningBalanceJournalList.from_dict,
@@ -8134,7 +10016,14 @@ class OpeningBalanceJournalsResource(_Resource):
             False,
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> OpeningBalanceJournal:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> OpeningBalanceJournal:
         """Returns a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8150,11 +10039,13 @@ class OpeningBalanceJournalsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Journal Opening Balance (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import get_opening_balance_journals_key as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
@@ -8165,6 +10056,9 @@ class OpeningBalanceJournalsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OpeningBalanceJournal:
         """Creates a Opening Balance Journal.
 
@@ -8181,6 +10075,7 @@ class OpeningBalanceJournalsResource(_Resource):
         Args:
             body: a PostOpeningBalanceJournalsOpeningBalanceJournal or a dict of its fields (wrapped as {'opening_balance_journal': ...} for you), or a PostOpeningBalanceJournals.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import post_opening_balance_journals as _op
         from ..models.opening_balance_journal import OpeningBalanceJournal
@@ -8199,10 +10094,17 @@ class OpeningBalanceJournalsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "opening_balance_journal", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, OpeningBalanceJournal.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -8217,12 +10119,25 @@ class OpeningBalanceJournalsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.opening_balance_journals import delete_opening_balance_journals_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class OpeningBalanceJournalsResourceWithRawResponse:
+    """`client.with_raw_response.opening_balance_journals`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: OpeningBalanceJournalsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ContactAllocationsResource(_Resource):
@@ -8239,6 +10154,8 @@ class ContactAllocationsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ContactAllocation, ContactAllocationList]:
         """Returns all Contact Allocations.
 
@@ -8261,6 +10178,7 @@ class ContactAllocationsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Allocations (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations as _op
         from ..models.contact_allocation_list import ContactAllocationList
@@ -8276,6 +10194,7 @@ class ContactAllocationsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactAllocationList.from_dict, progress, "contact_allocations", True
         )
@@ -8287,6 +10206,8 @@ class ContactAllocationsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[ContactAllocation, ContactAllocationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8307,7 +10228,8 @@ class ContactAllocationsResource(_Resource):
         from ..models.contact_allocation_list import ContactAllocationList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -8319,7 +10241,14 @@ class ContactAllocationsResource(_Resource):
             label="contact_allocations",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ContactAllocation:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactAllocation:
         """Returns a Contact Allocation.
 
         ### Endpoint Availability
@@ -8335,11 +10264,13 @@ class ContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Allocation (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import get_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8348,6 +10279,9 @@ class ContactAllocationsResource(_Resource):
         body: PostContactAllocations | PostContactAllocationsContactAllocation | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Creates a Contact Allocation.
 
@@ -8363,6 +10297,7 @@ class ContactAllocationsResource(_Resource):
         Args:
             body: a PostContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PostContactAllocations.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import post_contact_allocations as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8381,6 +10316,7 @@ class ContactAllocationsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_allocation", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
@@ -8388,6 +10324,10 @@ class ContactAllocationsResource(_Resource):
         self,
         key: str,
         body: PutContactAllocations | PutContactAllocationsContactAllocation | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactAllocation:
         """Updates a Contact Allocation.
 
@@ -8403,6 +10343,7 @@ class ContactAllocationsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactAllocationsContactAllocation or a dict of its fields (wrapped as {'contact_allocation': ...} for you), or a PutContactAllocations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import put_contact_allocations_key as _op
         from ..models.contact_allocation import ContactAllocation
@@ -8420,10 +10361,17 @@ class ContactAllocationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactAllocation.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Allocation.
 
         ### Endpoint Availability
@@ -8437,12 +10385,27 @@ class ContactAllocationsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_allocations import delete_contact_allocations_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ContactAllocationsResourceWithRawResponse:
+    """`client.with_raw_response.contact_allocations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactAllocationsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class PaymentMethodsResource(_Resource):
@@ -8454,6 +10417,8 @@ class PaymentMethodsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Payment Methods.
 
@@ -8467,14 +10432,23 @@ class PaymentMethodsResource(_Resource):
             items_per_page: Returns the given number of Payment Types per request.
             attributes: Specify the attributes that you want to expose for the Payment Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "payment_methods", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Payment Method.
 
         ### Endpoint Availability
@@ -8486,13 +10460,24 @@ class PaymentMethodsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Payment Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.payment_methods import get_payment_methods_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class PaymentMethodsResourceWithRawResponse:
+    """`client.with_raw_response.payment_methods`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: PaymentMethodsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ContactPaymentsResource(_Resource):
@@ -8512,6 +10497,8 @@ class ContactPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ContactPayment, ContactPaymentList]:
         """Returns all Contact Payments.
 
@@ -8537,6 +10524,7 @@ class ContactPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Artefact Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments as _op
         from ..models.contact_payment_list import ContactPaymentList
@@ -8555,6 +10543,7 @@ class ContactPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ContactPaymentList.from_dict, progress, "contact_payments", True
         )
@@ -8566,6 +10555,8 @@ class ContactPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[ContactPayment, ContactPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8586,7 +10577,8 @@ class ContactPaymentsResource(_Resource):
         from ..models.contact_payment_list import ContactPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -8598,7 +10590,14 @@ class ContactPaymentsResource(_Resource):
             label="contact_payments",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ContactPayment:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ContactPayment:
         """Returns a Contact Payment.
 
         ### Endpoint Availability
@@ -8614,11 +10613,13 @@ class ContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Artefact Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import get_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8627,6 +10628,9 @@ class ContactPaymentsResource(_Resource):
         body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Creates a Contact Payment.
 
@@ -8643,6 +10647,7 @@ class ContactPaymentsResource(_Resource):
         Args:
             body: a PostContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PostContactPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import post_contact_payments as _op
         from ..models.contact_payment import ContactPayment
@@ -8665,6 +10670,7 @@ class ContactPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "contact_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
 
@@ -8672,6 +10678,10 @@ class ContactPaymentsResource(_Resource):
         self,
         key: str,
         body: PutContactPayments | PutContactPaymentsContactPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ContactPayment:
         """Updates a Contact Payment.
 
@@ -8688,6 +10698,7 @@ class ContactPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutContactPaymentsContactPayment or a dict of its fields (wrapped as {'contact_payment': ...} for you), or a PutContactPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import put_contact_payments_key as _op
         from ..models.contact_payment import ContactPayment
@@ -8703,10 +10714,17 @@ class ContactPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ContactPayment.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Contact Payment.
 
         ### Endpoint Availability
@@ -8721,12 +10739,27 @@ class ContactPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.contact_payments import delete_contact_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ContactPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.contact_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ContactPaymentsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class OtherPaymentsResource(_Resource):
@@ -8747,6 +10780,8 @@ class OtherPaymentsResource(_Resource):
         attributes: str | None = None,
         sort: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[OtherPayment, OtherPaymentList]:
         """Returns all Other Payments.
 
@@ -8773,6 +10808,7 @@ class OtherPaymentsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Payments (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             sort: Order by a given attribute (required) and direction (optional; `asc` or `desc`; defaults to `asc`). Available attributes are: created_at, updated_at, date Example: `sort=created_at` or `sort=created_at:desc`
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments as _op
         from ..models.other_payment_list import OtherPaymentList
@@ -8792,6 +10828,7 @@ class OtherPaymentsResource(_Resource):
                 sort=sort,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, OtherPaymentList.from_dict, progress, "other_payments", True)
 
     def changes(
@@ -8801,6 +10838,8 @@ class OtherPaymentsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[OtherPayment, OtherPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -8821,7 +10860,8 @@ class OtherPaymentsResource(_Resource):
         from ..models.other_payment_list import OtherPaymentList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -8840,6 +10880,8 @@ class OtherPaymentsResource(_Resource):
         nested_attributes: str | None = None,
         show_analysis_types: bool | None = None,
         attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Returns a Other Payment.
 
@@ -8858,6 +10900,7 @@ class OtherPaymentsResource(_Resource):
             nested_attributes: Specify the attributes that you want to expose for nested entities of the Payment (expose all nested attributes with 'all'). These are in addition to the base attributes (name, path)
             show_analysis_types: Use this to show the line item analysis types
             attributes: Specify the attributes that you want to expose for the Payment (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import get_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8870,6 +10913,7 @@ class OtherPaymentsResource(_Resource):
                 attributes=attributes,
             ),
         )
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, OtherPayment.from_dict)
 
@@ -8878,6 +10922,9 @@ class OtherPaymentsResource(_Resource):
         body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Creates a Other Payment.
 
@@ -8894,6 +10941,7 @@ class OtherPaymentsResource(_Resource):
         Args:
             body: a PostOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PostOtherPayments.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import post_other_payments as _op
         from ..models.other_payment import OtherPayment
@@ -8910,11 +10958,18 @@ class OtherPaymentsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "other_payment", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, OtherPayment.from_dict)
 
     def update(
-        self, key: str, body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> OtherPayment:
         """Updates a Other Payment.
 
@@ -8931,6 +10986,7 @@ class OtherPaymentsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutOtherPaymentsOtherPayment or a dict of its fields (wrapped as {'other_payment': ...} for you), or a PutOtherPayments.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import put_other_payments_key as _op
         from ..models.other_payment import OtherPayment
@@ -8946,10 +11002,17 @@ class OtherPaymentsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, OtherPayment.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Other Payment.
 
         ### Endpoint Availability
@@ -8964,12 +11027,27 @@ class OtherPaymentsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.other_payments import delete_other_payments_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class OtherPaymentsResourceWithRawResponse:
+    """`client.with_raw_response.other_payments`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: OtherPaymentsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class UnallocatedArtefactsResource(_Resource):
@@ -8983,6 +11061,8 @@ class UnallocatedArtefactsResource(_Resource):
         attributes: str | None = None,
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[UnallocatedArtefact, UnallocatedArtefactList]:
         """Returns all Unallocated Artefacts.
 
@@ -9004,6 +11084,7 @@ class UnallocatedArtefactsResource(_Resource):
             attributes: Specify the attributes that you want to expose for the Base Artefacts (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             items_per_page: Returns the given number of Base Artefacts per request.
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts as _op
         from ..models.unallocated_artefact_list import UnallocatedArtefactList
@@ -9016,11 +11097,19 @@ class UnallocatedArtefactsResource(_Resource):
                 items_per_page=items_per_page,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, UnallocatedArtefactList.from_dict, progress, "unallocated_artefacts", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> UnallocatedArtefact:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> UnallocatedArtefact:
         """Returns a Unallocated Artefact.
 
         ### Endpoint Availability
@@ -9038,13 +11127,24 @@ class UnallocatedArtefactsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Base Artefact (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.unallocated_artefacts import get_unallocated_artefacts_key as _op
         from ..models.unallocated_artefact import UnallocatedArtefact
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, UnallocatedArtefact.from_dict)
+
+
+class UnallocatedArtefactsResourceWithRawResponse:
+    """`client.with_raw_response.unallocated_artefacts`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: UnallocatedArtefactsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CatalogItemTypesResource(_Resource):
@@ -9056,6 +11156,8 @@ class CatalogItemTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Catalog Item Types.
 
@@ -9069,14 +11171,23 @@ class CatalogItemTypesResource(_Resource):
             items_per_page: Returns the given number of Catalog Item Types per request.
             attributes: Specify the attributes that you want to expose for the Catalog Item Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "catalog_item_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Catalog Item Type.
 
         ### Endpoint Availability
@@ -9088,13 +11199,24 @@ class CatalogItemTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Catalog Item Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.catalog_item_types import get_catalog_item_types_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CatalogItemTypesResourceWithRawResponse:
+    """`client.with_raw_response.catalog_item_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CatalogItemTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class ProductSalesPriceTypesResource(_Resource):
@@ -9107,6 +11229,8 @@ class ProductSalesPriceTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ProductSalesPriceType, ProductSalesPriceTypeList]:
         """Returns all Product Sales Price Types.
 
@@ -9128,6 +11252,7 @@ class ProductSalesPriceTypesResource(_Resource):
             items_per_page: Returns the given number of Product Prices per request.
             attributes: Specify the attributes that you want to expose for the Product Prices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types as _op
         from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
@@ -9135,6 +11260,7 @@ class ProductSalesPriceTypesResource(_Resource):
         request = _op.build_request(
             **given(active=active, items_per_page=items_per_page, attributes=attributes)
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request,
             ProductSalesPriceTypeList.from_dict,
@@ -9143,7 +11269,14 @@ class ProductSalesPriceTypesResource(_Resource):
             False,
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ProductSalesPriceType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ProductSalesPriceType:
         """Returns a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9162,11 +11295,13 @@ class ProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product Price (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import get_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9177,6 +11312,9 @@ class ProductSalesPriceTypesResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Creates a Product Sales Price Type.
 
@@ -9193,6 +11331,7 @@ class ProductSalesPriceTypesResource(_Resource):
         Args:
             body: a PostProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PostProductSalesPriceTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import post_product_sales_price_types as _op
         from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
@@ -9211,6 +11350,7 @@ class ProductSalesPriceTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product_sales_price_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
@@ -9220,6 +11360,10 @@ class ProductSalesPriceTypesResource(_Resource):
         body: PutProductSalesPriceTypes
         | PutProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProductSalesPriceType:
         """Updates a Product Sales Price Type.
 
@@ -9236,6 +11380,7 @@ class ProductSalesPriceTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductSalesPriceTypesProductSalesPriceType or a dict of its fields (wrapped as {'product_sales_price_type': ...} for you), or a PutProductSalesPriceTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import put_product_sales_price_types_key as _op
         from ..models.product_sales_price_type import ProductSalesPriceType
@@ -9253,10 +11398,17 @@ class ProductSalesPriceTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ProductSalesPriceType.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -9271,12 +11423,26 @@ class ProductSalesPriceTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.product_sales_price_types import delete_product_sales_price_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ProductSalesPriceTypesResourceWithRawResponse:
+    """`client.with_raw_response.product_sales_price_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ProductSalesPriceTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ProductsResource(_Resource):
@@ -9292,6 +11458,8 @@ class ProductsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Product, ProductList]:
         """Returns all Products.
 
@@ -9316,6 +11484,7 @@ class ProductsResource(_Resource):
             items_per_page: Returns the given number of Products per request.
             attributes: Specify the attributes that you want to expose for the Products (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products as _op
         from ..models.product_list import ProductList
@@ -9330,6 +11499,7 @@ class ProductsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ProductList.from_dict, progress, "products", True)
 
     def changes(
@@ -9339,6 +11509,8 @@ class ProductsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Product, ProductList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9359,7 +11531,8 @@ class ProductsResource(_Resource):
         from ..models.product_list import ProductList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -9371,7 +11544,14 @@ class ProductsResource(_Resource):
             label="products",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Product:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Product:
         """Returns a Product.
 
         ### Endpoint Availability
@@ -9390,11 +11570,13 @@ class ProductsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Product (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import get_products_key as _op
         from ..models.product import Product
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Product.from_dict)
 
@@ -9403,6 +11585,9 @@ class ProductsResource(_Resource):
         body: PostProducts | PostProductsProduct | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Creates a Product.
 
@@ -9419,6 +11604,7 @@ class ProductsResource(_Resource):
         Args:
             body: a PostProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PostProducts.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import post_products as _op
         from ..models.post_products import PostProducts
@@ -9435,11 +11621,18 @@ class ProductsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "product", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Product.from_dict)
 
     def update(
-        self, key: str, body: PutProducts | PutProductsProduct | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutProducts | PutProductsProduct | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Product:
         """Updates a Product.
 
@@ -9456,6 +11649,7 @@ class ProductsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutProductsProduct or a dict of its fields (wrapped as {'product': ...} for you), or a PutProducts.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import put_products_key as _op
         from ..models.product import Product
@@ -9471,10 +11665,17 @@ class ProductsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Product.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Product.
 
         ### Endpoint Availability
@@ -9489,12 +11690,27 @@ class ProductsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.products import delete_products_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ProductsResourceWithRawResponse:
+    """`client.with_raw_response.products`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ProductsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ServicesResource(_Resource):
@@ -9510,6 +11726,8 @@ class ServicesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Service, ServiceList]:
         """Returns all Services.
 
@@ -9534,6 +11752,7 @@ class ServicesResource(_Resource):
             items_per_page: Returns the given number of Services per request.
             attributes: Specify the attributes that you want to expose for the Services (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services as _op
         from ..models.service_list import ServiceList
@@ -9548,6 +11767,7 @@ class ServicesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, ServiceList.from_dict, progress, "services", True)
 
     def changes(
@@ -9557,6 +11777,8 @@ class ServicesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[Service, ServiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9577,7 +11799,8 @@ class ServicesResource(_Resource):
         from ..models.service_list import ServiceList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -9589,7 +11812,14 @@ class ServicesResource(_Resource):
             label="services",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Service:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Service:
         """Returns a Service.
 
         ### Endpoint Availability
@@ -9608,11 +11838,13 @@ class ServicesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import get_services_key as _op
         from ..models.service import Service
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Service.from_dict)
 
@@ -9621,6 +11853,9 @@ class ServicesResource(_Resource):
         body: PostServices | PostServicesService | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Creates a Service.
 
@@ -9637,6 +11872,7 @@ class ServicesResource(_Resource):
         Args:
             body: a PostServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PostServices.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import post_services as _op
         from ..models.post_services import PostServices
@@ -9653,11 +11889,18 @@ class ServicesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Service.from_dict)
 
     def update(
-        self, key: str, body: PutServices | PutServicesService | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutServices | PutServicesService | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Service:
         """Updates a Service.
 
@@ -9674,6 +11917,7 @@ class ServicesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServicesService or a dict of its fields (wrapped as {'service': ...} for you), or a PutServices.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import put_services_key as _op
         from ..models.put_services import PutServices
@@ -9689,10 +11933,17 @@ class ServicesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Service.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service.
 
         ### Endpoint Availability
@@ -9707,12 +11958,27 @@ class ServicesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.services import delete_services_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ServicesResourceWithRawResponse:
+    """`client.with_raw_response.services`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ServicesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class ServiceRateTypesResource(_Resource):
@@ -9726,6 +11992,8 @@ class ServiceRateTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[ServiceRateType, ServiceRateTypeList]:
         """Returns all Service Rate Types.
 
@@ -9748,6 +12016,7 @@ class ServiceRateTypesResource(_Resource):
             items_per_page: Returns the given number of Service Rates per request.
             attributes: Specify the attributes that you want to expose for the Service Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types as _op
         from ..models.service_rate_type_list import ServiceRateTypeList
@@ -9760,6 +12029,7 @@ class ServiceRateTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, ServiceRateTypeList.from_dict, progress, "service_rate_types", False
         )
@@ -9771,6 +12041,8 @@ class ServiceRateTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[ServiceRateType, ServiceRateTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -9791,7 +12063,8 @@ class ServiceRateTypesResource(_Resource):
         from ..models.service_rate_type_list import ServiceRateTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -9803,7 +12076,14 @@ class ServiceRateTypesResource(_Resource):
             label="service_rate_types",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> ServiceRateType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ServiceRateType:
         """Returns a Service Rate Type.
 
         ### Endpoint Availability
@@ -9822,11 +12102,13 @@ class ServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Service Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import get_service_rate_types_key as _op
         from ..models.service_rate_type import ServiceRateType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9835,6 +12117,9 @@ class ServiceRateTypesResource(_Resource):
         body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Creates a Service Rate Type.
 
@@ -9851,6 +12136,7 @@ class ServiceRateTypesResource(_Resource):
         Args:
             body: a PostServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PostServiceRateTypes.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import post_service_rate_types as _op
         from ..models.post_service_rate_types import PostServiceRateTypes
@@ -9869,6 +12155,7 @@ class ServiceRateTypesResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "service_rate_type", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
@@ -9876,6 +12163,10 @@ class ServiceRateTypesResource(_Resource):
         self,
         key: str,
         body: PutServiceRateTypes | PutServiceRateTypesServiceRateType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ServiceRateType:
         """Updates a Service Rate Type.
 
@@ -9892,6 +12183,7 @@ class ServiceRateTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutServiceRateTypesServiceRateType or a dict of its fields (wrapped as {'service_rate_type': ...} for you), or a PutServiceRateTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import put_service_rate_types_key as _op
         from ..models.put_service_rate_types import PutServiceRateTypes
@@ -9909,10 +12201,17 @@ class ServiceRateTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, ServiceRateType.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Service Rate Type.
 
         ### Endpoint Availability
@@ -9927,12 +12226,27 @@ class ServiceRateTypesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.service_rate_types import delete_service_rate_types_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class ServiceRateTypesResourceWithRawResponse:
+    """`client.with_raw_response.service_rate_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: ServiceRateTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class StockItemsResource(_Resource):
@@ -9950,6 +12264,8 @@ class StockItemsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[StockItem, StockItemList]:
         """Returns all Stock Items.
 
@@ -9974,6 +12290,7 @@ class StockItemsResource(_Resource):
             items_per_page: Returns the given number of Stock Items per request.
             attributes: Specify the attributes that you want to expose for the Stock Items (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items as _op
         from ..models.stock_item_list import StockItemList
@@ -9990,6 +12307,7 @@ class StockItemsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockItemList.from_dict, progress, "stock_items", True)
 
     def changes(
@@ -9999,6 +12317,8 @@ class StockItemsResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[StockItem, StockItemList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10019,7 +12339,8 @@ class StockItemsResource(_Resource):
         from ..models.stock_item_list import StockItemList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -10031,7 +12352,14 @@ class StockItemsResource(_Resource):
             label="stock_items",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> StockItem:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockItem:
         """Returns a Stock Item.
 
         ### Endpoint Availability
@@ -10048,11 +12376,13 @@ class StockItemsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Item (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import get_stock_items_key as _op
         from ..models.stock_item import StockItem
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, StockItem.from_dict)
 
@@ -10061,6 +12391,9 @@ class StockItemsResource(_Resource):
         body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Creates a Stock Item.
 
@@ -10076,6 +12409,7 @@ class StockItemsResource(_Resource):
         Args:
             body: a PostStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PostStockItems.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import post_stock_items as _op
         from ..models.post_stock_items import PostStockItems
@@ -10097,11 +12431,18 @@ class StockItemsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_item", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, StockItem.from_dict)
 
     def update(
-        self, key: str, body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockItem:
         """Updates a Stock Item.
 
@@ -10117,6 +12458,7 @@ class StockItemsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockItemsStockItem or a dict of its fields (wrapped as {'stock_item': ...} for you), or a PutStockItems.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import put_stock_items_key as _op
         from ..models.put_stock_items import PutStockItems
@@ -10132,10 +12474,17 @@ class StockItemsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, StockItem.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Item.
 
         ### Endpoint Availability
@@ -10149,12 +12498,27 @@ class StockItemsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_items import delete_stock_items_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class StockItemsResourceWithRawResponse:
+    """`client.with_raw_response.stock_items`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: StockItemsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class StockMovementsResource(_Resource):
@@ -10170,6 +12534,8 @@ class StockMovementsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[StockMovement, StockMovementList]:
         """Returns all Stock Movements.
 
@@ -10192,6 +12558,7 @@ class StockMovementsResource(_Resource):
             items_per_page: Returns the given number of Stock Movements per request.
             attributes: Specify the attributes that you want to expose for the Stock Movements (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements as _op
         from ..models.stock_movement_list import StockMovementList
@@ -10206,9 +12573,17 @@ class StockMovementsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, StockMovementList.from_dict, progress, "stock_movements", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> StockMovement:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> StockMovement:
         """Returns a Stock Movement.
 
         ### Endpoint Availability
@@ -10225,11 +12600,13 @@ class StockMovementsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Stock Movement (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import get_stock_movements_key as _op
         from ..models.stock_movement import StockMovement
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
 
@@ -10238,6 +12615,9 @@ class StockMovementsResource(_Resource):
         body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Creates a Stock Movement.
 
@@ -10253,6 +12633,7 @@ class StockMovementsResource(_Resource):
         Args:
             body: a PostStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PostStockMovements.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import post_stock_movements as _op
         from ..models.post_stock_movements import PostStockMovements
@@ -10269,11 +12650,18 @@ class StockMovementsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "stock_movement", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
 
     def update(
-        self, key: str, body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StockMovement:
         """Updates a Stock Movement.
 
@@ -10289,6 +12677,7 @@ class StockMovementsResource(_Resource):
         Args:
             key: the record's id.
             body: a PutStockMovementsStockMovement or a dict of its fields (wrapped as {'stock_movement': ...} for you), or a PutStockMovements.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import put_stock_movements_key as _op
         from ..models.put_stock_movements import PutStockMovements
@@ -10304,10 +12693,17 @@ class StockMovementsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, StockMovement.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Stock Movement.
 
         ### Endpoint Availability
@@ -10321,12 +12717,26 @@ class StockMovementsResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.stock_movements import delete_stock_movements_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class StockMovementsResourceWithRawResponse:
+    """`client.with_raw_response.stock_movements`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: StockMovementsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class AnalysisTypeCategoriesResource(_Resource):
@@ -10340,6 +12750,8 @@ class AnalysisTypeCategoriesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """Returns all Analysis Type Categories.
 
@@ -10358,6 +12770,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             items_per_page: Returns the given number of Analysis Type Categories per request.
             attributes: Specify the attributes that you want to expose for the Analysis Type Categories (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories as _op
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
@@ -10375,6 +12788,7 @@ class AnalysisTypeCategoriesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, AnalysisTypeCategoryList.from_dict, progress, "analysis_type_categories", False
         )
@@ -10386,6 +12800,8 @@ class AnalysisTypeCategoriesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[AnalysisTypeCategory, AnalysisTypeCategoryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10406,7 +12822,8 @@ class AnalysisTypeCategoriesResource(_Resource):
         from ..models.analysis_type_category_list import AnalysisTypeCategoryList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -10418,7 +12835,14 @@ class AnalysisTypeCategoriesResource(_Resource):
             label="analysis_type_categories",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> AnalysisTypeCategory:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisTypeCategory:
         """Returns a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10433,11 +12857,13 @@ class AnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type Category (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import get_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10446,6 +12872,10 @@ class AnalysisTypeCategoriesResource(_Resource):
         body: PostAnalysisTypeCategories
         | PostAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Creates a Analysis Type Category.
 
@@ -10460,6 +12890,7 @@ class AnalysisTypeCategoriesResource(_Resource):
 
         Args:
             body: a PostAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PostAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import post_analysis_type_categories as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10477,6 +12908,7 @@ class AnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
@@ -10486,6 +12918,10 @@ class AnalysisTypeCategoriesResource(_Resource):
         body: PutAnalysisTypeCategories
         | PutAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisTypeCategory:
         """Updates a Analysis Type Category.
 
@@ -10501,6 +12937,7 @@ class AnalysisTypeCategoriesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypeCategoriesAnalysisTypeCategory or a dict of its fields (wrapped as {'analysis_type_category': ...} for you), or a PutAnalysisTypeCategories.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import put_analysis_type_categories_key as _op
         from ..models.analysis_type_category import AnalysisTypeCategory
@@ -10518,10 +12955,17 @@ class AnalysisTypeCategoriesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, AnalysisTypeCategory.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Analysis Type Category.
 
         ### Endpoint Availability
@@ -10535,12 +12979,27 @@ class AnalysisTypeCategoriesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_type_categories import delete_analysis_type_categories_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class AnalysisTypeCategoriesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_type_categories`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AnalysisTypeCategoriesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class AnalysisTypesResource(_Resource):
@@ -10555,6 +13014,8 @@ class AnalysisTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[AnalysisType, AnalysisTypeList]:
         """Returns all Analysis Types.
 
@@ -10574,6 +13035,7 @@ class AnalysisTypesResource(_Resource):
             items_per_page: Returns the given number of Analysis Types per request.
             attributes: Specify the attributes that you want to expose for the Analysis Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types as _op
         from ..models.analysis_type_list import AnalysisTypeList
@@ -10590,6 +13052,7 @@ class AnalysisTypesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, AnalysisTypeList.from_dict, progress, "analysis_types", False)
 
     def changes(
@@ -10599,6 +13062,8 @@ class AnalysisTypesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[AnalysisType, AnalysisTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -10619,7 +13084,8 @@ class AnalysisTypesResource(_Resource):
         from ..models.analysis_type_list import AnalysisTypeList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -10631,7 +13097,14 @@ class AnalysisTypesResource(_Resource):
             label="analysis_types",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> AnalysisType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AnalysisType:
         """Returns a Analysis Type.
 
         ### Endpoint Availability
@@ -10642,16 +13115,24 @@ class AnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Analysis Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import get_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, AnalysisType.from_dict)
 
     def update(
-        self, key: str, body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AnalysisType:
         """Updates a Analysis Type.
 
@@ -10663,6 +13144,7 @@ class AnalysisTypesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutAnalysisTypesAnalysisType or a dict of its fields (wrapped as {'analysis_type': ...} for you), or a PutAnalysisTypes.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.analysis_types import put_analysis_types_key as _op
         from ..models.analysis_type import AnalysisType
@@ -10678,8 +13160,20 @@ class AnalysisTypesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, AnalysisType.from_dict)
+
+
+class AnalysisTypesResourceWithRawResponse:
+    """`client.with_raw_response.analysis_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: AnalysisTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class BusinessActivityTypesResource(_Resource):
@@ -10691,6 +13185,8 @@ class BusinessActivityTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BusinessActivityType, BusinessActivityTypeList]:
         """Returns all Business Activity Types.
 
@@ -10704,16 +13200,25 @@ class BusinessActivityTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types as _op
         from ..models.business_activity_type_list import BusinessActivityTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BusinessActivityTypeList.from_dict, progress, "business_activity_types", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> BusinessActivityType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessActivityType:
         """Returns a Business Activity Type.
 
         ### Endpoint Availability
@@ -10725,19 +13230,35 @@ class BusinessActivityTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_activity_types import get_business_activity_types_key as _op
         from ..models.business_activity_type import BusinessActivityType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BusinessActivityType.from_dict)
+
+
+class BusinessActivityTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_activity_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BusinessActivityTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class BusinessSettingsResource(_Resource):
     """/business_settings: get, update."""
 
-    def get(self) -> BusinessSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessSettings:
         """Returns all Business Settings.
 
         ### Endpoint Availability
@@ -10749,16 +13270,25 @@ class BusinessSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import get_business_settings as _op
         from ..models.business_settings import BusinessSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BusinessSettings.from_dict)
 
     def update(
-        self, body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any]
+        self,
+        body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> BusinessSettings:
         """Updates a Business Settings.
 
@@ -10774,6 +13304,7 @@ class BusinessSettingsResource(_Resource):
 
         Args:
             body: a PutBusinessSettingsBusinessSettings or a dict of its fields (wrapped as {'business_settings': ...} for you), or a PutBusinessSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_settings import put_business_settings as _op
         from ..models.business_settings import BusinessSettings
@@ -10791,8 +13322,18 @@ class BusinessSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, BusinessSettings.from_dict)
+
+
+class BusinessSettingsResourceWithRawResponse:
+    """`client.with_raw_response.business_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BusinessSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class BusinessTypesResource(_Resource):
@@ -10804,6 +13345,8 @@ class BusinessTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[BusinessType, BusinessTypeList]:
         """Returns all Business Types.
 
@@ -10817,14 +13360,23 @@ class BusinessTypesResource(_Resource):
             items_per_page: Returns the given number of For Business Types per request.
             attributes: Specify the attributes that you want to expose for the For Business Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types as _op
         from ..models.business_type_list import BusinessTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessTypeList.from_dict, progress, "business_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> BusinessType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> BusinessType:
         """Returns a Business Type.
 
         ### Endpoint Availability
@@ -10836,19 +13388,35 @@ class BusinessTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the For Business Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.business_types import get_business_types_key as _op
         from ..models.business_type import BusinessType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, BusinessType.from_dict)
+
+
+class BusinessTypesResourceWithRawResponse:
+    """`client.with_raw_response.business_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BusinessTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CisSettingsResource(_Resource):
     """/cis_settings: get, update."""
 
-    def get(self) -> CisSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> CisSettings:
         """Returns all Cis Settings.
 
         ### Endpoint Availability
@@ -10860,16 +13428,25 @@ class CisSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import get_cis_settings as _op
         from ..models.cis_settings import CisSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, CisSettings.from_dict)
 
     def update(
-        self, body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any]
+        self,
+        body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CisSettings:
         """Updates a Cis Settings.
 
@@ -10885,6 +13462,7 @@ class CisSettingsResource(_Resource):
 
         Args:
             body: a PutCisSettingsCisSettings or a dict of its fields (wrapped as {'cis_settings': ...} for you), or a PutCisSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.cis_settings import put_cis_settings as _op
         from ..models.cis_settings import CisSettings
@@ -10900,14 +13478,29 @@ class CisSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, CisSettings.from_dict)
+
+
+class CisSettingsResourceWithRawResponse:
+    """`client.with_raw_response.cis_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CisSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class DatevSettingsResource(_Resource):
     """/datev_settings: get, update."""
 
-    def get(self) -> DatevSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DatevSettings:
         """Returns all Datev Settings.
 
         ### Endpoint Availability
@@ -10919,16 +13512,25 @@ class DatevSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import get_datev_settings as _op
         from ..models.datev_settings import DatevSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, DatevSettings.from_dict)
 
     def update(
-        self, body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any]
+        self,
+        body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DatevSettings:
         """Updates a Datev Settings.
 
@@ -10944,6 +13546,7 @@ class DatevSettingsResource(_Resource):
 
         Args:
             body: a PutDatevSettingsDatevSettings or a dict of its fields (wrapped as {'datev_settings': ...} for you), or a PutDatevSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.datev_settings import put_datev_settings as _op
         from ..models.datev_settings import DatevSettings
@@ -10959,14 +13562,29 @@ class DatevSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, DatevSettings.from_dict)
+
+
+class DatevSettingsResourceWithRawResponse:
+    """`client.with_raw_response.datev_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: DatevSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class FinancialSettingsResource(_Resource):
     """/financial_settings: get, update."""
 
-    def get(self) -> FinancialSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> FinancialSettings:
         """Returns all Financial Settings.
 
         ### Endpoint Availability
@@ -10979,16 +13597,25 @@ class FinancialSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import get_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, FinancialSettings.from_dict)
 
     def update(
-        self, body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any]
+        self,
+        body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> FinancialSettings:
         """Updates a Financial Settings.
 
@@ -11005,6 +13632,7 @@ class FinancialSettingsResource(_Resource):
 
         Args:
             body: a PutFinancialSettingsFinancialSettings or a dict of its fields (wrapped as {'financial_settings': ...} for you), or a PutFinancialSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.financial_settings import put_financial_settings as _op
         from ..models.financial_settings import FinancialSettings
@@ -11022,14 +13650,29 @@ class FinancialSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, FinancialSettings.from_dict)
+
+
+class FinancialSettingsResourceWithRawResponse:
+    """`client.with_raw_response.financial_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: FinancialSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class InvoiceSettingsResource(_Resource):
     """/invoice_settings: get, update."""
 
-    def get(self) -> InvoiceSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> InvoiceSettings:
         """Returns all Invoice Settings.
 
         ### Endpoint Availability
@@ -11042,16 +13685,25 @@ class InvoiceSettingsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import get_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, InvoiceSettings.from_dict)
 
     def update(
-        self, body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any]
+        self,
+        body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> InvoiceSettings:
         """Updates a Invoice Settings.
 
@@ -11068,6 +13720,7 @@ class InvoiceSettingsResource(_Resource):
 
         Args:
             body: a PutInvoiceSettingsInvoiceSettings or a dict of its fields (wrapped as {'invoice_settings': ...} for you), or a PutInvoiceSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.invoice_settings import put_invoice_settings as _op
         from ..models.invoice_settings import InvoiceSettings
@@ -11083,8 +13736,18 @@ class InvoiceSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, InvoiceSettings.from_dict)
+
+
+class InvoiceSettingsResourceWithRawResponse:
+    """`client.with_raw_response.invoice_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: InvoiceSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class LegalFormTypesResource(_Resource):
@@ -11096,6 +13759,8 @@ class LegalFormTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[LegalFormType, LegalFormTypeList]:
         """Returns all Legal Form Types.
 
@@ -11109,16 +13774,25 @@ class LegalFormTypesResource(_Resource):
             items_per_page: Returns the given number of Business Classifications per request.
             attributes: Specify the attributes that you want to expose for the Business Classifications (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types as _op
         from ..models.legal_form_type_list import LegalFormTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, LegalFormTypeList.from_dict, progress, "legal_form_types", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> LegalFormType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> LegalFormType:
         """Returns a Legal Form Type.
 
         ### Endpoint Availability
@@ -11130,13 +13804,24 @@ class LegalFormTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Business Classification (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.legal_form_types import get_legal_form_types_key as _op
         from ..models.legal_form_type import LegalFormType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, LegalFormType.from_dict)
+
+
+class LegalFormTypesResourceWithRawResponse:
+    """`client.with_raw_response.legal_form_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: LegalFormTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class CountriesOfRegistrationResource(_Resource):
@@ -11148,6 +13833,8 @@ class CountriesOfRegistrationResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Country Of Registrations.
 
@@ -11161,16 +13848,25 @@ class CountriesOfRegistrationResource(_Resource):
             items_per_page: Returns the given number of Registered Countries per request.
             attributes: Specify the attributes that you want to expose for the Registered Countries (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration as _op
         from ..models.base_list import BaseList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, BaseList.from_dict, progress, "countries_of_registration", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Country Of Registration.
 
         ### Endpoint Availability
@@ -11182,13 +13878,24 @@ class CountriesOfRegistrationResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Registered Country (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.country_of_registrations import get_countries_of_registration_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class CountriesOfRegistrationResourceWithRawResponse:
+    """`client.with_raw_response.countries_of_registration`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: CountriesOfRegistrationResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class TaxDeterminationsResource(_Resource):
@@ -11212,6 +13919,8 @@ class TaxDeterminationsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxRate, TaxRateList]:
         """Returns all Tax Determinations.
 
@@ -11241,6 +13950,7 @@ class TaxDeterminationsResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_determinations import get_tax_determinations as _op
         from ..models.get_tax_determinations_artefact_line_goods_services_type import (
@@ -11270,7 +13980,16 @@ class TaxDeterminationsResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_determinations", False)
+
+
+class TaxDeterminationsResourceWithRawResponse:
+    """`client.with_raw_response.tax_determinations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxDeterminationsResource) -> None:
+        self.list = to_raw_response(resource.list)
 
 
 class TaxOfficesResource(_Resource):
@@ -11282,6 +14001,8 @@ class TaxOfficesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxOffice, TaxOfficeList]:
         """Returns all Tax Offices.
 
@@ -11295,14 +14016,23 @@ class TaxOfficesResource(_Resource):
             items_per_page: Returns the given number of Tax Offices per request.
             attributes: Specify the attributes that you want to expose for the Tax Offices (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices as _op
         from ..models.tax_office_list import TaxOfficeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxOfficeList.from_dict, progress, "tax_offices", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> TaxOffice:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxOffice:
         """Returns a Tax Office.
 
         ### Endpoint Availability
@@ -11314,13 +14044,24 @@ class TaxOfficesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Office (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_offices import get_tax_offices_key as _op
         from ..models.tax_office import TaxOffice
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, TaxOffice.from_dict)
+
+
+class TaxOfficesResourceWithRawResponse:
+    """`client.with_raw_response.tax_offices`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxOfficesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class TaxProfilesResource(_Resource):
@@ -11333,6 +14074,8 @@ class TaxProfilesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxProfile, TaxProfileList]:
         """Returns all Tax Profiles.
 
@@ -11352,6 +14095,7 @@ class TaxProfilesResource(_Resource):
             items_per_page: Returns the given number of Tax Profiles per request.
             attributes: Specify the attributes that you want to expose for the Tax Profiles (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles as _op
         from ..models.tax_profile_list import TaxProfileList
@@ -11363,6 +14107,7 @@ class TaxProfilesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxProfileList.from_dict, progress, "tax_profiles", False)
 
     def changes(
@@ -11372,6 +14117,8 @@ class TaxProfilesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[TaxProfile, TaxProfileList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11392,7 +14139,8 @@ class TaxProfilesResource(_Resource):
         from ..models.tax_profile_list import TaxProfileList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -11404,7 +14152,14 @@ class TaxProfilesResource(_Resource):
             label="tax_profiles",
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> TaxProfile:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxProfile:
         """Returns a Tax Profile.
 
         ### Endpoint Availability
@@ -11421,16 +14176,24 @@ class TaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Profile (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import get_tax_profiles_key as _op
         from ..models.tax_profile import TaxProfile
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, TaxProfile.from_dict)
 
     def update(
-        self, key: str, body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxProfile:
         """Updates a Tax Profile.
 
@@ -11448,6 +14211,7 @@ class TaxProfilesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxProfilesTaxProfile or a dict of its fields (wrapped as {'tax_profile': ...} for you), or a PutTaxProfiles.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_profiles import put_tax_profiles_key as _op
         from ..models.put_tax_profiles import PutTaxProfiles
@@ -11463,8 +14227,20 @@ class TaxProfilesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, TaxProfile.from_dict)
+
+
+class TaxProfilesResourceWithRawResponse:
+    """`client.with_raw_response.tax_profiles`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxProfilesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class TaxRatesResource(_Resource):
@@ -11483,6 +14259,8 @@ class TaxRatesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxRate, TaxRateList]:
         """Returns all Tax Rates.
 
@@ -11511,6 +14289,7 @@ class TaxRatesResource(_Resource):
             items_per_page: Returns the given number of Tax Rates per request.
             attributes: Specify the attributes that you want to expose for the Tax Rates (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates as _op
         from ..models.tax_rate_list import TaxRateList
@@ -11528,6 +14307,7 @@ class TaxRatesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxRateList.from_dict, progress, "tax_rates", False)
 
     def changes(
@@ -11537,6 +14317,8 @@ class TaxRatesResource(_Resource):
         attributes: str | None = "all",
         items_per_page: int = 200,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Changes[TaxRate, TaxRateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
@@ -11557,7 +14339,8 @@ class TaxRatesResource(_Resource):
         from ..models.tax_rate_list import TaxRateList
 
         def request(**query: Any) -> dict[str, Any]:
-            return _op.build_request(items_per_page=items_per_page, **query)
+            built = _op.build_request(items_per_page=items_per_page, **query)
+            return extend(built, extra_headers, extra_query)
 
         return self._changes(
             request,
@@ -11570,7 +14353,13 @@ class TaxRatesResource(_Resource):
         )
 
     def get(
-        self, key: str, *, date: datetime.date | None = None, attributes: str | None = None
+        self,
+        key: str,
+        *,
+        date: datetime.date | None = None,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Returns a Tax Rate.
 
@@ -11592,15 +14381,24 @@ class TaxRatesResource(_Resource):
             key: the record's id.
             date: Use this to show the tax rate percentage on the given date
             attributes: Specify the attributes that you want to expose for the Tax Rate (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import get_tax_rates_key as _op
         from ..models.tax_rate import TaxRate
 
         request = _op.build_request(key, **given(date=date, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    def create(self, body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any]) -> TaxRate:
+    def create(
+        self,
+        body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> TaxRate:
         """Creates a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11610,6 +14408,7 @@ class TaxRatesResource(_Resource):
 
         Args:
             body: a PostTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PostTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import post_tax_rates as _op
         from ..models.post_tax_rates import PostTaxRates
@@ -11625,11 +14424,18 @@ class TaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
     def update(
-        self, key: str, body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> TaxRate:
         """Updates a Tax Rate (US only).
 
@@ -11641,6 +14447,7 @@ class TaxRatesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutTaxRatesTaxRate or a dict of its fields (wrapped as {'tax_rate': ...} for you), or a PutTaxRates.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import put_tax_rates_key as _op
         from ..models.put_tax_rates import PutTaxRates
@@ -11656,10 +14463,17 @@ class TaxRatesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, TaxRate.from_dict)
 
-    def delete(self, key: str) -> None:
+    def delete(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Deletes a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -11669,12 +14483,27 @@ class TaxRatesResource(_Resource):
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_rates import delete_tax_rates_key as _op
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         self._send(request)
         return None
+
+
+class TaxRatesResourceWithRawResponse:
+    """`client.with_raw_response.tax_rates`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxRatesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.changes = to_raw_response(resource.changes)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
 
 
 class TaxReturnFrequenciesResource(_Resource):
@@ -11688,6 +14517,8 @@ class TaxReturnFrequenciesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[Base, BaseList]:
         """Returns all Tax Return Frequencies.
 
@@ -11702,6 +14533,7 @@ class TaxReturnFrequenciesResource(_Resource):
             items_per_page: Returns the given number of Tax Submission Frequency Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies as _op
         from ..models.base_list import BaseList
@@ -11714,9 +14546,17 @@ class TaxReturnFrequenciesResource(_Resource):
                 attributes=attributes,
             )
         )
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BaseList.from_dict, progress, "tax_return_frequencies", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> Base:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Base:
         """Returns a Tax Return Frequency.
 
         ### Endpoint Availability
@@ -11728,13 +14568,24 @@ class TaxReturnFrequenciesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Submission Frequency Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_return_frequencies import get_tax_return_frequencies_key as _op
         from ..models.base import Base
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Base.from_dict)
+
+
+class TaxReturnFrequenciesResourceWithRawResponse:
+    """`client.with_raw_response.tax_return_frequencies`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxReturnFrequenciesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class TaxSchemesResource(_Resource):
@@ -11746,6 +14597,8 @@ class TaxSchemesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxScheme, TaxSchemeList]:
         """Returns all Tax Schemes.
 
@@ -11759,14 +14612,23 @@ class TaxSchemesResource(_Resource):
             items_per_page: Returns the given number of Tax Schemes per request.
             attributes: Specify the attributes that you want to expose for the Tax Schemes (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes as _op
         from ..models.tax_scheme_list import TaxSchemeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxSchemeList.from_dict, progress, "tax_schemes", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> TaxScheme:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxScheme:
         """Returns a Tax Scheme.
 
         ### Endpoint Availability
@@ -11778,13 +14640,24 @@ class TaxSchemesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Scheme (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_schemes import get_tax_schemes_key as _op
         from ..models.tax_scheme import TaxScheme
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, TaxScheme.from_dict)
+
+
+class TaxSchemesResourceWithRawResponse:
+    """`client.with_raw_response.tax_schemes`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxSchemesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class TaxTypesResource(_Resource):
@@ -11796,6 +14669,8 @@ class TaxTypesResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[TaxType, TaxTypeList]:
         """Returns all Tax Types.
 
@@ -11809,14 +14684,23 @@ class TaxTypesResource(_Resource):
             items_per_page: Returns the given number of Tax Types per request.
             attributes: Specify the attributes that you want to expose for the Tax Types (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types as _op
         from ..models.tax_type_list import TaxTypeList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(request, TaxTypeList.from_dict, progress, "tax_types", False)
 
-    def get(self, key: str, *, attributes: str | None = None) -> TaxType:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TaxType:
         """Returns a Tax Type.
 
         ### Endpoint Availability
@@ -11828,19 +14712,35 @@ class TaxTypesResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Tax Type (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.tax_types import get_tax_types_key as _op
         from ..models.tax_type import TaxType
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, TaxType.from_dict)
+
+
+class TaxTypesResourceWithRawResponse:
+    """`client.with_raw_response.tax_types`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: TaxTypesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
 
 
 class MigrationsResource(_Resource):
     """/migrations: get, update."""
 
-    def get(self) -> Migration:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Migration:
         """Returns all Migrations.
 
         ### Endpoint Availability
@@ -11853,16 +14753,25 @@ class MigrationsResource(_Resource):
 
         Requires the authenticated user to have any mentioned role in one of the listed areas:
         * Area: `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import get_migrations as _op
         from ..models.migration import Migration
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Migration.from_dict)
 
     def update(
-        self, body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any]
+        self,
+        body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Migration:
         """Updates a Migrations.
 
@@ -11879,6 +14788,7 @@ class MigrationsResource(_Resource):
 
         Args:
             body: a PutMigrationsMigrations or a dict of its fields (wrapped as {'migrations': ...} for you), or a PutMigrations.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migrations import put_migrations as _op
         from ..models.migration import Migration
@@ -11894,8 +14804,18 @@ class MigrationsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Migration.from_dict)
+
+
+class MigrationsResourceWithRawResponse:
+    """`client.with_raw_response.migrations`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: MigrationsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class MigrationTaxReturnsResource(_Resource):
@@ -11907,6 +14827,8 @@ class MigrationTaxReturnsResource(_Resource):
         items_per_page: int = 200,
         attributes: str | None = None,
         progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Pager[MigrationTaxReturn, MigrationTaxReturnList]:
         """Returns all Migration Tax Returns.
 
@@ -11924,16 +14846,25 @@ class MigrationTaxReturnsResource(_Resource):
             items_per_page: Returns the given number of Migration Tax Returns per request.
             attributes: Specify the attributes that you want to expose for the Migration Tax Returns (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns as _op
         from ..models.migration_tax_return_list import MigrationTaxReturnList
 
         request = _op.build_request(**given(items_per_page=items_per_page, attributes=attributes))
+        extend(request, extra_headers, extra_query)
         return self._pager(
             request, MigrationTaxReturnList.from_dict, progress, "migration_tax_returns", False
         )
 
-    def get(self, key: str, *, attributes: str | None = None) -> MigrationTaxReturn:
+    def get(
+        self,
+        key: str,
+        *,
+        attributes: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> MigrationTaxReturn:
         """Returns a Migration Tax Return.
 
         ### Endpoint Availability
@@ -11949,11 +14880,13 @@ class MigrationTaxReturnsResource(_Resource):
         Args:
             key: the record's id.
             attributes: Specify the attributes that you want to expose for the Migration Tax Return (expose all attributes with 'all'). These are in addition to the base attributes (name, path)
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import get_migration_tax_returns_key as _op
         from ..models.migration_tax_return import MigrationTaxReturn
 
         request = _op.build_request(key, **given(attributes=attributes))
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
 
@@ -11964,6 +14897,9 @@ class MigrationTaxReturnsResource(_Resource):
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> MigrationTaxReturn:
         """Creates a Migration Tax Return.
 
@@ -11980,6 +14916,7 @@ class MigrationTaxReturnsResource(_Resource):
         Args:
             body: a PostMigrationTaxReturnsMigrationTaxReturn or a dict of its fields (wrapped as {'migration_tax_return': ...} for you), or a PostMigrationTaxReturns.
             idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so the create is retried safely after a 5xx, a timeout or a dropped connection (Sage answers a repeat with the first answer for 7 days); a string of 32 lowercase hex characters: that id (the same id again returns the first record); False: none.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.migration_tax_returns import post_migration_tax_returns as _op
         from ..models.migration_tax_return import MigrationTaxReturn
@@ -11998,14 +14935,30 @@ class MigrationTaxReturnsResource(_Resource):
         )
         request = _op.build_request(body=wrapped, **given())
         with_idempotency_id(request, "migration_tax_return", idempotency_id)
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, MigrationTaxReturn.from_dict)
+
+
+class MigrationTaxReturnsResourceWithRawResponse:
+    """`client.with_raw_response.migration_tax_returns`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: MigrationTaxReturnsResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.create = to_raw_response(resource.create)
 
 
 class EmailSettingsResource(_Resource):
     """/email_settings: get, update."""
 
-    def get(self) -> EmailSettings:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> EmailSettings:
         """Returns all Email Settings.
 
         ### Endpoint Availability
@@ -12017,16 +14970,25 @@ class EmailSettingsResource(_Resource):
         ### Access Control Restrictions
 
         Requires the authenticated user to have any of the following roles in the area `Settings`: Full Access, Read Only
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import get_email_settings as _op
         from ..models.email_settings import EmailSettings
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, EmailSettings.from_dict)
 
     def update(
-        self, body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any]
+        self,
+        body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> EmailSettings:
         """Updates a Email Settings.
 
@@ -12042,6 +15004,7 @@ class EmailSettingsResource(_Resource):
 
         Args:
             body: a PutEmailSettingsEmailSettings or a dict of its fields (wrapped as {'email_settings': ...} for you), or a PutEmailSettings.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.email_settings import put_email_settings as _op
         from ..models.email_settings import EmailSettings
@@ -12057,44 +15020,76 @@ class EmailSettingsResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, EmailSettings.from_dict)
+
+
+class EmailSettingsResourceWithRawResponse:
+    """`client.with_raw_response.email_settings`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: EmailSettingsResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class BusinessesResource(_Resource):
     """/businesses: list, get, update."""
 
-    def list(self, *, progress: ProgressOption = None) -> Pager[Business, BusinessList]:
+    def list(
+        self,
+        *,
+        progress: ProgressOption = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Pager[Business, BusinessList]:
         """
 
         Returns all Businesses
 
         Args:
             progress: a callable (done, total) or True for a progress bar on stderr.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses as _op
         from ..models.business_list import BusinessList
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         return self._pager(request, BusinessList.from_dict, progress, "businesses", False)
 
-    def get(self, key: str) -> Business:
+    def get(
+        self,
+        key: str,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Business:
         """
 
         Returns a Business
 
         Args:
             key: the record's id.
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import get_businesses_key as _op
         from ..models.business import Business
 
         request = _op.build_request(key, **given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, Business.from_dict)
 
     def update(
-        self, key: str, body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any]
+        self,
+        key: str,
+        body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Business:
         """
 
@@ -12103,6 +15098,7 @@ class BusinessesResource(_Resource):
         Args:
             key: the record's id.
             body: a PutBusinessesBusiness or a dict of its fields (wrapped as {'business': ...} for you), or a PutBusinesses.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.businesses import put_businesses_key as _op
         from ..models.business import Business
@@ -12118,32 +15114,60 @@ class BusinessesResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(key, body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, Business.from_dict)
+
+
+class BusinessesResourceWithRawResponse:
+    """`client.with_raw_response.businesses`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: BusinessesResource) -> None:
+        self.list = to_raw_response(resource.list)
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)
 
 
 class UserResource(_Resource):
     """/user: get, update."""
 
-    def get(self) -> User:
+    def get(
+        self,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Returns the User
+
+        Args:
+            extra_headers, extra_query: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import get_user as _op
         from ..models.user import User
 
         request = _op.build_request(**given())
+        extend(request, extra_headers, extra_query)
         response = self._send(request)
         return decode(response, User.from_dict)
 
-    def update(self, body: PutUser | PutUserUser | Mapping[str, Any]) -> User:
+    def update(
+        self,
+        body: PutUser | PutUserUser | Mapping[str, Any],
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> User:
         """
 
         Updates the User
 
         Args:
             body: a PutUserUser or a dict of its fields (wrapped as {'user': ...} for you), or a PutUser.
+            extra_headers, extra_query, extra_body: sent to the API as given, merged last (Authorization and X-Business only as override(value)); see the guide Requests and answers.
         """
         from ..api.user import put_user as _op
         from ..models.put_user import PutUser
@@ -12159,5 +15183,15 @@ class UserResource(_Resource):
             wrapper_is_field=False,
         )
         request = _op.build_request(body=wrapped, **given())
+        extend(request, extra_headers, extra_query, extra_body)
         response = self._send(request)
         return decode(response, User.from_dict)
+
+
+class UserResourceWithRawResponse:
+    """`client.with_raw_response.user`: the same methods, each answering a
+    `RawResponse` (the HTTP answer and `.parse()`)."""
+
+    def __init__(self, resource: UserResource) -> None:
+        self.get = to_raw_response(resource.get)
+        self.update = to_raw_response(resource.update)

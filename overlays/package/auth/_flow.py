@@ -21,21 +21,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import logging
 import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any
 
 import attrs
 import httpx
 
 from .._availability_note import BUSINESS_EXTENSION, availability_note
+from .._extras import EXTRAS_EXTENSION, Extras
+from .._logs import AUTH
 from .._token import Token
 from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
+from ._answers import token_from_response
 from ._refusals import DEFAULT_TTL, Refusals, collection_of
 from ._store import TokenStore
 from ._unsaved import Saver
+
+logger = logging.getLogger(AUTH)
+
+
+def _moment(token: Token) -> str:
+    if token.expires_at is None:
+        return "(no expiry given)"
+    return datetime.datetime.fromtimestamp(token.expires_at, datetime.timezone.utc).isoformat()
 
 
 class _NeedToken:
@@ -81,8 +93,10 @@ class TokenManager:
         refresh_margin: float = 60.0,
         clock: Callable[[], float] = time.time,
         refused_business_ttl: float = DEFAULT_TTL,
+        user_agent: str | None = None,
     ) -> None:
         self.store = store
+        self.user_agent = user_agent  # on the refresh requests, which no httpx client builds
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_url = token_url
@@ -152,6 +166,12 @@ class TokenManager:
         return bool(token and token.refresh_token and self.client_id and self.client_secret)
 
     def refresh_request(self, token: Token | None) -> httpx.Request:
+        """The token request that refreshes `token` (logged at DEBUG, without its body)."""
+        request = self._refresh_request(token)
+        logger.debug("refreshing the access token at %s", request.url.copy_with(query=None))
+        return request
+
+    def _refresh_request(self, token: Token | None) -> httpx.Request:
         if token is None:
             raise TokenRefreshError(
                 "no token in the token store: log in first (`sage-accounting login`)",
@@ -176,12 +196,16 @@ class TokenManager:
                 "client_id": self.client_id,
                 "client_secret": self.client_secret,
             },
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", **self._agent()},
         )
+
+    def _agent(self) -> dict[str, str]:
+        return {"User-Agent": self.user_agent} if self.user_agent else {}
 
     def accept(self, response: httpx.Response, used: Token) -> Token:
         """The new token from a refresh answer, or TokenRefreshError."""
         new = token_from_response(response, now=self.clock(), action="refresh")
+        logger.debug("token refreshed: the access token is good until %s", _moment(new))
         if new.refresh_token is None:
             # Sage always rotates; if an answer ever omits it, the old one is still the grant.
             new = attrs.evolve(
@@ -193,41 +217,6 @@ class TokenManager:
             new = attrs.evolve(new, requested_by_id=used.requested_by_id)
         self.refreshes += 1
         return new
-
-
-def token_from_response(response: httpx.Response, *, now: float, action: str) -> Token:
-    """Parse a token endpoint answer (body already read); errors name Sage's reason only."""
-    try:
-        data: Any = response.json()
-    except ValueError:
-        data = None
-    if response.status_code == 200 and isinstance(data, dict):
-        try:
-            return Token.from_response(data, now=now)
-        except (ValueError, TypeError) as exc:
-            raise TokenRefreshError(
-                f"token {action}: unusable answer: {exc}", login_required=False
-            ) from None
-    reason = data.get("error") if isinstance(data, dict) else None
-    description = data.get("error_description") if isinstance(data, dict) else None
-    detail = f"{reason}" + (f": {description}" if description else "") if reason else "no reason"
-    if reason == "invalid_grant" and action == "exchange":
-        raise TokenRefreshError(
-            f"token {action} refused ({detail}): the authorization code was already used or "
-            "has expired (it lives 60 seconds), or redirect_uri differs from the consent's: "
-            "log in again",
-            login_required=True,
-        )
-    if reason == "invalid_grant":
-        raise TokenRefreshError(
-            f"token {action} refused ({detail}): the refresh token was already used, revoked "
-            "or has expired; a new login is needed (`sage-accounting login`)",
-            login_required=True,
-        )
-    raise TokenRefreshError(
-        f"token {action} failed with HTTP {response.status_code} ({detail})",
-        login_required=False,
-    )
 
 
 class SageAuth(httpx.Auth):
@@ -310,16 +299,35 @@ class SageAuth(httpx.Auth):
             manager.refusals.checking(self.business_id, token)
             checking = True
 
-    def _authorize(self, request: httpx.Request, token: Token) -> None:
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        if self.business_id is not None:
+    def _authorize(self, request: httpx.Request, token: Token | None) -> None:
+        """The token, X-Business and the call's extras (`_extras.py`) onto an API request;
+        a protected header the extras override (explicitly) is left as they set it."""
+        extras: Extras | None = request.extensions.get(EXTRAS_EXTENSION)
+        overrides = extras.overrides if extras is not None else frozenset()
+        if token is not None and "authorization" not in overrides:
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+        if self.business_id is not None and "x-business" not in overrides:
             request.headers["X-Business"] = self.business_id
+        if extras is not None:
+            extras.put_on(request)
+
+    def _own_authorization(self, request: httpx.Request) -> bool:
+        """Whether the call's extras override Authorization: then the flow sends the request
+        as given, with no token of ours and no refresh."""
+        extras: Extras | None = request.extensions.get(EXTRAS_EXTENSION)
+        if extras is None or "authorization" not in extras.overrides:
+            return False
+        self._authorize(request, None)
+        return True
 
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         if not self.is_api(request):
             yield _stripped(request)
+            return
+        if self._own_authorization(request):
+            yield request
             return
         manager = self.manager
         if manager.saver.due():
@@ -374,6 +382,9 @@ class SageAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if not self.is_api(request):
             yield _stripped(request)
+            return
+        if self._own_authorization(request):
+            yield request
             return
         manager = self.manager
         if manager.saver.due():

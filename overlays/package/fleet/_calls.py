@@ -14,7 +14,7 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
-from .._budget import Stopwatch
+from ..limits._budget import Stopwatch
 from ._connection import RedisUnavailableError, exchange
 from ._handover import NO_SLOT, Shared
 from ._heartbeat import pause_left

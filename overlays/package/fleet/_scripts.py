@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from .._budget import CONCURRENCY
+from ..limits._budget import CONCURRENCY
 from ._connection import Lua, head, pack, word
 
 

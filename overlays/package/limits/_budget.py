@@ -1,7 +1,7 @@
 """What every limiter shares: its settings' checks, the wake-ups of waiting tasks, sliding
 windows of request counts, and the names of what a request waits for, timed per cause.
 
-`LocalLimits` (`_local_limits`) and `sage_accounting.fleet.RedisLimits` both use these.
+`LocalLimits` (`_local`) and `sage_accounting.fleet.RedisLimits` both use these.
 """
 
 from __future__ import annotations

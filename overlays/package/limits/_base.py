@@ -2,7 +2,7 @@
 
 `Limits` is the seam: the retry transport asks it for a slot before every attempt, gives the
 slot back after the answer, and tells it to pause everyone when Sage answers 429 with
-Retry-After. `LocalLimits` (`_local_limits`) counts within one process (all threads and tasks of
+Retry-After. `LocalLimits` (`_local`) counts within one process (all threads and tasks of
 a client and its `with_business` children share it); `sage_accounting.fleet.RedisLimits`
 counts across a fleet of processes.
 """

@@ -6,8 +6,9 @@ answered with an error, `InvalidResponseError` when a success answer is not what
 (not JSON, another shape, too large, a list whose links loop). Each carries the request method
 and URL; a status error also the response and Sage's parsed error list. Messages leave the
 URL's query out. `InvalidBodyError` is a body that cannot be sent, `WireValueError` JSON that
-does not read as its model (both name the field). No message, repr or attribute of these errors holds a token, secret or
-Authorization header. docs/guides/errors.md says what each means and what to do.
+does not read as its model (both name the field). No message, repr or attribute of these
+errors holds a token, secret or Authorization header. docs/guides/errors.md says what each
+means and what to do.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class InvalidResponseError(APIError):
     """Sage answered with success, but not with what the call needs: no content where a record
     was due, a body that is not JSON (cut off, not UTF-8, an HTML page), JSON of another shape,
     or Sage's error list. `status_code` is the answer's status, `problem` what was wrong,
-    `errors` Sage's error list when the body was one."""
+    `errors` Sage's error list when the body was one; `response`, `headers` and `request_id`
+    as on `APIStatusError` when the answer is at hand."""
 
     def __init__(
         self,
@@ -59,11 +61,15 @@ class InvalidResponseError(APIError):
         status_code: int,
         problem: str = "",
         errors: list[SageErrorDetail] | None = None,
+        response: httpx.Response | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url)
         self.status_code = status_code
         self.problem = problem or message
         self.errors: list[SageErrorDetail] = errors or []
+        self.response = response
+        self.headers = response.headers if response is not None else _empty_headers()
+        self.request_id = request_id(self.headers)
 
     @classmethod
     def at(
@@ -84,6 +90,7 @@ class InvalidResponseError(APIError):
     def from_response(cls, response: httpx.Response, problem: str, **fields: Any) -> Self:
         """The error for `response`: names the method, the URL without its query and `problem`."""
         request = response.request
+        fields.setdefault("response", response)
         return cls.at(
             request.method, request.url, problem, status_code=response.status_code, **fields
         )
@@ -117,8 +124,33 @@ def _safe_url(url: httpx.URL | str) -> str:
     return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else str(parsed)
 
 
+#: Where an answer may name itself for a support ticket, in the order they are looked up. Sage
+#: documents no request id header for v3.1; these are the names its gateways and common
+#: proxies use (docs/guides/errors.md, "Request ids").
+REQUEST_ID_HEADERS = ("x-request-id", "x-correlation-id", "request-id", "x-amzn-requestid")
+
+
+def request_id(headers: httpx.Headers | None) -> str | None:
+    """The answer's request or correlation id, from the first of `REQUEST_ID_HEADERS` it has."""
+    if headers is None:
+        return None
+    for name in REQUEST_ID_HEADERS:
+        value: str | None = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _empty_headers() -> httpx.Headers:
+    import httpx as _httpx
+
+    return _httpx.Headers()
+
+
 class APIStatusError(APIError):
-    """Sage answered with an error status."""
+    """Sage answered with an error status. `headers` are the answer's (empty for a refusal
+    remembered from an earlier call), `request_id` its request or correlation id if it has
+    one (name it in a support ticket)."""
 
     status_code: int = 0
 
@@ -135,6 +167,8 @@ class APIStatusError(APIError):
     ) -> None:
         self.status_code = status_code
         self.response = response
+        self.headers = response.headers if response is not None else _empty_headers()
+        self.request_id = request_id(self.headers)
         self.errors: list[SageErrorDetail] = errors or []
         self.body = body
         # What the spec's Endpoint Availability says against this call for the business, if
@@ -153,6 +187,8 @@ class APIStatusError(APIError):
             detail = body_text(body, kind)
         if availability_note:
             detail = f"{detail} ({availability_note})"
+        if self.request_id:
+            detail += f" (request id {self.request_id})"
         super().__init__(f"{self.where}: {detail}", method=method, url=url)
 
     @classmethod
@@ -174,7 +210,6 @@ def _status_fields(response: httpx.Response) -> dict[str, Any]:
         "body": content.decode("utf-8", errors="replace"),
         "availability_note": availability_note(response.request, response.status_code),
     }
-
 
 
 class BadRequestError(APIStatusError):
@@ -421,6 +456,7 @@ class TokenSaveError(TokenStoreError):
 
 
 __all__ = [
+    "REQUEST_ID_HEADERS",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -452,5 +488,6 @@ __all__ = [
     "error_class_for_status",
     "parse_sage_errors",
     "raise_for_status",
+    "request_id",
     "status_error",
 ]

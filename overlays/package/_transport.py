@@ -1,0 +1,162 @@
+"""The transport under every client: what one request goes through between httpx and the socket.
+
+For each attempt of a request it takes a slot under the client-side limits (`limits/`), sends
+it through the inner transport, reads the answer's body within `max_response_bytes` and the
+deadline (`_response_body.py`), and gives the slot back; then `_retry.Attempts` decides
+whether to wait and try again (429, 5xx, dropped connections), and logs each attempt. A
+connection that fails for good becomes a typed `APIConnectionError` / `APITimeoutError`. The
+answer handed up is left for a caller catching it (`_exchange.py`, `with_raw_response`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import httpx
+
+from ._exchange import handed_up
+from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
+from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
+from .limits import Limits
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class Settings(TypedDict, total=False):
+    """The keywords both transports take besides the inner transport and `sleep`."""
+
+    policy: RetryPolicy | None
+    limits: Limits | None
+    stats: RetryStats | None
+    clock: Callable[[], float]
+    rng: random.Random | None
+    max_response_bytes: int | None
+
+
+class _TransportCore:
+    def __init__(self, settings: Settings) -> None:
+        self.max_response_bytes = settings.get("max_response_bytes", MAX_RESPONSE_BYTES)
+        self.policy = settings.get("policy") or RetryPolicy()
+        self.limits = settings.get("limits")
+        self.stats = settings.get("stats") or RetryStats()
+        self.clock = settings.get("clock", time.monotonic)
+        self.rng = settings.get("rng") or random.Random()
+
+    def _attempts(self, request: httpx.Request) -> Attempts:
+        return Attempts(
+            request, policy=self.policy, stats=self.stats, clock=self.clock, rng=self.rng
+        )
+
+
+class SageTransport(httpx.BaseTransport, _TransportCore):
+    """Wraps a transport: a slot under the limits for each attempt, the answer's body read
+    within bounds, retries, typed connection errors."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        **settings: Unpack[Settings],
+    ) -> None:
+        _TransportCore.__init__(self, settings)
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts(request)
+        started = time.perf_counter()
+        while True:
+            if self.limits is not None:
+                attempts.waited(self.limits.acquire(attempts.business))
+            try:
+                deadline = attempts.sending()
+                response = self.inner.handle_request(request)
+                read_body(  # the slot is held until the answer is in
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*NEVER_SENT, *MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    handed_up(response, time.perf_counter() - started)
+                    return response
+                response.close()
+                if response.status_code == 429 and self.limits is not None:
+                    self.limits.pause(wait)
+            finally:
+                if self.limits is not None:
+                    self.limits.release()
+            self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
+    """The async twin of `SageTransport`, with the same policy object."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        **settings: Unpack[Settings],
+    ) -> None:
+        _TransportCore.__init__(self, settings)
+        self.inner = inner
+        self.sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts(request)
+        started = time.perf_counter()
+        while True:
+            if self.limits is not None:
+                attempts.waited(await self.limits.aacquire(attempts.business))
+            try:
+                deadline = attempts.sending()
+                response = await self.inner.handle_async_request(request)
+                await aread_body(
+                    request,
+                    response,
+                    limit=self.max_response_bytes,
+                    deadline=deadline,
+                    clock=self.clock,
+                )
+            except Exception as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    if isinstance(error, (*NEVER_SENT, *MAYBE_SENT)):
+                        raise attempts.give_up(error) from error
+                    raise
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    handed_up(response, time.perf_counter() - started)
+                    return response
+                await response.aclose()
+                if response.status_code == 429 and self.limits is not None:
+                    await self.limits.apause(wait)
+            finally:
+                if self.limits is not None:
+                    await self.limits.arelease()
+            await self.sleep(wait)
+            attempts.waited({attempts.cause: wait})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
