@@ -97,7 +97,11 @@ def test_search_and_filters(fake: SageEmulator, client: httpx.Client) -> None:
     ).json()
     found = client.get("/contacts", params={"search": "zebra"}).json()
     assert [item["id"] for item in found["$items"]] == [created["id"]]
-    query = {"contact_type_id": "VENDOR", "attributes": "contact_types", "items_per_page": 200}
+    query: dict[str, str | int] = {
+        "contact_type_id": "VENDOR",
+        "attributes": "contact_types",
+        "items_per_page": 200,
+    }
     typed = client.get("/contacts", params=query).json()["$items"]
     assert created["id"] in [item["id"] for item in typed]
     assert all("VENDOR" in [t["id"] for t in item["contact_types"]] for item in typed)
