@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .adaptive import ADAPTIVE
 from .attachments import ATTACHMENTS
+from .books import BOOKS
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -23,6 +24,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ADAPTIVE,
     FLEET,
     ATTACHMENTS,
+    BOOKS,
     REGENERATE,
 )
 

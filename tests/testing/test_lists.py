@@ -92,12 +92,19 @@ def test_change_tracking_on_the_clock(
 def test_search_and_filters(fake: SageEmulator, client: httpx.Client) -> None:
     fake.seed("contacts", 30, full=False)
     created = client.post(
-        "/contacts", json={"contact": {"name": "Zebra Crossing Ltd", "contact_type_ids": ["T1"]}}
+        "/contacts",
+        json={"contact": {"name": "Zebra Crossing Ltd", "contact_type_ids": ["VENDOR"]}},
     ).json()
     found = client.get("/contacts", params={"search": "zebra"}).json()
     assert [item["id"] for item in found["$items"]] == [created["id"]]
-    typed = client.get("/contacts", params={"contact_type_id": "T1"}).json()
-    assert [item["id"] for item in typed["$items"]] == [created["id"]]
+    query: dict[str, str | int] = {
+        "contact_type_id": "VENDOR",
+        "attributes": "contact_types",
+        "items_per_page": 200,
+    }
+    typed = client.get("/contacts", params=query).json()["$items"]
+    assert created["id"] in [item["id"] for item in typed]
+    assert all("VENDOR" in [t["id"] for t in item["contact_types"]] for item in typed)
 
 
 def test_links_keep_the_query(fake: SageEmulator, client: httpx.Client) -> None:

@@ -58,7 +58,7 @@ def test_served_urls_and_a_full_session() -> None:
             created = http.post(
                 f"{base_url}/contacts",
                 headers=headers,
-                json={"contact": {"name": "Over HTTP", "contact_type_ids": ["C"]}},
+                json={"contact": {"name": "Over HTTP", "contact_type_ids": ["CUSTOMER"]}},
             )
             assert created.status_code == 201
             assert (

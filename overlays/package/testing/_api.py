@@ -11,13 +11,16 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from . import _attachments as attachments
+from ._bookkeeping import Bookkeeping, refused_response
 from ._clock import parse_datetime
+from ._filters import filter_for
 from ._http import Request, Response, json_response, sage_error, sage_errors
 from ._idempotency import FirstAnswers
 from ._spec import Collection, Operation, RouteMatch, Spec
 from ._stats import Stats
 from ._store import Business, Record, Store
 from ._validate import Problem, check, check_query
+from .books import BookError
 
 LinkStyle = Literal["relative", "absolute", "mixed"]
 #: How an envelope spells its page size: as Sage's pagination guide shows it, as its
@@ -66,6 +69,7 @@ class Api:
         self._seed = seed
         self.first_answers = FirstAnswers(store.now) if idempotency else None
         self.store = store
+        self.books = Bookkeeping(store)
         self.stats = stats
         self.api_prefix = api_prefix
         self.links = links
@@ -120,6 +124,12 @@ class Api:
             return json_response(200, self.store.served(business, record))
         if op is collection.update_op:
             return self._write(request, op, lambda fields: self._update(business, record, fields))
+        try:
+            if self.books.delete(business, record, request.param("void_reason")):
+                self.stats_count(self.stats.updated, collection.name)  # voided, not deleted
+                return json_response(op.status, self._project(business, record, op))
+        except BookError as refused:
+            return refused_response(refused)
         final = self._project(business, record, op) if op.response is not None else None
         self.store.delete(business, record)
         self.stats_count(self.stats.deleted, collection.name)
@@ -208,7 +218,7 @@ class Api:
         for name, value in request.query:
             if name in _PAGING or name not in op.query or value == "":
                 continue
-            test = self._filter_for(name, value, op, properties)
+            test = filter_for(name, value, op.query[name], properties)
             if test is not None:
                 tests.append(test)
         if not tests:
@@ -218,29 +228,6 @@ class Api:
             for r in records
             if all(test(self.store.materialize(business, r), r) for test in tests)
         ]
-
-    def _filter_for(
-        self, name: str, value: str, op: Operation, properties: dict[str, Any]
-    ) -> Callable[[dict[str, Any], Record], bool] | None:
-        if name == "search":
-            needle = value.lower()
-            return lambda data, record: any(
-                needle in str(text).lower()
-                for text in (record.display, data.get("name"), data.get("reference"))
-                if text
-            )
-        if name in ("from_date", "to_date") and "date" in properties:
-            if name == "from_date":
-                return lambda data, record: str(data.get("date") or "") >= value
-            return lambda data, record: str(data.get("date") or "9999") <= value
-        field = name[:-3] if name.endswith("_id") else ""
-        for candidate in (field, field + "s"):
-            if field and candidate in properties:
-                return lambda data, record: _links_to(data.get(candidate), value)
-        if op.query[name].get("type") == "boolean" and name in properties:
-            wanted = value.lower() == "true"
-            return lambda data, record: name not in data or data[name] == wanted
-        return None
 
     def _item(
         self, business: Business, record: Record, attributes: str | None, schema: dict[str, Any]
@@ -336,7 +323,10 @@ class Api:
             return checked
 
         def create() -> Response:
-            record = self.store.create(business, collection.name, checked)
+            try:
+                record = self.books.write(business, collection.name, checked)
+            except BookError as refused:
+                return refused_response(refused)
             self.stats_count(self.stats.created, collection.name)
             assert collection.create_op is not None
             data = self.store.served(business, record)
@@ -350,7 +340,10 @@ class Api:
         checked = self._as_written(record.collection, fields)
         if isinstance(checked, Response):
             return checked
-        self.store.update(business, record, checked)
+        try:
+            self.books.write(business, record.collection, checked, record)
+        except BookError as refused:
+            return refused_response(refused)
         self.stats_count(self.stats.updated, record.collection)
         return json_response(200, self.store.served(business, record))
 
@@ -432,14 +425,6 @@ class Api:
 
 def _invalid_parameters(problems: list[Problem]) -> Response:
     return sage_errors(422, [("InvalidParameter", p.message, p.source) for p in problems])
-
-
-def _links_to(value: Any, key: str) -> bool:
-    if isinstance(value, dict):
-        return value.get("id") == key
-    if isinstance(value, list):
-        return any(isinstance(v, dict) and v.get("id") == key for v in value)
-    return False
 
 
 def _copyable(data: dict[str, Any]) -> dict[str, Any]:
