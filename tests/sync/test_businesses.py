@@ -1,0 +1,164 @@
+"""Many businesses in one DuckDB file: each keeps its own rows, whatever runs with it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sage_accounting import SageAccounting
+from sage_accounting.cli import main
+from sage_accounting.dlt import SyncError
+from sage_accounting.testing import SageEmulator
+from tests.clients import make_client
+
+from .conftest import FAST_RETRIES, Books
+from .many import COLLECTIONS, add_businesses, assert_books_per_business, change_books
+
+
+def _sync(books: Books, sage: SageAccounting, **options: object) -> object:
+    return books.sync(sage, collections=COLLECTIONS, **options)
+
+
+def test_two_businesses_in_turn_then_at_once_keep_their_own_rows(books: Books) -> None:
+    fake = SageEmulator(seed=24)
+    ids = add_businesses(fake, 2)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        for business in ids:  # one after the other, as two cron jobs would
+            _sync(books, sage.with_business(business))
+        assert_books_per_business(fake, books.query, ids)
+        # Sage's shared ids: one tax rate id, one row per business.
+        shared = books.query(
+            "SELECT id, count(DISTINCT business_id) FROM sage.tax_rates GROUP BY id"
+        )
+        assert shared and all(count == 2 for _, count in shared)
+
+        for round_ in range(3):  # then at once, with changes and deletions between runs
+            change_books(fake, sage, ids, round_)
+            summary = _sync(books, sage, businesses="all" if round_ % 2 else ids)
+            assert_books_per_business(fake, books.query, ids)
+            assert [b.business.id for b in summary.businesses] == ids  # type: ignore[attr-defined]
+
+        change_books(fake, sage, ids, 9)
+        _sync(books, sage.with_business(ids[1]))  # one alone again: the other's rows stay
+        _sync(books, sage.with_business(ids[0]))
+        assert_books_per_business(fake, books.query, ids)
+
+
+def test_ten_businesses_at_once_repeatedly(books: Books) -> None:
+    fake = SageEmulator(seed=25)
+    ids = add_businesses(fake, 10)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        for round_ in range(3):
+            summary = _sync(books, sage, businesses="all", parallel=6)
+            assert not summary.failed  # type: ignore[attr-defined]
+            assert_books_per_business(fake, books.query, ids)
+            change_books(fake, sage, ids, round_)
+        fake.stats.reset()
+        summary = _sync(books, sage, businesses="all")
+        assert_books_per_business(fake, books.query, ids)
+    # Incremental: one list of businesses, then per business and tracked collection a page of
+    # changes and one of deletions (contacts, invoices; tax rates track no deletions), and
+    # one page of each collection read whole.
+    assert summary.requests == 1 + 10 * (2 + 2 + 1 + 3)  # type: ignore[attr-defined]
+
+
+def test_a_refused_business_is_reported_and_the_others_complete(books: Books) -> None:
+    fake = SageEmulator(seed=26)
+    ids = add_businesses(fake, 3)
+    fake.end_subscription(ids[1])
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        summary = _sync(books, sage, businesses="all")
+
+    [failed] = summary.failed  # type: ignore[attr-defined]
+    assert failed.business.id == ids[1] and "No active subscription" in str(failed.error)
+    assert f"{ids[1]}): FAILED" in summary.text()  # type: ignore[attr-defined]
+    assert_books_per_business(fake, books.query, [ids[0], ids[2]])
+    assert books.query(f"SELECT count(*) FROM sage.contacts WHERE business_id = '{ids[1]}'") == [
+        (0,)
+    ]
+
+
+def test_one_business_refused_alone_raises_as_a_call_would(books: Books) -> None:
+    from sage_accounting.errors import SubscriptionError
+
+    fake = SageEmulator(seed=27)
+    ids = add_businesses(fake, 2)
+    fake.end_subscription(ids[1])
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage, pytest.raises(SubscriptionError):
+        _sync(books, sage.with_business(ids[1]))
+
+
+def test_a_full_refresh_replaces_only_the_businesses_it_reads(books: Books) -> None:
+    fake = SageEmulator(seed=28)
+    ids = add_businesses(fake, 2)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        _sync(books, sage, businesses="all")
+        change_books(fake, sage, ids, 0)
+        summary = _sync(books, sage.with_business(ids[0]), full_refresh=True)
+        assert summary.tables["contacts"].replaced  # type: ignore[attr-defined]
+        # The other business was not read: its rows are as its last sync left them.
+        stale = books.query(f"SELECT id FROM sage.contacts WHERE business_id = '{ids[1]}'")
+        assert {key for (key,) in stale} != {str(r["id"]) for r in fake.records("contacts", ids[1])}
+        assert books.query(
+            f"SELECT count(*) FROM sage.contacts WHERE business_id = '{ids[0]}'"
+        ) == [(fake.count("contacts", ids[0]),)]
+        _sync(books, sage, businesses="all")  # merged on (business_id, id) again
+        assert_books_per_business(fake, books.query, ids)
+        change_books(fake, sage, ids, 1)
+        _sync(books, sage, businesses="all")
+        assert_books_per_business(fake, books.query, ids)
+
+
+def test_a_business_the_login_does_not_reach_is_a_clear_error(books: Books) -> None:
+    fake = SageEmulator(seed=29)
+    add_businesses(fake, 2)
+    with make_client(fake) as sage, pytest.raises(SyncError, match="not a business this login"):
+        _sync(books, sage, businesses=["nope"])
+
+
+def test_the_command_syncs_every_business_and_says_which_failed(
+    books: Books, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sage_accounting.auth._store import FileTokenStore
+    from tests.clients import token_of
+
+    fake = SageEmulator(seed=30)
+    ids = add_businesses(fake, 3)
+    fake.end_subscription(ids[2])
+    token_file = tmp_path / "token.json"
+    FileTokenStore(token_file).save(token_of(fake), replaces=None)
+    os.environ["SAGE_CLIENT_SECRET"] = fake.client_secret
+    try:
+        with fake.serve():
+            status = main(
+                [
+                    "sync",
+                    "--business",
+                    "all",
+                    "--to",
+                    books.url,
+                    "--collections",
+                    ",".join(COLLECTIONS),
+                    "--pipelines-dir",
+                    str(books.pipelines),
+                    "--token-file",
+                    str(token_file),
+                    "--base-url",
+                    fake.api_base_url,
+                    "--token-url",
+                    fake.token_url,
+                    "--client-id",
+                    fake.client_id,
+                ]
+            )
+    finally:
+        del os.environ["SAGE_CLIENT_SECRET"]
+
+    assert status == 1
+    err = capsys.readouterr().err
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert len(progress) == 3 and sum("FAILED" in line for line in progress) == 1
+    assert "3 business(es), 1 FAILED" in err
+    assert_books_per_business(fake, books.query, ids[:2])
