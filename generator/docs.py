@@ -18,6 +18,7 @@ from typing import Any
 
 from openapi_python_client.strings import ClassName, PythonIdentifier
 
+from . import availability
 from .facade import describe
 from .spec import PROJECT_ROOT
 
@@ -91,7 +92,7 @@ def _scalar(schema: dict[str, Any]) -> str:
     )
 
 
-def resource_page(resource: dict[str, Any]) -> str:
+def resource_page(resource: dict[str, Any], table: dict[str, Any] | None = None) -> str:
     name = resource["name"]
     lines = [
         f"# {name}",
@@ -100,11 +101,51 @@ def resource_page(resource: dict[str, Any]) -> str:
         "`AsyncSageAccounting` has the same methods, awaited.",
         "",
     ]
+    if table is not None:
+        lines += availability_section(name, [m["name"] for m in resource["methods"]], table)
     for method in resource["methods"]:
         lines += _method_section(name, method)
         if method.get("changes"):
             lines += _changes_section(name, method)
     return "\n".join(lines) + "\n"
+
+
+def availability_section(name: str, methods: list[str], table: dict[str, Any]) -> list[str]:
+    """Where the spec offers the resource: a table of edition x country, then its methods
+    whose availability differs from the resource's."""
+    offered = availability.offered_by_name(table, name)
+    lines = ["## Availability", ""]
+    if offered is None:
+        lines += [f"The spec's Endpoint Availability does not say where `{name}` is offered.", ""]
+    else:
+        countries = table["countries"]
+        lines += [
+            f"Where the spec's Endpoint Availability offers `{name}` ({methods[0]}); "
+            f'`sage_accounting.availability.offered("{name}", country, edition)` answers the same:',
+            "",
+            "| edition | " + " | ".join(countries) + " |",
+            "|---|" + "---|" * len(countries),
+        ]
+        for edition, long_name in table["edition_names"].items():
+            cells = ["✓" if c in offered[edition] else "" for c in countries]
+            lines.append(f"| {long_name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    for method in methods[1:]:
+        other = availability.offered_by_name(table, f"{name}.{method}")
+        if other != offered:
+            lines += [f"`{method}` differs: {_where_text(other, table)}.", ""]
+    return lines
+
+
+def _where_text(offered: dict[str, list[str]] | None, table: dict[str, Any]) -> str:
+    if offered is None:
+        return "the spec does not say"
+    parts = [
+        f"{table['edition_names'][edition]} in {', '.join(countries)}"
+        for edition, countries in offered.items()
+        if countries
+    ]
+    return "; ".join(parts) if parts else "offered nowhere"
 
 
 def _changes_section(resource: str, method: dict[str, Any]) -> list[str]:
@@ -293,7 +334,9 @@ def mkdocs_config(resources: list[dict[str, Any]]) -> str:
 def write_site_source(out: Path, spec_path: Path = SPEC, guides: Path = GUIDES) -> int:
     """Write the mkdocs project into `out` (replacing it); returns the number of pages."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    resources = describe(spec)["resources"]
+    facade = describe(spec)
+    resources = facade["resources"]
+    table = availability.describe(spec, facade)
     schemas = spec["components"]["schemas"]
     if out.exists():
         shutil.rmtree(out)
@@ -301,7 +344,7 @@ def write_site_source(out: Path, spec_path: Path = SPEC, guides: Path = GUIDES) 
     shutil.copytree(guides, docs)
     pages: dict[str, str] = index_pages(resources, schemas)
     for resource in resources:
-        pages[f"reference/resources/{resource['name']}.md"] = resource_page(resource)
+        pages[f"reference/resources/{resource['name']}.md"] = resource_page(resource, table)
     for schema_name, schema in schemas.items():
         pages[f"reference/models/{class_name(schema_name)}.md"] = model_page(schema_name, schema)
     for relative, text in pages.items():

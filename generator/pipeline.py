@@ -12,7 +12,17 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import codegen, codegen_cache, errata, facade, formatting, output, sync_tables, validation
+from . import (
+    availability,
+    codegen,
+    codegen_cache,
+    errata,
+    facade,
+    formatting,
+    output,
+    sync_tables,
+    validation,
+)
 from .convert import convert
 from .layout import GENERATED, OVERLAY_PACKAGE, PACKAGE_NAME
 from .merge import merge
@@ -78,6 +88,7 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
         "documents": documents,
         "facade": resources,
         "sync": sync_tables.describe(spec, resources),
+        "availability": availability.describe(spec, resources),
     }
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from . import availability
 from .convert import convert
 
 __all__ = [
@@ -46,6 +47,8 @@ class ChangeKind(StrEnum):
     FIELD_CHANGED = "field-changed"
     ENUM_VALUE_ADDED = "enum-value-added"
     ENUM_VALUE_REMOVED = "enum-value-removed"
+    AVAILABILITY_ADDED = "availability-added"
+    AVAILABILITY_WITHDRAWN = "availability-withdrawn"
 
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(ChangeKind)}
@@ -131,6 +134,20 @@ def _diff_operations(old: Mapping[str, Any], new: Mapping[str, Any], out: list[C
         _diff_parameters(where, old, old_ops[where], new, new_ops[where], out)
         _diff_body(where, old_ops[where], new_ops[where], out)
         _diff_responses(where, old_ops[where], new_ops[where], out)
+        _diff_availability(where, old_ops[where], new_ops[where], out)
+
+
+def _diff_availability(
+    where: str, old_op: Mapping[str, Any], new_op: Mapping[str, Any], out: list[Change]
+) -> None:
+    """The editions and countries the "Endpoint Availability" text offers the operation in."""
+    operation = str(new_op.get("operationId") or where)
+    old_text, new_text = str(old_op.get("description") or ""), str(new_op.get("description") or "")
+    for direction, breaking, detail in availability.compare(old_text, new_text, operation):
+        kind = ChangeKind.AVAILABILITY_ADDED
+        if direction == "withdrawn":
+            kind = ChangeKind.AVAILABILITY_WITHDRAWN
+        out.append(Change(kind, where, breaking, detail))
 
 
 def _parameters(doc: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

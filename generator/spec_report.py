@@ -22,6 +22,8 @@ _TITLES = {
     ChangeKind.FIELD_CHANGED: "Schema fields changed",
     ChangeKind.ENUM_VALUE_ADDED: "Enum values added",
     ChangeKind.ENUM_VALUE_REMOVED: "Enum values removed",
+    ChangeKind.AVAILABILITY_ADDED: "Availability added (Endpoint Availability)",
+    ChangeKind.AVAILABILITY_WITHDRAWN: "Availability withdrawn (Endpoint Availability)",
 }
 
 
@@ -76,7 +78,11 @@ def _owner(change: Change) -> str:
 
 
 def _member(change: Change) -> str:
-    if change.kind in (ChangeKind.ENUM_VALUE_ADDED, ChangeKind.RESPONSE_CHANGED):
+    if change.kind in (
+        ChangeKind.ENUM_VALUE_ADDED,
+        ChangeKind.RESPONSE_CHANGED,
+        ChangeKind.AVAILABILITY_ADDED,
+    ):
         return change.detail
     if change.kind is ChangeKind.PARAMETER_ADDED:
         return f"`{change.location.rsplit(' ', 1)[1]}`"
@@ -94,6 +100,7 @@ _CHANGELOG_GROUPS = {
     ChangeKind.FIELD_ADDED: "new fields",
     ChangeKind.FIELD_CHANGED: "fields changed",
     ChangeKind.ENUM_VALUE_ADDED: "new enum values",
+    ChangeKind.AVAILABILITY_ADDED: "availability",
 }
 
 

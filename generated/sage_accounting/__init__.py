@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._business import BusinessProfile as BusinessProfile
     from ._limits import Limits as Limits
     from ._local_limits import LocalLimits as LocalLimits
     from ._retry import RetryPolicy as RetryPolicy
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "AsyncSageAccounting": "._sage",
     "AuthenticatedClient": ".client",
+    "BusinessProfile": "._business",
     "Client": ".client",
     "Limits": "._limits",
     "LocalLimits": "._local_limits",
@@ -36,6 +38,7 @@ _LAZY: dict[str, str] = {
 __all__ = (
     "AsyncSageAccounting",
     "AuthenticatedClient",
+    "BusinessProfile",
     "Client",
     "Limits",
     "LocalLimits",

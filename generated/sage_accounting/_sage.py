@@ -16,11 +16,13 @@ through `_send`: per-call options onto the request, send, and the one status che
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+from ._business import BusinessProfile, profile_of
 from ._decoding import decode
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
 from ._limits import Limits
@@ -65,6 +67,8 @@ class _Shared:
         self.limits = options.make_limits()
         self.stats = RetryStats()
         self.transport: Any = None  # the retrying transport, set once by the client
+        # business id (None: the lead) -> (country, edition) learnt by `business_profile()`
+        self.known: dict[str | None, tuple[str, str | None]] = {}
 
     def transport_settings(self) -> dict[str, Any]:
         """The keywords of the retrying transport (sync or async) every client here shares."""
@@ -160,7 +164,9 @@ class _ClientCore(Generic[H, T]):
         self._shared = shared
         self._call = call
         self.business_id = business_id
-        self._auth = SageAuth(shared.manager, api_base_url=base_url, business_id=business_id)
+        self._auth = SageAuth(
+            shared.manager, api_base_url=base_url, business_id=business_id, known=shared.known
+        )
         http.auth = self._auth
         http.base_url = httpx.URL(base_url)
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
@@ -239,6 +245,20 @@ class _ClientCore(Generic[H, T]):
     def _forget_token(self) -> None:
         self._shared.manager.forget()
 
+    def _business_path(self) -> str:
+        if self.business_id is None:
+            return "/businesses/lead"
+        return f"/businesses/{urllib.parse.quote(self.business_id, safe='')}"
+
+    def _learnt(self, profile: BusinessProfile) -> BusinessProfile:
+        """Remember the business's country and edition for the notes of later errors."""
+        if profile.country is not None:
+            facts = (profile.country, profile.edition)
+            self._shared.known[self.business_id] = facts
+            if profile.id is not None:
+                self._shared.known[profile.id] = facts
+        return profile
+
 
 class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMixin):
     """A client of the Sage Accounting API for one connection (one user's consent).
@@ -282,6 +302,15 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
     def list_businesses(self) -> list[Business]:
         """Every business the user can reach (GET /businesses)."""
         return _businesses(self._send({"method": "GET", "url": "/businesses"}))
+
+    def business_profile(self, *, edition: str | None = None) -> BusinessProfile:
+        """This client's business's country and edition (GET /businesses/{id}; the lead
+        business without `business_id`). The edition is read from the subscriptions where
+        they name it; `edition=` says it where they do not. The client remembers both: an
+        error of a later call the spec's availability table says this business lacks carries
+        `availability_note` (docs/guides/businesses.md)."""
+        response = self._send({"method": "GET", "url": self._business_path()})
+        return self._learnt(profile_of(_business(response), edition=edition))
 
     def revoke(self) -> None:
         """Revoke this connection's grant at Sage and forget the stored token."""
@@ -331,6 +360,10 @@ class AsyncSageAccounting(
 
     async def list_businesses(self) -> list[Business]:
         return _businesses(await self._send({"method": "GET", "url": "/businesses"}))
+
+    async def business_profile(self, *, edition: str | None = None) -> BusinessProfile:
+        response = await self._send({"method": "GET", "url": self._business_path()})
+        return self._learnt(profile_of(_business(response), edition=edition))
 
     async def revoke(self) -> None:
         token = self.token

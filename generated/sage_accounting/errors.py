@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._availability_note import availability_note
 from ._error_bodies import SageErrorDetail, body_text, parse_sage_errors
 
 if TYPE_CHECKING:
@@ -131,11 +132,15 @@ class APIStatusError(APIError):
         response: httpx.Response | None,
         errors: list[SageErrorDetail] | None,
         body: str,
+        availability_note: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.response = response
         self.errors: list[SageErrorDetail] = errors or []
         self.body = body
+        # What the spec's Endpoint Availability says against this call for the business, if
+        # the client knows the business's country (and edition): `sage.business_profile()`.
+        self.availability_note = availability_note
         path = url.split("?", 1)[0]
         if "://" in url:
             import httpx as _httpx
@@ -147,6 +152,8 @@ class APIStatusError(APIError):
         else:
             kind = response.headers.get("content-type", "") if response is not None else ""
             detail = body_text(body, kind)
+        if availability_note:
+            detail = f"{detail} ({availability_note})"
         super().__init__(f"{self.where}: {detail}", method=method, url=url)
 
     @classmethod
@@ -166,6 +173,7 @@ def _status_fields(response: httpx.Response) -> dict[str, Any]:
         "response": response,
         "errors": parse_sage_errors(content),
         "body": content.decode("utf-8", errors="replace"),
+        "availability_note": availability_note(response.request, response.status_code),
     }
 
 
@@ -184,8 +192,10 @@ class SubscriptionError(AuthenticationError):
     subscription. (MSE)": the business's trial ended or it cancelled), as it may an expired
     token, so the client tells them apart by refreshing once: when a token fresher than the
     refused one is refused too, refreshing cannot help. The client then fails calls to that
-    business at once (`remembered` is True, `response` None) until its token changes or
-    `refused_business_ttl` seconds pass; calls to its other businesses go on.
+    collection of the business at once (`remembered` is True, `response` None) until its token
+    changes or `refused_business_ttl` seconds pass; its other collections and businesses go on,
+    as a business may answer this 401 for just a collection its edition lacks (then
+    `availability_note` says so when the client knows the business's edition).
     """
 
     def __init__(self, *, business_id: str | None, remembered: bool = False, **fields: Any):
@@ -197,8 +207,10 @@ class SubscriptionError(AuthenticationError):
         self.message = f"Sage refuses {who}: {self.message} ({how}; refreshing cannot help)"
         self.args = (self.message,)
 
-    def again(self, method: str, url: str) -> SubscriptionError:
-        """The same refusal for a later call to the business, which was not sent."""
+    def again(
+        self, method: str, url: str, *, availability_note: str | None = None
+    ) -> SubscriptionError:
+        """The same refusal for a later call to the collection, which was not sent."""
         return SubscriptionError(
             business_id=self.business_id,
             remembered=True,
@@ -208,6 +220,7 @@ class SubscriptionError(AuthenticationError):
             response=None,
             errors=self.errors,
             body=self.body,
+            availability_note=availability_note,
         )
 
 

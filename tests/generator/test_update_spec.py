@@ -24,6 +24,7 @@ from generator.update_spec import CHANGELOG_HEADER, main, prepend_changelog, upd
 from tests.generator.spec_docs import (
     ACCOUNTS,
     HISTORY,
+    REAL_AVAILABILITY_WITHDRAWN,
     REAL_TOTAL,
     SHA_2022,
     SHA_CURRENT,
@@ -135,7 +136,12 @@ def test_update_from_a_folder_reports_and_repins(
     assert f"new sha256 {SHA_CURRENT} ({spec_dir / ACCOUNTS})" in printed
     report = (tmp_path / "build" / "REPORT.md").read_text()
     assert report in printed
-    assert f"{REAL_TOTAL} change(s), 0 breaking" in report
+    assert f"{REAL_TOTAL} change(s), {REAL_AVAILABILITY_WITHDRAWN} breaking" in report
+    assert "| availability-withdrawn | 241 | 241 |" in report
+    assert (
+        "- **breaking** `GET /stock_movements`: no longer offered to Accounting Plus in DE"
+        in report
+    )
     assert "| operation-added | 12 | 0 |" in report and "| field-added | 116 | 0 |" in report
     assert "`GET /tax_determinations`: `getTaxDeterminations`" in report
     repinned = {pin.name: pin.sha256 for pin in load_pins(pins)}
@@ -143,7 +149,7 @@ def test_update_from_a_folder_reports_and_repins(
     changelog = (tmp_path / "CHANGELOG.md").read_text()
     assert changelog.startswith(CHANGELOG_HEADER)
     assert f"## Spec accounts 3.1 ({datetime.date.today().isoformat()})" in changelog
-    assert "### Breaking\n\n- None." in changelog
+    assert "- availability-withdrawn: `GET /stock_movements`: no longer offered to" in changelog
     assert "- `Contact`: new fields: `credit_terms`, `destination_vat_blocking`" in changelog
     assert not (tmp_path / "generated").exists()
     # The folder still holds the 2022 document: without the flag the build now refuses it.
@@ -173,12 +179,14 @@ def test_update_from_a_url_by_title_marks_removals_breaking(
     assert status == 0 and requested == [url]
     assert load_pins(pins)[0].sha256 == SHA_2022
     report = (tmp_path / "build" / "REPORT.md").read_text()
-    assert f"{REAL_TOTAL} change(s), {REAL_TOTAL} breaking" in report
+    assert f"{REAL_TOTAL} change(s), {REAL_TOTAL - REAL_AVAILABILITY_WITHDRAWN} breaking" in report
     assert "- **breaking** `GET /tax_determinations`: `getTaxDeterminations`" in report
     changelog = (tmp_path / "CHANGELOG.md").read_text()
     breaking = changelog.index("### Breaking")
     assert breaking < changelog.index("- operation-removed: `GET /tax_determinations`")
-    assert "### Added and changed\n\n- None." in changelog
+    assert (
+        "- `GET /stock_movements`: availability: now offered to Accounting Plus in DE" in changelog
+    )
     assert url in capsys.readouterr().out
 
 

@@ -4,8 +4,9 @@
 It also turns an API call's final error status into its typed error (errors.py): the flow is
 the one place that sees the answer after the 401-refresh-resend, for generated operations too.
 A 401 that persists with a fresher token is Sage refusing the business, not the token
-(`SubscriptionError`); the business is remembered (_refusals.py) so that further calls to it
-raise at once. A call refreshes at most once.
+(`SubscriptionError`); the business's collection is remembered (_refusals.py) so that further
+calls to it raise at once. A call refreshes at most once. A call to a business whose country
+and edition the client knows carries them to the errors (`BUSINESS_EXTENSION`).
 
 One generator (`_flow`) decides what happens to a request: when to refresh (before a request
 whose token expires within the margin, and once after a 401), and which headers go on it.
@@ -30,9 +31,10 @@ from typing import Any
 import attrs
 import httpx
 
+from .._availability_note import BUSINESS_EXTENSION, availability_note
 from .._token import Token
 from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
-from ._refusals import DEFAULT_TTL, Refusals
+from ._refusals import DEFAULT_TTL, Refusals, collection_of
 from ._store import TokenStore
 from ._unsaved import Saver
 
@@ -232,12 +234,21 @@ def token_from_response(response: httpx.Response, *, now: float, action: str) ->
 class SageAuth(httpx.Auth):
     """Puts the bearer token and X-Business on requests to the API origin, and only there."""
 
-    def __init__(self, manager: TokenManager, *, api_base_url: str, business_id: str | None):
+    def __init__(
+        self,
+        manager: TokenManager,
+        *,
+        api_base_url: str,
+        business_id: str | None,
+        known: dict[str | None, tuple[str, str | None]] | None = None,
+    ):
         self.manager = manager
         base = httpx.URL(api_base_url)
         self._origin = (base.scheme, base.host, base.port)
         self._base_path = base.path.rstrip("/") + "/"
         self.business_id = business_id
+        # business id -> (country, edition or None) the client learnt (`business_profile()`)
+        self.known = {} if known is None else known
 
     def __repr__(self) -> str:
         return f"SageAuth(business_id={self.business_id!r})"
@@ -261,13 +272,18 @@ class SageAuth(httpx.Auth):
             assert isinstance(answer, Token)
             token, refreshed = answer, need.refreshed
         assert token is not None
-        if manager.refusals.get(self.business_id, token) is not None:
+        facts = self.known.get(self.business_id)
+        if facts is not None:
+            request.extensions[BUSINESS_EXTENSION] = (*facts, self._base_path)
+        collection = collection_of(request.url.path, self._base_path)
+        if manager.refusals.get(self.business_id, collection, token) is not None:
             answer = yield _StoredToken(token)
             assert isinstance(answer, Token)
             token = answer
-            refusal = manager.refusals.get(self.business_id, token)
+            refusal = manager.refusals.get(self.business_id, collection, token)
             if refusal is not None:
-                raise refusal.again(request.method, str(request.url))
+                note = availability_note(request, 401)
+                raise refusal.again(request.method, str(request.url), availability_note=note)
         checking = False
         refreshes = 1 if refreshed else 0
         while True:
@@ -276,7 +292,8 @@ class SageAuth(httpx.Auth):
             assert isinstance(response, httpx.Response)
             if response.status_code != 401 or not manager.can_refresh(token):
                 if checking or response.status_code < 400:
-                    manager.refusals.answered(self.business_id, ok=response.status_code < 400)
+                    ok = response.status_code < 400
+                    manager.refusals.answered(self.business_id, collection, ok=ok)
                 return None
             if manager.fresh(token):
                 # A 401 with a token far from its expiry. One refresh a call tells an expired
@@ -412,7 +429,8 @@ class SageAuth(httpx.Auth):
         last.extensions[REFUSED_EXTENSION] = self.business_id
         error = status_error(last)
         assert isinstance(error, SubscriptionError)
-        self.manager.refusals.note(self.business_id, refused_with, error)
+        collection = collection_of(last.request.url.path, self._base_path)
+        self.manager.refusals.note(self.business_id, collection, refused_with, error)
 
 
 def _stripped(request: httpx.Request) -> httpx.Request:

@@ -19,8 +19,16 @@ from ._store import Store
 
 BudgetScope = Literal["business", "app"]
 _GATEWAY_PAGE = b"<html><body><h1>%d Bad Gateway</h1></body></html>"
-WITHHELD_STATUSES = (403, 404, 422)
-_WITHHELD = {403: "Forbidden", 404: "RecordNotFound", 422: "RecordInvalid"}
+WITHHELD_STATUSES = (401, 403, 404, 422)
+_WITHHELD = {
+    401: "AuthorizationFailure",
+    403: "Forbidden",
+    404: "RecordNotFound",
+    422: "RecordInvalid",
+}
+# Sage's refused-business answer (its "frequently raised errors" guide), which a C# client
+# maps to "incompatible edition" when one collection answers it (SAGE_API.md).
+_NO_SUBSCRIPTION = "No active subscription. (MSE)"
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ class App:
         withheld = self.withheld.get((business.id, path.strip("/").split("/")[0]))
         if withheld is not None:
             message = "This feature is not available for this business's region or subscription"
+            if withheld == 401:
+                message = _NO_SUBSCRIPTION
             return sage_error(withheld, _WITHHELD[withheld], message), business.id, None
         key = business.id if self.budget_scope == "business" else token.grant.client_id
         wait = self.limits.spend(key)

@@ -76,7 +76,8 @@ class SageEmulator:
     - `end_subscription(business_id)`: that business's API calls answer 401 `AuthorizationFailure`
       "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
     - `withhold(collection, status=404)`: a collection the business's region or plan does not
-      offer (the API answers 404, 403 or 422 for it); `offer(collection)` undoes it.
+      offer (the API answers 404, 403 or 422 for it, or 401 "No active subscription. (MSE)"
+      as for a refused business); `offer(collection)` undoes it.
     - `refuse_consent(error, reason)`: the consent page sends the browser back with `error` and
       `reason` (as Sage's "Email already in use"); `deny_consent = True` is `access_denied`.
     """
@@ -272,7 +273,8 @@ class SageEmulator:
 
     def withhold(self, collection: str, status: int = 404, business_id: str | None = None) -> None:
         """The business (default: the lead one) is not offered `collection` from now on: every
-        call of its path answers `status` (404, 403 or 422), as for a region or plan without it."""
+        call of its path answers `status` (404, 403 or 422, as for a region or plan without it;
+        or 401 with Sage's "No active subscription. (MSE)", as a refused business answers)."""
         if status not in WITHHELD_STATUSES:
             raise ValueError(f"status must be one of {WITHHELD_STATUSES}, not {status!r}")
         key = (self._business(business_id).id, self._collection(collection))
