@@ -162,3 +162,54 @@ def test_the_command_syncs_every_business_and_says_which_failed(
     assert len(progress) == 3 and sum("FAILED" in line for line in progress) == 1
     assert "3 business(es), 1 FAILED" in err
     assert_books_per_business(fake, books.query, ids[:2])
+
+
+def _edition(fake: SageEmulator, business: str, country: str, edition: str) -> None:
+    """The business's country and subscription, as GET /businesses answers them."""
+    info = fake.store.businesses[business].info
+    info["country"] = {"id": country, "displayed_as": country, "$path": f"/countries/{country}"}
+    info["subscriptions"] = [
+        {"id": "sub", "displayed_as": f"Accounting {edition.title()}", "active": True}
+    ]
+
+
+def test_a_collection_refused_with_401_keeps_the_business_and_its_rows(books: Books) -> None:
+    fake = SageEmulator(seed=31)
+    ids = add_businesses(fake, 2)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        _sync(books, sage, businesses="all")
+        change_books(fake, sage, ids, 0)
+        # Sage answers this business's stock movements with "No active subscription" (401)
+        # while its other collections answer: an edition refusal, not a refused business.
+        fake.withhold("stock_movements", status=401, business_id=ids[1])
+        kept = books.query(f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'")
+        summary = _sync(books, sage, businesses="all")
+
+    assert not summary.failed  # type: ignore[attr-defined]
+    [business] = [b for b in summary.businesses if b.business.id == ids[1]]  # type: ignore[attr-defined]
+    assert "refused by Sage" in business.skipped["stock_movements"]
+    assert "skipped stock_movements: refused by Sage" in summary.text()  # type: ignore[attr-defined]
+    # Its other collections are synced, and the refused one keeps the rows it had.
+    assert books.query(
+        f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'"
+    ) == kept
+    fake.offer("stock_movements", business_id=ids[1])
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        _sync(books, sage, businesses="all")
+    assert_books_per_business(fake, books.query, ids)
+
+
+def test_what_the_edition_is_not_offered_is_skipped_without_a_request(books: Books) -> None:
+    fake = SageEmulator(seed=32)
+    ids = add_businesses(fake, 2)
+    _edition(fake, ids[0], "GB", "plus")
+    _edition(fake, ids[1], "GB", "start")  # Start has no stock movements (the spec's table)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        summary = _sync(books, sage, businesses="all")
+
+    [plus, start] = summary.businesses  # type: ignore[attr-defined]
+    assert "stock_movements" not in plus.skipped
+    assert start.skipped["stock_movements"].startswith("not offered to start in GB")
+    asked = {(e.business, e.path) for e in fake.stats.requests if e.method == "GET"}
+    assert (ids[1], "/stock_movements") not in asked and (ids[0], "/stock_movements") in asked
+    assert (ids[1], "/contacts") in asked  # what the table says it has, or does not know, is asked

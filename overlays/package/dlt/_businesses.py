@@ -1,30 +1,29 @@
-"""Which businesses a sync reads (`businesses="all"`, a list of ids, or the client's own), what
-is known of each (name, country, edition), and which collections their edition is offered."""
+"""Which businesses a sync reads (`businesses="all"`, a list of ids, or the client's own) and
+what is known of each: name, and the country and edition that decide its collections."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..types import Unset
-from ._source import Business, Offered
+from .._business import profile_of
 from ._table import SyncError
+from ._tally import Business
 
 if TYPE_CHECKING:
     from .. import SageAccounting
 
 ALL = "all"
-_EDITIONS = ("plus", "standard", "start")
 
 
 def chosen_businesses(sage: SageAccounting, businesses: str | Sequence[str] | None) -> list[Business]:
-    """`None`: the client's business (the lead one, asked for, when it names none); `"all"`:
+    """`None`: the client's business (asked for: its country, edition, or the lead's id); `"all"`:
     every business the login reaches (GET /businesses); else those ids, each one it reaches."""
     if businesses is None:
-        if sage.business_id is not None:
-            return [Business(sage.business_id)]
-        return [business_of(sage.lead_business())]
+        if sage.business_id is None:
+            return [business_of(sage.lead_business())]
+        profile = sage.business_profile()  # its country and edition: what it is offered
+        return [Business(sage.business_id, profile.name or "", profile.country, profile.edition)]
     if isinstance(businesses, str) and businesses != ALL:
         raise SyncError(f"businesses={businesses!r}: give 'all' or a list of business ids")
     reached = [business_of(model) for model in sage.list_businesses()]
@@ -43,43 +42,10 @@ def chosen_businesses(sage: SageAccounting, businesses: str | Sequence[str] | No
 
 def business_of(model: Any) -> Business:
     """What the sync needs of a `Business` answer: id, name, country code and edition."""
-    name = _text(getattr(model, "name", None)) or ""
-    country = getattr(model, "country", None)
-    code = _text(getattr(country, "id", None))
+    profile = profile_of(model)
     return Business(
         id=str(model.id),
-        name=name,
-        country=code.upper() if code else None,
-        edition=_edition(getattr(model, "subscriptions", None)),
+        name=profile.name or "",
+        country=profile.country,
+        edition=profile.edition,
     )
-
-
-def _edition(subscriptions: Any) -> str | None:
-    """The edition an active subscription names (`Accounting Plus`, ...), None if none does."""
-    if not isinstance(subscriptions, list):
-        return None
-    for subscription in subscriptions:
-        if getattr(subscription, "active", None) is False:
-            continue
-        words = " ".join(
-            _text(getattr(subscription, attribute, None)) or ""
-            for attribute in ("id", "displayed_as", "status")
-        ).lower()
-        for edition in _EDITIONS:
-            if edition in words:
-                return edition
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or isinstance(value, Unset) else str(value)
-
-
-def availability() -> Offered | None:
-    """`sage_accounting.availability.offered`, when the package has the table (None if not)."""
-    try:
-        module = importlib.import_module("sage_accounting.availability")
-    except ImportError:
-        return None
-    offered: Offered | None = getattr(module, "offered", None)
-    return offered

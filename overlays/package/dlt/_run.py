@@ -31,7 +31,8 @@ from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ..errors import SageAccountingError
-from ._businesses import availability, chosen_businesses
+from .. import availability
+from ._businesses import chosen_businesses
 from ._source import SOURCE_NAME, sage_source
 from ._summary import BusinessSummary, SyncSummary
 from ._table import SyncError
@@ -141,7 +142,7 @@ def sync(
             tally=tally,
             whole=full_refresh,
             isolate=several,
-            offered=availability(),
+            offered=availability.offered,
             watermarks=carried,
         )
         clients = {b.id: tally.of(b).client for b in chosen}
