@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .adaptive import ADAPTIVE
+from .businesses import BUSINESSES_BENCH
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -18,6 +19,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     DECODE,
     EXTRACT,
     SYNC,
+    BUSINESSES_BENCH,
     LIMITS,
     ADAPTIVE,
     FLEET,
