@@ -75,7 +75,9 @@ def assert_books_per_business(fake: SageEmulator, query: Query, ids: Sequence[st
             synced = query(
                 f"SELECT id, displayed_as FROM sage.{collection} WHERE business_id = '{business}'"
             )
-            served = [(str(r["id"]), r.get("displayed_as")) for r in fake.records(collection, business)]
+            served = [
+                (str(r["id"]), r.get("displayed_as")) for r in fake.records(collection, business)
+            ]
             assert sorted(map(tuple, synced)) == sorted(served), (collection, business)
         [(total,)] = query(f"SELECT count(*) FROM sage.{collection}")
         assert total == sum(fake.count(collection, business) for business in ids), collection

@@ -190,9 +190,9 @@ def test_a_collection_refused_with_401_keeps_the_business_and_its_rows(books: Bo
     assert "refused by Sage" in business.skipped["stock_movements"]
     assert "skipped stock_movements: refused by Sage" in summary.text()  # type: ignore[attr-defined]
     # Its other collections are synced, and the refused one keeps the rows it had.
-    assert books.query(
-        f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'"
-    ) == kept
+    assert (
+        books.query(f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'") == kept
+    )
     fake.offer("stock_movements", business_id=ids[1])
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
         _sync(books, sage, businesses="all")

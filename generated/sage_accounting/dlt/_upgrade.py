@@ -18,7 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dlt.pipeline.state_sync import decompress_state
+from dlt.common.versioned_state import decompress_state
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from ._source import SOURCE_NAME
 from ._table import BUSINESS_ID, SyncError
@@ -79,7 +80,7 @@ def _owners(client: Any, dataset: str, current: str) -> dict[str, dict[str, str]
         rows = client.execute_sql(
             f"SELECT pipeline_name, state, version FROM {dataset}._dlt_pipeline_state"
         )
-    except Exception:  # noqa: BLE001 - no state table: nothing to learn
+    except DatabaseUndefinedRelation:  # no state table: nothing to learn
         return {}
     latest: dict[str, tuple[int, str]] = {}
     for name, state, version in rows or []:

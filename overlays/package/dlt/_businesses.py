@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 ALL = "all"
 
 
-def chosen_businesses(sage: SageAccounting, businesses: str | Sequence[str] | None) -> list[Business]:
+def chosen_businesses(
+    sage: SageAccounting, businesses: str | Sequence[str] | None
+) -> list[Business]:
     """`None`: the client's business (asked for: its country, edition, or the lead's id); `"all"`:
     every business the login reaches (GET /businesses); else those ids, each one it reaches."""
     if businesses is None:

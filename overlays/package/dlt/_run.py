@@ -30,8 +30,8 @@ from dlt.common.destination import Destination
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ..errors import SageAccountingError
 from .. import availability
+from ..errors import SageAccountingError
 from ._businesses import chosen_businesses
 from ._source import SOURCE_NAME, sage_source
 from ._summary import BusinessSummary, SyncSummary
@@ -153,9 +153,7 @@ def sync(
                 if client is not sage
             }
             load_ids = _run(pipeline, source, tally, parallel, raise_refusal=not several)
-    summaries = [
-        BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen
-    ]
+    summaries = [BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen]
     return SyncSummary(
         businesses=summaries,
         requests=overhead[0] + sum(count[0] for count in counts.values()),

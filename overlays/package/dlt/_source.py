@@ -115,7 +115,9 @@ def sage_source(
         counts.of(business).client = client
         for table in chosen:
             if _not_offered(offered, table, business):
-                counts.count(business, table.name).skipped = (
+                counts.count(
+                    business, table.name
+                ).skipped = (
                     f"not offered to {business.edition} in {business.country} (no request made)"
                 )
                 continue

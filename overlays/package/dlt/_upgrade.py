@@ -17,7 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dlt.pipeline.state_sync import decompress_state
+from dlt.common.versioned_state import decompress_state
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from ._source import SOURCE_NAME
 from ._table import BUSINESS_ID, SyncError
@@ -48,7 +49,9 @@ def upgrade_dataset(
         staging = f"{dataset}_staging"  # dlt's scratch tables of merges: made anew
         with client.begin_transaction():
             for table in old:
-                client.execute_sql(f"ALTER TABLE {dataset}.{table} ADD COLUMN {BUSINESS_ID} varchar")
+                client.execute_sql(
+                    f"ALTER TABLE {dataset}.{table} ADD COLUMN {BUSINESS_ID} varchar"
+                )
                 client.execute_sql(f"UPDATE {dataset}.{table} SET {BUSINESS_ID} = %s", owner)
             for table in _unlabelled(client, staging):
                 client.execute_sql(f"DROP TABLE {staging}.{table}")
@@ -59,8 +62,7 @@ def upgrade_dataset(
 def _unlabelled(client: Any, dataset: str) -> list[str]:
     """The sync's tables in the dataset that have no business_id column."""
     rows = client.execute_sql(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = %s",
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
         dataset,
     )
     columns: dict[str, set[str]] = {}
@@ -77,7 +79,7 @@ def _owners(client: Any, dataset: str, current: str) -> dict[str, dict[str, str]
         rows = client.execute_sql(
             f"SELECT pipeline_name, state, version FROM {dataset}._dlt_pipeline_state"
         )
-    except Exception:  # noqa: BLE001 - no state table: nothing to learn
+    except DatabaseUndefinedRelation:  # no state table: nothing to learn
         return {}
     latest: dict[str, tuple[int, str]] = {}
     for name, state, version in rows or []:
