@@ -45,6 +45,18 @@ def test_two_businesses_in_turn_then_at_once_keep_their_own_rows(books: Books) -
         _sync(books, sage.with_business(ids[0]))
         assert_books_per_business(fake, books.query, ids)
 
+    # The guide's VAT by rate per business: lines join their business's own tax rates.
+    vat = books.query(
+        "SELECT l.business_id, r.name AS rate, sum(l.tax_amount) AS vat "
+        "FROM sage.sales_invoices__invoice_lines l JOIN sage.tax_rates r "
+        "ON r.business_id = l.business_id AND r.id = l.tax_rate_id GROUP BY 1, 2"
+    )
+    lines = books.query(
+        "SELECT business_id, count(*) FROM sage.sales_invoices__invoice_lines l WHERE EXISTS "
+        "(SELECT 1 FROM sage.tax_rates r WHERE r.id = l.tax_rate_id) GROUP BY 1"
+    )
+    assert {business for business, _, _ in vat} == {business for business, _ in lines}
+
 
 def test_ten_businesses_at_once_repeatedly(books: Books) -> None:
     fake = SageEmulator(seed=25)
