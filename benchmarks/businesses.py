@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 import os
-import resource
 
 from .context import Context
 from .core import Benchmark, BenchmarkError, Result
+from .sync import emulator_client, peak_rss_mb
 
 BUSINESSES = int(os.environ.get("SAGE_BENCH_BUSINESSES", "50"))
 PER_BUSINESS = 400
@@ -27,27 +27,15 @@ PAGE = 200
 SHARES = {"contacts": 0.8, "sales_invoices": 0.2}
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
 def _run(context: Context) -> list[Result]:
     context.ours_parent()
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    from sage_accounting import SageAccounting, Token
     from sage_accounting.dlt import sync
     from sage_accounting.testing import SageEmulator
 
     collections = list(SHARES)
 
-    def client(fake: SageEmulator) -> SageAccounting:
-        return SageAccounting(
-            client_id=fake.client_id,
-            client_secret=fake.client_secret,
-            token=Token.from_response(fake.issue_token(), now=fake.clock.now()),
-            base_url=fake.api_base_url,
-            token_url=fake.token_url,
-        )
+    client = emulator_client
 
     def emulator(businesses: int, records: int) -> tuple[SageEmulator, list[str]]:
         fake = SageEmulator(seed=24, latency=LATENCY)
@@ -83,7 +71,7 @@ def _run(context: Context) -> list[Result]:
             raise BenchmarkError(f"the 50-business sync loaded {loaded} of {total} records")
         many.append(summary.seconds)
         least = minimum(len(ids), PER_BUSINESS)
-        rss = _peak_rss_mb()
+        rss = peak_rss_mb()
         del fake
         big, _ = emulator(1, total)
         with big.serve(), client(big) as sage:
@@ -104,7 +92,7 @@ def _run(context: Context) -> list[Result]:
         f"median of {REPEAT} runs; {BUSINESSES} businesses x {PER_BUSINESS} records "
         f"({', '.join(f'{share:.0%} {name}' for name, share in SHARES.items())}), "
         f"{LATENCY * 1000:.0f} ms per answer, served over HTTP in process, into a DuckDB file; "
-        f"{'; '.join(notes)}; peak RSS {_peak_rss_mb():.0f} MB (process, emulator included)"
+        f"{'; '.join(notes)}; peak RSS {peak_rss_mb():.0f} MB (process, emulator included)"
     )
     return [
         Result(
