@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .adaptive import ADAPTIVE
+from .attachments import ATTACHMENTS
 from .businesses import BUSINESSES_BENCH
 from .core import Benchmark
 from .decode import DECODE
@@ -23,6 +24,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     LIMITS,
     ADAPTIVE,
     FLEET,
+    ATTACHMENTS,
     REGENERATE,
 )
 

@@ -33,9 +33,11 @@ GUIDE_NAV = [
     ("Pagination and large extracts", "guides/pagination.md"),
     ("Delta sync", "guides/delta-sync.md"),
     ("Keeping the books in a database", "guides/sync.md"),
+    ("AI agents: the MCP server", "guides/mcp.md"),
     ("Models: exact values, blanks, types", "guides/models.md"),
     ("Retries, limits and errors", "guides/retries.md"),
     ("Errors: what each means, what to do", "guides/errors.md"),
+    ("Attachments as files", "guides/attachments.md"),
     ("Async", "guides/async.md"),
     ("Testing with the emulator", "guides/testing.md"),
     ("Where the live API differs from its spec", "guides/live-api.md"),
@@ -107,6 +109,16 @@ def resource_page(resource: dict[str, Any], table: dict[str, Any] | None = None)
         lines += _method_section(name, method)
         if method.get("changes"):
             lines += _changes_section(name, method)
+    mixin = resource.get("mixin")
+    if mixin:
+        names = " and ".join(f"`{method}`" for method in mixin["methods"])
+        lines += [
+            f"## {', '.join(mixin['methods'])}",
+            "",
+            f"Written by hand on top of the spec: {names}, described in the "
+            f"[guide](../../{mixin['guide']}).",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 

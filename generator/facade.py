@@ -19,6 +19,20 @@ _DELETED_SINCE = "deleted_since"
 # The facade's own arguments of list(): a query parameter of these names would be shadowed.
 _PAGER_ARGUMENTS = frozenset({"progress", "page"})
 # A create whose body declares the field (the erratum idempotency_ids) takes `idempotency_id=`.
+#: Page sizes smaller than the API's largest, where Sage advises one: "Attachments" guide
+#: (developer.sage.com/accounting/guides/concepts/attachments) says to keep the default 20,
+#: each attachment carrying its file.
+_PAGE_SIZES = {"attachments": 20}
+#: Hand-written methods a resource class inherits (its base: `resources/<module>.py`,
+#: `<class>` and `Async<class>`), and their names, so that no generated method hides one.
+_MIXINS = {
+    "attachments": {
+        "module": "_attachment_files",
+        "class": "AttachmentFiles",
+        "methods": ["upload", "download"],
+        "guide": "guides/attachments.md",
+    }
+}
 _IDEMPOTENCY_DOC = (
     "idempotency_id: True (default): the body's own idempotency_id, else a fresh one, so "
     "the create is retried safely after a 5xx, a timeout or a dropped connection (Sage "
@@ -44,6 +58,7 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
         resource["singleton"] = any(m["kind"] == "singleton_get" for m in methods)
         methods.sort(key=lambda m: _ORDER.index(m["kind"]))
         names = [m["name"] for m in methods] + ["changes" for m in methods if m["changes"]]
+        names += resource["mixin"]["methods"] if resource["mixin"] else []
         if len(names) != len(set(names)):
             raise ValueError(f"resource {resource['name']}: two methods named alike: {names}")
         resource["doc"] = _escape(f"{resource['path']}: {', '.join(names)}.")
@@ -76,6 +91,7 @@ def _resource(name: str) -> dict[str, Any]:
         "class_name": f"{ClassName(name, prefix='Resource')}Resource",
         "path": f"/{name}",
         "methods": [],
+        "mixin": _MIXINS.get(name),
     }
 
 
@@ -114,17 +130,26 @@ def _method(
         names = {p["name"] for p in method["params"]}
         if names & _PAGER_ARGUMENTS - {"page"}:
             raise ValueError(f"{operation_id}: a query parameter shadows a pager argument")
-        # The pager sets the page; the page size defaults to the largest the API allows.
+        # The pager sets the page; the page size defaults to the largest the API allows,
+        # or to the smaller one Sage advises for this resource.
         method["params"] = [p for p in method["params"] if p["name"] != "page"]
+        advised = _PAGE_SIZES.get(parts[0])
+        size = 200
         for param in method["params"]:
             if param["name"] == "items_per_page":
-                size = param["maximum"] or param["default"] or 20
+                size = advised or param["maximum"] or param["default"] or 20
                 param["signature"] = f"items_per_page: int = {size}"
         method["deletions"] = _DELETED_SINCE in names
         if _CHANGES_SINCE in names:
+            default = (
+                f"{size} by default, as Sage advises (each record may carry its file)"
+                if advised
+                else "the API's largest by default"
+            )
             method["changes"] = {
                 "deleted": _DELETED_SINCE in names,
-                "doc": _escape(_CHANGES_DOC),
+                "items_per_page": size,
+                "doc": _escape(_CHANGES_DOC.format(page_size=default)),
             }
     _code(method)
     return method
@@ -142,7 +167,7 @@ change near the boundary may be delivered twice, which an upsert absorbs.
 Args:
     since: the `watermark` of the previous sync, or None for a first, full one.
     attributes: the record attributes to fetch; "all" by default, for a complete copy.
-    items_per_page: page size, the API's largest by default.
+    items_per_page: page size, {page_size}.
     progress: a callable (done, total) or True for a progress bar on stderr."""
 
 
@@ -321,6 +346,7 @@ def _body(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
         **_model(name, "model"),
         "wrapper": wrapper,
         **_model(inner, "inner"),
+        "inner_schema": inner,
         "required": list(inner_schema.get("required", [])),
         "wrapper_is_field": wrapper in inner_schema.get("properties", {}),
         "idempotent": IDEMPOTENCY_FIELD in inner_schema.get("properties", {}),

@@ -25,7 +25,8 @@ __all__ = [
     "tree_files",
 ]
 
-STAMPED_SUFFIXES = {".py", ".typed", ".lua"}
+#: The emulator's reference data ships as `.csv`; its `#` lines are comments the loader skips.
+STAMPED_SUFFIXES = {".py", ".typed", ".lua", ".csv"}
 #: How a line comment starts in the files whose comments are not Python's.
 COMMENT_STARTS = {".lua": "--"}
 

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from . import (
+    attachments,
     availability,
     codegen,
     codegen_cache,
     errata,
     facade,
     formatting,
+    mcp_tools,
     output,
     sync_tables,
     validation,
@@ -29,6 +31,8 @@ from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
 
 MERGED_TITLE = "Sage Business Cloud Accounting API v3.1"
+# The errors guide's "what to do" column is data too: the MCP server's tool errors carry it.
+ERRORS_GUIDE = PROJECT_ROOT / "docs" / "guides" / "errors.md"
 
 
 @dataclass
@@ -89,6 +93,8 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
         "facade": resources,
         "sync": sync_tables.describe(spec, resources),
         "availability": availability.describe(spec, resources),
+        "attachments": attachments.describe(spec, resources),
+        "mcp": mcp_tools.describe(spec, resources, ERRORS_GUIDE.read_text(encoding="utf-8")),
     }
 
 

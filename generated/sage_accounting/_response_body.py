@@ -10,11 +10,17 @@ httpx reads a body whole (`Response.read()`); the transport reads it chunk by ch
   the attempt was sent) has passed is an `APITimeoutError`: httpx's read timeout bounds each
   wait for a chunk, not a body that drips in;
 * a body whose Content-Encoding does not decode is an `InvalidResponseError`.
+
+A request that carries a `BODY_SINK` extension (an attachment download) has a successful
+answer's body written there chunk by chunk instead of kept (`response.content` is then empty):
+the file is never whole in memory. The sink restarts with each attempt, so a retry after a
+body cut off rewrites it from the first byte.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 
@@ -23,6 +29,18 @@ from .errors import APITimeoutError, InvalidResponseError, ResponseTooLargeError
 #: The default `max_response_bytes` (32 MiB): far above any page of 200 records with every
 #: attribute; an attachment larger than that needs a client with a larger limit.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+#: The request extension naming the `BodySink` of a successful answer's body.
+BODY_SINK = "sage_accounting.body_sink"
+
+
+class BodySink(Protocol):
+    """Where a successful answer's body goes instead of memory (see the module)."""
+
+    def restart(self) -> None:
+        """A new attempt begins: forget what an earlier one wrote."""
+
+    def write(self, chunk: bytes) -> object:
+        """The next chunk of the body, decoded."""
 
 
 class BodyReader:
@@ -44,6 +62,8 @@ class BodyReader:
         self.clock = clock
         self.size = 0
         self.chunks: list[bytes] = []
+        sink = request.extensions.get(BODY_SINK) if response.is_success else None
+        self.sink: BodySink | None = sink
 
     def _error(self, problem: str) -> InvalidResponseError:
         request = self.request
@@ -56,6 +76,8 @@ class BodyReader:
         length = self.response.headers.get("content-length", "")
         if self.limit is not None and length.isdigit() and int(length) > self.limit:
             raise self._too_large(f"the body is {int(length)} bytes")
+        if self.sink is not None:
+            self.sink.restart()
 
     def _too_large(self, size: str) -> ResponseTooLargeError:
         request = self.request
@@ -71,7 +93,10 @@ class BodyReader:
         self.size += len(chunk)
         if self.limit is not None and self.size > self.limit:
             raise self._too_large(f"the body is more than {self.limit} bytes")
-        self.chunks.append(chunk)
+        if self.sink is not None:
+            self.sink.write(chunk)
+        else:
+            self.chunks.append(chunk)
         if self.deadline is not None and self.clock() > self.deadline:
             where = f"{self.request.method} {self.request.url.copy_with(query=None)}"
             raise APITimeoutError(

@@ -129,6 +129,21 @@ class _PagerCore(Generic[S, P]):
         self._fetched_first = True
         return self._first
 
+    def from_page(self: _PagerT, number: int) -> _PagerT:
+        """The same list read from page `number` on (a cursor kept between calls, say)."""
+        if number < 1 or self._fetched_first:
+            raise ValueError("from_page(n): n >= 1, before the pager has read a page")
+        per_page = (self._request.get("params") or {}).get("items_per_page") or 20
+        request = page_request(self._request, number, int(per_page))
+        return type(self)(
+            self._send,
+            request,
+            self._decode,
+            progress=self._progress,
+            label=self._label,
+            deletions=self._deletions,
+        )
+
     def _dicts_of(self, twin: type[_PagerT]) -> _PagerT:
         if self._fetched_first and self._first is None:
             raise RuntimeError("as_dicts() of a pager whose iteration has begun")

@@ -1,6 +1,7 @@
 """The `sage-accounting` command: `login` (browser consent into a token store), `export`
 (a resource as JSON lines or CSV, resumable from the last watermark), `get` (one path as
-JSON) and `sync` (the books into a database)."""
+JSON), `attach` / `download` (attachments as files), `sync` (the books into a database)
+and `mcp` (the books as tools for an AI agent)."""
 
 from __future__ import annotations
 
@@ -121,9 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     from ._cli_data import add_data_commands
 
     add_data_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
+    from ._cli_attachments import add_attachment_commands
+
+    add_attachment_commands(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     from ._cli_sync import add_sync_command
 
     add_sync_command(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
+    from ._cli_mcp import add_mcp_command
+
+    add_mcp_command(commands, DEFAULT_TOKEN_FILE, SECRET_ENV)
     return parser
 
 
@@ -137,6 +144,14 @@ def main(
         from ._cli_sync import run_sync_command
 
         return run_sync_command(args)
+    if args.command in ("attach", "download"):
+        from ._cli_attachments import run_attachment_command
+
+        return run_attachment_command(args)
+    if args.command == "mcp":
+        from ._cli_mcp import run_mcp_command
+
+        return run_mcp_command(args)
     if args.command != "login":
         from ._cli_data import run_data_command
 

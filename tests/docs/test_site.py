@@ -107,6 +107,8 @@ _ERROR_MARKS = ("Uncaught", "Failed to load resource", "Error", "error")
         ("reference/models/SalesInvoice.html", ["SalesInvoice", "Decimal", "total_amount"]),
         ("guides/retries.html", ["retry_post=True", "UnprocessableEntityError"]),
         ("guides/errors.html", ["RedirectError", "ResponseTooLargeError", "PaginationError"]),
+        ("guides/attachments.html", ["attachments.upload", "2,621,440", "PURCHASE_INVOICE"]),
+        ("reference/resources/attachments.html", ["upload, download", "items_per_page: int = 20"]),
     ],
 )
 def test_page_renders_without_console_errors(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._bodies import wrap_body
 from .._idempotency import with_idempotency_id
 from .._progress import ProgressOption
+from ._attachment_files import AsyncAttachmentFiles
 from ._base import AsyncResource as _Resource
 from ._base import as_enum, decode, decode_optional, given
 
@@ -1814,8 +1815,8 @@ class AsyncTransactionTypesResource(_Resource):
         return decode(response, Base.from_dict)
 
 
-class AsyncAttachmentsResource(_Resource):
-    """/attachments: list, get, create, update, delete, file, changes."""
+class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
+    """/attachments: list, get, create, update, delete, file, changes, upload, download."""
 
     def list(
         self,
@@ -1826,7 +1827,7 @@ class AsyncAttachmentsResource(_Resource):
         legacy_attachment_context_id: int | None = None,
         updated_or_created_since: datetime.datetime | None = None,
         deleted_since: datetime.datetime | None = None,
-        items_per_page: int = 200,
+        items_per_page: int = 20,
         attributes: str | None = None,
         progress: ProgressOption = None,
     ) -> AsyncPager[Attachment, AttachmentList]:
@@ -1877,7 +1878,7 @@ class AsyncAttachmentsResource(_Resource):
         since: datetime.datetime | None = None,
         *,
         attributes: str | None = "all",
-        items_per_page: int = 200,
+        items_per_page: int = 20,
         progress: ProgressOption = None,
     ) -> AsyncChanges[Attachment, AttachmentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
@@ -1892,7 +1893,7 @@ class AsyncAttachmentsResource(_Resource):
         Args:
             since: the `watermark` of the previous sync, or None for a first, full one.
             attributes: the record attributes to fetch; "all" by default, for a complete copy.
-            items_per_page: page size, the API's largest by default.
+            items_per_page: page size, 20 by default, as Sage advises (each record may carry its file).
             progress: a callable (done, total) or True for a progress bar on stderr.
         """
         from ..api.attachments import get_attachments as _op

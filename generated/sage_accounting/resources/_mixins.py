@@ -275,7 +275,7 @@ class ResourcesMixin:
 
     @cached_property
     def attachments(self) -> AttachmentsResource:
-        """/attachments: list, get, create, update, delete, file, changes."""
+        """/attachments: list, get, create, update, delete, file, changes, upload, download."""
         from ._sync import AttachmentsResource
 
         return AttachmentsResource(self._sage())
@@ -891,7 +891,7 @@ class AsyncResourcesMixin:
 
     @cached_property
     def attachments(self) -> AsyncAttachmentsResource:
-        """/attachments: list, get, create, update, delete, file, changes."""
+        """/attachments: list, get, create, update, delete, file, changes, upload, download."""
         from ._async import AsyncAttachmentsResource
 
         return AsyncAttachmentsResource(self._sage())

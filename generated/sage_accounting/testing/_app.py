@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._api import Api
+from ._availability import EDITIONS
 from ._clock import Clock, http_date
 from ._faults import Fault, Faults
 from ._http import Request, Response, json_response, sage_error
@@ -19,17 +20,28 @@ from ._stats import LogEntry, Stats
 from ._store import Store
 
 BudgetScope = Literal["business", "app"]
+#: What a collection the business's country or edition lacks answers: "auto" answers an edition
+#: gap as a C# client of the live API reads it (401 "No active subscription": "incompatible
+#: edition") and a country gap 404; a status answers every gap with it.
+NotOffered = Literal["auto", 401, 403, 404]
+NOT_OFFERED: tuple[NotOffered, ...] = ("auto", 401, 403, 404)
+#: Whether the spec offers a collection to a country and edition (None: the spec is silent).
+Offered = Callable[[str, str, str], bool | None]
+NO_SUBSCRIPTION = "No active subscription. (MSE)"
 _GATEWAY_PAGE = b"<html><body><h1>%d Bad Gateway</h1></body></html>"
 WITHHELD_STATUSES = (401, 403, 404, 422)
 _WITHHELD = {
-    401: "AuthorizationFailure",
-    403: "Forbidden",
-    404: "RecordNotFound",
-    422: "RecordInvalid",
+    401: ("AuthorizationFailure", NO_SUBSCRIPTION),
+    403: ("Forbidden", "This feature is not available for this business's region or subscription"),
+    404: (
+        "RecordNotFound",
+        "This feature is not available for this business's region or subscription",
+    ),
+    422: (
+        "RecordInvalid",
+        "This feature is not available for this business's region or subscription",
+    ),
 }
-# Sage's refused-business answer (its "frequently raised errors" guide), which a C# client
-# maps to "incompatible edition" when one collection answers it (SAGE_API.md).
-_NO_SUBSCRIPTION = "No active subscription. (MSE)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class App:
         clock: Clock,
         latency: float,
         budget_scope: BudgetScope,
+        offered: Offered | None = None,
+        not_offered: NotOffered = "auto",
     ) -> None:
         self.endpoints = endpoints
         self.api = api
@@ -73,6 +87,9 @@ class App:
         self.refused_businesses: dict[str, str] = {}
         # (business id, collection) the business's region or plan does not offer: the status.
         self.withheld: dict[tuple[str, str], int] = {}
+        # The availability table (`fake.availability`), and how a gap in it answers.
+        self.offered: Offered = offered or (lambda collection, country, edition: None)
+        self.not_offered: NotOffered = not_offered
 
     def handle(self, request: Request) -> Response:
         """Answer `request`; the caller waits `delay`, then calls `finish`, then answers."""
@@ -128,12 +145,13 @@ class App:
         refusal = self.refused_businesses.get(business.id)
         if refusal is not None:
             return sage_error(401, "AuthorizationFailure", refusal), business.id, None
-        withheld = self.withheld.get((business.id, path.strip("/").split("/")[0]))
+        collection = path.strip("/").split("/")[0]
+        withheld = self.withheld.get((business.id, collection))
+        if withheld is None:
+            withheld = self._not_offered(collection, business.country, business.edition)
         if withheld is not None:
-            message = "This feature is not available for this business's region or subscription"
-            if withheld == 401:
-                message = _NO_SUBSCRIPTION
-            return sage_error(withheld, _WITHHELD[withheld], message), business.id, None
+            code, message = _WITHHELD[withheld]
+            return sage_error(withheld, code, message), business.id, None
         key = business.id if self.budget_scope == "business" else token.grant.client_id
         wait = self.limits.spend(key)
         if wait is not None:
@@ -147,6 +165,17 @@ class App:
             fault, lambda: self.api.handle(request, path, business, token.grant.scope)
         )
         return response, business.id, fault
+
+    def _not_offered(self, collection: str, country: str, edition: str) -> int | None:
+        """The status a collection the table says the business lacks answers, else None."""
+        if collection in ("businesses", "user") or collection not in self.store.spec.collections:
+            return None  # the table knows only the spec's collections: the route answers 404
+        if self.offered(collection, country, edition) is not False:
+            return None
+        if self.not_offered != "auto":
+            return self.not_offered
+        elsewhere = (self.offered(collection, country, other) for other in EDITIONS)
+        return 401 if any(elsewhere) else 404
 
     def _log(
         self,

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import bisect
+import copy
+import functools
 import random
 import threading
 from collections.abc import Callable
@@ -12,13 +14,15 @@ from typing import Any
 
 from ._blanks import Blanks
 from ._clock import iso_datetime
+from ._reference import check_country, check_edition
+from ._setup import Setup, Template
 from ._spec import Spec, ref_name
 from ._validate import check
 from ._values import NO_LINKS, Identity, Values, display_name, random_id
 
-REFERENCE_RECORDS = 3  # records each read-only collection holds in a new business
+_IDENTITY = ("id", "displayed_as", "$path")
+_TIMES = ("created_at", "updated_at")
 _PROTECTED = frozenset({"id", "$path", "created_at", "updated_at", "deleted_at", "displayed_as"})
-_USER_SCOPED = frozenset({"businesses", "user"})
 
 
 @dataclass(slots=True)
@@ -31,12 +35,15 @@ class Record:
     updated_at: float
     deleted_at: float | None = None
     data: dict[str, Any] | None = None  # None: the record is exactly what its seed generates
+    template: dict[str, Any] | None = None  # a new business's record: shared fields, never changed
 
 
 @dataclass
 class Business:
     id: str
     info: dict[str, Any]
+    country: str = "GB"
+    edition: str = "plus"
     alive: dict[str, dict[str, Record]] = field(default_factory=dict)
     history: dict[str, list[Record]] = field(default_factory=dict)
     deleted: dict[str, list[Record]] = field(default_factory=dict)
@@ -53,8 +60,10 @@ class Store:
         seed: int,
         now: Callable[[], float],
         blanks: float = 0.0,
+        setup: Setup | None = None,
     ) -> None:
         self.spec = spec
+        self.setup = setup or Setup(spec, values)
         self.blanks = Blanks(spec, blanks, seed)
         self.values = values
         self.seed_value = seed
@@ -71,7 +80,10 @@ class Store:
 
     # --- businesses ------------------------------------------------------------------------
 
-    def add_business(self, name: str) -> str:
+    def add_business(self, name: str, country: str = "GB", edition: str = "plus") -> str:
+        """A new business as Sage starts it in `country` on `edition` (`_setup.py`)."""
+        known = check_edition(edition)
+        check_country(country)
         with self.lock:
             index = len(self.businesses)
             rng = self._rng("business", index)
@@ -80,18 +92,31 @@ class Store:
             identity = self._identity(
                 business_id, f"/businesses/{business_id}", name, moment, moment
             )
-            info = self.values.record("Business", identity, rng, NO_LINKS)
-            business = self.businesses[business_id] = Business(business_id, info)
+            info = self.setup.business_info(identity, rng, country, known)
+            business = Business(business_id, info, country=country, edition=known)
+            self.businesses[business_id] = business
             if not self.lead_business_id:
                 self.lead_business_id = business_id
-            for collection in self.spec.collections.values():
-                if (
-                    collection.name not in _USER_SCOPED
-                    and collection.get_op is not None
-                    and collection.create_op is None
-                ):
-                    self._add_lazy(business, collection.name, REFERENCE_RECORDS, moment)
+            for template in self.setup.templates(country):
+                self._add_template(business, template, moment)
+            lookup = functools.partial(self.account_link, business, "nominal_code")
+            for template in list(self.setup.per_business(country, lookup)):
+                self._add_template(business, template, moment)
             return business_id
+
+    def account_link(self, business: Business, field: str, value: Any) -> dict[str, Any] | None:
+        """The link of the business's ledger account whose `field` is `value` (first found)."""
+        for record in self.records(business, "ledger_accounts"):
+            fields = record.data if record.data is not None else record.template
+            if fields is None:
+                fields = self.materialize(business, record)
+            if fields.get(field) == value:
+                return {
+                    "id": record.id,
+                    "displayed_as": record.display,
+                    "$path": f"/ledger_accounts/{record.id}",
+                }
+        return None
 
     def business(self, business_id: str | None) -> Business | None:
         with self.lock:
@@ -160,6 +185,8 @@ class Store:
         """The record's full content."""
         if record.data is not None:
             return record.data
+        if record.template is not None:
+            return self._from_template(record)
         identity = self._identity(
             record.id,
             f"/{record.collection}/{record.id}",
@@ -215,6 +242,8 @@ class Store:
                 identity = self._identity(random_id(rng), f"/{name}", name, moment, moment)
                 links = _BusinessLinks(self, business, self._seq + 1)
                 current = self.values.record(schema, identity, rng, links)
+                lookup = functools.partial(self.account_link, business, "control_name")
+                current.update(self.setup.settings(name, business.country, lookup))
                 business.singletons[name] = current
             return current
 
@@ -265,6 +294,33 @@ class Store:
     def _insert(self, business: Business, record: Record) -> None:
         business.alive.setdefault(record.collection, {})[record.id] = record
         business.history.setdefault(record.collection, []).append(record)
+
+    def _add_template(self, business: Business, template: Template, moment: float) -> Record:
+        record = self._new_record(business, template.collection, moment)
+        if template.key is not None:
+            record.id = template.key
+        record.display = template.display
+        record.template = template.fields
+        self._insert(business, record)
+        return record
+
+    def _from_template(self, record: Record) -> dict[str, Any]:
+        """A new business's record: its shared fields (a copy) and its own identity."""
+        assert record.template is not None
+        properties = self.spec.schema(self.spec.collections[record.collection].item_schema).get(
+            "properties", {}
+        )
+        identity = (record.id, record.display, f"/{record.collection}/{record.id}")
+        data = {
+            name: value
+            for name, value in zip(_IDENTITY, identity, strict=True)
+            if name in properties
+        }
+        data.update(copy.deepcopy(record.template))
+        for name, moment in zip(_TIMES, (record.created_at, record.updated_at), strict=True):
+            if name in properties:
+                data[name] = iso_datetime(moment)
+        return data
 
     def _add_lazy(
         self, business: Business, collection: str, count: int, moment: float

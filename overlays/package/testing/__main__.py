@@ -7,6 +7,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from ._app import NOT_OFFERED
+from ._availability import COUNTRIES, EDITIONS
 from ._emulator import SageEmulator
 
 
@@ -33,6 +35,14 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
     parser.add_argument("--token-ttl", type=float, default=300.0, help="access token life")
     parser.add_argument("--concurrency-limit", type=int, default=150)
     parser.add_argument("--links", choices=("relative", "absolute", "mixed"), default="relative")
+    parser.add_argument("--country", choices=COUNTRIES, default="GB", help="the business's")
+    parser.add_argument("--edition", choices=EDITIONS, default="plus", help="the business's")
+    parser.add_argument(
+        "--not-offered",
+        choices=[str(choice) for choice in NOT_OFFERED],
+        default="auto",
+        help="what a collection the country or edition lacks answers",
+    )
     args = parser.parse_args(argv)
 
     fake = SageEmulator(
@@ -41,6 +51,9 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         concurrency_limit=args.concurrency_limit,
         latency=args.latency,
         links=args.links,
+        country=args.country,
+        edition=args.edition,
+        not_offered={str(choice): choice for choice in NOT_OFFERED}[args.not_offered],
     )
     for collection, count in [("contacts", args.contacts), *args.records]:
         if count:
@@ -54,7 +67,9 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         print(f"  client        {fake.client_id} / {fake.client_secret}")
         print(f"  access token  {token['access_token']}")
         print(f"  refresh token {token['refresh_token']}")
-        print(f"  business      {fake.lead_business_id}", flush=True)
+        print(
+            f"  business      {fake.lead_business_id} ({args.country}, {args.edition})", flush=True
+        )
         try:
             (stop or threading.Event()).wait()
         except KeyboardInterrupt:

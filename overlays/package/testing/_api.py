@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import random
@@ -12,6 +10,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any, Literal
 
+from . import _attachments as attachments
 from ._clock import parse_datetime
 from ._http import Request, Response, json_response, sage_error, sage_errors
 from ._idempotency import FirstAnswers
@@ -72,6 +71,7 @@ class Api:
         self.links = links
         self._links_rng = random.Random(f"links/{seed}")
         self._links_lock = threading.Lock()
+        self.attachment_limit = attachments.size_limit(spec)
 
     def handle(self, request: Request, path: str, business: Business, scope: str) -> Response:
         found = self.spec.match(path)
@@ -331,8 +331,12 @@ class Api:
     def _create(
         self, business: Business, collection: Collection, fields: dict[str, Any]
     ) -> Response:
+        checked = self._as_written(collection.name, fields)
+        if isinstance(checked, Response):
+            return checked
+
         def create() -> Response:
-            record = self.store.create(business, collection.name, fields)
+            record = self.store.create(business, collection.name, checked)
             self.stats_count(self.stats.created, collection.name)
             assert collection.create_op is not None
             data = self.store.served(business, record)
@@ -340,12 +344,21 @@ class Api:
 
         if self.first_answers is None:
             return create()
-        return self.first_answers.answer(business.id, collection.name, fields, create)
+        return self.first_answers.answer(business.id, collection.name, checked, create)
 
     def _update(self, business: Business, record: Record, fields: dict[str, Any]) -> Response:
-        self.store.update(business, record, fields)
+        checked = self._as_written(record.collection, fields)
+        if isinstance(checked, Response):
+            return checked
+        self.store.update(business, record, checked)
         self.stats_count(self.stats.updated, record.collection)
         return json_response(200, self.store.served(business, record))
+
+    def _as_written(self, collection: str, fields: dict[str, Any]) -> dict[str, Any] | Response:
+        """The fields a write stores, or Sage's refusal (an attachment's file over the limit)."""
+        if collection != attachments.COLLECTION:
+            return fields
+        return attachments.written_fields(fields, self.attachment_limit)
 
     def _put_singleton(self, business: Business, name: str, fields: dict[str, Any]) -> Response:
         data = self.store.update_singleton(business, name, fields)
@@ -357,8 +370,7 @@ class Api:
         assert route.key is not None and route.action is not None
         record = self._record(business, collection.name, route.key)
         if op.media_type == "application/octet-stream":
-            content = _file_content(self.store.materialize(business, record), record.id)
-            return Response(200, [("Content-Type", "application/octet-stream")], content)
+            return attachments.file_response(self.store.materialize(business, record), record.id)
         if request.method == "GET":
             return json_response(op.status, self._project(business, record, op))
         if route.action in _REPLACING_ACTIONS:
@@ -432,13 +444,3 @@ def _links_to(value: Any, key: str) -> bool:
 
 def _copyable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("id", "$path", "created_at", "updated_at")}
-
-
-def _file_content(data: dict[str, Any], key: str) -> bytes:
-    encoded = data.get("file")
-    if isinstance(encoded, str):
-        try:
-            return base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            pass
-    return hashlib.sha256(key.encode("ascii")).digest() * 8

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from ._api import Api, EnvelopeStyle, LinkStyle, PastLastPage
-from ._app import WITHHELD_STATUSES, App, BudgetScope, Endpoints
+from ._app import NOT_OFFERED, WITHHELD_STATUSES, App, BudgetScope, Endpoints, NotOffered, Offered
+from ._availability import offered as spec_offered
 from ._churn import Churn
 from ._clock import Clock, FakeClock
 from ._faults import Faults
@@ -20,6 +21,7 @@ from ._idempotency import FIELD as IDEMPOTENCY_FIELD
 from ._limits import CapUsage, Limits
 from ._oauth import CODE_TTL, OAuthServer
 from ._server import Serving
+from ._setup import Setup
 from ._spec import Spec, load_spec
 from ._stats import Stats
 from ._store import Business, Store, _BusinessLinks
@@ -33,9 +35,10 @@ _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 
 @functools.lru_cache(maxsize=1)
-def _shared() -> tuple[Spec, Values]:
+def _shared() -> tuple[Spec, Values, Setup]:
     spec = load_spec()
-    return spec, Values(spec)
+    values = Values(spec)
+    return spec, values, Setup(spec, values)
 
 
 class SageEmulator:
@@ -76,8 +79,16 @@ class SageEmulator:
     - `end_subscription(business_id)`: that business's API calls answer 401 `AuthorizationFailure`
       "No active subscription. (MSE)" whatever the token (`renew_subscription` undoes it).
     - `withhold(collection, status=404)`: a collection the business's region or plan does not
-      offer (the API answers 404, 403 or 422 for it, or 401 "No active subscription. (MSE)"
-      as for a refused business); `offer(collection)` undoes it.
+      offer (the API answers 404, 403, 422 or 401 for it); `offer(collection)` undoes it.
+    - `not_offered`: what a collection the business's country or edition lacks answers (by
+      the spec's "Endpoint Availability", or `availability(collection, country, edition) ->
+      bool | None` when given; None, where the table is silent, offers it). "auto" (default):
+      an edition gap answers 401 `AuthorizationFailure` "No active subscription. (MSE)", as a
+      C# client of the live API reads an incompatible edition, a country gap 404; 401, 403 or
+      404: always.
+    - `country`, `edition`: the lead business's (`add_business` adds more), "GB" and "plus"
+      by default; a new business holds what Sage gives one there (docs: "Countries and
+      editions").
     - `refuse_consent(error, reason)`: the consent page sends the browser back with `error` and
       `reason` (as Sage's "Email already in use"); `deny_consent = True` is `access_denied`.
     """
@@ -102,14 +113,22 @@ class SageEmulator:
         idempotency: bool = True,
         authorization_code_ttl: float = CODE_TTL,
         blanks: float = 0.005,
+        country: str = "GB",
+        edition: str = "plus",
+        not_offered: NotOffered = "auto",
+        availability: Offered | None = None,
     ) -> None:
-        self.spec, self._values = _shared()
+        if not_offered not in NOT_OFFERED:
+            raise ValueError(f"not_offered must be one of {NOT_OFFERED}, not {not_offered!r}")
+        self.spec, self._values, setup = _shared()
         self.seed_value = seed
         # Any: tests call `fake.clock.advance()` on the default FakeClock, or pass their own.
         self.clock: Any = clock if clock is not None else FakeClock()
         self.stats = Stats()
         self.faults = Faults(seed)
-        self.store = Store(self.spec, self._values, seed, self.clock.now, blanks=blanks)
+        self.store = Store(
+            self.spec, self._values, seed, self.clock.now, blanks=blanks, setup=setup
+        )
         self.oauth = OAuthServer(
             now=self.clock.now,
             stats=self.stats,
@@ -151,6 +170,8 @@ class SageEmulator:
             clock=self.clock,
             latency=latency,
             budget_scope=budget_scope,
+            offered=availability or spec_offered,
+            not_offered=not_offered,
         )
         self._serving: Serving | None = None
         self._hosts = (
@@ -160,7 +181,7 @@ class SageEmulator:
             )
             | _LOCAL_HOSTS
         )
-        self.add_business(business_name)
+        self.add_business(business_name, country=country, edition=edition)
         self.transport: httpx.BaseTransport = EmulatorTransport(
             self.app.handle, lambda: self._hosts
         )
@@ -265,11 +286,17 @@ class SageEmulator:
     ) -> None:
         """The business (default: the lead one) loses its subscription: every API call for it
         answers 401 `AuthorizationFailure` with `message`, whatever the token."""
-        self.app.refused_businesses[self._business(business_id).id] = message
+        business = self._business(business_id)
+        self.app.refused_businesses[business.id] = message
+        for subscription in business.info.get("subscriptions") or []:
+            subscription.update(active=False, status="EXPIRED")
 
     def renew_subscription(self, business_id: str | None = None) -> None:
         """Undo `end_subscription`: the business answers again."""
-        self.app.refused_businesses.pop(self._business(business_id).id, None)
+        business = self._business(business_id)
+        self.app.refused_businesses.pop(business.id, None)
+        for subscription in business.info.get("subscriptions") or []:
+            subscription.update(active=True, status="ACTIVE")
 
     def withhold(self, collection: str, status: int = 404, business_id: str | None = None) -> None:
         """The business (default: the lead one) is not offered `collection` from now on: every
@@ -295,8 +322,12 @@ class SageEmulator:
         with self.store.lock:
             return list(self.store.businesses)
 
-    def add_business(self, name: str) -> str:
-        return self.store.add_business(name)
+    def add_business(self, name: str, country: str = "GB", edition: str = "plus") -> str:
+        """A new business as Sage starts it, answered by `GET /businesses`: `country` an ISO
+        code (GB, IE, CA, US, ES, FR, DE), `edition` "plus", "standard" or "start". It holds
+        the country's chart of accounts, tax rates, bank accounts and reference records
+        (Sage's shared ids: every GB business answers `GB_STANDARD`). Returns its id."""
+        return self.store.add_business(name, country=country, edition=edition)
 
     def seed(
         self, collection: str, count: int, business_id: str | None = None, *, full: bool = True
