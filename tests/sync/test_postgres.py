@@ -123,16 +123,16 @@ def test_many_businesses_into_postgres(postgres_url: str, tmp_path: Path) -> Non
             return list(cursor.fetchall())
 
     fake = SageEmulator(seed=33)
-    ids = add_businesses(fake, 3)
+    ids = add_businesses(fake, 10, profiles=True)  # seven countries, three editions
     dataset = "many"
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
-        for business in ids[:2]:  # in turn
+        for business in ids[:2]:  # two in turn
             sync(sage.with_business(business), postgres_url, collections=COLLECTIONS,
                  dataset=dataset, pipelines_dir=tmp_path)  # fmt: skip
-        for round_ in range(2):  # then all at once, changed between runs
+        in_postgres = lambda sql: query(sql.replace("sage.", f"{dataset}."))  # noqa: E731
+        assert_books_per_business(fake, in_postgres, ids[:2])
+        for round_ in range(2):  # then all ten at once, changed between runs
             change_books(fake, sage, ids, round_)
             sync(sage, postgres_url, collections=COLLECTIONS, dataset=dataset,
                  pipelines_dir=tmp_path, businesses="all")  # fmt: skip
-            assert_books_per_business(
-                fake, lambda sql: query(sql.replace("sage.", f"{dataset}.")), ids
-            )
+            assert_books_per_business(fake, in_postgres, ids)
