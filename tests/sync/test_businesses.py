@@ -229,3 +229,14 @@ def test_what_the_edition_is_not_offered_is_skipped_without_a_request(books: Boo
     asked = {(e.business, e.path) for e in fake.stats.requests if e.method == "GET"}
     assert (ids[1], "/stock_movements") not in asked and (ids[0], "/stock_movements") in asked
     assert (ids[1], "/contacts") in asked  # what the table says it has, or does not know, is asked
+
+
+def test_all_is_every_business_on_every_page_of_the_list(books: Books) -> None:
+    fake = SageEmulator(seed=34)
+    ids = [fake.lead_business_id] + [fake.add_business(f"Client {n}") for n in range(1, 23)]
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        summary = books.sync(sage, collections=["currencies"], businesses="all")
+
+    assert [b.business.id for b in summary.businesses] == ids  # type: ignore[attr-defined]
+    [(count,)] = books.query("SELECT count(DISTINCT business_id) FROM sage.currencies")
+    assert count == len(ids)

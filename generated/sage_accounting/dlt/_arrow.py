@@ -159,6 +159,13 @@ def table_of(
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def concat(tables: Sequence[Any]) -> Any:
+    """One Arrow table of `tables` (a column one lacks is null there)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="default")
+
+
 def empty_table(columns: Mapping[str, str], business: str | None = None) -> Any:
     return table_of([], columns, "", business=business)
 

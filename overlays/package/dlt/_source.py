@@ -31,6 +31,7 @@ from ..errors import (
 )
 from ._arrow import (
     child_columns,
+    concat,
     empty_table,
     lines_of,
     table_of,
@@ -109,7 +110,7 @@ def sage_source(
         businesses = [Business(sage.business_id or str(sage.lead_business().id))]
     carried = watermarks or {}
     _quiet_arrow_hints()
-    readers: list[_Reader] = []
+    readers: dict[str, list[_Reader]] = {table.name: [] for table in chosen}
     for business in businesses:
         client = sage if sage.business_id == business.id else sage.with_business(business.id)
         counts.of(business).client = client
@@ -123,16 +124,62 @@ def sage_source(
                 continue
             reader = _Reader(client, business, table, concurrency, progress, counts, whole)
             reader.carried = carried.get(business.id, {}).get(table.name)
-            readers.append(reader)
+            readers[table.name].append(reader)
             counts.of(business).left += 1
-    several = len(businesses) > 1
 
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
     def sage_accounting() -> list[DltResource]:
-        return [reader.resource(isolate, several) for reader in readers]
+        return [
+            _resource(table, readers[table.name], isolate, whole)
+            for table in chosen
+            if readers[table.name]
+        ]
 
     source: DltSource = sage_accounting()
     return source
+
+
+def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) -> DltResource:
+    """One resource per collection, reading its businesses one after the other, their rows
+    handed to dlt together, BATCH at a time: dlt's cost per resource and per Arrow table
+    (it computes the table's schema for each) is paid per collection, not per business."""
+    whole = whole or not table.changes
+    children = {child.table: child for child in table.children}
+
+    def read() -> Iterator[Any]:
+        marks = dlt.current.source_state().setdefault("watermarks", {})
+        hinted: set[str] = set()
+        held: dict[str, list[Any]] = {}
+
+        def out(name: str) -> Any:
+            data = concat(held.pop(name))
+            if name == table.name:
+                return data
+            if name in hinted:
+                return dlt.mark.with_table_name(data, name)
+            hinted.add(name)  # a line table's hints go with its first rows only
+            hints = dlt.mark.make_hints(
+                table_name=name, write_disposition=MERGE, columns=children[name].hints(whole=whole)
+            )
+            return dlt.mark.with_hints(data, hints, create_table_variant=True)
+
+        for reader in readers:
+            for name, data in reader.read(marks, isolate):
+                held.setdefault(name, []).append(data)
+                if sum(part.num_rows for part in held[name]) >= BATCH:
+                    yield out(name)
+        for name in list(held):
+            yield out(name)
+
+    resource: DltResource = dlt.resource(
+        read,
+        name=table.name,
+        table_name=table.name,
+        write_disposition=MERGE,
+        columns=table.hints(whole=whole),
+        parallelized=True,
+    )
+    return resource
 
 
 def _not_offered(offered: Offered | None, table: Table, business: Business) -> bool:
@@ -167,36 +214,24 @@ class _Reader:
         self.whole = whole or not table.changes
         self.carried: str | None = None
         self.resource_api: Any = getattr(sage, table.name)
-        self._hinted: set[str] = set()
         self._written: set[str] = set()
         self._rows: list[dict[str, Any]] = []
 
-    def resource(self, isolate: bool, several: bool) -> DltResource:
-        def read() -> Iterator[Any]:
-            marks = dlt.current.source_state().setdefault("watermarks", {})
-            outcome: Exception | None = None
-            try:
-                yield from self.run(marks.setdefault(self.business.id, {}))
-            except SubscriptionError as exc:
-                outcome = exc  # refused: this collection, or the business (decided at the end)
-            except SageAccountingError as exc:
-                outcome = exc
-                if not isolate:
-                    raise
-                logger.warning("%s: %s failed: %s", self.business.label, self.table.name, exc)
-            finally:
-                self.tally.done(self.business, self.table.name, outcome)
-
-        name = f"{self.table.name}__{self.business.id}" if several else self.table.name
-        resource: DltResource = dlt.resource(
-            read,
-            name=name,
-            table_name=self.table.name,
-            write_disposition=MERGE,
-            columns=self.table.hints(whole=self.whole),
-            parallelized=True,
-        )
-        return resource
+    def read(self, marks: dict[str, dict[str, str]], isolate: bool) -> Iterator[Any]:
+        """`run`, its outcome noted in the tally: a refusal or (isolated) an error ends only
+        this business's collection."""
+        outcome: Exception | None = None
+        try:
+            yield from self.run(marks.setdefault(self.business.id, {}))
+        except SubscriptionError as exc:
+            outcome = exc  # refused: this collection, or the business (decided at the end)
+        except SageAccountingError as exc:
+            outcome = exc
+            if not isolate:
+                raise
+            logger.warning("%s: %s failed: %s", self.business.label, self.table.name, exc)
+        finally:
+            self.tally.done(self.business, self.table.name, outcome)
 
     def run(self, marks: dict[str, str]) -> Iterator[Any]:
         since = None if self.whole else _moment(marks.get(self.table.name) or self.carried)
@@ -296,18 +331,9 @@ class _Reader:
             if child.table not in self._written:
                 yield self._out(child.table, empty_table(child_columns(child), business))
 
-    def _out(self, name: str, data: Any) -> Any:
+    def _out(self, name: str, data: Any) -> tuple[str, Any]:
         self._written.add(name)
-        if name == self.table.name:
-            return data
-        if name in self._hinted:
-            return dlt.mark.with_table_name(data, name)
-        self._hinted.add(name)
-        child = next(child for child in self.table.children if child.table == name)
-        hints = dlt.mark.make_hints(
-            table_name=name, write_disposition=MERGE, columns=child.hints(whole=self.whole)
-        )
-        return dlt.mark.with_hints(data, hints, create_table_variant=True)
+        return name, data
 
 
 def _moment(text: str | None) -> datetime.datetime | None:
