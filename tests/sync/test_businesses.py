@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sage_accounting import SageAccounting
 from sage_accounting.cli import main
-from sage_accounting.dlt import SyncError
+from sage_accounting.dlt import SyncError, SyncSummary
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_client
 
@@ -24,7 +25,7 @@ from .many import (
 )
 
 
-def _sync(books: Books, sage: SageAccounting, **options: object) -> object:
+def _sync(books: Books, sage: SageAccounting, **options: Any) -> SyncSummary:
     return books.sync(sage, collections=COLLECTIONS, **options)
 
 
@@ -45,7 +46,7 @@ def test_two_businesses_in_turn_then_at_once_keep_their_own_rows(books: Books) -
             change_books(fake, sage, ids, round_)
             summary = _sync(books, sage, businesses="all" if round_ % 2 else ids)
             assert_books_per_business(fake, books.query, ids)
-            assert [b.business.id for b in summary.businesses] == ids  # type: ignore[attr-defined]
+            assert [b.business.id for b in summary.businesses] == ids
 
         change_books(fake, sage, ids, 9)
         _sync(books, sage.with_business(ids[1]))  # one alone again: the other's rows stay
@@ -73,7 +74,7 @@ def test_ten_businesses_in_seven_countries_and_three_editions_at_once_repeatedly
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
         for round_ in range(3):
             summary = _sync(books, sage, businesses="all", parallel=6)
-            assert not summary.failed  # type: ignore[attr-defined]
+            assert not summary.failed
             assert_books_per_business(fake, books.query, ids)
             change_books(fake, sage, ids, round_)
         fake.stats.reset()
@@ -87,7 +88,7 @@ def test_ten_businesses_in_seven_countries_and_three_editions_at_once_repeatedly
         for b in ids
         for name in COLLECTIONS
     )
-    assert summary.requests == 1 + asked  # type: ignore[attr-defined]
+    assert summary.requests == 1 + asked
 
 
 def test_a_refused_business_is_reported_and_the_others_complete(books: Books) -> None:
@@ -97,9 +98,9 @@ def test_a_refused_business_is_reported_and_the_others_complete(books: Books) ->
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
         summary = _sync(books, sage, businesses="all")
 
-    [failed] = summary.failed  # type: ignore[attr-defined]
+    [failed] = summary.failed
     assert failed.business.id == ids[1] and "No active subscription" in str(failed.error)
-    assert f"{ids[1]}): FAILED" in summary.text()  # type: ignore[attr-defined]
+    assert f"{ids[1]}): FAILED" in summary.text()
     assert_books_per_business(fake, books.query, [ids[0], ids[2]])
     assert books.query(f"SELECT count(*) FROM sage.contacts WHERE business_id = '{ids[1]}'") == [
         (0,)
@@ -123,7 +124,7 @@ def test_a_full_refresh_replaces_only_the_businesses_it_reads(books: Books) -> N
         _sync(books, sage, businesses="all")
         change_books(fake, sage, ids, 0)
         summary = _sync(books, sage.with_business(ids[0]), full_refresh=True)
-        assert summary.tables["contacts"].replaced  # type: ignore[attr-defined]
+        assert summary.tables["contacts"].replaced
         # The other business was not read: its rows are as its last sync left them.
         stale = books.query(f"SELECT id FROM sage.contacts WHERE business_id = '{ids[1]}'")
         assert {key for (key,) in stale} != {str(r["id"]) for r in fake.records("contacts", ids[1])}
@@ -202,10 +203,10 @@ def test_a_collection_refused_with_401_keeps_the_business_and_its_rows(books: Bo
         kept = books.query(f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'")
         summary = _sync(books, sage, businesses="all")
 
-    assert not summary.failed  # type: ignore[attr-defined]
-    [business] = [b for b in summary.businesses if b.business.id == ids[1]]  # type: ignore[attr-defined]
+    assert not summary.failed
+    [business] = [b for b in summary.businesses if b.business.id == ids[1]]
     assert "refused by Sage" in business.skipped["stock_movements"]
-    assert "skipped stock_movements: refused by Sage" in summary.text()  # type: ignore[attr-defined]
+    assert "skipped stock_movements: refused by Sage" in summary.text()
     # Its other collections are synced, and the refused one keeps the rows it had.
     assert (
         books.query(f"SELECT id FROM sage.stock_movements WHERE business_id = '{ids[1]}'") == kept
@@ -223,7 +224,7 @@ def test_what_the_edition_is_not_offered_is_skipped_without_a_request(books: Boo
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
         summary = _sync(books, sage, businesses="all")
 
-    [plus, start] = summary.businesses  # type: ignore[attr-defined]
+    [plus, start] = summary.businesses
     assert "stock_movements" not in plus.skipped
     assert start.skipped["stock_movements"].startswith("not offered to start in GB")
     asked = {(e.business, e.path) for e in fake.stats.requests if e.method == "GET"}
@@ -237,6 +238,6 @@ def test_all_is_every_business_on_every_page_of_the_list(books: Books) -> None:
     with make_client(fake, retry_policy=FAST_RETRIES) as sage:
         summary = books.sync(sage, collections=["currencies"], businesses="all")
 
-    assert [b.business.id for b in summary.businesses] == ids  # type: ignore[attr-defined]
+    assert [b.business.id for b in summary.businesses] == ids
     [(count,)] = books.query("SELECT count(DISTINCT business_id) FROM sage.currencies")
     assert count == len(ids)
