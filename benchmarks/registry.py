@@ -5,6 +5,7 @@ from __future__ import annotations
 from .adaptive import ADAPTIVE
 from .attachments import ATTACHMENTS
 from .books import BOOKS
+from .businesses import BUSINESSES_BENCH
 from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
@@ -20,6 +21,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     DECODE,
     EXTRACT,
     SYNC,
+    BUSINESSES_BENCH,
     LIMITS,
     ADAPTIVE,
     FLEET,

@@ -32,28 +32,33 @@ PAGE = 200
 SHARES = {"contacts": 0.8, "sales_invoices": 0.2}  # invoices carry line items
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def emulator_client(fake: Any) -> Any:
+    """A client of the (served) emulator with a token it issued."""
+    from sage_accounting import SageAccounting, Token
+
+    return SageAccounting(
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        token=Token.from_response(fake.issue_token(), now=fake.clock.now()),
+        base_url=fake.api_base_url,
+        token_url=fake.token_url,
+    )
 
 
 def _run(context: Context) -> list[Result]:
     context.ours_parent()
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    from sage_accounting import SageAccounting, Token
     from sage_accounting.dlt import sync
     from sage_accounting.testing import SageEmulator
 
     counts = {name: int(RECORDS * share) for name, share in SHARES.items()}
     collections = list(counts)
 
-    def client(fake: SageEmulator) -> SageAccounting:
-        return SageAccounting(
-            client_id=fake.client_id,
-            client_secret=fake.client_secret,
-            token=Token.from_response(fake.issue_token(), now=fake.clock.now()),
-            base_url=fake.api_base_url,
-            token_url=fake.token_url,
-        )
+    client = emulator_client
 
     def emulator() -> SageEmulator:
         fake = SageEmulator(seed=21, latency=LATENCY)
@@ -111,13 +116,13 @@ def _run(context: Context) -> list[Result]:
                 f"round {round_ + 1}: initial {RECORDS / first.seconds:,.0f} rows/s, "
                 f"incremental {requests} list requests (budget {budget})"
             )
-            context.log(f"  {notes[-1]}; peak RSS {_peak_rss_mb():.0f} MB")
+            context.log(f"  {notes[-1]}; peak RSS {peak_rss_mb():.0f} MB")
         context.discard(folder)
     seeded = ", ".join(f"{count} {name}" for name, count in counts.items())
     method = (
         f"median of {REPEAT} runs; {RECORDS} records ({seeded}), "
         f"{LATENCY * 1000:.0f} ms per answer, served over HTTP in process, into a DuckDB file; "
-        f"{'; '.join(notes)}; peak RSS {_peak_rss_mb():.0f} MB (process, emulator included)"
+        f"{'; '.join(notes)}; peak RSS {peak_rss_mb():.0f} MB (process, emulator included)"
     )
     return [
         Result(

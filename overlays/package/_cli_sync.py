@@ -35,7 +35,20 @@ def add_sync_command(commands: Any, token_file: Path, secret_env: str) -> None:
     sync.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     sync.add_argument("--pipelines-dir", type=Path, help=argparse.SUPPRESS)
     _connection(sync, token_file, secret_env)
-    sync.add_argument("--business", dest="business_id", help="the business id (X-Business)")
+    sync.add_argument(
+        "--business",
+        dest="business_id",
+        help="the business id (X-Business); 'all': every business the login reaches; or "
+        "comma-separated ids (exit status 1 if any of them fails, the others are synced)",
+    )
+    sync.add_argument(
+        "--parallel", type=int, default=4, help="collections read at once (of any business)"
+    )
+    sync.add_argument(
+        "--adopt",
+        metavar="BUSINESS_ID",
+        help="the business whose rows a dataset of an earlier release holds, when it cannot tell",
+    )
 
 
 def run_sync_command(args: argparse.Namespace) -> int:
@@ -56,6 +69,9 @@ def run_sync_command(args: argparse.Namespace) -> int:
     if collections is not None and not all(collections):
         print(f"error: --collections {args.collections!r} has an empty name", file=sys.stderr)
         return 2
+    businesses = _businesses(args.business_id)
+    if businesses is not None:
+        args.business_id = None  # each business gets its own X-Business
     try:
         client = connected(args)
         if client is None:
@@ -65,14 +81,26 @@ def run_sync_command(args: argparse.Namespace) -> int:
                 sage,
                 args.to,
                 collections=collections,
+                businesses=businesses,
                 full_refresh=args.full_refresh,
                 dataset=args.dataset,
                 pipelines_dir=args.pipelines_dir,
                 concurrency=args.concurrency,
+                parallel=args.parallel,
                 progress=not args.no_progress,
+                adopt=args.adopt,
             )
     except (SageAccountingError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summary.text(), file=sys.stderr)
-    return 0
+    return 1 if summary.failed else 0
+
+
+def _businesses(value: str | None) -> str | list[str] | None:
+    """`--business all` or `a,b`: several businesses (None: the one business, or the lead)."""
+    if value is None or (value != "all" and "," not in value):
+        return None
+    if value == "all":
+        return "all"
+    return [key.strip() for key in value.split(",") if key.strip()]

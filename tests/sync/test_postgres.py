@@ -107,3 +107,32 @@ def test_the_same_sync_into_postgres(
     assert rows == server_invoices(fake)
     assert isinstance(total, Decimal) and total == sum(t for _, _, t in server_invoices(fake))
     assert lines_left == 0
+
+
+def test_many_businesses_into_postgres(postgres_url: str, tmp_path: Path) -> None:
+    from tests.clients import make_client
+
+    from .conftest import FAST_RETRIES
+    from .many import COLLECTIONS, add_businesses, assert_books_per_business, change_books
+
+    psycopg2 = _driver()
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg2.connect(postgres_url) as con, con.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+
+    fake = SageEmulator(seed=33)
+    ids = add_businesses(fake, 10, profiles=True)  # seven countries, three editions
+    dataset = "many"
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        for business in ids[:2]:  # two in turn
+            sync(sage.with_business(business), postgres_url, collections=COLLECTIONS,
+                 dataset=dataset, pipelines_dir=tmp_path)  # fmt: skip
+        in_postgres = lambda sql: query(sql.replace("sage.", f"{dataset}."))  # noqa: E731
+        assert_books_per_business(fake, in_postgres, ids[:2])
+        for round_ in range(2):  # then all ten at once, changed between runs
+            change_books(fake, sage, ids, round_)
+            sync(sage, postgres_url, collections=COLLECTIONS, dataset=dataset,
+                 pipelines_dir=tmp_path, businesses="all")  # fmt: skip
+            assert_books_per_business(fake, in_postgres, ids)

@@ -57,7 +57,8 @@ def test_the_next_sync_fetches_only_the_changes_and_applies_deletions(
     assert counts["contacts"].deleted == 1 and counts["sales_invoices"].deleted == 1
     # One page of changes and one of deletions per collection: nothing else was read.
     assert list_requests(fake, "contacts") == 2 and list_requests(fake, "sales_invoices") == 2
-    assert summary.requests == 4
+    # And GET /businesses/lead: the client names no business, and rows carry the lead's id.
+    assert summary.requests == 5
     assert_same_books(fake, books)
     assert books.query(f"SELECT count(*) FROM sage.sales_invoices__invoice_lines "
                        f"WHERE parent_id = '{invoices[5]}'") == [(0,)]  # fmt: skip
@@ -148,8 +149,8 @@ def test_watermarks_are_dlt_state_on_the_server_clock(
         pipeline_name=next(p.name for p in books.pipelines.iterdir()),
         pipelines_dir=str(books.pipelines),
     )
-    state = pipeline.state["sources"]["sage_accounting"]["resources"]["contacts"]
-    watermark = datetime.datetime.fromisoformat(state["watermarks"]["lead"])
+    marks = pipeline.state["sources"]["sage_accounting"]["watermarks"]
+    watermark = datetime.datetime.fromisoformat(marks[fake.lead_business_id]["contacts"])
     server_now = datetime.datetime.fromtimestamp(fake.clock.now(), datetime.timezone.utc)
     assert server_now - datetime.timedelta(seconds=30) < watermark <= server_now
 

@@ -22,6 +22,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from ._table import (
+    BUSINESS_ID,
     DECIMAL_PRECISION,
     DECIMAL_SCALE,
     DELETED,
@@ -130,14 +131,23 @@ def _slow(value: Any, kind: str, where: str) -> Any:
 
 
 def table_of(
-    rows: Sequence[Row], columns: Mapping[str, str], label: str, skip: Iterable[str] = ()
+    rows: Sequence[Row],
+    columns: Mapping[str, str],
+    label: str,
+    skip: Iterable[str] = (),
+    *,
+    business: str | None = None,
 ) -> Any:
-    """The rows as one Arrow table: every declared column (nulls where absent), then the fields
-    the spec does not declare (as text: they may change shape from page to page)."""
-    skipped = set(skip)
+    """The rows as one Arrow table: `business_id` (when given), every declared column (nulls
+    where absent), then the fields the spec does not declare (as text: they may change shape
+    from page to page)."""
+    skipped = {*skip, BUSINESS_ID}
     extra = {key for row in rows for key in row if key not in columns and key not in skipped}
     names: list[str] = []
     arrays: list[Any] = []
+    if business is not None:
+        names.append(BUSINESS_ID)
+        arrays.append(pa.array([business] * len(rows), pa.string()))
     for name, kind in [*columns.items(), *((key, "text") for key in sorted(extra))]:
         values = [row.get(name) for row in rows]
         if kind == "ref":
@@ -149,30 +159,56 @@ def table_of(
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def empty_table(columns: Mapping[str, str]) -> Any:
-    return table_of([], columns, "")
+def concat(tables: Sequence[Any]) -> Any:
+    """One Arrow table of `tables` (a column one lacks is null there)."""
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="default")
 
 
-def tombstones(ids: Iterable[str]) -> Any:
-    """Rows that remove the records of these ids (dlt's hard delete)."""
+def empty_table(columns: Mapping[str, str], business: str | None = None) -> Any:
+    return table_of([], columns, "", business=business)
+
+
+def tombstones(business: str, ids: Iterable[str]) -> Any:
+    """Rows that remove the business's records of these ids (dlt's hard delete)."""
     keys = list(ids)
     return pa.table(
-        {"id": pa.array(keys, pa.string()), DELETED: pa.array([True] * len(keys), pa.bool_())}
+        {
+            BUSINESS_ID: pa.array([business] * len(keys), pa.string()),
+            "id": pa.array(keys, pa.string()),
+            DELETED: pa.array([True] * len(keys), pa.bool_()),
+        }
     )
 
 
-def child_columns(child: Child, *, merged: bool) -> dict[str, str]:
-    columns = {PARENT_ID: "text", LINE_NUMBER: "bigint", **child.columns}
-    if merged:
-        columns[DELETED] = "bool"
-    return columns
+def whole_marker(business: str, *, keyed: bool = True, lines: bool = False) -> Any:
+    """One hard-delete row of the business: merged on business_id, it removes the business's
+    rows even when the collection now has none (and is itself not inserted)."""
+    columns: dict[str, Any] = {BUSINESS_ID: pa.array([business], pa.string())}
+    if lines:
+        columns[PARENT_ID] = pa.array([""], pa.string())
+        columns[LINE_NUMBER] = pa.array([0], pa.int64())
+    elif keyed:
+        columns["id"] = pa.array([""], pa.string())
+    columns[DELETED] = pa.array([True], pa.bool_())
+    return pa.table(columns)
+
+
+def child_columns(child: Child) -> dict[str, str]:
+    return {PARENT_ID: "text", LINE_NUMBER: "bigint", **child.columns, DELETED: "bool"}
 
 
 def lines_of(
-    child: Child, parents: Sequence[Row], *, merged: bool, deleted: Iterable[str] = ()
+    child: Child,
+    parents: Sequence[Row],
+    *,
+    merged: bool,
+    deleted: Iterable[str] = (),
+    business: str | None = None,
 ) -> Any:
-    """The lines of `parents`, keyed by (parent_id, line_number). Merged, a parent without
-    lines (or deleted) gets one hard-delete row, so the lines it had before go."""
+    """The lines of `parents`, keyed by (business_id, parent_id, line_number). Merged, a
+    parent without lines (or deleted) gets one hard-delete row, so the lines it had before go."""
     rows: list[Row] = []
     for parent in parents:
         lines = parent.get(child.field) or []
@@ -188,4 +224,4 @@ def lines_of(
             rows.append({PARENT_ID: key, LINE_NUMBER: 0, DELETED: True})
     if merged:
         rows.extend({PARENT_ID: key, LINE_NUMBER: 0, DELETED: True} for key in deleted)
-    return table_of(rows, child_columns(child, merged=merged), child.table)
+    return table_of(rows, child_columns(child), child.table, business=business)

@@ -11,6 +11,7 @@ from dlt.common.schema.typing import TColumnSchema
 from ..errors import SageAccountingError
 
 DELETED = "_sage_deleted"  # hard-delete flag: a row carrying it removes the row of its key
+BUSINESS_ID = "business_id"  # the business a row was read for: first column of every key
 PARENT_ID = "parent_id"
 LINE_NUMBER = "line_number"
 DECIMAL_PRECISION, DECIMAL_SCALE = 38, 9
@@ -51,6 +52,15 @@ def _hard_delete() -> TColumnSchema:
     return TColumnSchema(name=DELETED, data_type="bool", nullable=True, hard_delete=True)
 
 
+def _key(name: str, kind: str, *, merge: bool) -> TColumnSchema:
+    """A not-null key column; `merge_key` is always stated, so a run that changes it (a full
+    refresh) is undone by the next."""
+    hint = column_hint(name, kind, nullable=False)
+    hint["primary_key"] = True
+    hint["merge_key"] = merge
+    return hint
+
+
 @dataclass(frozen=True)
 class Child:
     """The lines of a record (`invoice_lines`, ...): rows of `table`, one per line."""
@@ -59,22 +69,25 @@ class Child:
     table: str
     columns: Mapping[str, str]
 
-    def hints(self, *, merged: bool) -> dict[str, TColumnSchema]:
+    def hints(self, *, whole: bool) -> dict[str, TColumnSchema]:
+        """Keyed (business_id, parent_id, line_number). Read whole, a business's lines replace
+        all its lines (merge key business_id); else a record's replace its own (+ parent_id)."""
         hints = {
-            PARENT_ID: column_hint(PARENT_ID, "text", nullable=False),
-            LINE_NUMBER: column_hint(LINE_NUMBER, "bigint", nullable=False),
+            BUSINESS_ID: _key(BUSINESS_ID, "text", merge=True),
+            PARENT_ID: _key(PARENT_ID, "text", merge=not whole),
+            LINE_NUMBER: _key(LINE_NUMBER, "bigint", merge=False),
             **column_hints(self.columns),
         }
         # A line's own id stays nullable: a hard-delete row has none (explicit, or dlt would
         # carry over the parent table's not-null id).
-        if merged:
-            hints[DELETED] = _hard_delete()
+        hints[DELETED] = _hard_delete()
         return hints
 
 
 @dataclass(frozen=True)
 class Table:
-    """One collection: merged on `id` when it tracks changes, else replaced on every sync."""
+    """One collection: merged on (business_id, id) when it tracks changes, else its business's
+    rows are replaced on every sync (merged on business_id, other businesses' rows stay)."""
 
     name: str
     keyed: bool
@@ -88,11 +101,15 @@ class Table:
     def merged(self) -> bool:
         return self.changes
 
-    def hints(self) -> dict[str, TColumnSchema]:
-        hints = column_hints(self.columns)
+    def hints(self, *, whole: bool) -> dict[str, TColumnSchema]:
+        """`whole`: this run reads the business's records whole and replaces its rows."""
+        hints = {BUSINESS_ID: _key(BUSINESS_ID, "text", merge=whole), **column_hints(self.columns)}
         if self.keyed:
-            hints["id"] = column_hint("id", "text", nullable=False)
-            hints["id"]["primary_key"] = True
-        if self.merged:
-            hints[DELETED] = _hard_delete()
+            hints["id"] = _key("id", "text", merge=False)
+        else:  # exchange rates have no id: a business's rows are only ever replaced whole
+            hints[BUSINESS_ID]["primary_key"] = False
+        hints[DELETED] = _hard_delete()
         return hints
+
+    def key(self) -> list[str]:
+        return [BUSINESS_ID, "id"] if self.keyed else []

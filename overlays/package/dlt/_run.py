@@ -1,9 +1,12 @@
-"""`sync(client, "duckdb:///books.duckdb")`: one dlt pipeline run of `sage_source`, summed up.
+"""`sync(client, "duckdb:///books.duckdb")`: one dlt pipeline run of `sage_source` for one
+business or many, summed up per business.
 
-The pipeline keeps dlt's state with the destination; its local working folder is named after
-the destination, the dataset and the business, so a new destination never inherits another's
-watermarks. A run that was interrupted is resumed by the next: dlt loads a package that was
-extracted but not loaded before it extracts anything new, and a package that was not fully
+One pipeline per destination and dataset holds every business's watermarks (dlt's source
+state, keyed by business) and keeps them with the destination; its local working folder is
+named after the destination and the dataset, so a new destination never inherits another's
+watermarks. All businesses of a run go in one load package: dlt's cost per run is paid once,
+not per business. A run that was interrupted is resumed by the next: dlt loads a package that
+was extracted but not loaded before it extracts anything new, and a package that was not fully
 extracted is dropped with the state it carried.
 """
 
@@ -11,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +27,17 @@ import httpx
 
 import dlt
 from dlt.common.destination import Destination
+from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from .. import availability
 from ..errors import SageAccountingError
-from ._source import SOURCE_NAME, TableCount, Tally, sage_source
+from ._businesses import chosen_businesses
+from ._source import SOURCE_NAME, sage_source
+from ._summary import BusinessSummary, SyncSummary
 from ._table import SyncError
+from ._tally import BusinessTally, Tally
+from ._upgrade import upgrade_dataset
 
 if TYPE_CHECKING:
     from .. import SageAccounting
@@ -67,119 +77,140 @@ def _redacted(target: str) -> str:
     return target.replace(f":{parts.password}@", ":***@", 1)
 
 
-@dataclass
-class SyncSummary:
-    """What one sync did: per table, requests, time."""
-
-    tables: dict[str, TableCount]
-    requests: int
-    retries: int
-    seconds: float
-    destination: str
-    dataset: str
-    load_ids: list[str] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return sum(c.added + c.updated + c.deleted for c in self.tables.values())
-
-    @property
-    def skipped(self) -> dict[str, str]:
-        return {name: c.skipped for name, c in self.tables.items() if c.skipped}
-
-    def text(self) -> str:
-        changed = {
-            name: count
-            for name, count in self.tables.items()
-            if not count.replaced and (count.added or count.updated or count.deleted or count.lines)
-        }
-        replaced = [count for count in self.tables.values() if count.replaced]
-        width = max([len("table"), *map(len, changed)])
-        lines = [f"{'table':<{width}}  {'added':>8}  {'updated':>8}  {'deleted':>8}  {'lines':>8}"]
-        for name, c in changed.items():
-            lines.append(
-                f"{name:<{width}}  {c.added:>8}  {c.updated:>8}  {c.deleted:>8}  {c.lines:>8}"
-            )
-        if not changed:
-            lines.append("(no changes)")
-        if replaced:
-            rows = sum(count.added + count.lines for count in replaced)
-            lines.append(
-                f"reloaded whole (no change tracking): {len(replaced)} table(s), {rows} rows"
-            )
-        for name, reason in self.skipped.items():
-            lines.append(f"skipped {name}: {reason}")
-        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
-        lines.append(
-            f"{len(self.tables) - len(self.skipped)} collection(s) synced into {self.destination} "
-            f"(dataset {self.dataset}): {self.requests} request(s), {self.retries} retried, "
-            f"{self.seconds:.1f} s, {rate:,.0f} rows/s"
-        )
-        return "\n".join(lines)
-
-
 def sync(
     sage: SageAccounting,
     destination: str | Destination[Any, Any] = DEFAULT_DESTINATION,
     *,
     collections: Sequence[str] | None = None,
+    businesses: str | Sequence[str] | None = None,
     full_refresh: bool = False,
     dataset: str = DEFAULT_DATASET,
     pipeline_name: str | None = None,
     pipelines_dir: str | Path | None = None,
     concurrency: int = 8,
+    parallel: int = 4,
     progress: bool = False,
+    adopt: str | None = None,
 ) -> SyncSummary:
-    """Copy `sage`'s business into `destination`: everything the first time, then changes.
+    """Copy businesses' books into `destination`: everything the first time, then changes.
 
     Args:
         destination: `duckdb:///books.duckdb` (a file here), `postgresql://...`, the name of
             a dlt destination configured the dlt way, or a dlt `Destination`.
         collections: resource names to sync (None: every collection the API can list).
-        full_refresh: drop the tables and watermarks of these collections and load anew.
+        businesses: None: the client's business; `"all"`: every business the login reaches
+            (GET /businesses); or a list of business ids. Then a business that fails (Sage
+            refuses it, an error) is reported in the summary and the others are synced.
+        full_refresh: read these collections whole and replace each business's rows.
         dataset: the schema the tables go to.
-        pipeline_name, pipelines_dir: dlt's; by default a name derived from the destination,
-            the dataset and the business, in dlt's default folder.
+        pipeline_name, pipelines_dir: dlt's; by default a name derived from the destination
+            and the dataset, in dlt's default folder.
         concurrency: pages fetched at once within a collection.
-        progress: a bar per collection on stderr.
+        parallel: collections (of any business) read at once.
+        progress: a bar per collection on stderr (one business), else a line per business.
+        adopt: the business the rows of a dataset an earlier release wrote belong to, when
+            that dataset does not say (see the guide).
     """
+    if parallel < 1:
+        raise SyncError(f"parallel must be at least 1, not {parallel}")
     target, key = destination_of(destination)
-    business = sage.business_id or "lead"
-    if pipeline_name is None:
-        digest = hashlib.sha256(f"{key}|{dataset}|{business}".encode()).hexdigest()[:12]
-        pipeline_name = f"{SOURCE_NAME}_{digest}"
-    pipeline = dlt.pipeline(
-        pipeline_name=pipeline_name,
-        # dlt's own default is None (its folder), though its annotation says str.
-        pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
-        destination=target,
-        dataset_name=dataset,
-    )
-    tally = Tally()
-    source = sage_source(sage, collections, concurrency=concurrency, progress=progress, tally=tally)
     started = time.perf_counter()
     retries_before = sage.retry_stats.retries
-    with _counting(sage.http_client) as requests:
-        try:
-            info = (
-                pipeline.run(source, refresh="drop_resources")
-                if full_refresh
-                else pipeline.run(source)
-            )
-        except PipelineStepFailed as exc:
-            cause = _client_error(exc)
-            if cause is not None:
-                raise cause from exc  # the client's own typed error, as a call raises it
-            raise SyncError(f"the sync failed at dlt's {exc.step} step: {exc.exception}") from exc
+    with _counting(sage.http_client) as overhead:
+        chosen = chosen_businesses(sage, businesses)
+        if pipeline_name is None:
+            digest = hashlib.sha256(f"{key}|{dataset}".encode()).hexdigest()[:12]
+            pipeline_name = f"{SOURCE_NAME}_{digest}"
+        pipeline = dlt.pipeline(
+            pipeline_name=pipeline_name,
+            # dlt's own default is None (its folder), though its annotation says str.
+            pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
+            destination=target,
+            dataset_name=dataset,
+        )
+        several = businesses is not None
+        tally = Tally(on_done=_printer(len(chosen)) if progress and several else None)
+        with _step("restore"):
+            pipeline.sync_destination()
+            carried = upgrade_dataset(pipeline, key, dataset, chosen, adopt)
+        source = sage_source(
+            sage,
+            collections,
+            businesses=chosen,
+            concurrency=concurrency,
+            progress=progress and not several,
+            tally=tally,
+            whole=full_refresh,
+            isolate=several,
+            offered=availability.offered,
+            watermarks=carried,
+        )
+        clients = {b.id: tally.of(b).client for b in chosen}
+        with ExitStack() as stack:
+            counts = {
+                key: stack.enter_context(_counting(client.http_client))
+                for key, client in clients.items()
+                if client is not sage
+            }
+            load_ids = _run(pipeline, source, tally, parallel, raise_refusal=not several)
+    summaries = [BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen]
     return SyncSummary(
-        tables=tally.tables,
-        requests=requests[0],
+        businesses=summaries,
+        requests=overhead[0] + sum(count[0] for count in counts.values()),
         retries=sage.retry_stats.retries - retries_before,
         seconds=time.perf_counter() - started,
         destination=_redacted(destination) if isinstance(destination, str) else key,
         dataset=dataset,
-        load_ids=list(info.loads_ids),
+        load_ids=load_ids,
     )
+
+
+def _run(
+    pipeline: dlt.Pipeline, source: DltSource, tally: Tally, parallel: int, raise_refusal: bool
+) -> list[str]:
+    """dlt's run, in its steps: what an interrupted run left is loaded first (as `run()`
+    does), then the source is extracted with `parallel` workers, normalised and loaded."""
+    load_ids: list[str] = []
+    with _step("load"):
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+        if pipeline.list_normalized_load_packages():
+            load_ids += pipeline.load().loads_ids
+        pipeline.extract(source, workers=parallel)
+    if raise_refusal:
+        for business in tally.businesses.values():
+            if business.failed is not None:
+                raise business.failed  # the client's own error, as a call raises it
+    with _step("load"):
+        pipeline.normalize()
+        load_ids += pipeline.load().loads_ids
+    return load_ids
+
+
+@contextmanager
+def _step(name: str) -> Iterator[None]:
+    """A dlt step's failure as the client's own typed error, or a `SyncError`."""
+    try:
+        yield
+    except PipelineStepFailed as exc:
+        cause = _client_error(exc)
+        if cause is not None:
+            raise cause from exc  # the client's own typed error, as a call raises it
+        raise SyncError(f"the sync failed at dlt's {exc.step} step: {exc.exception}") from exc
+
+
+def _printer(total: int) -> Any:
+    """One line on stderr per business, as each is read to the end."""
+    done = [0]
+    lock = threading.Lock()
+
+    def report(tally: BusinessTally) -> None:
+        with lock:
+            done[0] += 1
+            summary = BusinessSummary.of(tally, 0)
+            print(f"[{done[0]}/{total}] {summary.line().rsplit(', ', 1)[0]}", file=sys.stderr)
+
+    return report
 
 
 def _client_error(exc: BaseException) -> SageAccountingError | None:

@@ -1,31 +1,47 @@
-"""`sage_source(client)`: a dlt source with one resource per collection the API can list.
+"""`sage_source(client)`: a dlt source with one resource per collection (and business) read.
 
-A collection that tracks changes is merged on `id`: the first run reads everything, later
-runs what changed since the watermark kept in dlt's resource state (per business). The
-watermark is the server's (see `changes()`), not the largest `updated_at` seen, which would
-skip records changed on an early page while a later one was read; dlt keeps it with the load
-package, so it reaches the destination together with the rows behind it, never before.
-Deletions (`deleted_since`) are hard deletes. A collection without change tracking is
-replaced whole on every run.
+A collection that tracks changes is merged on (business_id, id): the first run reads
+everything, later runs what changed since the watermark kept in dlt's source state, per
+business. The watermark is the server's (see `changes()`), not the largest `updated_at` seen,
+which would skip records changed on an early page while a later one was read; dlt keeps it
+with the load package, so it reaches the destination together with the rows behind it, never
+before. Deletions (`deleted_since`) are hard deletes. A collection without change tracking (or
+any, on a full refresh) is read whole and replaces its business's rows only: its rows and one
+hard-delete marker row are merged on business_id. A whole read is handed to dlt only once it
+is complete, so a read that fails part-way replaces nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import dlt
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
-from ..errors import NotFoundError, PermissionDeniedError, UnprocessableEntityError
-from ._arrow import child_columns, empty_table, lines_of, table_of, tombstones, wire_moment
+from ..errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    SageAccountingError,
+    SubscriptionError,
+    UnprocessableEntityError,
+)
+from ._arrow import (
+    child_columns,
+    concat,
+    empty_table,
+    lines_of,
+    table_of,
+    tombstones,
+    whole_marker,
+    wire_moment,
+)
 from ._table import SyncError, Table
 from ._tables import TABLES
+from ._tally import Business, Tally
 
 if TYPE_CHECKING:
     from .. import SageAccounting
@@ -35,30 +51,10 @@ logger = logging.getLogger("sage_accounting")
 NOT_OFFERED = (NotFoundError, PermissionDeniedError, UnprocessableEntityError)
 SOURCE_NAME = "sage_accounting"
 BATCH = 2000  # rows per Arrow table handed to dlt
-
-
-@dataclass
-class TableCount:
-    """What one sync did to one table (and its line tables)."""
-
-    added: int = 0  # records created since the last sync (all of them, the first time)
-    updated: int = 0  # records changed since the last sync, created before it
-    deleted: int = 0  # deletions reported since the last sync
-    lines: int = 0  # rows written to its line tables
-    replaced: bool = False  # no change tracking: reloaded whole (`added` is all its records)
-    skipped: str | None = None  # why the collection was left out
-
-
-@dataclass
-class Tally:
-    """Counts of one run, by table name."""
-
-    tables: dict[str, TableCount] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def of(self, name: str) -> TableCount:
-        with self._lock:
-            return self.tables.setdefault(name, TableCount())
+MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
+# Whether a business's country and edition offer a collection (None: the table does not say).
+Offered = Callable[[str, str, str], "bool | None"]
+__all__ = ["SOURCE_NAME", "Business", "Offered", "Tally", "sage_source", "tables_named"]
 
 
 def tables_named(collections: Sequence[str] | None) -> list[Table]:
@@ -80,85 +76,170 @@ def sage_source(
     sage: SageAccounting,
     collections: Sequence[str] | None = None,
     *,
+    businesses: Sequence[Business] | None = None,
     concurrency: int = 8,
     progress: bool = False,
     tally: Tally | None = None,
+    whole: bool = False,
+    isolate: bool = False,
+    offered: Offered | None = None,
+    watermarks: Mapping[str, Mapping[str, str]] | None = None,
 ) -> DltSource:
-    """The dlt source of `sage`'s business: `pipeline.run(sage_source(sage))`.
+    """The dlt source of `sage`'s business (or of `businesses`): `pipeline.run(sage_source(sage))`.
 
     Args:
         sage: the client; its limits, retries and token store serve every request.
         collections: resource names (`contacts`, `sales_invoices`, ...); None: all.
+        businesses: the businesses to read, each through `sage.with_business(id)`; None: the
+            client's own business (the lead business, asked for once, when it names none).
         concurrency: pages fetched at once within a collection.
         progress: a progress bar per collection on stderr (tqdm's when installed).
         tally: counts of what the run did, filled in as it runs.
+        whole: read every collection whole and replace each business's rows (a full refresh).
+        isolate: a business's failure is noted in `tally`, not raised: the others go on.
+        offered: `offered(collection, country, edition)`; a collection it says a business is
+            not offered is skipped without a request (None answers: asked).
+        watermarks: business id -> collection -> ISO watermark, used where the source state
+            has none (carried over from a dataset an earlier release wrote).
     """
     if concurrency < 1:
         raise SyncError(f"concurrency must be at least 1, not {concurrency}")
     chosen = tables_named(collections)
     counts = tally if tally is not None else Tally()
+    if businesses is None:
+        businesses = [Business(sage.business_id or str(sage.lead_business().id))]
+    carried = watermarks or {}
     _quiet_arrow_hints()
+    readers: dict[str, list[_Reader]] = {table.name: [] for table in chosen}
+    for business in businesses:
+        client = sage if sage.business_id == business.id else sage.with_business(business.id)
+        counts.of(business).client = client
+        for table in chosen:
+            if _not_offered(offered, table, business):
+                counts.count(
+                    business, table.name
+                ).skipped = (
+                    f"not offered to {business.edition} in {business.country} (no request made)"
+                )
+                continue
+            reader = _Reader(client, business, table, concurrency, progress, counts, whole)
+            reader.carried = carried.get(business.id, {}).get(table.name)
+            readers[table.name].append(reader)
+            counts.of(business).left += 1
 
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
     def sage_accounting() -> list[DltResource]:
-        return [_resource(sage, table, concurrency, progress, counts) for table in chosen]
+        return [
+            _resource(table, readers[table.name], isolate, whole)
+            for table in chosen
+            if readers[table.name]
+        ]
 
     source: DltSource = sage_accounting()
     return source
 
 
-def _resource(
-    sage: SageAccounting, table: Table, concurrency: int, progress: bool, tally: Tally
-) -> DltResource:
-    disposition: Any = (
-        {"disposition": "merge", "strategy": "delete-insert"} if table.merged else "replace"
-    )
+def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) -> DltResource:
+    """One resource per collection, reading its businesses one after the other, their rows
+    handed to dlt together, BATCH at a time: dlt's cost per resource and per Arrow table
+    (it computes the table's schema for each) is paid per collection, not per business."""
+    whole = whole or not table.changes
+    children = {child.table: child for child in table.children}
 
     def read() -> Iterator[Any]:
-        reader = _Reader(sage, table, concurrency, progress, tally.of(table.name))
-        yield from reader.run(dlt.current.resource_state())
+        marks = dlt.current.source_state().setdefault("watermarks", {})
+        hinted: set[str] = set()
+        held: dict[str, list[Any]] = {}
+
+        def out(name: str) -> Any:
+            data = concat(held.pop(name))
+            if name == table.name:
+                return data
+            if name in hinted:
+                return dlt.mark.with_table_name(data, name)
+            hinted.add(name)  # a line table's hints go with its first rows only
+            hints = dlt.mark.make_hints(
+                table_name=name, write_disposition=MERGE, columns=children[name].hints(whole=whole)
+            )
+            return dlt.mark.with_hints(data, hints, create_table_variant=True)
+
+        for reader in readers:
+            for name, data in reader.read(marks, isolate):
+                held.setdefault(name, []).append(data)
+                if sum(part.num_rows for part in held[name]) >= BATCH:
+                    yield out(name)
+        for name in list(held):
+            yield out(name)
 
     resource: DltResource = dlt.resource(
         read,
         name=table.name,
         table_name=table.name,
-        write_disposition=disposition,
-        primary_key="id" if table.keyed else (),
-        columns=table.hints(),
+        write_disposition=MERGE,
+        columns=table.hints(whole=whole),
+        parallelized=True,
     )
     return resource
 
 
+def _not_offered(offered: Offered | None, table: Table, business: Business) -> bool:
+    if offered is None or business.country is None or business.edition is None:
+        return False
+    try:
+        return offered(table.name, business.country, business.edition) is False
+    except ValueError:  # a country or edition the table does not know: ask Sage
+        return False
+
+
 class _Reader:
-    """One collection's records (and their lines) as Arrow tables for dlt."""
+    """One business's collection (and its lines) as Arrow tables for dlt."""
 
     def __init__(
         self,
         sage: SageAccounting,
+        business: Business,
         table: Table,
         concurrency: int,
         progress: bool,
-        count: TableCount,
+        tally: Tally,
+        whole: bool,
     ) -> None:
         self.sage = sage
+        self.business = business
         self.table = table
         self.concurrency = concurrency
         self.progress = progress
-        self.count = count
-        self.resource: Any = getattr(sage, table.name)
-        self._hinted: set[str] = set()
+        self.tally = tally
+        self.count = tally.count(business, table.name)
+        self.whole = whole or not table.changes
+        self.carried: str | None = None
+        self.resource_api: Any = getattr(sage, table.name)
         self._written: set[str] = set()
         self._rows: list[dict[str, Any]] = []
 
-    def run(self, state: dict[str, Any]) -> Iterator[Any]:
-        marks: dict[str, str] = state.setdefault("watermarks", {})
-        business = self.sage.business_id or "lead"
-        since = _moment(marks.get(business))
+    def read(self, marks: dict[str, dict[str, str]], isolate: bool) -> Iterator[Any]:
+        """`run`, its outcome noted in the tally: a refusal or (isolated) an error ends only
+        this business's collection."""
+        outcome: Exception | None = None
         try:
-            if self.table.changes:
-                yield from self._changes(since, marks, business)
+            yield from self.run(marks.setdefault(self.business.id, {}))
+        except SubscriptionError as exc:
+            outcome = exc  # refused: this collection, or the business (decided at the end)
+        except SageAccountingError as exc:
+            outcome = exc
+            if not isolate:
+                raise
+            logger.warning("%s: %s failed: %s", self.business.label, self.table.name, exc)
+        finally:
+            self.tally.done(self.business, self.table.name, outcome)
+
+    def run(self, marks: dict[str, str]) -> Iterator[Any]:
+        since = None if self.whole else _moment(marks.get(self.table.name) or self.carried)
+        try:
+            if self.whole:
+                yield from self._everything(marks)
             else:
-                yield from self._everything()
+                yield from self._changes(since, marks)
         except NOT_OFFERED as exc:
             if self._written:
                 raise  # not a refused collection: it answered, then failed
@@ -169,19 +250,19 @@ class _Reader:
                 exc.status_code,
             )
             return
-        if since is None or not self.table.merged:
+        if since is None:
             yield from self._create_empty()  # the table exists, rows or not, for SQL to query
 
-    def _changes(
-        self, since: datetime.datetime | None, marks: dict[str, str], business: str
-    ) -> Iterator[Any]:
-        changes = self.resource.changes(since=since, progress=self.progress)
+    def _changes(self, since: datetime.datetime | None, marks: dict[str, str]) -> Iterator[Any]:
+        changes = self.resource_api.changes(since=since, progress=self.progress)
         deleted: set[str] = set(changes.deleted) if changes.deleted is not None else set()
+        business = self.business.id
         if deleted:
             self.count.deleted += len(deleted)
-            yield self._out(self.table.name, tombstones(sorted(deleted)))
+            yield self._out(self.table.name, tombstones(business, sorted(deleted)))
             for child in self.table.children:
-                yield self._out(child.table, lines_of(child, [], merged=True, deleted=deleted))
+                lines = lines_of(child, [], merged=True, deleted=deleted, business=business)
+                yield self._out(child.table, lines)
         for page in changes.updated.as_dicts().pages(concurrency=self.concurrency):
             items = [item for item in page.items if str(item.get("id")) not in deleted]
             if since is None:
@@ -195,16 +276,33 @@ class _Reader:
                         self.count.updated += 1
             yield from self._page(items)
         yield from self._flush()
-        marks[business] = changes.watermark.isoformat()  # only after every row was yielded
+        marks[self.table.name] = changes.watermark.isoformat()  # only after every row
 
-    def _everything(self) -> Iterator[Any]:
-        options: dict[str, Any] = {"attributes": "all"} if self.table.attributes else {}
+    def _everything(self, marks: dict[str, str]) -> Iterator[Any]:
+        """Every record, handed over only once all were read (then the business's rows go)."""
+        read: list[Any] = []
+        changes: Any = None
+        if self.table.changes:  # a full refresh: the watermark starts anew
+            changes = self.resource_api.changes(since=None, progress=self.progress)
+            pager = changes.updated
+            if changes.deleted is not None:
+                set(changes.deleted)  # the watermark is taken once both were read
+        else:
+            options: dict[str, Any] = {"attributes": "all"} if self.table.attributes else {}
+            pager = self.resource_api.list(progress=self.progress, **options)
         self.count.replaced = True
-        pager = self.resource.list(progress=self.progress, **options).as_dicts()
-        for page in pager.pages(concurrency=self.concurrency):
+        for page in pager.as_dicts().pages(concurrency=self.concurrency):
             self.count.added += len(page.items)
-            yield from self._page(page.items)
-        yield from self._flush()
+            read.extend(self._page(page.items))
+        read.extend(self._flush())
+        watermark = None if changes is None else changes.watermark.isoformat()
+        business = self.business.id
+        yield self._out(self.table.name, whole_marker(business, keyed=self.table.keyed))
+        for child in self.table.children:
+            yield self._out(child.table, whole_marker(business, lines=True))
+        yield from read
+        if watermark is not None:
+            marks[self.table.name] = watermark
 
     def _page(self, items: Sequence[dict[str, Any]]) -> Iterator[Any]:
         """Buffer a page; hand dlt a table every BATCH rows (dlt's cost is per table)."""
@@ -217,40 +315,25 @@ class _Reader:
         if not rows:
             return
         fields = [child.field for child in self.table.children]
-        yield self._out(
-            self.table.name, table_of(rows, self.table.columns, self.table.name, fields)
-        )
+        business = self.business.id
+        records = table_of(rows, self.table.columns, self.table.name, fields, business=business)
+        yield self._out(self.table.name, records)
         for child in self.table.children:
-            lines = lines_of(child, rows, merged=self.table.merged)
+            lines = lines_of(child, rows, merged=not self.whole, business=business)
             self.count.lines += lines.num_rows
             yield self._out(child.table, lines)
 
     def _create_empty(self) -> Iterator[Any]:
+        business = self.business.id
         if self.table.name not in self._written:
-            yield self._out(self.table.name, empty_table(self.table.columns))
+            yield self._out(self.table.name, empty_table(self.table.columns, business))
         for child in self.table.children:
             if child.table not in self._written:
-                yield self._out(child.table, empty_table(child_columns(child, merged=False)))
+                yield self._out(child.table, empty_table(child_columns(child), business))
 
-    def _out(self, name: str, data: Any) -> Any:
+    def _out(self, name: str, data: Any) -> tuple[str, Any]:
         self._written.add(name)
-        if name == self.table.name:
-            return data
-        if name in self._hinted:
-            return dlt.mark.with_table_name(data, name)
-        self._hinted.add(name)
-        child = next(child for child in self.table.children if child.table == name)
-        merged = self.table.merged
-        hints = dlt.mark.make_hints(
-            table_name=name,
-            write_disposition=(
-                {"disposition": "merge", "strategy": "delete-insert"} if merged else "replace"
-            ),
-            primary_key=["parent_id", "line_number"],
-            merge_key="parent_id" if merged else (),
-            columns=child.hints(merged=merged),
-        )
-        return dlt.mark.with_hints(data, hints, create_table_variant=True)
+        return name, data
 
 
 def _moment(text: str | None) -> datetime.datetime | None:
