@@ -287,7 +287,9 @@ def test_upload_and_download_take_extras_as_every_facade_call_does(
     assert {r.headers["x-trace"] for r in (record, file)} == {"down"}
     assert {r.headers["x-team"] for r in (post, record, file)} == {"books"}
     with pytest.raises(ValueError, match="may not set X-Business"):
-        sage.attachments.upload(PDF, to=invoice, file_name="r.pdf", extra_headers={"X-Business": "b"})
+        sage.attachments.upload(
+            PDF, to=invoice, file_name="r.pdf", extra_headers={"X-Business": "b"}
+        )
 
 
 def test_upload_and_download_answer_their_http_answer_with_raw_response(
