@@ -145,7 +145,9 @@ class AsyncAttachmentFiles(AsyncResource):
     ) -> int:
         key, size, name = attachment_facts(attachment)
         if needs_name(to) and name is None:
-            _, size, name = attachment_facts(await self._attachment(key, extra_headers, extra_query))
+            _, size, name = attachment_facts(
+                await self._attachment(key, extra_headers, extra_query)
+            )
         with Download(key, to, expected=size, name=name) as download:
             request = extend(download.request(), extra_headers, extra_query)
             return download.complete(await self._send(request))
