@@ -176,6 +176,7 @@ def test_built_wheel_installs_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     assert sorted(r.replace('"', "'") for r in requires if "extra ==" in r) == [
         "Requires-Dist: dlt>=1.20; extra == 'sync'",
         "Requires-Dist: duckdb>=1.1; extra == 'sync'",
+        "Requires-Dist: mcp<3,>=2.3; extra == 'mcp'",
         "Requires-Dist: pyarrow>=16; extra == 'sync'",
         "Requires-Dist: redis>=5; extra == 'redis'",
         "Requires-Dist: tqdm>=4; extra == 'progress'",
