@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,37 +79,46 @@ def connected(args: argparse.Namespace) -> SageAccounting | None:
     )
 
 
-def run_data_command(args: argparse.Namespace) -> int:
-    from ._export import WatermarkState, export, get_json, parse_since
-
+def run_connected(args: argparse.Namespace, work: Callable[[SageAccounting], int]) -> int:
+    """`work(client)` on the client a command's connection options describe, as an exit
+    status: 2 without a token, 1 (the error on stderr) where the API or a file fails."""
     try:
         client = connected(args)
         if client is None:
             return 2
         with client as sage:
-            if args.command == "get":
-                print(get_json(sage, args.path))
-                return 0
-            since = parse_since(args.since) if args.since else None
-            out = args.output.open("w", encoding="utf-8", newline="") if args.output else None
-            try:
-                records, deleted, watermark = export(
-                    sage,
-                    args.resource,
-                    out or sys.stdout,
-                    fmt=args.format,
-                    since=since,
-                    resume=args.resume,
-                    state=WatermarkState(args.state),
-                    concurrency=args.concurrency,
-                    progress=not args.no_progress,
-                )
-            finally:
-                if out is not None:
-                    out.close()
+            return work(sage)
     except (SageAccountingError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    mark = f"; watermark {watermark.isoformat()} saved to {args.state}" if watermark else ""
-    print(f"exported {records} record(s), {deleted} deletion(s){mark}", file=sys.stderr)
-    return 0
+
+
+def run_data_command(args: argparse.Namespace) -> int:
+    from ._export import WatermarkState, export, get_json, parse_since
+
+    def work(sage: SageAccounting) -> int:
+        if args.command == "get":
+            print(get_json(sage, args.path))
+            return 0
+        since = parse_since(args.since) if args.since else None
+        out = args.output.open("w", encoding="utf-8", newline="") if args.output else None
+        try:
+            records, deleted, watermark = export(
+                sage,
+                args.resource,
+                out or sys.stdout,
+                fmt=args.format,
+                since=since,
+                resume=args.resume,
+                state=WatermarkState(args.state),
+                concurrency=args.concurrency,
+                progress=not args.no_progress,
+            )
+        finally:
+            if out is not None:
+                out.close()
+        mark = f"; watermark {watermark.isoformat()} saved to {args.state}" if watermark else ""
+        print(f"exported {records} record(s), {deleted} deletion(s){mark}", file=sys.stderr)
+        return 0
+
+    return run_connected(args, work)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._cli_data import _connection, connected
-from .errors import SageAccountingError
+from ._cli_data import _connection, run_connected
+
+if TYPE_CHECKING:
+    from ._sage import SageAccounting
 
 
 def add_attachment_commands(commands: Any, token_file: Path, secret_env: str) -> None:
@@ -40,29 +42,29 @@ def add_attachment_commands(commands: Any, token_file: Path, secret_env: str) ->
 
 
 def run_attachment_command(args: argparse.Namespace) -> int:
-    try:
-        client = connected(args)
-        if client is None:
-            return 2
-        with client as sage:
-            if args.command == "attach":
-                kind, _, key = args.to.rpartition("/")
-                if not kind or not key:
-                    print(f"error: --to {args.to!r} is not TYPE/ID", file=sys.stderr)
-                    return 2
-                created = sage.attachments.upload(
-                    args.file,
-                    to=(kind.strip("/"), key),
-                    file_name=args.name,
-                    mime_type=args.mime_type,
-                    description=args.description,
-                )
-                print(created.id)
-                print(f"attached {args.file} to {args.to} as {created.id}", file=sys.stderr)
-                return 0
-            size = sage.attachments.download(args.key, to=args.output)
-    except (SageAccountingError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if args.command == "download":
+        return run_connected(args, lambda sage: _download(sage, args))
+    kind, _, key = args.to.rpartition("/")
+    if not kind or not key:
+        print(f"error: --to {args.to!r} is not TYPE/ID", file=sys.stderr)
+        return 2
+    return run_connected(args, lambda sage: _attach(sage, args, (kind.strip("/"), key)))
+
+
+def _attach(sage: SageAccounting, args: argparse.Namespace, to: tuple[str, str]) -> int:
+    created = sage.attachments.upload(
+        args.file,
+        to=to,
+        file_name=args.name,
+        mime_type=args.mime_type,
+        description=args.description,
+    )
+    print(created.id)
+    print(f"attached {args.file} to {args.to} as {created.id}", file=sys.stderr)
+    return 0
+
+
+def _download(sage: SageAccounting, args: argparse.Namespace) -> int:
+    size = sage.attachments.download(args.key, to=args.output)
     print(f"downloaded {size} bytes of {args.key} into {args.output}", file=sys.stderr)
     return 0

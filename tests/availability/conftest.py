@@ -1,4 +1,11 @@
-"""Businesses of a known country and edition in the emulator, as Sage describes them."""
+"""Businesses of a known country and edition in the emulator, as Sage describes them.
+
+The emulator's own businesses (`SageEmulator(country=, edition=)`, `fake.add_business(name,
+country=, edition=)`) answer `GET /businesses/{id}` with their country and one active
+subscription named after the edition ("Accounting Start"); `reshape_business` gives the
+shapes a live business may answer that a new one never does (no country, a subscription that
+names no edition or two, one cancelled).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +15,27 @@ import pytest
 
 from sage_accounting.testing import SageEmulator
 
+KEEP: Any = object()
+
 
 @pytest.fixture()
 def fake() -> SageEmulator:
     return SageEmulator(seed=5, access_token_ttl=300)
 
 
-def describe_business(
+def reshape_business(
     fake: SageEmulator,
     business_id: str,
-    country: str | None,
+    *,
     subscriptions: list[dict[str, Any]],
+    country: str | None = KEEP,
 ) -> None:
-    """What `GET /businesses/{id}` answers of the business: its country and subscriptions.
-    (Sets the emulator's record directly, until its businesses get a country and edition.)"""
+    """Set what `GET /businesses/{id}` answers of the business's subscriptions (and country),
+    for shapes the emulator's businesses do not have by themselves."""
     info = fake.store.businesses[business_id].info
-    info["country"] = None if country is None else {"id": country, "displayed_as": country}
     info["subscriptions"] = subscriptions
+    if country is not KEEP:
+        info["country"] = None if country is None else {"id": country, "displayed_as": country}
 
 
 def subscription(name: str, *, active: bool = True) -> dict[str, Any]:

@@ -8,13 +8,12 @@ import pytest
 
 from sage_accounting import BusinessProfile
 from sage_accounting.testing import SageEmulator
-from tests.availability.conftest import describe_business, subscription
+from tests.availability.conftest import reshape_business, subscription
 from tests.clients import make_async_client, make_client
 
 
 def test_country_and_edition_from_the_business_and_its_subscription(fake: SageEmulator) -> None:
-    business = fake.add_business("Brighton Bakes Ltd")
-    describe_business(fake, business, "GB", [subscription("Accounting Start")])
+    business = fake.add_business("Brighton Bakes Ltd", country="GB", edition="start")
     with make_client(fake, business_id=business) as sage:
         profile = sage.business_profile()
     assert profile == BusinessProfile(
@@ -24,15 +23,36 @@ def test_country_and_edition_from_the_business_and_its_subscription(fake: SageEm
         edition="start",
         edition_from="subscriptions",
         subscribed=True,
-        subscriptions=("Accounting Start",),
+        subscriptions=("Accounting Start",),  # the subscription's displayed_as, as Sage names it
     )
     assert profile.offered("stock_movements") is False
     assert profile.offered("contacts") is True
     assert profile.offered("businesses") is None
 
 
-def test_the_async_client_and_the_lead_business(fake: SageEmulator) -> None:
-    describe_business(fake, fake.lead_business_id, "ie", [subscription("Sage Accounting Plus")])
+@pytest.mark.parametrize("country", ["GB", "IE", "CA", "US"])
+def test_every_edition_reads_back_from_the_emulators_businesses(
+    fake: SageEmulator, country: str
+) -> None:
+    added = {
+        edition: fake.add_business(f"{edition.title()} Co", country=country, edition=edition)
+        for edition in ("plus", "standard", "start")
+    }
+    with make_client(fake) as lead:
+        profiles = {
+            edition: lead.with_business(business).business_profile()
+            for edition, business in added.items()
+        }
+    for edition, profile in profiles.items():
+        assert (profile.country, profile.edition, profile.edition_from) == (
+            country,
+            edition,
+            "subscriptions",
+        )
+
+
+def test_the_async_client_and_the_lead_business() -> None:
+    fake = SageEmulator(seed=5, country="IE", edition="plus")
 
     async def run() -> BusinessProfile:
         async with make_async_client(fake) as sage:  # no business_id: the lead business
@@ -40,28 +60,30 @@ def test_the_async_client_and_the_lead_business(fake: SageEmulator) -> None:
 
     profile = asyncio.run(run())
     assert (profile.id, profile.country, profile.edition) == (fake.lead_business_id, "IE", "plus")
+    assert profile.subscriptions == ("Accounting Plus",)
     assert fake.stats.requests[-1].path.endswith("/businesses/lead")
 
 
-def test_subscriptions_that_do_not_name_one_edition_leave_it_unknown(fake: SageEmulator) -> None:
+def test_subscriptions_that_do_not_name_one_edition_leave_it_unknown() -> None:
     cases = [
         [subscription("Sage Business Cloud Accounting")],
         [subscription("Accounting Plus"), subscription("Accounting Start")],
         [subscription("Accounting Plus", active=False)],
         [],
     ]
+    fake = SageEmulator(seed=5, country="CA")
     with make_client(fake) as sage:
         for subscriptions in cases:
-            describe_business(fake, fake.lead_business_id, "CA", subscriptions)
+            reshape_business(fake, fake.lead_business_id, subscriptions=subscriptions)
             profile = sage.business_profile()
             assert (profile.country, profile.edition, profile.edition_from) == ("CA", None, None)
         assert profile.subscribed is None
-        describe_business(fake, fake.lead_business_id, "CA", cases[2])
+        reshape_business(fake, fake.lead_business_id, subscriptions=cases[2])
         assert sage.business_profile().subscribed is False
 
 
 def test_the_caller_says_the_edition_the_subscriptions_do_not(fake: SageEmulator) -> None:
-    describe_business(fake, fake.lead_business_id, "GB", [subscription("Sage Accounting")])
+    reshape_business(fake, fake.lead_business_id, subscriptions=[subscription("Sage Accounting")])
     with make_client(fake) as sage:
         profile = sage.business_profile(edition="standard")
         assert (profile.edition, profile.edition_from) == ("standard", "given")
@@ -72,7 +94,7 @@ def test_the_caller_says_the_edition_the_subscriptions_do_not(fake: SageEmulator
 def test_without_an_edition_a_profile_answers_what_every_edition_agrees_on(
     fake: SageEmulator,
 ) -> None:
-    describe_business(fake, fake.lead_business_id, "GB", [])
+    reshape_business(fake, fake.lead_business_id, subscriptions=[])
     with make_client(fake) as sage:
         profile = sage.business_profile()
     assert profile.offered("datev_settings") is False  # Germany only, in every edition
@@ -84,7 +106,9 @@ def test_without_an_edition_a_profile_answers_what_every_edition_agrees_on(
 
 
 def test_a_business_without_a_country_is_unknown_everywhere(fake: SageEmulator) -> None:
-    describe_business(fake, fake.lead_business_id, None, [subscription("Accounting Plus")])
+    reshape_business(
+        fake, fake.lead_business_id, country=None, subscriptions=[subscription("Accounting Plus")]
+    )
     with make_client(fake) as sage:
         profile = sage.business_profile()
     assert (profile.country, profile.edition) == (None, "plus")

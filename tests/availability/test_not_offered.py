@@ -9,7 +9,7 @@ import pytest
 
 from sage_accounting.errors import NotFoundError, PermissionDeniedError, SubscriptionError
 from sage_accounting.testing import SageEmulator
-from tests.availability.conftest import describe_business, subscription
+from tests.availability.conftest import reshape_business, subscription
 from tests.clients import make_async_client, make_client
 
 NOTE = (
@@ -21,9 +21,7 @@ MSE = "No active subscription. (MSE)"
 
 @pytest.fixture()
 def start_gb(fake: SageEmulator) -> str:
-    business = fake.add_business("Start Ltd")
-    describe_business(fake, business, "GB", [subscription("Accounting Start")])
-    return business
+    return fake.add_business("Start Ltd", country="GB", edition="start")
 
 
 def api_requests(fake: SageEmulator) -> int:
@@ -86,8 +84,7 @@ def test_no_note_where_the_table_offers_the_call_or_says_nothing(
 def test_a_known_country_without_an_edition_notes_what_no_edition_offers(
     fake: SageEmulator,
 ) -> None:
-    describe_business(fake, fake.lead_business_id, "GB", [subscription("Sage Accounting")])
-    fake.withhold("datev_settings", status=404)
+    reshape_business(fake, fake.lead_business_id, subscriptions=[subscription("Sage Accounting")])
     with make_client(fake) as sage:
         sage.business_profile()
         with pytest.raises(NotFoundError) as caught:
@@ -106,8 +103,8 @@ def test_an_edition_refusal_of_one_collection_leaves_the_others_working(
     fake: SageEmulator, start_gb: str, kind: str
 ) -> None:
     """Reading one: the business answers the refused-business 401 for one collection only
-    (a C# client calls it "incompatible edition"): that collection fails, the others answer."""
-    fake.withhold("stock_movements", status=401, business_id=start_gb)
+    (a C# client calls it "incompatible edition"; the emulator's default for an edition gap):
+    that collection fails with the availability note, the others answer."""
     fake.seed("contacts", 3, start_gb)
     errors: list[SubscriptionError] = []
     contacts: list[int] = []
@@ -138,6 +135,20 @@ def test_an_edition_refusal_of_one_collection_leaves_the_others_working(
     # profile, the 401, one refresh, the 401 again, then contacts only: one rotation in all
     assert fake.stats.token_calls == 1
     assert api_requests(fake) == 1 + 2 + 3
+
+
+def test_an_emulator_whose_lead_business_is_on_start_answers_as_sage_would() -> None:
+    """`SageEmulator(edition="start")`: its lead business is refused the Plus-only collection
+    and keeps the rest, and the refusal names the edition once the client knows it."""
+    fake = SageEmulator(seed=5, country="GB", edition="start")
+    fake.seed("contacts", 2)
+    with make_client(fake) as sage:
+        assert sage.business_profile().edition == "start"
+        with pytest.raises(SubscriptionError) as caught:
+            list(sage.stock_movements.list())
+        assert len(list(sage.contacts.list())) == 2
+        assert (sage.ledger_accounts.list().total or 0) > 0  # the chart Sage gives a business
+    assert caught.value.availability_note == NOTE and MSE in str(caught.value)
 
 
 def test_a_refused_business_refuses_every_collection_with_one_refresh_in_all(

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sage_accounting import SageAccounting
+from sage_accounting import RawResponse, SageAccounting
 from sage_accounting.attachments import MAX_FILE_SIZE, AttachmentTooLargeError
 from sage_accounting.errors import InvalidBodyError, InvalidResponseError, RedirectError
 from sage_accounting.models import Attachment, PurchaseInvoice
 from sage_accounting.testing import SageEmulator
-from tests.clients import make_client, token_of
+from tests.clients import make_async_client, make_client, token_of
 
 from .conftest import async_client
 
@@ -242,3 +243,95 @@ def test_list_pages_are_small_as_sage_advises(fake: SageEmulator, client: SageAc
         e.query for e in fake.stats.requests if e.path == "/attachments" and e.method == "GET"
     ]
     assert len(sizes) == 3 and all("items_per_page=20" in q for q in sizes)
+
+
+class Recorder(httpx.BaseTransport):
+    """The emulator's transport, keeping every API request it is sent (bodies read)."""
+
+    def __init__(self, fake: SageEmulator) -> None:
+        self.inner = fake.transport
+        self.sent: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        if not request.url.path.startswith("/oauth"):
+            self.sent.append(request)
+        return self.inner.handle_request(request)
+
+
+def test_upload_and_download_take_extras_as_every_facade_call_does(
+    fake: SageEmulator, invoice: PurchaseInvoice, tmp_path: Path
+) -> None:
+    recorder = Recorder(fake)
+    with make_client(fake, transport=recorder) as sage:
+        tagged = sage.with_options(extra_headers={"X-Team": "books"})
+        created = tagged.attachments.upload(
+            PDF,
+            to=invoice,
+            file_name="r.pdf",
+            extra_headers={"X-Trace": "up"},
+            extra_query={"lang": "en"},
+            extra_body={"attachment": {"description": "from extra_body"}},
+        )
+        (tmp_path / "inbox").mkdir()
+        size = tagged.attachments.download(
+            str(created.id), to=tmp_path / "inbox", extra_headers={"X-Trace": "down"}
+        )
+    assert created.description == "from extra_body" and created.file_name == "r.pdf"
+    assert size == len(PDF) and (tmp_path / "inbox" / "r.pdf").read_bytes() == PDF
+    post, record, file = recorder.sent[-3:]
+    assert (post.method, post.headers["x-trace"], post.url.params["lang"]) == ("POST", "up", "en")
+    assert json.loads(post.content)["attachment"]["file_name"] == "r.pdf"  # merged, not replaced
+    assert record.url.path.endswith(f"/attachments/{created.id}")  # to learn its file name
+    assert file.url.path.endswith(f"/attachments/{created.id}/file")
+    assert {r.headers["x-trace"] for r in (record, file)} == {"down"}
+    assert {r.headers["x-team"] for r in (post, record, file)} == {"books"}
+    with pytest.raises(ValueError, match="may not set X-Business"):
+        sage.attachments.upload(
+            PDF, to=invoice, file_name="r.pdf", extra_headers={"X-Business": "b"}
+        )
+
+
+def test_upload_and_download_answer_their_http_answer_with_raw_response(
+    client: SageAccounting, invoice: PurchaseInvoice
+) -> None:
+    raw = client.with_raw_response.attachments.upload(PDF, to=invoice, file_name="r.pdf")
+    assert isinstance(raw, RawResponse)
+    assert (raw.status_code, raw.request.method, raw.attempts) == (201, "POST", 1)
+    created = raw.parse()
+    assert isinstance(created, Attachment) and created.file_size == len(PDF)
+
+    out = io.BytesIO()
+    fetched = client.with_raw_response.attachments.download(created, to=out)
+    assert fetched.parse() == len(PDF) and out.getvalue() == PDF
+    assert fetched.request.url.path.endswith(f"/attachments/{created.id}/file")
+    assert fetched.headers["content-length"] == str(len(PDF))
+
+
+def test_async_upload_and_download_take_extras_and_answer_raw(
+    fake: SageEmulator, invoice: PurchaseInvoice
+) -> None:
+    seen: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        seen.append(request)
+        return await fake.async_transport.handle_async_request(request)
+
+    async def main() -> tuple[int, int, bytes]:
+        transport = httpx.MockTransport(handler)
+        async with make_async_client(fake, transport=transport) as sage:
+            raw = await sage.with_raw_response.attachments.upload(
+                PDF, to=invoice, file_name="a.pdf", extra_body={"attachment": {"description": "d"}}
+            )
+            out = io.BytesIO()
+            fetched = await sage.with_raw_response.attachments.download(
+                raw.parse(), to=out, extra_query={"lang": "en"}
+            )
+            return raw.status_code, fetched.parse(), out.getvalue()
+
+    status, size, streamed = asyncio.run(main())
+    assert (status, size, streamed) == (201, len(PDF), PDF)
+    post, file = [r for r in seen if "/attachments" in r.url.path]
+    assert json.loads(post.content)["attachment"]["description"] == "d"
+    assert file.url.params["lang"] == "en"

@@ -55,6 +55,7 @@ def test_attach_refuses_a_file_over_the_limit_and_an_unattachable_record(
         assert run(fake, token_file, "attach", str(small), "--to", "contacts/k") == 1
         assert "does not attach files to 'contacts'" in capsys.readouterr().err
         assert run(fake, token_file, "attach", str(small), "--to", "k") == 2
+        assert "--to 'k' is not TYPE/ID" in capsys.readouterr().err
         assert run(fake, token_file, "download", "0" * 32, "-o", str(tmp_path / "x")) == 1
         assert "404" in capsys.readouterr().err
     assert fake.count("attachments") == 0

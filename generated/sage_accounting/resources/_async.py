@@ -2527,6 +2527,8 @@ class AsyncAttachmentsResourceWithRawResponse:
         self.update = async_to_raw_response(resource.update)
         self.delete = async_to_raw_response(resource.delete)
         self.file = async_to_raw_response(resource.file)
+        self.upload = async_to_raw_response(resource.upload)
+        self.download = async_to_raw_response(resource.download)
 
 
 class AsyncAttachmentContextTypesResource(_Resource):

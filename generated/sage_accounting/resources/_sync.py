@@ -2527,6 +2527,8 @@ class AttachmentsResourceWithRawResponse:
         self.update = to_raw_response(resource.update)
         self.delete = to_raw_response(resource.delete)
         self.file = to_raw_response(resource.file)
+        self.upload = to_raw_response(resource.upload)
+        self.download = to_raw_response(resource.download)
 
 
 class AttachmentContextTypesResource(_Resource):

@@ -7,10 +7,12 @@ The generated `AttachmentsResource` / `AsyncAttachmentsResource` inherit these c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._attachment_download import Destination, Download, attachment_facts, needs_name
 from .._attachment_upload import Source, Target, upload_body
+from .._extras import HeaderValue, extend
 from ._base import AsyncResource, SyncResource, decode
 
 if TYPE_CHECKING:
@@ -32,7 +34,10 @@ _UPLOAD_DOC = """Upload a file as an attachment of the record `to`; returns the 
             description: the attachment's description.
 
         A file over Sage's limit (`MAX_FILE_SIZE`, from the spec: 2,621,440 bytes) is an
-        `AttachmentTooLargeError` naming both sizes, raised before anything is sent."""
+        `AttachmentTooLargeError` naming both sizes, raised before anything is sent.
+
+        extra_headers, extra_query, extra_body: sent to the API as given, merged last, as on
+        every facade call (see the guide Requests and answers)."""
 
 _DOWNLOAD_DOC = """Stream the attachment's file into `to`; returns its size in bytes.
 
@@ -45,7 +50,10 @@ _DOWNLOAD_DOC = """Stream the attachment's file into `to`; returns its size in b
                 the whole file arrived).
 
         A body shorter or longer than the record's `file_size` or the answer's Content-Length
-        is an `InvalidResponseError`, and nothing is left under the target's name."""
+        is an `InvalidResponseError`, and nothing is left under the target's name.
+
+        extra_headers, extra_query: sent to the API as given, merged last, as on every facade
+        call (also on the record's GET when the download needs its file name)."""
 
 
 class AttachmentFiles(SyncResource):
@@ -59,6 +67,9 @@ class AttachmentFiles(SyncResource):
         file_name: str | None = None,
         mime_type: str | None = None,
         description: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
@@ -66,20 +77,35 @@ class AttachmentFiles(SyncResource):
         body = upload_body(
             source, to=to, file_name=file_name, mime_type=mime_type, description=description
         )
-        return decode(self._send(_op.build_request(body=body)), Attachment.from_dict)
+        request = extend(_op.build_request(body=body), extra_headers, extra_query, extra_body)
+        return decode(self._send(request), Attachment.from_dict)
 
-    def download(self, attachment: Attachment | object, to: Destination) -> int:
+    def download(
+        self,
+        attachment: Attachment | object,
+        to: Destination,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> int:
         key, size, name = attachment_facts(attachment)
         if needs_name(to) and name is None:
-            _, size, name = attachment_facts(self._attachment(key))
+            _, size, name = attachment_facts(self._attachment(key, extra_headers, extra_query))
         with Download(key, to, expected=size, name=name) as download:
-            return download.complete(self._send(download.request()))
+            request = extend(download.request(), extra_headers, extra_query)
+            return download.complete(self._send(request))
 
-    def _attachment(self, key: str) -> Attachment:
+    def _attachment(
+        self,
+        key: str,
+        extra_headers: Mapping[str, HeaderValue] | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
-        return decode(self._send(_op.build_request(key)), Attachment.from_dict)
+        request = extend(_op.build_request(key), extra_headers, extra_query)
+        return decode(self._send(request), Attachment.from_dict)
 
     upload.__doc__ = _UPLOAD_DOC
     download.__doc__ = _DOWNLOAD_DOC
@@ -96,6 +122,9 @@ class AsyncAttachmentFiles(AsyncResource):
         file_name: str | None = None,
         mime_type: str | None = None,
         description: str | None = None,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
@@ -103,20 +132,37 @@ class AsyncAttachmentFiles(AsyncResource):
         body = upload_body(
             source, to=to, file_name=file_name, mime_type=mime_type, description=description
         )
-        return decode(await self._send(_op.build_request(body=body)), Attachment.from_dict)
+        request = extend(_op.build_request(body=body), extra_headers, extra_query, extra_body)
+        return decode(await self._send(request), Attachment.from_dict)
 
-    async def download(self, attachment: Attachment | object, to: Destination) -> int:
+    async def download(
+        self,
+        attachment: Attachment | object,
+        to: Destination,
+        *,
+        extra_headers: Mapping[str, HeaderValue] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> int:
         key, size, name = attachment_facts(attachment)
         if needs_name(to) and name is None:
-            _, size, name = attachment_facts(await self._attachment(key))
+            _, size, name = attachment_facts(
+                await self._attachment(key, extra_headers, extra_query)
+            )
         with Download(key, to, expected=size, name=name) as download:
-            return download.complete(await self._send(download.request()))
+            request = extend(download.request(), extra_headers, extra_query)
+            return download.complete(await self._send(request))
 
-    async def _attachment(self, key: str) -> Attachment:
+    async def _attachment(
+        self,
+        key: str,
+        extra_headers: Mapping[str, HeaderValue] | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
-        return decode(await self._send(_op.build_request(key)), Attachment.from_dict)
+        request = extend(_op.build_request(key), extra_headers, extra_query)
+        return decode(await self._send(request), Attachment.from_dict)
 
     upload.__doc__ = _UPLOAD_DOC
     download.__doc__ = _DOWNLOAD_DOC
