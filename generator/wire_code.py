@@ -186,7 +186,9 @@ def read(prop: Any, source: str, depth: int = 0, blanks: str | None = None) -> s
     checks[0] = checks[0].replace(var, f"({var} := {source})", 1)
     value = _read_value(kind, var, depth)
     if blanks is not None and depth == 0 and blankable(prop):
-        value = f'(note_blank({blanks}, {_literal(_label(prop))}) if {var} == "" else {value})'
+        # The type test first: `Decimal == ""` asks the numbers ABCs, slowly.
+        blank = f'type({var}) is str and {var} == ""'
+        value = f"(note_blank({blanks}, {_literal(_label(prop))}) if {blank} else {value})"
     return f"({var} if {' or '.join(checks)} else {value})"
 
 

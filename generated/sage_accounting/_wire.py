@@ -99,21 +99,27 @@ _pausers = 0  # decodes under way with the collector paused by us
 def _pause_gc() -> bool:
     """Pause the cyclic garbage collector for a decode, unless the program keeps it off."""
     global _pausers
-    with _pause_lock:
+    _pause_lock.acquire()  # not `with`: its bound __exit__ is an allocation that could collect
+    try:
         if _pausers == 0:
             if not gc.isenabled():
                 return False
             gc.disable()
         _pausers += 1
         return True
+    finally:
+        _pause_lock.release()
 
 
 def _resume_gc() -> None:
     global _pausers
-    with _pause_lock:
+    _pause_lock.acquire()
+    try:
         _pausers -= 1
         if _pausers == 0:
             gc.enable()
+    finally:
+        _pause_lock.release()
 
 
 def read_record(cls: type[R], read: Callable[[Mapping[str, Any]], object], src: Any) -> R:

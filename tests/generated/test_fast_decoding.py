@@ -14,12 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 
 from sage_accounting._wire import loads_json
 from sage_accounting.errors import WireValueError
 from sage_accounting.models import Contact, ContactList, SalesInvoice, TaxBreakdown
+from sage_accounting.testing import SageEmulator
 from sage_accounting.types import UNSET
+from tests.clients import make_client
 
 RECORD: dict[str, Any] = {
     "id": "8a9e7a2d1c3b4f5e6a7b8c9d0e1f2a3b",
@@ -115,3 +118,18 @@ def test_decodes_in_several_threads_leave_the_collector_on() -> None:
     for thread in threads:
         thread.join()
     assert gc.isenabled()
+
+
+def test_a_decoded_answer_leaves_no_cycle_holding_its_bytes() -> None:
+    fake = SageEmulator(seed=4)
+    fake.seed("contacts", 600, full=False)
+    with make_client(fake) as sage:
+        gc.collect()
+        gc.disable()  # what refcounting alone frees: an answer kept by a cycle stays
+        try:
+            ids = [contact.id for contact in sage.contacts.list(items_per_page=100)]
+            responses = [o for o in gc.get_objects() if isinstance(o, httpx.Response)]
+        finally:
+            gc.enable()
+    assert len(ids) == 600
+    assert responses == []  # six pages read, none of their answers (nor bytes) left behind

@@ -91,13 +91,21 @@ class AllocatedPaymentArtefact:
             obj.amount = (
                 _v0
                 if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "discount"
             obj.discount = (
                 _v0
                 if (_v0 := s.get("discount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

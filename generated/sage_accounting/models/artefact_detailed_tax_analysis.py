@@ -183,19 +183,31 @@ class ArtefactDetailedTaxAnalysis:
             obj.total_net = (
                 _v0
                 if (_v0 := s.get("total_net", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_net") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_net")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_tax"
             obj.total_tax = (
                 _v0
                 if (_v0 := s.get("total_tax", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_tax") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_tax")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total"
             obj.total = (
                 _v0
                 if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_goods_amount"
             obj.total_goods_amount = (
@@ -203,7 +215,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("total_goods_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_goods_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -213,7 +225,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("total_services_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_services_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -223,7 +235,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("base_currency_total_net", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_net")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -233,7 +245,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_tax")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -243,7 +255,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("base_currency_total", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -253,7 +265,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("base_currency_total_goods_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_goods_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -264,7 +276,7 @@ class ArtefactDetailedTaxAnalysis:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_services_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -274,7 +286,7 @@ class ArtefactDetailedTaxAnalysis:
                 if (_v0 := s.get("total_retailer_tax", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_retailer_tax")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

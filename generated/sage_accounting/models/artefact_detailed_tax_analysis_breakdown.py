@@ -194,46 +194,70 @@ class ArtefactDetailedTaxAnalysisBreakdown:
             obj.percentage = (
                 _v0
                 if (_v0 := s.get("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "retail_tax_amount"
             obj.retail_tax_amount = (
                 _v0
                 if (_v0 := s.get("retail_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "retail_tax_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "retail_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "goods_amount"
             obj.goods_amount = (
                 _v0
                 if (_v0 := s.get("goods_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "goods_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "services_amount"
             obj.services_amount = (
                 _v0
                 if (_v0 := s.get("services_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "services_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "services_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_net_amount"
@@ -242,7 +266,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -252,7 +276,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -262,7 +286,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -272,7 +296,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
                 if (_v0 := s.get("base_currency_goods_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_goods_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -282,7 +306,7 @@ class ArtefactDetailedTaxAnalysisBreakdown:
                 if (_v0 := s.get("base_currency_services_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_services_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -203,13 +203,21 @@ class BankReconciliation:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "bank_account"
             obj.bank_account = (
@@ -223,7 +231,7 @@ class BankReconciliation:
                 if (_v0 := s.get("statement_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "statement_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -233,7 +241,7 @@ class BankReconciliation:
                 if (_v0 := s.get("statement_end_balance", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "statement_end_balance")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -242,20 +250,30 @@ class BankReconciliation:
             obj.total_received = (
                 _v0
                 if (_v0 := s.get("total_received", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_received") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_received")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_paid"
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "starting_balance"
             obj.starting_balance = (
                 _v0
                 if (_v0 := s.get("starting_balance", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "starting_balance") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "starting_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "closing_balance"
@@ -263,7 +281,9 @@ class BankReconciliation:
                 _v0
                 if (_v0 := s.get("closing_balance", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "closing_balance") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "closing_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "reconciled_balance"
@@ -272,7 +292,7 @@ class BankReconciliation:
                 if (_v0 := s.get("reconciled_balance", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "reconciled_balance")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -282,7 +302,7 @@ class BankReconciliation:
                 if (_v0 := s.get("balance_difference", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "balance_difference")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

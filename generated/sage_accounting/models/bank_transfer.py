@@ -176,13 +176,21 @@ class BankTransfer:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "transaction"
             obj.transaction = (
@@ -200,7 +208,11 @@ class BankTransfer:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "from_bank_account"
             obj.from_bank_account = (
@@ -218,14 +230,22 @@ class BankTransfer:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             obj.reference = s.get("reference", UNSET)
             _k = "amount"
             obj.amount = (
                 _v0
                 if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.description = s.get("description", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

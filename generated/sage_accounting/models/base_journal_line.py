@@ -96,13 +96,21 @@ class BaseJournalLine:
             obj.debit = (
                 _v0
                 if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "credit"
             obj.credit = (
                 _v0
                 if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

@@ -182,7 +182,11 @@ class BusinessSettings:
             obj.share_capital = (
                 _v0
                 if (_v0 := s.get("share_capital", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "share_capital")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "business_activity_type"
             obj.business_activity_type = (
@@ -221,7 +225,7 @@ class BusinessSettings:
                 if (_v0 := s.get("business_created_at", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "business_created_at")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime_from_wire(_v0)
                 )
             )
@@ -229,7 +233,11 @@ class BusinessSettings:
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.wizard_complete = s.get("wizard_complete", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

@@ -404,13 +404,21 @@ class Contact:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "links"
             obj.links = (
@@ -422,13 +430,21 @@ class Contact:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "balance"
             obj.balance = (
                 _v0
                 if (_v0 := s.get("balance", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "contact_types"
             obj.contact_types = (
@@ -487,7 +503,11 @@ class Contact:
             obj.credit_limit = (
                 _v0
                 if (_v0 := s.get("credit_limit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credit_limit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.credit_days = s.get("credit_days", UNSET)
             _k = "credit_terms"

@@ -128,25 +128,41 @@ class ExchangeRate:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "rate"
             obj.rate = (
                 _v0
                 if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_rate"
             obj.inverse_rate = (
                 _v0
                 if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency"
             obj.base_currency = (

@@ -248,7 +248,7 @@ class FinancialSettings:
                 if (_v0 := s.get("year_end_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "year_end_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -258,7 +258,7 @@ class FinancialSettings:
                 if (_v0 := s.get("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "year_end_lockdown_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -269,7 +269,7 @@ class FinancialSettings:
                 if (_v0 := s.get("accounts_start_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "accounts_start_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -289,7 +289,7 @@ class FinancialSettings:
                 if (_v0 := s.get("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "mtd_authenticated_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -318,7 +318,9 @@ class FinancialSettings:
                 _v0
                 if (_v0 := s.get("default_irpf_rate", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "default_irpf_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "default_irpf_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "flat_rate_tax_percentage"
@@ -327,7 +329,7 @@ class FinancialSettings:
                 if (_v0 := s.get("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "flat_rate_tax_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -337,7 +339,7 @@ class FinancialSettings:
                 if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "recoverable_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -347,7 +349,11 @@ class FinancialSettings:
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.postponed_accounting = s.get("postponed_accounting", UNSET)
             obj.destination_vat = s.get("destination_vat", UNSET)

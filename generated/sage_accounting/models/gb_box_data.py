@@ -131,55 +131,91 @@ class GBBoxData:
             obj.box_1 = (
                 _v0
                 if (_v0 := s.get("box_1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_1") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_2"
             obj.box_2 = (
                 _v0
                 if (_v0 := s.get("box_2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_2") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_3"
             obj.box_3 = (
                 _v0
                 if (_v0 := s.get("box_3", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_3") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_3")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_4"
             obj.box_4 = (
                 _v0
                 if (_v0 := s.get("box_4", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_4") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_4")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_5"
             obj.box_5 = (
                 _v0
                 if (_v0 := s.get("box_5", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_5") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_5")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_6"
             obj.box_6 = (
                 _v0
                 if (_v0 := s.get("box_6", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_6") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_6")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_7"
             obj.box_7 = (
                 _v0
                 if (_v0 := s.get("box_7", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_7") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_7")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_8"
             obj.box_8 = (
                 _v0
                 if (_v0 := s.get("box_8", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_8") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_8")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_9"
             obj.box_9 = (
                 _v0
                 if (_v0 := s.get("box_9", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_9") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_9")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

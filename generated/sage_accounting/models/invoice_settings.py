@@ -409,7 +409,7 @@ class InvoiceSettings:
                 if (_v0 := s.get("late_payment_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "late_payment_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -419,7 +419,7 @@ class InvoiceSettings:
                 if (_v0 := s.get("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "prompt_payment_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -494,7 +494,11 @@ class InvoiceSettings:
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

@@ -95,20 +95,32 @@ class LedgerAccountBalanceDetails:
             obj.balance = (
                 _v0
                 if (_v0 := s.get("balance", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.credit_or_debit = s.get("credit_or_debit", UNSET)
             _k = "credits"
             obj.credits_ = (
                 _v0
                 if (_v0 := s.get("credits", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credits") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credits")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "debits"
             obj.debits = (
                 _v0
                 if (_v0 := s.get("debits", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debits") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "debits")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.from_date = s.get("from_date", UNSET)
             obj.to_date = s.get("to_date", UNSET)

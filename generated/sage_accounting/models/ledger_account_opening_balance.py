@@ -142,13 +142,21 @@ class LedgerAccountOpeningBalance:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "ledger_account"
             obj.ledger_account = (
@@ -161,13 +169,21 @@ class LedgerAccountOpeningBalance:
             obj.debit = (
                 _v0
                 if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "credit"
             obj.credit = (
                 _v0
                 if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

@@ -128,13 +128,21 @@ class LiveExchangeRate:
             obj.rate = (
                 _v0
                 if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_rate"
             obj.inverse_rate = (
                 _v0
                 if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency"
             obj.base_currency = (
@@ -152,13 +160,21 @@ class LiveExchangeRate:
             obj.retrieved_at = (
                 _v0
                 if (_v0 := s.get("retrieved_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "retrieved_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "retrieved_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

@@ -142,13 +142,21 @@ class Migration:
             obj.started_at = (
                 _v0
                 if (_v0 := s.get("started_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "started_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "completed_at"
             obj.completed_at = (
                 _v0
                 if (_v0 := s.get("completed_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "completed_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.source_product = s.get("source_product", UNSET)
             obj.source_product_version = s.get("source_product_version", UNSET)

@@ -155,13 +155,21 @@ class MigrationTaxReturn:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "from_date"
             obj.from_date = (
@@ -169,7 +177,7 @@ class MigrationTaxReturn:
                 if (_v0 := s.get("from_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "from_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -178,7 +186,9 @@ class MigrationTaxReturn:
                 _v0
                 if (_v0 := s.get("to_date", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "to_date") if _v0 == "" else datetime.date.fromisoformat(_v0)
+                    note_blank(blanks, "to_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
                 )
             )
             _k = "tax_return_frequency"
@@ -191,7 +201,11 @@ class MigrationTaxReturn:
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "gb"
             obj.gb = (

@@ -146,7 +146,11 @@ class PaymentAllocation:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             obj.type_ = s.get("type", UNSET)
             obj.reference = s.get("reference", UNSET)
@@ -154,13 +158,21 @@ class PaymentAllocation:
             obj.amount = (
                 _v0
                 if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "discount"
             obj.discount = (
                 _v0
                 if (_v0 := s.get("discount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.stripe_transaction_id = s.get("stripe_transaction_id", UNSET)
             _k = "contact_allocation"

@@ -119,13 +119,21 @@ class PostBankDepositsBankDeposit:
             obj.cheque_amount = (
                 _v0
                 if (_v0 := s.get("cheque_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "cheque_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

@@ -89,7 +89,11 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
             obj.inverse_rate = (
                 _v0
                 if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.base_currency_id = s.get("base_currency_id", UNSET)
             obj.idempotency_id = s.get("idempotency_id", UNSET)

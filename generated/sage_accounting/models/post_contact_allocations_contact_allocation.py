@@ -95,7 +95,11 @@ class PostContactAllocationsContactAllocation:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

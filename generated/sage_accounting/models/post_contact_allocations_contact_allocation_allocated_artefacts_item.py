@@ -76,7 +76,11 @@ class PostContactAllocationsContactAllocationAllocatedArtefactsItem:
             obj.amount = (
                 _v0
                 if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

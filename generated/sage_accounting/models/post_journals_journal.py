@@ -105,7 +105,11 @@ class PostJournalsJournal:
             obj.total = (
                 _v0
                 if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "journal_code"
             obj.journal_code = (

@@ -235,7 +235,7 @@ class PostLedgerAccountsLedgerAccount:
                 if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "recoverable_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

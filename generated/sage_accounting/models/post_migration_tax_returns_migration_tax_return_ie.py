@@ -125,49 +125,81 @@ class PostMigrationTaxReturnsMigrationTaxReturnIe:
             obj.box_t1 = (
                 _v0
                 if (_v0 := s.get("box_T1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T1") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_T1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_T2"
             obj.box_t2 = (
                 _v0
                 if (_v0 := s.get("box_T2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T2") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_T2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_T3"
             obj.box_t3 = (
                 _v0
                 if (_v0 := s.get("box_T3", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T3") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_T3")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_T4"
             obj.box_t4 = (
                 _v0
                 if (_v0 := s.get("box_T4", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_T4") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_T4")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_E1"
             obj.box_e1 = (
                 _v0
                 if (_v0 := s.get("box_E1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_E1") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_E1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_E2"
             obj.box_e2 = (
                 _v0
                 if (_v0 := s.get("box_E2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_E2") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_E2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_ES1"
             obj.box_es1 = (
                 _v0
                 if (_v0 := s.get("box_ES1", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_ES1") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_ES1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "box_ES2"
             obj.box_es2 = (
                 _v0
                 if (_v0 := s.get("box_ES2", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "box_ES2") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "box_ES2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
             raise wire_error(_k, s, exc)

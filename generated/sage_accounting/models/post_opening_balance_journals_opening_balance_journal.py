@@ -89,7 +89,11 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             obj.reference = s.get("reference", UNSET)
             obj.idempotency_id = s.get("idempotency_id", UNSET)

@@ -212,7 +212,7 @@ class PostOtherPaymentsOtherPayment:
                 if (_v0 := s.get("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_itc_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -221,7 +221,9 @@ class PostOtherPaymentsOtherPayment:
                 _v0
                 if (_v0 := s.get("total_itc_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_total_itr_amount"
@@ -230,7 +232,7 @@ class PostOtherPaymentsOtherPayment:
                 if (_v0 := s.get("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_itr_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -239,7 +241,9 @@ class PostOtherPaymentsOtherPayment:
                 _v0
                 if (_v0 := s.get("total_itr_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.part_recoverable = s.get("part_recoverable", UNSET)
@@ -251,13 +255,21 @@ class PostOtherPaymentsOtherPayment:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.reference = s.get("reference", UNSET)
             _k = "withholding_tax_rate"
@@ -266,7 +278,7 @@ class PostOtherPaymentsOtherPayment:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -276,7 +288,7 @@ class PostOtherPaymentsOtherPayment:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -231,20 +231,32 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.tax_rate_id = s.get("tax_rate_id", UNSET)
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency_unit_price"
             obj.base_currency_unit_price = (
@@ -252,7 +264,7 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
                 if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -263,7 +275,7 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -273,7 +285,7 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -283,7 +295,7 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -292,13 +304,21 @@ class PostPurchaseInvoicesPurchaseInvoiceInvoiceLinesItem:
             obj.gst_amount = (
                 _v0
                 if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "pst_amount"
             obj.pst_amount = (
                 _v0
                 if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

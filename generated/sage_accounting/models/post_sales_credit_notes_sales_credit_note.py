@@ -440,7 +440,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -451,7 +451,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -461,7 +461,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -472,7 +472,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -486,7 +486,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("original_invoice_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "original_invoice_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -499,7 +499,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -510,7 +510,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -518,7 +518,11 @@ class PostSalesCreditNotesSalesCreditNote:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "shipping_total_amount"
             obj.shipping_total_amount = (
@@ -526,7 +530,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -534,26 +538,42 @@ class PostSalesCreditNotesSalesCreditNote:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.currency_id = s.get("currency_id", UNSET)
             _k = "exchange_rate"
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -561,7 +581,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -572,7 +592,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -583,7 +603,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -594,7 +614,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -604,7 +624,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -615,7 +635,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -625,7 +645,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -635,7 +655,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -645,7 +665,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -658,7 +678,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -668,7 +688,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -679,7 +699,7 @@ class PostSalesCreditNotesSalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

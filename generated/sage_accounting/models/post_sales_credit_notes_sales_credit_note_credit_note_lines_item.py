@@ -236,26 +236,42 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
             obj.quantity = (
                 _v0
                 if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.tax_rate_id = s.get("tax_rate_id", UNSET)
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency_unit_price"
             obj.base_currency_unit_price = (
@@ -263,7 +279,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -274,7 +290,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -284,7 +300,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -294,7 +310,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -304,7 +320,9 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 _v0
                 if (_v0 := s.get("discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "discount_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_discount_amount"
@@ -313,7 +331,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -323,7 +341,7 @@ class PostSalesCreditNotesSalesCreditNoteCreditNoteLinesItem:
                 if (_v0 := s.get("discount_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "discount_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -452,7 +452,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -463,7 +463,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -473,7 +473,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -484,7 +484,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -498,7 +498,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "due_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -511,7 +511,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -522,7 +522,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -532,7 +532,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -540,26 +540,42 @@ class PostSalesInvoicesSalesInvoice:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.currency_id = s.get("currency_id", UNSET)
             _k = "exchange_rate"
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -567,7 +583,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -578,7 +594,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -589,7 +605,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -600,7 +616,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -608,7 +624,11 @@ class PostSalesInvoicesSalesInvoice:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_discount_amount"
             obj.total_discount_amount = (
@@ -616,7 +636,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -627,7 +647,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -637,7 +657,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -647,7 +667,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -657,7 +677,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -672,7 +692,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -682,7 +702,7 @@ class PostSalesInvoicesSalesInvoice:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -693,7 +713,7 @@ class PostSalesInvoicesSalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -398,7 +398,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -409,7 +409,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -419,7 +419,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -427,26 +427,42 @@ class PostSalesQuotesSalesQuote:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.currency_id = s.get("currency_id", UNSET)
             _k = "exchange_rate"
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -454,7 +470,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -465,7 +481,7 @@ class PostSalesQuotesSalesQuote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -476,7 +492,7 @@ class PostSalesQuotesSalesQuote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -487,7 +503,7 @@ class PostSalesQuotesSalesQuote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -495,7 +511,11 @@ class PostSalesQuotesSalesQuote:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_discount_amount"
             obj.total_discount_amount = (
@@ -503,7 +523,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -514,7 +534,7 @@ class PostSalesQuotesSalesQuote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -524,7 +544,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -534,7 +554,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -544,7 +564,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -557,7 +577,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -567,7 +587,7 @@ class PostSalesQuotesSalesQuote:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -578,7 +598,7 @@ class PostSalesQuotesSalesQuote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -80,7 +80,11 @@ class PostServicesServiceSalesRatesItem:
             obj.rate = (
                 _v0
                 if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.rate_includes_tax = s.get("rate_includes_tax", UNSET)
             obj.service_rate_type_id = s.get("service_rate_type_id", UNSET)

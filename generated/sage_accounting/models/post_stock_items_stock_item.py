@@ -267,7 +267,11 @@ class PostStockItemsStockItem:
             obj.cost_price = (
                 _v0
                 if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.source_guid = s.get("source_guid", UNSET)
             obj.purchase_description = s.get("purchase_description", UNSET)
@@ -275,14 +279,20 @@ class PostStockItemsStockItem:
             obj.reorder_level = (
                 _v0
                 if (_v0 := s.get("reorder_level", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "reorder_level")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "reorder_quantity"
             obj.reorder_quantity = (
                 _v0
                 if (_v0 := s.get("reorder_quantity", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "reorder_quantity") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "reorder_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.location = s.get("location", UNSET)
@@ -292,7 +302,11 @@ class PostStockItemsStockItem:
             obj.weight = (
                 _v0
                 if (_v0 := s.get("weight", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "weight")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.measurement_unit = s.get("measurement_unit", UNSET)
             _k = "weight_converted"
@@ -300,7 +314,9 @@ class PostStockItemsStockItem:
                 _v0
                 if (_v0 := s.get("weight_converted", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "weight_converted") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "weight_converted")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.active = s.get("active", UNSET)
@@ -309,7 +325,9 @@ class PostStockItemsStockItem:
                 _v0
                 if (_v0 := s.get("quantity_in_stock", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "quantity_in_stock") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "quantity_in_stock")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "last_cost_price"
@@ -317,7 +335,9 @@ class PostStockItemsStockItem:
                 _v0
                 if (_v0 := s.get("last_cost_price", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "last_cost_price") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "last_cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "last_cost_price_stock_value"
@@ -326,7 +346,7 @@ class PostStockItemsStockItem:
                 if (_v0 := s.get("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_cost_price_stock_value")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -336,7 +356,7 @@ class PostStockItemsStockItem:
                 if (_v0 := s.get("average_cost_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "average_cost_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -346,7 +366,7 @@ class PostStockItemsStockItem:
                 if (_v0 := s.get("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "average_cost_price_stock_value")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -356,7 +376,7 @@ class PostStockItemsStockItem:
                 if (_v0 := s.get("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cost_price_last_updated")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )

@@ -94,26 +94,40 @@ class ProfitBreakdown:
             obj.total_cost = (
                 _v0
                 if (_v0 := s.get("total_cost", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_cost") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_cost")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_sale"
             obj.total_sale = (
                 _v0
                 if (_v0 := s.get("total_sale", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_sale") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_sale")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "profit"
             obj.profit = (
                 _v0
                 if (_v0 := s.get("profit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "profit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "profit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "profit_percentage"
             obj.profit_percentage = (
                 _v0
                 if (_v0 := s.get("profit_percentage", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "profit_percentage") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "profit_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read

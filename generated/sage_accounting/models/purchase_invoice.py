@@ -579,13 +579,21 @@ class PurchaseInvoice:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "links"
             obj.links = (
@@ -614,7 +622,11 @@ class PurchaseInvoice:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.is_cis = s.get("is_cis", UNSET)
             _k = "cis_applicable_amount"
@@ -623,7 +635,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -634,7 +646,7 @@ class PurchaseInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -644,7 +656,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -655,7 +667,7 @@ class PurchaseInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -673,7 +685,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_itc_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -682,7 +694,9 @@ class PurchaseInvoice:
                 _v0
                 if (_v0 := s.get("total_itc_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "total_itc_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_total_itr_amount"
@@ -691,7 +705,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_itr_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -700,7 +714,9 @@ class PurchaseInvoice:
                 _v0
                 if (_v0 := s.get("total_itr_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "total_itr_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.part_recoverable = s.get("part_recoverable", UNSET)
@@ -710,7 +726,11 @@ class PurchaseInvoice:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "due_date"
             obj.due_date = (
@@ -718,7 +738,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "due_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -729,25 +749,41 @@ class PurchaseInvoice:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "payments_allocations_total_amount"
             obj.payments_allocations_total_amount = (
@@ -756,7 +792,7 @@ class PurchaseInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -767,7 +803,7 @@ class PurchaseInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_discount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -775,7 +811,11 @@ class PurchaseInvoice:
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "outstanding_amount"
             obj.outstanding_amount = (
@@ -783,7 +823,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -797,7 +837,11 @@ class PurchaseInvoice:
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -805,7 +849,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -815,7 +859,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -825,7 +869,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -835,7 +879,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -845,7 +889,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -886,7 +930,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_paid")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -902,7 +946,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -912,7 +956,7 @@ class PurchaseInvoice:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -923,7 +967,7 @@ class PurchaseInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

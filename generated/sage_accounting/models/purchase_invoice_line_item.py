@@ -297,19 +297,31 @@ class PurchaseInvoiceLineItem:
             obj.quantity = (
                 _v0
                 if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "unit_price"
             obj.unit_price = (
                 _v0
                 if (_v0 := s.get("unit_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_rate"
             obj.tax_rate = (
@@ -321,7 +333,11 @@ class PurchaseInvoiceLineItem:
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_breakdown"
             obj.tax_breakdown = (
@@ -333,7 +349,11 @@ class PurchaseInvoiceLineItem:
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency_unit_price"
             obj.base_currency_unit_price = (
@@ -341,7 +361,7 @@ class PurchaseInvoiceLineItem:
                 if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -352,7 +372,7 @@ class PurchaseInvoiceLineItem:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -362,7 +382,7 @@ class PurchaseInvoiceLineItem:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -378,7 +398,7 @@ class PurchaseInvoiceLineItem:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -392,13 +412,21 @@ class PurchaseInvoiceLineItem:
             obj.gst_amount = (
                 _v0
                 if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "pst_amount"
             obj.pst_amount = (
                 _v0
                 if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

@@ -93,19 +93,31 @@ class PutBankOpeningBalancesBankOpeningBalance:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "debit"
             obj.debit = (
                 _v0
                 if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "credit"
             obj.credit = (
                 _v0
                 if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.transaction_type_id = s.get("transaction_type_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

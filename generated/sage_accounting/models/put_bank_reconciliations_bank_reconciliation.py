@@ -156,7 +156,7 @@ class PutBankReconciliationsBankReconciliation:
                 if (_v0 := s.get("statement_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "statement_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -166,7 +166,7 @@ class PutBankReconciliationsBankReconciliation:
                 if (_v0 := s.get("statement_end_balance", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "statement_end_balance")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -175,20 +175,30 @@ class PutBankReconciliationsBankReconciliation:
             obj.total_received = (
                 _v0
                 if (_v0 := s.get("total_received", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_received") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_received")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_paid"
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "starting_balance"
             obj.starting_balance = (
                 _v0
                 if (_v0 := s.get("starting_balance", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "starting_balance") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "starting_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "closing_balance"
@@ -196,7 +206,9 @@ class PutBankReconciliationsBankReconciliation:
                 _v0
                 if (_v0 := s.get("closing_balance", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "closing_balance") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "closing_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "reconciled_balance"
@@ -205,7 +217,7 @@ class PutBankReconciliationsBankReconciliation:
                 if (_v0 := s.get("reconciled_balance", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "reconciled_balance")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -215,7 +227,7 @@ class PutBankReconciliationsBankReconciliation:
                 if (_v0 := s.get("balance_difference", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "balance_difference")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

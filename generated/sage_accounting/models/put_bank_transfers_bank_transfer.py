@@ -97,13 +97,21 @@ class PutBankTransfersBankTransfer:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "amount"
             obj.amount = (
                 _v0
                 if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.reference = s.get("reference", UNSET)
             obj.description = s.get("description", UNSET)

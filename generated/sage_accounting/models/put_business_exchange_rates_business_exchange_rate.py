@@ -84,13 +84,21 @@ class PutBusinessExchangeRatesBusinessExchangeRate:
             obj.rate = (
                 _v0
                 if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_rate"
             obj.inverse_rate = (
                 _v0
                 if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.base_currency_id = s.get("base_currency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

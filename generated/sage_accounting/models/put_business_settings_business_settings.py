@@ -134,7 +134,11 @@ class PutBusinessSettingsBusinessSettings:
             obj.share_capital = (
                 _v0
                 if (_v0 := s.get("share_capital", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "share_capital")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.business_activity_type_id = s.get("business_activity_type_id", UNSET)
             obj.legal_form_type_id = s.get("legal_form_type_id", UNSET)

@@ -254,7 +254,11 @@ class PutContactsContact:
             obj.credit_limit = (
                 _v0
                 if (_v0 := s.get("credit_limit", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "credit_limit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.credit_days = s.get("credit_days", UNSET)
             _k = "credit_terms"

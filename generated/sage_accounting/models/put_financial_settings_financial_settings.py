@@ -215,7 +215,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("year_end_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "year_end_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -225,7 +225,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "year_end_lockdown_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -236,7 +236,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("accounts_start_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "accounts_start_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -251,7 +251,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "mtd_authenticated_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -265,7 +265,9 @@ class PutFinancialSettingsFinancialSettings:
                 _v0
                 if (_v0 := s.get("default_irpf_rate", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "default_irpf_rate") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "default_irpf_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "flat_rate_tax_percentage"
@@ -274,7 +276,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "flat_rate_tax_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -284,7 +286,7 @@ class PutFinancialSettingsFinancialSettings:
                 if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "recoverable_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -389,7 +389,7 @@ class PutInvoiceSettingsInvoiceSettings:
                 if (_v0 := s.get("late_payment_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "late_payment_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -399,7 +399,7 @@ class PutInvoiceSettingsInvoiceSettings:
                 if (_v0 := s.get("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "prompt_payment_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

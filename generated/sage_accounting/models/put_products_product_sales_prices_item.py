@@ -81,7 +81,11 @@ class PutProductsProductSalesPricesItem:
             obj.price = (
                 _v0
                 if (_v0 := s.get("price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.price_includes_tax = s.get("price_includes_tax", UNSET)
             obj.product_sales_price_type_id = s.get("product_sales_price_type_id", UNSET)

@@ -231,13 +231,21 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
             obj.quantity = (
                 _v0
                 if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "unit_price"
             obj.unit_price = (
                 _v0
                 if (_v0 := s.get("unit_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.analysis_type_categories = s.get("analysis_type_categories", UNSET)
             obj.product_id = s.get("product_id", UNSET)
@@ -247,20 +255,32 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.tax_rate_id = s.get("tax_rate_id", UNSET)
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency_unit_price"
             obj.base_currency_unit_price = (
@@ -268,7 +288,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -279,7 +299,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -289,7 +309,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -299,7 +319,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -309,7 +329,9 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 _v0
                 if (_v0 := s.get("discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "discount_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_discount_amount"
@@ -318,7 +340,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -328,7 +350,7 @@ class PutSalesQuotesSalesQuoteQuoteLinesItem:
                 if (_v0 := s.get("discount_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "discount_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

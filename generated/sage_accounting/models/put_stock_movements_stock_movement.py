@@ -103,19 +103,31 @@ class PutStockMovementsStockMovement:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "quantity"
             obj.quantity = (
                 _v0
                 if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "cost_price"
             obj.cost_price = (
                 _v0
                 if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.details = s.get("details", UNSET)
             obj.movement_number = s.get("movement_number", UNSET)

@@ -91,14 +91,22 @@ class PutTaxRatesTaxRate:
             obj.from_date = (
                 _v0
                 if (_v0 := s.get("from_date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "from_date") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "from_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.agency = s.get("agency", UNSET)
             _k = "percentage"
             obj.percentage = (
                 _v0
                 if (_v0 := s.get("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.is_visible = s.get("is_visible", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

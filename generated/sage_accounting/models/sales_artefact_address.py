@@ -145,7 +145,11 @@ class SalesArtefactAddress:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "address_type"
             obj.address_type = (

@@ -633,13 +633,21 @@ class SalesCorrectiveInvoice:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "links"
             obj.links = (
@@ -674,7 +682,11 @@ class SalesCorrectiveInvoice:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.invoice_number_prefix = s.get("invoice_number_prefix", UNSET)
             obj.invoice_number = s.get("invoice_number", UNSET)
@@ -684,7 +696,11 @@ class SalesCorrectiveInvoice:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "due_date"
             obj.due_date = (
@@ -692,7 +708,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "due_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -719,7 +735,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -735,7 +751,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -751,7 +767,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -759,25 +775,41 @@ class SalesCorrectiveInvoice:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "payments_allocations_total_amount"
             obj.payments_allocations_total_amount = (
@@ -786,7 +818,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -797,7 +829,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_discount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -805,7 +837,11 @@ class SalesCorrectiveInvoice:
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "outstanding_amount"
             obj.outstanding_amount = (
@@ -813,7 +849,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -827,7 +863,11 @@ class SalesCorrectiveInvoice:
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -835,7 +875,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -846,7 +886,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -857,7 +897,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -875,7 +915,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -885,7 +925,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -896,7 +936,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -906,7 +946,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -916,7 +956,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -926,7 +966,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -936,7 +976,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -979,7 +1019,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_paid")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -989,7 +1029,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -999,7 +1039,7 @@ class SalesCorrectiveInvoice:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1010,7 +1050,7 @@ class SalesCorrectiveInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

@@ -671,13 +671,21 @@ class SalesCreditNote:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "links"
             obj.links = (
@@ -706,7 +714,11 @@ class SalesCreditNote:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.is_cis = s.get("is_cis", UNSET)
             _k = "cis_applicable_amount"
@@ -715,7 +727,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -726,7 +738,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -736,7 +748,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -747,7 +759,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -767,7 +779,11 @@ class SalesCreditNote:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "original_invoice_date"
             obj.original_invoice_date = (
@@ -775,7 +791,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("original_invoice_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "original_invoice_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -802,7 +818,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -818,7 +834,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -832,7 +848,11 @@ class SalesCreditNote:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "shipping_total_amount"
             obj.shipping_total_amount = (
@@ -840,7 +860,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -848,19 +868,31 @@ class SalesCreditNote:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "payments_allocations_total_amount"
             obj.payments_allocations_total_amount = (
@@ -869,7 +901,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -880,7 +912,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_discount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -888,7 +920,11 @@ class SalesCreditNote:
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "outstanding_amount"
             obj.outstanding_amount = (
@@ -896,7 +932,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -910,7 +946,11 @@ class SalesCreditNote:
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -918,7 +958,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -929,7 +969,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -940,7 +980,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -958,7 +998,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -968,7 +1008,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -979,7 +1019,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -989,7 +1029,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -999,7 +1039,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1009,7 +1049,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1019,7 +1059,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1062,7 +1102,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_paid")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -1080,7 +1120,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1090,7 +1130,7 @@ class SalesCreditNote:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1101,7 +1141,7 @@ class SalesCreditNote:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

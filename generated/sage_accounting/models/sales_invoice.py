@@ -701,13 +701,21 @@ class SalesInvoice:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "links"
             obj.links = (
@@ -736,7 +744,11 @@ class SalesInvoice:
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.is_cis = s.get("is_cis", UNSET)
             _k = "cis_applicable_amount"
@@ -745,7 +757,7 @@ class SalesInvoice:
                 if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -756,7 +768,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_cis_applicable_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -766,7 +778,7 @@ class SalesInvoice:
                 if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -777,7 +789,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_after_cis_deduction")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -803,7 +815,11 @@ class SalesInvoice:
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             _k = "due_date"
             obj.due_date = (
@@ -811,7 +827,7 @@ class SalesInvoice:
                 if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "due_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -838,7 +854,7 @@ class SalesInvoice:
                 if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -854,7 +870,7 @@ class SalesInvoice:
                 if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -870,7 +886,7 @@ class SalesInvoice:
                 if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -878,19 +894,31 @@ class SalesInvoice:
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_amount"
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_amount"
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "payments_allocations_total_amount"
             obj.payments_allocations_total_amount = (
@@ -899,7 +927,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -910,7 +938,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "payments_allocations_total_discount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -918,7 +946,11 @@ class SalesInvoice:
             obj.total_paid = (
                 _v0
                 if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "outstanding_amount"
             obj.outstanding_amount = (
@@ -926,7 +958,7 @@ class SalesInvoice:
                 if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -940,7 +972,11 @@ class SalesInvoice:
             obj.exchange_rate = (
                 _v0
                 if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "inverse_exchange_rate"
             obj.inverse_exchange_rate = (
@@ -948,7 +984,7 @@ class SalesInvoice:
                 if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "inverse_exchange_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -959,7 +995,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -970,7 +1006,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -988,7 +1024,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_shipping_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -996,7 +1032,11 @@ class SalesInvoice:
             obj.total_quantity = (
                 _v0
                 if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_discount_amount"
             obj.total_discount_amount = (
@@ -1004,7 +1044,7 @@ class SalesInvoice:
                 if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1015,7 +1055,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1025,7 +1065,7 @@ class SalesInvoice:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1035,7 +1075,7 @@ class SalesInvoice:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1045,7 +1085,7 @@ class SalesInvoice:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1055,7 +1095,7 @@ class SalesInvoice:
                 if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_outstanding_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1098,7 +1138,7 @@ class SalesInvoice:
                 if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_paid")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -1121,7 +1161,7 @@ class SalesInvoice:
                 if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_rate")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1131,7 +1171,7 @@ class SalesInvoice:
                 if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -1142,7 +1182,7 @@ class SalesInvoice:
                 or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_withholding_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

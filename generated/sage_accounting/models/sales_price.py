@@ -122,20 +122,32 @@ class SalesPrice:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.price_name = s.get("price_name", UNSET)
             _k = "price"
             obj.price = (
                 _v0
                 if (_v0 := s.get("price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.price_includes_tax = s.get("price_includes_tax", UNSET)
             _k = "product_sales_price_type"

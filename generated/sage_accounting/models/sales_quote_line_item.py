@@ -302,19 +302,31 @@ class SalesQuoteLineItem:
             obj.quantity = (
                 _v0
                 if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "unit_price"
             obj.unit_price = (
                 _v0
                 if (_v0 := s.get("unit_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "net_amount"
             obj.net_amount = (
                 _v0
                 if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_rate"
             obj.tax_rate = (
@@ -326,7 +338,11 @@ class SalesQuoteLineItem:
             obj.tax_amount = (
                 _v0
                 if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "tax_breakdown"
             obj.tax_breakdown = (
@@ -338,7 +354,11 @@ class SalesQuoteLineItem:
             obj.total_amount = (
                 _v0
                 if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "base_currency_unit_price"
             obj.base_currency_unit_price = (
@@ -346,7 +366,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_unit_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -357,7 +377,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_net_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -367,7 +387,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_tax_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -383,7 +403,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_total_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -398,7 +418,9 @@ class SalesQuoteLineItem:
                 _v0
                 if (_v0 := s.get("discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "discount_amount") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "base_currency_discount_amount"
@@ -407,7 +429,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "base_currency_discount_amount")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -417,7 +439,7 @@ class SalesQuoteLineItem:
                 if (_v0 := s.get("discount_percentage", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "discount_percentage")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )

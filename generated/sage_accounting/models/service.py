@@ -221,19 +221,31 @@ class Service:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "deleted_at"
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.deletable = s.get("deletable", UNSET)
             obj.deactivatable = s.get("deactivatable", UNSET)
@@ -284,7 +296,11 @@ class Service:
             obj.cost_price = (
                 _v0
                 if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.oss_service = s.get("oss_service", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read

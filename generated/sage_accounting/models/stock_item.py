@@ -333,19 +333,31 @@ class StockItem:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "deleted_at"
             obj.deleted_at = (
                 _v0
                 if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             obj.deletable = s.get("deletable", UNSET)
             obj.deactivatable = s.get("deactivatable", UNSET)
@@ -387,7 +399,11 @@ class StockItem:
             obj.cost_price = (
                 _v0
                 if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "sales_prices"
             obj.sales_prices = (
@@ -401,14 +417,20 @@ class StockItem:
             obj.reorder_level = (
                 _v0
                 if (_v0 := s.get("reorder_level", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "reorder_level")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "reorder_quantity"
             obj.reorder_quantity = (
                 _v0
                 if (_v0 := s.get("reorder_quantity", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "reorder_quantity") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "reorder_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.location = s.get("location", UNSET)
@@ -418,7 +440,11 @@ class StockItem:
             obj.weight = (
                 _v0
                 if (_v0 := s.get("weight", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "weight")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             obj.measurement_unit = s.get("measurement_unit", UNSET)
             _k = "weight_converted"
@@ -426,7 +452,9 @@ class StockItem:
                 _v0
                 if (_v0 := s.get("weight_converted", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "weight_converted") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "weight_converted")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             obj.active = s.get("active", UNSET)
@@ -435,7 +463,9 @@ class StockItem:
                 _v0
                 if (_v0 := s.get("quantity_in_stock", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "quantity_in_stock") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "quantity_in_stock")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "last_cost_price"
@@ -443,7 +473,9 @@ class StockItem:
                 _v0
                 if (_v0 := s.get("last_cost_price", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "last_cost_price") if _v0 == "" else decimal_from_wire(_v0)
+                    note_blank(blanks, "last_cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
                 )
             )
             _k = "last_cost_price_stock_value"
@@ -452,7 +484,7 @@ class StockItem:
                 if (_v0 := s.get("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "last_cost_price_stock_value")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -462,7 +494,7 @@ class StockItem:
                 if (_v0 := s.get("average_cost_price", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "average_cost_price")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -472,7 +504,7 @@ class StockItem:
                 if (_v0 := s.get("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "average_cost_price_stock_value")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
@@ -482,7 +514,7 @@ class StockItem:
                 if (_v0 := s.get("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "cost_price_last_updated")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )

@@ -82,7 +82,11 @@ class TaxRatePercentage:
             obj.percentage = (
                 _v0
                 if (_v0 := s.get("percentage", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "from_date"
             obj.from_date = (
@@ -90,7 +94,7 @@ class TaxRatePercentage:
                 if (_v0 := s.get("from_date", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "from_date")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else datetime.date.fromisoformat(_v0)
                 )
             )
@@ -99,7 +103,9 @@ class TaxRatePercentage:
                 _v0
                 if (_v0 := s.get("to_date", UNSET)) is None or _v0 is UNSET
                 else (
-                    note_blank(blanks, "to_date") if _v0 == "" else datetime.date.fromisoformat(_v0)
+                    note_blank(blanks, "to_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
                 )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read

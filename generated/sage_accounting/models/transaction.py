@@ -176,19 +176,31 @@ class Transaction:
             obj.created_at = (
                 _v0
                 if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "updated_at"
             obj.updated_at = (
                 _v0
                 if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0))
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
             _k = "date"
             obj.date = (
                 _v0
                 if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "date") if _v0 == "" else datetime.date.fromisoformat(_v0))
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
             obj.deleted = s.get("deleted", UNSET)
             obj.reference = s.get("reference", UNSET)
@@ -196,7 +208,11 @@ class Transaction:
             obj.total = (
                 _v0
                 if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
-                else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
             _k = "total_in_transaction_currency"
             obj.total_in_transaction_currency = (
@@ -204,7 +220,7 @@ class Transaction:
                 if (_v0 := s.get("total_in_transaction_currency", UNSET)) is None or _v0 is UNSET
                 else (
                     note_blank(blanks, "total_in_transaction_currency")
-                    if _v0 == ""
+                    if type(_v0) is str and _v0 == ""
                     else decimal_from_wire(_v0)
                 )
             )
