@@ -124,3 +124,18 @@ def time_call(function: Callable[[], object], *, repeat: int = 7) -> list[float]
     timer = timeit.Timer(function, setup=gc.enable)
     number, _ = timer.autorange()
     return [total / number for total in timer.repeat(repeat=repeat, number=number)]
+
+
+def time_paired(
+    candidates: Mapping[str, Callable[[], object]], *, rounds: int = 7
+) -> dict[str, list[float]]:
+    """Seconds per call of each candidate, `rounds` times, the candidates timed in turn within
+    each round (garbage collector on, as in `time_call`): a load that comes and goes on a
+    shared machine weighs on both sides of a ratio."""
+    timers = {label: timeit.Timer(call, setup=gc.enable) for label, call in candidates.items()}
+    numbers = {label: timer.autorange()[0] for label, timer in timers.items()}
+    timings: dict[str, list[float]] = {label: [] for label in candidates}
+    for _ in range(rounds):
+        for label, timer in timers.items():
+            timings[label].append(timer.timeit(numbers[label]) / numbers[label])
+    return timings

@@ -1,6 +1,7 @@
 """A deterministic list page built from the spec's schemas, every property filled.
 
-Values have the wire types Sage sends: decimals as numeric strings ("367.09"), dates, UTC
+Values have the wire types Sage sends: decimals as numeric strings ("367.09", or as JSON numbers
+with `decimals="numbers"`, as Sage's spec declares them), dates, UTC
 date-times ending in "Z", enum members, bounded integers. Objects behind a `$ref` are filled in
 full down to `expand_depth` levels below the list item; deeper ones become the link records
 Sage sends for related resources ({id, displayed_as, $path}).
@@ -13,7 +14,7 @@ import random
 import re
 import string
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 REF_PREFIX = "#/components/schemas/"
 LINK_KEYS = ("id", "displayed_as", "$path")
@@ -32,8 +33,10 @@ class PageBuilder:
         seed: int = 0,
         expand_depth: int = 1,
         array_length: int = 2,
+        decimals: Literal["strings", "numbers"] = "strings",
     ) -> None:
         self.schemas = schemas
+        self.decimals = decimals
         self.rng = random.Random(seed)
         self.expand_depth = expand_depth
         self.array_length = array_length
@@ -117,10 +120,11 @@ class PageBuilder:
             return round(self.rng.uniform(0, 10_000), 2)
         return self._string(schema, key, record)
 
-    def _string(self, schema: Mapping[str, Any], key: str, record: str) -> str:
+    def _string(self, schema: Mapping[str, Any], key: str, record: str) -> str | float:
         fmt = schema.get("format")
         if fmt == "decimal":
-            return f"{self.rng.randint(0, 99_999)}.{self.rng.randint(0, 99):02d}"
+            text = f"{self.rng.randint(0, 99_999)}.{self.rng.randint(0, 99):02d}"
+            return float(text) if self.decimals == "numbers" else text  # repr(float) is `text`
         if fmt in ("date", "date-time"):
             moment = EPOCH + datetime.timedelta(seconds=self.rng.randrange(5 * 365 * 86_400))
             return moment.date().isoformat() if fmt == "date" else f"{moment:%Y-%m-%dT%H:%M:%SZ}"
@@ -139,5 +143,11 @@ class PageBuilder:
         return "".join(self.rng.choices(string.ascii_lowercase, k=length))
 
 
-def sales_invoice_page(spec: Mapping[str, Any], *, items: int = 200) -> dict[str, Any]:
-    return PageBuilder(spec["components"]["schemas"]).list_page("SalesInvoiceList", items)
+def sales_invoice_page(
+    spec: Mapping[str, Any],
+    *,
+    items: int = 200,
+    decimals: Literal["strings", "numbers"] = "strings",
+) -> dict[str, Any]:
+    builder = PageBuilder(spec["components"]["schemas"], decimals=decimals)
+    return builder.list_page("SalesInvoiceList", items)

@@ -7,7 +7,12 @@ related models are reached through the models package (`from .. import models as
 then `_models.Base`), whose `__getattr__` imports a model's module on its first use and binds
 it there. So importing one model imports no other (decoding or `typing.get_type_hints` loads
 the related ones), models may refer to each other, and the annotations (`_models.Link`, not a
-name imported only for type checkers) resolve at run time.
+name imported only for type checkers) resolve at run time. A record holding another reads it
+with that model's `_from_wire` (a static method: no bound method is made per record);
+`from_dict` is the public door (`_wire.read_record`). `from_dict` sets the attributes itself
+(attrs' `__init__`, called with keywords, cost more than the rest of the decoding), notes the
+wire key of each field that can fail in `_k` for `_wire.wire_error`, and finds the keys it
+does not know with one set comparison (`_wire.unknown_fields`).
 
 The template stays free of logic: it asks these functions for code, and they fail loudly on a
 property kind they do not know, rather than emit something wrong.
@@ -145,12 +150,16 @@ def _read_value(kind: Any, source: str, depth: int) -> str:
     if isinstance(kind, DateProperty):
         return f"datetime.date.fromisoformat({source})"
     if isinstance(kind, ModelProperty):
-        return f"{_qualified(kind)}.from_dict({source})"
+        return f"{_qualified(kind)}._from_wire({source})"
     if isinstance(kind, EnumProperty):
         return f"{_qualified(kind)}({source})"
     if isinstance(kind, ListProperty):
         item = f"_i{depth}"
-        return f"[{read(kind.inner_property, item, depth + 1)} for {item} in {source}]"
+        inner = read(kind.inner_property, item, depth + 1)
+        callee = inner.removesuffix(f"({item})")
+        if inner.endswith(f"({item})") and item not in callee and _NAME.fullmatch(callee):
+            return f"list(map({callee}, {source}))"  # no Python loop: the items are calls
+        return f"[{inner} for {item} in {source}]"
     raise UnsupportedProperty(f"{_label(kind)}: cannot read a {type(kind).__name__}")
 
 
@@ -177,7 +186,9 @@ def read(prop: Any, source: str, depth: int = 0, blanks: str | None = None) -> s
     checks[0] = checks[0].replace(var, f"({var} := {source})", 1)
     value = _read_value(kind, var, depth)
     if blanks is not None and depth == 0 and blankable(prop):
-        value = f'(note_blank({blanks}, {_literal(_label(prop))}) if {var} == "" else {value})'
+        # The type test first: `Decimal == ""` asks the numbers ABCs, slowly.
+        blank = f'type({var}) is str and {var} == ""'
+        value = f"(note_blank({blanks}, {_literal(_label(prop))}) if {blank} else {value})"
     return f"({var} if {' or '.join(checks)} else {value})"
 
 
@@ -240,33 +251,41 @@ def aliased(model: ModelProperty) -> list[dict[str, str]]:
         name = _label(prop)
         chooser = _literal(name)
         for other in reversed(others):  # the canonical spelling wins when both came
-            chooser = f"({_literal(other)} if {_literal(other)} in d else {chooser})"
+            chooser = f"({_literal(other)} if {_literal(other)} in s else {chooser})"
         found.append(
             {
                 "field": spelling_field(prop),
                 "default": _literal(name),
-                "choose": f"{_literal(name)} if {_literal(name)} in d else {chooser}",
+                "choose": f"{_literal(name)} if {_literal(name)} in s else {chooser}",
             }
         )
     return found
 
 
 def keys(model: ModelProperty) -> str:
-    """The wire keys `from_dict` reads, in its order (other spellings after their canonical
-    one), as one string literal of space-separated keys: on a failure it tells which field
-    failed (`_wire.wire_error`). One literal, not a tuple, keeps the generated code short."""
-    found: list[str] = []
-    for prop in _properties_of(model):
-        found.append(_label(prop))
-        found.extend(ENVELOPE_ALIASES.get(_label(prop), ()))
+    """The wire keys `from_dict` reads (their canonical spellings: the one a record came with
+    is passed along), as one string literal of space-separated keys, for the model's
+    `_WIRE_KEYS`: any other key goes to `additional_properties`. One literal, not a tuple,
+    keeps the generated code short."""
+    found = [_label(prop) for prop in _properties_of(model)]
     spaced = [name for name in found if not name or any(c.isspace() for c in name)]
     if spaced:
         raise ValueError(f"{model.class_info.name}: wire keys with white space: {spaced!r}")
     return _literal(" ".join(found))
 
 
+def fallible(prop: Any) -> bool:
+    """Whether reading the property can fail (it is converted, or required): `from_dict`
+    notes its wire key first, so that `_wire.wire_error` can name it."""
+    return bool(prop.required) or needs_conversion(prop)
+
+
+def any_fallible(model: ModelProperty) -> bool:
+    return any(fallible(prop) for prop in _properties_of(model))
+
+
 def key(prop: Any) -> str:
-    """Where from_dict pops the property: its wire name, or the spelling chosen for it."""
+    """Where from_dict reads the property: its wire name, or the spelling chosen for it."""
     if _label(prop) in ENVELOPE_ALIASES:
         return spelling_field(prop)
     return _literal(_label(prop))
@@ -291,5 +310,7 @@ TEMPLATE_GLOBALS = {
     "wire_aliased": aliased,
     "wire_key": key,
     "wire_keys": keys,
+    "wire_fallible": fallible,
+    "wire_any_fallible": any_fallible,
     "wire_key_out": key_out,
 }

@@ -95,6 +95,9 @@ def decoded(
         data = loads_json(response.content)
     except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError too
         raise invalid_body(response, error) from error
+    # httpx's stream holds its response back: a cycle only the collector frees, and with it
+    # the page's bytes. The body is read: a plain stream of them breaks the cycle.
+    response.stream = httpx.ByteStream(response.content)
     body = Body(data, request.method, request.url, response.status_code, what)
     problem = None if check is None else check(data)
     if problem is not None:

@@ -10,9 +10,14 @@ pagination"), so a read checks every page it gets:
   type, is an `InvalidResponseError` (`envelope_problem` names the fault).
 * A page past the last one is answered with the last page. A page whose `$page` is not the one
   asked for ends the read, and its items are not yielded again; so does an empty page, and a
-  page asked for by number that has no `$page` and only records read already. `$total` only
-  plans the parallel read: a `$total` that disagrees with the pages served ends it there, and
-  the read goes on by `$next`.
+  page asked for by number that has no `$page` and only records read already.
+* `$next` may be null or absent on a page that is not the last, so a list ends where `$total`
+  says: a full page without `$next` before the read reached `$total` is followed by the next
+  page by number (a present `$next` is always followed, and costs no extra request). A pass
+  that ends short of the `$total` of its last page (the list's size as it ended, so a list
+  that shrank or grew meanwhile is no error) raises `PaginationError` naming both counts. The
+  read counts the records the pages served, repeats included: a record that moved across a
+  page boundary leaves that count equal to the list's positions.
 * A `$next` the read has followed already (links that loop) raises `PaginationError` after the
   records before it: following it would never end.
 * Records created during a read shift later records onto the next page, so a record can come
@@ -241,18 +246,60 @@ def _id_of(item: object) -> object:
 
 
 class Read:
-    """One traversal: which ids were yielded, and whether the current pass saw the list move."""
+    """One traversal: which ids were yielded, how far the current pass reached, and whether it
+    saw the list move."""
 
     def __init__(self, watch: Watch, *, parallel: bool) -> None:
         self.watch = watch
         self.parallel = parallel
         self._all: set[Any] = set()
         self._recent: collections.deque[set[Any]] = collections.deque(maxlen=SEQUENTIAL_MEMORY)
+        self._links: set[str] = set()
+        self.new_pass(counted=False)
+
+    def new_pass(self, *, counted: bool = True) -> None:
+        if counted:
+            self.watch.catch_up_passes += 1
         self.pages = 0
         self.moved = False
         self.last_size = 0  # items of the last accepted page, before dropping repeats
         self._pass_total: int | None = None
-        self._links: set[str] = set()
+        self._links.clear()
+        self.number = 0  # the last accepted page's number
+        self.size = 0  # the page size: the envelope's, else the first page's item count
+        self.served = 0  # records the accepted pages served, repeats included
+        self.total: int | None = None  # the latest `$total`: the list's size as the pass ends
+        self.ended = False  # a page came back other than asked: the list's end was seen
+        self._last_ids: set[str] = set()  # of the last accepted page, as it came
+
+    def step(self, page: Envelope[Any], first: Request) -> tuple[Request, int | None, bool] | None:
+        """What to fetch after `page`: its `$next`, else the next page by number while
+        `$total` says more follow; as (request, page number asked for, asked by number)."""
+        if not self.last_size:
+            return None  # nothing follows an empty page
+        link = self.follow(next_link(page))
+        if link is not None:
+            number = count(page.page)
+            return next_request(first, link), None if number is None else number + 1, False
+        if self.ended or self.total is None or self.served >= self.total:
+            return None
+        if self.last_size < self.size:
+            return None  # a short page is the last
+        return page_request(first, self.number + 1, self.size), self.number + 1, True
+
+    def finish(self) -> None:
+        """`PaginationError` if the pass ended short of the `$total` its last page gave."""
+        if self.total is None or self.served >= self.total:
+            return
+        raise PaginationError.at(
+            "GET",
+            self.watch.url or "(the list)",
+            f"the list ended after {self.served} records, but its `$total` says {self.total}: "
+            "the pages after them came back short, empty or as pages read already",
+            status_code=200,
+            served=self.served,
+            total=self.total,
+        )
 
     def follow(self, link: str | None) -> str | None:
         """`link` to follow; `PaginationError` if this pass followed it already (links that
@@ -274,30 +321,36 @@ class Read:
         """Whether `page` belongs to the read; False for a page other than the one asked for,
         and for a `planned` page (asked for by number, as `$total` said) that cannot be."""
         number = count(page.page)
+        total = count(page.total)
+        if total is not None:
+            self.total = total
         if asked is not None and (
             (number is not None and number != asked)
             or (planned and self._past_the_end(page, number))
         ):
-            self.moved = True  # past the end: the list is shorter than it was
+            self.moved = self.ended = True  # past the end: the list is shorter than it was
             return False
-        total = count(page.total)
         if total is not None:
             if self._pass_total is None:
                 self._pass_total = total
             elif total != self._pass_total:
                 self.moved = True
         self.pages += 1
+        self.number = number or asked or self.number + 1
         self.last_size = len(page.items)
+        self.size = count(page.items_per_page) or self.size or self.last_size
+        self.served += self.last_size
+        self._last_ids = {key for item in page.items if isinstance(key := _id_of(item), str)}
         return True
 
     def _past_the_end(self, page: Envelope[Any], number: int | None) -> bool:
-        """An empty page, or one without `$page` bringing only records read already: a
-        `$total` larger than the list would have the read ask for such pages for ever."""
+        """An empty page, or one without `$page` that repeats the page before (the last page
+        again): a `$total` larger than the list would have the read ask for such pages for ever."""
         if not page.items:
             return True
         if number is not None:
             return False
-        return all(isinstance(key := _id_of(item), str) and key in self._all for item in page.items)
+        return all(_id_of(item) in self._last_ids for item in page.items)
 
     def fresh(self, page: Envelope[Any]) -> Any:
         """The page, without the records this read has yielded already."""
@@ -320,10 +373,3 @@ class Read:
 
     def _seen_recently(self, key: str) -> bool:
         return any(key in ids for ids in self._recent)
-
-    def new_pass(self) -> None:
-        self.watch.catch_up_passes += 1
-        self.pages = 0
-        self.moved = False
-        self._pass_total = None
-        self._links.clear()

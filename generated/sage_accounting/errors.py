@@ -107,8 +107,16 @@ class ResponseTooLargeError(InvalidResponseError):
 
 
 class PaginationError(InvalidResponseError):
-    """A list's `$next` leads back to a page the read has fetched already: following the links
-    would never end. The records before it were yielded; the read stops here."""
+    """A list's `$next` leads back to a page the read has fetched already (following the links
+    would never end), or the list ended short of its `$total` (`served` records of `total`;
+    None for looping links). The records before it were yielded; the read stops here."""
+
+    def __init__(
+        self, message: str, *, served: int | None = None, total: int | None = None, **fields: Any
+    ) -> None:
+        super().__init__(message, **fields)
+        self.served = served
+        self.total = total
 
 
 def _without_query(url: httpx.URL | str) -> str:

@@ -2,9 +2,10 @@
 
 `client.contacts.list()` returns a `Pager` (`AsyncPager` on the async client). Iterating it
 follows `$next` (a path relative to the API root or an absolute URL) and holds one page at a
-time; `.all(concurrency=8)` fetches the pages after the first by number, at most `concurrency`
-at once, and still yields items in page order, so memory stays bounded by that window (and the
-ids seen). How a read copes with a list that changes while it runs: `_reading.py`.
+time (and asks for the next page by number where `$next` is missing but `$total` says more
+follow); `.all(concurrency=8)` fetches the pages after the first by number, at most
+`concurrency` at once, and still yields items in page order, so memory stays bounded by that
+window (and the ids seen). How a read copes with a list that changes while it runs: `_reading.py`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from ._reading import (
     deleted_count,
     deletions_request,
     envelope_problem,
-    next_link,
-    next_request,
     page_request,
     pages_after_first,
 )
@@ -95,7 +94,8 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
     `for item in pager` follows `$next`; `pager.pages()` yields the page models;
     `pager.all(concurrency=8)` fetches the later pages in parallel; `pager.total` is `$total`
     (None where Sage did not send it). Each record (by `id`) comes once. A page that is not
-    one is an `InvalidResponseError`; `$next` links that loop a `PaginationError`.
+    one is an `InvalidResponseError`; `$next` links that loop, and a list that ends short of its
+    `$total`, a `PaginationError`.
     """
 
     def _fetch(self, request: Request) -> P:
@@ -164,13 +164,15 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
         yield from self._follow(page, read)
 
     def _follow(self, page: P, read: Read) -> Iterator[P]:
-        """The pages after `page`, by `$next`, until the last, an empty or a repeated one."""
-        while read.last_size and (link := read.follow(next_link(page))) is not None:
-            number = count(page.page)
-            page = self._fetch(next_request(self._request, link))
-            if not read.accept(page, None if number is None else number + 1):
-                return
+        """The pages after `page` (by `$next`, else by number while `$total` says more follow)
+        until the last, an empty or a repeated one; then the pass must have reached `$total`."""
+        while (step := read.step(page, self._request)) is not None:
+            request, asked, planned = step
+            page = self._fetch(request)
+            if not read.accept(page, asked, planned=planned):
+                break
             yield read.fresh(page)
+        read.finish()
 
     def _parallel(self, first: P, read: Read, concurrency: int) -> Iterator[P]:
         read.accept(first, None)
@@ -305,12 +307,13 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
             yield later
 
     async def _follow(self, page: P, read: Read) -> AsyncIterator[P]:
-        while read.last_size and (link := read.follow(next_link(page))) is not None:
-            number = count(page.page)
-            page = await self._fetch(next_request(self._request, link))
-            if not read.accept(page, None if number is None else number + 1):
-                return
+        while (step := read.step(page, self._request)) is not None:
+            request, asked, planned = step
+            page = await self._fetch(request)
+            if not read.accept(page, asked, planned=planned):
+                break
             yield read.fresh(page)
+        read.finish()
 
     async def _parallel(self, first: P, read: Read, concurrency: int) -> AsyncIterator[P]:
         read.accept(first, None)

@@ -10,14 +10,40 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Address")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "postal_code",
+        "country",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+        "bank_account",
+        "contact",
+        "address_type",
+        "name",
+        "region",
+        "country_group",
+        "is_main_address",
+    ]
+)
 
 
 @_attrs_define
@@ -145,77 +171,89 @@ class Address:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Address._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Address:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Address)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                address_line_1=d.pop("address_line_1", UNSET),
-                address_line_2=d.pop("address_line_2", UNSET),
-                city=d.pop("city", UNSET),
-                postal_code=d.pop("postal_code", UNSET),
-                country=(
-                    _v0
-                    if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                bank_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                contact=(
-                    _v0
-                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                address_type=(
-                    _v0
-                    if (_v0 := d.pop("address_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                name=d.pop("name", UNSET),
-                region=d.pop("region", UNSET),
-                country_group=(
-                    _v0
-                    if (_v0 := d.pop("country_group", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                is_main_address=d.pop("is_main_address", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            obj.address_line_1 = s.get("address_line_1", UNSET)
+            obj.address_line_2 = s.get("address_line_2", UNSET)
+            obj.city = s.get("city", UNSET)
+            obj.postal_code = s.get("postal_code", UNSET)
+            _k = "country"
+            obj.country = (
+                _v0
+                if (_v0 := s.get("country", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
             )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "bank_account"
+            obj.bank_account = (
+                _v0
+                if (_v0 := s.get("bank_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "contact"
+            obj.contact = (
+                _v0
+                if (_v0 := s.get("contact", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "address_type"
+            obj.address_type = (
+                _v0
+                if (_v0 := s.get("address_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.name = s.get("name", UNSET)
+            obj.region = s.get("region", UNSET)
+            _k = "country_group"
+            obj.country_group = (
+                _v0
+                if (_v0 := s.get("country_group", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.is_main_address = s.get("is_main_address", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path address_line_1 address_line_2 city postal_code country deleted_at created_at updated_at bank_account contact address_type name region country_group is_main_address",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

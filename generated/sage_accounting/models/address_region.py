@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AddressRegion")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["id", "displayed_as", "$path", "code", "name"])
 
 
 @_attrs_define
@@ -57,18 +59,19 @@ class AddressRegion:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                code=d.pop("code", UNSET),
-                name=d.pop("name", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("id displayed_as $path code name", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, AddressRegion._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> AddressRegion:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(AddressRegion)  # every attribute is set below: __init__ costs more
+        obj.id = s.get("id", UNSET)
+        obj.displayed_as = s.get("displayed_as", UNSET)
+        obj.path = s.get("$path", UNSET)
+        obj.code = s.get("code", UNSET)
+        obj.name = s.get("name", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

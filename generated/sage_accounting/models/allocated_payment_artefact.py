@@ -10,15 +10,20 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AllocatedPaymentArtefact")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["id", "artefact", "amount", "discount"])
 
 
 @_attrs_define
@@ -64,32 +69,48 @@ class AllocatedPaymentArtefact:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, AllocatedPaymentArtefact._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> AllocatedPaymentArtefact:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            AllocatedPaymentArtefact
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                artefact=(
-                    _v0
-                    if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
-                    else _models.Generic.from_dict(_v0)
-                ),
-                amount=(
-                    _v0
-                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                discount=(
-                    _v0
-                    if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
+            obj.id = s.get("id", UNSET)
+            _k = "artefact"
+            obj.artefact = (
+                _v0
+                if (_v0 := s.get("artefact", UNSET)) is None or _v0 is UNSET
+                else _models.Generic._from_wire(_v0)
+            )
+            _k = "amount"
+            obj.amount = (
+                _v0
+                if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "discount"
+            obj.discount = (
+                _v0
+                if (_v0 := s.get("discount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("id artefact amount discount", src_dict, d, exc)
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

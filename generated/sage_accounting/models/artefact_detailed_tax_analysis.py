@@ -10,15 +10,35 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ArtefactDetailedTaxAnalysis")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "tax_rates_breakdown",
+        "total_net",
+        "total_tax",
+        "total",
+        "total_goods_amount",
+        "total_services_amount",
+        "base_currency_total_net",
+        "base_currency_total_tax",
+        "base_currency_total",
+        "base_currency_total_goods_amount",
+        "base_currency_total_services_amount",
+        "total_retailer_tax",
+    ]
+)
 
 
 @_attrs_define
@@ -142,115 +162,138 @@ class ArtefactDetailedTaxAnalysis:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ArtefactDetailedTaxAnalysis._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ArtefactDetailedTaxAnalysis:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            ArtefactDetailedTaxAnalysis
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                tax_rates_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
-                    else _models.ArtefactDetailedTaxAnalysisBreakdown.from_dict(_v0)
-                ),
-                total_net=(
-                    _v0
-                    if (_v0 := d.pop("total_net", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_net") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_tax=(
-                    _v0
-                    if (_v0 := d.pop("total_tax", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_tax") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total=(
-                    _v0
-                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_goods_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_goods_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_goods_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_services_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_services_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_services_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_net=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_net", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_net")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_tax=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_tax")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_goods_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_goods_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_goods_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_services_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_services_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_services_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_retailer_tax=(
-                    _v0
-                    if (_v0 := d.pop("total_retailer_tax", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_retailer_tax")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
+            _k = "tax_rates_breakdown"
+            obj.tax_rates_breakdown = (
+                _v0
+                if (_v0 := s.get("tax_rates_breakdown", UNSET)) is None or _v0 is UNSET
+                else _models.ArtefactDetailedTaxAnalysisBreakdown._from_wire(_v0)
+            )
+            _k = "total_net"
+            obj.total_net = (
+                _v0
+                if (_v0 := s.get("total_net", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_net")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_tax"
+            obj.total_tax = (
+                _v0
+                if (_v0 := s.get("total_tax", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_tax")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total"
+            obj.total = (
+                _v0
+                if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_goods_amount"
+            obj.total_goods_amount = (
+                _v0
+                if (_v0 := s.get("total_goods_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_goods_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_services_amount"
+            obj.total_services_amount = (
+                _v0
+                if (_v0 := s.get("total_services_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_services_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_net"
+            obj.base_currency_total_net = (
+                _v0
+                if (_v0 := s.get("base_currency_total_net", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_net")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_tax"
+            obj.base_currency_total_tax = (
+                _v0
+                if (_v0 := s.get("base_currency_total_tax", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_tax")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total"
+            obj.base_currency_total = (
+                _v0
+                if (_v0 := s.get("base_currency_total", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_goods_amount"
+            obj.base_currency_total_goods_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_goods_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_goods_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_services_amount"
+            obj.base_currency_total_services_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_services_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_services_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_retailer_tax"
+            obj.total_retailer_tax = (
+                _v0
+                if (_v0 := s.get("total_retailer_tax", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_retailer_tax")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "tax_rates_breakdown total_net total_tax total total_goods_amount total_services_amount base_currency_total_net base_currency_total_tax base_currency_total base_currency_total_goods_amount base_currency_total_services_amount total_retailer_tax",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,14 +10,39 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Attachment")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "deleted_at",
+        "file",
+        "mime_type",
+        "description",
+        "file_extension",
+        "transaction",
+        "file_size",
+        "file_name",
+        "$file_path",
+        "attachment_context_type",
+        "attachment_context",
+        "is_public",
+        "created_at",
+        "updated_at",
+    ]
+)
 
 
 @_attrs_define
@@ -140,68 +165,78 @@ class Attachment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Attachment._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Attachment:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Attachment)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                file=d.pop("file", UNSET),
-                mime_type=d.pop("mime_type", UNSET),
-                description=d.pop("description", UNSET),
-                file_extension=d.pop("file_extension", UNSET),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                file_size=d.pop("file_size", UNSET),
-                file_name=d.pop("file_name", UNSET),
-                file_path=d.pop("$file_path", UNSET),
-                attachment_context_type=(
-                    _v0
-                    if (_v0 := d.pop("attachment_context_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                attachment_context=(
-                    _v0
-                    if (_v0 := d.pop("attachment_context", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                is_public=d.pop("is_public", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.file = s.get("file", UNSET)
+            obj.mime_type = s.get("mime_type", UNSET)
+            obj.description = s.get("description", UNSET)
+            obj.file_extension = s.get("file_extension", UNSET)
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.file_size = s.get("file_size", UNSET)
+            obj.file_name = s.get("file_name", UNSET)
+            obj.file_path = s.get("$file_path", UNSET)
+            _k = "attachment_context_type"
+            obj.attachment_context_type = (
+                _v0
+                if (_v0 := s.get("attachment_context_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "attachment_context"
+            obj.attachment_context = (
+                _v0
+                if (_v0 := s.get("attachment_context", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.is_public = s.get("is_public", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path deleted_at file mime_type description file_extension transaction file_size file_name $file_path attachment_context_type attachment_context is_public created_at updated_at",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,16 +11,44 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BankAccount")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "bank_account_details",
+        "ledger_account",
+        "bank_account_type",
+        "balance",
+        "main_address",
+        "main_contact_person",
+        "nominal_code",
+        "editable",
+        "deletable",
+        "journal_code",
+        "default_payment_method",
+        "gifi_code",
+        "is_active",
+        "currency",
+    ]
+)
 
 
 @_attrs_define
@@ -175,95 +203,115 @@ class BankAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, BankAccount._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> BankAccount:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(BankAccount)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                bank_account_details=(
-                    _v0
-                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                    else _models.BankAccountDetails.from_dict(_v0)
-                ),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                bank_account_type=(
-                    _v0
-                    if (_v0 := d.pop("bank_account_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                balance=(
-                    _v0
-                    if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.Address.from_dict(_v0)
-                ),
-                main_contact_person=(
-                    _v0
-                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                    else _models.BankAccountContact.from_dict(_v0)
-                ),
-                nominal_code=d.pop("nominal_code", UNSET),
-                editable=d.pop("editable", UNSET),
-                deletable=d.pop("deletable", UNSET),
-                journal_code=(
-                    _v0
-                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                    else _models.JournalCode.from_dict(_v0)
-                ),
-                default_payment_method=(
-                    _v0
-                    if (_v0 := d.pop("default_payment_method", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                gifi_code=d.pop("gifi_code", UNSET),
-                is_active=d.pop("is_active", UNSET),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "bank_account_details"
+            obj.bank_account_details = (
+                _v0
+                if (_v0 := s.get("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _models.BankAccountDetails._from_wire(_v0)
+            )
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "bank_account_type"
+            obj.bank_account_type = (
+                _v0
+                if (_v0 := s.get("bank_account_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "balance"
+            obj.balance = (
+                _v0
+                if (_v0 := s.get("balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.Address._from_wire(_v0)
+            )
+            _k = "main_contact_person"
+            obj.main_contact_person = (
+                _v0
+                if (_v0 := s.get("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _models.BankAccountContact._from_wire(_v0)
+            )
+            obj.nominal_code = s.get("nominal_code", UNSET)
+            obj.editable = s.get("editable", UNSET)
+            obj.deletable = s.get("deletable", UNSET)
+            _k = "journal_code"
+            obj.journal_code = (
+                _v0
+                if (_v0 := s.get("journal_code", UNSET)) is None or _v0 is UNSET
+                else _models.JournalCode._from_wire(_v0)
+            )
+            _k = "default_payment_method"
+            obj.default_payment_method = (
+                _v0
+                if (_v0 := s.get("default_payment_method", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.gifi_code = s.get("gifi_code", UNSET)
+            obj.is_active = s.get("is_active", UNSET)
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at deleted_at bank_account_details ledger_account bank_account_type balance main_address main_contact_person nominal_code editable deletable journal_code default_payment_method gifi_code is_active currency",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,20 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BaseJournalLine")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["id", "ledger_account", "details", "debit", "credit"])
 
 
 @_attrs_define
@@ -70,33 +75,47 @@ class BaseJournalLine:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, BaseJournalLine._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> BaseJournalLine:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(BaseJournalLine)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.LedgerAccount.from_dict(_v0)
-                ),
-                details=d.pop("details", UNSET),
-                debit=(
-                    _v0
-                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                credit=(
-                    _v0
-                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
+            obj.id = s.get("id", UNSET)
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccount._from_wire(_v0)
+            )
+            obj.details = s.get("details", UNSET)
+            _k = "debit"
+            obj.debit = (
+                _v0
+                if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "credit"
+            obj.credit = (
+                _v0
+                if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("id ledger_account details debit credit", src_dict, d, exc)
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

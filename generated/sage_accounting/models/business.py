@@ -10,14 +10,39 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Business")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "created_at",
+        "updated_at",
+        "displayed_as",
+        "id",
+        "name",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "postal_code",
+        "country",
+        "region",
+        "telephone",
+        "mobile",
+        "website",
+        "is_demo",
+        "ni_based",
+        "subscriptions",
+    ]
+)
 
 
 @_attrs_define
@@ -121,58 +146,64 @@ class Business:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Business._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Business:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Business)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                displayed_as=d.pop("displayed_as", UNSET),
-                id=d.pop("id", UNSET),
-                name=d.pop("name", UNSET),
-                address_line_1=d.pop("address_line_1", UNSET),
-                address_line_2=d.pop("address_line_2", UNSET),
-                city=d.pop("city", UNSET),
-                postal_code=d.pop("postal_code", UNSET),
-                country=(
-                    _v0
-                    if (_v0 := d.pop("country", UNSET)) is None or _v0 is UNSET
-                    else _models.Country.from_dict(_v0)
-                ),
-                region=d.pop("region", UNSET),
-                telephone=d.pop("telephone", UNSET),
-                mobile=d.pop("mobile", UNSET),
-                website=d.pop("website", UNSET),
-                is_demo=d.pop("is_demo", UNSET),
-                ni_based=d.pop("ni_based", UNSET),
-                subscriptions=(
-                    _v0
-                    if (_v0 := d.pop("subscriptions", UNSET)) is None or _v0 is UNSET
-                    else [_models.Subscription.from_dict(_i0) for _i0 in _v0]
-                ),
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.id = s.get("id", UNSET)
+            obj.name = s.get("name", UNSET)
+            obj.address_line_1 = s.get("address_line_1", UNSET)
+            obj.address_line_2 = s.get("address_line_2", UNSET)
+            obj.city = s.get("city", UNSET)
+            obj.postal_code = s.get("postal_code", UNSET)
+            _k = "country"
+            obj.country = (
+                _v0
+                if (_v0 := s.get("country", UNSET)) is None or _v0 is UNSET
+                else _models.Country._from_wire(_v0)
+            )
+            obj.region = s.get("region", UNSET)
+            obj.telephone = s.get("telephone", UNSET)
+            obj.mobile = s.get("mobile", UNSET)
+            obj.website = s.get("website", UNSET)
+            obj.is_demo = s.get("is_demo", UNSET)
+            obj.ni_based = s.get("ni_based", UNSET)
+            _k = "subscriptions"
+            obj.subscriptions = (
+                _v0
+                if (_v0 := s.get("subscriptions", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Subscription._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "created_at updated_at displayed_as id name address_line_1 address_line_2 city postal_code country region telephone mobile website is_demo ni_based subscriptions",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

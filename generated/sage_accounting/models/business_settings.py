@@ -11,16 +11,38 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BusinessSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "$path",
+        "siret",
+        "management_centre_member",
+        "rcs_number",
+        "share_capital",
+        "business_activity_type",
+        "legal_form_type",
+        "auxiliary_accounts_visible",
+        "default_ledger_accounts",
+        "business_type",
+        "country_of_registration",
+        "business_created_at",
+        "updated_at",
+        "wizard_complete",
+    ]
+)
 
 
 @_attrs_define
@@ -143,75 +165,85 @@ class BusinessSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, BusinessSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> BusinessSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(BusinessSettings)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                path=d.pop("$path", UNSET),
-                siret=d.pop("siret", UNSET),
-                management_centre_member=d.pop("management_centre_member", UNSET),
-                rcs_number=d.pop("rcs_number", UNSET),
-                share_capital=(
-                    _v0
-                    if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                business_activity_type=(
-                    _v0
-                    if (_v0 := d.pop("business_activity_type", UNSET)) is None or _v0 is UNSET
-                    else _models.BusinessActivityType.from_dict(_v0)
-                ),
-                legal_form_type=(
-                    _v0
-                    if (_v0 := d.pop("legal_form_type", UNSET)) is None or _v0 is UNSET
-                    else _models.LegalFormType.from_dict(_v0)
-                ),
-                auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
-                default_ledger_accounts=(
-                    _v0
-                    if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                    else _models.DefaultLedgerAccounts.from_dict(_v0)
-                ),
-                business_type=(
-                    _v0
-                    if (_v0 := d.pop("business_type", UNSET)) is None or _v0 is UNSET
-                    else _models.BusinessType.from_dict(_v0)
-                ),
-                country_of_registration=(
-                    _v0
-                    if (_v0 := d.pop("country_of_registration", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                business_created_at=(
-                    _v0
-                    if (_v0 := d.pop("business_created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "business_created_at")
-                        if _v0 == ""
-                        else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                wizard_complete=d.pop("wizard_complete", UNSET),
+            obj.path = s.get("$path", UNSET)
+            obj.siret = s.get("siret", UNSET)
+            obj.management_centre_member = s.get("management_centre_member", UNSET)
+            obj.rcs_number = s.get("rcs_number", UNSET)
+            _k = "share_capital"
+            obj.share_capital = (
+                _v0
+                if (_v0 := s.get("share_capital", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "share_capital")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            _k = "business_activity_type"
+            obj.business_activity_type = (
+                _v0
+                if (_v0 := s.get("business_activity_type", UNSET)) is None or _v0 is UNSET
+                else _models.BusinessActivityType._from_wire(_v0)
+            )
+            _k = "legal_form_type"
+            obj.legal_form_type = (
+                _v0
+                if (_v0 := s.get("legal_form_type", UNSET)) is None or _v0 is UNSET
+                else _models.LegalFormType._from_wire(_v0)
+            )
+            obj.auxiliary_accounts_visible = s.get("auxiliary_accounts_visible", UNSET)
+            _k = "default_ledger_accounts"
+            obj.default_ledger_accounts = (
+                _v0
+                if (_v0 := s.get("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
+                else _models.DefaultLedgerAccounts._from_wire(_v0)
+            )
+            _k = "business_type"
+            obj.business_type = (
+                _v0
+                if (_v0 := s.get("business_type", UNSET)) is None or _v0 is UNSET
+                else _models.BusinessType._from_wire(_v0)
+            )
+            _k = "country_of_registration"
+            obj.country_of_registration = (
+                _v0
+                if (_v0 := s.get("country_of_registration", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "business_created_at"
+            obj.business_created_at = (
+                _v0
+                if (_v0 := s.get("business_created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "business_created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.wizard_complete = s.get("wizard_complete", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "$path siret management_centre_member rcs_number share_capital business_activity_type legal_form_type auxiliary_accounts_visible default_ledger_accounts business_type country_of_registration business_created_at updated_at wizard_complete",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,25 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CisSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "$path",
+        "unique_tax_reference",
+        "contractor",
+        "subcontractor",
+        "accounts_office_reference",
+        "paye_reference",
+        "tax_rate",
+    ]
+)
 
 
 @_attrs_define
@@ -74,29 +88,29 @@ class CisSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, CisSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> CisSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(CisSettings)  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                path=d.pop("$path", UNSET),
-                unique_tax_reference=d.pop("unique_tax_reference", UNSET),
-                contractor=d.pop("contractor", UNSET),
-                subcontractor=d.pop("subcontractor", UNSET),
-                accounts_office_reference=d.pop("accounts_office_reference", UNSET),
-                paye_reference=d.pop("paye_reference", UNSET),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
+            obj.path = s.get("$path", UNSET)
+            obj.unique_tax_reference = s.get("unique_tax_reference", UNSET)
+            obj.contractor = s.get("contractor", UNSET)
+            obj.subcontractor = s.get("subcontractor", UNSET)
+            obj.accounts_office_reference = s.get("accounts_office_reference", UNSET)
+            obj.paye_reference = s.get("paye_reference", UNSET)
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "$path unique_tax_reference contractor subcontractor accounts_office_reference paye_reference tax_rate",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

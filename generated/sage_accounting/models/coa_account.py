@@ -10,14 +10,37 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CoaAccount")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "ledger_account_group",
+        "name",
+        "control_name",
+        "nominal_code",
+        "ledger_account_type",
+        "ledger_account_classification",
+        "tax_rate",
+        "fixed_tax_rate",
+        "cis_materials",
+        "cis_labour",
+    ]
+)
 
 
 @_attrs_define
@@ -128,65 +151,72 @@ class CoaAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, CoaAccount._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> CoaAccount:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(CoaAccount)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                ledger_account_group=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
-                    else _models.CoaGroupType.from_dict(_v0)
-                ),
-                name=d.pop("name", UNSET),
-                control_name=d.pop("control_name", UNSET),
-                nominal_code=d.pop("nominal_code", UNSET),
-                ledger_account_type=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                ledger_account_classification=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_classification", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
-                cis_materials=d.pop("cis_materials", UNSET),
-                cis_labour=d.pop("cis_labour", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "ledger_account_group"
+            obj.ledger_account_group = (
+                _v0
+                if (_v0 := s.get("ledger_account_group", UNSET)) is None or _v0 is UNSET
+                else _models.CoaGroupType._from_wire(_v0)
+            )
+            obj.name = s.get("name", UNSET)
+            obj.control_name = s.get("control_name", UNSET)
+            obj.nominal_code = s.get("nominal_code", UNSET)
+            _k = "ledger_account_type"
+            obj.ledger_account_type = (
+                _v0
+                if (_v0 := s.get("ledger_account_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "ledger_account_classification"
+            obj.ledger_account_classification = (
+                _v0
+                if (_v0 := s.get("ledger_account_classification", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.fixed_tax_rate = s.get("fixed_tax_rate", UNSET)
+            obj.cis_materials = s.get("cis_materials", UNSET)
+            obj.cis_labour = s.get("cis_labour", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at ledger_account_group name control_name nominal_code ledger_account_type ledger_account_classification tax_rate fixed_tax_rate cis_materials cis_labour",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

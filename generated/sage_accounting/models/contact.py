@@ -11,16 +11,68 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Contact")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "links",
+        "deleted_at",
+        "balance",
+        "contact_types",
+        "name",
+        "reference",
+        "default_sales_ledger_account",
+        "default_sales_tax_rate",
+        "default_purchase_ledger_account",
+        "tax_number",
+        "notes",
+        "locale",
+        "main_address",
+        "delivery_address",
+        "main_contact_person",
+        "bank_account_details",
+        "credit_limit",
+        "credit_days",
+        "credit_terms",
+        "credit_terms_and_conditions",
+        "product_sales_price_type",
+        "source_guid",
+        "currency",
+        "aux_reference",
+        "registered_number",
+        "deletable",
+        "tax_treatment",
+        "email",
+        "tax_calculation",
+        "auxiliary_account",
+        "gdpr_obfuscated",
+        "system",
+        "has_unfinished_recurring_invoices",
+        "cis_registered",
+        "ni_based",
+        "is_active",
+        "gb_based",
+        "cis_settings",
+        "destination_vat_blocking",
+    ]
+)
 
 
 @_attrs_define
@@ -336,150 +388,180 @@ class Contact:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Contact._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Contact:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Contact)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                balance=(
-                    _v0
-                    if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                contact_types=(
-                    _v0
-                    if (_v0 := d.pop("contact_types", UNSET)) is None or _v0 is UNSET
-                    else [_models.Base.from_dict(_i0) for _i0 in _v0]
-                ),
-                name=d.pop("name", UNSET),
-                reference=d.pop("reference", UNSET),
-                default_sales_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("default_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.LedgerAccount.from_dict(_v0)
-                ),
-                default_sales_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("default_sales_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                default_purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("default_purchase_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.LedgerAccount.from_dict(_v0)
-                ),
-                tax_number=d.pop("tax_number", UNSET),
-                notes=d.pop("notes", UNSET),
-                locale=d.pop("locale", UNSET),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.Address.from_dict(_v0)
-                ),
-                delivery_address=(
-                    _v0
-                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                    else _models.Address.from_dict(_v0)
-                ),
-                main_contact_person=(
-                    _v0
-                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactPerson.from_dict(_v0)
-                ),
-                bank_account_details=(
-                    _v0
-                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                    else _models.BankAccountDetails.from_dict(_v0)
-                ),
-                credit_limit=(
-                    _v0
-                    if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                credit_days=d.pop("credit_days", UNSET),
-                credit_terms=(
-                    _v0
-                    if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactCreditTerms(_v0)
-                ),
-                credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
-                product_sales_price_type=(
-                    _v0
-                    if (_v0 := d.pop("product_sales_price_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                source_guid=d.pop("source_guid", UNSET),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                aux_reference=d.pop("aux_reference", UNSET),
-                registered_number=d.pop("registered_number", UNSET),
-                deletable=d.pop("deletable", UNSET),
-                tax_treatment=(
-                    _v0
-                    if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactTaxTreatment.from_dict(_v0)
-                ),
-                email=d.pop("email", UNSET),
-                tax_calculation=d.pop("tax_calculation", UNSET),
-                auxiliary_account=d.pop("auxiliary_account", UNSET),
-                gdpr_obfuscated=d.pop("gdpr_obfuscated", UNSET),
-                system=d.pop("system", UNSET),
-                has_unfinished_recurring_invoices=d.pop("has_unfinished_recurring_invoices", UNSET),
-                cis_registered=d.pop("cis_registered", UNSET),
-                ni_based=d.pop("ni_based", UNSET),
-                is_active=d.pop("is_active", UNSET),
-                gb_based=d.pop("gb_based", UNSET),
-                cis_settings=(
-                    _v0
-                    if (_v0 := d.pop("cis_settings", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactCisSettings.from_dict(_v0)
-                ),
-                destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "balance"
+            obj.balance = (
+                _v0
+                if (_v0 := s.get("balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "contact_types"
+            obj.contact_types = (
+                _v0
+                if (_v0 := s.get("contact_types", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Base._from_wire, _v0))
+            )
+            obj.name = s.get("name", UNSET)
+            obj.reference = s.get("reference", UNSET)
+            _k = "default_sales_ledger_account"
+            obj.default_sales_ledger_account = (
+                _v0
+                if (_v0 := s.get("default_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccount._from_wire(_v0)
+            )
+            _k = "default_sales_tax_rate"
+            obj.default_sales_tax_rate = (
+                _v0
+                if (_v0 := s.get("default_sales_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "default_purchase_ledger_account"
+            obj.default_purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("default_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccount._from_wire(_v0)
+            )
+            obj.tax_number = s.get("tax_number", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            obj.locale = s.get("locale", UNSET)
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.Address._from_wire(_v0)
+            )
+            _k = "delivery_address"
+            obj.delivery_address = (
+                _v0
+                if (_v0 := s.get("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _models.Address._from_wire(_v0)
+            )
+            _k = "main_contact_person"
+            obj.main_contact_person = (
+                _v0
+                if (_v0 := s.get("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _models.ContactPerson._from_wire(_v0)
+            )
+            _k = "bank_account_details"
+            obj.bank_account_details = (
+                _v0
+                if (_v0 := s.get("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _models.BankAccountDetails._from_wire(_v0)
+            )
+            _k = "credit_limit"
+            obj.credit_limit = (
+                _v0
+                if (_v0 := s.get("credit_limit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credit_limit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.credit_days = s.get("credit_days", UNSET)
+            _k = "credit_terms"
+            obj.credit_terms = (
+                _v0
+                if (_v0 := s.get("credit_terms", UNSET)) is None or _v0 is UNSET
+                else _models.ContactCreditTerms(_v0)
+            )
+            obj.credit_terms_and_conditions = s.get("credit_terms_and_conditions", UNSET)
+            _k = "product_sales_price_type"
+            obj.product_sales_price_type = (
+                _v0
+                if (_v0 := s.get("product_sales_price_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.source_guid = s.get("source_guid", UNSET)
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.aux_reference = s.get("aux_reference", UNSET)
+            obj.registered_number = s.get("registered_number", UNSET)
+            obj.deletable = s.get("deletable", UNSET)
+            _k = "tax_treatment"
+            obj.tax_treatment = (
+                _v0
+                if (_v0 := s.get("tax_treatment", UNSET)) is None or _v0 is UNSET
+                else _models.ContactTaxTreatment._from_wire(_v0)
+            )
+            obj.email = s.get("email", UNSET)
+            obj.tax_calculation = s.get("tax_calculation", UNSET)
+            obj.auxiliary_account = s.get("auxiliary_account", UNSET)
+            obj.gdpr_obfuscated = s.get("gdpr_obfuscated", UNSET)
+            obj.system = s.get("system", UNSET)
+            obj.has_unfinished_recurring_invoices = s.get(
+                "has_unfinished_recurring_invoices", UNSET
+            )
+            obj.cis_registered = s.get("cis_registered", UNSET)
+            obj.ni_based = s.get("ni_based", UNSET)
+            obj.is_active = s.get("is_active", UNSET)
+            obj.gb_based = s.get("gb_based", UNSET)
+            _k = "cis_settings"
+            obj.cis_settings = (
+                _v0
+                if (_v0 := s.get("cis_settings", UNSET)) is None or _v0 is UNSET
+                else _models.ContactCisSettings._from_wire(_v0)
+            )
+            obj.destination_vat_blocking = s.get("destination_vat_blocking", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at links deleted_at balance contact_types name reference default_sales_ledger_account default_sales_tax_rate default_purchase_ledger_account tax_number notes locale main_address delivery_address main_contact_person bank_account_details credit_limit credit_days credit_terms credit_terms_and_conditions product_sales_price_type source_guid currency aux_reference registered_number deletable tax_treatment email tax_calculation auxiliary_account gdpr_obfuscated system has_unfinished_recurring_invoices cis_registered ni_based is_active gb_based cis_settings destination_vat_blocking",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactAllocationList")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["$items", "$total", "$page", "$next", "$back", "$items_per_page"])
 
 
 @_attrs_define
@@ -62,27 +66,32 @@ class ContactAllocationList:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ContactAllocationList._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ContactAllocationList:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
         _items_per_page_key = (
             "$items_per_page"
-            if "$items_per_page" in d
-            else ("$itemsPerPage" if "$itemsPerPage" in d else "$items_per_page")
+            if "$items_per_page" in s
+            else ("$itemsPerPage" if "$itemsPerPage" in s else "$items_per_page")
         )
+        obj = object.__new__(
+            ContactAllocationList
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                items=[_models.ContactAllocation.from_dict(_i0) for _i0 in d.pop("$items")],
-                total=d.pop("$total", UNSET),
-                page=d.pop("$page", UNSET),
-                next_=d.pop("$next", UNSET),
-                back=d.pop("$back", UNSET),
-                items_per_page=d.pop(_items_per_page_key, UNSET),
-            )
+            _k = "$items"
+            obj.items = list(map(_models.ContactAllocation._from_wire, s["$items"]))
+            obj.total = s.get("$total", UNSET)
+            obj.page = s.get("$page", UNSET)
+            obj.next_ = s.get("$next", UNSET)
+            obj.back = s.get("$back", UNSET)
+            obj.items_per_page = s.get(_items_per_page_key, UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "$items $total $page $next $back $items_per_page $itemsPerPage", src_dict, d, exc
-            )
+            raise wire_error(_k, s, exc)
         obj._items_per_page_key = _items_per_page_key
-        obj.additional_properties = d
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS, _items_per_page_key)
         return obj
 
     @property

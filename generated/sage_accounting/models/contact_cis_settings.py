@@ -10,11 +10,17 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactCisSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["registered_cis_name", "subcontractor_verification_number", "deduction_rate"]
+)
 
 
 @_attrs_define
@@ -49,25 +55,29 @@ class ContactCisSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ContactCisSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ContactCisSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            ContactCisSettings
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                registered_cis_name=d.pop("registered_cis_name", UNSET),
-                subcontractor_verification_number=d.pop("subcontractor_verification_number", UNSET),
-                deduction_rate=(
-                    _v0
-                    if (_v0 := d.pop("deduction_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactCisDeductionRate.from_dict(_v0)
-                ),
+            obj.registered_cis_name = s.get("registered_cis_name", UNSET)
+            obj.subcontractor_verification_number = s.get(
+                "subcontractor_verification_number", UNSET
+            )
+            _k = "deduction_rate"
+            obj.deduction_rate = (
+                _v0
+                if (_v0 := s.get("deduction_rate", UNSET)) is None or _v0 is UNSET
+                else _models.ContactCisDeductionRate._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "registered_cis_name subcontractor_verification_number deduction_rate",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

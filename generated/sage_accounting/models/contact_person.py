@@ -10,14 +10,38 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ContactPerson")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "contact_person_types",
+        "name",
+        "job_title",
+        "telephone",
+        "mobile",
+        "email",
+        "fax",
+        "is_main_contact",
+        "address",
+        "is_preferred_contact",
+    ]
+)
 
 
 @_attrs_define
@@ -136,63 +160,72 @@ class ContactPerson:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ContactPerson._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ContactPerson:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(ContactPerson)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                contact_person_types=(
-                    _v0
-                    if (_v0 := d.pop("contact_person_types", UNSET)) is None or _v0 is UNSET
-                    else [_models.ContactPersonType.from_dict(_i0) for _i0 in _v0]
-                ),
-                name=d.pop("name", UNSET),
-                job_title=d.pop("job_title", UNSET),
-                telephone=d.pop("telephone", UNSET),
-                mobile=d.pop("mobile", UNSET),
-                email=d.pop("email", UNSET),
-                fax=d.pop("fax", UNSET),
-                is_main_contact=d.pop("is_main_contact", UNSET),
-                address=(
-                    _v0
-                    if (_v0 := d.pop("address", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                is_preferred_contact=d.pop("is_preferred_contact", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "contact_person_types"
+            obj.contact_person_types = (
+                _v0
+                if (_v0 := s.get("contact_person_types", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.ContactPersonType._from_wire, _v0))
+            )
+            obj.name = s.get("name", UNSET)
+            obj.job_title = s.get("job_title", UNSET)
+            obj.telephone = s.get("telephone", UNSET)
+            obj.mobile = s.get("mobile", UNSET)
+            obj.email = s.get("email", UNSET)
+            obj.fax = s.get("fax", UNSET)
+            obj.is_main_contact = s.get("is_main_contact", UNSET)
+            _k = "address"
+            obj.address = (
+                _v0
+                if (_v0 := s.get("address", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.is_preferred_contact = s.get("is_preferred_contact", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at deleted_at contact_person_types name job_title telephone mobile email fax is_main_contact address is_preferred_contact",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,14 +9,28 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DatevSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "$path",
+        "tax_consultant_number",
+        "client_number",
+        "next_customer_number",
+        "next_supplier_number",
+        "updated_at",
+    ]
+)
 
 
 @_attrs_define
@@ -71,33 +85,34 @@ class DatevSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, DatevSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> DatevSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(DatevSettings)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                path=d.pop("$path", UNSET),
-                tax_consultant_number=d.pop("tax_consultant_number", UNSET),
-                client_number=d.pop("client_number", UNSET),
-                next_customer_number=d.pop("next_customer_number", UNSET),
-                next_supplier_number=d.pop("next_supplier_number", UNSET),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
+            obj.path = s.get("$path", UNSET)
+            obj.tax_consultant_number = s.get("tax_consultant_number", UNSET)
+            obj.client_number = s.get("client_number", UNSET)
+            obj.next_customer_number = s.get("next_customer_number", UNSET)
+            obj.next_supplier_number = s.get("next_supplier_number", UNSET)
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "$path tax_consultant_number client_number next_customer_number next_supplier_number updated_at",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,37 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DefaultLedgerAccounts")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "bank_charges_ledger_account",
+        "bank_interest_received_ledger_account",
+        "bank_interest_charges_paid_ledger_account",
+        "exchange_rate_gains_ledger_account",
+        "exchange_rate_losses_ledger_account",
+        "sales_ledger_account",
+        "sales_discount_ledger_account",
+        "purchase_ledger_account",
+        "purchase_discount_ledger_account",
+        "product_sales_ledger_account",
+        "product_purchase_ledger_account",
+        "service_sales_ledger_account",
+        "service_purchase_ledger_account",
+        "stock_purchase_ledger_account",
+        "other_receipt_ledger_account",
+        "other_payment_ledger_account",
+        "customer_receipt_discount_ledger_account",
+        "vendor_payment_discount_ledger_account",
+        "carriage_ledger_account",
+    ]
+)
 
 
 @_attrs_define
@@ -199,124 +225,139 @@ class DefaultLedgerAccounts:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, DefaultLedgerAccounts._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> DefaultLedgerAccounts:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            DefaultLedgerAccounts
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                bank_charges_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                bank_interest_received_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_interest_received_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                bank_interest_charges_paid_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_interest_charges_paid_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                exchange_rate_gains_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate_gains_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                exchange_rate_losses_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate_losses_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sales_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sales_discount_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("sales_discount_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                purchase_discount_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("purchase_discount_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                product_sales_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                product_purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("product_purchase_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                service_sales_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                service_purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("service_purchase_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                stock_purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("stock_purchase_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                other_receipt_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                other_payment_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                customer_receipt_discount_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("customer_receipt_discount_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                vendor_payment_discount_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("vendor_payment_discount_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                carriage_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
+            _k = "bank_charges_ledger_account"
+            obj.bank_charges_ledger_account = (
+                _v0
+                if (_v0 := s.get("bank_charges_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "bank_interest_received_ledger_account"
+            obj.bank_interest_received_ledger_account = (
+                _v0
+                if (_v0 := s.get("bank_interest_received_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "bank_interest_charges_paid_ledger_account"
+            obj.bank_interest_charges_paid_ledger_account = (
+                _v0
+                if (_v0 := s.get("bank_interest_charges_paid_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "exchange_rate_gains_ledger_account"
+            obj.exchange_rate_gains_ledger_account = (
+                _v0
+                if (_v0 := s.get("exchange_rate_gains_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "exchange_rate_losses_ledger_account"
+            obj.exchange_rate_losses_ledger_account = (
+                _v0
+                if (_v0 := s.get("exchange_rate_losses_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "sales_ledger_account"
+            obj.sales_ledger_account = (
+                _v0
+                if (_v0 := s.get("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "sales_discount_ledger_account"
+            obj.sales_discount_ledger_account = (
+                _v0
+                if (_v0 := s.get("sales_discount_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "purchase_ledger_account"
+            obj.purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "purchase_discount_ledger_account"
+            obj.purchase_discount_ledger_account = (
+                _v0
+                if (_v0 := s.get("purchase_discount_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "product_sales_ledger_account"
+            obj.product_sales_ledger_account = (
+                _v0
+                if (_v0 := s.get("product_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "product_purchase_ledger_account"
+            obj.product_purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("product_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "service_sales_ledger_account"
+            obj.service_sales_ledger_account = (
+                _v0
+                if (_v0 := s.get("service_sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "service_purchase_ledger_account"
+            obj.service_purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("service_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "stock_purchase_ledger_account"
+            obj.stock_purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("stock_purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "other_receipt_ledger_account"
+            obj.other_receipt_ledger_account = (
+                _v0
+                if (_v0 := s.get("other_receipt_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "other_payment_ledger_account"
+            obj.other_payment_ledger_account = (
+                _v0
+                if (_v0 := s.get("other_payment_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "customer_receipt_discount_ledger_account"
+            obj.customer_receipt_discount_ledger_account = (
+                _v0
+                if (_v0 := s.get("customer_receipt_discount_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "vendor_payment_discount_ledger_account"
+            obj.vendor_payment_discount_ledger_account = (
+                _v0
+                if (_v0 := s.get("vendor_payment_discount_ledger_account", UNSET)) is None
+                or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "carriage_ledger_account"
+            obj.carriage_ledger_account = (
+                _v0
+                if (_v0 := s.get("carriage_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_charges_ledger_account bank_interest_received_ledger_account bank_interest_charges_paid_ledger_account exchange_rate_gains_ledger_account exchange_rate_losses_ledger_account sales_ledger_account sales_discount_ledger_account purchase_ledger_account purchase_discount_ledger_account product_sales_ledger_account product_purchase_ledger_account service_sales_ledger_account service_purchase_ledger_account stock_purchase_ledger_account other_receipt_ledger_account other_payment_ledger_account customer_receipt_discount_ledger_account vendor_payment_discount_ledger_account carriage_ledger_account",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

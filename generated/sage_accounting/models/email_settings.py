@@ -10,14 +10,19 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["default_messages", "pdf_attached", "send_bcc", "updated_at"])
 
 
 @_attrs_define
@@ -76,30 +81,37 @@ class EmailSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, EmailSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> EmailSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(EmailSettings)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                default_messages=(
-                    _v0
-                    if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
-                    else [_models.DefaultMessages.from_dict(_i0) for _i0 in _v0]
-                ),
-                pdf_attached=d.pop("pdf_attached", UNSET),
-                send_bcc=d.pop("send_bcc", UNSET),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
+            _k = "default_messages"
+            obj.default_messages = (
+                _v0
+                if (_v0 := s.get("default_messages", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.DefaultMessages._from_wire, _v0))
+            )
+            obj.pdf_attached = s.get("pdf_attached", UNSET)
+            obj.send_bcc = s.get("send_bcc", UNSET)
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("default_messages pdf_attached send_bcc updated_at", src_dict, d, exc)
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FooterDetails")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["column_1", "column_2", "column_3"])
 
 
 @_attrs_define
@@ -44,16 +46,17 @@ class FooterDetails:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                column_1=d.pop("column_1", UNSET),
-                column_2=d.pop("column_2", UNSET),
-                column_3=d.pop("column_3", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("column_1 column_2 column_3", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, FooterDetails._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> FooterDetails:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(FooterDetails)  # every attribute is set below: __init__ costs more
+        obj.column_1 = s.get("column_1", UNSET)
+        obj.column_2 = s.get("column_2", UNSET)
+        obj.column_3 = s.get("column_3", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,26 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InvoiceSettingsDocumentHeadings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "sales_invoice",
+        "sales_credit_note",
+        "sales_corrective_invoice",
+        "sales_quote",
+        "sales_estimate",
+        "pro_forma",
+        "remittance_advice",
+        "statement",
+        "delivery_note",
+    ]
+)
 
 
 @_attrs_define
@@ -69,27 +83,25 @@ class InvoiceSettingsDocumentHeadings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                sales_invoice=d.pop("sales_invoice", UNSET),
-                sales_credit_note=d.pop("sales_credit_note", UNSET),
-                sales_corrective_invoice=d.pop("sales_corrective_invoice", UNSET),
-                sales_quote=d.pop("sales_quote", UNSET),
-                sales_estimate=d.pop("sales_estimate", UNSET),
-                pro_forma=d.pop("pro_forma", UNSET),
-                remittance_advice=d.pop("remittance_advice", UNSET),
-                statement=d.pop("statement", UNSET),
-                delivery_note=d.pop("delivery_note", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "sales_invoice sales_credit_note sales_corrective_invoice sales_quote sales_estimate pro_forma remittance_advice statement delivery_note",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, InvoiceSettingsDocumentHeadings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> InvoiceSettingsDocumentHeadings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            InvoiceSettingsDocumentHeadings
+        )  # every attribute is set below: __init__ costs more
+        obj.sales_invoice = s.get("sales_invoice", UNSET)
+        obj.sales_credit_note = s.get("sales_credit_note", UNSET)
+        obj.sales_corrective_invoice = s.get("sales_corrective_invoice", UNSET)
+        obj.sales_quote = s.get("sales_quote", UNSET)
+        obj.sales_estimate = s.get("sales_estimate", UNSET)
+        obj.pro_forma = s.get("pro_forma", UNSET)
+        obj.remittance_advice = s.get("remittance_advice", UNSET)
+        obj.statement = s.get("statement", UNSET)
+        obj.delivery_note = s.get("delivery_note", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InvoiceSettingsLineItemTitles")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["description", "unit_price", "quantity", "discount"])
 
 
 @_attrs_define
@@ -48,17 +50,20 @@ class InvoiceSettingsLineItemTitles:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                description=d.pop("description", UNSET),
-                unit_price=d.pop("unit_price", UNSET),
-                quantity=d.pop("quantity", UNSET),
-                discount=d.pop("discount", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("description unit_price quantity discount", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, InvoiceSettingsLineItemTitles._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> InvoiceSettingsLineItemTitles:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            InvoiceSettingsLineItemTitles
+        )  # every attribute is set below: __init__ costs more
+        obj.description = s.get("description", UNSET)
+        obj.unit_price = s.get("unit_price", UNSET)
+        obj.quantity = s.get("quantity", UNSET)
+        obj.discount = s.get("discount", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,16 +11,39 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Journal")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "transaction",
+        "transaction_type",
+        "deleted_at",
+        "date",
+        "reference",
+        "description",
+        "total",
+        "journal_code",
+        "journal_lines",
+        "migrated",
+    ]
+)
 
 
 @_attrs_define
@@ -138,82 +161,99 @@ class Journal:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Journal._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Journal:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Journal)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                transaction_type=(
-                    _v0
-                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                description=d.pop("description", UNSET),
-                total=(
-                    _v0
-                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                journal_code=(
-                    _v0
-                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                    else _models.JournalCode.from_dict(_v0)
-                ),
-                journal_lines=(
-                    _v0
-                    if (_v0 := d.pop("journal_lines", UNSET)) is None or _v0 is UNSET
-                    else [_models.JournalLine.from_dict(_i0) for _i0 in _v0]
-                ),
-                migrated=d.pop("migrated", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "transaction_type"
+            obj.transaction_type = (
+                _v0
+                if (_v0 := s.get("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.description = s.get("description", UNSET)
+            _k = "total"
+            obj.total = (
+                _v0
+                if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "journal_code"
+            obj.journal_code = (
+                _v0
+                if (_v0 := s.get("journal_code", UNSET)) is None or _v0 is UNSET
+                else _models.JournalCode._from_wire(_v0)
+            )
+            _k = "journal_lines"
+            obj.journal_lines = (
+                _v0
+                if (_v0 := s.get("journal_lines", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.JournalLine._from_wire, _v0))
+            )
+            obj.migrated = s.get("migrated", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at transaction transaction_type deleted_at date reference description total journal_code journal_lines migrated",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

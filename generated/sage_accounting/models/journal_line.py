@@ -10,15 +10,34 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="JournalLine")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "ledger_account",
+        "details",
+        "debit",
+        "credit",
+        "analysis_type_categories",
+        "include_on_tax_return",
+        "tax_reconciled",
+        "cleared",
+        "bank_reconciled",
+        "journal_line_foreign_currency",
+    ]
+)
 
 
 @_attrs_define
@@ -105,48 +124,58 @@ class JournalLine:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, JournalLine._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> JournalLine:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(JournalLine)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.LedgerAccount.from_dict(_v0)
-                ),
-                details=d.pop("details", UNSET),
-                debit=(
-                    _v0
-                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                credit=(
-                    _v0
-                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                include_on_tax_return=d.pop("include_on_tax_return", UNSET),
-                tax_reconciled=d.pop("tax_reconciled", UNSET),
-                cleared=d.pop("cleared", UNSET),
-                bank_reconciled=d.pop("bank_reconciled", UNSET),
-                journal_line_foreign_currency=d.pop("journal_line_foreign_currency", UNSET),
+            obj.id = s.get("id", UNSET)
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccount._from_wire(_v0)
             )
+            obj.details = s.get("details", UNSET)
+            _k = "debit"
+            obj.debit = (
+                _v0
+                if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "credit"
+            obj.credit = (
+                _v0
+                if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.AnalysisTypeLineItem._from_wire, _v0))
+            )
+            obj.include_on_tax_return = s.get("include_on_tax_return", UNSET)
+            obj.tax_reconciled = s.get("tax_reconciled", UNSET)
+            obj.cleared = s.get("cleared", UNSET)
+            obj.bank_reconciled = s.get("bank_reconciled", UNSET)
+            obj.journal_line_foreign_currency = s.get("journal_line_foreign_currency", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id ledger_account details debit credit analysis_type_categories include_on_tax_return tax_reconciled cleared bank_reconciled journal_line_foreign_currency",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

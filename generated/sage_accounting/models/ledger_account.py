@@ -11,16 +11,57 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LedgerAccount")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "ledger_account_group",
+        "name",
+        "display_name",
+        "visible_scopes",
+        "included_in_chart",
+        "nominal_code",
+        "ledger_account_type",
+        "ledger_account_classification",
+        "tax_rate",
+        "fixed_tax_rate",
+        "visible_in_banking",
+        "visible_in_expenses",
+        "visible_in_journals",
+        "visible_in_other_payments",
+        "visible_in_other_receipts",
+        "visible_in_reporting",
+        "visible_in_sales",
+        "balance_details",
+        "is_control_account",
+        "control_name",
+        "display_formatted",
+        "tax_recoverable",
+        "recoverable_percentage",
+        "non_recoverable_ledger_account",
+        "cis_materials",
+        "tax_instalment",
+        "cis_labour",
+        "gifi_code",
+    ]
+)
 
 
 @_attrs_define
@@ -257,100 +298,109 @@ class LedgerAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, LedgerAccount._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> LedgerAccount:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(LedgerAccount)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                ledger_account_group=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_group", UNSET)) is None or _v0 is UNSET
-                    else _models.CoaGroupType.from_dict(_v0)
-                ),
-                name=d.pop("name", UNSET),
-                display_name=d.pop("display_name", UNSET),
-                visible_scopes=d.pop("visible_scopes", UNSET),
-                included_in_chart=d.pop("included_in_chart", UNSET),
-                nominal_code=d.pop("nominal_code", UNSET),
-                ledger_account_type=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                ledger_account_classification=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account_classification", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
-                visible_in_banking=d.pop("visible_in_banking", UNSET),
-                visible_in_expenses=d.pop("visible_in_expenses", UNSET),
-                visible_in_journals=d.pop("visible_in_journals", UNSET),
-                visible_in_other_payments=d.pop("visible_in_other_payments", UNSET),
-                visible_in_other_receipts=d.pop("visible_in_other_receipts", UNSET),
-                visible_in_reporting=d.pop("visible_in_reporting", UNSET),
-                visible_in_sales=d.pop("visible_in_sales", UNSET),
-                balance_details=(
-                    _v0
-                    if (_v0 := d.pop("balance_details", UNSET)) is None or _v0 is UNSET
-                    else _models.LedgerAccountBalanceDetails.from_dict(_v0)
-                ),
-                is_control_account=d.pop("is_control_account", UNSET),
-                control_name=d.pop("control_name", UNSET),
-                display_formatted=d.pop("display_formatted", UNSET),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
-                recoverable_percentage=(
-                    _v0
-                    if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "recoverable_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                non_recoverable_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("non_recoverable_ledger_account", UNSET)) is None
-                    or _v0 is UNSET
-                    else _models.LedgerAccount.from_dict(_v0)
-                ),
-                cis_materials=d.pop("cis_materials", UNSET),
-                tax_instalment=d.pop("tax_instalment", UNSET),
-                cis_labour=d.pop("cis_labour", UNSET),
-                gifi_code=d.pop("gifi_code", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "ledger_account_group"
+            obj.ledger_account_group = (
+                _v0
+                if (_v0 := s.get("ledger_account_group", UNSET)) is None or _v0 is UNSET
+                else _models.CoaGroupType._from_wire(_v0)
+            )
+            obj.name = s.get("name", UNSET)
+            obj.display_name = s.get("display_name", UNSET)
+            obj.visible_scopes = s.get("visible_scopes", UNSET)
+            obj.included_in_chart = s.get("included_in_chart", UNSET)
+            obj.nominal_code = s.get("nominal_code", UNSET)
+            _k = "ledger_account_type"
+            obj.ledger_account_type = (
+                _v0
+                if (_v0 := s.get("ledger_account_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "ledger_account_classification"
+            obj.ledger_account_classification = (
+                _v0
+                if (_v0 := s.get("ledger_account_classification", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.fixed_tax_rate = s.get("fixed_tax_rate", UNSET)
+            obj.visible_in_banking = s.get("visible_in_banking", UNSET)
+            obj.visible_in_expenses = s.get("visible_in_expenses", UNSET)
+            obj.visible_in_journals = s.get("visible_in_journals", UNSET)
+            obj.visible_in_other_payments = s.get("visible_in_other_payments", UNSET)
+            obj.visible_in_other_receipts = s.get("visible_in_other_receipts", UNSET)
+            obj.visible_in_reporting = s.get("visible_in_reporting", UNSET)
+            obj.visible_in_sales = s.get("visible_in_sales", UNSET)
+            _k = "balance_details"
+            obj.balance_details = (
+                _v0
+                if (_v0 := s.get("balance_details", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccountBalanceDetails._from_wire(_v0)
+            )
+            obj.is_control_account = s.get("is_control_account", UNSET)
+            obj.control_name = s.get("control_name", UNSET)
+            obj.display_formatted = s.get("display_formatted", UNSET)
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
+            _k = "recoverable_percentage"
+            obj.recoverable_percentage = (
+                _v0
+                if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "non_recoverable_ledger_account"
+            obj.non_recoverable_ledger_account = (
+                _v0
+                if (_v0 := s.get("non_recoverable_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.LedgerAccount._from_wire(_v0)
+            )
+            obj.cis_materials = s.get("cis_materials", UNSET)
+            obj.tax_instalment = s.get("tax_instalment", UNSET)
+            obj.cis_labour = s.get("cis_labour", UNSET)
+            obj.gifi_code = s.get("gifi_code", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at ledger_account_group name display_name visible_scopes included_in_chart nominal_code ledger_account_type ledger_account_classification tax_rate fixed_tax_rate visible_in_banking visible_in_expenses visible_in_journals visible_in_other_payments visible_in_other_receipts visible_in_reporting visible_in_sales balance_details is_control_account control_name display_formatted tax_recoverable recoverable_percentage non_recoverable_ledger_account cis_materials tax_instalment cis_labour gifi_code",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,20 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LedgerAccountBalanceDetails")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["balance", "credit_or_debit", "credits", "debits", "from_date", "to_date"])
 
 
 @_attrs_define
@@ -75,36 +80,54 @@ class LedgerAccountBalanceDetails:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, LedgerAccountBalanceDetails._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> LedgerAccountBalanceDetails:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            LedgerAccountBalanceDetails
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                balance=(
-                    _v0
-                    if (_v0 := d.pop("balance", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "balance") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                credit_or_debit=d.pop("credit_or_debit", UNSET),
-                credits_=(
-                    _v0
-                    if (_v0 := d.pop("credits", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "credits") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                debits=(
-                    _v0
-                    if (_v0 := d.pop("debits", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "debits") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                from_date=d.pop("from_date", UNSET),
-                to_date=d.pop("to_date", UNSET),
+            _k = "balance"
+            obj.balance = (
+                _v0
+                if (_v0 := s.get("balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            obj.credit_or_debit = s.get("credit_or_debit", UNSET)
+            _k = "credits"
+            obj.credits_ = (
+                _v0
+                if (_v0 := s.get("credits", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credits")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "debits"
+            obj.debits = (
+                _v0
+                if (_v0 := s.get("debits", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "debits")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.from_date = s.get("from_date", UNSET)
+            obj.to_date = s.get("to_date", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "balance credit_or_debit credits debits from_date to_date", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

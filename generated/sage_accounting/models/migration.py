@@ -10,14 +10,33 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Migration")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "$path",
+        "status",
+        "started_at",
+        "completed_at",
+        "source_product",
+        "source_product_version",
+        "source_license",
+        "source_tool",
+        "source_tool_version",
+        "schema_id",
+    ]
+)
 
 
 @_attrs_define
@@ -102,48 +121,53 @@ class Migration:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Migration._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Migration:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Migration)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                path=d.pop("$path", UNSET),
-                status=(
-                    _v0
-                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                    else _models.MigrationStatus.from_dict(_v0)
-                ),
-                started_at=(
-                    _v0
-                    if (_v0 := d.pop("started_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "started_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                completed_at=(
-                    _v0
-                    if (_v0 := d.pop("completed_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "completed_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                source_product=d.pop("source_product", UNSET),
-                source_product_version=d.pop("source_product_version", UNSET),
-                source_license=d.pop("source_license", UNSET),
-                source_tool=d.pop("source_tool", UNSET),
-                source_tool_version=d.pop("source_tool_version", UNSET),
-                schema_id=d.pop("schema_id", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "status"
+            obj.status = (
+                _v0
+                if (_v0 := s.get("status", UNSET)) is None or _v0 is UNSET
+                else _models.MigrationStatus._from_wire(_v0)
             )
+            _k = "started_at"
+            obj.started_at = (
+                _v0
+                if (_v0 := s.get("started_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "started_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "completed_at"
+            obj.completed_at = (
+                _v0
+                if (_v0 := s.get("completed_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "completed_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.source_product = s.get("source_product", UNSET)
+            obj.source_product_version = s.get("source_product_version", UNSET)
+            obj.source_license = s.get("source_license", UNSET)
+            obj.source_tool = s.get("source_tool", UNSET)
+            obj.source_tool_version = s.get("source_tool_version", UNSET)
+            obj.schema_id = s.get("schema_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id $path status started_at completed_at source_product source_product_version source_license source_tool source_tool_version schema_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

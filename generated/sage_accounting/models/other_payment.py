@@ -11,16 +11,51 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OtherPayment")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "transaction",
+        "transaction_type",
+        "deleted_at",
+        "base_currency_total_itc_amount",
+        "total_itc_amount",
+        "base_currency_total_itr_amount",
+        "total_itr_amount",
+        "part_recoverable",
+        "payment_method",
+        "contact",
+        "bank_account",
+        "tax_address_region",
+        "date",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "reference",
+        "payment_lines",
+        "editable",
+        "deletable",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+    ]
+)
 
 
 @_attrs_define
@@ -236,166 +271,198 @@ class OtherPayment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, OtherPayment._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> OtherPayment:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(OtherPayment)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                transaction_type=(
-                    _v0
-                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                part_recoverable=d.pop("part_recoverable", UNSET),
-                payment_method=(
-                    _v0
-                    if (_v0 := d.pop("payment_method", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                contact=(
-                    _v0
-                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                bank_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_address_region=(
-                    _v0
-                    if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                payment_lines=(
-                    _v0
-                    if (_v0 := d.pop("payment_lines", UNSET)) is None or _v0 is UNSET
-                    else [_models.OtherPaymentLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                editable=d.pop("editable", UNSET),
-                deletable=d.pop("deletable", UNSET),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "transaction_type"
+            obj.transaction_type = (
+                _v0
+                if (_v0 := s.get("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_itc_amount"
+            obj.base_currency_total_itc_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itc_amount"
+            obj.total_itc_amount = (
+                _v0
+                if (_v0 := s.get("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_itr_amount"
+            obj.base_currency_total_itr_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itr_amount"
+            obj.total_itr_amount = (
+                _v0
+                if (_v0 := s.get("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.part_recoverable = s.get("part_recoverable", UNSET)
+            _k = "payment_method"
+            obj.payment_method = (
+                _v0
+                if (_v0 := s.get("payment_method", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "contact"
+            obj.contact = (
+                _v0
+                if (_v0 := s.get("contact", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "bank_account"
+            obj.bank_account = (
+                _v0
+                if (_v0 := s.get("bank_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "tax_address_region"
+            obj.tax_address_region = (
+                _v0
+                if (_v0 := s.get("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            _k = "payment_lines"
+            obj.payment_lines = (
+                _v0
+                if (_v0 := s.get("payment_lines", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.OtherPaymentLineItem._from_wire, _v0))
+            )
+            obj.editable = s.get("editable", UNSET)
+            obj.deletable = s.get("deletable", UNSET)
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at transaction transaction_type deleted_at base_currency_total_itc_amount total_itc_amount base_currency_total_itr_amount total_itr_amount part_recoverable payment_method contact bank_account tax_address_region date net_amount tax_amount total_amount reference payment_lines editable deletable withholding_tax_rate withholding_tax_amount",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

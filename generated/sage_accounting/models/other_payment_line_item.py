@@ -10,15 +10,38 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OtherPaymentLineItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "analysis_type_categories",
+        "ledger_account",
+        "details",
+        "tax_rate",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "tax_breakdown",
+        "is_purchase_for_resale",
+        "trade_of_asset",
+        "gst_amount",
+        "pst_amount",
+        "tax_recoverable",
+    ]
+)
 
 
 @_attrs_define
@@ -133,74 +156,101 @@ class OtherPaymentLineItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, OtherPaymentLineItem._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> OtherPaymentLineItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            OtherPaymentLineItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                details=d.pop("details", UNSET),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                gst_amount=(
-                    _v0
-                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                pst_amount=(
-                    _v0
-                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.AnalysisTypeLineItem._from_wire, _v0))
             )
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.details = s.get("details", UNSET)
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_breakdown"
+            obj.tax_breakdown = (
+                _v0
+                if (_v0 := s.get("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            obj.is_purchase_for_resale = s.get("is_purchase_for_resale", UNSET)
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "gst_amount"
+            obj.gst_amount = (
+                _v0
+                if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "pst_amount"
+            obj.pst_amount = (
+                _v0
+                if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as analysis_type_categories ledger_account details tax_rate net_amount tax_amount total_amount tax_breakdown is_purchase_for_resale trade_of_asset gst_amount pst_amount tax_recoverable",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,35 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentAllocation")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "links",
+        "date",
+        "type",
+        "reference",
+        "amount",
+        "discount",
+        "stripe_transaction_id",
+        "contact_allocation",
+        "artefact",
+        "contact_payment",
+        "displayed_as",
+        "negative_payment",
+    ]
+)
 
 
 @_attrs_define
@@ -107,65 +127,78 @@ class PaymentAllocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PaymentAllocation._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PaymentAllocation:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(PaymentAllocation)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                type_=d.pop("type", UNSET),
-                reference=d.pop("reference", UNSET),
-                amount=(
-                    _v0
-                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                discount=(
-                    _v0
-                    if (_v0 := d.pop("discount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "discount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                stripe_transaction_id=d.pop("stripe_transaction_id", UNSET),
-                contact_allocation=(
-                    _v0
-                    if (_v0 := d.pop("contact_allocation", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactAllocation.from_dict(_v0)
-                ),
-                artefact=(
-                    _v0
-                    if (_v0 := d.pop("artefact", UNSET)) is None or _v0 is UNSET
-                    else _models.Generic.from_dict(_v0)
-                ),
-                contact_payment=(
-                    _v0
-                    if (_v0 := d.pop("contact_payment", UNSET)) is None or _v0 is UNSET
-                    else _models.ContactPayment.from_dict(_v0)
-                ),
-                displayed_as=d.pop("displayed_as", UNSET),
-                negative_payment=d.pop("negative_payment", UNSET),
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
             )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.type_ = s.get("type", UNSET)
+            obj.reference = s.get("reference", UNSET)
+            _k = "amount"
+            obj.amount = (
+                _v0
+                if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "discount"
+            obj.discount = (
+                _v0
+                if (_v0 := s.get("discount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.stripe_transaction_id = s.get("stripe_transaction_id", UNSET)
+            _k = "contact_allocation"
+            obj.contact_allocation = (
+                _v0
+                if (_v0 := s.get("contact_allocation", UNSET)) is None or _v0 is UNSET
+                else _models.ContactAllocation._from_wire(_v0)
+            )
+            _k = "artefact"
+            obj.artefact = (
+                _v0
+                if (_v0 := s.get("artefact", UNSET)) is None or _v0 is UNSET
+                else _models.Generic._from_wire(_v0)
+            )
+            _k = "contact_payment"
+            obj.contact_payment = (
+                _v0
+                if (_v0 := s.get("contact_payment", UNSET)) is None or _v0 is UNSET
+                else _models.ContactPayment._from_wire(_v0)
+            )
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.negative_payment = s.get("negative_payment", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "links date type reference amount discount stripe_transaction_id contact_allocation artefact contact_payment displayed_as negative_payment",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

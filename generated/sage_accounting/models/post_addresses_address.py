@@ -9,11 +9,31 @@ from attrs import field as _attrs_field
 
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostAddressesAddress")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "address_type_id",
+        "name",
+        "is_main_address",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "postal_code",
+        "country_id",
+        "bank_account_id",
+        "contact_id",
+        "region",
+        "country_group_id",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -88,31 +108,35 @@ class PostAddressesAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostAddressesAddress._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostAddressesAddress:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostAddressesAddress
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                address_type_id=d.pop("address_type_id"),
-                name=d.pop("name"),
-                is_main_address=d.pop("is_main_address"),
-                address_line_1=d.pop("address_line_1", UNSET),
-                address_line_2=d.pop("address_line_2", UNSET),
-                city=d.pop("city", UNSET),
-                postal_code=d.pop("postal_code", UNSET),
-                country_id=d.pop("country_id", UNSET),
-                bank_account_id=d.pop("bank_account_id", UNSET),
-                contact_id=d.pop("contact_id", UNSET),
-                region=d.pop("region", UNSET),
-                country_group_id=d.pop("country_group_id", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "address_type_id"
+            obj.address_type_id = s["address_type_id"]
+            _k = "name"
+            obj.name = s["name"]
+            _k = "is_main_address"
+            obj.is_main_address = s["is_main_address"]
+            obj.address_line_1 = s.get("address_line_1", UNSET)
+            obj.address_line_2 = s.get("address_line_2", UNSET)
+            obj.city = s.get("city", UNSET)
+            obj.postal_code = s.get("postal_code", UNSET)
+            obj.country_id = s.get("country_id", UNSET)
+            obj.bank_account_id = s.get("bank_account_id", UNSET)
+            obj.contact_id = s.get("contact_id", UNSET)
+            obj.region = s.get("region", UNSET)
+            obj.country_group_id = s.get("country_group_id", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "address_type_id name is_main_address address_line_1 address_line_2 city postal_code country_id bank_account_id contact_id region country_group_id idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

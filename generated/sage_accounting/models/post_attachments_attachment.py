@@ -9,11 +9,28 @@ from attrs import field as _attrs_field
 
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostAttachmentsAttachment")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "file",
+        "file_name",
+        "mime_type",
+        "description",
+        "file_extension",
+        "transaction_id",
+        "file_size",
+        "attachment_context_type_id",
+        "attachment_context_id",
+        "is_public",
+    ]
+)
 
 
 @_attrs_define
@@ -70,28 +87,32 @@ class PostAttachmentsAttachment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostAttachmentsAttachment._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostAttachmentsAttachment:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostAttachmentsAttachment
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                file=d.pop("file"),
-                file_name=d.pop("file_name"),
-                mime_type=d.pop("mime_type"),
-                description=d.pop("description", UNSET),
-                file_extension=d.pop("file_extension", UNSET),
-                transaction_id=d.pop("transaction_id", UNSET),
-                file_size=d.pop("file_size", UNSET),
-                attachment_context_type_id=d.pop("attachment_context_type_id", UNSET),
-                attachment_context_id=d.pop("attachment_context_id", UNSET),
-                is_public=d.pop("is_public", UNSET),
-            )
+            _k = "file"
+            obj.file = s["file"]
+            _k = "file_name"
+            obj.file_name = s["file_name"]
+            _k = "mime_type"
+            obj.mime_type = s["mime_type"]
+            obj.description = s.get("description", UNSET)
+            obj.file_extension = s.get("file_extension", UNSET)
+            obj.transaction_id = s.get("transaction_id", UNSET)
+            obj.file_size = s.get("file_size", UNSET)
+            obj.attachment_context_type_id = s.get("attachment_context_type_id", UNSET)
+            obj.attachment_context_id = s.get("attachment_context_id", UNSET)
+            obj.is_public = s.get("is_public", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "file file_name mime_type description file_extension transaction_id file_size attachment_context_type_id attachment_context_id is_public",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

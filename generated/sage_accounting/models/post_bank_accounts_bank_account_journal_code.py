@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankAccountsBankAccountJournalCode")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["name", "code", "journal_code_type_id", "control_name", "reserved"])
 
 
 @_attrs_define
@@ -62,20 +64,21 @@ class PostBankAccountsBankAccountJournalCode:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                name=d.pop("name", UNSET),
-                code=d.pop("code", UNSET),
-                journal_code_type_id=d.pop("journal_code_type_id", UNSET),
-                control_name=d.pop("control_name", UNSET),
-                reserved=d.pop("reserved", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "name code journal_code_type_id control_name reserved", src_dict, d, exc
-            )
-        obj.additional_properties = d
+        return read_record(cls, PostBankAccountsBankAccountJournalCode._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostBankAccountsBankAccountJournalCode:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostBankAccountsBankAccountJournalCode
+        )  # every attribute is set below: __init__ costs more
+        obj.name = s.get("name", UNSET)
+        obj.code = s.get("code", UNSET)
+        obj.journal_code_type_id = s.get("journal_code_type_id", UNSET)
+        obj.control_name = s.get("control_name", UNSET)
+        obj.reserved = s.get("reserved", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

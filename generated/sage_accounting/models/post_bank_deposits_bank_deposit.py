@@ -10,15 +10,31 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankDepositsBankDeposit")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "from_bank_account_id",
+        "to_bank_account_id",
+        "date",
+        "reference",
+        "cash_amount",
+        "cheque_amount",
+        "total_amount",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -78,41 +94,52 @@ class PostBankDepositsBankDeposit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostBankDepositsBankDeposit._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostBankDepositsBankDeposit:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostBankDepositsBankDeposit
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                from_bank_account_id=d.pop("from_bank_account_id"),
-                to_bank_account_id=d.pop("to_bank_account_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                reference=d.pop("reference"),
-                cash_amount=decimal_from_wire(d.pop("cash_amount")),
-                cheque_amount=(
-                    _v0
-                    if (_v0 := d.pop("cheque_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "cheque_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "from_bank_account_id"
+            obj.from_bank_account_id = s["from_bank_account_id"]
+            _k = "to_bank_account_id"
+            obj.to_bank_account_id = s["to_bank_account_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "reference"
+            obj.reference = s["reference"]
+            _k = "cash_amount"
+            obj.cash_amount = decimal_from_wire(s["cash_amount"])
+            _k = "cheque_amount"
+            obj.cheque_amount = (
+                _v0
+                if (_v0 := s.get("cheque_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cheque_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "from_bank_account_id to_bank_account_id date reference cash_amount cheque_amount total_amount idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -13,11 +13,17 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankOpeningBalancesBankOpeningBalance")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["bank_account_id", "date", "debit", "credit", "transaction_type_id", "idempotency_id"]
+)
 
 
 @_attrs_define
@@ -58,24 +64,29 @@ class PostBankOpeningBalancesBankOpeningBalance:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostBankOpeningBalancesBankOpeningBalance._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostBankOpeningBalancesBankOpeningBalance:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostBankOpeningBalancesBankOpeningBalance
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                bank_account_id=d.pop("bank_account_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                debit=decimal_from_wire(d.pop("debit")),
-                credit=decimal_from_wire(d.pop("credit")),
-                transaction_type_id=d.pop("transaction_type_id", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "bank_account_id"
+            obj.bank_account_id = s["bank_account_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "debit"
+            obj.debit = decimal_from_wire(s["debit"])
+            _k = "credit"
+            obj.credit = decimal_from_wire(s["credit"])
+            obj.transaction_type_id = s.get("transaction_type_id", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_account_id date debit credit transaction_type_id idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -13,11 +13,25 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBankTransfersBankTransfer")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "from_bank_account_id",
+        "to_bank_account_id",
+        "date",
+        "amount",
+        "reference",
+        "description",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -62,25 +76,30 @@ class PostBankTransfersBankTransfer:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostBankTransfersBankTransfer._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostBankTransfersBankTransfer:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostBankTransfersBankTransfer
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                from_bank_account_id=d.pop("from_bank_account_id"),
-                to_bank_account_id=d.pop("to_bank_account_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                amount=decimal_from_wire(d.pop("amount")),
-                reference=d.pop("reference", UNSET),
-                description=d.pop("description", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "from_bank_account_id"
+            obj.from_bank_account_id = s["from_bank_account_id"]
+            _k = "to_bank_account_id"
+            obj.to_bank_account_id = s["to_bank_account_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "amount"
+            obj.amount = decimal_from_wire(s["amount"])
+            obj.reference = s.get("reference", UNSET)
+            obj.description = s.get("description", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "from_bank_account_id to_bank_account_id date amount reference description idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostBusinessExchangeRatesBusinessExchangeRate")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["currency_id", "rate", "inverse_rate", "base_currency_id", "idempotency_id"]
+)
 
 
 @_attrs_define
@@ -63,29 +70,37 @@ class PostBusinessExchangeRatesBusinessExchangeRate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostBusinessExchangeRatesBusinessExchangeRate._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostBusinessExchangeRatesBusinessExchangeRate:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostBusinessExchangeRatesBusinessExchangeRate
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                currency_id=d.pop("currency_id"),
-                rate=decimal_from_wire(d.pop("rate")),
-                inverse_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_id=d.pop("base_currency_id", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "currency_id"
+            obj.currency_id = s["currency_id"]
+            _k = "rate"
+            obj.rate = decimal_from_wire(s["rate"])
+            _k = "inverse_rate"
+            obj.inverse_rate = (
+                _v0
+                if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            obj.base_currency_id = s.get("base_currency_id", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "currency_id rate inverse_rate base_currency_id idempotency_id", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,13 +10,20 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactAllocationsContactAllocation")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["transaction_type_id", "contact_id", "allocated_artefacts", "date", "idempotency_id"]
+)
 
 
 @_attrs_define
@@ -62,39 +69,43 @@ class PostContactAllocationsContactAllocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostContactAllocationsContactAllocation._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostContactAllocationsContactAllocation:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostContactAllocationsContactAllocation
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                transaction_type_id=d.pop("transaction_type_id"),
-                contact_id=d.pop("contact_id"),
-                allocated_artefacts=[
-                    _models.PostContactAllocationsContactAllocationAllocatedArtefactsItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in d.pop("allocated_artefacts")
-                ],
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "transaction_type_id"
+            obj.transaction_type_id = s["transaction_type_id"]
+            _k = "contact_id"
+            obj.contact_id = s["contact_id"]
+            _k = "allocated_artefacts"
+            obj.allocated_artefacts = list(
+                map(
+                    _models.PostContactAllocationsContactAllocationAllocatedArtefactsItem._from_wire,
+                    s["allocated_artefacts"],
+                )
             )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "transaction_type_id contact_id allocated_artefacts date idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,10 +10,14 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 
 T = TypeVar("T", bound="PostContactOpeningBalances")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["contact_opening_balance"])
 
 
 @_attrs_define
@@ -36,16 +40,25 @@ class PostContactOpeningBalances:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostContactOpeningBalances._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostContactOpeningBalances:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostContactOpeningBalances
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                contact_opening_balance=_models.PostContactOpeningBalancesContactOpeningBalance.from_dict(
-                    d.pop("contact_opening_balance")
-                ),
+            _k = "contact_opening_balance"
+            obj.contact_opening_balance = (
+                _models.PostContactOpeningBalancesContactOpeningBalance._from_wire(
+                    s["contact_opening_balance"]
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("contact_opening_balance", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,50 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactsContact")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "name",
+        "contact_type_ids",
+        "reference",
+        "default_sales_ledger_account_id",
+        "default_sales_tax_rate_id",
+        "default_purchase_ledger_account_id",
+        "tax_number",
+        "notes",
+        "locale",
+        "credit_limit",
+        "credit_days",
+        "credit_terms",
+        "credit_terms_and_conditions",
+        "product_sales_price_type_id",
+        "source_guid",
+        "currency_id",
+        "aux_reference",
+        "registered_number",
+        "tax_calculation",
+        "auxiliary_account",
+        "destination_vat_blocking",
+        "main_address",
+        "delivery_address",
+        "main_contact_person",
+        "bank_account_details",
+        "tax_treatment",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -198,80 +233,91 @@ class PostContactsContact:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostContactsContact._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostContactsContact:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostContactsContact
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                name=d.pop("name"),
-                contact_type_ids=d.pop("contact_type_ids"),
-                reference=d.pop("reference", UNSET),
-                default_sales_ledger_account_id=d.pop("default_sales_ledger_account_id", UNSET),
-                default_sales_tax_rate_id=d.pop("default_sales_tax_rate_id", UNSET),
-                default_purchase_ledger_account_id=d.pop(
-                    "default_purchase_ledger_account_id", UNSET
-                ),
-                tax_number=d.pop("tax_number", UNSET),
-                notes=d.pop("notes", UNSET),
-                locale=d.pop("locale", UNSET),
-                credit_limit=(
-                    _v0
-                    if (_v0 := d.pop("credit_limit", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "credit_limit") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                credit_days=d.pop("credit_days", UNSET),
-                credit_terms=(
-                    _v0
-                    if (_v0 := d.pop("credit_terms", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactCreditTerms(_v0)
-                ),
-                credit_terms_and_conditions=d.pop("credit_terms_and_conditions", UNSET),
-                product_sales_price_type_id=d.pop("product_sales_price_type_id", UNSET),
-                source_guid=d.pop("source_guid", UNSET),
-                currency_id=d.pop("currency_id", UNSET),
-                aux_reference=d.pop("aux_reference", UNSET),
-                registered_number=d.pop("registered_number", UNSET),
-                tax_calculation=d.pop("tax_calculation", UNSET),
-                auxiliary_account=d.pop("auxiliary_account", UNSET),
-                destination_vat_blocking=d.pop("destination_vat_blocking", UNSET),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactMainAddress.from_dict(_v0)
-                ),
-                delivery_address=(
-                    _v0
-                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactDeliveryAddress.from_dict(_v0)
-                ),
-                main_contact_person=(
-                    _v0
-                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactMainContactPerson.from_dict(_v0)
-                ),
-                bank_account_details=(
-                    _v0
-                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactBankAccountDetails.from_dict(_v0)
-                ),
-                tax_treatment=(
-                    _v0
-                    if (_v0 := d.pop("tax_treatment", UNSET)) is None or _v0 is UNSET
-                    else _models.PostContactsContactTaxTreatment.from_dict(_v0)
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "name"
+            obj.name = s["name"]
+            _k = "contact_type_ids"
+            obj.contact_type_ids = s["contact_type_ids"]
+            obj.reference = s.get("reference", UNSET)
+            obj.default_sales_ledger_account_id = s.get("default_sales_ledger_account_id", UNSET)
+            obj.default_sales_tax_rate_id = s.get("default_sales_tax_rate_id", UNSET)
+            obj.default_purchase_ledger_account_id = s.get(
+                "default_purchase_ledger_account_id", UNSET
             )
+            obj.tax_number = s.get("tax_number", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            obj.locale = s.get("locale", UNSET)
+            _k = "credit_limit"
+            obj.credit_limit = (
+                _v0
+                if (_v0 := s.get("credit_limit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credit_limit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.credit_days = s.get("credit_days", UNSET)
+            _k = "credit_terms"
+            obj.credit_terms = (
+                _v0
+                if (_v0 := s.get("credit_terms", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactCreditTerms(_v0)
+            )
+            obj.credit_terms_and_conditions = s.get("credit_terms_and_conditions", UNSET)
+            obj.product_sales_price_type_id = s.get("product_sales_price_type_id", UNSET)
+            obj.source_guid = s.get("source_guid", UNSET)
+            obj.currency_id = s.get("currency_id", UNSET)
+            obj.aux_reference = s.get("aux_reference", UNSET)
+            obj.registered_number = s.get("registered_number", UNSET)
+            obj.tax_calculation = s.get("tax_calculation", UNSET)
+            obj.auxiliary_account = s.get("auxiliary_account", UNSET)
+            obj.destination_vat_blocking = s.get("destination_vat_blocking", UNSET)
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactMainAddress._from_wire(_v0)
+            )
+            _k = "delivery_address"
+            obj.delivery_address = (
+                _v0
+                if (_v0 := s.get("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactDeliveryAddress._from_wire(_v0)
+            )
+            _k = "main_contact_person"
+            obj.main_contact_person = (
+                _v0
+                if (_v0 := s.get("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactMainContactPerson._from_wire(_v0)
+            )
+            _k = "bank_account_details"
+            obj.bank_account_details = (
+                _v0
+                if (_v0 := s.get("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactBankAccountDetails._from_wire(_v0)
+            )
+            _k = "tax_treatment"
+            obj.tax_treatment = (
+                _v0
+                if (_v0 := s.get("tax_treatment", UNSET)) is None or _v0 is UNSET
+                else _models.PostContactsContactTaxTreatment._from_wire(_v0)
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "name contact_type_ids reference default_sales_ledger_account_id default_sales_tax_rate_id default_purchase_ledger_account_id tax_number notes locale credit_limit credit_days credit_terms credit_terms_and_conditions product_sales_price_type_id source_guid currency_id aux_reference registered_number tax_calculation auxiliary_account destination_vat_blocking main_address delivery_address main_contact_person bank_account_details tax_treatment idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

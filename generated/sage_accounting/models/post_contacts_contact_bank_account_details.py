@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostContactsContactBankAccountDetails")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["account_name", "account_number", "sort_code", "bic", "iban"])
 
 
 @_attrs_define
@@ -52,18 +54,21 @@ class PostContactsContactBankAccountDetails:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                account_name=d.pop("account_name", UNSET),
-                account_number=d.pop("account_number", UNSET),
-                sort_code=d.pop("sort_code", UNSET),
-                bic=d.pop("bic", UNSET),
-                iban=d.pop("iban", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("account_name account_number sort_code bic iban", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, PostContactsContactBankAccountDetails._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostContactsContactBankAccountDetails:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostContactsContactBankAccountDetails
+        )  # every attribute is set below: __init__ costs more
+        obj.account_name = s.get("account_name", UNSET)
+        obj.account_number = s.get("account_number", UNSET)
+        obj.sort_code = s.get("sort_code", UNSET)
+        obj.bic = s.get("bic", UNSET)
+        obj.iban = s.get("iban", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["object_guid", "disable_payment", "idempotency_id"])
 
 
 @_attrs_define
@@ -47,16 +49,23 @@ class PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                object_guid=d.pop("object_guid", UNSET),
-                disable_payment=d.pop("disable_payment", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("object_guid disable_payment idempotency_id", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(
+            cls, PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
+        )  # every attribute is set below: __init__ costs more
+        obj.object_guid = s.get("object_guid", UNSET)
+        obj.disable_payment = s.get("disable_payment", UNSET)
+        obj.idempotency_id = s.get("idempotency_id", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

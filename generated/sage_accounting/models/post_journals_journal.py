@@ -11,15 +11,22 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostJournalsJournal")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["date", "reference", "journal_lines", "description", "total", "journal_code", "idempotency_id"]
+)
 
 
 @_attrs_define
@@ -74,39 +81,47 @@ class PostJournalsJournal:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostJournalsJournal._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostJournalsJournal:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostJournalsJournal
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                date=datetime.date.fromisoformat(d.pop("date")),
-                reference=d.pop("reference"),
-                journal_lines=[
-                    _models.PostJournalsJournalJournalLinesItem.from_dict(_i0)
-                    for _i0 in d.pop("journal_lines")
-                ],
-                description=d.pop("description", UNSET),
-                total=(
-                    _v0
-                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                journal_code=(
-                    _v0
-                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                    else _models.PostJournalsJournalJournalCode.from_dict(_v0)
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "reference"
+            obj.reference = s["reference"]
+            _k = "journal_lines"
+            obj.journal_lines = list(
+                map(_models.PostJournalsJournalJournalLinesItem._from_wire, s["journal_lines"])
             )
+            obj.description = s.get("description", UNSET)
+            _k = "total"
+            obj.total = (
+                _v0
+                if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "journal_code"
+            obj.journal_code = (
+                _v0
+                if (_v0 := s.get("journal_code", UNSET)) is None or _v0 is UNSET
+                else _models.PostJournalsJournalJournalCode._from_wire(_v0)
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "date reference journal_lines description total journal_code idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

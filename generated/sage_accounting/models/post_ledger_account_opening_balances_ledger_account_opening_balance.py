@@ -12,11 +12,15 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["ledger_account_id", "debit", "credit", "details", "idempotency_id"])
 
 
 @_attrs_define
@@ -54,20 +58,31 @@ class PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls, PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                ledger_account_id=d.pop("ledger_account_id"),
-                debit=decimal_from_wire(d.pop("debit")),
-                credit=decimal_from_wire(d.pop("credit")),
-                details=d.pop("details", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "ledger_account_id"
+            obj.ledger_account_id = s["ledger_account_id"]
+            _k = "debit"
+            obj.debit = decimal_from_wire(s["debit"])
+            _k = "credit"
+            obj.credit = decimal_from_wire(s["credit"])
+            obj.details = s.get("details", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "ledger_account_id debit credit details idempotency_id", src_dict, d, exc
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

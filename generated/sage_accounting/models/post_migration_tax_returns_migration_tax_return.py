@@ -14,11 +14,25 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturn")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "from_date",
+        "to_date",
+        "total_amount",
+        "tax_return_frequency_id",
+        "gb",
+        "ie",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -63,33 +77,40 @@ class PostMigrationTaxReturnsMigrationTaxReturn:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostMigrationTaxReturnsMigrationTaxReturn._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostMigrationTaxReturnsMigrationTaxReturn:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostMigrationTaxReturnsMigrationTaxReturn
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                from_date=datetime.date.fromisoformat(d.pop("from_date")),
-                to_date=datetime.date.fromisoformat(d.pop("to_date")),
-                total_amount=decimal_from_wire(d.pop("total_amount")),
-                tax_return_frequency_id=d.pop("tax_return_frequency_id"),
-                gb=(
-                    _v0
-                    if (_v0 := d.pop("gb", UNSET)) is None or _v0 is UNSET
-                    else _models.PostMigrationTaxReturnsMigrationTaxReturnGb.from_dict(_v0)
-                ),
-                ie=(
-                    _v0
-                    if (_v0 := d.pop("ie", UNSET)) is None or _v0 is UNSET
-                    else _models.PostMigrationTaxReturnsMigrationTaxReturnIe.from_dict(_v0)
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "from_date"
+            obj.from_date = datetime.date.fromisoformat(s["from_date"])
+            _k = "to_date"
+            obj.to_date = datetime.date.fromisoformat(s["to_date"])
+            _k = "total_amount"
+            obj.total_amount = decimal_from_wire(s["total_amount"])
+            _k = "tax_return_frequency_id"
+            obj.tax_return_frequency_id = s["tax_return_frequency_id"]
+            _k = "gb"
+            obj.gb = (
+                _v0
+                if (_v0 := s.get("gb", UNSET)) is None or _v0 is UNSET
+                else _models.PostMigrationTaxReturnsMigrationTaxReturnGb._from_wire(_v0)
             )
+            _k = "ie"
+            obj.ie = (
+                _v0
+                if (_v0 := s.get("ie", UNSET)) is None or _v0 is UNSET
+                else _models.PostMigrationTaxReturnsMigrationTaxReturnIe._from_wire(_v0)
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "from_date to_date total_amount tax_return_frequency_id gb ie idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturnGb")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["box_1", "box_2", "box_3", "box_4", "box_5", "box_6", "box_7", "box_8", "box_9"]
+)
 
 
 @_attrs_define
@@ -111,63 +118,111 @@ class PostMigrationTaxReturnsMigrationTaxReturnGb:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostMigrationTaxReturnsMigrationTaxReturnGb._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostMigrationTaxReturnsMigrationTaxReturnGb:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostMigrationTaxReturnsMigrationTaxReturnGb
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                box_1=(
-                    _v0
-                    if (_v0 := d.pop("box_1", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_1") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_2=(
-                    _v0
-                    if (_v0 := d.pop("box_2", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_2") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_3=(
-                    _v0
-                    if (_v0 := d.pop("box_3", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_3") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_4=(
-                    _v0
-                    if (_v0 := d.pop("box_4", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_4") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_5=(
-                    _v0
-                    if (_v0 := d.pop("box_5", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_5") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_6=(
-                    _v0
-                    if (_v0 := d.pop("box_6", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_6") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_7=(
-                    _v0
-                    if (_v0 := d.pop("box_7", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_7") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_8=(
-                    _v0
-                    if (_v0 := d.pop("box_8", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_8") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_9=(
-                    _v0
-                    if (_v0 := d.pop("box_9", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_9") if _v0 == "" else decimal_from_wire(_v0))
-                ),
+            _k = "box_1"
+            obj.box_1 = (
+                _v0
+                if (_v0 := s.get("box_1", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_2"
+            obj.box_2 = (
+                _v0
+                if (_v0 := s.get("box_2", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_3"
+            obj.box_3 = (
+                _v0
+                if (_v0 := s.get("box_3", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_3")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_4"
+            obj.box_4 = (
+                _v0
+                if (_v0 := s.get("box_4", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_4")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_5"
+            obj.box_5 = (
+                _v0
+                if (_v0 := s.get("box_5", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_5")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_6"
+            obj.box_6 = (
+                _v0
+                if (_v0 := s.get("box_6", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_6")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_7"
+            obj.box_7 = (
+                _v0
+                if (_v0 := s.get("box_7", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_7")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_8"
+            obj.box_8 = (
+                _v0
+                if (_v0 := s.get("box_8", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_8")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_9"
+            obj.box_9 = (
+                _v0
+                if (_v0 := s.get("box_9", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_9")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "box_1 box_2 box_3 box_4 box_5 box_6 box_7 box_8 box_9", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

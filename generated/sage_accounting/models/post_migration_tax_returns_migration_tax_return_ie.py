@@ -9,15 +9,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostMigrationTaxReturnsMigrationTaxReturnIe")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["box_T1", "box_T2", "box_T3", "box_T4", "box_E1", "box_E2", "box_ES1", "box_ES2"]
+)
 
 
 @_attrs_define
@@ -103,58 +110,101 @@ class PostMigrationTaxReturnsMigrationTaxReturnIe:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostMigrationTaxReturnsMigrationTaxReturnIe._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostMigrationTaxReturnsMigrationTaxReturnIe:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostMigrationTaxReturnsMigrationTaxReturnIe
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                box_t1=(
-                    _v0
-                    if (_v0 := d.pop("box_T1", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_T1") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_t2=(
-                    _v0
-                    if (_v0 := d.pop("box_T2", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_T2") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_t3=(
-                    _v0
-                    if (_v0 := d.pop("box_T3", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_T3") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_t4=(
-                    _v0
-                    if (_v0 := d.pop("box_T4", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_T4") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_e1=(
-                    _v0
-                    if (_v0 := d.pop("box_E1", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_E1") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_e2=(
-                    _v0
-                    if (_v0 := d.pop("box_E2", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_E2") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_es1=(
-                    _v0
-                    if (_v0 := d.pop("box_ES1", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_ES1") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                box_es2=(
-                    _v0
-                    if (_v0 := d.pop("box_ES2", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "box_ES2") if _v0 == "" else decimal_from_wire(_v0))
-                ),
+            _k = "box_T1"
+            obj.box_t1 = (
+                _v0
+                if (_v0 := s.get("box_T1", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_T1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_T2"
+            obj.box_t2 = (
+                _v0
+                if (_v0 := s.get("box_T2", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_T2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_T3"
+            obj.box_t3 = (
+                _v0
+                if (_v0 := s.get("box_T3", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_T3")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_T4"
+            obj.box_t4 = (
+                _v0
+                if (_v0 := s.get("box_T4", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_T4")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_E1"
+            obj.box_e1 = (
+                _v0
+                if (_v0 := s.get("box_E1", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_E1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_E2"
+            obj.box_e2 = (
+                _v0
+                if (_v0 := s.get("box_E2", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_E2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_ES1"
+            obj.box_es1 = (
+                _v0
+                if (_v0 := s.get("box_ES1", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_ES1")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "box_ES2"
+            obj.box_es2 = (
+                _v0
+                if (_v0 := s.get("box_ES2", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "box_ES2")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "box_T1 box_T2 box_T3 box_T4 box_E1 box_E2 box_ES1 box_ES2", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

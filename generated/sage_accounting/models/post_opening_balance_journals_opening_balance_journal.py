@@ -10,13 +10,18 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOpeningBalanceJournalsOpeningBalanceJournal")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["journal_lines", "date", "reference", "idempotency_id"])
 
 
 @_attrs_define
@@ -60,33 +65,42 @@ class PostOpeningBalanceJournalsOpeningBalanceJournal:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls, PostOpeningBalanceJournalsOpeningBalanceJournal._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostOpeningBalanceJournalsOpeningBalanceJournal:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostOpeningBalanceJournalsOpeningBalanceJournal
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                journal_lines=[
-                    _models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem.from_dict(
-                        _i0
-                    )
-                    for _i0 in d.pop("journal_lines")
-                ],
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "journal_lines"
+            obj.journal_lines = list(
+                map(
+                    _models.PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem._from_wire,
+                    s["journal_lines"],
+                )
             )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("journal_lines date reference idempotency_id", src_dict, d, exc)
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -12,11 +12,15 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["ledger_account_id", "debit", "credit", "details"])
 
 
 @_attrs_define
@@ -48,17 +52,32 @@ class PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls,
+            PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem._from_wire,
+            src_dict,
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostOpeningBalanceJournalsOpeningBalanceJournalJournalLinesItem
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                ledger_account_id=d.pop("ledger_account_id"),
-                debit=decimal_from_wire(d.pop("debit")),
-                credit=decimal_from_wire(d.pop("credit")),
-                details=d.pop("details", UNSET),
-            )
+            _k = "ledger_account_id"
+            obj.ledger_account_id = s["ledger_account_id"]
+            _k = "debit"
+            obj.debit = decimal_from_wire(s["debit"])
+            _k = "credit"
+            obj.credit = decimal_from_wire(s["credit"])
+            obj.details = s.get("details", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("ledger_account_id debit credit details", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,42 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOtherPaymentsOtherPayment")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "transaction_type_id",
+        "date",
+        "total_amount",
+        "payment_lines",
+        "base_currency_total_itc_amount",
+        "total_itc_amount",
+        "base_currency_total_itr_amount",
+        "total_itr_amount",
+        "part_recoverable",
+        "payment_method_id",
+        "contact_id",
+        "bank_account_id",
+        "tax_address_region_id",
+        "net_amount",
+        "tax_amount",
+        "reference",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -155,101 +182,121 @@ class PostOtherPaymentsOtherPayment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostOtherPaymentsOtherPayment._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostOtherPaymentsOtherPayment:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostOtherPaymentsOtherPayment
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                transaction_type_id=d.pop("transaction_type_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                total_amount=decimal_from_wire(d.pop("total_amount")),
-                payment_lines=[
-                    _models.PostOtherPaymentsOtherPaymentPaymentLinesItem.from_dict(_i0)
-                    for _i0 in d.pop("payment_lines")
-                ],
-                base_currency_total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                part_recoverable=d.pop("part_recoverable", UNSET),
-                payment_method_id=d.pop("payment_method_id", UNSET),
-                contact_id=d.pop("contact_id", UNSET),
-                bank_account_id=d.pop("bank_account_id", UNSET),
-                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                reference=d.pop("reference", UNSET),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "transaction_type_id"
+            obj.transaction_type_id = s["transaction_type_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "total_amount"
+            obj.total_amount = decimal_from_wire(s["total_amount"])
+            _k = "payment_lines"
+            obj.payment_lines = list(
+                map(
+                    _models.PostOtherPaymentsOtherPaymentPaymentLinesItem._from_wire,
+                    s["payment_lines"],
+                )
             )
+            _k = "base_currency_total_itc_amount"
+            obj.base_currency_total_itc_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itc_amount"
+            obj.total_itc_amount = (
+                _v0
+                if (_v0 := s.get("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_itr_amount"
+            obj.base_currency_total_itr_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itr_amount"
+            obj.total_itr_amount = (
+                _v0
+                if (_v0 := s.get("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.part_recoverable = s.get("part_recoverable", UNSET)
+            obj.payment_method_id = s.get("payment_method_id", UNSET)
+            obj.contact_id = s.get("contact_id", UNSET)
+            obj.bank_account_id = s.get("bank_account_id", UNSET)
+            obj.tax_address_region_id = s.get("tax_address_region_id", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "transaction_type_id date total_amount payment_lines base_currency_total_itc_amount total_itc_amount base_currency_total_itr_amount total_itr_amount part_recoverable payment_method_id contact_id bank_account_id tax_address_region_id net_amount tax_amount reference withholding_tax_rate withholding_tax_amount idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

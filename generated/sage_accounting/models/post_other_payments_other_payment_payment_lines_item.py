@@ -9,15 +9,35 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostOtherPaymentsOtherPaymentPaymentLinesItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "ledger_account_id",
+        "total_amount",
+        "analysis_type_categories",
+        "details",
+        "tax_rate_id",
+        "net_amount",
+        "tax_amount",
+        "is_purchase_for_resale",
+        "trade_of_asset",
+        "gst_amount",
+        "pst_amount",
+        "tax_recoverable",
+    ]
+)
 
 
 @_attrs_define
@@ -103,49 +123,71 @@ class PostOtherPaymentsOtherPaymentPaymentLinesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostOtherPaymentsOtherPaymentPaymentLinesItem._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostOtherPaymentsOtherPaymentPaymentLinesItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostOtherPaymentsOtherPaymentPaymentLinesItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                ledger_account_id=d.pop("ledger_account_id"),
-                total_amount=decimal_from_wire(d.pop("total_amount")),
-                analysis_type_categories=d.pop("analysis_type_categories", UNSET),
-                details=d.pop("details", UNSET),
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                gst_amount=(
-                    _v0
-                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                pst_amount=(
-                    _v0
-                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            _k = "ledger_account_id"
+            obj.ledger_account_id = s["ledger_account_id"]
+            _k = "total_amount"
+            obj.total_amount = decimal_from_wire(s["total_amount"])
+            obj.analysis_type_categories = s.get("analysis_type_categories", UNSET)
+            obj.details = s.get("details", UNSET)
+            obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.is_purchase_for_resale = s.get("is_purchase_for_resale", UNSET)
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "gst_amount"
+            obj.gst_amount = (
+                _v0
+                if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "pst_amount"
+            obj.pst_amount = (
+                _v0
+                if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "ledger_account_id total_amount analysis_type_categories details tax_rate_id net_amount tax_amount is_purchase_for_resale trade_of_asset gst_amount pst_amount tax_recoverable",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

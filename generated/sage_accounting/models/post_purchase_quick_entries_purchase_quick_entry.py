@@ -11,15 +11,49 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostPurchaseQuickEntriesPurchaseQuickEntry")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "quick_entry_type_id",
+        "date",
+        "contact_id",
+        "reference",
+        "ledger_account_id",
+        "contact_name",
+        "contact_reference",
+        "details",
+        "net_amount",
+        "tax_rate_id",
+        "tax_amount",
+        "total_amount",
+        "currency_id",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "status_id",
+        "tax_address_region_id",
+        "trade_of_asset",
+        "gst_amount",
+        "pst_amount",
+        "tax_recoverable",
+        "analysis_type_categories",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -197,116 +231,152 @@ class PostPurchaseQuickEntriesPurchaseQuickEntry:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostPurchaseQuickEntriesPurchaseQuickEntry._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostPurchaseQuickEntriesPurchaseQuickEntry:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostPurchaseQuickEntriesPurchaseQuickEntry
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                quick_entry_type_id=d.pop("quick_entry_type_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                contact_id=d.pop("contact_id"),
-                reference=d.pop("reference"),
-                ledger_account_id=d.pop("ledger_account_id"),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                details=d.pop("details", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                currency_id=d.pop("currency_id", UNSET),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_exchange_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status_id=d.pop("status_id", UNSET),
-                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                gst_amount=(
-                    _v0
-                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                pst_amount=(
-                    _v0
-                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem.from_dict(
-                            _i0
-                        )
-                        for _i0 in _v0
-                    ]
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "quick_entry_type_id"
+            obj.quick_entry_type_id = s["quick_entry_type_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "contact_id"
+            obj.contact_id = s["contact_id"]
+            _k = "reference"
+            obj.reference = s["reference"]
+            _k = "ledger_account_id"
+            obj.ledger_account_id = s["ledger_account_id"]
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            obj.details = s.get("details", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.currency_id = s.get("currency_id", UNSET)
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "inverse_exchange_rate"
+            obj.inverse_exchange_rate = (
+                _v0
+                if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.status_id = s.get("status_id", UNSET)
+            obj.tax_address_region_id = s.get("tax_address_region_id", UNSET)
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "gst_amount"
+            obj.gst_amount = (
+                _v0
+                if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "pst_amount"
+            obj.pst_amount = (
+                _v0
+                if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(
+                    map(
+                        _models.PostPurchaseQuickEntriesPurchaseQuickEntryAnalysisTypeCategoriesItem._from_wire,
+                        _v0,
+                    )
+                )
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "quick_entry_type_id date contact_id reference ledger_account_id contact_name contact_reference details net_amount tax_rate_id tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id tax_address_region_id trade_of_asset gst_amount pst_amount tax_recoverable analysis_type_categories idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,16 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostSalesInvoicesSalesInvoiceRecurringInvoice")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["frequency", "on_week_day", "on_day_number", "recurrence_type", "recurrence_status_identifier"]
+)
 
 
 @_attrs_define
@@ -52,23 +56,21 @@ class PostSalesInvoicesSalesInvoiceRecurringInvoice:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                frequency=d.pop("frequency", UNSET),
-                on_week_day=d.pop("on_week_day", UNSET),
-                on_day_number=d.pop("on_day_number", UNSET),
-                recurrence_type=d.pop("recurrence_type", UNSET),
-                recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "frequency on_week_day on_day_number recurrence_type recurrence_status_identifier",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PostSalesInvoicesSalesInvoiceRecurringInvoice._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostSalesInvoicesSalesInvoiceRecurringInvoice:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostSalesInvoicesSalesInvoiceRecurringInvoice
+        )  # every attribute is set below: __init__ costs more
+        obj.frequency = s.get("frequency", UNSET)
+        obj.on_week_day = s.get("on_week_day", UNSET)
+        obj.on_day_number = s.get("on_day_number", UNSET)
+        obj.recurrence_type = s.get("recurrence_type", UNSET)
+        obj.recurrence_status_identifier = s.get("recurrence_status_identifier", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,66 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostSalesQuotesSalesQuote")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "contact_id",
+        "date",
+        "expiry_date",
+        "quote_lines",
+        "vat_reverse_charge",
+        "destination_consignment",
+        "quote_number_prefix",
+        "quote_number",
+        "contact_name",
+        "contact_reference",
+        "reference",
+        "notes",
+        "terms_and_conditions",
+        "shipping_net_amount",
+        "shipping_tax_rate_id",
+        "shipping_tax_amount",
+        "shipping_total_amount",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "currency_id",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_shipping_net_amount",
+        "base_currency_shipping_tax_amount",
+        "base_currency_shipping_total_amount",
+        "total_quantity",
+        "total_discount_amount",
+        "base_currency_total_discount_amount",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "status_id",
+        "sent",
+        "tax_address_region_id",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+        "base_currency_withholding_tax_amount",
+        "invoice_id",
+        "main_address",
+        "delivery_address",
+        "tax_analysis",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -311,235 +362,270 @@ class PostSalesQuotesSalesQuote:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostSalesQuotesSalesQuote._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostSalesQuotesSalesQuote:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostSalesQuotesSalesQuote
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                contact_id=d.pop("contact_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                expiry_date=datetime.date.fromisoformat(d.pop("expiry_date")),
-                quote_lines=[
-                    _models.PostSalesQuotesSalesQuoteQuoteLinesItem.from_dict(_i0)
-                    for _i0 in d.pop("quote_lines")
-                ],
-                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-                destination_consignment=d.pop("destination_consignment", UNSET),
-                quote_number_prefix=d.pop("quote_number_prefix", UNSET),
-                quote_number=d.pop("quote_number", UNSET),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                reference=d.pop("reference", UNSET),
-                notes=d.pop("notes", UNSET),
-                terms_and_conditions=d.pop("terms_and_conditions", UNSET),
-                shipping_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                shipping_tax_rate_id=d.pop("shipping_tax_rate_id", UNSET),
-                shipping_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                shipping_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                currency_id=d.pop("currency_id", UNSET),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_exchange_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_quantity=(
-                    _v0
-                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_quantity")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status_id=d.pop("status_id", UNSET),
-                sent=d.pop("sent", UNSET),
-                tax_address_region_id=d.pop("tax_address_region_id", UNSET),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                invoice_id=d.pop("invoice_id", UNSET),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.PostSalesQuotesSalesQuoteMainAddress.from_dict(_v0)
-                ),
-                delivery_address=(
-                    _v0
-                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                    else _models.PostSalesQuotesSalesQuoteDeliveryAddress.from_dict(_v0)
-                ),
-                tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PostSalesQuotesSalesQuoteTaxAnalysisItem.from_dict(_i0)
-                        for _i0 in _v0
-                    ]
-                ),
-                idempotency_id=d.pop("idempotency_id", UNSET),
+            _k = "contact_id"
+            obj.contact_id = s["contact_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "expiry_date"
+            obj.expiry_date = datetime.date.fromisoformat(s["expiry_date"])
+            _k = "quote_lines"
+            obj.quote_lines = list(
+                map(_models.PostSalesQuotesSalesQuoteQuoteLinesItem._from_wire, s["quote_lines"])
             )
+            obj.vat_reverse_charge = s.get("vat_reverse_charge", UNSET)
+            obj.destination_consignment = s.get("destination_consignment", UNSET)
+            obj.quote_number_prefix = s.get("quote_number_prefix", UNSET)
+            obj.quote_number = s.get("quote_number", UNSET)
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            obj.reference = s.get("reference", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            obj.terms_and_conditions = s.get("terms_and_conditions", UNSET)
+            _k = "shipping_net_amount"
+            obj.shipping_net_amount = (
+                _v0
+                if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.shipping_tax_rate_id = s.get("shipping_tax_rate_id", UNSET)
+            _k = "shipping_tax_amount"
+            obj.shipping_tax_amount = (
+                _v0
+                if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "shipping_total_amount"
+            obj.shipping_total_amount = (
+                _v0
+                if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.currency_id = s.get("currency_id", UNSET)
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "inverse_exchange_rate"
+            obj.inverse_exchange_rate = (
+                _v0
+                if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_net_amount"
+            obj.base_currency_shipping_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_net_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_tax_amount"
+            obj.base_currency_shipping_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_total_amount"
+            obj.base_currency_shipping_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_quantity"
+            obj.total_quantity = (
+                _v0
+                if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_discount_amount"
+            obj.total_discount_amount = (
+                _v0
+                if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_discount_amount"
+            obj.base_currency_total_discount_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_discount_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.status_id = s.get("status_id", UNSET)
+            obj.sent = s.get("sent", UNSET)
+            obj.tax_address_region_id = s.get("tax_address_region_id", UNSET)
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_withholding_tax_amount"
+            obj.base_currency_withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.invoice_id = s.get("invoice_id", UNSET)
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.PostSalesQuotesSalesQuoteMainAddress._from_wire(_v0)
+            )
+            _k = "delivery_address"
+            obj.delivery_address = (
+                _v0
+                if (_v0 := s.get("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _models.PostSalesQuotesSalesQuoteDeliveryAddress._from_wire(_v0)
+            )
+            _k = "tax_analysis"
+            obj.tax_analysis = (
+                _v0
+                if (_v0 := s.get("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PostSalesQuotesSalesQuoteTaxAnalysisItem._from_wire, _v0))
+            )
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "contact_id date expiry_date quote_lines vat_reverse_charge destination_consignment quote_number_prefix quote_number contact_name contact_reference reference notes terms_and_conditions shipping_net_amount shipping_tax_rate_id shipping_tax_amount shipping_total_amount net_amount tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_shipping_net_amount base_currency_shipping_tax_amount base_currency_shipping_total_amount total_quantity total_discount_amount base_currency_total_discount_amount base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id sent tax_address_region_id withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount invoice_id main_address delivery_address tax_analysis idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,25 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostSalesQuotesSalesQuoteDeliveryAddress")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "postal_code",
+        "country_id",
+        "address_type_id",
+        "region",
+        "country_group_id",
+    ]
+)
 
 
 @_attrs_define
@@ -64,26 +77,24 @@ class PostSalesQuotesSalesQuoteDeliveryAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                address_line_1=d.pop("address_line_1", UNSET),
-                address_line_2=d.pop("address_line_2", UNSET),
-                city=d.pop("city", UNSET),
-                postal_code=d.pop("postal_code", UNSET),
-                country_id=d.pop("country_id", UNSET),
-                address_type_id=d.pop("address_type_id", UNSET),
-                region=d.pop("region", UNSET),
-                country_group_id=d.pop("country_group_id", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "address_line_1 address_line_2 city postal_code country_id address_type_id region country_group_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PostSalesQuotesSalesQuoteDeliveryAddress._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostSalesQuotesSalesQuoteDeliveryAddress:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostSalesQuotesSalesQuoteDeliveryAddress
+        )  # every attribute is set below: __init__ costs more
+        obj.address_line_1 = s.get("address_line_1", UNSET)
+        obj.address_line_2 = s.get("address_line_2", UNSET)
+        obj.city = s.get("city", UNSET)
+        obj.postal_code = s.get("postal_code", UNSET)
+        obj.country_id = s.get("country_id", UNSET)
+        obj.address_type_id = s.get("address_type_id", UNSET)
+        obj.region = s.get("region", UNSET)
+        obj.country_group_id = s.get("country_group_id", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,11 +9,15 @@ from attrs import field as _attrs_field
 
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostServiceRateTypesServiceRateType")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["name", "active", "idempotency_id"])
 
 
 @_attrs_define
@@ -44,16 +48,24 @@ class PostServiceRateTypesServiceRateType:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostServiceRateTypesServiceRateType._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostServiceRateTypesServiceRateType:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostServiceRateTypesServiceRateType
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                name=d.pop("name"),
-                active=d.pop("active"),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "name"
+            obj.name = s["name"]
+            _k = "active"
+            obj.active = s["active"]
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("name active idempotency_id", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -13,11 +13,26 @@ from .._wire import (
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostStockMovementsStockMovement")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "stock_item_id",
+        "date",
+        "quantity",
+        "cost_price",
+        "details",
+        "movement_number",
+        "reference",
+        "idempotency_id",
+    ]
+)
 
 
 @_attrs_define
@@ -65,26 +80,32 @@ class PostStockMovementsStockMovement:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostStockMovementsStockMovement._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostStockMovementsStockMovement:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostStockMovementsStockMovement
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                stock_item_id=d.pop("stock_item_id"),
-                date=datetime.date.fromisoformat(d.pop("date")),
-                quantity=decimal_from_wire(d.pop("quantity")),
-                cost_price=decimal_from_wire(d.pop("cost_price")),
-                details=d.pop("details"),
-                movement_number=d.pop("movement_number", UNSET),
-                reference=d.pop("reference", UNSET),
-                idempotency_id=d.pop("idempotency_id", UNSET),
-            )
+            _k = "stock_item_id"
+            obj.stock_item_id = s["stock_item_id"]
+            _k = "date"
+            obj.date = datetime.date.fromisoformat(s["date"])
+            _k = "quantity"
+            obj.quantity = decimal_from_wire(s["quantity"])
+            _k = "cost_price"
+            obj.cost_price = decimal_from_wire(s["cost_price"])
+            _k = "details"
+            obj.details = s["details"]
+            obj.movement_number = s.get("movement_number", UNSET)
+            obj.reference = s.get("reference", UNSET)
+            obj.idempotency_id = s.get("idempotency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "stock_item_id date quantity cost_price details movement_number reference idempotency_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

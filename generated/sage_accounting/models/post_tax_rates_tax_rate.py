@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PostTaxRatesTaxRate")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["name", "agency", "is_visible", "component_tax_rate"])
 
 
 @_attrs_define
@@ -53,24 +57,29 @@ class PostTaxRatesTaxRate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PostTaxRatesTaxRate._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PostTaxRatesTaxRate:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PostTaxRatesTaxRate
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                name=d.pop("name"),
-                agency=d.pop("agency", UNSET),
-                is_visible=d.pop("is_visible", UNSET),
-                component_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("component_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PostTaxRatesTaxRateComponentTaxRateItem.from_dict(_i0)
-                        for _i0 in _v0
-                    ]
-                ),
+            _k = "name"
+            obj.name = s["name"]
+            obj.agency = s.get("agency", UNSET)
+            obj.is_visible = s.get("is_visible", UNSET)
+            _k = "component_tax_rate"
+            obj.component_tax_rate = (
+                _v0
+                if (_v0 := s.get("component_tax_rate", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PostTaxRatesTaxRateComponentTaxRateItem._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("name agency is_visible component_tax_rate", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

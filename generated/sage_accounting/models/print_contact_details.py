@@ -8,12 +8,24 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PrintContactDetails")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "business_name",
+        "website",
+        "telephone",
+        "mobile",
+        "email_address",
+        "due_date",
+        "default_delivery_address",
+    ]
+)
 
 
 @_attrs_define
@@ -64,25 +76,23 @@ class PrintContactDetails:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                business_name=d.pop("business_name", UNSET),
-                website=d.pop("website", UNSET),
-                telephone=d.pop("telephone", UNSET),
-                mobile=d.pop("mobile", UNSET),
-                email_address=d.pop("email_address", UNSET),
-                due_date=d.pop("due_date", UNSET),
-                default_delivery_address=d.pop("default_delivery_address", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "business_name website telephone mobile email_address due_date default_delivery_address",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PrintContactDetails._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PrintContactDetails:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PrintContactDetails
+        )  # every attribute is set below: __init__ costs more
+        obj.business_name = s.get("business_name", UNSET)
+        obj.website = s.get("website", UNSET)
+        obj.telephone = s.get("telephone", UNSET)
+        obj.mobile = s.get("mobile", UNSET)
+        obj.email_address = s.get("email_address", UNSET)
+        obj.due_date = s.get("due_date", UNSET)
+        obj.default_delivery_address = s.get("default_delivery_address", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PrintStatements")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["days_overdue", "table_of_balances"])
 
 
 @_attrs_define
@@ -42,15 +44,16 @@ class PrintStatements:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                days_overdue=d.pop("days_overdue", UNSET),
-                table_of_balances=d.pop("table_of_balances", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("days_overdue table_of_balances", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, PrintStatements._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PrintStatements:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(PrintStatements)  # every attribute is set below: __init__ costs more
+        obj.days_overdue = s.get("days_overdue", UNSET)
+        obj.table_of_balances = s.get("table_of_balances", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProfitAnalysis")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["total", "line_breakdown"])
 
 
 @_attrs_define
@@ -45,23 +49,29 @@ class ProfitAnalysis:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ProfitAnalysis._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ProfitAnalysis:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(ProfitAnalysis)  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                total=(
-                    _v0
-                    if (_v0 := d.pop("total", UNSET)) is None or _v0 is UNSET
-                    else _models.ProfitBreakdown.from_dict(_v0)
-                ),
-                line_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("line_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.ProfitBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
+            _k = "total"
+            obj.total = (
+                _v0
+                if (_v0 := s.get("total", UNSET)) is None or _v0 is UNSET
+                else _models.ProfitBreakdown._from_wire(_v0)
+            )
+            _k = "line_breakdown"
+            obj.line_breakdown = (
+                _v0
+                if (_v0 := s.get("line_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.ProfitBreakdown._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("total line_breakdown", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

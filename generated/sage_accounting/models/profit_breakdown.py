@@ -9,15 +9,20 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProfitBreakdown")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["description", "total_cost", "total_sale", "profit", "profit_percentage"])
 
 
 @_attrs_define
@@ -75,43 +80,60 @@ class ProfitBreakdown:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, ProfitBreakdown._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> ProfitBreakdown:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(ProfitBreakdown)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                description=d.pop("description", UNSET),
-                total_cost=(
-                    _v0
-                    if (_v0 := d.pop("total_cost", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_cost") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_sale=(
-                    _v0
-                    if (_v0 := d.pop("total_sale", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_sale") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                profit=(
-                    _v0
-                    if (_v0 := d.pop("profit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "profit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                profit_percentage=(
-                    _v0
-                    if (_v0 := d.pop("profit_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "profit_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
+            obj.description = s.get("description", UNSET)
+            _k = "total_cost"
+            obj.total_cost = (
+                _v0
+                if (_v0 := s.get("total_cost", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_cost")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_sale"
+            obj.total_sale = (
+                _v0
+                if (_v0 := s.get("total_sale", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_sale")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "profit"
+            obj.profit = (
+                _v0
+                if (_v0 := s.get("profit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "profit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "profit_percentage"
+            obj.profit_percentage = (
+                _v0
+                if (_v0 := s.get("profit_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "profit_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "description total_cost total_sale profit profit_percentage", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

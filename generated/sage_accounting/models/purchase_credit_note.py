@@ -11,16 +11,87 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurchaseCreditNote")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "links",
+        "editable",
+        "vat_reverse_charge",
+        "transaction",
+        "transaction_type",
+        "postponed_accounting",
+        "import",
+        "vat_exempt_consignment",
+        "deleted_at",
+        "is_cis",
+        "cis_applicable_amount",
+        "base_currency_cis_applicable_amount",
+        "total_after_cis_deduction",
+        "base_currency_total_after_cis_deduction",
+        "has_cis_labour",
+        "has_cis_materials",
+        "contact",
+        "base_currency_total_itc_amount",
+        "total_itc_amount",
+        "base_currency_total_itr_amount",
+        "total_itr_amount",
+        "part_recoverable",
+        "contact_name",
+        "contact_reference",
+        "date",
+        "original_invoice_date",
+        "reference",
+        "vendor_reference",
+        "notes",
+        "total_quantity",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "payments_allocations_total_amount",
+        "payments_allocations_total_discount",
+        "total_paid",
+        "outstanding_amount",
+        "currency",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "base_currency_outstanding_amount",
+        "status",
+        "void_reason",
+        "credit_note_lines",
+        "tax_analysis",
+        "detailed_tax_analysis",
+        "payments_allocations",
+        "last_paid",
+        "tax_address_region",
+        "tax_reconciled",
+        "migrated",
+        "tax_calculation_method",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+        "base_currency_withholding_tax_amount",
+    ]
+)
 
 
 @_attrs_define
@@ -479,354 +550,414 @@ class PurchaseCreditNote:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PurchaseCreditNote._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PurchaseCreditNote:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PurchaseCreditNote
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                editable=d.pop("editable", UNSET),
-                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Transaction.from_dict(_v0)
-                ),
-                transaction_type=(
-                    _v0
-                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                postponed_accounting=d.pop("postponed_accounting", UNSET),
-                import_=d.pop("import", UNSET),
-                vat_exempt_consignment=d.pop("vat_exempt_consignment", UNSET),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                is_cis=d.pop("is_cis", UNSET),
-                cis_applicable_amount=(
-                    _v0
-                    if (_v0 := d.pop("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "cis_applicable_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_cis_applicable_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_cis_applicable_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_cis_applicable_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_after_cis_deduction=(
-                    _v0
-                    if (_v0 := d.pop("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_after_cis_deduction")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_after_cis_deduction=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_after_cis_deduction", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_after_cis_deduction")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                has_cis_labour=d.pop("has_cis_labour", UNSET),
-                has_cis_materials=d.pop("has_cis_materials", UNSET),
-                contact=(
-                    _v0
-                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                    else _models.Contact.from_dict(_v0)
-                ),
-                base_currency_total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itc_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itc_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itc_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itc_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_itr_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_itr_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_itr_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_itr_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                part_recoverable=d.pop("part_recoverable", UNSET),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                original_invoice_date=(
-                    _v0
-                    if (_v0 := d.pop("original_invoice_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "original_invoice_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                vendor_reference=d.pop("vendor_reference", UNSET),
-                notes=d.pop("notes", UNSET),
-                total_quantity=(
-                    _v0
-                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_quantity")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                payments_allocations_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "payments_allocations_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                payments_allocations_total_discount=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "payments_allocations_total_discount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_paid=(
-                    _v0
-                    if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status=(
-                    _v0
-                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                void_reason=d.pop("void_reason", UNSET),
-                credit_note_lines=(
-                    _v0
-                    if (_v0 := d.pop("credit_note_lines", UNSET)) is None or _v0 is UNSET
-                    else [_models.PurchaseCreditNoteLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
-                ),
-                detailed_tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
-                ),
-                payments_allocations=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                    else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
-                ),
-                last_paid=(
-                    _v0
-                    if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "last_paid")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                tax_address_region=(
-                    _v0
-                    if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_reconciled=d.pop("tax_reconciled", UNSET),
-                migrated=d.pop("migrated", UNSET),
-                tax_calculation_method=d.pop("tax_calculation_method", UNSET),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
+            )
+            obj.editable = s.get("editable", UNSET)
+            obj.vat_reverse_charge = s.get("vat_reverse_charge", UNSET)
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Transaction._from_wire(_v0)
+            )
+            _k = "transaction_type"
+            obj.transaction_type = (
+                _v0
+                if (_v0 := s.get("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.postponed_accounting = s.get("postponed_accounting", UNSET)
+            obj.import_ = s.get("import", UNSET)
+            obj.vat_exempt_consignment = s.get("vat_exempt_consignment", UNSET)
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.is_cis = s.get("is_cis", UNSET)
+            _k = "cis_applicable_amount"
+            obj.cis_applicable_amount = (
+                _v0
+                if (_v0 := s.get("cis_applicable_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cis_applicable_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_cis_applicable_amount"
+            obj.base_currency_cis_applicable_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_cis_applicable_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_cis_applicable_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_after_cis_deduction"
+            obj.total_after_cis_deduction = (
+                _v0
+                if (_v0 := s.get("total_after_cis_deduction", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_after_cis_deduction")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_after_cis_deduction"
+            obj.base_currency_total_after_cis_deduction = (
+                _v0
+                if (_v0 := s.get("base_currency_total_after_cis_deduction", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_after_cis_deduction")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.has_cis_labour = s.get("has_cis_labour", UNSET)
+            obj.has_cis_materials = s.get("has_cis_materials", UNSET)
+            _k = "contact"
+            obj.contact = (
+                _v0
+                if (_v0 := s.get("contact", UNSET)) is None or _v0 is UNSET
+                else _models.Contact._from_wire(_v0)
+            )
+            _k = "base_currency_total_itc_amount"
+            obj.base_currency_total_itc_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itc_amount"
+            obj.total_itc_amount = (
+                _v0
+                if (_v0 := s.get("total_itc_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itc_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_itr_amount"
+            obj.base_currency_total_itr_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_itr_amount"
+            obj.total_itr_amount = (
+                _v0
+                if (_v0 := s.get("total_itr_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_itr_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.part_recoverable = s.get("part_recoverable", UNSET)
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "original_invoice_date"
+            obj.original_invoice_date = (
+                _v0
+                if (_v0 := s.get("original_invoice_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "original_invoice_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.vendor_reference = s.get("vendor_reference", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            _k = "total_quantity"
+            obj.total_quantity = (
+                _v0
+                if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "payments_allocations_total_amount"
+            obj.payments_allocations_total_amount = (
+                _v0
+                if (_v0 := s.get("payments_allocations_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "payments_allocations_total_discount"
+            obj.payments_allocations_total_discount = (
+                _v0
+                if (_v0 := s.get("payments_allocations_total_discount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_paid"
+            obj.total_paid = (
+                _v0
+                if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "outstanding_amount"
+            obj.outstanding_amount = (
+                _v0
+                if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.inverse_exchange_rate = s.get("inverse_exchange_rate", UNSET)
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_outstanding_amount"
+            obj.base_currency_outstanding_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "status"
+            obj.status = (
+                _v0
+                if (_v0 := s.get("status", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.void_reason = s.get("void_reason", UNSET)
+            _k = "credit_note_lines"
+            obj.credit_note_lines = (
+                _v0
+                if (_v0 := s.get("credit_note_lines", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PurchaseCreditNoteLineItem._from_wire, _v0))
+            )
+            _k = "tax_analysis"
+            obj.tax_analysis = (
+                _v0
+                if (_v0 := s.get("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.ArtefactTaxAnalysis._from_wire, _v0))
+            )
+            _k = "detailed_tax_analysis"
+            obj.detailed_tax_analysis = (
+                _v0
+                if (_v0 := s.get("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                else _models.ArtefactDetailedTaxAnalysis._from_wire(_v0)
+            )
+            _k = "payments_allocations"
+            obj.payments_allocations = (
+                _v0
+                if (_v0 := s.get("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PaymentAllocation._from_wire, _v0))
+            )
+            _k = "last_paid"
+            obj.last_paid = (
+                _v0
+                if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "last_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "tax_address_region"
+            obj.tax_address_region = (
+                _v0
+                if (_v0 := s.get("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.tax_reconciled = s.get("tax_reconciled", UNSET)
+            obj.migrated = s.get("migrated", UNSET)
+            obj.tax_calculation_method = s.get("tax_calculation_method", UNSET)
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_withholding_tax_amount"
+            obj.base_currency_withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at links editable vat_reverse_charge transaction transaction_type postponed_accounting import vat_exempt_consignment deleted_at is_cis cis_applicable_amount base_currency_cis_applicable_amount total_after_cis_deduction base_currency_total_after_cis_deduction has_cis_labour has_cis_materials contact base_currency_total_itc_amount total_itc_amount base_currency_total_itr_amount total_itr_amount part_recoverable contact_name contact_reference date original_invoice_date reference vendor_reference notes total_quantity net_amount tax_amount total_amount payments_allocations_total_amount payments_allocations_total_discount total_paid outstanding_amount currency exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount base_currency_outstanding_amount status void_reason credit_note_lines tax_analysis detailed_tax_analysis payments_allocations last_paid tax_address_region tax_reconciled migrated tax_calculation_method withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,49 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurchaseCreditNoteLineItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "is_purchase_for_resale",
+        "analysis_type_categories",
+        "description",
+        "product",
+        "service",
+        "ledger_account",
+        "trade_of_asset",
+        "quantity",
+        "unit_price",
+        "net_amount",
+        "tax_rate",
+        "tax_amount",
+        "tax_breakdown",
+        "total_amount",
+        "base_currency_unit_price",
+        "unit_price_includes_tax",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_tax_breakdown",
+        "base_currency_total_amount",
+        "eu_goods_services_type",
+        "gst_amount",
+        "pst_amount",
+        "tax_recoverable",
+    ]
+)
 
 
 @_attrs_define
@@ -220,141 +254,186 @@ class PurchaseCreditNoteLineItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PurchaseCreditNoteLineItem._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PurchaseCreditNoteLineItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PurchaseCreditNoteLineItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                is_purchase_for_resale=d.pop("is_purchase_for_resale", UNSET),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                description=d.pop("description", UNSET),
-                product=(
-                    _v0
-                    if (_v0 := d.pop("product", UNSET)) is None or _v0 is UNSET
-                    else _models.Product.from_dict(_v0)
-                ),
-                service=(
-                    _v0
-                    if (_v0 := d.pop("service", UNSET)) is None or _v0 is UNSET
-                    else _models.Service.from_dict(_v0)
-                ),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                quantity=(
-                    _v0
-                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                unit_price=(
-                    _v0
-                    if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_unit_price=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_unit_price")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                eu_goods_services_type=(
-                    _v0
-                    if (_v0 := d.pop("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                gst_amount=(
-                    _v0
-                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                pst_amount=(
-                    _v0
-                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.is_purchase_for_resale = s.get("is_purchase_for_resale", UNSET)
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.AnalysisTypeLineItem._from_wire, _v0))
             )
+            obj.description = s.get("description", UNSET)
+            _k = "product"
+            obj.product = (
+                _v0
+                if (_v0 := s.get("product", UNSET)) is None or _v0 is UNSET
+                else _models.Product._from_wire(_v0)
+            )
+            _k = "service"
+            obj.service = (
+                _v0
+                if (_v0 := s.get("service", UNSET)) is None or _v0 is UNSET
+                else _models.Service._from_wire(_v0)
+            )
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "quantity"
+            obj.quantity = (
+                _v0
+                if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "unit_price"
+            obj.unit_price = (
+                _v0
+                if (_v0 := s.get("unit_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_breakdown"
+            obj.tax_breakdown = (
+                _v0
+                if (_v0 := s.get("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_unit_price"
+            obj.base_currency_unit_price = (
+                _v0
+                if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.unit_price_includes_tax = s.get("unit_price_includes_tax", UNSET)
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_breakdown"
+            obj.base_currency_tax_breakdown = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "eu_goods_services_type"
+            obj.eu_goods_services_type = (
+                _v0
+                if (_v0 := s.get("eu_goods_services_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "gst_amount"
+            obj.gst_amount = (
+                _v0
+                if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "pst_amount"
+            obj.pst_amount = (
+                _v0
+                if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as is_purchase_for_resale analysis_type_categories description product service ledger_account trade_of_asset quantity unit_price net_amount tax_rate tax_amount tax_breakdown total_amount base_currency_unit_price unit_price_includes_tax base_currency_net_amount base_currency_tax_amount base_currency_tax_breakdown base_currency_total_amount eu_goods_services_type gst_amount pst_amount tax_recoverable",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

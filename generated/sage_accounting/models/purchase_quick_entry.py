@@ -11,16 +11,64 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurchaseQuickEntry")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "transaction",
+        "transaction_type",
+        "deleted_at",
+        "analysis_type_categories",
+        "quick_entry_type",
+        "contact_name",
+        "contact_reference",
+        "contact",
+        "date",
+        "due_date",
+        "reference",
+        "ledger_account",
+        "details",
+        "net_amount",
+        "tax_rate",
+        "tax_amount",
+        "tax_breakdown",
+        "total_amount",
+        "outstanding_amount",
+        "currency",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_tax_breakdown",
+        "base_currency_total_amount",
+        "base_currency_outstanding_amount",
+        "status",
+        "payments_allocations",
+        "tax_address_region",
+        "migrated",
+        "trade_of_asset",
+        "gst_amount",
+        "pst_amount",
+        "tax_recoverable",
+    ]
+)
 
 
 @_attrs_define
@@ -316,224 +364,279 @@ class PurchaseQuickEntry:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PurchaseQuickEntry._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PurchaseQuickEntry:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PurchaseQuickEntry
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                transaction_type=(
-                    _v0
-                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [_models.AnalysisTypeLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                quick_entry_type=(
-                    _v0
-                    if (_v0 := d.pop("quick_entry_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                contact=(
-                    _v0
-                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                due_date=(
-                    _v0
-                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "due_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                details=d.pop("details", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_exchange_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status=(
-                    _v0
-                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                payments_allocations=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                    else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
-                ),
-                tax_address_region=(
-                    _v0
-                    if (_v0 := d.pop("tax_address_region", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                migrated=d.pop("migrated", UNSET),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                gst_amount=(
-                    _v0
-                    if (_v0 := d.pop("gst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "gst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                pst_amount=(
-                    _v0
-                    if (_v0 := d.pop("pst_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "pst_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "transaction_type"
+            obj.transaction_type = (
+                _v0
+                if (_v0 := s.get("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.AnalysisTypeLineItem._from_wire, _v0))
+            )
+            _k = "quick_entry_type"
+            obj.quick_entry_type = (
+                _v0
+                if (_v0 := s.get("quick_entry_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            _k = "contact"
+            obj.contact = (
+                _v0
+                if (_v0 := s.get("contact", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "due_date"
+            obj.due_date = (
+                _v0
+                if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "due_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            _k = "ledger_account"
+            obj.ledger_account = (
+                _v0
+                if (_v0 := s.get("ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.details = s.get("details", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_rate"
+            obj.tax_rate = (
+                _v0
+                if (_v0 := s.get("tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_breakdown"
+            obj.tax_breakdown = (
+                _v0
+                if (_v0 := s.get("tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "outstanding_amount"
+            obj.outstanding_amount = (
+                _v0
+                if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "inverse_exchange_rate"
+            obj.inverse_exchange_rate = (
+                _v0
+                if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_breakdown"
+            obj.base_currency_tax_breakdown = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_outstanding_amount"
+            obj.base_currency_outstanding_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "status"
+            obj.status = (
+                _v0
+                if (_v0 := s.get("status", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "payments_allocations"
+            obj.payments_allocations = (
+                _v0
+                if (_v0 := s.get("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PaymentAllocation._from_wire, _v0))
+            )
+            _k = "tax_address_region"
+            obj.tax_address_region = (
+                _v0
+                if (_v0 := s.get("tax_address_region", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.migrated = s.get("migrated", UNSET)
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "gst_amount"
+            obj.gst_amount = (
+                _v0
+                if (_v0 := s.get("gst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "gst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "pst_amount"
+            obj.pst_amount = (
+                _v0
+                if (_v0 := s.get("pst_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "pst_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at transaction transaction_type deleted_at analysis_type_categories quick_entry_type contact_name contact_reference contact date due_date reference ledger_account details net_amount tax_rate tax_amount tax_breakdown total_amount outstanding_amount currency exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_tax_breakdown base_currency_total_amount base_currency_outstanding_amount status payments_allocations tax_address_region migrated trade_of_asset gst_amount pst_amount tax_recoverable",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

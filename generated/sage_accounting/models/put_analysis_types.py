@@ -10,10 +10,14 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 
 T = TypeVar("T", bound="PutAnalysisTypes")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["analysis_type"])
 
 
 @_attrs_define
@@ -36,16 +40,19 @@ class PutAnalysisTypes:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutAnalysisTypes._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutAnalysisTypes:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(PutAnalysisTypes)  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                analysis_type=_models.PutAnalysisTypesAnalysisType.from_dict(
-                    d.pop("analysis_type")
-                ),
-            )
+            _k = "analysis_type"
+            obj.analysis_type = _models.PutAnalysisTypesAnalysisType._from_wire(s["analysis_type"])
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("analysis_type", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

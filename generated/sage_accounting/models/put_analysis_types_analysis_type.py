@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutAnalysisTypesAnalysisType")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["active_areas", "analysis_type_level", "name", "analysis_type_categories"])
 
 
 @_attrs_define
@@ -56,28 +60,33 @@ class PutAnalysisTypesAnalysisType:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutAnalysisTypesAnalysisType._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutAnalysisTypesAnalysisType:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutAnalysisTypesAnalysisType
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                active_areas=d.pop("active_areas", UNSET),
-                analysis_type_level=d.pop("analysis_type_level", UNSET),
-                name=d.pop("name", UNSET),
-                analysis_type_categories=(
-                    _v0
-                    if (_v0 := d.pop("analysis_type_categories", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem.from_dict(
-                            _i0
-                        )
-                        for _i0 in _v0
-                    ]
-                ),
+            obj.active_areas = s.get("active_areas", UNSET)
+            obj.analysis_type_level = s.get("analysis_type_level", UNSET)
+            obj.name = s.get("name", UNSET)
+            _k = "analysis_type_categories"
+            obj.analysis_type_categories = (
+                _v0
+                if (_v0 := s.get("analysis_type_categories", UNSET)) is None or _v0 is UNSET
+                else list(
+                    map(
+                        _models.PutAnalysisTypesAnalysisTypeAnalysisTypeCategoriesItem._from_wire,
+                        _v0,
+                    )
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "active_areas analysis_type_level name analysis_type_categories", src_dict, d, exc
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

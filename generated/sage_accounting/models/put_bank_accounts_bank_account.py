@@ -10,11 +10,29 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankAccountsBankAccount")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "bank_account_type_id",
+        "ledger_account_id",
+        "nominal_code",
+        "default_payment_method_id",
+        "gifi_code",
+        "is_active",
+        "currency_id",
+        "bank_account_details",
+        "main_address",
+        "main_contact_person",
+        "journal_code",
+    ]
+)
 
 
 @_attrs_define
@@ -95,45 +113,50 @@ class PutBankAccountsBankAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBankAccountsBankAccount._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBankAccountsBankAccount:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBankAccountsBankAccount
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                bank_account_type_id=d.pop("bank_account_type_id", UNSET),
-                ledger_account_id=d.pop("ledger_account_id", UNSET),
-                nominal_code=d.pop("nominal_code", UNSET),
-                default_payment_method_id=d.pop("default_payment_method_id", UNSET),
-                gifi_code=d.pop("gifi_code", UNSET),
-                is_active=d.pop("is_active", UNSET),
-                currency_id=d.pop("currency_id", UNSET),
-                bank_account_details=(
-                    _v0
-                    if (_v0 := d.pop("bank_account_details", UNSET)) is None or _v0 is UNSET
-                    else _models.PutBankAccountsBankAccountBankAccountDetails.from_dict(_v0)
-                ),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.PutBankAccountsBankAccountMainAddress.from_dict(_v0)
-                ),
-                main_contact_person=(
-                    _v0
-                    if (_v0 := d.pop("main_contact_person", UNSET)) is None or _v0 is UNSET
-                    else _models.PutBankAccountsBankAccountMainContactPerson.from_dict(_v0)
-                ),
-                journal_code=(
-                    _v0
-                    if (_v0 := d.pop("journal_code", UNSET)) is None or _v0 is UNSET
-                    else _models.PutBankAccountsBankAccountJournalCode.from_dict(_v0)
-                ),
+            obj.bank_account_type_id = s.get("bank_account_type_id", UNSET)
+            obj.ledger_account_id = s.get("ledger_account_id", UNSET)
+            obj.nominal_code = s.get("nominal_code", UNSET)
+            obj.default_payment_method_id = s.get("default_payment_method_id", UNSET)
+            obj.gifi_code = s.get("gifi_code", UNSET)
+            obj.is_active = s.get("is_active", UNSET)
+            obj.currency_id = s.get("currency_id", UNSET)
+            _k = "bank_account_details"
+            obj.bank_account_details = (
+                _v0
+                if (_v0 := s.get("bank_account_details", UNSET)) is None or _v0 is UNSET
+                else _models.PutBankAccountsBankAccountBankAccountDetails._from_wire(_v0)
+            )
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.PutBankAccountsBankAccountMainAddress._from_wire(_v0)
+            )
+            _k = "main_contact_person"
+            obj.main_contact_person = (
+                _v0
+                if (_v0 := s.get("main_contact_person", UNSET)) is None or _v0 is UNSET
+                else _models.PutBankAccountsBankAccountMainContactPerson._from_wire(_v0)
+            )
+            _k = "journal_code"
+            obj.journal_code = (
+                _v0
+                if (_v0 := s.get("journal_code", UNSET)) is None or _v0 is UNSET
+                else _models.PutBankAccountsBankAccountJournalCode._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_account_type_id ledger_account_id nominal_code default_payment_method_id gifi_code is_active currency_id bank_account_details main_address main_contact_person journal_code",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,20 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankOpeningBalancesBankOpeningBalance")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["bank_account_id", "date", "debit", "credit", "transaction_type_id"])
 
 
 @_attrs_define
@@ -72,39 +77,53 @@ class PutBankOpeningBalancesBankOpeningBalance:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBankOpeningBalancesBankOpeningBalance._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBankOpeningBalancesBankOpeningBalance:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBankOpeningBalancesBankOpeningBalance
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                bank_account_id=d.pop("bank_account_id", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                debit=(
-                    _v0
-                    if (_v0 := d.pop("debit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "debit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                credit=(
-                    _v0
-                    if (_v0 := d.pop("credit", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "credit") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                transaction_type_id=d.pop("transaction_type_id", UNSET),
+            obj.bank_account_id = s.get("bank_account_id", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
+            _k = "debit"
+            obj.debit = (
+                _v0
+                if (_v0 := s.get("debit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "debit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "credit"
+            obj.credit = (
+                _v0
+                if (_v0 := s.get("credit", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "credit")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.transaction_type_id = s.get("transaction_type_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_account_id date debit credit transaction_type_id", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,34 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankReconciliationsBankReconciliation")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "bank_account_id",
+        "statement_date",
+        "statement_end_balance",
+        "reference",
+        "total_received",
+        "total_paid",
+        "starting_balance",
+        "closing_balance",
+        "reconciled_balance",
+        "balance_difference",
+        "status_id",
+    ]
+)
 
 
 @_attrs_define
@@ -119,92 +138,104 @@ class PutBankReconciliationsBankReconciliation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBankReconciliationsBankReconciliation._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBankReconciliationsBankReconciliation:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBankReconciliationsBankReconciliation
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                bank_account_id=d.pop("bank_account_id", UNSET),
-                statement_date=(
-                    _v0
-                    if (_v0 := d.pop("statement_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "statement_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                statement_end_balance=(
-                    _v0
-                    if (_v0 := d.pop("statement_end_balance", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "statement_end_balance")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                total_received=(
-                    _v0
-                    if (_v0 := d.pop("total_received", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_received")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_paid=(
-                    _v0
-                    if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                starting_balance=(
-                    _v0
-                    if (_v0 := d.pop("starting_balance", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "starting_balance")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                closing_balance=(
-                    _v0
-                    if (_v0 := d.pop("closing_balance", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "closing_balance")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                reconciled_balance=(
-                    _v0
-                    if (_v0 := d.pop("reconciled_balance", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "reconciled_balance")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                balance_difference=(
-                    _v0
-                    if (_v0 := d.pop("balance_difference", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "balance_difference")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status_id=d.pop("status_id", UNSET),
+            obj.bank_account_id = s.get("bank_account_id", UNSET)
+            _k = "statement_date"
+            obj.statement_date = (
+                _v0
+                if (_v0 := s.get("statement_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "statement_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
+            _k = "statement_end_balance"
+            obj.statement_end_balance = (
+                _v0
+                if (_v0 := s.get("statement_end_balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "statement_end_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            _k = "total_received"
+            obj.total_received = (
+                _v0
+                if (_v0 := s.get("total_received", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_received")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_paid"
+            obj.total_paid = (
+                _v0
+                if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "starting_balance"
+            obj.starting_balance = (
+                _v0
+                if (_v0 := s.get("starting_balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "starting_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "closing_balance"
+            obj.closing_balance = (
+                _v0
+                if (_v0 := s.get("closing_balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "closing_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "reconciled_balance"
+            obj.reconciled_balance = (
+                _v0
+                if (_v0 := s.get("reconciled_balance", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "reconciled_balance")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "balance_difference"
+            obj.balance_difference = (
+                _v0
+                if (_v0 := s.get("balance_difference", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "balance_difference")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.status_id = s.get("status_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_account_id statement_date statement_end_balance reference total_received total_paid starting_balance closing_balance reconciled_balance balance_difference status_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

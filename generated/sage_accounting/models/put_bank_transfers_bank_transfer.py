@@ -10,15 +10,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBankTransfersBankTransfer")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["from_bank_account_id", "to_bank_account_id", "date", "amount", "reference", "description"]
+)
 
 
 @_attrs_define
@@ -73,39 +80,45 @@ class PutBankTransfersBankTransfer:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBankTransfersBankTransfer._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBankTransfersBankTransfer:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBankTransfersBankTransfer
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                from_bank_account_id=d.pop("from_bank_account_id", UNSET),
-                to_bank_account_id=d.pop("to_bank_account_id", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                amount=(
-                    _v0
-                    if (_v0 := d.pop("amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                reference=d.pop("reference", UNSET),
-                description=d.pop("description", UNSET),
+            obj.from_bank_account_id = s.get("from_bank_account_id", UNSET)
+            obj.to_bank_account_id = s.get("to_bank_account_id", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
+            _k = "amount"
+            obj.amount = (
+                _v0
+                if (_v0 := s.get("amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.description = s.get("description", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "from_bank_account_id to_bank_account_id date amount reference description",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,20 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessExchangeRatesBusinessExchangeRate")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["currency_id", "rate", "inverse_rate", "base_currency_id"])
 
 
 @_attrs_define
@@ -63,30 +68,43 @@ class PutBusinessExchangeRatesBusinessExchangeRate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBusinessExchangeRatesBusinessExchangeRate._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBusinessExchangeRatesBusinessExchangeRate:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBusinessExchangeRatesBusinessExchangeRate
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                currency_id=d.pop("currency_id", UNSET),
-                rate=(
-                    _v0
-                    if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                inverse_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_id=d.pop("base_currency_id", UNSET),
+            obj.currency_id = s.get("currency_id", UNSET)
+            _k = "rate"
+            obj.rate = (
+                _v0
+                if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            _k = "inverse_rate"
+            obj.inverse_rate = (
+                _v0
+                if (_v0 := s.get("inverse_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.base_currency_id = s.get("base_currency_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("currency_id rate inverse_rate base_currency_id", src_dict, d, exc)
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,34 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessSettingsBusinessSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "siret",
+        "management_centre_member",
+        "rcs_number",
+        "share_capital",
+        "business_activity_type_id",
+        "legal_form_type_id",
+        "auxiliary_accounts_visible",
+        "business_type_id",
+        "country_of_registration_id",
+        "wizard_complete",
+        "default_ledger_accounts",
+    ]
+)
 
 
 @_attrs_define
@@ -97,44 +116,48 @@ class PutBusinessSettingsBusinessSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutBusinessSettingsBusinessSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBusinessSettingsBusinessSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBusinessSettingsBusinessSettings
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                siret=d.pop("siret", UNSET),
-                management_centre_member=d.pop("management_centre_member", UNSET),
-                rcs_number=d.pop("rcs_number", UNSET),
-                share_capital=(
+            obj.siret = s.get("siret", UNSET)
+            obj.management_centre_member = s.get("management_centre_member", UNSET)
+            obj.rcs_number = s.get("rcs_number", UNSET)
+            _k = "share_capital"
+            obj.share_capital = (
+                _v0
+                if (_v0 := s.get("share_capital", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "share_capital")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.business_activity_type_id = s.get("business_activity_type_id", UNSET)
+            obj.legal_form_type_id = s.get("legal_form_type_id", UNSET)
+            obj.auxiliary_accounts_visible = s.get("auxiliary_accounts_visible", UNSET)
+            obj.business_type_id = s.get("business_type_id", UNSET)
+            obj.country_of_registration_id = s.get("country_of_registration_id", UNSET)
+            obj.wizard_complete = s.get("wizard_complete", UNSET)
+            _k = "default_ledger_accounts"
+            obj.default_ledger_accounts = (
+                _v0
+                if (_v0 := s.get("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
+                else _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts._from_wire(
                     _v0
-                    if (_v0 := d.pop("share_capital", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "share_capital") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                business_activity_type_id=d.pop("business_activity_type_id", UNSET),
-                legal_form_type_id=d.pop("legal_form_type_id", UNSET),
-                auxiliary_accounts_visible=d.pop("auxiliary_accounts_visible", UNSET),
-                business_type_id=d.pop("business_type_id", UNSET),
-                country_of_registration_id=d.pop("country_of_registration_id", UNSET),
-                wizard_complete=d.pop("wizard_complete", UNSET),
-                default_ledger_accounts=(
-                    _v0
-                    if (_v0 := d.pop("default_ledger_accounts", UNSET)) is None or _v0 is UNSET
-                    else _models.PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts.from_dict(
-                        _v0
-                    )
-                ),
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "siret management_centre_member rcs_number share_capital business_activity_type_id legal_form_type_id auxiliary_accounts_visible business_type_id country_of_registration_id wizard_complete default_ledger_accounts",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,36 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "bank_charges_ledger_account_id",
+        "bank_interest_received_ledger_account_id",
+        "bank_interest_charges_paid_ledger_account_id",
+        "exchange_rate_gains_ledger_account_id",
+        "exchange_rate_losses_ledger_account_id",
+        "sales_ledger_account_id",
+        "sales_discount_ledger_account_id",
+        "purchase_ledger_account_id",
+        "purchase_discount_ledger_account_id",
+        "product_sales_ledger_account_id",
+        "product_purchase_ledger_account_id",
+        "service_sales_ledger_account_id",
+        "service_purchase_ledger_account_id",
+        "stock_purchase_ledger_account_id",
+        "other_receipt_ledger_account_id",
+        "other_payment_ledger_account_id",
+        "customer_receipt_discount_ledger_account_id",
+        "vendor_payment_discount_ledger_account_id",
+        "carriage_ledger_account_id",
+    ]
+)
 
 
 @_attrs_define
@@ -142,55 +166,53 @@ class PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                bank_charges_ledger_account_id=d.pop("bank_charges_ledger_account_id", UNSET),
-                bank_interest_received_ledger_account_id=d.pop(
-                    "bank_interest_received_ledger_account_id", UNSET
-                ),
-                bank_interest_charges_paid_ledger_account_id=d.pop(
-                    "bank_interest_charges_paid_ledger_account_id", UNSET
-                ),
-                exchange_rate_gains_ledger_account_id=d.pop(
-                    "exchange_rate_gains_ledger_account_id", UNSET
-                ),
-                exchange_rate_losses_ledger_account_id=d.pop(
-                    "exchange_rate_losses_ledger_account_id", UNSET
-                ),
-                sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
-                sales_discount_ledger_account_id=d.pop("sales_discount_ledger_account_id", UNSET),
-                purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
-                purchase_discount_ledger_account_id=d.pop(
-                    "purchase_discount_ledger_account_id", UNSET
-                ),
-                product_sales_ledger_account_id=d.pop("product_sales_ledger_account_id", UNSET),
-                product_purchase_ledger_account_id=d.pop(
-                    "product_purchase_ledger_account_id", UNSET
-                ),
-                service_sales_ledger_account_id=d.pop("service_sales_ledger_account_id", UNSET),
-                service_purchase_ledger_account_id=d.pop(
-                    "service_purchase_ledger_account_id", UNSET
-                ),
-                stock_purchase_ledger_account_id=d.pop("stock_purchase_ledger_account_id", UNSET),
-                other_receipt_ledger_account_id=d.pop("other_receipt_ledger_account_id", UNSET),
-                other_payment_ledger_account_id=d.pop("other_payment_ledger_account_id", UNSET),
-                customer_receipt_discount_ledger_account_id=d.pop(
-                    "customer_receipt_discount_ledger_account_id", UNSET
-                ),
-                vendor_payment_discount_ledger_account_id=d.pop(
-                    "vendor_payment_discount_ledger_account_id", UNSET
-                ),
-                carriage_ledger_account_id=d.pop("carriage_ledger_account_id", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "bank_charges_ledger_account_id bank_interest_received_ledger_account_id bank_interest_charges_paid_ledger_account_id exchange_rate_gains_ledger_account_id exchange_rate_losses_ledger_account_id sales_ledger_account_id sales_discount_ledger_account_id purchase_ledger_account_id purchase_discount_ledger_account_id product_sales_ledger_account_id product_purchase_ledger_account_id service_sales_ledger_account_id service_purchase_ledger_account_id stock_purchase_ledger_account_id other_receipt_ledger_account_id other_payment_ledger_account_id customer_receipt_discount_ledger_account_id vendor_payment_discount_ledger_account_id carriage_ledger_account_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(
+            cls, PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBusinessSettingsBusinessSettingsDefaultLedgerAccounts
+        )  # every attribute is set below: __init__ costs more
+        obj.bank_charges_ledger_account_id = s.get("bank_charges_ledger_account_id", UNSET)
+        obj.bank_interest_received_ledger_account_id = s.get(
+            "bank_interest_received_ledger_account_id", UNSET
+        )
+        obj.bank_interest_charges_paid_ledger_account_id = s.get(
+            "bank_interest_charges_paid_ledger_account_id", UNSET
+        )
+        obj.exchange_rate_gains_ledger_account_id = s.get(
+            "exchange_rate_gains_ledger_account_id", UNSET
+        )
+        obj.exchange_rate_losses_ledger_account_id = s.get(
+            "exchange_rate_losses_ledger_account_id", UNSET
+        )
+        obj.sales_ledger_account_id = s.get("sales_ledger_account_id", UNSET)
+        obj.sales_discount_ledger_account_id = s.get("sales_discount_ledger_account_id", UNSET)
+        obj.purchase_ledger_account_id = s.get("purchase_ledger_account_id", UNSET)
+        obj.purchase_discount_ledger_account_id = s.get(
+            "purchase_discount_ledger_account_id", UNSET
+        )
+        obj.product_sales_ledger_account_id = s.get("product_sales_ledger_account_id", UNSET)
+        obj.product_purchase_ledger_account_id = s.get("product_purchase_ledger_account_id", UNSET)
+        obj.service_sales_ledger_account_id = s.get("service_sales_ledger_account_id", UNSET)
+        obj.service_purchase_ledger_account_id = s.get("service_purchase_ledger_account_id", UNSET)
+        obj.stock_purchase_ledger_account_id = s.get("stock_purchase_ledger_account_id", UNSET)
+        obj.other_receipt_ledger_account_id = s.get("other_receipt_ledger_account_id", UNSET)
+        obj.other_payment_ledger_account_id = s.get("other_payment_ledger_account_id", UNSET)
+        obj.customer_receipt_discount_ledger_account_id = s.get(
+            "customer_receipt_discount_ledger_account_id", UNSET
+        )
+        obj.vendor_payment_discount_ledger_account_id = s.get(
+            "vendor_payment_discount_ledger_account_id", UNSET
+        )
+        obj.carriage_ledger_account_id = s.get("carriage_ledger_account_id", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

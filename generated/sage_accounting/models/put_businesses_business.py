@@ -8,12 +8,26 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutBusinessesBusiness")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "name",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "region",
+        "postal_code",
+        "telephone",
+        "mobile",
+        "website",
+    ]
+)
 
 
 @_attrs_define
@@ -68,27 +82,25 @@ class PutBusinessesBusiness:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                name=d.pop("name", UNSET),
-                address_line_1=d.pop("address_line_1", UNSET),
-                address_line_2=d.pop("address_line_2", UNSET),
-                city=d.pop("city", UNSET),
-                region=d.pop("region", UNSET),
-                postal_code=d.pop("postal_code", UNSET),
-                telephone=d.pop("telephone", UNSET),
-                mobile=d.pop("mobile", UNSET),
-                website=d.pop("website", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "name address_line_1 address_line_2 city region postal_code telephone mobile website",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PutBusinessesBusiness._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutBusinessesBusiness:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutBusinessesBusiness
+        )  # every attribute is set below: __init__ costs more
+        obj.name = s.get("name", UNSET)
+        obj.address_line_1 = s.get("address_line_1", UNSET)
+        obj.address_line_2 = s.get("address_line_2", UNSET)
+        obj.city = s.get("city", UNSET)
+        obj.region = s.get("region", UNSET)
+        obj.postal_code = s.get("postal_code", UNSET)
+        obj.telephone = s.get("telephone", UNSET)
+        obj.mobile = s.get("mobile", UNSET)
+        obj.website = s.get("website", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,23 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutCisSettingsCisSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "unique_tax_reference",
+        "contractor",
+        "subcontractor",
+        "accounts_office_reference",
+        "paye_reference",
+        "tax_rate_id",
+    ]
+)
 
 
 @_attrs_define
@@ -59,24 +70,22 @@ class PutCisSettingsCisSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                unique_tax_reference=d.pop("unique_tax_reference", UNSET),
-                contractor=d.pop("contractor", UNSET),
-                subcontractor=d.pop("subcontractor", UNSET),
-                accounts_office_reference=d.pop("accounts_office_reference", UNSET),
-                paye_reference=d.pop("paye_reference", UNSET),
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "unique_tax_reference contractor subcontractor accounts_office_reference paye_reference tax_rate_id",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PutCisSettingsCisSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutCisSettingsCisSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutCisSettingsCisSettings
+        )  # every attribute is set below: __init__ costs more
+        obj.unique_tax_reference = s.get("unique_tax_reference", UNSET)
+        obj.contractor = s.get("contractor", UNSET)
+        obj.subcontractor = s.get("subcontractor", UNSET)
+        obj.accounts_office_reference = s.get("accounts_office_reference", UNSET)
+        obj.paye_reference = s.get("paye_reference", UNSET)
+        obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

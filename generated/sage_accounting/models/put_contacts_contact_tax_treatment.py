@@ -8,12 +8,16 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutContactsContactTaxTreatment")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["home_tax", "eu_tax_registered", "eu_not_tax_registered", "rest_of_world_tax", "is_importer"]
+)
 
 
 @_attrs_define
@@ -57,23 +61,21 @@ class PutContactsContactTaxTreatment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                home_tax=d.pop("home_tax", UNSET),
-                eu_tax_registered=d.pop("eu_tax_registered", UNSET),
-                eu_not_tax_registered=d.pop("eu_not_tax_registered", UNSET),
-                rest_of_world_tax=d.pop("rest_of_world_tax", UNSET),
-                is_importer=d.pop("is_importer", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "home_tax eu_tax_registered eu_not_tax_registered rest_of_world_tax is_importer",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PutContactsContactTaxTreatment._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutContactsContactTaxTreatment:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutContactsContactTaxTreatment
+        )  # every attribute is set below: __init__ costs more
+        obj.home_tax = s.get("home_tax", UNSET)
+        obj.eu_tax_registered = s.get("eu_tax_registered", UNSET)
+        obj.eu_not_tax_registered = s.get("eu_not_tax_registered", UNSET)
+        obj.rest_of_world_tax = s.get("rest_of_world_tax", UNSET)
+        obj.is_importer = s.get("is_importer", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

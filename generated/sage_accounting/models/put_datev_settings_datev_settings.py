@@ -8,12 +8,16 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutDatevSettingsDatevSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["tax_consultant_number", "client_number", "next_customer_number", "next_supplier_number"]
+)
 
 
 @_attrs_define
@@ -48,22 +52,20 @@ class PutDatevSettingsDatevSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                tax_consultant_number=d.pop("tax_consultant_number", UNSET),
-                client_number=d.pop("client_number", UNSET),
-                next_customer_number=d.pop("next_customer_number", UNSET),
-                next_supplier_number=d.pop("next_supplier_number", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "tax_consultant_number client_number next_customer_number next_supplier_number",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+        return read_record(cls, PutDatevSettingsDatevSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutDatevSettingsDatevSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutDatevSettingsDatevSettings
+        )  # every attribute is set below: __init__ costs more
+        obj.tax_consultant_number = s.get("tax_consultant_number", UNSET)
+        obj.client_number = s.get("client_number", UNSET)
+        obj.next_customer_number = s.get("next_customer_number", UNSET)
+        obj.next_supplier_number = s.get("next_supplier_number", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutEmailSettingsEmailSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["pdf_attached", "send_bcc", "default_messages"])
 
 
 @_attrs_define
@@ -53,23 +57,29 @@ class PutEmailSettingsEmailSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutEmailSettingsEmailSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutEmailSettingsEmailSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutEmailSettingsEmailSettings
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                pdf_attached=d.pop("pdf_attached", UNSET),
-                send_bcc=d.pop("send_bcc", UNSET),
-                default_messages=(
-                    _v0
-                    if (_v0 := d.pop("default_messages", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PutEmailSettingsEmailSettingsDefaultMessagesItem.from_dict(_i0)
-                        for _i0 in _v0
-                    ]
-                ),
+            obj.pdf_attached = s.get("pdf_attached", UNSET)
+            obj.send_bcc = s.get("send_bcc", UNSET)
+            _k = "default_messages"
+            obj.default_messages = (
+                _v0
+                if (_v0 := s.get("default_messages", UNSET)) is None or _v0 is UNSET
+                else list(
+                    map(_models.PutEmailSettingsEmailSettingsDefaultMessagesItem._from_wire, _v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("pdf_attached send_bcc default_messages", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutEmailSettingsEmailSettingsDefaultMessagesItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["message_type", "locale", "message"])
 
 
 @_attrs_define
@@ -45,16 +47,21 @@ class PutEmailSettingsEmailSettingsDefaultMessagesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                message_type=d.pop("message_type", UNSET),
-                locale=d.pop("locale", UNSET),
-                message=d.pop("message", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("message_type locale message", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(
+            cls, PutEmailSettingsEmailSettingsDefaultMessagesItem._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutEmailSettingsEmailSettingsDefaultMessagesItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutEmailSettingsEmailSettingsDefaultMessagesItem
+        )  # every attribute is set below: __init__ costs more
+        obj.message_type = s.get("message_type", UNSET)
+        obj.locale = s.get("locale", UNSET)
+        obj.message = s.get("message", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

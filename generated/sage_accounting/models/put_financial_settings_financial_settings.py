@@ -10,15 +10,45 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutFinancialSettingsFinancialSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "year_end_date",
+        "year_end_lockdown_date",
+        "accounting_type",
+        "accounts_start_date",
+        "base_currency_id",
+        "multi_currency_enabled",
+        "use_live_exchange_rates",
+        "mtd_activation_status",
+        "mtd_connected",
+        "mtd_authenticated_date",
+        "tax_scheme_id",
+        "tax_return_frequency_id",
+        "tax_number",
+        "general_tax_number",
+        "tax_office_id",
+        "default_irpf_rate",
+        "flat_rate_tax_percentage",
+        "recoverable_percentage",
+        "sales_tax_calculation",
+        "purchase_tax_calculation",
+        "postponed_accounting",
+        "destination_vat",
+    ]
+)
 
 
 @_attrs_define
@@ -168,99 +198,106 @@ class PutFinancialSettingsFinancialSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutFinancialSettingsFinancialSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutFinancialSettingsFinancialSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutFinancialSettingsFinancialSettings
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                year_end_date=(
-                    _v0
-                    if (_v0 := d.pop("year_end_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "year_end_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                year_end_lockdown_date=(
-                    _v0
-                    if (_v0 := d.pop("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "year_end_lockdown_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                accounting_type=d.pop("accounting_type", UNSET),
-                accounts_start_date=(
-                    _v0
-                    if (_v0 := d.pop("accounts_start_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "accounts_start_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                base_currency_id=d.pop("base_currency_id", UNSET),
-                multi_currency_enabled=d.pop("multi_currency_enabled", UNSET),
-                use_live_exchange_rates=d.pop("use_live_exchange_rates", UNSET),
-                mtd_activation_status=d.pop("mtd_activation_status", UNSET),
-                mtd_connected=d.pop("mtd_connected", UNSET),
-                mtd_authenticated_date=(
-                    _v0
-                    if (_v0 := d.pop("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "mtd_authenticated_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                tax_scheme_id=d.pop("tax_scheme_id", UNSET),
-                tax_return_frequency_id=d.pop("tax_return_frequency_id", UNSET),
-                tax_number=d.pop("tax_number", UNSET),
-                general_tax_number=d.pop("general_tax_number", UNSET),
-                tax_office_id=d.pop("tax_office_id", UNSET),
-                default_irpf_rate=(
-                    _v0
-                    if (_v0 := d.pop("default_irpf_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "default_irpf_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                flat_rate_tax_percentage=(
-                    _v0
-                    if (_v0 := d.pop("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "flat_rate_tax_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                recoverable_percentage=(
-                    _v0
-                    if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "recoverable_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                sales_tax_calculation=d.pop("sales_tax_calculation", UNSET),
-                purchase_tax_calculation=d.pop("purchase_tax_calculation", UNSET),
-                postponed_accounting=d.pop("postponed_accounting", UNSET),
-                destination_vat=d.pop("destination_vat", UNSET),
+            _k = "year_end_date"
+            obj.year_end_date = (
+                _v0
+                if (_v0 := s.get("year_end_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "year_end_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
+            _k = "year_end_lockdown_date"
+            obj.year_end_lockdown_date = (
+                _v0
+                if (_v0 := s.get("year_end_lockdown_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "year_end_lockdown_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.accounting_type = s.get("accounting_type", UNSET)
+            _k = "accounts_start_date"
+            obj.accounts_start_date = (
+                _v0
+                if (_v0 := s.get("accounts_start_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "accounts_start_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.base_currency_id = s.get("base_currency_id", UNSET)
+            obj.multi_currency_enabled = s.get("multi_currency_enabled", UNSET)
+            obj.use_live_exchange_rates = s.get("use_live_exchange_rates", UNSET)
+            obj.mtd_activation_status = s.get("mtd_activation_status", UNSET)
+            obj.mtd_connected = s.get("mtd_connected", UNSET)
+            _k = "mtd_authenticated_date"
+            obj.mtd_authenticated_date = (
+                _v0
+                if (_v0 := s.get("mtd_authenticated_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "mtd_authenticated_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.tax_scheme_id = s.get("tax_scheme_id", UNSET)
+            obj.tax_return_frequency_id = s.get("tax_return_frequency_id", UNSET)
+            obj.tax_number = s.get("tax_number", UNSET)
+            obj.general_tax_number = s.get("general_tax_number", UNSET)
+            obj.tax_office_id = s.get("tax_office_id", UNSET)
+            _k = "default_irpf_rate"
+            obj.default_irpf_rate = (
+                _v0
+                if (_v0 := s.get("default_irpf_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "default_irpf_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "flat_rate_tax_percentage"
+            obj.flat_rate_tax_percentage = (
+                _v0
+                if (_v0 := s.get("flat_rate_tax_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "flat_rate_tax_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "recoverable_percentage"
+            obj.recoverable_percentage = (
+                _v0
+                if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.sales_tax_calculation = s.get("sales_tax_calculation", UNSET)
+            obj.purchase_tax_calculation = s.get("purchase_tax_calculation", UNSET)
+            obj.postponed_accounting = s.get("postponed_accounting", UNSET)
+            obj.destination_vat = s.get("destination_vat", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "year_end_date year_end_lockdown_date accounting_type accounts_start_date base_currency_id multi_currency_enabled use_live_exchange_rates mtd_activation_status mtd_connected mtd_authenticated_date tax_scheme_id tax_return_frequency_id tax_number general_tax_number tax_office_id default_irpf_rate flat_rate_tax_percentage recoverable_percentage sales_tax_calculation purchase_tax_calculation postponed_accounting destination_vat",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,66 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutInvoiceSettingsInvoiceSettings")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "next_invoice_number",
+        "next_credit_note_number",
+        "separate_invoice_credit_note_numbering",
+        "sales_invoice_number_prefix",
+        "sales_credit_note_number_prefix",
+        "invoice_terms_and_conditions",
+        "default_note_on_invoice",
+        "default_note_on_credit_note",
+        "default_note_on_estimate",
+        "default_note_on_quote",
+        "next_quote_number",
+        "quote_number_prefix",
+        "estimate_number_prefix",
+        "quote_default_days_to_expiry",
+        "estimate_default_days_to_expiry",
+        "quote_terms_and_conditions",
+        "estimate_terms_and_conditions",
+        "delivery_note_terms_and_conditions",
+        "delivery_note_show_signature",
+        "delivery_note_show_picked",
+        "delivery_note_show_notes",
+        "delivery_note_show_contact_details",
+        "quick_entry_prefix",
+        "late_payment_percentage",
+        "prompt_payment_percentage",
+        "show_auto_entrepreneur",
+        "show_insurance",
+        "insurer_id",
+        "insurance_area",
+        "insurance_type",
+        "insurance_text",
+        "payment_bank_account_id",
+        "sales_corrective_invoice_number_prefix",
+        "next_sales_corrective_invoice_number",
+        "customer_credit_days",
+        "vendor_credit_days",
+        "customer_credit_terms",
+        "vendor_credit_terms",
+        "document_headings",
+        "line_item_titles",
+        "footer_details",
+        "print_contact_details",
+        "print_statements",
+    ]
+)
 
 
 @_attrs_define
@@ -292,118 +343,127 @@ class PutInvoiceSettingsInvoiceSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutInvoiceSettingsInvoiceSettings._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutInvoiceSettingsInvoiceSettings:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutInvoiceSettingsInvoiceSettings
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                next_invoice_number=d.pop("next_invoice_number", UNSET),
-                next_credit_note_number=d.pop("next_credit_note_number", UNSET),
-                separate_invoice_credit_note_numbering=d.pop(
-                    "separate_invoice_credit_note_numbering", UNSET
-                ),
-                sales_invoice_number_prefix=d.pop("sales_invoice_number_prefix", UNSET),
-                sales_credit_note_number_prefix=d.pop("sales_credit_note_number_prefix", UNSET),
-                invoice_terms_and_conditions=d.pop("invoice_terms_and_conditions", UNSET),
-                default_note_on_invoice=d.pop("default_note_on_invoice", UNSET),
-                default_note_on_credit_note=d.pop("default_note_on_credit_note", UNSET),
-                default_note_on_estimate=d.pop("default_note_on_estimate", UNSET),
-                default_note_on_quote=d.pop("default_note_on_quote", UNSET),
-                next_quote_number=d.pop("next_quote_number", UNSET),
-                quote_number_prefix=d.pop("quote_number_prefix", UNSET),
-                estimate_number_prefix=d.pop("estimate_number_prefix", UNSET),
-                quote_default_days_to_expiry=d.pop("quote_default_days_to_expiry", UNSET),
-                estimate_default_days_to_expiry=d.pop("estimate_default_days_to_expiry", UNSET),
-                quote_terms_and_conditions=d.pop("quote_terms_and_conditions", UNSET),
-                estimate_terms_and_conditions=d.pop("estimate_terms_and_conditions", UNSET),
-                delivery_note_terms_and_conditions=d.pop(
-                    "delivery_note_terms_and_conditions", UNSET
-                ),
-                delivery_note_show_signature=d.pop("delivery_note_show_signature", UNSET),
-                delivery_note_show_picked=d.pop("delivery_note_show_picked", UNSET),
-                delivery_note_show_notes=d.pop("delivery_note_show_notes", UNSET),
-                delivery_note_show_contact_details=d.pop(
-                    "delivery_note_show_contact_details", UNSET
-                ),
-                quick_entry_prefix=d.pop("quick_entry_prefix", UNSET),
-                late_payment_percentage=(
-                    _v0
-                    if (_v0 := d.pop("late_payment_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "late_payment_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                prompt_payment_percentage=(
-                    _v0
-                    if (_v0 := d.pop("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "prompt_payment_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                show_auto_entrepreneur=d.pop("show_auto_entrepreneur", UNSET),
-                show_insurance=d.pop("show_insurance", UNSET),
-                insurer_id=d.pop("insurer_id", UNSET),
-                insurance_area=d.pop("insurance_area", UNSET),
-                insurance_type=d.pop("insurance_type", UNSET),
-                insurance_text=d.pop("insurance_text", UNSET),
-                payment_bank_account_id=d.pop("payment_bank_account_id", UNSET),
-                sales_corrective_invoice_number_prefix=d.pop(
-                    "sales_corrective_invoice_number_prefix", UNSET
-                ),
-                next_sales_corrective_invoice_number=d.pop(
-                    "next_sales_corrective_invoice_number", UNSET
-                ),
-                customer_credit_days=d.pop("customer_credit_days", UNSET),
-                vendor_credit_days=d.pop("vendor_credit_days", UNSET),
-                customer_credit_terms=(
-                    _v0
-                    if (_v0 := d.pop("customer_credit_terms", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(_v0)
-                ),
-                vendor_credit_terms=(
-                    _v0
-                    if (_v0 := d.pop("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(_v0)
-                ),
-                document_headings=(
-                    _v0
-                    if (_v0 := d.pop("document_headings", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings.from_dict(_v0)
-                ),
-                line_item_titles=(
-                    _v0
-                    if (_v0 := d.pop("line_item_titles", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles.from_dict(_v0)
-                ),
-                footer_details=(
-                    _v0
-                    if (_v0 := d.pop("footer_details", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsFooterDetails.from_dict(_v0)
-                ),
-                print_contact_details=(
-                    _v0
-                    if (_v0 := d.pop("print_contact_details", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails.from_dict(_v0)
-                ),
-                print_statements=(
-                    _v0
-                    if (_v0 := d.pop("print_statements", UNSET)) is None or _v0 is UNSET
-                    else _models.PutInvoiceSettingsInvoiceSettingsPrintStatements.from_dict(_v0)
-                ),
+            obj.next_invoice_number = s.get("next_invoice_number", UNSET)
+            obj.next_credit_note_number = s.get("next_credit_note_number", UNSET)
+            obj.separate_invoice_credit_note_numbering = s.get(
+                "separate_invoice_credit_note_numbering", UNSET
+            )
+            obj.sales_invoice_number_prefix = s.get("sales_invoice_number_prefix", UNSET)
+            obj.sales_credit_note_number_prefix = s.get("sales_credit_note_number_prefix", UNSET)
+            obj.invoice_terms_and_conditions = s.get("invoice_terms_and_conditions", UNSET)
+            obj.default_note_on_invoice = s.get("default_note_on_invoice", UNSET)
+            obj.default_note_on_credit_note = s.get("default_note_on_credit_note", UNSET)
+            obj.default_note_on_estimate = s.get("default_note_on_estimate", UNSET)
+            obj.default_note_on_quote = s.get("default_note_on_quote", UNSET)
+            obj.next_quote_number = s.get("next_quote_number", UNSET)
+            obj.quote_number_prefix = s.get("quote_number_prefix", UNSET)
+            obj.estimate_number_prefix = s.get("estimate_number_prefix", UNSET)
+            obj.quote_default_days_to_expiry = s.get("quote_default_days_to_expiry", UNSET)
+            obj.estimate_default_days_to_expiry = s.get("estimate_default_days_to_expiry", UNSET)
+            obj.quote_terms_and_conditions = s.get("quote_terms_and_conditions", UNSET)
+            obj.estimate_terms_and_conditions = s.get("estimate_terms_and_conditions", UNSET)
+            obj.delivery_note_terms_and_conditions = s.get(
+                "delivery_note_terms_and_conditions", UNSET
+            )
+            obj.delivery_note_show_signature = s.get("delivery_note_show_signature", UNSET)
+            obj.delivery_note_show_picked = s.get("delivery_note_show_picked", UNSET)
+            obj.delivery_note_show_notes = s.get("delivery_note_show_notes", UNSET)
+            obj.delivery_note_show_contact_details = s.get(
+                "delivery_note_show_contact_details", UNSET
+            )
+            obj.quick_entry_prefix = s.get("quick_entry_prefix", UNSET)
+            _k = "late_payment_percentage"
+            obj.late_payment_percentage = (
+                _v0
+                if (_v0 := s.get("late_payment_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "late_payment_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "prompt_payment_percentage"
+            obj.prompt_payment_percentage = (
+                _v0
+                if (_v0 := s.get("prompt_payment_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "prompt_payment_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.show_auto_entrepreneur = s.get("show_auto_entrepreneur", UNSET)
+            obj.show_insurance = s.get("show_insurance", UNSET)
+            obj.insurer_id = s.get("insurer_id", UNSET)
+            obj.insurance_area = s.get("insurance_area", UNSET)
+            obj.insurance_type = s.get("insurance_type", UNSET)
+            obj.insurance_text = s.get("insurance_text", UNSET)
+            obj.payment_bank_account_id = s.get("payment_bank_account_id", UNSET)
+            obj.sales_corrective_invoice_number_prefix = s.get(
+                "sales_corrective_invoice_number_prefix", UNSET
+            )
+            obj.next_sales_corrective_invoice_number = s.get(
+                "next_sales_corrective_invoice_number", UNSET
+            )
+            obj.customer_credit_days = s.get("customer_credit_days", UNSET)
+            obj.vendor_credit_days = s.get("vendor_credit_days", UNSET)
+            _k = "customer_credit_terms"
+            obj.customer_credit_terms = (
+                _v0
+                if (_v0 := s.get("customer_credit_terms", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsCustomerCreditTerms(_v0)
+            )
+            _k = "vendor_credit_terms"
+            obj.vendor_credit_terms = (
+                _v0
+                if (_v0 := s.get("vendor_credit_terms", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsVendorCreditTerms(_v0)
+            )
+            _k = "document_headings"
+            obj.document_headings = (
+                _v0
+                if (_v0 := s.get("document_headings", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsDocumentHeadings._from_wire(_v0)
+            )
+            _k = "line_item_titles"
+            obj.line_item_titles = (
+                _v0
+                if (_v0 := s.get("line_item_titles", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsLineItemTitles._from_wire(_v0)
+            )
+            _k = "footer_details"
+            obj.footer_details = (
+                _v0
+                if (_v0 := s.get("footer_details", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsFooterDetails._from_wire(_v0)
+            )
+            _k = "print_contact_details"
+            obj.print_contact_details = (
+                _v0
+                if (_v0 := s.get("print_contact_details", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsPrintContactDetails._from_wire(_v0)
+            )
+            _k = "print_statements"
+            obj.print_statements = (
+                _v0
+                if (_v0 := s.get("print_statements", UNSET)) is None or _v0 is UNSET
+                else _models.PutInvoiceSettingsInvoiceSettingsPrintStatements._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "next_invoice_number next_credit_note_number separate_invoice_credit_note_numbering sales_invoice_number_prefix sales_credit_note_number_prefix invoice_terms_and_conditions default_note_on_invoice default_note_on_credit_note default_note_on_estimate default_note_on_quote next_quote_number quote_number_prefix estimate_number_prefix quote_default_days_to_expiry estimate_default_days_to_expiry quote_terms_and_conditions estimate_terms_and_conditions delivery_note_terms_and_conditions delivery_note_show_signature delivery_note_show_picked delivery_note_show_notes delivery_note_show_contact_details quick_entry_prefix late_payment_percentage prompt_payment_percentage show_auto_entrepreneur show_insurance insurer_id insurance_area insurance_type insurance_text payment_bank_account_id sales_corrective_invoice_number_prefix next_sales_corrective_invoice_number customer_credit_days vendor_credit_days customer_credit_terms vendor_credit_terms document_headings line_item_titles footer_details print_contact_details print_statements",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,45 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutLedgerAccountsLedgerAccount")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "ledger_account_type_id",
+        "included_in_chart",
+        "name",
+        "display_name",
+        "nominal_code",
+        "ledger_account_classification_id",
+        "tax_rate_id",
+        "fixed_tax_rate",
+        "visible_in_banking",
+        "visible_in_expenses",
+        "visible_in_journals",
+        "visible_in_other_payments",
+        "visible_in_other_receipts",
+        "visible_in_reporting",
+        "visible_in_sales",
+        "control_name",
+        "tax_recoverable",
+        "recoverable_percentage",
+        "non_recoverable_ledger_account_id",
+        "cis_materials",
+        "cis_labour",
+        "gifi_code",
+    ]
+)
 
 
 @_attrs_define
@@ -164,51 +194,54 @@ class PutLedgerAccountsLedgerAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutLedgerAccountsLedgerAccount._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutLedgerAccountsLedgerAccount:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutLedgerAccountsLedgerAccount
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                ledger_account_type_id=d.pop("ledger_account_type_id", UNSET),
-                included_in_chart=d.pop("included_in_chart", UNSET),
-                name=d.pop("name", UNSET),
-                display_name=d.pop("display_name", UNSET),
-                nominal_code=d.pop("nominal_code", UNSET),
-                ledger_account_classification_id=d.pop("ledger_account_classification_id", UNSET),
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-                fixed_tax_rate=d.pop("fixed_tax_rate", UNSET),
-                visible_in_banking=d.pop("visible_in_banking", UNSET),
-                visible_in_expenses=d.pop("visible_in_expenses", UNSET),
-                visible_in_journals=d.pop("visible_in_journals", UNSET),
-                visible_in_other_payments=d.pop("visible_in_other_payments", UNSET),
-                visible_in_other_receipts=d.pop("visible_in_other_receipts", UNSET),
-                visible_in_reporting=d.pop("visible_in_reporting", UNSET),
-                visible_in_sales=d.pop("visible_in_sales", UNSET),
-                control_name=d.pop("control_name", UNSET),
-                tax_recoverable=d.pop("tax_recoverable", UNSET),
-                recoverable_percentage=(
-                    _v0
-                    if (_v0 := d.pop("recoverable_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "recoverable_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                non_recoverable_ledger_account_id=d.pop("non_recoverable_ledger_account_id", UNSET),
-                cis_materials=d.pop("cis_materials", UNSET),
-                cis_labour=d.pop("cis_labour", UNSET),
-                gifi_code=d.pop("gifi_code", UNSET),
+            obj.ledger_account_type_id = s.get("ledger_account_type_id", UNSET)
+            obj.included_in_chart = s.get("included_in_chart", UNSET)
+            obj.name = s.get("name", UNSET)
+            obj.display_name = s.get("display_name", UNSET)
+            obj.nominal_code = s.get("nominal_code", UNSET)
+            obj.ledger_account_classification_id = s.get("ledger_account_classification_id", UNSET)
+            obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+            obj.fixed_tax_rate = s.get("fixed_tax_rate", UNSET)
+            obj.visible_in_banking = s.get("visible_in_banking", UNSET)
+            obj.visible_in_expenses = s.get("visible_in_expenses", UNSET)
+            obj.visible_in_journals = s.get("visible_in_journals", UNSET)
+            obj.visible_in_other_payments = s.get("visible_in_other_payments", UNSET)
+            obj.visible_in_other_receipts = s.get("visible_in_other_receipts", UNSET)
+            obj.visible_in_reporting = s.get("visible_in_reporting", UNSET)
+            obj.visible_in_sales = s.get("visible_in_sales", UNSET)
+            obj.control_name = s.get("control_name", UNSET)
+            obj.tax_recoverable = s.get("tax_recoverable", UNSET)
+            _k = "recoverable_percentage"
+            obj.recoverable_percentage = (
+                _v0
+                if (_v0 := s.get("recoverable_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "recoverable_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            obj.non_recoverable_ledger_account_id = s.get(
+                "non_recoverable_ledger_account_id", UNSET
+            )
+            obj.cis_materials = s.get("cis_materials", UNSET)
+            obj.cis_labour = s.get("cis_labour", UNSET)
+            obj.gifi_code = s.get("gifi_code", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "ledger_account_type_id included_in_chart name display_name nominal_code ledger_account_classification_id tax_rate_id fixed_tax_rate visible_in_banking visible_in_expenses visible_in_journals visible_in_other_payments visible_in_other_receipts visible_in_reporting visible_in_sales control_name tax_recoverable recoverable_percentage non_recoverable_ledger_account_id cis_materials cis_labour gifi_code",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,15 +10,37 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutProductsProduct")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "description",
+        "sales_ledger_account_id",
+        "purchase_ledger_account_id",
+        "item_code",
+        "notes",
+        "sales_tax_rate_id",
+        "usual_supplier_id",
+        "purchase_tax_rate_id",
+        "cost_price",
+        "source_guid",
+        "purchase_description",
+        "active",
+        "catalog_item_type_id",
+        "sales_prices",
+    ]
+)
 
 
 @_attrs_define
@@ -102,43 +124,49 @@ class PutProductsProduct:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutProductsProduct._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutProductsProduct:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutProductsProduct
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                description=d.pop("description", UNSET),
-                sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
-                purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
-                item_code=d.pop("item_code", UNSET),
-                notes=d.pop("notes", UNSET),
-                sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
-                usual_supplier_id=d.pop("usual_supplier_id", UNSET),
-                purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
-                cost_price=(
-                    _v0
-                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                source_guid=d.pop("source_guid", UNSET),
-                purchase_description=d.pop("purchase_description", UNSET),
-                active=d.pop("active", UNSET),
-                catalog_item_type_id=d.pop("catalog_item_type_id", UNSET),
-                sales_prices=(
-                    _v0
-                    if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                    else [_models.PutProductsProductSalesPricesItem.from_dict(_i0) for _i0 in _v0]
-                ),
+            obj.description = s.get("description", UNSET)
+            obj.sales_ledger_account_id = s.get("sales_ledger_account_id", UNSET)
+            obj.purchase_ledger_account_id = s.get("purchase_ledger_account_id", UNSET)
+            obj.item_code = s.get("item_code", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            obj.sales_tax_rate_id = s.get("sales_tax_rate_id", UNSET)
+            obj.usual_supplier_id = s.get("usual_supplier_id", UNSET)
+            obj.purchase_tax_rate_id = s.get("purchase_tax_rate_id", UNSET)
+            _k = "cost_price"
+            obj.cost_price = (
+                _v0
+                if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.source_guid = s.get("source_guid", UNSET)
+            obj.purchase_description = s.get("purchase_description", UNSET)
+            obj.active = s.get("active", UNSET)
+            obj.catalog_item_type_id = s.get("catalog_item_type_id", UNSET)
+            _k = "sales_prices"
+            obj.sales_prices = (
+                _v0
+                if (_v0 := s.get("sales_prices", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PutProductsProductSalesPricesItem._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "description sales_ledger_account_id purchase_ledger_account_id item_code notes sales_tax_rate_id usual_supplier_id purchase_tax_rate_id cost_price source_guid purchase_description active catalog_item_type_id sales_prices",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,51 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "vat_reverse_charge",
+        "contact_id",
+        "contact_name",
+        "contact_reference",
+        "date",
+        "due_date",
+        "reference",
+        "vendor_reference",
+        "notes",
+        "total_quantity",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "currency_id",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "status_id",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+        "base_currency_withholding_tax_amount",
+        "original_invoice_id",
+        "original_invoice_number",
+        "original_invoice_date",
+        "invoice_lines",
+        "tax_analysis",
+    ]
+)
 
 
 @_attrs_define
@@ -229,160 +265,191 @@ class PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls, PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-                contact_id=d.pop("contact_id", UNSET),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
+            obj.vat_reverse_charge = s.get("vat_reverse_charge", UNSET)
+            obj.contact_id = s.get("contact_id", UNSET)
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "due_date"
+            obj.due_date = (
+                _v0
+                if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "due_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.vendor_reference = s.get("vendor_reference", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            _k = "total_quantity"
+            obj.total_quantity = (
+                _v0
+                if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.currency_id = s.get("currency_id", UNSET)
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.inverse_exchange_rate = s.get("inverse_exchange_rate", UNSET)
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.status_id = s.get("status_id", UNSET)
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_withholding_tax_amount"
+            obj.base_currency_withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.original_invoice_id = s.get("original_invoice_id", UNSET)
+            obj.original_invoice_number = s.get("original_invoice_number", UNSET)
+            obj.original_invoice_date = s.get("original_invoice_date", UNSET)
+            _k = "invoice_lines"
+            obj.invoice_lines = (
+                _v0
+                if (_v0 := s.get("invoice_lines", UNSET)) is None or _v0 is UNSET
+                else list(
+                    map(
+                        _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem._from_wire,
+                        _v0,
                     )
-                ),
-                due_date=(
-                    _v0
-                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "due_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "tax_analysis"
+            obj.tax_analysis = (
+                _v0
+                if (_v0 := s.get("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else list(
+                    map(
+                        _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem._from_wire,
+                        _v0,
                     )
-                ),
-                reference=d.pop("reference", UNSET),
-                vendor_reference=d.pop("vendor_reference", UNSET),
-                notes=d.pop("notes", UNSET),
-                total_quantity=(
-                    _v0
-                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_quantity")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                currency_id=d.pop("currency_id", UNSET),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=d.pop("inverse_exchange_rate", UNSET),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status_id=d.pop("status_id", UNSET),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                original_invoice_id=d.pop("original_invoice_id", UNSET),
-                original_invoice_number=d.pop("original_invoice_number", UNSET),
-                original_invoice_date=d.pop("original_invoice_date", UNSET),
-                invoice_lines=(
-                    _v0
-                    if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceInvoiceLinesItem.from_dict(
-                            _i0
-                        )
-                        for _i0 in _v0
-                    ]
-                ),
-                tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem.from_dict(
-                            _i0
-                        )
-                        for _i0 in _v0
-                    ]
-                ),
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "vat_reverse_charge contact_id contact_name contact_reference date due_date reference vendor_reference notes total_quantity net_amount tax_amount total_amount currency_id exchange_rate inverse_exchange_rate base_currency_net_amount base_currency_tax_amount base_currency_total_amount status_id withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount original_invoice_id original_invoice_number original_invoice_date invoice_lines tax_analysis",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

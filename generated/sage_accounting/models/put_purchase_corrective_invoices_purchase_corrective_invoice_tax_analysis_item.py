@@ -9,15 +9,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["tax_rate_id", "net_amount", "tax_amount", "total_amount", "goods_amount", "service_amount"]
+)
 
 
 @_attrs_define
@@ -84,55 +91,78 @@ class PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls,
+            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem._from_wire,
+            src_dict,
+        )
+
+    @staticmethod
+    def _from_wire(
+        src_dict: Mapping[str, Any],
+    ) -> PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoiceTaxAnalysisItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                goods_amount=(
-                    _v0
-                    if (_v0 := d.pop("goods_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "goods_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                service_amount=(
-                    _v0
-                    if (_v0 := d.pop("service_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "service_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
+            obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "goods_amount"
+            obj.goods_amount = (
+                _v0
+                if (_v0 := s.get("goods_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "goods_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "service_amount"
+            obj.service_amount = (
+                _v0
+                if (_v0 := s.get("service_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "service_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "tax_rate_id net_amount tax_amount total_amount goods_amount service_amount",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,45 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutSalesEstimatesSalesEstimateEstimateLinesItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "description",
+        "ledger_account_id",
+        "quantity",
+        "unit_price",
+        "analysis_type_categories",
+        "product_id",
+        "service_id",
+        "trade_of_asset",
+        "net_amount",
+        "tax_rate_id",
+        "tax_amount",
+        "total_amount",
+        "base_currency_unit_price",
+        "unit_price_includes_tax",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "eu_goods_services_type_id",
+        "discount_amount",
+        "base_currency_discount_amount",
+        "discount_percentage",
+        "eu_sales_description_id",
+    ]
+)
 
 
 @_attrs_define
@@ -184,122 +214,153 @@ class PutSalesEstimatesSalesEstimateEstimateLinesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(
+            cls, PutSalesEstimatesSalesEstimateEstimateLinesItem._from_wire, src_dict
+        )
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutSalesEstimatesSalesEstimateEstimateLinesItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutSalesEstimatesSalesEstimateEstimateLinesItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                description=d.pop("description", UNSET),
-                ledger_account_id=d.pop("ledger_account_id", UNSET),
-                quantity=(
-                    _v0
-                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                unit_price=(
-                    _v0
-                    if (_v0 := d.pop("unit_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "unit_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                analysis_type_categories=d.pop("analysis_type_categories", UNSET),
-                product_id=d.pop("product_id", UNSET),
-                service_id=d.pop("service_id", UNSET),
-                trade_of_asset=d.pop("trade_of_asset", UNSET),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_rate_id=d.pop("tax_rate_id", UNSET),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_unit_price=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_unit_price")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                unit_price_includes_tax=d.pop("unit_price_includes_tax", UNSET),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                eu_goods_services_type_id=d.pop("eu_goods_services_type_id", UNSET),
-                discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("discount_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_discount_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                discount_percentage=(
-                    _v0
-                    if (_v0 := d.pop("discount_percentage", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "discount_percentage")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                eu_sales_description_id=d.pop("eu_sales_description_id", UNSET),
+            obj.description = s.get("description", UNSET)
+            obj.ledger_account_id = s.get("ledger_account_id", UNSET)
+            _k = "quantity"
+            obj.quantity = (
+                _v0
+                if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            _k = "unit_price"
+            obj.unit_price = (
+                _v0
+                if (_v0 := s.get("unit_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.analysis_type_categories = s.get("analysis_type_categories", UNSET)
+            obj.product_id = s.get("product_id", UNSET)
+            obj.service_id = s.get("service_id", UNSET)
+            obj.trade_of_asset = s.get("trade_of_asset", UNSET)
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.tax_rate_id = s.get("tax_rate_id", UNSET)
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_unit_price"
+            obj.base_currency_unit_price = (
+                _v0
+                if (_v0 := s.get("base_currency_unit_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_unit_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.unit_price_includes_tax = s.get("unit_price_includes_tax", UNSET)
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.eu_goods_services_type_id = s.get("eu_goods_services_type_id", UNSET)
+            _k = "discount_amount"
+            obj.discount_amount = (
+                _v0
+                if (_v0 := s.get("discount_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_discount_amount"
+            obj.base_currency_discount_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_discount_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "discount_percentage"
+            obj.discount_percentage = (
+                _v0
+                if (_v0 := s.get("discount_percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "discount_percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.eu_sales_description_id = s.get("eu_sales_description_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "description ledger_account_id quantity unit_price analysis_type_categories product_id service_id trade_of_asset net_amount tax_rate_id tax_amount total_amount base_currency_unit_price unit_price_includes_tax base_currency_net_amount base_currency_tax_amount base_currency_total_amount eu_goods_services_type_id discount_amount base_currency_discount_amount discount_percentage eu_sales_description_id",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -9,15 +9,20 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutServicesServiceSalesRatesItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["rate_name", "rate", "rate_includes_tax", "service_rate_type_id"])
 
 
 @_attrs_define
@@ -59,26 +64,34 @@ class PutServicesServiceSalesRatesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutServicesServiceSalesRatesItem._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutServicesServiceSalesRatesItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutServicesServiceSalesRatesItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                rate_name=d.pop("rate_name", UNSET),
-                rate=(
-                    _v0
-                    if (_v0 := d.pop("rate", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "rate") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                rate_includes_tax=d.pop("rate_includes_tax", UNSET),
-                service_rate_type_id=d.pop("service_rate_type_id", UNSET),
+            obj.rate_name = s.get("rate_name", UNSET)
+            _k = "rate"
+            obj.rate = (
+                _v0
+                if (_v0 := s.get("rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
             )
+            obj.rate_includes_tax = s.get("rate_includes_tax", UNSET)
+            obj.service_rate_type_id = s.get("service_rate_type_id", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "rate_name rate rate_includes_tax service_rate_type_id", src_dict, d, exc
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,50 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockItemsStockItem")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "item_code",
+        "description",
+        "sales_ledger_account_id",
+        "purchase_ledger_account_id",
+        "notes",
+        "sales_tax_rate_id",
+        "usual_supplier_id",
+        "purchase_tax_rate_id",
+        "cost_price",
+        "source_guid",
+        "purchase_description",
+        "reorder_level",
+        "reorder_quantity",
+        "location",
+        "barcode",
+        "supplier_part_number",
+        "weight",
+        "measurement_unit",
+        "weight_converted",
+        "active",
+        "quantity_in_stock",
+        "last_cost_price",
+        "last_cost_price_stock_value",
+        "average_cost_price",
+        "average_cost_price_stock_value",
+        "cost_price_last_updated",
+        "sales_prices",
+    ]
+)
 
 
 @_attrs_define
@@ -203,133 +238,152 @@ class PutStockItemsStockItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutStockItemsStockItem._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutStockItemsStockItem:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutStockItemsStockItem
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                item_code=d.pop("item_code", UNSET),
-                description=d.pop("description", UNSET),
-                sales_ledger_account_id=d.pop("sales_ledger_account_id", UNSET),
-                purchase_ledger_account_id=d.pop("purchase_ledger_account_id", UNSET),
-                notes=d.pop("notes", UNSET),
-                sales_tax_rate_id=d.pop("sales_tax_rate_id", UNSET),
-                usual_supplier_id=d.pop("usual_supplier_id", UNSET),
-                purchase_tax_rate_id=d.pop("purchase_tax_rate_id", UNSET),
-                cost_price=(
-                    _v0
-                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                source_guid=d.pop("source_guid", UNSET),
-                purchase_description=d.pop("purchase_description", UNSET),
-                reorder_level=(
-                    _v0
-                    if (_v0 := d.pop("reorder_level", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "reorder_level") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                reorder_quantity=(
-                    _v0
-                    if (_v0 := d.pop("reorder_quantity", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "reorder_quantity")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                location=d.pop("location", UNSET),
-                barcode=d.pop("barcode", UNSET),
-                supplier_part_number=d.pop("supplier_part_number", UNSET),
-                weight=(
-                    _v0
-                    if (_v0 := d.pop("weight", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "weight") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                measurement_unit=d.pop("measurement_unit", UNSET),
-                weight_converted=(
-                    _v0
-                    if (_v0 := d.pop("weight_converted", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "weight_converted")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                active=d.pop("active", UNSET),
-                quantity_in_stock=(
-                    _v0
-                    if (_v0 := d.pop("quantity_in_stock", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "quantity_in_stock")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                last_cost_price=(
-                    _v0
-                    if (_v0 := d.pop("last_cost_price", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "last_cost_price")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                last_cost_price_stock_value=(
-                    _v0
-                    if (_v0 := d.pop("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "last_cost_price_stock_value")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                average_cost_price=(
-                    _v0
-                    if (_v0 := d.pop("average_cost_price", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "average_cost_price")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                average_cost_price_stock_value=(
-                    _v0
-                    if (_v0 := d.pop("average_cost_price_stock_value", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "average_cost_price_stock_value")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                cost_price_last_updated=(
-                    _v0
-                    if (_v0 := d.pop("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "cost_price_last_updated")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                sales_prices=(
-                    _v0
-                    if (_v0 := d.pop("sales_prices", UNSET)) is None or _v0 is UNSET
-                    else [
-                        _models.PutStockItemsStockItemSalesPricesItem.from_dict(_i0) for _i0 in _v0
-                    ]
-                ),
+            obj.item_code = s.get("item_code", UNSET)
+            obj.description = s.get("description", UNSET)
+            obj.sales_ledger_account_id = s.get("sales_ledger_account_id", UNSET)
+            obj.purchase_ledger_account_id = s.get("purchase_ledger_account_id", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            obj.sales_tax_rate_id = s.get("sales_tax_rate_id", UNSET)
+            obj.usual_supplier_id = s.get("usual_supplier_id", UNSET)
+            obj.purchase_tax_rate_id = s.get("purchase_tax_rate_id", UNSET)
+            _k = "cost_price"
+            obj.cost_price = (
+                _v0
+                if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.source_guid = s.get("source_guid", UNSET)
+            obj.purchase_description = s.get("purchase_description", UNSET)
+            _k = "reorder_level"
+            obj.reorder_level = (
+                _v0
+                if (_v0 := s.get("reorder_level", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "reorder_level")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "reorder_quantity"
+            obj.reorder_quantity = (
+                _v0
+                if (_v0 := s.get("reorder_quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "reorder_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.location = s.get("location", UNSET)
+            obj.barcode = s.get("barcode", UNSET)
+            obj.supplier_part_number = s.get("supplier_part_number", UNSET)
+            _k = "weight"
+            obj.weight = (
+                _v0
+                if (_v0 := s.get("weight", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "weight")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.measurement_unit = s.get("measurement_unit", UNSET)
+            _k = "weight_converted"
+            obj.weight_converted = (
+                _v0
+                if (_v0 := s.get("weight_converted", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "weight_converted")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.active = s.get("active", UNSET)
+            _k = "quantity_in_stock"
+            obj.quantity_in_stock = (
+                _v0
+                if (_v0 := s.get("quantity_in_stock", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "quantity_in_stock")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "last_cost_price"
+            obj.last_cost_price = (
+                _v0
+                if (_v0 := s.get("last_cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "last_cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "last_cost_price_stock_value"
+            obj.last_cost_price_stock_value = (
+                _v0
+                if (_v0 := s.get("last_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "last_cost_price_stock_value")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "average_cost_price"
+            obj.average_cost_price = (
+                _v0
+                if (_v0 := s.get("average_cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "average_cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "average_cost_price_stock_value"
+            obj.average_cost_price_stock_value = (
+                _v0
+                if (_v0 := s.get("average_cost_price_stock_value", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "average_cost_price_stock_value")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "cost_price_last_updated"
+            obj.cost_price_last_updated = (
+                _v0
+                if (_v0 := s.get("cost_price_last_updated", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cost_price_last_updated")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "sales_prices"
+            obj.sales_prices = (
+                _v0
+                if (_v0 := s.get("sales_prices", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PutStockItemsStockItemSalesPricesItem._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "item_code description sales_ledger_account_id purchase_ledger_account_id notes sales_tax_rate_id usual_supplier_id purchase_tax_rate_id cost_price source_guid purchase_description reorder_level reorder_quantity location barcode supplier_part_number weight measurement_unit weight_converted active quantity_in_stock last_cost_price last_cost_price_stock_value average_cost_price average_cost_price_stock_value cost_price_last_updated sales_prices",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

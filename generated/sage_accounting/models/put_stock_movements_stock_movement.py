@@ -10,15 +10,22 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutStockMovementsStockMovement")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    ["stock_item_id", "date", "quantity", "cost_price", "details", "movement_number", "reference"]
+)
 
 
 @_attrs_define
@@ -80,44 +87,55 @@ class PutStockMovementsStockMovement:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutStockMovementsStockMovement._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutStockMovementsStockMovement:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutStockMovementsStockMovement
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                stock_item_id=d.pop("stock_item_id", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                quantity=(
-                    _v0
-                    if (_v0 := d.pop("quantity", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "quantity") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                cost_price=(
-                    _v0
-                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                details=d.pop("details", UNSET),
-                movement_number=d.pop("movement_number", UNSET),
-                reference=d.pop("reference", UNSET),
+            obj.stock_item_id = s.get("stock_item_id", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
             )
+            _k = "quantity"
+            obj.quantity = (
+                _v0
+                if (_v0 := s.get("quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "cost_price"
+            obj.cost_price = (
+                _v0
+                if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.details = s.get("details", UNSET)
+            obj.movement_number = s.get("movement_number", UNSET)
+            obj.reference = s.get("reference", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "stock_item_id date quantity cost_price details movement_number reference",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -10,11 +10,24 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutTaxProfilesTaxProfile")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "tax_type_id",
+        "tax_number",
+        "tax_number_suffix",
+        "collect_tax",
+        "tax_return_frequency_id",
+        "address_region",
+    ]
+)
 
 
 @_attrs_define
@@ -59,28 +72,30 @@ class PutTaxProfilesTaxProfile:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutTaxProfilesTaxProfile._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutTaxProfilesTaxProfile:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            PutTaxProfilesTaxProfile
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                tax_type_id=d.pop("tax_type_id", UNSET),
-                tax_number=d.pop("tax_number", UNSET),
-                tax_number_suffix=d.pop("tax_number_suffix", UNSET),
-                collect_tax=d.pop("collect_tax", UNSET),
-                tax_return_frequency_id=d.pop("tax_return_frequency_id", UNSET),
-                address_region=(
-                    _v0
-                    if (_v0 := d.pop("address_region", UNSET)) is None or _v0 is UNSET
-                    else _models.PutTaxProfilesTaxProfileAddressRegion.from_dict(_v0)
-                ),
+            obj.tax_type_id = s.get("tax_type_id", UNSET)
+            obj.tax_number = s.get("tax_number", UNSET)
+            obj.tax_number_suffix = s.get("tax_number_suffix", UNSET)
+            obj.collect_tax = s.get("collect_tax", UNSET)
+            obj.tax_return_frequency_id = s.get("tax_return_frequency_id", UNSET)
+            _k = "address_region"
+            obj.address_region = (
+                _v0
+                if (_v0 := s.get("address_region", UNSET)) is None or _v0 is UNSET
+                else _models.PutTaxProfilesTaxProfileAddressRegion._from_wire(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "tax_type_id tax_number tax_number_suffix collect_tax tax_return_frequency_id address_region",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

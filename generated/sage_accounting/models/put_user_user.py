@@ -10,11 +10,15 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PutUserUser")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["first_name", "last_name", "initials", "locale"])
 
 
 @_attrs_define
@@ -49,21 +53,26 @@ class PutUserUser:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, PutUserUser._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> PutUserUser:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(PutUserUser)  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                first_name=d.pop("first_name", UNSET),
-                last_name=d.pop("last_name", UNSET),
-                initials=d.pop("initials", UNSET),
-                locale=(
-                    _v0
-                    if (_v0 := d.pop("locale", UNSET)) is None or _v0 is UNSET
-                    else _models.PutUserUserLocale(_v0)
-                ),
+            obj.first_name = s.get("first_name", UNSET)
+            obj.last_name = s.get("last_name", UNSET)
+            obj.initials = s.get("initials", UNSET)
+            _k = "locale"
+            obj.locale = (
+                _v0
+                if (_v0 := s.get("locale", UNSET)) is None or _v0 is UNSET
+                else _models.PutUserUserLocale(_v0)
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("first_name last_name initials locale", src_dict, d, exc)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

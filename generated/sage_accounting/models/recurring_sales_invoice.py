@@ -10,11 +10,26 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RecurringSalesInvoice")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "links",
+        "frequency",
+        "on_week_day",
+        "on_day_number",
+        "recurrence_type",
+        "recurrence_status_identifier",
+    ]
+)
 
 
 @_attrs_define
@@ -67,30 +82,32 @@ class RecurringSalesInvoice:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, RecurringSalesInvoice._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> RecurringSalesInvoice:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            RecurringSalesInvoice
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                frequency=d.pop("frequency", UNSET),
-                on_week_day=d.pop("on_week_day", UNSET),
-                on_day_number=d.pop("on_day_number", UNSET),
-                recurrence_type=d.pop("recurrence_type", UNSET),
-                recurrence_status_identifier=d.pop("recurrence_status_identifier", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
             )
+            obj.frequency = s.get("frequency", UNSET)
+            obj.on_week_day = s.get("on_week_day", UNSET)
+            obj.on_day_number = s.get("on_day_number", UNSET)
+            obj.recurrence_type = s.get("recurrence_type", UNSET)
+            obj.recurrence_status_identifier = s.get("recurrence_status_identifier", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as links frequency on_week_day on_day_number recurrence_type recurrence_status_identifier",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

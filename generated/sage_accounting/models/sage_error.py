@@ -8,12 +8,14 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._wire import (
-    WIRE_FAULTS,
-    wire_error,
+    read_record,
+    unknown_fields,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SageError")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(["$severity", "$dataCode", "$message", "$source"])
 
 
 @_attrs_define
@@ -49,17 +51,18 @@ class SageError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
-        try:
-            obj = cls(
-                severity=d.pop("$severity", UNSET),
-                data_code=d.pop("$dataCode", UNSET),
-                message=d.pop("$message", UNSET),
-                source=d.pop("$source", UNSET),
-            )
-        except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error("$severity $dataCode $message $source", src_dict, d, exc)
-        obj.additional_properties = d
+        return read_record(cls, SageError._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> SageError:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(SageError)  # every attribute is set below: __init__ costs more
+        obj.severity = s.get("$severity", UNSET)
+        obj.data_code = s.get("$dataCode", UNSET)
+        obj.message = s.get("$message", UNSET)
+        obj.source = s.get("$source", UNSET)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

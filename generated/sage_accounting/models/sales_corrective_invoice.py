@@ -11,16 +11,96 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SalesCorrectiveInvoice")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "links",
+        "editable",
+        "vat_reverse_charge",
+        "tax_calculation_method",
+        "destination_consignment",
+        "destination_vat_rates_in_use",
+        "transaction",
+        "transaction_type",
+        "contact",
+        "deleted_at",
+        "invoice_number_prefix",
+        "invoice_number",
+        "contact_name",
+        "contact_reference",
+        "date",
+        "due_date",
+        "reference",
+        "main_address_free_form",
+        "main_address",
+        "delivery_address_free_form",
+        "delivery_address",
+        "notes",
+        "terms_and_conditions",
+        "shipping_net_amount",
+        "shipping_tax_rate",
+        "shipping_tax_amount",
+        "shipping_tax_breakdown",
+        "shipping_total_amount",
+        "total_quantity",
+        "net_amount",
+        "tax_amount",
+        "total_amount",
+        "payments_allocations_total_amount",
+        "payments_allocations_total_discount",
+        "total_paid",
+        "outstanding_amount",
+        "currency",
+        "exchange_rate",
+        "inverse_exchange_rate",
+        "base_currency_shipping_net_amount",
+        "base_currency_shipping_tax_amount",
+        "base_currency_shipping_tax_breakdown",
+        "base_currency_shipping_total_amount",
+        "total_discount_amount",
+        "base_currency_total_discount_amount",
+        "base_currency_net_amount",
+        "base_currency_tax_amount",
+        "base_currency_total_amount",
+        "base_currency_outstanding_amount",
+        "status",
+        "sent",
+        "sent_by_email",
+        "void_reason",
+        "invoice_lines",
+        "tax_analysis",
+        "detailed_tax_analysis",
+        "payments_allocations",
+        "last_paid",
+        "withholding_tax_rate",
+        "withholding_tax_amount",
+        "base_currency_withholding_tax_amount",
+        "corrective_reason_code",
+        "original_invoice",
+        "original_invoice_number",
+        "original_invoice_date",
+        "details",
+        "tax_reconciled",
+    ]
+)
 
 
 @_attrs_define
@@ -535,396 +615,465 @@ class SalesCorrectiveInvoice:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, SalesCorrectiveInvoice._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> SalesCorrectiveInvoice:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            SalesCorrectiveInvoice
+        )  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                editable=d.pop("editable", UNSET),
-                vat_reverse_charge=d.pop("vat_reverse_charge", UNSET),
-                tax_calculation_method=d.pop("tax_calculation_method", UNSET),
-                destination_consignment=d.pop("destination_consignment", UNSET),
-                destination_vat_rates_in_use=d.pop("destination_vat_rates_in_use", UNSET),
-                transaction=(
-                    _v0
-                    if (_v0 := d.pop("transaction", UNSET)) is None or _v0 is UNSET
-                    else _models.Transaction.from_dict(_v0)
-                ),
-                transaction_type=(
-                    _v0
-                    if (_v0 := d.pop("transaction_type", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                contact=(
-                    _v0
-                    if (_v0 := d.pop("contact", UNSET)) is None or _v0 is UNSET
-                    else _models.Contact.from_dict(_v0)
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                invoice_number_prefix=d.pop("invoice_number_prefix", UNSET),
-                invoice_number=d.pop("invoice_number", UNSET),
-                contact_name=d.pop("contact_name", UNSET),
-                contact_reference=d.pop("contact_reference", UNSET),
-                date=(
-                    _v0
-                    if (_v0 := d.pop("date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                due_date=(
-                    _v0
-                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "due_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                reference=d.pop("reference", UNSET),
-                main_address_free_form=d.pop("main_address_free_form", UNSET),
-                main_address=(
-                    _v0
-                    if (_v0 := d.pop("main_address", UNSET)) is None or _v0 is UNSET
-                    else _models.SalesArtefactAddress.from_dict(_v0)
-                ),
-                delivery_address_free_form=d.pop("delivery_address_free_form", UNSET),
-                delivery_address=(
-                    _v0
-                    if (_v0 := d.pop("delivery_address", UNSET)) is None or _v0 is UNSET
-                    else _models.SalesArtefactAddress.from_dict(_v0)
-                ),
-                notes=d.pop("notes", UNSET),
-                terms_and_conditions=d.pop("terms_and_conditions", UNSET),
-                shipping_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                shipping_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                shipping_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                shipping_tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                shipping_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("shipping_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "shipping_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_quantity=(
-                    _v0
-                    if (_v0 := d.pop("total_quantity", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_quantity")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                net_amount=(
-                    _v0
-                    if (_v0 := d.pop("net_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "net_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "tax_amount") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                total_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_amount") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                payments_allocations_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations_total_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "payments_allocations_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                payments_allocations_total_discount=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations_total_discount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "payments_allocations_total_discount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_paid=(
-                    _v0
-                    if (_v0 := d.pop("total_paid", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "total_paid") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "exchange_rate") if _v0 == "" else decimal_from_wire(_v0)
-                    )
-                ),
-                inverse_exchange_rate=(
-                    _v0
-                    if (_v0 := d.pop("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "inverse_exchange_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_net_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_shipping_tax_breakdown=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_tax_breakdown", UNSET)) is None
-                    or _v0 is UNSET
-                    else [_models.TaxBreakdown.from_dict(_i0) for _i0 in _v0]
-                ),
-                base_currency_shipping_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_shipping_total_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_shipping_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                total_discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("total_discount_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "total_discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_discount_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_discount_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_discount_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_net_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_net_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_total_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_total_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_outstanding_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                status=(
-                    _v0
-                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sent=d.pop("sent", UNSET),
-                sent_by_email=d.pop("sent_by_email", UNSET),
-                void_reason=d.pop("void_reason", UNSET),
-                invoice_lines=(
-                    _v0
-                    if (_v0 := d.pop("invoice_lines", UNSET)) is None or _v0 is UNSET
-                    else [_models.SalesInvoiceLineItem.from_dict(_i0) for _i0 in _v0]
-                ),
-                tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else [_models.ArtefactTaxAnalysis.from_dict(_i0) for _i0 in _v0]
-                ),
-                detailed_tax_analysis=(
-                    _v0
-                    if (_v0 := d.pop("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
-                    else _models.ArtefactDetailedTaxAnalysis.from_dict(_v0)
-                ),
-                payments_allocations=(
-                    _v0
-                    if (_v0 := d.pop("payments_allocations", UNSET)) is None or _v0 is UNSET
-                    else [_models.PaymentAllocation.from_dict(_i0) for _i0 in _v0]
-                ),
-                last_paid=(
-                    _v0
-                    if (_v0 := d.pop("last_paid", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "last_paid")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                withholding_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_rate")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                base_currency_withholding_tax_amount=(
-                    _v0
-                    if (_v0 := d.pop("base_currency_withholding_tax_amount", UNSET)) is None
-                    or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "base_currency_withholding_tax_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                corrective_reason_code=(
-                    _v0
-                    if (_v0 := d.pop("corrective_reason_code", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                original_invoice=(
-                    _v0
-                    if (_v0 := d.pop("original_invoice", UNSET)) is None or _v0 is UNSET
-                    else _models.Generic.from_dict(_v0)
-                ),
-                original_invoice_number=d.pop("original_invoice_number", UNSET),
-                original_invoice_date=d.pop("original_invoice_date", UNSET),
-                details=d.pop("details", UNSET),
-                tax_reconciled=d.pop("tax_reconciled", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
+            )
+            obj.editable = s.get("editable", UNSET)
+            obj.vat_reverse_charge = s.get("vat_reverse_charge", UNSET)
+            obj.tax_calculation_method = s.get("tax_calculation_method", UNSET)
+            obj.destination_consignment = s.get("destination_consignment", UNSET)
+            obj.destination_vat_rates_in_use = s.get("destination_vat_rates_in_use", UNSET)
+            _k = "transaction"
+            obj.transaction = (
+                _v0
+                if (_v0 := s.get("transaction", UNSET)) is None or _v0 is UNSET
+                else _models.Transaction._from_wire(_v0)
+            )
+            _k = "transaction_type"
+            obj.transaction_type = (
+                _v0
+                if (_v0 := s.get("transaction_type", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "contact"
+            obj.contact = (
+                _v0
+                if (_v0 := s.get("contact", UNSET)) is None or _v0 is UNSET
+                else _models.Contact._from_wire(_v0)
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.invoice_number_prefix = s.get("invoice_number_prefix", UNSET)
+            obj.invoice_number = s.get("invoice_number", UNSET)
+            obj.contact_name = s.get("contact_name", UNSET)
+            obj.contact_reference = s.get("contact_reference", UNSET)
+            _k = "date"
+            obj.date = (
+                _v0
+                if (_v0 := s.get("date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "due_date"
+            obj.due_date = (
+                _v0
+                if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "due_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            obj.reference = s.get("reference", UNSET)
+            obj.main_address_free_form = s.get("main_address_free_form", UNSET)
+            _k = "main_address"
+            obj.main_address = (
+                _v0
+                if (_v0 := s.get("main_address", UNSET)) is None or _v0 is UNSET
+                else _models.SalesArtefactAddress._from_wire(_v0)
+            )
+            obj.delivery_address_free_form = s.get("delivery_address_free_form", UNSET)
+            _k = "delivery_address"
+            obj.delivery_address = (
+                _v0
+                if (_v0 := s.get("delivery_address", UNSET)) is None or _v0 is UNSET
+                else _models.SalesArtefactAddress._from_wire(_v0)
+            )
+            obj.notes = s.get("notes", UNSET)
+            obj.terms_and_conditions = s.get("terms_and_conditions", UNSET)
+            _k = "shipping_net_amount"
+            obj.shipping_net_amount = (
+                _v0
+                if (_v0 := s.get("shipping_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "shipping_tax_rate"
+            obj.shipping_tax_rate = (
+                _v0
+                if (_v0 := s.get("shipping_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "shipping_tax_amount"
+            obj.shipping_tax_amount = (
+                _v0
+                if (_v0 := s.get("shipping_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "shipping_tax_breakdown"
+            obj.shipping_tax_breakdown = (
+                _v0
+                if (_v0 := s.get("shipping_tax_breakdown", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "shipping_total_amount"
+            obj.shipping_total_amount = (
+                _v0
+                if (_v0 := s.get("shipping_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "shipping_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_quantity"
+            obj.total_quantity = (
+                _v0
+                if (_v0 := s.get("total_quantity", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_quantity")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "net_amount"
+            obj.net_amount = (
+                _v0
+                if (_v0 := s.get("net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "tax_amount"
+            obj.tax_amount = (
+                _v0
+                if (_v0 := s.get("tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_amount"
+            obj.total_amount = (
+                _v0
+                if (_v0 := s.get("total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "payments_allocations_total_amount"
+            obj.payments_allocations_total_amount = (
+                _v0
+                if (_v0 := s.get("payments_allocations_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "payments_allocations_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "payments_allocations_total_discount"
+            obj.payments_allocations_total_discount = (
+                _v0
+                if (_v0 := s.get("payments_allocations_total_discount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "payments_allocations_total_discount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_paid"
+            obj.total_paid = (
+                _v0
+                if (_v0 := s.get("total_paid", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "outstanding_amount"
+            obj.outstanding_amount = (
+                _v0
+                if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "exchange_rate"
+            obj.exchange_rate = (
+                _v0
+                if (_v0 := s.get("exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "inverse_exchange_rate"
+            obj.inverse_exchange_rate = (
+                _v0
+                if (_v0 := s.get("inverse_exchange_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "inverse_exchange_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_net_amount"
+            obj.base_currency_shipping_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_net_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_tax_amount"
+            obj.base_currency_shipping_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_shipping_tax_breakdown"
+            obj.base_currency_shipping_tax_breakdown = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_tax_breakdown", UNSET)) is None
+                or _v0 is UNSET
+                else list(map(_models.TaxBreakdown._from_wire, _v0))
+            )
+            _k = "base_currency_shipping_total_amount"
+            obj.base_currency_shipping_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_shipping_total_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_shipping_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "total_discount_amount"
+            obj.total_discount_amount = (
+                _v0
+                if (_v0 := s.get("total_discount_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "total_discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_discount_amount"
+            obj.base_currency_total_discount_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_discount_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_discount_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_net_amount"
+            obj.base_currency_net_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_net_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_net_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_tax_amount"
+            obj.base_currency_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_total_amount"
+            obj.base_currency_total_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_total_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_total_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_outstanding_amount"
+            obj.base_currency_outstanding_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "status"
+            obj.status = (
+                _v0
+                if (_v0 := s.get("status", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.sent = s.get("sent", UNSET)
+            obj.sent_by_email = s.get("sent_by_email", UNSET)
+            obj.void_reason = s.get("void_reason", UNSET)
+            _k = "invoice_lines"
+            obj.invoice_lines = (
+                _v0
+                if (_v0 := s.get("invoice_lines", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.SalesInvoiceLineItem._from_wire, _v0))
+            )
+            _k = "tax_analysis"
+            obj.tax_analysis = (
+                _v0
+                if (_v0 := s.get("tax_analysis", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.ArtefactTaxAnalysis._from_wire, _v0))
+            )
+            _k = "detailed_tax_analysis"
+            obj.detailed_tax_analysis = (
+                _v0
+                if (_v0 := s.get("detailed_tax_analysis", UNSET)) is None or _v0 is UNSET
+                else _models.ArtefactDetailedTaxAnalysis._from_wire(_v0)
+            )
+            _k = "payments_allocations"
+            obj.payments_allocations = (
+                _v0
+                if (_v0 := s.get("payments_allocations", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.PaymentAllocation._from_wire, _v0))
+            )
+            _k = "last_paid"
+            obj.last_paid = (
+                _v0
+                if (_v0 := s.get("last_paid", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "last_paid")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "withholding_tax_rate"
+            obj.withholding_tax_rate = (
+                _v0
+                if (_v0 := s.get("withholding_tax_rate", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_rate")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "withholding_tax_amount"
+            obj.withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("withholding_tax_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "base_currency_withholding_tax_amount"
+            obj.base_currency_withholding_tax_amount = (
+                _v0
+                if (_v0 := s.get("base_currency_withholding_tax_amount", UNSET)) is None
+                or _v0 is UNSET
+                else (
+                    note_blank(blanks, "base_currency_withholding_tax_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "corrective_reason_code"
+            obj.corrective_reason_code = (
+                _v0
+                if (_v0 := s.get("corrective_reason_code", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "original_invoice"
+            obj.original_invoice = (
+                _v0
+                if (_v0 := s.get("original_invoice", UNSET)) is None or _v0 is UNSET
+                else _models.Generic._from_wire(_v0)
+            )
+            obj.original_invoice_number = s.get("original_invoice_number", UNSET)
+            obj.original_invoice_date = s.get("original_invoice_date", UNSET)
+            obj.details = s.get("details", UNSET)
+            obj.tax_reconciled = s.get("tax_reconciled", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at links editable vat_reverse_charge tax_calculation_method destination_consignment destination_vat_rates_in_use transaction transaction_type contact deleted_at invoice_number_prefix invoice_number contact_name contact_reference date due_date reference main_address_free_form main_address delivery_address_free_form delivery_address notes terms_and_conditions shipping_net_amount shipping_tax_rate shipping_tax_amount shipping_tax_breakdown shipping_total_amount total_quantity net_amount tax_amount total_amount payments_allocations_total_amount payments_allocations_total_discount total_paid outstanding_amount currency exchange_rate inverse_exchange_rate base_currency_shipping_net_amount base_currency_shipping_tax_amount base_currency_shipping_tax_breakdown base_currency_shipping_total_amount total_discount_amount base_currency_total_discount_amount base_currency_net_amount base_currency_tax_amount base_currency_total_amount base_currency_outstanding_amount status sent sent_by_email void_reason invoice_lines tax_analysis detailed_tax_analysis payments_allocations last_paid withholding_tax_rate withholding_tax_amount base_currency_withholding_tax_amount corrective_reason_code original_invoice original_invoice_number original_invoice_date details tax_reconciled",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

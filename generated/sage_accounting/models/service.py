@@ -11,16 +11,47 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Service")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "deletable",
+        "deactivatable",
+        "used_on_recurring_invoice",
+        "item_code",
+        "description",
+        "notes",
+        "sales_ledger_account",
+        "purchase_ledger_account",
+        "sales_tax_rate",
+        "purchase_tax_rate",
+        "sales_rates",
+        "source_guid",
+        "purchase_description",
+        "usual_supplier",
+        "active",
+        "cost_price",
+        "oss_service",
+    ]
+)
 
 
 @_attrs_define
@@ -174,90 +205,108 @@ class Service:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, Service._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> Service:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(Service)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                deleted_at=(
-                    _v0
-                    if (_v0 := d.pop("deleted_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "deleted_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                deletable=d.pop("deletable", UNSET),
-                deactivatable=d.pop("deactivatable", UNSET),
-                used_on_recurring_invoice=d.pop("used_on_recurring_invoice", UNSET),
-                item_code=d.pop("item_code", UNSET),
-                description=d.pop("description", UNSET),
-                notes=d.pop("notes", UNSET),
-                sales_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("sales_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                purchase_ledger_account=(
-                    _v0
-                    if (_v0 := d.pop("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sales_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("sales_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                purchase_tax_rate=(
-                    _v0
-                    if (_v0 := d.pop("purchase_tax_rate", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sales_rates=(
-                    _v0
-                    if (_v0 := d.pop("sales_rates", UNSET)) is None or _v0 is UNSET
-                    else [_models.Rate.from_dict(_i0) for _i0 in _v0]
-                ),
-                source_guid=d.pop("source_guid", UNSET),
-                purchase_description=d.pop("purchase_description", UNSET),
-                usual_supplier=(
-                    _v0
-                    if (_v0 := d.pop("usual_supplier", UNSET)) is None or _v0 is UNSET
-                    else _models.Contact.from_dict(_v0)
-                ),
-                active=d.pop("active", UNSET),
-                cost_price=(
-                    _v0
-                    if (_v0 := d.pop("cost_price", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "cost_price") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                oss_service=d.pop("oss_service", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
             )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "deleted_at"
+            obj.deleted_at = (
+                _v0
+                if (_v0 := s.get("deleted_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "deleted_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.deletable = s.get("deletable", UNSET)
+            obj.deactivatable = s.get("deactivatable", UNSET)
+            obj.used_on_recurring_invoice = s.get("used_on_recurring_invoice", UNSET)
+            obj.item_code = s.get("item_code", UNSET)
+            obj.description = s.get("description", UNSET)
+            obj.notes = s.get("notes", UNSET)
+            _k = "sales_ledger_account"
+            obj.sales_ledger_account = (
+                _v0
+                if (_v0 := s.get("sales_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "purchase_ledger_account"
+            obj.purchase_ledger_account = (
+                _v0
+                if (_v0 := s.get("purchase_ledger_account", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "sales_tax_rate"
+            obj.sales_tax_rate = (
+                _v0
+                if (_v0 := s.get("sales_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "purchase_tax_rate"
+            obj.purchase_tax_rate = (
+                _v0
+                if (_v0 := s.get("purchase_tax_rate", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "sales_rates"
+            obj.sales_rates = (
+                _v0
+                if (_v0 := s.get("sales_rates", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Rate._from_wire, _v0))
+            )
+            obj.source_guid = s.get("source_guid", UNSET)
+            obj.purchase_description = s.get("purchase_description", UNSET)
+            _k = "usual_supplier"
+            obj.usual_supplier = (
+                _v0
+                if (_v0 := s.get("usual_supplier", UNSET)) is None or _v0 is UNSET
+                else _models.Contact._from_wire(_v0)
+            )
+            obj.active = s.get("active", UNSET)
+            _k = "cost_price"
+            obj.cost_price = (
+                _v0
+                if (_v0 := s.get("cost_price", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "cost_price")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            obj.oss_service = s.get("oss_service", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at deleted_at deletable deactivatable used_on_recurring_invoice item_code description notes sales_ledger_account purchase_ledger_account sales_tax_rate purchase_tax_rate sales_rates source_guid purchase_description usual_supplier active cost_price oss_service",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

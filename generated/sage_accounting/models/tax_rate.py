@@ -11,16 +11,39 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     datetime_from_wire,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxRate")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "name",
+        "agency",
+        "percentage",
+        "percentages",
+        "is_visible",
+        "retailer",
+        "editable",
+        "deletable",
+        "is_combined_rate",
+        "component_tax_rates",
+    ]
+)
 
 
 @_attrs_define
@@ -130,60 +153,71 @@ class TaxRate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, TaxRate._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> TaxRate:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(TaxRate)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=(
-                    _v0
-                    if (_v0 := d.pop("created_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "created_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                updated_at=(
-                    _v0
-                    if (_v0 := d.pop("updated_at", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "updated_at") if _v0 == "" else datetime_from_wire(_v0)
-                    )
-                ),
-                name=d.pop("name", UNSET),
-                agency=d.pop("agency", UNSET),
-                percentage=(
-                    _v0
-                    if (_v0 := d.pop("percentage", UNSET)) is None or _v0 is UNSET
-                    else (note_blank(blanks, "percentage") if _v0 == "" else decimal_from_wire(_v0))
-                ),
-                percentages=(
-                    _v0
-                    if (_v0 := d.pop("percentages", UNSET)) is None or _v0 is UNSET
-                    else [_models.TaxRatePercentage.from_dict(_i0) for _i0 in _v0]
-                ),
-                is_visible=d.pop("is_visible", UNSET),
-                retailer=d.pop("retailer", UNSET),
-                editable=d.pop("editable", UNSET),
-                deletable=d.pop("deletable", UNSET),
-                is_combined_rate=d.pop("is_combined_rate", UNSET),
-                component_tax_rates=(
-                    _v0
-                    if (_v0 := d.pop("component_tax_rates", UNSET)) is None or _v0 is UNSET
-                    else [_models.ComponentTaxRate.from_dict(_i0) for _i0 in _v0]
-                ),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "created_at"
+            obj.created_at = (
+                _v0
+                if (_v0 := s.get("created_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "created_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            _k = "updated_at"
+            obj.updated_at = (
+                _v0
+                if (_v0 := s.get("updated_at", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "updated_at")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime_from_wire(_v0)
+                )
+            )
+            obj.name = s.get("name", UNSET)
+            obj.agency = s.get("agency", UNSET)
+            _k = "percentage"
+            obj.percentage = (
+                _v0
+                if (_v0 := s.get("percentage", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "percentage")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "percentages"
+            obj.percentages = (
+                _v0
+                if (_v0 := s.get("percentages", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.TaxRatePercentage._from_wire, _v0))
+            )
+            obj.is_visible = s.get("is_visible", UNSET)
+            obj.retailer = s.get("retailer", UNSET)
+            obj.editable = s.get("editable", UNSET)
+            obj.deletable = s.get("deletable", UNSET)
+            obj.is_combined_rate = s.get("is_combined_rate", UNSET)
+            _k = "component_tax_rates"
+            obj.component_tax_rates = (
+                _v0
+                if (_v0 := s.get("component_tax_rates", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.ComponentTaxRate._from_wire, _v0))
             )
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at name agency percentage percentages is_visible retailer editable deletable is_combined_rate component_tax_rates",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

@@ -11,15 +11,32 @@ from attrs import field as _attrs_field
 
 from .. import models as _models
 from .._wire import (
+    NO_BLANKS,
     WIRE_FAULTS,
     decimal_from_wire,
     decimal_to_wire,
     note_blank,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TransactionOrigin")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "links",
+        "due_date",
+        "outstanding_amount",
+        "currency",
+        "status",
+        "sent",
+    ]
+)
 
 
 @_attrs_define
@@ -130,58 +147,61 @@ class TransactionOrigin:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, TransactionOrigin._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> TransactionOrigin:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(TransactionOrigin)  # every attribute is set below: __init__ costs more
         blanks: list[str] = []
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                links=(
-                    _v0
-                    if (_v0 := d.pop("links", UNSET)) is None or _v0 is UNSET
-                    else [_models.Link.from_dict(_i0) for _i0 in _v0]
-                ),
-                due_date=(
-                    _v0
-                    if (_v0 := d.pop("due_date", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "due_date")
-                        if _v0 == ""
-                        else datetime.date.fromisoformat(_v0)
-                    )
-                ),
-                outstanding_amount=(
-                    _v0
-                    if (_v0 := d.pop("outstanding_amount", UNSET)) is None or _v0 is UNSET
-                    else (
-                        note_blank(blanks, "outstanding_amount")
-                        if _v0 == ""
-                        else decimal_from_wire(_v0)
-                    )
-                ),
-                currency=(
-                    _v0
-                    if (_v0 := d.pop("currency", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                status=(
-                    _v0
-                    if (_v0 := d.pop("status", UNSET)) is None or _v0 is UNSET
-                    else _models.Base.from_dict(_v0)
-                ),
-                sent=d.pop("sent", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            _k = "links"
+            obj.links = (
+                _v0
+                if (_v0 := s.get("links", UNSET)) is None or _v0 is UNSET
+                else list(map(_models.Link._from_wire, _v0))
             )
+            _k = "due_date"
+            obj.due_date = (
+                _v0
+                if (_v0 := s.get("due_date", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "due_date")
+                    if type(_v0) is str and _v0 == ""
+                    else datetime.date.fromisoformat(_v0)
+                )
+            )
+            _k = "outstanding_amount"
+            obj.outstanding_amount = (
+                _v0
+                if (_v0 := s.get("outstanding_amount", UNSET)) is None or _v0 is UNSET
+                else (
+                    note_blank(blanks, "outstanding_amount")
+                    if type(_v0) is str and _v0 == ""
+                    else decimal_from_wire(_v0)
+                )
+            )
+            _k = "currency"
+            obj.currency = (
+                _v0
+                if (_v0 := s.get("currency", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            _k = "status"
+            obj.status = (
+                _v0
+                if (_v0 := s.get("status", UNSET)) is None or _v0 is UNSET
+                else _models.Base._from_wire(_v0)
+            )
+            obj.sent = s.get("sent", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path links due_date outstanding_amount currency status sent",
-                src_dict,
-                d,
-                exc,
-            )
-        if blanks:
-            obj._wire_blanks = frozenset(blanks)
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj._wire_blanks = frozenset(blanks) if blanks else NO_BLANKS
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

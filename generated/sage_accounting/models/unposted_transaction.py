@@ -10,11 +10,29 @@ from attrs import field as _attrs_field
 from .. import models as _models
 from .._wire import (
     WIRE_FAULTS,
+    read_record,
+    unknown_fields,
     wire_error,
 )
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UnpostedTransaction")
+#: The wire keys the model reads: any other key of a record goes to `additional_properties`.
+_WIRE_KEYS = frozenset(
+    [
+        "id",
+        "displayed_as",
+        "$path",
+        "created_at",
+        "updated_at",
+        "transaction_date",
+        "transaction_type",
+        "description",
+        "bank_account",
+        "amount",
+        "bank_feed_category_name",
+    ]
+)
 
 
 @_attrs_define
@@ -93,33 +111,35 @@ class UnpostedTransaction:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Build the record from decoded JSON; fields the spec does not know are kept."""
-        d = dict(src_dict)
+        return read_record(cls, UnpostedTransaction._from_wire, src_dict)
+
+    @staticmethod
+    def _from_wire(src_dict: Mapping[str, Any]) -> UnpostedTransaction:
+        """`from_dict` of this very class, as a record holding this one reads it."""
+        s = src_dict if type(src_dict) is dict else dict(src_dict)
+        obj = object.__new__(
+            UnpostedTransaction
+        )  # every attribute is set below: __init__ costs more
         try:
-            obj = cls(
-                id=d.pop("id", UNSET),
-                displayed_as=d.pop("displayed_as", UNSET),
-                path=d.pop("$path", UNSET),
-                created_at=d.pop("created_at", UNSET),
-                updated_at=d.pop("updated_at", UNSET),
-                transaction_date=d.pop("transaction_date", UNSET),
-                transaction_type=d.pop("transaction_type", UNSET),
-                description=d.pop("description", UNSET),
-                bank_account=(
-                    _v0
-                    if (_v0 := d.pop("bank_account", UNSET)) is None or _v0 is UNSET
-                    else _models.BankAccount.from_dict(_v0)
-                ),
-                amount=d.pop("amount", UNSET),
-                bank_feed_category_name=d.pop("bank_feed_category_name", UNSET),
+            obj.id = s.get("id", UNSET)
+            obj.displayed_as = s.get("displayed_as", UNSET)
+            obj.path = s.get("$path", UNSET)
+            obj.created_at = s.get("created_at", UNSET)
+            obj.updated_at = s.get("updated_at", UNSET)
+            obj.transaction_date = s.get("transaction_date", UNSET)
+            obj.transaction_type = s.get("transaction_type", UNSET)
+            obj.description = s.get("description", UNSET)
+            _k = "bank_account"
+            obj.bank_account = (
+                _v0
+                if (_v0 := s.get("bank_account", UNSET)) is None or _v0 is UNSET
+                else _models.BankAccount._from_wire(_v0)
             )
+            obj.amount = s.get("amount", UNSET)
+            obj.bank_feed_category_name = s.get("bank_feed_category_name", UNSET)
         except WIRE_FAULTS as exc:  # name the field that does not read
-            raise wire_error(
-                "id displayed_as $path created_at updated_at transaction_date transaction_type description bank_account amount bank_feed_category_name",
-                src_dict,
-                d,
-                exc,
-            )
-        obj.additional_properties = d
+            raise wire_error(_k, s, exc)
+        obj.additional_properties = unknown_fields(s, _WIRE_KEYS)
         return obj
 
     @property

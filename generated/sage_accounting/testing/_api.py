@@ -62,11 +62,15 @@ class Api:
         *,
         envelope: EnvelopeStyle = "mixed",
         past_last_page: PastLastPage = "last",
+        next_withheld: float = 0.0,
         idempotency: bool = True,
     ) -> None:
         self.spec = spec
         self.envelope = envelope
         self.past_last_page = past_last_page
+        if not 0.0 <= next_withheld <= 1.0:
+            raise ValueError(f"next_withheld is a share of pages, 0 to 1, not {next_withheld!r}")
+        self.next_withheld = next_withheld
         self._seed = seed
         self.first_answers = FirstAnswers(store.now) if idempotency else None
         self.store = store
@@ -266,7 +270,18 @@ class Api:
             self._page_size_key(request.path): size,
             "$items": items,
         }
+        if page < last and self.next_withheld:
+            self._withhold_next(body, request.path, page)
         return json_response(200, body)
+
+    def _withhold_next(self, body: dict[str, Any], path: str, page: int) -> None:
+        """`$next` null, or absent, on a share of the pages before the last (seeded per page)."""
+        digest = hashlib.sha256(f"next/{self._seed}/{path}/{page}".encode()).digest()
+        if int.from_bytes(digest[:4], "big") < self.next_withheld * 2**32:
+            if digest[4] % 2:
+                del body["$next"]
+            else:
+                body["$next"] = None
 
     def _page_link(self, request: Request, page: int, size: int) -> str:
         query: list[tuple[str, str]] = []

@@ -65,6 +65,8 @@ class SageEmulator:
       collection (default).
     - `past_last_page`: a page past the last answers the `"last"` page (default, as the live
       API does) or `"empty"`.
+    - `next_withheld`: the share of list pages before the last sent without their `$next`
+      (null or absent, a seeded draw per page), as the live API may; default 0, 1.0 is every page.
     - `blanks`: the share of records (default 0.005, one in 200, seeded by record id) whose
       unset dates, date-times and decimals are sent as `""`, as the live API sends some (the
       emulator keeps them null); `0` sends null always.
@@ -110,6 +112,7 @@ class SageEmulator:
         business_name: str = "Example Trading Ltd",
         envelope: EnvelopeStyle = "mixed",
         past_last_page: PastLastPage = "last",
+        next_withheld: float = 0.0,
         idempotency: bool = True,
         authorization_code_ttl: float = CODE_TTL,
         blanks: float = 0.005,
@@ -157,6 +160,7 @@ class SageEmulator:
             seed,
             envelope=envelope,
             past_last_page=past_last_page,
+            next_withheld=next_withheld,
             idempotency=idempotency,
         )
         self.app = App(
