@@ -44,7 +44,11 @@ _IMMUTABLE_STRINGS = frozenset({PythonIdentifier, ClassName})
 # Set while `Endpoint.sort_parameters` runs: its one copy is of the endpoint it reorders.
 _SORTING: contextvars.ContextVar[bool] = contextvars.ContextVar("sorting", default=False)
 # What the upstream method must still do for the shallow copy to be enough.
-_SORT_SHAPE = ("endpoint = deepcopy(endpoint)", "endpoint.path_parameters.sort(", "endpoint.path = ")
+_SORT_SHAPE = (
+    "endpoint = deepcopy(endpoint)",
+    "endpoint.path_parameters.sort(",
+    "endpoint.path = ",
+)
 
 
 class _NotPicklable(Exception):
