@@ -113,12 +113,12 @@ def install() -> None:
     _openapi.deepcopy = deep_copy  # type: ignore[attr-defined,assignment]  # the hook, checked above
     sort = inspect.getattr_static(_openapi.Endpoint, "sort_parameters", None)
     function = getattr(sort, "__func__", None)
-    upstream = getattr(function, "__wrapped__", function)  # installed before: the original
-    source = inspect.getsource(upstream) if callable(upstream) else ""
-    if not all(part in source for part in _SORT_SHAPE):
+    # Installed before: the original is the one it wraps.
+    upstream: Callable[..., Any] | None = getattr(function, "__wrapped__", function)
+    if upstream is None or not all(p in inspect.getsource(upstream) for p in _SORT_SHAPE):
         raise ExtensionPointChanged(
             "openapi_python_client's Endpoint.sort_parameters no longer copies the endpoint only "
             "to reorder its path parameters: update generator/fast_copy.py"
         )
-    if function is upstream:
+    if not hasattr(function, "__wrapped__"):  # not installed yet
         _openapi.Endpoint.sort_parameters = staticmethod(_sorting(upstream))  # type: ignore[method-assign]
