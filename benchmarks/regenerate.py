@@ -3,7 +3,8 @@
 The baseline is what converting and generating costs with the usual tools: swagger2openapi
 (the node converter) on each published Swagger 2.0 document, then stock openapi-python-client
 on the finished OpenAPI 3 spec. Rounds are paired: ours (with build/cache as earlier runs left
-it), ours with `--no-cache`, then the baseline, in each round.
+it), ours with `--no-cache`, then the baseline, in each round. One untimed run first leaves
+build/cache as a user's earlier run in this environment would (its key names the virtualenv).
 Without node/npm the baseline is openapi-python-client alone, and its label says so.
 """
 
@@ -18,8 +19,10 @@ from . import swagger2openapi
 from .context import STOCK_PACKAGE, Context
 from .core import Benchmark, Result, Timing, measure_command
 
-ROUNDS = 3
-GOAL = 1.5
+ROUNDS = 5
+# Issue #28: with caches at most half the stock tools' time, without them no more than theirs.
+GOAL_CACHED = 0.5
+GOAL_COLD = 1.0
 # `--check` exits 1 when generated/ has drifted from the pipeline: it still regenerated fully.
 _CHECK_CODES = (0, 1)
 _STOCK_LABEL = "openapi-python-client generate --meta none, stock (ruff post-hooks)"
@@ -51,6 +54,7 @@ def _run(context: Context) -> list[Result]:
     ours: list[Timing] = []
     cold: list[Timing] = []
     baseline: list[Timing] = []
+    _ours(context)  # warm-up, untimed: the cached rows time a cache an earlier run left
     for _ in range(ROUNDS):
         ours.append(_ours(context))
         cold.append(_ours(context, "--no-cache"))
@@ -64,10 +68,10 @@ def _run(context: Context) -> list[Result]:
         )
     cached, uncached = "build/cache as left by earlier runs", "--no-cache"
     return [
-        _result("regenerate", ours, baseline, label, f"{cached}, wall clock", cpu=False),
-        _result("regenerate-cold", cold, baseline, label, f"{uncached}, wall clock", cpu=False),
-        _result("regenerate-cpu", ours, baseline, label, f"{cached}, CPU seconds", cpu=True),
-        _result("regenerate-cold-cpu", cold, baseline, label, f"{uncached}, CPU", cpu=True),
+        _result("regenerate", ours, baseline, label, f"{cached}, wall clock", GOAL_CACHED),
+        _result("regenerate-cold", cold, baseline, label, f"{uncached}, wall clock", GOAL_COLD),
+        _result("regenerate-cpu", ours, baseline, label, f"{cached}, CPU seconds", None),
+        _result("regenerate-cold-cpu", cold, baseline, label, f"{uncached}, CPU", None),
     ]
 
 
@@ -77,9 +81,11 @@ def _result(
     baseline_runs: list[Timing],
     label: str,
     how: str,
-    *,
-    cpu: bool,
+    goal: float | None,
 ) -> Result:
+    """A row of wall clock times, or of CPU seconds where there is no `goal`: the goal is
+    about waiting, and CPU rows are there to tell load from change on a shared machine."""
+    cpu = goal is None
     ours = [run.cpu if cpu else run.wall for run in ours_runs]
     baseline = [run.cpu if cpu else run.wall for run in baseline_runs]
     pairs = "/".join(f"{a / b:.2f}" for a, b in zip(ours, baseline, strict=True))
@@ -92,8 +98,7 @@ def _result(
             f"{how}; median of {ROUNDS} paired rounds (ours, ours --no-cache, the baseline); "
             f"ratio per round {pairs}, spread {_spread(ours, baseline):.0%}"
         ),
-        # The goal is about waiting: CPU rows are there to tell load from change.
-        goal=None if cpu else GOAL,
+        goal=goal,
     )
 
 

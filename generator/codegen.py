@@ -14,6 +14,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 
 from . import codegen_cache, extension, fast_copy, wire_code
+from .files import Files, read_tree, write_files
 from .layout import CONFIG_FILE, TEMPLATES
 
 #: Modules openapi-python-client always writes that overlays/package replaces whole: the
@@ -43,13 +44,34 @@ def generate_package(
     the client must cover every operation and schema. With `cache_dir`, the output of an
     earlier run with exactly the same inputs is written instead (see `codegen_cache`).
     """
-    if cache_dir is None:
-        _render(document, package_dir, templates=templates, config_file=config_file)
-        return
-    key = codegen_cache.inputs_key(document, package_dir, templates, config_file)
-    if not codegen_cache.restore(key, package_dir, cache_dir):
-        _render(document, package_dir, templates=templates, config_file=config_file)
-        codegen_cache.remember(key, package_dir, cache_dir)
+    files = package_files(
+        document, package_dir, templates=templates, config_file=config_file, cache_dir=cache_dir
+    )
+    if not package_dir.exists():  # served from the cache
+        write_files(package_dir, files)
+
+
+def package_files(
+    document: dict[str, Any],
+    package_dir: Path,
+    *,
+    templates: Path = TEMPLATES,
+    config_file: Path = CONFIG_FILE,
+    cache_dir: Path | None = None,
+) -> Files:
+    """The client package's files (names relative to it), from the cache when `cache_dir` has
+    them; otherwise openapi-python-client renders them into `package_dir` (must not exist)."""
+    key = None
+    if cache_dir is not None:
+        key = codegen_cache.inputs_key(document, package_dir, templates, config_file)
+        cached = codegen_cache.load(key, cache_dir)
+        if cached is not None:
+            return cached
+    _render(document, package_dir, templates=templates, config_file=config_file)
+    files = read_tree(package_dir)
+    if key is not None and cache_dir is not None:
+        codegen_cache.store(key, files, cache_dir)
+    return files
 
 
 def _render(

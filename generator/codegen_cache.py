@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable
 from importlib.metadata import distributions
 from pathlib import Path
 from typing import Any
 
 import openapi_python_client
 
+from .files import Files
 from .spec import PROJECT_ROOT
 
 CACHE_DIR = PROJECT_ROOT / "build" / "cache" / "codegen"
@@ -62,36 +61,31 @@ def inputs_key(
     return digest.hexdigest()
 
 
-def restore(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> bool:
-    """Write the cached package for `key` into `package_dir`; False if there is none."""
+def load(key: str, cache_dir: Path = CACHE_DIR) -> Files | None:
+    """The cached package for `key`, file by file (relative to the package); None if none."""
     entry = cache_dir / f"{key}{_SUFFIX}"
-    if not entry.is_file() or package_dir.exists():
-        return False
     try:
         with zipfile.ZipFile(entry) as archive:
-            package_dir.mkdir(parents=True)
-            archive.extractall(package_dir)
+            files = {
+                info.filename: archive.read(info)
+                for info in archive.infolist()
+                if not info.is_dir()  # entries of older caches also listed the folders
+            }
         os.utime(entry)  # most recently used: kept longest
     except (OSError, zipfile.BadZipFile):
-        shutil.rmtree(package_dir, ignore_errors=True)  # a broken entry: render afresh
-        return False
-    return True
+        return None  # none, or a broken entry: render afresh
+    return files
 
 
-def remember(key: str, package_dir: Path, cache_dir: Path = CACHE_DIR) -> None:
-    """Keep the package in `package_dir` as the output for `key` (dropping the least recent)."""
+def store(key: str, files: Files, cache_dir: Path = CACHE_DIR) -> None:
+    """Keep `files` as the package for `key` (dropping the least recently used entries)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".codegen.", suffix=".tmp")
     os.close(fd)
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
-        for path in _entries(package_dir):
-            archive.write(path, path.relative_to(package_dir).as_posix())
+        for name in sorted(files):
+            archive.writestr(name, files[name])
     os.replace(tmp, cache_dir / f"{key}{_SUFFIX}")
     entries = sorted(cache_dir.glob(f"*{_SUFFIX}"), key=lambda path: path.stat().st_mtime)
     for old in entries[:-KEEP]:
         old.unlink(missing_ok=True)
-
-
-def _entries(root: Path) -> Iterable[Path]:
-    """Folders (so that empty ones come back too) and files, parents first."""
-    return sorted(root.rglob("*"))

@@ -63,14 +63,20 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
         if len(names) != len(set(names)):
             raise ValueError(f"resource {resource['name']}: two methods named alike: {names}")
         resource["doc"] = _escape(f"{resource['path']}: {', '.join(names)}.")
-        resource["type_imports"] = sorted(
-            {(m, c) for method in methods for m, c in method.pop("type_imports")}
-        )
+    # Written as ruff leaves them (once each, sorted), so it has nothing to fix in the module.
+    type_imports = sorted(
+        {
+            pair
+            for resource in resources.values()
+            for m in resource["methods"]
+            for pair in m.pop("type_imports")
+        }
+    )
     models = {str(ClassName(name, prefix="")) for name in spec["components"]["schemas"]}
     for resource in resources.values():
         if resource["class_name"] in models:
             raise ValueError(f"resource class {resource['class_name']} is also a model's name")
-    return {"resources": list(resources.values())}
+    return {"resources": list(resources.values()), "type_imports": type_imports}
 
 
 _ORDER = (
@@ -227,8 +233,7 @@ def _code(method: dict[str, Any]) -> None:
             if body
             else set()
         )
-        | {(p["enum"]["module"], p["enum"]["class"]) for p in params if p["enum"]}
-    )
+    )  # not the enums of parameters: their annotations are `Literal[...]`
     method["annotation"], method["result"] = _result(returns, optional=method["kind"] == "delete")
     method["assign"] = "" if returns["kind"] == "none" else "response = "
     method["doc"] = _escape(_doc(method, keyword))

@@ -17,8 +17,9 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from .files import Files, write_files
 from .spec import PROJECT_ROOT
 
 RUFF_CONFIG = PROJECT_ROOT / "pyproject.toml"
@@ -47,10 +48,12 @@ def _run_ruff(paths: Sequence[Path], config: Path) -> None:
                 raise FormatError(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
 
 
-def _context(root: Path, files: Sequence[Path], config: Path) -> bytes:
+def _context(root: Path, names: Sequence[str], config: Path) -> bytes:
     """Everything besides a file's path and text that ruff's result for it can depend on."""
     packages = sorted(
-        path.parent.relative_to(root).as_posix() for path in files if path.name == "__init__.py"
+        PurePosixPath(name).parent.as_posix()
+        for name in names
+        if PurePosixPath(name).name == "__init__.py"
     )
     enclosing = []  # packages above `root`, which a package at its top would belong to
     parent = root
@@ -110,30 +113,58 @@ def _save(cache_file: Path, entries: dict[str, str]) -> None:
 def format_tree(root: Path, *, config: Path = RUFF_CONFIG, cache_file: Path | None = None) -> None:
     """Fix imports and format every Python file under `root`, remembering in `cache_file`.
 
-    The pipeline passes `CACHE_FILE`; without one, ruff simply runs on the whole tree.
+    Without a cache file, ruff simply runs on the whole tree.
     """
-    files = sorted(p for p in root.rglob("*") if p.suffix in PYTHON_SUFFIXES and p.is_file())
-    if cache_file is None:
-        _run_ruff([root], config)
-        return
-    context = _context(root, files, config)
-    cached = _load(cache_file)
-    keys: dict[Path, str] = {}
-    missing: list[Path] = []
-    for path in files:
-        key = keys[path] = _key(context, path.relative_to(root).as_posix(), path.read_bytes())
-        formatted = cached.get(key)
-        if isinstance(formatted, str):
-            path.write_bytes(formatted.encode("utf-8"))
+    files = {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.suffix in PYTHON_SUFFIXES and path.is_file()
+    }
+    formatted = format_files(files, root, config=config, cache_file=cache_file, written=True)
+    for name, content in formatted.items():
+        if content != files[name]:
+            (root / name).write_bytes(content)
+
+
+def format_files(
+    files: Files,
+    root: Path,
+    *,
+    config: Path = RUFF_CONFIG,
+    cache_file: Path | None = None,
+    written: bool = False,
+) -> Files:
+    """`files` (a tree that belongs at `root`) with every Python file fixed and formatted.
+
+    A file whose result `cache_file` remembers is not written anywhere; if ruff has to run,
+    the tree is written to `root` first (unless it is `written` there already), so that ruff
+    sees the packages as they will be. The pipeline passes `CACHE_FILE`.
+    """
+    python = [name for name in sorted(files) if PurePosixPath(name).suffix in PYTHON_SUFFIXES]
+    result = dict(files)
+    context = _context(root, python, config)
+    cached = _load(cache_file) if cache_file is not None else {}
+    keys: dict[str, str] = {}
+    missing: list[str] = []
+    for name in python:
+        key = keys[name] = _key(context, name, files[name])
+        remembered = cached.get(key)
+        if isinstance(remembered, str):
+            result[name] = remembered.encode("utf-8")
         else:
-            missing.append(path)
+            missing.append(name)
     if missing:
-        _run_ruff([root] if len(missing) == len(files) else missing, config)
-    if missing or len(cached) != len(files):
+        if not written:
+            write_files(root, files)
+        _run_ruff([root] if len(missing) == len(python) else [root / n for n in missing], config)
+        for name in missing:
+            result[name] = (root / name).read_bytes()
+    if cache_file is not None and (missing or len(cached) != len(python)):
         entries: dict[str, str] = {}
-        for path in files:
+        for name in python:
             try:
-                entries[keys[path]] = path.read_bytes().decode("utf-8")
+                entries[keys[name]] = result[name].decode("utf-8")
             except UnicodeDecodeError:
                 continue  # not cached: ruff formats it again next time
         _save(cache_file, entries)
+    return result

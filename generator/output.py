@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -11,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from .files import Files, read_tree, write_files
 from .formatting import FormatError, format_tree
 from .spec import PROJECT_ROOT, SpecDocument
 
@@ -18,10 +18,14 @@ __all__ = [
     "FormatError",
     "copy_overlay_modules",
     "differences",
+    "differences_from",
     "format_tree",
     "header_line",
+    "overlay_files",
+    "replace_files",
     "replace_tree",
     "stamp",
+    "stamped",
     "tree_files",
 ]
 
@@ -44,10 +48,14 @@ def header_line(documents: Iterable[SpecDocument], generator: str, source: str |
 def stamp(root: Path, header_for: Callable[[Path], str]) -> None:
     """Put the generated-file header on the first line of every text file under `root`."""
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in STAMPED_SUFFIXES:
-            continue
-        line = comment_in(path.suffix, header_for(path))
-        path.write_text(f"{line}\n{path.read_text(encoding='utf-8')}", encoding="utf-8")
+        if path.is_file() and path.suffix in STAMPED_SUFFIXES:
+            path.write_bytes(stamped(path.read_bytes(), path.suffix, header_for(path)))
+
+
+def stamped(content: bytes, suffix: str, header: str) -> bytes:
+    """`content` with the header line first, its line ends made `\n` (as text reading does)."""
+    text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    return f"{comment_in(suffix, header)}\n{text}".encode()
 
 
 def comment_in(suffix: str, line: str) -> str:
@@ -64,6 +72,22 @@ def copy_overlay_modules(
 
     Returns the overlay source of each file written, for its header.
     """
+    sources: dict[Path, str] = {}
+    for name, (content, source) in overlay_files(overlay_package, context, templates).items():
+        target = package_dir / name
+        if target.exists():
+            raise FileExistsError(f"overlay {source} would overwrite generated {target}")
+        write_files(package_dir, {name: content})
+        sources[target] = source
+    return sources
+
+
+def overlay_files(
+    overlay_package: Path, context: dict[str, Any], templates: bool = True
+) -> dict[str, tuple[bytes, str]]:
+    """overlays/package as files of the package: name -> (content, the overlay it came from).
+
+    `*.jinja` files are rendered with `context` (or, without `templates`, left out)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(overlay_package)),
         undefined=jinja2.StrictUndefined,
@@ -72,7 +96,7 @@ def copy_overlay_modules(
         lstrip_blocks=True,
     )
     env.filters["pyrepr"] = repr  # Python literal of spec data (dicts keep their order)
-    sources: dict[Path, str] = {}
+    found: dict[str, tuple[bytes, str]] = {}
     for path in sorted(overlay_package.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts:
             continue
@@ -80,19 +104,15 @@ def copy_overlay_modules(
         rendered = path.suffix == ".jinja"
         if rendered and not templates:
             continue
-        target = package_dir / (relative.with_suffix("") if rendered else relative)
+        target = relative.with_suffix("") if rendered else relative
         if target.suffix not in STAMPED_SUFFIXES:
             continue
-        if target.exists():
-            raise FileExistsError(f"overlay {path} would overwrite generated {target}")
-        target.parent.mkdir(parents=True, exist_ok=True)
         if rendered:
-            template = env.get_template(relative.as_posix())
-            target.write_text(template.render(**context), encoding="utf-8")
+            content = env.get_template(relative.as_posix()).render(**context).encode()
         else:
-            shutil.copyfile(path, target)
-        sources[target] = path.relative_to(PROJECT_ROOT).as_posix()
-    return sources
+            content = path.read_bytes()
+        found[target.as_posix()] = (content, path.relative_to(PROJECT_ROOT).as_posix())
+    return found
 
 
 def tree_files(root: Path) -> set[str]:
@@ -108,44 +128,56 @@ def tree_files(root: Path) -> set[str]:
 def differences(committed: Path, produced: Path) -> list[str]:
     """Files of `committed` that differ from `produced`: missing (the pipeline makes it but it
     is not there), extra (there, but the pipeline no longer makes it) or changed."""
-    have, want = tree_files(committed), tree_files(produced)
+    return differences_from(committed, read_tree(produced))
+
+
+def differences_from(committed: Path, produced: Files) -> list[str]:
+    """`differences` with the produced tree in memory."""
+    have, want = tree_files(committed), set(produced)
     report = [f"missing:  {name}" for name in sorted(want - have)]
     report += [f"extra:    {name}" for name in sorted(have - want)]
     report += [
         f"changed:  {name}"
         for name in sorted(want & have)
-        if not filecmp.cmp(committed / name, produced / name, shallow=False)
+        if not _holds(committed / name, produced[name])
     ]
     return sorted(report, key=lambda line: line[10:])
 
 
+def _holds(path: Path, content: bytes) -> bool:
+    """Whether the file at `path` holds exactly `content` (the size first: no read if not)."""
+    return path.stat().st_size == len(content) and path.read_bytes() == content
+
+
 def replace_tree(source: Path, target: Path) -> None:
-    """Make `target` hold exactly what `source` holds (bytecode caches aside).
+    """Make `target` hold exactly what `source` holds (bytecode caches aside)."""
+    replace_files(read_tree(source), target)
+
+
+def replace_files(files: Files, target: Path) -> None:
+    """Make `target` hold exactly `files` (bytecode caches aside).
 
     Files that already hold the right bytes are left alone, so a regeneration that changes a
     few files rewrites only those (and keeps the bytecode of the others valid).
     """
-    if not target.is_dir():
-        if target.exists() or target.is_symlink():
-            target.unlink()
-        shutil.copytree(source, target)
-        return
-    want, have = tree_files(source), tree_files(target)
-    for name in sorted(have - want):
+    if not target.is_dir() and (target.exists() or target.is_symlink()):
+        target.unlink()
+    target.mkdir(parents=True, exist_ok=True)
+    have = tree_files(target)
+    for name in sorted(have - set(files)):
         (target / name).unlink()
-    wanted_dirs = {parent for name in want for parent in Path(name).parents}
+    wanted_dirs = {parent for name in files for parent in Path(name).parents}
     for folder in sorted(_folders(target), reverse=True):  # deepest first
         relative = folder.relative_to(target)
         if relative not in wanted_dirs and relative.name != "__pycache__":
             shutil.rmtree(folder)
-    for name in sorted(want):
-        produced, committed = source / name, target / name
-        if name in have and filecmp.cmp(produced, committed, shallow=False):
+    for name in sorted(files):
+        committed = target / name
+        if name in have and _holds(committed, files[name]):
             continue
         if committed.is_dir():
             shutil.rmtree(committed)
-        committed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(produced, committed)
+        write_files(target, {name: files[name]})
 
 
 def _folders(root: Path) -> list[Path]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import (
@@ -26,6 +26,7 @@ from . import (
     validation,
 )
 from .convert import convert
+from .files import Files
 from .layout import GENERATED, OVERLAY_PACKAGE, PACKAGE_NAME
 from .merge import merge
 from .spec import DEFAULT_SPEC_DIR, PINS_FILE, PROJECT_ROOT, SpecDocument, load_documents
@@ -98,43 +99,51 @@ def overlay_context(spec: dict[str, Any], documents: list[SpecDocument]) -> dict
     }
 
 
-def render(result: BuildResult, out_root: Path, *, use_cache: bool = False) -> None:
-    """Steps 5-6: write the generated tree (package and patched spec) into `out_root`.
+def render(result: BuildResult, scratch: Path, *, use_cache: bool = False) -> Files:
+    """Steps 5-6: the generated tree (package and patched spec), in memory.
 
-    With `use_cache`, openapi-python-client's output and ruff's result for a file are reused
-    when nothing they depend on changed.
+    `scratch` is where tools that need files on disk work. With `use_cache`,
+    openapi-python-client's output and ruff's result for a file are reused when nothing they
+    depend on changed: then nothing is written at all.
     """
     started = time.perf_counter()
-    package_dir = out_root / PACKAGE_NAME
-    codegen.generate_package(
-        result.spec, package_dir, cache_dir=codegen_cache.CACHE_DIR if use_cache else None
+    tree = scratch / "generated"  # as generated/ is laid out, for ruff
+    # Rendered where ruff will want the tree: writing over a file costs far less than a new one.
+    package = codegen.package_files(
+        result.spec, tree / PACKAGE_NAME, cache_dir=codegen_cache.CACHE_DIR if use_cache else None
     )
     result.timings["openapi-python-client"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    overlay_sources = output.copy_overlay_modules(
-        OVERLAY_PACKAGE, package_dir, overlay_context(result.spec, result.documents)
-    )
+    overlays = output.overlay_files(OVERLAY_PACKAGE, overlay_context(result.spec, result.documents))
+    clashes = sorted(set(overlays) & set(package))
+    if clashes:
+        raise FileExistsError(f"overlays would overwrite generated {', '.join(clashes)}")
     generator_name = f"openapi-python-client {version('openapi-python-client')}"
     generated_header = output.header_line(result.documents, generator_name, None)
-    output.stamp(
-        package_dir,
-        lambda path: (
-            output.header_line(result.documents, "overlay", overlay_sources[path])
-            if path in overlay_sources
-            else generated_header
-        ),
-    )
+    files: Files = {}
+    for name, content in sorted({**package, **{n: c for n, (c, _) in overlays.items()}}.items()):
+        suffix = PurePosixPath(name).suffix
+        if suffix in output.STAMPED_SUFFIXES:
+            source = overlays[name][1] if name in overlays else None
+            header = (
+                output.header_line(result.documents, "overlay", source)
+                if source
+                else generated_header
+            )
+            content = output.stamped(content, suffix, header)
+        files[f"{PACKAGE_NAME}/{name}"] = content
     spec = dict(result.spec)
     spec["info"] = {
         **spec["info"],
         "x-generated-by": output.header_line(result.documents, "errata", "spec/pins.json")[2:],
     }
-    (out_root / "openapi.json").write_text(
-        json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    files["openapi.json"] = (json.dumps(spec, indent=1, ensure_ascii=False) + "\n").encode()
+    files = formatting.format_files(
+        files, tree, cache_file=formatting.CACHE_FILE if use_cache else None
     )
-    output.format_tree(out_root, cache_file=formatting.CACHE_FILE if use_cache else None)
     result.timings["overlays+format"] = time.perf_counter() - started
+    return files
 
 
 def run(
@@ -168,10 +177,8 @@ def run(
     scratch_parent.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="pipeline-", dir=scratch_parent))
     try:
-        out_root = scratch / "generated"
-        out_root.mkdir()
         try:
-            render(result, out_root, use_cache=use_cache)
+            files = render(result, scratch, use_cache=use_cache)
         except Exception:
             checking.wait()  # an invalid spec is reported as that, not as what it broke
             raise
@@ -179,9 +186,9 @@ def run(
         checking.wait()
         step = "validate (known valid)" if checking.cached_before else "validate (waited for)"
         result.timings[step] = time.perf_counter() - started
-        diffs = output.differences(target, out_root)
+        diffs = output.differences_from(target, files)
         if not check:
-            output.replace_tree(out_root, target)
+            output.replace_files(files, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for step, seconds in result.timings.items():

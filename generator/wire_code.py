@@ -87,21 +87,23 @@ def _qualified(kind: ModelProperty | EnumProperty) -> str:
     return f"{MODELS_ALIAS}.{kind.class_info.name}"
 
 
+def _classes_of(prop: Any, found: set[str]) -> set[str]:
+    """Add the names of the sibling models and enums one property holds to `found`."""
+    kind, _ = _unwrap(prop)
+    if isinstance(kind, (ModelProperty, EnumProperty)):
+        found.add(str(kind.class_info.name))
+    elif isinstance(kind, ListProperty):
+        _classes_of(kind.inner_property, found)
+    return found
+
+
 def related_classes(model: ModelProperty) -> list[str]:
     """Names of the sibling models and enums this model's fields hold."""
     found: set[str] = set()
-
-    def visit(prop: Any) -> None:
-        kind, _ = _unwrap(prop)
-        if isinstance(kind, (ModelProperty, EnumProperty)):
-            found.add(str(kind.class_info.name))
-        elif isinstance(kind, ListProperty):
-            visit(kind.inner_property)
-
     for prop in _properties_of(model):
-        visit(prop)
+        _classes_of(prop, found)
     if isinstance(model.additional_properties, (ModelProperty, EnumProperty, ListProperty)):
-        visit(model.additional_properties)
+        _classes_of(model.additional_properties, found)
     return sorted(found)
 
 
@@ -116,20 +118,25 @@ def imports(model: ModelProperty) -> list[str]:
 
 def annotation(type_string: str, model: ModelProperty) -> str:
     """A type as the model module writes it: sibling classes through the models package."""
-    classes = set(related_classes(model))
+    return _qualified_names(type_string, set(related_classes(model)))
+
+
+def _qualified_names(type_string: str, classes: set[str]) -> str:
     return _NAME.sub(
         lambda m: f"{MODELS_ALIAS}.{m[0]}" if m[0] in classes else m[0], str(type_string)
     )
 
 
-def declaration(prop: Any, model: ModelProperty) -> str:
+def declaration(prop: Any) -> str:
     """The attrs field line of a property (`name: type = default`), its type resolvable."""
     stock = str(prop.to_string().as_unembedded_code())
     stock_type = str(prop.get_type_string().as_unembedded_code())
     prefix = f"{prop.python_name}: {stock_type}"
     if not stock.startswith(prefix):
         raise UnsupportedProperty(f"{_label(prop)}: unexpected declaration {stock!r}")
-    return f"{prop.python_name}: {annotation(stock_type, model)}{stock[len(prefix) :]}"
+    # The property's own classes: the model's other fields name no class in its type.
+    typed = _qualified_names(stock_type, _classes_of(prop, set()))
+    return f"{prop.python_name}: {typed}{stock[len(prefix) :]}"
 
 
 def needs_conversion(prop: Any) -> bool:

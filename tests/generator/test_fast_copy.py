@@ -6,6 +6,7 @@ import copy
 import enum
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -126,4 +127,46 @@ def test_the_client_is_the_same_as_with_deepcopy(
 def test_a_changed_extension_point_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parser_openapi, "deepcopy", lambda value: value)
     with pytest.raises(ExtensionPointChanged, match=r"copy\.deepcopy"):
+        fast_copy.install()
+
+
+def _endpoint(path: str, names: list[str]) -> parser_openapi.Endpoint:
+    endpoint = parser_openapi.Endpoint(
+        path=oai.UntrustedString(path),
+        method="get",
+        description=oai.UntrustedString(""),
+        name=PythonIdentifier("get_note", prefix=""),
+        requires_security=False,
+        tags=[],
+        summary=oai.UntrustedString(""),
+    )
+    for name in names:
+        untrusted = oai.UntrustedString(name)
+        param = SimpleNamespace(name=untrusted, python_name=PythonIdentifier(name, prefix=""))
+        endpoint.path_parameters.append(param)  # type: ignore[arg-type]
+    return endpoint
+
+
+def test_sorting_path_parameters_copies_only_what_it_changes() -> None:
+    fast_copy.install()
+    original = _endpoint("/contacts/{key}/notes/{note}", ["note", "key"])
+    first = original.path_parameters[0]
+    sorted_endpoint = parser_openapi.Endpoint.sort_parameters(endpoint=original)
+
+    assert isinstance(sorted_endpoint, parser_openapi.Endpoint)
+    assert [p.name for p in sorted_endpoint.path_parameters] == ["key", "note"]
+    assert [p.name for p in original.path_parameters] == ["note", "key"]  # as it was given
+    assert original.path == "/contacts/{key}/notes/{note}"
+    assert sorted_endpoint.path_parameters[1] is first  # the rest is shared, not copied
+    assert sorted_endpoint.responses is original.responses
+    copied = fast_copy.deep_copy(original)  # any other copy is deep, as before
+    assert copied.responses is not original.responses
+
+
+def test_a_changed_sort_parameters_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    def sort_parameters(*, endpoint: Any) -> Any:
+        return endpoint
+
+    monkeypatch.setattr(parser_openapi.Endpoint, "sort_parameters", staticmethod(sort_parameters))
+    with pytest.raises(ExtensionPointChanged, match="sort_parameters"):
         fast_copy.install()

@@ -101,3 +101,17 @@ def test_a_broken_cache_file_is_ignored(tmp_path: Path) -> None:
     formatting.format_tree(root, cache_file=cache)
     assert contents(root)["pkg/__init__.py"].startswith(b"import os\n")
     assert cache.read_text().startswith('{"format"')
+
+
+def test_a_tree_ruff_saw_before_is_formatted_without_touching_the_disk(
+    tmp_path: Path, ruff_calls: list[list[Path]]
+) -> None:
+    cache = tmp_path / "cache.json"
+    files = {name: text.encode() for name, text in SOURCES.items()} | {"data.json": b"{}\n"}
+    first = formatting.format_files(files, tmp_path / "one" / "generated", cache_file=cache)
+    again = tmp_path / "two" / "generated"
+    second = formatting.format_files(files, again, cache_file=cache)
+
+    assert second == first and second["data.json"] == b"{}\n"
+    assert second["pkg/__init__.py"].startswith(b"import os\nimport sys\n")
+    assert len(ruff_calls) == 1 and not again.exists()  # nothing written, ruff not run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.output import differences, replace_tree, tree_files
+from generator.output import differences, differences_from, replace_tree, stamped, tree_files
 
 
 def make(root: Path, files: dict[str, str]) -> Path:
@@ -46,3 +46,19 @@ def test_replace_tree_creates_a_missing_target(tmp_path: Path) -> None:
     output = make(tmp_path / "output", {"pkg/mod.py": "x = 1\n"})
     replace_tree(output, tmp_path / "generated")
     assert differences(tmp_path / "generated", output) == []
+
+
+def test_a_stamped_file_starts_with_its_header_in_its_own_comment_syntax() -> None:
+    assert stamped(b"x = 1\r\ny = 2\r", ".py", "# Generated") == b"# Generated\nx = 1\ny = 2\n"
+    assert stamped(b"return 1\n", ".lua", "# Generated") == b"-- Generated\nreturn 1\n"
+
+
+def test_differences_from_a_tree_in_memory(tmp_path: Path) -> None:
+    committed = make(tmp_path / "generated", {"pkg/same.py": "same\n", "pkg/old.py": "old\n"})
+    produced = {"pkg/same.py": b"same\n", "pkg/new.py": b"new\n"}
+    assert differences_from(committed, produced) == [
+        "missing:  pkg/new.py",
+        "extra:    pkg/old.py",
+    ]
+    produced["pkg/same.py"] = b"SAME\n"  # same size, other bytes
+    assert "changed:  pkg/same.py" in differences_from(committed, produced)
