@@ -12,6 +12,7 @@ from .fleet import FLEET
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
 from .limits import LIMITS
 from .regenerate import REGENERATE
+from .seeds import SEEDS
 from .sync import SYNC
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -25,6 +26,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     FLEET,
     ATTACHMENTS,
     BOOKS,
+    SEEDS,
     REGENERATE,
 )
 

@@ -29,6 +29,12 @@ class Chart:
     sales: str
     standard_rate: str
     customer_type: str
+    creditors: str
+    purchase_tax: str
+    purchases: str
+    sales_discount: str
+    purchase_discount: str
+    vendor_type: str = "VENDOR"
 
 
 def open_books(sage: SageAccounting, country: str = "GB") -> Chart:
@@ -52,4 +58,9 @@ def open_books(sage: SageAccounting, country: str = "GB") -> Chart:
         sales=controls["SALES"],
         standard_rate=STANDARD_RATES[country],
         customer_type="CUSTOMER",
+        creditors=controls["CREDITORS"],
+        purchase_tax=controls["PURCHASE_TAX"],
+        purchases=controls["PURCHASES"],
+        sales_discount=controls["SALES_DISCOUNT"],
+        purchase_discount=controls["PURCHASE_DISCOUNT"],
     )
