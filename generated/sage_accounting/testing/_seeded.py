@@ -145,14 +145,10 @@ class Seeded:
         drew, at a rate between 0.5 and 2 (the emulator's choice: no market rates)."""
         base = reference.country_row(business.country)["currency_id"]
         drawn = data.get("currency")
+        drawn_id = drawn.get("id") if isinstance(drawn, dict) else None
         drawn_foreign = rng.random() < FOREIGN_SHARE
         rate = Decimal(rng.randint(5_000, 20_000)) / 10_000
-        if (
-            foreign
-            and drawn_foreign
-            and isinstance(drawn, dict)
-            and drawn.get("id") not in (None, base)
-        ):
+        if foreign and drawn_foreign and drawn_id not in (None, base):
             data["exchange_rate"] = str(rate)
             return
         if "currency" in data:

@@ -13,10 +13,10 @@ from typing import Any
 
 from ._blanks import Blanks
 from ._clock import iso_datetime
-from ._reference import check_country, check_edition
-from ._setup import Setup, Template
 from ._merge import Merge
+from ._reference import check_country, check_edition
 from ._seeded import Seeded
+from ._setup import Setup, Template
 from ._spec import Spec
 from ._values import NO_LINKS, Identity, Values, display_name, random_id
 
