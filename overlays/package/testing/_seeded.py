@@ -16,6 +16,7 @@ balance is what the ledger holds for it, like every contact's.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,9 @@ class Seeded:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._accounts: dict[tuple[str, str], tuple[Account, ...]] = {}
-        self._rates: dict[str, tuple[str, ...]] = {}
+        self._rates: dict[str, dict[str, dict[str, Any]]] = {}  # business: its reference rates
+        self._rate_ids: dict[str, tuple[str, ...]] = {}
+        self._cleared: dict[str, tuple[tuple[str, bool], ...]] = {}
 
     def finish(
         self,
@@ -115,12 +118,20 @@ class Seeded:
     # --- parts of a document -------------------------------------------------------------------
 
     def _clear(self, collection: str, data: dict[str, Any]) -> None:
-        properties = self.store.spec.schema(
-            self.store.spec.collections[collection].item_schema
-        ).get("properties", {})
-        for name in _UNSET:
+        cleared = self._cleared.get(collection)
+        if cleared is None:
+            schema = self.store.spec.collections[collection].item_schema
+            properties = self.store.spec.schema(schema).get("properties", {})
+            # null only for a nullable scalar: a null link (`oneOf` a record) fails validators
+            cleared = tuple(
+                (name, bool(properties[name].get("nullable")) and "type" in properties[name])
+                for name in _UNSET
+                if name in properties
+            )
+            self._cleared[collection] = cleared
+        for name, nullable in cleared:
             if name in data:
-                if properties.get(name, {}).get("nullable"):
+                if nullable:
                     data[name] = None
                 else:
                     del data[name]
@@ -142,7 +153,7 @@ class Seeded:
     ) -> None:
         """Mostly the business's own currency (rate 1); a share in the currency the generator
         drew, at a rate between 0.5 and 2 (the emulator's choice: no market rates)."""
-        base = reference.country_row(business.country)["currency_id"]
+        base = _base_currency(business.country)
         drawn = data.get("currency")
         drawn_id = drawn.get("id") if isinstance(drawn, dict) else None
         drawn_foreign = rng.random() < FOREIGN_SHARE
@@ -219,27 +230,40 @@ class Seeded:
             self._accounts[(business.id, side)] = found
         return found
 
-    def _usable_rates(self, business: Business) -> tuple[str, ...]:
-        found = self._rates.get(business.country)
+    def _reference_rates(self, business: Business) -> dict[str, dict[str, Any]]:
+        """The tax rates the business started with that have a percentage, by id (read only)."""
+        found = self._rates.get(business.id)
         if found is None:
-            found = tuple(
-                r.id
+            found = {
+                r.id: r.template
                 for r in self.store.records(business, "tax_rates")
                 if r.template is not None and r.template.get("percentage") not in (None, "")
-            )
-            self._rates[business.country] = found
+            }
+            self._rates[business.id] = found
+        return found
+
+    def _usable_rates(self, business: Business) -> tuple[str, ...]:
+        found = self._rate_ids.get(business.id)
+        if found is None:
+            found = self._rate_ids[business.id] = tuple(self._reference_rates(business))
         return found
 
     def _rate(self, business: Business) -> Any:
+        reference_rates = self._reference_rates(business)
+
         def lookup(key: str) -> dict[str, Any] | None:
+            found = reference_rates.get(key)
+            if found is not None:
+                return found
             record = self.store.get(business, "tax_rates", key)
-            if record is None:
-                return None
-            if record.template is not None and record.data is None:
-                return record.template  # read only: no copy needed
-            return self.store.materialize(business, record)
+            return None if record is None else self.store.materialize(business, record)
 
         return lookup
+
+
+@functools.cache
+def _base_currency(country: str) -> str:
+    return reference.country_row(country)["currency_id"]
 
 
 def _price(rng: random.Random) -> str:
