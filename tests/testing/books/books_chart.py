@@ -64,3 +64,17 @@ def open_books(sage: SageAccounting, country: str = "GB") -> Chart:
         sales_discount=controls["SALES_DISCOUNT"],
         purchase_discount=controls["PURCHASE_DISCOUNT"],
     )
+
+
+def receipt(sage: SageAccounting, chart: Chart, customer: str, artefact: str, amount: str) -> None:
+    """The customer pays `amount` into the current account, all of it against `artefact`."""
+    sage.contact_payments.create(
+        {
+            "transaction_type_id": "CUSTOMER_RECEIPT",
+            "contact_id": customer,
+            "bank_account_id": chart.bank_account,
+            "date": "2026-01-20",
+            "total_amount": amount,
+            "allocated_artefacts": [{"artefact_id": artefact, "amount": amount}],
+        }
+    )

@@ -4,22 +4,15 @@ chart's discounts allowed or taken, so the contact's balance stays what its arte
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from sage_accounting.testing.books import Controls
 from sage_accounting.testing.books._book import Book
+from tests.testing.books.test_book_ledger import CONTROLS as PLAIN
 
-CONTROLS = Controls(
-    debtors="DEBTORS",
-    creditors="CREDITORS",
-    sales_tax="VAT_OUT",
-    purchase_tax="VAT_IN",
-    sales="SALES",
-    purchases="PURCHASES",
-    sales_discount="DISCOUNT_ALLOWED",
-    purchase_discount="DISCOUNT_TAKEN",
-)
+CONTROLS = replace(PLAIN, sales_discount="DISCOUNT_ALLOWED", purchase_discount="DISCOUNT_TAKEN")
 RATES = {"STANDARD": {"id": "STANDARD", "percentage": "20.00"}}
 
 
@@ -124,8 +117,7 @@ def test_a_contact_allocation_with_a_discount_posts_it_and_deleting_gives_it_bac
 
 
 def test_without_discount_accounts_in_the_chart_a_discount_goes_to_sales() -> None:
-    plain = Controls("DEBTORS", "CREDITORS", "VAT_OUT", "VAT_IN", "SALES", "PURCHASES")
-    books = Ledger(plain)
+    books = Ledger(PLAIN)  # a chart without discount accounts
     books.write("sales_invoices", "SI", document("invoice_lines", "100.00"))
 
     books.write("contact_payments", "SR", payment("CUSTOMER_RECEIPT", "110.00", "SI", "110", "10"))

@@ -16,7 +16,7 @@ from sage_accounting import SageAccounting
 from sage_accounting.errors import UnprocessableEntityError
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-from tests.testing.books.books_chart import START, Chart, open_books, the
+from tests.testing.books.books_chart import START, Chart, open_books, receipt, the
 
 
 @dataclass(frozen=True)
@@ -102,19 +102,6 @@ def invoice_body(chart: Chart, customer: str, quantity: str, price: str) -> dict
         "tax_rate_id": chart.standard_rate,
     }
     return {"contact_id": customer, "date": "2026-01-05", "invoice_lines": [line]}
-
-
-def receipt(sage: SageAccounting, chart: Chart, customer: str, invoice: str, amount: str) -> None:
-    sage.contact_payments.create(
-        {
-            "transaction_type_id": "CUSTOMER_RECEIPT",
-            "contact_id": customer,
-            "bank_account_id": chart.bank_account,
-            "date": "2026-01-20",
-            "total_amount": amount,
-            "allocated_artefacts": [{"artefact_id": invoice, "amount": amount}],
-        }
-    )
 
 
 @pytest.mark.parametrize("expected", [GB, IE, CA], ids=lambda e: e.country)

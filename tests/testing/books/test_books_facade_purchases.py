@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -130,41 +131,34 @@ def test_a_journal_posts_its_lines_and_must_balance(sage: SageAccounting) -> Non
     assert ledger_totals(sage) == (Decimal("5000.00"), Decimal("5000.00"))
 
 
+def other(
+    sage: SageAccounting, chart: Chart, type_id: str, total: str, lines: list[dict[str, str]]
+) -> Any:
+    """An other payment or receipt through the current account, on 2026-01-15."""
+    body = {"transaction_type_id": type_id, "bank_account_id": chart.bank_account,
+            "date": "2026-01-15", "total_amount": total, "payment_lines": lines}  # fmt: skip
+    return sage.other_payments.create(body)
+
+
 def test_an_other_payment_and_receipt_move_the_bank_and_the_tax(sage: SageAccounting) -> None:
     chart = open_books(sage)
     charges = account_named(sage, "BANK_CHARGES")
 
-    paid = sage.other_payments.create(
-        {
-            "transaction_type_id": "OTHER_PAYMENT",
-            "bank_account_id": chart.bank_account,
-            "date": "2026-01-15",
-            "total_amount": "150.00",
-            "payment_lines": [
-                {"ledger_account_id": chart.purchases, "total_amount": "120.00",
-                 "tax_rate_id": chart.standard_rate, "details": "Stationery"},
-                {"ledger_account_id": charges, "total_amount": "30.00", "details": "Fees"},
-            ],
-        }
-    )  # fmt: skip
+    paid = other(sage, chart, "OTHER_PAYMENT", "150.00", [
+        {"ledger_account_id": chart.purchases, "total_amount": "120.00",
+         "tax_rate_id": chart.standard_rate, "details": "Stationery"},
+        {"ledger_account_id": charges, "total_amount": "30.00", "details": "Fees"},
+    ])  # fmt: skip
     assert (paid.net_amount, paid.tax_amount, paid.total_amount) == (
         Decimal("130.00"),
         Decimal("20.00"),
         Decimal("150.00"),
     )
 
-    received = sage.other_payments.create(
-        {
-            "transaction_type_id": "OTHER_RECEIPT",
-            "bank_account_id": chart.bank_account,
-            "date": "2026-01-16",
-            "total_amount": "60.00",
-            "payment_lines": [
-                {"ledger_account_id": chart.sales, "total_amount": "60.00",
-                 "tax_rate_id": chart.standard_rate, "details": "Scrap sold"},
-            ],
-        }
-    )  # fmt: skip
+    received = other(sage, chart, "OTHER_RECEIPT", "60.00", [
+        {"ledger_account_id": chart.sales, "total_amount": "60.00",
+         "tax_rate_id": chart.standard_rate, "details": "Scrap sold"},
+    ])  # fmt: skip
     assert (received.net_amount, received.tax_amount) == (Decimal("50.00"), Decimal("10.00"))
 
     assert balance(sage, chart.bank) == ("60.00", "150.00")

@@ -13,7 +13,7 @@ import pytest
 from sage_accounting import SageAccounting
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-from tests.testing.books.books_chart import START, open_books, the
+from tests.testing.books.books_chart import START, open_books, receipt, the
 
 CENT = Decimal("0.01")
 LINES = {
@@ -146,16 +146,7 @@ def test_a_receipt_against_a_seeded_invoice_settles_it_and_the_ledger_follows(
     total, customer = money(seeded, "total_amount"), seeded["contact"]["id"]
     part = cents(total / 3)
 
-    sage.contact_payments.create(
-        {
-            "transaction_type_id": "CUSTOMER_RECEIPT",
-            "contact_id": customer,
-            "bank_account_id": chart.bank_account,
-            "date": "2026-01-20",
-            "total_amount": str(part),
-            "allocated_artefacts": [{"artefact_id": seeded["id"], "amount": str(part)}],
-        }
-    )
+    receipt(sage, chart, customer, seeded["id"], str(part))
 
     invoice = sage.sales_invoices.get(seeded["id"])
     assert (invoice.outstanding_amount, the(invoice.status).id) == (total - part, "PART_PAID")
@@ -210,3 +201,30 @@ def test_voiding_a_seeded_invoice_posts_it_and_reverses_it(
     assert sage.contacts.get(seeded["contact"]["id"]).balance == Decimal("0.00")
     debits, credits = totals(sage)
     assert debits == credits == 2 * money(seeded, "base_currency_total_amount")
+
+
+def test_a_receipt_against_a_seeded_quick_entry_settles_it(
+    fake: SageEmulator, sage: SageAccounting
+) -> None:
+    chart = open_books(sage)
+    seeded = next(
+        entry
+        for entry in fake.seed("sales_quick_entries", 10)
+        if entry["exchange_rate"] == "1.000000" and entry["quick_entry_type"]["id"] == "INVOICE"
+    )
+    total, customer = money(seeded, "total_amount"), seeded["contact"]["id"]
+
+    receipt(sage, chart, customer, seeded["id"], str(total))
+
+    entry = sage.sales_quick_entries.get(seeded["id"])
+    assert (entry.outstanding_amount, the(entry.status).id) == (Decimal("0.00"), "PAID")
+    assert sage.contacts.get(customer).balance == Decimal("0.00")
+    assert balance_of(sage, chart.sales_tax) == money(seeded, "tax_amount")
+    debits, credits = totals(sage)
+    assert debits == credits == 2 * total
+
+
+def balance_of(sage: SageAccounting, account: str) -> Decimal:
+    """What the account holds on its credit side less its debits (a liability's balance)."""
+    details = the(sage.ledger_accounts.get(account).balance_details)
+    return the(details.credits_) - the(details.debits)
