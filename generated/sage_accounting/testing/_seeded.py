@@ -42,7 +42,7 @@ _UNSET = (
     "base_currency_shipping_net_amount", "base_currency_shipping_tax_amount",
     "base_currency_shipping_total_amount", "gst_amount", "pst_amount", "transaction",
     "void_reason", "payments_allocations_total_amount", "payments_allocations_total_discount",
-    "total_paid", "tax_amount", "total_amount",
+    "total_paid", "tax_amount", "total_amount", "detailed_tax_analysis",
 )  # fmt: skip
 _EMPTIED = (
     "shipping_tax_breakdown", "base_currency_shipping_tax_breakdown", "payments_allocations",
@@ -57,6 +57,7 @@ _LINE_COMPUTED = frozenset(
         "base_currency_tax_breakdown",
     }
 )  # fmt: skip
+_ABSENT: Any = object()
 FOREIGN_SHARE = 0.2  # seeded documents in another currency than the business's
 DISCOUNTS = ("5.00", "10.00", "12.50")  # a line's discount_percentage, on one line in five
 TERMS = datetime.timedelta(days=30)  # due (or, for a quote, expiring) 30 days after its date
@@ -72,7 +73,21 @@ class Seeded:
         self._accounts: dict[tuple[str, str], tuple[Account, ...]] = {}
         self._rates: dict[str, dict[str, dict[str, Any]]] = {}  # business: its reference rates
         self._rate_ids: dict[str, tuple[str, ...]] = {}
-        self._cleared: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self._cleared: dict[str, tuple[tuple[str, Any], ...]] = {}
+        self._skipped: dict[str, frozenset[str]] = {}
+
+    def skipped(self, collection: str) -> frozenset[str]:
+        """What the generator need not make for a record of `collection`: `finish` sets it."""
+        found = self._skipped.get(collection)
+        if found is None:
+            found = frozenset()
+            if collection in DOCUMENTS or collection in QUICK_ENTRIES:
+                found = frozenset(name for name, _ in self._cleared_fields(collection))
+                found |= {"tax_analysis"}
+                if collection in QUICK_ENTRIES or DOCUMENTS[collection].kind is not None:
+                    found |= {"status"}  # an artefact's status is worked out (UNPAID)
+            self._skipped[collection] = found
+        return found
 
     def finish(
         self,
@@ -118,27 +133,34 @@ class Seeded:
 
     # --- parts of a document -------------------------------------------------------------------
 
-    def _clear(self, collection: str, data: dict[str, Any]) -> None:
+    def _cleared_fields(self, collection: str) -> tuple[tuple[str, Any], ...]:
+        """The fields of the collection's schema a seeded document has none of, each with its
+        value: [] for a list, None for a nullable number or text, `_ABSENT` for a link (a null
+        link, `oneOf` a record, fails validators)."""
         cleared = self._cleared.get(collection)
         if cleared is None:
             schema = self.store.spec.collections[collection].item_schema
             properties = self.store.spec.schema(schema).get("properties", {})
-            # null only for a nullable scalar: a null link (`oneOf` a record) fails validators
-            cleared = tuple(
-                (name, bool(properties[name].get("nullable")) and "type" in properties[name])
-                for name in _UNSET
-                if name in properties
-            )
-            self._cleared[collection] = cleared
-        for name, nullable in cleared:
-            if name in data:
-                if nullable:
-                    data[name] = None
+            found: list[tuple[str, Any]] = []
+            for name in (*_UNSET, *_EMPTIED):
+                prop = properties.get(name)
+                if prop is None:
+                    continue
+                if name in _EMPTIED:
+                    found.append((name, ()))
+                elif prop.get("nullable") and "type" in prop:
+                    found.append((name, None))
                 else:
-                    del data[name]
-        for name in _EMPTIED:
-            if name in data:
-                data[name] = []
+                    found.append((name, _ABSENT))
+            cleared = self._cleared[collection] = tuple(found)
+        return cleared
+
+    def _clear(self, collection: str, data: dict[str, Any]) -> None:
+        for name, value in self._cleared_fields(collection):
+            if value is _ABSENT:
+                data.pop(name, None)
+            else:
+                data[name] = [] if value == () else None
 
     def _dates(self, data: dict[str, Any]) -> None:
         try:

@@ -190,9 +190,11 @@ class Store:
             return self._from_template(record)
         return self._finished(business, record, foreign=True)
 
-    def generate(self, business: Business, record: Record) -> dict[str, Any]:
-        """A seeded record as its seed makes it from the schema alone (`materialize` then makes
-        its amounts add up)."""
+    def generate(
+        self, business: Business, record: Record, skip: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """A seeded record as its seed makes it from the schema alone, without the fields in
+        `skip` (`materialize` leaves out what `_seeded.py` then sets, to add up)."""
         identity = self._identity(
             record.id,
             f"/{record.collection}/{record.id}",
@@ -203,11 +205,12 @@ class Store:
         rng = self._rng(f"{business.id}/{record.collection}", record.seq)
         links = _BusinessLinks(self, business, record.seq)
         schema = self.spec.collections[record.collection].item_schema
-        return self.values.record(schema, identity, rng, links)
+        return self.values.record(schema, identity, rng, links, skip)
 
     def _finished(self, business: Business, record: Record, foreign: bool) -> dict[str, Any]:
         rng = self._rng(f"{business.id}/{record.collection}/books", record.seq)
-        return self.seeded.finish(business, record, self.generate(business, record), rng, foreign)
+        generated = self.generate(business, record, self.seeded.skipped(record.collection))
+        return self.seeded.finish(business, record, generated, rng, foreign)
 
     def served(self, business: Business, record: Record) -> dict[str, Any]:
         """The record as the API sends it: its content, an unset date or number of a seeded
