@@ -103,9 +103,9 @@ class Seeded:
             if "balance" in data:
                 data["balance"] = "0.00"
             return data
-        side = QUICK_ENTRIES.get(collection) or (PURCHASE if "purchase" in collection else SALES)
         if collection not in DOCUMENTS and collection not in QUICK_ENTRIES:
             return data
+        side = QUICK_ENTRIES.get(collection) or (PURCHASE if "purchase" in collection else SALES)
         self._clear(collection, data)
         self._dates(data)
         self._currency(business, data, rng, foreign)
