@@ -13,6 +13,7 @@ from .fleet import FLEET
 from .imports import IMPORT_MODEL, IMPORT_PACKAGE
 from .limits import LIMITS
 from .regenerate import REGENERATE
+from .seeds import SEEDS
 from .sync import SYNC
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -27,6 +28,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     FLEET,
     ATTACHMENTS,
     BOOKS,
+    SEEDS,
     REGENERATE,
 )
 

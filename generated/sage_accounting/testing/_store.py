@@ -14,15 +14,15 @@ from typing import Any
 
 from ._blanks import Blanks
 from ._clock import iso_datetime
+from ._merge import Merge
 from ._reference import check_country, check_edition
+from ._seeded import Seeded
 from ._setup import Setup, Template
-from ._spec import Spec, ref_name
-from ._validate import check
+from ._spec import Spec
 from ._values import NO_LINKS, Identity, Values, display_name, random_id
 
 _IDENTITY = ("id", "displayed_as", "$path")
 _TIMES = ("created_at", "updated_at")
-_PROTECTED = frozenset({"id", "$path", "created_at", "updated_at", "deleted_at", "displayed_as"})
 
 
 @dataclass(slots=True)
@@ -64,6 +64,7 @@ class Store:
     ) -> None:
         self.spec = spec
         self.setup = setup or Setup(spec, values)
+        self.seeded = Seeded(self)
         self.blanks = Blanks(spec, blanks, seed)
         self.values = values
         self.seed_value = seed
@@ -132,7 +133,7 @@ class Store:
         with self.lock:
             moment = self.now()
             record = self._new_record(business, collection, moment)
-            data = self.materialize(business, record)
+            data = self._finished(business, record, foreign=False)
             self._apply(business, data, fields, self.spec.collections[collection].item_schema)
             record.display = _display_of(data, record.display)
             data["displayed_as"] = record.display
@@ -187,6 +188,13 @@ class Store:
             return record.data
         if record.template is not None:
             return self._from_template(record)
+        return self._finished(business, record, foreign=True)
+
+    def generate(
+        self, business: Business, record: Record, skip: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """A seeded record as its seed makes it from the schema alone, without the fields in
+        `skip` (`materialize` leaves out what `_seeded.py` then sets, to add up)."""
         identity = self._identity(
             record.id,
             f"/{record.collection}/{record.id}",
@@ -197,7 +205,12 @@ class Store:
         rng = self._rng(f"{business.id}/{record.collection}", record.seq)
         links = _BusinessLinks(self, business, record.seq)
         schema = self.spec.collections[record.collection].item_schema
-        return self.values.record(schema, identity, rng, links)
+        return self.values.record(schema, identity, rng, links, skip)
+
+    def _finished(self, business: Business, record: Record, foreign: bool) -> dict[str, Any]:
+        rng = self._rng(f"{business.id}/{record.collection}/books", record.seq)
+        generated = self.generate(business, record, self.seeded.skipped(record.collection))
+        return self.seeded.finish(business, record, generated, rng, foreign)
 
     def served(self, business: Business, record: Record) -> dict[str, Any]:
         """The record as the API sends it: its content, an unset date or number of a seeded
@@ -335,69 +348,7 @@ class Store:
     ) -> None:
         self._seq += 1
         rng = self._rng("merge", self._seq)
-        _Merge(self, business, rng).into(data, fields, self.spec.schema(schema), 1)
-
-
-class _Merge:
-    """Writes request fields into a record: `x_id` becomes the link `x`, objects merge deeply."""
-
-    def __init__(self, store: Store, business: Business | None, rng: random.Random) -> None:
-        self.store = store
-        self.rng = rng
-        self.spec = store.spec
-        self.business = business
-
-    def into(self, data: dict[str, Any], fields: dict[str, Any], schema: Any, depth: int) -> None:
-        properties = schema.get("properties", {})
-        for name, value in fields.items():
-            if name in _PROTECTED:
-                continue
-            if name in properties:
-                merged = self._value(name, data.get(name), value, properties[name], depth)
-                if merged is None and ref_name(properties[name]) is not None:
-                    data.pop(name, None)  # a null nested record is left out, as Sage does
-                elif not check(self.spec, merged, properties[name], name):
-                    data[name] = merged
-            elif name.endswith("_id") and name[:-3] in properties and isinstance(value, str):
-                data[name[:-3]] = self._link(name[:-3], value)
-            elif name.endswith("_ids") and isinstance(value, list):
-                target = name[:-4] + "s"
-                if target in properties:
-                    data[target] = [self._link(target, str(v)) for v in value]
-
-    def _value(self, name: str, current: Any, value: Any, schema: Any, depth: int) -> Any:
-        resolved, ref = self.spec.resolve(schema)
-        kind = resolved.get("type", "object" if "properties" in resolved else None)
-        related, _ = self.store.values.related(name, ref)
-        if kind == "object" and isinstance(value, dict):
-            if related:
-                return current
-            merged = dict(current) if isinstance(current, dict) else {}
-            self.into(merged, value, resolved, depth + 1)
-            return merged
-        if kind == "array" and isinstance(value, list):
-            item_schema = resolved.get("items", {})
-            item_resolved, item_ref = self.spec.resolve(item_schema)
-            if "properties" not in item_resolved:
-                return value
-            if self.store.values.related(name, item_ref)[0]:
-                return current
-            items: list[Any] = []
-            for entry in value:
-                item: dict[str, Any] = {}
-                if "id" in item_resolved.get("properties", {}) and item_ref is not None:
-                    item["id"] = random_id(self.rng, self.store.values.id_length(item_ref))
-                if isinstance(entry, dict):
-                    self.into(item, entry, item_resolved, depth + 1)
-                items.append(item)
-            return items
-        return value
-
-    def _link(self, name: str, key: str) -> dict[str, Any]:
-        collection = self.store.values.collection_for(name)
-        if self.business is None:
-            return {"id": key, "displayed_as": key, "$path": f"/{collection or name}/{key}"}
-        return self.store.link(self.business, collection, key)
+        Merge(self, business, rng).into(data, fields, self.spec.schema(schema), 1)
 
 
 class _BusinessLinks:

@@ -9,7 +9,8 @@ business of Sage's reference data (testing/data/) has them. For such a business 
    writes what moved onto the records it touched (invoices' outstanding amounts and status,
    ledger accounts' and contacts' balances), so their `updated_at` moves and change tracking
    (`updated_or_created_since`) finds them.
-Seeded invoices (`fake.seed`) are learnt as they stand when a payment first names them.
+Seeded documents (`fake.seed`, made to add up by `_seeded.py`) are opening history, not in
+the ledger: the books adopt one (post it as on its date) when a write first uses it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .books._kinds import ARTEFACT_COLLECTIONS, DOCUMENTS, KEPT
 from .books._money import ZERO, wire
 
 _CONTROLS = ("DEBTORS", "CREDITORS", "SALES_TAX", "PURCHASE_TAX", "SALES", "PURCHASES")
+_DISCOUNTS = ("SALES_DISCOUNT", "PURCHASE_DISCOUNT")  # optional: else the sales or purchases one
 #: Collections whose DELETE voids (the spec: "Voids a Sales Invoice"), keeping the record.
 VOIDED_BY_DELETE = frozenset({"sales_invoices", "sales_credit_notes", "sales_corrective_invoices"})
 
@@ -137,8 +139,8 @@ class Bookkeeping:
         return book.prepare(collection, {**stored, **body}, record.id)
 
     def _adopt_named(self, business: Business, book: Book, body: dict[str, Any]) -> None:
-        """Artefacts a body allocates to that the books did not make (seeded ones) are learnt
-        from the store as they stand, so a payment can settle them."""
+        """Artefacts a body allocates to that the books did not make (seeded ones) are adopted
+        first, so a payment can settle them."""
         items = body.get("allocated_artefacts")
         for item in items if isinstance(items, list) else ():
             key = item.get("artefact_id") if isinstance(item, dict) else None
@@ -147,8 +149,14 @@ class Bookkeeping:
             for collection in ARTEFACT_COLLECTIONS:
                 found = self.store.get(business, collection, key)
                 if found is not None:
-                    book.adopt(collection, key, self.store.materialize(business, found))
+                    self.adopt(business, book, found)
                     break
+
+    def adopt(self, business: Business, book: Book, record: Record) -> None:
+        """Post a seeded invoice, credit note or quick entry as on its date, as it stands (its
+        amounts already add up: `_seeded.py`), so the ledger holds what it says is owed."""
+        stored = _as_sent(self.store.materialize(business, record), record.collection)
+        self.commit(business, book.prepare(record.collection, stored, record.id), record)
 
     def commit(self, business: Business, prepared: Prepared, record: Record) -> None:
         book = self.book(business)
@@ -158,8 +166,13 @@ class Bookkeeping:
     def void(self, business: Business, record: Record, reason: str | None) -> bool:
         """Void an invoice or credit note in place; False when the books do not keep it."""
         book = self.book(business)
-        if book is None or book.outstanding(record.id) is None:
+        if book is None or record.collection not in ARTEFACT_COLLECTIONS:
             return False
+        if book.outstanding(record.id) is None:
+            try:
+                self.adopt(business, book, record)
+            except BookError:
+                return False  # not a document the books can read: deleted as it stands
         effects = book.void(record.collection, record.id, self._today(business, record))
         self._apply(business, effects, record)
         self._write(business, record, {"void_reason": reason or ""})
@@ -192,11 +205,12 @@ class Bookkeeping:
         found: dict[str, str] = {}
         for record in self.store.records(business, "ledger_accounts"):
             name = self.store.materialize(business, record).get("control_name")
-            if isinstance(name, str) and name in _CONTROLS and name not in found:
+            if isinstance(name, str) and name in (*_CONTROLS, *_DISCOUNTS) and name not in found:
                 found[name] = record.id
-        if len(found) < len(_CONTROLS):
+        if any(name not in found for name in _CONTROLS):
             return None
-        return Controls(*(found[name] for name in _CONTROLS))
+        discounts = (found.get(name) for name in _DISCOUNTS)
+        return Controls(*(found[name] for name in _CONTROLS), *discounts)
 
     def _data(self, business: Business, collection: str, key: str) -> dict[str, Any] | None:
         record = self.store.get(business, collection, key)

@@ -96,11 +96,19 @@ class Values:
     # --- records -------------------------------------------------------------------------
 
     def record(
-        self, schema_name: str, identity: Identity | None, rng: random.Random, links: Links
+        self,
+        schema_name: str,
+        identity: Identity | None,
+        rng: random.Random,
+        links: Links,
+        skip: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
-        """A complete record of `schema_name`; `identity` fills id, $path, names and times."""
+        """A complete record of `schema_name`; `identity` fills id, $path, names and times.
+        Fields in `skip` are left out (the caller sets them)."""
         result: dict[str, Any] = {}
         for name, make in self._plan(schema_name, 0):
+            if name in skip:
+                continue
             value = _top_field(name, identity) if identity else _OMIT
             if value is _OMIT:
                 value = make(rng, links)

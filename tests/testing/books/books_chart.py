@@ -29,6 +29,12 @@ class Chart:
     sales: str
     standard_rate: str
     customer_type: str
+    creditors: str
+    purchase_tax: str
+    purchases: str
+    sales_discount: str
+    purchase_discount: str
+    vendor_type: str = "VENDOR"
 
 
 def open_books(sage: SageAccounting, country: str = "GB") -> Chart:
@@ -52,4 +58,23 @@ def open_books(sage: SageAccounting, country: str = "GB") -> Chart:
         sales=controls["SALES"],
         standard_rate=STANDARD_RATES[country],
         customer_type="CUSTOMER",
+        creditors=controls["CREDITORS"],
+        purchase_tax=controls["PURCHASE_TAX"],
+        purchases=controls["PURCHASES"],
+        sales_discount=controls["SALES_DISCOUNT"],
+        purchase_discount=controls["PURCHASE_DISCOUNT"],
+    )
+
+
+def receipt(sage: SageAccounting, chart: Chart, customer: str, artefact: str, amount: str) -> None:
+    """The customer pays `amount` into the current account, all of it against `artefact`."""
+    sage.contact_payments.create(
+        {
+            "transaction_type_id": "CUSTOMER_RECEIPT",
+            "contact_id": customer,
+            "bank_account_id": chart.bank_account,
+            "date": "2026-01-20",
+            "total_amount": amount,
+            "allocated_artefacts": [{"artefact_id": artefact, "amount": amount}],
+        }
     )

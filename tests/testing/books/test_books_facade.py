@@ -16,7 +16,7 @@ from sage_accounting import SageAccounting
 from sage_accounting.errors import UnprocessableEntityError
 from sage_accounting.testing import FakeClock, SageEmulator
 from tests.clients import make_client
-from tests.testing.books.books_chart import START, Chart, open_books, the
+from tests.testing.books.books_chart import START, Chart, open_books, receipt, the
 
 
 @dataclass(frozen=True)
@@ -102,19 +102,6 @@ def invoice_body(chart: Chart, customer: str, quantity: str, price: str) -> dict
         "tax_rate_id": chart.standard_rate,
     }
     return {"contact_id": customer, "date": "2026-01-05", "invoice_lines": [line]}
-
-
-def receipt(sage: SageAccounting, chart: Chart, customer: str, invoice: str, amount: str) -> None:
-    sage.contact_payments.create(
-        {
-            "transaction_type_id": "CUSTOMER_RECEIPT",
-            "contact_id": customer,
-            "bank_account_id": chart.bank_account,
-            "date": "2026-01-20",
-            "total_amount": amount,
-            "allocated_artefacts": [{"artefact_id": invoice, "amount": amount}],
-        }
-    )
 
 
 @pytest.mark.parametrize("expected", [GB, IE, CA], ids=lambda e: e.country)
@@ -249,14 +236,27 @@ def test_a_contact_with_postings_cannot_be_deleted(sage: SageAccounting) -> None
         sage.contacts.delete(customer)
 
 
-def test_a_seeded_invoice_can_be_paid(fake: SageEmulator, sage: SageAccounting) -> None:
+def test_a_receipt_with_a_prompt_payment_discount_clears_the_customer(
+    sage: SageAccounting,
+) -> None:
     chart = open_books(sage)
-    fake.seed("contacts", 3)
-    seeded = fake.seed("sales_invoices", 3)[0]
-    invoice = sage.sales_invoices.get(str(seeded["id"]))
-    owes = the(invoice.outstanding_amount)
-    part = (owes / 2).quantize(Decimal("0.01"))
+    customer = customer_of(sage, chart)
+    invoice = the(sage.sales_invoices.create(invoice_body(chart, customer, "1", "100.00")).id)
 
-    receipt(sage, chart, the(the(invoice.contact).id), the(invoice.id), str(part))
+    sage.contact_payments.create(
+        {
+            "transaction_type_id": "CUSTOMER_RECEIPT",
+            "contact_id": customer,
+            "bank_account_id": chart.bank_account,
+            "date": "2026-01-20",
+            "total_amount": "108.00",
+            "allocated_artefacts": [
+                {"artefact_id": invoice, "amount": "108.00", "discount": "12.00"}
+            ],
+        }
+    )
 
-    assert owed(sage, the(invoice.id)) == (owes - part, "PART_PAID" if part < owes else "PAID")
+    assert owed(sage, invoice) == (Decimal("0.00"), "PAID")
+    assert sage.contacts.get(customer).balance == Decimal("0.00")
+    details = the(sage.ledger_accounts.get(chart.sales_discount).balance_details)
+    assert (details.debits, details.credits_) == (Decimal("12.00"), Decimal("0.00"))

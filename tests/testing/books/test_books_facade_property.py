@@ -1,6 +1,8 @@
 """Random invoices, receipts, credit notes, allocations, deletions and voids through the client,
-in any order: the business's ledger balances and each invoice owes its total less what was
-allocated to it, never below zero."""
+in any order, on top of seeded invoices: the business's ledger balances, each invoice owes its
+total less what was allocated to it, never below zero, and each customer's balance is what its
+invoices in the ledger still owe less its credit notes' (a seeded invoice joins the ledger the
+moment a receipt, an allocation or a void uses it)."""
 
 from __future__ import annotations
 
@@ -39,10 +41,16 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
     fake = SageEmulator(seed=5, clock=FakeClock(START, frozen=True))
     with make_client(fake) as sage:
         chart = open_books(sage)
-        customer = sage.contacts.create(
-            {"name": "Acme", "contact_type_ids": [chart.customer_type]}
-        ).id
-        invoices: list[str] = []
+        fake.seed("contacts", 2)
+        customer = the(
+            sage.contacts.create({"name": "Acme", "contact_type_ids": [chart.customer_type]}).id
+        )
+        seeded = [i for i in fake.seed("sales_invoices", 4) if i["exchange_rate"] == "1.000000"]
+        assert seeded
+        owner = {i["id"]: i["contact"]["id"] for i in seeded}  # invoice -> customer
+        invoices: list[str] = list(owner)
+        in_ledger: set[str] = set()
+        notes: dict[str, str] = {}  # credit note -> customer
         payments: list[tuple[str, str, Decimal]] = []  # (payment, invoice, amount)
         taken: dict[str, Decimal] = {}
 
@@ -50,7 +58,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
             payment = sage.contact_payments.create(
                 {
                     "transaction_type_id": "CUSTOMER_RECEIPT",
-                    "contact_id": customer,
+                    "contact_id": owner[invoice],
                     "bank_account_id": chart.bank_account,
                     "date": "2026-02-01",
                     "total_amount": str(amount),
@@ -72,6 +80,8 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 ]  # fmt: skip
                 body = {"contact_id": customer, "date": "2026-01-10", "invoice_lines": lines}
                 invoices.append(the(sage.sales_invoices.create(body).id))
+                owner[invoices[-1]] = customer
+                in_ledger.add(invoices[-1])
             elif name == "receipt" and pick and outstanding:
                 amount = (outstanding * second.numerator / second.denominator).quantize(
                     Decimal("0.01")
@@ -79,6 +89,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 if amount > 0:
                     payments.append((allocate(pick, amount), pick, amount))
                     taken[pick] = taken.get(pick, Decimal(0)) + amount
+                    in_ledger.add(pick)
             elif name == "credit" and pick:
                 line = {
                     "description": "back",
@@ -86,14 +97,16 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                     "unit_price": str(second),
                 }
                 note = sage.sales_credit_notes.create(
-                    {"contact_id": customer, "date": "2026-01-11", "credit_note_lines": [line]}
+                    {"contact_id": owner[pick], "date": "2026-01-11", "credit_note_lines": [line]}
                 )
+                notes[the(note.id)] = owner[pick]
                 amount = min(outstanding, the(note.total_amount))
+                in_ledger.add(pick)
                 try:
                     sage.contact_allocations.create(
                         {
                             "transaction_type_id": "CUSTOMER_ALLOCATION",
-                            "contact_id": customer,
+                            "contact_id": owner[pick],
                             "allocated_artefacts": [
                                 {"artefact_id": pick, "amount": str(amount)},
                                 {"artefact_id": the(note.id), "amount": str(-amount)},
@@ -108,6 +121,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 sage.contact_payments.delete(payment)
                 taken[invoice] -= amount
             elif name == "void" and pick:
+                in_ledger.add(pick)
                 try:
                     sage.sales_invoices.delete(pick, void_reason="test")
                 except UnprocessableEntityError:
@@ -115,6 +129,7 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
 
         entries = list(sage.ledger_entries.list(attributes="all"))
         assert sum(the(e.debit) for e in entries) == sum(the(e.credit) for e in entries)
+        owed: dict[str, Decimal] = dict.fromkeys({*owner.values(), *notes.values()}, Decimal(0))
         for key in invoices:
             found = sage.sales_invoices.get(key)
             outstanding = the(found.outstanding_amount)
@@ -123,3 +138,14 @@ def test_any_order_of_documents_and_payments_keeps_the_books_true(plan: list[Any
                 assert outstanding == 0
             else:
                 assert outstanding == the(found.total_amount) - taken.get(key, Decimal(0))
+            if key in in_ledger:
+                owed[owner[key]] += outstanding
+            else:  # opening history, untouched: unpaid and outside the ledger
+                assert (outstanding, the(found.status).id) == (the(found.total_amount), "UNPAID")
+        for key, contact in notes.items():
+            owed[contact] -= the(sage.sales_credit_notes.get(key).outstanding_amount)
+        for contact, amount in owed.items():
+            on_debtors = [e for e in entries if the(e.ledger_account).id == chart.debtors
+                          and e.contact and e.contact.id == contact]  # fmt: skip
+            in_ledger_balance = sum((the(e.debit) - the(e.credit) for e in on_debtors), Decimal(0))
+            assert sage.contacts.get(contact).balance == in_ledger_balance == amount

@@ -42,6 +42,7 @@ from ._ledger import (
     payment_side,
     post_artefact,
     post_contact_payment,
+    post_discounts,
     post_journal,
     post_other_payment,
     reverse,
@@ -120,14 +121,15 @@ class Book:
             )
             total = cents(decimal_of(body.get("total_amount"), "total_amount"))
             check_payment_covers(allocations, total)
-            posting = post_contact_payment(body, self._bank(body), self.controls)
+            posting = post_contact_payment(body, self._bank(body), self.controls, allocations)
             return Prepared(collection, body, (posting,), tuple(allocations))
         if collection == CONTACT_ALLOCATIONS:
             type_id = ref_id(body, "transaction_type") or ""
             side = "purchase" if type_id.startswith("VENDOR") else "sales"
             allocations = self._allocations(body, side, 1, origin)
             check_allocation_balances(allocations)
-            return Prepared(collection, body, (), tuple(allocations))
+            discounts = post_discounts(type_id, body, side, allocations, self.controls)
+            return Prepared(collection, body, discounts, tuple(allocations))
         if collection == OTHER_PAYMENTS:
             computed, lines = payment_line_amounts(body, self.rates)
             posting = post_other_payment(computed, lines, self._bank(body), self.controls)
@@ -193,26 +195,6 @@ class Book:
             )
         self._artefacts.pop(key, None)
         return effects
-
-    def adopt(self, collection: str, key: str, stored: dict[str, Any]) -> None:
-        """Learn an invoice or credit note the books did not make (a seeded one) as it stands:
-        its total, and what it no longer owes as settled before the books knew it."""
-        if key in self._artefacts:
-            return
-        if collection in DOCUMENTS:
-            kind = DOCUMENTS[collection].kind
-        elif collection in QUICK_ENTRIES:
-            kind = quick_entry_kind(QUICK_ENTRIES[collection], ref_id(stored, "quick_entry_type"))
-        else:
-            kind = None
-        if kind is None:
-            return
-        total = cents(decimal_of(stored.get("total_amount"), "total_amount", ZERO))
-        outstanding = cents(decimal_of(stored.get("outstanding_amount"), "outstanding", total))
-        held = _Held(collection, kind, ref_id(stored, "contact"), total, Decimal(1))
-        if 0 <= outstanding < total:
-            held.allocated[("", "before the books")] = (total - outstanding, ZERO)
-        self._artefacts[key] = held
 
     # --- reads -------------------------------------------------------------------------------
 

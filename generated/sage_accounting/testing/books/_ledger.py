@@ -11,6 +11,15 @@ business; the ids come from the business's chart through `Controls`):
   payment debits Creditors Control and credits the bank; refunds go the other way.
 - other receipt/payment: bank against each line's account and the tax control, no contact
   control account (no invoice is settled).
+- a discount on an allocation (`allocated_artefacts[].discount`): settles the artefact
+  without money, so it posts as Sage posts a Sales Discount (SD) or Purchase Discount (PD)
+  transaction: debit Discounts Allowed (`SALES_DISCOUNT`), credit Debtors Control for a
+  customer; debit Creditors Control, credit Discounts Taken (`PURCHASE_DISCOUNT`) for a
+  supplier. No tax is adjusted (Sage's "discount inc. VAT" option is not in the v3.1 API).
+  Source: Sage's "Post a sales or purchase discount" (gb-kb.sage.com, k2dockey
+  200427112205977: "The Sales Receipt (SR) and Sales Discount (SD) transactions post to the
+  customer's account"); the accounts are the chart's discount control accounts. The entries
+  go in the payment's own transaction (the API has no discount transaction type).
 - journal: its lines as given, refused unless they balance.
 - a void or a deletion posts the reversal of what was posted (`reverse`), so every
   business's debits equal its credits after any sequence of operations.
@@ -26,6 +35,7 @@ from typing import Any
 
 from ._amounts import Line, ref_id
 from ._money import ZERO, BookError, cents, decimal_of
+from ._settlement import Allocation
 
 SALES, PURCHASE = "sales", "purchase"
 
@@ -40,6 +50,8 @@ class Controls:
     purchase_tax: str
     sales: str  # the default sales account: where a sales document's shipping goes
     purchases: str  # the default purchases account: a purchase document's shipping
+    sales_discount: str | None = None  # discounts allowed (None: the sales account)
+    purchase_discount: str | None = None  # discounts taken (None: the purchases account)
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,12 @@ def base_amount(document: dict[str, Any], name: str = "total_amount") -> Decimal
     return cents(decimal_of(document.get(name), name) / rate)
 
 
-def post_contact_payment(payment: dict[str, Any], bank_ledger: str, controls: Controls) -> Posting:
+def post_contact_payment(
+    payment: dict[str, Any],
+    bank_ledger: str,
+    controls: Controls,
+    allocations: Iterable[Allocation] = (),
+) -> Posting:
     side, into_bank = payment_side(payment)
     contact = ref_id(payment, "contact")
     control = controls.debtors if side == SALES else controls.creditors
@@ -169,10 +186,41 @@ def post_contact_payment(payment: dict[str, Any], bank_ledger: str, controls: Co
     entries = [
         _entry(bank_ledger, into_bank * amount),
         _entry(control, -into_bank * amount, contact_id=contact),
+        *_discount_entries(payment, side, allocations, controls),
     ]
     in_currency = cents(decimal_of(payment.get("total_amount"), "total_amount"))
     type_id = ref_id(payment, "transaction_type") or ""
     return _posting(type_id, payment, contact, entries, in_currency)
+
+
+def _discount_entries(
+    document: dict[str, Any], side: str, allocations: Iterable[Allocation], controls: Controls
+) -> list[Entry]:
+    """The discounts given on allocations, in base currency (see the module's rules)."""
+    signed = sum((a.signed_discount for a in allocations), ZERO)
+    rate = decimal_of(document.get("exchange_rate"), "exchange_rate", Decimal(1))
+    discount = cents(signed / rate)
+    contact = ref_id(document, "contact")
+    if side == SALES:
+        account = controls.sales_discount or controls.sales
+        return [_entry(account, discount), _entry(controls.debtors, -discount, contact_id=contact)]
+    account = controls.purchase_discount or controls.purchases
+    return [_entry(controls.creditors, discount, contact_id=contact), _entry(account, -discount)]
+
+
+def post_discounts(
+    type_id: str,
+    allocation: dict[str, Any],
+    side: str,
+    allocations: Iterable[Allocation],
+    controls: Controls,
+) -> tuple[Posting, ...]:
+    """A contact allocation's posting: only its discounts move the ledger (none: nothing)."""
+    entries = _discount_entries(allocation, side, allocations, controls)
+    if not any(e.debit or e.credit for e in entries):
+        return ()
+    contact = ref_id(allocation, "contact")
+    return (_posting(type_id, allocation, contact, entries, None),)
 
 
 def post_other_payment(

@@ -53,6 +53,7 @@ class Allocation:
     amount: Decimal  # settled, never negative
     discount: Decimal
     signed: Decimal  # what it counts for the payment: + settles toward it, - offsets
+    signed_discount: Decimal = ZERO  # the discount x the artefact's sign (how it posts)
 
 
 def status_of(total: Decimal, outstanding: Decimal, void: bool = False) -> str:
@@ -131,7 +132,13 @@ def read_allocations(
             continue
         taken[artefact.id] = taken.get(artefact.id, ZERO) + amount + discount
         allocations.append(
-            Allocation(artefact.id, amount, discount, direction * artefact.sign * amount)
+            Allocation(
+                artefact.id,
+                amount,
+                discount,
+                direction * artefact.sign * amount,
+                artefact.sign * discount,
+            )
         )
     if problems:
         raise BookError(problems)
