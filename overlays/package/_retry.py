@@ -36,7 +36,6 @@ from collections.abc import Callable
 import attrs
 import httpx
 
-from ._idempotency import carries_idempotency_id
 from .errors import APIConnectionError, APITimeoutError
 from .limits import Waited
 from .limits._budget import BACKOFF, RETRY_AFTER
@@ -96,7 +95,11 @@ def replay_safe(request: httpx.Request) -> bool:
     method = request.method.upper()
     if method in IDEMPOTENT:
         return True
-    return method == "POST" and carries_idempotency_id(request)
+    if method != "POST":
+        return False
+    from ._idempotency import carries_idempotency_id  # on the first POST, not at import
+
+    return carries_idempotency_id(request)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:

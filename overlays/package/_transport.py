@@ -9,7 +9,6 @@ good becomes a typed `APIConnectionError` / `APITimeoutError`.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
 from .limits import Limits
@@ -122,7 +122,7 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         policy: RetryPolicy | None = None,
         limits: Limits | None = None,
         stats: RetryStats | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] | None = None,  # None: asyncio.sleep
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         max_response_bytes: int | None = MAX_RESPONSE_BYTES,
@@ -137,7 +137,7 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
             max_response_bytes=max_response_bytes,
         )
         self.inner = inner
-        self.sleep = sleep
+        self.sleep: Callable[[float], Any] = asyncio.sleep if sleep is None else sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)

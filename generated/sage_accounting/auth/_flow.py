@@ -19,7 +19,6 @@ holds its refresh token.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
@@ -30,6 +29,7 @@ from typing import Any
 import attrs
 import httpx
 
+from .._lazy import asyncio  # imported on first use: a sync program never does
 from .._token import Token
 from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error
 from ._refusals import DEFAULT_TTL, Refusals
