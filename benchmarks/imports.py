@@ -42,7 +42,7 @@ def compare_statements(
 ) -> Result:
     """Median of `runs` fresh processes for each package, run alternately."""
     stock_statement = template.format(package=STOCK_PACKAGE)
-    return _compare(
+    wall, _ = _compare(
         context,
         name,
         template.format(package=OUR_PACKAGE),
@@ -51,33 +51,10 @@ def compare_statements(
         goal=goal,
         runs=runs,
     )
-
-
-def _compare(
-    context: Context,
-    name: str,
-    ours_statement: str,
-    baseline_statement: str,
-    *,
-    baseline_label: str,
-    goal: float | None = None,
-    allowance: float | None = None,
-    runs: int = RUNS,
-) -> Result:
-    wall, _ = _compare_clocks(
-        context,
-        name,
-        ours_statement,
-        baseline_statement,
-        baseline_label=baseline_label,
-        goal=goal,
-        allowance=allowance,
-        runs=runs,
-    )
     return wall
 
 
-def _compare_clocks(
+def _compare(
     context: Context,
     name: str,
     ours_statement: str,
@@ -148,7 +125,7 @@ def _import_package(context: Context) -> list[Result]:
             DEPENDENCIES,
             baseline_label=f"our dependencies alone: {DEPENDENCIES}",
             allowance=DEPENDENCIES_ALLOWANCE,
-        ),
+        )[0],
     ]
 
 
@@ -162,7 +139,7 @@ CLIENT_CONSTRUCTION = (
 
 def _import_client(context: Context) -> list[Result]:
     label = f"our dependencies alone: {DEPENDENCIES}"
-    imported = _compare_clocks(
+    imported = _compare(
         context,
         "import-client-vs-deps",
         CLIENT_IMPORT,
@@ -174,7 +151,7 @@ def _import_client(context: Context) -> list[Result]:
     )
     # Reported beside it, so that cost moved from the import into the constructor shows; the
     # baseline builds the httpx client ours builds too (its TLS context is most of that).
-    constructed = _compare_clocks(
+    constructed = _compare(
         context,
         "construct-client-vs-deps",
         CLIENT_CONSTRUCTION,
