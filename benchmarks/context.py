@@ -95,10 +95,12 @@ class Context:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         return env
 
-    def import_env(self) -> dict[str, str]:
-        """`env` with both packages importable, the stock one not installed anywhere."""
+    def import_env(self, *, stock: bool = True) -> dict[str, str]:
+        """`env` with our package importable, and the stock one (not installed anywhere) if
+        `stock`: it is generated on first need."""
         env = self.env
-        paths = [str(self.stock_dir().parent), str(self.ours_parent())]
+        paths = [str(self.stock_dir().parent)] if stock else []
+        paths.append(str(self.ours_parent()))
         if env.get("PYTHONPATH"):
             paths.append(env["PYTHONPATH"])
         env["PYTHONPATH"] = os.pathsep.join(paths)

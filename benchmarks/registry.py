@@ -10,7 +10,7 @@ from .core import Benchmark
 from .decode import DECODE
 from .extract import EXTRACT
 from .fleet import FLEET
-from .imports import IMPORT_MODEL, IMPORT_PACKAGE
+from .imports import IMPORT_CLIENT, IMPORT_MODEL, IMPORT_PACKAGE
 from .limits import LIMITS
 from .regenerate import REGENERATE
 from .seeds import SEEDS
@@ -18,6 +18,7 @@ from .sync import SYNC
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     IMPORT_PACKAGE,
+    IMPORT_CLIENT,
     IMPORT_MODEL,
     DECODE,
     EXTRACT,

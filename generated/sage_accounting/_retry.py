@@ -38,7 +38,6 @@ import attrs
 import httpx
 
 from ._exchange import next_attempt
-from ._idempotency import carries_idempotency_id
 from ._logs import HTTP, shown_url
 from .errors import APIConnectionError, APITimeoutError
 from .limits import Waited
@@ -99,7 +98,11 @@ def replay_safe(request: httpx.Request) -> bool:
     method = request.method.upper()
     if method in IDEMPOTENT:
         return True
-    return method == "POST" and carries_idempotency_id(request)
+    if method != "POST":
+        return False
+    from ._idempotency import carries_idempotency_id  # on the first POST, not at import
+
+    return carries_idempotency_id(request)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._business import BusinessProfile, profile_of
-from ._decoding import decode
 from ._extras import Extras, HeaderValue
 from ._http import AsyncHTTPClient, HTTPClient, wrap_transport
+from ._lazy import LazyModule
 from ._logs import configure_from_environment
 from ._options import API_BASE_URL, DEFAULT, CallOptions, ClientOptions
 from ._response_body import MAX_RESPONSE_BYTES
@@ -36,7 +36,6 @@ from .auth._flow import SageAuth, TokenManager
 from .auth._oauth import REVOKE_URL, TOKEN_URL, check_revoked, revoke_request
 from .auth._store import TokenStore
 from .auth._unsaved import exit_guard
-from .client import Client
 from .errors import raise_for_status
 from .limits import Limits
 from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
@@ -44,7 +43,10 @@ from .resources._mixins import AsyncResourcesMixin, ResourcesMixin
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from . import client as _client
     from .models import Business
+else:  # the generated low-level client loads on the first use of `api_client`
+    _client = LazyModule(".client", __package__)
 
 __all__ = ["API_BASE_URL", "DEFAULT", "AsyncSageAccounting", "SageAccounting"]
 
@@ -102,7 +104,6 @@ class _ClientCore(Generic[H, T]):
     _call: CallOptions
     _auth: SageAuth
     business_id: str | None
-    api_client: Client
 
     def __init__(
         self,
@@ -167,7 +168,7 @@ class _ClientCore(Generic[H, T]):
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         raise NotImplementedError
 
-    def _api_client(self, http: H) -> Client:
+    def _api_client(self, http: H) -> _client.Client:
         raise NotImplementedError
 
     def _setup(
@@ -185,9 +186,10 @@ class _ClientCore(Generic[H, T]):
         self._call = call
         self.business_id = business_id
         self._http = http
+        # The api client once made (`api_client`); a client of the same business shares it.
+        self._api: list[_client.Client] = [] if like is None else like._api
         if like is not None:
             self._auth = like._auth
-            self.api_client = like.api_client
             return
         base_url = shared.options.base_url
         self._auth = SageAuth(
@@ -198,13 +200,20 @@ class _ClientCore(Generic[H, T]):
         http.follow_redirects = False  # a redirect must never carry the token elsewhere
         if http.headers.get("user-agent", "").startswith("python-httpx/"):  # not the caller's
             http.headers["User-Agent"] = shared.options.user_agent
-        self.api_client = self._api_client(http)
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self._shared.options.base_url!r}, "
             f"business_id={self.business_id!r})"
         )
+
+    @property
+    def api_client(self) -> _client.Client:
+        """The generated low-level client over this client's httpx client, for
+        `sage_accounting.api.<tag>.<operation>` (`client=sage.api_client`); made on first use."""
+        if not self._api:
+            self._api.append(self._api_client(self._http))
+        return self._api[0]  # the first made, should two threads race to make one
 
     @property
     def options(self) -> ClientOptions:
@@ -323,8 +332,8 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         return SageTransport(inner, **shared.transport_settings())
 
-    def _api_client(self, http: httpx.Client) -> Client:
-        client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
+    def _api_client(self, http: httpx.Client) -> _client.Client:
+        client = _client.Client(base_url=self._shared.options.base_url, raise_status_errors=True)
         return client.set_httpx_client(http)
 
     def _send(self, request: dict[str, Any]) -> httpx.Response:
@@ -387,8 +396,8 @@ class AsyncSageAccounting(
     def _retrying(self, inner: Any, shared: _Shared) -> Any:
         return AsyncSageTransport(inner, **shared.transport_settings())
 
-    def _api_client(self, http: httpx.AsyncClient) -> Client:
-        client = Client(base_url=self._shared.options.base_url, raise_status_errors=True)
+    def _api_client(self, http: httpx.AsyncClient) -> _client.Client:
+        client = _client.Client(base_url=self._shared.options.base_url, raise_status_errors=True)
         return client.set_async_httpx_client(http)
 
     async def _send(self, request: dict[str, Any]) -> httpx.Response:
@@ -438,12 +447,14 @@ def _raw(method: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _business(response: httpx.Response) -> Business:
+    from ._decoding import decode
     from .models import Business
 
     return decode(response, Business.from_dict)
 
 
 def _businesses(response: httpx.Response) -> list[Business]:
+    from ._decoding import decode
     from .models import Business
 
     return decode(response, lambda data: [Business.from_dict(item) for item in _items(data)])

@@ -17,11 +17,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._availability_note import availability_note
-from ._error_bodies import SageErrorDetail, body_text, parse_sage_errors
+from ._lazy import LazyModule
 
 if TYPE_CHECKING:
     import httpx
     from typing_extensions import Self
+
+    from . import _error_bodies
+    from ._error_bodies import SageErrorDetail as SageErrorDetail
+    from ._error_bodies import parse_sage_errors as parse_sage_errors
+else:  # Sage's error list is read on the first error answer, not when the client loads
+    _error_bodies = LazyModule("._error_bodies", __package__)
 
 
 class SageAccountingError(Exception):
@@ -61,13 +67,13 @@ class InvalidResponseError(APIError):
         url: str,
         status_code: int,
         problem: str = "",
-        errors: list[SageErrorDetail] | None = None,
+        errors: list[_error_bodies.SageErrorDetail] | None = None,
         response: httpx.Response | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url)
         self.status_code = status_code
         self.problem = problem or message
-        self.errors: list[SageErrorDetail] = errors or []
+        self.errors: list[_error_bodies.SageErrorDetail] = errors or []
         self.response = response
         self.headers = response.headers if response is not None else _empty_headers()
         self.request_id = request_id(self.headers)
@@ -170,7 +176,7 @@ class APIStatusError(APIError):
         method: str,
         url: str,
         response: httpx.Response | None,
-        errors: list[SageErrorDetail] | None,
+        errors: list[_error_bodies.SageErrorDetail] | None,
         body: str,
         availability_note: str | None = None,
     ) -> None:
@@ -178,7 +184,7 @@ class APIStatusError(APIError):
         self.response = response
         self.headers = response.headers if response is not None else _empty_headers()
         self.request_id = request_id(self.headers)
-        self.errors: list[SageErrorDetail] = errors or []
+        self.errors: list[_error_bodies.SageErrorDetail] = errors or []
         self.body = body
         # What the spec's Endpoint Availability says against this call for the business, if
         # the client knows the business's country (and edition): `sage.business_profile()`.
@@ -193,7 +199,7 @@ class APIStatusError(APIError):
             detail = "; ".join(str(error) for error in self.errors)
         else:
             kind = response.headers.get("content-type", "") if response is not None else ""
-            detail = body_text(body, kind)
+            detail = _error_bodies.body_text(body, kind)
         if availability_note:
             detail = f"{detail} ({availability_note})"
         if self.request_id:
@@ -215,7 +221,7 @@ def _status_fields(response: httpx.Response) -> dict[str, Any]:
         "method": response.request.method,
         "url": _safe_url(response.request.url),
         "response": response,
-        "errors": parse_sage_errors(content),
+        "errors": _error_bodies.parse_sage_errors(content),
         "body": content.decode("utf-8", errors="replace"),
         "availability_note": availability_note(response.request, response.status_code),
     }
@@ -462,6 +468,13 @@ class TokenSaveError(TokenStoreError):
     def __init__(self, message: str, *, store: str) -> None:
         super().__init__(message)
         self.store = store
+
+
+def __getattr__(name: str) -> Any:
+    # SageErrorDetail and parse_sage_errors are this module's too, from _error_bodies on first use.
+    if name in ("SageErrorDetail", "parse_sage_errors"):
+        return getattr(_error_bodies, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -10,7 +10,6 @@ window (and the ids seen). How a read copes with a list that changes while it ru
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import concurrent.futures
 import datetime
@@ -22,6 +21,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ._decoding import Body, decoded
+from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._pager_core import _PagerCore
 from ._progress import ProgressOption, Reporter, reporter
 from ._reading import (

@@ -10,7 +10,6 @@ answer handed up is left for a caller catching it (`_exchange.py`, `with_raw_res
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 
 from ._exchange import handed_up
+from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
 from .limits import Limits
@@ -115,12 +115,12 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         self,
         inner: httpx.AsyncBaseTransport,
         *,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] | None = None,  # None: asyncio.sleep
         **settings: Unpack[Settings],
     ) -> None:
         _TransportCore.__init__(self, settings)
         self.inner = inner
-        self.sleep = sleep
+        self.sleep: Callable[[float], Any] = asyncio.sleep if sleep is None else sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import time
 from collections.abc import Callable
 
@@ -64,6 +62,8 @@ class OAuth2Flow:
         """The consent page URL for the user's browser, and the state to check on callback."""
         if country is not None and country.lower() not in COUNTRIES:
             raise ValueError(f"country must be one of {', '.join(COUNTRIES)}, not {country!r}")
+        import secrets  # on login only: a client that never logs in does not load it
+
         state = secrets.token_urlsafe(32)
         params = {
             "response_type": "code",
@@ -103,6 +103,8 @@ class OAuth2Flow:
             code = callback_url_or_code
         if not received_state:
             raise LoginError("the callback carries no state: refusing it")
+        import hmac  # on login only: a client that never logs in does not load it
+
         if not hmac.compare_digest(received_state.encode(), expected_state.encode()):
             raise LoginError("the callback's state does not match the login's: refusing it")
         if not code:

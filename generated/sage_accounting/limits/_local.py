@@ -4,13 +4,13 @@ requests in flight that learns from Sage's 429s (`_adaptive`)."""
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
 
+from .._lazy import asyncio  # imported on first use: a sync program never does
 from ._adaptive import AdaptiveCap
 from ._base import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
 from ._budget import (
@@ -76,7 +76,7 @@ class LocalLimits(Limits):
         self._cap = AdaptiveCap(concurrency)
         self._clock = clock
         self._sleep = sleep
-        self._async_sleep = async_sleep or asyncio.sleep
+        self._async_sleep = async_sleep  # None: asyncio.sleep, not imported by a sync program
         self._lock = threading.Lock()
         self._queue: collections.deque[int] = collections.deque()
         self._waiting_keys: dict[int, str] = {}  # waiting tickets: whose budgets they spend
@@ -269,7 +269,7 @@ class LocalLimits(Limits):
                 if wait is None:
                     await future
                 else:
-                    await wait_first(future, self._async_sleep(wait))
+                    await wait_first(future, (self._async_sleep or asyncio.sleep)(wait))
         except BaseException:
             with self._lock:
                 self._abandon(ticket)

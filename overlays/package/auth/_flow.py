@@ -19,7 +19,6 @@ holds its refresh token.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime
 import logging
@@ -33,6 +32,7 @@ import httpx
 
 from .._availability_note import BUSINESS_EXTENSION, availability_note
 from .._extras import EXTRAS_EXTENSION, Extras
+from .._lazy import asyncio  # imported on first use: a sync program never does
 from .._logs import AUTH
 from .._token import Token
 from ..errors import REFUSED_EXTENSION, SubscriptionError, TokenRefreshError, status_error

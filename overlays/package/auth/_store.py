@@ -9,7 +9,6 @@ even across processes), and saves the new token with a compare-and-set before us
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import json
@@ -20,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from .._lazy import asyncio  # imported on first use: a sync program never does
 from .._token import Token
 from ..errors import TokenStoreError
 from ._token_file import parse_token_file

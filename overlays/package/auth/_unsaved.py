@@ -18,16 +18,15 @@ full, a read-only directory, Redis down, a broken token file it will not overwri
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
-import attrs
-
+from .._lazy import asyncio  # imported on first use: a sync program never does
 from .._token import Token
 from ..errors import TokenSaveError, TokenStoreError
 from ._store import TokenStore
@@ -41,8 +40,7 @@ _KEPT: set[Saver] = set()  # strong references: a kept token outlives its client
 _KEPT_LOCK = threading.Lock()
 
 
-@attrs.define
-class _Kept:
+class _Kept(NamedTuple):  # not attrs: a NamedTuple class costs a fifth at import
     token: Token
     replaces: Token | None  # what the store held when the kept token's grant was refreshed
     error: str

@@ -6,10 +6,11 @@ windows of request counts, and the names of what a request waits for, timed per 
 
 from __future__ import annotations
 
-import asyncio
 import collections
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal
+
+from .._lazy import asyncio  # imported on first use: a sync program never does
 
 BudgetScope = Literal["connection", "business"]
 
