@@ -339,7 +339,7 @@ class Read:
         self.last_size = len(page.items)
         self.size = count(page.items_per_page) or self.size or self.last_size
         self.served += self.last_size
-        if self.pages == 1 and self.number > 1:  # resumed at page n (`from_page`): count those before
+        if self.pages == 1 and self.number > 1:  # resumed at page n: count the pages before
             self.served += (self.number - 1) * self.size
         self._last_ids = {key for item in page.items if isinstance(key := _id_of(item), str)}
         return True
