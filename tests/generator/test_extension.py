@@ -64,7 +64,13 @@ def small_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     package = root / "sage_accounting"
     generate_package(SMALL_SPEC, package)
     # The overlay modules a model imports (its wire conversions, and the errors they raise).
-    for module in ("_wire.py", "errors.py", "_error_bodies.py", "_availability_note.py"):
+    for module in (
+        "_wire.py",
+        "errors.py",
+        "_error_bodies.py",
+        "_availability_note.py",
+        "_lazy.py",
+    ):
         shutil.copyfile(OVERLAY_PACKAGE / module, package / module)
     format_tree(root)
     return root
