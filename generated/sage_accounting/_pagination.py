@@ -112,8 +112,8 @@ class _PagerCore(Generic[S, P]):
         self._progress = progress
         self._label = label
         self._deletions = deletions  # the list takes `deleted_since`: a parallel read checks it
-        self._first: P | None = None
-        self._first_data: Any = None  # the first page's JSON, while `_first` holds its model
+        self._first_body: Body | None = None  # the first page, fetched and not yet iterated
+        self._first: P | None = None  # its model, once asked for
         self._total: int | None = None
         self._fetched_first = False
         self.watch = Watch()
@@ -121,13 +121,18 @@ class _PagerCore(Generic[S, P]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.get('url')} total={self._total}>"
 
-    def _keep_first(self, body: Body) -> P:
-        """The first page's model, kept with its JSON (for `as_dicts()`) until iteration."""
-        self._first = body.build(self._decode)
-        self._first_data = body.data
-        self.watch.page(self._first)
-        self._total = count(self._first.total)
+    def _keep_first(self, body: Body) -> None:
+        """Keep the first page's JSON until iteration; its model is built only when asked for
+        (`as_dicts()` of a pager whose first page `changes()` fetched never builds one)."""
+        envelope = RecordsPage(body.data)
+        self._first_body = body
+        self.watch.page(envelope)
+        self._total = count(envelope.total)
         self._fetched_first = True
+
+    def _first_model(self, body: Body) -> P:
+        if self._first is None:
+            self._first = body.build(self._decode)
         return self._first
 
     def from_page(self: _PagerT, number: int) -> _PagerT:
@@ -146,7 +151,7 @@ class _PagerCore(Generic[S, P]):
         )
 
     def _dicts_of(self, twin: type[_PagerT]) -> _PagerT:
-        if self._fetched_first and self._first is None:
+        if self._fetched_first and self._first_body is None:
             raise RuntimeError("as_dicts() of a pager whose iteration has begun")
         other = twin(
             self._send,
@@ -156,9 +161,8 @@ class _PagerCore(Generic[S, P]):
             label=self._label,
             deletions=self._deletions,
         )
-        if self._first is not None:  # fetched already (changes() reads the first page)
-            other._first = RecordsPage(self._first_data)
-            other._first_data = self._first_data
+        if self._first_body is not None:  # fetched already (changes() reads the first page)
+            other._first_body = self._first_body
             other._total = self._total
             other._fetched_first = True
             other.watch = self.watch
@@ -181,23 +185,30 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
 
     def first_page(self) -> P:
         """The first page (fetched once, then kept until iteration takes it)."""
-        if self._first is None:
+        return self._first_model(self.fetch_first())
+
+    def fetch_first(self) -> Body:
+        """Send the first request now, if it was not sent (its answer is kept for iteration);
+        no model is built: for a reader that needs the answer's `Date` before it iterates."""
+        body = self._first_body
+        if body is None:
             started = time.monotonic()
             response = self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            return self._keep_first(_body(response))
-        return self._first
+            body = _body(response)
+            self._keep_first(body)
+        return body
 
     @property
     def total(self) -> int | None:
         """`$total`: how many records the list holds (fetches the first page if needed)."""
         if not self._fetched_first:
-            self.first_page()
+            self.fetch_first()
         return self._total
 
     def _take_first(self) -> P:
         page = self.first_page()
-        self._first = self._first_data = None  # one page in memory: iteration owns it now
+        self._first = self._first_body = None  # one page in memory: iteration owns it now
         return page
 
     def as_dicts(self) -> Pager[Record, RecordsPage]:
@@ -325,12 +336,18 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
         return page
 
     async def first_page(self) -> P:
-        if self._first is None:
+        return self._first_model(await self.fetch_first())
+
+    async def fetch_first(self) -> Body:
+        """Send the first request now, if it was not sent (see `Pager.fetch_first`)."""
+        body = self._first_body
+        if body is None:
             started = time.monotonic()
             response = await self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            return self._keep_first(_body(response))
-        return self._first
+            body = _body(response)
+            self._keep_first(body)
+        return body
 
     @property
     def total(self) -> Awaitable[int | None]:
@@ -339,12 +356,12 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
 
     async def _get_total(self) -> int | None:
         if not self._fetched_first:
-            await self.first_page()
+            await self.fetch_first()
         return self._total
 
     async def _take_first(self) -> P:
         page = await self.first_page()
-        self._first = self._first_data = None
+        self._first = self._first_body = None
         return page
 
     def as_dicts(self) -> AsyncPager[Record, RecordsPage]:
