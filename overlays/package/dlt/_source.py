@@ -14,6 +14,7 @@ is complete, so a read that fails part-way replaces nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from ._arrow import (
 from ._table import SyncError, Table
 from ._tables import TABLES
 from ._tally import Business, Tally
+from ._together import together
 
 if TYPE_CHECKING:
     from .. import SageAccounting
@@ -50,7 +52,10 @@ logger = logging.getLogger("sage_accounting")
 # What the API answers for a collection the business's region or plan does not offer.
 NOT_OFFERED = (NotFoundError, PermissionDeniedError, UnprocessableEntityError)
 SOURCE_NAME = "sage_accounting"
-BATCH = 2000  # rows per Arrow table handed to dlt
+BATCH = 2000  # records buffered as dicts before they become one Arrow table
+# Arrow bytes gathered before one table goes to dlt: dlt computes and merges the table's
+# schema for every table it is handed (tens of milliseconds each), not per row.
+HANDOVER = 16 * 1024 * 1024
 # The readers hand dlt one row per key (see `_Reader._new`): dlt's numbering of the staged
 # rows to keep one per key, most of the merge's cost, is skipped.
 MERGE: Any = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
@@ -80,6 +85,7 @@ def sage_source(
     *,
     businesses: Sequence[Business] | None = None,
     concurrency: int = 8,
+    parallel: int = 4,
     progress: bool = False,
     tally: Tally | None = None,
     whole: bool = False,
@@ -95,6 +101,7 @@ def sage_source(
         businesses: the businesses to read, each through `sage.with_business(id)`; None: the
             client's own business (the lead business, asked for once, when it names none).
         concurrency: pages fetched at once within a collection.
+        parallel: businesses read at once within a collection (each in its own thread).
         progress: a progress bar per collection on stderr (tqdm's when installed).
         tally: counts of what the run did, filled in as it runs.
         whole: read every collection whole and replace each business's rows (a full refresh).
@@ -132,7 +139,7 @@ def sage_source(
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
     def sage_accounting() -> list[DltResource]:
         return [
-            _resource(table, readers[table.name], isolate, whole)
+            _resource(table, readers[table.name], isolate, whole, parallel)
             for table in chosen
             if readers[table.name]
         ]
@@ -141,9 +148,11 @@ def sage_source(
     return source
 
 
-def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) -> DltResource:
-    """One resource per collection, reading its businesses one after the other, their rows
-    handed to dlt together, BATCH at a time: dlt's cost per resource and per Arrow table
+def _resource(
+    table: Table, readers: list[_Reader], isolate: bool, whole: bool, parallel: int
+) -> DltResource:
+    """One resource per collection, reading `parallel` of its businesses at once, their rows
+    handed to dlt together, HANDOVER bytes at a time: dlt's cost per resource and per Arrow table
     (it computes the table's schema for each) is paid per collection, not per business."""
     whole = whole or not table.changes
     children = {child.table: child for child in table.children}
@@ -165,11 +174,11 @@ def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) 
             )
             return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
-        for reader in readers:
-            for name, data in reader.read(marks, isolate):
-                held.setdefault(name, []).append(data)
-                if sum(part.num_rows for part in held[name]) >= BATCH:
-                    yield out(name)
+        sources = [functools.partial(reader.read, marks, isolate) for reader in readers]
+        for name, data in together(sources, parallel):
+            held.setdefault(name, []).append(data)
+            if sum(part.nbytes for part in held[name]) >= HANDOVER:
+                yield out(name)
         for name in list(held):
             yield out(name)
 
@@ -324,7 +333,7 @@ class _Reader:
         return fresh
 
     def _page(self, items: Sequence[dict[str, Any]]) -> Iterator[Any]:
-        """Buffer a page; hand dlt a table every BATCH rows (dlt's cost is per table)."""
+        """Buffer a page; make an Arrow table of every BATCH records."""
         self._rows.extend(items)
         if len(self._rows) >= BATCH:
             yield from self._flush()
