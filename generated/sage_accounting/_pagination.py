@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ._decoding import Body, decoded
-from ._progress import ProgressOption, Reporter, reporter
+from ._progress import ProgressOption, ReadProgress
 from ._reading import (
     MAX_CATCH_UP,
     Envelope,
@@ -66,32 +66,6 @@ def _gave_up(label: str) -> None:
     )
 
 
-class _Progress:
-    def __init__(self, option: ProgressOption, label: str) -> None:
-        self._reporter: Reporter | None = reporter(option, label)
-        self.done = 0
-        self.total = 0
-
-    def start(self, total: int) -> None:
-        self.total = total
-        if self._reporter is not None:
-            self._reporter.update(0, total)
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        self.total = max(self.total, self.done)
-        if self._reporter is not None:
-            self._reporter.update(self.done, self.total)
-
-    def finish(self, complete: bool) -> None:
-        if self._reporter is None:
-            return
-        if complete and self.done != self.total:
-            self.total = self.done  # the list shrank while it was read: end at what there was
-            self._reporter.update(self.done, self.total)
-        self._reporter.close()
-
-
 class _PagerCore(Generic[S, P]):
     """What both pagers hold: how to send (`S`: a sync or an async function) and decode, the
     progress bar's label, the first page and what the read has seen."""
@@ -117,6 +91,9 @@ class _PagerCore(Generic[S, P]):
         self._total: int | None = None
         self._fetched_first = False
         self.watch = Watch()
+        # (since, the list of the deletions since then): its first page answers the count of
+        # deletions a parallel read asks for, and is kept for the caller who reads it next
+        self._counted_by: tuple[datetime.datetime, _PagerCore[Any, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.get('url')} total={self._total}>"
@@ -129,6 +106,25 @@ class _PagerCore(Generic[S, P]):
         self.watch.page(envelope)
         self._total = count(envelope.total)
         self._fetched_first = True
+
+    def count_deletions_with(
+        self, since: datetime.datetime, deletions: _PagerCore[Any, Any]
+    ) -> None:
+        """Count the deletions since `since` (the catch-up's question) with the first page of
+        `deletions`, the list of them the caller reads after this one: no request of its own."""
+        self._counted_by = (since, deletions)
+
+    def _counting_list(self, since: datetime.datetime) -> _PagerCore[Any, Any] | None:
+        """The list of deletions that answers the count, fetched anew: a later count replaces
+        an earlier one (None where there is none, or its reading has begun)."""
+        if self._counted_by is None or self._counted_by[0] != since:
+            return None
+        deletions = self._counted_by[1]
+        if deletions._fetched_first and deletions._first_body is None:
+            return None
+        deletions._first_body = deletions._first = None
+        deletions.watch = Watch()
+        return deletions
 
     def _first_model(self, body: Body) -> P:
         if self._first is None:
@@ -166,6 +162,7 @@ class _PagerCore(Generic[S, P]):
             other._total = self._total
             other._fetched_first = True
             other.watch = self.watch
+        other._counted_by = self._counted_by
         return other
 
 
@@ -226,7 +223,7 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
         """Every page in order; `concurrency > 1` fetches up to that many pages at once."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        progress = _Progress(self._progress, self._label)
+        progress = ReadProgress(self._progress, self._label)
         complete = False
         try:
             first = self._take_first()
@@ -313,6 +310,9 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
 
     def _deleted_since(self, since: datetime.datetime) -> int:
         """How many records of the list were deleted since `since`."""
+        deletions = self._counting_list(since)
+        if isinstance(deletions, Pager):
+            return deleted_count(RecordsPage(deletions.fetch_first().data))
         page = _body(self._send(deletions_request(self._request, since))).build(self._decode)
         return deleted_count(page)
 
@@ -372,7 +372,7 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
     async def pages(self, *, concurrency: int = 1) -> AsyncIterator[P]:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        progress = _Progress(self._progress, self._label)
+        progress = ReadProgress(self._progress, self._label)
         complete = False
         try:
             first = await self._take_first()
@@ -461,6 +461,9 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
                 yield page
 
     async def _deleted_since(self, since: datetime.datetime) -> int:
+        deletions = self._counting_list(since)
+        if isinstance(deletions, AsyncPager):
+            return deleted_count(RecordsPage((await deletions.fetch_first()).data))
         response = await self._send(deletions_request(self._request, since))
         return deleted_count(_body(response).build(self._decode))
 

@@ -169,3 +169,21 @@ def test_changes_read_as_dicts_takes_a_record_its_model_would_refuse() -> None:
         assert changes.watermark < datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
         with pytest.raises(InvalidResponseError, match="soon"):
             list(sage.contacts.changes(since=None).updated)
+
+
+def test_a_first_read_asks_for_its_pages_and_one_list_of_deletions(
+    fake: SageEmulator, client: SageAccounting
+) -> None:
+    """The parallel read's check for deletions is the list of deletions read next: the first
+    sync of a collection costs its pages and one request more."""
+    fake.stats.reset()
+    changes = client.contacts.changes(since=None)
+    ids = [contact.id for contact in changes.updated.all(concurrency=4)]
+    assert changes.deleted is not None
+    assert list(changes.deleted) == []
+
+    pages = -(-len(ids) // 200)  # the default page size
+    asked = [e for e in fake.stats.requests if e.method == "GET" and e.path == "/contacts"]
+    assert len(ids) == len(set(ids)) == len(fake.records("contacts"))
+    assert len(asked) == pages + 1
+    assert changes.watermark > EPOCH

@@ -180,3 +180,14 @@ def test_records_deleted_and_created_while_the_first_sync_reads_leave_one_row_pe
     assert churn.done == 4 and first.tables["contacts"].added > 0
     assert twice == []  # a record listed and deleted in one run is one key: the deletion's
     assert_same_books(fake, books)
+
+
+def test_a_first_sync_asks_for_each_page_and_one_list_of_deletions_per_collection(
+    fake: SageEmulator, client: SageAccounting, books: Books
+) -> None:
+    fake.stats.reset()
+    books.sync(client)
+
+    assert list_requests(fake, "contacts") == -(-CONTACTS // 200) + 1
+    assert list_requests(fake, "sales_invoices") == -(-INVOICES // 200) + 1
+    assert_same_books(fake, books)

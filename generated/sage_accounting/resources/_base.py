@@ -104,6 +104,8 @@ class SyncResource:
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
             pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
+            if since is None:  # both ask for the deletions since the read began: one answer
+                updated.count_deletions_with(deleted_since, pager)
             deleted = DeletedIds(pager, outcome.deletions)
         return Changes(updated, deleted, outcome)
 
@@ -150,6 +152,8 @@ class AsyncResource:
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
             pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
+            if since is None:  # both ask for the deletions since the read began: one answer
+                updated.count_deletions_with(deleted_since, pager)
             deleted = AsyncDeletedIds(pager, outcome.deletions)
         return AsyncChanges(updated, deleted, outcome)
 

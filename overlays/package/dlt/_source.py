@@ -267,15 +267,8 @@ class _Reader:
 
     def _changes(self, since: datetime.datetime | None, marks: dict[str, str]) -> Iterator[Any]:
         changes = self.resource_api.changes(since=since, progress=self.progress)
-        deleted: set[str] = set(changes.deleted) if changes.deleted is not None else set()
-        business = self.business.id
-        if deleted:
-            self._keys.update(deleted)
-            self.count.deleted += len(deleted)
-            yield self._out(self.table.name, tombstones(business, sorted(deleted)))
-            for child in self.table.children:
-                lines = lines_of(child, [], merged=True, deleted=deleted, business=business)
-                yield self._out(child.table, lines)
+        if since is not None:  # deletions first: a record deleted since is then not loaded
+            yield from self._deleted(changes)
         for page in changes.updated.as_dicts().pages(concurrency=self.concurrency):
             items = self._new(page.items)
             if since is None:
@@ -289,7 +282,27 @@ class _Reader:
                         self.count.updated += 1
             yield from self._page(items)
         yield from self._flush()
+        if since is None:
+            # A first read: its deletions are those made while it ran, read last (the answer
+            # the read's own check fetched). One of a record loaded here stays until the next
+            # sync, which reads everything again: any such deletion keeps the watermark.
+            yield from self._deleted(changes)
         marks[self.table.name] = changes.watermark.isoformat()  # only after every row
+
+    def _deleted(self, changes: Any) -> Iterator[Any]:
+        """Hard-delete rows (and their lines) of the ids deleted, but of none loaded this run:
+        one row per key."""
+        listed = set(changes.deleted) if changes.deleted is not None else set()
+        deleted = listed - self._keys
+        if not deleted:
+            return
+        self._keys.update(deleted)
+        self.count.deleted += len(deleted)
+        business = self.business.id
+        yield self._out(self.table.name, tombstones(business, sorted(deleted)))
+        for child in self.table.children:
+            lines = lines_of(child, [], merged=True, deleted=deleted, business=business)
+            yield self._out(child.table, lines)
 
     def _everything(self, marks: dict[str, str]) -> Iterator[Any]:
         """Every record, handed over only once all were read (then the business's rows go)."""
