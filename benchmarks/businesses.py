@@ -114,6 +114,7 @@ def _run(context: Context) -> list[Result]:
     return [
         Result(
             name="sync-50-businesses",
+            paired=True,
             ours=many,
             baseline=one,
             baseline_label="one business of the same 20,000 records, synced alone",

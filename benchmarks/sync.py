@@ -172,6 +172,7 @@ def _run(context: Context) -> list[Result]:
     return [
         Result(
             name="sync-initial",
+            paired=True,
             ours=initial,
             baseline=extract,
             baseline_label="the parallel extractor alone (list(attributes='all').all(8))",
@@ -180,6 +181,7 @@ def _run(context: Context) -> list[Result]:
         ),
         Result(
             name="sync-initial-vs-dicts",
+            paired=True,
             ours=initial,
             baseline=fetch,
             baseline_label="the parallel extractor fetching dicts (list(...).as_dicts().all(8))",
@@ -188,6 +190,7 @@ def _run(context: Context) -> list[Result]:
         ),
         Result(
             name="sync-initial-vs-dicts-cpu",
+            paired=True,
             ours=initial_cpu,
             baseline=fetch_cpu,
             baseline_label="the CPU seconds of the same dicts fetch (process: emulator included)",
@@ -195,6 +198,7 @@ def _run(context: Context) -> list[Result]:
         ),
         Result(
             name="sync-incremental-1pct",
+            paired=True,
             ours=incremental,
             baseline=initial,
             baseline_label="the initial sync of the same records",
