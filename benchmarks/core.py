@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Result:
-    """One row of the report: our median against the baseline's median (seconds, or `unit`).
+    """One row of the report: our median against the baseline's median (seconds, or `unit`);
+    `paired`, the median of the rounds' own ratios (each pair ran under the same load).
 
     `goal` bounds the ratio; `allowance` bounds the difference instead (ours at most that much
     over the baseline)."""
@@ -32,6 +33,7 @@ class Result:
     goal: float | None = None
     allowance: float | None = None
     unit: str = "s"
+    paired: bool = False  # ours[i] and baseline[i] ran together: the ratio is their ratios' median
 
     @property
     def ours_median(self) -> float:
@@ -43,6 +45,9 @@ class Result:
 
     @property
     def ratio(self) -> float:
+        if self.paired:
+            pairs = zip(self.ours, self.baseline, strict=True)
+            return statistics.median(mine / theirs for mine, theirs in pairs)
         return self.ours_median / self.baseline_median
 
     @property

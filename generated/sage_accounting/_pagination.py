@@ -24,7 +24,7 @@ import httpx
 from ._decoding import Body, decoded
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._pager_core import _PagerCore
-from ._progress import ProgressOption, Reporter, reporter
+from ._progress import ReadProgress
 from ._reading import (
     MAX_CATCH_UP,
     Envelope,
@@ -63,32 +63,6 @@ def _gave_up(label: str) -> None:
     )
 
 
-class _Progress:
-    def __init__(self, option: ProgressOption, label: str) -> None:
-        self._reporter: Reporter | None = reporter(option, label)
-        self.done = 0
-        self.total = 0
-
-    def start(self, total: int) -> None:
-        self.total = total
-        if self._reporter is not None:
-            self._reporter.update(0, total)
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        self.total = max(self.total, self.done)
-        if self._reporter is not None:
-            self._reporter.update(self.done, self.total)
-
-    def finish(self, complete: bool) -> None:
-        if self._reporter is None:
-            return
-        if complete and self.done != self.total:
-            self.total = self.done  # the list shrank while it was read: end at what there was
-            self._reporter.update(self.done, self.total)
-        self._reporter.close()
-
-
 class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
     """Every item of a list, fetched page by page as it is iterated.
 
@@ -106,23 +80,30 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
 
     def first_page(self) -> P:
         """The first page (fetched once, then kept until iteration takes it)."""
-        if self._first is None:
+        return self._first_model(self.fetch_first())
+
+    def fetch_first(self) -> Body:
+        """Send the first request now, if it was not sent (its answer is kept for iteration);
+        no model is built: for a reader that needs the answer's `Date` before it iterates."""
+        body = self._first_body
+        if body is None:
             started = time.monotonic()
             response = self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            return self._keep_first(_body(response))
-        return self._first
+            body = _body(response)
+            self._keep_first(body)
+        return body
 
     @property
     def total(self) -> int | None:
         """`$total`: how many records the list holds (fetches the first page if needed)."""
         if not self._fetched_first:
-            self.first_page()
+            self.fetch_first()
         return self._total
 
     def _take_first(self) -> P:
         page = self.first_page()
-        self._first = self._first_data = None  # one page in memory: iteration owns it now
+        self._first = self._first_body = None  # one page in memory: iteration owns it now
         return page
 
     def as_dicts(self) -> Pager[Record, RecordsPage]:
@@ -140,7 +121,7 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
         """Every page in order; `concurrency > 1` fetches up to that many pages at once."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        progress = _Progress(self._progress, self._label)
+        progress = ReadProgress(self._progress, self._label)
         complete = False
         try:
             first = self._take_first()
@@ -229,6 +210,9 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
 
     def _deleted_since(self, since: datetime.datetime) -> int:
         """How many records of the list were deleted since `since`."""
+        deletions = self._counting_list(since)
+        if isinstance(deletions, Pager):
+            return deleted_count(RecordsPage(deletions.fetch_first().data))
         page = _body(self._send(deletions_request(self._request, since))).build(self._decode)
         return deleted_count(page)
 
@@ -252,12 +236,18 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
         return page
 
     async def first_page(self) -> P:
-        if self._first is None:
+        return self._first_model(await self.fetch_first())
+
+    async def fetch_first(self) -> Body:
+        """Send the first request now, if it was not sent (see `Pager.fetch_first`)."""
+        body = self._first_body
+        if body is None:
             started = time.monotonic()
             response = await self._send(self._request)
             self.watch.first(response, time.monotonic() - started)
-            return self._keep_first(_body(response))
-        return self._first
+            body = _body(response)
+            self._keep_first(body)
+        return body
 
     @property
     def total(self) -> Awaitable[int | None]:
@@ -266,12 +256,12 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
 
     async def _get_total(self) -> int | None:
         if not self._fetched_first:
-            await self.first_page()
+            await self.fetch_first()
         return self._total
 
     async def _take_first(self) -> P:
         page = await self.first_page()
-        self._first = self._first_data = None
+        self._first = self._first_body = None
         return page
 
     def as_dicts(self) -> AsyncPager[Record, RecordsPage]:
@@ -282,7 +272,7 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
     async def pages(self, *, concurrency: int = 1) -> AsyncIterator[P]:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        progress = _Progress(self._progress, self._label)
+        progress = ReadProgress(self._progress, self._label)
         complete = False
         try:
             first = await self._take_first()
@@ -372,6 +362,9 @@ class AsyncPager(_PagerCore[Callable[[Request], Awaitable[httpx.Response]], P], 
                 yield page
 
     async def _deleted_since(self, since: datetime.datetime) -> int:
+        deletions = self._counting_list(since)
+        if isinstance(deletions, AsyncPager):
+            return deleted_count(RecordsPage((await deletions.fetch_first()).data))
         response = await self._send(deletions_request(self._request, since))
         return deleted_count(_body(response).build(self._decode))
 

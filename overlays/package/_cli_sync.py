@@ -42,7 +42,10 @@ def add_sync_command(commands: Any, token_file: Path, secret_env: str) -> None:
         "comma-separated ids (exit status 1 if any of them fails, the others are synced)",
     )
     sync.add_argument(
-        "--parallel", type=int, default=4, help="collections read at once (of any business)"
+        "--parallel",
+        type=int,
+        default=4,
+        help="collections read at once, and businesses at once within each",
     )
     sync.add_argument(
         "--adopt",

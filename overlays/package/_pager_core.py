@@ -4,6 +4,7 @@ send and decode, the first page once read, `from_page(n)` (a cursor) and the `as
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -37,22 +38,49 @@ class _PagerCore(Generic[S, P]):
         self._progress = progress
         self._label = label
         self._deletions = deletions  # the list takes `deleted_since`: a parallel read checks it
-        self._first: P | None = None
-        self._first_data: Any = None  # the first page's JSON, while `_first` holds its model
+        self._first_body: Body | None = None  # the first page, fetched and not yet iterated
+        self._first: P | None = None  # its model, once asked for
         self._total: int | None = None
         self._fetched_first = False
         self.watch = Watch()
+        # (since, the list of the deletions since then): its first page answers the count of
+        # deletions a parallel read asks for, and is kept for the caller who reads it next
+        self._counted_by: tuple[datetime.datetime, _PagerCore[Any, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._request.get('url')} total={self._total}>"
 
-    def _keep_first(self, body: Body) -> P:
-        """The first page's model, kept with its JSON (for `as_dicts()`) until iteration."""
-        self._first = body.build(self._decode)
-        self._first_data = body.data
-        self.watch.page(self._first)
-        self._total = count(self._first.total)
+    def _keep_first(self, body: Body) -> None:
+        """Keep the first page's JSON until iteration; its model is built only when asked for
+        (`as_dicts()` of a pager whose first page `changes()` fetched never builds one)."""
+        envelope = RecordsPage(body.data)
+        self._first_body = body
+        self.watch.page(envelope)
+        self._total = count(envelope.total)
         self._fetched_first = True
+
+    def count_deletions_with(
+        self, since: datetime.datetime, deletions: _PagerCore[Any, Any]
+    ) -> None:
+        """Count the deletions since `since` (the catch-up's question) with the first page of
+        `deletions`, the list of them the caller reads after this one: no request of its own."""
+        self._counted_by = (since, deletions)
+
+    def _counting_list(self, since: datetime.datetime) -> _PagerCore[Any, Any] | None:
+        """The list of deletions that answers the count, fetched anew: a later count replaces
+        an earlier one (None where there is none, or its reading has begun)."""
+        if self._counted_by is None or self._counted_by[0] != since:
+            return None
+        deletions = self._counted_by[1]
+        if deletions._fetched_first and deletions._first_body is None:
+            return None
+        deletions._first_body = deletions._first = None
+        deletions.watch = Watch()
+        return deletions
+
+    def _first_model(self, body: Body) -> P:
+        if self._first is None:
+            self._first = body.build(self._decode)
         return self._first
 
     def from_page(self: _PagerT, number: int) -> _PagerT:
@@ -71,7 +99,7 @@ class _PagerCore(Generic[S, P]):
         )
 
     def _dicts_of(self, twin: type[_PagerT]) -> _PagerT:
-        if self._fetched_first and self._first is None:
+        if self._fetched_first and self._first_body is None:
             raise RuntimeError("as_dicts() of a pager whose iteration has begun")
         other = twin(
             self._send,
@@ -81,10 +109,10 @@ class _PagerCore(Generic[S, P]):
             label=self._label,
             deletions=self._deletions,
         )
-        if self._first is not None:  # fetched already (changes() reads the first page)
-            other._first = RecordsPage(self._first_data)
-            other._first_data = self._first_data
+        if self._first_body is not None:  # fetched already (changes() reads the first page)
+            other._first_body = self._first_body
             other._total = self._total
             other._fetched_first = True
             other.watch = self.watch
+        other._counted_by = self._counted_by
         return other

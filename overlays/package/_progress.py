@@ -99,3 +99,31 @@ def progress_bar(label: str, stream: TextIO | None = None) -> Reporter:
     except ImportError:
         return _PlainLine(label, out)
     return _TqdmBar(tqdm(desc=label, unit=" records", file=out, total=0, dynamic_ncols=True))
+
+
+class ReadProgress:
+    """A list read's bar: started at `$total`, advanced page by page, closed at the end."""
+
+    def __init__(self, option: ProgressOption, label: str) -> None:
+        self._reporter: Reporter | None = reporter(option, label)
+        self.done = 0
+        self.total = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        if self._reporter is not None:
+            self._reporter.update(0, total)
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        self.total = max(self.total, self.done)
+        if self._reporter is not None:
+            self._reporter.update(self.done, self.total)
+
+    def finish(self, complete: bool) -> None:
+        if self._reporter is None:
+            return
+        if complete and self.done != self.total:
+            self.total = self.done  # the list shrank while it was read: end at what there was
+            self._reporter.update(self.done, self.total)
+        self._reporter.close()

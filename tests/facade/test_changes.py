@@ -7,10 +7,12 @@ import datetime
 import time
 from typing import Any
 
+import httpx
 import pytest
 
-from sage_accounting import SageAccounting
+from sage_accounting import SageAccounting, Token
 from sage_accounting._changes import EPOCH
+from sage_accounting.errors import InvalidResponseError
 from sage_accounting.testing import FakeClock, SageEmulator
 
 from .conftest import async_client, sync_client
@@ -147,3 +149,41 @@ def test_async_delta_sync(fake: SageEmulator) -> None:
 
     local, remote = asyncio.run(run())
     assert local == remote
+
+
+def test_changes_read_as_dicts_takes_a_record_its_model_would_refuse() -> None:
+    """A loader reads the wire form: the first page `changes()` fetched is not built as models
+    (a record the model refuses still loads; iterating models still refuses it, typed)."""
+    odd = {"id": "c1", "displayed_as": "Odd", "created_at": "soon", "updated_at": "soon"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        items = [] if "deleted_since" in request.url.params else [odd]
+        body = {"$items": items, "$total": len(items), "$page": 1, "$next": None}
+        return httpx.Response(200, json=body, headers={"Date": "Mon, 07 Dec 2026 00:00:00 GMT"})
+
+    token = Token.from_response({"access_token": "a", "expires_in": 300}, now=time.time())
+    with SageAccounting(token=token, transport=httpx.MockTransport(answer), limits=None) as sage:
+        changes = sage.contacts.changes(since=None)
+        assert list(changes.updated.as_dicts()) == [odd]
+        assert list(changes.deleted or ()) == []
+        assert changes.watermark < datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+        with pytest.raises(InvalidResponseError, match="soon"):
+            list(sage.contacts.changes(since=None).updated)
+
+
+def test_a_first_read_asks_for_its_pages_and_one_list_of_deletions(
+    fake: SageEmulator, client: SageAccounting
+) -> None:
+    """The parallel read's check for deletions is the list of deletions read next: the first
+    sync of a collection costs its pages and one request more."""
+    fake.stats.reset()
+    changes = client.contacts.changes(since=None)
+    ids = [contact.id for contact in changes.updated.all(concurrency=4)]
+    assert changes.deleted is not None
+    assert list(changes.deleted) == []
+
+    pages = -(-len(ids) // 200)  # the default page size
+    asked = [e for e in fake.stats.requests if e.method == "GET" and e.path == "/contacts"]
+    assert len(ids) == len(set(ids)) == len(fake.records("contacts"))
+    assert len(asked) == pages + 1
+    assert changes.watermark > EPOCH

@@ -241,3 +241,15 @@ def test_all_is_every_business_on_every_page_of_the_list(books: Books) -> None:
     assert [b.business.id for b in summary.businesses] == ids
     [(count,)] = books.query("SELECT count(DISTINCT business_id) FROM sage.currencies")
     assert count == len(ids)
+
+
+def test_a_collection_reads_several_businesses_at_once(books: Books) -> None:
+    fake = SageEmulator(seed=24, latency=0.05)
+    ids = add_businesses(fake, 6)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        summary = _sync(books, sage, businesses=ids, parallel=3)
+
+    first = [e.business for e in fake.stats.requests if e.path == "/contacts"][:3]
+    assert len(set(first)) == 3  # three businesses' first pages were asked for together
+    assert not summary.failed
+    assert_books_per_business(fake, books.query, ids)

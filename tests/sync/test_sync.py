@@ -164,3 +164,30 @@ def test_the_core_package_and_the_cli_parser_do_not_import_dlt() -> None:
         "cli._parser(); sys.exit(any(m in sys.modules for m in ('dlt', 'duckdb', 'pyarrow')))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_records_deleted_and_created_while_the_first_sync_reads_leave_one_row_per_key(
+    fake: SageEmulator, client: SageAccounting, books: Books
+) -> None:
+    churn = fake.churn("contacts", every=2, creates=3, deletes=3, rounds=4, seed=7)
+
+    first = books.sync(client)
+    twice = books.query("SELECT id FROM sage.contacts GROUP BY id HAVING count(*) > 1")
+    churn.stop()
+    fake.clock.advance(5)
+    books.sync(client)
+
+    assert churn.done == 4 and first.tables["contacts"].added > 0
+    assert twice == []  # a record listed and deleted in one run is one key: the deletion's
+    assert_same_books(fake, books)
+
+
+def test_a_first_sync_asks_for_each_page_and_one_list_of_deletions_per_collection(
+    fake: SageEmulator, client: SageAccounting, books: Books
+) -> None:
+    fake.stats.reset()
+    books.sync(client)
+
+    assert list_requests(fake, "contacts") == -(-CONTACTS // 200) + 1
+    assert list_requests(fake, "sales_invoices") == -(-INVOICES // 200) + 1
+    assert_same_books(fake, books)

@@ -96,16 +96,28 @@ def _column(values: list[Any], kind: str, where: str) -> Any:
         if kind in ("decimal", "timestamp", "date"):
             # "" is Sage's "no value" for a date or a number (a model reads it as None): NULL
             # in the table.
-            texts = [None if value is None or value == "" else str(value) for value in values]
-            return pc.cast(pa.array(texts, pa.string()), arrow_type)
+            return pc.cast(_blank_is_null(_texts(values)), arrow_type)
         if kind in ("json", "ref"):
             return pa.array([None if v is None else to_json(v) for v in values], arrow_type)
         if kind == "text":
-            return pa.array([None if v is None else _text(v) for v in values], arrow_type)
+            return _texts(values, _text)
         return pa.array(values, arrow_type)
     except _CONVERSION_ERRORS:
         pass
     return pa.array([_slow(value, kind, where) for value in values], arrow_type)
+
+
+def _texts(values: list[Any], spell: Any = str) -> Any:
+    """A string array: Arrow takes the values as they are when all are text (as Sage sends
+    them), else each is spelled out (a JSON number as its digits, an object as JSON)."""
+    try:
+        return pa.array(values, pa.string())
+    except _CONVERSION_ERRORS:
+        return pa.array([None if v is None else spell(v) for v in values], pa.string())
+
+
+def _blank_is_null(texts: Any) -> Any:
+    return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
 
 
 def _slow(value: Any, kind: str, where: str) -> Any:

@@ -99,11 +99,13 @@ class SyncResource:
     ) -> Changes[Any, P]:
         since, query = _changes_query(since, attributes)
         updated = self._pager(request(**query), page, progress, label, deletes)
-        updated.first_page()  # its Date header is the sync's start on the server's clock
+        updated.fetch_first()  # its Date header is the sync's start on the server's clock
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
             pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
+            if since is None:  # both ask for the deletions since the read began: one answer
+                updated.count_deletions_with(deleted_since, pager)
             deleted = DeletedIds(pager, outcome.deletions)
         return Changes(updated, deleted, outcome)
 
@@ -145,11 +147,13 @@ class AsyncResource:
     ) -> AsyncChanges[Any, P]:
         since, query = _changes_query(since, attributes)
         updated = self._pager(request(**query), page, progress, label, deletes)
-        await updated.first_page()
+        await updated.fetch_first()  # no model built: `as_dicts()` may never need one
         outcome, deleted_since = make_outcome(since, updated.watch, deletes)
         deleted = None
         if deleted_since is not None and outcome.deletions is not None:
             pager = self._pager(request(deleted_since=deleted_since), page, None, "records")
+            if since is None:  # both ask for the deletions since the read began: one answer
+                updated.count_deletions_with(deleted_since, pager)
             deleted = AsyncDeletedIds(pager, outcome.deletions)
         return AsyncChanges(updated, deleted, outcome)
 

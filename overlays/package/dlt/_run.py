@@ -106,7 +106,7 @@ def sync(
         pipeline_name, pipelines_dir: dlt's; by default a name derived from the destination
             and the dataset, in dlt's default folder.
         concurrency: pages fetched at once within a collection.
-        parallel: collections (of any business) read at once.
+        parallel: collections read at once, and businesses read at once within each.
         progress: a bar per collection on stderr (one business), else a line per business.
         adopt: the business the rows of a dataset an earlier release wrote belong to, when
             that dataset does not say (see the guide).
@@ -138,6 +138,7 @@ def sync(
             collections,
             businesses=chosen,
             concurrency=concurrency,
+            parallel=parallel,
             progress=progress and not several,
             tally=tally,
             whole=full_refresh,

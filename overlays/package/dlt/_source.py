@@ -14,6 +14,7 @@ is complete, so a read that fails part-way replaces nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from ._arrow import (
 from ._table import SyncError, Table
 from ._tables import TABLES
 from ._tally import Business, Tally
+from ._together import together
 
 if TYPE_CHECKING:
     from .. import SageAccounting
@@ -50,8 +52,13 @@ logger = logging.getLogger("sage_accounting")
 # What the API answers for a collection the business's region or plan does not offer.
 NOT_OFFERED = (NotFoundError, PermissionDeniedError, UnprocessableEntityError)
 SOURCE_NAME = "sage_accounting"
-BATCH = 2000  # rows per Arrow table handed to dlt
-MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
+BATCH = 2000  # records buffered as dicts before they become one Arrow table
+# Arrow bytes gathered before one table goes to dlt: dlt computes and merges the table's
+# schema for every table it is handed (tens of milliseconds each), not per row.
+HANDOVER = 16 * 1024 * 1024
+# The readers hand dlt one row per key (see `_Reader._new`): dlt's numbering of the staged
+# rows to keep one per key, most of the merge's cost, is skipped.
+MERGE: Any = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 # Whether a business's country and edition offer a collection (None: the table does not say).
 Offered = Callable[[str, str, str], "bool | None"]
 __all__ = ["SOURCE_NAME", "Business", "Offered", "Tally", "sage_source", "tables_named"]
@@ -78,6 +85,7 @@ def sage_source(
     *,
     businesses: Sequence[Business] | None = None,
     concurrency: int = 8,
+    parallel: int = 4,
     progress: bool = False,
     tally: Tally | None = None,
     whole: bool = False,
@@ -93,6 +101,7 @@ def sage_source(
         businesses: the businesses to read, each through `sage.with_business(id)`; None: the
             client's own business (the lead business, asked for once, when it names none).
         concurrency: pages fetched at once within a collection.
+        parallel: businesses read at once within a collection (each in its own thread).
         progress: a progress bar per collection on stderr (tqdm's when installed).
         tally: counts of what the run did, filled in as it runs.
         whole: read every collection whole and replace each business's rows (a full refresh).
@@ -130,7 +139,7 @@ def sage_source(
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
     def sage_accounting() -> list[DltResource]:
         return [
-            _resource(table, readers[table.name], isolate, whole)
+            _resource(table, readers[table.name], isolate, whole, parallel)
             for table in chosen
             if readers[table.name]
         ]
@@ -139,9 +148,11 @@ def sage_source(
     return source
 
 
-def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) -> DltResource:
-    """One resource per collection, reading its businesses one after the other, their rows
-    handed to dlt together, BATCH at a time: dlt's cost per resource and per Arrow table
+def _resource(
+    table: Table, readers: list[_Reader], isolate: bool, whole: bool, parallel: int
+) -> DltResource:
+    """One resource per collection, reading `parallel` of its businesses at once, their rows
+    handed to dlt together, HANDOVER bytes at a time: dlt's cost per resource and per Arrow table
     (it computes the table's schema for each) is paid per collection, not per business."""
     whole = whole or not table.changes
     children = {child.table: child for child in table.children}
@@ -163,11 +174,11 @@ def _resource(table: Table, readers: list[_Reader], isolate: bool, whole: bool) 
             )
             return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
-        for reader in readers:
-            for name, data in reader.read(marks, isolate):
-                held.setdefault(name, []).append(data)
-                if sum(part.num_rows for part in held[name]) >= BATCH:
-                    yield out(name)
+        sources = [functools.partial(reader.read, marks, isolate) for reader in readers]
+        for name, data in together(sources, parallel):
+            held.setdefault(name, []).append(data)
+            if sum(part.nbytes for part in held[name]) >= HANDOVER:
+                yield out(name)
         for name in list(held):
             yield out(name)
 
@@ -216,6 +227,7 @@ class _Reader:
         self.resource_api: Any = getattr(sage, table.name)
         self._written: set[str] = set()
         self._rows: list[dict[str, Any]] = []
+        self._keys: set[str] = set()  # ids handed over (tombstones too): one row per key
 
     def read(self, marks: dict[str, dict[str, str]], isolate: bool) -> Iterator[Any]:
         """`run`, its outcome noted in the tally: a refusal or (isolated) an error ends only
@@ -255,16 +267,10 @@ class _Reader:
 
     def _changes(self, since: datetime.datetime | None, marks: dict[str, str]) -> Iterator[Any]:
         changes = self.resource_api.changes(since=since, progress=self.progress)
-        deleted: set[str] = set(changes.deleted) if changes.deleted is not None else set()
-        business = self.business.id
-        if deleted:
-            self.count.deleted += len(deleted)
-            yield self._out(self.table.name, tombstones(business, sorted(deleted)))
-            for child in self.table.children:
-                lines = lines_of(child, [], merged=True, deleted=deleted, business=business)
-                yield self._out(child.table, lines)
+        if since is not None:  # deletions first: a record deleted since is then not loaded
+            yield from self._deleted(changes)
         for page in changes.updated.as_dicts().pages(concurrency=self.concurrency):
-            items = [item for item in page.items if str(item.get("id")) not in deleted]
+            items = self._new(page.items)
             if since is None:
                 self.count.added += len(items)
             else:
@@ -276,7 +282,27 @@ class _Reader:
                         self.count.updated += 1
             yield from self._page(items)
         yield from self._flush()
+        if since is None:
+            # A first read: its deletions are those made while it ran, read last (the answer
+            # the read's own check fetched). One of a record loaded here stays until the next
+            # sync, which reads everything again: any such deletion keeps the watermark.
+            yield from self._deleted(changes)
         marks[self.table.name] = changes.watermark.isoformat()  # only after every row
+
+    def _deleted(self, changes: Any) -> Iterator[Any]:
+        """Hard-delete rows (and their lines) of the ids deleted, but of none loaded this run:
+        one row per key."""
+        listed = set(changes.deleted) if changes.deleted is not None else set()
+        deleted = listed - self._keys
+        if not deleted:
+            return
+        self._keys.update(deleted)
+        self.count.deleted += len(deleted)
+        business = self.business.id
+        yield self._out(self.table.name, tombstones(business, sorted(deleted)))
+        for child in self.table.children:
+            lines = lines_of(child, [], merged=True, deleted=deleted, business=business)
+            yield self._out(child.table, lines)
 
     def _everything(self, marks: dict[str, str]) -> Iterator[Any]:
         """Every record, handed over only once all were read (then the business's rows go)."""
@@ -292,8 +318,9 @@ class _Reader:
             pager = self.resource_api.list(progress=self.progress, **options)
         self.count.replaced = True
         for page in pager.as_dicts().pages(concurrency=self.concurrency):
-            self.count.added += len(page.items)
-            read.extend(self._page(page.items))
+            items = self._new(page.items) if self.table.keyed else page.items
+            self.count.added += len(items)
+            read.extend(self._page(items))
         read.extend(self._flush())
         watermark = None if changes is None else changes.watermark.isoformat()
         business = self.business.id
@@ -304,8 +331,22 @@ class _Reader:
         if watermark is not None:
             marks[self.table.name] = watermark
 
+    def _new(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records whose id no row handed over has (the pager yields each once; a
+        deletion read first wins over the record, as Sage's list of deletions says)."""
+        keys = self._keys
+        fresh = []
+        for item in items:
+            key = item.get("id")
+            if key is None:
+                fresh.append(item)  # no id: the key column refuses it, loudly
+            elif (text := str(key)) not in keys:
+                keys.add(text)
+                fresh.append(item)
+        return fresh
+
     def _page(self, items: Sequence[dict[str, Any]]) -> Iterator[Any]:
-        """Buffer a page; hand dlt a table every BATCH rows (dlt's cost is per table)."""
+        """Buffer a page; make an Arrow table of every BATCH records."""
         self._rows.extend(items)
         if len(self._rows) >= BATCH:
             yield from self._flush()
