@@ -8,10 +8,12 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._cli_data import _connection, connected
-from .errors import SageAccountingError
+from ._cli_data import _connection, run_connected
+
+if TYPE_CHECKING:
+    from ._sage import SageAccounting
 
 
 def add_mcp_command(commands: Any, token_file: Path, secret_env: str) -> None:
@@ -46,16 +48,16 @@ def run_mcp_command(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     expose = [name.strip() for name in (args.expose or "").split(",") if name.strip()]
-    try:
-        client = connected(args)
-        if client is None:
-            return 2
-        with client as sage:
+
+    def work(sage: SageAccounting) -> int:
+        try:
             server = build_server(sage, allow_writes=args.allow_writes, expose=expose)
             serve(server, http=args.http, port=args.port)
-    except (SageAccountingError, OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        except ValueError as exc:  # an --expose name the server does not know
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            pass
         return 0
-    return 0
+
+    return run_connected(args, work)

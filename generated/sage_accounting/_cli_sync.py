@@ -8,10 +8,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._cli_data import _connection, connected
-from .errors import SageAccountingError
+from ._cli_data import _connection, run_connected
+
+if TYPE_CHECKING:
+    from ._sage import SageAccounting
 
 DEFAULT_TO = "duckdb:///books.duckdb"
 
@@ -76,29 +78,25 @@ def run_sync_command(args: argparse.Namespace) -> int:
     businesses = _businesses(args.business_id)
     if businesses is not None:
         args.business_id = None  # each business gets its own X-Business
-    try:
-        client = connected(args)
-        if client is None:
-            return 2
-        with client as sage:
-            summary = sync(
-                sage,
-                args.to,
-                collections=collections,
-                businesses=businesses,
-                full_refresh=args.full_refresh,
-                dataset=args.dataset,
-                pipelines_dir=args.pipelines_dir,
-                concurrency=args.concurrency,
-                parallel=args.parallel,
-                progress=not args.no_progress,
-                adopt=args.adopt,
-            )
-    except (SageAccountingError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(summary.text(), file=sys.stderr)
-    return 1 if summary.failed else 0
+
+    def work(sage: SageAccounting) -> int:
+        summary = sync(
+            sage,
+            args.to,
+            collections=collections,
+            businesses=businesses,
+            full_refresh=args.full_refresh,
+            dataset=args.dataset,
+            pipelines_dir=args.pipelines_dir,
+            concurrency=args.concurrency,
+            parallel=args.parallel,
+            progress=not args.no_progress,
+            adopt=args.adopt,
+        )
+        print(summary.text(), file=sys.stderr)
+        return 1 if summary.failed else 0
+
+    return run_connected(args, work)
 
 
 def _businesses(value: str | None) -> str | list[str] | None:

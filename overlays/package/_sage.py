@@ -350,8 +350,9 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
         return _business(self._send({"method": "GET", "url": "/businesses/lead"}))
 
     def list_businesses(self) -> list[Business]:
-        """Every business the user can reach (GET /businesses)."""
-        return _businesses(self._send({"method": "GET", "url": "/businesses"}))
+        """Every business the user can reach (GET /businesses, every page: a practice reaches
+        more than one page of them)."""
+        return list(self.businesses.list())
 
     def business_profile(self, *, edition: str | None = None) -> BusinessProfile:
         """This client's business's country and edition (GET /businesses/{id}; the lead
@@ -409,7 +410,7 @@ class AsyncSageAccounting(
         return _business(await self._send({"method": "GET", "url": "/businesses/lead"}))
 
     async def list_businesses(self) -> list[Business]:
-        return _businesses(await self._send({"method": "GET", "url": "/businesses"}))
+        return [business async for business in self.businesses.list()]
 
     async def business_profile(self, *, edition: str | None = None) -> BusinessProfile:
         response = await self._send({"method": "GET", "url": self._business_path()})
@@ -450,18 +451,3 @@ def _business(response: httpx.Response) -> Business:
     from .models import Business
 
     return decode(response, Business.from_dict)
-
-
-def _businesses(response: httpx.Response) -> list[Business]:
-    from ._decoding import decode
-    from .models import Business
-
-    return decode(response, lambda data: [Business.from_dict(item) for item in _items(data)])
-
-
-def _items(data: Any) -> list[Any]:
-    """Items of a list answer: the envelope's `$items`, or a bare array."""
-    if isinstance(data, dict):
-        items = data.get("$items", [])
-        return list(items) if isinstance(items, list) else []
-    return list(data) if isinstance(data, list) else []

@@ -189,3 +189,20 @@ def test_lead_business_and_listing(client: SageAccounting, fake: SageEmulator) -
     ids = {business.id for business in client.list_businesses()}
     assert ids == {fake.lead_business_id, second}
     assert client.lead_business().id == fake.lead_business_id
+
+
+def test_a_practice_lists_every_business_past_the_first_page() -> None:
+    # Sage pages GET /businesses like any list (20 a page): a practice's 45 clients take three.
+    fake = SageEmulator(seed=9)
+    added = {fake.add_business(f"Client {n:02d} Ltd") for n in range(44)}
+    with make_client(fake) as sage:
+        listed = [str(business.id) for business in sage.list_businesses()]
+    assert sorted(listed) == sorted({fake.lead_business_id, *added})
+    pages = [e for e in fake.stats.requests if e.path.rstrip("/").endswith("/businesses")]
+    assert len(pages) == 3
+
+    async def every() -> list[str]:
+        async with make_async_client(fake) as sage:
+            return [str(business.id) for business in await sage.list_businesses()]
+
+    assert sorted(asyncio.run(every())) == sorted(listed)

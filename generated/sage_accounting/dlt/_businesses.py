@@ -29,8 +29,7 @@ def chosen_businesses(
         return [Business(sage.business_id, profile.name or "", profile.country, profile.edition)]
     if isinstance(businesses, str) and businesses != ALL:
         raise SyncError(f"businesses={businesses!r}: give 'all' or a list of business ids")
-    # Every page of GET /businesses (list_businesses() reads only the first: 20 here).
-    reached = [business_of(model) for model in sage.businesses.list()]
+    reached = [business_of(model) for model in sage.list_businesses()]
     if businesses == ALL:
         return reached
     wanted = list(dict.fromkeys(businesses))
