@@ -8,6 +8,8 @@ openapi-python-client derives the generated code's names, so the facade calls th
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from openapi_python_client.strings import ClassName, PythonIdentifier
@@ -76,6 +78,11 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
     for resource in resources.values():
         if resource["class_name"] in models:
             raise ValueError(f"resource class {resource['class_name']} is also a model's name")
+    qualify = _qualifier({name for _, name in type_imports})
+    for resource in resources.values():
+        for m in resource["methods"]:
+            m["typed_signature"] = qualify(m["signature"])
+            m["typed_annotation"] = qualify(m["annotation"])
     return {"resources": list(resources.values()), "type_imports": type_imports}
 
 
@@ -278,6 +285,23 @@ def _result(returns: dict[str, Any], *, optional: bool) -> tuple[str, str]:
     if returns["kind"] == "bytes":
         return "bytes", "response.content"
     return "None", "None"
+
+
+# A quoted literal (a `Literal[...]` value may spell a model's name) or a name.
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\b[A-Za-z_]\w*\b")
+
+
+def _qualifier(names: set[str]) -> Callable[[str], str]:
+    """Rewrites an annotation's model names as `_models.Name`: the resource module names the
+    models through the lazily imported package, so `typing.get_type_hints` resolves them
+    without importing a model before it is used."""
+
+    def qualify(annotation: str) -> str:
+        return _TOKEN.sub(
+            lambda found: f"_models.{found[0]}" if found[0] in names else found[0], annotation
+        )
+
+    return qualify
 
 
 def _doc(method: dict[str, Any], keyword: list[dict[str, Any]]) -> str:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 import httpx
 
@@ -25,7 +25,7 @@ from .errors import InvalidResponseError
 
 #: Where a download goes: a file path (or a directory: the attachment's own name there) or a
 #: binary file object.
-Destination = Union[str, "os.PathLike[str]", IO[bytes]]
+Destination = str | os.PathLike[str] | IO[bytes]
 
 
 def attachment_facts(attachment: object) -> tuple[str, int | None, str | None]:

@@ -15,7 +15,7 @@ import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any
 
 from ._attachment_spec import CONTEXT_TYPES, MAX_FILE_SIZE, MODEL_COLLECTIONS
 from .errors import InvalidBodyError
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .models.post_attachments import PostAttachments
 
 #: What `upload` reads: a path, the bytes themselves, or a binary file object.
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 #: What a file attaches to: a record (model or dict with `$path`) or `(type, id)`.
 Target = object | Mapping[str, Any] | tuple[str, str]
 

@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
+else:
+    from ._lazy import LazyModule
+
+    httpx = LazyModule("httpx")  # named for typing.get_type_hints; imported when read
 
 
 #: The request extension the auth flow sets on a call to a business whose profile the client

@@ -15,6 +15,7 @@ through `_send`: per-call options onto the request, send, and the one status che
 
 from __future__ import annotations
 
+import sys
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -43,9 +44,12 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from . import client as _client
-    from .models import Business
+    from . import models
 else:  # the generated low-level client loads on the first use of `api_client`
     _client = LazyModule(".client", __package__)
+    models = LazyModule(".models", __package__)  # read by typing.get_type_hints only
+    if sys.version_info >= (3, 11):  # for typing.get_type_hints (3.10: typing_extensions)
+        from typing import Self
 
 __all__ = ["API_BASE_URL", "DEFAULT", "AsyncSageAccounting", "SageAccounting"]
 
@@ -345,11 +349,11 @@ class SageAccounting(_ClientCore[httpx.Client, httpx.BaseTransport], ResourcesMi
         status raises its typed error, a 3xx a `RedirectError` (redirects are not followed)."""
         return self._send(_raw(method, url, kwargs))
 
-    def lead_business(self) -> Business:
+    def lead_business(self) -> models.Business:
         """The user's lead business (GET /businesses/lead)."""
         return _business(self._send({"method": "GET", "url": "/businesses/lead"}))
 
-    def list_businesses(self) -> list[Business]:
+    def list_businesses(self) -> list[models.Business]:
         """Every business the user can reach (GET /businesses, every page: a practice reaches
         more than one page of them)."""
         return list(self.businesses.list())
@@ -406,10 +410,10 @@ class AsyncSageAccounting(
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return await self._send(_raw(method, url, kwargs))
 
-    async def lead_business(self) -> Business:
+    async def lead_business(self) -> models.Business:
         return _business(await self._send({"method": "GET", "url": "/businesses/lead"}))
 
-    async def list_businesses(self) -> list[Business]:
+    async def list_businesses(self) -> list[models.Business]:
         return [business async for business in self.businesses.list()]
 
     async def business_profile(self, *, edition: str | None = None) -> BusinessProfile:
@@ -446,7 +450,7 @@ def _raw(method: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"method": method, "url": url, **kwargs}
 
 
-def _business(response: httpx.Response) -> Business:
+def _business(response: httpx.Response) -> models.Business:
     from ._decoding import decode
     from .models import Business
 

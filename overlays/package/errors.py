@@ -13,6 +13,7 @@ means and what to do.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._availability_note import availability_note
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from ._error_bodies import parse_sage_errors as parse_sage_errors
 else:  # Sage's error list is read on the first error answer, not when the client loads
     _error_bodies = LazyModule("._error_bodies", __package__)
+    httpx = LazyModule("httpx")  # named for typing.get_type_hints; imported when read
+    if sys.version_info >= (3, 11):
+        from typing import Self
 
 
 class SageAccountingError(Exception):

@@ -9,382 +9,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._bodies import wrap_body
+from .._changes import AsyncChanges
 from .._extras import HeaderValue, extend
 from .._idempotency import with_idempotency_id
+from .._lazy import LazyModule
+from .._pagination import AsyncPager
 from .._progress import ProgressOption
 from .._raw_response import async_pager_raw_response, async_to_raw_response
 from ._attachment_files import AsyncAttachmentFiles
 from ._base import AsyncResource as _Resource
 from ._base import as_enum, decode, decode_optional, given
 
+# Annotations name models as `_models.Name`: imported when read (by typing.get_type_hints),
+# while a method imports its own models when called; type checkers see the package.
 if TYPE_CHECKING:
-    from decimal import Decimal
-
-    from .._changes import AsyncChanges
-    from .._pagination import AsyncPager
-    from ..models.address import Address
-    from ..models.address_list import AddressList
-    from ..models.address_region import AddressRegion
-    from ..models.address_region_list import AddressRegionList
-    from ..models.analysis_type import AnalysisType
-    from ..models.analysis_type_category import AnalysisTypeCategory
-    from ..models.analysis_type_category_list import AnalysisTypeCategoryList
-    from ..models.analysis_type_list import AnalysisTypeList
-    from ..models.attachment import Attachment
-    from ..models.attachment_list import AttachmentList
-    from ..models.bank_account import BankAccount
-    from ..models.bank_account_list import BankAccountList
-    from ..models.bank_deposit import BankDeposit
-    from ..models.bank_deposit_list import BankDepositList
-    from ..models.bank_opening_balance import BankOpeningBalance
-    from ..models.bank_opening_balance_list import BankOpeningBalanceList
-    from ..models.bank_reconciliation import BankReconciliation
-    from ..models.bank_reconciliation_list import BankReconciliationList
-    from ..models.bank_transfer import BankTransfer
-    from ..models.bank_transfer_list import BankTransferList
-    from ..models.base import Base
-    from ..models.base_list import BaseList
-    from ..models.business import Business
-    from ..models.business_activity_type import BusinessActivityType
-    from ..models.business_activity_type_list import BusinessActivityTypeList
-    from ..models.business_exchange_rate import BusinessExchangeRate
-    from ..models.business_exchange_rate_list import BusinessExchangeRateList
-    from ..models.business_list import BusinessList
-    from ..models.business_settings import BusinessSettings
-    from ..models.business_type import BusinessType
-    from ..models.business_type_list import BusinessTypeList
-    from ..models.cis_settings import CisSettings
-    from ..models.coa_account import CoaAccount
-    from ..models.coa_account_list import CoaAccountList
-    from ..models.coa_template import CoaTemplate
-    from ..models.coa_template_list import CoaTemplateList
-    from ..models.contact import Contact
-    from ..models.contact_allocation import ContactAllocation
-    from ..models.contact_allocation_list import ContactAllocationList
-    from ..models.contact_list import ContactList
-    from ..models.contact_opening_balance import ContactOpeningBalance
-    from ..models.contact_opening_balance_list import ContactOpeningBalanceList
-    from ..models.contact_payment import ContactPayment
-    from ..models.contact_payment_list import ContactPaymentList
-    from ..models.contact_person import ContactPerson
-    from ..models.contact_person_list import ContactPersonList
-    from ..models.contact_person_type import ContactPersonType
-    from ..models.contact_person_type_list import ContactPersonTypeList
-    from ..models.datev_settings import DatevSettings
-    from ..models.email_settings import EmailSettings
-    from ..models.eu_sales_description import EuSalesDescription
-    from ..models.eu_sales_description_list import EuSalesDescriptionList
-    from ..models.exchange_rate import ExchangeRate
-    from ..models.exchange_rate_list import ExchangeRateList
-    from ..models.financial_settings import FinancialSettings
-    from ..models.hosted_artefact_payment_setting import HostedArtefactPaymentSetting
-    from ..models.hosted_artefact_payment_setting_list import HostedArtefactPaymentSettingList
-    from ..models.invoice_settings import InvoiceSettings
-    from ..models.journal import Journal
-    from ..models.journal_code import JournalCode
-    from ..models.journal_code_list import JournalCodeList
-    from ..models.journal_code_type import JournalCodeType
-    from ..models.journal_code_type_list import JournalCodeTypeList
-    from ..models.journal_list import JournalList
-    from ..models.ledger_account import LedgerAccount
-    from ..models.ledger_account_list import LedgerAccountList
-    from ..models.ledger_account_opening_balance import LedgerAccountOpeningBalance
-    from ..models.ledger_account_opening_balance_list import LedgerAccountOpeningBalanceList
-    from ..models.ledger_entry import LedgerEntry
-    from ..models.ledger_entry_list import LedgerEntryList
-    from ..models.legal_form_type import LegalFormType
-    from ..models.legal_form_type_list import LegalFormTypeList
-    from ..models.live_exchange_rate import LiveExchangeRate
-    from ..models.live_exchange_rate_list import LiveExchangeRateList
-    from ..models.migration import Migration
-    from ..models.migration_tax_return import MigrationTaxReturn
-    from ..models.migration_tax_return_list import MigrationTaxReturnList
-    from ..models.opening_balance_journal import OpeningBalanceJournal
-    from ..models.opening_balance_journal_list import OpeningBalanceJournalList
-    from ..models.other_payment import OtherPayment
-    from ..models.other_payment_list import OtherPaymentList
-    from ..models.post_addresses import PostAddresses
-    from ..models.post_addresses_address import PostAddressesAddress
-    from ..models.post_analysis_type_categories import PostAnalysisTypeCategories
-    from ..models.post_analysis_type_categories_analysis_type_category import (
-        PostAnalysisTypeCategoriesAnalysisTypeCategory,
-    )
-    from ..models.post_attachments import PostAttachments
-    from ..models.post_attachments_attachment import PostAttachmentsAttachment
-    from ..models.post_bank_accounts import PostBankAccounts
-    from ..models.post_bank_accounts_bank_account import PostBankAccountsBankAccount
-    from ..models.post_bank_deposits import PostBankDeposits
-    from ..models.post_bank_deposits_bank_deposit import PostBankDepositsBankDeposit
-    from ..models.post_bank_opening_balances import PostBankOpeningBalances
-    from ..models.post_bank_opening_balances_bank_opening_balance import (
-        PostBankOpeningBalancesBankOpeningBalance,
-    )
-    from ..models.post_bank_reconciliations import PostBankReconciliations
-    from ..models.post_bank_reconciliations_bank_reconciliation import (
-        PostBankReconciliationsBankReconciliation,
-    )
-    from ..models.post_bank_transfers import PostBankTransfers
-    from ..models.post_bank_transfers_bank_transfer import PostBankTransfersBankTransfer
-    from ..models.post_business_exchange_rates import PostBusinessExchangeRates
-    from ..models.post_business_exchange_rates_business_exchange_rate import (
-        PostBusinessExchangeRatesBusinessExchangeRate,
-    )
-    from ..models.post_contact_allocations import PostContactAllocations
-    from ..models.post_contact_allocations_contact_allocation import (
-        PostContactAllocationsContactAllocation,
-    )
-    from ..models.post_contact_opening_balances import PostContactOpeningBalances
-    from ..models.post_contact_opening_balances_contact_opening_balance import (
-        PostContactOpeningBalancesContactOpeningBalance,
-    )
-    from ..models.post_contact_payments import PostContactPayments
-    from ..models.post_contact_payments_contact_payment import PostContactPaymentsContactPayment
-    from ..models.post_contact_persons import PostContactPersons
-    from ..models.post_contact_persons_contact_person import PostContactPersonsContactPerson
-    from ..models.post_contacts import PostContacts
-    from ..models.post_contacts_contact import PostContactsContact
-    from ..models.post_hosted_artefact_payment_settings import PostHostedArtefactPaymentSettings
-    from ..models.post_hosted_artefact_payment_settings_hosted_artefact_payment_setting import (
-        PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting,
-    )
-    from ..models.post_journal_codes import PostJournalCodes
-    from ..models.post_journal_codes_journal_code import PostJournalCodesJournalCode
-    from ..models.post_journals import PostJournals
-    from ..models.post_journals_journal import PostJournalsJournal
-    from ..models.post_ledger_account_opening_balances import PostLedgerAccountOpeningBalances
-    from ..models.post_ledger_account_opening_balances_ledger_account_opening_balance import (
-        PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
-    )
-    from ..models.post_ledger_accounts import PostLedgerAccounts
-    from ..models.post_ledger_accounts_ledger_account import PostLedgerAccountsLedgerAccount
-    from ..models.post_migration_tax_returns import PostMigrationTaxReturns
-    from ..models.post_migration_tax_returns_migration_tax_return import (
-        PostMigrationTaxReturnsMigrationTaxReturn,
-    )
-    from ..models.post_opening_balance_journals import PostOpeningBalanceJournals
-    from ..models.post_opening_balance_journals_opening_balance_journal import (
-        PostOpeningBalanceJournalsOpeningBalanceJournal,
-    )
-    from ..models.post_other_payments import PostOtherPayments
-    from ..models.post_other_payments_other_payment import PostOtherPaymentsOtherPayment
-    from ..models.post_product_sales_price_types import PostProductSalesPriceTypes
-    from ..models.post_product_sales_price_types_product_sales_price_type import (
-        PostProductSalesPriceTypesProductSalesPriceType,
-    )
-    from ..models.post_products import PostProducts
-    from ..models.post_products_product import PostProductsProduct
-    from ..models.post_purchase_corrective_invoices import PostPurchaseCorrectiveInvoices
-    from ..models.post_purchase_corrective_invoices_purchase_corrective_invoice import (
-        PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
-    )
-    from ..models.post_purchase_credit_notes import PostPurchaseCreditNotes
-    from ..models.post_purchase_credit_notes_purchase_credit_note import (
-        PostPurchaseCreditNotesPurchaseCreditNote,
-    )
-    from ..models.post_purchase_invoices import PostPurchaseInvoices
-    from ..models.post_purchase_invoices_purchase_invoice import PostPurchaseInvoicesPurchaseInvoice
-    from ..models.post_purchase_quick_entries import PostPurchaseQuickEntries
-    from ..models.post_purchase_quick_entries_purchase_quick_entry import (
-        PostPurchaseQuickEntriesPurchaseQuickEntry,
-    )
-    from ..models.post_sales_corrective_invoices import PostSalesCorrectiveInvoices
-    from ..models.post_sales_corrective_invoices_sales_corrective_invoice import (
-        PostSalesCorrectiveInvoicesSalesCorrectiveInvoice,
-    )
-    from ..models.post_sales_credit_notes import PostSalesCreditNotes
-    from ..models.post_sales_credit_notes_sales_credit_note import (
-        PostSalesCreditNotesSalesCreditNote,
-    )
-    from ..models.post_sales_estimates import PostSalesEstimates
-    from ..models.post_sales_estimates_sales_estimate import PostSalesEstimatesSalesEstimate
-    from ..models.post_sales_invoices import PostSalesInvoices
-    from ..models.post_sales_invoices_sales_invoice import PostSalesInvoicesSalesInvoice
-    from ..models.post_sales_quick_entries import PostSalesQuickEntries
-    from ..models.post_sales_quick_entries_sales_quick_entry import (
-        PostSalesQuickEntriesSalesQuickEntry,
-    )
-    from ..models.post_sales_quotes import PostSalesQuotes
-    from ..models.post_sales_quotes_sales_quote import PostSalesQuotesSalesQuote
-    from ..models.post_service_rate_types import PostServiceRateTypes
-    from ..models.post_service_rate_types_service_rate_type import (
-        PostServiceRateTypesServiceRateType,
-    )
-    from ..models.post_services import PostServices
-    from ..models.post_services_service import PostServicesService
-    from ..models.post_stock_items import PostStockItems
-    from ..models.post_stock_items_stock_item import PostStockItemsStockItem
-    from ..models.post_stock_movements import PostStockMovements
-    from ..models.post_stock_movements_stock_movement import PostStockMovementsStockMovement
-    from ..models.post_tax_rates import PostTaxRates
-    from ..models.post_tax_rates_tax_rate import PostTaxRatesTaxRate
-    from ..models.product import Product
-    from ..models.product_list import ProductList
-    from ..models.product_sales_price_type import ProductSalesPriceType
-    from ..models.product_sales_price_type_list import ProductSalesPriceTypeList
-    from ..models.purchase_corrective_invoice import PurchaseCorrectiveInvoice
-    from ..models.purchase_corrective_invoice_list import PurchaseCorrectiveInvoiceList
-    from ..models.purchase_credit_note import PurchaseCreditNote
-    from ..models.purchase_credit_note_list import PurchaseCreditNoteList
-    from ..models.purchase_invoice import PurchaseInvoice
-    from ..models.purchase_invoice_list import PurchaseInvoiceList
-    from ..models.purchase_quick_entry import PurchaseQuickEntry
-    from ..models.purchase_quick_entry_list import PurchaseQuickEntryList
-    from ..models.put_addresses import PutAddresses
-    from ..models.put_addresses_address import PutAddressesAddress
-    from ..models.put_analysis_type_categories import PutAnalysisTypeCategories
-    from ..models.put_analysis_type_categories_analysis_type_category import (
-        PutAnalysisTypeCategoriesAnalysisTypeCategory,
-    )
-    from ..models.put_analysis_types import PutAnalysisTypes
-    from ..models.put_analysis_types_analysis_type import PutAnalysisTypesAnalysisType
-    from ..models.put_attachments import PutAttachments
-    from ..models.put_attachments_attachment import PutAttachmentsAttachment
-    from ..models.put_bank_accounts import PutBankAccounts
-    from ..models.put_bank_accounts_bank_account import PutBankAccountsBankAccount
-    from ..models.put_bank_opening_balances import PutBankOpeningBalances
-    from ..models.put_bank_opening_balances_bank_opening_balance import (
-        PutBankOpeningBalancesBankOpeningBalance,
-    )
-    from ..models.put_bank_reconciliations import PutBankReconciliations
-    from ..models.put_bank_reconciliations_bank_reconciliation import (
-        PutBankReconciliationsBankReconciliation,
-    )
-    from ..models.put_bank_transfers import PutBankTransfers
-    from ..models.put_bank_transfers_bank_transfer import PutBankTransfersBankTransfer
-    from ..models.put_business_exchange_rates import PutBusinessExchangeRates
-    from ..models.put_business_exchange_rates_business_exchange_rate import (
-        PutBusinessExchangeRatesBusinessExchangeRate,
-    )
-    from ..models.put_business_settings import PutBusinessSettings
-    from ..models.put_business_settings_business_settings import PutBusinessSettingsBusinessSettings
-    from ..models.put_businesses import PutBusinesses
-    from ..models.put_businesses_business import PutBusinessesBusiness
-    from ..models.put_cis_settings import PutCisSettings
-    from ..models.put_cis_settings_cis_settings import PutCisSettingsCisSettings
-    from ..models.put_contact_allocations import PutContactAllocations
-    from ..models.put_contact_allocations_contact_allocation import (
-        PutContactAllocationsContactAllocation,
-    )
-    from ..models.put_contact_opening_balances import PutContactOpeningBalances
-    from ..models.put_contact_opening_balances_contact_opening_balance import (
-        PutContactOpeningBalancesContactOpeningBalance,
-    )
-    from ..models.put_contact_payments import PutContactPayments
-    from ..models.put_contact_payments_contact_payment import PutContactPaymentsContactPayment
-    from ..models.put_contact_persons import PutContactPersons
-    from ..models.put_contact_persons_contact_person import PutContactPersonsContactPerson
-    from ..models.put_contacts import PutContacts
-    from ..models.put_contacts_contact import PutContactsContact
-    from ..models.put_datev_settings import PutDatevSettings
-    from ..models.put_datev_settings_datev_settings import PutDatevSettingsDatevSettings
-    from ..models.put_email_settings import PutEmailSettings
-    from ..models.put_email_settings_email_settings import PutEmailSettingsEmailSettings
-    from ..models.put_financial_settings import PutFinancialSettings
-    from ..models.put_financial_settings_financial_settings import (
-        PutFinancialSettingsFinancialSettings,
-    )
-    from ..models.put_invoice_settings import PutInvoiceSettings
-    from ..models.put_invoice_settings_invoice_settings import PutInvoiceSettingsInvoiceSettings
-    from ..models.put_journal_codes import PutJournalCodes
-    from ..models.put_journal_codes_journal_code import PutJournalCodesJournalCode
-    from ..models.put_ledger_account_opening_balances import PutLedgerAccountOpeningBalances
-    from ..models.put_ledger_account_opening_balances_ledger_account_opening_balance import (
-        PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance,
-    )
-    from ..models.put_ledger_accounts import PutLedgerAccounts
-    from ..models.put_ledger_accounts_ledger_account import PutLedgerAccountsLedgerAccount
-    from ..models.put_migrations import PutMigrations
-    from ..models.put_migrations_migrations import PutMigrationsMigrations
-    from ..models.put_other_payments import PutOtherPayments
-    from ..models.put_other_payments_other_payment import PutOtherPaymentsOtherPayment
-    from ..models.put_product_sales_price_types import PutProductSalesPriceTypes
-    from ..models.put_product_sales_price_types_product_sales_price_type import (
-        PutProductSalesPriceTypesProductSalesPriceType,
-    )
-    from ..models.put_products import PutProducts
-    from ..models.put_products_product import PutProductsProduct
-    from ..models.put_purchase_corrective_invoices import PutPurchaseCorrectiveInvoices
-    from ..models.put_purchase_corrective_invoices_purchase_corrective_invoice import (
-        PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice,
-    )
-    from ..models.put_purchase_credit_notes import PutPurchaseCreditNotes
-    from ..models.put_purchase_credit_notes_purchase_credit_note import (
-        PutPurchaseCreditNotesPurchaseCreditNote,
-    )
-    from ..models.put_purchase_invoices import PutPurchaseInvoices
-    from ..models.put_purchase_invoices_purchase_invoice import PutPurchaseInvoicesPurchaseInvoice
-    from ..models.put_purchase_quick_entries import PutPurchaseQuickEntries
-    from ..models.put_purchase_quick_entries_purchase_quick_entry import (
-        PutPurchaseQuickEntriesPurchaseQuickEntry,
-    )
-    from ..models.put_sales_corrective_invoices import PutSalesCorrectiveInvoices
-    from ..models.put_sales_corrective_invoices_sales_corrective_invoice import (
-        PutSalesCorrectiveInvoicesSalesCorrectiveInvoice,
-    )
-    from ..models.put_sales_credit_notes import PutSalesCreditNotes
-    from ..models.put_sales_credit_notes_sales_credit_note import PutSalesCreditNotesSalesCreditNote
-    from ..models.put_sales_estimates import PutSalesEstimates
-    from ..models.put_sales_estimates_sales_estimate import PutSalesEstimatesSalesEstimate
-    from ..models.put_sales_invoices import PutSalesInvoices
-    from ..models.put_sales_invoices_sales_invoice import PutSalesInvoicesSalesInvoice
-    from ..models.put_sales_quick_entries import PutSalesQuickEntries
-    from ..models.put_sales_quick_entries_sales_quick_entry import (
-        PutSalesQuickEntriesSalesQuickEntry,
-    )
-    from ..models.put_sales_quotes import PutSalesQuotes
-    from ..models.put_sales_quotes_sales_quote import PutSalesQuotesSalesQuote
-    from ..models.put_service_rate_types import PutServiceRateTypes
-    from ..models.put_service_rate_types_service_rate_type import PutServiceRateTypesServiceRateType
-    from ..models.put_services import PutServices
-    from ..models.put_services_service import PutServicesService
-    from ..models.put_stock_items import PutStockItems
-    from ..models.put_stock_items_stock_item import PutStockItemsStockItem
-    from ..models.put_stock_movements import PutStockMovements
-    from ..models.put_stock_movements_stock_movement import PutStockMovementsStockMovement
-    from ..models.put_tax_profiles import PutTaxProfiles
-    from ..models.put_tax_profiles_tax_profile import PutTaxProfilesTaxProfile
-    from ..models.put_tax_rates import PutTaxRates
-    from ..models.put_tax_rates_tax_rate import PutTaxRatesTaxRate
-    from ..models.put_user import PutUser
-    from ..models.put_user_user import PutUserUser
-    from ..models.quick_entry import QuickEntry
-    from ..models.quick_entry_list import QuickEntryList
-    from ..models.sales_corrective_invoice import SalesCorrectiveInvoice
-    from ..models.sales_corrective_invoice_list import SalesCorrectiveInvoiceList
-    from ..models.sales_credit_note import SalesCreditNote
-    from ..models.sales_credit_note_list import SalesCreditNoteList
-    from ..models.sales_estimate import SalesEstimate
-    from ..models.sales_estimate_list import SalesEstimateList
-    from ..models.sales_invoice import SalesInvoice
-    from ..models.sales_invoice_list import SalesInvoiceList
-    from ..models.sales_quote import SalesQuote
-    from ..models.sales_quote_list import SalesQuoteList
-    from ..models.service import Service
-    from ..models.service_list import ServiceList
-    from ..models.service_rate_type import ServiceRateType
-    from ..models.service_rate_type_list import ServiceRateTypeList
-    from ..models.stock_item import StockItem
-    from ..models.stock_item_list import StockItemList
-    from ..models.stock_movement import StockMovement
-    from ..models.stock_movement_list import StockMovementList
-    from ..models.tax_office import TaxOffice
-    from ..models.tax_office_list import TaxOfficeList
-    from ..models.tax_profile import TaxProfile
-    from ..models.tax_profile_list import TaxProfileList
-    from ..models.tax_rate import TaxRate
-    from ..models.tax_rate_list import TaxRateList
-    from ..models.tax_scheme import TaxScheme
-    from ..models.tax_scheme_list import TaxSchemeList
-    from ..models.tax_type import TaxType
-    from ..models.tax_type_list import TaxTypeList
-    from ..models.transaction import Transaction
-    from ..models.transaction_list import TransactionList
-    from ..models.unallocated_artefact import UnallocatedArtefact
-    from ..models.unallocated_artefact_list import UnallocatedArtefactList
-    from ..models.user import User
+    from .. import models as _models
+else:
+    _models = LazyModule("..models", __package__)
 
 __all__ = [
     "AsyncCoaAccountsResource",
@@ -577,7 +222,7 @@ class AsyncCoaAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[CoaAccount, CoaAccountList]:
+    ) -> AsyncPager[_models.CoaAccount, _models.CoaAccountList]:
         """Returns all Coa Accounts.
 
         ### Endpoint Availability
@@ -617,7 +262,7 @@ class AsyncCoaAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[CoaAccount, CoaAccountList]:
+    ) -> AsyncChanges[_models.CoaAccount, _models.CoaAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -657,7 +302,7 @@ class AsyncCoaAccountsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> CoaAccount:
+    ) -> _models.CoaAccount:
         """Returns a Coa Account.
 
         ### Endpoint Availability
@@ -702,7 +347,7 @@ class AsyncCoaTemplatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[CoaTemplate, CoaTemplateList]:
+    ) -> AsyncPager[_models.CoaTemplate, _models.CoaTemplateList]:
         """Returns all Coa Templates.
 
         ### Endpoint Availability
@@ -734,7 +379,7 @@ class AsyncCoaTemplatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> CoaTemplate:
+    ) -> _models.CoaTemplate:
         """Returns a Coa Template.
 
         ### Endpoint Availability
@@ -809,7 +454,7 @@ class AsyncLedgerAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[LedgerAccount, LedgerAccountList]:
+    ) -> AsyncPager[_models.LedgerAccount, _models.LedgerAccountList]:
         """Returns all Ledger Accounts.
 
         ### Endpoint Availability
@@ -886,7 +531,7 @@ class AsyncLedgerAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[LedgerAccount, LedgerAccountList]:
+    ) -> AsyncChanges[_models.LedgerAccount, _models.LedgerAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -931,7 +576,7 @@ class AsyncLedgerAccountsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> LedgerAccount:
+    ) -> _models.LedgerAccount:
         """Returns a Ledger Account.
 
         ### Endpoint Availability
@@ -981,13 +626,15 @@ class AsyncLedgerAccountsResource(_Resource):
 
     async def create(
         self,
-        body: PostLedgerAccounts | PostLedgerAccountsLedgerAccount | Mapping[str, Any],
+        body: _models.PostLedgerAccounts
+        | _models.PostLedgerAccountsLedgerAccount
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> LedgerAccount:
+    ) -> _models.LedgerAccount:
         """Creates a Ledger Account.
 
         ### Endpoint Availability
@@ -1034,12 +681,14 @@ class AsyncLedgerAccountsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutLedgerAccounts | PutLedgerAccountsLedgerAccount | Mapping[str, Any],
+        body: _models.PutLedgerAccounts
+        | _models.PutLedgerAccountsLedgerAccount
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> LedgerAccount:
+    ) -> _models.LedgerAccount:
         """Updates a Ledger Account.
 
         ### Endpoint Availability
@@ -1101,7 +750,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Ledger Account Classifications.
 
         ### Endpoint Availability
@@ -1139,7 +788,7 @@ class AsyncLedgerAccountClassificationsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Ledger Account Classification.
 
         ### Endpoint Availability
@@ -1185,7 +834,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Ledger Account Types.
 
         ### Endpoint Availability
@@ -1221,7 +870,7 @@ class AsyncLedgerAccountTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Ledger Account Type.
 
         ### Endpoint Availability
@@ -1266,7 +915,7 @@ class AsyncJournalsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Journal, JournalList]:
+    ) -> AsyncPager[_models.Journal, _models.JournalList]:
         """Returns all Journals.
 
         ### Endpoint Availability
@@ -1310,7 +959,7 @@ class AsyncJournalsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Journal, JournalList]:
+    ) -> AsyncChanges[_models.Journal, _models.JournalList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -1352,7 +1001,7 @@ class AsyncJournalsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Journal:
+    ) -> _models.Journal:
         """Returns a Journal.
 
         ### Endpoint Availability
@@ -1389,13 +1038,13 @@ class AsyncJournalsResource(_Resource):
 
     async def create(
         self,
-        body: PostJournals | PostJournalsJournal | Mapping[str, Any],
+        body: _models.PostJournals | _models.PostJournalsJournal | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Journal:
+    ) -> _models.Journal:
         """Creates a Journal.
 
         ### Endpoint Availability
@@ -1468,7 +1117,7 @@ class AsyncJournalsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Journal:
+    ) -> _models.Journal:
         """Reissues an existing Journal by voiding the existing one and creating a new one.
 
         ### Access Control Restrictions
@@ -1513,7 +1162,7 @@ class AsyncJournalCodesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[JournalCode, JournalCodeList]:
+    ) -> AsyncPager[_models.JournalCode, _models.JournalCodeList]:
         """Returns all Journal Codes.
 
         ### Endpoint Availability
@@ -1557,7 +1206,7 @@ class AsyncJournalCodesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[JournalCode, JournalCodeList]:
+    ) -> AsyncChanges[_models.JournalCode, _models.JournalCodeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -1597,7 +1246,7 @@ class AsyncJournalCodesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> JournalCode:
+    ) -> _models.JournalCode:
         """Returns a Journal Code.
 
         ### Endpoint Availability
@@ -1627,13 +1276,13 @@ class AsyncJournalCodesResource(_Resource):
 
     async def create(
         self,
-        body: PostJournalCodes | PostJournalCodesJournalCode | Mapping[str, Any],
+        body: _models.PostJournalCodes | _models.PostJournalCodesJournalCode | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> JournalCode:
+    ) -> _models.JournalCode:
         """Creates a Journal Code.
 
         ### Endpoint Availability
@@ -1674,12 +1323,12 @@ class AsyncJournalCodesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutJournalCodes | PutJournalCodesJournalCode | Mapping[str, Any],
+        body: _models.PutJournalCodes | _models.PutJournalCodesJournalCode | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> JournalCode:
+    ) -> _models.JournalCode:
         """Updates a Journal Code.
 
         ### Endpoint Availability
@@ -1772,7 +1421,7 @@ class AsyncJournalCodeTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[JournalCodeType, JournalCodeTypeList]:
+    ) -> AsyncPager[_models.JournalCodeType, _models.JournalCodeTypeList]:
         """Returns all Journal Code Types.
 
         ### Endpoint Availability
@@ -1803,7 +1452,7 @@ class AsyncJournalCodeTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> JournalCodeType:
+    ) -> _models.JournalCodeType:
         """Returns a Journal Code Type.
 
         ### Endpoint Availability
@@ -1853,7 +1502,7 @@ class AsyncLedgerEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[LedgerEntry, LedgerEntryList]:
+    ) -> AsyncPager[_models.LedgerEntry, _models.LedgerEntryList]:
         """Returns all Ledger Entries.
 
         ### Endpoint Availability
@@ -1907,7 +1556,7 @@ class AsyncLedgerEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[LedgerEntry, LedgerEntryList]:
+    ) -> AsyncChanges[_models.LedgerEntry, _models.LedgerEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -1948,7 +1597,7 @@ class AsyncLedgerEntriesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> LedgerEntry:
+    ) -> _models.LedgerEntry:
         """Returns a Ledger Entry.
 
         ### Endpoint Availability
@@ -2006,7 +1655,7 @@ class AsyncTransactionsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Transaction, TransactionList]:
+    ) -> AsyncPager[_models.Transaction, _models.TransactionList]:
         """Returns all Transactions.
 
         ### Endpoint Availability
@@ -2060,7 +1709,7 @@ class AsyncTransactionsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Transaction, TransactionList]:
+    ) -> AsyncChanges[_models.Transaction, _models.TransactionList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -2101,7 +1750,7 @@ class AsyncTransactionsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Transaction:
+    ) -> _models.Transaction:
         """Returns a Transaction.
 
         ### Endpoint Availability
@@ -2153,7 +1802,7 @@ class AsyncTransactionTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Transaction Types.
 
         ### Endpoint Availability
@@ -2189,7 +1838,7 @@ class AsyncTransactionTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Transaction Type.
 
         ### Endpoint Availability
@@ -2238,7 +1887,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Attachment, AttachmentList]:
+    ) -> AsyncPager[_models.Attachment, _models.AttachmentList]:
         """Returns all Attachments.
 
         ### Endpoint Availability
@@ -2292,7 +1941,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Attachment, AttachmentList]:
+    ) -> AsyncChanges[_models.Attachment, _models.AttachmentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -2332,7 +1981,7 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         """Returns a Attachment.
 
         ### Endpoint Availability
@@ -2362,12 +2011,12 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
 
     async def create(
         self,
-        body: PostAttachments | PostAttachmentsAttachment | Mapping[str, Any],
+        body: _models.PostAttachments | _models.PostAttachmentsAttachment | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         """Creates a Attachment.
 
         ### Endpoint Availability
@@ -2407,12 +2056,12 @@ class AsyncAttachmentsResource(AsyncAttachmentFiles, _Resource):
     async def update(
         self,
         key: str,
-        body: PutAttachments | PutAttachmentsAttachment | Mapping[str, Any],
+        body: _models.PutAttachments | _models.PutAttachmentsAttachment | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         """Updates a Attachment.
 
         ### Endpoint Availability
@@ -2542,7 +2191,7 @@ class AsyncAttachmentContextTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Attachment Context Types.
 
         ### Endpoint Availability
@@ -2571,7 +2220,7 @@ class AsyncAttachmentContextTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Attachment Context Type.
 
         ### Endpoint Availability
@@ -2620,7 +2269,7 @@ class AsyncBankAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BankAccount, BankAccountList]:
+    ) -> AsyncPager[_models.BankAccount, _models.BankAccountList]:
         """Returns all Bank Accounts.
 
         ### Endpoint Availability
@@ -2672,7 +2321,7 @@ class AsyncBankAccountsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[BankAccount, BankAccountList]:
+    ) -> AsyncChanges[_models.BankAccount, _models.BankAccountList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -2713,7 +2362,7 @@ class AsyncBankAccountsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BankAccount:
+    ) -> _models.BankAccount:
         """Returns a Bank Account.
 
         ### Endpoint Availability
@@ -2744,13 +2393,13 @@ class AsyncBankAccountsResource(_Resource):
 
     async def create(
         self,
-        body: PostBankAccounts | PostBankAccountsBankAccount | Mapping[str, Any],
+        body: _models.PostBankAccounts | _models.PostBankAccountsBankAccount | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankAccount:
+    ) -> _models.BankAccount:
         """Creates a Bank Account.
 
         ### Endpoint Availability
@@ -2790,12 +2439,12 @@ class AsyncBankAccountsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBankAccounts | PutBankAccountsBankAccount | Mapping[str, Any],
+        body: _models.PutBankAccounts | _models.PutBankAccountsBankAccount | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankAccount:
+    ) -> _models.BankAccount:
         """Updates a Bank Account.
 
         ### Endpoint Availability
@@ -2867,7 +2516,7 @@ class AsyncBankAccountsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Bank feed endpoint for Banking Cloud Bank accounts.
 
         ### Endpoint Availability
@@ -2918,7 +2567,7 @@ class AsyncBankAccountTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Bank Account Types.
 
         ### Endpoint Availability
@@ -2947,7 +2596,7 @@ class AsyncBankAccountTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Bank Account Type.
 
         ### Endpoint Availability
@@ -2995,7 +2644,7 @@ class AsyncBankDepositsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BankDeposit, BankDepositList]:
+    ) -> AsyncPager[_models.BankDeposit, _models.BankDepositList]:
         """Returns all Bank Deposits.
 
         ### Endpoint Availability
@@ -3045,7 +2694,7 @@ class AsyncBankDepositsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[BankDeposit, BankDepositList]:
+    ) -> AsyncChanges[_models.BankDeposit, _models.BankDepositList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -3086,7 +2735,7 @@ class AsyncBankDepositsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BankDeposit:
+    ) -> _models.BankDeposit:
         """Returns a Bank Deposit.
 
         ### Endpoint Availability
@@ -3117,13 +2766,13 @@ class AsyncBankDepositsResource(_Resource):
 
     async def create(
         self,
-        body: PostBankDeposits | PostBankDepositsBankDeposit | Mapping[str, Any],
+        body: _models.PostBankDeposits | _models.PostBankDepositsBankDeposit | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankDeposit:
+    ) -> _models.BankDeposit:
         """Creates a Bank Deposit.
 
         ### Endpoint Availability
@@ -3222,7 +2871,7 @@ class AsyncBankReconciliationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BankReconciliation, BankReconciliationList]:
+    ) -> AsyncPager[_models.BankReconciliation, _models.BankReconciliationList]:
         """Returns all Bank Reconciliations.
 
         ### Endpoint Availability
@@ -3268,7 +2917,7 @@ class AsyncBankReconciliationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[BankReconciliation, BankReconciliationList]:
+    ) -> AsyncChanges[_models.BankReconciliation, _models.BankReconciliationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -3308,7 +2957,7 @@ class AsyncBankReconciliationsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BankReconciliation:
+    ) -> _models.BankReconciliation:
         """Returns a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -3336,15 +2985,15 @@ class AsyncBankReconciliationsResource(_Resource):
 
     async def create(
         self,
-        body: PostBankReconciliations
-        | PostBankReconciliationsBankReconciliation
+        body: _models.PostBankReconciliations
+        | _models.PostBankReconciliationsBankReconciliation
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankReconciliation:
+    ) -> _models.BankReconciliation:
         """Creates a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -3386,12 +3035,14 @@ class AsyncBankReconciliationsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBankReconciliations | PutBankReconciliationsBankReconciliation | Mapping[str, Any],
+        body: _models.PutBankReconciliations
+        | _models.PutBankReconciliationsBankReconciliation
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankReconciliation:
+    ) -> _models.BankReconciliation:
         """Updates a Bank Reconciliation.
 
         ### Endpoint Availability
@@ -3458,7 +3109,7 @@ class AsyncBankTransfersResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BankTransfer, BankTransferList]:
+    ) -> AsyncPager[_models.BankTransfer, _models.BankTransferList]:
         """Returns all Bank Transfers.
 
         ### Endpoint Availability
@@ -3508,7 +3159,7 @@ class AsyncBankTransfersResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[BankTransfer, BankTransferList]:
+    ) -> AsyncChanges[_models.BankTransfer, _models.BankTransferList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -3549,7 +3200,7 @@ class AsyncBankTransfersResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BankTransfer:
+    ) -> _models.BankTransfer:
         """Returns a Bank Transfer.
 
         ### Endpoint Availability
@@ -3580,13 +3231,13 @@ class AsyncBankTransfersResource(_Resource):
 
     async def create(
         self,
-        body: PostBankTransfers | PostBankTransfersBankTransfer | Mapping[str, Any],
+        body: _models.PostBankTransfers | _models.PostBankTransfersBankTransfer | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankTransfer:
+    ) -> _models.BankTransfer:
         """Creates a Bank Transfer.
 
         ### Endpoint Availability
@@ -3626,12 +3277,12 @@ class AsyncBankTransfersResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBankTransfers | PutBankTransfersBankTransfer | Mapping[str, Any],
+        body: _models.PutBankTransfers | _models.PutBankTransfersBankTransfer | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankTransfer:
+    ) -> _models.BankTransfer:
         """Updates a Bank Transfer.
 
         ### Endpoint Availability
@@ -3726,7 +3377,7 @@ class AsyncAddressesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Address, AddressList]:
+    ) -> AsyncPager[_models.Address, _models.AddressList]:
         """Returns all Addresses.
 
         ### Endpoint Availability
@@ -3777,7 +3428,7 @@ class AsyncAddressesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Address, AddressList]:
+    ) -> AsyncChanges[_models.Address, _models.AddressList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -3818,7 +3469,7 @@ class AsyncAddressesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Address:
+    ) -> _models.Address:
         """Returns a Address.
 
         ### Endpoint Availability
@@ -3853,13 +3504,13 @@ class AsyncAddressesResource(_Resource):
 
     async def create(
         self,
-        body: PostAddresses | PostAddressesAddress | Mapping[str, Any],
+        body: _models.PostAddresses | _models.PostAddressesAddress | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Address:
+    ) -> _models.Address:
         """Creates a Address.
 
         ### Endpoint Availability
@@ -3900,12 +3551,12 @@ class AsyncAddressesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutAddresses | PutAddressesAddress | Mapping[str, Any],
+        body: _models.PutAddresses | _models.PutAddressesAddress | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Address:
+    ) -> _models.Address:
         """Updates a Address.
 
         ### Endpoint Availability
@@ -3998,7 +3649,7 @@ class AsyncAddressTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Address Types.
 
         ### Endpoint Availability
@@ -4027,7 +3678,7 @@ class AsyncAddressTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Address Type.
 
         ### Endpoint Availability
@@ -4071,7 +3722,7 @@ class AsyncAddressRegionsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[AddressRegion, AddressRegionList]:
+    ) -> AsyncPager[_models.AddressRegion, _models.AddressRegionList]:
         """Returns all Address Regions.
 
         ### Endpoint Availability
@@ -4103,7 +3754,7 @@ class AsyncAddressRegionsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AddressRegion:
+    ) -> _models.AddressRegion:
         """Returns a Address Region.
 
         ### Endpoint Availability
@@ -4157,7 +3808,7 @@ class AsyncContactsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Contact, ContactList]:
+    ) -> AsyncPager[_models.Contact, _models.ContactList]:
         """Returns all Contacts.
 
         ### Endpoint Availability
@@ -4222,7 +3873,7 @@ class AsyncContactsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Contact, ContactList]:
+    ) -> AsyncChanges[_models.Contact, _models.ContactList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -4266,7 +3917,7 @@ class AsyncContactsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Contact:
+    ) -> _models.Contact:
         """Returns a Contact.
 
         ### Endpoint Availability
@@ -4311,13 +3962,13 @@ class AsyncContactsResource(_Resource):
 
     async def create(
         self,
-        body: PostContacts | PostContactsContact | Mapping[str, Any],
+        body: _models.PostContacts | _models.PostContactsContact | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Contact:
+    ) -> _models.Contact:
         """Creates a Contact.
 
         ### Endpoint Availability
@@ -4358,12 +4009,12 @@ class AsyncContactsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutContacts | PutContactsContact | Mapping[str, Any],
+        body: _models.PutContacts | _models.PutContactsContact | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Contact:
+    ) -> _models.Contact:
         """Updates a Contact.
 
         ### Endpoint Availability
@@ -4456,7 +4107,7 @@ class AsyncContactTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Contact Types.
 
         ### Endpoint Availability
@@ -4485,7 +4136,7 @@ class AsyncContactTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Contact Type.
 
         ### Endpoint Availability
@@ -4532,7 +4183,7 @@ class AsyncContactPersonsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ContactPerson, ContactPersonList]:
+    ) -> AsyncPager[_models.ContactPerson, _models.ContactPersonList]:
         """Returns all Contact People.
 
         ### Endpoint Availability
@@ -4583,7 +4234,7 @@ class AsyncContactPersonsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[ContactPerson, ContactPersonList]:
+    ) -> AsyncChanges[_models.ContactPerson, _models.ContactPersonList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -4624,7 +4275,7 @@ class AsyncContactPersonsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ContactPerson:
+    ) -> _models.ContactPerson:
         """Returns a Contact Person.
 
         ### Endpoint Availability
@@ -4659,13 +4310,15 @@ class AsyncContactPersonsResource(_Resource):
 
     async def create(
         self,
-        body: PostContactPersons | PostContactPersonsContactPerson | Mapping[str, Any],
+        body: _models.PostContactPersons
+        | _models.PostContactPersonsContactPerson
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactPerson:
+    ) -> _models.ContactPerson:
         """Creates a Contact Person.
 
         ### Endpoint Availability
@@ -4706,12 +4359,14 @@ class AsyncContactPersonsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutContactPersons | PutContactPersonsContactPerson | Mapping[str, Any],
+        body: _models.PutContactPersons
+        | _models.PutContactPersonsContactPerson
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactPerson:
+    ) -> _models.ContactPerson:
         """Updates a Contact Person.
 
         ### Endpoint Availability
@@ -4804,7 +4459,7 @@ class AsyncContactPersonTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ContactPersonType, ContactPersonTypeList]:
+    ) -> AsyncPager[_models.ContactPersonType, _models.ContactPersonTypeList]:
         """Returns all Contact Person Types.
 
         ### Endpoint Availability
@@ -4835,7 +4490,7 @@ class AsyncContactPersonTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ContactPersonType:
+    ) -> _models.ContactPersonType:
         """Returns a Contact Person Type.
 
         ### Endpoint Availability
@@ -4878,7 +4533,7 @@ class AsyncCountriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Countries.
 
         ### Endpoint Availability
@@ -4907,7 +4562,7 @@ class AsyncCountriesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Country.
 
         ### Endpoint Availability
@@ -4950,7 +4605,7 @@ class AsyncCountryGroupsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Country Groups.
 
         ### Endpoint Availability
@@ -4979,7 +4634,7 @@ class AsyncCountryGroupsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Country Group.
 
         ### Endpoint Availability
@@ -5022,7 +4677,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BusinessExchangeRate, BusinessExchangeRateList]:
+    ) -> AsyncPager[_models.BusinessExchangeRate, _models.BusinessExchangeRateList]:
         """Returns all Business Exchange Rates.
 
         ### Endpoint Availability
@@ -5057,7 +4712,7 @@ class AsyncBusinessExchangeRatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BusinessExchangeRate:
+    ) -> _models.BusinessExchangeRate:
         """Returns a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -5085,15 +4740,15 @@ class AsyncBusinessExchangeRatesResource(_Resource):
 
     async def create(
         self,
-        body: PostBusinessExchangeRates
-        | PostBusinessExchangeRatesBusinessExchangeRate
+        body: _models.PostBusinessExchangeRates
+        | _models.PostBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BusinessExchangeRate:
+    ) -> _models.BusinessExchangeRate:
         """Creates a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -5135,14 +4790,14 @@ class AsyncBusinessExchangeRatesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBusinessExchangeRates
-        | PutBusinessExchangeRatesBusinessExchangeRate
+        body: _models.PutBusinessExchangeRates
+        | _models.PutBusinessExchangeRatesBusinessExchangeRate
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BusinessExchangeRate:
+    ) -> _models.BusinessExchangeRate:
         """Updates a Business Exchange Rate.
 
         ### Endpoint Availability
@@ -5234,7 +4889,7 @@ class AsyncCurrenciesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Currencies.
 
         ### Endpoint Availability
@@ -5263,7 +4918,7 @@ class AsyncCurrenciesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Currency.
 
         ### Endpoint Availability
@@ -5306,7 +4961,7 @@ class AsyncExchangeRatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ExchangeRate, ExchangeRateList]:
+    ) -> AsyncPager[_models.ExchangeRate, _models.ExchangeRateList]:
         """Returns all Exchange Rates.
 
         ### Endpoint Availability
@@ -5335,7 +4990,7 @@ class AsyncExchangeRatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ExchangeRate:
+    ) -> _models.ExchangeRate:
         """Returns a Exchange Rate.
 
         ### Endpoint Availability
@@ -5378,7 +5033,7 @@ class AsyncLiveExchangeRatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[LiveExchangeRate, LiveExchangeRateList]:
+    ) -> AsyncPager[_models.LiveExchangeRate, _models.LiveExchangeRateList]:
         """Returns all Live Exchange Rates.
 
         ### Endpoint Availability
@@ -5409,7 +5064,7 @@ class AsyncLiveExchangeRatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> LiveExchangeRate:
+    ) -> _models.LiveExchangeRate:
         """Returns a Live Exchange Rate.
 
         ### Endpoint Availability
@@ -5452,7 +5107,7 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Corrective Reason Codes.
 
         ### Endpoint Availability
@@ -5481,7 +5136,7 @@ class AsyncCorrectiveReasonCodesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Corrective Reason Code.
 
         ### Endpoint Availability
@@ -5524,7 +5179,7 @@ class AsyncQuickEntryTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Quick Entry Types.
 
         ### Endpoint Availability
@@ -5553,7 +5208,7 @@ class AsyncQuickEntryTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Quick Entry Type.
 
         ### Endpoint Availability
@@ -5596,7 +5251,7 @@ class AsyncArtefactStatusesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Artefact Statuses.
 
         ### Endpoint Availability
@@ -5631,7 +5286,7 @@ class AsyncArtefactStatusesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Artefact Status.
 
         ### Endpoint Availability
@@ -5680,7 +5335,7 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all EU Goods Services Types.
 
         ### Endpoint Availability
@@ -5709,7 +5364,7 @@ class AsyncEuGoodsServicesTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a EU Goods Services Type.
 
         ### Endpoint Availability
@@ -5762,7 +5417,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
+    ) -> AsyncPager[_models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceList]:
         """Returns all Purchase Corrective Invoices.
 
         ### Endpoint Availability
@@ -5826,7 +5481,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[PurchaseCorrectiveInvoice, PurchaseCorrectiveInvoiceList]:
+    ) -> AsyncChanges[_models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -5869,7 +5524,7 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseCorrectiveInvoice:
+    ) -> _models.PurchaseCorrectiveInvoice:
         """Returns a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -5906,15 +5561,15 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
 
     async def create(
         self,
-        body: PostPurchaseCorrectiveInvoices
-        | PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
+        body: _models.PostPurchaseCorrectiveInvoices
+        | _models.PostPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseCorrectiveInvoice:
+    ) -> _models.PurchaseCorrectiveInvoice:
         """Creates a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -5954,14 +5609,14 @@ class AsyncPurchaseCorrectiveInvoicesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutPurchaseCorrectiveInvoices
-        | PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
+        body: _models.PutPurchaseCorrectiveInvoices
+        | _models.PutPurchaseCorrectiveInvoicesPurchaseCorrectiveInvoice
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseCorrectiveInvoice:
+    ) -> _models.PurchaseCorrectiveInvoice:
         """Updates a Purchase Corrective Invoice.
 
         ### Endpoint Availability
@@ -6062,7 +5717,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[PurchaseCreditNote, PurchaseCreditNoteList]:
+    ) -> AsyncPager[_models.PurchaseCreditNote, _models.PurchaseCreditNoteList]:
         """Returns all Purchase Credit Notes.
 
         ### Endpoint Availability
@@ -6124,7 +5779,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[PurchaseCreditNote, PurchaseCreditNoteList]:
+    ) -> AsyncChanges[_models.PurchaseCreditNote, _models.PurchaseCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -6167,7 +5822,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseCreditNote:
+    ) -> _models.PurchaseCreditNote:
         """Returns a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -6206,15 +5861,15 @@ class AsyncPurchaseCreditNotesResource(_Resource):
 
     async def create(
         self,
-        body: PostPurchaseCreditNotes
-        | PostPurchaseCreditNotesPurchaseCreditNote
+        body: _models.PostPurchaseCreditNotes
+        | _models.PostPurchaseCreditNotesPurchaseCreditNote
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseCreditNote:
+    ) -> _models.PurchaseCreditNote:
         """Creates a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -6254,12 +5909,14 @@ class AsyncPurchaseCreditNotesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutPurchaseCreditNotes | PutPurchaseCreditNotesPurchaseCreditNote | Mapping[str, Any],
+        body: _models.PutPurchaseCreditNotes
+        | _models.PutPurchaseCreditNotesPurchaseCreditNote
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseCreditNote:
+    ) -> _models.PurchaseCreditNote:
         """Updates a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -6329,7 +5986,7 @@ class AsyncPurchaseCreditNotesResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseCreditNote:
+    ) -> _models.PurchaseCreditNote:
         """Releases a Purchase Credit Note.
 
         ### Endpoint Availability
@@ -6388,7 +6045,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[PurchaseInvoice, PurchaseInvoiceList]:
+    ) -> AsyncPager[_models.PurchaseInvoice, _models.PurchaseInvoiceList]:
         """Returns all Purchase Invoices.
 
         ### Endpoint Availability
@@ -6450,7 +6107,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[PurchaseInvoice, PurchaseInvoiceList]:
+    ) -> AsyncChanges[_models.PurchaseInvoice, _models.PurchaseInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -6494,7 +6151,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseInvoice:
+    ) -> _models.PurchaseInvoice:
         """Returns a Purchase Invoice.
 
         ### Endpoint Availability
@@ -6535,13 +6192,15 @@ class AsyncPurchaseInvoicesResource(_Resource):
 
     async def create(
         self,
-        body: PostPurchaseInvoices | PostPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        body: _models.PostPurchaseInvoices
+        | _models.PostPurchaseInvoicesPurchaseInvoice
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseInvoice:
+    ) -> _models.PurchaseInvoice:
         """Creates a Purchase Invoice.
 
         ### Endpoint Availability
@@ -6582,12 +6241,14 @@ class AsyncPurchaseInvoicesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutPurchaseInvoices | PutPurchaseInvoicesPurchaseInvoice | Mapping[str, Any],
+        body: _models.PutPurchaseInvoices
+        | _models.PutPurchaseInvoicesPurchaseInvoice
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseInvoice:
+    ) -> _models.PurchaseInvoice:
         """Updates a Purchase Invoice.
 
         ### Endpoint Availability
@@ -6659,7 +6320,7 @@ class AsyncPurchaseInvoicesResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseInvoice:
+    ) -> _models.PurchaseInvoice:
         """Releases a Purchase Invoice.
 
         ### Endpoint Availability
@@ -6719,7 +6380,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[PurchaseQuickEntry, PurchaseQuickEntryList]:
+    ) -> AsyncPager[_models.PurchaseQuickEntry, _models.PurchaseQuickEntryList]:
         """Returns all Purchase Quick Entries.
 
         ### Endpoint Availability
@@ -6781,7 +6442,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[PurchaseQuickEntry, PurchaseQuickEntryList]:
+    ) -> AsyncChanges[_models.PurchaseQuickEntry, _models.PurchaseQuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -6824,7 +6485,7 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> PurchaseQuickEntry:
+    ) -> _models.PurchaseQuickEntry:
         """Returns a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -6863,15 +6524,15 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
 
     async def create(
         self,
-        body: PostPurchaseQuickEntries
-        | PostPurchaseQuickEntriesPurchaseQuickEntry
+        body: _models.PostPurchaseQuickEntries
+        | _models.PostPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseQuickEntry:
+    ) -> _models.PurchaseQuickEntry:
         """Creates a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -6918,14 +6579,14 @@ class AsyncPurchaseQuickEntriesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutPurchaseQuickEntries
-        | PutPurchaseQuickEntriesPurchaseQuickEntry
+        body: _models.PutPurchaseQuickEntries
+        | _models.PutPurchaseQuickEntriesPurchaseQuickEntry
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> PurchaseQuickEntry:
+    ) -> _models.PurchaseQuickEntry:
         """Updates a Purchase Quick Entry.
 
         ### Endpoint Availability
@@ -7026,7 +6687,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
+    ) -> AsyncPager[_models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceList]:
         """Returns all Sales Corrective Invoices.
 
         ### Endpoint Availability
@@ -7092,7 +6753,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[SalesCorrectiveInvoice, SalesCorrectiveInvoiceList]:
+    ) -> AsyncChanges[_models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -7136,7 +6797,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesCorrectiveInvoice:
+    ) -> _models.SalesCorrectiveInvoice:
         """Returns a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -7177,15 +6838,15 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesCorrectiveInvoices
-        | PostSalesCorrectiveInvoicesSalesCorrectiveInvoice
+        body: _models.PostSalesCorrectiveInvoices
+        | _models.PostSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesCorrectiveInvoice:
+    ) -> _models.SalesCorrectiveInvoice:
         """Creates a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -7227,14 +6888,14 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesCorrectiveInvoices
-        | PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
+        body: _models.PutSalesCorrectiveInvoices
+        | _models.PutSalesCorrectiveInvoicesSalesCorrectiveInvoice
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesCorrectiveInvoice:
+    ) -> _models.SalesCorrectiveInvoice:
         """Updates a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -7279,7 +6940,7 @@ class AsyncSalesCorrectiveInvoicesResource(_Resource):
         void_reason: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesCorrectiveInvoice | None:
+    ) -> _models.SalesCorrectiveInvoice | None:
         """Voids a Sales Corrective Invoice.
 
         ### Endpoint Availability
@@ -7330,7 +6991,7 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[EuSalesDescription, EuSalesDescriptionList]:
+    ) -> AsyncPager[_models.EuSalesDescription, _models.EuSalesDescriptionList]:
         """Returns all EU Sales Descriptions.
 
         ### Endpoint Availability
@@ -7361,7 +7022,7 @@ class AsyncEuSalesDescriptionsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> EuSalesDescription:
+    ) -> _models.EuSalesDescription:
         """Returns a EU Sales Description.
 
         ### Endpoint Availability
@@ -7414,7 +7075,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[SalesCreditNote, SalesCreditNoteList]:
+    ) -> AsyncPager[_models.SalesCreditNote, _models.SalesCreditNoteList]:
         """Returns all Sales Credit Notes.
 
         ### Endpoint Availability
@@ -7476,7 +7137,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[SalesCreditNote, SalesCreditNoteList]:
+    ) -> AsyncChanges[_models.SalesCreditNote, _models.SalesCreditNoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -7520,7 +7181,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesCreditNote:
+    ) -> _models.SalesCreditNote:
         """Returns a Sales Credit Note.
 
         ### Endpoint Availability
@@ -7561,13 +7222,15 @@ class AsyncSalesCreditNotesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesCreditNotes | PostSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        body: _models.PostSalesCreditNotes
+        | _models.PostSalesCreditNotesSalesCreditNote
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesCreditNote:
+    ) -> _models.SalesCreditNote:
         """Creates a Sales Credit Note.
 
         ### Endpoint Availability
@@ -7608,12 +7271,14 @@ class AsyncSalesCreditNotesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesCreditNotes | PutSalesCreditNotesSalesCreditNote | Mapping[str, Any],
+        body: _models.PutSalesCreditNotes
+        | _models.PutSalesCreditNotesSalesCreditNote
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesCreditNote:
+    ) -> _models.SalesCreditNote:
         """Updates a Sales Credit Note.
 
         ### Endpoint Availability
@@ -7656,7 +7321,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         void_reason: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesCreditNote | None:
+    ) -> _models.SalesCreditNote | None:
         """Voids a Sales Credit Note.
 
         ### Endpoint Availability
@@ -7687,7 +7352,7 @@ class AsyncSalesCreditNotesResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesCreditNote:
+    ) -> _models.SalesCreditNote:
         """Releases a Sales Credit Note.
 
         ### Endpoint Availability
@@ -7743,7 +7408,7 @@ class AsyncSalesEstimatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[SalesEstimate, SalesEstimateList]:
+    ) -> AsyncPager[_models.SalesEstimate, _models.SalesEstimateList]:
         """Returns all Sales Estimates.
 
         ### Endpoint Availability
@@ -7797,7 +7462,7 @@ class AsyncSalesEstimatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[SalesEstimate, SalesEstimateList]:
+    ) -> AsyncChanges[_models.SalesEstimate, _models.SalesEstimateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -7838,7 +7503,7 @@ class AsyncSalesEstimatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesEstimate:
+    ) -> _models.SalesEstimate:
         """Returns a Sales Estimate.
 
         ### Endpoint Availability
@@ -7869,13 +7534,15 @@ class AsyncSalesEstimatesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesEstimates | PostSalesEstimatesSalesEstimate | Mapping[str, Any],
+        body: _models.PostSalesEstimates
+        | _models.PostSalesEstimatesSalesEstimate
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesEstimate:
+    ) -> _models.SalesEstimate:
         """Creates a Sales Estimate.
 
         ### Endpoint Availability
@@ -7913,12 +7580,14 @@ class AsyncSalesEstimatesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesEstimates | PutSalesEstimatesSalesEstimate | Mapping[str, Any],
+        body: _models.PutSalesEstimates
+        | _models.PutSalesEstimatesSalesEstimate
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesEstimate:
+    ) -> _models.SalesEstimate:
         """Updates a Sales Estimate.
 
         ### Endpoint Availability
@@ -8015,7 +7684,7 @@ class AsyncSalesInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[SalesInvoice, SalesInvoiceList]:
+    ) -> AsyncPager[_models.SalesInvoice, _models.SalesInvoiceList]:
         """Returns all Sales Invoices.
 
         ### Endpoint Availability
@@ -8075,7 +7744,7 @@ class AsyncSalesInvoicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[SalesInvoice, SalesInvoiceList]:
+    ) -> AsyncChanges[_models.SalesInvoice, _models.SalesInvoiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -8121,7 +7790,7 @@ class AsyncSalesInvoicesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesInvoice:
+    ) -> _models.SalesInvoice:
         """Returns a Sales Invoice.
 
         ### Endpoint Availability
@@ -8166,13 +7835,13 @@ class AsyncSalesInvoicesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesInvoices | PostSalesInvoicesSalesInvoice | Mapping[str, Any],
+        body: _models.PostSalesInvoices | _models.PostSalesInvoicesSalesInvoice | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesInvoice:
+    ) -> _models.SalesInvoice:
         """Creates a Sales Invoice.
 
         ### Endpoint Availability
@@ -8212,12 +7881,12 @@ class AsyncSalesInvoicesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesInvoices | PutSalesInvoicesSalesInvoice | Mapping[str, Any],
+        body: _models.PutSalesInvoices | _models.PutSalesInvoicesSalesInvoice | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesInvoice:
+    ) -> _models.SalesInvoice:
         """Updates a Sales Invoice.
 
         ### Endpoint Availability
@@ -8260,7 +7929,7 @@ class AsyncSalesInvoicesResource(_Resource):
         void_reason: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesInvoice | None:
+    ) -> _models.SalesInvoice | None:
         """Voids a Sales Invoice.
 
         ### Endpoint Availability
@@ -8292,7 +7961,7 @@ class AsyncSalesInvoicesResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesInvoice:
+    ) -> _models.SalesInvoice:
         """Releases a Sales Invoice.
 
         ### Endpoint Availability
@@ -8353,7 +8022,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[QuickEntry, QuickEntryList]:
+    ) -> AsyncPager[_models.QuickEntry, _models.QuickEntryList]:
         """Returns all Sales Quick Entries.
 
         ### Endpoint Availability
@@ -8413,7 +8082,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[QuickEntry, QuickEntryList]:
+    ) -> AsyncChanges[_models.QuickEntry, _models.QuickEntryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -8456,7 +8125,7 @@ class AsyncSalesQuickEntriesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> QuickEntry:
+    ) -> _models.QuickEntry:
         """Returns a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -8495,13 +8164,15 @@ class AsyncSalesQuickEntriesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesQuickEntries | PostSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        body: _models.PostSalesQuickEntries
+        | _models.PostSalesQuickEntriesSalesQuickEntry
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> QuickEntry:
+    ) -> _models.QuickEntry:
         """Creates a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -8548,12 +8219,14 @@ class AsyncSalesQuickEntriesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesQuickEntries | PutSalesQuickEntriesSalesQuickEntry | Mapping[str, Any],
+        body: _models.PutSalesQuickEntries
+        | _models.PutSalesQuickEntriesSalesQuickEntry
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> QuickEntry:
+    ) -> _models.QuickEntry:
         """Updates a Sales Quick Entry.
 
         ### Endpoint Availability
@@ -8652,7 +8325,7 @@ class AsyncSalesQuotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[SalesQuote, SalesQuoteList]:
+    ) -> AsyncPager[_models.SalesQuote, _models.SalesQuoteList]:
         """Returns all Sales Quotes.
 
         ### Endpoint Availability
@@ -8708,7 +8381,7 @@ class AsyncSalesQuotesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[SalesQuote, SalesQuoteList]:
+    ) -> AsyncChanges[_models.SalesQuote, _models.SalesQuoteList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -8749,7 +8422,7 @@ class AsyncSalesQuotesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> SalesQuote:
+    ) -> _models.SalesQuote:
         """Returns a Sales Quote.
 
         ### Endpoint Availability
@@ -8780,13 +8453,13 @@ class AsyncSalesQuotesResource(_Resource):
 
     async def create(
         self,
-        body: PostSalesQuotes | PostSalesQuotesSalesQuote | Mapping[str, Any],
+        body: _models.PostSalesQuotes | _models.PostSalesQuotesSalesQuote | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesQuote:
+    ) -> _models.SalesQuote:
         """Creates a Sales Quote.
 
         ### Endpoint Availability
@@ -8825,12 +8498,12 @@ class AsyncSalesQuotesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutSalesQuotes | PutSalesQuotesSalesQuote | Mapping[str, Any],
+        body: _models.PutSalesQuotes | _models.PutSalesQuotesSalesQuote | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> SalesQuote:
+    ) -> _models.SalesQuote:
         """Updates a Sales Quote.
 
         ### Endpoint Availability
@@ -8920,7 +8593,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[HostedArtefactPaymentSetting, HostedArtefactPaymentSettingList]:
+    ) -> AsyncPager[_models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingList]:
         """Returns all Hosted Artefact Payment Settings.
 
         ### Endpoint Availability
@@ -8964,7 +8637,7 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> HostedArtefactPaymentSetting:
+    ) -> _models.HostedArtefactPaymentSetting:
         """Returns a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -8994,15 +8667,15 @@ class AsyncHostedArtefactPaymentSettingsResource(_Resource):
 
     async def create(
         self,
-        body: PostHostedArtefactPaymentSettings
-        | PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
+        body: _models.PostHostedArtefactPaymentSettings
+        | _models.PostHostedArtefactPaymentSettingsHostedArtefactPaymentSetting
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> HostedArtefactPaymentSetting:
+    ) -> _models.HostedArtefactPaymentSetting:
         """Creates a Hosted Artefact Payment Setting.
 
         ### Endpoint Availability
@@ -9102,7 +8775,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ContactOpeningBalance, ContactOpeningBalanceList]:
+    ) -> AsyncPager[_models.ContactOpeningBalance, _models.ContactOpeningBalanceList]:
         """Returns all Contact Opening Balances.
 
         ### Endpoint Availability
@@ -9152,7 +8825,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[ContactOpeningBalance, ContactOpeningBalanceList]:
+    ) -> AsyncChanges[_models.ContactOpeningBalance, _models.ContactOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -9192,7 +8865,7 @@ class AsyncContactOpeningBalancesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ContactOpeningBalance:
+    ) -> _models.ContactOpeningBalance:
         """Returns a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -9220,15 +8893,15 @@ class AsyncContactOpeningBalancesResource(_Resource):
 
     async def create(
         self,
-        body: PostContactOpeningBalances
-        | PostContactOpeningBalancesContactOpeningBalance
+        body: _models.PostContactOpeningBalances
+        | _models.PostContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactOpeningBalance:
+    ) -> _models.ContactOpeningBalance:
         """Creates a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -9275,14 +8948,14 @@ class AsyncContactOpeningBalancesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutContactOpeningBalances
-        | PutContactOpeningBalancesContactOpeningBalance
+        body: _models.PutContactOpeningBalances
+        | _models.PutContactOpeningBalancesContactOpeningBalance
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactOpeningBalance:
+    ) -> _models.ContactOpeningBalance:
         """Updates a Contact Opening Balance.
 
         ### Endpoint Availability
@@ -9373,7 +9046,7 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Contact Opening Balance Types.
 
         ### Endpoint Availability
@@ -9404,7 +9077,7 @@ class AsyncContactOpeningBalanceTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Contact Opening Balance Type.
 
         ### Endpoint Availability
@@ -9449,7 +9122,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BankOpeningBalance, BankOpeningBalanceList]:
+    ) -> AsyncPager[_models.BankOpeningBalance, _models.BankOpeningBalanceList]:
         """Returns all Bank Opening Balances.
 
         ### Endpoint Availability
@@ -9495,7 +9168,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[BankOpeningBalance, BankOpeningBalanceList]:
+    ) -> AsyncChanges[_models.BankOpeningBalance, _models.BankOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -9535,7 +9208,7 @@ class AsyncBankOpeningBalancesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BankOpeningBalance:
+    ) -> _models.BankOpeningBalance:
         """Returns a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -9563,15 +9236,15 @@ class AsyncBankOpeningBalancesResource(_Resource):
 
     async def create(
         self,
-        body: PostBankOpeningBalances
-        | PostBankOpeningBalancesBankOpeningBalance
+        body: _models.PostBankOpeningBalances
+        | _models.PostBankOpeningBalancesBankOpeningBalance
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankOpeningBalance:
+    ) -> _models.BankOpeningBalance:
         """Creates a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -9613,12 +9286,14 @@ class AsyncBankOpeningBalancesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBankOpeningBalances | PutBankOpeningBalancesBankOpeningBalance | Mapping[str, Any],
+        body: _models.PutBankOpeningBalances
+        | _models.PutBankOpeningBalancesBankOpeningBalance
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BankOpeningBalance:
+    ) -> _models.BankOpeningBalance:
         """Updates a Bank Opening Balance.
 
         ### Endpoint Availability
@@ -9712,7 +9387,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
+    ) -> AsyncPager[_models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceList]:
         """Returns all Ledger Account Opening Balances.
 
         ### Endpoint Availability
@@ -9760,7 +9435,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[LedgerAccountOpeningBalance, LedgerAccountOpeningBalanceList]:
+    ) -> AsyncChanges[_models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -9800,7 +9475,7 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> LedgerAccountOpeningBalance:
+    ) -> _models.LedgerAccountOpeningBalance:
         """Returns a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -9830,15 +9505,15 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
 
     async def create(
         self,
-        body: PostLedgerAccountOpeningBalances
-        | PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+        body: _models.PostLedgerAccountOpeningBalances
+        | _models.PostLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> LedgerAccountOpeningBalance:
+    ) -> _models.LedgerAccountOpeningBalance:
         """Creates a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -9882,14 +9557,14 @@ class AsyncLedgerAccountOpeningBalancesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutLedgerAccountOpeningBalances
-        | PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
+        body: _models.PutLedgerAccountOpeningBalances
+        | _models.PutLedgerAccountOpeningBalancesLedgerAccountOpeningBalance
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> LedgerAccountOpeningBalance:
+    ) -> _models.LedgerAccountOpeningBalance:
         """Updates a Ledger Account Opening Balance.
 
         ### Endpoint Availability
@@ -9986,7 +9661,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[OpeningBalanceJournal, OpeningBalanceJournalList]:
+    ) -> AsyncPager[_models.OpeningBalanceJournal, _models.OpeningBalanceJournalList]:
         """Returns all Opening Balance Journals.
 
         ### Endpoint Availability
@@ -10025,7 +9700,7 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> OpeningBalanceJournal:
+    ) -> _models.OpeningBalanceJournal:
         """Returns a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -10053,15 +9728,15 @@ class AsyncOpeningBalanceJournalsResource(_Resource):
 
     async def create(
         self,
-        body: PostOpeningBalanceJournals
-        | PostOpeningBalanceJournalsOpeningBalanceJournal
+        body: _models.PostOpeningBalanceJournals
+        | _models.PostOpeningBalanceJournalsOpeningBalanceJournal
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> OpeningBalanceJournal:
+    ) -> _models.OpeningBalanceJournal:
         """Creates a Opening Balance Journal.
 
         ### Endpoint Availability
@@ -10158,7 +9833,7 @@ class AsyncContactAllocationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ContactAllocation, ContactAllocationList]:
+    ) -> AsyncPager[_models.ContactAllocation, _models.ContactAllocationList]:
         """Returns all Contact Allocations.
 
         ### Endpoint Availability
@@ -10210,7 +9885,7 @@ class AsyncContactAllocationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[ContactAllocation, ContactAllocationList]:
+    ) -> AsyncChanges[_models.ContactAllocation, _models.ContactAllocationList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -10250,7 +9925,7 @@ class AsyncContactAllocationsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ContactAllocation:
+    ) -> _models.ContactAllocation:
         """Returns a Contact Allocation.
 
         ### Endpoint Availability
@@ -10278,13 +9953,15 @@ class AsyncContactAllocationsResource(_Resource):
 
     async def create(
         self,
-        body: PostContactAllocations | PostContactAllocationsContactAllocation | Mapping[str, Any],
+        body: _models.PostContactAllocations
+        | _models.PostContactAllocationsContactAllocation
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactAllocation:
+    ) -> _models.ContactAllocation:
         """Creates a Contact Allocation.
 
         ### Endpoint Availability
@@ -10325,12 +10002,14 @@ class AsyncContactAllocationsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutContactAllocations | PutContactAllocationsContactAllocation | Mapping[str, Any],
+        body: _models.PutContactAllocations
+        | _models.PutContactAllocationsContactAllocation
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactAllocation:
+    ) -> _models.ContactAllocation:
         """Updates a Contact Allocation.
 
         ### Endpoint Availability
@@ -10421,7 +10100,7 @@ class AsyncPaymentMethodsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Payment Methods.
 
         ### Endpoint Availability
@@ -10450,7 +10129,7 @@ class AsyncPaymentMethodsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Payment Method.
 
         ### Endpoint Availability
@@ -10501,7 +10180,7 @@ class AsyncContactPaymentsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ContactPayment, ContactPaymentList]:
+    ) -> AsyncPager[_models.ContactPayment, _models.ContactPaymentList]:
         """Returns all Contact Payments.
 
         ### Endpoint Availability
@@ -10559,7 +10238,7 @@ class AsyncContactPaymentsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[ContactPayment, ContactPaymentList]:
+    ) -> AsyncChanges[_models.ContactPayment, _models.ContactPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -10599,7 +10278,7 @@ class AsyncContactPaymentsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ContactPayment:
+    ) -> _models.ContactPayment:
         """Returns a Contact Payment.
 
         ### Endpoint Availability
@@ -10627,13 +10306,15 @@ class AsyncContactPaymentsResource(_Resource):
 
     async def create(
         self,
-        body: PostContactPayments | PostContactPaymentsContactPayment | Mapping[str, Any],
+        body: _models.PostContactPayments
+        | _models.PostContactPaymentsContactPayment
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactPayment:
+    ) -> _models.ContactPayment:
         """Creates a Contact Payment.
 
         ### Endpoint Availability
@@ -10679,12 +10360,14 @@ class AsyncContactPaymentsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutContactPayments | PutContactPaymentsContactPayment | Mapping[str, Any],
+        body: _models.PutContactPayments
+        | _models.PutContactPaymentsContactPayment
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ContactPayment:
+    ) -> _models.ContactPayment:
         """Updates a Contact Payment.
 
         ### Endpoint Availability
@@ -10784,7 +10467,7 @@ class AsyncOtherPaymentsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[OtherPayment, OtherPaymentList]:
+    ) -> AsyncPager[_models.OtherPayment, _models.OtherPaymentList]:
         """Returns all Other Payments.
 
         ### Endpoint Availability
@@ -10842,7 +10525,7 @@ class AsyncOtherPaymentsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[OtherPayment, OtherPaymentList]:
+    ) -> AsyncChanges[_models.OtherPayment, _models.OtherPaymentList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -10884,7 +10567,7 @@ class AsyncOtherPaymentsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> OtherPayment:
+    ) -> _models.OtherPayment:
         """Returns a Other Payment.
 
         ### Endpoint Availability
@@ -10921,13 +10604,13 @@ class AsyncOtherPaymentsResource(_Resource):
 
     async def create(
         self,
-        body: PostOtherPayments | PostOtherPaymentsOtherPayment | Mapping[str, Any],
+        body: _models.PostOtherPayments | _models.PostOtherPaymentsOtherPayment | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> OtherPayment:
+    ) -> _models.OtherPayment:
         """Creates a Other Payment.
 
         ### Endpoint Availability
@@ -10967,12 +10650,12 @@ class AsyncOtherPaymentsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutOtherPayments | PutOtherPaymentsOtherPayment | Mapping[str, Any],
+        body: _models.PutOtherPayments | _models.PutOtherPaymentsOtherPayment | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> OtherPayment:
+    ) -> _models.OtherPayment:
         """Updates a Other Payment.
 
         ### Endpoint Availability
@@ -11065,7 +10748,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[UnallocatedArtefact, UnallocatedArtefactList]:
+    ) -> AsyncPager[_models.UnallocatedArtefact, _models.UnallocatedArtefactList]:
         """Returns all Unallocated Artefacts.
 
         ### Endpoint Availability
@@ -11111,7 +10794,7 @@ class AsyncUnallocatedArtefactsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> UnallocatedArtefact:
+    ) -> _models.UnallocatedArtefact:
         """Returns a Unallocated Artefact.
 
         ### Endpoint Availability
@@ -11160,7 +10843,7 @@ class AsyncCatalogItemTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Catalog Item Types.
 
         ### Endpoint Availability
@@ -11189,7 +10872,7 @@ class AsyncCatalogItemTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Catalog Item Type.
 
         ### Endpoint Availability
@@ -11233,7 +10916,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ProductSalesPriceType, ProductSalesPriceTypeList]:
+    ) -> AsyncPager[_models.ProductSalesPriceType, _models.ProductSalesPriceTypeList]:
         """Returns all Product Sales Price Types.
 
         ### Endpoint Availability
@@ -11278,7 +10961,7 @@ class AsyncProductSalesPriceTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ProductSalesPriceType:
+    ) -> _models.ProductSalesPriceType:
         """Returns a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -11309,15 +10992,15 @@ class AsyncProductSalesPriceTypesResource(_Resource):
 
     async def create(
         self,
-        body: PostProductSalesPriceTypes
-        | PostProductSalesPriceTypesProductSalesPriceType
+        body: _models.PostProductSalesPriceTypes
+        | _models.PostProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ProductSalesPriceType:
+    ) -> _models.ProductSalesPriceType:
         """Creates a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -11359,14 +11042,14 @@ class AsyncProductSalesPriceTypesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutProductSalesPriceTypes
-        | PutProductSalesPriceTypesProductSalesPriceType
+        body: _models.PutProductSalesPriceTypes
+        | _models.PutProductSalesPriceTypesProductSalesPriceType
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ProductSalesPriceType:
+    ) -> _models.ProductSalesPriceType:
         """Updates a Product Sales Price Type.
 
         ### Endpoint Availability
@@ -11462,7 +11145,7 @@ class AsyncProductsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Product, ProductList]:
+    ) -> AsyncPager[_models.Product, _models.ProductList]:
         """Returns all Products.
 
         ### Endpoint Availability
@@ -11513,7 +11196,7 @@ class AsyncProductsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Product, ProductList]:
+    ) -> AsyncChanges[_models.Product, _models.ProductList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -11553,7 +11236,7 @@ class AsyncProductsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Product:
+    ) -> _models.Product:
         """Returns a Product.
 
         ### Endpoint Availability
@@ -11584,13 +11267,13 @@ class AsyncProductsResource(_Resource):
 
     async def create(
         self,
-        body: PostProducts | PostProductsProduct | Mapping[str, Any],
+        body: _models.PostProducts | _models.PostProductsProduct | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Product:
+    ) -> _models.Product:
         """Creates a Product.
 
         ### Endpoint Availability
@@ -11630,12 +11313,12 @@ class AsyncProductsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutProducts | PutProductsProduct | Mapping[str, Any],
+        body: _models.PutProducts | _models.PutProductsProduct | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Product:
+    ) -> _models.Product:
         """Updates a Product.
 
         ### Endpoint Availability
@@ -11730,7 +11413,7 @@ class AsyncServicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Service, ServiceList]:
+    ) -> AsyncPager[_models.Service, _models.ServiceList]:
         """Returns all Services.
 
         ### Endpoint Availability
@@ -11781,7 +11464,7 @@ class AsyncServicesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[Service, ServiceList]:
+    ) -> AsyncChanges[_models.Service, _models.ServiceList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -11821,7 +11504,7 @@ class AsyncServicesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Service:
+    ) -> _models.Service:
         """Returns a Service.
 
         ### Endpoint Availability
@@ -11852,13 +11535,13 @@ class AsyncServicesResource(_Resource):
 
     async def create(
         self,
-        body: PostServices | PostServicesService | Mapping[str, Any],
+        body: _models.PostServices | _models.PostServicesService | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Service:
+    ) -> _models.Service:
         """Creates a Service.
 
         ### Endpoint Availability
@@ -11898,12 +11581,12 @@ class AsyncServicesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutServices | PutServicesService | Mapping[str, Any],
+        body: _models.PutServices | _models.PutServicesService | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Service:
+    ) -> _models.Service:
         """Updates a Service.
 
         ### Endpoint Availability
@@ -11996,7 +11679,7 @@ class AsyncServiceRateTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[ServiceRateType, ServiceRateTypeList]:
+    ) -> AsyncPager[_models.ServiceRateType, _models.ServiceRateTypeList]:
         """Returns all Service Rate Types.
 
         ### Endpoint Availability
@@ -12045,7 +11728,7 @@ class AsyncServiceRateTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[ServiceRateType, ServiceRateTypeList]:
+    ) -> AsyncChanges[_models.ServiceRateType, _models.ServiceRateTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -12085,7 +11768,7 @@ class AsyncServiceRateTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> ServiceRateType:
+    ) -> _models.ServiceRateType:
         """Returns a Service Rate Type.
 
         ### Endpoint Availability
@@ -12116,13 +11799,15 @@ class AsyncServiceRateTypesResource(_Resource):
 
     async def create(
         self,
-        body: PostServiceRateTypes | PostServiceRateTypesServiceRateType | Mapping[str, Any],
+        body: _models.PostServiceRateTypes
+        | _models.PostServiceRateTypesServiceRateType
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ServiceRateType:
+    ) -> _models.ServiceRateType:
         """Creates a Service Rate Type.
 
         ### Endpoint Availability
@@ -12164,12 +11849,14 @@ class AsyncServiceRateTypesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutServiceRateTypes | PutServiceRateTypesServiceRateType | Mapping[str, Any],
+        body: _models.PutServiceRateTypes
+        | _models.PutServiceRateTypesServiceRateType
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> ServiceRateType:
+    ) -> _models.ServiceRateType:
         """Updates a Service Rate Type.
 
         ### Endpoint Availability
@@ -12268,7 +11955,7 @@ class AsyncStockItemsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[StockItem, StockItemList]:
+    ) -> AsyncPager[_models.StockItem, _models.StockItemList]:
         """Returns all Stock Items.
 
         ### Endpoint Availability
@@ -12321,7 +12008,7 @@ class AsyncStockItemsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[StockItem, StockItemList]:
+    ) -> AsyncChanges[_models.StockItem, _models.StockItemList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -12361,7 +12048,7 @@ class AsyncStockItemsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> StockItem:
+    ) -> _models.StockItem:
         """Returns a Stock Item.
 
         ### Endpoint Availability
@@ -12390,13 +12077,13 @@ class AsyncStockItemsResource(_Resource):
 
     async def create(
         self,
-        body: PostStockItems | PostStockItemsStockItem | Mapping[str, Any],
+        body: _models.PostStockItems | _models.PostStockItemsStockItem | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> StockItem:
+    ) -> _models.StockItem:
         """Creates a Stock Item.
 
         ### Endpoint Availability
@@ -12440,12 +12127,12 @@ class AsyncStockItemsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutStockItems | PutStockItemsStockItem | Mapping[str, Any],
+        body: _models.PutStockItems | _models.PutStockItemsStockItem | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> StockItem:
+    ) -> _models.StockItem:
         """Updates a Stock Item.
 
         ### Endpoint Availability
@@ -12538,7 +12225,7 @@ class AsyncStockMovementsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[StockMovement, StockMovementList]:
+    ) -> AsyncPager[_models.StockMovement, _models.StockMovementList]:
         """Returns all Stock Movements.
 
         ### Endpoint Availability
@@ -12585,7 +12272,7 @@ class AsyncStockMovementsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> StockMovement:
+    ) -> _models.StockMovement:
         """Returns a Stock Movement.
 
         ### Endpoint Availability
@@ -12614,13 +12301,15 @@ class AsyncStockMovementsResource(_Resource):
 
     async def create(
         self,
-        body: PostStockMovements | PostStockMovementsStockMovement | Mapping[str, Any],
+        body: _models.PostStockMovements
+        | _models.PostStockMovementsStockMovement
+        | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> StockMovement:
+    ) -> _models.StockMovement:
         """Creates a Stock Movement.
 
         ### Endpoint Availability
@@ -12659,12 +12348,14 @@ class AsyncStockMovementsResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutStockMovements | PutStockMovementsStockMovement | Mapping[str, Any],
+        body: _models.PutStockMovements
+        | _models.PutStockMovementsStockMovement
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> StockMovement:
+    ) -> _models.StockMovement:
         """Updates a Stock Movement.
 
         ### Endpoint Availability
@@ -12754,7 +12445,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[AnalysisTypeCategory, AnalysisTypeCategoryList]:
+    ) -> AsyncPager[_models.AnalysisTypeCategory, _models.AnalysisTypeCategoryList]:
         """Returns all Analysis Type Categories.
 
         ### Endpoint Availability
@@ -12804,7 +12495,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[AnalysisTypeCategory, AnalysisTypeCategoryList]:
+    ) -> AsyncChanges[_models.AnalysisTypeCategory, _models.AnalysisTypeCategoryList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -12844,7 +12535,7 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AnalysisTypeCategory:
+    ) -> _models.AnalysisTypeCategory:
         """Returns a Analysis Type Category.
 
         ### Endpoint Availability
@@ -12871,14 +12562,14 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
 
     async def create(
         self,
-        body: PostAnalysisTypeCategories
-        | PostAnalysisTypeCategoriesAnalysisTypeCategory
+        body: _models.PostAnalysisTypeCategories
+        | _models.PostAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> AnalysisTypeCategory:
+    ) -> _models.AnalysisTypeCategory:
         """Creates a Analysis Type Category.
 
         ### Endpoint Availability
@@ -12917,14 +12608,14 @@ class AsyncAnalysisTypeCategoriesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutAnalysisTypeCategories
-        | PutAnalysisTypeCategoriesAnalysisTypeCategory
+        body: _models.PutAnalysisTypeCategories
+        | _models.PutAnalysisTypeCategoriesAnalysisTypeCategory
         | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> AnalysisTypeCategory:
+    ) -> _models.AnalysisTypeCategory:
         """Updates a Analysis Type Category.
 
         ### Endpoint Availability
@@ -13018,7 +12709,7 @@ class AsyncAnalysisTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[AnalysisType, AnalysisTypeList]:
+    ) -> AsyncPager[_models.AnalysisType, _models.AnalysisTypeList]:
         """Returns all Analysis Types.
 
         ### Endpoint Availability
@@ -13066,7 +12757,7 @@ class AsyncAnalysisTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[AnalysisType, AnalysisTypeList]:
+    ) -> AsyncChanges[_models.AnalysisType, _models.AnalysisTypeList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -13106,7 +12797,7 @@ class AsyncAnalysisTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AnalysisType:
+    ) -> _models.AnalysisType:
         """Returns a Analysis Type.
 
         ### Endpoint Availability
@@ -13130,12 +12821,12 @@ class AsyncAnalysisTypesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutAnalysisTypes | PutAnalysisTypesAnalysisType | Mapping[str, Any],
+        body: _models.PutAnalysisTypes | _models.PutAnalysisTypesAnalysisType | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> AnalysisType:
+    ) -> _models.AnalysisType:
         """Updates a Analysis Type.
 
         ### Endpoint Availability
@@ -13189,7 +12880,7 @@ class AsyncBusinessActivityTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BusinessActivityType, BusinessActivityTypeList]:
+    ) -> AsyncPager[_models.BusinessActivityType, _models.BusinessActivityTypeList]:
         """Returns all Business Activity Types.
 
         ### Endpoint Availability
@@ -13220,7 +12911,7 @@ class AsyncBusinessActivityTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BusinessActivityType:
+    ) -> _models.BusinessActivityType:
         """Returns a Business Activity Type.
 
         ### Endpoint Availability
@@ -13260,7 +12951,7 @@ class AsyncBusinessSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BusinessSettings:
+    ) -> _models.BusinessSettings:
         """Returns all Business Settings.
 
         ### Endpoint Availability
@@ -13286,12 +12977,14 @@ class AsyncBusinessSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutBusinessSettings | PutBusinessSettingsBusinessSettings | Mapping[str, Any],
+        body: _models.PutBusinessSettings
+        | _models.PutBusinessSettingsBusinessSettings
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> BusinessSettings:
+    ) -> _models.BusinessSettings:
         """Updates a Business Settings.
 
         ### Endpoint Availability
@@ -13349,7 +13042,7 @@ class AsyncBusinessTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[BusinessType, BusinessTypeList]:
+    ) -> AsyncPager[_models.BusinessType, _models.BusinessTypeList]:
         """Returns all Business Types.
 
         ### Endpoint Availability
@@ -13378,7 +13071,7 @@ class AsyncBusinessTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> BusinessType:
+    ) -> _models.BusinessType:
         """Returns a Business Type.
 
         ### Endpoint Availability
@@ -13418,7 +13111,7 @@ class AsyncCisSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> CisSettings:
+    ) -> _models.CisSettings:
         """Returns all Cis Settings.
 
         ### Endpoint Availability
@@ -13444,12 +13137,12 @@ class AsyncCisSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutCisSettings | PutCisSettingsCisSettings | Mapping[str, Any],
+        body: _models.PutCisSettings | _models.PutCisSettingsCisSettings | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> CisSettings:
+    ) -> _models.CisSettings:
         """Updates a Cis Settings.
 
         ### Endpoint Availability
@@ -13502,7 +13195,7 @@ class AsyncDatevSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> DatevSettings:
+    ) -> _models.DatevSettings:
         """Returns all Datev Settings.
 
         ### Endpoint Availability
@@ -13528,12 +13221,12 @@ class AsyncDatevSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutDatevSettings | PutDatevSettingsDatevSettings | Mapping[str, Any],
+        body: _models.PutDatevSettings | _models.PutDatevSettingsDatevSettings | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> DatevSettings:
+    ) -> _models.DatevSettings:
         """Updates a Datev Settings.
 
         ### Endpoint Availability
@@ -13586,7 +13279,7 @@ class AsyncFinancialSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> FinancialSettings:
+    ) -> _models.FinancialSettings:
         """Returns all Financial Settings.
 
         ### Endpoint Availability
@@ -13613,12 +13306,14 @@ class AsyncFinancialSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutFinancialSettings | PutFinancialSettingsFinancialSettings | Mapping[str, Any],
+        body: _models.PutFinancialSettings
+        | _models.PutFinancialSettingsFinancialSettings
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> FinancialSettings:
+    ) -> _models.FinancialSettings:
         """Updates a Financial Settings.
 
         ### Endpoint Availability
@@ -13674,7 +13369,7 @@ class AsyncInvoiceSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> InvoiceSettings:
+    ) -> _models.InvoiceSettings:
         """Returns all Invoice Settings.
 
         ### Endpoint Availability
@@ -13701,12 +13396,14 @@ class AsyncInvoiceSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutInvoiceSettings | PutInvoiceSettingsInvoiceSettings | Mapping[str, Any],
+        body: _models.PutInvoiceSettings
+        | _models.PutInvoiceSettingsInvoiceSettings
+        | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> InvoiceSettings:
+    ) -> _models.InvoiceSettings:
         """Updates a Invoice Settings.
 
         ### Endpoint Availability
@@ -13763,7 +13460,7 @@ class AsyncLegalFormTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[LegalFormType, LegalFormTypeList]:
+    ) -> AsyncPager[_models.LegalFormType, _models.LegalFormTypeList]:
         """Returns all Legal Form Types.
 
         ### Endpoint Availability
@@ -13794,7 +13491,7 @@ class AsyncLegalFormTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> LegalFormType:
+    ) -> _models.LegalFormType:
         """Returns a Legal Form Type.
 
         ### Endpoint Availability
@@ -13837,7 +13534,7 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Country Of Registrations.
 
         ### Endpoint Availability
@@ -13868,7 +13565,7 @@ class AsyncCountriesOfRegistrationResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Country Of Registration.
 
         ### Endpoint Availability
@@ -13923,7 +13620,7 @@ class AsyncTaxDeterminationsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxRate, TaxRateList]:
+    ) -> AsyncPager[_models.TaxRate, _models.TaxRateList]:
         """Returns all Tax Determinations.
 
         ### Endpoint Availability
@@ -14005,7 +13702,7 @@ class AsyncTaxOfficesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxOffice, TaxOfficeList]:
+    ) -> AsyncPager[_models.TaxOffice, _models.TaxOfficeList]:
         """Returns all Tax Offices.
 
         ### Endpoint Availability
@@ -14034,7 +13731,7 @@ class AsyncTaxOfficesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> TaxOffice:
+    ) -> _models.TaxOffice:
         """Returns a Tax Office.
 
         ### Endpoint Availability
@@ -14078,7 +13775,7 @@ class AsyncTaxProfilesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxProfile, TaxProfileList]:
+    ) -> AsyncPager[_models.TaxProfile, _models.TaxProfileList]:
         """Returns all Tax Profiles.
 
         ### Endpoint Availability
@@ -14121,7 +13818,7 @@ class AsyncTaxProfilesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[TaxProfile, TaxProfileList]:
+    ) -> AsyncChanges[_models.TaxProfile, _models.TaxProfileList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -14161,7 +13858,7 @@ class AsyncTaxProfilesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> TaxProfile:
+    ) -> _models.TaxProfile:
         """Returns a Tax Profile.
 
         ### Endpoint Availability
@@ -14191,12 +13888,12 @@ class AsyncTaxProfilesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutTaxProfiles | PutTaxProfilesTaxProfile | Mapping[str, Any],
+        body: _models.PutTaxProfiles | _models.PutTaxProfilesTaxProfile | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> TaxProfile:
+    ) -> _models.TaxProfile:
         """Updates a Tax Profile.
 
         ### Endpoint Availability
@@ -14263,7 +13960,7 @@ class AsyncTaxRatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxRate, TaxRateList]:
+    ) -> AsyncPager[_models.TaxRate, _models.TaxRateList]:
         """Returns all Tax Rates.
 
         ### Endpoint Availability
@@ -14321,7 +14018,7 @@ class AsyncTaxRatesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncChanges[TaxRate, TaxRateList]:
+    ) -> AsyncChanges[_models.TaxRate, _models.TaxRateList]:
         """What changed since `since` (a watermark from an earlier sync; None: everything).
 
         This is the way to keep a local copy in step: apply every record of `.updated` (created or
@@ -14362,7 +14059,7 @@ class AsyncTaxRatesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> TaxRate:
+    ) -> _models.TaxRate:
         """Returns a Tax Rate.
 
         ### Endpoint Availability
@@ -14395,12 +14092,12 @@ class AsyncTaxRatesResource(_Resource):
 
     async def create(
         self,
-        body: PostTaxRates | PostTaxRatesTaxRate | Mapping[str, Any],
+        body: _models.PostTaxRates | _models.PostTaxRatesTaxRate | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> TaxRate:
+    ) -> _models.TaxRate:
         """Creates a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -14433,12 +14130,12 @@ class AsyncTaxRatesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutTaxRates | PutTaxRatesTaxRate | Mapping[str, Any],
+        body: _models.PutTaxRates | _models.PutTaxRatesTaxRate | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> TaxRate:
+    ) -> _models.TaxRate:
         """Updates a Tax Rate (US only).
 
         ### Access Control Restrictions
@@ -14521,7 +14218,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Base, BaseList]:
+    ) -> AsyncPager[_models.Base, _models.BaseList]:
         """Returns all Tax Return Frequencies.
 
         ### Endpoint Availability
@@ -14558,7 +14255,7 @@ class AsyncTaxReturnFrequenciesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Base:
+    ) -> _models.Base:
         """Returns a Tax Return Frequency.
 
         ### Endpoint Availability
@@ -14601,7 +14298,7 @@ class AsyncTaxSchemesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxScheme, TaxSchemeList]:
+    ) -> AsyncPager[_models.TaxScheme, _models.TaxSchemeList]:
         """Returns all Tax Schemes.
 
         ### Endpoint Availability
@@ -14630,7 +14327,7 @@ class AsyncTaxSchemesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> TaxScheme:
+    ) -> _models.TaxScheme:
         """Returns a Tax Scheme.
 
         ### Endpoint Availability
@@ -14673,7 +14370,7 @@ class AsyncTaxTypesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[TaxType, TaxTypeList]:
+    ) -> AsyncPager[_models.TaxType, _models.TaxTypeList]:
         """Returns all Tax Types.
 
         ### Endpoint Availability
@@ -14702,7 +14399,7 @@ class AsyncTaxTypesResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> TaxType:
+    ) -> _models.TaxType:
         """Returns a Tax Type.
 
         ### Endpoint Availability
@@ -14742,7 +14439,7 @@ class AsyncMigrationsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Migration:
+    ) -> _models.Migration:
         """Returns all Migrations.
 
         ### Endpoint Availability
@@ -14769,12 +14466,12 @@ class AsyncMigrationsResource(_Resource):
 
     async def update(
         self,
-        body: PutMigrations | PutMigrationsMigrations | Mapping[str, Any],
+        body: _models.PutMigrations | _models.PutMigrationsMigrations | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Migration:
+    ) -> _models.Migration:
         """Updates a Migrations.
 
         ### Endpoint Availability
@@ -14831,7 +14528,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[MigrationTaxReturn, MigrationTaxReturnList]:
+    ) -> AsyncPager[_models.MigrationTaxReturn, _models.MigrationTaxReturnList]:
         """Returns all Migration Tax Returns.
 
         ### Endpoint Availability
@@ -14866,7 +14563,7 @@ class AsyncMigrationTaxReturnsResource(_Resource):
         attributes: str | None = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> MigrationTaxReturn:
+    ) -> _models.MigrationTaxReturn:
         """Returns a Migration Tax Return.
 
         ### Endpoint Availability
@@ -14894,15 +14591,15 @@ class AsyncMigrationTaxReturnsResource(_Resource):
 
     async def create(
         self,
-        body: PostMigrationTaxReturns
-        | PostMigrationTaxReturnsMigrationTaxReturn
+        body: _models.PostMigrationTaxReturns
+        | _models.PostMigrationTaxReturnsMigrationTaxReturn
         | Mapping[str, Any],
         *,
         idempotency_id: str | bool = True,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> MigrationTaxReturn:
+    ) -> _models.MigrationTaxReturn:
         """Creates a Migration Tax Return.
 
         ### Endpoint Availability
@@ -14960,7 +14657,7 @@ class AsyncEmailSettingsResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> EmailSettings:
+    ) -> _models.EmailSettings:
         """Returns all Email Settings.
 
         ### Endpoint Availability
@@ -14986,12 +14683,12 @@ class AsyncEmailSettingsResource(_Resource):
 
     async def update(
         self,
-        body: PutEmailSettings | PutEmailSettingsEmailSettings | Mapping[str, Any],
+        body: _models.PutEmailSettings | _models.PutEmailSettingsEmailSettings | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> EmailSettings:
+    ) -> _models.EmailSettings:
         """Updates a Email Settings.
 
         ### Endpoint Availability
@@ -15045,7 +14742,7 @@ class AsyncBusinessesResource(_Resource):
         progress: ProgressOption = None,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Business, BusinessList]:
+    ) -> AsyncPager[_models.Business, _models.BusinessList]:
         """
 
         Returns all Businesses
@@ -15067,7 +14764,7 @@ class AsyncBusinessesResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Business:
+    ) -> _models.Business:
         """
 
         Returns a Business
@@ -15087,12 +14784,12 @@ class AsyncBusinessesResource(_Resource):
     async def update(
         self,
         key: str,
-        body: PutBusinesses | PutBusinessesBusiness | Mapping[str, Any],
+        body: _models.PutBusinesses | _models.PutBusinessesBusiness | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Business:
+    ) -> _models.Business:
         """
 
         Updates a Business
@@ -15139,7 +14836,7 @@ class AsyncUserResource(_Resource):
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> User:
+    ) -> _models.User:
         """
 
         Returns the User
@@ -15157,12 +14854,12 @@ class AsyncUserResource(_Resource):
 
     async def update(
         self,
-        body: PutUser | PutUserUser | Mapping[str, Any],
+        body: _models.PutUser | _models.PutUserUser | Mapping[str, Any],
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> User:
+    ) -> _models.User:
         """
 
         Updates the User

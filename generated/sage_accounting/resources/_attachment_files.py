@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 from .._attachment_download import Destination, Download, attachment_facts, needs_name
 from .._attachment_upload import Source, Target, upload_body
 from .._extras import HeaderValue, extend
+from .._lazy import LazyModule
 from ._base import AsyncResource, SyncResource, decode
 
+# Annotations name the model as `_models.Attachment`, imported when read (get_type_hints).
 if TYPE_CHECKING:
-    from ..models.attachment import Attachment
+    from .. import models as _models
+else:
+    _models = LazyModule("..models", __package__)
 
 _UPLOAD_DOC = """Upload a file as an attachment of the record `to`; returns the new Attachment.
 
@@ -71,7 +75,7 @@ class AttachmentFiles(SyncResource):
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
 
@@ -83,7 +87,7 @@ class AttachmentFiles(SyncResource):
 
     def download(
         self,
-        attachment: Attachment | object,
+        attachment: _models.Attachment | object,
         to: Destination,
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
@@ -101,7 +105,7 @@ class AttachmentFiles(SyncResource):
         key: str,
         extra_headers: Mapping[str, HeaderValue] | None,
         extra_query: Mapping[str, Any] | None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
@@ -126,7 +130,7 @@ class AsyncAttachmentFiles(AsyncResource):
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
 
@@ -138,7 +142,7 @@ class AsyncAttachmentFiles(AsyncResource):
 
     async def download(
         self,
-        attachment: Attachment | object,
+        attachment: _models.Attachment | object,
         to: Destination,
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
@@ -158,7 +162,7 @@ class AsyncAttachmentFiles(AsyncResource):
         key: str,
         extra_headers: Mapping[str, HeaderValue] | None,
         extra_query: Mapping[str, Any] | None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 

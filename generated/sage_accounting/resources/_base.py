@@ -17,13 +17,17 @@ from .._changes import (
     make_outcome,
 )
 from .._decoding import decode as decode_body
+from .._lazy import LazyModule
 from .._pagination import AsyncPager, Pager
 from .._progress import ProgressOption
 from .._reading import Envelope, Request
 from ..errors import InvalidResponseError
 
+# The clients by their module, imported when read (typing.get_type_hints): it imports this one.
 if TYPE_CHECKING:
-    from .._sage import AsyncSageAccounting, SageAccounting
+    from .. import _sage as _clients
+else:
+    _clients = LazyModule(".._sage", __package__)
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Envelope[Any])
@@ -67,7 +71,7 @@ def decode_optional(response: httpx.Response, from_dict: Callable[[Any], M]) -> 
 class SyncResource:
     """One collection of the API on a `SageAccounting` client."""
 
-    def __init__(self, client: SageAccounting) -> None:
+    def __init__(self, client: _clients.SageAccounting) -> None:
         self._client = client
 
     def __repr__(self) -> str:
@@ -113,7 +117,7 @@ class SyncResource:
 class AsyncResource:
     """One collection of the API on an `AsyncSageAccounting` client."""
 
-    def __init__(self, client: AsyncSageAccounting) -> None:
+    def __init__(self, client: _clients.AsyncSageAccounting) -> None:
         self._client = client
 
     def __repr__(self) -> str:

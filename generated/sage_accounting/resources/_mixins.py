@@ -11,969 +11,626 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
+from .._lazy import LazyModule
+
+# Annotations name the classes through their modules, imported when read (by
+# typing.get_type_hints) or when a resource is first used: not when the client loads.
 if TYPE_CHECKING:
-    from .._sage import AsyncSageAccounting, SageAccounting
-    from ._async import (
-        AsyncAddressesResource,
-        AsyncAddressesResourceWithRawResponse,
-        AsyncAddressRegionsResource,
-        AsyncAddressRegionsResourceWithRawResponse,
-        AsyncAddressTypesResource,
-        AsyncAddressTypesResourceWithRawResponse,
-        AsyncAnalysisTypeCategoriesResource,
-        AsyncAnalysisTypeCategoriesResourceWithRawResponse,
-        AsyncAnalysisTypesResource,
-        AsyncAnalysisTypesResourceWithRawResponse,
-        AsyncArtefactStatusesResource,
-        AsyncArtefactStatusesResourceWithRawResponse,
-        AsyncAttachmentContextTypesResource,
-        AsyncAttachmentContextTypesResourceWithRawResponse,
-        AsyncAttachmentsResource,
-        AsyncAttachmentsResourceWithRawResponse,
-        AsyncBankAccountsResource,
-        AsyncBankAccountsResourceWithRawResponse,
-        AsyncBankAccountTypesResource,
-        AsyncBankAccountTypesResourceWithRawResponse,
-        AsyncBankDepositsResource,
-        AsyncBankDepositsResourceWithRawResponse,
-        AsyncBankOpeningBalancesResource,
-        AsyncBankOpeningBalancesResourceWithRawResponse,
-        AsyncBankReconciliationsResource,
-        AsyncBankReconciliationsResourceWithRawResponse,
-        AsyncBankTransfersResource,
-        AsyncBankTransfersResourceWithRawResponse,
-        AsyncBusinessActivityTypesResource,
-        AsyncBusinessActivityTypesResourceWithRawResponse,
-        AsyncBusinessesResource,
-        AsyncBusinessesResourceWithRawResponse,
-        AsyncBusinessExchangeRatesResource,
-        AsyncBusinessExchangeRatesResourceWithRawResponse,
-        AsyncBusinessSettingsResource,
-        AsyncBusinessSettingsResourceWithRawResponse,
-        AsyncBusinessTypesResource,
-        AsyncBusinessTypesResourceWithRawResponse,
-        AsyncCatalogItemTypesResource,
-        AsyncCatalogItemTypesResourceWithRawResponse,
-        AsyncCisSettingsResource,
-        AsyncCisSettingsResourceWithRawResponse,
-        AsyncCoaAccountsResource,
-        AsyncCoaAccountsResourceWithRawResponse,
-        AsyncCoaTemplatesResource,
-        AsyncCoaTemplatesResourceWithRawResponse,
-        AsyncContactAllocationsResource,
-        AsyncContactAllocationsResourceWithRawResponse,
-        AsyncContactOpeningBalancesResource,
-        AsyncContactOpeningBalancesResourceWithRawResponse,
-        AsyncContactOpeningBalanceTypesResource,
-        AsyncContactOpeningBalanceTypesResourceWithRawResponse,
-        AsyncContactPaymentsResource,
-        AsyncContactPaymentsResourceWithRawResponse,
-        AsyncContactPersonsResource,
-        AsyncContactPersonsResourceWithRawResponse,
-        AsyncContactPersonTypesResource,
-        AsyncContactPersonTypesResourceWithRawResponse,
-        AsyncContactsResource,
-        AsyncContactsResourceWithRawResponse,
-        AsyncContactTypesResource,
-        AsyncContactTypesResourceWithRawResponse,
-        AsyncCorrectiveReasonCodesResource,
-        AsyncCorrectiveReasonCodesResourceWithRawResponse,
-        AsyncCountriesOfRegistrationResource,
-        AsyncCountriesOfRegistrationResourceWithRawResponse,
-        AsyncCountriesResource,
-        AsyncCountriesResourceWithRawResponse,
-        AsyncCountryGroupsResource,
-        AsyncCountryGroupsResourceWithRawResponse,
-        AsyncCurrenciesResource,
-        AsyncCurrenciesResourceWithRawResponse,
-        AsyncDatevSettingsResource,
-        AsyncDatevSettingsResourceWithRawResponse,
-        AsyncEmailSettingsResource,
-        AsyncEmailSettingsResourceWithRawResponse,
-        AsyncEuGoodsServicesTypesResource,
-        AsyncEuGoodsServicesTypesResourceWithRawResponse,
-        AsyncEuSalesDescriptionsResource,
-        AsyncEuSalesDescriptionsResourceWithRawResponse,
-        AsyncExchangeRatesResource,
-        AsyncExchangeRatesResourceWithRawResponse,
-        AsyncFinancialSettingsResource,
-        AsyncFinancialSettingsResourceWithRawResponse,
-        AsyncHostedArtefactPaymentSettingsResource,
-        AsyncHostedArtefactPaymentSettingsResourceWithRawResponse,
-        AsyncInvoiceSettingsResource,
-        AsyncInvoiceSettingsResourceWithRawResponse,
-        AsyncJournalCodesResource,
-        AsyncJournalCodesResourceWithRawResponse,
-        AsyncJournalCodeTypesResource,
-        AsyncJournalCodeTypesResourceWithRawResponse,
-        AsyncJournalsResource,
-        AsyncJournalsResourceWithRawResponse,
-        AsyncLedgerAccountClassificationsResource,
-        AsyncLedgerAccountClassificationsResourceWithRawResponse,
-        AsyncLedgerAccountOpeningBalancesResource,
-        AsyncLedgerAccountOpeningBalancesResourceWithRawResponse,
-        AsyncLedgerAccountsResource,
-        AsyncLedgerAccountsResourceWithRawResponse,
-        AsyncLedgerAccountTypesResource,
-        AsyncLedgerAccountTypesResourceWithRawResponse,
-        AsyncLedgerEntriesResource,
-        AsyncLedgerEntriesResourceWithRawResponse,
-        AsyncLegalFormTypesResource,
-        AsyncLegalFormTypesResourceWithRawResponse,
-        AsyncLiveExchangeRatesResource,
-        AsyncLiveExchangeRatesResourceWithRawResponse,
-        AsyncMigrationsResource,
-        AsyncMigrationsResourceWithRawResponse,
-        AsyncMigrationTaxReturnsResource,
-        AsyncMigrationTaxReturnsResourceWithRawResponse,
-        AsyncOpeningBalanceJournalsResource,
-        AsyncOpeningBalanceJournalsResourceWithRawResponse,
-        AsyncOtherPaymentsResource,
-        AsyncOtherPaymentsResourceWithRawResponse,
-        AsyncPaymentMethodsResource,
-        AsyncPaymentMethodsResourceWithRawResponse,
-        AsyncProductSalesPriceTypesResource,
-        AsyncProductSalesPriceTypesResourceWithRawResponse,
-        AsyncProductsResource,
-        AsyncProductsResourceWithRawResponse,
-        AsyncPurchaseCorrectiveInvoicesResource,
-        AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse,
-        AsyncPurchaseCreditNotesResource,
-        AsyncPurchaseCreditNotesResourceWithRawResponse,
-        AsyncPurchaseInvoicesResource,
-        AsyncPurchaseInvoicesResourceWithRawResponse,
-        AsyncPurchaseQuickEntriesResource,
-        AsyncPurchaseQuickEntriesResourceWithRawResponse,
-        AsyncQuickEntryTypesResource,
-        AsyncQuickEntryTypesResourceWithRawResponse,
-        AsyncSalesCorrectiveInvoicesResource,
-        AsyncSalesCorrectiveInvoicesResourceWithRawResponse,
-        AsyncSalesCreditNotesResource,
-        AsyncSalesCreditNotesResourceWithRawResponse,
-        AsyncSalesEstimatesResource,
-        AsyncSalesEstimatesResourceWithRawResponse,
-        AsyncSalesInvoicesResource,
-        AsyncSalesInvoicesResourceWithRawResponse,
-        AsyncSalesQuickEntriesResource,
-        AsyncSalesQuickEntriesResourceWithRawResponse,
-        AsyncSalesQuotesResource,
-        AsyncSalesQuotesResourceWithRawResponse,
-        AsyncServiceRateTypesResource,
-        AsyncServiceRateTypesResourceWithRawResponse,
-        AsyncServicesResource,
-        AsyncServicesResourceWithRawResponse,
-        AsyncStockItemsResource,
-        AsyncStockItemsResourceWithRawResponse,
-        AsyncStockMovementsResource,
-        AsyncStockMovementsResourceWithRawResponse,
-        AsyncTaxDeterminationsResource,
-        AsyncTaxDeterminationsResourceWithRawResponse,
-        AsyncTaxOfficesResource,
-        AsyncTaxOfficesResourceWithRawResponse,
-        AsyncTaxProfilesResource,
-        AsyncTaxProfilesResourceWithRawResponse,
-        AsyncTaxRatesResource,
-        AsyncTaxRatesResourceWithRawResponse,
-        AsyncTaxReturnFrequenciesResource,
-        AsyncTaxReturnFrequenciesResourceWithRawResponse,
-        AsyncTaxSchemesResource,
-        AsyncTaxSchemesResourceWithRawResponse,
-        AsyncTaxTypesResource,
-        AsyncTaxTypesResourceWithRawResponse,
-        AsyncTransactionsResource,
-        AsyncTransactionsResourceWithRawResponse,
-        AsyncTransactionTypesResource,
-        AsyncTransactionTypesResourceWithRawResponse,
-        AsyncUnallocatedArtefactsResource,
-        AsyncUnallocatedArtefactsResourceWithRawResponse,
-        AsyncUserResource,
-        AsyncUserResourceWithRawResponse,
-    )
-    from ._sync import (
-        AddressesResource,
-        AddressesResourceWithRawResponse,
-        AddressRegionsResource,
-        AddressRegionsResourceWithRawResponse,
-        AddressTypesResource,
-        AddressTypesResourceWithRawResponse,
-        AnalysisTypeCategoriesResource,
-        AnalysisTypeCategoriesResourceWithRawResponse,
-        AnalysisTypesResource,
-        AnalysisTypesResourceWithRawResponse,
-        ArtefactStatusesResource,
-        ArtefactStatusesResourceWithRawResponse,
-        AttachmentContextTypesResource,
-        AttachmentContextTypesResourceWithRawResponse,
-        AttachmentsResource,
-        AttachmentsResourceWithRawResponse,
-        BankAccountsResource,
-        BankAccountsResourceWithRawResponse,
-        BankAccountTypesResource,
-        BankAccountTypesResourceWithRawResponse,
-        BankDepositsResource,
-        BankDepositsResourceWithRawResponse,
-        BankOpeningBalancesResource,
-        BankOpeningBalancesResourceWithRawResponse,
-        BankReconciliationsResource,
-        BankReconciliationsResourceWithRawResponse,
-        BankTransfersResource,
-        BankTransfersResourceWithRawResponse,
-        BusinessActivityTypesResource,
-        BusinessActivityTypesResourceWithRawResponse,
-        BusinessesResource,
-        BusinessesResourceWithRawResponse,
-        BusinessExchangeRatesResource,
-        BusinessExchangeRatesResourceWithRawResponse,
-        BusinessSettingsResource,
-        BusinessSettingsResourceWithRawResponse,
-        BusinessTypesResource,
-        BusinessTypesResourceWithRawResponse,
-        CatalogItemTypesResource,
-        CatalogItemTypesResourceWithRawResponse,
-        CisSettingsResource,
-        CisSettingsResourceWithRawResponse,
-        CoaAccountsResource,
-        CoaAccountsResourceWithRawResponse,
-        CoaTemplatesResource,
-        CoaTemplatesResourceWithRawResponse,
-        ContactAllocationsResource,
-        ContactAllocationsResourceWithRawResponse,
-        ContactOpeningBalancesResource,
-        ContactOpeningBalancesResourceWithRawResponse,
-        ContactOpeningBalanceTypesResource,
-        ContactOpeningBalanceTypesResourceWithRawResponse,
-        ContactPaymentsResource,
-        ContactPaymentsResourceWithRawResponse,
-        ContactPersonsResource,
-        ContactPersonsResourceWithRawResponse,
-        ContactPersonTypesResource,
-        ContactPersonTypesResourceWithRawResponse,
-        ContactsResource,
-        ContactsResourceWithRawResponse,
-        ContactTypesResource,
-        ContactTypesResourceWithRawResponse,
-        CorrectiveReasonCodesResource,
-        CorrectiveReasonCodesResourceWithRawResponse,
-        CountriesOfRegistrationResource,
-        CountriesOfRegistrationResourceWithRawResponse,
-        CountriesResource,
-        CountriesResourceWithRawResponse,
-        CountryGroupsResource,
-        CountryGroupsResourceWithRawResponse,
-        CurrenciesResource,
-        CurrenciesResourceWithRawResponse,
-        DatevSettingsResource,
-        DatevSettingsResourceWithRawResponse,
-        EmailSettingsResource,
-        EmailSettingsResourceWithRawResponse,
-        EuGoodsServicesTypesResource,
-        EuGoodsServicesTypesResourceWithRawResponse,
-        EuSalesDescriptionsResource,
-        EuSalesDescriptionsResourceWithRawResponse,
-        ExchangeRatesResource,
-        ExchangeRatesResourceWithRawResponse,
-        FinancialSettingsResource,
-        FinancialSettingsResourceWithRawResponse,
-        HostedArtefactPaymentSettingsResource,
-        HostedArtefactPaymentSettingsResourceWithRawResponse,
-        InvoiceSettingsResource,
-        InvoiceSettingsResourceWithRawResponse,
-        JournalCodesResource,
-        JournalCodesResourceWithRawResponse,
-        JournalCodeTypesResource,
-        JournalCodeTypesResourceWithRawResponse,
-        JournalsResource,
-        JournalsResourceWithRawResponse,
-        LedgerAccountClassificationsResource,
-        LedgerAccountClassificationsResourceWithRawResponse,
-        LedgerAccountOpeningBalancesResource,
-        LedgerAccountOpeningBalancesResourceWithRawResponse,
-        LedgerAccountsResource,
-        LedgerAccountsResourceWithRawResponse,
-        LedgerAccountTypesResource,
-        LedgerAccountTypesResourceWithRawResponse,
-        LedgerEntriesResource,
-        LedgerEntriesResourceWithRawResponse,
-        LegalFormTypesResource,
-        LegalFormTypesResourceWithRawResponse,
-        LiveExchangeRatesResource,
-        LiveExchangeRatesResourceWithRawResponse,
-        MigrationsResource,
-        MigrationsResourceWithRawResponse,
-        MigrationTaxReturnsResource,
-        MigrationTaxReturnsResourceWithRawResponse,
-        OpeningBalanceJournalsResource,
-        OpeningBalanceJournalsResourceWithRawResponse,
-        OtherPaymentsResource,
-        OtherPaymentsResourceWithRawResponse,
-        PaymentMethodsResource,
-        PaymentMethodsResourceWithRawResponse,
-        ProductSalesPriceTypesResource,
-        ProductSalesPriceTypesResourceWithRawResponse,
-        ProductsResource,
-        ProductsResourceWithRawResponse,
-        PurchaseCorrectiveInvoicesResource,
-        PurchaseCorrectiveInvoicesResourceWithRawResponse,
-        PurchaseCreditNotesResource,
-        PurchaseCreditNotesResourceWithRawResponse,
-        PurchaseInvoicesResource,
-        PurchaseInvoicesResourceWithRawResponse,
-        PurchaseQuickEntriesResource,
-        PurchaseQuickEntriesResourceWithRawResponse,
-        QuickEntryTypesResource,
-        QuickEntryTypesResourceWithRawResponse,
-        SalesCorrectiveInvoicesResource,
-        SalesCorrectiveInvoicesResourceWithRawResponse,
-        SalesCreditNotesResource,
-        SalesCreditNotesResourceWithRawResponse,
-        SalesEstimatesResource,
-        SalesEstimatesResourceWithRawResponse,
-        SalesInvoicesResource,
-        SalesInvoicesResourceWithRawResponse,
-        SalesQuickEntriesResource,
-        SalesQuickEntriesResourceWithRawResponse,
-        SalesQuotesResource,
-        SalesQuotesResourceWithRawResponse,
-        ServiceRateTypesResource,
-        ServiceRateTypesResourceWithRawResponse,
-        ServicesResource,
-        ServicesResourceWithRawResponse,
-        StockItemsResource,
-        StockItemsResourceWithRawResponse,
-        StockMovementsResource,
-        StockMovementsResourceWithRawResponse,
-        TaxDeterminationsResource,
-        TaxDeterminationsResourceWithRawResponse,
-        TaxOfficesResource,
-        TaxOfficesResourceWithRawResponse,
-        TaxProfilesResource,
-        TaxProfilesResourceWithRawResponse,
-        TaxRatesResource,
-        TaxRatesResourceWithRawResponse,
-        TaxReturnFrequenciesResource,
-        TaxReturnFrequenciesResourceWithRawResponse,
-        TaxSchemesResource,
-        TaxSchemesResourceWithRawResponse,
-        TaxTypesResource,
-        TaxTypesResourceWithRawResponse,
-        TransactionsResource,
-        TransactionsResourceWithRawResponse,
-        TransactionTypesResource,
-        TransactionTypesResourceWithRawResponse,
-        UnallocatedArtefactsResource,
-        UnallocatedArtefactsResourceWithRawResponse,
-        UserResource,
-        UserResourceWithRawResponse,
-    )
+    from .. import _sage as _clients
+    from . import _async, _sync
+else:
+    _clients = LazyModule(".._sage", __package__)
+    _async = LazyModule("._async", __package__)
+    _sync = LazyModule("._sync", __package__)
 
 
 class ResourcesMixin:
     """Resources of the sync client."""
 
     @cached_property
-    def coa_accounts(self) -> CoaAccountsResource:
+    def coa_accounts(self) -> _sync.CoaAccountsResource:
         """/coa_accounts: list, get, changes."""
         from ._sync import CoaAccountsResource
 
         return CoaAccountsResource(self._sage())
 
     @cached_property
-    def coa_templates(self) -> CoaTemplatesResource:
+    def coa_templates(self) -> _sync.CoaTemplatesResource:
         """/coa_templates: list, get."""
         from ._sync import CoaTemplatesResource
 
         return CoaTemplatesResource(self._sage())
 
     @cached_property
-    def ledger_accounts(self) -> LedgerAccountsResource:
+    def ledger_accounts(self) -> _sync.LedgerAccountsResource:
         """/ledger_accounts: list, get, create, update, changes."""
         from ._sync import LedgerAccountsResource
 
         return LedgerAccountsResource(self._sage())
 
     @cached_property
-    def ledger_account_classifications(self) -> LedgerAccountClassificationsResource:
+    def ledger_account_classifications(self) -> _sync.LedgerAccountClassificationsResource:
         """/ledger_account_classifications: list, get."""
         from ._sync import LedgerAccountClassificationsResource
 
         return LedgerAccountClassificationsResource(self._sage())
 
     @cached_property
-    def ledger_account_types(self) -> LedgerAccountTypesResource:
+    def ledger_account_types(self) -> _sync.LedgerAccountTypesResource:
         """/ledger_account_types: list, get."""
         from ._sync import LedgerAccountTypesResource
 
         return LedgerAccountTypesResource(self._sage())
 
     @cached_property
-    def journals(self) -> JournalsResource:
+    def journals(self) -> _sync.JournalsResource:
         """/journals: list, get, create, delete, reissue, changes."""
         from ._sync import JournalsResource
 
         return JournalsResource(self._sage())
 
     @cached_property
-    def journal_codes(self) -> JournalCodesResource:
+    def journal_codes(self) -> _sync.JournalCodesResource:
         """/journal_codes: list, get, create, update, delete, changes."""
         from ._sync import JournalCodesResource
 
         return JournalCodesResource(self._sage())
 
     @cached_property
-    def journal_code_types(self) -> JournalCodeTypesResource:
+    def journal_code_types(self) -> _sync.JournalCodeTypesResource:
         """/journal_code_types: list, get."""
         from ._sync import JournalCodeTypesResource
 
         return JournalCodeTypesResource(self._sage())
 
     @cached_property
-    def ledger_entries(self) -> LedgerEntriesResource:
+    def ledger_entries(self) -> _sync.LedgerEntriesResource:
         """/ledger_entries: list, get, changes."""
         from ._sync import LedgerEntriesResource
 
         return LedgerEntriesResource(self._sage())
 
     @cached_property
-    def transactions(self) -> TransactionsResource:
+    def transactions(self) -> _sync.TransactionsResource:
         """/transactions: list, get, changes."""
         from ._sync import TransactionsResource
 
         return TransactionsResource(self._sage())
 
     @cached_property
-    def transaction_types(self) -> TransactionTypesResource:
+    def transaction_types(self) -> _sync.TransactionTypesResource:
         """/transaction_types: list, get."""
         from ._sync import TransactionTypesResource
 
         return TransactionTypesResource(self._sage())
 
     @cached_property
-    def attachments(self) -> AttachmentsResource:
+    def attachments(self) -> _sync.AttachmentsResource:
         """/attachments: list, get, create, update, delete, file, changes, upload, download."""
         from ._sync import AttachmentsResource
 
         return AttachmentsResource(self._sage())
 
     @cached_property
-    def attachment_context_types(self) -> AttachmentContextTypesResource:
+    def attachment_context_types(self) -> _sync.AttachmentContextTypesResource:
         """/attachment_context_types: list, get."""
         from ._sync import AttachmentContextTypesResource
 
         return AttachmentContextTypesResource(self._sage())
 
     @cached_property
-    def bank_accounts(self) -> BankAccountsResource:
+    def bank_accounts(self) -> _sync.BankAccountsResource:
         """/bank_accounts: list, get, create, update, delete, bank_feed, changes."""
         from ._sync import BankAccountsResource
 
         return BankAccountsResource(self._sage())
 
     @cached_property
-    def bank_account_types(self) -> BankAccountTypesResource:
+    def bank_account_types(self) -> _sync.BankAccountTypesResource:
         """/bank_account_types: list, get."""
         from ._sync import BankAccountTypesResource
 
         return BankAccountTypesResource(self._sage())
 
     @cached_property
-    def bank_deposits(self) -> BankDepositsResource:
+    def bank_deposits(self) -> _sync.BankDepositsResource:
         """/bank_deposits: list, get, create, delete, changes."""
         from ._sync import BankDepositsResource
 
         return BankDepositsResource(self._sage())
 
     @cached_property
-    def bank_reconciliations(self) -> BankReconciliationsResource:
+    def bank_reconciliations(self) -> _sync.BankReconciliationsResource:
         """/bank_reconciliations: list, get, create, update, changes."""
         from ._sync import BankReconciliationsResource
 
         return BankReconciliationsResource(self._sage())
 
     @cached_property
-    def bank_transfers(self) -> BankTransfersResource:
+    def bank_transfers(self) -> _sync.BankTransfersResource:
         """/bank_transfers: list, get, create, update, delete, changes."""
         from ._sync import BankTransfersResource
 
         return BankTransfersResource(self._sage())
 
     @cached_property
-    def addresses(self) -> AddressesResource:
+    def addresses(self) -> _sync.AddressesResource:
         """/addresses: list, get, create, update, delete, changes."""
         from ._sync import AddressesResource
 
         return AddressesResource(self._sage())
 
     @cached_property
-    def address_types(self) -> AddressTypesResource:
+    def address_types(self) -> _sync.AddressTypesResource:
         """/address_types: list, get."""
         from ._sync import AddressTypesResource
 
         return AddressTypesResource(self._sage())
 
     @cached_property
-    def address_regions(self) -> AddressRegionsResource:
+    def address_regions(self) -> _sync.AddressRegionsResource:
         """/address_regions: list, get."""
         from ._sync import AddressRegionsResource
 
         return AddressRegionsResource(self._sage())
 
     @cached_property
-    def contacts(self) -> ContactsResource:
+    def contacts(self) -> _sync.ContactsResource:
         """/contacts: list, get, create, update, delete, changes."""
         from ._sync import ContactsResource
 
         return ContactsResource(self._sage())
 
     @cached_property
-    def contact_types(self) -> ContactTypesResource:
+    def contact_types(self) -> _sync.ContactTypesResource:
         """/contact_types: list, get."""
         from ._sync import ContactTypesResource
 
         return ContactTypesResource(self._sage())
 
     @cached_property
-    def contact_persons(self) -> ContactPersonsResource:
+    def contact_persons(self) -> _sync.ContactPersonsResource:
         """/contact_persons: list, get, create, update, delete, changes."""
         from ._sync import ContactPersonsResource
 
         return ContactPersonsResource(self._sage())
 
     @cached_property
-    def contact_person_types(self) -> ContactPersonTypesResource:
+    def contact_person_types(self) -> _sync.ContactPersonTypesResource:
         """/contact_person_types: list, get."""
         from ._sync import ContactPersonTypesResource
 
         return ContactPersonTypesResource(self._sage())
 
     @cached_property
-    def countries(self) -> CountriesResource:
+    def countries(self) -> _sync.CountriesResource:
         """/countries: list, get."""
         from ._sync import CountriesResource
 
         return CountriesResource(self._sage())
 
     @cached_property
-    def country_groups(self) -> CountryGroupsResource:
+    def country_groups(self) -> _sync.CountryGroupsResource:
         """/country_groups: list, get."""
         from ._sync import CountryGroupsResource
 
         return CountryGroupsResource(self._sage())
 
     @cached_property
-    def business_exchange_rates(self) -> BusinessExchangeRatesResource:
+    def business_exchange_rates(self) -> _sync.BusinessExchangeRatesResource:
         """/business_exchange_rates: list, get, create, update, delete."""
         from ._sync import BusinessExchangeRatesResource
 
         return BusinessExchangeRatesResource(self._sage())
 
     @cached_property
-    def currencies(self) -> CurrenciesResource:
+    def currencies(self) -> _sync.CurrenciesResource:
         """/currencies: list, get."""
         from ._sync import CurrenciesResource
 
         return CurrenciesResource(self._sage())
 
     @cached_property
-    def exchange_rates(self) -> ExchangeRatesResource:
+    def exchange_rates(self) -> _sync.ExchangeRatesResource:
         """/exchange_rates: list, get."""
         from ._sync import ExchangeRatesResource
 
         return ExchangeRatesResource(self._sage())
 
     @cached_property
-    def live_exchange_rates(self) -> LiveExchangeRatesResource:
+    def live_exchange_rates(self) -> _sync.LiveExchangeRatesResource:
         """/live_exchange_rates: list, get."""
         from ._sync import LiveExchangeRatesResource
 
         return LiveExchangeRatesResource(self._sage())
 
     @cached_property
-    def corrective_reason_codes(self) -> CorrectiveReasonCodesResource:
+    def corrective_reason_codes(self) -> _sync.CorrectiveReasonCodesResource:
         """/corrective_reason_codes: list, get."""
         from ._sync import CorrectiveReasonCodesResource
 
         return CorrectiveReasonCodesResource(self._sage())
 
     @cached_property
-    def quick_entry_types(self) -> QuickEntryTypesResource:
+    def quick_entry_types(self) -> _sync.QuickEntryTypesResource:
         """/quick_entry_types: list, get."""
         from ._sync import QuickEntryTypesResource
 
         return QuickEntryTypesResource(self._sage())
 
     @cached_property
-    def artefact_statuses(self) -> ArtefactStatusesResource:
+    def artefact_statuses(self) -> _sync.ArtefactStatusesResource:
         """/artefact_statuses: list, get."""
         from ._sync import ArtefactStatusesResource
 
         return ArtefactStatusesResource(self._sage())
 
     @cached_property
-    def eu_goods_services_types(self) -> EuGoodsServicesTypesResource:
+    def eu_goods_services_types(self) -> _sync.EuGoodsServicesTypesResource:
         """/eu_goods_services_types: list, get."""
         from ._sync import EuGoodsServicesTypesResource
 
         return EuGoodsServicesTypesResource(self._sage())
 
     @cached_property
-    def purchase_corrective_invoices(self) -> PurchaseCorrectiveInvoicesResource:
+    def purchase_corrective_invoices(self) -> _sync.PurchaseCorrectiveInvoicesResource:
         """/purchase_corrective_invoices: list, get, create, update, delete, changes."""
         from ._sync import PurchaseCorrectiveInvoicesResource
 
         return PurchaseCorrectiveInvoicesResource(self._sage())
 
     @cached_property
-    def purchase_credit_notes(self) -> PurchaseCreditNotesResource:
+    def purchase_credit_notes(self) -> _sync.PurchaseCreditNotesResource:
         """/purchase_credit_notes: list, get, create, update, delete, release, changes."""
         from ._sync import PurchaseCreditNotesResource
 
         return PurchaseCreditNotesResource(self._sage())
 
     @cached_property
-    def purchase_invoices(self) -> PurchaseInvoicesResource:
+    def purchase_invoices(self) -> _sync.PurchaseInvoicesResource:
         """/purchase_invoices: list, get, create, update, delete, release, changes."""
         from ._sync import PurchaseInvoicesResource
 
         return PurchaseInvoicesResource(self._sage())
 
     @cached_property
-    def purchase_quick_entries(self) -> PurchaseQuickEntriesResource:
+    def purchase_quick_entries(self) -> _sync.PurchaseQuickEntriesResource:
         """/purchase_quick_entries: list, get, create, update, delete, changes."""
         from ._sync import PurchaseQuickEntriesResource
 
         return PurchaseQuickEntriesResource(self._sage())
 
     @cached_property
-    def sales_corrective_invoices(self) -> SalesCorrectiveInvoicesResource:
+    def sales_corrective_invoices(self) -> _sync.SalesCorrectiveInvoicesResource:
         """/sales_corrective_invoices: list, get, create, update, delete, changes."""
         from ._sync import SalesCorrectiveInvoicesResource
 
         return SalesCorrectiveInvoicesResource(self._sage())
 
     @cached_property
-    def eu_sales_descriptions(self) -> EuSalesDescriptionsResource:
+    def eu_sales_descriptions(self) -> _sync.EuSalesDescriptionsResource:
         """/eu_sales_descriptions: list, get."""
         from ._sync import EuSalesDescriptionsResource
 
         return EuSalesDescriptionsResource(self._sage())
 
     @cached_property
-    def sales_credit_notes(self) -> SalesCreditNotesResource:
+    def sales_credit_notes(self) -> _sync.SalesCreditNotesResource:
         """/sales_credit_notes: list, get, create, update, delete, release, changes."""
         from ._sync import SalesCreditNotesResource
 
         return SalesCreditNotesResource(self._sage())
 
     @cached_property
-    def sales_estimates(self) -> SalesEstimatesResource:
+    def sales_estimates(self) -> _sync.SalesEstimatesResource:
         """/sales_estimates: list, get, create, update, delete, changes."""
         from ._sync import SalesEstimatesResource
 
         return SalesEstimatesResource(self._sage())
 
     @cached_property
-    def sales_invoices(self) -> SalesInvoicesResource:
+    def sales_invoices(self) -> _sync.SalesInvoicesResource:
         """/sales_invoices: list, get, create, update, delete, release, changes."""
         from ._sync import SalesInvoicesResource
 
         return SalesInvoicesResource(self._sage())
 
     @cached_property
-    def sales_quick_entries(self) -> SalesQuickEntriesResource:
+    def sales_quick_entries(self) -> _sync.SalesQuickEntriesResource:
         """/sales_quick_entries: list, get, create, update, delete, changes."""
         from ._sync import SalesQuickEntriesResource
 
         return SalesQuickEntriesResource(self._sage())
 
     @cached_property
-    def sales_quotes(self) -> SalesQuotesResource:
+    def sales_quotes(self) -> _sync.SalesQuotesResource:
         """/sales_quotes: list, get, create, update, delete, changes."""
         from ._sync import SalesQuotesResource
 
         return SalesQuotesResource(self._sage())
 
     @cached_property
-    def hosted_artefact_payment_settings(self) -> HostedArtefactPaymentSettingsResource:
+    def hosted_artefact_payment_settings(self) -> _sync.HostedArtefactPaymentSettingsResource:
         """/hosted_artefact_payment_settings: list, get, create, delete."""
         from ._sync import HostedArtefactPaymentSettingsResource
 
         return HostedArtefactPaymentSettingsResource(self._sage())
 
     @cached_property
-    def contact_opening_balances(self) -> ContactOpeningBalancesResource:
+    def contact_opening_balances(self) -> _sync.ContactOpeningBalancesResource:
         """/contact_opening_balances: list, get, create, update, delete, changes."""
         from ._sync import ContactOpeningBalancesResource
 
         return ContactOpeningBalancesResource(self._sage())
 
     @cached_property
-    def contact_opening_balance_types(self) -> ContactOpeningBalanceTypesResource:
+    def contact_opening_balance_types(self) -> _sync.ContactOpeningBalanceTypesResource:
         """/contact_opening_balance_types: list, get."""
         from ._sync import ContactOpeningBalanceTypesResource
 
         return ContactOpeningBalanceTypesResource(self._sage())
 
     @cached_property
-    def bank_opening_balances(self) -> BankOpeningBalancesResource:
+    def bank_opening_balances(self) -> _sync.BankOpeningBalancesResource:
         """/bank_opening_balances: list, get, create, update, delete, changes."""
         from ._sync import BankOpeningBalancesResource
 
         return BankOpeningBalancesResource(self._sage())
 
     @cached_property
-    def ledger_account_opening_balances(self) -> LedgerAccountOpeningBalancesResource:
+    def ledger_account_opening_balances(self) -> _sync.LedgerAccountOpeningBalancesResource:
         """/ledger_account_opening_balances: list, get, create, update, delete, changes."""
         from ._sync import LedgerAccountOpeningBalancesResource
 
         return LedgerAccountOpeningBalancesResource(self._sage())
 
     @cached_property
-    def opening_balance_journals(self) -> OpeningBalanceJournalsResource:
+    def opening_balance_journals(self) -> _sync.OpeningBalanceJournalsResource:
         """/opening_balance_journals: list, get, create, delete."""
         from ._sync import OpeningBalanceJournalsResource
 
         return OpeningBalanceJournalsResource(self._sage())
 
     @cached_property
-    def contact_allocations(self) -> ContactAllocationsResource:
+    def contact_allocations(self) -> _sync.ContactAllocationsResource:
         """/contact_allocations: list, get, create, update, delete, changes."""
         from ._sync import ContactAllocationsResource
 
         return ContactAllocationsResource(self._sage())
 
     @cached_property
-    def payment_methods(self) -> PaymentMethodsResource:
+    def payment_methods(self) -> _sync.PaymentMethodsResource:
         """/payment_methods: list, get."""
         from ._sync import PaymentMethodsResource
 
         return PaymentMethodsResource(self._sage())
 
     @cached_property
-    def contact_payments(self) -> ContactPaymentsResource:
+    def contact_payments(self) -> _sync.ContactPaymentsResource:
         """/contact_payments: list, get, create, update, delete, changes."""
         from ._sync import ContactPaymentsResource
 
         return ContactPaymentsResource(self._sage())
 
     @cached_property
-    def other_payments(self) -> OtherPaymentsResource:
+    def other_payments(self) -> _sync.OtherPaymentsResource:
         """/other_payments: list, get, create, update, delete, changes."""
         from ._sync import OtherPaymentsResource
 
         return OtherPaymentsResource(self._sage())
 
     @cached_property
-    def unallocated_artefacts(self) -> UnallocatedArtefactsResource:
+    def unallocated_artefacts(self) -> _sync.UnallocatedArtefactsResource:
         """/unallocated_artefacts: list, get."""
         from ._sync import UnallocatedArtefactsResource
 
         return UnallocatedArtefactsResource(self._sage())
 
     @cached_property
-    def catalog_item_types(self) -> CatalogItemTypesResource:
+    def catalog_item_types(self) -> _sync.CatalogItemTypesResource:
         """/catalog_item_types: list, get."""
         from ._sync import CatalogItemTypesResource
 
         return CatalogItemTypesResource(self._sage())
 
     @cached_property
-    def product_sales_price_types(self) -> ProductSalesPriceTypesResource:
+    def product_sales_price_types(self) -> _sync.ProductSalesPriceTypesResource:
         """/product_sales_price_types: list, get, create, update, delete."""
         from ._sync import ProductSalesPriceTypesResource
 
         return ProductSalesPriceTypesResource(self._sage())
 
     @cached_property
-    def products(self) -> ProductsResource:
+    def products(self) -> _sync.ProductsResource:
         """/products: list, get, create, update, delete, changes."""
         from ._sync import ProductsResource
 
         return ProductsResource(self._sage())
 
     @cached_property
-    def services(self) -> ServicesResource:
+    def services(self) -> _sync.ServicesResource:
         """/services: list, get, create, update, delete, changes."""
         from ._sync import ServicesResource
 
         return ServicesResource(self._sage())
 
     @cached_property
-    def service_rate_types(self) -> ServiceRateTypesResource:
+    def service_rate_types(self) -> _sync.ServiceRateTypesResource:
         """/service_rate_types: list, get, create, update, delete, changes."""
         from ._sync import ServiceRateTypesResource
 
         return ServiceRateTypesResource(self._sage())
 
     @cached_property
-    def stock_items(self) -> StockItemsResource:
+    def stock_items(self) -> _sync.StockItemsResource:
         """/stock_items: list, get, create, update, delete, changes."""
         from ._sync import StockItemsResource
 
         return StockItemsResource(self._sage())
 
     @cached_property
-    def stock_movements(self) -> StockMovementsResource:
+    def stock_movements(self) -> _sync.StockMovementsResource:
         """/stock_movements: list, get, create, update, delete."""
         from ._sync import StockMovementsResource
 
         return StockMovementsResource(self._sage())
 
     @cached_property
-    def analysis_type_categories(self) -> AnalysisTypeCategoriesResource:
+    def analysis_type_categories(self) -> _sync.AnalysisTypeCategoriesResource:
         """/analysis_type_categories: list, get, create, update, delete, changes."""
         from ._sync import AnalysisTypeCategoriesResource
 
         return AnalysisTypeCategoriesResource(self._sage())
 
     @cached_property
-    def analysis_types(self) -> AnalysisTypesResource:
+    def analysis_types(self) -> _sync.AnalysisTypesResource:
         """/analysis_types: list, get, update, changes."""
         from ._sync import AnalysisTypesResource
 
         return AnalysisTypesResource(self._sage())
 
     @cached_property
-    def business_activity_types(self) -> BusinessActivityTypesResource:
+    def business_activity_types(self) -> _sync.BusinessActivityTypesResource:
         """/business_activity_types: list, get."""
         from ._sync import BusinessActivityTypesResource
 
         return BusinessActivityTypesResource(self._sage())
 
     @cached_property
-    def business_settings(self) -> BusinessSettingsResource:
+    def business_settings(self) -> _sync.BusinessSettingsResource:
         """/business_settings: get, update."""
         from ._sync import BusinessSettingsResource
 
         return BusinessSettingsResource(self._sage())
 
     @cached_property
-    def business_types(self) -> BusinessTypesResource:
+    def business_types(self) -> _sync.BusinessTypesResource:
         """/business_types: list, get."""
         from ._sync import BusinessTypesResource
 
         return BusinessTypesResource(self._sage())
 
     @cached_property
-    def cis_settings(self) -> CisSettingsResource:
+    def cis_settings(self) -> _sync.CisSettingsResource:
         """/cis_settings: get, update."""
         from ._sync import CisSettingsResource
 
         return CisSettingsResource(self._sage())
 
     @cached_property
-    def datev_settings(self) -> DatevSettingsResource:
+    def datev_settings(self) -> _sync.DatevSettingsResource:
         """/datev_settings: get, update."""
         from ._sync import DatevSettingsResource
 
         return DatevSettingsResource(self._sage())
 
     @cached_property
-    def financial_settings(self) -> FinancialSettingsResource:
+    def financial_settings(self) -> _sync.FinancialSettingsResource:
         """/financial_settings: get, update."""
         from ._sync import FinancialSettingsResource
 
         return FinancialSettingsResource(self._sage())
 
     @cached_property
-    def invoice_settings(self) -> InvoiceSettingsResource:
+    def invoice_settings(self) -> _sync.InvoiceSettingsResource:
         """/invoice_settings: get, update."""
         from ._sync import InvoiceSettingsResource
 
         return InvoiceSettingsResource(self._sage())
 
     @cached_property
-    def legal_form_types(self) -> LegalFormTypesResource:
+    def legal_form_types(self) -> _sync.LegalFormTypesResource:
         """/legal_form_types: list, get."""
         from ._sync import LegalFormTypesResource
 
         return LegalFormTypesResource(self._sage())
 
     @cached_property
-    def countries_of_registration(self) -> CountriesOfRegistrationResource:
+    def countries_of_registration(self) -> _sync.CountriesOfRegistrationResource:
         """/countries_of_registration: list, get."""
         from ._sync import CountriesOfRegistrationResource
 
         return CountriesOfRegistrationResource(self._sage())
 
     @cached_property
-    def tax_determinations(self) -> TaxDeterminationsResource:
+    def tax_determinations(self) -> _sync.TaxDeterminationsResource:
         """/tax_determinations: list."""
         from ._sync import TaxDeterminationsResource
 
         return TaxDeterminationsResource(self._sage())
 
     @cached_property
-    def tax_offices(self) -> TaxOfficesResource:
+    def tax_offices(self) -> _sync.TaxOfficesResource:
         """/tax_offices: list, get."""
         from ._sync import TaxOfficesResource
 
         return TaxOfficesResource(self._sage())
 
     @cached_property
-    def tax_profiles(self) -> TaxProfilesResource:
+    def tax_profiles(self) -> _sync.TaxProfilesResource:
         """/tax_profiles: list, get, update, changes."""
         from ._sync import TaxProfilesResource
 
         return TaxProfilesResource(self._sage())
 
     @cached_property
-    def tax_rates(self) -> TaxRatesResource:
+    def tax_rates(self) -> _sync.TaxRatesResource:
         """/tax_rates: list, get, create, update, delete, changes."""
         from ._sync import TaxRatesResource
 
         return TaxRatesResource(self._sage())
 
     @cached_property
-    def tax_return_frequencies(self) -> TaxReturnFrequenciesResource:
+    def tax_return_frequencies(self) -> _sync.TaxReturnFrequenciesResource:
         """/tax_return_frequencies: list, get."""
         from ._sync import TaxReturnFrequenciesResource
 
         return TaxReturnFrequenciesResource(self._sage())
 
     @cached_property
-    def tax_schemes(self) -> TaxSchemesResource:
+    def tax_schemes(self) -> _sync.TaxSchemesResource:
         """/tax_schemes: list, get."""
         from ._sync import TaxSchemesResource
 
         return TaxSchemesResource(self._sage())
 
     @cached_property
-    def tax_types(self) -> TaxTypesResource:
+    def tax_types(self) -> _sync.TaxTypesResource:
         """/tax_types: list, get."""
         from ._sync import TaxTypesResource
 
         return TaxTypesResource(self._sage())
 
     @cached_property
-    def migrations(self) -> MigrationsResource:
+    def migrations(self) -> _sync.MigrationsResource:
         """/migrations: get, update."""
         from ._sync import MigrationsResource
 
         return MigrationsResource(self._sage())
 
     @cached_property
-    def migration_tax_returns(self) -> MigrationTaxReturnsResource:
+    def migration_tax_returns(self) -> _sync.MigrationTaxReturnsResource:
         """/migration_tax_returns: list, get, create."""
         from ._sync import MigrationTaxReturnsResource
 
         return MigrationTaxReturnsResource(self._sage())
 
     @cached_property
-    def email_settings(self) -> EmailSettingsResource:
+    def email_settings(self) -> _sync.EmailSettingsResource:
         """/email_settings: get, update."""
         from ._sync import EmailSettingsResource
 
         return EmailSettingsResource(self._sage())
 
     @cached_property
-    def businesses(self) -> BusinessesResource:
+    def businesses(self) -> _sync.BusinessesResource:
         """/businesses: list, get, update."""
         from ._sync import BusinessesResource
 
         return BusinessesResource(self._sage())
 
     @cached_property
-    def user(self) -> UserResource:
+    def user(self) -> _sync.UserResource:
         """/user: get, update."""
         from ._sync import UserResource
 
@@ -986,617 +643,617 @@ class ResourcesMixin:
         e.g. `client.with_raw_response.contacts.get(key)`."""
         return RawResponses(self._sage())
 
-    def _sage(self) -> SageAccounting:
-        return cast("SageAccounting", self)  # only SageAccounting inherits this mixin
+    def _sage(self) -> _clients.SageAccounting:
+        return cast("_clients.SageAccounting", self)  # only SageAccounting inherits this mixin
 
 
 class AsyncResourcesMixin:
     """Resources of the async client."""
 
     @cached_property
-    def coa_accounts(self) -> AsyncCoaAccountsResource:
+    def coa_accounts(self) -> _async.AsyncCoaAccountsResource:
         """/coa_accounts: list, get, changes."""
         from ._async import AsyncCoaAccountsResource
 
         return AsyncCoaAccountsResource(self._sage())
 
     @cached_property
-    def coa_templates(self) -> AsyncCoaTemplatesResource:
+    def coa_templates(self) -> _async.AsyncCoaTemplatesResource:
         """/coa_templates: list, get."""
         from ._async import AsyncCoaTemplatesResource
 
         return AsyncCoaTemplatesResource(self._sage())
 
     @cached_property
-    def ledger_accounts(self) -> AsyncLedgerAccountsResource:
+    def ledger_accounts(self) -> _async.AsyncLedgerAccountsResource:
         """/ledger_accounts: list, get, create, update, changes."""
         from ._async import AsyncLedgerAccountsResource
 
         return AsyncLedgerAccountsResource(self._sage())
 
     @cached_property
-    def ledger_account_classifications(self) -> AsyncLedgerAccountClassificationsResource:
+    def ledger_account_classifications(self) -> _async.AsyncLedgerAccountClassificationsResource:
         """/ledger_account_classifications: list, get."""
         from ._async import AsyncLedgerAccountClassificationsResource
 
         return AsyncLedgerAccountClassificationsResource(self._sage())
 
     @cached_property
-    def ledger_account_types(self) -> AsyncLedgerAccountTypesResource:
+    def ledger_account_types(self) -> _async.AsyncLedgerAccountTypesResource:
         """/ledger_account_types: list, get."""
         from ._async import AsyncLedgerAccountTypesResource
 
         return AsyncLedgerAccountTypesResource(self._sage())
 
     @cached_property
-    def journals(self) -> AsyncJournalsResource:
+    def journals(self) -> _async.AsyncJournalsResource:
         """/journals: list, get, create, delete, reissue, changes."""
         from ._async import AsyncJournalsResource
 
         return AsyncJournalsResource(self._sage())
 
     @cached_property
-    def journal_codes(self) -> AsyncJournalCodesResource:
+    def journal_codes(self) -> _async.AsyncJournalCodesResource:
         """/journal_codes: list, get, create, update, delete, changes."""
         from ._async import AsyncJournalCodesResource
 
         return AsyncJournalCodesResource(self._sage())
 
     @cached_property
-    def journal_code_types(self) -> AsyncJournalCodeTypesResource:
+    def journal_code_types(self) -> _async.AsyncJournalCodeTypesResource:
         """/journal_code_types: list, get."""
         from ._async import AsyncJournalCodeTypesResource
 
         return AsyncJournalCodeTypesResource(self._sage())
 
     @cached_property
-    def ledger_entries(self) -> AsyncLedgerEntriesResource:
+    def ledger_entries(self) -> _async.AsyncLedgerEntriesResource:
         """/ledger_entries: list, get, changes."""
         from ._async import AsyncLedgerEntriesResource
 
         return AsyncLedgerEntriesResource(self._sage())
 
     @cached_property
-    def transactions(self) -> AsyncTransactionsResource:
+    def transactions(self) -> _async.AsyncTransactionsResource:
         """/transactions: list, get, changes."""
         from ._async import AsyncTransactionsResource
 
         return AsyncTransactionsResource(self._sage())
 
     @cached_property
-    def transaction_types(self) -> AsyncTransactionTypesResource:
+    def transaction_types(self) -> _async.AsyncTransactionTypesResource:
         """/transaction_types: list, get."""
         from ._async import AsyncTransactionTypesResource
 
         return AsyncTransactionTypesResource(self._sage())
 
     @cached_property
-    def attachments(self) -> AsyncAttachmentsResource:
+    def attachments(self) -> _async.AsyncAttachmentsResource:
         """/attachments: list, get, create, update, delete, file, changes, upload, download."""
         from ._async import AsyncAttachmentsResource
 
         return AsyncAttachmentsResource(self._sage())
 
     @cached_property
-    def attachment_context_types(self) -> AsyncAttachmentContextTypesResource:
+    def attachment_context_types(self) -> _async.AsyncAttachmentContextTypesResource:
         """/attachment_context_types: list, get."""
         from ._async import AsyncAttachmentContextTypesResource
 
         return AsyncAttachmentContextTypesResource(self._sage())
 
     @cached_property
-    def bank_accounts(self) -> AsyncBankAccountsResource:
+    def bank_accounts(self) -> _async.AsyncBankAccountsResource:
         """/bank_accounts: list, get, create, update, delete, bank_feed, changes."""
         from ._async import AsyncBankAccountsResource
 
         return AsyncBankAccountsResource(self._sage())
 
     @cached_property
-    def bank_account_types(self) -> AsyncBankAccountTypesResource:
+    def bank_account_types(self) -> _async.AsyncBankAccountTypesResource:
         """/bank_account_types: list, get."""
         from ._async import AsyncBankAccountTypesResource
 
         return AsyncBankAccountTypesResource(self._sage())
 
     @cached_property
-    def bank_deposits(self) -> AsyncBankDepositsResource:
+    def bank_deposits(self) -> _async.AsyncBankDepositsResource:
         """/bank_deposits: list, get, create, delete, changes."""
         from ._async import AsyncBankDepositsResource
 
         return AsyncBankDepositsResource(self._sage())
 
     @cached_property
-    def bank_reconciliations(self) -> AsyncBankReconciliationsResource:
+    def bank_reconciliations(self) -> _async.AsyncBankReconciliationsResource:
         """/bank_reconciliations: list, get, create, update, changes."""
         from ._async import AsyncBankReconciliationsResource
 
         return AsyncBankReconciliationsResource(self._sage())
 
     @cached_property
-    def bank_transfers(self) -> AsyncBankTransfersResource:
+    def bank_transfers(self) -> _async.AsyncBankTransfersResource:
         """/bank_transfers: list, get, create, update, delete, changes."""
         from ._async import AsyncBankTransfersResource
 
         return AsyncBankTransfersResource(self._sage())
 
     @cached_property
-    def addresses(self) -> AsyncAddressesResource:
+    def addresses(self) -> _async.AsyncAddressesResource:
         """/addresses: list, get, create, update, delete, changes."""
         from ._async import AsyncAddressesResource
 
         return AsyncAddressesResource(self._sage())
 
     @cached_property
-    def address_types(self) -> AsyncAddressTypesResource:
+    def address_types(self) -> _async.AsyncAddressTypesResource:
         """/address_types: list, get."""
         from ._async import AsyncAddressTypesResource
 
         return AsyncAddressTypesResource(self._sage())
 
     @cached_property
-    def address_regions(self) -> AsyncAddressRegionsResource:
+    def address_regions(self) -> _async.AsyncAddressRegionsResource:
         """/address_regions: list, get."""
         from ._async import AsyncAddressRegionsResource
 
         return AsyncAddressRegionsResource(self._sage())
 
     @cached_property
-    def contacts(self) -> AsyncContactsResource:
+    def contacts(self) -> _async.AsyncContactsResource:
         """/contacts: list, get, create, update, delete, changes."""
         from ._async import AsyncContactsResource
 
         return AsyncContactsResource(self._sage())
 
     @cached_property
-    def contact_types(self) -> AsyncContactTypesResource:
+    def contact_types(self) -> _async.AsyncContactTypesResource:
         """/contact_types: list, get."""
         from ._async import AsyncContactTypesResource
 
         return AsyncContactTypesResource(self._sage())
 
     @cached_property
-    def contact_persons(self) -> AsyncContactPersonsResource:
+    def contact_persons(self) -> _async.AsyncContactPersonsResource:
         """/contact_persons: list, get, create, update, delete, changes."""
         from ._async import AsyncContactPersonsResource
 
         return AsyncContactPersonsResource(self._sage())
 
     @cached_property
-    def contact_person_types(self) -> AsyncContactPersonTypesResource:
+    def contact_person_types(self) -> _async.AsyncContactPersonTypesResource:
         """/contact_person_types: list, get."""
         from ._async import AsyncContactPersonTypesResource
 
         return AsyncContactPersonTypesResource(self._sage())
 
     @cached_property
-    def countries(self) -> AsyncCountriesResource:
+    def countries(self) -> _async.AsyncCountriesResource:
         """/countries: list, get."""
         from ._async import AsyncCountriesResource
 
         return AsyncCountriesResource(self._sage())
 
     @cached_property
-    def country_groups(self) -> AsyncCountryGroupsResource:
+    def country_groups(self) -> _async.AsyncCountryGroupsResource:
         """/country_groups: list, get."""
         from ._async import AsyncCountryGroupsResource
 
         return AsyncCountryGroupsResource(self._sage())
 
     @cached_property
-    def business_exchange_rates(self) -> AsyncBusinessExchangeRatesResource:
+    def business_exchange_rates(self) -> _async.AsyncBusinessExchangeRatesResource:
         """/business_exchange_rates: list, get, create, update, delete."""
         from ._async import AsyncBusinessExchangeRatesResource
 
         return AsyncBusinessExchangeRatesResource(self._sage())
 
     @cached_property
-    def currencies(self) -> AsyncCurrenciesResource:
+    def currencies(self) -> _async.AsyncCurrenciesResource:
         """/currencies: list, get."""
         from ._async import AsyncCurrenciesResource
 
         return AsyncCurrenciesResource(self._sage())
 
     @cached_property
-    def exchange_rates(self) -> AsyncExchangeRatesResource:
+    def exchange_rates(self) -> _async.AsyncExchangeRatesResource:
         """/exchange_rates: list, get."""
         from ._async import AsyncExchangeRatesResource
 
         return AsyncExchangeRatesResource(self._sage())
 
     @cached_property
-    def live_exchange_rates(self) -> AsyncLiveExchangeRatesResource:
+    def live_exchange_rates(self) -> _async.AsyncLiveExchangeRatesResource:
         """/live_exchange_rates: list, get."""
         from ._async import AsyncLiveExchangeRatesResource
 
         return AsyncLiveExchangeRatesResource(self._sage())
 
     @cached_property
-    def corrective_reason_codes(self) -> AsyncCorrectiveReasonCodesResource:
+    def corrective_reason_codes(self) -> _async.AsyncCorrectiveReasonCodesResource:
         """/corrective_reason_codes: list, get."""
         from ._async import AsyncCorrectiveReasonCodesResource
 
         return AsyncCorrectiveReasonCodesResource(self._sage())
 
     @cached_property
-    def quick_entry_types(self) -> AsyncQuickEntryTypesResource:
+    def quick_entry_types(self) -> _async.AsyncQuickEntryTypesResource:
         """/quick_entry_types: list, get."""
         from ._async import AsyncQuickEntryTypesResource
 
         return AsyncQuickEntryTypesResource(self._sage())
 
     @cached_property
-    def artefact_statuses(self) -> AsyncArtefactStatusesResource:
+    def artefact_statuses(self) -> _async.AsyncArtefactStatusesResource:
         """/artefact_statuses: list, get."""
         from ._async import AsyncArtefactStatusesResource
 
         return AsyncArtefactStatusesResource(self._sage())
 
     @cached_property
-    def eu_goods_services_types(self) -> AsyncEuGoodsServicesTypesResource:
+    def eu_goods_services_types(self) -> _async.AsyncEuGoodsServicesTypesResource:
         """/eu_goods_services_types: list, get."""
         from ._async import AsyncEuGoodsServicesTypesResource
 
         return AsyncEuGoodsServicesTypesResource(self._sage())
 
     @cached_property
-    def purchase_corrective_invoices(self) -> AsyncPurchaseCorrectiveInvoicesResource:
+    def purchase_corrective_invoices(self) -> _async.AsyncPurchaseCorrectiveInvoicesResource:
         """/purchase_corrective_invoices: list, get, create, update, delete, changes."""
         from ._async import AsyncPurchaseCorrectiveInvoicesResource
 
         return AsyncPurchaseCorrectiveInvoicesResource(self._sage())
 
     @cached_property
-    def purchase_credit_notes(self) -> AsyncPurchaseCreditNotesResource:
+    def purchase_credit_notes(self) -> _async.AsyncPurchaseCreditNotesResource:
         """/purchase_credit_notes: list, get, create, update, delete, release, changes."""
         from ._async import AsyncPurchaseCreditNotesResource
 
         return AsyncPurchaseCreditNotesResource(self._sage())
 
     @cached_property
-    def purchase_invoices(self) -> AsyncPurchaseInvoicesResource:
+    def purchase_invoices(self) -> _async.AsyncPurchaseInvoicesResource:
         """/purchase_invoices: list, get, create, update, delete, release, changes."""
         from ._async import AsyncPurchaseInvoicesResource
 
         return AsyncPurchaseInvoicesResource(self._sage())
 
     @cached_property
-    def purchase_quick_entries(self) -> AsyncPurchaseQuickEntriesResource:
+    def purchase_quick_entries(self) -> _async.AsyncPurchaseQuickEntriesResource:
         """/purchase_quick_entries: list, get, create, update, delete, changes."""
         from ._async import AsyncPurchaseQuickEntriesResource
 
         return AsyncPurchaseQuickEntriesResource(self._sage())
 
     @cached_property
-    def sales_corrective_invoices(self) -> AsyncSalesCorrectiveInvoicesResource:
+    def sales_corrective_invoices(self) -> _async.AsyncSalesCorrectiveInvoicesResource:
         """/sales_corrective_invoices: list, get, create, update, delete, changes."""
         from ._async import AsyncSalesCorrectiveInvoicesResource
 
         return AsyncSalesCorrectiveInvoicesResource(self._sage())
 
     @cached_property
-    def eu_sales_descriptions(self) -> AsyncEuSalesDescriptionsResource:
+    def eu_sales_descriptions(self) -> _async.AsyncEuSalesDescriptionsResource:
         """/eu_sales_descriptions: list, get."""
         from ._async import AsyncEuSalesDescriptionsResource
 
         return AsyncEuSalesDescriptionsResource(self._sage())
 
     @cached_property
-    def sales_credit_notes(self) -> AsyncSalesCreditNotesResource:
+    def sales_credit_notes(self) -> _async.AsyncSalesCreditNotesResource:
         """/sales_credit_notes: list, get, create, update, delete, release, changes."""
         from ._async import AsyncSalesCreditNotesResource
 
         return AsyncSalesCreditNotesResource(self._sage())
 
     @cached_property
-    def sales_estimates(self) -> AsyncSalesEstimatesResource:
+    def sales_estimates(self) -> _async.AsyncSalesEstimatesResource:
         """/sales_estimates: list, get, create, update, delete, changes."""
         from ._async import AsyncSalesEstimatesResource
 
         return AsyncSalesEstimatesResource(self._sage())
 
     @cached_property
-    def sales_invoices(self) -> AsyncSalesInvoicesResource:
+    def sales_invoices(self) -> _async.AsyncSalesInvoicesResource:
         """/sales_invoices: list, get, create, update, delete, release, changes."""
         from ._async import AsyncSalesInvoicesResource
 
         return AsyncSalesInvoicesResource(self._sage())
 
     @cached_property
-    def sales_quick_entries(self) -> AsyncSalesQuickEntriesResource:
+    def sales_quick_entries(self) -> _async.AsyncSalesQuickEntriesResource:
         """/sales_quick_entries: list, get, create, update, delete, changes."""
         from ._async import AsyncSalesQuickEntriesResource
 
         return AsyncSalesQuickEntriesResource(self._sage())
 
     @cached_property
-    def sales_quotes(self) -> AsyncSalesQuotesResource:
+    def sales_quotes(self) -> _async.AsyncSalesQuotesResource:
         """/sales_quotes: list, get, create, update, delete, changes."""
         from ._async import AsyncSalesQuotesResource
 
         return AsyncSalesQuotesResource(self._sage())
 
     @cached_property
-    def hosted_artefact_payment_settings(self) -> AsyncHostedArtefactPaymentSettingsResource:
+    def hosted_artefact_payment_settings(self) -> _async.AsyncHostedArtefactPaymentSettingsResource:
         """/hosted_artefact_payment_settings: list, get, create, delete."""
         from ._async import AsyncHostedArtefactPaymentSettingsResource
 
         return AsyncHostedArtefactPaymentSettingsResource(self._sage())
 
     @cached_property
-    def contact_opening_balances(self) -> AsyncContactOpeningBalancesResource:
+    def contact_opening_balances(self) -> _async.AsyncContactOpeningBalancesResource:
         """/contact_opening_balances: list, get, create, update, delete, changes."""
         from ._async import AsyncContactOpeningBalancesResource
 
         return AsyncContactOpeningBalancesResource(self._sage())
 
     @cached_property
-    def contact_opening_balance_types(self) -> AsyncContactOpeningBalanceTypesResource:
+    def contact_opening_balance_types(self) -> _async.AsyncContactOpeningBalanceTypesResource:
         """/contact_opening_balance_types: list, get."""
         from ._async import AsyncContactOpeningBalanceTypesResource
 
         return AsyncContactOpeningBalanceTypesResource(self._sage())
 
     @cached_property
-    def bank_opening_balances(self) -> AsyncBankOpeningBalancesResource:
+    def bank_opening_balances(self) -> _async.AsyncBankOpeningBalancesResource:
         """/bank_opening_balances: list, get, create, update, delete, changes."""
         from ._async import AsyncBankOpeningBalancesResource
 
         return AsyncBankOpeningBalancesResource(self._sage())
 
     @cached_property
-    def ledger_account_opening_balances(self) -> AsyncLedgerAccountOpeningBalancesResource:
+    def ledger_account_opening_balances(self) -> _async.AsyncLedgerAccountOpeningBalancesResource:
         """/ledger_account_opening_balances: list, get, create, update, delete, changes."""
         from ._async import AsyncLedgerAccountOpeningBalancesResource
 
         return AsyncLedgerAccountOpeningBalancesResource(self._sage())
 
     @cached_property
-    def opening_balance_journals(self) -> AsyncOpeningBalanceJournalsResource:
+    def opening_balance_journals(self) -> _async.AsyncOpeningBalanceJournalsResource:
         """/opening_balance_journals: list, get, create, delete."""
         from ._async import AsyncOpeningBalanceJournalsResource
 
         return AsyncOpeningBalanceJournalsResource(self._sage())
 
     @cached_property
-    def contact_allocations(self) -> AsyncContactAllocationsResource:
+    def contact_allocations(self) -> _async.AsyncContactAllocationsResource:
         """/contact_allocations: list, get, create, update, delete, changes."""
         from ._async import AsyncContactAllocationsResource
 
         return AsyncContactAllocationsResource(self._sage())
 
     @cached_property
-    def payment_methods(self) -> AsyncPaymentMethodsResource:
+    def payment_methods(self) -> _async.AsyncPaymentMethodsResource:
         """/payment_methods: list, get."""
         from ._async import AsyncPaymentMethodsResource
 
         return AsyncPaymentMethodsResource(self._sage())
 
     @cached_property
-    def contact_payments(self) -> AsyncContactPaymentsResource:
+    def contact_payments(self) -> _async.AsyncContactPaymentsResource:
         """/contact_payments: list, get, create, update, delete, changes."""
         from ._async import AsyncContactPaymentsResource
 
         return AsyncContactPaymentsResource(self._sage())
 
     @cached_property
-    def other_payments(self) -> AsyncOtherPaymentsResource:
+    def other_payments(self) -> _async.AsyncOtherPaymentsResource:
         """/other_payments: list, get, create, update, delete, changes."""
         from ._async import AsyncOtherPaymentsResource
 
         return AsyncOtherPaymentsResource(self._sage())
 
     @cached_property
-    def unallocated_artefacts(self) -> AsyncUnallocatedArtefactsResource:
+    def unallocated_artefacts(self) -> _async.AsyncUnallocatedArtefactsResource:
         """/unallocated_artefacts: list, get."""
         from ._async import AsyncUnallocatedArtefactsResource
 
         return AsyncUnallocatedArtefactsResource(self._sage())
 
     @cached_property
-    def catalog_item_types(self) -> AsyncCatalogItemTypesResource:
+    def catalog_item_types(self) -> _async.AsyncCatalogItemTypesResource:
         """/catalog_item_types: list, get."""
         from ._async import AsyncCatalogItemTypesResource
 
         return AsyncCatalogItemTypesResource(self._sage())
 
     @cached_property
-    def product_sales_price_types(self) -> AsyncProductSalesPriceTypesResource:
+    def product_sales_price_types(self) -> _async.AsyncProductSalesPriceTypesResource:
         """/product_sales_price_types: list, get, create, update, delete."""
         from ._async import AsyncProductSalesPriceTypesResource
 
         return AsyncProductSalesPriceTypesResource(self._sage())
 
     @cached_property
-    def products(self) -> AsyncProductsResource:
+    def products(self) -> _async.AsyncProductsResource:
         """/products: list, get, create, update, delete, changes."""
         from ._async import AsyncProductsResource
 
         return AsyncProductsResource(self._sage())
 
     @cached_property
-    def services(self) -> AsyncServicesResource:
+    def services(self) -> _async.AsyncServicesResource:
         """/services: list, get, create, update, delete, changes."""
         from ._async import AsyncServicesResource
 
         return AsyncServicesResource(self._sage())
 
     @cached_property
-    def service_rate_types(self) -> AsyncServiceRateTypesResource:
+    def service_rate_types(self) -> _async.AsyncServiceRateTypesResource:
         """/service_rate_types: list, get, create, update, delete, changes."""
         from ._async import AsyncServiceRateTypesResource
 
         return AsyncServiceRateTypesResource(self._sage())
 
     @cached_property
-    def stock_items(self) -> AsyncStockItemsResource:
+    def stock_items(self) -> _async.AsyncStockItemsResource:
         """/stock_items: list, get, create, update, delete, changes."""
         from ._async import AsyncStockItemsResource
 
         return AsyncStockItemsResource(self._sage())
 
     @cached_property
-    def stock_movements(self) -> AsyncStockMovementsResource:
+    def stock_movements(self) -> _async.AsyncStockMovementsResource:
         """/stock_movements: list, get, create, update, delete."""
         from ._async import AsyncStockMovementsResource
 
         return AsyncStockMovementsResource(self._sage())
 
     @cached_property
-    def analysis_type_categories(self) -> AsyncAnalysisTypeCategoriesResource:
+    def analysis_type_categories(self) -> _async.AsyncAnalysisTypeCategoriesResource:
         """/analysis_type_categories: list, get, create, update, delete, changes."""
         from ._async import AsyncAnalysisTypeCategoriesResource
 
         return AsyncAnalysisTypeCategoriesResource(self._sage())
 
     @cached_property
-    def analysis_types(self) -> AsyncAnalysisTypesResource:
+    def analysis_types(self) -> _async.AsyncAnalysisTypesResource:
         """/analysis_types: list, get, update, changes."""
         from ._async import AsyncAnalysisTypesResource
 
         return AsyncAnalysisTypesResource(self._sage())
 
     @cached_property
-    def business_activity_types(self) -> AsyncBusinessActivityTypesResource:
+    def business_activity_types(self) -> _async.AsyncBusinessActivityTypesResource:
         """/business_activity_types: list, get."""
         from ._async import AsyncBusinessActivityTypesResource
 
         return AsyncBusinessActivityTypesResource(self._sage())
 
     @cached_property
-    def business_settings(self) -> AsyncBusinessSettingsResource:
+    def business_settings(self) -> _async.AsyncBusinessSettingsResource:
         """/business_settings: get, update."""
         from ._async import AsyncBusinessSettingsResource
 
         return AsyncBusinessSettingsResource(self._sage())
 
     @cached_property
-    def business_types(self) -> AsyncBusinessTypesResource:
+    def business_types(self) -> _async.AsyncBusinessTypesResource:
         """/business_types: list, get."""
         from ._async import AsyncBusinessTypesResource
 
         return AsyncBusinessTypesResource(self._sage())
 
     @cached_property
-    def cis_settings(self) -> AsyncCisSettingsResource:
+    def cis_settings(self) -> _async.AsyncCisSettingsResource:
         """/cis_settings: get, update."""
         from ._async import AsyncCisSettingsResource
 
         return AsyncCisSettingsResource(self._sage())
 
     @cached_property
-    def datev_settings(self) -> AsyncDatevSettingsResource:
+    def datev_settings(self) -> _async.AsyncDatevSettingsResource:
         """/datev_settings: get, update."""
         from ._async import AsyncDatevSettingsResource
 
         return AsyncDatevSettingsResource(self._sage())
 
     @cached_property
-    def financial_settings(self) -> AsyncFinancialSettingsResource:
+    def financial_settings(self) -> _async.AsyncFinancialSettingsResource:
         """/financial_settings: get, update."""
         from ._async import AsyncFinancialSettingsResource
 
         return AsyncFinancialSettingsResource(self._sage())
 
     @cached_property
-    def invoice_settings(self) -> AsyncInvoiceSettingsResource:
+    def invoice_settings(self) -> _async.AsyncInvoiceSettingsResource:
         """/invoice_settings: get, update."""
         from ._async import AsyncInvoiceSettingsResource
 
         return AsyncInvoiceSettingsResource(self._sage())
 
     @cached_property
-    def legal_form_types(self) -> AsyncLegalFormTypesResource:
+    def legal_form_types(self) -> _async.AsyncLegalFormTypesResource:
         """/legal_form_types: list, get."""
         from ._async import AsyncLegalFormTypesResource
 
         return AsyncLegalFormTypesResource(self._sage())
 
     @cached_property
-    def countries_of_registration(self) -> AsyncCountriesOfRegistrationResource:
+    def countries_of_registration(self) -> _async.AsyncCountriesOfRegistrationResource:
         """/countries_of_registration: list, get."""
         from ._async import AsyncCountriesOfRegistrationResource
 
         return AsyncCountriesOfRegistrationResource(self._sage())
 
     @cached_property
-    def tax_determinations(self) -> AsyncTaxDeterminationsResource:
+    def tax_determinations(self) -> _async.AsyncTaxDeterminationsResource:
         """/tax_determinations: list."""
         from ._async import AsyncTaxDeterminationsResource
 
         return AsyncTaxDeterminationsResource(self._sage())
 
     @cached_property
-    def tax_offices(self) -> AsyncTaxOfficesResource:
+    def tax_offices(self) -> _async.AsyncTaxOfficesResource:
         """/tax_offices: list, get."""
         from ._async import AsyncTaxOfficesResource
 
         return AsyncTaxOfficesResource(self._sage())
 
     @cached_property
-    def tax_profiles(self) -> AsyncTaxProfilesResource:
+    def tax_profiles(self) -> _async.AsyncTaxProfilesResource:
         """/tax_profiles: list, get, update, changes."""
         from ._async import AsyncTaxProfilesResource
 
         return AsyncTaxProfilesResource(self._sage())
 
     @cached_property
-    def tax_rates(self) -> AsyncTaxRatesResource:
+    def tax_rates(self) -> _async.AsyncTaxRatesResource:
         """/tax_rates: list, get, create, update, delete, changes."""
         from ._async import AsyncTaxRatesResource
 
         return AsyncTaxRatesResource(self._sage())
 
     @cached_property
-    def tax_return_frequencies(self) -> AsyncTaxReturnFrequenciesResource:
+    def tax_return_frequencies(self) -> _async.AsyncTaxReturnFrequenciesResource:
         """/tax_return_frequencies: list, get."""
         from ._async import AsyncTaxReturnFrequenciesResource
 
         return AsyncTaxReturnFrequenciesResource(self._sage())
 
     @cached_property
-    def tax_schemes(self) -> AsyncTaxSchemesResource:
+    def tax_schemes(self) -> _async.AsyncTaxSchemesResource:
         """/tax_schemes: list, get."""
         from ._async import AsyncTaxSchemesResource
 
         return AsyncTaxSchemesResource(self._sage())
 
     @cached_property
-    def tax_types(self) -> AsyncTaxTypesResource:
+    def tax_types(self) -> _async.AsyncTaxTypesResource:
         """/tax_types: list, get."""
         from ._async import AsyncTaxTypesResource
 
         return AsyncTaxTypesResource(self._sage())
 
     @cached_property
-    def migrations(self) -> AsyncMigrationsResource:
+    def migrations(self) -> _async.AsyncMigrationsResource:
         """/migrations: get, update."""
         from ._async import AsyncMigrationsResource
 
         return AsyncMigrationsResource(self._sage())
 
     @cached_property
-    def migration_tax_returns(self) -> AsyncMigrationTaxReturnsResource:
+    def migration_tax_returns(self) -> _async.AsyncMigrationTaxReturnsResource:
         """/migration_tax_returns: list, get, create."""
         from ._async import AsyncMigrationTaxReturnsResource
 
         return AsyncMigrationTaxReturnsResource(self._sage())
 
     @cached_property
-    def email_settings(self) -> AsyncEmailSettingsResource:
+    def email_settings(self) -> _async.AsyncEmailSettingsResource:
         """/email_settings: get, update."""
         from ._async import AsyncEmailSettingsResource
 
         return AsyncEmailSettingsResource(self._sage())
 
     @cached_property
-    def businesses(self) -> AsyncBusinessesResource:
+    def businesses(self) -> _async.AsyncBusinessesResource:
         """/businesses: list, get, update."""
         from ._async import AsyncBusinessesResource
 
         return AsyncBusinessesResource(self._sage())
 
     @cached_property
-    def user(self) -> AsyncUserResource:
+    def user(self) -> _async.AsyncUserResource:
         """/user: get, update."""
         from ._async import AsyncUserResource
 
@@ -1607,15 +1264,17 @@ class AsyncResourcesMixin:
         """The same calls, each answering a `RawResponse` once awaited (see the sync twin)."""
         return AsyncRawResponses(self._sage())
 
-    def _sage(self) -> AsyncSageAccounting:
-        return cast("AsyncSageAccounting", self)  # only AsyncSageAccounting inherits this mixin
+    def _sage(self) -> _clients.AsyncSageAccounting:
+        return cast(
+            "_clients.AsyncSageAccounting", self
+        )  # only AsyncSageAccounting inherits this mixin
 
 
 class RawResponses:
     """`client.with_raw_response`: every resource and the client's own calls, each method
     answering a `RawResponse`."""
 
-    def __init__(self, client: SageAccounting) -> None:
+    def __init__(self, client: _clients.SageAccounting) -> None:
         from .._raw_response import to_raw_response
 
         self._client = client
@@ -1624,25 +1283,27 @@ class RawResponses:
         self.list_businesses = to_raw_response(client.list_businesses)
 
     @cached_property
-    def coa_accounts(self) -> CoaAccountsResourceWithRawResponse:
+    def coa_accounts(self) -> _sync.CoaAccountsResourceWithRawResponse:
         from ._sync import CoaAccountsResourceWithRawResponse
 
         return CoaAccountsResourceWithRawResponse(self._client.coa_accounts)
 
     @cached_property
-    def coa_templates(self) -> CoaTemplatesResourceWithRawResponse:
+    def coa_templates(self) -> _sync.CoaTemplatesResourceWithRawResponse:
         from ._sync import CoaTemplatesResourceWithRawResponse
 
         return CoaTemplatesResourceWithRawResponse(self._client.coa_templates)
 
     @cached_property
-    def ledger_accounts(self) -> LedgerAccountsResourceWithRawResponse:
+    def ledger_accounts(self) -> _sync.LedgerAccountsResourceWithRawResponse:
         from ._sync import LedgerAccountsResourceWithRawResponse
 
         return LedgerAccountsResourceWithRawResponse(self._client.ledger_accounts)
 
     @cached_property
-    def ledger_account_classifications(self) -> LedgerAccountClassificationsResourceWithRawResponse:
+    def ledger_account_classifications(
+        self,
+    ) -> _sync.LedgerAccountClassificationsResourceWithRawResponse:
         from ._sync import LedgerAccountClassificationsResourceWithRawResponse
 
         return LedgerAccountClassificationsResourceWithRawResponse(
@@ -1650,193 +1311,195 @@ class RawResponses:
         )
 
     @cached_property
-    def ledger_account_types(self) -> LedgerAccountTypesResourceWithRawResponse:
+    def ledger_account_types(self) -> _sync.LedgerAccountTypesResourceWithRawResponse:
         from ._sync import LedgerAccountTypesResourceWithRawResponse
 
         return LedgerAccountTypesResourceWithRawResponse(self._client.ledger_account_types)
 
     @cached_property
-    def journals(self) -> JournalsResourceWithRawResponse:
+    def journals(self) -> _sync.JournalsResourceWithRawResponse:
         from ._sync import JournalsResourceWithRawResponse
 
         return JournalsResourceWithRawResponse(self._client.journals)
 
     @cached_property
-    def journal_codes(self) -> JournalCodesResourceWithRawResponse:
+    def journal_codes(self) -> _sync.JournalCodesResourceWithRawResponse:
         from ._sync import JournalCodesResourceWithRawResponse
 
         return JournalCodesResourceWithRawResponse(self._client.journal_codes)
 
     @cached_property
-    def journal_code_types(self) -> JournalCodeTypesResourceWithRawResponse:
+    def journal_code_types(self) -> _sync.JournalCodeTypesResourceWithRawResponse:
         from ._sync import JournalCodeTypesResourceWithRawResponse
 
         return JournalCodeTypesResourceWithRawResponse(self._client.journal_code_types)
 
     @cached_property
-    def ledger_entries(self) -> LedgerEntriesResourceWithRawResponse:
+    def ledger_entries(self) -> _sync.LedgerEntriesResourceWithRawResponse:
         from ._sync import LedgerEntriesResourceWithRawResponse
 
         return LedgerEntriesResourceWithRawResponse(self._client.ledger_entries)
 
     @cached_property
-    def transactions(self) -> TransactionsResourceWithRawResponse:
+    def transactions(self) -> _sync.TransactionsResourceWithRawResponse:
         from ._sync import TransactionsResourceWithRawResponse
 
         return TransactionsResourceWithRawResponse(self._client.transactions)
 
     @cached_property
-    def transaction_types(self) -> TransactionTypesResourceWithRawResponse:
+    def transaction_types(self) -> _sync.TransactionTypesResourceWithRawResponse:
         from ._sync import TransactionTypesResourceWithRawResponse
 
         return TransactionTypesResourceWithRawResponse(self._client.transaction_types)
 
     @cached_property
-    def attachments(self) -> AttachmentsResourceWithRawResponse:
+    def attachments(self) -> _sync.AttachmentsResourceWithRawResponse:
         from ._sync import AttachmentsResourceWithRawResponse
 
         return AttachmentsResourceWithRawResponse(self._client.attachments)
 
     @cached_property
-    def attachment_context_types(self) -> AttachmentContextTypesResourceWithRawResponse:
+    def attachment_context_types(self) -> _sync.AttachmentContextTypesResourceWithRawResponse:
         from ._sync import AttachmentContextTypesResourceWithRawResponse
 
         return AttachmentContextTypesResourceWithRawResponse(self._client.attachment_context_types)
 
     @cached_property
-    def bank_accounts(self) -> BankAccountsResourceWithRawResponse:
+    def bank_accounts(self) -> _sync.BankAccountsResourceWithRawResponse:
         from ._sync import BankAccountsResourceWithRawResponse
 
         return BankAccountsResourceWithRawResponse(self._client.bank_accounts)
 
     @cached_property
-    def bank_account_types(self) -> BankAccountTypesResourceWithRawResponse:
+    def bank_account_types(self) -> _sync.BankAccountTypesResourceWithRawResponse:
         from ._sync import BankAccountTypesResourceWithRawResponse
 
         return BankAccountTypesResourceWithRawResponse(self._client.bank_account_types)
 
     @cached_property
-    def bank_deposits(self) -> BankDepositsResourceWithRawResponse:
+    def bank_deposits(self) -> _sync.BankDepositsResourceWithRawResponse:
         from ._sync import BankDepositsResourceWithRawResponse
 
         return BankDepositsResourceWithRawResponse(self._client.bank_deposits)
 
     @cached_property
-    def bank_reconciliations(self) -> BankReconciliationsResourceWithRawResponse:
+    def bank_reconciliations(self) -> _sync.BankReconciliationsResourceWithRawResponse:
         from ._sync import BankReconciliationsResourceWithRawResponse
 
         return BankReconciliationsResourceWithRawResponse(self._client.bank_reconciliations)
 
     @cached_property
-    def bank_transfers(self) -> BankTransfersResourceWithRawResponse:
+    def bank_transfers(self) -> _sync.BankTransfersResourceWithRawResponse:
         from ._sync import BankTransfersResourceWithRawResponse
 
         return BankTransfersResourceWithRawResponse(self._client.bank_transfers)
 
     @cached_property
-    def addresses(self) -> AddressesResourceWithRawResponse:
+    def addresses(self) -> _sync.AddressesResourceWithRawResponse:
         from ._sync import AddressesResourceWithRawResponse
 
         return AddressesResourceWithRawResponse(self._client.addresses)
 
     @cached_property
-    def address_types(self) -> AddressTypesResourceWithRawResponse:
+    def address_types(self) -> _sync.AddressTypesResourceWithRawResponse:
         from ._sync import AddressTypesResourceWithRawResponse
 
         return AddressTypesResourceWithRawResponse(self._client.address_types)
 
     @cached_property
-    def address_regions(self) -> AddressRegionsResourceWithRawResponse:
+    def address_regions(self) -> _sync.AddressRegionsResourceWithRawResponse:
         from ._sync import AddressRegionsResourceWithRawResponse
 
         return AddressRegionsResourceWithRawResponse(self._client.address_regions)
 
     @cached_property
-    def contacts(self) -> ContactsResourceWithRawResponse:
+    def contacts(self) -> _sync.ContactsResourceWithRawResponse:
         from ._sync import ContactsResourceWithRawResponse
 
         return ContactsResourceWithRawResponse(self._client.contacts)
 
     @cached_property
-    def contact_types(self) -> ContactTypesResourceWithRawResponse:
+    def contact_types(self) -> _sync.ContactTypesResourceWithRawResponse:
         from ._sync import ContactTypesResourceWithRawResponse
 
         return ContactTypesResourceWithRawResponse(self._client.contact_types)
 
     @cached_property
-    def contact_persons(self) -> ContactPersonsResourceWithRawResponse:
+    def contact_persons(self) -> _sync.ContactPersonsResourceWithRawResponse:
         from ._sync import ContactPersonsResourceWithRawResponse
 
         return ContactPersonsResourceWithRawResponse(self._client.contact_persons)
 
     @cached_property
-    def contact_person_types(self) -> ContactPersonTypesResourceWithRawResponse:
+    def contact_person_types(self) -> _sync.ContactPersonTypesResourceWithRawResponse:
         from ._sync import ContactPersonTypesResourceWithRawResponse
 
         return ContactPersonTypesResourceWithRawResponse(self._client.contact_person_types)
 
     @cached_property
-    def countries(self) -> CountriesResourceWithRawResponse:
+    def countries(self) -> _sync.CountriesResourceWithRawResponse:
         from ._sync import CountriesResourceWithRawResponse
 
         return CountriesResourceWithRawResponse(self._client.countries)
 
     @cached_property
-    def country_groups(self) -> CountryGroupsResourceWithRawResponse:
+    def country_groups(self) -> _sync.CountryGroupsResourceWithRawResponse:
         from ._sync import CountryGroupsResourceWithRawResponse
 
         return CountryGroupsResourceWithRawResponse(self._client.country_groups)
 
     @cached_property
-    def business_exchange_rates(self) -> BusinessExchangeRatesResourceWithRawResponse:
+    def business_exchange_rates(self) -> _sync.BusinessExchangeRatesResourceWithRawResponse:
         from ._sync import BusinessExchangeRatesResourceWithRawResponse
 
         return BusinessExchangeRatesResourceWithRawResponse(self._client.business_exchange_rates)
 
     @cached_property
-    def currencies(self) -> CurrenciesResourceWithRawResponse:
+    def currencies(self) -> _sync.CurrenciesResourceWithRawResponse:
         from ._sync import CurrenciesResourceWithRawResponse
 
         return CurrenciesResourceWithRawResponse(self._client.currencies)
 
     @cached_property
-    def exchange_rates(self) -> ExchangeRatesResourceWithRawResponse:
+    def exchange_rates(self) -> _sync.ExchangeRatesResourceWithRawResponse:
         from ._sync import ExchangeRatesResourceWithRawResponse
 
         return ExchangeRatesResourceWithRawResponse(self._client.exchange_rates)
 
     @cached_property
-    def live_exchange_rates(self) -> LiveExchangeRatesResourceWithRawResponse:
+    def live_exchange_rates(self) -> _sync.LiveExchangeRatesResourceWithRawResponse:
         from ._sync import LiveExchangeRatesResourceWithRawResponse
 
         return LiveExchangeRatesResourceWithRawResponse(self._client.live_exchange_rates)
 
     @cached_property
-    def corrective_reason_codes(self) -> CorrectiveReasonCodesResourceWithRawResponse:
+    def corrective_reason_codes(self) -> _sync.CorrectiveReasonCodesResourceWithRawResponse:
         from ._sync import CorrectiveReasonCodesResourceWithRawResponse
 
         return CorrectiveReasonCodesResourceWithRawResponse(self._client.corrective_reason_codes)
 
     @cached_property
-    def quick_entry_types(self) -> QuickEntryTypesResourceWithRawResponse:
+    def quick_entry_types(self) -> _sync.QuickEntryTypesResourceWithRawResponse:
         from ._sync import QuickEntryTypesResourceWithRawResponse
 
         return QuickEntryTypesResourceWithRawResponse(self._client.quick_entry_types)
 
     @cached_property
-    def artefact_statuses(self) -> ArtefactStatusesResourceWithRawResponse:
+    def artefact_statuses(self) -> _sync.ArtefactStatusesResourceWithRawResponse:
         from ._sync import ArtefactStatusesResourceWithRawResponse
 
         return ArtefactStatusesResourceWithRawResponse(self._client.artefact_statuses)
 
     @cached_property
-    def eu_goods_services_types(self) -> EuGoodsServicesTypesResourceWithRawResponse:
+    def eu_goods_services_types(self) -> _sync.EuGoodsServicesTypesResourceWithRawResponse:
         from ._sync import EuGoodsServicesTypesResourceWithRawResponse
 
         return EuGoodsServicesTypesResourceWithRawResponse(self._client.eu_goods_services_types)
 
     @cached_property
-    def purchase_corrective_invoices(self) -> PurchaseCorrectiveInvoicesResourceWithRawResponse:
+    def purchase_corrective_invoices(
+        self,
+    ) -> _sync.PurchaseCorrectiveInvoicesResourceWithRawResponse:
         from ._sync import PurchaseCorrectiveInvoicesResourceWithRawResponse
 
         return PurchaseCorrectiveInvoicesResourceWithRawResponse(
@@ -1844,25 +1507,25 @@ class RawResponses:
         )
 
     @cached_property
-    def purchase_credit_notes(self) -> PurchaseCreditNotesResourceWithRawResponse:
+    def purchase_credit_notes(self) -> _sync.PurchaseCreditNotesResourceWithRawResponse:
         from ._sync import PurchaseCreditNotesResourceWithRawResponse
 
         return PurchaseCreditNotesResourceWithRawResponse(self._client.purchase_credit_notes)
 
     @cached_property
-    def purchase_invoices(self) -> PurchaseInvoicesResourceWithRawResponse:
+    def purchase_invoices(self) -> _sync.PurchaseInvoicesResourceWithRawResponse:
         from ._sync import PurchaseInvoicesResourceWithRawResponse
 
         return PurchaseInvoicesResourceWithRawResponse(self._client.purchase_invoices)
 
     @cached_property
-    def purchase_quick_entries(self) -> PurchaseQuickEntriesResourceWithRawResponse:
+    def purchase_quick_entries(self) -> _sync.PurchaseQuickEntriesResourceWithRawResponse:
         from ._sync import PurchaseQuickEntriesResourceWithRawResponse
 
         return PurchaseQuickEntriesResourceWithRawResponse(self._client.purchase_quick_entries)
 
     @cached_property
-    def sales_corrective_invoices(self) -> SalesCorrectiveInvoicesResourceWithRawResponse:
+    def sales_corrective_invoices(self) -> _sync.SalesCorrectiveInvoicesResourceWithRawResponse:
         from ._sync import SalesCorrectiveInvoicesResourceWithRawResponse
 
         return SalesCorrectiveInvoicesResourceWithRawResponse(
@@ -1870,37 +1533,37 @@ class RawResponses:
         )
 
     @cached_property
-    def eu_sales_descriptions(self) -> EuSalesDescriptionsResourceWithRawResponse:
+    def eu_sales_descriptions(self) -> _sync.EuSalesDescriptionsResourceWithRawResponse:
         from ._sync import EuSalesDescriptionsResourceWithRawResponse
 
         return EuSalesDescriptionsResourceWithRawResponse(self._client.eu_sales_descriptions)
 
     @cached_property
-    def sales_credit_notes(self) -> SalesCreditNotesResourceWithRawResponse:
+    def sales_credit_notes(self) -> _sync.SalesCreditNotesResourceWithRawResponse:
         from ._sync import SalesCreditNotesResourceWithRawResponse
 
         return SalesCreditNotesResourceWithRawResponse(self._client.sales_credit_notes)
 
     @cached_property
-    def sales_estimates(self) -> SalesEstimatesResourceWithRawResponse:
+    def sales_estimates(self) -> _sync.SalesEstimatesResourceWithRawResponse:
         from ._sync import SalesEstimatesResourceWithRawResponse
 
         return SalesEstimatesResourceWithRawResponse(self._client.sales_estimates)
 
     @cached_property
-    def sales_invoices(self) -> SalesInvoicesResourceWithRawResponse:
+    def sales_invoices(self) -> _sync.SalesInvoicesResourceWithRawResponse:
         from ._sync import SalesInvoicesResourceWithRawResponse
 
         return SalesInvoicesResourceWithRawResponse(self._client.sales_invoices)
 
     @cached_property
-    def sales_quick_entries(self) -> SalesQuickEntriesResourceWithRawResponse:
+    def sales_quick_entries(self) -> _sync.SalesQuickEntriesResourceWithRawResponse:
         from ._sync import SalesQuickEntriesResourceWithRawResponse
 
         return SalesQuickEntriesResourceWithRawResponse(self._client.sales_quick_entries)
 
     @cached_property
-    def sales_quotes(self) -> SalesQuotesResourceWithRawResponse:
+    def sales_quotes(self) -> _sync.SalesQuotesResourceWithRawResponse:
         from ._sync import SalesQuotesResourceWithRawResponse
 
         return SalesQuotesResourceWithRawResponse(self._client.sales_quotes)
@@ -1908,7 +1571,7 @@ class RawResponses:
     @cached_property
     def hosted_artefact_payment_settings(
         self,
-    ) -> HostedArtefactPaymentSettingsResourceWithRawResponse:
+    ) -> _sync.HostedArtefactPaymentSettingsResourceWithRawResponse:
         from ._sync import HostedArtefactPaymentSettingsResourceWithRawResponse
 
         return HostedArtefactPaymentSettingsResourceWithRawResponse(
@@ -1916,13 +1579,15 @@ class RawResponses:
         )
 
     @cached_property
-    def contact_opening_balances(self) -> ContactOpeningBalancesResourceWithRawResponse:
+    def contact_opening_balances(self) -> _sync.ContactOpeningBalancesResourceWithRawResponse:
         from ._sync import ContactOpeningBalancesResourceWithRawResponse
 
         return ContactOpeningBalancesResourceWithRawResponse(self._client.contact_opening_balances)
 
     @cached_property
-    def contact_opening_balance_types(self) -> ContactOpeningBalanceTypesResourceWithRawResponse:
+    def contact_opening_balance_types(
+        self,
+    ) -> _sync.ContactOpeningBalanceTypesResourceWithRawResponse:
         from ._sync import ContactOpeningBalanceTypesResourceWithRawResponse
 
         return ContactOpeningBalanceTypesResourceWithRawResponse(
@@ -1930,7 +1595,7 @@ class RawResponses:
         )
 
     @cached_property
-    def bank_opening_balances(self) -> BankOpeningBalancesResourceWithRawResponse:
+    def bank_opening_balances(self) -> _sync.BankOpeningBalancesResourceWithRawResponse:
         from ._sync import BankOpeningBalancesResourceWithRawResponse
 
         return BankOpeningBalancesResourceWithRawResponse(self._client.bank_opening_balances)
@@ -1938,7 +1603,7 @@ class RawResponses:
     @cached_property
     def ledger_account_opening_balances(
         self,
-    ) -> LedgerAccountOpeningBalancesResourceWithRawResponse:
+    ) -> _sync.LedgerAccountOpeningBalancesResourceWithRawResponse:
         from ._sync import LedgerAccountOpeningBalancesResourceWithRawResponse
 
         return LedgerAccountOpeningBalancesResourceWithRawResponse(
@@ -1946,145 +1611,145 @@ class RawResponses:
         )
 
     @cached_property
-    def opening_balance_journals(self) -> OpeningBalanceJournalsResourceWithRawResponse:
+    def opening_balance_journals(self) -> _sync.OpeningBalanceJournalsResourceWithRawResponse:
         from ._sync import OpeningBalanceJournalsResourceWithRawResponse
 
         return OpeningBalanceJournalsResourceWithRawResponse(self._client.opening_balance_journals)
 
     @cached_property
-    def contact_allocations(self) -> ContactAllocationsResourceWithRawResponse:
+    def contact_allocations(self) -> _sync.ContactAllocationsResourceWithRawResponse:
         from ._sync import ContactAllocationsResourceWithRawResponse
 
         return ContactAllocationsResourceWithRawResponse(self._client.contact_allocations)
 
     @cached_property
-    def payment_methods(self) -> PaymentMethodsResourceWithRawResponse:
+    def payment_methods(self) -> _sync.PaymentMethodsResourceWithRawResponse:
         from ._sync import PaymentMethodsResourceWithRawResponse
 
         return PaymentMethodsResourceWithRawResponse(self._client.payment_methods)
 
     @cached_property
-    def contact_payments(self) -> ContactPaymentsResourceWithRawResponse:
+    def contact_payments(self) -> _sync.ContactPaymentsResourceWithRawResponse:
         from ._sync import ContactPaymentsResourceWithRawResponse
 
         return ContactPaymentsResourceWithRawResponse(self._client.contact_payments)
 
     @cached_property
-    def other_payments(self) -> OtherPaymentsResourceWithRawResponse:
+    def other_payments(self) -> _sync.OtherPaymentsResourceWithRawResponse:
         from ._sync import OtherPaymentsResourceWithRawResponse
 
         return OtherPaymentsResourceWithRawResponse(self._client.other_payments)
 
     @cached_property
-    def unallocated_artefacts(self) -> UnallocatedArtefactsResourceWithRawResponse:
+    def unallocated_artefacts(self) -> _sync.UnallocatedArtefactsResourceWithRawResponse:
         from ._sync import UnallocatedArtefactsResourceWithRawResponse
 
         return UnallocatedArtefactsResourceWithRawResponse(self._client.unallocated_artefacts)
 
     @cached_property
-    def catalog_item_types(self) -> CatalogItemTypesResourceWithRawResponse:
+    def catalog_item_types(self) -> _sync.CatalogItemTypesResourceWithRawResponse:
         from ._sync import CatalogItemTypesResourceWithRawResponse
 
         return CatalogItemTypesResourceWithRawResponse(self._client.catalog_item_types)
 
     @cached_property
-    def product_sales_price_types(self) -> ProductSalesPriceTypesResourceWithRawResponse:
+    def product_sales_price_types(self) -> _sync.ProductSalesPriceTypesResourceWithRawResponse:
         from ._sync import ProductSalesPriceTypesResourceWithRawResponse
 
         return ProductSalesPriceTypesResourceWithRawResponse(self._client.product_sales_price_types)
 
     @cached_property
-    def products(self) -> ProductsResourceWithRawResponse:
+    def products(self) -> _sync.ProductsResourceWithRawResponse:
         from ._sync import ProductsResourceWithRawResponse
 
         return ProductsResourceWithRawResponse(self._client.products)
 
     @cached_property
-    def services(self) -> ServicesResourceWithRawResponse:
+    def services(self) -> _sync.ServicesResourceWithRawResponse:
         from ._sync import ServicesResourceWithRawResponse
 
         return ServicesResourceWithRawResponse(self._client.services)
 
     @cached_property
-    def service_rate_types(self) -> ServiceRateTypesResourceWithRawResponse:
+    def service_rate_types(self) -> _sync.ServiceRateTypesResourceWithRawResponse:
         from ._sync import ServiceRateTypesResourceWithRawResponse
 
         return ServiceRateTypesResourceWithRawResponse(self._client.service_rate_types)
 
     @cached_property
-    def stock_items(self) -> StockItemsResourceWithRawResponse:
+    def stock_items(self) -> _sync.StockItemsResourceWithRawResponse:
         from ._sync import StockItemsResourceWithRawResponse
 
         return StockItemsResourceWithRawResponse(self._client.stock_items)
 
     @cached_property
-    def stock_movements(self) -> StockMovementsResourceWithRawResponse:
+    def stock_movements(self) -> _sync.StockMovementsResourceWithRawResponse:
         from ._sync import StockMovementsResourceWithRawResponse
 
         return StockMovementsResourceWithRawResponse(self._client.stock_movements)
 
     @cached_property
-    def analysis_type_categories(self) -> AnalysisTypeCategoriesResourceWithRawResponse:
+    def analysis_type_categories(self) -> _sync.AnalysisTypeCategoriesResourceWithRawResponse:
         from ._sync import AnalysisTypeCategoriesResourceWithRawResponse
 
         return AnalysisTypeCategoriesResourceWithRawResponse(self._client.analysis_type_categories)
 
     @cached_property
-    def analysis_types(self) -> AnalysisTypesResourceWithRawResponse:
+    def analysis_types(self) -> _sync.AnalysisTypesResourceWithRawResponse:
         from ._sync import AnalysisTypesResourceWithRawResponse
 
         return AnalysisTypesResourceWithRawResponse(self._client.analysis_types)
 
     @cached_property
-    def business_activity_types(self) -> BusinessActivityTypesResourceWithRawResponse:
+    def business_activity_types(self) -> _sync.BusinessActivityTypesResourceWithRawResponse:
         from ._sync import BusinessActivityTypesResourceWithRawResponse
 
         return BusinessActivityTypesResourceWithRawResponse(self._client.business_activity_types)
 
     @cached_property
-    def business_settings(self) -> BusinessSettingsResourceWithRawResponse:
+    def business_settings(self) -> _sync.BusinessSettingsResourceWithRawResponse:
         from ._sync import BusinessSettingsResourceWithRawResponse
 
         return BusinessSettingsResourceWithRawResponse(self._client.business_settings)
 
     @cached_property
-    def business_types(self) -> BusinessTypesResourceWithRawResponse:
+    def business_types(self) -> _sync.BusinessTypesResourceWithRawResponse:
         from ._sync import BusinessTypesResourceWithRawResponse
 
         return BusinessTypesResourceWithRawResponse(self._client.business_types)
 
     @cached_property
-    def cis_settings(self) -> CisSettingsResourceWithRawResponse:
+    def cis_settings(self) -> _sync.CisSettingsResourceWithRawResponse:
         from ._sync import CisSettingsResourceWithRawResponse
 
         return CisSettingsResourceWithRawResponse(self._client.cis_settings)
 
     @cached_property
-    def datev_settings(self) -> DatevSettingsResourceWithRawResponse:
+    def datev_settings(self) -> _sync.DatevSettingsResourceWithRawResponse:
         from ._sync import DatevSettingsResourceWithRawResponse
 
         return DatevSettingsResourceWithRawResponse(self._client.datev_settings)
 
     @cached_property
-    def financial_settings(self) -> FinancialSettingsResourceWithRawResponse:
+    def financial_settings(self) -> _sync.FinancialSettingsResourceWithRawResponse:
         from ._sync import FinancialSettingsResourceWithRawResponse
 
         return FinancialSettingsResourceWithRawResponse(self._client.financial_settings)
 
     @cached_property
-    def invoice_settings(self) -> InvoiceSettingsResourceWithRawResponse:
+    def invoice_settings(self) -> _sync.InvoiceSettingsResourceWithRawResponse:
         from ._sync import InvoiceSettingsResourceWithRawResponse
 
         return InvoiceSettingsResourceWithRawResponse(self._client.invoice_settings)
 
     @cached_property
-    def legal_form_types(self) -> LegalFormTypesResourceWithRawResponse:
+    def legal_form_types(self) -> _sync.LegalFormTypesResourceWithRawResponse:
         from ._sync import LegalFormTypesResourceWithRawResponse
 
         return LegalFormTypesResourceWithRawResponse(self._client.legal_form_types)
 
     @cached_property
-    def countries_of_registration(self) -> CountriesOfRegistrationResourceWithRawResponse:
+    def countries_of_registration(self) -> _sync.CountriesOfRegistrationResourceWithRawResponse:
         from ._sync import CountriesOfRegistrationResourceWithRawResponse
 
         return CountriesOfRegistrationResourceWithRawResponse(
@@ -2092,73 +1757,73 @@ class RawResponses:
         )
 
     @cached_property
-    def tax_determinations(self) -> TaxDeterminationsResourceWithRawResponse:
+    def tax_determinations(self) -> _sync.TaxDeterminationsResourceWithRawResponse:
         from ._sync import TaxDeterminationsResourceWithRawResponse
 
         return TaxDeterminationsResourceWithRawResponse(self._client.tax_determinations)
 
     @cached_property
-    def tax_offices(self) -> TaxOfficesResourceWithRawResponse:
+    def tax_offices(self) -> _sync.TaxOfficesResourceWithRawResponse:
         from ._sync import TaxOfficesResourceWithRawResponse
 
         return TaxOfficesResourceWithRawResponse(self._client.tax_offices)
 
     @cached_property
-    def tax_profiles(self) -> TaxProfilesResourceWithRawResponse:
+    def tax_profiles(self) -> _sync.TaxProfilesResourceWithRawResponse:
         from ._sync import TaxProfilesResourceWithRawResponse
 
         return TaxProfilesResourceWithRawResponse(self._client.tax_profiles)
 
     @cached_property
-    def tax_rates(self) -> TaxRatesResourceWithRawResponse:
+    def tax_rates(self) -> _sync.TaxRatesResourceWithRawResponse:
         from ._sync import TaxRatesResourceWithRawResponse
 
         return TaxRatesResourceWithRawResponse(self._client.tax_rates)
 
     @cached_property
-    def tax_return_frequencies(self) -> TaxReturnFrequenciesResourceWithRawResponse:
+    def tax_return_frequencies(self) -> _sync.TaxReturnFrequenciesResourceWithRawResponse:
         from ._sync import TaxReturnFrequenciesResourceWithRawResponse
 
         return TaxReturnFrequenciesResourceWithRawResponse(self._client.tax_return_frequencies)
 
     @cached_property
-    def tax_schemes(self) -> TaxSchemesResourceWithRawResponse:
+    def tax_schemes(self) -> _sync.TaxSchemesResourceWithRawResponse:
         from ._sync import TaxSchemesResourceWithRawResponse
 
         return TaxSchemesResourceWithRawResponse(self._client.tax_schemes)
 
     @cached_property
-    def tax_types(self) -> TaxTypesResourceWithRawResponse:
+    def tax_types(self) -> _sync.TaxTypesResourceWithRawResponse:
         from ._sync import TaxTypesResourceWithRawResponse
 
         return TaxTypesResourceWithRawResponse(self._client.tax_types)
 
     @cached_property
-    def migrations(self) -> MigrationsResourceWithRawResponse:
+    def migrations(self) -> _sync.MigrationsResourceWithRawResponse:
         from ._sync import MigrationsResourceWithRawResponse
 
         return MigrationsResourceWithRawResponse(self._client.migrations)
 
     @cached_property
-    def migration_tax_returns(self) -> MigrationTaxReturnsResourceWithRawResponse:
+    def migration_tax_returns(self) -> _sync.MigrationTaxReturnsResourceWithRawResponse:
         from ._sync import MigrationTaxReturnsResourceWithRawResponse
 
         return MigrationTaxReturnsResourceWithRawResponse(self._client.migration_tax_returns)
 
     @cached_property
-    def email_settings(self) -> EmailSettingsResourceWithRawResponse:
+    def email_settings(self) -> _sync.EmailSettingsResourceWithRawResponse:
         from ._sync import EmailSettingsResourceWithRawResponse
 
         return EmailSettingsResourceWithRawResponse(self._client.email_settings)
 
     @cached_property
-    def businesses(self) -> BusinessesResourceWithRawResponse:
+    def businesses(self) -> _sync.BusinessesResourceWithRawResponse:
         from ._sync import BusinessesResourceWithRawResponse
 
         return BusinessesResourceWithRawResponse(self._client.businesses)
 
     @cached_property
-    def user(self) -> UserResourceWithRawResponse:
+    def user(self) -> _sync.UserResourceWithRawResponse:
         from ._sync import UserResourceWithRawResponse
 
         return UserResourceWithRawResponse(self._client.user)
@@ -2167,7 +1832,7 @@ class RawResponses:
 class AsyncRawResponses:
     """`client.with_raw_response` of the async client."""
 
-    def __init__(self, client: AsyncSageAccounting) -> None:
+    def __init__(self, client: _clients.AsyncSageAccounting) -> None:
         from .._raw_response import async_to_raw_response
 
         self._client = client
@@ -2176,19 +1841,19 @@ class AsyncRawResponses:
         self.list_businesses = async_to_raw_response(client.list_businesses)
 
     @cached_property
-    def coa_accounts(self) -> AsyncCoaAccountsResourceWithRawResponse:
+    def coa_accounts(self) -> _async.AsyncCoaAccountsResourceWithRawResponse:
         from ._async import AsyncCoaAccountsResourceWithRawResponse
 
         return AsyncCoaAccountsResourceWithRawResponse(self._client.coa_accounts)
 
     @cached_property
-    def coa_templates(self) -> AsyncCoaTemplatesResourceWithRawResponse:
+    def coa_templates(self) -> _async.AsyncCoaTemplatesResourceWithRawResponse:
         from ._async import AsyncCoaTemplatesResourceWithRawResponse
 
         return AsyncCoaTemplatesResourceWithRawResponse(self._client.coa_templates)
 
     @cached_property
-    def ledger_accounts(self) -> AsyncLedgerAccountsResourceWithRawResponse:
+    def ledger_accounts(self) -> _async.AsyncLedgerAccountsResourceWithRawResponse:
         from ._async import AsyncLedgerAccountsResourceWithRawResponse
 
         return AsyncLedgerAccountsResourceWithRawResponse(self._client.ledger_accounts)
@@ -2196,7 +1861,7 @@ class AsyncRawResponses:
     @cached_property
     def ledger_account_classifications(
         self,
-    ) -> AsyncLedgerAccountClassificationsResourceWithRawResponse:
+    ) -> _async.AsyncLedgerAccountClassificationsResourceWithRawResponse:
         from ._async import AsyncLedgerAccountClassificationsResourceWithRawResponse
 
         return AsyncLedgerAccountClassificationsResourceWithRawResponse(
@@ -2204,55 +1869,55 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def ledger_account_types(self) -> AsyncLedgerAccountTypesResourceWithRawResponse:
+    def ledger_account_types(self) -> _async.AsyncLedgerAccountTypesResourceWithRawResponse:
         from ._async import AsyncLedgerAccountTypesResourceWithRawResponse
 
         return AsyncLedgerAccountTypesResourceWithRawResponse(self._client.ledger_account_types)
 
     @cached_property
-    def journals(self) -> AsyncJournalsResourceWithRawResponse:
+    def journals(self) -> _async.AsyncJournalsResourceWithRawResponse:
         from ._async import AsyncJournalsResourceWithRawResponse
 
         return AsyncJournalsResourceWithRawResponse(self._client.journals)
 
     @cached_property
-    def journal_codes(self) -> AsyncJournalCodesResourceWithRawResponse:
+    def journal_codes(self) -> _async.AsyncJournalCodesResourceWithRawResponse:
         from ._async import AsyncJournalCodesResourceWithRawResponse
 
         return AsyncJournalCodesResourceWithRawResponse(self._client.journal_codes)
 
     @cached_property
-    def journal_code_types(self) -> AsyncJournalCodeTypesResourceWithRawResponse:
+    def journal_code_types(self) -> _async.AsyncJournalCodeTypesResourceWithRawResponse:
         from ._async import AsyncJournalCodeTypesResourceWithRawResponse
 
         return AsyncJournalCodeTypesResourceWithRawResponse(self._client.journal_code_types)
 
     @cached_property
-    def ledger_entries(self) -> AsyncLedgerEntriesResourceWithRawResponse:
+    def ledger_entries(self) -> _async.AsyncLedgerEntriesResourceWithRawResponse:
         from ._async import AsyncLedgerEntriesResourceWithRawResponse
 
         return AsyncLedgerEntriesResourceWithRawResponse(self._client.ledger_entries)
 
     @cached_property
-    def transactions(self) -> AsyncTransactionsResourceWithRawResponse:
+    def transactions(self) -> _async.AsyncTransactionsResourceWithRawResponse:
         from ._async import AsyncTransactionsResourceWithRawResponse
 
         return AsyncTransactionsResourceWithRawResponse(self._client.transactions)
 
     @cached_property
-    def transaction_types(self) -> AsyncTransactionTypesResourceWithRawResponse:
+    def transaction_types(self) -> _async.AsyncTransactionTypesResourceWithRawResponse:
         from ._async import AsyncTransactionTypesResourceWithRawResponse
 
         return AsyncTransactionTypesResourceWithRawResponse(self._client.transaction_types)
 
     @cached_property
-    def attachments(self) -> AsyncAttachmentsResourceWithRawResponse:
+    def attachments(self) -> _async.AsyncAttachmentsResourceWithRawResponse:
         from ._async import AsyncAttachmentsResourceWithRawResponse
 
         return AsyncAttachmentsResourceWithRawResponse(self._client.attachments)
 
     @cached_property
-    def attachment_context_types(self) -> AsyncAttachmentContextTypesResourceWithRawResponse:
+    def attachment_context_types(self) -> _async.AsyncAttachmentContextTypesResourceWithRawResponse:
         from ._async import AsyncAttachmentContextTypesResourceWithRawResponse
 
         return AsyncAttachmentContextTypesResourceWithRawResponse(
@@ -2260,91 +1925,91 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def bank_accounts(self) -> AsyncBankAccountsResourceWithRawResponse:
+    def bank_accounts(self) -> _async.AsyncBankAccountsResourceWithRawResponse:
         from ._async import AsyncBankAccountsResourceWithRawResponse
 
         return AsyncBankAccountsResourceWithRawResponse(self._client.bank_accounts)
 
     @cached_property
-    def bank_account_types(self) -> AsyncBankAccountTypesResourceWithRawResponse:
+    def bank_account_types(self) -> _async.AsyncBankAccountTypesResourceWithRawResponse:
         from ._async import AsyncBankAccountTypesResourceWithRawResponse
 
         return AsyncBankAccountTypesResourceWithRawResponse(self._client.bank_account_types)
 
     @cached_property
-    def bank_deposits(self) -> AsyncBankDepositsResourceWithRawResponse:
+    def bank_deposits(self) -> _async.AsyncBankDepositsResourceWithRawResponse:
         from ._async import AsyncBankDepositsResourceWithRawResponse
 
         return AsyncBankDepositsResourceWithRawResponse(self._client.bank_deposits)
 
     @cached_property
-    def bank_reconciliations(self) -> AsyncBankReconciliationsResourceWithRawResponse:
+    def bank_reconciliations(self) -> _async.AsyncBankReconciliationsResourceWithRawResponse:
         from ._async import AsyncBankReconciliationsResourceWithRawResponse
 
         return AsyncBankReconciliationsResourceWithRawResponse(self._client.bank_reconciliations)
 
     @cached_property
-    def bank_transfers(self) -> AsyncBankTransfersResourceWithRawResponse:
+    def bank_transfers(self) -> _async.AsyncBankTransfersResourceWithRawResponse:
         from ._async import AsyncBankTransfersResourceWithRawResponse
 
         return AsyncBankTransfersResourceWithRawResponse(self._client.bank_transfers)
 
     @cached_property
-    def addresses(self) -> AsyncAddressesResourceWithRawResponse:
+    def addresses(self) -> _async.AsyncAddressesResourceWithRawResponse:
         from ._async import AsyncAddressesResourceWithRawResponse
 
         return AsyncAddressesResourceWithRawResponse(self._client.addresses)
 
     @cached_property
-    def address_types(self) -> AsyncAddressTypesResourceWithRawResponse:
+    def address_types(self) -> _async.AsyncAddressTypesResourceWithRawResponse:
         from ._async import AsyncAddressTypesResourceWithRawResponse
 
         return AsyncAddressTypesResourceWithRawResponse(self._client.address_types)
 
     @cached_property
-    def address_regions(self) -> AsyncAddressRegionsResourceWithRawResponse:
+    def address_regions(self) -> _async.AsyncAddressRegionsResourceWithRawResponse:
         from ._async import AsyncAddressRegionsResourceWithRawResponse
 
         return AsyncAddressRegionsResourceWithRawResponse(self._client.address_regions)
 
     @cached_property
-    def contacts(self) -> AsyncContactsResourceWithRawResponse:
+    def contacts(self) -> _async.AsyncContactsResourceWithRawResponse:
         from ._async import AsyncContactsResourceWithRawResponse
 
         return AsyncContactsResourceWithRawResponse(self._client.contacts)
 
     @cached_property
-    def contact_types(self) -> AsyncContactTypesResourceWithRawResponse:
+    def contact_types(self) -> _async.AsyncContactTypesResourceWithRawResponse:
         from ._async import AsyncContactTypesResourceWithRawResponse
 
         return AsyncContactTypesResourceWithRawResponse(self._client.contact_types)
 
     @cached_property
-    def contact_persons(self) -> AsyncContactPersonsResourceWithRawResponse:
+    def contact_persons(self) -> _async.AsyncContactPersonsResourceWithRawResponse:
         from ._async import AsyncContactPersonsResourceWithRawResponse
 
         return AsyncContactPersonsResourceWithRawResponse(self._client.contact_persons)
 
     @cached_property
-    def contact_person_types(self) -> AsyncContactPersonTypesResourceWithRawResponse:
+    def contact_person_types(self) -> _async.AsyncContactPersonTypesResourceWithRawResponse:
         from ._async import AsyncContactPersonTypesResourceWithRawResponse
 
         return AsyncContactPersonTypesResourceWithRawResponse(self._client.contact_person_types)
 
     @cached_property
-    def countries(self) -> AsyncCountriesResourceWithRawResponse:
+    def countries(self) -> _async.AsyncCountriesResourceWithRawResponse:
         from ._async import AsyncCountriesResourceWithRawResponse
 
         return AsyncCountriesResourceWithRawResponse(self._client.countries)
 
     @cached_property
-    def country_groups(self) -> AsyncCountryGroupsResourceWithRawResponse:
+    def country_groups(self) -> _async.AsyncCountryGroupsResourceWithRawResponse:
         from ._async import AsyncCountryGroupsResourceWithRawResponse
 
         return AsyncCountryGroupsResourceWithRawResponse(self._client.country_groups)
 
     @cached_property
-    def business_exchange_rates(self) -> AsyncBusinessExchangeRatesResourceWithRawResponse:
+    def business_exchange_rates(self) -> _async.AsyncBusinessExchangeRatesResourceWithRawResponse:
         from ._async import AsyncBusinessExchangeRatesResourceWithRawResponse
 
         return AsyncBusinessExchangeRatesResourceWithRawResponse(
@@ -2352,25 +2017,25 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def currencies(self) -> AsyncCurrenciesResourceWithRawResponse:
+    def currencies(self) -> _async.AsyncCurrenciesResourceWithRawResponse:
         from ._async import AsyncCurrenciesResourceWithRawResponse
 
         return AsyncCurrenciesResourceWithRawResponse(self._client.currencies)
 
     @cached_property
-    def exchange_rates(self) -> AsyncExchangeRatesResourceWithRawResponse:
+    def exchange_rates(self) -> _async.AsyncExchangeRatesResourceWithRawResponse:
         from ._async import AsyncExchangeRatesResourceWithRawResponse
 
         return AsyncExchangeRatesResourceWithRawResponse(self._client.exchange_rates)
 
     @cached_property
-    def live_exchange_rates(self) -> AsyncLiveExchangeRatesResourceWithRawResponse:
+    def live_exchange_rates(self) -> _async.AsyncLiveExchangeRatesResourceWithRawResponse:
         from ._async import AsyncLiveExchangeRatesResourceWithRawResponse
 
         return AsyncLiveExchangeRatesResourceWithRawResponse(self._client.live_exchange_rates)
 
     @cached_property
-    def corrective_reason_codes(self) -> AsyncCorrectiveReasonCodesResourceWithRawResponse:
+    def corrective_reason_codes(self) -> _async.AsyncCorrectiveReasonCodesResourceWithRawResponse:
         from ._async import AsyncCorrectiveReasonCodesResourceWithRawResponse
 
         return AsyncCorrectiveReasonCodesResourceWithRawResponse(
@@ -2378,19 +2043,19 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def quick_entry_types(self) -> AsyncQuickEntryTypesResourceWithRawResponse:
+    def quick_entry_types(self) -> _async.AsyncQuickEntryTypesResourceWithRawResponse:
         from ._async import AsyncQuickEntryTypesResourceWithRawResponse
 
         return AsyncQuickEntryTypesResourceWithRawResponse(self._client.quick_entry_types)
 
     @cached_property
-    def artefact_statuses(self) -> AsyncArtefactStatusesResourceWithRawResponse:
+    def artefact_statuses(self) -> _async.AsyncArtefactStatusesResourceWithRawResponse:
         from ._async import AsyncArtefactStatusesResourceWithRawResponse
 
         return AsyncArtefactStatusesResourceWithRawResponse(self._client.artefact_statuses)
 
     @cached_property
-    def eu_goods_services_types(self) -> AsyncEuGoodsServicesTypesResourceWithRawResponse:
+    def eu_goods_services_types(self) -> _async.AsyncEuGoodsServicesTypesResourceWithRawResponse:
         from ._async import AsyncEuGoodsServicesTypesResourceWithRawResponse
 
         return AsyncEuGoodsServicesTypesResourceWithRawResponse(
@@ -2400,7 +2065,7 @@ class AsyncRawResponses:
     @cached_property
     def purchase_corrective_invoices(
         self,
-    ) -> AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse:
+    ) -> _async.AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse:
         from ._async import AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse
 
         return AsyncPurchaseCorrectiveInvoicesResourceWithRawResponse(
@@ -2408,25 +2073,27 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def purchase_credit_notes(self) -> AsyncPurchaseCreditNotesResourceWithRawResponse:
+    def purchase_credit_notes(self) -> _async.AsyncPurchaseCreditNotesResourceWithRawResponse:
         from ._async import AsyncPurchaseCreditNotesResourceWithRawResponse
 
         return AsyncPurchaseCreditNotesResourceWithRawResponse(self._client.purchase_credit_notes)
 
     @cached_property
-    def purchase_invoices(self) -> AsyncPurchaseInvoicesResourceWithRawResponse:
+    def purchase_invoices(self) -> _async.AsyncPurchaseInvoicesResourceWithRawResponse:
         from ._async import AsyncPurchaseInvoicesResourceWithRawResponse
 
         return AsyncPurchaseInvoicesResourceWithRawResponse(self._client.purchase_invoices)
 
     @cached_property
-    def purchase_quick_entries(self) -> AsyncPurchaseQuickEntriesResourceWithRawResponse:
+    def purchase_quick_entries(self) -> _async.AsyncPurchaseQuickEntriesResourceWithRawResponse:
         from ._async import AsyncPurchaseQuickEntriesResourceWithRawResponse
 
         return AsyncPurchaseQuickEntriesResourceWithRawResponse(self._client.purchase_quick_entries)
 
     @cached_property
-    def sales_corrective_invoices(self) -> AsyncSalesCorrectiveInvoicesResourceWithRawResponse:
+    def sales_corrective_invoices(
+        self,
+    ) -> _async.AsyncSalesCorrectiveInvoicesResourceWithRawResponse:
         from ._async import AsyncSalesCorrectiveInvoicesResourceWithRawResponse
 
         return AsyncSalesCorrectiveInvoicesResourceWithRawResponse(
@@ -2434,37 +2101,37 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def eu_sales_descriptions(self) -> AsyncEuSalesDescriptionsResourceWithRawResponse:
+    def eu_sales_descriptions(self) -> _async.AsyncEuSalesDescriptionsResourceWithRawResponse:
         from ._async import AsyncEuSalesDescriptionsResourceWithRawResponse
 
         return AsyncEuSalesDescriptionsResourceWithRawResponse(self._client.eu_sales_descriptions)
 
     @cached_property
-    def sales_credit_notes(self) -> AsyncSalesCreditNotesResourceWithRawResponse:
+    def sales_credit_notes(self) -> _async.AsyncSalesCreditNotesResourceWithRawResponse:
         from ._async import AsyncSalesCreditNotesResourceWithRawResponse
 
         return AsyncSalesCreditNotesResourceWithRawResponse(self._client.sales_credit_notes)
 
     @cached_property
-    def sales_estimates(self) -> AsyncSalesEstimatesResourceWithRawResponse:
+    def sales_estimates(self) -> _async.AsyncSalesEstimatesResourceWithRawResponse:
         from ._async import AsyncSalesEstimatesResourceWithRawResponse
 
         return AsyncSalesEstimatesResourceWithRawResponse(self._client.sales_estimates)
 
     @cached_property
-    def sales_invoices(self) -> AsyncSalesInvoicesResourceWithRawResponse:
+    def sales_invoices(self) -> _async.AsyncSalesInvoicesResourceWithRawResponse:
         from ._async import AsyncSalesInvoicesResourceWithRawResponse
 
         return AsyncSalesInvoicesResourceWithRawResponse(self._client.sales_invoices)
 
     @cached_property
-    def sales_quick_entries(self) -> AsyncSalesQuickEntriesResourceWithRawResponse:
+    def sales_quick_entries(self) -> _async.AsyncSalesQuickEntriesResourceWithRawResponse:
         from ._async import AsyncSalesQuickEntriesResourceWithRawResponse
 
         return AsyncSalesQuickEntriesResourceWithRawResponse(self._client.sales_quick_entries)
 
     @cached_property
-    def sales_quotes(self) -> AsyncSalesQuotesResourceWithRawResponse:
+    def sales_quotes(self) -> _async.AsyncSalesQuotesResourceWithRawResponse:
         from ._async import AsyncSalesQuotesResourceWithRawResponse
 
         return AsyncSalesQuotesResourceWithRawResponse(self._client.sales_quotes)
@@ -2472,7 +2139,7 @@ class AsyncRawResponses:
     @cached_property
     def hosted_artefact_payment_settings(
         self,
-    ) -> AsyncHostedArtefactPaymentSettingsResourceWithRawResponse:
+    ) -> _async.AsyncHostedArtefactPaymentSettingsResourceWithRawResponse:
         from ._async import AsyncHostedArtefactPaymentSettingsResourceWithRawResponse
 
         return AsyncHostedArtefactPaymentSettingsResourceWithRawResponse(
@@ -2480,7 +2147,7 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def contact_opening_balances(self) -> AsyncContactOpeningBalancesResourceWithRawResponse:
+    def contact_opening_balances(self) -> _async.AsyncContactOpeningBalancesResourceWithRawResponse:
         from ._async import AsyncContactOpeningBalancesResourceWithRawResponse
 
         return AsyncContactOpeningBalancesResourceWithRawResponse(
@@ -2490,7 +2157,7 @@ class AsyncRawResponses:
     @cached_property
     def contact_opening_balance_types(
         self,
-    ) -> AsyncContactOpeningBalanceTypesResourceWithRawResponse:
+    ) -> _async.AsyncContactOpeningBalanceTypesResourceWithRawResponse:
         from ._async import AsyncContactOpeningBalanceTypesResourceWithRawResponse
 
         return AsyncContactOpeningBalanceTypesResourceWithRawResponse(
@@ -2498,7 +2165,7 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def bank_opening_balances(self) -> AsyncBankOpeningBalancesResourceWithRawResponse:
+    def bank_opening_balances(self) -> _async.AsyncBankOpeningBalancesResourceWithRawResponse:
         from ._async import AsyncBankOpeningBalancesResourceWithRawResponse
 
         return AsyncBankOpeningBalancesResourceWithRawResponse(self._client.bank_opening_balances)
@@ -2506,7 +2173,7 @@ class AsyncRawResponses:
     @cached_property
     def ledger_account_opening_balances(
         self,
-    ) -> AsyncLedgerAccountOpeningBalancesResourceWithRawResponse:
+    ) -> _async.AsyncLedgerAccountOpeningBalancesResourceWithRawResponse:
         from ._async import AsyncLedgerAccountOpeningBalancesResourceWithRawResponse
 
         return AsyncLedgerAccountOpeningBalancesResourceWithRawResponse(
@@ -2514,7 +2181,7 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def opening_balance_journals(self) -> AsyncOpeningBalanceJournalsResourceWithRawResponse:
+    def opening_balance_journals(self) -> _async.AsyncOpeningBalanceJournalsResourceWithRawResponse:
         from ._async import AsyncOpeningBalanceJournalsResourceWithRawResponse
 
         return AsyncOpeningBalanceJournalsResourceWithRawResponse(
@@ -2522,43 +2189,45 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def contact_allocations(self) -> AsyncContactAllocationsResourceWithRawResponse:
+    def contact_allocations(self) -> _async.AsyncContactAllocationsResourceWithRawResponse:
         from ._async import AsyncContactAllocationsResourceWithRawResponse
 
         return AsyncContactAllocationsResourceWithRawResponse(self._client.contact_allocations)
 
     @cached_property
-    def payment_methods(self) -> AsyncPaymentMethodsResourceWithRawResponse:
+    def payment_methods(self) -> _async.AsyncPaymentMethodsResourceWithRawResponse:
         from ._async import AsyncPaymentMethodsResourceWithRawResponse
 
         return AsyncPaymentMethodsResourceWithRawResponse(self._client.payment_methods)
 
     @cached_property
-    def contact_payments(self) -> AsyncContactPaymentsResourceWithRawResponse:
+    def contact_payments(self) -> _async.AsyncContactPaymentsResourceWithRawResponse:
         from ._async import AsyncContactPaymentsResourceWithRawResponse
 
         return AsyncContactPaymentsResourceWithRawResponse(self._client.contact_payments)
 
     @cached_property
-    def other_payments(self) -> AsyncOtherPaymentsResourceWithRawResponse:
+    def other_payments(self) -> _async.AsyncOtherPaymentsResourceWithRawResponse:
         from ._async import AsyncOtherPaymentsResourceWithRawResponse
 
         return AsyncOtherPaymentsResourceWithRawResponse(self._client.other_payments)
 
     @cached_property
-    def unallocated_artefacts(self) -> AsyncUnallocatedArtefactsResourceWithRawResponse:
+    def unallocated_artefacts(self) -> _async.AsyncUnallocatedArtefactsResourceWithRawResponse:
         from ._async import AsyncUnallocatedArtefactsResourceWithRawResponse
 
         return AsyncUnallocatedArtefactsResourceWithRawResponse(self._client.unallocated_artefacts)
 
     @cached_property
-    def catalog_item_types(self) -> AsyncCatalogItemTypesResourceWithRawResponse:
+    def catalog_item_types(self) -> _async.AsyncCatalogItemTypesResourceWithRawResponse:
         from ._async import AsyncCatalogItemTypesResourceWithRawResponse
 
         return AsyncCatalogItemTypesResourceWithRawResponse(self._client.catalog_item_types)
 
     @cached_property
-    def product_sales_price_types(self) -> AsyncProductSalesPriceTypesResourceWithRawResponse:
+    def product_sales_price_types(
+        self,
+    ) -> _async.AsyncProductSalesPriceTypesResourceWithRawResponse:
         from ._async import AsyncProductSalesPriceTypesResourceWithRawResponse
 
         return AsyncProductSalesPriceTypesResourceWithRawResponse(
@@ -2566,37 +2235,37 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def products(self) -> AsyncProductsResourceWithRawResponse:
+    def products(self) -> _async.AsyncProductsResourceWithRawResponse:
         from ._async import AsyncProductsResourceWithRawResponse
 
         return AsyncProductsResourceWithRawResponse(self._client.products)
 
     @cached_property
-    def services(self) -> AsyncServicesResourceWithRawResponse:
+    def services(self) -> _async.AsyncServicesResourceWithRawResponse:
         from ._async import AsyncServicesResourceWithRawResponse
 
         return AsyncServicesResourceWithRawResponse(self._client.services)
 
     @cached_property
-    def service_rate_types(self) -> AsyncServiceRateTypesResourceWithRawResponse:
+    def service_rate_types(self) -> _async.AsyncServiceRateTypesResourceWithRawResponse:
         from ._async import AsyncServiceRateTypesResourceWithRawResponse
 
         return AsyncServiceRateTypesResourceWithRawResponse(self._client.service_rate_types)
 
     @cached_property
-    def stock_items(self) -> AsyncStockItemsResourceWithRawResponse:
+    def stock_items(self) -> _async.AsyncStockItemsResourceWithRawResponse:
         from ._async import AsyncStockItemsResourceWithRawResponse
 
         return AsyncStockItemsResourceWithRawResponse(self._client.stock_items)
 
     @cached_property
-    def stock_movements(self) -> AsyncStockMovementsResourceWithRawResponse:
+    def stock_movements(self) -> _async.AsyncStockMovementsResourceWithRawResponse:
         from ._async import AsyncStockMovementsResourceWithRawResponse
 
         return AsyncStockMovementsResourceWithRawResponse(self._client.stock_movements)
 
     @cached_property
-    def analysis_type_categories(self) -> AsyncAnalysisTypeCategoriesResourceWithRawResponse:
+    def analysis_type_categories(self) -> _async.AsyncAnalysisTypeCategoriesResourceWithRawResponse:
         from ._async import AsyncAnalysisTypeCategoriesResourceWithRawResponse
 
         return AsyncAnalysisTypeCategoriesResourceWithRawResponse(
@@ -2604,13 +2273,13 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def analysis_types(self) -> AsyncAnalysisTypesResourceWithRawResponse:
+    def analysis_types(self) -> _async.AsyncAnalysisTypesResourceWithRawResponse:
         from ._async import AsyncAnalysisTypesResourceWithRawResponse
 
         return AsyncAnalysisTypesResourceWithRawResponse(self._client.analysis_types)
 
     @cached_property
-    def business_activity_types(self) -> AsyncBusinessActivityTypesResourceWithRawResponse:
+    def business_activity_types(self) -> _async.AsyncBusinessActivityTypesResourceWithRawResponse:
         from ._async import AsyncBusinessActivityTypesResourceWithRawResponse
 
         return AsyncBusinessActivityTypesResourceWithRawResponse(
@@ -2618,49 +2287,51 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def business_settings(self) -> AsyncBusinessSettingsResourceWithRawResponse:
+    def business_settings(self) -> _async.AsyncBusinessSettingsResourceWithRawResponse:
         from ._async import AsyncBusinessSettingsResourceWithRawResponse
 
         return AsyncBusinessSettingsResourceWithRawResponse(self._client.business_settings)
 
     @cached_property
-    def business_types(self) -> AsyncBusinessTypesResourceWithRawResponse:
+    def business_types(self) -> _async.AsyncBusinessTypesResourceWithRawResponse:
         from ._async import AsyncBusinessTypesResourceWithRawResponse
 
         return AsyncBusinessTypesResourceWithRawResponse(self._client.business_types)
 
     @cached_property
-    def cis_settings(self) -> AsyncCisSettingsResourceWithRawResponse:
+    def cis_settings(self) -> _async.AsyncCisSettingsResourceWithRawResponse:
         from ._async import AsyncCisSettingsResourceWithRawResponse
 
         return AsyncCisSettingsResourceWithRawResponse(self._client.cis_settings)
 
     @cached_property
-    def datev_settings(self) -> AsyncDatevSettingsResourceWithRawResponse:
+    def datev_settings(self) -> _async.AsyncDatevSettingsResourceWithRawResponse:
         from ._async import AsyncDatevSettingsResourceWithRawResponse
 
         return AsyncDatevSettingsResourceWithRawResponse(self._client.datev_settings)
 
     @cached_property
-    def financial_settings(self) -> AsyncFinancialSettingsResourceWithRawResponse:
+    def financial_settings(self) -> _async.AsyncFinancialSettingsResourceWithRawResponse:
         from ._async import AsyncFinancialSettingsResourceWithRawResponse
 
         return AsyncFinancialSettingsResourceWithRawResponse(self._client.financial_settings)
 
     @cached_property
-    def invoice_settings(self) -> AsyncInvoiceSettingsResourceWithRawResponse:
+    def invoice_settings(self) -> _async.AsyncInvoiceSettingsResourceWithRawResponse:
         from ._async import AsyncInvoiceSettingsResourceWithRawResponse
 
         return AsyncInvoiceSettingsResourceWithRawResponse(self._client.invoice_settings)
 
     @cached_property
-    def legal_form_types(self) -> AsyncLegalFormTypesResourceWithRawResponse:
+    def legal_form_types(self) -> _async.AsyncLegalFormTypesResourceWithRawResponse:
         from ._async import AsyncLegalFormTypesResourceWithRawResponse
 
         return AsyncLegalFormTypesResourceWithRawResponse(self._client.legal_form_types)
 
     @cached_property
-    def countries_of_registration(self) -> AsyncCountriesOfRegistrationResourceWithRawResponse:
+    def countries_of_registration(
+        self,
+    ) -> _async.AsyncCountriesOfRegistrationResourceWithRawResponse:
         from ._async import AsyncCountriesOfRegistrationResourceWithRawResponse
 
         return AsyncCountriesOfRegistrationResourceWithRawResponse(
@@ -2668,73 +2339,73 @@ class AsyncRawResponses:
         )
 
     @cached_property
-    def tax_determinations(self) -> AsyncTaxDeterminationsResourceWithRawResponse:
+    def tax_determinations(self) -> _async.AsyncTaxDeterminationsResourceWithRawResponse:
         from ._async import AsyncTaxDeterminationsResourceWithRawResponse
 
         return AsyncTaxDeterminationsResourceWithRawResponse(self._client.tax_determinations)
 
     @cached_property
-    def tax_offices(self) -> AsyncTaxOfficesResourceWithRawResponse:
+    def tax_offices(self) -> _async.AsyncTaxOfficesResourceWithRawResponse:
         from ._async import AsyncTaxOfficesResourceWithRawResponse
 
         return AsyncTaxOfficesResourceWithRawResponse(self._client.tax_offices)
 
     @cached_property
-    def tax_profiles(self) -> AsyncTaxProfilesResourceWithRawResponse:
+    def tax_profiles(self) -> _async.AsyncTaxProfilesResourceWithRawResponse:
         from ._async import AsyncTaxProfilesResourceWithRawResponse
 
         return AsyncTaxProfilesResourceWithRawResponse(self._client.tax_profiles)
 
     @cached_property
-    def tax_rates(self) -> AsyncTaxRatesResourceWithRawResponse:
+    def tax_rates(self) -> _async.AsyncTaxRatesResourceWithRawResponse:
         from ._async import AsyncTaxRatesResourceWithRawResponse
 
         return AsyncTaxRatesResourceWithRawResponse(self._client.tax_rates)
 
     @cached_property
-    def tax_return_frequencies(self) -> AsyncTaxReturnFrequenciesResourceWithRawResponse:
+    def tax_return_frequencies(self) -> _async.AsyncTaxReturnFrequenciesResourceWithRawResponse:
         from ._async import AsyncTaxReturnFrequenciesResourceWithRawResponse
 
         return AsyncTaxReturnFrequenciesResourceWithRawResponse(self._client.tax_return_frequencies)
 
     @cached_property
-    def tax_schemes(self) -> AsyncTaxSchemesResourceWithRawResponse:
+    def tax_schemes(self) -> _async.AsyncTaxSchemesResourceWithRawResponse:
         from ._async import AsyncTaxSchemesResourceWithRawResponse
 
         return AsyncTaxSchemesResourceWithRawResponse(self._client.tax_schemes)
 
     @cached_property
-    def tax_types(self) -> AsyncTaxTypesResourceWithRawResponse:
+    def tax_types(self) -> _async.AsyncTaxTypesResourceWithRawResponse:
         from ._async import AsyncTaxTypesResourceWithRawResponse
 
         return AsyncTaxTypesResourceWithRawResponse(self._client.tax_types)
 
     @cached_property
-    def migrations(self) -> AsyncMigrationsResourceWithRawResponse:
+    def migrations(self) -> _async.AsyncMigrationsResourceWithRawResponse:
         from ._async import AsyncMigrationsResourceWithRawResponse
 
         return AsyncMigrationsResourceWithRawResponse(self._client.migrations)
 
     @cached_property
-    def migration_tax_returns(self) -> AsyncMigrationTaxReturnsResourceWithRawResponse:
+    def migration_tax_returns(self) -> _async.AsyncMigrationTaxReturnsResourceWithRawResponse:
         from ._async import AsyncMigrationTaxReturnsResourceWithRawResponse
 
         return AsyncMigrationTaxReturnsResourceWithRawResponse(self._client.migration_tax_returns)
 
     @cached_property
-    def email_settings(self) -> AsyncEmailSettingsResourceWithRawResponse:
+    def email_settings(self) -> _async.AsyncEmailSettingsResourceWithRawResponse:
         from ._async import AsyncEmailSettingsResourceWithRawResponse
 
         return AsyncEmailSettingsResourceWithRawResponse(self._client.email_settings)
 
     @cached_property
-    def businesses(self) -> AsyncBusinessesResourceWithRawResponse:
+    def businesses(self) -> _async.AsyncBusinessesResourceWithRawResponse:
         from ._async import AsyncBusinessesResourceWithRawResponse
 
         return AsyncBusinessesResourceWithRawResponse(self._client.businesses)
 
     @cached_property
-    def user(self) -> AsyncUserResourceWithRawResponse:
+    def user(self) -> _async.AsyncUserResourceWithRawResponse:
         from ._async import AsyncUserResourceWithRawResponse
 
         return AsyncUserResourceWithRawResponse(self._client.user)

@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING, Any
 from .._attachment_download import Destination, Download, attachment_facts, needs_name
 from .._attachment_upload import Source, Target, upload_body
 from .._extras import HeaderValue, extend
+from .._lazy import LazyModule
 from ._base import AsyncResource, SyncResource, decode
 
+# Annotations name the model as `_models.Attachment`, imported when read (get_type_hints).
 if TYPE_CHECKING:
-    from ..models.attachment import Attachment
+    from .. import models as _models
+else:
+    _models = LazyModule("..models", __package__)
 
 _UPLOAD_DOC = """Upload a file as an attachment of the record `to`; returns the new Attachment.
 
@@ -70,7 +74,7 @@ class AttachmentFiles(SyncResource):
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
 
@@ -82,7 +86,7 @@ class AttachmentFiles(SyncResource):
 
     def download(
         self,
-        attachment: Attachment | object,
+        attachment: _models.Attachment | object,
         to: Destination,
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
@@ -100,7 +104,7 @@ class AttachmentFiles(SyncResource):
         key: str,
         extra_headers: Mapping[str, HeaderValue] | None,
         extra_query: Mapping[str, Any] | None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
@@ -125,7 +129,7 @@ class AsyncAttachmentFiles(AsyncResource):
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import post_attachments as _op
         from ..models.attachment import Attachment
 
@@ -137,7 +141,7 @@ class AsyncAttachmentFiles(AsyncResource):
 
     async def download(
         self,
-        attachment: Attachment | object,
+        attachment: _models.Attachment | object,
         to: Destination,
         *,
         extra_headers: Mapping[str, HeaderValue] | None = None,
@@ -157,7 +161,7 @@ class AsyncAttachmentFiles(AsyncResource):
         key: str,
         extra_headers: Mapping[str, HeaderValue] | None,
         extra_query: Mapping[str, Any] | None,
-    ) -> Attachment:
+    ) -> _models.Attachment:
         from ..api.attachments import get_attachments_key as _op
         from ..models.attachment import Attachment
 
