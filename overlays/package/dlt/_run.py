@@ -33,7 +33,8 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from .. import availability
 from ..errors import SageAccountingError
 from ._businesses import chosen_businesses
-from ._source import SOURCE_NAME, sage_source
+from ._first import appendable
+from ._source import SOURCE_NAME, sage_source, tables_named
 from ._summary import BusinessSummary, SyncSummary
 from ._table import SyncError
 from ._tally import BusinessTally, Tally
@@ -133,6 +134,9 @@ def sync(
         with _step("restore"):
             pipeline.sync_destination()
             carried = upgrade_dataset(pipeline, key, dataset, chosen, adopt)
+        load_ids = _resume(pipeline)
+        # Asked only now: what an interrupted run left is in the tables.
+        appends = appendable(pipeline, tables_named(collections), [b.id for b in chosen])
         source = sage_source(
             sage,
             collections,
@@ -145,6 +149,7 @@ def sync(
             isolate=several,
             offered=availability.offered,
             watermarks=carried,
+            appends=appends,
         )
         clients = {b.id: tally.of(b).client for b in chosen}
         with ExitStack() as stack:
@@ -153,7 +158,7 @@ def sync(
                 for key, client in clients.items()
                 if client is not sage
             }
-            load_ids = _run(pipeline, source, tally, parallel, raise_refusal=not several)
+            load_ids += _run(pipeline, source, tally, parallel, raise_refusal=not several)
     summaries = [BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen]
     return SyncSummary(
         businesses=summaries,
@@ -166,17 +171,24 @@ def sync(
     )
 
 
-def _run(
-    pipeline: dlt.Pipeline, source: DltSource, tally: Tally, parallel: int, raise_refusal: bool
-) -> list[str]:
-    """dlt's run, in its steps: what an interrupted run left is loaded first (as `run()`
-    does), then the source is extracted with `parallel` workers, normalised and loaded."""
+def _resume(pipeline: dlt.Pipeline) -> list[str]:
+    """What an interrupted run left is loaded first, as dlt's `run()` does."""
     load_ids: list[str] = []
     with _step("load"):
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
             load_ids += pipeline.load().loads_ids
+    return load_ids
+
+
+def _run(
+    pipeline: dlt.Pipeline, source: DltSource, tally: Tally, parallel: int, raise_refusal: bool
+) -> list[str]:
+    """dlt's run, in its steps: the source is extracted with `parallel` workers, normalised
+    and loaded (after `_resume`)."""
+    load_ids: list[str] = []
+    with _step("load"):
         pipeline.extract(source, workers=parallel)
     if raise_refusal:
         for business in tally.businesses.values():
