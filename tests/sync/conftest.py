@@ -110,3 +110,32 @@ def list_requests(fake: SageEmulator, collection: str) -> int:
         for entry in fake.stats.requests
         if entry.method == "GET" and entry.path == f"/{collection}"
     )
+
+
+def staged(query: Any, dataset: str = "sage") -> list[str]:
+    """The tables dlt staged for a merge (`sage_staging`): none while every load appended."""
+    rows = query(
+        "SELECT table_name FROM information_schema.tables "
+        f"WHERE table_schema = '{dataset}_staging' AND table_name NOT LIKE '_dlt%' ORDER BY 1"
+    )
+    return [str(name) for (name,) in rows]
+
+
+def fail_loading(monkeypatch: pytest.MonkeyPatch, table: str) -> None:
+    """Every load of `table` fails (as a dropped connection would) until the test ends or
+    `monkeypatch.undo()`; the run's other tables load."""
+    from dlt.common.destination.client import RunnableLoadJob
+    from dlt.common.destination.exceptions import DestinationTerminalException
+
+    run_managed = RunnableLoadJob.run_managed
+
+    def failing(job: Any, *args: Any) -> None:
+        if job.load_table_name == table:
+
+            def refuse() -> None:
+                raise DestinationTerminalException(f"the connection dropped loading {table}")
+
+            job.run = refuse
+        run_managed(job, *args)
+
+    monkeypatch.setattr(RunnableLoadJob, "run_managed", failing)

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from sage_accounting import SageAccounting
-from sage_accounting.dlt import sync
+from sage_accounting.dlt import SyncError, sync
 from sage_accounting.testing import SageEmulator
 
-from .conftest import SYNCED, server_invoices
+from .conftest import SYNCED, fail_loading, server_invoices, server_names, staged
 
 
 def _bin(name: str) -> str | None:
@@ -107,6 +107,40 @@ def test_the_same_sync_into_postgres(
     assert rows == server_invoices(fake)
     assert isinstance(total, Decimal) and total == sum(t for _, _, t in server_invoices(fake))
     assert lines_left == 0
+
+
+def test_a_first_sync_into_postgres_appends_and_a_failed_one_leaves_no_key_twice(
+    postgres_url: str,
+    fake: SageEmulator,
+    client: SageAccounting,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    psycopg2 = _driver()
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg2.connect(postgres_url) as con, con.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+
+    def run() -> None:
+        sync(client, postgres_url, collections=SYNCED, dataset="first", pipelines_dir=tmp_path)
+
+    fail_loading(monkeypatch, "contacts")
+    with pytest.raises(SyncError, match="load"):
+        run()
+    monkeypatch.undo()
+    shutil.rmtree(tmp_path)  # dlt's local copy gone: the next run reads everything again
+    run()  # contacts appended (none there), the invoices merged
+
+    assert "sales_invoices" in staged(query, "first") and "contacts" not in staged(query, "first")
+    [(invoices,)] = query("SELECT count(*) FROM first.sales_invoices")
+    assert invoices == len(server_invoices(fake))
+    fake.clock.advance(60)
+    fake.delete_record("contacts", str(fake.records("contacts")[0]["id"]))
+    run()
+    names = query("SELECT id, name FROM first.contacts")
+    assert sorted((str(k), str(n)) for k, n in names) == server_names(fake)
 
 
 def test_many_businesses_into_postgres(postgres_url: str, tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from .. import availability
 from ..errors import SageAccountingError
 from ._businesses import chosen_businesses
-from ._source import SOURCE_NAME, sage_source
+from ._first import appendable
+from ._once import RunDestination
+from ._source import SOURCE_NAME, sage_source, tables_named
 from ._summary import BusinessSummary, SyncSummary
 from ._table import SyncError
 from ._tally import BusinessTally, Tally
@@ -116,6 +118,9 @@ def sync(
     target, key = destination_of(destination)
     started = time.perf_counter()
     retries_before = sage.retry_stats.retries
+    # the sync's own duckdb:///FILE: a file it may keep open while it works on it
+    own_file = isinstance(destination, str) and key.startswith("duckdb:")
+    run = RunDestination(target, target.config_params["credentials"] if own_file else None)
     with _counting(sage.http_client) as overhead:
         chosen = chosen_businesses(sage, businesses)
         if pipeline_name is None:
@@ -125,14 +130,18 @@ def sync(
             pipeline_name=pipeline_name,
             # dlt's own default is None (its folder), though its annotation says str.
             pipelines_dir=str(pipelines_dir) if pipelines_dir is not None else None,  # type: ignore[arg-type]
-            destination=target,
+            destination=run.destination,
             dataset_name=dataset,
         )
         several = businesses is not None
         tally = Tally(on_done=_printer(len(chosen)) if progress and several else None)
-        with _step("restore"):
-            pipeline.sync_destination()
-            carried = upgrade_dataset(pipeline, key, dataset, chosen, adopt)
+        with run.held():
+            with _step("restore"):
+                pipeline.sync_destination()
+                carried = upgrade_dataset(pipeline, key, dataset, chosen, adopt)
+            load_ids = _resume(pipeline)
+            # Asked only now: what an interrupted run left is in the tables.
+            appends = appendable(pipeline, tables_named(collections), [b.id for b in chosen])
         source = sage_source(
             sage,
             collections,
@@ -145,6 +154,7 @@ def sync(
             isolate=several,
             offered=availability.offered,
             watermarks=carried,
+            appends=appends,
         )
         clients = {b.id: tally.of(b).client for b in chosen}
         with ExitStack() as stack:
@@ -153,7 +163,7 @@ def sync(
                 for key, client in clients.items()
                 if client is not sage
             }
-            load_ids = _run(pipeline, source, tally, parallel, raise_refusal=not several)
+            load_ids += _run(pipeline, source, tally, parallel, not several, run.held)
     summaries = [BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen]
     return SyncSummary(
         businesses=summaries,
@@ -166,23 +176,35 @@ def sync(
     )
 
 
-def _run(
-    pipeline: dlt.Pipeline, source: DltSource, tally: Tally, parallel: int, raise_refusal: bool
-) -> list[str]:
-    """dlt's run, in its steps: what an interrupted run left is loaded first (as `run()`
-    does), then the source is extracted with `parallel` workers, normalised and loaded."""
+def _resume(pipeline: dlt.Pipeline) -> list[str]:
+    """What an interrupted run left is loaded first, as dlt's `run()` does."""
     load_ids: list[str] = []
     with _step("load"):
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
             load_ids += pipeline.load().loads_ids
+    return load_ids
+
+
+def _run(
+    pipeline: dlt.Pipeline,
+    source: DltSource,
+    tally: Tally,
+    parallel: int,
+    raise_refusal: bool,
+    held: Callable[[], AbstractContextManager[None]] = nullcontext,
+) -> list[str]:
+    """dlt's run, in its steps: the source is extracted with `parallel` workers, normalised
+    and loaded (after `_resume`), the destination `held` while it loads."""
+    load_ids: list[str] = []
+    with _step("load"):
         pipeline.extract(source, workers=parallel)
     if raise_refusal:
         for business in tally.businesses.values():
             if business.failed is not None:
                 raise business.failed  # the client's own error, as a call raises it
-    with _step("load"):
+    with _step("load"), held():
         pipeline.normalize()
         load_ids += pipeline.load().loads_ids
     return load_ids

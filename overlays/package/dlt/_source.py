@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import dlt
@@ -59,6 +59,8 @@ HANDOVER = 16 * 1024 * 1024
 # The readers hand dlt one row per key (see `_Reader._new`): dlt's numbering of the staged
 # rows to keep one per key, most of the merge's cost, is skipped.
 MERGE: Any = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+# A table holding no row of the run's businesses takes them as they are (see `_first`).
+APPEND: Any = {"disposition": "append"}
 # Whether a business's country and edition offer a collection (None: the table does not say).
 Offered = Callable[[str, str, str], "bool | None"]
 __all__ = ["SOURCE_NAME", "Business", "Offered", "Tally", "sage_source", "tables_named"]
@@ -92,6 +94,7 @@ def sage_source(
     isolate: bool = False,
     offered: Offered | None = None,
     watermarks: Mapping[str, Mapping[str, str]] | None = None,
+    appends: Collection[str] = (),
 ) -> DltSource:
     """The dlt source of `sage`'s business (or of `businesses`): `pipeline.run(sage_source(sage))`.
 
@@ -110,6 +113,8 @@ def sage_source(
             not offered is skipped without a request (None answers: asked).
         watermarks: business id -> collection -> ISO watermark, used where the source state
             has none (carried over from a dataset an earlier release wrote).
+        appends: collections whose tables (and line tables) hold no row of `businesses`:
+            their rows are appended, not merged, and no hard-delete row is written.
     """
     if concurrency < 1:
         raise SyncError(f"concurrency must be at least 1, not {concurrency}")
@@ -133,13 +138,14 @@ def sage_source(
                 continue
             reader = _Reader(client, business, table, concurrency, progress, counts, whole)
             reader.carried = carried.get(business.id, {}).get(table.name)
+            reader.append = table.name in appends
             readers[table.name].append(reader)
             counts.of(business).left += 1
 
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
     def sage_accounting() -> list[DltResource]:
         return [
-            _resource(table, readers[table.name], isolate, whole, parallel)
+            _resource(table, readers[table.name], isolate, whole, parallel, table.name in appends)
             for table in chosen
             if readers[table.name]
         ]
@@ -149,13 +155,14 @@ def sage_source(
 
 
 def _resource(
-    table: Table, readers: list[_Reader], isolate: bool, whole: bool, parallel: int
+    table: Table, readers: list[_Reader], isolate: bool, whole: bool, parallel: int, append: bool
 ) -> DltResource:
     """One resource per collection, reading `parallel` of its businesses at once, their rows
     handed to dlt together, HANDOVER bytes at a time: dlt's cost per resource and per Arrow table
     (it computes the table's schema for each) is paid per collection, not per business."""
     whole = whole or not table.changes
     children = {child.table: child for child in table.children}
+    disposition = APPEND if append else MERGE
 
     def read() -> Iterator[Any]:
         marks = dlt.current.source_state().setdefault("watermarks", {})
@@ -170,7 +177,9 @@ def _resource(
                 return dlt.mark.with_table_name(data, name)
             hinted.add(name)  # a line table's hints go with its first rows only
             hints = dlt.mark.make_hints(
-                table_name=name, write_disposition=MERGE, columns=children[name].hints(whole=whole)
+                table_name=name,
+                write_disposition=disposition,
+                columns=children[name].hints(whole=whole, append=append),
             )
             return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
@@ -186,8 +195,8 @@ def _resource(
         read,
         name=table.name,
         table_name=table.name,
-        write_disposition=MERGE,
-        columns=table.hints(whole=whole),
+        write_disposition=disposition,
+        columns=table.hints(whole=whole, append=append),
         parallelized=True,
     )
     return resource
@@ -224,6 +233,7 @@ class _Reader:
         self.count = tally.count(business, table.name)
         self.whole = whole or not table.changes
         self.carried: str | None = None
+        self.append = False  # the table holds none of the business's rows: nothing to delete
         self.resource_api: Any = getattr(sage, table.name)
         self._written: set[str] = set()
         self._rows: list[dict[str, Any]] = []
@@ -298,6 +308,8 @@ class _Reader:
             return
         self._keys.update(deleted)
         self.count.deleted += len(deleted)
+        if self.append:
+            return  # no row of the business is in the table: nothing to remove
         business = self.business.id
         yield self._out(self.table.name, tombstones(business, sorted(deleted)))
         for child in self.table.children:
@@ -324,9 +336,10 @@ class _Reader:
         read.extend(self._flush())
         watermark = None if changes is None else changes.watermark.isoformat()
         business = self.business.id
-        yield self._out(self.table.name, whole_marker(business, keyed=self.table.keyed))
-        for child in self.table.children:
-            yield self._out(child.table, whole_marker(business, lines=True))
+        if not self.append:  # appended, the business has no rows to replace
+            yield self._out(self.table.name, whole_marker(business, keyed=self.table.keyed))
+            for child in self.table.children:
+                yield self._out(child.table, whole_marker(business, lines=True))
         yield from read
         if watermark is not None:
             marks[self.table.name] = watermark
@@ -360,7 +373,8 @@ class _Reader:
         records = table_of(rows, self.table.columns, self.table.name, fields, business=business)
         yield self._out(self.table.name, records)
         for child in self.table.children:
-            lines = lines_of(child, rows, merged=not self.whole, business=business)
+            merged = not self.whole and not self.append
+            lines = lines_of(child, rows, merged=merged, business=business)
             self.count.lines += lines.num_rows
             yield self._out(child.table, lines)
 

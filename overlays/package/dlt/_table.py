@@ -47,8 +47,9 @@ def column_hints(columns: Mapping[str, str]) -> dict[str, TColumnSchema]:
     return hints
 
 
-def _hard_delete() -> TColumnSchema:
-    return TColumnSchema(name=DELETED, data_type="bool", nullable=True, hard_delete=True)
+def _hard_delete(append: bool) -> TColumnSchema:
+    """The flag column; appended, it is plain (dlt heeds the flag only when it merges)."""
+    return TColumnSchema(name=DELETED, data_type="bool", nullable=True, hard_delete=not append)
 
 
 def _key(name: str, kind: str, *, merge: bool) -> TColumnSchema:
@@ -68,9 +69,10 @@ class Child:
     table: str
     columns: Mapping[str, str]
 
-    def hints(self, *, whole: bool) -> dict[str, TColumnSchema]:
+    def hints(self, *, whole: bool, append: bool = False) -> dict[str, TColumnSchema]:
         """Keyed (business_id, parent_id, line_number). Read whole, a business's lines replace
-        all its lines (merge key business_id); else a record's replace its own (+ parent_id)."""
+        all its lines (merge key business_id); else a record's replace its own (+ parent_id).
+        `append`: the rows are appended (the table holds none of the business's)."""
         hints = {
             BUSINESS_ID: _key(BUSINESS_ID, "text", merge=True),
             PARENT_ID: _key(PARENT_ID, "text", merge=not whole),
@@ -79,7 +81,7 @@ class Child:
         }
         # A line's own id stays nullable: a hard-delete row has none (explicit, or dlt would
         # carry over the parent table's not-null id).
-        hints[DELETED] = _hard_delete()
+        hints[DELETED] = _hard_delete(append)
         return hints
 
 
@@ -100,14 +102,15 @@ class Table:
     def merged(self) -> bool:
         return self.changes
 
-    def hints(self, *, whole: bool) -> dict[str, TColumnSchema]:
-        """`whole`: this run reads the business's records whole and replaces its rows."""
+    def hints(self, *, whole: bool, append: bool = False) -> dict[str, TColumnSchema]:
+        """`whole`: this run reads the business's records whole and replaces its rows;
+        `append`: the rows are appended (the table holds none of the business's)."""
         hints = {BUSINESS_ID: _key(BUSINESS_ID, "text", merge=whole), **column_hints(self.columns)}
         if self.keyed:
             hints["id"] = _key("id", "text", merge=False)
         else:  # exchange rates have no id: a business's rows are only ever replaced whole
             hints[BUSINESS_ID]["primary_key"] = False
-        hints[DELETED] = _hard_delete()
+        hints[DELETED] = _hard_delete(append)
         return hints
 
     def key(self) -> list[str]:
