@@ -175,7 +175,13 @@ def columns_of(
 
 
 def _one(
-    rows: Sequence[Row], name: str, kind: str, label: str, texts: Mapping[str, Any], *, remember: bool
+    rows: Sequence[Row],
+    name: str,
+    kind: str,
+    label: str,
+    texts: Mapping[str, Any],
+    *,
+    remember: bool,
 ) -> dict[str, Any]:
     """A column on its own; `remember`: that Arrow alone cannot read it, when so."""
     values = [row.get(name) for row in rows]
