@@ -1,4 +1,4 @@
-"""Pages of records as Arrow tables, typed from the spec, column by column.
+"""Pages of records as Arrow tables, typed from the spec (the columns: `_columns.py`).
 
 dlt writes Arrow tables straight to Parquet and the destination loads those natively, so no
 row passes through dlt's Python normaliser: loading keeps pace with fetching. Rows are the
