@@ -138,13 +138,13 @@ days = st.dates().map(datetime.date.isoformat)
 offsets = st.integers(-14 * 60, 14 * 60).map(
     lambda m: datetime.timezone(datetime.timedelta(minutes=m))
 )
-years = {"min_value": datetime.datetime(1900, 1, 1), "max_value": datetime.datetime(2200, 1, 1)}
+EARLIEST, LATEST = datetime.datetime(1900, 1, 1), datetime.datetime(2200, 1, 1)
 moments = st.one_of(
-    st.datetimes(timezones=offsets, **years).map(datetime.datetime.isoformat),
-    st.datetimes(timezones=st.just(UTC), **years).map(
+    st.datetimes(EARLIEST, LATEST, timezones=offsets).map(datetime.datetime.isoformat),
+    st.datetimes(EARLIEST, LATEST, timezones=st.just(UTC)).map(
         lambda moment: moment.isoformat().replace("+00:00", "Z")
     ),
-    st.datetimes(**years).map(datetime.datetime.isoformat),  # no offset: UTC
+    st.datetimes(EARLIEST, LATEST).map(datetime.datetime.isoformat),  # no offset: UTC
     st.just(""),
 )
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**15), 10**15), names, amounts)
