@@ -266,6 +266,22 @@ def test_money_that_does_not_fit_names_the_column_and_the_value(value: Any) -> N
         table_of([{"total_amount": "1.00"}, {"total_amount": value}], COLUMNS, "invoices")
 
 
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, "9" * 30, "seven"])
+def test_a_whole_number_that_does_not_fit_names_the_column_and_the_value(value: Any) -> None:
+    with pytest.raises(SyncError, match=rf"contacts\.credit_days: {re.escape(repr(value))}"):
+        table_of([{"credit_days": 30}, {"credit_days": value}], COLUMNS, "contacts")
+
+
+def test_the_largest_whole_numbers_still_fit() -> None:
+    rows: list[dict[str, Any]] = [
+        {"credit_days": 2**63 - 1},
+        {"credit_days": -(2**63)},
+        {"credit_days": "45"},
+    ]
+    column = table_of(rows, COLUMNS, "contacts").column("credit_days").to_pylist()
+    assert column == [2**63 - 1, -(2**63), 45]
+
+
 def test_date_times_with_z_or_an_offset_load_in_utc() -> None:
     rows = [{"updated_at": "2026-01-15T10:11:12Z"}, {"updated_at": "2026-01-15T10:11:12.5-08:00"}]
     assert table_of(rows, COLUMNS, "invoices").column("updated_at").to_pylist() == [

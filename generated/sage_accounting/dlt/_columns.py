@@ -42,7 +42,14 @@ TYPES: dict[str, Any] = {
     "decimal": pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
 }
 _CAST = ("decimal", "timestamp", "date")  # read as text, then cast by Arrow
-_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+# OverflowError: a whole number beyond int64, refused before Arrow sees it.
+_CONVERSION_ERRORS = (
+    pa.ArrowInvalid,
+    pa.ArrowTypeError,
+    pa.ArrowNotImplementedError,
+    OverflowError,
+)
+_INT64 = range(-(2**63), 2**63)
 _NULL_TEXT = pa.scalar(None, pa.string())
 # Columns Arrow refused once, by (table, column): read value by value from then on, so a field
 # Sage sends in another shape does not make every batch try the struct first.
@@ -137,7 +144,10 @@ def _slow(value: Any, kind: str, where: str) -> Any:
         if kind == "date":
             return _day(value)
         if kind == "bigint":
-            return int(value)
+            whole = int(value)
+            if whole not in _INT64:
+                raise ValueError("beyond a 64-bit integer")
+            return whole
         if kind == "bool" and isinstance(value, bool):
             return value
     except (ValueError, ArithmeticError) as exc:
