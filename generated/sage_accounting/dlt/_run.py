@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -193,7 +193,7 @@ def _run(
     tally: Tally,
     parallel: int,
     raise_refusal: bool,
-    held: Callable[[], AbstractContextManager[None]] = nullcontext,
+    held: Callable[[], AbstractContextManager[None]],
 ) -> list[str]:
     """dlt's run, in its steps: the source is extracted with `parallel` workers, normalised
     and loaded (after `_resume`), the destination `held` while it loads."""
