@@ -57,8 +57,10 @@ def test_threads_of_one_process_take_turns_without_asking_redis_each_time(
         thread.join(timeout=30)
     assert turns[0] == 150 and most[0] == 2
     assert limits.fleet_in_flight() == 0
-    # Nothing is counted but the cap: most turns passed a slot on inside the process.
-    assert _evalsha_calls(redis_url) < 150 / 2
+    # Nothing is counted but the cap, so a handed-over turn costs no script. Asking Redis each
+    # time costs two a turn (300 here, measured with handovers=0); handing over up to 8 times
+    # in a row costs 40-80 depending on how the threads are scheduled.
+    assert _evalsha_calls(redis_url) < 150
 
 
 def test_tasks_of_one_process_take_turns_too(redis_url: str) -> None:
@@ -82,7 +84,7 @@ def test_tasks_of_one_process_take_turns_too(redis_url: str) -> None:
     asyncio.run(run())
     assert turns[0] == 150 and most[0] == 2
     assert limits.fleet_in_flight() == 0
-    assert _evalsha_calls(redis_url) < 150 / 2
+    assert _evalsha_calls(redis_url) < 150  # fewer than one a turn (see the threads' test)
 
 
 def test_a_thread_hands_its_slot_to_a_task_waiting_in_another_thread(redis_url: str) -> None:
