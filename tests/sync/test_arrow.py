@@ -9,6 +9,7 @@ numbers and dates, date-times to UTC, a ref's id beside its JSON, unknown fields
 from __future__ import annotations
 
 import datetime
+import gc
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -317,3 +318,38 @@ def test_a_field_in_another_shape_later_batches_still_load() -> None:
     ]
     for rows in batches:
         assert table_of(rows, COLUMNS, "shapes").equals(expected(rows, COLUMNS))
+
+
+class _Noted:
+    """A field the spec does not declare, written out as text: it notes whether the cyclic
+    garbage collector ran meanwhile."""
+
+    def __init__(self, seen: list[bool]) -> None:
+        self.seen = seen
+
+    def __str__(self) -> str:
+        self.seen.append(gc.isenabled())
+        return "noted"
+
+
+def test_the_collector_pauses_while_a_table_is_built_and_runs_again_after() -> None:
+    seen: list[bool] = []
+    assert gc.isenabled()
+    table = table_of([{"id": "1", "extra": _Noted(seen)}], COLUMNS, "contacts")
+    assert seen == [False] and table.column("extra").to_pylist() == ["noted"]
+    assert gc.isenabled()
+
+    with pytest.raises(SyncError, match=r"contacts\.total_amount"):
+        table_of([{"id": "1", "total_amount": "ten", "extra": _Noted(seen)}], COLUMNS, "contacts")
+    assert gc.isenabled()  # on again after a batch that does not fit, too
+
+
+def test_a_program_that_keeps_the_collector_off_keeps_it_off_through_a_table() -> None:
+    seen: list[bool] = []
+    gc.disable()
+    try:
+        parent = {"id": "p", "invoice_lines": [{"id": "l", "x": _Noted(seen)}]}
+        lines_of(LINES, [parent], merged=False)
+        assert seen == [False] and not gc.isenabled()
+    finally:
+        gc.enable()
