@@ -15,6 +15,7 @@ from .limits import LIMITS
 from .regenerate import REGENERATE
 from .seeds import SEEDS
 from .sync import SYNC
+from .sync_apart import SYNC_APART
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     IMPORT_PACKAGE,
@@ -23,6 +24,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     DECODE,
     EXTRACT,
     SYNC,
+    SYNC_APART,
     BUSINESSES_BENCH,
     LIMITS,
     ADAPTIVE,
