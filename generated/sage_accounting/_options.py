@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 
 from ._extras import Extras, resolve
 from ._response_body import MAX_RESPONSE_BYTES
-from ._retry import POLICY_EXTENSION, RetryPolicy
+from ._retry import POLICY_EXTENSION, STOP_EXTENSION, RetryPolicy
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL
 from .auth._refusals import check_ttl
@@ -163,6 +164,7 @@ class CallOptions:
     policy: RetryPolicy
     timeout: float | httpx.Timeout | None  # None: the httpx client's own
     extras: Extras | None = None  # extra headers, query, body of every call (`_extras.py`)
+    stop: threading.Event | None = None  # once set, no attempt more and no wait (`_transport`)
 
     def evolve(
         self,
@@ -172,6 +174,7 @@ class CallOptions:
         deadline: float | _Default | None,
         timeout: float | httpx.Timeout | None,
         extras: Extras | None = None,
+        stop: threading.Event | None = None,
     ) -> CallOptions:
         changes: dict[str, Any] = {}
         if max_retries is not None:
@@ -183,8 +186,13 @@ class CallOptions:
         policy = attrs.evolve(self.policy, **changes)
         if extras is not None and self.extras is not None:
             extras = self.extras.then(extras)
+        if stop is not None and not isinstance(stop, threading.Event):
+            raise TypeError(f"stop must be a threading.Event, not {type(stop).__name__}")
         return CallOptions(
-            policy, self.timeout if timeout is None else timeout, extras or self.extras
+            policy,
+            self.timeout if timeout is None else timeout,
+            extras or self.extras,
+            self.stop if stop is None else stop,
         )
 
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +201,8 @@ class CallOptions:
         this client's extras and then the call's (`_extras.resolve`)."""
         request = resolve(request, self.extras)
         extensions = {**request.get("extensions", {}), POLICY_EXTENSION: self.policy}
+        if self.stop is not None:
+            extensions[STOP_EXTENSION] = self.stop
         if self.timeout is None:
             return {**request, "extensions": extensions}
         return {"timeout": self.timeout, **request, "extensions": extensions}

@@ -17,6 +17,7 @@ through `_send`: per-call options onto the request, send, and the one status che
 from __future__ import annotations
 
 import sys
+import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -264,6 +265,7 @@ class _ClientCore(Generic[H, T]):
         extra_headers: Mapping[str, HeaderValue] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        stop: threading.Event | None = None,
     ) -> Self:
         """The same client with other retry settings, timeout or extras, e.g. for one call:
         `client.with_options(max_retries=0).contacts.get(key)`. The options apply to the
@@ -272,13 +274,19 @@ class _ClientCore(Generic[H, T]):
 
         `extra_headers` / `extra_query` go on every such call to the API origin, merged last
         (a call's own extras win); `extra_body` merges into the JSON body of every write.
-        `Authorization` and `X-Business` are refused unless given as `override(value)`."""
+        `Authorization` and `X-Business` are refused unless given as `override(value)`.
+
+        `stop`: a `threading.Event` that, once set, ends the client's calls where they wait:
+        no attempt is made after it (a call raises `StoppedError`), and a retry's wait ends at
+        once; a request on the wire runs to its end. For a program that stops its readers
+        (a Ctrl-C, a cancel button): pagers stop at their next page."""
         call = self._call.evolve(
             max_retries=max_retries,
             retry_post=retry_post,
             deadline=deadline,
             timeout=timeout,
             extras=Extras.of(extra_headers, extra_query, extra_body),
+            stop=stop,
         )
         return self._derive(call=call)
 

@@ -7,11 +7,14 @@ deadline (`_response_body.py`), and gives the slot back; then `_retry.Attempts` 
 whether to wait and try again (429, 5xx, dropped connections), and logs each attempt. A
 connection that fails for good becomes a typed `APIConnectionError` / `APITimeoutError`. The
 answer handed up is left for a caller catching it (`_exchange.py`, `with_raw_response`).
+A request carrying a stop event (`with_options(stop=...)`) makes no attempt once it is set,
+and its retry waits end when it is set (they wait on it, in real time).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -21,8 +24,10 @@ import httpx
 from ._exchange import handed_up
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
-from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
+from ._retry import MAYBE_SENT, NEVER_SENT, STOP_EXTENSION, Attempts, RetryPolicy, RetryStats
+from .errors import StoppedError
 from .limits import Limits
+from .limits._base import CALL_STOP
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -54,6 +59,17 @@ class _TransportCore:
         )
 
 
+def stop_of(request: httpx.Request) -> threading.Event | None:
+    stop = request.extensions.get(STOP_EXTENSION)
+    return stop if isinstance(stop, threading.Event) else None
+
+
+def check_stop(request: httpx.Request, stop: threading.Event | None) -> None:
+    """Raise `StoppedError` when the request's stop event is set (no attempt after it)."""
+    if stop is not None and stop.is_set():
+        raise StoppedError(f"{request.method} {request.url.path}: stopped before an attempt")
+
+
 class SageTransport(httpx.BaseTransport, _TransportCore):
     """Wraps a transport: a slot under the limits for each attempt, the answer's body read
     within bounds, retries, typed connection errors."""
@@ -69,13 +85,27 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         self.inner = inner
         self.sleep = sleep
 
+    def _acquire(self, business: str | None, stop: threading.Event | None) -> Any:
+        """The limits' slot; their waits may end when the call's stop event is set."""
+        assert self.limits is not None
+        if stop is None:
+            return self.limits.acquire(business)
+        token = CALL_STOP.set(stop)
+        try:
+            return self.limits.acquire(business)
+        finally:
+            CALL_STOP.reset(token)
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)
         started = time.perf_counter()
+        stop = stop_of(request)
         while True:
+            check_stop(request, stop)
             if self.limits is not None:
-                attempts.waited(self.limits.acquire(attempts.business))
+                attempts.waited(self._acquire(attempts.business, stop))
             try:
+                check_stop(request, stop)  # set while it waited for a slot
                 deadline = attempts.sending()
                 response = self.inner.handle_request(request)
                 read_body(  # the slot is held until the answer is in
@@ -102,7 +132,10 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
             finally:
                 if self.limits is not None:
                     self.limits.release()
-            self.sleep(wait)
+            if stop is None:
+                self.sleep(wait)
+            else:
+                stop.wait(wait)  # over at once when set: the loop's check raises
             attempts.waited({attempts.cause: wait})
 
     def close(self) -> None:
@@ -124,12 +157,17 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         self.sleep: Callable[[float], Any] = asyncio.sleep if sleep is None else sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """As `SageTransport.handle_request`; a stop event is checked before each attempt (a
+        task waiting is stopped by cancelling it)."""
         attempts = self._attempts(request)
         started = time.perf_counter()
+        stop = stop_of(request)
         while True:
+            check_stop(request, stop)
             if self.limits is not None:
                 attempts.waited(await self.limits.aacquire(attempts.business))
             try:
+                check_stop(request, stop)
                 deadline = attempts.sending()
                 response = await self.inner.handle_async_request(request)
                 await aread_body(

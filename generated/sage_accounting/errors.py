@@ -306,6 +306,12 @@ class ServerError(APIStatusError):
     """5xx: Sage failed (after any retries)."""
 
 
+class StoppedError(SageAccountingError):
+    """A call given up because the `stop` event of its client (`with_options(stop=...)`) was
+    set: no attempt after that, and a retry's wait ends at once. The sync sets its own when
+    it is interrupted (Ctrl-C), so that no page is waited for after it."""
+
+
 class RedirectError(APIStatusError):
     """3xx: the answer redirects (`location`, without its query), which the client never
     follows: the token stays on the API origin. Sage's API does not redirect, so a proxy or a
@@ -503,6 +509,7 @@ __all__ = [
     "SageAccountingError",
     "SageErrorDetail",
     "ServerError",
+    "StoppedError",
     "SubscriptionError",
     "TokenRefreshError",
     "TokenSaveError",

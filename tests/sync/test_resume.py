@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sage_accounting import RetryPolicy
+from sage_accounting import RetryPolicy, SageAccounting
 from sage_accounting.auth._store import FileTokenStore
 from sage_accounting.cli import main
 from sage_accounting.errors import ServerError
@@ -106,3 +106,45 @@ def test_a_sync_killed_mid_run_is_resumed_by_the_next_run(
     assert_same_books(fake, books)
     summary = capsys.readouterr().err
     assert "contacts" in summary and "request(s)" in summary
+
+
+def test_ctrl_c_while_429s_hold_the_pages_stops_the_sync_at_once_and_the_next_run_completes(
+    fake: SageEmulator, books: Books, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token.json"
+    FileTokenStore(token_file).save(token_of(fake), replaces=None)
+    env = {**os.environ, "SAGE_CLIENT_SECRET": fake.client_secret}
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")])
+    # Every list of contacts meets a 429 asking for a minute (and pauses the client's calls).
+    fake.faults.inject(1.0, ["429"], methods=["GET"], paths=["/contacts"], retry_after=60)
+    with fake.serve():
+        command = [sys.executable, "-m", "sage_accounting", *_cli(fake, books, token_file)]
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            until(lambda: list_requests(fake, "contacts") == 1, seconds=60)  # its wait began
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=30)  # not the minute the 429s asked for
+        finally:
+            process.kill()
+            process.wait()
+        assert process.returncode == -signal.SIGINT  # Python's own exit on Ctrl-C
+        assert stderr.rstrip().endswith("KeyboardInterrupt")  # not a failed dlt step
+        assert "generator already executing" not in stderr and "didn't join" not in stderr
+        assert list_requests(fake, "contacts") == 1  # no attempt after Ctrl-C
+
+        fake.faults.clear()
+        fake.clock.advance(30)
+        os.environ["SAGE_CLIENT_SECRET"] = fake.client_secret
+        try:
+            assert main(_cli(fake, books, token_file)) == 0
+        finally:
+            del os.environ["SAGE_CLIENT_SECRET"]
+
+    assert_same_books(fake, books)
+
+
+def test_the_sync_gives_ctrl_c_back_as_it_found_it(client: SageAccounting, books: Books) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    books.sync(client)
+    assert signal.getsignal(signal.SIGINT) is before

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import signal
 import sys
 import threading
 import time
@@ -142,8 +143,10 @@ def sync(
             load_ids = _resume(pipeline)
             # Asked only now: what an interrupted run left is in the tables.
             appends = appendable(pipeline, tables_named(collections), [b.id for b in chosen])
+        stop = threading.Event()  # set on Ctrl-C and when the run ends: its calls stop waiting
+        reading = sage.with_options(stop=stop)
         source = sage_source(
-            sage,
+            reading,
             collections,
             businesses=chosen,
             concurrency=concurrency,
@@ -161,9 +164,10 @@ def sync(
             counts = {
                 key: stack.enter_context(_counting(client.http_client))
                 for key, client in clients.items()
-                if client is not sage
+                if client is not reading  # the client's own business: `overhead` counts it
             }
-            load_ids += _run(pipeline, source, tally, parallel, not several, run.held)
+            with _stopped_by_interrupt(stop):
+                load_ids += _run(pipeline, source, tally, parallel, not several, run.held)
     summaries = [BusinessSummary.of(tally.of(b), (counts.get(b.id) or overhead)[0]) for b in chosen]
     return SyncSummary(
         businesses=summaries,
@@ -211,11 +215,38 @@ def _run(
 
 
 @contextmanager
+def _stopped_by_interrupt(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C during the run also sets `stop` (then does what it did before): the readers'
+    calls end where they wait (a retry's wait for a 429 too), so dlt's workers finish and the
+    interrupt goes on at once. Only where Python handles SIGINT (the main thread, a handler
+    set from Python); `stop` is set when the run ends, whatever ended it."""
+    previous = signal.getsignal(signal.SIGINT)
+    handler = previous if callable(previous) else None
+    chained = handler is not None and threading.current_thread() is threading.main_thread()
+
+    def interrupted(number: int, frame: Any) -> Any:
+        stop.set()
+        return handler(number, frame) if handler is not None else None
+
+    if chained:
+        signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        stop.set()
+        if chained and signal.getsignal(signal.SIGINT) is interrupted:
+            signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _step(name: str) -> Iterator[None]:
     """A dlt step's failure as the client's own typed error, or a `SyncError`."""
     try:
         yield
     except PipelineStepFailed as exc:
+        interrupted = _interruption(exc)
+        if interrupted is not None:
+            raise interrupted from None  # Ctrl-C (or an exit) during a step: as it was raised
         cause = _client_error(exc)
         if cause is not None:
             raise cause from exc  # the client's own typed error, as a call raises it
@@ -234,6 +265,24 @@ def _printer(total: int) -> Any:
             print(f"[{done[0]}/{total}] {summary.line().rsplit(', ', 1)[0]}", file=sys.stderr)
 
     return report
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """A KeyboardInterrupt or SystemExit behind a step's failure: dlt, interrupted while its
+    workers read, fails closing their generators, and that failure is what it raises."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, KeyboardInterrupt | SystemExit):
+            return current
+        seen.add(id(current))
+        inner = getattr(current, "exception", None)
+        pending += [inner if isinstance(inner, BaseException) else None]
+        pending += [current.__cause__, current.__context__]
+    return None
 
 
 def _client_error(exc: BaseException) -> SageAccountingError | None:

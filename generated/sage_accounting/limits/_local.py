@@ -11,8 +11,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
+from ..errors import StoppedError
 from ._adaptive import AdaptiveCap
-from ._base import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
+from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
 from ._budget import (
     APP_PER_DAY,
     CONCURRENCY,
@@ -221,13 +222,18 @@ class LocalLimits(Limits):
                 waker()
 
     def acquire(self, business: str | None) -> dict[str, float] | None:
+        """Wait for a slot and the budgets; a call's stop event (`CALL_STOP`), once set, ends
+        the wait with `StoppedError` (a wait for a slot then looks at it twice a second)."""
         key = self._key(business)
         watch: Stopwatch | None = None
+        stop = CALL_STOP.get()
         with self._lock:
             ticket = self._enqueue(key)
             waiter: threading.Condition | None = None
             try:
                 while True:
+                    if stop is not None and stop.is_set():
+                        raise StoppedError("stopped while waiting under the client's limits")
                     wait, cause = self._try(ticket, key)
                     if wait == 0.0:
                         return None if watch is None else watch.stop()
@@ -236,11 +242,14 @@ class LocalLimits(Limits):
                         if waiter is None:
                             waiter = threading.Condition(self._lock)
                             self._wakers[ticket] = waiter.notify
-                        waiter.wait()
+                        waiter.wait(None if stop is None else 0.5)
                     else:
                         self._lock.release()
                         try:
-                            self._sleep(wait)
+                            if stop is None:
+                                self._sleep(wait)
+                            else:
+                                stop.wait(wait)
                         finally:
                             self._lock.acquire()
             except BaseException:

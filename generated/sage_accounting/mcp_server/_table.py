@@ -17426,5 +17426,6 @@ ADVICE: dict[str, str] = {
     "ValueError": "fix the body",
     "WireValueError": "fix the data; a call reports it as InvalidResponseError with the same path",
     "RedisUnavailableError": "see Running many workers",
+    "StoppedError": "nothing: it is what stopping asked for (Retries)",
     "UnexpectedStatus": "use sage.api_client, which raises the typed errors above",
 }

@@ -9,17 +9,33 @@ counts across a fleet of processes.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Mapping
 
 from ._budget import BudgetScope
 
-__all__ = ["DEFAULT_APP_PER_DAY", "DEFAULT_CONCURRENCY", "BudgetScope", "Limits", "Waited"]
+__all__ = [
+    "CALL_STOP",
+    "DEFAULT_APP_PER_DAY",
+    "DEFAULT_CONCURRENCY",
+    "BudgetScope",
+    "Limits",
+    "Waited",
+]
 
 # What Sage documents for v3.1 (its API overview, "API V3.1 Limitations"; docs: Limits): per
 # app, 150 concurrent requests and 1,296,000 requests a day. Sage documents no per-business
 # figure for v3.1, so per-minute and per-day budgets are opt-in settings, off by default.
 DEFAULT_CONCURRENCY = 150
 DEFAULT_APP_PER_DAY = 1_296_000
+
+#: The stop event of the call asking for a slot (`with_options(stop=...)`), set by the transport
+#: around `acquire`: a limiter that waits may end its wait when it is set (`LocalLimits` does,
+#: raising `StoppedError`); the `Limits` seam itself is unchanged.
+CALL_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "sage_accounting_call_stop", default=None
+)
 
 #: Seconds a request waited before it could start, per cause (`_budget`: "concurrency",
 #: "per_minute", "per_day", "app_per_day", "retry_after").

@@ -1,0 +1,82 @@
+"""`with_options(stop=event)`: once the event is set, the client's calls make no attempt and
+a retry's wait ends at once (a program stopping its readers is not held by a 429's wait)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from sage_accounting import RetryPolicy
+from sage_accounting.errors import StoppedError
+from sage_accounting.testing import SageEmulator
+from tests.clients import make_async_client, make_client
+from tests.waiting import until
+
+PATIENT = RetryPolicy(max_retries=5, deadline=None)  # a 429's 60 s Retry-After is honoured
+
+
+@pytest.fixture()
+def fake() -> SageEmulator:
+    emulator = SageEmulator(seed=5)
+    emulator.seed("contacts", 30, full=False)
+    return emulator
+
+
+def _contacts_requests(fake: SageEmulator) -> int:
+    return sum(1 for entry in fake.stats.requests if entry.path.strip("/") == "contacts")
+
+
+def test_a_call_stopped_in_a_429_wait_ends_at_once(fake: SageEmulator) -> None:
+    stop = threading.Event()
+    fake.faults.inject(1.0, ["429"], paths=["/contacts"], retry_after=60)
+    outcome: list[BaseException] = []
+
+    with make_client(fake, retry_policy=PATIENT) as sage:
+        stopping = sage.with_options(stop=stop)
+
+        def read() -> None:
+            try:
+                list(stopping.contacts.list())
+            except BaseException as exc:
+                outcome.append(exc)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        until(lambda: _contacts_requests(fake) == 1)  # answered 429: its 60 s wait begins
+        stop.set()
+        reader.join(20)
+
+    assert not reader.is_alive(), "the call still waits out the 429's Retry-After"
+    assert len(outcome) == 1 and isinstance(outcome[0], StoppedError)
+    assert str(outcome[0]).startswith("GET ") and "/contacts: stopped" in str(outcome[0])
+    assert _contacts_requests(fake) == 1  # no attempt after the stop
+
+
+def test_a_stopped_client_sends_nothing_and_others_are_untouched(fake: SageEmulator) -> None:
+    stop = threading.Event()
+    stop.set()
+    with make_client(fake) as sage:
+        with pytest.raises(StoppedError, match="stopped before an attempt"):
+            sage.with_options(stop=stop).contacts.get("anything")
+        assert _contacts_requests(fake) == 0
+        assert len(list(sage.contacts.list())) == 30  # the client it came from still reads
+
+
+def test_an_async_call_is_not_attempted_once_stopped(fake: SageEmulator) -> None:
+    stop = threading.Event()
+    stop.set()
+
+    async def read() -> None:
+        async with make_async_client(fake) as sage:
+            with pytest.raises(StoppedError):
+                await sage.with_options(stop=stop).contacts.get("anything")
+
+    asyncio.run(read())
+    assert _contacts_requests(fake) == 0
+
+
+def test_stop_must_be_an_event(fake: SageEmulator) -> None:
+    with make_client(fake) as sage, pytest.raises(TypeError, match="stop must be a threading"):
+        sage.with_options(stop=True)  # type: ignore[arg-type]
