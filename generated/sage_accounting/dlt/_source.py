@@ -28,6 +28,7 @@ from ..errors import (
     NotFoundError,
     PermissionDeniedError,
     SageAccountingError,
+    StoppedError,
     SubscriptionError,
     UnprocessableEntityError,
 )
@@ -248,6 +249,9 @@ class _Reader:
             yield from self.run(marks.setdefault(self.business.id, {}))
         except SubscriptionError as exc:
             outcome = exc  # refused: this collection, or the business (decided at the end)
+        except StoppedError as exc:
+            outcome = exc
+            raise  # the run is being interrupted: not this business's failure to note
         except SageAccountingError as exc:
             outcome = exc
             if not isolate:
