@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from ..errors import StoppedError
 from ._budget import BudgetScope
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "BudgetScope",
     "Limits",
     "Waited",
+    "check_call_stop",
+    "sleep_or_stop",
 ]
 
 # What Sage documents for v3.1 (its API overview, "API V3.1 Limitations"; docs: Limits): per
@@ -37,6 +40,23 @@ DEFAULT_APP_PER_DAY = 1_296_000
 CALL_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
     "sage_accounting_call_stop", default=None
 )
+
+
+def check_call_stop(stop: threading.Event | None) -> None:
+    """Raise `StoppedError` once the stop event of the call waiting for a slot is set."""
+    if stop is not None and stop.is_set():
+        raise StoppedError("stopped while waiting under the client's limits")
+
+
+def sleep_or_stop(
+    seconds: float, stop: threading.Event | None, sleep: Callable[[float], object]
+) -> None:
+    """`sleep(seconds)`, or a wait on the call's stop event that ends once it is set."""
+    if stop is None:
+        sleep(seconds)
+    else:
+        stop.wait(seconds)
+
 
 #: Seconds a request waited before it could start, per cause (`_budget`: "concurrency",
 #: "per_minute", "per_day", "app_per_day", "retry_after").

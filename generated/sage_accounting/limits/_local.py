@@ -11,9 +11,15 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
-from ..errors import StoppedError
 from ._adaptive import AdaptiveCap
-from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits
+from ._base import (
+    CALL_STOP,
+    DEFAULT_APP_PER_DAY,
+    DEFAULT_CONCURRENCY,
+    Limits,
+    check_call_stop,
+    sleep_or_stop,
+)
 from ._budget import (
     APP_PER_DAY,
     CONCURRENCY,
@@ -232,8 +238,7 @@ class LocalLimits(Limits):
             waiter: threading.Condition | None = None
             try:
                 while True:
-                    if stop is not None and stop.is_set():
-                        raise StoppedError("stopped while waiting under the client's limits")
+                    check_call_stop(stop)
                     wait, cause = self._try(ticket, key)
                     if wait == 0.0:
                         return None if watch is None else watch.stop()
@@ -246,10 +251,7 @@ class LocalLimits(Limits):
                     else:
                         self._lock.release()
                         try:
-                            if stop is None:
-                                self._sleep(wait)
-                            else:
-                                stop.wait(wait)
+                            sleep_or_stop(wait, stop, self._sleep)
                         finally:
                             self._lock.acquire()
             except BaseException:

@@ -14,6 +14,7 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
+from ..limits._base import CALL_STOP, check_call_stop, sleep_or_stop
 from ..limits._budget import Stopwatch
 from ._connection import RedisUnavailableError, exchange
 from ._handover import NO_SLOT, Shared
@@ -76,9 +77,11 @@ class Calls:
                 connection.scripts.discard(ACQUIRE.sha)
                 return ASK_AGAIN
 
+        stop = CALL_STOP.get()  # a round trip's wait is at most `poll`: looked at after each
         try:
             waited = False
             while True:
+                check_call_stop(stop)
                 began = time.monotonic()
                 granted, sleep, cause = self.words.answer(connection.call(attempt, ASKING))
                 if cause is not None:  # the round trip's BLPOP waited (or a short sleep is due)
@@ -87,7 +90,7 @@ class Calls:
                 if granted:
                     return self.granted(ticket), waited
                 if sleep:
-                    time.sleep(sleep)
+                    sleep_or_stop(sleep, stop, time.sleep)
         except BaseException as error:
             # Redis failed: the queue lease removes the ticket (another call would only add
             # time); interrupted: leave the queue now.

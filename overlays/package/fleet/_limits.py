@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator
 from typing import Literal
 
 from ..limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, LocalLimits
+from ..limits._base import CALL_STOP, check_call_stop
 from ..limits._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
 from ._calls import Calls
 from ._connection import DEFAULT_TIMEOUT, Connection, RedisUnavailableError
@@ -269,10 +270,12 @@ class RedisLimits(Limits):
     def _wait_here(self, waiter: Waiter, ready: threading.Condition) -> bool:
         """Wait in this process's line until handed a slot (True) or told to ask Redis (False;
         counted as asking by whoever said so)."""
+        stop = CALL_STOP.get()
         try:
             with self._shared.lock:
                 while waiter.outcome is None:
-                    ready.wait()
+                    check_call_stop(stop)
+                    ready.wait(None if stop is None else 0.5)
         except BaseException:
             if self._shared.leave_line(waiter):  # handed one meanwhile: pass it on
                 self._give_back(waiter.slot, waiter.passes)
