@@ -15,6 +15,7 @@ import collections
 import concurrent.futures
 import datetime
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
@@ -39,6 +40,7 @@ from ._reading import (
     page_request,
     pages_after_first,
 )
+from ._stop import with_stop
 
 __all__ = ["AsyncPager", "Envelope", "Pager", "RecordsPage", "Request", "Watch", "page_request"]
 
@@ -165,12 +167,14 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
         numbers = iter(range(2, remaining + 2))
         window: collections.deque[tuple[int, concurrent.futures.Future[P]]] = collections.deque()
         pool = concurrent.futures.ThreadPoolExecutor(concurrency, "sage-pages")
+        stop = threading.Event()  # set when this read ends: a page still waiting out a 429 stops
         try:
 
             def submit() -> None:
                 number = next(numbers, None)
                 if number is not None:
                     request = page_request(self._request, number, per_page)
+                    request["extensions"] = with_stop(request.get("extensions") or {}, stop)
                     window.append((number, pool.submit(self._fetch, request)))
 
             for _ in range(min(concurrency, remaining)):
@@ -184,6 +188,7 @@ class Pager(_PagerCore[Callable[[Request], httpx.Response], P], Generic[T, P]):
                 last = page
                 yield read.fresh(page)
         finally:
+            stop.set()
             for _, future in window:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)

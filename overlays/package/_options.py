@@ -20,7 +20,8 @@ import httpx
 
 from ._extras import Extras, resolve
 from ._response_body import MAX_RESPONSE_BYTES
-from ._retry import POLICY_EXTENSION, STOP_EXTENSION, RetryPolicy
+from ._retry import POLICY_EXTENSION, RetryPolicy
+from ._stop import with_stop
 from ._token import Token
 from .auth._oauth import REVOKE_URL, TOKEN_URL
 from .auth._refusals import check_ttl
@@ -200,8 +201,8 @@ class CallOptions:
         this client's extras and then the call's (`_extras.resolve`)."""
         request = resolve(request, self.extras)
         extensions = {**request.get("extensions", {}), POLICY_EXTENSION: self.policy}
-        if self.stop is not None:
-            extensions[STOP_EXTENSION] = self.stop
+        if self.stop is not None:  # beside a pager's own stop, if the request has one
+            extensions = with_stop(extensions, self.stop)
         if self.timeout is None:
             return {**request, "extensions": extensions}
         return {"timeout": self.timeout, **request, "extensions": extensions}

@@ -48,8 +48,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
 #: The request extension carrying a per-call `RetryPolicy` (set by `with_options`).
 POLICY_EXTENSION = "sage_accounting.retry_policy"
-#: The request extension carrying a `threading.Event` that stops the call (`with_options`).
-STOP_EXTENSION = "sage_accounting.stop"
 #: A call that waited longer than this on client-side limits or pauses logs it at INFO.
 LOG_WAITS_OVER = 1.0
 

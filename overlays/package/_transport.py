@@ -13,7 +13,6 @@ and its retry waits end when it is set (they wait on it, in real time).
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -23,7 +22,8 @@ import httpx
 from ._exchange import handed_up
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
-from ._retry import MAYBE_SENT, NEVER_SENT, STOP_EXTENSION, Attempts, RetryPolicy, RetryStats
+from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
+from ._stop import Stop, stop_in
 from .errors import StoppedError
 from .limits import Limits
 from .limits._base import CALL_STOP
@@ -58,12 +58,11 @@ class _TransportCore:
         )
 
 
-def stop_of(request: httpx.Request) -> threading.Event | None:
-    stop = request.extensions.get(STOP_EXTENSION)
-    return stop if isinstance(stop, threading.Event) else None
+def stop_of(request: httpx.Request) -> Stop | None:
+    return stop_in(request.extensions)
 
 
-def check_stop(request: httpx.Request, stop: threading.Event | None) -> None:
+def check_stop(request: httpx.Request, stop: Stop | None) -> None:
     """Raise `StoppedError` when the request's stop event is set (no attempt after it)."""
     if stop is not None and stop.is_set():
         raise StoppedError(f"{request.method} {request.url.path}: stopped before an attempt")
@@ -84,7 +83,7 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         self.inner = inner
         self.sleep = sleep
 
-    def _acquire(self, business: str | None, stop: threading.Event | None) -> Any:
+    def _acquire(self, business: str | None, stop: Stop | None) -> Any:
         """The limits' slot; their waits may end when the call's stop event is set."""
         assert self.limits is not None
         if stop is None:

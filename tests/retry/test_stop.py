@@ -4,11 +4,14 @@ a retry's wait ends at once (a program stopping its readers is not held by a 429
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 
 import pytest
 
 from sage_accounting import RetryPolicy
+from sage_accounting._stop import STOP_EXTENSION, AnyOf, with_stop
 from sage_accounting.errors import StoppedError
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_async_client, make_client
@@ -80,3 +83,36 @@ def test_an_async_call_is_not_attempted_once_stopped(fake: SageEmulator) -> None
 def test_stop_must_be_an_event(fake: SageEmulator) -> None:
     with make_client(fake) as sage, pytest.raises(TypeError, match="stop must be a threading"):
         sage.with_options(stop=True)  # type: ignore[arg-type]
+
+
+def test_a_reader_interrupted_while_pages_wait_out_a_429_leaves_none_waiting(
+    fake: SageEmulator,
+) -> None:
+    # Page 1 is answered; pages 2 and 3, fetched in parallel, meet a 429 asking for a minute.
+    fake.faults.script([None, "429", "429"], methods=["GET"], paths=["/contacts"], retry_after=60)
+
+    def pages_in_flight() -> bool:
+        return any(thread.name.startswith("sage-pages") for thread in threading.enumerate())
+
+    def ctrl_c_once_both_wait() -> None:
+        until(lambda: _contacts_requests(fake) == 3, seconds=10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    once = RetryPolicy(max_retries=1, deadline=None)  # were the stop lost: one minute, then fail
+    with make_client(fake, retry_policy=once) as sage:
+        threading.Thread(target=ctrl_c_once_both_wait, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            for _ in sage.contacts.list(items_per_page=10).all(concurrency=3):
+                pass
+        until(lambda: not pages_in_flight(), seconds=10)  # not the minute the 429s asked for
+
+    assert _contacts_requests(fake) == 3  # neither page was asked again
+
+
+def test_a_stop_of_the_client_and_of_a_pager_together_stop_at_either() -> None:
+    client_stop, pager_stop = threading.Event(), threading.Event()
+    both = with_stop(with_stop({}, pager_stop), client_stop)[STOP_EXTENSION]
+    assert isinstance(both, AnyOf) and not both.is_set()
+    assert both.wait(0.05) is False
+    client_stop.set()
+    assert both.is_set() and both.wait(60) is True

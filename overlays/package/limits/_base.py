@@ -10,9 +10,9 @@ counts across a fleet of processes.
 from __future__ import annotations
 
 import contextvars
-import threading
 from collections.abc import Callable, Mapping
 
+from .._stop import Stop
 from ..errors import StoppedError
 from ._budget import BudgetScope
 
@@ -36,20 +36,18 @@ DEFAULT_APP_PER_DAY = 1_296_000
 #: The stop event of the call asking for a slot (`with_options(stop=...)`), set by the transport
 #: around `acquire`: a limiter that waits may end its wait when it is set (`LocalLimits` does,
 #: raising `StoppedError`); the `Limits` seam itself is unchanged.
-CALL_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+CALL_STOP: contextvars.ContextVar[Stop | None] = contextvars.ContextVar(
     "sage_accounting_call_stop", default=None
 )
 
 
-def check_call_stop(stop: threading.Event | None) -> None:
+def check_call_stop(stop: Stop | None) -> None:
     """Raise `StoppedError` once the stop event of the call waiting for a slot is set."""
     if stop is not None and stop.is_set():
         raise StoppedError("stopped while waiting under the client's limits")
 
 
-def sleep_or_stop(
-    seconds: float, stop: threading.Event | None, sleep: Callable[[float], object]
-) -> None:
+def sleep_or_stop(seconds: float, stop: Stop | None, sleep: Callable[[float], object]) -> None:
     """`sleep(seconds)`, or a wait on the call's stop event that ends once it is set."""
     if stop is None:
         sleep(seconds)

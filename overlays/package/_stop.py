@@ -1,0 +1,55 @@
+"""Stop events of a call: once one is set, the call makes no attempt and its waits end.
+
+`with_options(stop=event)` gives a client's calls its event. A pager fetching pages in parallel
+gives the pages its own, set when its reader stops (a Ctrl-C, a `break`), so that a page still
+waiting out a 429 is not waited for. A call carrying both stops at either. The transport reads
+the request extension `STOP_EXTENSION` and hands it to the limits (`limits.CALL_STOP`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+STOP_EXTENSION = "sage_accounting.stop"
+_LOOK_EVERY = 0.1  # seconds: how often a wait on several events looks at the others
+
+
+class AnyOf:
+    """Several stop events as one: set once any of them is."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for any event; True once one is set."""
+        deadline = time.monotonic() + seconds
+        while not self.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.events[0].wait(min(left, _LOOK_EVERY))
+        return True
+
+
+Stop = threading.Event | AnyOf
+
+
+def stop_in(extensions: dict[str, Any]) -> Stop | None:
+    stop = extensions.get(STOP_EXTENSION)
+    return stop if isinstance(stop, threading.Event | AnyOf) else None
+
+
+def with_stop(extensions: dict[str, Any], stop: threading.Event) -> dict[str, Any]:
+    """`extensions` with `stop` added to the stop they carry, if any."""
+    given = stop_in(extensions)
+    if given is None:
+        return {**extensions, STOP_EXTENSION: stop}
+    events = given.events if isinstance(given, AnyOf) else (given,)
+    return {**extensions, STOP_EXTENSION: AnyOf(*events, stop)}
