@@ -26,8 +26,7 @@ from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
 from ._stop import Stop, stop_in
 from .errors import StoppedError
-from .limits import Limits
-from .limits._base import CALL_STOP
+from .limits import CALL_STOP, Limits
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -6,10 +6,11 @@
 wait), `sage_accounting.fleet.RedisLimits` included.
 """
 
-from ._base import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, BudgetScope, Limits, Waited
+from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, BudgetScope, Limits, Waited
 from ._local import LocalLimits
 
 __all__ = [
+    "CALL_STOP",
     "DEFAULT_APP_PER_DAY",
     "DEFAULT_CONCURRENCY",
     "BudgetScope",
