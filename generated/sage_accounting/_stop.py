@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 STOP_EXTENSION = "sage_accounting.stop"
@@ -40,6 +41,20 @@ class AnyOf:
 
 
 Stop = threading.Event | AnyOf
+
+
+def sleep_or_stop(seconds: float, stop: Stop | None, sleep: Callable[[float], object]) -> None:
+    """`sleep(seconds)`, or a wait on the call's stop that ends once it is set."""
+    if stop is None:
+        sleep(seconds)
+    else:
+        stop.wait(seconds)
+
+
+def wait_or_look(ready: threading.Condition, stop: Stop | None) -> None:
+    """`ready.wait()` (its lock held); with a stop, the wait ends twice a second so that the
+    caller looks at it (no set wakes a condition)."""
+    ready.wait(None if stop is None else 0.5)
 
 
 def stop_in(extensions: dict[str, Any]) -> Stop | None:

@@ -24,7 +24,7 @@ from ._exchange import handed_up
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
-from ._stop import Stop, stop_in
+from ._stop import Stop, sleep_or_stop, stop_in
 from .errors import StoppedError
 from .limits import CALL_STOP, Limits
 
@@ -58,10 +58,6 @@ class _TransportCore:
         )
 
 
-def stop_of(request: httpx.Request) -> Stop | None:
-    return stop_in(request.extensions)
-
-
 def check_stop(request: httpx.Request, stop: Stop | None) -> None:
     """Raise `StoppedError` when the request's stop event is set (no attempt after it)."""
     if stop is not None and stop.is_set():
@@ -83,25 +79,25 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         self.inner = inner
         self.sleep = sleep
 
-    def _acquire(self, business: str | None, stop: Stop | None) -> Any:
+    @staticmethod
+    def _acquire(limits: Limits, business: str | None, stop: Stop | None) -> Any:
         """The limits' slot; their waits may end when the call's stop event is set."""
-        assert self.limits is not None
         if stop is None:
-            return self.limits.acquire(business)
+            return limits.acquire(business)
         token = CALL_STOP.set(stop)
         try:
-            return self.limits.acquire(business)
+            return limits.acquire(business)
         finally:
             CALL_STOP.reset(token)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)
         started = time.perf_counter()
-        stop = stop_of(request)
+        stop = stop_in(request.extensions)
         while True:
             check_stop(request, stop)
             if self.limits is not None:
-                attempts.waited(self._acquire(attempts.business, stop))
+                attempts.waited(self._acquire(self.limits, attempts.business, stop))
             try:
                 check_stop(request, stop)  # set while it waited for a slot
                 deadline = attempts.sending()
@@ -130,10 +126,7 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
             finally:
                 if self.limits is not None:
                     self.limits.release()
-            if stop is None:
-                self.sleep(wait)
-            else:
-                stop.wait(wait)  # over at once when set: the loop's check raises
+            sleep_or_stop(wait, stop, self.sleep)  # over at once when set: the check raises
             attempts.waited({attempts.cause: wait})
 
     def close(self) -> None:
@@ -159,7 +152,7 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         task waiting is stopped by cancelling it)."""
         attempts = self._attempts(request)
         started = time.perf_counter()
-        stop = stop_of(request)
+        stop = stop_in(request.extensions)
         while True:
             check_stop(request, stop)
             if self.limits is not None:

@@ -21,12 +21,8 @@ from .errors import WireValueError
 def loads_json(content: bytes | str) -> Any:
     """Decode a JSON body; non-integer numbers become `Decimal`, never `float`. (The garbage
     collector pauses meanwhile, as in `read_record`.)"""
-    paused = _pause_gc()
-    try:
+    with collector_paused():
         return json.loads(content, parse_float=Decimal)
-    finally:
-        if paused:
-            _resume_gc()
 
 
 def decimal_from_wire(value: object) -> Decimal:

@@ -11,7 +11,7 @@ counts across a fleet of processes.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from .._stop import Stop
 from ..errors import StoppedError
@@ -25,7 +25,6 @@ __all__ = [
     "Limits",
     "Waited",
     "check_call_stop",
-    "sleep_or_stop",
 ]
 
 # What Sage documents for v3.1 (its API overview, "API V3.1 Limitations"; docs: Limits): per
@@ -46,14 +45,6 @@ def check_call_stop(stop: Stop | None) -> None:
     """Raise `StoppedError` once the stop event of the call waiting for a slot is set."""
     if stop is not None and stop.is_set():
         raise StoppedError("stopped while waiting under the client's limits")
-
-
-def sleep_or_stop(seconds: float, stop: Stop | None, sleep: Callable[[float], object]) -> None:
-    """`sleep(seconds)`, or a wait on the call's stop event that ends once it is set."""
-    if stop is None:
-        sleep(seconds)
-    else:
-        stop.wait(seconds)
 
 
 #: Seconds a request waited before it could start, per cause (`_budget`: "concurrency",

@@ -12,6 +12,7 @@ extracted is dropped with the state it carried.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import re
 import signal
@@ -267,35 +268,38 @@ def _printer(total: int) -> Any:
     return report
 
 
+def _wrapped(exc: BaseException, *, contexts: bool) -> Iterator[BaseException]:
+    """`exc` and what it wraps, each once: dlt's `exception`, else the cause; with `contexts`,
+    every cause and every exception it was raised while handling too, nearest first."""
+    seen: set[int] = set()
+    pending: collections.deque[BaseException | None] = collections.deque([exc])
+    while pending:
+        current = pending.popleft()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = getattr(current, "exception", None)
+        inner = inner if isinstance(inner, BaseException) else None
+        if contexts:
+            pending += [inner, current.__cause__, current.__context__]
+        else:
+            pending.append(inner if inner is not None else current.__cause__)
+
+
 def _interruption(exc: BaseException) -> BaseException | None:
     """A KeyboardInterrupt or SystemExit behind a step's failure: dlt, interrupted while its
     workers read, fails closing their generators, and that failure is what it raises."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        if isinstance(current, KeyboardInterrupt | SystemExit):
-            return current
-        seen.add(id(current))
-        inner = getattr(current, "exception", None)
-        pending += [inner if isinstance(inner, BaseException) else None]
-        pending += [current.__cause__, current.__context__]
-    return None
+    found = (
+        e for e in _wrapped(exc, contexts=True) if isinstance(e, KeyboardInterrupt | SystemExit)
+    )
+    return next(found, None)
 
 
 def _client_error(exc: BaseException) -> SageAccountingError | None:
     """The client's error dlt wrapped (in a step failure, in a resource's extraction error)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, SageAccountingError):
-            return current
-        seen.add(id(current))
-        inner = getattr(current, "exception", None)
-        current = inner if isinstance(inner, BaseException) else current.__cause__
-    return None
+    found = (e for e in _wrapped(exc, contexts=False) if isinstance(e, SageAccountingError))
+    return next(found, None)
 
 
 @contextmanager

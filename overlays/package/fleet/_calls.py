@@ -14,7 +14,8 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
-from ..limits._base import CALL_STOP, check_call_stop, sleep_or_stop
+from .._stop import sleep_or_stop
+from ..limits._base import CALL_STOP, check_call_stop
 from ..limits._budget import Stopwatch
 from ._connection import RedisUnavailableError, exchange
 from ._handover import NO_SLOT, Shared

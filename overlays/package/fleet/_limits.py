@@ -40,6 +40,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Literal
 
+from .._stop import wait_or_look
 from ..limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, LocalLimits
 from ..limits._base import CALL_STOP, check_call_stop
 from ..limits._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
@@ -275,7 +276,7 @@ class RedisLimits(Limits):
             with self._shared.lock:
                 while waiter.outcome is None:
                     check_call_stop(stop)
-                    ready.wait(None if stop is None else 0.5)
+                    wait_or_look(ready, stop)
         except BaseException:
             if self._shared.leave_line(waiter):  # handed one meanwhile: pass it on
                 self._give_back(waiter.slot, waiter.passes)

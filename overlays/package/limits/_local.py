@@ -10,15 +10,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
+from .._stop import sleep_or_stop, wait_or_look
 from ._adaptive import AdaptiveCap
-from ._base import (
-    CALL_STOP,
-    DEFAULT_APP_PER_DAY,
-    DEFAULT_CONCURRENCY,
-    Limits,
-    check_call_stop,
-    sleep_or_stop,
-)
+from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, check_call_stop
 from ._budget import (
     APP_PER_DAY,
     CONCURRENCY,
@@ -246,7 +240,7 @@ class LocalLimits(Limits):
                         if waiter is None:
                             waiter = threading.Condition(self._lock)
                             self._wakers[ticket] = waiter.notify
-                        waiter.wait(None if stop is None else 0.5)
+                        wait_or_look(waiter, stop)
                     else:
                         self._lock.release()
                         try:
