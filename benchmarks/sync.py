@@ -65,17 +65,71 @@ def load_average() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def emulator_client(fake: Any) -> Any:
-    """A client of the (served) emulator with a token it issued."""
+def seeded_emulator(counts: dict[str, int]) -> Any:
+    """The benchmark's books: `counts` records per collection, 20 ms per answer."""
+    from sage_accounting.testing import SageEmulator
+
+    fake = SageEmulator(seed=21, latency=LATENCY)
+    for name, count in counts.items():
+        fake.seed(name, count, full=False)
+    fake.clock.advance(60)  # kept before today's first sync
+    return fake
+
+
+def credentials_of(fake: Any) -> dict[str, Any]:
+    """What a client of the (served) emulator needs: its app, a token it issued, its URLs (plain
+    values, sent to the benchmark's process when the emulator runs in another)."""
+    return {
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+        "token": fake.issue_token(),
+        "now": fake.clock.now(),
+        "base_url": fake.api_base_url,
+        "token_url": fake.token_url,
+    }
+
+
+def client_from(credentials: dict[str, Any]) -> Any:
     from sage_accounting import SageAccounting, Token
 
     return SageAccounting(
-        client_id=fake.client_id,
-        client_secret=fake.client_secret,
-        token=Token.from_response(fake.issue_token(), now=fake.clock.now()),
-        base_url=fake.api_base_url,
-        token_url=fake.token_url,
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        token=Token.from_response(credentials["token"], now=credentials["now"]),
+        base_url=credentials["base_url"],
+        token_url=credentials["token_url"],
     )
+
+
+def emulator_client(fake: Any) -> Any:
+    """A client of the (served) emulator with a token it issued."""
+    return client_from(credentials_of(fake))
+
+
+def fetch_everything(sage: Any, collections: list[str], *, dicts: bool) -> None:
+    """The parallel extractor: every record of `collections` (as dicts: no models built)."""
+    fetched = 0
+    for name in collections:
+        pager = getattr(sage, name).list(attributes="all")
+        fetched += sum(1 for _ in (pager.as_dicts() if dicts else pager).all(concurrency=8))
+    if fetched != RECORDS:
+        raise BenchmarkError(f"the extractor fetched {fetched} of {RECORDS} records")
+
+
+def first_sync(sage: Any, folder: Any, collections: list[str]) -> Any:
+    """`sync()` into a DuckDB file in `folder`, checked to have loaded every record."""
+    from sage_accounting.dlt import sync
+
+    summary = sync(
+        sage,
+        f"duckdb:///{folder / 'books.duckdb'}",
+        collections=collections,
+        pipelines_dir=folder / "p",
+    )
+    loaded = sum(summary.tables[name].added for name in collections)
+    if loaded != RECORDS:
+        raise BenchmarkError(f"the initial sync loaded {loaded} of {RECORDS}")
+    return summary
 
 
 def _run(context: Context) -> list[Result]:
@@ -89,24 +143,12 @@ def _run(context: Context) -> list[Result]:
 
     client = emulator_client
 
-    def emulator() -> SageEmulator:
-        fake = SageEmulator(seed=21, latency=LATENCY)
-        for name, count in counts.items():
-            fake.seed(name, count, full=False)
-        fake.clock.advance(60)
-        return fake
-
     def extracted(fake: SageEmulator, *, dicts: bool) -> tuple[float, float]:
         """(wall, CPU) seconds the parallel extractor takes to fetch every record (as dicts:
         no models)."""
         clock = Clock()
         with client(fake) as sage:
-            fetched = 0
-            for name in collections:
-                pager = getattr(sage, name).list(attributes="all")
-                fetched += sum(1 for _ in (pager.as_dicts() if dicts else pager).all(concurrency=8))
-        if fetched != RECORDS:
-            raise BenchmarkError(f"the extractor fetched {fetched} of {RECORDS} records")
+            fetch_everything(sage, collections, dicts=dicts)
         return clock.lap()
 
     extract: list[float] = []
@@ -118,9 +160,9 @@ def _run(context: Context) -> list[Result]:
     notes: list[str] = []
     loads: list[str] = []
     for round_ in range(REPEAT):
-        fake = emulator()
+        fake = seeded_emulator(counts)
         folder = context.scratch("sync")
-        url = f"duckdb:///{folder / 'books.duckdb'}"
+        url = f"duckdb:///{folder / 'books.duckdb'}"  # first_sync's file: the next sync's too
         loads.append(load_average())
         with fake.serve():
             extract.append(extracted(fake, dicts=False)[0])
@@ -129,12 +171,9 @@ def _run(context: Context) -> list[Result]:
             fetch_cpu.append(cpu)
             with client(fake) as sage:
                 clock = Clock()
-                first = sync(sage, url, collections=collections, pipelines_dir=folder / "p")
+                first = first_sync(sage, folder, collections)
                 initial.append(first.seconds)
                 initial_cpu.append(clock.lap()[1])
-                loaded = sum(first.tables[name].added for name in collections)
-                if loaded != RECORDS:
-                    raise BenchmarkError(f"the initial sync loaded {loaded} of {RECORDS}")
                 changed = _change_one_percent(fake, sage, counts, round_)
                 fake.stats.reset()
                 second = sync(sage, url, collections=collections, pipelines_dir=folder / "p")

@@ -27,7 +27,21 @@ from typing import Any
 
 from .context import Context
 from .core import Benchmark, BenchmarkError, Result
-from .sync import LATENCY, RECORDS, REPEAT, SHARES, Clock, load_average, peak_rss_mb, spread
+from .sync import (
+    LATENCY,
+    RECORDS,
+    REPEAT,
+    SHARES,
+    Clock,
+    client_from,
+    credentials_of,
+    fetch_everything,
+    first_sync,
+    load_average,
+    peak_rss_mb,
+    seeded_emulator,
+    spread,
+)
 
 COLLECTIONS = list(SHARES)
 
@@ -37,23 +51,9 @@ def _serve(pipe: Connection, counts: dict[str, int], parent: str) -> None:
     import sys
 
     sys.path.insert(0, parent)
-    from sage_accounting.testing import SageEmulator
-
-    fake = SageEmulator(seed=21, latency=LATENCY)
-    for name, count in counts.items():
-        fake.seed(name, count, full=False)
-    fake.clock.advance(60)
+    fake = seeded_emulator(counts)
     with fake.serve():
-        pipe.send(
-            {
-                "client_id": fake.client_id,
-                "client_secret": fake.client_secret,
-                "token": fake.issue_token(),
-                "now": fake.clock.now(),
-                "base_url": fake.api_base_url,
-                "token_url": fake.token_url,
-            }
-        )
+        pipe.send(credentials_of(fake))
         pipe.recv()  # anything, or the parent gone (EOFError): stop serving
 
 
@@ -76,23 +76,9 @@ def _served_apart(counts: dict[str, int], parent: str) -> Iterator[dict[str, Any
             server.join()
 
 
-def _client(served: dict[str, Any]) -> Any:
-    from sage_accounting import SageAccounting, Token
-
-    return SageAccounting(
-        client_id=served["client_id"],
-        client_secret=served["client_secret"],
-        token=Token.from_response(served["token"], now=served["now"]),
-        base_url=served["base_url"],
-        token_url=served["token_url"],
-    )
-
-
 def _run(context: Context) -> list[Result]:
     parent = str(context.ours_parent())
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    from sage_accounting.dlt import sync
-
     counts = {name: int(RECORDS * share) for name, share in SHARES.items()}
     fetch: list[float] = []
     fetch_cpu: list[float] = []
@@ -102,29 +88,16 @@ def _run(context: Context) -> list[Result]:
     for _ in range(REPEAT):
         folder = context.scratch("sync-apart")
         loads.append(load_average())
-        with _served_apart(counts, parent) as served, _client(served) as sage:
+        with _served_apart(counts, parent) as served, client_from(served) as sage:
             clock = Clock()
-            fetched = 0
-            for name in COLLECTIONS:
-                pager = getattr(sage, name).list(attributes="all").as_dicts()
-                fetched += sum(1 for _ in pager.all(concurrency=8))
+            fetch_everything(sage, COLLECTIONS, dicts=True)
             wall, cpu = clock.lap()
             fetch.append(wall)
             fetch_cpu.append(cpu)
-            if fetched != RECORDS:
-                raise BenchmarkError(f"the extractor fetched {fetched} of {RECORDS} records")
             clock = Clock()
-            first = sync(
-                sage,
-                f"duckdb:///{folder / 'books.duckdb'}",
-                collections=COLLECTIONS,
-                pipelines_dir=folder / "p",
-            )
+            first = first_sync(sage, folder, COLLECTIONS)
             initial.append(first.seconds)
             initial_cpu.append(clock.lap()[1])
-            loaded = sum(first.tables[name].added for name in COLLECTIONS)
-            if loaded != RECORDS:
-                raise BenchmarkError(f"the initial sync loaded {loaded} of {RECORDS}")
         context.log(
             f"  apart: fetch {fetch[-1]:.2f} s ({fetch_cpu[-1]:.2f} CPU-s here), "
             f"sync {initial[-1]:.2f} s ({initial_cpu[-1]:.2f} CPU-s here)"
