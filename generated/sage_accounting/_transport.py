@@ -24,7 +24,7 @@ from ._exchange import handed_up
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
-from ._stop import Stop, sleep_or_stop, stop_in
+from ._stop import Stop, asleep_or_stop, sleep_or_stop, stop_in
 from .errors import StoppedError
 from .limits import CALL_STOP, Limits
 
@@ -148,15 +148,15 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         self.sleep: Callable[[float], Any] = asyncio.sleep if sleep is None else sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """As `SageTransport.handle_request`; a stop event is checked before each attempt (a
-        task waiting is stopped by cancelling it)."""
+        """As `SageTransport.handle_request`: a stop event is checked before each attempt and
+        ends the waits (looked at every tenth of a second); cancelling the task ends them too."""
         attempts = self._attempts(request)
         started = time.perf_counter()
         stop = stop_in(request.extensions)
         while True:
             check_stop(request, stop)
             if self.limits is not None:
-                attempts.waited(await self.limits.aacquire(attempts.business))
+                attempts.waited(await self._aacquire(self.limits, attempts.business, stop))
             try:
                 check_stop(request, stop)
                 deadline = attempts.sending()
@@ -185,8 +185,19 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
             finally:
                 if self.limits is not None:
                     await self.limits.arelease()
-            await self.sleep(wait)
+            await asleep_or_stop(wait, stop, self.sleep)  # then the check raises, when set
             attempts.waited({attempts.cause: wait})
+
+    @staticmethod
+    async def _aacquire(limits: Limits, business: str | None, stop: Stop | None) -> Any:
+        """As `_acquire`, for a task (the variable is the task's own)."""
+        if stop is None:
+            return await limits.aacquire(business)
+        token = CALL_STOP.set(stop)
+        try:
+            return await limits.aacquire(business)
+        finally:
+            CALL_STOP.reset(token)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 STOP_EXTENSION = "sage_accounting.stop"
@@ -48,6 +48,37 @@ def sleep_or_stop(seconds: float, stop: Stop | None, sleep: Callable[[float], ob
         sleep(seconds)
     else:
         stop.wait(seconds)
+
+
+async def until_set(stop: Stop) -> None:
+    """Return once `stop` is set (an async wait looks at it every tenth of a second: a
+    threading event wakes no task)."""
+    import asyncio  # here: a sync program never imports asyncio
+
+    while not stop.is_set():
+        await asyncio.sleep(_LOOK_EVERY)
+
+
+async def first_of(*waits: Awaitable[object]) -> None:
+    """Wait until one of `waits` is over; the others are cancelled."""
+    import asyncio
+
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def asleep_or_stop(
+    seconds: float, stop: Stop | None, sleep: Callable[[float], Awaitable[object]]
+) -> None:
+    """`await sleep(seconds)`, or a wait that also ends once the call's stop is set."""
+    if stop is None:
+        await sleep(seconds)
+    else:
+        await first_of(sleep(seconds), until_set(stop))
 
 
 def wait_or_look(ready: threading.Condition, stop: Stop | None) -> None:

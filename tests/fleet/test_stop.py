@@ -4,14 +4,17 @@ waiting in the fleet (a fleet-wide 429 pause, the fleet's queue, the process's l
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from sage_accounting import Token
 from sage_accounting.errors import StoppedError
 from sage_accounting.testing import SageEmulator
-from tests.clients import make_client
+from tests.clients import make_async_client, make_client
 
 from .test_limits import _limits
 
@@ -71,3 +74,40 @@ def test_calls_queued_in_the_fleet_and_in_the_process_stop_and_hold_nothing(
     assert all(len(raised) == 1 and isinstance(raised[0], StoppedError) for _, raised in waiting)
     assert limits.fleet_in_flight() == 0
     assert len(fake.stats.requests) == 1
+
+
+@pytest.mark.parametrize("held_by", ["pause", "queue"])
+def test_async_calls_held_in_the_fleet_stop_when_told_and_hold_nothing(
+    redis_url: str, held_by: str
+) -> None:
+    """Tasks: a fleet-wide pause, or the fleet's queue and the process's line behind it."""
+    fake = SageEmulator(seed=8)
+    limits = _limits(redis_url, namespace=f"astop-{held_by}", concurrency=1, poll=0.05)
+    token = Token.from_response(fake.issue_token(), now=fake.clock.now())
+    stop = threading.Event()
+
+    async def run() -> tuple[list[BaseException], int]:
+        async with make_async_client(fake, token=token, limits=limits) as sage:
+            if held_by == "pause":
+                await limits.apause(60)  # another worker heard Sage's Retry-After: a minute
+            else:
+                await limits.aacquire(None)  # the fleet's one slot is taken
+            stopping = sage.with_options(stop=stop)
+            calls = [asyncio.ensure_future(stopping.request("GET", "/contacts")) for _ in range(3)]
+            await asyncio.sleep(0.3)
+            assert not any(call.done() for call in calls)  # held
+            stop.set()
+            done, _ = await asyncio.wait(calls, timeout=10)
+            assert len(done) == 3, "a stopped call still waits"
+            raised = [exc for call in calls if (exc := call.exception()) is not None]
+            if held_by == "queue":
+                await limits.arelease()
+                answer = await sage.request("GET", "/contacts")  # the slot is free again
+                return raised, answer.status_code
+            return raised, 200
+
+    raised, status = asyncio.run(run())
+    assert len(raised) == 3 and all(isinstance(exc, StoppedError) for exc in raised)
+    assert status == 200
+    assert limits.fleet_in_flight() == 0
+    assert len(fake.stats.requests) == (1 if held_by == "queue" else 0)

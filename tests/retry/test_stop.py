@@ -13,6 +13,7 @@ import pytest
 from sage_accounting import RetryPolicy
 from sage_accounting._stop import STOP_EXTENSION, AnyOf, with_stop
 from sage_accounting.errors import StoppedError
+from sage_accounting.limits import LocalLimits
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_async_client, make_client
 from tests.waiting import until
@@ -78,6 +79,57 @@ def test_an_async_call_is_not_attempted_once_stopped(fake: SageEmulator) -> None
 
     asyncio.run(read())
     assert _contacts_requests(fake) == 0
+
+
+def test_an_async_call_stopped_in_a_429_wait_ends_at_once(fake: SageEmulator) -> None:
+    stop = threading.Event()
+    fake.faults.inject(1.0, ["429"], paths=["/contacts"], retry_after=60)
+
+    async def read() -> BaseException:
+        async with make_async_client(fake, retry_policy=PATIENT) as sage:
+            call = asyncio.ensure_future(sage.with_options(stop=stop).request("GET", "/contacts"))
+            while _contacts_requests(fake) < 1:  # answered 429: its 60 s wait begins
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
+            assert not call.done()
+            stop.set()
+            try:
+                await asyncio.wait_for(call, 10)
+            except BaseException as exc:
+                return exc
+            raise AssertionError("the stopped call returned")
+
+    raised = asyncio.run(read())
+    assert isinstance(raised, StoppedError) and "/contacts: stopped" in str(raised)
+    assert _contacts_requests(fake) == 1  # no attempt after the stop
+
+
+def test_an_async_call_waiting_for_a_slot_stops_and_the_slot_serves_the_next(
+    fake: SageEmulator,
+) -> None:
+    limits = LocalLimits(concurrency=1)
+    stop = threading.Event()
+
+    async def read() -> tuple[BaseException | None, int]:
+        async with make_async_client(fake, limits=limits) as sage:
+            await limits.aacquire(None)  # the one slot is taken
+            call = asyncio.ensure_future(sage.with_options(stop=stop).request("GET", "/contacts"))
+            await asyncio.sleep(0.2)
+            assert not call.done()  # waiting for the slot
+            stop.set()
+            raised: BaseException | None = None
+            try:
+                await asyncio.wait_for(call, 5)
+            except BaseException as exc:
+                raised = exc
+            await limits.arelease()
+            answer = await asyncio.wait_for(sage.request("GET", "/contacts"), 5)
+            return raised, answer.status_code
+
+    raised, status = asyncio.run(read())
+    assert isinstance(raised, StoppedError)
+    assert status == 200  # nothing of the stopped call holds the slot
+    assert _contacts_requests(fake) == 1
 
 
 def test_stop_must_be_an_event(fake: SageEmulator) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 
 from sage_accounting import SageAccounting
@@ -85,3 +86,38 @@ def test_a_business_first_synced_beside_another_appends_and_each_keeps_its_rows(
         assert first == [(fake.count("contacts", ids[0]),)]  # replaced: its rows only
         books.sync(sage, collections=COLLECTIONS, businesses="all")
         assert_books_per_business(fake, books.query, ids)
+
+
+@pytest.mark.parametrize("lost", ["state dropped", "another pipeline"])
+def test_a_first_read_over_rows_without_a_watermark_removes_what_sage_deleted_since(
+    fake: SageEmulator,
+    client: SageAccounting,
+    books: Books,
+    lost: str,
+) -> None:
+    """Rows but no watermark (dlt's state gone from the destination and the disk, or another
+    pipeline name): the next read is whole, and a record deleted in Sage meanwhile must not
+    stay in the table for good."""
+    books.sync(client)
+    if lost == "state dropped":
+        with duckdb.connect(str(books.path)) as con:
+            con.execute("DELETE FROM sage._dlt_pipeline_state")
+        shutil.rmtree(books.pipelines)
+    fake.clock.advance(60)
+    invoice = str(fake.records("sales_invoices")[0]["id"])
+    contacts = [str(r["id"]) for r in fake.records("contacts")[:3]]
+    fake.delete_record("sales_invoices", invoice)
+    for key in contacts:
+        fake.delete_record("contacts", key)
+    fake.clock.advance(60)
+    options = {"pipeline_name": "another"} if lost == "another pipeline" else {}
+
+    summary = books.sync(client, **options)
+
+    assert summary.tables["contacts"].deleted == 3
+    assert summary.tables["sales_invoices"].deleted == 1
+    assert_same_books(fake, books)  # the deleted invoice's lines went with it
+    fake.clock.advance(60)
+    again = books.sync(client, **options)  # now with a watermark: nothing to remove
+    assert again.tables["contacts"].deleted == 0
+    assert_same_books(fake, books)

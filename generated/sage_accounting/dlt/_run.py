@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,12 +35,12 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from .. import availability
 from ..errors import SageAccountingError
 from ._businesses import chosen_businesses
-from ._first import appendable
+from ._first import appendable, held_keys
 from ._once import RunDestination
 from ._source import SOURCE_NAME, sage_source, tables_named
 from ._summary import BusinessSummary, SyncSummary
-from ._table import SyncError
-from ._tally import BusinessTally, Tally
+from ._table import SyncError, Table
+from ._tally import Business, BusinessTally, Tally
 from ._upgrade import upgrade_dataset
 
 if TYPE_CHECKING:
@@ -143,7 +143,9 @@ def sync(
                 carried = upgrade_dataset(pipeline, key, dataset, chosen, adopt)
             load_ids = _resume(pipeline)
             # Asked only now: what an interrupted run left is in the tables.
-            appends = appendable(pipeline, tables_named(collections), [b.id for b in chosen])
+            read = tables_named(collections)
+            appends = appendable(pipeline, read, [b.id for b in chosen])
+            held = {} if full_refresh else _held(pipeline, read, chosen, appends, carried)
         stop = threading.Event()  # set on Ctrl-C and when the run ends: its calls stop waiting
         reading = sage.with_options(stop=stop)
         source = sage_source(
@@ -159,6 +161,7 @@ def sync(
             offered=availability.offered,
             watermarks=carried,
             appends=appends,
+            held=held,
         )
         clients = {b.id: tally.of(b).client for b in chosen}
         with ExitStack() as stack:
@@ -179,6 +182,24 @@ def sync(
         dataset=dataset,
         load_ids=load_ids,
     )
+
+
+def _held(
+    pipeline: dlt.Pipeline,
+    tables: Sequence[Table],
+    chosen: Sequence[Business],
+    appends: frozenset[str],
+    carried: Mapping[str, Mapping[str, str]],
+) -> dict[tuple[str, str], frozenset[str]]:
+    """`held_keys` of the tables a business reads from the start over its rows: the ids its
+    rows there have (a read then removes those Sage no longer lists)."""
+    state = pipeline.state.get("sources", {}).get(SOURCE_NAME, {})
+    marks: Mapping[str, Mapping[str, str]] = state.get("watermarks", {})
+
+    def marked(business: str, table: str) -> bool:
+        return bool(marks.get(business, {}).get(table) or carried.get(business, {}).get(table))
+
+    return held_keys(pipeline, tables, [b.id for b in chosen], appends, marked)
 
 
 def _resume(pipeline: dlt.Pipeline) -> list[str]:

@@ -97,6 +97,7 @@ def sage_source(
     offered: Offered | None = None,
     watermarks: Mapping[str, Mapping[str, str]] | None = None,
     appends: Collection[str] = (),
+    held: Mapping[tuple[str, str], Collection[str]] | None = None,
 ) -> DltSource:
     """The dlt source of `sage`'s business (or of `businesses`): `pipeline.run(sage_source(sage))`.
 
@@ -117,6 +118,8 @@ def sage_source(
             has none (carried over from a dataset an earlier release wrote).
         appends: collections whose tables (and line tables) hold no row of `businesses`:
             their rows are appended, not merged, and no hard-delete row is written.
+        held: (business id, collection) -> the ids of the rows the business has in a table it
+            reads from the start (no watermark): those the read does not find are removed.
     """
     if concurrency < 1:
         raise SyncError(f"concurrency must be at least 1, not {concurrency}")
@@ -141,6 +144,7 @@ def sage_source(
             reader = _Reader(client, business, table, concurrency, progress, counts, whole)
             reader.carried = carried.get(business.id, {}).get(table.name)
             reader.append = table.name in appends
+            reader.held = (held or {}).get((business.id, table.name), ())
             readers[table.name].append(reader)
             counts.of(business).left += 1
 
@@ -236,6 +240,7 @@ class _Reader:
         self.whole = whole or not table.changes
         self.carried: str | None = None
         self.append = False  # the table holds none of the business's rows: nothing to delete
+        self.held: Collection[str] = ()  # ids of its rows a read from the start may not find
         self.resource_api: Any = getattr(sage, table.name)
         self._written: set[str] = set()
         self._rows: list[dict[str, Any]] = []
@@ -300,15 +305,17 @@ class _Reader:
         if since is None:
             # A first read: its deletions are those made while it ran, read last (the answer
             # the read's own check fetched). One of a record loaded here stays until the next
-            # sync, which reads everything again: any such deletion keeps the watermark.
-            yield from self._deleted(changes)
+            # sync, which reads everything again: any such deletion keeps the watermark. The
+            # table's rows of the business it did not find (`held`: rows but no watermark)
+            # were deleted before it ran.
+            yield from self._deleted(changes, self.held)
         marks[self.table.name] = changes.watermark.isoformat()  # only after every row
 
-    def _deleted(self, changes: Any) -> Iterator[Any]:
-        """Hard-delete rows (and their lines) of the ids deleted, but of none loaded this run:
-        one row per key."""
+    def _deleted(self, changes: Any, held: Collection[str] = ()) -> Iterator[Any]:
+        """Hard-delete rows (and their lines) of the ids deleted (and of the `held` ones), but
+        of none loaded this run: one row per key."""
         listed = set(changes.deleted) if changes.deleted is not None else set()
-        deleted = listed - self._keys
+        deleted = listed.union(held) - self._keys
         if not deleted:
             return
         self._keys.update(deleted)

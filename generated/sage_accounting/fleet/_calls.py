@@ -176,9 +176,11 @@ class Calls:
             answer: Sequence[Any] = await ACQUIRE.arun_words(client, ACQUIRE_KEYS, words)
             return answer
 
+        stop = CALL_STOP.get()  # a round trip's wait is at most `poll`: looked at after each
         try:
             waited = False
             while True:
+                check_call_stop(stop)
                 granted, wait_ms, *held = await connection.acall(ask, ASKING)
                 if granted:
                     watch.stop()

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
-from .._stop import sleep_or_stop, wait_or_look
+from .._stop import asleep_or_stop, first_of, sleep_or_stop, until_set, wait_or_look
 from ._adaptive import AdaptiveCap
 from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, check_call_stop
 from ._budget import (
@@ -255,13 +255,17 @@ class LocalLimits(Limits):
                 self._wakers.pop(ticket, None)
 
     async def aacquire(self, business: str | None) -> dict[str, float] | None:
+        """As `acquire`, for a task: a call's stop event ends its wait too."""
         key = self._key(business)
         loop = asyncio.get_running_loop()
         watch: Stopwatch | None = None
+        stop = CALL_STOP.get()
+        sleep = self._async_sleep or asyncio.sleep
         with self._lock:
             ticket = self._enqueue(key)
         try:
             while True:
+                check_call_stop(stop)
                 with self._lock:
                     wait, cause = self._try(ticket, key)
                     if wait == 0.0:
@@ -272,9 +276,9 @@ class LocalLimits(Limits):
                         loop.call_soon_threadsafe, resolve, future
                     )
                 if wait is None:
-                    await future
+                    await (future if stop is None else first_of(future, until_set(stop)))
                 else:
-                    await wait_first(future, (self._async_sleep or asyncio.sleep)(wait))
+                    await wait_first(future, asleep_or_stop(wait, stop, sleep))
         except BaseException:
             with self._lock:
                 self._abandon(ticket)

@@ -11,7 +11,7 @@ right.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
@@ -71,3 +71,53 @@ def _holding(client: Any, tables: Sequence[str], businesses: Collection[str]) ->
         except DatabaseUndefinedRelation:
             continue  # not created yet: nothing to merge with
     return held
+
+
+def held_keys(
+    pipeline: Any,
+    tables: Sequence[Table],
+    businesses: Collection[str],
+    appends: Collection[str],
+    marked: Callable[[str, str], bool],
+) -> dict[tuple[str, str], frozenset[str]]:
+    """The ids each business's rows have in each table it will read from the start although
+    the table holds its rows (no watermark: dlt's state was lost, another pipeline wrote them),
+    by (business, table). What that read does not find again was deleted in Sage meanwhile:
+    the reader removes it, as a later run would have from Sage's list of deletions."""
+    wanted = [
+        (table, [business for business in sorted(businesses) if not marked(business, table.name)])
+        for table in tables
+        if table.keyed and table.changes and table.name not in appends
+    ]
+    wanted = [(table, chosen) for table, chosen in wanted if chosen]
+    if not wanted:
+        return {}
+    held: dict[tuple[str, str], set[str]] = {}
+    try:
+        with pipeline.sql_client() as client:
+            literal = client.capabilities.escape_literal
+            if literal is None:
+                return {}
+            business_column = client.escape_column_name(BUSINESS_ID)
+            id_column = client.escape_column_name("id")
+            for table, chosen in wanted:
+                ids = ", ".join(literal(business) for business in chosen)
+                name = client.make_qualified_table_name(table.name)
+                sql = (
+                    f"SELECT {business_column}, {id_column} FROM {name} "
+                    f"WHERE {business_column} IN ({ids})"
+                )
+                try:
+                    rows = client.execute_sql(sql) or []
+                except DatabaseUndefinedRelation:
+                    continue  # not created yet: nothing held
+                for business, key in rows:
+                    held.setdefault((str(business), table.name), set()).add(str(key))
+    except Exception as exc:  # not a SQL destination, or it would not say
+        logger.warning(
+            "the destination did not list the rows a read from the start replaces (%s): "
+            "records Sage deleted before this run stay until a full refresh",
+            exc,
+        )
+        return {}
+    return {where: frozenset(keys) for where, keys in held.items()}
