@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import dlt
 import pytest
 
 from sage_accounting import SageAccounting
-from sage_accounting.dlt import sync
+from sage_accounting.dlt import SyncError, sync
 from sage_accounting.testing import SageEmulator
 
-from .conftest import SYNCED, Books, assert_same_books
+from .conftest import SYNCED, Books, assert_same_books, fail_loading
 
 
 def test_a_destination_named_and_configured_by_env_vars_gets_the_books(
@@ -46,3 +47,51 @@ def test_a_users_destination_is_used_and_left_as_it_was(
     assert_same_books(fake, books)
     assert destination.config_params == params
     assert "capabilities" not in vars(destination)  # dlt's own, not the run's
+
+
+def test_the_loads_files_are_deleted_once_loaded_and_their_packages_kept(
+    fake: SageEmulator, client: SageAccounting, books: Books
+) -> None:
+    """dlt keeps each run's files in its working folder; a first sync's are as large as the
+    books. The rows are in the destination: the run deletes them, run after run."""
+    summaries = []
+    for _ in range(3):
+        summaries.append(books.sync(client))
+        fake.clock.advance(60)
+        client.contacts.update(str(fake.records("contacts")[0]["id"]), {"name": "Renamed"})
+
+    left = [p for p in books.pipelines.rglob("*") if p.is_file() and "completed_jobs" in p.parts]
+    assert left == []
+    loaded = {p.name for p in books.pipelines.rglob("loaded/*") if p.is_dir()}
+    assert {key for summary in summaries for key in summary.load_ids} <= loaded
+    assert_same_books(fake, books)
+
+
+def test_a_failed_loads_files_stay_for_the_next_run_to_load(
+    fake: SageEmulator, client: SageAccounting, books: Books, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_loading(monkeypatch, "contacts")
+    with pytest.raises(SyncError, match="load"):
+        books.sync(client)
+    monkeypatch.undo()
+    kept = [p for p in books.pipelines.rglob("*.parquet") if "contacts" in p.name]
+    assert kept, "the failed package's files were deleted"
+    books.sync(client)
+    assert_same_books(fake, books)
+    assert list(books.pipelines.rglob("*.parquet")) == []
+
+
+def test_duckdbs_load_files_are_uncompressed_unless_configured(
+    books: Books, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlt.common.data_writers.writers import ParquetDataWriter
+
+    from sage_accounting.dlt._once import RunDestination
+
+    local = RunDestination(dlt.destinations.duckdb(str(books.path))).destination.capabilities()
+    assert ParquetDataWriter(io.BytesIO(), local).parquet_format.compression == "none"
+    monkeypatch.setenv("DATA_WRITER__COMPRESSION", "zstd")  # the user's word wins
+    assert ParquetDataWriter(io.BytesIO(), local).parquet_format.compression == "zstd"
+    monkeypatch.delenv("DATA_WRITER__COMPRESSION")
+    remote = RunDestination(dlt.destinations.postgres("postgresql://u@h/db")).destination
+    assert remote.capabilities().parquet_format is None  # uploaded files keep dlt's default

@@ -13,7 +13,9 @@ extracted is dropped with the state it carried.
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
+import os
 import re
 import signal
 import sys
@@ -209,7 +211,7 @@ def _resume(pipeline: dlt.Pipeline) -> list[str]:
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
-            load_ids += pipeline.load().loads_ids
+            load_ids += _loaded(pipeline)
     return load_ids
 
 
@@ -232,8 +234,24 @@ def _run(
                 raise business.failed  # the client's own error, as a call raises it
     with _step("load"), held():
         pipeline.normalize()
-        load_ids += pipeline.load().loads_ids
+        load_ids += _loaded(pipeline)
     return load_ids
+
+
+def _loaded(pipeline: dlt.Pipeline) -> list[str]:
+    """`pipeline.load()`; then the files of the packages it loaded are deleted: their rows are
+    in the destination, and dlt would keep every run's copy in its working folder (a first
+    sync's as large as the books). A package's record stays (`dlt pipeline ... info`), and
+    one with a failed job keeps its files."""
+    info = pipeline.load()
+    for load_id in info.loads_ids:
+        jobs = pipeline.get_load_package_info(load_id).jobs
+        if jobs.get("failed_jobs"):
+            continue
+        for job in jobs.get("completed_jobs", []):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(job.file_path)
+    return list(info.loads_ids)
 
 
 @contextmanager
