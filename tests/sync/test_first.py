@@ -121,3 +121,25 @@ def test_a_first_read_over_rows_without_a_watermark_removes_what_sage_deleted_si
     again = books.sync(client, **options)  # now with a watermark: nothing to remove
     assert again.tables["contacts"].deleted == 0
     assert_same_books(fake, books)
+
+
+def test_businesses_read_from_the_start_over_their_rows_each_lose_only_their_deleted(
+    books: Books,
+) -> None:
+    """Another pipeline over the same dataset: its first run for a business finds its rows
+    and no watermark; a later run reads one business's changes and two from the start."""
+    fake = SageEmulator(seed=31)
+    ids = add_businesses(fake, 3)
+    with make_client(fake, retry_policy=FAST_RETRIES) as sage:
+        books.sync(sage, collections=COLLECTIONS, businesses="all")
+        change_books(fake, sage, ids, 0)  # each business: contacts deleted, an invoice too
+        fake.clock.advance(60)  # before the next read begins: not in the list it asks for
+        books.sync(sage, collections=COLLECTIONS, businesses=ids[:1], pipeline_name="another")
+        change_books(fake, sage, ids, 1)
+        fake.clock.advance(60)
+        summary = books.sync(
+            sage, collections=COLLECTIONS, businesses="all", pipeline_name="another"
+        )
+        assert_books_per_business(fake, books.query, ids)
+        deleted = [b.tables["contacts"].deleted for b in summary.businesses]
+        assert deleted == [1, 2, 2]  # its change / the two rounds' of each of the others

@@ -94,7 +94,12 @@ def held_keys(
         return {}
     held: dict[tuple[str, str], set[str]] = {}
     try:
-        with pipeline.sql_client() as client:
+        opened = pipeline.sql_client()
+    except Exception as exc:  # not a SQL destination: nothing to ask (appendable merges too)
+        logger.debug("rows of earlier runs not listed: the destination has no SQL (%s)", exc)
+        return {}
+    try:
+        with opened as client:
             literal = client.capabilities.escape_literal
             if literal is None:
                 return {}
@@ -113,7 +118,7 @@ def held_keys(
                     continue  # not created yet: nothing held
                 for business, key in rows:
                     held.setdefault((str(business), table.name), set()).add(str(key))
-    except Exception as exc:  # not a SQL destination, or it would not say
+    except Exception as exc:  # it would not say
         logger.warning(
             "the destination did not list the rows a read from the start replaces (%s): "
             "records Sage deleted before this run stay until a full refresh",
