@@ -77,9 +77,9 @@ def _capabilities_once(destination: Any) -> None:
 def _parquet_for(capabilities: Any, local: bool) -> Any:
     """DuckDB reads a load's Parquet files from this disk once, right after they are written,
     and the run deletes them once loaded: uncompressed, they cost less to write and to read
-    (on the bench's first sync, 2-5% of its time in paired rounds). A compression configured the dlt way
-    (`[data_writer] compression`) still wins; a destination that uploads the files keeps dlt's
-    default."""
+    (on the bench's first sync, 2-5% of its time in paired rounds). A compression configured
+    the dlt way (`[data_writer] compression`) still wins; a destination that uploads the files
+    keeps dlt's default."""
     if local and capabilities.parquet_format is None:
         capabilities.parquet_format = ParquetFormatConfiguration(compression="none")
     return capabilities
