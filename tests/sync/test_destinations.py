@@ -95,3 +95,21 @@ def test_duckdbs_load_files_are_uncompressed_unless_configured(
     monkeypatch.delenv("DATA_WRITER__COMPRESSION")
     remote = RunDestination(dlt.destinations.postgres("postgresql://u@h/db")).destination
     assert remote.capabilities().parquet_format is None  # uploaded files keep dlt's default
+
+
+def test_a_load_whose_files_cannot_be_tidied_still_succeeds(
+    fake: SageEmulator,
+    client: SageAccounting,
+    books: Books,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def unreadable(self: object, load_id: str) -> None:
+        raise OSError(f"package {load_id} is unreadable")
+
+    monkeypatch.setattr(dlt.Pipeline, "get_load_package_info", unreadable)
+    with caplog.at_level("WARNING", logger="sage_accounting"):
+        summary = books.sync(client)
+    assert summary.load_ids
+    assert_same_books(fake, books)
+    assert any("stay in dlt's folder" in record.getMessage() for record in caplog.records)

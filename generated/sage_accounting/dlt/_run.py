@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import signal
@@ -48,6 +49,7 @@ from ._upgrade import upgrade_dataset
 if TYPE_CHECKING:
     from .. import SageAccounting
 
+logger = logging.getLogger("sage_accounting")
 DEFAULT_DESTINATION = "duckdb:///books.duckdb"
 DEFAULT_DATASET = "sage"
 _NAMED = re.compile(r"[a-z][a-z0-9_]*")
@@ -245,12 +247,15 @@ def _loaded(pipeline: dlt.Pipeline) -> list[str]:
     one with a failed job keeps its files."""
     info = pipeline.load()
     for load_id in info.loads_ids:
-        jobs = pipeline.get_load_package_info(load_id).jobs
-        if jobs.get("failed_jobs"):
-            continue
-        for job in jobs.get("completed_jobs", []):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(job.file_path)
+        try:
+            jobs = pipeline.get_load_package_info(load_id).jobs
+            if jobs.get("failed_jobs"):
+                continue
+            for job in jobs.get("completed_jobs", []):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(job.file_path)
+        except Exception as exc:  # the rows are loaded: tidying up never fails the run
+            logger.warning("the files of load %s stay in dlt's folder: %s", load_id, exc)
     return list(info.loads_ids)
 
 
