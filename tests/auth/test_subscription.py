@@ -17,6 +17,7 @@ import pytest
 
 from sage_accounting import SageAccounting
 from sage_accounting.auth import FileTokenStore, MemoryTokenStore
+from sage_accounting.auth._flow import MAX_REFRESHES
 from sage_accounting.errors import AuthenticationError, SubscriptionError
 from sage_accounting.testing import SageEmulator
 from tests.clients import make_async_client, make_client, token_of
@@ -314,4 +315,4 @@ def test_a_token_that_always_expires_on_the_way_ends_in_an_authentication_error(
     ):
         sage.lead_business()
     assert not isinstance(caught.value, SubscriptionError)
-    assert fake.stats.token_calls == 3  # MAX_REFRESHES, then the 401 as it is
+    assert fake.stats.token_calls == MAX_REFRESHES  # then the 401 as it is

@@ -75,8 +75,11 @@ class _StoredToken:
 
 _Yield = httpx.Request | _NeedToken | _StoredToken
 #: Refreshes one call may make when its token keeps expiring before the request reaches Sage
-#: (a 401 with a token our clock says is expired is an expiry, not a refusal).
-MAX_REFRESHES = 3
+#: (a 401 with a token our clock says is expired is an expiry, not a refusal): each one follows
+#: a wait (429s, limits) as long as a token's life, so five is far beyond Sage's 5-minute
+#: tokens (the soak's 1-second tokens and 1-second Retry-After once expired one call's token
+#: four times in a row, which a cap of three turned into an error).
+MAX_REFRESHES = 5
 _NO_LOCK = contextlib.nullcontext()  # reusable, sync and async
 
 
