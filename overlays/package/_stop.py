@@ -71,14 +71,13 @@ async def first_of(*waits: Awaitable[object]) -> None:
             task.cancel()
 
 
-async def asleep_or_stop(
-    seconds: float, stop: Stop | None, sleep: Callable[[float], Awaitable[object]]
-) -> None:
-    """`await sleep(seconds)`, or a wait that also ends once the call's stop is set."""
+async def or_stop(waiting: Awaitable[object], stop: Stop | None) -> None:
+    """`await waiting` (a sleep, a wake-up future), or a wait that also ends once the call's
+    stop is set."""
     if stop is None:
-        await sleep(seconds)
+        await waiting
     else:
-        await first_of(sleep(seconds), until_set(stop))
+        await first_of(waiting, until_set(stop))
 
 
 def wait_or_look(ready: threading.Condition, stop: Stop | None) -> None:

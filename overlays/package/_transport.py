@@ -12,9 +12,10 @@ and its retry waits end when it is set (they wait on it, in real time).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
@@ -23,7 +24,7 @@ from ._exchange import handed_up
 from ._lazy import asyncio  # imported on first use: a sync program never does
 from ._response_body import MAX_RESPONSE_BYTES, aread_body, read_body
 from ._retry import MAYBE_SENT, NEVER_SENT, Attempts, RetryPolicy, RetryStats
-from ._stop import Stop, asleep_or_stop, sleep_or_stop, stop_in
+from ._stop import Stop, or_stop, sleep_or_stop, stop_in
 from .errors import StoppedError
 from .limits import CALL_STOP, Limits
 
@@ -57,6 +58,20 @@ class _TransportCore:
         )
 
 
+@contextlib.contextmanager
+def _seen_by_limits(stop: Stop | None) -> Iterator[None]:
+    """The call's stop event in `limits.CALL_STOP` while it asks for a slot: the limits' waits
+    may end when it is set."""
+    if stop is None:
+        yield
+        return
+    token = CALL_STOP.set(stop)
+    try:
+        yield
+    finally:
+        CALL_STOP.reset(token)
+
+
 def check_stop(request: httpx.Request, stop: Stop | None) -> None:
     """Raise `StoppedError` when the request's stop event is set (no attempt after it)."""
     if stop is not None and stop.is_set():
@@ -78,17 +93,6 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         self.inner = inner
         self.sleep = sleep
 
-    @staticmethod
-    def _acquire(limits: Limits, business: str | None, stop: Stop | None) -> Any:
-        """The limits' slot; their waits may end when the call's stop event is set."""
-        if stop is None:
-            return limits.acquire(business)
-        token = CALL_STOP.set(stop)
-        try:
-            return limits.acquire(business)
-        finally:
-            CALL_STOP.reset(token)
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempts = self._attempts(request)
         started = time.perf_counter()
@@ -96,7 +100,8 @@ class SageTransport(httpx.BaseTransport, _TransportCore):
         while True:
             check_stop(request, stop)
             if self.limits is not None:
-                attempts.waited(self._acquire(self.limits, attempts.business, stop))
+                with _seen_by_limits(stop):
+                    attempts.waited(self.limits.acquire(attempts.business))
             try:
                 check_stop(request, stop)  # set while it waited for a slot
                 deadline = attempts.sending()
@@ -155,7 +160,8 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
         while True:
             check_stop(request, stop)
             if self.limits is not None:
-                attempts.waited(await self._aacquire(self.limits, attempts.business, stop))
+                with _seen_by_limits(stop):  # the variable is the task's own
+                    attempts.waited(await self.limits.aacquire(attempts.business))
             try:
                 check_stop(request, stop)
                 deadline = attempts.sending()
@@ -184,19 +190,8 @@ class AsyncSageTransport(httpx.AsyncBaseTransport, _TransportCore):
             finally:
                 if self.limits is not None:
                     await self.limits.arelease()
-            await asleep_or_stop(wait, stop, self.sleep)  # then the check raises, when set
+            await or_stop(self.sleep(wait), stop)  # then the check raises, when set
             attempts.waited({attempts.cause: wait})
-
-    @staticmethod
-    async def _aacquire(limits: Limits, business: str | None, stop: Stop | None) -> Any:
-        """As `_acquire`, for a task (the variable is the task's own)."""
-        if stop is None:
-            return await limits.aacquire(business)
-        token = CALL_STOP.set(stop)
-        try:
-            return await limits.aacquire(business)
-        finally:
-            CALL_STOP.reset(token)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -41,7 +41,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from .._stop import first_of, until_set, wait_or_look
+from .._stop import or_stop, wait_or_look
 from ..limits import DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, LocalLimits
 from ..limits._base import CALL_STOP, check_call_stop
 from ..limits._budget import CONCURRENCY, BudgetScope, Stopwatch, check_limits, resolve
@@ -323,11 +323,8 @@ class RedisLimits(Limits):
         """As `_wait_here`, for a task: a call's stop event ends the wait too."""
         stop = CALL_STOP.get()
         try:
-            if stop is None:
-                await future
-            else:
-                await first_of(future, until_set(stop))
-                check_call_stop(stop)
+            await or_stop(future, stop)
+            check_call_stop(stop)
         except BaseException:
             if self._shared.leave_line(waiter):
                 await self._agive_back(waiter.slot, waiter.passes)

@@ -7,8 +7,8 @@ windows of request counts, and the names of what a request waits for, timed per 
 from __future__ import annotations
 
 import collections
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Literal
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
 
@@ -29,16 +29,6 @@ def resolve(future: asyncio.Future[None]) -> None:
     """Wake the task awaiting `future` (from any thread, through `call_soon_threadsafe`)."""
     if not future.done():
         future.set_result(None)
-
-
-async def wait_first(future: asyncio.Future[None], sleeping: Awaitable[object]) -> None:
-    """Wake on `future` (a release) or when `sleeping` is over, whichever comes first."""
-    sleeper: asyncio.Future[Any] = asyncio.ensure_future(sleeping)
-    either: set[asyncio.Future[Any]] = {future, sleeper}
-    try:
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        sleeper.cancel()
 
 
 #: The causes a request waits for, as `acquire` reports them and `retry_stats.waited` sums them.

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._lazy import asyncio  # imported on first use: a sync program never does
-from .._stop import asleep_or_stop, first_of, sleep_or_stop, until_set, wait_or_look
+from .._stop import first_of, or_stop, sleep_or_stop, wait_or_look
 from ._adaptive import AdaptiveCap
 from ._base import CALL_STOP, DEFAULT_APP_PER_DAY, DEFAULT_CONCURRENCY, Limits, check_call_stop
 from ._budget import (
@@ -24,7 +24,6 @@ from ._budget import (
     Window,
     check_limits,
     resolve,
-    wait_first,
 )
 
 
@@ -275,9 +274,9 @@ class LocalLimits(Limits):
                         loop.call_soon_threadsafe, resolve, future
                     )
                 if wait is None:
-                    await (future if stop is None else first_of(future, until_set(stop)))
-                else:
-                    await wait_first(future, asleep_or_stop(wait, stop, sleep))
+                    await or_stop(future, stop)
+                else:  # a release wakes it early
+                    await first_of(future, or_stop(sleep(wait), stop))
         except BaseException:
             with self._lock:
                 self._abandon(ticket)
